@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * clasp: TCP-style connection management over its own IP protocol number.
+ *
+ * Map of the module, one file per concern:
+ *   main.c      registration and unwinding (module init/exit)
+ *   pernet.c    per-network-namespace state and tunables
+ *   stats.c     counters and /proc/net/clasp_stats
+ *   table.c     port bindings, the connection table and listeners
+ *   sock.c      struct proto and the socket calls
+ *   input.c     segment reception: validation and the state machine
+ *   output.c    segment construction and transmission, resets
+ *   timer.c     retransmission and keepalive timers, RTT estimation
+ *   request.c   listeners: half-open requests and the accept queue
+ *   timewait.c  compact TIME_WAIT and orphaned FIN_WAIT_2 entries
+ *
+ * Concurrency follows TCP.  A socket's state is changed under its lock:
+ * lock_sock() in process context, bh_lock_sock() in softirq, where
+ * segments for a socket its owner holds wait on the backlog and timer
+ * work is deferred to release_cb.  The connection table is an rhashtable
+ * read under RCU; sockets are freed after a grace period (SOCK_RCU_FREE),
+ * requests and entries by call_rcu.  A listener's requests and accept
+ * queue are guarded by its acc_lock; entries by their namespace's tw_lock.
+ */
+#ifndef _CLASP_H
+#define _CLASP_H
+
+#include <linux/hrtimer.h>
+#include <linux/rhashtable.h>
+#include <linux/siphash.h>
+#include <linux/skbuff.h>
+#include <linux/spinlock.h>
+#include <linux/tcp.h>
+#include <net/inet_sock.h>
+#include <net/netns/generic.h>
+
+#include "uapi/clasp.h"
+
+/* The segment header is TCP's, byte for byte (RFC 9293 section 3.1). */
+#define CLASP_HDR_LEN		sizeof(struct tcphdr)
+#define CLASP_SYN_OPT_LEN	4	/* MSS option */
+
+#define CLASP_BIND_HASH_BITS	10
+#define CLASP_LISTEN_HASH_BITS	8
+
+/* Room for link, IP and the largest clasp header in front of a payload. */
+#define CLASP_MAX_HEADER	(MAX_HEADER + sizeof(struct iphdr) + 60)
+
+#define CLASP_MAX_WINDOW	65535U	/* no window scaling */
+#define CLASP_MIN_MSS		88U
+/*
+ * Largest segment: one that, headers included, fills a 32 KiB buffer.
+ * Loopback's 64 KiB MTU would allow more, but each segment would then
+ * cost 128 KiB of buffer memory and starve the receive buffer.
+ */
+#define CLASP_MAX_MSS		(SKB_WITH_OVERHEAD(32768) - CLASP_MAX_HEADER)
+#define CLASP_DEFAULT_MSS	536U	/* RFC 9293: when no MSS option */
+#define CLASP_MSS_ROUTE		0xffff	/* clasp_send_ctl(): MSS of the route */
+
+/* Option kinds and lengths: TCP's (RFC 9293 section 3.2). */
+#define CLASP_OPT_EOL		0
+#define CLASP_OPT_NOP		1
+#define CLASP_OPT_MSS		2
+#define CLASP_OPTLEN_MSS	4
+
+/* The flags byte of a header (byte 13, after the data offset). */
+#define clasp_flag_byte(th)	(((u8 *)(th))[13])
+
+/* Segment flags as they appear in byte 13 of the header. */
+#define CLASP_FIN	0x01
+#define CLASP_SYN	0x02
+#define CLASP_RST	0x04
+#define CLASP_PSH	0x08
+#define CLASP_ACK	0x10
+
+extern int clasp_proto;			/* the IP protocol number in use */
+extern unsigned int clasp_net_id;
+extern struct proto clasp_prot;
+
+/**
+ * struct clasp_tunables - knobs of one namespace, copied from the module
+ * parameters when the namespace is created
+ */
+struct clasp_tunables {
+	u32 msl_ms;
+	u32 rto_initial_ms;
+	u32 rto_min_ms;
+	u32 rto_max_ms;
+	u32 syn_retries;
+	u32 synack_retries;
+	u32 retries;
+	u32 orphan_retries;
+	u32 fin_timeout_ms;
+	u32 keepalive_time_ms;
+	u32 keepalive_intvl_ms;
+	u32 keepalive_probes;
+	u32 max_syn_backlog;
+	u32 max_tw_buckets;
+	u32 rfc1337;
+	u32 challenge_ack_limit;
+};
+
+/**
+ * struct clasp_tuple - a connection's addresses from the local side
+ * @laddr: local address
+ * @raddr: remote address
+ * @lport: local port
+ * @rport: remote port
+ */
+struct clasp_tuple {
+	__be32 laddr;
+	__be32 raddr;
+	__be16 lport;
+	__be16 rport;
+};
+
+enum clasp_entry_kind {
+	CLASP_ENTRY_SOCK,	/* a full socket, SYN_SENT onwards */
+	CLASP_ENTRY_REQ,	/* a half-open passive connection */
+	CLASP_ENTRY_TW,		/* TIME_WAIT or orphaned FIN_WAIT_2 */
+};
+
+/**
+ * struct clasp_entry - what the connection table holds, by 4-tuple
+ * @node: rhashtable linkage
+ * @tuple: the key
+ * @kind: enum clasp_entry_kind; says which structure embeds the entry
+ * @state: TCP_* state (for requests and compact entries)
+ */
+struct clasp_entry {
+	struct rhash_head node;
+	struct clasp_tuple tuple;
+	u8 kind;
+	u8 state;
+};
+
+/**
+ * struct clasp_stats - per-namespace counters
+ * @mib: per-cpu array of __CLASP_MIB_MAX 64-bit counters
+ */
+struct clasp_stats {
+	u64 __percpu *mib;
+};
+
+/**
+ * struct clasp_net - everything clasp keeps per network namespace
+ * @net: the namespace
+ * @ctl_sk: kernel socket that sends replies on behalf of no socket
+ * @stats: counters
+ * @tun: tunables
+ * @isn_key: secret for initial sequence numbers (RFC 6528)
+ * @conns: connections, requests and compact entries by 4-tuple
+ * @bind_lock: protects @bind_hash and @tw_ports
+ * @bind_hash: sockets by local port, for bind conflicts and port choice
+ * @tw_ports: compact entries per local port
+ * @listen_lock: protects @listen_hash updates
+ * @listen_hash: listening sockets by port, read under RCU
+ * @tw_lock: protects compact entries, their lists and @tw_count
+ * @tw_list: TIME_WAIT entries, oldest expiry first
+ * @fw2_list: orphaned FIN_WAIT_2 entries, oldest expiry first
+ * @tw_count: entries alive
+ * @tw_timer: one timer that reaps every due entry (coalesced expiry)
+ * @tw_dying: set at namespace exit: the reaper must not re-arm
+ * @challenge_lock: protects the challenge ACK budget
+ * @challenge_stamp: second the budget belongs to
+ * @challenge_count: challenge ACKs sent in that second
+ */
+struct clasp_net {
+	struct net *net;
+	struct sock *ctl_sk;
+	struct clasp_stats stats;
+	struct clasp_tunables tun;
+	siphash_key_t isn_key;
+	struct rhashtable conns;
+
+	spinlock_t bind_lock;		/* see kernel-doc */
+	struct hlist_head bind_hash[1 << CLASP_BIND_HASH_BITS];
+	u32 *tw_ports;
+
+	spinlock_t listen_lock;		/* see kernel-doc */
+	struct hlist_head listen_hash[1 << CLASP_LISTEN_HASH_BITS];
+
+	spinlock_t tw_lock;		/* see kernel-doc */
+	struct list_head tw_list;
+	struct list_head fw2_list;
+	u32 tw_count;
+	struct hrtimer tw_timer;
+	bool tw_dying;
+
+	spinlock_t challenge_lock;	/* see kernel-doc */
+	unsigned long challenge_stamp;
+	u32 challenge_count;
+};
+
+/* What a timer asks the owner to do once it releases the socket. */
+enum clasp_deferred {
+	CLASP_DEFER_RETRANS,
+	CLASP_DEFER_KEEPALIVE,
+};
+
+/**
+ * struct clasp_skb_cb - what clasp keeps with a queued segment
+ * @seq: first sequence number
+ * @end_seq: sequence number after it (FIN counts)
+ * @flags: CLASP_FIN for the FIN marker
+ * @retransmitted: sent more than once: no RTT sample (Karn)
+ * @sent: time of the first transmission
+ * @offset: bytes already read (receive queue)
+ */
+struct clasp_skb_cb {
+	u32 seq;
+	u32 end_seq;
+	u8 flags;
+	bool retransmitted;
+	ktime_t sent;
+	u32 offset;
+};
+
+#define CLASP_SKB_CB(skb) ((struct clasp_skb_cb *)&((skb)->cb[0]))
+
+/**
+ * struct clasp_sock - a clasp socket
+ * @inet: the inet socket it extends; must stay first
+ * @entry: its place in the connection table
+ * @hashed: @entry is in the table
+ * @listen_node: listener hash linkage
+ * @accept_node: linkage in the listener's accept queue
+ * @iss: initial send sequence number
+ * @irs: initial receive sequence number
+ * @snd_una: oldest unacknowledged sequence number
+ * @snd_nxt: next sequence number to send
+ * @snd_max: highest sequence number sent (snd_nxt rewinds on timeout)
+ * @write_seq: sequence number after the last byte queued
+ * @snd_wnd: window the peer offers
+ * @snd_wl1: segment sequence number of the last window update
+ * @snd_wl2: segment acknowledgment number of the last window update
+ * @rcv_nxt: next sequence number expected
+ * @rcv_wnd: window last advertised
+ * @rcv_wup: rcv_nxt when @rcv_wnd was advertised
+ * @copied_seq: first sequence number the reader has not consumed
+ * @mss: effective maximum segment size
+ * @peer_mss: MSS the peer announced
+ * @dupacks: duplicate ACKs in a row (fast retransmit at three)
+ * @fin_queued: our FIN is in the write queue
+ * @passive: created by a listener (accept) rather than connect
+ * @send_head: first segment of the write queue not yet sent
+ * @srtt_us: smoothed round-trip time, 0 before the first sample
+ * @rttvar_us: round-trip time variation
+ * @rto_us: retransmission timeout before backoff
+ * @backoff: exponential backoff shift
+ * @retransmits: retransmissions of the oldest outstanding segment
+ * @total_retrans: retransmissions over the connection's life
+ * @rtx_timer: retransmission (and window probe) timer
+ * @rtx_pending: @rtx_timer is meant to be armed
+ * @ka_timer: keepalive timer
+ * @ka_pending: @ka_timer is meant to be armed
+ * @probes: keepalive probes unanswered
+ * @rcv_tstamp: time a segment last arrived (keepalive idle time)
+ * @syn_tstamp: time our SYN was first sent (first RTT sample)
+ * @ka_idle_ms: keepalive idle time, 0 for the namespace default
+ * @ka_intvl_ms: keepalive interval, 0 for the namespace default
+ * @ka_cnt: keepalive probes, 0 for the namespace default
+ * @deferred: enum clasp_deferred bits for release_cb
+ * @acc_lock: protects @requests, @accept_queue and @listening
+ * @listening: accepts new connections (requests may be added)
+ * @requests: half-open requests of this listener
+ * @nr_requests: length of @requests
+ * @accept_queue: established children waiting for accept()
+ */
+struct clasp_sock {
+	struct inet_sock inet;
+	struct clasp_entry entry;
+	bool hashed;
+	struct hlist_node listen_node;
+	struct list_head accept_node;
+
+	u32 iss;
+	u32 irs;
+	u32 snd_una;
+	u32 snd_nxt;
+	u32 snd_max;
+	u32 write_seq;
+	u32 snd_wnd;
+	u32 snd_wl1;
+	u32 snd_wl2;
+	u32 rcv_nxt;
+	u32 rcv_wnd;
+	u32 rcv_wup;
+	u32 copied_seq;
+	u32 mss;
+	u32 peer_mss;
+	u8 dupacks;
+	bool fin_queued;
+	bool passive;
+	struct sk_buff *send_head;
+
+	u32 srtt_us;
+	u32 rttvar_us;
+	u32 rto_us;
+	u8 backoff;
+	u8 retransmits;
+	u32 total_retrans;
+	struct hrtimer rtx_timer;
+	bool rtx_pending;
+
+	struct hrtimer ka_timer;
+	bool ka_pending;
+	u8 probes;
+	ktime_t rcv_tstamp;
+	ktime_t syn_tstamp;
+	u32 ka_idle_ms;
+	u32 ka_intvl_ms;
+	u32 ka_cnt;
+
+	unsigned long deferred;
+
+	spinlock_t acc_lock;		/* see kernel-doc */
+	bool listening;
+	struct list_head requests;
+	u32 nr_requests;
+	struct list_head accept_queue;
+};
+
+/**
+ * struct clasp_request - a connection in SYN_RCVD after a passive open:
+ * small, no socket until the handshake completes
+ * @entry: its place in the connection table (kind CLASP_ENTRY_REQ)
+ * @listener: the listening socket, referenced
+ * @list: linkage in the listener's @requests
+ * @timer: SYN-ACK retransmission timer
+ * @refcnt: table, timer and lookups
+ * @linked: still in the table and the listener's list
+ * @iss: our initial sequence number
+ * @irs: the peer's initial sequence number
+ * @peer_mss: MSS the peer announced
+ * @snd_wnd: window the peer offered in its SYN
+ * @retrans: SYN-ACK retransmissions so far
+ * @rcu: deferred free
+ */
+struct clasp_request {
+	struct clasp_entry entry;
+	struct sock *listener;
+	struct list_head list;
+	struct hrtimer timer;
+	refcount_t refcnt;
+	bool linked;
+	u32 iss;
+	u32 irs;
+	u16 peer_mss;
+	u16 snd_wnd;
+	u8 retrans;
+	struct rcu_head rcu;
+};
+
+/**
+ * struct clasp_tw - a compact entry: TIME_WAIT, or FIN_WAIT_2 after close()
+ * @entry: its place in the connection table (kind CLASP_ENTRY_TW)
+ * @expiry: linkage in the namespace's tw_list or fw2_list
+ * @expires: when it ends (ktime)
+ * @snd_nxt: our next sequence number
+ * @rcv_nxt: the next sequence number expected from the peer
+ * @refcnt: table and lookups
+ * @rcu: deferred free
+ */
+struct clasp_tw {
+	struct clasp_entry entry;
+	struct list_head expiry;
+	ktime_t expires;
+	u32 snd_nxt;
+	u32 rcv_nxt;
+	refcount_t refcnt;
+	struct rcu_head rcu;
+};
+
+/* What a received segment says, parsed once. */
+struct clasp_seg {
+	u32 seq;
+	u32 end_seq;		/* seq + data length + SYN + FIN */
+	u32 ack;
+	u32 len;		/* data bytes */
+	u16 wnd;
+	u16 mss;		/* from the MSS option, 0 if absent */
+	u8 flags;
+};
+
+static inline struct clasp_sock *clasp_sk(const struct sock *sk)
+{
+	return (struct clasp_sock *)sk;
+}
+
+static inline struct clasp_net *clasp_pernet(const struct net *net)
+{
+	return net_generic(net, clasp_net_id);
+}
+
+static inline struct clasp_tunables *clasp_tun(const struct sock *sk)
+{
+	return &clasp_pernet(sock_net(sk))->tun;
+}
+
+static inline bool clasp_seq_before(u32 a, u32 b)
+{
+	return (s32)(a - b) < 0;
+}
+
+static inline bool clasp_seq_after(u32 a, u32 b)
+{
+	return clasp_seq_before(b, a);
+}
+
+/* pernet.c */
+int clasp_pernet_register(void);
+void clasp_pernet_unregister(void);
+u32 clasp_isn(struct clasp_net *cn, const struct clasp_tuple *t);
+
+/* stats.c */
+int clasp_stats_init(struct clasp_net *cn);
+void clasp_stats_exit(struct clasp_net *cn);
+void clasp_stats_inc(struct net *net, enum clasp_mib field);
+void clasp_stats_dec(struct net *net, enum clasp_mib field);
+
+/* table.c */
+extern const struct rhashtable_params clasp_conn_params;
+int clasp_table_init(struct clasp_net *cn);
+void clasp_table_exit(struct clasp_net *cn);
+int clasp_get_port(struct sock *sk, unsigned short snum);
+void clasp_put_port(struct sock *sk);
+int clasp_connect_bind(struct sock *sk);
+int clasp_hash_conn(struct sock *sk);
+void clasp_unhash_conn(struct sock *sk);
+struct clasp_entry *clasp_lookup(struct clasp_net *cn,
+				 const struct clasp_tuple *t);
+void clasp_inherit_port(struct sock *child, const struct sock *lsk);
+void clasp_listen_add(struct sock *sk);
+void clasp_listen_del(struct sock *sk);
+struct sock *clasp_listen_lookup(struct clasp_net *cn, __be32 addr,
+				 __be16 port);
+void clasp_tw_port_add(struct clasp_net *cn, u16 port);
+void clasp_tw_port_del(struct clasp_net *cn, u16 port);
+
+/* sock.c */
+int clasp_sock_register(void);
+void clasp_sock_unregister(void);
+void clasp_caches_destroy(void);
+void clasp_set_state(struct sock *sk, int state);
+void clasp_done(struct sock *sk);
+void clasp_reset(struct sock *sk, int err);
+void clasp_init_child(struct sock *child);
+void clasp_destroy_sock(struct sock *sk);
+
+/* input.c */
+int clasp_rcv(struct sk_buff *skb);
+int clasp_err(struct sk_buff *skb, u32 info);
+int clasp_do_rcv(struct sock *sk, struct sk_buff *skb);
+void clasp_parse_seg(const struct sk_buff *skb, struct clasp_seg *seg);
+bool clasp_challenge_ack_allowed(struct net *net);
+
+/* output.c */
+int clasp_ctl_sock_init(struct clasp_net *cn);
+void clasp_ctl_sock_exit(struct clasp_net *cn);
+void clasp_send_reset(struct net *net, struct sk_buff *skb);
+void clasp_send_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
+		    u32 ack, u8 flags, u16 wnd, u16 mss);
+void clasp_send_flags(struct sock *sk, u8 flags);
+void clasp_send_ack(struct sock *sk);
+void clasp_send_syn(struct sock *sk);
+void clasp_send_active_reset(struct sock *sk, gfp_t gfp);
+void clasp_send_probe(struct sock *sk);
+void clasp_push(struct sock *sk);
+void clasp_retransmit_head(struct sock *sk);
+void clasp_retransmit_one(struct sock *sk);
+void clasp_queue_fin(struct sock *sk);
+u32 clasp_rcv_window(struct sock *sk);
+u32 clasp_route_mss(const struct dst_entry *dst);
+
+/* timer.c */
+void clasp_timers_init(struct sock *sk);
+void clasp_timers_stop(struct sock *sk);
+void clasp_rtx_arm(struct sock *sk);
+void clasp_rtx_stop(struct sock *sk);
+void clasp_ka_reset(struct sock *sk);
+void clasp_ka_set(struct sock *sk, bool on);
+void clasp_ka_stop(struct sock *sk);
+void clasp_rtt_sample(struct sock *sk, ktime_t sent);
+void clasp_release_cb(struct sock *sk);
+u32 clasp_ka_idle_ms(const struct sock *sk);
+u32 clasp_ka_intvl_ms(const struct sock *sk);
+u32 clasp_ka_cnt(const struct sock *sk);
+u64 clasp_timer_remaining_ms(struct hrtimer *t);
+
+/* request.c */
+int clasp_listen_rcv(struct sock *lsk, struct sk_buff *skb);
+int clasp_req_rcv(struct clasp_request *req, struct sk_buff *skb);
+void clasp_req_put(struct clasp_request *req);
+void clasp_listen_stop(struct sock *lsk);
+struct sock *clasp_accept_dequeue(struct sock *lsk);
+int clasp_request_cache_init(void);
+void clasp_request_cache_exit(void);
+
+/* timewait.c */
+void clasp_time_wait(struct sock *sk, int state);
+int clasp_tw_rcv(struct clasp_net *cn, struct clasp_tw *tw,
+		 struct sk_buff *skb);
+void clasp_tw_put(struct clasp_tw *tw);
+void clasp_tw_init_net(struct clasp_net *cn);
+void clasp_tw_exit_net(struct clasp_net *cn);
+int clasp_tw_cache_init(void);
+void clasp_tw_cache_exit(void);
+
+#endif /* _CLASP_H */

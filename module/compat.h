@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one place where clasp meets the differences between the kernels it
+ * supports (Debian 12's 6.1 and its 6.12 LTS).  Logic elsewhere calls the
+ * helpers below and never tests a kernel version itself.
+ */
+#ifndef _CLASP_COMPAT_H
+#define _CLASP_COMPAT_H
+
+#include <linux/version.h>
+#include <net/sock.h>
+
+/*
+ * 6.10 passed accept()'s flags, error and kern arguments in one structure.
+ * CLASP_ACCEPT_ARGS declares clasp's accept with either signature;
+ * clasp_accept_flags() and clasp_accept_kern() read them, and
+ * clasp_accept_set_err() stores the error where the caller looks.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define CLASP_ACCEPT_ARGS	struct sock *sk, struct proto_accept_arg *arg
+#define clasp_accept_flags()	(arg->flags)
+#define clasp_accept_kern()	(arg->kern)
+#define clasp_accept_set_err(e)	(arg->err = (e))
+#else
+#define CLASP_ACCEPT_ARGS	struct sock *sk, int flags, int *err, bool kern
+#define clasp_accept_flags()	(flags)
+#define clasp_accept_kern()	(kern)
+#define clasp_accept_set_err(e)	(*err = (e))
+#endif
+
+/* 6.5 made proto.ioctl return its result through an int pointer. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#define CLASP_IOCTL_ARG_T	int *
+#define clasp_ioctl_put(arg, val)	(*(arg) = (val), 0)
+#else
+#define CLASP_IOCTL_ARG_T	unsigned long
+#define clasp_ioctl_put(arg, val)	put_user((val), (int __user *)(arg))
+#endif
+
+/* 6.13 replaced hrtimer_init() and the function assignment by one call. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define clasp_hrtimer_setup(t, fn, mode)				\
+	hrtimer_setup((t), (fn), CLOCK_MONOTONIC, (mode))
+#else
+#define clasp_hrtimer_setup(t, fn, mode)				\
+	do {								\
+		hrtimer_init((t), CLOCK_MONOTONIC, (mode));		\
+		(t)->function = (fn);					\
+	} while (0)
+#endif
+
+/* 6.12 moved the unaligned access helpers out of asm/. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
+#endif /* _CLASP_COMPAT_H */

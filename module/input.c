@@ -1,0 +1,686 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clasp: segment reception.
+ *
+ * Every segment is checksummed and parsed before anything looks at it;
+ * malformed ones are dropped and counted.  Then one table lookup says who
+ * gets it: a socket (the state machine below, RFC 9293 section 3.10.7), a
+ * half-open request or a listener (request.c), a compact entry
+ * (timewait.c), or nobody, which earns a reset.
+ */
+#include <linux/ip.h>
+#include <net/ip.h>
+#include <net/sock.h>
+
+#include "clasp.h"
+#include "compat.h"
+
+/* Internet checksum over the pseudo-header, header and payload. */
+static bool clasp_checksum_ok(struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+
+	if (skb_csum_unnecessary(skb))
+		return true;
+	if (skb->ip_summed == CHECKSUM_COMPLETE &&
+	    !csum_tcpudp_magic(iph->saddr, iph->daddr, skb->len, clasp_proto,
+			       skb->csum))
+		return true;
+	skb->csum = csum_tcpudp_nofold(iph->saddr, iph->daddr, skb->len,
+				       clasp_proto, 0);
+	return !__skb_checksum_complete(skb);
+}
+
+/*
+ * Header sanity: a whole header, a data offset inside the segment and no
+ * flag combination that can never be valid.
+ */
+static bool clasp_header_ok(struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+	unsigned int doff = th->doff * 4;
+
+	if (doff < sizeof(*th) || doff > skb->len)
+		return false;
+	if (!pskb_may_pull(skb, doff))
+		return false;
+	th = tcp_hdr(skb);
+	if (th->syn && (th->rst || th->fin))
+		return false;
+	return true;
+}
+
+/* The MSS option of a SYN; malformed options end the walk, as in TCP. */
+static u16 clasp_parse_mss(const struct tcphdr *th)
+{
+	const u8 *opt = (const u8 *)(th + 1);
+	int left = th->doff * 4 - sizeof(*th);
+
+	while (left > 0) {
+		u8 kind = opt[0], len;
+
+		if (kind == CLASP_OPT_EOL)
+			break;
+		if (kind == CLASP_OPT_NOP) {
+			opt++;
+			left--;
+			continue;
+		}
+		if (left < 2)
+			break;
+		len = opt[1];
+		if (len < 2 || len > left)
+			break;
+		if (kind == CLASP_OPT_MSS && len == CLASP_OPTLEN_MSS)
+			return get_unaligned_be16(opt + 2);
+		opt += len;
+		left -= len;
+	}
+	return 0;
+}
+
+/**
+ * clasp_parse_seg() - read a validated segment's header into host order
+ * @skb: the segment, data at the clasp header
+ * @seg: where to put what it says
+ */
+void clasp_parse_seg(const struct sk_buff *skb, struct clasp_seg *seg)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	seg->seq = ntohl(th->seq);
+	seg->ack = ntohl(th->ack_seq);
+	seg->flags = clasp_flag_byte(th) &
+		     (CLASP_FIN | CLASP_SYN | CLASP_RST | CLASP_PSH | CLASP_ACK);
+	seg->len = skb->len - th->doff * 4;
+	seg->end_seq = seg->seq + seg->len + th->syn + th->fin;
+	seg->wnd = ntohs(th->window);
+	seg->mss = th->syn ? clasp_parse_mss(th) : 0;
+}
+
+/**
+ * clasp_challenge_ack_allowed() - take one from the namespace's
+ * per-second budget of challenge ACKs (RFC 5961 section 7)
+ * @net: the namespace
+ *
+ * Return: true when one may be sent; it is counted.
+ */
+bool clasp_challenge_ack_allowed(struct net *net)
+{
+	struct clasp_net *cn = clasp_pernet(net);
+	unsigned long now = jiffies / HZ;
+	bool ok;
+
+	spin_lock_bh(&cn->challenge_lock);
+	if (now != cn->challenge_stamp) {
+		cn->challenge_stamp = now;
+		cn->challenge_count = 0;
+	}
+	ok = cn->challenge_count < cn->tun.challenge_ack_limit;
+	if (ok)
+		cn->challenge_count++;
+	spin_unlock_bh(&cn->challenge_lock);
+	if (ok)
+		clasp_stats_inc(net, CLASP_MIB_CHALLENGEACKS);
+	return ok;
+}
+
+static void clasp_challenge_ack(struct sock *sk)
+{
+	if (clasp_challenge_ack_allowed(sock_net(sk)))
+		clasp_send_ack(sk);
+}
+
+static void clasp_update_mss(struct sock *sk, u16 peer_mss)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	csk->peer_mss = peer_mss ? peer_mss : CLASP_DEFAULT_MSS;
+	csk->mss = clamp(csk->peer_mss, CLASP_MIN_MSS, csk->mss);
+}
+
+static void clasp_update_window(struct clasp_sock *csk,
+				const struct clasp_seg *seg)
+{
+	if (clasp_seq_before(csk->snd_wl1, seg->seq) ||
+	    (csk->snd_wl1 == seg->seq &&
+	     !clasp_seq_after(csk->snd_wl2, seg->ack))) {
+		csk->snd_wnd = seg->wnd;
+		csk->snd_wl1 = seg->seq;
+		csk->snd_wl2 = seg->ack;
+	}
+}
+
+/* A connection is established: wake connect() and start what waits. */
+static void clasp_established(struct sock *sk, const struct clasp_seg *seg)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	csk->snd_una = seg->ack;
+	csk->snd_wnd = seg->wnd;
+	csk->snd_wl1 = seg->seq;
+	csk->snd_wl2 = seg->ack;
+	csk->retransmits = 0;
+	csk->backoff = 0;
+	clasp_rtx_stop(sk);
+	clasp_set_state(sk, TCP_ESTABLISHED);
+	clasp_ka_reset(sk);
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		sk->sk_state_change(sk);
+		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
+	}
+}
+
+/* RFC 9293 3.10.7.3: a segment in SYN_SENT.  Returns true if it kept @skb. */
+static bool clasp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
+			       const struct clasp_seg *seg);
+
+static bool clasp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
+				   const struct clasp_seg *seg);
+
+static bool clasp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
+			       const struct clasp_seg *seg)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	bool ack = seg->flags & CLASP_ACK;
+
+	if (ack && (!clasp_seq_after(seg->ack, csk->iss) ||
+		    clasp_seq_after(seg->ack, csk->snd_max))) {
+		if (!(seg->flags & CLASP_RST))
+			clasp_send_reset(sock_net(sk), skb);
+		return false;
+	}
+	if (seg->flags & CLASP_RST) {
+		if (ack) {
+			clasp_stats_inc(sock_net(sk), CLASP_MIB_RSTSRECEIVED);
+			clasp_reset(sk, ECONNREFUSED);
+		}
+		return false;
+	}
+	if (!(seg->flags & CLASP_SYN))
+		return false;
+
+	csk->irs = seg->seq;
+	csk->rcv_nxt = seg->seq + 1;
+	csk->copied_seq = csk->rcv_nxt;
+	csk->rcv_wup = csk->rcv_nxt;
+	clasp_update_mss(sk, seg->mss);
+	if (!ack) {
+		/* Simultaneous open: answer their SYN with our SYN-ACK. */
+		clasp_set_state(sk, TCP_SYN_RECV);
+		csk->snd_wnd = seg->wnd;
+		csk->snd_wl1 = seg->seq;
+		clasp_send_syn(sk);
+		clasp_rtx_arm(sk);
+		return false;
+	}
+	if (!csk->retransmits)
+		clasp_rtt_sample(sk, csk->syn_tstamp);
+	clasp_established(sk, seg);
+	if (seg->len || seg->flags & CLASP_FIN) {
+		/* Data or FIN on the SYN-ACK: handle it as in ESTABLISHED. */
+		struct clasp_seg rest = *seg;
+
+		rest.seq = seg->seq + 1;
+		rest.flags &= ~CLASP_SYN;
+		return clasp_rcv_synchronized(sk, skb, &rest);
+	}
+	clasp_send_ack(sk);
+	clasp_push(sk);
+	return false;
+}
+
+/* RFC 9293: is the segment (partly) inside the receive window? */
+static bool clasp_seq_acceptable(const struct clasp_sock *csk,
+				 const struct clasp_seg *seg)
+{
+	u32 wnd = csk->rcv_wup + csk->rcv_wnd - csk->rcv_nxt;
+	u32 len = seg->end_seq - seg->seq;
+
+	if ((s32)wnd < 0)
+		wnd = 0;
+	if (!len)
+		return wnd ? !clasp_seq_before(seg->seq, csk->rcv_nxt) &&
+			     clasp_seq_before(seg->seq, csk->rcv_nxt + wnd) :
+			     seg->seq == csk->rcv_nxt;
+	if (!wnd)
+		return false;
+	return (!clasp_seq_before(seg->seq, csk->rcv_nxt) &&
+		clasp_seq_before(seg->seq, csk->rcv_nxt + wnd)) ||
+	       (!clasp_seq_before(seg->end_seq - 1, csk->rcv_nxt) &&
+		clasp_seq_before(seg->end_seq - 1, csk->rcv_nxt + wnd));
+}
+
+/* RFC 5961 section 3: only an exact RST resets; an in-window one is challenged. */
+static void clasp_rcv_rst(struct sock *sk, const struct clasp_seg *seg)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (seg->seq != csk->rcv_nxt) {
+		clasp_challenge_ack(sk);
+		return;
+	}
+	clasp_stats_inc(sock_net(sk), CLASP_MIB_RSTSRECEIVED);
+	switch (sk->sk_state) {
+	case TCP_SYN_RECV:
+		clasp_reset(sk, ECONNREFUSED);
+		break;
+	case TCP_CLOSE_WAIT:
+		clasp_reset(sk, EPIPE);
+		break;
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		clasp_done(sk);
+		break;
+	default:
+		clasp_reset(sk, ECONNRESET);
+	}
+}
+
+/* Free what the peer acknowledged; RTT from segments sent once (Karn). */
+static void clasp_clean_acked(struct sock *sk, u32 ack)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *skb;
+	ktime_t sample = 0;
+
+	while ((skb = skb_peek(&sk->sk_write_queue))) {
+		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+
+		if (clasp_seq_after(cb->end_seq, ack))
+			break;
+		if (skb == csk->send_head)
+			csk->send_head = NULL;
+		if (!cb->retransmitted)
+			sample = cb->sent;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		sk_wmem_queued_add(sk, -skb->truesize);
+		kfree_skb(skb);
+	}
+	if (sample)
+		clasp_rtt_sample(sk, sample);
+	csk->snd_una = ack;
+	if (clasp_seq_before(csk->snd_nxt, ack))
+		csk->snd_nxt = ack;
+	csk->retransmits = 0;
+	csk->backoff = 0;
+	csk->dupacks = 0;
+	clasp_rtx_stop(sk);
+	if (csk->snd_una != csk->snd_max)
+		clasp_rtx_arm(sk);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_write_space(sk);
+}
+
+static bool clasp_our_fin_acked(const struct clasp_sock *csk)
+{
+	return csk->fin_queued && csk->snd_una == csk->write_seq;
+}
+
+/*
+ * RFC 9293 3.10.7.4, fifth: the ACK field.  Returns false when the
+ * segment must go no further (dropped, or the connection ended).
+ */
+static bool clasp_rcv_ack(struct sock *sk, struct sk_buff *skb,
+			  const struct clasp_seg *seg)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (clasp_seq_after(seg->ack, csk->snd_max)) {
+		clasp_send_ack(sk);
+		return false;
+	}
+	if (sk->sk_state == TCP_SYN_RECV) {
+		if (!clasp_seq_after(seg->ack, csk->snd_una)) {
+			clasp_send_reset(sock_net(sk), skb);
+			return false;
+		}
+		clasp_established(sk, seg);
+		clasp_push(sk);
+	}
+	csk->probes = 0;
+	if (clasp_seq_after(seg->ack, csk->snd_una)) {
+		clasp_clean_acked(sk, seg->ack);
+	} else if (seg->ack == csk->snd_una && !seg->len &&
+		   !(seg->flags & CLASP_FIN) && seg->wnd == csk->snd_wnd &&
+		   csk->snd_una != csk->snd_max && ++csk->dupacks == 3) {
+		/* Three duplicate ACKs: the oldest segment is lost. */
+		clasp_retransmit_one(sk);
+	}
+	clasp_update_window(csk, seg);
+
+	switch (sk->sk_state) {
+	case TCP_FIN_WAIT1:
+		if (clasp_our_fin_acked(csk)) {
+			clasp_set_state(sk, TCP_FIN_WAIT2);
+			if (sock_flag(sk, SOCK_DEAD) && !seg->len &&
+			    !(seg->flags & CLASP_FIN)) {
+				clasp_time_wait(sk, TCP_FIN_WAIT2);
+				return false;
+			}
+			sk->sk_state_change(sk);
+		}
+		break;
+	case TCP_CLOSING:
+		if (clasp_our_fin_acked(csk)) {
+			clasp_time_wait(sk, TCP_TIME_WAIT);
+			return false;
+		}
+		break;
+	case TCP_LAST_ACK:
+		if (clasp_our_fin_acked(csk)) {
+			clasp_done(sk);
+			return false;
+		}
+		break;
+	}
+	clasp_push(sk);
+	return true;
+}
+
+/* Seventh: the segment text.  Returns true if @skb was queued. */
+static bool clasp_rcv_data(struct sock *sk, struct sk_buff *skb,
+			   const struct clasp_seg *seg)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u32 skip = csk->rcv_nxt - seg->seq;	/* already received */
+	u32 len;
+
+	if (!seg->len || clasp_seq_after(seg->seq, csk->rcv_nxt) ||
+	    skip >= seg->len)
+		return false;
+	if (sock_flag(sk, SOCK_DEAD)) {
+		/* Nobody will ever read it (RFC 9293 3.10.7.4). */
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONDATA);
+		clasp_send_active_reset(sk, GFP_ATOMIC);
+		clasp_reset(sk, ECONNRESET);
+		return false;
+	}
+	len = seg->len - skip;
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize > sk->sk_rcvbuf)
+		return false;	/* no room: the peer will retransmit */
+
+	__skb_pull(skb, tcp_hdr(skb)->doff * 4 + skip);
+	skb_trim(skb, len);
+	memset(CLASP_SKB_CB(skb), 0, sizeof(struct clasp_skb_cb));
+	CLASP_SKB_CB(skb)->seq = csk->rcv_nxt;
+	CLASP_SKB_CB(skb)->end_seq = csk->rcv_nxt + len;
+	skb_dst_drop(skb);
+	skb_set_owner_r(skb, sk);
+	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	csk->rcv_nxt += len;
+	return true;
+}
+
+/* Eighth: the FIN, once everything before it has arrived. */
+static void clasp_rcv_fin(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	csk->rcv_nxt++;
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
+	sock_set_flag(sk, SOCK_DONE);
+	switch (sk->sk_state) {
+	case TCP_ESTABLISHED:
+		clasp_set_state(sk, TCP_CLOSE_WAIT);
+		clasp_ka_stop(sk);
+		break;
+	case TCP_FIN_WAIT1:
+		clasp_set_state(sk, TCP_CLOSING);
+		break;
+	case TCP_FIN_WAIT2:
+		clasp_send_ack(sk);
+		clasp_time_wait(sk, TCP_TIME_WAIT);
+		return;
+	}
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		sk->sk_state_change(sk);
+		if (sk->sk_shutdown == SHUTDOWN_MASK ||
+		    sk->sk_state == TCP_CLOSE)
+			sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);
+		else
+			sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_IN);
+	}
+}
+
+/* RFC 9293 3.10.7.4: SYN_RCVD (active) and every synchronized state. */
+static bool clasp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
+				   const struct clasp_seg *seg)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	bool queued = false;
+
+	if (sk->sk_state == TCP_SYN_RECV && seg->flags & CLASP_SYN &&
+	    seg->seq == csk->irs) {
+		/* Their SYN again, or their SYN-ACK of a simultaneous open. */
+		if ((seg->flags & CLASP_ACK) && seg->ack == csk->snd_max) {
+			clasp_established(sk, seg);
+			clasp_push(sk);
+		} else if (!(seg->flags & CLASP_ACK)) {
+			clasp_send_syn(sk);
+		}
+		return false;
+	}
+
+	/* First: the sequence number. */
+	if (!clasp_seq_acceptable(csk, seg)) {
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTOFWINDOWDROPS);
+		if (seg->flags & CLASP_RST)
+			return false;
+		if (seg->flags & CLASP_SYN)
+			clasp_challenge_ack(sk);
+		else
+			clasp_send_ack(sk);
+		return false;
+	}
+	csk->rcv_tstamp = ktime_get();
+
+	/* Second: RST.  Fourth: SYN (RFC 5961 challenge ACK). */
+	if (seg->flags & CLASP_RST) {
+		clasp_rcv_rst(sk, seg);
+		return false;
+	}
+	if (seg->flags & CLASP_SYN) {
+		clasp_challenge_ack(sk);
+		return false;
+	}
+	/* Fifth: ACK. */
+	if (!(seg->flags & CLASP_ACK) || !clasp_rcv_ack(sk, skb, seg))
+		return false;
+
+	/* Seventh and eighth: text and FIN, in order only. */
+	switch (sk->sk_state) {
+	case TCP_ESTABLISHED:
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+		queued = clasp_rcv_data(sk, skb, seg);
+		if (sk->sk_state == TCP_CLOSE)
+			return false;
+		if (seg->flags & CLASP_FIN && seg->end_seq - 1 == csk->rcv_nxt) {
+			clasp_rcv_fin(sk);
+			if (sk->sk_state == TCP_CLOSE) {
+				if (queued)
+					sk->sk_data_ready(sk);
+				return queued;
+			}
+		}
+		if (seg->len || seg->flags & CLASP_FIN)
+			clasp_send_ack(sk);
+		if (queued && !sock_flag(sk, SOCK_DEAD))
+			sk->sk_data_ready(sk);
+		break;
+	}
+	return queued;
+}
+
+/**
+ * clasp_do_rcv() - a socket's share of a segment (struct proto.backlog_rcv)
+ * @sk: the socket, locked (softirq with the owner absent, or the owner
+ *	processing its backlog)
+ * @skb: the segment, validated, data at the clasp header
+ *
+ * Return: 0; the skb is consumed.
+ */
+int clasp_do_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct clasp_seg seg;
+	bool queued = false;
+
+	clasp_parse_seg(skb, &seg);
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		queued = clasp_rcv_syn_sent(sk, skb, &seg);
+		break;
+	case TCP_CLOSE:
+	case TCP_LISTEN:
+		/* It left the table after the lookup: as if it never was. */
+		clasp_send_reset(sock_net(sk), skb);
+		break;
+	default:
+		queued = clasp_rcv_synchronized(sk, skb, &seg);
+	}
+	if (!queued)
+		kfree_skb(skb);
+	return 0;
+}
+
+static int clasp_sock_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	int ret = 0;
+
+	nf_reset_ct(skb);
+	bh_lock_sock_nested(sk);
+	if (!sock_owned_by_user(sk)) {
+		ret = clasp_do_rcv(sk, skb);
+	} else if (sk_add_backlog(sk, skb, sk->sk_rcvbuf + sk->sk_sndbuf)) {
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_INERRS);
+		kfree_skb(skb);
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return ret;
+}
+
+static void clasp_tuple_of(const struct sk_buff *skb, struct clasp_tuple *t)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	t->laddr = iph->daddr;
+	t->raddr = iph->saddr;
+	t->lport = th->dest;
+	t->rport = th->source;
+}
+
+/* Give the segment to whoever the table says owns it.  Consumes @skb. */
+static bool clasp_deliver_entry(struct clasp_net *cn, struct sk_buff *skb,
+				const struct clasp_tuple *t)
+{
+	struct clasp_entry *e;
+
+	rcu_read_lock();
+	e = clasp_lookup(cn, t);
+	if (!e)
+		goto none;
+	switch (e->kind) {
+	case CLASP_ENTRY_SOCK: {
+		struct sock *sk = &container_of(e, struct clasp_sock, entry)->inet.sk;
+
+		if (!refcount_inc_not_zero(&sk->sk_refcnt))
+			goto none;
+		rcu_read_unlock();
+		clasp_sock_rcv(sk, skb);
+		return true;
+	}
+	case CLASP_ENTRY_REQ: {
+		struct clasp_request *req = container_of(e, struct clasp_request, entry);
+
+		if (!refcount_inc_not_zero(&req->refcnt))
+			goto none;
+		rcu_read_unlock();
+		clasp_req_rcv(req, skb);
+		clasp_req_put(req);
+		return true;
+	}
+	case CLASP_ENTRY_TW: {
+		struct clasp_tw *tw = container_of(e, struct clasp_tw, entry);
+		int ret;
+
+		if (!refcount_inc_not_zero(&tw->refcnt))
+			goto none;
+		rcu_read_unlock();
+		ret = clasp_tw_rcv(cn, tw, skb);
+		clasp_tw_put(tw);
+		/* A SYN that ended TIME_WAIT goes on to the listener. */
+		return !ret;
+	}
+	}
+none:
+	rcu_read_unlock();
+	return false;
+}
+
+/**
+ * clasp_rcv() - receive one segment from IP (net_protocol.handler)
+ * @skb: the segment, data pointing at the clasp header
+ *
+ * Return: 0; the skb is always consumed.
+ */
+int clasp_rcv(struct sk_buff *skb)
+{
+	struct net *net = dev_net(skb->dev);
+	struct clasp_net *cn = clasp_pernet(net);
+	struct clasp_tuple t;
+	struct sock *lsk;
+
+	if (skb->pkt_type != PACKET_HOST)
+		goto discard;
+	clasp_stats_inc(net, CLASP_MIB_INSEGS);
+
+	if (!pskb_may_pull(skb, sizeof(struct tcphdr)))
+		goto bad;
+	skb_reset_transport_header(skb);
+	if (!clasp_checksum_ok(skb)) {
+		clasp_stats_inc(net, CLASP_MIB_INCSUMERRORS);
+		goto bad;
+	}
+	if (!clasp_header_ok(skb))
+		goto bad;
+
+	clasp_tuple_of(skb, &t);
+	if (clasp_deliver_entry(cn, skb, &t))
+		return 0;
+
+	rcu_read_lock();
+	lsk = clasp_listen_lookup(cn, t.laddr, t.lport);
+	rcu_read_unlock();
+	if (lsk) {
+		clasp_listen_rcv(lsk, skb);
+		sock_put(lsk);
+		return 0;
+	}
+
+	clasp_stats_inc(net, CLASP_MIB_NOPORT);
+	clasp_send_reset(net, skb);
+	goto discard;
+
+bad:
+	clasp_stats_inc(net, CLASP_MIB_INERRS);
+discard:
+	kfree_skb(skb);
+	return 0;
+}
+
+/**
+ * clasp_err() - ICMP error for a segment we sent (net_protocol.err_handler)
+ * @skb: the ICMP message, data at the quoted clasp header
+ * @info: ICMP-specific information
+ *
+ * clasp relies on its retransmission timer and ignores ICMP errors.
+ *
+ * Return: 0.
+ */
+int clasp_err(struct sk_buff *skb, u32 info)
+{
+	return 0;
+}

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clasp: registration with the IPv4 stack and its unwinding.
+ *
+ * Order matters: per-namespace state first, then the protocol and socket
+ * switch, and the IP protocol handler last, so that no segment arrives
+ * before the state it needs exists.  Exit undoes it in reverse.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <net/protocol.h>
+
+#include "clasp.h"
+
+int clasp_proto = IPPROTO_CLASP;
+module_param_named(proto, clasp_proto, int, 0444);
+MODULE_PARM_DESC(proto, "IP protocol number to register (default 253)");
+
+static struct net_protocol clasp_protocol = {
+	.handler	= clasp_rcv,
+	.err_handler	= clasp_err,
+	.no_policy	= 1,
+};
+
+static bool clasp_proto_taken(int proto)
+{
+	return rcu_access_pointer(inet_protos[proto]) != NULL;
+}
+
+static int __init clasp_init(void)
+{
+	int err;
+
+	if (clasp_proto <= 0 || clasp_proto >= IPPROTO_RAW) {
+		pr_err("invalid IP protocol number %d\n", clasp_proto);
+		return -EINVAL;
+	}
+	if (clasp_proto_taken(clasp_proto))
+		goto busy;
+
+	err = clasp_pernet_register();
+	if (err)
+		return err;
+	err = proto_register(&clasp_prot, 1);
+	if (err)
+		goto out_pernet;
+	err = clasp_sock_register();
+	if (err)
+		goto out_proto;
+	if (inet_add_protocol(&clasp_protocol, clasp_proto) < 0) {
+		err = -EBUSY;
+		goto out_sock;
+	}
+	pr_info("registered IP protocol %d\n", clasp_proto);
+	return 0;
+
+out_sock:
+	clasp_sock_unregister();
+	clasp_caches_destroy();
+out_proto:
+	proto_unregister(&clasp_prot);
+out_pernet:
+	clasp_pernet_unregister();
+	if (err != -EBUSY)
+		return err;
+busy:
+	pr_err("IP protocol %d is already registered by another protocol\n",
+	       clasp_proto);
+	return -EBUSY;
+}
+
+static void __exit clasp_exit(void)
+{
+	inet_del_protocol(&clasp_protocol, clasp_proto);
+	/* inet_del_protocol() waited for readers: no segment is in flight. */
+	clasp_sock_unregister();
+	clasp_pernet_unregister();
+	/* Sockets and entries freed by RCU must be gone before the caches. */
+	rcu_barrier();
+	clasp_caches_destroy();
+	proto_unregister(&clasp_prot);
+	pr_info("unregistered IP protocol %d\n", clasp_proto);
+}
+
+module_init(clasp_init);
+module_exit(clasp_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("clasp: TCP-style connection management over its own IP protocol");
+MODULE_AUTHOR("clasp developers");
+MODULE_VERSION("0.1");

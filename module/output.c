@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clasp: building and sending segments.
+ *
+ * A socket's data waits in its write queue as payload-only buffers tagged
+ * with their sequence numbers; each transmission builds a fresh segment
+ * from one of them, so a retransmission never touches a buffer still in a
+ * device queue.  Replies that belong to no socket (resets, a listener's
+ * SYN-ACKs, TIME_WAIT's ACKs) leave through a per-namespace control socket.
+ */
+#include <linux/ip.h>
+#include <net/inet_common.h>
+#include <net/ip.h>
+#include <net/route.h>
+
+#include "clasp.h"
+#include "compat.h"
+
+/**
+ * clasp_ctl_sock_init() - create a namespace's control socket
+ * @cn: the namespace's clasp state
+ *
+ * Return: 0 or a negative errno.
+ */
+int clasp_ctl_sock_init(struct clasp_net *cn)
+{
+	return inet_ctl_sock_create(&cn->ctl_sk, PF_INET, SOCK_RAW,
+				    clasp_proto, cn->net);
+}
+
+/**
+ * clasp_ctl_sock_exit() - destroy a namespace's control socket
+ * @cn: the namespace's clasp state
+ */
+void clasp_ctl_sock_exit(struct clasp_net *cn)
+{
+	inet_ctl_sock_destroy(cn->ctl_sk);
+}
+
+/**
+ * clasp_route_mss() - the largest payload a route carries in one segment
+ * @dst: the route
+ *
+ * Return: MTU less the IP and clasp headers, within clasp's limits.
+ */
+u32 clasp_route_mss(const struct dst_entry *dst)
+{
+	u32 mtu = dst_mtu(dst);
+	u32 mss = mtu > sizeof(struct iphdr) + CLASP_HDR_LEN ?
+		  mtu - sizeof(struct iphdr) - CLASP_HDR_LEN : 0;
+
+	return clamp_t(u32, mss, CLASP_MIN_MSS, CLASP_MAX_MSS);
+}
+
+/**
+ * clasp_rcv_window() - the window to advertise now, and remember it
+ * @sk: the socket
+ *
+ * Half the free receive buffer (the rest covers buffer overhead), at most
+ * 65535, and never less than what was already promised (RFC 9293 says a
+ * window must not shrink).
+ *
+ * Return: the window.
+ */
+u32 clasp_rcv_window(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	int space = sk->sk_rcvbuf - atomic_read(&sk->sk_rmem_alloc);
+	u32 promised = csk->rcv_wup + csk->rcv_wnd - csk->rcv_nxt;
+	u32 win = space > 0 ? min_t(u32, space / 2, CLASP_MAX_WINDOW) : 0;
+
+	if ((s32)promised > 0 && win < promised)
+		win = promised;
+	csk->rcv_wnd = win;
+	csk->rcv_wup = csk->rcv_nxt;
+	return win;
+}
+
+static void clasp_set_checksum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
+{
+	struct tcphdr *th = tcp_hdr(skb);
+
+	th->check = 0;
+	th->check = csum_tcpudp_magic(saddr, daddr, skb->len, clasp_proto,
+				      csum_partial(th, skb->len, 0));
+	skb->ip_summed = CHECKSUM_NONE;
+}
+
+/* Push a header (and an MSS option when @mss) in front of the payload. */
+static void clasp_push_header(struct sk_buff *skb, __be16 sport, __be16 dport,
+			      u32 seq, u32 ack, u8 flags, u16 wnd, u16 mss)
+{
+	unsigned int hlen = CLASP_HDR_LEN + (mss ? CLASP_SYN_OPT_LEN : 0);
+	struct tcphdr *th;
+
+	skb_push(skb, hlen);
+	skb_reset_transport_header(skb);
+	th = tcp_hdr(skb);
+	memset(th, 0, hlen);
+	th->source = sport;
+	th->dest = dport;
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	th->doff = hlen / 4;
+	clasp_flag_byte(th) = flags;
+	th->window = htons(wnd);
+	if (mss) {
+		u8 *opt = (u8 *)(th + 1);
+
+		opt[0] = CLASP_OPT_MSS;
+		opt[1] = CLASP_OPTLEN_MSS;
+		put_unaligned_be16(mss, opt + 2);
+	}
+}
+
+static struct sk_buff *clasp_alloc_seg(unsigned int payload, gfp_t gfp)
+{
+	struct sk_buff *skb = alloc_skb(CLASP_MAX_HEADER + payload, gfp);
+
+	if (skb)
+		skb_reserve(skb, CLASP_MAX_HEADER);
+	return skb;
+}
+
+/**
+ * clasp_send_ctl() - send a segment on behalf of no socket
+ * @net: the namespace
+ * @t: the connection's 4-tuple from the local side
+ * @seq: sequence number
+ * @ack: acknowledgment number (sent only with CLASP_ACK)
+ * @flags: CLASP_* flags
+ * @wnd: window
+ * @mss: MSS option to include, 0 for none, CLASP_MSS_ROUTE for the route's
+ */
+void clasp_send_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
+		    u32 ack, u8 flags, u16 wnd, u16 mss)
+{
+	struct clasp_net *cn = clasp_pernet(net);
+	struct flowi4 fl4;
+	struct sk_buff *skb;
+	struct rtable *rt;
+
+	flowi4_init_output(&fl4, 0, 0, 0, RT_SCOPE_UNIVERSE, clasp_proto, 0,
+			   t->raddr, t->laddr, t->rport, t->lport,
+			   sock_net_uid(net, NULL));
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return;
+	skb = clasp_alloc_seg(0, GFP_ATOMIC);
+	if (!skb) {
+		ip_rt_put(rt);
+		return;
+	}
+	if (mss == CLASP_MSS_ROUTE)
+		mss = clasp_route_mss(&rt->dst);
+	clasp_push_header(skb, t->lport, t->rport, seq,
+			  flags & CLASP_ACK ? ack : 0, flags, wnd, mss);
+	clasp_set_checksum(skb, fl4.saddr, fl4.daddr);
+	skb_dst_set(skb, &rt->dst);
+	if (ip_build_and_send_pkt(skb, cn->ctl_sk, fl4.saddr, fl4.daddr, NULL,
+				  0))
+		return;
+	clasp_stats_inc(net, CLASP_MIB_OUTSEGS);
+	if (flags & CLASP_RST)
+		clasp_stats_inc(net, CLASP_MIB_OUTRSTS);
+}
+
+/**
+ * clasp_send_reset() - answer a segment that reached no connection
+ * @net: namespace the segment arrived in
+ * @skb: the segment, transport header set and validated
+ *
+ * RFC 9293 section 3.5.2 case 1: if the segment had ACK,
+ * <SEQ=SEG.ACK><CTL=RST>, otherwise <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+ * Never answers a reset.
+ */
+void clasp_send_reset(struct net *net, struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct clasp_tuple t = {
+		.laddr = iph->daddr, .raddr = iph->saddr,
+		.lport = th->dest, .rport = th->source,
+	};
+	struct clasp_seg seg;
+
+	if (th->rst)
+		return;
+	clasp_parse_seg(skb, &seg);
+	if (th->ack)
+		clasp_send_ctl(net, &t, seg.ack, 0, CLASP_RST, 0, 0);
+	else
+		clasp_send_ctl(net, &t, 0, seg.end_seq, CLASP_RST | CLASP_ACK,
+			       0, 0);
+}
+
+static int clasp_transmit(struct sock *sk, struct sk_buff *skb)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	int err;
+
+	clasp_set_checksum(skb, inet->inet_saddr, inet->inet_daddr);
+	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
+	if (!err)
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTSEGS);
+	return err;
+}
+
+static void clasp_send_seg(struct sock *sk, u32 seq, u8 flags, u16 mss)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct sk_buff *skb = clasp_alloc_seg(0, GFP_ATOMIC);
+	u32 ack = flags & CLASP_ACK ? csk->rcv_nxt : 0;
+
+	if (!skb)
+		return;
+	clasp_push_header(skb, inet->inet_sport, inet->inet_dport, seq, ack,
+			  flags, clasp_rcv_window(sk), mss);
+	clasp_transmit(sk, skb);
+}
+
+/**
+ * clasp_send_flags() - send a segment without data at snd_nxt
+ * @sk: the socket
+ * @flags: CLASP_* flags
+ */
+void clasp_send_flags(struct sock *sk, u8 flags)
+{
+	clasp_send_seg(sk, clasp_sk(sk)->snd_nxt, flags, 0);
+}
+
+/**
+ * clasp_send_ack() - acknowledge what has arrived, advertising the window
+ * @sk: the socket
+ */
+void clasp_send_ack(struct sock *sk)
+{
+	clasp_send_flags(sk, CLASP_ACK);
+}
+
+/**
+ * clasp_send_syn() - send (or resend) our SYN: SYN-ACK after a peer's SYN
+ * @sk: the socket, in SYN_SENT or SYN_RCVD
+ */
+void clasp_send_syn(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u8 flags = sk->sk_state == TCP_SYN_RECV ? CLASP_SYN | CLASP_ACK :
+						   CLASP_SYN;
+
+	if (!csk->retransmits)
+		csk->syn_tstamp = ktime_get();
+	clasp_send_seg(sk, csk->iss, flags, csk->mss);
+}
+
+/**
+ * clasp_send_active_reset() - abort the connection towards the peer
+ * @sk: the socket
+ * @gfp: unused; resets are always built atomically
+ */
+void clasp_send_active_reset(struct sock *sk, gfp_t gfp)
+{
+	clasp_send_flags(sk, CLASP_RST | CLASP_ACK);
+}
+
+/**
+ * clasp_send_probe() - a segment the peer must acknowledge: keepalive and
+ * zero-window probes carry the already acknowledged sequence snd_una - 1
+ * @sk: the socket
+ */
+void clasp_send_probe(struct sock *sk)
+{
+	clasp_send_seg(sk, clasp_sk(sk)->snd_una - 1, CLASP_ACK, 0);
+}
+
+/* Send one queued segment: payload copied into a fresh buffer. */
+static int clasp_send_queued(struct sock *sk, struct sk_buff *qskb)
+{
+	struct clasp_skb_cb *cb = CLASP_SKB_CB(qskb);
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	u8 flags = CLASP_ACK;
+	struct sk_buff *skb;
+
+	skb = clasp_alloc_seg(qskb->len, GFP_ATOMIC);
+	if (!skb)
+		return -ENOBUFS;
+	if (qskb->len) {
+		skb_put_data(skb, qskb->data, qskb->len);
+		flags |= CLASP_PSH;
+	}
+	flags |= cb->flags & CLASP_FIN;
+	clasp_push_header(skb, inet->inet_sport, inet->inet_dport, cb->seq,
+			  csk->rcv_nxt, flags, clasp_rcv_window(sk), 0);
+	return clasp_transmit(sk, skb);
+}
+
+static bool clasp_fits_window(struct clasp_sock *csk, struct sk_buff *skb)
+{
+	struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+
+	/* FIN takes a sequence number but no window space. */
+	return !clasp_seq_after(cb->seq + skb->len,
+				csk->snd_una + csk->snd_wnd);
+}
+
+static void clasp_advance_head(struct sock *sk, struct sk_buff *skb)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+
+	if (clasp_seq_before(cb->seq, csk->snd_max)) {
+		cb->retransmitted = true;
+		csk->total_retrans++;
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_RETRANSSEGS);
+	} else {
+		cb->sent = ktime_get();
+	}
+	csk->snd_nxt = cb->end_seq;
+	if (clasp_seq_after(csk->snd_nxt, csk->snd_max))
+		csk->snd_max = csk->snd_nxt;
+	csk->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+			 NULL : skb_queue_next(&sk->sk_write_queue, skb);
+}
+
+/**
+ * clasp_push() - send what the peer's window admits from the write queue
+ * @sk: the socket, locked, synchronized
+ *
+ * Arms the retransmission timer for what is in flight, or as a window
+ * probe when the window is closed with nothing in flight.
+ */
+void clasp_push(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = csk->send_head)) {
+		if (!clasp_fits_window(csk, skb))
+			break;
+		if (clasp_send_queued(sk, skb))
+			break;
+		clasp_advance_head(sk, skb);
+	}
+	if (csk->snd_una != csk->snd_max || csk->send_head) {
+		if (!csk->rtx_pending)
+			clasp_rtx_arm(sk);
+	}
+}
+
+/**
+ * clasp_retransmit_head() - go back to the oldest unacknowledged segment
+ * and send again from there (the retransmission timer fired)
+ * @sk: the socket, locked
+ */
+void clasp_retransmit_head(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	if (!skb || csk->snd_una == csk->snd_max)
+		return;
+	csk->send_head = skb;
+	csk->snd_nxt = csk->snd_una;
+	if (!clasp_fits_window(csk, skb) || clasp_send_queued(sk, skb))
+		return;
+	clasp_advance_head(sk, skb);
+}
+
+/**
+ * clasp_retransmit_one() - send the oldest unacknowledged segment again,
+ * leaving the rest of the flight alone (fast retransmit)
+ * @sk: the socket, locked
+ */
+void clasp_retransmit_one(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	if (!skb || skb == csk->send_head || clasp_send_queued(sk, skb))
+		return;
+	CLASP_SKB_CB(skb)->retransmitted = true;
+	csk->total_retrans++;
+	clasp_stats_inc(sock_net(sk), CLASP_MIB_RETRANSSEGS);
+}
+
+/**
+ * clasp_queue_fin() - queue our FIN behind any data and send what fits
+ * @sk: the socket, locked, in ESTABLISHED, SYN_RCVD or CLOSE_WAIT
+ */
+void clasp_queue_fin(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *skb = alloc_skb(0, GFP_KERNEL | __GFP_NOFAIL);
+	struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+
+	memset(cb, 0, sizeof(*cb));
+	cb->seq = csk->write_seq;
+	cb->end_seq = ++csk->write_seq;
+	cb->flags = CLASP_FIN;
+	sk_wmem_queued_add(sk, skb->truesize);
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	if (!csk->send_head)
+		csk->send_head = skb;
+	csk->fin_queued = true;
+	if (sk->sk_state != TCP_SYN_RECV)
+		clasp_push(sk);
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clasp: per-network-namespace state.  Every namespace gets its own tables,
+ * counters, tunables, secrets and control socket; deleting the namespace
+ * frees them all.  Tunables start from the module parameters below, read
+ * when the namespace is created.
+ */
+#include <linux/moduleparam.h>
+#include <linux/random.h>
+#include <net/net_namespace.h>
+
+#include "clasp.h"
+
+unsigned int clasp_net_id __read_mostly;
+
+static struct clasp_tunables clasp_defaults = {
+	.msl_ms			= 30000,
+	.rto_initial_ms		= 1000,
+	.rto_min_ms		= 200,
+	.rto_max_ms		= 120000,
+	.syn_retries		= 6,
+	.synack_retries		= 5,
+	.retries		= 15,
+	.orphan_retries		= 8,
+	.fin_timeout_ms		= 60000,
+	.keepalive_time_ms	= 7200000,
+	.keepalive_intvl_ms	= 75000,
+	.keepalive_probes	= 9,
+	.max_syn_backlog	= 1024,
+	.max_tw_buckets		= 262144,
+	.rfc1337		= 0,
+	.challenge_ack_limit	= 1000,
+};
+
+#define CLASP_TUNABLE(name, desc)					\
+	module_param_named(name, clasp_defaults.name, uint, 0644);	\
+	MODULE_PARM_DESC(name, desc " (for namespaces created later)")
+
+CLASP_TUNABLE(msl_ms, "maximum segment lifetime; TIME_WAIT lasts twice it");
+CLASP_TUNABLE(rto_initial_ms, "initial retransmission timeout");
+CLASP_TUNABLE(rto_min_ms, "lower bound of the retransmission timeout");
+CLASP_TUNABLE(rto_max_ms, "upper bound of the retransmission timeout");
+CLASP_TUNABLE(syn_retries, "SYN retransmissions before connect() fails");
+CLASP_TUNABLE(synack_retries, "SYN-ACK retransmissions before a request is dropped");
+CLASP_TUNABLE(retries, "data retransmissions before the connection is aborted");
+CLASP_TUNABLE(orphan_retries, "retransmissions for a closed socket's segments");
+CLASP_TUNABLE(fin_timeout_ms, "lifetime of an orphaned FIN_WAIT_2 connection");
+CLASP_TUNABLE(keepalive_time_ms, "idle time before keepalive probes");
+CLASP_TUNABLE(keepalive_intvl_ms, "time between keepalive probes");
+CLASP_TUNABLE(keepalive_probes, "unanswered keepalive probes before abort");
+CLASP_TUNABLE(max_syn_backlog, "half-open requests per listener at most");
+CLASP_TUNABLE(max_tw_buckets, "TIME_WAIT and FIN_WAIT_2 entries at most");
+CLASP_TUNABLE(rfc1337, "ignore RST in TIME_WAIT (RFC 1337)");
+CLASP_TUNABLE(challenge_ack_limit, "challenge ACKs per second at most");
+
+/**
+ * clasp_isn() - initial sequence number for a connection (RFC 6528)
+ * @cn: the namespace's clasp state, holding the secret
+ * @t: the connection's 4-tuple
+ *
+ * A keyed hash of the 4-tuple plus a clock ticking every 64 ns, so that
+ * ISNs of different connections are unrelated and those of one 4-tuple
+ * keep increasing.
+ *
+ * Return: the ISN.
+ */
+u32 clasp_isn(struct clasp_net *cn, const struct clasp_tuple *t)
+{
+	u32 hash = siphash_3u32((__force u32)t->laddr, (__force u32)t->raddr,
+				(__force u32)t->lport << 16 | (__force u32)t->rport,
+				&cn->isn_key);
+
+	return hash + (u32)(ktime_get_real_ns() >> 6);
+}
+
+static int __net_init clasp_net_init(struct net *net)
+{
+	struct clasp_net *cn = clasp_pernet(net);
+	int err;
+
+	cn->net = net;
+	cn->tun = clasp_defaults;
+	get_random_bytes(&cn->isn_key, sizeof(cn->isn_key));
+	spin_lock_init(&cn->challenge_lock);
+	clasp_tw_init_net(cn);
+	err = clasp_table_init(cn);
+	if (err)
+		return err;
+	err = clasp_stats_init(cn);
+	if (err)
+		goto out_table;
+	err = clasp_ctl_sock_init(cn);
+	if (err)
+		goto out_stats;
+	return 0;
+
+out_stats:
+	clasp_stats_exit(cn);
+out_table:
+	clasp_table_exit(cn);
+	return err;
+}
+
+/*
+ * Sockets hold a reference on their namespace, so by now only entries
+ * that outlive sockets remain: compact TIME_WAIT and FIN_WAIT_2 ones.
+ */
+static void __net_exit clasp_net_exit(struct net *net)
+{
+	struct clasp_net *cn = clasp_pernet(net);
+
+	clasp_tw_exit_net(cn);
+	clasp_ctl_sock_exit(cn);
+	clasp_stats_exit(cn);
+	clasp_table_exit(cn);
+}
+
+static struct pernet_operations clasp_net_ops = {
+	.init	= clasp_net_init,
+	.exit	= clasp_net_exit,
+	.id	= &clasp_net_id,
+	.size	= sizeof(struct clasp_net),
+};
+
+/**
+ * clasp_pernet_register() - set up clasp in every namespace, now and later
+ *
+ * Return: 0 or a negative errno.
+ */
+int clasp_pernet_register(void)
+{
+	return register_pernet_subsys(&clasp_net_ops);
+}
+
+/**
+ * clasp_pernet_unregister() - tear clasp down in every namespace
+ */
+void clasp_pernet_unregister(void)
+{
+	unregister_pernet_subsys(&clasp_net_ops);
+}

@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clasp: the passive side of the handshake.
+ *
+ * A SYN to a listener creates a small request, not a socket: the 4-tuple,
+ * both ISNs, the peer's MSS and window and a SYN-ACK retransmission timer.
+ * The ACK that completes the handshake turns it into a socket that takes
+ * the request's place in the connection table and waits in the listener's
+ * accept queue.  The listener's acc_lock guards its requests and queue.
+ */
+#include <linux/slab.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/sock.h>
+
+#include "clasp.h"
+#include "compat.h"
+
+static struct kmem_cache *clasp_req_cache __read_mostly;
+
+static void clasp_req_free_rcu(struct rcu_head *head)
+{
+	struct clasp_request *req = container_of(head, struct clasp_request, rcu);
+
+	sock_put(req->listener);
+	kmem_cache_free(clasp_req_cache, req);
+}
+
+/**
+ * clasp_req_put() - drop a reference on a request
+ * @req: the request
+ */
+void clasp_req_put(struct clasp_request *req)
+{
+	if (refcount_dec_and_test(&req->refcnt))
+		call_rcu(&req->rcu, clasp_req_free_rcu);
+}
+
+static u16 clasp_listen_window(const struct sock *lsk)
+{
+	return min_t(u32, READ_ONCE(lsk->sk_rcvbuf) / 2, CLASP_MAX_WINDOW);
+}
+
+static void clasp_req_send_synack(struct clasp_request *req)
+{
+	struct sock *lsk = req->listener;
+
+	clasp_send_ctl(sock_net(lsk), &req->entry.tuple, req->iss,
+		       req->irs + 1, CLASP_SYN | CLASP_ACK,
+		       clasp_listen_window(lsk), CLASP_MSS_ROUTE);
+}
+
+static void clasp_req_arm(struct clasp_request *req)
+{
+	struct clasp_tunables *tun = clasp_tun(req->listener);
+	u64 ms = min_t(u64, (u64)tun->rto_initial_ms << req->retrans,
+		       tun->rto_max_ms);
+
+	if (hrtimer_try_to_cancel(&req->timer) != 1)
+		refcount_inc(&req->refcnt);
+	hrtimer_start(&req->timer, ms_to_ktime(ms), HRTIMER_MODE_REL_SOFT);
+}
+
+/* Take a request out of the table and the listener.  Holds acc_lock. */
+static void clasp_req_unlink(struct clasp_request *req)
+{
+	struct sock *lsk = req->listener;
+
+	if (!req->linked)
+		return;
+	req->linked = false;
+	list_del(&req->list);
+	clasp_sk(lsk)->nr_requests--;
+	rhashtable_remove_fast(&clasp_pernet(sock_net(lsk))->conns,
+			       &req->entry.node, clasp_conn_params);
+	if (hrtimer_try_to_cancel(&req->timer) == 1)
+		clasp_req_put(req);
+	clasp_stats_dec(sock_net(lsk), CLASP_MIB_OBJECTS);
+	clasp_req_put(req);	/* the table's reference */
+}
+
+static enum hrtimer_restart clasp_req_timer(struct hrtimer *t)
+{
+	struct clasp_request *req = container_of(t, struct clasp_request, timer);
+	struct clasp_sock *lcsk = clasp_sk(req->listener);
+
+	spin_lock(&lcsk->acc_lock);
+	if (req->linked && !hrtimer_is_queued(&req->timer)) {
+		if (req->retrans >= clasp_tun(req->listener)->synack_retries) {
+			clasp_req_unlink(req);
+		} else {
+			req->retrans++;
+			clasp_stats_inc(sock_net(req->listener),
+					CLASP_MIB_RETRANSSEGS);
+			clasp_req_send_synack(req);
+			clasp_req_arm(req);
+		}
+	}
+	spin_unlock(&lcsk->acc_lock);
+	clasp_req_put(req);
+	return HRTIMER_NORESTART;
+}
+
+static u32 clasp_syn_backlog(const struct sock *lsk)
+{
+	return min_t(u32, READ_ONCE(lsk->sk_max_ack_backlog),
+		     clasp_tun(lsk)->max_syn_backlog);
+}
+
+/* A SYN for a listener: make a request and answer with a SYN-ACK. */
+static void clasp_listen_syn(struct sock *lsk, struct sk_buff *skb,
+			     const struct clasp_seg *seg)
+{
+	struct clasp_net *cn = clasp_pernet(sock_net(lsk));
+	struct clasp_sock *lcsk = clasp_sk(lsk);
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct clasp_request *req;
+
+	spin_lock_bh(&lcsk->acc_lock);
+	if (!lcsk->listening)
+		goto unlock;
+	if (sk_acceptq_is_full(lsk)) {
+		clasp_stats_inc(sock_net(lsk), CLASP_MIB_LISTENOVERFLOWS);
+		goto drop;
+	}
+	if (lcsk->nr_requests >= clasp_syn_backlog(lsk))
+		goto drop;
+	req = kmem_cache_zalloc(clasp_req_cache, GFP_ATOMIC);
+	if (!req)
+		goto drop;
+	req->entry.kind = CLASP_ENTRY_REQ;
+	req->entry.state = TCP_SYN_RECV;
+	req->entry.tuple.laddr = iph->daddr;
+	req->entry.tuple.raddr = iph->saddr;
+	req->entry.tuple.lport = th->dest;
+	req->entry.tuple.rport = th->source;
+	req->listener = lsk;
+	req->irs = seg->seq;
+	req->iss = clasp_isn(cn, &req->entry.tuple);
+	req->peer_mss = seg->mss ?: CLASP_DEFAULT_MSS;
+	req->snd_wnd = seg->wnd;
+	refcount_set(&req->refcnt, 1);
+	clasp_hrtimer_setup(&req->timer, clasp_req_timer, HRTIMER_MODE_REL_SOFT);
+	if (rhashtable_lookup_insert_fast(&cn->conns, &req->entry.node,
+					  clasp_conn_params)) {
+		kmem_cache_free(clasp_req_cache, req);
+		goto unlock;
+	}
+	sock_hold(lsk);
+	req->linked = true;
+	list_add_tail(&req->list, &lcsk->requests);
+	lcsk->nr_requests++;
+	clasp_stats_inc(sock_net(lsk), CLASP_MIB_PASSIVEOPENS);
+	clasp_stats_inc(sock_net(lsk), CLASP_MIB_OBJECTS);
+	clasp_req_send_synack(req);
+	clasp_req_arm(req);
+	goto unlock;
+drop:
+	clasp_stats_inc(sock_net(lsk), CLASP_MIB_LISTENDROPS);
+unlock:
+	spin_unlock_bh(&lcsk->acc_lock);
+}
+
+/**
+ * clasp_listen_rcv() - a listener's share of a segment (RFC 9293 3.10.7.2)
+ * @lsk: the listener, referenced
+ * @skb: the segment; consumed
+ *
+ * Return: 0.
+ */
+int clasp_listen_rcv(struct sock *lsk, struct sk_buff *skb)
+{
+	struct clasp_seg seg;
+
+	clasp_parse_seg(skb, &seg);
+	if (seg.flags & CLASP_RST)
+		goto out;
+	if (seg.flags & CLASP_ACK) {
+		/* Nothing here to acknowledge: <SEQ=SEG.ACK><CTL=RST>. */
+		clasp_send_reset(sock_net(lsk), skb);
+		goto out;
+	}
+	if (seg.flags & CLASP_SYN)
+		clasp_listen_syn(lsk, skb, &seg);
+out:
+	kfree_skb(skb);
+	return 0;
+}
+
+static int clasp_child_route(struct sock *child)
+{
+	struct inet_sock *inet = inet_sk(child);
+	struct flowi4 *fl4 = &inet->cork.fl.u.ip4;
+	struct rtable *rt;
+
+	flowi4_init_output(fl4, child->sk_bound_dev_if, child->sk_mark, 0,
+			   RT_SCOPE_UNIVERSE, clasp_proto, 0, inet->inet_daddr,
+			   inet->inet_saddr, inet->inet_dport, inet->inet_sport,
+			   sock_i_uid(child));
+	rt = ip_route_output_flow(sock_net(child), fl4, child);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	sk_setup_caps(child, &rt->dst);
+	return 0;
+}
+
+/* The socket a completed handshake becomes, locked, or NULL. */
+static struct sock *clasp_create_child(struct sock *lsk,
+				       struct clasp_request *req)
+{
+	const struct clasp_tuple *t = &req->entry.tuple;
+	struct clasp_sock *csk;
+	struct inet_sock *inet;
+	struct sock *child;
+
+	child = sk_clone_lock(lsk, GFP_ATOMIC);
+	if (!child)
+		return NULL;
+	clasp_init_child(child);
+	csk = clasp_sk(child);
+	inet = inet_sk(child);
+	inet->inet_daddr = t->raddr;
+	inet->inet_rcv_saddr = t->laddr;
+	inet->inet_saddr = t->laddr;
+	inet->inet_dport = t->rport;
+	inet->inet_sport = t->lport;
+	inet->inet_num = ntohs(t->lport);
+	if (clasp_child_route(child)) {
+		/* Not yet in any table: the raw clone just goes away. */
+		clasp_stats_dec(sock_net(child), CLASP_MIB_OBJECTS);
+		sk_free_unlock_clone(child);
+		return NULL;
+	}
+	csk->passive = true;
+	csk->iss = req->iss;
+	csk->irs = req->irs;
+	csk->snd_una = req->iss + 1;
+	csk->snd_nxt = csk->snd_una;
+	csk->snd_max = csk->snd_una;
+	csk->write_seq = csk->snd_una;
+	csk->snd_wnd = req->snd_wnd;
+	csk->snd_wl1 = req->irs;
+	csk->snd_wl2 = csk->snd_una;
+	csk->rcv_nxt = req->irs + 1;
+	csk->copied_seq = csk->rcv_nxt;
+	csk->rcv_wup = csk->rcv_nxt;
+	csk->rcv_wnd = clasp_listen_window(lsk);
+	csk->mss = clasp_route_mss(__sk_dst_get(child));
+	csk->peer_mss = req->peer_mss;
+	csk->mss = clamp_t(u32, req->peer_mss, CLASP_MIN_MSS, csk->mss);
+	csk->rcv_tstamp = ktime_get();
+	child->sk_state = TCP_SYN_RECV;
+	return child;
+}
+
+/* The final ACK arrived: request to socket.  Holds acc_lock. */
+static struct sock *clasp_req_complete(struct clasp_request *req)
+{
+	struct sock *lsk = req->listener;
+	struct clasp_net *cn = clasp_pernet(sock_net(lsk));
+	struct clasp_sock *lcsk = clasp_sk(lsk);
+	struct sock *child;
+
+	if (sk_acceptq_is_full(lsk)) {
+		clasp_stats_inc(sock_net(lsk), CLASP_MIB_LISTENOVERFLOWS);
+		clasp_stats_inc(sock_net(lsk), CLASP_MIB_LISTENDROPS);
+		return NULL;
+	}
+	child = clasp_create_child(lsk, req);
+	if (!child)
+		return NULL;
+
+	/* The socket takes the request's slot in the table in one step. */
+	clasp_sk(child)->entry.kind = CLASP_ENTRY_SOCK;
+	clasp_sk(child)->entry.tuple = req->entry.tuple;
+	if (rhashtable_replace_fast(&cn->conns, &req->entry.node,
+				    &clasp_sk(child)->entry.node,
+				    clasp_conn_params)) {
+		clasp_stats_dec(sock_net(child), CLASP_MIB_OBJECTS);
+		sk_free_unlock_clone(child);
+		return NULL;
+	}
+	clasp_sk(child)->hashed = true;		/* the clone's 2nd reference */
+	req->linked = false;
+	list_del(&req->list);
+	lcsk->nr_requests--;
+	if (hrtimer_try_to_cancel(&req->timer) == 1)
+		clasp_req_put(req);
+	clasp_stats_dec(sock_net(lsk), CLASP_MIB_OBJECTS);
+	clasp_req_put(req);
+
+	clasp_inherit_port(child, lsk);
+	clasp_set_state(child, TCP_ESTABLISHED);
+	clasp_ka_reset(child);
+	list_add_tail(&clasp_sk(child)->accept_node, &lcsk->accept_queue);
+	sk_acceptq_added(lsk);
+	return child;
+}
+
+/**
+ * clasp_req_rcv() - a half-open request's share of a segment
+ * @req: the request, referenced
+ * @skb: the segment; consumed
+ *
+ * Return: 0.
+ */
+int clasp_req_rcv(struct clasp_request *req, struct sk_buff *skb)
+{
+	struct sock *lsk = req->listener;
+	struct clasp_sock *lcsk = clasp_sk(lsk);
+	struct net *net = sock_net(lsk);
+	struct sock *child = NULL;
+	struct clasp_seg seg;
+	u32 rcv_nxt = req->irs + 1;
+
+	clasp_parse_seg(skb, &seg);
+	spin_lock_bh(&lcsk->acc_lock);
+	if (!req->linked) {
+		/* Completed or dropped meanwhile. */
+		spin_unlock_bh(&lcsk->acc_lock);
+		clasp_stats_inc(net, CLASP_MIB_NOPORT);
+		clasp_send_reset(net, skb);
+		goto out;
+	}
+	if (seg.flags & CLASP_RST) {
+		/* RFC 5961: exact resets end it, in-window ones are challenged. */
+		if (seg.seq == rcv_nxt) {
+			clasp_stats_inc(net, CLASP_MIB_ATTEMPTFAILS);
+			clasp_req_unlink(req);
+		} else if (!clasp_seq_before(seg.seq, rcv_nxt) &&
+			   clasp_seq_before(seg.seq, rcv_nxt + CLASP_MAX_WINDOW) &&
+			   clasp_challenge_ack_allowed(net)) {
+			clasp_send_ctl(net, &req->entry.tuple, req->iss + 1,
+				       rcv_nxt, CLASP_ACK,
+				       clasp_listen_window(lsk), 0);
+		}
+	} else if (seg.flags & CLASP_SYN) {
+		if (seg.seq == req->irs && !(seg.flags & CLASP_ACK)) {
+			clasp_req_send_synack(req);	/* their SYN again */
+		} else {
+			clasp_stats_inc(net, CLASP_MIB_ATTEMPTFAILS);
+			clasp_send_reset(net, skb);
+			clasp_req_unlink(req);
+		}
+	} else if (seg.flags & CLASP_ACK) {
+		if (seg.ack != req->iss + 1)
+			clasp_send_reset(net, skb);
+		else
+			child = clasp_req_complete(req);
+	}
+	spin_unlock_bh(&lcsk->acc_lock);
+
+	if (child) {
+		/* Data or FIN riding on the final ACK belongs to the child. */
+		sock_hold(child);
+		clasp_do_rcv(child, skb);
+		bh_unlock_sock(child);
+		sock_put(child);
+		lsk->sk_data_ready(lsk);
+		return 0;
+	}
+out:
+	kfree_skb(skb);
+	return 0;
+}
+
+/**
+ * clasp_accept_dequeue() - the oldest established child, if any
+ * @lsk: the listener, locked
+ *
+ * Return: the child, or NULL.
+ */
+struct sock *clasp_accept_dequeue(struct sock *lsk)
+{
+	struct clasp_sock *lcsk = clasp_sk(lsk);
+	struct clasp_sock *child;
+
+	spin_lock_bh(&lcsk->acc_lock);
+	child = list_first_entry_or_null(&lcsk->accept_queue,
+					 struct clasp_sock, accept_node);
+	if (child) {
+		list_del_init(&child->accept_node);
+		sk_acceptq_removed(lsk);
+	}
+	spin_unlock_bh(&lcsk->acc_lock);
+	return child ? &child->inet.sk : NULL;
+}
+
+/* A child nobody accepted: reset it and let it go. */
+static void clasp_child_forget(struct sock *child)
+{
+	local_bh_disable();
+	bh_lock_sock(child);
+	sock_hold(child);
+	if ((1 << child->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) {
+		clasp_send_active_reset(child, GFP_ATOMIC);
+		clasp_stats_inc(sock_net(child), CLASP_MIB_ESTABRESETS);
+	}
+	sock_orphan(child);
+	clasp_done(child);	/* orphaned: this frees it */
+	bh_unlock_sock(child);
+	local_bh_enable();
+	sock_put(child);
+}
+
+/**
+ * clasp_listen_stop() - a listener closes: drop its requests and reset
+ * the connections it never handed out
+ * @lsk: the listener, locked
+ */
+void clasp_listen_stop(struct sock *lsk)
+{
+	struct clasp_sock *lcsk = clasp_sk(lsk);
+	struct clasp_request *req, *rtmp;
+	struct clasp_sock *child, *ctmp;
+	LIST_HEAD(children);
+
+	spin_lock_bh(&lcsk->acc_lock);
+	lcsk->listening = false;
+	list_for_each_entry_safe(req, rtmp, &lcsk->requests, list)
+		clasp_req_unlink(req);
+	list_splice_init(&lcsk->accept_queue, &children);
+	spin_unlock_bh(&lcsk->acc_lock);
+
+	list_for_each_entry_safe(child, ctmp, &children, accept_node) {
+		list_del_init(&child->accept_node);
+		sk_acceptq_removed(lsk);
+		clasp_child_forget(&child->inet.sk);
+	}
+}
+
+/**
+ * clasp_request_cache_init() - create the slab cache for requests
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int clasp_request_cache_init(void)
+{
+	clasp_req_cache = KMEM_CACHE(clasp_request, 0);
+	return clasp_req_cache ? 0 : -ENOMEM;
+}
+
+/**
+ * clasp_request_cache_exit() - destroy the cache; every request is freed
+ */
+void clasp_request_cache_exit(void)
+{
+	kmem_cache_destroy(clasp_req_cache);
+}

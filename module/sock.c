@@ -1,0 +1,921 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clasp: struct proto, the socket calls and the inet_protosw that makes
+ * socket(AF_INET, SOCK_STREAM, proto) return a clasp socket.  The calls
+ * mirror TCP's: errno values, blocking rules and poll events are TCP's.
+ */
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/sockios.h>
+#include <asm/ioctls.h>
+#include <net/inet_common.h>
+#include <net/ip.h>
+#include <net/protocol.h>
+#include <net/route.h>
+#include <net/sock.h>
+
+#include "clasp.h"
+#include "compat.h"
+
+static void clasp_write_space(struct sock *sk);
+
+/* Everything after the inet socket: clasp's own, zeroed and ready. */
+static void clasp_init_private(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	memset((u8 *)csk + offsetof(struct clasp_sock, entry), 0,
+	       sizeof(*csk) - offsetof(struct clasp_sock, entry));
+	INIT_LIST_HEAD(&csk->accept_node);
+	INIT_LIST_HEAD(&csk->requests);
+	INIT_LIST_HEAD(&csk->accept_queue);
+	spin_lock_init(&csk->acc_lock);
+	csk->mss = CLASP_DEFAULT_MSS;
+	csk->rto_us = clasp_tun(sk)->rto_initial_ms * USEC_PER_MSEC;
+	clasp_timers_init(sk);
+	clasp_stats_inc(sock_net(sk), CLASP_MIB_OBJECTS);
+}
+
+static int clasp_init_sock(struct sock *sk)
+{
+	clasp_init_private(sk);
+	sk->sk_state = TCP_CLOSE;
+	sk->sk_write_space = clasp_write_space;
+	sock_set_flag(sk, SOCK_RCU_FREE);
+	return 0;
+}
+
+/**
+ * clasp_init_child() - make a fresh clone of a listener a clasp socket
+ * @child: the clone, locked, not yet visible to anyone
+ */
+void clasp_init_child(struct sock *child)
+{
+	sk_node_init(&child->sk_bind_node);
+	child->sk_ack_backlog = 0;
+	clasp_init_private(child);
+}
+
+/**
+ * clasp_set_state() - move a socket to a new TCP_* state
+ * @sk: the socket, locked
+ * @state: the new state
+ *
+ * Goes through inet_sk_set_state() so that sock:inet_sock_set_state
+ * fires, and keeps CurrEstab, EstabResets and AttemptFails as RFC 1213.
+ */
+void clasp_set_state(struct sock *sk, int state)
+{
+	int old = sk->sk_state;
+	struct net *net = sock_net(sk);
+
+	if (old == state)
+		return;
+	if (state == TCP_ESTABLISHED)
+		clasp_stats_inc(net, CLASP_MIB_CURRESTAB);
+	if ((old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT) &&
+	    state != TCP_CLOSE_WAIT) {
+		clasp_stats_dec(net, CLASP_MIB_CURRESTAB);
+		if (state == TCP_CLOSE)
+			clasp_stats_inc(net, CLASP_MIB_ESTABRESETS);
+	}
+	if ((old == TCP_SYN_SENT || old == TCP_SYN_RECV) && state == TCP_CLOSE)
+		clasp_stats_inc(net, CLASP_MIB_ATTEMPTFAILS);
+	inet_sk_set_state(sk, state);
+}
+
+static void clasp_purge_write_queue(struct sock *sk)
+{
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
+		sk_wmem_queued_add(sk, -skb->truesize);
+		kfree_skb(skb);
+	}
+	clasp_sk(sk)->send_head = NULL;
+	clasp_sk(sk)->fin_queued = false;
+}
+
+/**
+ * clasp_destroy_sock() - free what a dead socket holds and drop the last
+ * reference of its owner
+ * @sk: the socket, locked, orphaned
+ */
+void clasp_destroy_sock(struct sock *sk)
+{
+	if (sk->sk_state != TCP_CLOSE)
+		clasp_set_state(sk, TCP_CLOSE);
+	clasp_timers_stop(sk);
+	clasp_unhash_conn(sk);
+	clasp_put_port(sk);
+	clasp_purge_write_queue(sk);
+	skb_queue_purge(&sk->sk_receive_queue);
+	clasp_stats_dec(sock_net(sk), CLASP_MIB_OBJECTS);
+	sock_put(sk);
+}
+
+/**
+ * clasp_done() - the connection is over: CLOSED, out of the table
+ * @sk: the socket, locked
+ *
+ * Wakes the owner, or frees an orphan.
+ */
+void clasp_done(struct sock *sk)
+{
+	clasp_set_state(sk, TCP_CLOSE);
+	clasp_timers_stop(sk);
+	clasp_unhash_conn(sk);
+	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+		clasp_put_port(sk);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	if (sock_flag(sk, SOCK_DEAD))
+		clasp_destroy_sock(sk);
+	else
+		sk->sk_state_change(sk);
+}
+
+/**
+ * clasp_reset() - the connection failed: report @err and close
+ * @sk: the socket, locked
+ * @err: positive errno for the owner (ECONNRESET, ECONNREFUSED, ...)
+ */
+void clasp_reset(struct sock *sk, int err)
+{
+	WRITE_ONCE(sk->sk_err, err);
+	clasp_purge_write_queue(sk);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk_error_report(sk);
+	clasp_done(sk);
+}
+
+static u32 clasp_unread(const struct sock *sk)
+{
+	struct sk_buff *skb;
+	u32 n = 0;
+
+	skb_queue_walk(&sk->sk_receive_queue, skb)
+		n += skb->len - CLASP_SKB_CB(skb)->offset;
+	return n;
+}
+
+static void clasp_close(struct sock *sk, long timeout)
+{
+	struct net *net = sock_net(sk);
+	u32 unread;
+
+	lock_sock(sk);
+	sock_hold(sk);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+
+	if (sk->sk_state == TCP_LISTEN) {
+		clasp_set_state(sk, TCP_CLOSE);
+		clasp_listen_del(sk);
+		clasp_listen_stop(sk);
+		goto orphan;
+	}
+	unread = clasp_unread(sk);
+	skb_queue_purge(&sk->sk_receive_queue);
+
+	switch (sk->sk_state) {
+	case TCP_CLOSE:
+		break;
+	case TCP_SYN_SENT:
+		clasp_set_state(sk, TCP_CLOSE);
+		break;
+	default:
+		if (unread || (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)) {
+			/* RFC 9293 3.10.4 (and 2525 2.17): abort, not FIN. */
+			clasp_stats_inc(net, unread ? CLASP_MIB_ABORTONCLOSE :
+						      CLASP_MIB_ABORTONLINGER);
+			if (sk->sk_state != TCP_SYN_RECV)
+				clasp_send_active_reset(sk, GFP_KERNEL);
+			clasp_set_state(sk, TCP_CLOSE);
+		} else if (sk->sk_state == TCP_ESTABLISHED ||
+			   sk->sk_state == TCP_SYN_RECV) {
+			clasp_set_state(sk, TCP_FIN_WAIT1);
+			clasp_queue_fin(sk);
+		} else if (sk->sk_state == TCP_CLOSE_WAIT) {
+			clasp_set_state(sk, TCP_LAST_ACK);
+			clasp_queue_fin(sk);
+		}
+		if (sock_flag(sk, SOCK_LINGER) && sk->sk_lingertime)
+			sk_stream_wait_close(sk, timeout);
+	}
+
+orphan:
+	sock_orphan(sk);
+	if (sk->sk_state == TCP_CLOSE)
+		clasp_destroy_sock(sk);
+	else if (sk->sk_state == TCP_FIN_WAIT2)
+		clasp_time_wait(sk, TCP_FIN_WAIT2);
+	release_sock(sk);
+	sock_put(sk);
+}
+
+static int clasp_disconnect(struct sock *sk, int flags)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	int old = sk->sk_state;
+
+	if (old == TCP_LISTEN) {
+		clasp_set_state(sk, TCP_CLOSE);
+		clasp_listen_del(sk);
+		clasp_listen_stop(sk);
+	} else if (old != TCP_CLOSE) {
+		if (old != TCP_SYN_SENT)
+			clasp_send_active_reset(sk, GFP_KERNEL);
+		clasp_set_state(sk, TCP_CLOSE);
+	}
+	clasp_timers_stop(sk);
+	clasp_unhash_conn(sk);
+	clasp_purge_write_queue(sk);
+	skb_queue_purge(&sk->sk_receive_queue);
+	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+		clasp_put_port(sk);
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {
+		inet->inet_saddr = 0;
+		inet->inet_rcv_saddr = 0;
+	}
+	inet->inet_dport = 0;
+	inet->inet_daddr = 0;
+	WRITE_ONCE(sk->sk_shutdown, 0);
+	sock_reset_flag(sk, SOCK_DONE);
+	csk->snd_una = 0;
+	csk->snd_nxt = 0;
+	csk->snd_max = 0;
+	csk->write_seq = 0;
+	csk->rcv_nxt = 0;
+	csk->rcv_wnd = 0;
+	csk->rcv_wup = 0;
+	csk->retransmits = 0;
+	csk->backoff = 0;
+	csk->srtt_us = 0;
+	csk->rto_us = clasp_tun(sk)->rto_initial_ms * USEC_PER_MSEC;
+	sk_dst_reset(sk);
+	return 0;
+}
+
+static int clasp_connect(struct sock *sk, struct sockaddr *uaddr, int len)
+{
+	struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
+	struct clasp_net *cn = clasp_pernet(sock_net(sk));
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	__be16 orig_sport, orig_dport;
+	struct flowi4 *fl4;
+	struct rtable *rt;
+	int err;
+
+	if (len < sizeof(*usin))
+		return -EINVAL;
+	if (usin->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+	if (sk->sk_state != TCP_CLOSE)
+		return -EISCONN;
+
+	orig_sport = inet->inet_sport;
+	orig_dport = usin->sin_port;
+	fl4 = &inet->cork.fl.u.ip4;
+	rt = ip_route_connect(fl4, usin->sin_addr.s_addr, inet->inet_saddr,
+			      sk->sk_bound_dev_if, clasp_proto, orig_sport,
+			      orig_dport, sk);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
+	if (!inet->inet_saddr)
+		inet->inet_saddr = fl4->saddr;
+	inet->inet_rcv_saddr = inet->inet_saddr;
+	inet->inet_dport = usin->sin_port;
+	inet->inet_daddr = fl4->daddr;
+
+	err = clasp_connect_bind(sk);
+	if (err)
+		goto failure;
+	rt = ip_route_newports(fl4, rt, orig_sport, orig_dport,
+			       inet->inet_sport, inet->inet_dport, sk);
+	if (IS_ERR(rt)) {
+		err = PTR_ERR(rt);
+		rt = NULL;
+		goto unhash;
+	}
+	sk->sk_gso_type = 0;
+	sk_setup_caps(sk, &rt->dst);
+	rt = NULL;
+
+	csk->mss = clasp_route_mss(__sk_dst_get(sk));
+	csk->iss = clasp_isn(cn, &csk->entry.tuple);
+	csk->snd_una = csk->iss;
+	csk->snd_nxt = csk->iss + 1;
+	csk->snd_max = csk->snd_nxt;
+	csk->write_seq = csk->snd_nxt;
+	csk->retransmits = 0;
+	csk->backoff = 0;
+	clasp_set_state(sk, TCP_SYN_SENT);
+	clasp_stats_inc(sock_net(sk), CLASP_MIB_ACTIVEOPENS);
+	clasp_send_syn(sk);
+	clasp_rtx_arm(sk);
+	return 0;
+
+unhash:
+	clasp_unhash_conn(sk);
+	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+		clasp_put_port(sk);
+failure:
+	ip_rt_put(rt);
+	inet->inet_dport = 0;
+	inet->inet_daddr = 0;
+	return err;
+}
+
+static void clasp_shutdown(struct sock *sk, int how)
+{
+	if (!(how & SEND_SHUTDOWN))
+		return;
+	if (sk->sk_state == TCP_ESTABLISHED) {
+		clasp_set_state(sk, TCP_FIN_WAIT1);
+		clasp_queue_fin(sk);
+	} else if (sk->sk_state == TCP_CLOSE_WAIT) {
+		clasp_set_state(sk, TCP_LAST_ACK);
+		clasp_queue_fin(sk);
+	}
+}
+
+static int clasp_hash(struct sock *sk)
+{
+	return 0;
+}
+
+static void clasp_unhash(struct sock *sk)
+{
+	clasp_unhash_conn(sk);
+}
+
+/* Wait for a connection to accept; called and returns with @sk locked. */
+static int clasp_wait_for_child(struct sock *sk, long *timeo)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	DEFINE_WAIT(wait);
+	int err;
+
+	for (;;) {
+		prepare_to_wait_exclusive(sk_sleep(sk), &wait,
+					  TASK_INTERRUPTIBLE);
+		release_sock(sk);
+		if (list_empty(&csk->accept_queue))
+			*timeo = schedule_timeout(*timeo);
+		lock_sock(sk);
+		err = 0;
+		if (!list_empty(&csk->accept_queue))
+			break;
+		err = -EINVAL;
+		if (sk->sk_state != TCP_LISTEN)
+			break;
+		err = sock_intr_errno(*timeo);
+		if (signal_pending(current))
+			break;
+		err = -EAGAIN;
+		if (!*timeo)
+			break;
+	}
+	finish_wait(sk_sleep(sk), &wait);
+	return err;
+}
+
+static struct sock *clasp_accept(CLASP_ACCEPT_ARGS)
+{
+	struct sock *child = NULL;
+	long timeo;
+	int error;
+
+	lock_sock(sk);
+	error = -EINVAL;
+	if (sk->sk_state != TCP_LISTEN)
+		goto out;
+	timeo = sock_rcvtimeo(sk, clasp_accept_flags() & O_NONBLOCK);
+	while (!(child = clasp_accept_dequeue(sk))) {
+		error = -EAGAIN;
+		if (!timeo)
+			goto out;
+		error = clasp_wait_for_child(sk, &timeo);
+		if (error)
+			goto out;
+	}
+	error = 0;
+out:
+	release_sock(sk);
+	if (error)
+		clasp_accept_set_err(error);
+	return child;
+}
+
+static void clasp_write_space(struct sock *sk)
+{
+	struct socket *sock = sk->sk_socket;
+	struct socket_wq *wq;
+
+	if (!sock || sk_stream_wspace(sk) < sk_stream_min_wspace(sk))
+		return;
+	clear_bit(SOCK_NOSPACE, &sock->flags);
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, EPOLLOUT | EPOLLWRNORM |
+						      EPOLLWRBAND);
+	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
+		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
+	rcu_read_unlock();
+}
+
+/* Queue up to one MSS of user data as a new segment. */
+static int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	size_t n = min_t(size_t, len, csk->mss);
+	struct sk_buff *skb;
+
+	skb = alloc_skb(n, sk->sk_allocation);
+	if (!skb)
+		return -ENOBUFS;
+	if (copy_from_iter(skb_put(skb, n), n, &msg->msg_iter) != n) {
+		kfree_skb(skb);
+		return -EFAULT;
+	}
+	memset(CLASP_SKB_CB(skb), 0, sizeof(struct clasp_skb_cb));
+	CLASP_SKB_CB(skb)->seq = csk->write_seq;
+	CLASP_SKB_CB(skb)->end_seq = csk->write_seq + n;
+	csk->write_seq += n;
+	sk_wmem_queued_add(sk, skb->truesize);
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	if (!csk->send_head)
+		csk->send_head = skb;
+	return n;
+}
+
+static int clasp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
+{
+	int flags = msg->msg_flags;
+	size_t copied = 0;
+	long timeo;
+	int err;
+
+	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))) {
+		err = sk_stream_wait_connect(sk, &timeo);
+		if (err)
+			goto error;
+	}
+	while (copied < size) {
+		err = -EPIPE;
+		if (sk->sk_err || sk->sk_shutdown & SEND_SHUTDOWN)
+			goto error;
+		if (!sk_stream_memory_free(sk)) {
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+			clasp_push(sk);
+			err = sk_stream_wait_memory(sk, &timeo);
+			if (err)
+				goto error;
+			continue;
+		}
+		err = clasp_queue_data(sk, msg, size - copied);
+		if (err < 0)
+			goto error;
+		copied += err;
+	}
+	clasp_push(sk);
+	release_sock(sk);
+	return copied;
+
+error:
+	if (copied) {
+		clasp_push(sk);
+		release_sock(sk);
+		return copied;
+	}
+	err = sk_stream_error(sk, flags, err);
+	release_sock(sk);
+	return err;
+}
+
+/* Open the window again once the reader made room for a segment or more. */
+static void clasp_maybe_window_update(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u32 left = csk->rcv_wup + csk->rcv_wnd - csk->rcv_nxt;
+	int space = sk->sk_rcvbuf - atomic_read(&sk->sk_rmem_alloc);
+	u32 could = space > 0 ? min_t(u32, space / 2, CLASP_MAX_WINDOW) : 0;
+
+	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
+				   TCPF_FIN_WAIT2) &&
+	    could >= left + 2 * csk->mss)
+		clasp_send_ack(sk);
+}
+
+/* Copy from the receive queue; consumes unless @peek.  Returns bytes. */
+static int clasp_copy_out(struct sock *sk, struct msghdr *msg, size_t len,
+			  size_t skip, bool peek)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *skb, *tmp;
+	size_t copied = 0;
+
+	skb_queue_walk_safe(&sk->sk_receive_queue, skb, tmp) {
+		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+		size_t avail = skb->len - cb->offset, n;
+
+		if (skip >= avail) {
+			skip -= avail;
+			continue;
+		}
+		n = min(avail - skip, len - copied);
+		if (skb_copy_datagram_msg(skb, cb->offset + skip, msg, n))
+			return copied ? copied : -EFAULT;
+		copied += n;
+		skip = 0;
+		if (!peek) {
+			cb->offset += n;
+			csk->copied_seq += n;
+			if (cb->offset == skb->len) {
+				__skb_unlink(skb, &sk->sk_receive_queue);
+				kfree_skb(skb);
+			}
+		}
+		if (copied == len)
+			break;
+	}
+	return copied;
+}
+
+static int clasp_recvmsg_locked(struct sock *sk, struct msghdr *msg,
+				size_t len, int flags)
+{
+	bool peek = flags & MSG_PEEK;
+	size_t copied = 0;
+	long timeo;
+	int target, n;
+
+	if (sk->sk_state == TCP_LISTEN)
+		return -ENOTCONN;
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+
+	for (;;) {
+		n = clasp_copy_out(sk, msg, len - copied, peek ? copied : 0,
+				   peek);
+		if (n < 0)
+			return copied ? copied : n;
+		copied += n;
+		if (copied >= target || copied == len)
+			break;
+		if (copied) {
+			if (sk->sk_err || sk->sk_state == TCP_CLOSE ||
+			    sk->sk_shutdown & RCV_SHUTDOWN || !timeo ||
+			    signal_pending(current))
+				break;
+		} else {
+			if (sock_flag(sk, SOCK_DONE))
+				break;
+			if (sk->sk_err)
+				return sock_error(sk);
+			if (sk->sk_shutdown & RCV_SHUTDOWN)
+				break;
+			if (sk->sk_state == TCP_CLOSE)
+				return -ENOTCONN;
+			if (!timeo)
+				return -EAGAIN;
+			if (signal_pending(current))
+				return sock_intr_errno(timeo);
+		}
+		if (!peek)
+			clasp_maybe_window_update(sk);
+		sk_wait_data(sk, &timeo, skb_peek_tail(&sk->sk_receive_queue));
+	}
+	if (!peek)
+		clasp_maybe_window_update(sk);
+	return copied;
+}
+
+static int clasp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
+			 int flags, int *addr_len)
+{
+	int ret;
+
+	if (flags & MSG_ERRQUEUE)
+		return -EOPNOTSUPP;
+	lock_sock(sk);
+	ret = clasp_recvmsg_locked(sk, msg, len, flags);
+	release_sock(sk);
+	return ret;
+}
+
+static int clasp_ioctl(struct sock *sk, int cmd, CLASP_IOCTL_ARG_T arg)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	int val;
+
+	switch (cmd) {
+	case SIOCINQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		lock_sock(sk);
+		val = clasp_unread(sk);
+		release_sock(sk);
+		break;
+	case SIOCOUTQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		val = READ_ONCE(csk->write_seq) - READ_ONCE(csk->snd_una);
+		break;
+	default:
+		return -ENOIOCTLCMD;
+	}
+	return clasp_ioctl_put(arg, val);
+}
+
+static void clasp_fill_info(struct sock *sk, struct clasp_info *info)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	memset(info, 0, sizeof(*info));
+	info->state = sk->sk_state;
+	info->retransmits = csk->retransmits;
+	info->backoff = csk->backoff;
+	if (csk->rtx_pending) {
+		info->timer = CLASP_TIMER_RETRANS;
+		info->timer_ms = clasp_timer_remaining_ms(&csk->rtx_timer);
+	} else if (csk->ka_pending) {
+		info->timer = CLASP_TIMER_KEEPALIVE;
+		info->timer_ms = clasp_timer_remaining_ms(&csk->ka_timer);
+	}
+	info->rto_us = csk->rto_us;
+	info->srtt_us = csk->srtt_us;
+	info->rttvar_us = csk->rttvar_us;
+	info->mss = csk->mss;
+	info->peer_mss = csk->peer_mss;
+	info->iss = csk->iss;
+	info->irs = csk->irs;
+	info->snd_una = csk->snd_una;
+	info->snd_nxt = csk->snd_nxt;
+	info->rcv_nxt = csk->rcv_nxt;
+	info->snd_wnd = csk->snd_wnd;
+	info->rcv_wnd = csk->rcv_wnd;
+	info->total_retrans = csk->total_retrans;
+	info->unacked = csk->snd_max - csk->snd_una;
+	info->probes = csk->probes;
+	info->send_queue = csk->write_seq - csk->snd_una;
+	info->recv_queue = clasp_unread(sk);
+}
+
+static int clasp_getsockopt(struct sock *sk, int level, int optname,
+			    char __user *optval, int __user *optlen)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct clasp_info info;
+	int len, val;
+
+	if (level != SOL_CLASP)
+		return ip_getsockopt(sk, level, optname, optval, optlen);
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+
+	switch (optname) {
+	case CLASP_INFO:
+		lock_sock(sk);
+		clasp_fill_info(sk, &info);
+		release_sock(sk);
+		len = min_t(int, len, sizeof(info));
+		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
+			return -EFAULT;
+		return 0;
+	case CLASP_KEEPIDLE_MS:
+		val = clasp_ka_idle_ms(sk);
+		break;
+	case CLASP_KEEPINTVL_MS:
+		val = clasp_ka_intvl_ms(sk);
+		break;
+	case CLASP_KEEPCNT:
+		val = clasp_ka_cnt(sk);
+		break;
+	case CLASP_MAXSEG:
+		val = READ_ONCE(csk->mss);
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	len = min_t(int, len, sizeof(int));
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}
+
+static int clasp_setsockopt(struct sock *sk, int level, int optname,
+			    sockptr_t optval, unsigned int optlen)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	int val, err = 0;
+
+	if (level != SOL_CLASP)
+		return ip_setsockopt(sk, level, optname, optval, optlen);
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+
+	lock_sock(sk);
+	switch (optname) {
+	case CLASP_KEEPIDLE_MS:
+	case CLASP_KEEPINTVL_MS:
+		if (val < 1 || val > 32767 * MSEC_PER_SEC) {
+			err = -EINVAL;
+			break;
+		}
+		if (optname == CLASP_KEEPIDLE_MS)
+			csk->ka_idle_ms = val;
+		else
+			csk->ka_intvl_ms = val;
+		if (sock_flag(sk, SOCK_KEEPOPEN))
+			clasp_ka_reset(sk);
+		break;
+	case CLASP_KEEPCNT:
+		if (val < 1 || val > 127)
+			err = -EINVAL;
+		else
+			csk->ka_cnt = val;
+		break;
+	default:
+		err = -ENOPROTOOPT;
+	}
+	release_sock(sk);
+	return err;
+}
+
+static void clasp_keepalive(struct sock *sk, int valbool)
+{
+	clasp_ka_set(sk, valbool);
+}
+
+struct proto clasp_prot = {
+	.name			= "CLASP",
+	.owner			= THIS_MODULE,
+	.init			= clasp_init_sock,
+	.close			= clasp_close,
+	.connect		= clasp_connect,
+	.disconnect		= clasp_disconnect,
+	.accept			= clasp_accept,
+	.ioctl			= clasp_ioctl,
+	.shutdown		= clasp_shutdown,
+	.setsockopt		= clasp_setsockopt,
+	.getsockopt		= clasp_getsockopt,
+	.keepalive		= clasp_keepalive,
+	.sendmsg		= clasp_sendmsg,
+	.recvmsg		= clasp_recvmsg,
+	.backlog_rcv		= clasp_do_rcv,
+	.release_cb		= clasp_release_cb,
+	.hash			= clasp_hash,
+	.unhash			= clasp_unhash,
+	.get_port		= clasp_get_port,
+	.obj_size		= sizeof(struct clasp_sock),
+};
+
+static int clasp_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	struct clasp_sock *csk = clasp_sk(sk);
+	int err = -EINVAL;
+
+	lock_sock(sk);
+	if (sock->state != SS_UNCONNECTED || sock->type != SOCK_STREAM)
+		goto out;
+	if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+		goto out;
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	if (sk->sk_state == TCP_CLOSE) {
+		/* Checked as a listener: SO_REUSEADDR no longer shares. */
+		sk->sk_state = TCP_LISTEN;
+		err = clasp_get_port(sk, sk->sk_num);
+		sk->sk_state = TCP_CLOSE;
+		if (err)
+			goto out;
+		inet_sk(sk)->inet_sport = htons(sk->sk_num);
+		WRITE_ONCE(sk->sk_ack_backlog, 0);
+		clasp_set_state(sk, TCP_LISTEN);
+		spin_lock_bh(&csk->acc_lock);
+		csk->listening = true;
+		spin_unlock_bh(&csk->acc_lock);
+		clasp_listen_add(sk);
+	}
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+static __poll_t clasp_poll(struct file *file, struct socket *sock,
+			   poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	u8 shutdown = READ_ONCE(sk->sk_shutdown);
+	int state = inet_sk_state_load(sk);
+	__poll_t mask = 0;
+
+	sock_poll_wait(file, sock, wait);
+	if (state == TCP_LISTEN)
+		return list_empty_careful(&clasp_sk(sk)->accept_queue) ?
+		       0 : EPOLLIN | EPOLLRDNORM;
+
+	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
+		if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (shutdown & SEND_SHUTDOWN) {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		} else if (sk_stream_is_writeable(sk)) {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		} else {
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+			smp_mb__after_atomic();
+			if (sk_stream_is_writeable(sk))
+				mask |= EPOLLOUT | EPOLLWRNORM;
+		}
+	}
+	if (READ_ONCE(sk->sk_err))
+		mask |= EPOLLERR;
+	return mask;
+}
+
+static const struct proto_ops clasp_stream_ops = {
+	.family		= PF_INET,
+	.owner		= THIS_MODULE,
+	.release	= inet_release,
+	.bind		= inet_bind,
+	.connect	= inet_stream_connect,
+	.socketpair	= sock_no_socketpair,
+	.accept		= inet_accept,
+	.getname	= inet_getname,
+	.poll		= clasp_poll,
+	.ioctl		= inet_ioctl,
+	.listen		= clasp_listen,
+	.shutdown	= inet_shutdown,
+	.setsockopt	= sock_common_setsockopt,
+	.getsockopt	= sock_common_getsockopt,
+	.sendmsg	= inet_sendmsg,
+	.recvmsg	= inet_recvmsg,
+	.mmap		= sock_no_mmap,
+};
+
+static struct inet_protosw clasp_protosw = {
+	.type		= SOCK_STREAM,
+	.prot		= &clasp_prot,
+	.ops		= &clasp_stream_ops,
+};
+
+/**
+ * clasp_sock_register() - make clasp sockets creatable
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int clasp_sock_register(void)
+{
+	int err;
+
+	err = clasp_request_cache_init();
+	if (err)
+		return err;
+	err = clasp_tw_cache_init();
+	if (err) {
+		clasp_request_cache_exit();
+		return err;
+	}
+	clasp_protosw.protocol = clasp_proto;
+	inet_register_protosw(&clasp_protosw);
+	return 0;
+}
+
+/**
+ * clasp_sock_unregister() - stop new clasp sockets from being created
+ *
+ * The caches go in clasp_caches_destroy(), after every entry is freed.
+ */
+void clasp_sock_unregister(void)
+{
+	inet_unregister_protosw(&clasp_protosw);
+}
+
+/**
+ * clasp_caches_destroy() - destroy the request and entry caches
+ */
+void clasp_caches_destroy(void)
+{
+	clasp_tw_cache_exit();
+	clasp_request_cache_exit();
+}

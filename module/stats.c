@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clasp: per-namespace counters and /proc/net/clasp_stats.
+ */
+#include <linux/percpu.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <net/net_namespace.h>
+
+#include "clasp.h"
+
+static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
+	[CLASP_MIB_INSEGS]		= "InSegs",
+	[CLASP_MIB_OUTSEGS]		= "OutSegs",
+	[CLASP_MIB_INERRS]		= "InErrs",
+	[CLASP_MIB_INCSUMERRORS]	= "InCsumErrors",
+	[CLASP_MIB_NOPORT]		= "NoPorts",
+	[CLASP_MIB_OUTRSTS]		= "OutRsts",
+	[CLASP_MIB_ACTIVEOPENS]		= "ActiveOpens",
+	[CLASP_MIB_PASSIVEOPENS]	= "PassiveOpens",
+	[CLASP_MIB_ATTEMPTFAILS]	= "AttemptFails",
+	[CLASP_MIB_ESTABRESETS]		= "EstabResets",
+	[CLASP_MIB_CURRESTAB]		= "CurrEstab",
+	[CLASP_MIB_RETRANSSEGS]		= "RetransSegs",
+	[CLASP_MIB_TIMEWAITENTERED]	= "TimeWaitEntered",
+	[CLASP_MIB_TIMEWAITKILLED]	= "TimeWaitKilled",
+	[CLASP_MIB_TIMEWAITOVERFLOW]	= "TimeWaitOverflow",
+	[CLASP_MIB_LISTENOVERFLOWS]	= "ListenOverflows",
+	[CLASP_MIB_LISTENDROPS]		= "ListenDrops",
+	[CLASP_MIB_CHALLENGEACKS]	= "ChallengeAcks",
+	[CLASP_MIB_ABORTONCLOSE]	= "AbortOnClose",
+	[CLASP_MIB_ABORTONDATA]		= "AbortOnData",
+	[CLASP_MIB_ABORTONTIMEOUT]	= "AbortOnTimeout",
+	[CLASP_MIB_ABORTONLINGER]	= "AbortOnLinger",
+	[CLASP_MIB_KEEPALIVEABORTS]	= "KeepAliveAborts",
+	[CLASP_MIB_OUTOFWINDOWDROPS]	= "OutOfWindowDrops",
+	[CLASP_MIB_RSTSRECEIVED]	= "RstsReceived",
+	[CLASP_MIB_OBJECTS]		= "Objects",
+};
+
+/**
+ * clasp_stats_inc() - count one event in a namespace
+ * @net: the namespace
+ * @field: which counter
+ */
+void clasp_stats_inc(struct net *net, enum clasp_mib field)
+{
+	this_cpu_inc(clasp_pernet(net)->stats.mib[field]);
+}
+
+/**
+ * clasp_stats_dec() - take one from a gauge (CurrEstab, Objects)
+ * @net: the namespace
+ * @field: which counter
+ */
+void clasp_stats_dec(struct net *net, enum clasp_mib field)
+{
+	this_cpu_dec(clasp_pernet(net)->stats.mib[field]);
+}
+
+static u64 clasp_stats_read(struct clasp_net *cn, enum clasp_mib field)
+{
+	s64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(cn->stats.mib, cpu)[field];
+	return sum < 0 ? 0 : sum;	/* a gauge read mid-update */
+}
+
+static int clasp_stats_show(struct seq_file *seq, void *v)
+{
+	struct clasp_net *cn = clasp_pernet(seq_file_single_net(seq));
+	int i;
+
+	for (i = 0; i < __CLASP_MIB_MAX; i++)
+		seq_printf(seq, "%s %llu\n", clasp_mib_names[i],
+			   clasp_stats_read(cn, i));
+	return 0;
+}
+
+/**
+ * clasp_stats_init() - allocate a namespace's counters and publish them
+ * @cn: the namespace's clasp state
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int clasp_stats_init(struct clasp_net *cn)
+{
+	cn->stats.mib = __alloc_percpu(sizeof(u64) * __CLASP_MIB_MAX,
+				       __alignof__(u64));
+	if (!cn->stats.mib)
+		return -ENOMEM;
+	if (!proc_create_net_single("clasp_stats", 0444, cn->net->proc_net,
+				    clasp_stats_show, NULL)) {
+		free_percpu(cn->stats.mib);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * clasp_stats_exit() - withdraw and free a namespace's counters
+ * @cn: the namespace's clasp state
+ */
+void clasp_stats_exit(struct clasp_net *cn)
+{
+	remove_proc_entry("clasp_stats", cn->net->proc_net);
+	free_percpu(cn->stats.mib);
+}

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clasp: a socket's timers and round-trip estimation.
+ *
+ * Two soft hrtimers per socket: retransmission (SYN, SYN-ACK, data, FIN,
+ * and window probes) and keepalive.  An armed timer holds a reference on
+ * the socket.  A timer that fires while the owner holds the socket leaves
+ * a bit in ->deferred and the owner runs the work in release_cb, as TCP
+ * does.  A firing that finds its timer re-armed or stopped in the meantime
+ * does nothing.
+ */
+#include <linux/hrtimer.h>
+#include <net/sock.h>
+
+#include "clasp.h"
+#include "compat.h"
+
+static u64 clasp_ms_to_ns(u32 ms)
+{
+	return (u64)ms * NSEC_PER_MSEC;
+}
+
+/**
+ * clasp_ka_idle_ms() - keepalive idle time in force for a socket
+ * @sk: the socket
+ *
+ * Return: the per-socket setting, or the namespace's.
+ */
+u32 clasp_ka_idle_ms(const struct sock *sk)
+{
+	return clasp_sk(sk)->ka_idle_ms ?: clasp_tun(sk)->keepalive_time_ms;
+}
+
+/**
+ * clasp_ka_intvl_ms() - keepalive interval in force for a socket
+ * @sk: the socket
+ *
+ * Return: the per-socket setting, or the namespace's.
+ */
+u32 clasp_ka_intvl_ms(const struct sock *sk)
+{
+	return clasp_sk(sk)->ka_intvl_ms ?: clasp_tun(sk)->keepalive_intvl_ms;
+}
+
+/**
+ * clasp_ka_cnt() - keepalive probe count in force for a socket
+ * @sk: the socket
+ *
+ * Return: the per-socket setting, or the namespace's.
+ */
+u32 clasp_ka_cnt(const struct sock *sk)
+{
+	return clasp_sk(sk)->ka_cnt ?: clasp_tun(sk)->keepalive_probes;
+}
+
+/**
+ * clasp_timer_remaining_ms() - time until a timer fires
+ * @t: the timer
+ *
+ * Return: milliseconds, 0 if due or not armed.
+ */
+u64 clasp_timer_remaining_ms(struct hrtimer *t)
+{
+	s64 ns = ktime_to_ns(hrtimer_get_remaining(t));
+
+	return ns > 0 ? div_u64(ns, NSEC_PER_MSEC) : 0;
+}
+
+/* Arm @t in @ns; the armed timer holds a reference on @sk. */
+static void clasp_timer_arm(struct sock *sk, struct hrtimer *t, u64 ns)
+{
+	if (hrtimer_try_to_cancel(t) != 1)
+		sock_hold(sk);
+	hrtimer_start(t, ns_to_ktime(ns), HRTIMER_MODE_REL_SOFT);
+}
+
+static void clasp_timer_stop(struct sock *sk, struct hrtimer *t)
+{
+	if (hrtimer_try_to_cancel(t) == 1)
+		__sock_put(sk);
+}
+
+/**
+ * clasp_rtx_arm() - (re)start the retransmission timer at RTO << backoff
+ * @sk: the socket, locked
+ */
+void clasp_rtx_arm(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u64 max_us = (u64)clasp_tun(sk)->rto_max_ms * USEC_PER_MSEC;
+	u64 us = min((u64)csk->rto_us << csk->backoff, max_us);
+
+	csk->rtx_pending = true;
+	clasp_timer_arm(sk, &csk->rtx_timer, us * NSEC_PER_USEC);
+}
+
+/**
+ * clasp_rtx_stop() - stop the retransmission timer
+ * @sk: the socket, locked
+ */
+void clasp_rtx_stop(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	csk->rtx_pending = false;
+	clasp_timer_stop(sk, &csk->rtx_timer);
+}
+
+/**
+ * clasp_ka_stop() - stop the keepalive timer
+ * @sk: the socket, locked
+ */
+void clasp_ka_stop(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	csk->ka_pending = false;
+	clasp_timer_stop(sk, &csk->ka_timer);
+}
+
+static void clasp_ka_arm(struct sock *sk, u64 ns)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	csk->ka_pending = true;
+	clasp_timer_arm(sk, &csk->ka_timer, ns);
+}
+
+/**
+ * clasp_ka_set() - start keepalive from now, or stop it
+ * @sk: the socket, locked
+ * @on: keepalive wanted
+ */
+void clasp_ka_set(struct sock *sk, bool on)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	csk->probes = 0;
+	if (on && (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
+		clasp_ka_arm(sk, clasp_ms_to_ns(clasp_ka_idle_ms(sk)));
+	else
+		clasp_ka_stop(sk);
+}
+
+/**
+ * clasp_ka_reset() - start keepalive from now if the socket wants it
+ * @sk: the socket, locked
+ */
+void clasp_ka_reset(struct sock *sk)
+{
+	clasp_ka_set(sk, sock_flag(sk, SOCK_KEEPOPEN));
+}
+
+/**
+ * clasp_rtt_sample() - fold a round-trip measurement into the RTO
+ * @sk: the socket
+ * @sent: when the acknowledged segment was sent
+ *
+ * RFC 6298 section 2, with a 1 ms clock granularity.
+ */
+void clasp_rtt_sample(struct sock *sk, ktime_t sent)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct clasp_tunables *tun = clasp_tun(sk);
+	s64 r = ktime_us_delta(ktime_get(), sent);
+	u32 rto;
+
+	if (!sent || r < 0)
+		return;
+	r = max_t(s64, r, 1);
+	if (!csk->srtt_us) {
+		csk->srtt_us = r;
+		csk->rttvar_us = r / 2;
+	} else {
+		s64 delta = abs((s64)csk->srtt_us - r);
+
+		csk->rttvar_us = (3 * (u64)csk->rttvar_us + delta) / 4;
+		csk->srtt_us = (7 * (u64)csk->srtt_us + r) / 8;
+	}
+	rto = csk->srtt_us + max_t(u32, USEC_PER_MSEC, 4 * csk->rttvar_us);
+	csk->rto_us = clamp_t(u32, rto, tun->rto_min_ms * USEC_PER_MSEC,
+			      tun->rto_max_ms * USEC_PER_MSEC);
+}
+
+static void clasp_syn_timeout(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (csk->retransmits >= clasp_tun(sk)->syn_retries) {
+		clasp_reset(sk, ETIMEDOUT);
+		return;
+	}
+	csk->retransmits++;
+	csk->backoff++;
+	csk->total_retrans++;
+	clasp_stats_inc(sock_net(sk), CLASP_MIB_RETRANSSEGS);
+	clasp_send_syn(sk);
+	clasp_rtx_arm(sk);
+}
+
+static void clasp_data_timeout(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct clasp_tunables *tun = clasp_tun(sk);
+	u32 limit = sock_flag(sk, SOCK_DEAD) ? tun->orphan_retries :
+					       tun->retries;
+
+	if (csk->snd_una == csk->snd_max) {
+		if (!csk->send_head)
+			return;
+		/* The window is closed and nothing is in flight: probe it. */
+		clasp_send_probe(sk);
+		if (csk->backoff < 16)
+			csk->backoff++;
+		clasp_rtx_arm(sk);
+		return;
+	}
+	if (csk->retransmits >= limit) {
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONTIMEOUT);
+		clasp_reset(sk, ETIMEDOUT);
+		return;
+	}
+	csk->retransmits++;
+	if (csk->backoff < 16)
+		csk->backoff++;
+	csk->dupacks = 0;
+	clasp_retransmit_head(sk);
+	clasp_rtx_arm(sk);
+}
+
+static void clasp_rtx_work(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (!csk->rtx_pending || hrtimer_is_queued(&csk->rtx_timer))
+		return;		/* stopped or re-armed since it fired */
+	csk->rtx_pending = false;
+	switch (sk->sk_state) {
+	case TCP_CLOSE:
+	case TCP_LISTEN:
+		break;
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECV:
+		clasp_syn_timeout(sk);
+		break;
+	default:
+		clasp_data_timeout(sk);
+	}
+}
+
+static void clasp_ka_work(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u64 idle_ns, want_ns;
+
+	if (!csk->ka_pending || hrtimer_is_queued(&csk->ka_timer))
+		return;
+	csk->ka_pending = false;
+	if (!sock_flag(sk, SOCK_KEEPOPEN) ||
+	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+		return;
+
+	idle_ns = ktime_to_ns(ktime_sub(ktime_get(), csk->rcv_tstamp));
+	want_ns = clasp_ms_to_ns(clasp_ka_idle_ms(sk));
+	if (csk->probes)
+		want_ns = 0;	/* probing already: the interval decides */
+	if (idle_ns < want_ns) {
+		clasp_ka_arm(sk, want_ns - idle_ns);
+		return;
+	}
+	if (csk->probes >= clasp_ka_cnt(sk)) {
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_KEEPALIVEABORTS);
+		clasp_send_active_reset(sk, GFP_ATOMIC);
+		clasp_reset(sk, ETIMEDOUT);
+		return;
+	}
+	if (csk->snd_una == csk->snd_max && !csk->send_head) {
+		clasp_send_probe(sk);
+		csk->probes++;
+		clasp_ka_arm(sk, clasp_ms_to_ns(clasp_ka_intvl_ms(sk)));
+	} else {
+		/* Data in flight: the retransmission timer watches the peer. */
+		clasp_ka_arm(sk, clasp_ms_to_ns(clasp_ka_idle_ms(sk)));
+	}
+}
+
+static void clasp_timer_fired(struct sock *sk, enum clasp_deferred bit,
+			      void (*work)(struct sock *sk))
+{
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk))
+		work(sk);
+	else if (!test_and_set_bit(bit, &clasp_sk(sk)->deferred))
+		sock_hold(sk);
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+static enum hrtimer_restart clasp_rtx_fire(struct hrtimer *t)
+{
+	struct clasp_sock *csk = container_of(t, struct clasp_sock, rtx_timer);
+
+	clasp_timer_fired(&csk->inet.sk, CLASP_DEFER_RETRANS, clasp_rtx_work);
+	return HRTIMER_NORESTART;
+}
+
+static enum hrtimer_restart clasp_ka_fire(struct hrtimer *t)
+{
+	struct clasp_sock *csk = container_of(t, struct clasp_sock, ka_timer);
+
+	clasp_timer_fired(&csk->inet.sk, CLASP_DEFER_KEEPALIVE, clasp_ka_work);
+	return HRTIMER_NORESTART;
+}
+
+/**
+ * clasp_release_cb() - run timer work deferred while the owner held the
+ * socket (struct proto.release_cb)
+ * @sk: the socket, still owned
+ */
+void clasp_release_cb(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (test_and_clear_bit(CLASP_DEFER_RETRANS, &csk->deferred)) {
+		clasp_rtx_work(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(CLASP_DEFER_KEEPALIVE, &csk->deferred)) {
+		clasp_ka_work(sk);
+		__sock_put(sk);
+	}
+}
+
+/**
+ * clasp_timers_init() - set up a socket's timers, unarmed
+ * @sk: the socket
+ */
+void clasp_timers_init(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	clasp_hrtimer_setup(&csk->rtx_timer, clasp_rtx_fire,
+			    HRTIMER_MODE_REL_SOFT);
+	clasp_hrtimer_setup(&csk->ka_timer, clasp_ka_fire, HRTIMER_MODE_REL_SOFT);
+}
+
+/**
+ * clasp_timers_stop() - stop both timers
+ * @sk: the socket, locked
+ */
+void clasp_timers_stop(struct sock *sk)
+{
+	clasp_rtx_stop(sk);
+	clasp_ka_stop(sk);
+}

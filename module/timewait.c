@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clasp: compact entries for TIME_WAIT and for FIN_WAIT_2 after close().
+ *
+ * Once nobody can read from a connection, all it needs is its 4-tuple,
+ * two sequence numbers and an expiry: about 90 bytes instead of a socket.
+ * Entries of one kind all live equally long, so each namespace keeps them
+ * in two lists in expiry order and one hrtimer, with slack, reaps every
+ * entry that is due: a million entries cost one timer, not a million.
+ */
+#include <linux/slab.h>
+#include <net/sock.h>
+
+#include "clasp.h"
+#include "compat.h"
+
+#define CLASP_TW_SLACK_NS	(10 * NSEC_PER_MSEC)
+#define CLASP_TW_REAP_BATCH	4096
+
+static struct kmem_cache *clasp_tw_cache __read_mostly;
+
+static void clasp_tw_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(clasp_tw_cache, container_of(head, struct clasp_tw, rcu));
+}
+
+/**
+ * clasp_tw_put() - drop a reference on an entry
+ * @tw: the entry
+ */
+void clasp_tw_put(struct clasp_tw *tw)
+{
+	if (refcount_dec_and_test(&tw->refcnt))
+		call_rcu(&tw->rcu, clasp_tw_free_rcu);
+}
+
+static u64 clasp_tw_lifetime_ns(struct clasp_net *cn, u8 state)
+{
+	u64 ms = state == TCP_TIME_WAIT ? 2ULL * cn->tun.msl_ms :
+					  cn->tun.fin_timeout_ms;
+
+	return ms * NSEC_PER_MSEC;
+}
+
+/* Re-arm the reaper for the earliest expiry.  Caller holds tw_lock. */
+static void clasp_tw_schedule(struct clasp_net *cn)
+{
+	ktime_t next = KTIME_MAX;
+	struct clasp_tw *tw;
+
+	if (cn->tw_dying)
+		return;
+	tw = list_first_entry_or_null(&cn->tw_list, struct clasp_tw, expiry);
+	if (tw)
+		next = tw->expires;
+	tw = list_first_entry_or_null(&cn->fw2_list, struct clasp_tw, expiry);
+	if (tw && ktime_before(tw->expires, next))
+		next = tw->expires;
+	if (next == KTIME_MAX)
+		return;
+	if (hrtimer_is_queued(&cn->tw_timer) &&
+	    !ktime_before(next, hrtimer_get_softexpires(&cn->tw_timer)))
+		return;
+	hrtimer_start_range_ns(&cn->tw_timer, next, CLASP_TW_SLACK_NS,
+			       HRTIMER_MODE_ABS_SOFT);
+}
+
+/* Put @tw on its list in expiry order (almost always at the tail). */
+static void clasp_tw_queue(struct clasp_net *cn, struct clasp_tw *tw)
+{
+	struct list_head *head = tw->entry.state == TCP_TIME_WAIT ?
+				 &cn->tw_list : &cn->fw2_list;
+	struct clasp_tw *pos;
+
+	tw->expires = ktime_add_ns(ktime_get(),
+				   clasp_tw_lifetime_ns(cn, tw->entry.state));
+	list_for_each_entry_reverse(pos, head, expiry)
+		if (!ktime_after(pos->expires, tw->expires))
+			break;
+	list_add(&tw->expiry, &pos->expiry);
+	clasp_tw_schedule(cn);
+}
+
+/* Unlink an entry for good.  Caller holds tw_lock. */
+static void clasp_tw_kill(struct clasp_net *cn, struct clasp_tw *tw)
+{
+	if (list_empty(&tw->expiry))
+		return;		/* killed already */
+	list_del_init(&tw->expiry);
+	rhashtable_remove_fast(&cn->conns, &tw->entry.node, clasp_conn_params);
+	clasp_tw_port_del(cn, ntohs(tw->entry.tuple.lport));
+	cn->tw_count--;
+	clasp_stats_dec(cn->net, CLASP_MIB_OBJECTS);
+	clasp_tw_put(tw);
+}
+
+static enum hrtimer_restart clasp_tw_reap(struct hrtimer *t)
+{
+	struct clasp_net *cn = container_of(t, struct clasp_net, tw_timer);
+	ktime_t now = ktime_get();
+	struct list_head *lists[] = { &cn->tw_list, &cn->fw2_list };
+	int i, budget = CLASP_TW_REAP_BATCH;
+
+	spin_lock(&cn->tw_lock);
+	for (i = 0; i < ARRAY_SIZE(lists); i++) {
+		struct clasp_tw *tw, *tmp;
+
+		list_for_each_entry_safe(tw, tmp, lists[i], expiry) {
+			if (ktime_after(tw->expires, now) || !budget)
+				break;
+			clasp_tw_kill(cn, tw);
+			budget--;
+		}
+	}
+	clasp_tw_schedule(cn);
+	spin_unlock(&cn->tw_lock);
+	return HRTIMER_NORESTART;
+}
+
+/**
+ * clasp_time_wait() - replace a socket by a compact entry
+ * @sk: the socket, locked, whose FIN was acknowledged (TIME_WAIT) or
+ *	which was closed in FIN_WAIT_2
+ * @state: TCP_TIME_WAIT or TCP_FIN_WAIT2
+ *
+ * The entry takes the socket's place in the table in one step, so no
+ * segment finds neither; the socket then closes.  When max_tw_buckets
+ * entries exist already, the socket just closes (TimeWaitOverflow).
+ */
+void clasp_time_wait(struct sock *sk, int state)
+{
+	struct clasp_net *cn = clasp_pernet(sock_net(sk));
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct clasp_tw *tw = NULL;
+
+	if (state == TCP_TIME_WAIT)
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_TIMEWAITENTERED);
+	if (READ_ONCE(cn->tw_count) < cn->tun.max_tw_buckets)
+		tw = kmem_cache_alloc(clasp_tw_cache, GFP_ATOMIC);
+	if (!tw) {
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_TIMEWAITOVERFLOW);
+		clasp_done(sk);
+		return;
+	}
+	tw->entry.kind = CLASP_ENTRY_TW;
+	tw->entry.state = state;
+	tw->entry.tuple = csk->entry.tuple;
+	tw->snd_nxt = csk->snd_nxt;
+	tw->rcv_nxt = csk->rcv_nxt;
+	refcount_set(&tw->refcnt, 1);
+
+	spin_lock_bh(&cn->tw_lock);
+	if (csk->hashed &&
+	    !rhashtable_replace_fast(&cn->conns, &csk->entry.node,
+				     &tw->entry.node, clasp_conn_params)) {
+		csk->hashed = false;
+		__sock_put(sk);		/* the table's reference */
+		clasp_tw_port_add(cn, ntohs(tw->entry.tuple.lport));
+		cn->tw_count++;
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_OBJECTS);
+		clasp_tw_queue(cn, tw);
+		tw = NULL;
+	}
+	spin_unlock_bh(&cn->tw_lock);
+	if (tw)
+		kmem_cache_free(clasp_tw_cache, tw);
+	clasp_set_state(sk, state);
+	clasp_done(sk);
+}
+
+static void clasp_tw_ack(struct clasp_net *cn, struct clasp_tw *tw)
+{
+	clasp_send_ctl(cn->net, &tw->entry.tuple, tw->snd_nxt, tw->rcv_nxt,
+		       CLASP_ACK, 0, 0);
+}
+
+/* TIME_WAIT: RFC 9293 3.10.7.4 plus RFC 1337 and reopening by a new SYN. */
+static int clasp_tw_rcv_timewait(struct clasp_net *cn, struct clasp_tw *tw,
+				 const struct clasp_seg *seg)
+{
+	if (seg->flags & CLASP_RST) {
+		if (!cn->tun.rfc1337) {
+			clasp_stats_inc(cn->net, CLASP_MIB_TIMEWAITKILLED);
+			clasp_tw_kill(cn, tw);
+		}
+		return 0;
+	}
+	if (seg->flags & CLASP_SYN && !(seg->flags & CLASP_ACK) &&
+	    clasp_seq_after(seg->seq, tw->rcv_nxt)) {
+		/* A new incarnation: its ISN will start above ours. */
+		clasp_stats_inc(cn->net, CLASP_MIB_TIMEWAITKILLED);
+		clasp_tw_kill(cn, tw);
+		return 1;
+	}
+	if (seg->flags & CLASP_FIN && seg->end_seq == tw->rcv_nxt) {
+		/* Our last ACK was lost: say it again and wait anew. */
+		list_del(&tw->expiry);
+		clasp_tw_queue(cn, tw);
+	}
+	clasp_tw_ack(cn, tw);
+	return 0;
+}
+
+/* Orphaned FIN_WAIT_2: wait for the peer's FIN, refuse its data. */
+static int clasp_tw_rcv_finwait2(struct clasp_net *cn, struct clasp_tw *tw,
+				 struct sk_buff *skb,
+				 const struct clasp_seg *seg)
+{
+	if (seg->flags & CLASP_RST) {
+		if (seg->seq == tw->rcv_nxt)
+			clasp_tw_kill(cn, tw);
+		else if (clasp_challenge_ack_allowed(cn->net))
+			clasp_tw_ack(cn, tw);
+		return 0;
+	}
+	if (seg->flags & CLASP_SYN) {
+		if (clasp_challenge_ack_allowed(cn->net))
+			clasp_tw_ack(cn, tw);
+		return 0;
+	}
+	if (seg->len && !clasp_seq_before(seg->end_seq, tw->rcv_nxt + 1)) {
+		/* Data for a socket nobody will read again. */
+		clasp_stats_inc(cn->net, CLASP_MIB_ABORTONDATA);
+		clasp_send_ctl(cn->net, &tw->entry.tuple, tw->snd_nxt, 0,
+			       CLASP_RST, 0, 0);
+		clasp_tw_kill(cn, tw);
+		return 0;
+	}
+	if (seg->flags & CLASP_FIN && seg->seq == tw->rcv_nxt) {
+		tw->rcv_nxt++;
+		list_del(&tw->expiry);
+		tw->entry.state = TCP_TIME_WAIT;
+		clasp_stats_inc(cn->net, CLASP_MIB_TIMEWAITENTERED);
+		clasp_tw_queue(cn, tw);
+		clasp_tw_ack(cn, tw);
+	}
+	return 0;
+}
+
+/**
+ * clasp_tw_rcv() - a compact entry's share of a segment
+ * @cn: the namespace's clasp state
+ * @tw: the entry, referenced
+ * @skb: the segment
+ *
+ * Return: 1 when a SYN ended TIME_WAIT and should go on to a listener
+ * (@skb not consumed), 0 when @skb was consumed.
+ */
+int clasp_tw_rcv(struct clasp_net *cn, struct clasp_tw *tw,
+		 struct sk_buff *skb)
+{
+	struct clasp_seg seg;
+	int ret = 0;
+
+	clasp_parse_seg(skb, &seg);
+	spin_lock_bh(&cn->tw_lock);
+	if (list_empty(&tw->expiry)) {
+		spin_unlock_bh(&cn->tw_lock);
+		return 1;	/* gone meanwhile: look again */
+	}
+	if (tw->entry.state == TCP_TIME_WAIT)
+		ret = clasp_tw_rcv_timewait(cn, tw, &seg);
+	else
+		ret = clasp_tw_rcv_finwait2(cn, tw, skb, &seg);
+	spin_unlock_bh(&cn->tw_lock);
+	if (!ret)
+		kfree_skb(skb);
+	return ret;
+}
+
+/**
+ * clasp_tw_init_net() - set up a namespace's entry lists and reaper
+ * @cn: the namespace's clasp state
+ */
+void clasp_tw_init_net(struct clasp_net *cn)
+{
+	spin_lock_init(&cn->tw_lock);
+	INIT_LIST_HEAD(&cn->tw_list);
+	INIT_LIST_HEAD(&cn->fw2_list);
+	cn->tw_count = 0;
+	cn->tw_dying = false;
+	clasp_hrtimer_setup(&cn->tw_timer, clasp_tw_reap, HRTIMER_MODE_ABS_SOFT);
+}
+
+/**
+ * clasp_tw_exit_net() - free every entry of a dying namespace
+ * @cn: the namespace's clasp state
+ */
+void clasp_tw_exit_net(struct clasp_net *cn)
+{
+	struct list_head *lists[] = { &cn->tw_list, &cn->fw2_list };
+	int i;
+
+	spin_lock_bh(&cn->tw_lock);
+	cn->tw_dying = true;
+	spin_unlock_bh(&cn->tw_lock);
+	hrtimer_cancel(&cn->tw_timer);
+
+	spin_lock_bh(&cn->tw_lock);
+	for (i = 0; i < ARRAY_SIZE(lists); i++) {
+		struct clasp_tw *tw, *tmp;
+
+		list_for_each_entry_safe(tw, tmp, lists[i], expiry)
+			clasp_tw_kill(cn, tw);
+	}
+	spin_unlock_bh(&cn->tw_lock);
+}
+
+/**
+ * clasp_tw_cache_init() - create the slab cache for compact entries
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int clasp_tw_cache_init(void)
+{
+	clasp_tw_cache = KMEM_CACHE(clasp_tw, 0);
+	return clasp_tw_cache ? 0 : -ENOMEM;
+}
+
+/**
+ * clasp_tw_cache_exit() - destroy the cache; every entry must be freed
+ */
+void clasp_tw_cache_exit(void)
+{
+	kmem_cache_destroy(clasp_tw_cache);
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * clasp: TCP-style connection management over its own IP protocol number.
+ * The user-visible interface: protocol number, socket options and counters.
+ */
+#ifndef _UAPI_CLASP_H
+#define _UAPI_CLASP_H
+
+#include <linux/types.h>
+
+/* Default IP protocol number (RFC 3692 experimentation); see module param. */
+#define IPPROTO_CLASP		253
+
+/* Level of clasp's own socket options (setsockopt/getsockopt). */
+#define SOL_CLASP		253
+
+/* Socket options at SOL_CLASP. */
+#define CLASP_INFO		1	/* get: struct clasp_info */
+#define CLASP_KEEPIDLE_MS	2	/* idle time before keepalive probes */
+#define CLASP_KEEPINTVL_MS	3	/* time between keepalive probes */
+#define CLASP_KEEPCNT		4	/* unanswered probes before abort */
+#define CLASP_MAXSEG		5	/* get: effective MSS */
+
+/* What clasp_info.timer says is armed. */
+enum clasp_timer_kind {
+	CLASP_TIMER_NONE,
+	CLASP_TIMER_RETRANS,		/* SYN, SYN-ACK, data or FIN */
+	CLASP_TIMER_KEEPALIVE,
+	CLASP_TIMER_TIMEWAIT,
+	CLASP_TIMER_FINWAIT2,
+};
+
+/**
+ * struct clasp_info - a connection's state, like TCP_INFO
+ * @state: TCP_* state number (TCP_ESTABLISHED is 1, ...)
+ * @retransmits: retransmissions of the segment now timed
+ * @backoff: exponential backoff shift of the retransmission timer
+ * @timer: enum clasp_timer_kind armed now
+ * @timer_ms: milliseconds until that timer fires
+ * @rto_us: retransmission timeout
+ * @srtt_us: smoothed round-trip time (RFC 6298)
+ * @rttvar_us: round-trip time variation
+ * @mss: effective maximum segment size (min of ours and the peer's)
+ * @peer_mss: MSS the peer announced
+ * @iss: our initial sequence number
+ * @irs: the peer's initial sequence number
+ * @snd_una: oldest unacknowledged sequence number
+ * @snd_nxt: next sequence number to send
+ * @rcv_nxt: next sequence number expected
+ * @snd_wnd: send window the peer offers
+ * @rcv_wnd: receive window we offer
+ * @total_retrans: retransmissions over the connection's life
+ * @unacked: bytes sent and not yet acknowledged
+ * @probes: keepalive probes sent and unanswered
+ * @send_queue: bytes queued to send, including unacknowledged ones
+ * @recv_queue: bytes received and not yet read
+ */
+struct clasp_info {
+	__u8	state;
+	__u8	retransmits;
+	__u8	backoff;
+	__u8	timer;
+	__u32	timer_ms;
+	__u32	rto_us;
+	__u32	srtt_us;
+	__u32	rttvar_us;
+	__u32	mss;
+	__u32	peer_mss;
+	__u32	iss;
+	__u32	irs;
+	__u32	snd_una;
+	__u32	snd_nxt;
+	__u32	rcv_nxt;
+	__u32	snd_wnd;
+	__u32	rcv_wnd;
+	__u32	total_retrans;
+	__u32	unacked;
+	__u32	probes;
+	__u32	send_queue;
+	__u32	recv_queue;
+};
+
+/* Counters, in the order /proc/net/clasp_stats prints them. */
+enum clasp_mib {
+	CLASP_MIB_INSEGS,		/* segments received */
+	CLASP_MIB_OUTSEGS,		/* segments sent */
+	CLASP_MIB_INERRS,		/* malformed segments dropped */
+	CLASP_MIB_INCSUMERRORS,		/* segments with a bad checksum */
+	CLASP_MIB_NOPORT,		/* segments for no socket */
+	CLASP_MIB_OUTRSTS,		/* resets sent */
+	CLASP_MIB_ACTIVEOPENS,		/* CLOSED -> SYN_SENT */
+	CLASP_MIB_PASSIVEOPENS,		/* LISTEN -> SYN_RCVD */
+	CLASP_MIB_ATTEMPTFAILS,		/* SYN_SENT/SYN_RCVD -> CLOSED or LISTEN */
+	CLASP_MIB_ESTABRESETS,		/* ESTABLISHED/CLOSE_WAIT -> CLOSED */
+	CLASP_MIB_CURRESTAB,		/* gauge: ESTABLISHED or CLOSE_WAIT now */
+	CLASP_MIB_RETRANSSEGS,		/* segments retransmitted */
+	CLASP_MIB_TIMEWAITENTERED,
+	CLASP_MIB_TIMEWAITKILLED,	/* ended early by RST or a new SYN */
+	CLASP_MIB_TIMEWAITOVERFLOW,	/* not entered: max_tw_buckets reached */
+	CLASP_MIB_LISTENOVERFLOWS,	/* accept queue full */
+	CLASP_MIB_LISTENDROPS,		/* SYNs or ACKs a listener dropped */
+	CLASP_MIB_CHALLENGEACKS,	/* RFC 5961 challenge ACKs sent */
+	CLASP_MIB_ABORTONCLOSE,		/* RST on close() with unread data */
+	CLASP_MIB_ABORTONDATA,		/* RST on data after close() */
+	CLASP_MIB_ABORTONTIMEOUT,	/* retries exhausted */
+	CLASP_MIB_ABORTONLINGER,	/* RST on close() with SO_LINGER {1,0} */
+	CLASP_MIB_KEEPALIVEABORTS,	/* keepalive probes unanswered */
+	CLASP_MIB_OUTOFWINDOWDROPS,	/* segments outside the window */
+	CLASP_MIB_RSTSRECEIVED,		/* acceptable resets received */
+	CLASP_MIB_OBJECTS,		/* gauge: sockets, requests, entries alive */
+	__CLASP_MIB_MAX
+};
+
+#endif /* _UAPI_CLASP_H */
