@@ -2,12 +2,13 @@
 /*
  * The one place where clasp meets the differences between the kernels it
  * supports (Debian 12's 6.1 and its 6.12 LTS).  Logic elsewhere calls the
- * helpers below and never tests a kernel version itself.
+ * helpers below and never tests a kernel version itself.  The CLASP_HAVE_*
+ * macros come from probes of the target kernel's headers in Kbuild.
  */
 #ifndef _CLASP_COMPAT_H
 #define _CLASP_COMPAT_H
 
-#include <linux/version.h>
+#include <linux/hrtimer.h>
 #include <net/sock.h>
 
 /*
@@ -16,7 +17,7 @@
  * clasp_accept_flags() and clasp_accept_kern() read them, and
  * clasp_accept_set_err() stores the error where the caller looks.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#ifdef CLASP_HAVE_ACCEPT_ARG
 #define CLASP_ACCEPT_ARGS	struct sock *sk, struct proto_accept_arg *arg
 #define clasp_accept_flags()	(arg->flags)
 #define clasp_accept_kern()	(arg->kern)
@@ -29,7 +30,7 @@
 #endif
 
 /* 6.5 made proto.ioctl return its result through an int pointer. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#ifdef CLASP_HAVE_IOCTL_KARG
 #define CLASP_IOCTL_ARG_T	int *
 #define clasp_ioctl_put(arg, val)	(*(arg) = (val), 0)
 #else
@@ -38,19 +39,25 @@
 #endif
 
 /* 6.13 replaced hrtimer_init() and the function assignment by one call. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-#define clasp_hrtimer_setup(t, fn, mode)				\
-	hrtimer_setup((t), (fn), CLOCK_MONOTONIC, (mode))
+#ifdef CLASP_HAVE_HRTIMER_SETUP
+static inline void clasp_hrtimer_setup(struct hrtimer *t,
+				       enum hrtimer_restart (*fn)(struct hrtimer *),
+				       enum hrtimer_mode mode)
+{
+	hrtimer_setup(t, fn, CLOCK_MONOTONIC, mode);
+}
 #else
-#define clasp_hrtimer_setup(t, fn, mode)				\
-	do {								\
-		hrtimer_init((t), CLOCK_MONOTONIC, (mode));		\
-		(t)->function = (fn);					\
-	} while (0)
+static inline void clasp_hrtimer_setup(struct hrtimer *t,
+				       enum hrtimer_restart (*fn)(struct hrtimer *),
+				       enum hrtimer_mode mode)
+{
+	hrtimer_init(t, CLOCK_MONOTONIC, mode);
+	t->function = fn;
+}
 #endif
 
 /* 6.12 moved the unaligned access helpers out of asm/. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#ifdef CLASP_HAVE_LINUX_UNALIGNED
 #include <linux/unaligned.h>
 #else
 #include <asm/unaligned.h>

@@ -648,6 +648,7 @@ int clasp_rcv(struct sk_buff *skb)
 		goto bad;
 
 	clasp_tuple_of(skb, &t);
+	CLASP_SKB_CB(skb)->seq = 0;	/* no ISN floor unless TIME_WAIT sets one */
 	if (clasp_deliver_entry(cn, skb, &t))
 		return 0;
 

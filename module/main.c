@@ -25,7 +25,7 @@ static struct net_protocol clasp_protocol = {
 
 static bool clasp_proto_taken(int proto)
 {
-	return rcu_access_pointer(inet_protos[proto]) != NULL;
+	return rcu_access_pointer(inet_protos[proto]);
 }
 
 static int __init clasp_init(void)

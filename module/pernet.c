@@ -32,26 +32,39 @@ static struct clasp_tunables clasp_defaults = {
 	.challenge_ack_limit	= 1000,
 };
 
-#define CLASP_TUNABLE(name, desc)					\
-	module_param_named(name, clasp_defaults.name, uint, 0644);	\
-	MODULE_PARM_DESC(name, desc " (for namespaces created later)")
-
-CLASP_TUNABLE(msl_ms, "maximum segment lifetime; TIME_WAIT lasts twice it");
-CLASP_TUNABLE(rto_initial_ms, "initial retransmission timeout");
-CLASP_TUNABLE(rto_min_ms, "lower bound of the retransmission timeout");
-CLASP_TUNABLE(rto_max_ms, "upper bound of the retransmission timeout");
-CLASP_TUNABLE(syn_retries, "SYN retransmissions before connect() fails");
-CLASP_TUNABLE(synack_retries, "SYN-ACK retransmissions before a request is dropped");
-CLASP_TUNABLE(retries, "data retransmissions before the connection is aborted");
-CLASP_TUNABLE(orphan_retries, "retransmissions for a closed socket's segments");
-CLASP_TUNABLE(fin_timeout_ms, "lifetime of an orphaned FIN_WAIT_2 connection");
-CLASP_TUNABLE(keepalive_time_ms, "idle time before keepalive probes");
-CLASP_TUNABLE(keepalive_intvl_ms, "time between keepalive probes");
-CLASP_TUNABLE(keepalive_probes, "unanswered keepalive probes before abort");
-CLASP_TUNABLE(max_syn_backlog, "half-open requests per listener at most");
-CLASP_TUNABLE(max_tw_buckets, "TIME_WAIT and FIN_WAIT_2 entries at most");
-CLASP_TUNABLE(rfc1337, "ignore RST in TIME_WAIT (RFC 1337)");
-CLASP_TUNABLE(challenge_ack_limit, "challenge ACKs per second at most");
+/* Each parameter is the default for namespaces created after it is set. */
+module_param_named(msl_ms, clasp_defaults.msl_ms, uint, 0644);
+MODULE_PARM_DESC(msl_ms, "maximum segment lifetime; TIME_WAIT lasts twice it");
+module_param_named(rto_initial_ms, clasp_defaults.rto_initial_ms, uint, 0644);
+MODULE_PARM_DESC(rto_initial_ms, "initial retransmission timeout");
+module_param_named(rto_min_ms, clasp_defaults.rto_min_ms, uint, 0644);
+MODULE_PARM_DESC(rto_min_ms, "lower bound of the retransmission timeout");
+module_param_named(rto_max_ms, clasp_defaults.rto_max_ms, uint, 0644);
+MODULE_PARM_DESC(rto_max_ms, "upper bound of the retransmission timeout");
+module_param_named(syn_retries, clasp_defaults.syn_retries, uint, 0644);
+MODULE_PARM_DESC(syn_retries, "SYN retransmissions before connect() fails");
+module_param_named(synack_retries, clasp_defaults.synack_retries, uint, 0644);
+MODULE_PARM_DESC(synack_retries, "SYN-ACK retransmissions before a request is dropped");
+module_param_named(retries, clasp_defaults.retries, uint, 0644);
+MODULE_PARM_DESC(retries, "data retransmissions before the connection is aborted");
+module_param_named(orphan_retries, clasp_defaults.orphan_retries, uint, 0644);
+MODULE_PARM_DESC(orphan_retries, "retransmissions for a closed socket's segments");
+module_param_named(fin_timeout_ms, clasp_defaults.fin_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(fin_timeout_ms, "lifetime of an orphaned FIN_WAIT_2 connection");
+module_param_named(keepalive_time_ms, clasp_defaults.keepalive_time_ms, uint, 0644);
+MODULE_PARM_DESC(keepalive_time_ms, "idle time before keepalive probes");
+module_param_named(keepalive_intvl_ms, clasp_defaults.keepalive_intvl_ms, uint, 0644);
+MODULE_PARM_DESC(keepalive_intvl_ms, "time between keepalive probes");
+module_param_named(keepalive_probes, clasp_defaults.keepalive_probes, uint, 0644);
+MODULE_PARM_DESC(keepalive_probes, "unanswered keepalive probes before abort");
+module_param_named(max_syn_backlog, clasp_defaults.max_syn_backlog, uint, 0644);
+MODULE_PARM_DESC(max_syn_backlog, "half-open requests per listener at most");
+module_param_named(max_tw_buckets, clasp_defaults.max_tw_buckets, uint, 0644);
+MODULE_PARM_DESC(max_tw_buckets, "TIME_WAIT and FIN_WAIT_2 entries at most");
+module_param_named(rfc1337, clasp_defaults.rfc1337, uint, 0644);
+MODULE_PARM_DESC(rfc1337, "ignore RST in TIME_WAIT (RFC 1337)");
+module_param_named(challenge_ack_limit, clasp_defaults.challenge_ack_limit, uint, 0644);
+MODULE_PARM_DESC(challenge_ack_limit, "challenge ACKs per second at most");
 
 /**
  * clasp_isn() - initial sequence number for a connection (RFC 6528)

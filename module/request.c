@@ -137,7 +137,7 @@ static void clasp_listen_syn(struct sock *lsk, struct sk_buff *skb,
 	req->entry.tuple.rport = th->source;
 	req->listener = lsk;
 	req->irs = seg->seq;
-	req->iss = clasp_isn(cn, &req->entry.tuple);
+	req->iss = CLASP_SKB_CB(skb)->seq ?: clasp_isn(cn, &req->entry.tuple);
 	req->peer_mss = seg->mss ?: CLASP_DEFAULT_MSS;
 	req->snd_wnd = seg->wnd;
 	refcount_set(&req->refcnt, 1);

@@ -843,6 +843,9 @@ static __poll_t clasp_poll(struct file *file, struct socket *sock,
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		} else {
 			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+			/* Order NOSPACE before the recheck, pairs with the
+			 * write_space wakeup after ACKs free memory.
+			 */
 			smp_mb__after_atomic();
 			if (sk_stream_is_writeable(sk))
 				mask |= EPOLLOUT | EPOLLWRNORM;

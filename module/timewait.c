@@ -176,6 +176,7 @@ static void clasp_tw_ack(struct clasp_net *cn, struct clasp_tw *tw)
 
 /* TIME_WAIT: RFC 9293 3.10.7.4 plus RFC 1337 and reopening by a new SYN. */
 static int clasp_tw_rcv_timewait(struct clasp_net *cn, struct clasp_tw *tw,
+				 struct sk_buff *skb,
 				 const struct clasp_seg *seg)
 {
 	if (seg->flags & CLASP_RST) {
@@ -187,7 +188,12 @@ static int clasp_tw_rcv_timewait(struct clasp_net *cn, struct clasp_tw *tw,
 	}
 	if (seg->flags & CLASP_SYN && !(seg->flags & CLASP_ACK) &&
 	    clasp_seq_after(seg->seq, tw->rcv_nxt)) {
-		/* A new incarnation: its ISN will start above ours. */
+		/*
+		 * A new incarnation.  Its ISN must start above anything the
+		 * old one sent, whatever the clock says (RFC 9293 3.4.1).
+		 */
+		memset(CLASP_SKB_CB(skb), 0, sizeof(struct clasp_skb_cb));
+		CLASP_SKB_CB(skb)->seq = (tw->snd_nxt + CLASP_MAX_WINDOW + 2) ?: 1;
 		clasp_stats_inc(cn->net, CLASP_MIB_TIMEWAITKILLED);
 		clasp_tw_kill(cn, tw);
 		return 1;
@@ -259,7 +265,7 @@ int clasp_tw_rcv(struct clasp_net *cn, struct clasp_tw *tw,
 		return 1;	/* gone meanwhile: look again */
 	}
 	if (tw->entry.state == TCP_TIME_WAIT)
-		ret = clasp_tw_rcv_timewait(cn, tw, &seg);
+		ret = clasp_tw_rcv_timewait(cn, tw, skb, &seg);
 	else
 		ret = clasp_tw_rcv_finwait2(cn, tw, skb, &seg);
 	spin_unlock_bh(&cn->tw_lock);
