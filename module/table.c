@@ -204,8 +204,8 @@ void clasp_put_port(struct sock *sk)
 		sk_node_init(&sk->sk_bind_node);
 	}
 	spin_unlock_bh(&cn->bind_lock);
+	/* As TCP: the number goes, getsockname() still shows the port. */
 	sk->sk_num = 0;
-	inet_sk(sk)->inet_sport = 0;
 }
 
 static void clasp_fill_tuple(const struct sock *sk, struct clasp_tuple *t)
