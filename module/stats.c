@@ -2,6 +2,7 @@
 /*
  * clasp: per-namespace counters and /proc/net/clasp_stats.
  */
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -38,6 +39,25 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_OBJECTS]		= "Objects",
 };
 
+/*
+ * Sockets, requests and entries alive in every namespace together: after
+ * namespaces are deleted, tests read /sys/module/clasp/parameters/objects
+ * to see that everything was freed.
+ */
+static atomic_long_t clasp_objects = ATOMIC_LONG_INIT(0);
+
+static int clasp_objects_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&clasp_objects));
+}
+
+static const struct kernel_param_ops clasp_objects_ops = {
+	.get = clasp_objects_get,
+};
+
+module_param_cb(objects, &clasp_objects_ops, NULL, 0444);
+MODULE_PARM_DESC(objects, "sockets, requests and entries alive (read-only)");
+
 /**
  * clasp_stats_inc() - count one event in a namespace
  * @net: the namespace
@@ -46,6 +66,8 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 void clasp_stats_inc(struct net *net, enum clasp_mib field)
 {
 	this_cpu_inc(clasp_pernet(net)->stats.mib[field]);
+	if (field == CLASP_MIB_OBJECTS)
+		atomic_long_inc(&clasp_objects);
 }
 
 /**
@@ -56,6 +78,8 @@ void clasp_stats_inc(struct net *net, enum clasp_mib field)
 void clasp_stats_dec(struct net *net, enum clasp_mib field)
 {
 	this_cpu_dec(clasp_pernet(net)->stats.mib[field]);
+	if (field == CLASP_MIB_OBJECTS)
+		atomic_long_dec(&clasp_objects);
 }
 
 static u64 clasp_stats_read(struct clasp_net *cn, enum clasp_mib field)
