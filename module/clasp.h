@@ -13,6 +13,7 @@
  *   timer.c     retransmission and keepalive timers, RTT estimation
  *   request.c   listeners: half-open requests and the accept queue
  *   timewait.c  compact TIME_WAIT and orphaned FIN_WAIT_2 entries
+ *   syncookies.c  stateless SYN-ACKs under SYN floods
  *
  * Concurrency follows TCP.  A socket's state is changed under its lock:
  * lock_sock() in process context, bh_lock_sock() in softirq, where
@@ -98,6 +99,9 @@ struct clasp_tunables {
 	u32 max_tw_buckets;
 	u32 rfc1337;
 	u32 challenge_ack_limit;
+	u32 syncookies;
+	u32 syncookie_period_ms;
+	u32 abort_on_overflow;
 };
 
 /**
@@ -149,6 +153,7 @@ struct clasp_stats {
  * @stats: counters
  * @tun: tunables
  * @isn_key: secret for initial sequence numbers (RFC 6528)
+ * @cookie_key: secret for SYN cookies
  * @conns: connections, requests and compact entries by 4-tuple
  * @bind_lock: protects @bind_hash and @tw_ports
  * @bind_hash: sockets by local port, for bind conflicts and port choice
@@ -171,6 +176,7 @@ struct clasp_net {
 	struct clasp_stats stats;
 	struct clasp_tunables tun;
 	siphash_key_t isn_key;
+	siphash_key_t cookie_key;
 	struct rhashtable conns;
 
 	spinlock_t bind_lock;		/* see kernel-doc */
@@ -266,6 +272,8 @@ struct clasp_skb_cb {
  * @requests: half-open requests of this listener
  * @nr_requests: length of @requests
  * @accept_queue: established children waiting for accept()
+ * @cookie_stamp: jiffies when this listener last sent a SYN cookie
+ * @synflood_warned: the "possible SYN flooding" line was logged
  */
 struct clasp_sock {
 	struct inet_sock inet;
@@ -319,6 +327,8 @@ struct clasp_sock {
 	struct list_head requests;
 	u32 nr_requests;
 	struct list_head accept_queue;
+	unsigned long cookie_stamp;
+	bool synflood_warned;
 };
 
 /**
@@ -496,6 +506,13 @@ void clasp_listen_stop(struct sock *lsk);
 struct sock *clasp_accept_dequeue(struct sock *lsk);
 int clasp_request_cache_init(void);
 void clasp_request_cache_exit(void);
+
+/* syncookies.c */
+u32 clasp_cookie_make(struct clasp_net *cn, const struct clasp_tuple *t,
+		      u32 irs, u16 peer_mss);
+u16 clasp_cookie_check(struct clasp_net *cn, const struct clasp_tuple *t,
+		       u32 irs, u32 cookie);
+u32 clasp_cookie_counter(struct clasp_net *cn);
 
 /* timewait.c */
 void clasp_time_wait(struct sock *sk, int state);

@@ -30,6 +30,9 @@ static struct clasp_tunables clasp_defaults = {
 	.max_tw_buckets		= 262144,
 	.rfc1337		= 0,
 	.challenge_ack_limit	= 1000,
+	.syncookies		= 1,
+	.syncookie_period_ms	= 60000,
+	.abort_on_overflow	= 0,
 };
 
 /* Each parameter is the default for namespaces created after it is set. */
@@ -65,6 +68,12 @@ module_param_named(rfc1337, clasp_defaults.rfc1337, uint, 0644);
 MODULE_PARM_DESC(rfc1337, "ignore RST in TIME_WAIT (RFC 1337)");
 module_param_named(challenge_ack_limit, clasp_defaults.challenge_ack_limit, uint, 0644);
 MODULE_PARM_DESC(challenge_ack_limit, "challenge ACKs per second at most");
+module_param_named(syncookies, clasp_defaults.syncookies, uint, 0644);
+MODULE_PARM_DESC(syncookies, "SYN cookies: 0 never, 1 when the SYN queue is full, 2 always");
+module_param_named(syncookie_period_ms, clasp_defaults.syncookie_period_ms, uint, 0644);
+MODULE_PARM_DESC(syncookie_period_ms, "cookie time step; a cookie lives two steps");
+module_param_named(abort_on_overflow, clasp_defaults.abort_on_overflow, uint, 0644);
+MODULE_PARM_DESC(abort_on_overflow, "reset a completing handshake when the accept queue is full");
 
 /**
  * clasp_isn() - initial sequence number for a connection (RFC 6528)
@@ -94,6 +103,7 @@ static int __net_init clasp_net_init(struct net *net)
 	cn->net = net;
 	cn->tun = clasp_defaults;
 	get_random_bytes(&cn->isn_key, sizeof(cn->isn_key));
+	get_random_bytes(&cn->cookie_key, sizeof(cn->cookie_key));
 	spin_lock_init(&cn->challenge_lock);
 	clasp_tw_init_net(cn);
 	err = clasp_table_init(cn);

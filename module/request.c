@@ -107,34 +107,83 @@ static u32 clasp_syn_backlog(const struct sock *lsk)
 		     clasp_tun(lsk)->max_syn_backlog);
 }
 
-/* A SYN for a listener: make a request and answer with a SYN-ACK. */
+static void clasp_tuple_from_skb(const struct sk_buff *skb,
+				 struct clasp_tuple *t)
+{
+	t->laddr = ip_hdr(skb)->daddr;
+	t->raddr = ip_hdr(skb)->saddr;
+	t->lport = tcp_hdr(skb)->dest;
+	t->rport = tcp_hdr(skb)->source;
+}
+
+/* Answer a SYN with a cookie and forget it (RFC 4987 section 3.6). */
+static void clasp_listen_cookie(struct sock *lsk, struct sk_buff *skb,
+				const struct clasp_seg *seg)
+{
+	struct clasp_net *cn = clasp_pernet(sock_net(lsk));
+	struct clasp_tuple t;
+	u32 cookie;
+
+	clasp_tuple_from_skb(skb, &t);
+	cookie = clasp_cookie_make(cn, &t, seg->seq, seg->mss);
+	WRITE_ONCE(clasp_sk(lsk)->cookie_stamp, jiffies);
+	clasp_stats_inc(cn->net, CLASP_MIB_SYNCOOKIESSENT);
+	clasp_send_ctl(cn->net, &t, cookie, seg->seq + 1, CLASP_SYN | CLASP_ACK,
+		       clasp_listen_window(lsk), CLASP_MSS_ROUTE);
+}
+
+/* The SYN queue is full; say so once per listener, as TCP does. */
+static void clasp_synflood_warn(struct sock *lsk, bool cookies)
+{
+	struct clasp_sock *lcsk = clasp_sk(lsk);
+
+	if (lcsk->synflood_warned)
+		return;
+	lcsk->synflood_warned = true;
+	net_info_ratelimited("clasp: possible SYN flooding on port %u. %s.\n",
+			     lsk->sk_num,
+			     cookies ? "Sending cookies" : "Dropping request");
+}
+
+/*
+ * A SYN for a listener: make a request and answer with a SYN-ACK, or with
+ * a cookie when the SYN queue is full (syncookies=1) or always (=2).
+ */
 static void clasp_listen_syn(struct sock *lsk, struct sk_buff *skb,
 			     const struct clasp_seg *seg)
 {
 	struct clasp_net *cn = clasp_pernet(sock_net(lsk));
 	struct clasp_sock *lcsk = clasp_sk(lsk);
-	const struct iphdr *iph = ip_hdr(skb);
-	const struct tcphdr *th = tcp_hdr(skb);
+	u32 mode = READ_ONCE(cn->tun.syncookies);
 	struct clasp_request *req;
+	bool full;
 
 	spin_lock_bh(&lcsk->acc_lock);
 	if (!lcsk->listening)
 		goto unlock;
 	if (sk_acceptq_is_full(lsk)) {
-		clasp_stats_inc(sock_net(lsk), CLASP_MIB_LISTENOVERFLOWS);
+		clasp_stats_inc(cn->net, CLASP_MIB_LISTENOVERFLOWS);
 		goto drop;
 	}
-	if (lcsk->nr_requests >= clasp_syn_backlog(lsk))
+	full = lcsk->nr_requests >= clasp_syn_backlog(lsk);
+	if (full && mode == 1)
+		clasp_stats_inc(cn->net, CLASP_MIB_REQQFULLDOCOOKIES);
+	if (full)
+		clasp_synflood_warn(lsk, mode != 0);
+	if (mode == 2 || (full && mode == 1)) {
+		clasp_listen_cookie(lsk, skb, seg);
+		goto unlock;
+	}
+	if (full) {
+		clasp_stats_inc(cn->net, CLASP_MIB_REQQFULLDROP);
 		goto drop;
+	}
 	req = kmem_cache_zalloc(clasp_req_cache, GFP_ATOMIC);
 	if (!req)
 		goto drop;
 	req->entry.kind = CLASP_ENTRY_REQ;
 	req->entry.state = TCP_SYN_RECV;
-	req->entry.tuple.laddr = iph->daddr;
-	req->entry.tuple.raddr = iph->saddr;
-	req->entry.tuple.lport = th->dest;
-	req->entry.tuple.rport = th->source;
+	clasp_tuple_from_skb(skb, &req->entry.tuple);
 	req->listener = lsk;
 	req->irs = seg->seq;
 	req->iss = CLASP_SKB_CB(skb)->seq ?: clasp_isn(cn, &req->entry.tuple);
@@ -151,41 +200,15 @@ static void clasp_listen_syn(struct sock *lsk, struct sk_buff *skb,
 	req->linked = true;
 	list_add_tail(&req->list, &lcsk->requests);
 	lcsk->nr_requests++;
-	clasp_stats_inc(sock_net(lsk), CLASP_MIB_PASSIVEOPENS);
-	clasp_stats_inc(sock_net(lsk), CLASP_MIB_OBJECTS);
+	clasp_stats_inc(cn->net, CLASP_MIB_PASSIVEOPENS);
+	clasp_stats_inc(cn->net, CLASP_MIB_OBJECTS);
 	clasp_req_send_synack(req);
 	clasp_req_arm(req);
 	goto unlock;
 drop:
-	clasp_stats_inc(sock_net(lsk), CLASP_MIB_LISTENDROPS);
+	clasp_stats_inc(cn->net, CLASP_MIB_LISTENDROPS);
 unlock:
 	spin_unlock_bh(&lcsk->acc_lock);
-}
-
-/**
- * clasp_listen_rcv() - a listener's share of a segment (RFC 9293 3.10.7.2)
- * @lsk: the listener, referenced
- * @skb: the segment; consumed
- *
- * Return: 0.
- */
-int clasp_listen_rcv(struct sock *lsk, struct sk_buff *skb)
-{
-	struct clasp_seg seg;
-
-	clasp_parse_seg(skb, &seg);
-	if (seg.flags & CLASP_RST)
-		goto out;
-	if (seg.flags & CLASP_ACK) {
-		/* Nothing here to acknowledge: <SEQ=SEG.ACK><CTL=RST>. */
-		clasp_send_reset(sock_net(lsk), skb);
-		goto out;
-	}
-	if (seg.flags & CLASP_SYN)
-		clasp_listen_syn(lsk, skb, &seg);
-out:
-	kfree_skb(skb);
-	return 0;
 }
 
 static int clasp_child_route(struct sock *child)
@@ -254,48 +277,184 @@ static struct sock *clasp_create_child(struct sock *lsk,
 	return child;
 }
 
+/*
+ * Make a completed connection visible: in the table (in the request's
+ * slot if @replace, else a new one for a cookie connection described by
+ * @req), on the listener's port, in its accept queue.
+ * Holds acc_lock; @child is locked.  Returns false if the slot is taken.
+ */
+static bool clasp_child_publish(struct sock *lsk, struct sock *child,
+				struct clasp_request *req, bool replace)
+{
+	struct clasp_net *cn = clasp_pernet(sock_net(lsk));
+	struct clasp_sock *csk = clasp_sk(child);
+	int err;
+
+	csk->entry.kind = CLASP_ENTRY_SOCK;
+	csk->entry.tuple = req->entry.tuple;
+	if (replace) {
+		err = rhashtable_replace_fast(&cn->conns, &req->entry.node,
+					      &csk->entry.node,
+					      clasp_conn_params);
+	} else {
+		err = rhashtable_lookup_insert_fast(&cn->conns,
+						    &csk->entry.node,
+						    clasp_conn_params);
+	}
+	if (err)
+		return false;
+	csk->hashed = true;		/* the clone's second reference */
+	clasp_inherit_port(child, lsk);
+	clasp_set_state(child, TCP_ESTABLISHED);
+	clasp_ka_reset(child);
+	list_add_tail(&csk->accept_node, &clasp_sk(lsk)->accept_queue);
+	sk_acceptq_added(lsk);
+	return true;
+}
+
+/* The accept queue is full: drop the ACK, or reset if so configured. */
+static void clasp_accept_overflow(struct sock *lsk, struct sk_buff *skb)
+{
+	clasp_stats_inc(sock_net(lsk), CLASP_MIB_LISTENOVERFLOWS);
+	clasp_stats_inc(sock_net(lsk), CLASP_MIB_LISTENDROPS);
+	if (clasp_tun(lsk)->abort_on_overflow)
+		clasp_send_reset(sock_net(lsk), skb);
+}
+
 /* The final ACK arrived: request to socket.  Holds acc_lock. */
-static struct sock *clasp_req_complete(struct clasp_request *req)
+static struct sock *clasp_req_complete(struct clasp_request *req,
+				       struct sk_buff *skb)
 {
 	struct sock *lsk = req->listener;
-	struct clasp_net *cn = clasp_pernet(sock_net(lsk));
-	struct clasp_sock *lcsk = clasp_sk(lsk);
 	struct sock *child;
 
 	if (sk_acceptq_is_full(lsk)) {
-		clasp_stats_inc(sock_net(lsk), CLASP_MIB_LISTENOVERFLOWS);
-		clasp_stats_inc(sock_net(lsk), CLASP_MIB_LISTENDROPS);
+		clasp_accept_overflow(lsk, skb);
+		if (clasp_tun(lsk)->abort_on_overflow)
+			clasp_req_unlink(req);
 		return NULL;
 	}
 	child = clasp_create_child(lsk, req);
 	if (!child)
 		return NULL;
-
-	/* The socket takes the request's slot in the table in one step. */
-	clasp_sk(child)->entry.kind = CLASP_ENTRY_SOCK;
-	clasp_sk(child)->entry.tuple = req->entry.tuple;
-	if (rhashtable_replace_fast(&cn->conns, &req->entry.node,
-				    &clasp_sk(child)->entry.node,
-				    clasp_conn_params)) {
+	if (!clasp_child_publish(lsk, child, req, true)) {
 		clasp_stats_dec(sock_net(child), CLASP_MIB_OBJECTS);
 		sk_free_unlock_clone(child);
 		return NULL;
 	}
-	clasp_sk(child)->hashed = true;		/* the clone's 2nd reference */
+	/* The socket has the request's slot: retire the request. */
 	req->linked = false;
 	list_del(&req->list);
-	lcsk->nr_requests--;
+	clasp_sk(lsk)->nr_requests--;
 	if (hrtimer_try_to_cancel(&req->timer) == 1)
 		clasp_req_put(req);
 	clasp_stats_dec(sock_net(lsk), CLASP_MIB_OBJECTS);
 	clasp_req_put(req);
-
-	clasp_inherit_port(child, lsk);
-	clasp_set_state(child, TCP_ESTABLISHED);
-	clasp_ka_reset(child);
-	list_add_tail(&clasp_sk(child)->accept_node, &lcsk->accept_queue);
-	sk_acceptq_added(lsk);
 	return child;
+}
+
+/* Hand the segment that completed a handshake to the new socket. */
+static void clasp_child_rcv(struct sock *lsk, struct sock *child,
+			    struct sk_buff *skb)
+{
+	/* Data or FIN riding on the final ACK belongs to the child. */
+	sock_hold(child);
+	clasp_do_rcv(child, skb);
+	bh_unlock_sock(child);
+	sock_put(child);
+	lsk->sk_data_ready(lsk);
+}
+
+/* Cookies are checked only while the listener may have sent some. */
+static bool clasp_cookie_expected(const struct sock *lsk)
+{
+	struct clasp_tunables *tun = clasp_tun(lsk);
+	unsigned long since = READ_ONCE(clasp_sk(lsk)->cookie_stamp);
+
+	if (tun->syncookies == 2)
+		return true;
+	return tun->syncookies == 1 && since &&
+	       time_before(jiffies, since + 2 * msecs_to_jiffies(tun->syncookie_period_ms));
+}
+
+/* An ACK to a listener that may return a SYN cookie.  Consumes @skb. */
+static int clasp_cookie_ack(struct sock *lsk, struct sk_buff *skb,
+			    const struct clasp_seg *seg)
+{
+	struct clasp_net *cn = clasp_pernet(sock_net(lsk));
+	struct clasp_sock *lcsk = clasp_sk(lsk);
+	struct clasp_request tmp = { };
+	struct sock *child = NULL;
+	u16 mss;
+
+	clasp_tuple_from_skb(skb, &tmp.entry.tuple);
+	mss = clasp_cookie_check(cn, &tmp.entry.tuple, seg->seq - 1,
+				 seg->ack - 1);
+	if (!mss) {
+		clasp_stats_inc(cn->net, CLASP_MIB_SYNCOOKIESFAILED);
+		clasp_send_reset(cn->net, skb);
+		kfree_skb(skb);
+		return 0;
+	}
+	tmp.iss = seg->ack - 1;
+	tmp.irs = seg->seq - 1;
+	tmp.peer_mss = mss;
+	tmp.snd_wnd = seg->wnd;
+
+	spin_lock_bh(&lcsk->acc_lock);
+	if (!lcsk->listening) {
+		spin_unlock_bh(&lcsk->acc_lock);
+		kfree_skb(skb);
+		return 0;
+	}
+	if (sk_acceptq_is_full(lsk)) {
+		clasp_accept_overflow(lsk, skb);
+	} else {
+		child = clasp_create_child(lsk, &tmp);
+		if (child && !clasp_child_publish(lsk, child, &tmp, false)) {
+			clasp_stats_dec(sock_net(child), CLASP_MIB_OBJECTS);
+			sk_free_unlock_clone(child);
+			child = NULL;
+		}
+	}
+	spin_unlock_bh(&lcsk->acc_lock);
+	if (!child) {
+		kfree_skb(skb);
+		return 0;
+	}
+	clasp_stats_inc(cn->net, CLASP_MIB_SYNCOOKIESRECV);
+	clasp_stats_inc(cn->net, CLASP_MIB_PASSIVEOPENS);
+	clasp_child_rcv(lsk, child, skb);
+	return 0;
+}
+
+/**
+ * clasp_listen_rcv() - a listener's share of a segment (RFC 9293 3.10.7.2)
+ * @lsk: the listener, referenced
+ * @skb: the segment; consumed
+ *
+ * Return: 0.
+ */
+int clasp_listen_rcv(struct sock *lsk, struct sk_buff *skb)
+{
+	struct clasp_seg seg;
+
+	clasp_parse_seg(skb, &seg);
+	if (seg.flags & CLASP_RST)
+		goto out;
+	if ((seg.flags & (CLASP_ACK | CLASP_SYN)) == CLASP_ACK &&
+	    clasp_cookie_expected(lsk))
+		return clasp_cookie_ack(lsk, skb, &seg);
+	if (seg.flags & CLASP_ACK) {
+		/* Nothing here to acknowledge: <SEQ=SEG.ACK><CTL=RST>. */
+		clasp_send_reset(sock_net(lsk), skb);
+		goto out;
+	}
+	if (seg.flags & CLASP_SYN)
+		clasp_listen_syn(lsk, skb, &seg);
+out:
+	kfree_skb(skb);
+	return 0;
 }
 
 /**
@@ -347,17 +506,12 @@ int clasp_req_rcv(struct clasp_request *req, struct sk_buff *skb)
 		if (seg.ack != req->iss + 1)
 			clasp_send_reset(net, skb);
 		else
-			child = clasp_req_complete(req);
+			child = clasp_req_complete(req, skb);
 	}
 	spin_unlock_bh(&lcsk->acc_lock);
 
 	if (child) {
-		/* Data or FIN riding on the final ACK belongs to the child. */
-		sock_hold(child);
-		clasp_do_rcv(child, skb);
-		bh_unlock_sock(child);
-		sock_put(child);
-		lsk->sk_data_ready(lsk);
+		clasp_child_rcv(lsk, child, skb);
 		return 0;
 	}
 out:

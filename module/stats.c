@@ -37,6 +37,11 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_OUTOFWINDOWDROPS]	= "OutOfWindowDrops",
 	[CLASP_MIB_RSTSRECEIVED]	= "RstsReceived",
 	[CLASP_MIB_OBJECTS]		= "Objects",
+	[CLASP_MIB_SYNCOOKIESSENT]	= "SyncookiesSent",
+	[CLASP_MIB_SYNCOOKIESRECV]	= "SyncookiesRecv",
+	[CLASP_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
+	[CLASP_MIB_REQQFULLDOCOOKIES]	= "ReqQFullDoCookies",
+	[CLASP_MIB_REQQFULLDROP]	= "ReqQFullDrop",
 };
 
 /*

@@ -108,6 +108,11 @@ enum clasp_mib {
 	CLASP_MIB_OUTOFWINDOWDROPS,	/* segments outside the window */
 	CLASP_MIB_RSTSRECEIVED,		/* acceptable resets received */
 	CLASP_MIB_OBJECTS,		/* gauge: sockets, requests, entries alive */
+	CLASP_MIB_SYNCOOKIESSENT,	/* SYN-ACKs that carried a cookie */
+	CLASP_MIB_SYNCOOKIESRECV,	/* valid cookies: connections made */
+	CLASP_MIB_SYNCOOKIESFAILED,	/* ACKs whose cookie did not validate */
+	CLASP_MIB_REQQFULLDOCOOKIES,	/* SYN queue full: answered by cookie */
+	CLASP_MIB_REQQFULLDROP,		/* SYN queue full: SYN dropped */
 	__CLASP_MIB_MAX
 };
 

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clasp: SYN cookies (RFC 4987 section 3.6).
+ *
+ * When a listener answers a SYN with a cookie it keeps nothing: the
+ * SYN-ACK's sequence number carries what the connection needs later, and
+ * the ACK that completes the handshake brings it back (ACK - 1).
+ *
+ * Layout of the 32-bit cookie, most significant bit first:
+ *
+ *   31                                 7 6        3 2      0
+ *  +------------------------------------+----------+--------+
+ *  |        MAC: 25 bits of siphash     |  T mod 16 |  MSS i |
+ *  +------------------------------------+----------+--------+
+ *
+ *  - MSS i: index into clasp_cookie_mss[], the largest entry not above
+ *    the MSS the SYN announced (rounded down);
+ *  - T: a counter that advances every syncookie_period_ms; a cookie is
+ *    accepted while T is the current or the previous step (two periods);
+ *  - MAC: siphash with a per-namespace random key over the 4-tuple, the
+ *    peer's ISN, the full counter T and i, truncated to 25 bits.  A forged
+ *    ACK passes with probability 2^-25.
+ *
+ * What a cookie connection loses: the peer's exact MSS (rounded down to
+ * the table) and the SYN-ACK retransmission (there is no state to
+ * retransmit from; the peer's SYN retransmission covers a lost SYN-ACK).
+ * clasp has no window scaling, SACK or timestamps to lose.
+ */
+#include <linux/jiffies.h>
+#include <linux/siphash.h>
+
+#include "clasp.h"
+
+#define CLASP_COOKIE_MSS_BITS	3
+#define CLASP_COOKIE_T_BITS	4
+#define CLASP_COOKIE_MAC_SHIFT	(CLASP_COOKIE_MSS_BITS + CLASP_COOKIE_T_BITS)
+#define CLASP_COOKIE_T_MASK	((1U << CLASP_COOKIE_T_BITS) - 1)
+#define CLASP_COOKIE_MSS_MASK	((1U << CLASP_COOKIE_MSS_BITS) - 1)
+
+/* MSS values a cookie can carry, ascending (Ethernet, tunnels, jumbo). */
+static const u16 clasp_cookie_mss[1 << CLASP_COOKIE_MSS_BITS] = {
+	216, 536, 1220, 1360, 1440, 1460, 8960, 32192,
+};
+
+/**
+ * clasp_cookie_counter() - the namespace's current cookie time step
+ * @cn: the namespace's clasp state
+ *
+ * Return: jiffies divided by the cookie period.
+ */
+u32 clasp_cookie_counter(struct clasp_net *cn)
+{
+	u32 period = max_t(u32, READ_ONCE(cn->tun.syncookie_period_ms), 1);
+
+	return div_u64(get_jiffies_64(), msecs_to_jiffies(period) ?: 1);
+}
+
+static u32 clasp_cookie_mac(struct clasp_net *cn, const struct clasp_tuple *t,
+			    u32 irs, u32 count, u32 mss_idx)
+{
+	u64 ports = (u64)ntohs(t->lport) << 16 | ntohs(t->rport);
+	u64 addrs = (u64)ntohl(t->laddr) << 32 | ntohl(t->raddr);
+	u64 rest = (u64)irs << 32 | count << CLASP_COOKIE_MSS_BITS | mss_idx;
+
+	return (u32)siphash_3u64(addrs, ports, rest, &cn->cookie_key) >>
+	       CLASP_COOKIE_MAC_SHIFT;
+}
+
+/**
+ * clasp_cookie_make() - the ISN that answers a SYN without keeping state
+ * @cn: the namespace's clasp state
+ * @t: the 4-tuple from the listener's side
+ * @irs: the SYN's sequence number
+ * @peer_mss: MSS the SYN announced (0 if none)
+ *
+ * Return: the cookie.
+ */
+u32 clasp_cookie_make(struct clasp_net *cn, const struct clasp_tuple *t,
+		      u32 irs, u16 peer_mss)
+{
+	u32 count = clasp_cookie_counter(cn);
+	u32 idx = 0, i;
+
+	if (!peer_mss)
+		peer_mss = CLASP_DEFAULT_MSS;
+	for (i = 0; i < ARRAY_SIZE(clasp_cookie_mss); i++)
+		if (clasp_cookie_mss[i] <= peer_mss)
+			idx = i;
+	return clasp_cookie_mac(cn, t, irs, count, idx) <<
+	       CLASP_COOKIE_MAC_SHIFT |
+	       (count & CLASP_COOKIE_T_MASK) << CLASP_COOKIE_MSS_BITS | idx;
+}
+
+/**
+ * clasp_cookie_check() - validate the cookie an ACK returns
+ * @cn: the namespace's clasp state
+ * @t: the 4-tuple from the listener's side
+ * @irs: the peer's ISN (the ACK's sequence number - 1)
+ * @cookie: the ACK's acknowledgment number - 1
+ *
+ * Return: the MSS the cookie carries, or 0 if it is not valid (wrong MAC,
+ * or older than two periods).
+ */
+u16 clasp_cookie_check(struct clasp_net *cn, const struct clasp_tuple *t,
+		       u32 irs, u32 cookie)
+{
+	u32 idx = cookie & CLASP_COOKIE_MSS_MASK;
+	u32 t4 = cookie >> CLASP_COOKIE_MSS_BITS & CLASP_COOKIE_T_MASK;
+	u32 mac = cookie >> CLASP_COOKIE_MAC_SHIFT;
+	u32 now = clasp_cookie_counter(cn);
+	u32 age;
+
+	for (age = 0; age < 2; age++) {
+		u32 count = now - age;
+
+		if ((count & CLASP_COOKIE_T_MASK) == t4 &&
+		    clasp_cookie_mac(cn, t, irs, count, idx) == mac)
+			return clasp_cookie_mss[idx];
+	}
+	return 0;
+}
