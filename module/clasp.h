@@ -267,6 +267,8 @@ struct clasp_skb_cb {
  * @ka_intvl_ms: keepalive interval, 0 for the namespace default
  * @ka_cnt: keepalive probes, 0 for the namespace default
  * @deferred: enum clasp_deferred bits for release_cb
+ * @cause: enum clasp_cause of the next state change (events)
+ * @quiet: its last state change is not news (it became a compact entry)
  * @acc_lock: protects @requests, @accept_queue and @listening
  * @listening: accepts new connections (requests may be added)
  * @requests: half-open requests of this listener
@@ -274,6 +276,8 @@ struct clasp_skb_cb {
  * @accept_queue: established children waiting for accept()
  * @cookie_stamp: jiffies when this listener last sent a SYN cookie
  * @synflood_warned: the "possible SYN flooding" line was logged
+ * @synflood_stamp: jiffies of the last SYN flood event
+ * @overflow_stamp: jiffies of the last accept queue overflow event
  */
 struct clasp_sock {
 	struct inet_sock inet;
@@ -321,6 +325,8 @@ struct clasp_sock {
 	u32 ka_cnt;
 
 	unsigned long deferred;
+	u8 cause;
+	bool quiet;
 
 	spinlock_t acc_lock;		/* see kernel-doc */
 	bool listening;
@@ -329,6 +335,8 @@ struct clasp_sock {
 	struct list_head accept_queue;
 	unsigned long cookie_stamp;
 	bool synflood_warned;
+	unsigned long synflood_stamp;
+	unsigned long overflow_stamp;
 };
 
 /**
@@ -418,16 +426,48 @@ static inline bool clasp_seq_after(u32 a, u32 b)
 	return clasp_seq_before(b, a);
 }
 
+/* netlink.c */
+int clasp_netlink_register(void);
+void clasp_netlink_unregister(void);
+void clasp_notify_state(struct net *net, const struct clasp_tuple *t,
+			u8 old, u8 state, u8 cause);
+void clasp_notify_listener(struct net *net, u8 cmd, const struct sock *sk,
+			   unsigned long *stamp);
+
 /* pernet.c */
 int clasp_pernet_register(void);
 void clasp_pernet_unregister(void);
 u32 clasp_isn(struct clasp_net *cn, const struct clasp_tuple *t);
+
+/**
+ * struct clasp_tunable_desc - a tunable as netlink shows and sets it
+ * @name: its name (the module parameter's)
+ * @offset: where it sits in struct clasp_tunables
+ * @min: smallest accepted value
+ * @max: largest accepted value
+ */
+struct clasp_tunable_desc {
+	const char *name;
+	size_t offset;
+	u32 min;
+	u32 max;
+};
+
+extern const struct clasp_tunable_desc clasp_tunable_descs[];
+extern const unsigned int clasp_n_tunables;
+const struct clasp_tunable_desc *clasp_tunable_find(const char *name);
+u32 clasp_tunable_get(const struct clasp_tunables *tun,
+		      const struct clasp_tunable_desc *d);
+void clasp_tunable_set(struct clasp_tunables *tun,
+		       const struct clasp_tunable_desc *d, u32 value);
 
 /* stats.c */
 int clasp_stats_init(struct clasp_net *cn);
 void clasp_stats_exit(struct clasp_net *cn);
 void clasp_stats_inc(struct net *net, enum clasp_mib field);
 void clasp_stats_dec(struct net *net, enum clasp_mib field);
+const char *clasp_stats_name(enum clasp_mib field);
+u64 clasp_stats_read(struct clasp_net *cn, enum clasp_mib field);
 
 /* table.c */
 extern const struct rhashtable_params clasp_conn_params;
@@ -457,6 +497,9 @@ void clasp_done(struct sock *sk);
 void clasp_reset(struct sock *sk, int err);
 void clasp_init_child(struct sock *child);
 void clasp_destroy_sock(struct sock *sk);
+void clasp_info_fill(struct sock *sk, struct clasp_info *info);
+void clasp_sock_tuple(const struct sock *sk, struct clasp_tuple *t);
+int clasp_kill(struct clasp_net *cn, const struct clasp_tuple *t);
 
 /* input.c */
 int clasp_rcv(struct sk_buff *skb);
@@ -502,6 +545,7 @@ u64 clasp_timer_remaining_ms(struct hrtimer *t);
 int clasp_listen_rcv(struct sock *lsk, struct sk_buff *skb);
 int clasp_req_rcv(struct clasp_request *req, struct sk_buff *skb);
 void clasp_req_put(struct clasp_request *req);
+void clasp_req_abort(struct clasp_request *req);
 void clasp_listen_stop(struct sock *lsk);
 struct sock *clasp_accept_dequeue(struct sock *lsk);
 int clasp_request_cache_init(void);
@@ -519,6 +563,7 @@ void clasp_time_wait(struct sock *sk, int state);
 int clasp_tw_rcv(struct clasp_net *cn, struct clasp_tw *tw,
 		 struct sk_buff *skb);
 void clasp_tw_put(struct clasp_tw *tw);
+void clasp_tw_abort(struct clasp_net *cn, struct clasp_tw *tw);
 void clasp_tw_init_net(struct clasp_net *cn);
 void clasp_tw_exit_net(struct clasp_net *cn);
 int clasp_tw_cache_init(void);

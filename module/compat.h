@@ -63,4 +63,11 @@ static inline void clasp_hrtimer_setup(struct hrtimer *t,
 #include <asm/unaligned.h>
 #endif
 
+/* 6.7 reached a dump's parsed attributes through genl_info_dump(). */
+#ifdef CLASP_HAVE_GENL_INFO_DUMP
+#define clasp_dump_attrs(cb)	(genl_info_dump(cb)->attrs)
+#else
+#define clasp_dump_attrs(cb)	(genl_dumpit_info(cb)->attrs)
+#endif
+
 #endif /* _CLASP_COMPAT_H */

@@ -193,6 +193,7 @@ static bool clasp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 	if (seg->flags & CLASP_RST) {
 		if (ack) {
 			clasp_stats_inc(sock_net(sk), CLASP_MIB_RSTSRECEIVED);
+			csk->cause = CLASP_CAUSE_RST;
 			clasp_reset(sk, ECONNREFUSED);
 		}
 		return false;
@@ -261,6 +262,7 @@ static void clasp_rcv_rst(struct sock *sk, const struct clasp_seg *seg)
 		return;
 	}
 	clasp_stats_inc(sock_net(sk), CLASP_MIB_RSTSRECEIVED);
+	csk->cause = CLASP_CAUSE_RST;
 	switch (sk->sk_state) {
 	case TCP_SYN_RECV:
 		clasp_reset(sk, ECONNREFUSED);

@@ -48,13 +48,18 @@ static int __init clasp_init(void)
 	err = clasp_sock_register();
 	if (err)
 		goto out_proto;
+	err = clasp_netlink_register();
+	if (err)
+		goto out_sock;
 	if (inet_add_protocol(&clasp_protocol, clasp_proto) < 0) {
 		err = -EBUSY;
-		goto out_sock;
+		goto out_netlink;
 	}
 	pr_info("registered IP protocol %d\n", clasp_proto);
 	return 0;
 
+out_netlink:
+	clasp_netlink_unregister();
 out_sock:
 	clasp_sock_unregister();
 	clasp_caches_destroy();
@@ -74,6 +79,7 @@ static void __exit clasp_exit(void)
 {
 	inet_del_protocol(&clasp_protocol, clasp_proto);
 	/* inet_del_protocol() waited for readers: no segment is in flight. */
+	clasp_netlink_unregister();
 	clasp_sock_unregister();
 	clasp_pernet_unregister();
 	/* Sockets and entries freed by RCU must be gone before the caches. */

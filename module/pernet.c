@@ -75,6 +75,75 @@ MODULE_PARM_DESC(syncookie_period_ms, "cookie time step; a cookie lives two step
 module_param_named(abort_on_overflow, clasp_defaults.abort_on_overflow, uint, 0644);
 MODULE_PARM_DESC(abort_on_overflow, "reset a completing handshake when the accept queue is full");
 
+#define CLASP_DESC(field, lo, hi) \
+	{ #field, offsetof(struct clasp_tunables, field), lo, hi }
+
+/* Ranges: timers from 1 ms to a day (TIME_WAIT, keepalive: longer). */
+const struct clasp_tunable_desc clasp_tunable_descs[] = {
+	CLASP_DESC(msl_ms, 1, 3600000),
+	CLASP_DESC(rto_initial_ms, 1, 3600000),
+	CLASP_DESC(rto_min_ms, 1, 3600000),
+	CLASP_DESC(rto_max_ms, 1, 3600000),
+	CLASP_DESC(syn_retries, 1, 127),
+	CLASP_DESC(synack_retries, 1, 127),
+	CLASP_DESC(retries, 1, 127),
+	CLASP_DESC(orphan_retries, 0, 127),
+	CLASP_DESC(fin_timeout_ms, 1, 86400000),
+	CLASP_DESC(keepalive_time_ms, 1, 86400000),
+	CLASP_DESC(keepalive_intvl_ms, 1, 86400000),
+	CLASP_DESC(keepalive_probes, 1, 127),
+	CLASP_DESC(max_syn_backlog, 1, 1 << 20),
+	CLASP_DESC(max_tw_buckets, 0, 1 << 24),
+	CLASP_DESC(rfc1337, 0, 1),
+	CLASP_DESC(challenge_ack_limit, 0, 1 << 30),
+	CLASP_DESC(syncookies, 0, 2),
+	CLASP_DESC(syncookie_period_ms, 100, 3600000),
+	CLASP_DESC(abort_on_overflow, 0, 1),
+};
+
+const unsigned int clasp_n_tunables = ARRAY_SIZE(clasp_tunable_descs);
+
+/**
+ * clasp_tunable_find() - look a tunable up by name
+ * @name: its name
+ *
+ * Return: its description, or NULL.
+ */
+const struct clasp_tunable_desc *clasp_tunable_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < clasp_n_tunables; i++)
+		if (!strcmp(clasp_tunable_descs[i].name, name))
+			return &clasp_tunable_descs[i];
+	return NULL;
+}
+
+/**
+ * clasp_tunable_get() - a tunable's value in a namespace
+ * @tun: the namespace's tunables
+ * @d: which one
+ *
+ * Return: the value.
+ */
+u32 clasp_tunable_get(const struct clasp_tunables *tun,
+		      const struct clasp_tunable_desc *d)
+{
+	return READ_ONCE(*(const u32 *)((const u8 *)tun + d->offset));
+}
+
+/**
+ * clasp_tunable_set() - change a tunable in a namespace
+ * @tun: the namespace's tunables
+ * @d: which one
+ * @value: the new value, already range-checked
+ */
+void clasp_tunable_set(struct clasp_tunables *tun,
+		       const struct clasp_tunable_desc *d, u32 value)
+{
+	WRITE_ONCE(*(u32 *)((u8 *)tun + d->offset), value);
+}
+
 /**
  * clasp_isn() - initial sequence number for a connection (RFC 6528)
  * @cn: the namespace's clasp state, holding the secret

@@ -62,12 +62,14 @@ static void clasp_req_arm(struct clasp_request *req)
 }
 
 /* Take a request out of the table and the listener.  Holds acc_lock. */
-static void clasp_req_unlink(struct clasp_request *req)
+static void clasp_req_unlink(struct clasp_request *req, u8 cause)
 {
 	struct sock *lsk = req->listener;
 
 	if (!req->linked)
 		return;
+	clasp_notify_state(sock_net(lsk), &req->entry.tuple, TCP_SYN_RECV,
+			   TCP_CLOSE, cause);
 	req->linked = false;
 	list_del(&req->list);
 	clasp_sk(lsk)->nr_requests--;
@@ -87,7 +89,7 @@ static enum hrtimer_restart clasp_req_timer(struct hrtimer *t)
 	spin_lock(&lcsk->acc_lock);
 	if (req->linked && !hrtimer_is_queued(&req->timer)) {
 		if (req->retrans >= clasp_tun(req->listener)->synack_retries) {
-			clasp_req_unlink(req);
+			clasp_req_unlink(req, CLASP_CAUSE_TIMEOUT);
 		} else {
 			req->retrans++;
 			clasp_stats_inc(sock_net(req->listener),
@@ -168,8 +170,11 @@ static void clasp_listen_syn(struct sock *lsk, struct sk_buff *skb,
 	full = lcsk->nr_requests >= clasp_syn_backlog(lsk);
 	if (full && mode == 1)
 		clasp_stats_inc(cn->net, CLASP_MIB_REQQFULLDOCOOKIES);
-	if (full)
+	if (full) {
 		clasp_synflood_warn(lsk, mode != 0);
+		clasp_notify_listener(cn->net, CLASP_CMD_EVENT_SYNFLOOD, lsk,
+				      &lcsk->synflood_stamp);
+	}
 	if (mode == 2 || (full && mode == 1)) {
 		clasp_listen_cookie(lsk, skb, seg);
 		goto unlock;
@@ -202,6 +207,8 @@ static void clasp_listen_syn(struct sock *lsk, struct sk_buff *skb,
 	lcsk->nr_requests++;
 	clasp_stats_inc(cn->net, CLASP_MIB_PASSIVEOPENS);
 	clasp_stats_inc(cn->net, CLASP_MIB_OBJECTS);
+	clasp_notify_state(cn->net, &req->entry.tuple, TCP_LISTEN, TCP_SYN_RECV,
+			   CLASP_CAUSE_SEGMENT);
 	clasp_req_send_synack(req);
 	clasp_req_arm(req);
 	goto unlock;
@@ -315,6 +322,8 @@ static bool clasp_child_publish(struct sock *lsk, struct sock *child,
 /* The accept queue is full: drop the ACK, or reset if so configured. */
 static void clasp_accept_overflow(struct sock *lsk, struct sk_buff *skb)
 {
+	clasp_notify_listener(sock_net(lsk), CLASP_CMD_EVENT_OVERFLOW, lsk,
+			      &clasp_sk(lsk)->overflow_stamp);
 	clasp_stats_inc(sock_net(lsk), CLASP_MIB_LISTENOVERFLOWS);
 	clasp_stats_inc(sock_net(lsk), CLASP_MIB_LISTENDROPS);
 	if (clasp_tun(lsk)->abort_on_overflow)
@@ -331,7 +340,7 @@ static struct sock *clasp_req_complete(struct clasp_request *req,
 	if (sk_acceptq_is_full(lsk)) {
 		clasp_accept_overflow(lsk, skb);
 		if (clasp_tun(lsk)->abort_on_overflow)
-			clasp_req_unlink(req);
+			clasp_req_unlink(req, CLASP_CAUSE_USER);
 		return NULL;
 	}
 	child = clasp_create_child(lsk, req);
@@ -486,7 +495,7 @@ int clasp_req_rcv(struct clasp_request *req, struct sk_buff *skb)
 		/* RFC 5961: exact resets end it, in-window ones are challenged. */
 		if (seg.seq == rcv_nxt) {
 			clasp_stats_inc(net, CLASP_MIB_ATTEMPTFAILS);
-			clasp_req_unlink(req);
+			clasp_req_unlink(req, CLASP_CAUSE_RST);
 		} else if (!clasp_seq_before(seg.seq, rcv_nxt) &&
 			   clasp_seq_before(seg.seq, rcv_nxt + CLASP_MAX_WINDOW) &&
 			   clasp_challenge_ack_allowed(net)) {
@@ -500,7 +509,7 @@ int clasp_req_rcv(struct clasp_request *req, struct sk_buff *skb)
 		} else {
 			clasp_stats_inc(net, CLASP_MIB_ATTEMPTFAILS);
 			clasp_send_reset(net, skb);
-			clasp_req_unlink(req);
+			clasp_req_unlink(req, CLASP_CAUSE_SEGMENT);
 		}
 	} else if (seg.flags & CLASP_ACK) {
 		if (seg.ack != req->iss + 1)
@@ -517,6 +526,19 @@ int clasp_req_rcv(struct clasp_request *req, struct sk_buff *skb)
 out:
 	kfree_skb(skb);
 	return 0;
+}
+
+/**
+ * clasp_req_abort() - drop a half-open request (CLASP_CMD_CONN_KILL)
+ * @req: the request, referenced
+ */
+void clasp_req_abort(struct clasp_request *req)
+{
+	struct clasp_sock *lcsk = clasp_sk(req->listener);
+
+	spin_lock_bh(&lcsk->acc_lock);
+	clasp_req_unlink(req, CLASP_CAUSE_KILLED);
+	spin_unlock_bh(&lcsk->acc_lock);
 }
 
 /**
@@ -573,7 +595,7 @@ void clasp_listen_stop(struct sock *lsk)
 	spin_lock_bh(&lcsk->acc_lock);
 	lcsk->listening = false;
 	list_for_each_entry_safe(req, rtmp, &lcsk->requests, list)
-		clasp_req_unlink(req);
+		clasp_req_unlink(req, CLASP_CAUSE_USER);
 	list_splice_init(&lcsk->accept_queue, &children);
 	spin_unlock_bh(&lcsk->acc_lock);
 

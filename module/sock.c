@@ -67,6 +67,7 @@ void clasp_init_child(struct sock *child)
  */
 void clasp_set_state(struct sock *sk, int state)
 {
+	struct clasp_sock *csk = clasp_sk(sk);
 	int old = sk->sk_state;
 	struct net *net = sock_net(sk);
 
@@ -83,6 +84,84 @@ void clasp_set_state(struct sock *sk, int state)
 	if ((old == TCP_SYN_SENT || old == TCP_SYN_RECV) && state == TCP_CLOSE)
 		clasp_stats_inc(net, CLASP_MIB_ATTEMPTFAILS);
 	inet_sk_set_state(sk, state);
+	if (!csk->quiet) {
+		struct clasp_tuple t;
+
+		clasp_sock_tuple(sk, &t);
+		clasp_notify_state(net, &t, old, state, csk->cause);
+	}
+	csk->cause = CLASP_CAUSE_SEGMENT;
+}
+
+/**
+ * clasp_sock_tuple() - a socket's 4-tuple from the local side
+ * @sk: the socket
+ * @t: filled in
+ */
+void clasp_sock_tuple(const struct sock *sk, struct clasp_tuple *t)
+{
+	t->laddr = sk->sk_rcv_saddr;
+	t->raddr = sk->sk_daddr;
+	t->lport = htons(sk->sk_num ?: ntohs(inet_sk(sk)->inet_sport));
+	t->rport = sk->sk_dport;
+}
+
+/**
+ * clasp_kill() - abort a connection with RST, as ss -K does
+ * @cn: the namespace's clasp state
+ * @t: the connection's 4-tuple from the local side
+ *
+ * Return: 0, or -ENOENT when there is no such connection.
+ */
+int clasp_kill(struct clasp_net *cn, const struct clasp_tuple *t)
+{
+	struct clasp_entry *e;
+	struct sock *sk;
+
+	rcu_read_lock();
+	e = clasp_lookup(cn, t);
+	if (!e) {
+		rcu_read_unlock();
+		return -ENOENT;
+	}
+	if (e->kind == CLASP_ENTRY_REQ) {
+		struct clasp_request *req = container_of(e, struct clasp_request, entry);
+
+		if (!refcount_inc_not_zero(&req->refcnt))
+			goto gone;
+		rcu_read_unlock();
+		clasp_req_abort(req);
+		clasp_req_put(req);
+		return 0;
+	}
+	if (e->kind == CLASP_ENTRY_TW) {
+		struct clasp_tw *tw = container_of(e, struct clasp_tw, entry);
+
+		if (!refcount_inc_not_zero(&tw->refcnt))
+			goto gone;
+		rcu_read_unlock();
+		clasp_tw_abort(cn, tw);
+		clasp_tw_put(tw);
+		return 0;
+	}
+	sk = &container_of(e, struct clasp_sock, entry)->inet.sk;
+	if (!refcount_inc_not_zero(&sk->sk_refcnt))
+		goto gone;
+	rcu_read_unlock();
+
+	lock_sock(sk);
+	if (sk->sk_state != TCP_CLOSE) {
+		if (sk->sk_state != TCP_SYN_SENT)
+			clasp_send_active_reset(sk, GFP_KERNEL);
+		clasp_sk(sk)->cause = CLASP_CAUSE_KILLED;
+		clasp_reset(sk, ECONNABORTED);
+	}
+	release_sock(sk);
+	sock_put(sk);
+	return 0;
+gone:
+	rcu_read_unlock();
+	return -ENOENT;
 }
 
 static void clasp_purge_write_queue(struct sock *sk)
@@ -167,6 +246,7 @@ static void clasp_close(struct sock *sk, long timeout)
 	lock_sock(sk);
 	sock_hold(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	clasp_sk(sk)->cause = CLASP_CAUSE_USER;
 
 	if (sk->sk_state == TCP_LISTEN) {
 		clasp_set_state(sk, TCP_CLOSE);
@@ -219,6 +299,7 @@ static int clasp_disconnect(struct sock *sk, int flags)
 	struct inet_sock *inet = inet_sk(sk);
 	int old = sk->sk_state;
 
+	csk->cause = CLASP_CAUSE_USER;
 	if (old == TCP_LISTEN) {
 		clasp_set_state(sk, TCP_CLOSE);
 		clasp_listen_del(sk);
@@ -315,6 +396,7 @@ static int clasp_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 	csk->write_seq = csk->snd_nxt;
 	csk->retransmits = 0;
 	csk->backoff = 0;
+	csk->cause = CLASP_CAUSE_USER;
 	clasp_set_state(sk, TCP_SYN_SENT);
 	clasp_stats_inc(sock_net(sk), CLASP_MIB_ACTIVEOPENS);
 	clasp_send_syn(sk);
@@ -336,6 +418,7 @@ static void clasp_shutdown(struct sock *sk, int how)
 {
 	if (!(how & SEND_SHUTDOWN))
 		return;
+	clasp_sk(sk)->cause = CLASP_CAUSE_USER;
 	if (sk->sk_state == TCP_ESTABLISHED) {
 		clasp_set_state(sk, TCP_FIN_WAIT1);
 		clasp_queue_fin(sk);
@@ -637,7 +720,12 @@ static int clasp_ioctl(struct sock *sk, int cmd, CLASP_IOCTL_ARG_T arg)
 	return clasp_ioctl_put(arg, val);
 }
 
-static void clasp_fill_info(struct sock *sk, struct clasp_info *info)
+/**
+ * clasp_info_fill() - what CLASP_INFO and the netlink dump report
+ * @sk: the socket, locked
+ * @info: filled in
+ */
+void clasp_info_fill(struct sock *sk, struct clasp_info *info)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 
@@ -688,7 +776,7 @@ static int clasp_getsockopt(struct sock *sk, int level, int optname,
 	switch (optname) {
 	case CLASP_INFO:
 		lock_sock(sk);
-		clasp_fill_info(sk, &info);
+		clasp_info_fill(sk, &info);
 		release_sock(sk);
 		len = min_t(int, len, sizeof(info));
 		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
@@ -805,6 +893,7 @@ static int clasp_listen(struct socket *sock, int backlog)
 			goto out;
 		inet_sk(sk)->inet_sport = htons(sk->sk_num);
 		WRITE_ONCE(sk->sk_ack_backlog, 0);
+		csk->cause = CLASP_CAUSE_USER;
 		clasp_set_state(sk, TCP_LISTEN);
 		spin_lock_bh(&csk->acc_lock);
 		csk->listening = true;

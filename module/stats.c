@@ -87,7 +87,25 @@ void clasp_stats_dec(struct net *net, enum clasp_mib field)
 		atomic_long_dec(&clasp_objects);
 }
 
-static u64 clasp_stats_read(struct clasp_net *cn, enum clasp_mib field)
+/**
+ * clasp_stats_name() - the name a counter is shown under
+ * @field: which counter
+ *
+ * Return: the name, as in /proc/net/clasp_stats.
+ */
+const char *clasp_stats_name(enum clasp_mib field)
+{
+	return clasp_mib_names[field];
+}
+
+/**
+ * clasp_stats_read() - a counter's value summed over every CPU
+ * @cn: the namespace's clasp state
+ * @field: which counter
+ *
+ * Return: the value.
+ */
+u64 clasp_stats_read(struct clasp_net *cn, enum clasp_mib field)
 {
 	s64 sum = 0;
 	int cpu;

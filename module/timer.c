@@ -187,6 +187,7 @@ static void clasp_syn_timeout(struct sock *sk)
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	if (csk->retransmits >= clasp_tun(sk)->syn_retries) {
+		csk->cause = CLASP_CAUSE_TIMEOUT;
 		clasp_reset(sk, ETIMEDOUT);
 		return;
 	}
@@ -217,6 +218,7 @@ static void clasp_data_timeout(struct sock *sk)
 	}
 	if (csk->retransmits >= limit) {
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONTIMEOUT);
+		csk->cause = CLASP_CAUSE_TIMEOUT;
 		clasp_reset(sk, ETIMEDOUT);
 		return;
 	}
@@ -271,6 +273,7 @@ static void clasp_ka_work(struct sock *sk)
 	if (csk->probes >= clasp_ka_cnt(sk)) {
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_KEEPALIVEABORTS);
 		clasp_send_active_reset(sk, GFP_ATOMIC);
+		csk->cause = CLASP_CAUSE_KEEPALIVE;
 		clasp_reset(sk, ETIMEDOUT);
 		return;
 	}

@@ -81,11 +81,13 @@ static void clasp_tw_queue(struct clasp_net *cn, struct clasp_tw *tw)
 	clasp_tw_schedule(cn);
 }
 
-/* Unlink an entry for good.  Caller holds tw_lock. */
-static void clasp_tw_kill(struct clasp_net *cn, struct clasp_tw *tw)
+/* Unlink an entry for good, @cause telling why.  Caller holds tw_lock. */
+static void clasp_tw_kill(struct clasp_net *cn, struct clasp_tw *tw, u8 cause)
 {
 	if (list_empty(&tw->expiry))
 		return;		/* killed already */
+	clasp_notify_state(cn->net, &tw->entry.tuple, tw->entry.state,
+			   TCP_CLOSE, cause);
 	list_del_init(&tw->expiry);
 	rhashtable_remove_fast(&cn->conns, &tw->entry.node, clasp_conn_params);
 	clasp_tw_port_del(cn, ntohs(tw->entry.tuple.lport));
@@ -108,7 +110,7 @@ static enum hrtimer_restart clasp_tw_reap(struct hrtimer *t)
 		list_for_each_entry_safe(tw, tmp, lists[i], expiry) {
 			if (ktime_after(tw->expires, now) || !budget)
 				break;
-			clasp_tw_kill(cn, tw);
+			clasp_tw_kill(cn, tw, CLASP_CAUSE_TIMEOUT);
 			budget--;
 		}
 	}
@@ -165,6 +167,8 @@ void clasp_time_wait(struct sock *sk, int state)
 	if (tw)
 		kmem_cache_free(clasp_tw_cache, tw);
 	clasp_set_state(sk, state);
+	/* The connection lives on in the entry: the socket's end is no news. */
+	csk->quiet = true;
 	clasp_done(sk);
 }
 
@@ -182,7 +186,7 @@ static int clasp_tw_rcv_timewait(struct clasp_net *cn, struct clasp_tw *tw,
 	if (seg->flags & CLASP_RST) {
 		if (!cn->tun.rfc1337) {
 			clasp_stats_inc(cn->net, CLASP_MIB_TIMEWAITKILLED);
-			clasp_tw_kill(cn, tw);
+			clasp_tw_kill(cn, tw, CLASP_CAUSE_RST);
 		}
 		return 0;
 	}
@@ -195,7 +199,7 @@ static int clasp_tw_rcv_timewait(struct clasp_net *cn, struct clasp_tw *tw,
 		memset(CLASP_SKB_CB(skb), 0, sizeof(struct clasp_skb_cb));
 		CLASP_SKB_CB(skb)->seq = (tw->snd_nxt + CLASP_MAX_WINDOW + 2) ?: 1;
 		clasp_stats_inc(cn->net, CLASP_MIB_TIMEWAITKILLED);
-		clasp_tw_kill(cn, tw);
+		clasp_tw_kill(cn, tw, CLASP_CAUSE_SEGMENT);
 		return 1;
 	}
 	if (seg->flags & CLASP_FIN && seg->end_seq == tw->rcv_nxt) {
@@ -214,7 +218,7 @@ static int clasp_tw_rcv_finwait2(struct clasp_net *cn, struct clasp_tw *tw,
 {
 	if (seg->flags & CLASP_RST) {
 		if (seg->seq == tw->rcv_nxt)
-			clasp_tw_kill(cn, tw);
+			clasp_tw_kill(cn, tw, CLASP_CAUSE_RST);
 		else if (clasp_challenge_ack_allowed(cn->net))
 			clasp_tw_ack(cn, tw);
 		return 0;
@@ -229,12 +233,14 @@ static int clasp_tw_rcv_finwait2(struct clasp_net *cn, struct clasp_tw *tw,
 		clasp_stats_inc(cn->net, CLASP_MIB_ABORTONDATA);
 		clasp_send_ctl(cn->net, &tw->entry.tuple, tw->snd_nxt, 0,
 			       CLASP_RST, 0, 0);
-		clasp_tw_kill(cn, tw);
+		clasp_tw_kill(cn, tw, CLASP_CAUSE_SEGMENT);
 		return 0;
 	}
 	if (seg->flags & CLASP_FIN && seg->seq == tw->rcv_nxt) {
 		tw->rcv_nxt++;
 		list_del(&tw->expiry);
+		clasp_notify_state(cn->net, &tw->entry.tuple, TCP_FIN_WAIT2,
+				   TCP_TIME_WAIT, CLASP_CAUSE_SEGMENT);
 		tw->entry.state = TCP_TIME_WAIT;
 		clasp_stats_inc(cn->net, CLASP_MIB_TIMEWAITENTERED);
 		clasp_tw_queue(cn, tw);
@@ -275,6 +281,18 @@ int clasp_tw_rcv(struct clasp_net *cn, struct clasp_tw *tw,
 }
 
 /**
+ * clasp_tw_abort() - end an entry now (CLASP_CMD_CONN_KILL)
+ * @cn: the namespace's clasp state
+ * @tw: the entry, referenced
+ */
+void clasp_tw_abort(struct clasp_net *cn, struct clasp_tw *tw)
+{
+	spin_lock_bh(&cn->tw_lock);
+	clasp_tw_kill(cn, tw, CLASP_CAUSE_KILLED);
+	spin_unlock_bh(&cn->tw_lock);
+}
+
+/**
  * clasp_tw_init_net() - set up a namespace's entry lists and reaper
  * @cn: the namespace's clasp state
  */
@@ -307,7 +325,7 @@ void clasp_tw_exit_net(struct clasp_net *cn)
 		struct clasp_tw *tw, *tmp;
 
 		list_for_each_entry_safe(tw, tmp, lists[i], expiry)
-			clasp_tw_kill(cn, tw);
+			clasp_tw_kill(cn, tw, CLASP_CAUSE_USER);
 	}
 	spin_unlock_bh(&cn->tw_lock);
 }

@@ -116,4 +116,100 @@ enum clasp_mib {
 	__CLASP_MIB_MAX
 };
 
+/*
+ * Generic netlink family "clasp", version 1.  Every message carries
+ * attributes of enum clasp_attr at the top level.
+ *
+ * CLASP_CMD_CONN_GET   do: one connection by 4-tuple (LADDR, LPORT, RADDR,
+ *                      RPORT); dump: every connection, listeners, requests
+ *                      and compact entries included, filtered by
+ *                      FILTER_STATES and LADDR/RADDR (with FILTER_LPLEN /
+ *                      FILTER_RPLEN prefix lengths) and LPORT/RPORT
+ * CLASP_CMD_CONN_KILL  abort a connection with RST (admin)
+ * CLASP_CMD_STATS_GET  every counter: nested STAT entries {NAME, VALUE}
+ * CLASP_CMD_CONFIG_GET every tunable: nested CONFIG entries {NAME, VALUE,
+ *                      MIN, MAX}
+ * CLASP_CMD_CONFIG_SET one tunable: NAME and VALUE (admin)
+ * CLASP_CMD_EVENT_*    notifications on the "events" multicast group
+ */
+#define CLASP_GENL_NAME		"clasp"
+#define CLASP_GENL_VERSION	1
+#define CLASP_MCGRP_EVENTS	"events"
+
+enum clasp_cmd {
+	CLASP_CMD_UNSPEC,
+	CLASP_CMD_CONN_GET,
+	CLASP_CMD_CONN_KILL,
+	CLASP_CMD_STATS_GET,
+	CLASP_CMD_CONFIG_GET,
+	CLASP_CMD_CONFIG_SET,
+	CLASP_CMD_EVENT_STATE,		/* a connection changed state */
+	CLASP_CMD_EVENT_SYNFLOOD,	/* cookies engaged or SYNs dropped */
+	CLASP_CMD_EVENT_OVERFLOW,	/* an accept queue overflowed */
+	__CLASP_CMD_MAX
+};
+
+#define CLASP_CMD_MAX (__CLASP_CMD_MAX - 1)
+
+/* What kind of object a connection message describes. */
+enum clasp_conn_kind {
+	CLASP_KIND_SOCKET,
+	CLASP_KIND_REQUEST,		/* half-open, after a passive open */
+	CLASP_KIND_COMPACT,		/* TIME_WAIT, or FIN_WAIT_2 after close */
+};
+
+/* Why a connection changed state (CLASP_CMD_EVENT_STATE). */
+enum clasp_cause {
+	CLASP_CAUSE_SEGMENT,		/* a segment arrived */
+	CLASP_CAUSE_USER,		/* connect, listen, close, shutdown */
+	CLASP_CAUSE_RST,		/* a reset arrived */
+	CLASP_CAUSE_TIMEOUT,		/* retries ran out, or a timer ended it */
+	CLASP_CAUSE_KEEPALIVE,		/* keepalive probes unanswered */
+	CLASP_CAUSE_KILLED,		/* CLASP_CMD_CONN_KILL */
+};
+
+enum clasp_attr {
+	CLASP_A_UNSPEC,
+	CLASP_A_LADDR,			/* be32 */
+	CLASP_A_RADDR,			/* be32 */
+	CLASP_A_LPORT,			/* u16, host order */
+	CLASP_A_RPORT,			/* u16, host order */
+	CLASP_A_STATE,			/* u8, TCP_* numbering */
+	CLASP_A_OLD_STATE,		/* u8, events */
+	CLASP_A_CAUSE,			/* u8, enum clasp_cause, events */
+	CLASP_A_KIND,			/* u8, enum clasp_conn_kind */
+	CLASP_A_PASSIVE,		/* u8, 1 if created by a listener */
+	CLASP_A_TIMER,			/* u8, enum clasp_timer_kind */
+	CLASP_A_TIMER_MS,		/* u32 */
+	CLASP_A_RETRANS,		/* u8 */
+	CLASP_A_BACKOFF,		/* u8 */
+	CLASP_A_RTO_US,			/* u32 */
+	CLASP_A_SRTT_US,		/* u32 */
+	CLASP_A_SND_UNA,		/* u32 */
+	CLASP_A_SND_NXT,		/* u32 */
+	CLASP_A_RCV_NXT,		/* u32 */
+	CLASP_A_SND_WND,		/* u32 */
+	CLASP_A_RCV_WND,		/* u32 */
+	CLASP_A_MSS,			/* u32 */
+	CLASP_A_RECV_Q,			/* u32: unread bytes; listener: queued */
+	CLASP_A_SEND_Q,			/* u32: unacked+unsent; listener: backlog */
+	CLASP_A_UID,			/* u32 */
+	CLASP_A_INODE,			/* u64 */
+	CLASP_A_COOKIE,			/* u64, socket cookie */
+	CLASP_A_FILTER_STATES,		/* u32, bit (1 << state) per state */
+	CLASP_A_FILTER_LPLEN,		/* u8, prefix length for LADDR */
+	CLASP_A_FILTER_RPLEN,		/* u8, prefix length for RADDR */
+	CLASP_A_STATS,			/* nest of CLASP_A_ENTRY */
+	CLASP_A_CONFIG,			/* nest of CLASP_A_ENTRY */
+	CLASP_A_ENTRY,			/* nest: NAME, VALUE, MIN, MAX */
+	CLASP_A_NAME,			/* string */
+	CLASP_A_VALUE,			/* u64 */
+	CLASP_A_MIN,			/* u64 */
+	CLASP_A_MAX,			/* u64 */
+	CLASP_A_PAD,
+	__CLASP_A_MAX
+};
+
+#define CLASP_A_MAX (__CLASP_A_MAX - 1)
+
 #endif /* _UAPI_CLASP_H */

@@ -1,0 +1,680 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clasp: the generic netlink family "clasp" (see uapi/clasp.h).
+ *
+ * Reading is open to everyone; changing a tunable or killing a connection
+ * needs CAP_NET_ADMIN in the namespace's user namespace (GENL_ADMIN_PERM).
+ * A connection dump first takes a snapshot of the keys of every entry and
+ * listener, then looks each one up again as it is emitted: a connection
+ * present for the whole dump appears exactly once, one that went away is
+ * skipped, and nothing is ever shown twice.
+ */
+#include <linux/sort.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+
+#include "clasp.h"
+#include "compat.h"
+
+static struct genl_family clasp_genl_family;
+
+/* One snapshot key: a 4-tuple, or a listener (raddr and rport zero). */
+struct clasp_dump_key {
+	struct clasp_tuple t;
+	bool listener;
+};
+
+struct clasp_dump_ctx {
+	struct clasp_dump_key *keys;
+	unsigned int n;
+	unsigned int pos;
+};
+
+/* Filters of a dump request. */
+struct clasp_filter {
+	u32 states;
+	__be32 laddr, lmask;
+	__be32 raddr, rmask;
+	u16 lport, rport;
+};
+
+static const struct nla_policy clasp_conn_policy[CLASP_A_MAX + 1] = {
+	[CLASP_A_LADDR]		= { .type = NLA_BE32 },
+	[CLASP_A_RADDR]		= { .type = NLA_BE32 },
+	[CLASP_A_LPORT]		= { .type = NLA_U16 },
+	[CLASP_A_RPORT]		= { .type = NLA_U16 },
+	[CLASP_A_FILTER_STATES]	= { .type = NLA_U32 },
+	[CLASP_A_FILTER_LPLEN]	= NLA_POLICY_MAX(NLA_U8, 32),
+	[CLASP_A_FILTER_RPLEN]	= NLA_POLICY_MAX(NLA_U8, 32),
+};
+
+static const struct nla_policy clasp_config_policy[CLASP_A_MAX + 1] = {
+	[CLASP_A_NAME]		= { .type = NLA_NUL_STRING, .len = 31 },
+	[CLASP_A_VALUE]		= { .type = NLA_U64 },
+};
+
+static const struct nla_policy clasp_empty_policy[CLASP_A_MAX + 1] = {
+};
+
+static u64 clasp_sock_cookie(struct sock *sk)
+{
+	static atomic64_t clasp_cookie_gen = ATOMIC64_INIT(1ULL << 62);
+	u64 cookie = atomic64_read(&sk->sk_cookie);
+
+	/* The core's generator is not exported: ours lives far above it. */
+	if (!cookie) {
+		u64 fresh = atomic64_inc_return(&clasp_cookie_gen);
+
+		cookie = atomic64_cmpxchg(&sk->sk_cookie, 0, fresh) ?: fresh;
+	}
+	return cookie;
+}
+
+static int clasp_put_tuple(struct sk_buff *skb, const struct clasp_tuple *t)
+{
+	if (nla_put_be32(skb, CLASP_A_LADDR, t->laddr) ||
+	    nla_put_be32(skb, CLASP_A_RADDR, t->raddr) ||
+	    nla_put_u16(skb, CLASP_A_LPORT, ntohs(t->lport)) ||
+	    nla_put_u16(skb, CLASP_A_RPORT, ntohs(t->rport)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int clasp_put_sock(struct sk_buff *skb, struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct clasp_info info;
+	u32 recv_q, send_q;
+
+	clasp_info_fill(sk, &info);
+	if (sk->sk_state == TCP_LISTEN) {
+		recv_q = READ_ONCE(sk->sk_ack_backlog);
+		send_q = READ_ONCE(sk->sk_max_ack_backlog);
+	} else {
+		recv_q = info.recv_queue;
+		send_q = info.send_queue;
+	}
+	if (nla_put_u8(skb, CLASP_A_STATE, sk->sk_state) ||
+	    nla_put_u8(skb, CLASP_A_KIND, CLASP_KIND_SOCKET) ||
+	    nla_put_u8(skb, CLASP_A_PASSIVE, csk->passive) ||
+	    nla_put_u8(skb, CLASP_A_TIMER, info.timer) ||
+	    nla_put_u32(skb, CLASP_A_TIMER_MS, info.timer_ms) ||
+	    nla_put_u8(skb, CLASP_A_RETRANS, info.retransmits) ||
+	    nla_put_u8(skb, CLASP_A_BACKOFF, info.backoff) ||
+	    nla_put_u32(skb, CLASP_A_RTO_US, info.rto_us) ||
+	    nla_put_u32(skb, CLASP_A_SRTT_US, info.srtt_us) ||
+	    nla_put_u32(skb, CLASP_A_SND_UNA, info.snd_una) ||
+	    nla_put_u32(skb, CLASP_A_SND_NXT, info.snd_nxt) ||
+	    nla_put_u32(skb, CLASP_A_RCV_NXT, info.rcv_nxt) ||
+	    nla_put_u32(skb, CLASP_A_SND_WND, info.snd_wnd) ||
+	    nla_put_u32(skb, CLASP_A_RCV_WND, info.rcv_wnd) ||
+	    nla_put_u32(skb, CLASP_A_MSS, info.mss) ||
+	    nla_put_u32(skb, CLASP_A_RECV_Q, recv_q) ||
+	    nla_put_u32(skb, CLASP_A_SEND_Q, send_q) ||
+	    nla_put_u32(skb, CLASP_A_UID,
+			from_kuid_munged(current_user_ns(), sock_i_uid(sk))) ||
+	    nla_put_u64_64bit(skb, CLASP_A_INODE, sock_i_ino(sk), CLASP_A_PAD) ||
+	    nla_put_u64_64bit(skb, CLASP_A_COOKIE, clasp_sock_cookie(sk),
+			      CLASP_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int clasp_put_request(struct sk_buff *skb, struct clasp_request *req)
+{
+	if (nla_put_u8(skb, CLASP_A_STATE, TCP_SYN_RECV) ||
+	    nla_put_u8(skb, CLASP_A_KIND, CLASP_KIND_REQUEST) ||
+	    nla_put_u8(skb, CLASP_A_PASSIVE, 1) ||
+	    nla_put_u8(skb, CLASP_A_TIMER, CLASP_TIMER_RETRANS) ||
+	    nla_put_u32(skb, CLASP_A_TIMER_MS,
+			clasp_timer_remaining_ms(&req->timer)) ||
+	    nla_put_u8(skb, CLASP_A_RETRANS, req->retrans) ||
+	    nla_put_u32(skb, CLASP_A_SND_UNA, req->iss) ||
+	    nla_put_u32(skb, CLASP_A_SND_NXT, req->iss + 1) ||
+	    nla_put_u32(skb, CLASP_A_RCV_NXT, req->irs + 1) ||
+	    nla_put_u32(skb, CLASP_A_SND_WND, req->snd_wnd) ||
+	    nla_put_u32(skb, CLASP_A_MSS, req->peer_mss))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int clasp_put_compact(struct sk_buff *skb, struct clasp_tw *tw)
+{
+	s64 left = ktime_ms_delta(READ_ONCE(tw->expires), ktime_get());
+	u8 timer = tw->entry.state == TCP_TIME_WAIT ? CLASP_TIMER_TIMEWAIT :
+						      CLASP_TIMER_FINWAIT2;
+
+	if (nla_put_u8(skb, CLASP_A_STATE, READ_ONCE(tw->entry.state)) ||
+	    nla_put_u8(skb, CLASP_A_KIND, CLASP_KIND_COMPACT) ||
+	    nla_put_u8(skb, CLASP_A_TIMER, timer) ||
+	    nla_put_u32(skb, CLASP_A_TIMER_MS, left > 0 ? left : 0) ||
+	    nla_put_u32(skb, CLASP_A_SND_NXT, READ_ONCE(tw->snd_nxt)) ||
+	    nla_put_u32(skb, CLASP_A_RCV_NXT, READ_ONCE(tw->rcv_nxt)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static bool clasp_filter_match(const struct clasp_filter *f,
+			       const struct clasp_tuple *t, u8 state)
+{
+	if (f->states && !(f->states & (1U << state)))
+		return false;
+	if ((t->laddr ^ f->laddr) & f->lmask)
+		return false;
+	if ((t->raddr ^ f->raddr) & f->rmask)
+		return false;
+	if (f->lport && ntohs(t->lport) != f->lport)
+		return false;
+	return !f->rport || ntohs(t->rport) == f->rport;
+}
+
+/*
+ * One connection message.  Returns 0 when written or filtered out,
+ * -EMSGSIZE when @skb is full, -ENOENT when the connection is gone.
+ */
+static int clasp_fill_entry(struct sk_buff *skb, struct clasp_net *cn,
+			    const struct clasp_dump_key *key,
+			    const struct clasp_filter *f, u32 portid, u32 seq,
+			    int flags)
+{
+	struct clasp_tuple t = key->t;
+	struct clasp_request *req = NULL;
+	struct clasp_tw *tw = NULL;
+	struct sock *sk = NULL;
+	struct clasp_entry *e;
+	void *hdr;
+	u8 state;
+	int err;
+
+	rcu_read_lock();
+	if (key->listener) {
+		sk = clasp_listen_lookup(cn, t.laddr, t.lport);
+		if (sk && (sk->sk_rcv_saddr != t.laddr ||
+			   sk->sk_state != TCP_LISTEN)) {
+			sock_put(sk);
+			sk = NULL;
+		}
+	} else {
+		e = clasp_lookup(cn, &t);
+		if (e && e->kind == CLASP_ENTRY_SOCK) {
+			sk = &container_of(e, struct clasp_sock, entry)->inet.sk;
+			if (!refcount_inc_not_zero(&sk->sk_refcnt))
+				sk = NULL;
+		} else if (e && e->kind == CLASP_ENTRY_REQ) {
+			req = container_of(e, struct clasp_request, entry);
+			if (!refcount_inc_not_zero(&req->refcnt))
+				req = NULL;
+		} else if (e) {
+			tw = container_of(e, struct clasp_tw, entry);
+			if (!refcount_inc_not_zero(&tw->refcnt))
+				tw = NULL;
+		}
+	}
+	rcu_read_unlock();
+	if (!sk && !req && !tw)
+		return -ENOENT;
+
+	state = sk ? sk->sk_state : req ? TCP_SYN_RECV : tw->entry.state;
+	err = 0;
+	if (!clasp_filter_match(f, &t, state))
+		goto out;
+	err = -EMSGSIZE;
+	hdr = genlmsg_put(skb, portid, seq, &clasp_genl_family, flags,
+			  CLASP_CMD_CONN_GET);
+	if (!hdr)
+		goto out;
+	if (clasp_put_tuple(skb, &t))
+		goto cancel;
+	if (sk) {
+		lock_sock(sk);
+		err = clasp_put_sock(skb, sk);
+		release_sock(sk);
+	} else if (req) {
+		err = clasp_put_request(skb, req);
+	} else {
+		err = clasp_put_compact(skb, tw);
+	}
+	if (err)
+		goto cancel;
+	genlmsg_end(skb, hdr);
+	goto out;
+cancel:
+	genlmsg_cancel(skb, hdr);
+out:
+	if (sk)
+		sock_put(sk);
+	if (req)
+		clasp_req_put(req);
+	if (tw)
+		clasp_tw_put(tw);
+	return err;
+}
+
+static int clasp_key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct clasp_dump_key));
+}
+
+/* Keys of every connection and listener now, sorted, without duplicates. */
+static int clasp_snapshot(struct clasp_net *cn, struct clasp_dump_ctx *ctx)
+{
+	unsigned int cap = atomic_read(&cn->conns.nelems) + 64, i, j;
+	struct rhashtable_iter iter;
+	struct clasp_entry *e;
+	struct clasp_sock *csk;
+
+again:
+	ctx->keys = kvcalloc(cap, sizeof(*ctx->keys), GFP_KERNEL);
+	if (!ctx->keys)
+		return -ENOMEM;
+	ctx->n = 0;
+
+	rcu_read_lock();
+	for (i = 0; i < (1 << CLASP_LISTEN_HASH_BITS); i++) {
+		hlist_for_each_entry_rcu(csk, &cn->listen_hash[i], listen_node) {
+			struct clasp_dump_key *k;
+
+			if (ctx->n == cap)
+				break;
+			k = &ctx->keys[ctx->n++];
+			k->t.laddr = csk->inet.sk.sk_rcv_saddr;
+			k->t.lport = htons(csk->inet.sk.sk_num);
+			k->listener = true;
+		}
+	}
+	rcu_read_unlock();
+
+	rhashtable_walk_enter(&cn->conns, &iter);
+	rhashtable_walk_start(&iter);
+	while ((e = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(e)) {
+			if (PTR_ERR(e) == -EAGAIN)
+				continue;	/* resized: rewound, dedup below */
+			break;
+		}
+		if (ctx->n == cap)
+			break;
+		ctx->keys[ctx->n].t = e->tuple;
+		ctx->keys[ctx->n++].listener = false;
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+
+	if (ctx->n == cap) {
+		/* Grew while we looked: start over with more room. */
+		kvfree(ctx->keys);
+		cap *= 2;
+		goto again;
+	}
+	sort(ctx->keys, ctx->n, sizeof(*ctx->keys), clasp_key_cmp, NULL);
+	for (i = 0, j = 0; i < ctx->n; i++)
+		if (!j || clasp_key_cmp(&ctx->keys[j - 1], &ctx->keys[i]))
+			ctx->keys[j++] = ctx->keys[i];
+	ctx->n = j;
+	return 0;
+}
+
+static void clasp_parse_filter(struct nlattr **attrs, struct clasp_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (attrs[CLASP_A_FILTER_STATES])
+		f->states = nla_get_u32(attrs[CLASP_A_FILTER_STATES]);
+	if (attrs[CLASP_A_LADDR]) {
+		u8 len = attrs[CLASP_A_FILTER_LPLEN] ?
+			 nla_get_u8(attrs[CLASP_A_FILTER_LPLEN]) : 32;
+
+		f->laddr = nla_get_be32(attrs[CLASP_A_LADDR]);
+		f->lmask = len ? htonl(~0U << (32 - len)) : 0;
+	}
+	if (attrs[CLASP_A_RADDR]) {
+		u8 len = attrs[CLASP_A_FILTER_RPLEN] ?
+			 nla_get_u8(attrs[CLASP_A_FILTER_RPLEN]) : 32;
+
+		f->raddr = nla_get_be32(attrs[CLASP_A_RADDR]);
+		f->rmask = len ? htonl(~0U << (32 - len)) : 0;
+	}
+	if (attrs[CLASP_A_LPORT])
+		f->lport = nla_get_u16(attrs[CLASP_A_LPORT]);
+	if (attrs[CLASP_A_RPORT])
+		f->rport = nla_get_u16(attrs[CLASP_A_RPORT]);
+}
+
+static int clasp_conn_dump_start(struct netlink_callback *cb)
+{
+	struct clasp_dump_ctx *ctx;
+	int err;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	err = clasp_snapshot(clasp_pernet(sock_net(cb->skb->sk)), ctx);
+	if (err) {
+		kfree(ctx);
+		return err;
+	}
+	cb->args[0] = (long)ctx;
+	return 0;
+}
+
+static int clasp_conn_dump_done(struct netlink_callback *cb)
+{
+	struct clasp_dump_ctx *ctx = (struct clasp_dump_ctx *)cb->args[0];
+
+	if (ctx) {
+		kvfree(ctx->keys);
+		kfree(ctx);
+	}
+	return 0;
+}
+
+static int clasp_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct clasp_dump_ctx *ctx = (struct clasp_dump_ctx *)cb->args[0];
+	struct clasp_net *cn = clasp_pernet(sock_net(skb->sk));
+	struct clasp_filter f;
+	int err;
+
+	clasp_parse_filter(clasp_dump_attrs(cb), &f);
+	for (; ctx->pos < ctx->n; ctx->pos++) {
+		err = clasp_fill_entry(skb, cn, &ctx->keys[ctx->pos], &f,
+				       NETLINK_CB(cb->skb).portid,
+				       cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		if (err == -EMSGSIZE)
+			break;
+	}
+	return skb->len;
+}
+
+static int clasp_get_tuple(struct genl_info *info, struct clasp_tuple *t)
+{
+	static const int need[] = {
+		CLASP_A_LADDR, CLASP_A_LPORT, CLASP_A_RADDR, CLASP_A_RPORT,
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(need); i++) {
+		if (!info->attrs[need[i]]) {
+			NL_SET_ERR_MSG_ATTR(info->extack, NULL,
+					    "a connection needs LADDR, LPORT, RADDR and RPORT");
+			return -EINVAL;
+		}
+	}
+	t->laddr = nla_get_be32(info->attrs[CLASP_A_LADDR]);
+	t->raddr = nla_get_be32(info->attrs[CLASP_A_RADDR]);
+	t->lport = htons(nla_get_u16(info->attrs[CLASP_A_LPORT]));
+	t->rport = htons(nla_get_u16(info->attrs[CLASP_A_RPORT]));
+	return 0;
+}
+
+static int clasp_conn_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct clasp_net *cn = clasp_pernet(genl_info_net(info));
+	struct clasp_dump_key key = { };
+	struct clasp_filter f = { };
+	struct sk_buff *msg;
+	int err;
+
+	err = clasp_get_tuple(info, &key.t);
+	if (err)
+		return err;
+	msg = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	err = clasp_fill_entry(msg, cn, &key, &f, info->snd_portid,
+			       info->snd_seq, 0);
+	if (err) {
+		nlmsg_free(msg);
+		if (err == -ENOENT)
+			NL_SET_ERR_MSG(info->extack, "no such connection");
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+static int clasp_conn_kill_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct clasp_net *cn = clasp_pernet(genl_info_net(info));
+	struct clasp_tuple t;
+	int err;
+
+	err = clasp_get_tuple(info, &t);
+	if (err)
+		return err;
+	err = clasp_kill(cn, &t);
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG(info->extack, "no such connection");
+	return err;
+}
+
+static int clasp_put_entry(struct sk_buff *skb, const char *name, u64 value,
+			   const struct clasp_tunable_desc *d)
+{
+	struct nlattr *nest = nla_nest_start(skb, CLASP_A_ENTRY);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, CLASP_A_NAME, name) ||
+	    nla_put_u64_64bit(skb, CLASP_A_VALUE, value, CLASP_A_PAD) ||
+	    (d && (nla_put_u64_64bit(skb, CLASP_A_MIN, d->min, CLASP_A_PAD) ||
+		   nla_put_u64_64bit(skb, CLASP_A_MAX, d->max, CLASP_A_PAD)))) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int clasp_reply_table(struct genl_info *info, u8 cmd, bool config)
+{
+	struct clasp_net *cn = clasp_pernet(genl_info_net(info));
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	unsigned int i, n = config ? clasp_n_tunables : __CLASP_MIB_MAX;
+	void *hdr;
+
+	msg = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &clasp_genl_family, 0, cmd);
+	if (!hdr)
+		goto nospace;
+	nest = nla_nest_start(msg, config ? CLASP_A_CONFIG : CLASP_A_STATS);
+	if (!nest)
+		goto nospace;
+	for (i = 0; i < n; i++) {
+		const struct clasp_tunable_desc *d = &clasp_tunable_descs[i];
+		int err;
+
+		if (config)
+			err = clasp_put_entry(msg, d->name,
+					      clasp_tunable_get(&cn->tun, d), d);
+		else
+			err = clasp_put_entry(msg, clasp_stats_name(i),
+					      clasp_stats_read(cn, i), NULL);
+		if (err)
+			goto nospace;
+	}
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+nospace:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static int clasp_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return clasp_reply_table(info, CLASP_CMD_STATS_GET, false);
+}
+
+static int clasp_config_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return clasp_reply_table(info, CLASP_CMD_CONFIG_GET, true);
+}
+
+static int clasp_config_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct clasp_net *cn = clasp_pernet(genl_info_net(info));
+	const struct clasp_tunable_desc *d;
+	struct nlattr *name = info->attrs[CLASP_A_NAME];
+	struct nlattr *value = info->attrs[CLASP_A_VALUE];
+	u64 v;
+
+	if (!name || !value) {
+		NL_SET_ERR_MSG(info->extack, "config set needs NAME and VALUE");
+		return -EINVAL;
+	}
+	d = clasp_tunable_find(nla_data(name));
+	if (!d) {
+		NL_SET_ERR_MSG_ATTR(info->extack, name, "unknown tunable");
+		return -ENOENT;
+	}
+	v = nla_get_u64(value);
+	if (v < d->min || v > d->max) {
+		NL_SET_ERR_MSG_ATTR(info->extack, value,
+				    "value outside the tunable's range (see config get)");
+		return -ERANGE;
+	}
+	clasp_tunable_set(&cn->tun, d, v);
+	return 0;
+}
+
+static const struct genl_ops clasp_genl_ops[] = {
+	{
+		.cmd	= CLASP_CMD_CONN_GET,
+		.doit	= clasp_conn_get_doit,
+		.start	= clasp_conn_dump_start,
+		.dumpit	= clasp_conn_dump,
+		.done	= clasp_conn_dump_done,
+		.policy	= clasp_conn_policy,
+		.maxattr = CLASP_A_MAX,
+	},
+	{
+		.cmd	= CLASP_CMD_CONN_KILL,
+		.doit	= clasp_conn_kill_doit,
+		.policy	= clasp_conn_policy,
+		.maxattr = CLASP_A_MAX,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= CLASP_CMD_STATS_GET,
+		.doit	= clasp_stats_get_doit,
+		.policy	= clasp_empty_policy,
+		.maxattr = CLASP_A_MAX,
+	},
+	{
+		.cmd	= CLASP_CMD_CONFIG_GET,
+		.doit	= clasp_config_get_doit,
+		.policy	= clasp_empty_policy,
+		.maxattr = CLASP_A_MAX,
+	},
+	{
+		.cmd	= CLASP_CMD_CONFIG_SET,
+		.doit	= clasp_config_set_doit,
+		.policy	= clasp_config_policy,
+		.maxattr = CLASP_A_MAX,
+		.flags	= GENL_ADMIN_PERM,
+	},
+};
+
+static const struct genl_multicast_group clasp_mcgrps[] = {
+	{ .name = CLASP_MCGRP_EVENTS },
+};
+
+static struct genl_family clasp_genl_family __ro_after_init = {
+	.name		= CLASP_GENL_NAME,
+	.version	= CLASP_GENL_VERSION,
+	.maxattr	= CLASP_A_MAX,
+	.netnsok	= true,
+	.module		= THIS_MODULE,
+	.ops		= clasp_genl_ops,
+	.n_ops		= ARRAY_SIZE(clasp_genl_ops),
+	.mcgrps		= clasp_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(clasp_mcgrps),
+};
+
+/**
+ * clasp_notify_state() - multicast a state change to "events" listeners
+ * @net: the namespace
+ * @t: the connection's 4-tuple (for a listener: remote side zero)
+ * @old: state before
+ * @state: state after
+ * @cause: enum clasp_cause
+ */
+void clasp_notify_state(struct net *net, const struct clasp_tuple *t,
+			u8 old, u8 state, u8 cause)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&clasp_genl_family, net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &clasp_genl_family, 0,
+			  CLASP_CMD_EVENT_STATE);
+	if (!hdr || clasp_put_tuple(msg, t) ||
+	    nla_put_u8(msg, CLASP_A_OLD_STATE, old) ||
+	    nla_put_u8(msg, CLASP_A_STATE, state) ||
+	    nla_put_u8(msg, CLASP_A_CAUSE, cause)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&clasp_genl_family, net, msg, 0, 0, GFP_ATOMIC);
+}
+
+/**
+ * clasp_notify_listener() - multicast a rate-limited listener event
+ * @net: the namespace
+ * @cmd: CLASP_CMD_EVENT_SYNFLOOD or CLASP_CMD_EVENT_OVERFLOW
+ * @sk: the listener
+ * @stamp: the caller's last-sent time (jiffies), updated
+ *
+ * At most one per second per listener and kind.
+ */
+void clasp_notify_listener(struct net *net, u8 cmd, const struct sock *sk,
+			   unsigned long *stamp)
+{
+	unsigned long last = READ_ONCE(*stamp);
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (last && time_before(jiffies, last + HZ))
+		return;
+	WRITE_ONCE(*stamp, jiffies);
+	if (!genl_has_listeners(&clasp_genl_family, net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &clasp_genl_family, 0, cmd);
+	if (!hdr ||
+	    nla_put_be32(msg, CLASP_A_LADDR, sk->sk_rcv_saddr) ||
+	    nla_put_u16(msg, CLASP_A_LPORT, sk->sk_num) ||
+	    nla_put_u8(msg, CLASP_A_STATE, TCP_LISTEN)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&clasp_genl_family, net, msg, 0, 0, GFP_ATOMIC);
+}
+
+/**
+ * clasp_netlink_register() - register the generic netlink family
+ *
+ * Return: 0 or a negative errno.
+ */
+int clasp_netlink_register(void)
+{
+	return genl_register_family(&clasp_genl_family);
+}
+
+/**
+ * clasp_netlink_unregister() - unregister the family
+ */
+void clasp_netlink_unregister(void)
+{
+	genl_unregister_family(&clasp_genl_family);
+}
