@@ -14,6 +14,8 @@
  *   request.c   listeners: half-open requests and the accept queue
  *   timewait.c  compact TIME_WAIT and orphaned FIN_WAIT_2 entries
  *   syncookies.c  stateless SYN-ACKs under SYN floods
+ *   netlink.c   the generic netlink family "clasp" and its events
+ *   trace.c     tracepoints (trace.h), system "clasp"
  *
  * Concurrency follows TCP.  A socket's state is changed under its lock:
  * lock_sock() in process context, bh_lock_sock() in softirq, where
@@ -522,6 +524,7 @@ void clasp_send_probe(struct sock *sk);
 void clasp_push(struct sock *sk);
 void clasp_retransmit_head(struct sock *sk);
 void clasp_retransmit_one(struct sock *sk);
+void clasp_trace_retransmit(struct sock *sk, u32 seq);
 void clasp_queue_fin(struct sock *sk);
 u32 clasp_rcv_window(struct sock *sk);
 u32 clasp_route_mss(const struct dst_entry *dst);

@@ -14,6 +14,7 @@
 
 #include "clasp.h"
 #include "compat.h"
+#include "trace.h"
 
 /* Internet checksum over the pseudo-header, header and payload. */
 static bool clasp_checksum_ok(struct sk_buff *skb)
@@ -650,6 +651,9 @@ int clasp_rcv(struct sk_buff *skb)
 		goto bad;
 
 	clasp_tuple_of(skb, &t);
+	if (tcp_hdr(skb)->rst)
+		trace_clasp_rst_recv(&t, ntohl(tcp_hdr(skb)->seq),
+				     ntohl(tcp_hdr(skb)->ack_seq));
 	CLASP_SKB_CB(skb)->seq = 0;	/* no ISN floor unless TIME_WAIT sets one */
 	if (clasp_deliver_entry(cn, skb, &t))
 		return 0;

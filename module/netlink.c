@@ -15,6 +15,7 @@
 
 #include "clasp.h"
 #include "compat.h"
+#include "trace.h"
 
 static struct genl_family clasp_genl_family;
 
@@ -594,7 +595,8 @@ static struct genl_family clasp_genl_family __ro_after_init = {
 };
 
 /**
- * clasp_notify_state() - multicast a state change to "events" listeners
+ * clasp_notify_state() - trace a state change and multicast it to
+ * "events" listeners
  * @net: the namespace
  * @t: the connection's 4-tuple (for a listener: remote side zero)
  * @old: state before
@@ -607,6 +609,7 @@ void clasp_notify_state(struct net *net, const struct clasp_tuple *t,
 	struct sk_buff *msg;
 	void *hdr;
 
+	trace_clasp_state_change(t, old, state, cause);
 	if (!genl_has_listeners(&clasp_genl_family, net, 0))
 		return;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);

@@ -14,6 +14,7 @@
 #include <net/route.h>
 
 #include "clasp.h"
+#include "trace.h"
 #include "compat.h"
 
 /**
@@ -161,8 +162,10 @@ void clasp_send_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
 				  0))
 		return;
 	clasp_stats_inc(net, CLASP_MIB_OUTSEGS);
-	if (flags & CLASP_RST)
+	if (flags & CLASP_RST) {
 		clasp_stats_inc(net, CLASP_MIB_OUTRSTS);
+		trace_clasp_rst_send(t, seq, ack);
+	}
 }
 
 /**
@@ -217,7 +220,13 @@ static void clasp_send_seg(struct sock *sk, u32 seq, u8 flags, u16 mss)
 		return;
 	clasp_push_header(skb, inet->inet_sport, inet->inet_dport, seq, ack,
 			  flags, clasp_rcv_window(sk), mss);
-	clasp_transmit(sk, skb);
+	if (!clasp_transmit(sk, skb) && flags & CLASP_RST) {
+		struct clasp_tuple t;
+
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTRSTS);
+		clasp_sock_tuple(sk, &t);
+		trace_clasp_rst_send(&t, seq, ack);
+	}
 }
 
 /**
@@ -296,6 +305,21 @@ static int clasp_send_queued(struct sock *sk, struct sk_buff *qskb)
 	return clasp_transmit(sk, skb);
 }
 
+/**
+ * clasp_trace_retransmit() - fire the retransmit tracepoint for a socket
+ * @sk: the socket
+ * @seq: first sequence number of the segment sent again
+ */
+void clasp_trace_retransmit(struct sock *sk, u32 seq)
+{
+	struct clasp_tuple t;
+
+	if (!trace_clasp_retransmit_enabled())
+		return;
+	clasp_sock_tuple(sk, &t);
+	trace_clasp_retransmit(&t, seq, clasp_sk(sk)->retransmits);
+}
+
 static bool clasp_fits_window(struct clasp_sock *csk, struct sk_buff *skb)
 {
 	struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
@@ -314,6 +338,7 @@ static void clasp_advance_head(struct sock *sk, struct sk_buff *skb)
 		cb->retransmitted = true;
 		csk->total_retrans++;
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_RETRANSSEGS);
+		clasp_trace_retransmit(sk, cb->seq);
 	} else {
 		cb->sent = ktime_get();
 	}
@@ -383,6 +408,7 @@ void clasp_retransmit_one(struct sock *sk)
 	CLASP_SKB_CB(skb)->retransmitted = true;
 	csk->total_retrans++;
 	clasp_stats_inc(sock_net(sk), CLASP_MIB_RETRANSSEGS);
+	clasp_trace_retransmit(sk, CLASP_SKB_CB(skb)->seq);
 }
 
 /**

@@ -15,6 +15,7 @@
 
 #include "clasp.h"
 #include "compat.h"
+#include "trace.h"
 
 static struct kmem_cache *clasp_req_cache __read_mostly;
 
@@ -94,6 +95,8 @@ static enum hrtimer_restart clasp_req_timer(struct hrtimer *t)
 			req->retrans++;
 			clasp_stats_inc(sock_net(req->listener),
 					CLASP_MIB_RETRANSSEGS);
+			trace_clasp_retransmit(&req->entry.tuple, req->iss,
+					       req->retrans);
 			clasp_req_send_synack(req);
 			clasp_req_arm(req);
 		}
@@ -128,6 +131,7 @@ static void clasp_listen_cookie(struct sock *lsk, struct sk_buff *skb,
 
 	clasp_tuple_from_skb(skb, &t);
 	cookie = clasp_cookie_make(cn, &t, seg->seq, seg->mss);
+	trace_clasp_cookie_sent(&t, cookie, seg->mss);
 	WRITE_ONCE(clasp_sk(lsk)->cookie_stamp, jiffies);
 	clasp_stats_inc(cn->net, CLASP_MIB_SYNCOOKIESSENT);
 	clasp_send_ctl(cn->net, &t, cookie, seg->seq + 1, CLASP_SYN | CLASP_ACK,
@@ -400,11 +404,13 @@ static int clasp_cookie_ack(struct sock *lsk, struct sk_buff *skb,
 	mss = clasp_cookie_check(cn, &tmp.entry.tuple, seg->seq - 1,
 				 seg->ack - 1);
 	if (!mss) {
+		trace_clasp_cookie_failed(&tmp.entry.tuple, seg->ack - 1, 0);
 		clasp_stats_inc(cn->net, CLASP_MIB_SYNCOOKIESFAILED);
 		clasp_send_reset(cn->net, skb);
 		kfree_skb(skb);
 		return 0;
 	}
+	trace_clasp_cookie_validated(&tmp.entry.tuple, seg->ack - 1, mss);
 	tmp.iss = seg->ack - 1;
 	tmp.irs = seg->seq - 1;
 	tmp.peer_mss = mss;

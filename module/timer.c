@@ -195,6 +195,7 @@ static void clasp_syn_timeout(struct sock *sk)
 	csk->backoff++;
 	csk->total_retrans++;
 	clasp_stats_inc(sock_net(sk), CLASP_MIB_RETRANSSEGS);
+	clasp_trace_retransmit(sk, csk->iss);
 	clasp_send_syn(sk);
 	clasp_rtx_arm(sk);
 }
