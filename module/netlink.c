@@ -456,8 +456,8 @@ static int clasp_put_entry(struct sk_buff *skb, const char *name, u64 value,
 		return -EMSGSIZE;
 	if (nla_put_string(skb, CLASP_A_NAME, name) ||
 	    nla_put_u64_64bit(skb, CLASP_A_VALUE, value, CLASP_A_PAD) ||
-	    (d && (nla_put_u64_64bit(skb, CLASP_A_MIN, d->min, CLASP_A_PAD) ||
-		   nla_put_u64_64bit(skb, CLASP_A_MAX, d->max, CLASP_A_PAD)))) {
+	    (d && (nla_put_u64_64bit(skb, CLASP_A_VALUE_MIN, d->min, CLASP_A_PAD) ||
+		   nla_put_u64_64bit(skb, CLASP_A_VALUE_MAX, d->max, CLASP_A_PAD)))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

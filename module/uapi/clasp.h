@@ -128,7 +128,7 @@ enum clasp_mib {
  * CLASP_CMD_CONN_KILL  abort a connection with RST (admin)
  * CLASP_CMD_STATS_GET  every counter: nested STAT entries {NAME, VALUE}
  * CLASP_CMD_CONFIG_GET every tunable: nested CONFIG entries {NAME, VALUE,
- *                      MIN, MAX}
+ *                      VALUE_MIN, VALUE_MAX}
  * CLASP_CMD_CONFIG_SET one tunable: NAME and VALUE (admin)
  * CLASP_CMD_EVENT_*    notifications on the "events" multicast group
  */
@@ -201,11 +201,11 @@ enum clasp_attr {
 	CLASP_A_FILTER_RPLEN,		/* u8, prefix length for RADDR */
 	CLASP_A_STATS,			/* nest of CLASP_A_ENTRY */
 	CLASP_A_CONFIG,			/* nest of CLASP_A_ENTRY */
-	CLASP_A_ENTRY,			/* nest: NAME, VALUE, MIN, MAX */
+	CLASP_A_ENTRY,			/* nest: NAME, VALUE, VALUE_MIN, VALUE_MAX */
 	CLASP_A_NAME,			/* string */
 	CLASP_A_VALUE,			/* u64 */
-	CLASP_A_MIN,			/* u64 */
-	CLASP_A_MAX,			/* u64 */
+	CLASP_A_VALUE_MIN,		/* u64 */
+	CLASP_A_VALUE_MAX,		/* u64 */
 	CLASP_A_PAD,
 	__CLASP_A_MAX
 };
