@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by clasp's selftests: the protocol number, counters from
+ * /proc/net/clasp_stats, and a raw-socket segment builder and reader.
+ */
+#ifndef CLASP_UTIL_H
+#define CLASP_UTIL_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "uapi/clasp.h"
+
+static inline int clasp_proto(void)
+{
+	const char *p = getenv("CLASP_PROTO");
+
+	return p ? atoi(p) : IPPROTO_CLASP;
+}
+
+static inline int clasp_socket(void)
+{
+	return socket(AF_INET, SOCK_STREAM, clasp_proto());
+}
+
+/* One counter from /proc/net/clasp_stats, or -1 if it is not there. */
+static inline long long clasp_stat(const char *name)
+{
+	char key[64];
+	long long val;
+	FILE *f = fopen("/proc/net/clasp_stats", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", key, &val) == 2) {
+		if (!strcmp(key, name)) {
+			fclose(f);
+			return val;
+		}
+	}
+	fclose(f);
+	return -1;
+}
+
+static inline struct sockaddr_in clasp_addr(const char *ip, uint16_t port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	inet_pton(AF_INET, ip, &a.sin_addr);
+	return a;
+}
+
+/* A segment as the tests see it: the header fields in host order. */
+struct clasp_seg {
+	uint32_t saddr, daddr;		/* network order */
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;			/* TH_SYN, TH_ACK, ... */
+	uint16_t win;
+	uint8_t doff;			/* in 32-bit words; 0 means 5 */
+	const void *opts;
+	size_t optlen;
+	const void *data;
+	size_t len;
+	int bad_csum;			/* corrupt the checksum */
+	size_t truncate;		/* send only this many bytes if nonzero */
+};
+
+static inline uint16_t clasp_csum(const void *buf, size_t len, uint32_t sum)
+{
+	const uint8_t *p = buf;
+
+	while (len > 1) {
+		sum += (p[0] << 8) | p[1];
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		sum += p[0] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Serialise @s into @buf with a correct (or deliberately bad) checksum. */
+static inline size_t clasp_seg_build(const struct clasp_seg *s, uint8_t *buf,
+				     size_t size)
+{
+	size_t hlen = sizeof(struct tcphdr) + s->optlen;
+	size_t total = hlen + s->len;
+	struct tcphdr *th = (struct tcphdr *)buf;
+	uint8_t pseudo[12];
+	uint32_t sum = 0;
+	uint16_t c;
+	size_t i;
+
+	if (total > size)
+		return 0;
+	memset(buf, 0, hlen);
+	th->th_sport = htons(s->sport);
+	th->th_dport = htons(s->dport);
+	th->th_seq = htonl(s->seq);
+	th->th_ack = htonl(s->ack);
+	th->th_off = s->doff ? s->doff : hlen / 4;
+	th->th_flags = s->flags;
+	th->th_win = htons(s->win);
+	if (s->optlen)
+		memcpy(buf + sizeof(*th), s->opts, s->optlen);
+	if (s->len)
+		memcpy(buf + hlen, s->data, s->len);
+
+	memcpy(pseudo, &s->saddr, 4);
+	memcpy(pseudo + 4, &s->daddr, 4);
+	pseudo[8] = 0;
+	pseudo[9] = clasp_proto();
+	pseudo[10] = total >> 8;
+	pseudo[11] = total & 0xff;
+	for (i = 0; i < sizeof(pseudo); i += 2)
+		sum += (pseudo[i] << 8) | pseudo[i + 1];
+	c = clasp_csum(buf, total, sum);
+	th->th_sum = htons(s->bad_csum ? (uint16_t)(c ^ 0x5a5a) : c);
+	return s->truncate ? s->truncate : total;
+}
+
+/* A raw socket for clasp's protocol number bound to @ip. */
+static inline int clasp_raw_open(const char *ip)
+{
+	struct sockaddr_in a = clasp_addr(ip, 0);
+	int fd = socket(AF_INET, SOCK_RAW, clasp_proto());
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static inline int clasp_raw_send(int fd, const struct clasp_seg *s)
+{
+	struct sockaddr_in dst = { .sin_family = AF_INET };
+	uint8_t buf[2048];
+	size_t n = clasp_seg_build(s, buf, sizeof(buf));
+
+	dst.sin_addr.s_addr = s->daddr;
+	return sendto(fd, buf, n, 0, (struct sockaddr *)&dst, sizeof(dst)) ==
+	       (ssize_t)n ? 0 : -1;
+}
+
+/*
+ * Wait up to @ms for a segment from port @sport to port @dport and parse it
+ * into @out.  Returns 1 when one arrived, 0 on timeout, -1 on error.
+ */
+static inline int clasp_raw_recv(int fd, uint16_t sport, uint16_t dport,
+				 struct clasp_seg *out, int ms)
+{
+	uint8_t buf[65536];
+
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		const struct iphdr *iph = (const struct iphdr *)buf;
+		const struct tcphdr *th;
+		ssize_t n;
+
+		if (poll(&pfd, 1, ms) <= 0)
+			return 0;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			return -1;
+		if (n < (ssize_t)(iph->ihl * 4 + sizeof(*th)))
+			continue;
+		th = (const struct tcphdr *)(buf + iph->ihl * 4);
+		if (ntohs(th->th_sport) != sport || ntohs(th->th_dport) != dport)
+			continue;
+		memset(out, 0, sizeof(*out));
+		out->saddr = iph->saddr;
+		out->daddr = iph->daddr;
+		out->sport = sport;
+		out->dport = dport;
+		out->seq = ntohl(th->th_seq);
+		out->ack = ntohl(th->th_ack);
+		out->flags = th->th_flags;
+		out->win = ntohs(th->th_win);
+		out->doff = th->th_off;
+		out->len = n - iph->ihl * 4 - th->th_off * 4;
+		return 1;
+	}
+}
+
+/*
+ * Connection-level helpers (clasp_conn_test, clasp_xfer).
+ *
+ * CLASP_PROTO=6 points the tests at TCP as a reference: then
+ * clasp_get_info() maps struct tcp_info, clasp_counter() reads
+ * /proc/net/snmp and /proc/net/netstat and clasp_param_set() does nothing.
+ */
+
+static inline int clasp_is_tcp(void)
+{
+	return clasp_proto() == IPPROTO_TCP;
+}
+
+static inline long long clasp_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static inline void clasp_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Write module parameter @name (0 or -1 with errno). */
+static inline int clasp_param_set(const char *name, long long val)
+{
+	char path[128];
+	FILE *f;
+	int ret;
+
+	if (clasp_is_tcp())
+		return 0;
+	snprintf(path, sizeof(path), "/sys/module/clasp/parameters/%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	ret = fprintf(f, "%lld\n", val) < 0;
+	if (fclose(f) || ret)
+		return -1;
+	return 0;
+}
+
+/* Read module parameter @name, or -1 if it cannot be read. */
+static inline long long clasp_param_get(const char *name)
+{
+	char path[128];
+	long long val;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/sys/module/clasp/parameters/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fscanf(f, "%lld", &val);
+	fclose(f);
+	return n == 1 ? val : -1;
+}
+
+/* Bring the loopback device of the current namespace up. */
+static inline int clasp_lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), ret = -1;
+
+	if (fd < 0)
+		return -1;
+	if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+		ifr.ifr_flags |= IFF_UP;
+		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return ret;
+}
+
+/*
+ * Move the calling process into a fresh network namespace with lo up.  The
+ * namespace copies clasp's module parameters now: set them first.
+ */
+static inline int clasp_new_netns(void)
+{
+	if (unshare(CLONE_NEWNET))
+		return -1;
+	return clasp_lo_up();
+}
+
+/* Run a shell command with its output on stderr; its exit status or -1. */
+static inline int clasp_sh(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+static inline int clasp_sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd) - 8, fmt, ap);
+	va_end(ap);
+	strcat(cmd, " 1>&2");
+	st = system(cmd);
+	if (st == -1 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/*
+ * Drop the clasp segments arriving in the current namespace that also match
+ * the nft expression @match ("" for all of them), with an nft rule on the
+ * input hook: the sender does not notice.  clasp_undrop() removes all such
+ * rules.  0 on success.
+ */
+static inline int clasp_drop(const char *match)
+{
+	return clasp_sh("nft 'add table ip clasp_drop; "
+			"add chain ip clasp_drop in { type filter hook input priority 0; }; "
+			"add rule ip clasp_drop in ip protocol %d %s drop'",
+			clasp_proto(), match);
+}
+
+static inline int clasp_undrop(void)
+{
+	return clasp_sh("nft delete table ip clasp_drop 2>/dev/null");
+}
+
+static inline long long clasp_snmp(const char *file, const char *prefix,
+				   const char *name)
+{
+	char head[4096], vals[4096], *hs, *vs, *h, *v;
+	FILE *f = fopen(file, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(head, sizeof(head), f) && fgets(vals, sizeof(vals), f)) {
+		if (strncmp(head, prefix, strlen(prefix)))
+			continue;
+		h = strtok_r(head, " \n", &hs);
+		v = strtok_r(vals, " \n", &vs);
+		while (h && v) {
+			if (!strcmp(h, name)) {
+				fclose(f);
+				return atoll(v);
+			}
+			h = strtok_r(NULL, " \n", &hs);
+			v = strtok_r(NULL, " \n", &vs);
+		}
+	}
+	fclose(f);
+	return -1;
+}
+
+/* clasp_stat(), or for TCP the nearest counter in /proc/net/{snmp,netstat}. */
+static inline long long clasp_counter(const char *name)
+{
+	static const char *const ext[][2] = {
+		{ "AbortOnClose", "TCPAbortOnClose" },
+		{ "AbortOnData", "TCPAbortOnData" },
+		{ "AbortOnLinger", "TCPAbortOnLinger" },
+		{ "AbortOnTimeout", "TCPAbortOnTimeout" },
+		{ "ListenOverflows", "ListenOverflows" },
+		{ "ListenDrops", "ListenDrops" },
+		{ "ChallengeAcks", "TCPChallengeACK" },
+	};
+	size_t i;
+
+	if (!clasp_is_tcp())
+		return clasp_stat(name);
+	if (!strcmp(name, "Objects") || !strcmp(name, "TimeWaitEntered") ||
+	    !strcmp(name, "KeepAliveAborts") || !strcmp(name, "RstsReceived"))
+		return -1;
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+		if (!strcmp(name, ext[i][0]))
+			return clasp_snmp("/proc/net/netstat", "TcpExt:", ext[i][1]);
+	return clasp_snmp("/proc/net/snmp", "Tcp:", name);
+}
+
+/* getsockopt(CLASP_INFO); for TCP a struct tcp_info mapped onto it. */
+static inline int clasp_get_info(int fd, struct clasp_info *info)
+{
+	socklen_t len = sizeof(*info);
+
+	memset(info, 0, sizeof(*info));
+	if (clasp_is_tcp()) {
+		struct tcp_info ti;
+
+		len = sizeof(ti);
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+			return -1;
+		info->state = ti.tcpi_state;
+		info->retransmits = ti.tcpi_retransmits;
+		info->backoff = ti.tcpi_backoff;
+		info->rto_us = ti.tcpi_rto;
+		info->srtt_us = ti.tcpi_rtt;
+		info->rttvar_us = ti.tcpi_rttvar;
+		info->mss = ti.tcpi_snd_mss;
+		info->total_retrans = ti.tcpi_total_retrans;
+		info->probes = ti.tcpi_probes;
+		return 0;
+	}
+	if (getsockopt(fd, SOL_CLASP, CLASP_INFO, info, &len))
+		return -1;
+	return len == sizeof(*info) ? 0 : -1;
+}
+
+/* The state in clasp_info, or -1 if it cannot be read. */
+static inline int clasp_state(int fd)
+{
+	struct clasp_info info;
+
+	return clasp_get_info(fd, &info) ? -1 : info.state;
+}
+
+/* Wait up to @ms for @fd to reach TCP state @state; 0 when it did. */
+static inline int clasp_wait_state(int fd, int state, int ms)
+{
+	long long end = clasp_now_ms() + ms;
+
+	do {
+		if (clasp_state(fd) == state)
+			return 0;
+		clasp_sleep_ms(5);
+	} while (clasp_now_ms() < end);
+	return clasp_state(fd) == state ? 0 : -1;
+}
+
+/* Wait up to @ms for counter @name to equal @val; its last value. */
+static inline long long clasp_wait_counter(const char *name, long long val,
+					   int ms)
+{
+	long long end = clasp_now_ms() + ms, v;
+
+	do {
+		v = clasp_counter(name);
+		if (v == val)
+			return v;
+		clasp_sleep_ms(10);
+	} while (clasp_now_ms() < end);
+	return clasp_counter(name);
+}
+
+/* Keepalive timing in milliseconds (seconds, rounded up, for TCP). */
+static inline int clasp_set_keepalive(int fd, int idle_ms, int intvl_ms, int cnt)
+{
+	int one = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)))
+		return -1;
+	if (clasp_is_tcp()) {
+		int idle = (idle_ms + 999) / 1000, intvl = (intvl_ms + 999) / 1000;
+
+		return setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) ||
+		       setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl)) ||
+		       setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) ? -1 : 0;
+	}
+	return setsockopt(fd, SOL_CLASP, CLASP_KEEPIDLE_MS, &idle_ms, sizeof(idle_ms)) ||
+	       setsockopt(fd, SOL_CLASP, CLASP_KEEPINTVL_MS, &intvl_ms, sizeof(intvl_ms)) ||
+	       setsockopt(fd, SOL_CLASP, CLASP_KEEPCNT, &cnt, sizeof(cnt)) ? -1 : 0;
+}
+
+/* CLASP_MAXSEG (TCP_MAXSEG for TCP), or -1. */
+static inline int clasp_maxseg(int fd)
+{
+	int val;
+	socklen_t len = sizeof(val);
+
+	if (clasp_is_tcp() ? getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &val, &len) :
+			     getsockopt(fd, SOL_CLASP, CLASP_MAXSEG, &val, &len))
+		return -1;
+	return val;
+}
+
+/* 64-bit FNV-1a, folded over a stream chunk by chunk. */
+#define CLASP_FNV_INIT	0xcbf29ce484222325ULL
+
+static inline uint64_t clasp_fnv(uint64_t h, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len--) {
+		h ^= *p++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* Deterministic test data: byte @off of the stream seeded with @seed. */
+static inline void clasp_fill(uint8_t *buf, size_t len, uint64_t off,
+			      uint32_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		uint64_t x = (off + i) ^ ((uint64_t)seed << 32);
+
+		x *= 0x9e3779b97f4a7c15ULL;
+		buf[i] = x >> 56;
+	}
+}
+
+#endif /* CLASP_UTIL_H */
