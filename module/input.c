@@ -400,7 +400,12 @@ static bool clasp_rcv_data(struct sock *sk, struct sk_buff *skb,
 		return false;
 	}
 	len = seg->len - skip;
-	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize > sk->sk_rcvbuf)
+	/*
+	 * Data inside the advertised window is taken unless the buffer is
+	 * already over its limit: the window (half the free space) keeps
+	 * the overshoot to one window's worth of buffer overhead.
+	 */
+	if (atomic_read(&sk->sk_rmem_alloc) > sk->sk_rcvbuf)
 		return false;	/* no room: the peer will retransmit */
 
 	__skb_pull(skb, tcp_hdr(skb)->doff * 4 + skip);

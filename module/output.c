@@ -329,6 +329,55 @@ static bool clasp_fits_window(struct clasp_sock *csk, struct sk_buff *skb)
 				csk->snd_una + csk->snd_wnd);
 }
 
+/* Window left for the segment at the send head. */
+static u32 clasp_usable_window(struct clasp_sock *csk, struct sk_buff *skb)
+{
+	s32 usable = csk->snd_una + csk->snd_wnd - CLASP_SKB_CB(skb)->seq;
+
+	return usable > 0 ? usable : 0;
+}
+
+/*
+ * Cut a queued segment so that its first @len bytes fit a window smaller
+ * than it; the rest becomes the next queued segment.
+ */
+static int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+	u32 rest = skb->len - len;
+	struct sk_buff *tail;
+
+	tail = alloc_skb(rest, GFP_ATOMIC);
+	if (!tail)
+		return -ENOBUFS;
+	skb_put_data(tail, skb->data + len, rest);
+	*CLASP_SKB_CB(tail) = *cb;
+	CLASP_SKB_CB(tail)->seq = cb->seq + len;
+	cb->end_seq = cb->seq + len;
+	cb->flags = 0;
+	sk_wmem_queued_add(sk, tail->truesize);
+	skb_trim(skb, len);
+	__skb_queue_after(&sk->sk_write_queue, skb, tail);
+	return 0;
+}
+
+/*
+ * Send into a window smaller than the head segment?  Sender-side silly
+ * window avoidance (RFC 1122 4.2.3.4): only when nothing is in flight or
+ * at least a small segment's worth is usable.
+ */
+static bool clasp_split_to_window(struct sock *sk, struct sk_buff *skb)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u32 usable = clasp_usable_window(csk, skb);
+
+	if (!usable || usable >= skb->len)
+		return false;
+	if (csk->snd_una != csk->snd_max && usable < CLASP_DEFAULT_MSS)
+		return false;
+	return !clasp_split(sk, skb, usable);
+}
+
 static void clasp_advance_head(struct sock *sk, struct sk_buff *skb)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
@@ -362,7 +411,8 @@ void clasp_push(struct sock *sk)
 	struct sk_buff *skb;
 
 	while ((skb = csk->send_head)) {
-		if (!clasp_fits_window(csk, skb))
+		if (!clasp_fits_window(csk, skb) &&
+		    !clasp_split_to_window(sk, skb))
 			break;
 		if (clasp_send_queued(sk, skb))
 			break;

@@ -593,9 +593,10 @@ static void clasp_maybe_window_update(struct sock *sk)
 	int space = sk->sk_rcvbuf - atomic_read(&sk->sk_rmem_alloc);
 	u32 could = space > 0 ? min_t(u32, space / 2, CLASP_MAX_WINDOW) : 0;
 
+	/* RFC 1122 4.2.3.3: only when it grows by an MSS or half of itself. */
 	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
 				   TCPF_FIN_WAIT2) &&
-	    could >= left + 2 * csk->mss)
+	    could > left && could - left >= min(csk->mss, could / 2))
 		clasp_send_ack(sk);
 }
 

@@ -187,6 +187,7 @@ static void clasp_syn_timeout(struct sock *sk)
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	if (csk->retransmits >= clasp_tun(sk)->syn_retries) {
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONTIMEOUT);
 		csk->cause = CLASP_CAUSE_TIMEOUT;
 		clasp_reset(sk, ETIMEDOUT);
 		return;

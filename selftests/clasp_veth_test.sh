@@ -1,0 +1,360 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# clasp between two network namespaces joined by a veth pair (MTU 1500):
+# MSS, a 64 MiB transfer checked end to end, 1 MiB under 5% loss both ways,
+# connect timing out against a peer that drops clasp, the SYN retransmit
+# schedule read from a capture, and a simultaneous open.  Also 64 MiB over
+# loopback.  clasp_xfer does the socket work; this script compares what
+# both ends saw.
+#
+# One pair of namespaces serves every test: clasp's module parameters are
+# set before it is created (a namespace copies them then: msl 500 ms, RTO
+# 200 ms initially and 50 ms at least, 3 SYN retries) and put back to the
+# defaults at the end.  Loss, delay and a black hole come and go with netem
+# and nft.  Times in the log are since the start of the script.
+
+source "$(dirname "$0")/lib.sh"
+
+XFER=$(cd "$(dirname "$0")" && pwd)/clasp_xfer
+PROTO=${CLASP_PROTO:-253}
+NSA=clasp_a_$$
+NSB=clasp_b_$$
+VA=clva$$
+VB=clvb$$
+NET=10.253.$(($$ % 250))
+IPA=$NET.1
+IPB=$NET.2
+PORT=5000
+TMP=$(mktemp -d)
+PARAMS=/sys/module/clasp/parameters
+
+fails=0
+ntest=0
+pids=()
+
+DEFAULTS=(msl_ms=30000 rto_initial_ms=1000 rto_min_ms=200 rto_max_ms=120000
+	syn_retries=6 synack_retries=5 retries=15 orphan_retries=8
+	fin_timeout_ms=60000 keepalive_time_ms=7200000 keepalive_intvl_ms=75000
+	keepalive_probes=9 max_syn_backlog=1024 max_tw_buckets=262144 rfc1337=0
+	challenge_ack_limit=1000 syncookies=1 abort_on_overflow=0)
+
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	ip netns del "$NSA" 2>/dev/null
+	ip netns del "$NSB" 2>/dev/null
+	set_params "${DEFAULTS[@]}" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+T0=${EPOCHREALTIME/./}
+
+log() {
+	local now=${EPOCHREALTIME/./}
+	printf '# [%6d ms] %s\n' $(((now - T0) / 1000)) "$*"
+}
+
+check() {
+	local name=$1
+	shift
+	ntest=$((ntest + 1))
+	log "--- $name"
+	if "$@"; then
+		echo "ok $ntest $name"
+	else
+		echo "not ok $ntest $name"
+		fails=$((fails + 1))
+	fi
+}
+
+# set_params NAME=VALUE...
+set_params() {
+	local kv
+	for kv in "$@"; do
+		# Newer than this test: set when the module has them.
+		case ${kv%%=*} in
+		syncookies | abort_on_overflow)
+			[ -e "$PARAMS/${kv%%=*}" ] || continue ;;
+		esac
+		if ! echo "${kv#*=}" >"$PARAMS/${kv%%=*}"; then
+			log "cannot set module parameter $kv"
+			return 1
+		fi
+	done
+}
+
+# setup_pair: namespaces A and B joined by the veth pair, taking clasp's
+# parameters as they are now.
+setup_pair() {
+	ip netns add "$NSA" && ip netns add "$NSB" &&
+		ip link add "$VA" netns "$NSA" type veth peer name "$VB" netns "$NSB" &&
+		ip -n "$NSA" addr add "$IPA/24" dev "$VA" &&
+		ip -n "$NSB" addr add "$IPB/24" dev "$VB" &&
+		ip -n "$NSA" link set "$VA" up && ip -n "$NSB" link set "$VB" up &&
+		ip -n "$NSA" link set lo up && ip -n "$NSB" link set lo up || {
+		log "cannot set up namespaces"
+		return 1
+	}
+	# Wait for the veth carrier (it takes a moment on a slow guest).
+	for _ in $(seq 50); do
+		[[ $(ip -n "$NSA" link show "$VA") == *LOWER_UP* ]] &&
+			[[ $(ip -n "$NSB" link show "$VB") == *LOWER_UP* ]] && return 0
+		sleep 0.1
+	done
+	log "veth carrier never came up"
+	return 1
+}
+
+# counter NS NAME: a counter of /proc/net/clasp_stats in namespace NS.
+counter() {
+	local k v
+	while read -r k v; do
+		[ "$k" = "$2" ] && { echo "$v"; return 0; }
+	done < <(ip netns exec "$1" cat /proc/net/clasp_stats)
+	echo "?"
+}
+
+# start_server NS OUT: clasp_xfer server in NS, output to OUT; waits until
+# it listens.
+start_server() {
+	ip netns exec "$1" timeout 120 "$XFER" server "$PORT" >"$2" 2>&1 &
+	srv_pid=$!
+	pids+=("$srv_pid")
+	for _ in $(seq 100); do
+		[[ $(<"$2") == ready* ]] && return 0
+		kill -0 "$srv_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	log "server did not start: $(<"$2")"
+	return 1
+}
+
+# transfer NS_SRV NS_CLI ADDR BYTES TIMEOUT: one stream, checked both ends.
+transfer() {
+	local nss=$1 nsc=$2 addr=$3 bytes=$4 tmo=$5 rc
+	local so=$TMP/srv.out co=$TMP/cli.out
+	start_server "$nss" "$so" || return 1
+	ip netns exec "$nsc" timeout "$tmo" "$XFER" client "$addr" "$PORT" "$bytes" >"$co" 2>&1
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		kill "$srv_pid" 2>/dev/null
+		log "client failed (exit $rc$([ "$rc" = 124 ] && echo ": timed out after $tmo s"))"
+	fi
+	if ! wait "$srv_pid"; then
+		log "server failed"
+		rc=1
+	fi
+	log "client: $(tr '\n' ' ' <"$co")"
+	log "server: $(tr '\n' ' ' <"$so")"
+	[ "$rc" -eq 0 ] || return 1
+	local cb sb ch sh
+	cb=$(awk '$1 == "bytes" { print $2 }' "$co")
+	sb=$(awk '$1 == "bytes" { print $2 }' "$so")
+	ch=$(awk '$1 == "bytes" { print $4 }' "$co")
+	sh=$(awk '$1 == "bytes" { print $4 }' "$so")
+	CLI_MSS=$(awk '$1 == "mss" { print $2 }' "$co")
+	SRV_MSS=$(awk '$1 == "mss" { print $2 }' "$so")
+	if [ "$cb" != "$bytes" ] || [ "$sb" != "$bytes" ]; then
+		log "bytes: sent $cb, received $sb, want $bytes"
+		return 1
+	fi
+	if [ -z "$ch" ] || [ "$ch" != "$sh" ]; then
+		log "checksum: sent $ch, received $sh"
+		return 1
+	fi
+	return 0
+}
+
+# ---------------------------------------------------------------------------
+
+VETH_MS=
+
+veth_64mib_transfer_mss_1460() {
+	transfer "$NSB" "$NSA" "$IPB" $((64 << 20)) 60 || return 1
+	VETH_MS=$(awk '$1 == "bytes" { print $6 }' "$TMP/cli.out")
+	if [ "$CLI_MSS" != 1460 ] || [ "$SRV_MSS" != 1460 ]; then
+		log "MSS over veth (MTU 1500): client $CLI_MSS, server $SRV_MSS, want 1460"
+		return 1
+	fi
+}
+
+# Loopback has no wire and a larger MSS (32 KiB segments).  How fast it
+# goes is for make bench to say; here every byte must arrive intact.
+loopback_64mib_transfer() {
+	local ms
+	transfer "$NSA" "$NSA" 127.0.0.1 $((64 << 20)) 60 || return 1
+	ms=$(awk '$1 == "bytes" { print $6 }' "$TMP/cli.out")
+	log "loopback $ms ms, veth ${VETH_MS:-?} ms"
+}
+
+veth_1mib_under_5pct_loss() {
+	local r0 r1 ret=0
+	r0=$(counter "$NSA" RetransSegs)
+	tc -n "$NSA" qdisc add dev "$VA" root netem loss 5% &&
+		tc -n "$NSB" qdisc add dev "$VB" root netem loss 5% || {
+		log "cannot add netem"
+		return 1
+	}
+	transfer "$NSB" "$NSA" "$IPB" $((1 << 20)) 60 || ret=1
+	tc -n "$NSA" qdisc del dev "$VA" root
+	tc -n "$NSB" qdisc del dev "$VB" root
+	r1=$(counter "$NSA" RetransSegs)
+	log "sender RetransSegs +$((r1 - r0)) for ~$(((1 << 20) / 1460)) data segments"
+	# 5% of ~720 data segments lost: they must have been repaired.
+	if [ "$ret" = 0 ] && [ $((r1 - r0)) -lt 1 ]; then
+		log "no retransmissions: the loss did not happen or went unnoticed"
+		ret=1
+	fi
+	return $ret
+}
+
+# One connect against a peer that drops clasp, captured: the next two tests
+# judge the result and the SYN timing.
+SYN_OUT=
+SYN_TIMES=
+
+connect_to_black_hole() {
+	local cap=$TMP/syn.pcap tpid r0 i0 ret=0
+	r0=$(counter "$NSA" RetransSegs)
+	i0=$(counter "$NSB" InSegs)
+	ip netns exec "$NSB" nft "add table ip clasp_drop; add chain ip clasp_drop in { type filter hook input priority 0; }; add rule ip clasp_drop in ip protocol $PROTO drop" || {
+		log "nft failed"
+		return 1
+	}
+	ip netns exec "$NSA" tcpdump -i "$VA" -n -U -w "$cap" "ip proto $PROTO" \
+		2>"$TMP/tcpdump.err" &
+	tpid=$!
+	pids+=("$tpid")
+	for _ in $(seq 100); do
+		[[ $(<"$TMP/tcpdump.err") == *"listening on"* ]] && break
+		sleep 0.1
+	done
+	if [[ $(<"$TMP/tcpdump.err") != *"listening on"* ]]; then
+		log "tcpdump did not start: $(<"$TMP/tcpdump.err")"
+		ret=1
+	fi
+	SYN_OUT=$(ip netns exec "$NSA" timeout 30 "$XFER" connect "$IPB" "$PORT")
+	log "connect: $SYN_OUT"
+	sleep 0.2
+	kill -INT "$tpid"
+	wait "$tpid"
+	ip netns exec "$NSB" nft delete table ip clasp_drop
+	SYN_TIMES=$(tcpdump -r "$cap" -n -tt 2>/dev/null |
+		awk -v a="$IPA" '$3 == a { print $1 }')
+	RETRANS=$(($(counter "$NSA" RetransSegs) - r0))
+	PEER_IN=$(($(counter "$NSB" InSegs) - i0))
+	return $ret
+}
+
+veth_connect_etimedout_when_peer_drops() {
+	local ms
+	connect_to_black_hole || return 1
+	case $SYN_OUT in
+	"error ETIMEDOUT ms "*) ;;
+	*) log "want ETIMEDOUT"; return 1 ;;
+	esac
+	ms=${SYN_OUT##* }
+	# SYN at 0, 200, 600, 1400; given up at 3000 ms.
+	if [ "$ms" -lt 1500 ] || [ "$ms" -gt 4800 ]; then
+		log "gave up after $ms ms, want about 3000"
+		return 1
+	fi
+	log "RetransSegs +$RETRANS (want 3), peer InSegs +$PEER_IN (want 0)"
+	[ "$RETRANS" = 3 ] && [ "$PEER_IN" = 0 ]
+}
+
+veth_syn_retransmit_schedule_doubles() {
+	local n gaps
+	n=$(echo "$SYN_TIMES" | grep -c .)
+	gaps=$(echo "$SYN_TIMES" | awk 'NR > 1 { printf "%d ", ($1 - p) * 1000 } { p = $1 }')
+	log "$n SYNs captured, gaps (ms): $gaps"
+	if [ "$n" != 4 ]; then
+		log "want 4 SYNs (1 + syn_retries=3)"
+		return 1
+	fi
+	# 200, 400, 800 ms, each within 40%.
+	echo "$gaps" | awk '{
+		want = 200
+		for (i = 1; i <= NF; i++) {
+			if ($i < want * 0.6 || $i > want * 1.4) {
+				printf "# gap %d: %d ms, want %d +-40%%\n", i, $i, want
+				bad = 1
+			}
+			want *= 2
+		}
+		exit bad
+	}'
+}
+
+veth_simultaneous_open() {
+	local ra rb pa pb p0a p0b ret=0
+	p0a=$(counter "$NSA" PassiveOpens)
+	p0b=$(counter "$NSB" PassiveOpens)
+	# The SYNs cross on the wire: each arrives at a socket in SYN_SENT.
+	tc -n "$NSA" qdisc add dev "$VA" root netem delay 300ms &&
+		tc -n "$NSB" qdisc add dev "$VB" root netem delay 300ms || {
+		log "cannot add netem"
+		return 1
+	}
+	ip netns exec "$NSA" timeout 30 "$XFER" simopen 6001 "$IPB" 6002 "$TMP/go" \
+		>"$TMP/a.out" 2>&1 &
+	pa=$!
+	ip netns exec "$NSB" timeout 30 "$XFER" simopen 6002 "$IPA" 6001 "$TMP/go" \
+		>"$TMP/b.out" 2>&1 &
+	pb=$!
+	pids+=("$pa" "$pb")
+	# Both bound: both connect 300 ms from now.
+	for _ in $(seq 200); do
+		[[ $(<"$TMP/a.out") == bound* && $(<"$TMP/b.out") == bound* ]] && break
+		sleep 0.05
+	done
+	echo $(($(date +%s%3N) + 300)) >"$TMP/go.tmp" && mv "$TMP/go.tmp" "$TMP/go"
+	wait "$pa"
+	ra=$?
+	wait "$pb"
+	rb=$?
+	tc -n "$NSA" qdisc del dev "$VA" root
+	tc -n "$NSB" qdisc del dev "$VB" root
+	log "A: $(tr '\n' ' ' <"$TMP/a.out")(exit $ra)"
+	log "B: $(tr '\n' ' ' <"$TMP/b.out")(exit $rb)"
+	[ "$ra" = 0 ] && [ "$rb" = 0 ] || ret=1
+	grep -q '^connected state 1$' "$TMP/a.out" &&
+		grep -q '^connected state 1$' "$TMP/b.out" || ret=1
+	# No listener anywhere: no passive open.
+	[ "$(counter "$NSA" PassiveOpens)" = "$p0a" ] &&
+		[ "$(counter "$NSB" PassiveOpens)" = "$p0b" ] || {
+		log "a passive open was counted"
+		ret=1
+	}
+	return $ret
+}
+
+TESTS=(veth_64mib_transfer_mss_1460 loopback_64mib_transfer
+	veth_1mib_under_5pct_loss veth_connect_etimedout_when_peer_drops
+	veth_syn_retransmit_schedule_doubles veth_simultaneous_open)
+
+echo "TAP version 13"
+echo "1..${#TESTS[@]}"
+if [ ! -x "$XFER" ]; then
+	log "$XFER missing: build it with make selftests"
+	ok=0
+elif ! set_params "${DEFAULTS[@]}" msl_ms=500 fin_timeout_ms=2000 \
+	rto_initial_ms=200 rto_min_ms=50 syn_retries=3 || ! setup_pair; then
+	ok=0
+else
+	ok=1
+fi
+for t in "${TESTS[@]}"; do
+	if [ "$ok" = 1 ]; then
+		check "$t" "$t"
+	else
+		check "$t" false
+	fi
+done
+echo "# Totals: pass:$((ntest - fails)) fail:$fails xfail:0 xpass:0 skip:0 error:0"
+[ "$fails" -eq 0 ]
