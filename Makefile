@@ -21,7 +21,7 @@ endif
 
 SOURCES := $(wildcard $(REPO)/module/*.[ch]) $(wildcard $(REPO)/module/uapi/*.h)
 
-.PHONY: all modules userspace selftests check demo bench clean checkpatch setup
+.PHONY: all modules userspace selftests check check-debug demo bench clean checkpatch setup
 
 all: modules userspace
 
@@ -29,12 +29,17 @@ all: modules userspace
 # object files of one kernel never meet those of another.
 modules: $(foreach k,$(KVERS),$(BUILD)/$(k)/clasp.ko)
 
+# KDIR: the kernel build tree, /lib/modules/KVER/build unless given (the
+# debug kernel of make check-debug has its own).
+KDIR ?=
+kdir = $(if $(KDIR),$(KDIR),/lib/modules/$(1)/build)
+
 $(BUILD)/%/clasp.ko: $(SOURCES) $(REPO)/Kbuild
-	@test -d /lib/modules/$*/build || { echo "no headers for kernel $*" >&2; exit 1; }
+	@test -d $(call kdir,$*) || { echo "no headers for kernel $*" >&2; exit 1; }
 	@mkdir -p $(BUILD)/$*/module/uapi
 	@ln -sf $(REPO)/Kbuild $(BUILD)/$*/Kbuild
 	@for f in $(SOURCES); do ln -sf $$f $(BUILD)/$*/$${f#$(REPO)/}; done
-	set -o pipefail; $(MAKE) -C /lib/modules/$*/build M=$(BUILD)/$* W=1 modules 2>&1 | tee $(BUILD)/$*/build.log
+	set -o pipefail; $(MAKE) -C $(call kdir,$*) M=$(BUILD)/$* W=1 modules 2>&1 | tee $(BUILD)/$*/build.log
 	@! grep -iE 'warning|error' $(BUILD)/$*/build.log || { echo "build for $* has warnings" >&2; exit 1; }
 
 userspace:
@@ -49,6 +54,10 @@ setup:
 check: setup
 	$(MAKE) all selftests
 	$(REPO)/scripts/check $(KVERS)
+
+check-debug: setup
+	$(MAKE) userspace selftests
+	$(REPO)/scripts/check-debug
 
 demo: all
 	$(REPO)/scripts/demo
