@@ -1,27 +1,222 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * claspctl: inspect and steer the clasp transport.
+ * claspctl: inspect and steer the clasp transport over its generic netlink
+ * family "clasp", in the style of iproute2's ss and ip.
+ *
+ *   claspctl [-j] [-p] [-n] conns [-o] [-i] [FILTER]...
+ *   claspctl kill SRC:PORT DST:PORT
+ *   claspctl stats [-j]
+ *   claspctl config [show [KEY] | set KEY VALUE]
+ *   claspctl monitor [-j]
+ *
+ * Exit status: 0 success, 1 the kernel refused or the module is not loaded,
+ * 2 bad command line.
  */
-#include <stdio.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "claspctl.h"
+
+struct opts opts;
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: claspctl [-V | --version] [-h | --help]\n");
+	fprintf(f,
+		"Usage: claspctl [OPTIONS] OBJECT [ARGS]\n"
+		"       claspctl [-j] [-p] [-n] conns [-o] [-i] [FILTER]...\n"
+		"       claspctl kill SRC:PORT DST:PORT\n"
+		"       claspctl [-j] stats\n"
+		"       claspctl [-j] config [show [KEY] | set KEY VALUE]\n"
+		"       claspctl [-j] monitor\n"
+		"       claspctl help | -V | --version\n"
+		"OPTIONS: -j, --json     JSON output\n"
+		"         -p, --pretty   indent JSON (implies -j)\n"
+		"         -n, --numeric  accepted for ss compatibility (never resolves)\n"
+		"         -s             same as \"stats\"\n"
+		"FILTER:  state STATE | exclude STATE | sport PORT | dport PORT |\n"
+		"         src ADDR[/LEN] | dst ADDR[/LEN]\n"
+		"\"claspctl OBJECT help\" describes one object; see claspctl(8).\n");
 }
+
+void usage_error(void (*use)(FILE *f), const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("claspctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	use(stderr);
+	exit(EXIT_USAGE);
+}
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("claspctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_FAIL);
+}
+
+bool is_help(const char *arg)
+{
+	return !strcmp(arg, "help") || !strcmp(arg, "-h") ||
+	       !strcmp(arg, "--help");
+}
+
+static const struct {
+	const char *name;
+	char flag;
+} long_flags[] = {
+	{ "--json", 'j' },
+	{ "--pretty", 'p' },
+	{ "--numeric", 'n' },
+	{ "--options", 'o' },
+	{ "--info", 'i' },
+};
+
+static void set_flag(char c)
+{
+	switch (c) {
+	case 'j': opts.json = true; break;
+	case 'p': opts.json = opts.pretty = true; break;
+	case 'n': opts.numeric = true; break;
+	case 'o': opts.timers = true; break;
+	case 'i': opts.info = true; break;
+	}
+}
+
+static bool looks_like_option(const char *arg)
+{
+	return arg[0] == '-' && ((arg[1] >= 'a' && arg[1] <= 'z') ||
+				 (arg[1] >= 'A' && arg[1] <= 'Z') ||
+				 arg[1] == '-');
+}
+
+/*
+ * Consume the options of a subcommand wherever they appear: single letters
+ * from @allowed (clusters such as -oi too), their long forms, and -h,
+ * --help or a leading "help", which print @use to stdout and exit 0.
+ * Everything else is copied to @pos in order; returns how many.
+ */
+int parse_flags(int argc, char **argv, const char *allowed,
+		void (*use)(FILE *f), char **pos)
+{
+	bool dashdash = false;
+	int i, n = 0;
+
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		size_t k;
+
+		if (dashdash || !looks_like_option(a)) {
+			if (!n && !dashdash && !strcmp(a, "help")) {
+				use(stdout);
+				exit(EXIT_OK);
+			}
+			pos[n++] = argv[i];
+			continue;
+		}
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			use(stdout);
+			exit(EXIT_OK);
+		}
+		if (!strcmp(a, "--")) {
+			dashdash = true;
+			continue;
+		}
+		if (a[1] == '-') {
+			for (k = 0; k < ARRAY_SIZE(long_flags); k++)
+				if (!strcmp(a, long_flags[k].name) &&
+				    strchr(allowed, long_flags[k].flag))
+					break;
+			if (k == ARRAY_SIZE(long_flags))
+				usage_error(use, "unknown option '%s'", a);
+			set_flag(long_flags[k].flag);
+			continue;
+		}
+		for (k = 1; a[k]; k++) {
+			if (!strchr(allowed, a[k]))
+				usage_error(use, "unknown option '-%c'", a[k]);
+			set_flag(a[k]);
+		}
+	}
+	pos[n] = NULL;
+	return n;
+}
+
+static void version(void)
+{
+	printf("claspctl %s\n", CLASP_VERSION);
+	exit(EXIT_OK);
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	void (*usage)(FILE *f);
+} objects[] = {
+	{ "conns", do_conns, conns_usage },
+	{ "conn", do_conns, conns_usage },
+	{ "kill", do_kill, kill_usage },
+	{ "stats", do_stats, stats_usage },
+	{ "config", do_config, config_usage },
+	{ "monitor", do_monitor, monitor_usage },
+};
 
 int main(int argc, char **argv)
 {
-	if (argc == 2 && (!strcmp(argv[1], "-V") ||
-			  !strcmp(argv[1], "--version"))) {
-		printf("claspctl %s\n", CLASP_VERSION);
-		return 0;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		size_t k;
+
+		if (!strcmp(a, "-V") || !strcmp(a, "--version"))
+			version();
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return EXIT_OK;
+		}
+		if (!strcmp(a, "-s") || !strcmp(a, "--stats"))
+			return do_stats(argc - i - 1, argv + i + 1);
+		if (!strcmp(a, "--"))
+			continue;
+		if (!looks_like_option(a))
+			break;
+		if (a[1] == '-') {
+			for (k = 0; k < ARRAY_SIZE(long_flags); k++)
+				if (!strcmp(a, long_flags[k].name) &&
+				    strchr("jpn", long_flags[k].flag))
+					break;
+			if (k == ARRAY_SIZE(long_flags))
+				usage_error(usage, "unknown option '%s'", a);
+			set_flag(long_flags[k].flag);
+			continue;
+		}
+		for (k = 1; a[k]; k++) {
+			if (a[k] == 's' && !a[k + 1])
+				return do_stats(argc - i - 1, argv + i + 1);
+			if (!strchr("jpn", a[k]))
+				usage_error(usage, "unknown option '-%c'", a[k]);
+			set_flag(a[k]);
+		}
 	}
-	if (argc == 2 && (!strcmp(argv[1], "-h") ||
-			  !strcmp(argv[1], "--help"))) {
+	if (i == argc)
+		usage_error(usage, "no object given");
+	if (!strcmp(argv[i], "help")) {
 		usage(stdout);
-		return 0;
+		return EXIT_OK;
 	}
-	usage(stderr);
-	return 2;
+	for (size_t k = 0; k < ARRAY_SIZE(objects); k++)
+		if (!strcmp(argv[i], objects[k].name))
+			return objects[k].fn(argc - i - 1, argv + i + 1);
+	usage_error(usage, "unknown object '%s'", argv[i]);
 }

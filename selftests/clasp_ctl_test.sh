@@ -1,0 +1,759 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# claspctl against the running module, in a namespace of its own:
+#
+#  - conns: the table (LISTEN, ESTAB with unread data, TIME-WAIT rows with
+#    their addresses, ports and queues), state filters and groups,
+#    sport/dport/src/dst filters, -j/-p JSON and its keys, -o timers, -i;
+#  - stats and config show/get/set, the kernel's error text for a value
+#    out of range and an unknown tunable;
+#  - exit status 2 and a usage line for bad command lines; help, version;
+#  - kill: the killed side reads ECONNABORTED, the peer ECONNRESET;
+#  - monitor (text and -j): events of connections made, killed and closed
+#    while it runs, a listener event, a clean exit on SIGTERM;
+#  - an unprivileged user can read but not set or kill (exit 1, EPERM);
+#  - with the module unloaded, "the clasp module is not loaded".
+#
+# msl_ms is set before the namespace is created so that its TIME_WAIT
+# entry outlives the test; the parameter is put back at the end.
+#
+# Starting a process is slow in a TCG guest, so the checks run in one
+# shell inside the namespace (this script again, with --in-ns) and parse
+# output with shell builtins; python3 reads the JSON.
+
+source "$(dirname "$0")/lib.sh"
+
+CTL=${CLASPCTL:-$CLASP_REPO/userspace/claspctl}	# CLASPCTL: another build
+CTL_CMD=("$CTL")	# what ctl runs
+PARAMS=/sys/module/clasp/parameters
+MSL=300000		# TIME_WAIT lasts 600 s: longer than the test may
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
+INIT_NS=(nsenter --net=/proc/1/ns/net --)
+NTESTS=19
+INNER_TIMEOUT=240	# s, for checks 1 to NTESTS - 1 (settings: 300 in all)
+
+fails=0
+ntest=0
+nskip=0
+pids=()
+
+log() {
+	echo "# $*"
+}
+
+check() {
+	local name=$1 t0=$SECONDS
+	shift
+	ntest=$((ntest + 1))
+	if "$@"; then
+		echo "ok $ntest $name"
+	else
+		echo "not ok $ntest $name"
+		fails=$((fails + 1))
+	fi
+	log "$name took $((SECONDS - t0)) s"
+}
+
+skip() {
+	ntest=$((ntest + 1))
+	nskip=$((nskip + 1))
+	echo "ok $ntest $1 # SKIP $2"
+}
+
+# ctl ARGS...: run claspctl; its stdout lines in OUT, stderr lines in ERR
+# (and in $TMP/out, $TMP/err); returns its exit status.
+ctl() {
+	local rc
+	"${CTL_CMD[@]}" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	mapfile -t OUT <"$TMP/out"
+	mapfile -t ERR <"$TMP/err"
+	return $rc
+}
+
+# match RE LINE...: one of the lines matches the extended regex RE.
+match() {
+	local re=$1 l
+	shift
+	for l in "$@"; do
+		[[ $l =~ $re ]] && return 0
+	done
+	return 1
+}
+
+# rows ARGS...: the rows of "claspctl conns ARGS" as
+# "STATE RECVQ SENDQ LOCAL PEER" in ROWS; fails unless the header is right.
+rows() {
+	local re='^State +Recv-Q Send-Q +Local Address:Port +Peer Address:Port$'
+	local l a b c d e
+	ROWS=()
+	ctl conns "$@" || { log "conns $* failed: ${ERR[*]}"; return 1; }
+	if [[ ! ${OUT[0]:-} =~ $re ]]; then
+		log "bad header: '${OUT[0]:-}'"
+		return 1
+	fi
+	for l in "${OUT[@]:1}"; do
+		[[ $l == $'\t'* ]] && continue	# -i lines
+		read -r a b c d e _ <<<"$l"
+		ROWS+=("$a $b $c $d $e")
+	done
+}
+
+# in_list WORD LINE...: one of the lines is WORD.
+in_list() {
+	local w=$1 l
+	shift
+	for l in "$@"; do
+		[ "$l" = "$w" ] && return 0
+	done
+	return 1
+}
+
+# expect_rows "ROW;ROW;..." ARGS...: conns ARGS shows exactly these rows,
+# in any order.
+expect_rows() {
+	local -a want
+	local w ok=1
+	IFS=';' read -ra want <<<"$1"
+	shift
+	rows "$@" || return 1
+	[ "${#want[@]}" -eq "${#ROWS[@]}" ] || ok=0
+	for w in "${want[@]}"; do
+		in_list "$w" "${ROWS[@]}" || ok=0
+	done
+	[ "$ok" -eq 1 ] && return 0
+	log "conns $*:"
+	log "want: $(IFS='|'; echo "${want[*]}")"
+	log "got:  $(IFS='|'; echo "${ROWS[*]}")"
+	return 1
+}
+
+# expect_fail STATUS TEXT ARGS...: claspctl ARGS exits STATUS, prints
+# nothing on stdout and a line containing TEXT on stderr.
+expect_fail() {
+	local status=$1 text=$2 rc l
+	shift 2
+	ctl "$@"
+	rc=$?
+	if [ "$rc" -eq "$status" ] && [ "${#OUT[@]}" -eq 0 ]; then
+		for l in "${ERR[@]}"; do
+			[[ $l == *"$text"* ]] && return 0
+		done
+	fi
+	log "claspctl $*: status $rc (want $status), stderr: $(IFS='|'; echo "${ERR[*]:0:2}")"
+	return 1
+}
+
+# The helper: one listener on 127.0.0.1:5000 and three connections to it,
+# each from its own address so that address filters tell them apart:
+#   A 127.0.0.2:41000, 5 bytes unread on the server side;
+#   T 127.0.0.3:42000, closed by the client first: a TIME_WAIT entry;
+#   K 127.0.0.4:43000, for kill.
+# Then it answers commands on stdin: "killed" reads K from both ends.
+HELPER_PY='
+import errno, socket, sys, time
+
+def sock():
+    return socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
+
+ls = sock()
+ls.bind(("127.0.0.1", 5000))
+ls.listen(8)
+
+def pair(src, port):
+    c = sock()
+    c.bind((src, port))
+    c.connect(("127.0.0.1", 5000))
+    s, _ = ls.accept()
+    return c, s
+
+ca, sa = pair("127.0.0.2", 41000)
+ca.sendall(b"hello")
+ct, st = pair("127.0.0.3", 42000)
+ct.close()
+if st.recv(16) != b"":
+    sys.exit("no end of stream on T")
+st.close()
+ck, sk = pair("127.0.0.4", 43000)
+deadline = time.time() + 10
+while time.time() < deadline:
+    try:
+        if len(sa.recv(16, socket.MSG_PEEK | socket.MSG_DONTWAIT)) == 5:
+            break
+    except BlockingIOError:
+        pass
+    time.sleep(0.05)
+time.sleep(0.2)
+print("ready", flush=True)
+
+def read(s):
+    s.settimeout(10)
+    try:
+        return "data:%r" % s.recv(16)
+    except TimeoutError:
+        return "timeout"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+
+for line in sys.stdin:
+    if line.strip() == "killed":
+        print("local=%s peer=%s" % (read(sk), read(ck)), flush=True)
+    elif line.strip() == "quit":
+        break
+'
+
+ROW_L="LISTEN 0 8 127.0.0.1:5000 0.0.0.0:*"
+ROW_AS="ESTAB 5 0 127.0.0.1:5000 127.0.0.2:41000"
+ROW_AC="ESTAB 0 0 127.0.0.2:41000 127.0.0.1:5000"
+ROW_T="TIME-WAIT 0 0 127.0.0.3:42000 127.0.0.1:5000"
+ROW_KS="ESTAB 0 0 127.0.0.1:5000 127.0.0.4:43000"
+ROW_KC="ESTAB 0 0 127.0.0.4:43000 127.0.0.1:5000"
+ALL="$ROW_L;$ROW_AS;$ROW_AC;$ROW_T;$ROW_KS;$ROW_KC"
+
+start_helper() {
+	local line=""
+	coproc HCMD { exec python3 -c "$HELPER_PY"; }
+	HELPER_PID=$HCMD_PID
+	pids+=("$HELPER_PID")
+	read -r -t 60 line <&"${HCMD[0]}"
+	if [ "$line" != ready ]; then
+		log "helper not ready: '$line'"
+		return 1
+	fi
+}
+
+conns_table() {
+	local plain
+	expect_rows "$ALL" || return 1
+	plain=("${OUT[@]}")
+	# -n is accepted and changes nothing.
+	ctl -n conns && [ "${OUT[*]}" = "${plain[*]}" ]
+}
+
+state_filters() {
+	expect_rows "$ROW_L" state listening &&
+		expect_rows "$ROW_L" state LISTEN &&
+		expect_rows "$ROW_T" state time-wait &&
+		expect_rows "$ROW_T" state TIME_WAIT &&
+		expect_rows "$ROW_T" state bucket &&
+		expect_rows "$ROW_AS;$ROW_AC;$ROW_KS;$ROW_KC" state established &&
+		expect_rows "$ROW_AS;$ROW_AC;$ROW_T;$ROW_KS;$ROW_KC" state connected &&
+		expect_rows "$ROW_AS;$ROW_AC;$ROW_T;$ROW_KS;$ROW_KC" state synchronized &&
+		expect_rows "$ROW_L;$ROW_AS;$ROW_AC;$ROW_KS;$ROW_KC" state big &&
+		expect_rows "$ALL" state all &&
+		expect_rows "$ROW_L;$ROW_T" state listening state time-wait &&
+		expect_rows "$ROW_AS;$ROW_AC;$ROW_KS;$ROW_KC" \
+			exclude listening exclude time-wait &&
+		expect_rows "" state syn-sent &&
+		expect_rows "" state listening exclude listening
+}
+
+addr_port_filters() {
+	expect_rows "$ROW_L;$ROW_AS;$ROW_KS" sport 5000 &&
+		expect_rows "$ROW_AC;$ROW_T;$ROW_KC" dport 5000 &&
+		expect_rows "$ROW_AC;$ROW_T;$ROW_KC" dport = :5000 &&
+		expect_rows "$ROW_AC" sport 41000 &&
+		expect_rows "$ROW_AS" dport 41000 &&
+		expect_rows "$ROW_AC" src 127.0.0.2 &&
+		expect_rows "$ROW_KS" dst 127.0.0.4/32 &&
+		expect_rows "$ROW_L;$ROW_AS;$ROW_AC;$ROW_T;$ROW_KS" src 127.0.0.0/30 &&
+		expect_rows "$ROW_AS;$ROW_AC;$ROW_T;$ROW_KS;$ROW_KC" dst 127.0.0.0/8 &&
+		expect_rows "$ROW_AS" sport 5000 dst 127.0.0.2 &&
+		expect_rows "$ROW_T" src 127.0.0.3 state time-wait &&
+		expect_rows "" src 127.0.0.3 state established &&
+		expect_rows "" sport 5001
+}
+
+conns_json() {
+	ctl -j conns || return 1
+	cp "$TMP/out" "$TMP/plain.json"
+	# -p: indented over many lines; filters, -o and -i apply.
+	ctl -p conns -o -i state established sport 5000 || return 1
+	python3 - "$TMP/plain.json" "$TMP/out" <<'EOF'
+import json, sys
+text = open(sys.argv[1]).read()
+rows = json.loads(text)
+assert text.count("\n") == 1, "plain -j is one line"
+keys = {"state", "kind", "local", "local_port", "peer", "peer_port",
+        "recv_q", "send_q"}
+assert isinstance(rows, list) and len(rows) == 6, rows
+for r in rows:
+    assert set(r) == keys, r
+got = sorted((r["state"], r["kind"], r["local"], r["local_port"], r["peer"],
+              r["peer_port"], r["recv_q"], r["send_q"]) for r in rows)
+want = sorted([
+    ("LISTEN", "socket", "127.0.0.1", 5000, "0.0.0.0", 0, 0, 8),
+    ("ESTAB", "socket", "127.0.0.1", 5000, "127.0.0.2", 41000, 5, 0),
+    ("ESTAB", "socket", "127.0.0.2", 41000, "127.0.0.1", 5000, 0, 0),
+    ("TIME-WAIT", "compact", "127.0.0.3", 42000, "127.0.0.1", 5000, 0, 0),
+    ("ESTAB", "socket", "127.0.0.1", 5000, "127.0.0.4", 43000, 0, 0),
+    ("ESTAB", "socket", "127.0.0.4", 43000, "127.0.0.1", 5000, 0, 0),
+])
+assert got == want, got
+
+text = open(sys.argv[2]).read()
+rows = json.loads(text)
+assert text.count("\n") > 20 and '\n  {\n    "state": "ESTAB"' in text, text
+keys |= {"timer", "rto_us", "srtt_us", "mss", "snd_una", "snd_nxt",
+         "rcv_nxt", "snd_wnd", "rcv_wnd", "backoff", "retrans", "uid",
+         "inode", "cookie", "passive"}
+assert len(rows) == 2, rows
+for r in rows:
+    assert set(r) == keys, sorted(set(r) ^ keys)
+    assert r["state"] == "ESTAB" and r["local_port"] == 5000, r
+    assert r["passive"] is True and r["uid"] == 0, r
+    assert r["inode"] > 0 and r["cookie"] > 0 and r["mss"] > 0, r
+    assert r["rto_us"] > 0 and r["snd_wnd"] > 0 and r["rcv_wnd"] > 0, r
+    assert r["snd_una"] == r["snd_nxt"], r
+    assert r["timer"] is None, r
+assert len({r["cookie"] for r in rows}) == 2
+assert len({r["inode"] for r in rows}) == 2
+EOF
+}
+
+conns_timers() {
+	local re='^TIME-WAIT +0 +0 +127\.0\.0\.3:42000 +127\.0\.0\.1:5000 +timer:\(timewait,([5-9]min([0-9]+sec)?|10min),0\)$'
+	ctl conns -o state time-wait || return 1
+	if [ "${#OUT[@]}" -ne 2 ] || [[ ! ${OUT[1]} =~ $re ]]; then
+		log "time-wait rows: $(IFS='|'; echo "${OUT[*]:1}")"
+		return 1
+	fi
+	# No timer armed: no timer field.
+	ctl conns -o state listening state established || return 1
+	if [ "${#OUT[@]}" -ne 6 ] || match 'timer:' "${OUT[@]}"; then
+		log "timer without one armed: $(IFS='|'; echo "${OUT[*]}")"
+		return 1
+	fi
+	ctl -j conns -o -i || return 1
+	python3 - "$TMP/out" "$MSL" <<'EOF'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+msl = int(sys.argv[2])
+tw = [r for r in rows if r["state"] == "TIME-WAIT"]
+assert len(tw) == 1, rows
+t = tw[0]
+assert t["kind"] == "compact", t
+assert t["timer"]["kind"] == "timewait" and t["timer"]["retrans"] == 0, t
+assert msl < t["timer"]["expires_ms"] <= 2 * msl, t
+# A compact entry has no socket behind it: no uid, inode, cookie.
+assert t["uid"] is None and t["inode"] is None and t["cookie"] is None, t
+assert t["passive"] is None, t
+assert t["snd_nxt"] is not None and t["rcv_nxt"] is not None, t
+for r in rows:
+    if r["state"] != "TIME-WAIT":
+        assert r["timer"] is None, r
+        assert r["kind"] == "socket" and r["inode"] > 0, r
+clients = [r for r in rows if r["peer_port"] == 5000 and r["state"] == "ESTAB"]
+assert len(clients) == 2 and all(r["passive"] is False for r in clients), rows
+EOF
+}
+
+conns_info() {
+	local re='^	 kind:socket rto:[0-9.]+ rtt:[0-9.]+ mss:[1-9][0-9]* backoff:0 retrans:0 snd_una:[0-9]+ snd_nxt:[0-9]+ rcv_nxt:[0-9]+ snd_wnd:[0-9]+ rcv_wnd:[0-9]+ uid:0 ino:[1-9][0-9]* sk:[0-9a-f]+$'
+	ctl conns -i sport 41000 || return 1
+	if [ "${#OUT[@]}" -ne 3 ] || [[ ! ${OUT[2]} =~ $re ]]; then
+		log "conns -i: $(IFS='|'; echo "${OUT[*]}")"
+		return 1
+	fi
+	re='^	 kind:socket passive rto:'
+	ctl conns -i dport 41000 || return 1
+	[ "${#OUT[@]}" -eq 3 ] && [[ ${OUT[2]} =~ $re ]] || return 1
+	re='^	 kind:compact snd_nxt:[0-9]+ rcv_nxt:[0-9]+$'
+	ctl conns -i state time-wait || return 1
+	[ "${#OUT[@]}" -eq 3 ] && [[ ${OUT[2]} =~ $re ]]
+}
+
+stats() {
+	local -a proc names
+	local i n v
+	ctl stats || return 1
+	# Every counter of /proc/net/clasp_stats, in its order.
+	mapfile -t proc </proc/net/clasp_stats
+	if [ "${#OUT[@]}" -ne "${#proc[@]}" ] || [ "${#OUT[@]}" -lt 20 ]; then
+		log "${#OUT[@]} counters, /proc has ${#proc[@]}"
+		return 1
+	fi
+	# Names left, values right: every line as long as the first, and no
+	# trailing blanks.
+	for i in "${!OUT[@]}"; do
+		read -r n v <<<"${OUT[i]}"
+		names+=("$n")
+		if [ "$n" != "${proc[i]%% *}" ] || [ "${#OUT[i]}" -ne "${#OUT[0]}" ] ||
+		   [[ ! ${OUT[i]} =~ ^[A-Za-z]+\ +[0-9]+$ ]]; then
+			log "line $i: '${OUT[i]}' /proc: '${proc[i]}'"
+			return 1
+		fi
+		case $n in
+		InSegs) [ "$v" -gt 0 ] || { log "InSegs $v"; return 1; } ;;
+		ActiveOpens) [ "$v" -eq 3 ] || { log "ActiveOpens $v"; return 1; } ;;
+		esac
+	done
+	ctl -s && [ "${OUT[*]%% *}" = "${names[*]}" ] || return 1
+	ctl stats -j || return 1
+	python3 - "$TMP/out" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert isinstance(s, dict) and s["InSegs"] > 0, s
+assert s["ActiveOpens"] == 3 and s["TimeWaitEntered"] == 1, s
+assert s["CurrEstab"] == 4, s
+assert all(isinstance(v, int) for v in s.values())
+EOF
+}
+
+config_show() {
+	ctl config show || return 1
+	match '^Name +Value +Min +Max$' "${OUT[0]}" &&
+		match "^msl_ms +$MSL +1 +3600000\$" "${OUT[@]}" &&
+		match '^abort_on_overflow +[01] +0 +1$' "${OUT[@]}" ||
+		{ log "config show: $(IFS='|'; echo "${OUT[*]:0:3}")"; return 1; }
+	ctl config get msl_ms && [ "${OUT[*]}" = "$MSL" ] || return 1
+	ctl -j config || return 1
+	python3 - "$TMP/out" "$MSL" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+assert c["msl_ms"] == {"value": int(sys.argv[2]), "min": 1, "max": 3600000}, c
+assert len(c) > 10 and all(set(v) == {"value", "min", "max"} for v in c.values()), c
+EOF
+}
+
+config_set() {
+	local init_before init_after
+	init_before=$("${INIT_NS[@]}" "$CTL" config get msl_ms) || return 1
+	ctl config set msl_ms 12345 && [ "${#OUT[@]}" -eq 0 ] ||
+		{ log "config set: ${ERR[*]}"; return 1; }
+	ctl config show msl_ms && [ "${#OUT[@]}" -eq 2 ] &&
+		match '^msl_ms +12345 +1 +3600000$' "${OUT[1]}" || return 1
+	ctl config get msl_ms && [ "${OUT[*]}" = 12345 ] || return 1
+	# Another namespace (the initial one) keeps its own value.
+	init_after=$("${INIT_NS[@]}" "$CTL" config get msl_ms) || return 1
+	[ "$init_before" = "$init_after" ] ||
+		{ log "initial namespace: $init_before -> $init_after"; return 1; }
+	ctl config set msl_ms "$MSL"
+}
+
+config_errors() {
+	expect_fail 1 "claspctl: kernel: value outside the tunable's range (see config get)" \
+		config set msl_ms 0 &&
+		expect_fail 1 "claspctl: kernel: value outside the tunable's range (see config get)" \
+			config set rfc1337 2 &&
+		expect_fail 1 "claspctl: kernel: unknown tunable" \
+			config set no_such_tunable 1 &&
+		expect_fail 1 "unknown tunable" config show no_such_tunable &&
+		ctl config get msl_ms && [ "${OUT[*]}" = "$MSL" ]
+}
+
+usage_errors() {
+	local args
+	while IFS= read -r args; do
+		# shellcheck disable=SC2086
+		expect_fail 2 "Usage: claspctl" $args || return 1
+	done <<'EOF'
+frobnicate
+conns state bogus
+conns exclude
+conns sport 70000
+conns dport 0
+conns src 1.2.3
+conns dst 10.0.0.0/33
+conns sport 1 sport 2
+conns -x
+stats extra
+kill 127.0.0.1:5000
+kill 127.0.0.1 127.0.0.2:5
+config set msl_ms abc
+config set msl_ms -1
+config get
+monitor extra
+-z conns
+EOF
+	expect_fail 2 "Usage: claspctl"
+}
+
+help_and_version() {
+	local sub
+	ctl help && match '^Usage: claspctl' "${OUT[0]}" && [ "${#ERR[@]}" -eq 0 ] ||
+		return 1
+	for sub in conns kill stats config monitor; do
+		ctl "$sub" help && match "^Usage: claspctl.* $sub" "${OUT[0]}" ||
+			{ log "$sub help"; return 1; }
+	done
+	ctl config --help && match "^Usage: claspctl.* config" "${OUT[0]}" &&
+		ctl --version && match '^claspctl [0-9]' "${OUT[@]}" &&
+		ctl -V && match '^claspctl [0-9]' "${OUT[@]}"
+}
+
+monitor_start() {
+	"$CTL" -j monitor >"$TMP/mon.json" 2>"$TMP/mon.err" &
+	MON_J=$!
+	pids+=("$MON_J")
+	"$CTL" monitor >"$TMP/mon.txt" 2>"$TMP/mon.txt.err" &
+	MON_T=$!
+	pids+=("$MON_T")
+	# Both are listening once a probe listener shows up in both outputs.
+	python3 - "$TMP/mon.json" "$TMP/mon.txt" <<'EOF'
+import socket, sys, time
+deadline = time.time() + 60
+port = 7100
+while time.time() < deadline:
+    port += 1
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
+    s.bind(("127.0.0.1", port))
+    s.listen(1)
+    s.close()
+    for _ in range(10):
+        time.sleep(0.1)
+        if ('"local_port":%d,' % port in open(sys.argv[1]).read() and
+                "127.0.0.1:%d <-> 0.0.0.0:* UNCONN -> LISTEN cause user" % port
+                in open(sys.argv[2]).read()):
+            sys.exit(0)
+sys.exit("# monitors never reported the probe listeners")
+EOF
+}
+
+kill_conn() {
+	local line=""
+	ctl kill 127.0.0.1:5000 127.0.0.4:43000 && [ "${#OUT[@]}" -eq 0 ] ||
+		{ log "kill: ${ERR[*]}"; return 1; }
+	echo killed >&"${HCMD[1]}"
+	read -r -t 30 line <&"${HCMD[0]}"
+	if [ "$line" != "local=ECONNABORTED peer=ECONNRESET" ]; then
+		log "after kill: '$line'"
+		return 1
+	fi
+	expect_rows "$ROW_L;$ROW_AS;$ROW_AC;$ROW_T" || return 1
+	expect_fail 1 "claspctl: kernel: no such connection" \
+		kill 127.0.0.1:5000 127.0.0.4:43000
+}
+
+# Connect and close while the monitors run, and flood a listener with
+# backlog 0 so that it reports a listener event.
+monitor_traffic() {
+	python3 - <<'EOF'
+import socket, time
+def sock():
+    return socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
+c = sock()
+c.bind(("127.0.0.5", 44000))
+c.connect(("127.0.0.1", 5000))
+c.close()
+l = sock()
+l.bind(("127.0.0.1", 7001))
+l.listen(0)
+cs = []
+for i in range(4):
+    s = sock()
+    s.setblocking(False)
+    try:
+        s.connect(("127.0.0.1", 7001))
+    except BlockingIOError:
+        pass
+    cs.append(s)
+time.sleep(0.5)
+EOF
+}
+
+monitor_stop() {
+	local rc_j rc_t
+	kill -TERM "$MON_J" "$MON_T"
+	wait "$MON_J"
+	rc_j=$?
+	wait "$MON_T"
+	rc_t=$?
+	pids=("$HELPER_PID")
+	[ "$rc_j" -eq 0 ] && [ "$rc_t" -eq 0 ] && [ ! -s "$TMP/mon.err" ] ||
+		{ log "monitor exit $rc_j/$rc_t: $(cat "$TMP/mon.err")"; return 1; }
+}
+
+monitor_json() {
+	python3 - "$TMP/mon.json" <<'EOF'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+ev = [json.loads(l) for l in lines]      # every line is one object
+state_keys = {"time", "timestamp", "event", "local", "local_port", "peer",
+              "peer_port", "old_state", "state", "cause"}
+for e in ev:
+    if e["event"] == "state":
+        assert set(e) == state_keys, e
+def seen(**kw):
+    return any(all(e.get(k) == v for k, v in kw.items()) for e in ev)
+c = dict(local="127.0.0.5", local_port=44000, peer="127.0.0.1", peer_port=5000)
+assert seen(event="state", old_state="UNCONN", state="SYN-SENT", cause="user", **c)
+assert seen(event="state", old_state="SYN-SENT", state="ESTAB", cause="segment", **c)
+assert seen(event="state", old_state="ESTAB", state="FIN-WAIT-1", cause="user", **c)
+assert seen(event="state", local="127.0.0.1", local_port=5000, peer="127.0.0.5",
+            peer_port=44000, old_state="SYN-RECV", state="ESTAB", cause="segment")
+# kill: the killed side says so, the peer saw a reset.
+assert seen(event="state", local="127.0.0.1", local_port=5000, peer="127.0.0.4",
+            peer_port=43000, old_state="ESTAB", state="UNCONN", cause="killed")
+assert seen(event="state", local="127.0.0.4", local_port=43000,
+            old_state="ESTAB", state="UNCONN", cause="rst")
+lst = [e for e in ev if e["event"] in ("synflood", "overflow")]
+assert lst and all(set(e) == {"time", "timestamp", "event", "local",
+                              "local_port", "state"} for e in lst), lst
+assert all(e["local"] == "127.0.0.1" and e["local_port"] == 7001 and
+           e["state"] == "LISTEN" for e in lst), lst
+ts = [e["timestamp"] for e in ev]
+assert ts == sorted(ts), "timestamps go backwards"
+EOF
+}
+
+monitor_text() {
+	local ts='^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{6} '
+	local any="${ts}([0-9.]+:[0-9]+ <-> [0-9.]+:([0-9]+|\*) [A-Z0-9-]+ -> [A-Z0-9-]+ cause [a-z]+|LISTEN [0-9.]+:[0-9]+ (synflood|overflow))$"
+	local -a mon
+	local l
+	mapfile -t mon <"$TMP/mon.txt"
+	if ! match "${ts}127\.0\.0\.5:44000 <-> 127\.0\.0\.1:5000 SYN-SENT -> ESTAB cause segment$" "${mon[@]}" ||
+	   ! match "${ts}127\.0\.0\.1:5000 <-> 127\.0\.0\.4:43000 ESTAB -> UNCONN cause killed$" "${mon[@]}" ||
+	   ! match "${ts}LISTEN 127\.0\.0\.1:7001 (synflood|overflow)$" "${mon[@]}"; then
+		log "text monitor:"
+		printf '# %s\n' "${mon[@]}"
+		return 1
+	fi
+	# Every line is one of the two forms.
+	for l in "${mon[@]}"; do
+		[[ $l =~ $any ]] || { log "odd line: $l"; return 1; }
+	done
+}
+
+unprivileged_checks() {
+	# The listener holds the connection from the monitor test unaccepted.
+	ctl conns state listening && [ "${#OUT[@]}" -eq 2 ] &&
+		match '^LISTEN +1 +8 +127\.0\.0\.1:5000 +0\.0\.0\.0:\*$' "${OUT[1]}" ||
+		{ log "conns as nobody: ${OUT[*]} ${ERR[*]}"; return 1; }
+	ctl stats && match '^InSegs +[1-9]' "${OUT[@]}" ||
+		{ log "stats as nobody: ${ERR[*]}"; return 1; }
+	ctl config show && match '^msl_ms ' "${OUT[@]}" ||
+		{ log "config show as nobody: ${ERR[*]}"; return 1; }
+	expect_fail 1 "Operation not permitted" config set msl_ms 5000 &&
+		expect_fail 1 "Operation not permitted" \
+			kill 127.0.0.2:41000 127.0.0.1:5000
+}
+
+unprivileged() {
+	local bin=$TMP/claspctl rc
+	# A copy nobody can reach whatever the repository's permissions.
+	cp "$CTL" "$bin" && chmod 755 "$TMP" "$bin" || return 1
+	CTL_CMD=("${NOBODY[@]}" "$bin")
+	unprivileged_checks
+	rc=$?
+	CTL_CMD=("$CTL")
+	[ "$rc" -eq 0 ] || return 1
+	# Nothing changed.
+	ctl config get msl_ms && [ "${OUT[*]}" = "$MSL" ] &&
+		expect_rows "$ROW_AC" sport 41000
+}
+
+# The checks that run inside the namespace: 1 to NTESTS - 1.
+in_ns() {
+	local mon_fails
+	trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT
+	start_helper || exit 3
+
+	check conns_table conns_table
+	check conns_state_filters state_filters
+	check conns_addr_port_filters addr_port_filters
+	check conns_json conns_json
+	check conns_timers conns_timers
+	check conns_info conns_info
+	check stats stats
+	check config_show config_show
+	check config_set config_set
+	check config_errors config_errors
+	check usage_errors_exit_2 usage_errors
+	check help_and_version help_and_version
+	mon_fails=$fails
+	check monitor_start monitor_start
+	check kill_aborts_both_ends kill_conn
+	monitor_traffic
+	if [ "$fails" -eq "$mon_fails" ]; then
+		check monitor_exits_on_sigterm monitor_stop
+		check monitor_json monitor_json
+		check monitor_text monitor_text
+	else
+		skip monitor_exits_on_sigterm "monitor did not start"
+		skip monitor_json "monitor did not start"
+		skip monitor_text "monitor did not start"
+	fi
+	check unprivileged_read_only unprivileged
+
+	echo quit >&"${HCMD[1]}"
+	wait "$HELPER_PID"
+	echo "$ntest $fails $nskip" >"$TMP/counts"
+}
+
+# Unload clasp (everything of ours is gone), check, and load it back.
+module_missing() {
+	local rc
+	# Namespace teardown is asynchronous: retry until the module is free.
+	for _ in $(seq 1 50); do
+		rmmod clasp 2>/dev/null && break
+		sleep 0.2
+	done
+	if clasp_loaded; then
+		log "rmmod clasp failed: $(rmmod clasp 2>&1)"
+		return 1
+	fi
+	ctl conns
+	rc=$?
+	mapfile -t ERR2 <"$TMP/err"
+	ctl -j stats
+	clasp_load || { log "insmod failed"; return 1; }
+	[ "$rc" -eq 1 ] && [ "${#ERR2[@]}" -eq 1 ] &&
+		[ "${ERR2[0]}" = "claspctl: the clasp module is not loaded" ] ||
+		{ log "conns without module: $rc ${ERR2[*]}"; return 1; }
+	[ "${#OUT[@]}" -eq 0 ] &&
+		[ "${ERR[*]}" = "claspctl: the clasp module is not loaded" ] ||
+		return 1
+	# Back: claspctl works again.
+	ctl stats && match '^InSegs ' "${OUT[@]}"
+}
+
+if [ "${1:-}" = --in-ns ]; then
+	TMP=$CLASP_CTL_TMP
+	in_ns
+	exit 0
+fi
+
+NS=clasp_ctl_$$
+TMP=$(mktemp -d)
+OLD_MSL=$(cat "$PARAMS/msl_ms" 2>/dev/null)
+
+cleanup() {
+	ip netns del "$NS" 2>/dev/null
+	clasp_load
+	[ -n "$OLD_MSL" ] && echo "$OLD_MSL" >"$PARAMS/msl_ms" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+echo "TAP version 13"
+echo "1..$NTESTS"
+if [ ! -x "$CTL" ]; then
+	echo "Bail out! $CTL missing: make -C userspace"
+	exit "$KSFT_FAIL"
+fi
+# The namespace made next copies msl_ms.
+if ! clasp_load || ! echo "$MSL" >"$PARAMS/msl_ms" ||
+   ! ip netns add "$NS" || ! ip -n "$NS" link set lo up; then
+	echo "Bail out! setup failed"
+	exit "$KSFT_FAIL"
+fi
+# A claspctl that never returns (a dump whose end it misses, say) must
+# not hang the test: the whole inner part gets a time limit.
+CLASP_CTL_TMP=$TMP timeout -k 10 "$INNER_TIMEOUT" \
+	nsenter --net="/run/netns/$NS" -- "$BASH" "$0" --in-ns
+if ! read -r ntest fails nskip <"$TMP/counts" 2>/dev/null; then
+	echo "Bail out! the checks in the namespace did not finish in $INNER_TIMEOUT s"
+	exit "$KSFT_FAIL"
+fi
+ip netns del "$NS"
+[ -n "$OLD_MSL" ] && echo "$OLD_MSL" >"$PARAMS/msl_ms"
+if [ -f "$CLASP_KO" ]; then
+	check module_not_loaded module_missing
+else
+	skip module_not_loaded "no $CLASP_KO to load back"
+fi
+echo "# Totals: pass:$((ntest - fails - nskip)) fail:$fails xfail:0 xpass:0 skip:$nskip error:0"
+[ "$fails" -eq 0 ]

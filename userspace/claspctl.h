@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * claspctl: shared declarations of the command-line tool.
+ */
+#ifndef CLASPCTL_H
+#define CLASPCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+
+#include "uapi/clasp.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Exit statuses. */
+#define EXIT_OK		0
+#define EXIT_FAIL	1	/* kernel error, module missing, no such thing */
+#define EXIT_USAGE	2	/* bad command line */
+
+/* Options that every subcommand accepts. */
+struct opts {
+	bool json;
+	bool pretty;
+	bool numeric;
+	bool timers;		/* conns -o */
+	bool info;		/* conns -i */
+};
+
+extern struct opts opts;
+
+/* claspctl.c */
+void __attribute__((noreturn, format(printf, 2, 3)))
+usage_error(void (*usage)(FILE *f), const char *fmt, ...);
+void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...);
+bool is_help(const char *arg);
+int parse_flags(int argc, char **argv, const char *allowed,
+		void (*usage)(FILE *f), char **pos);
+
+/* nl.c: one generic netlink socket talking to family "clasp" */
+struct clasp_nl {
+	struct mnl_socket *sk;
+	unsigned int portid;
+	unsigned int seq;
+	uint16_t family;
+	uint32_t events_group;	/* 0 if the family has none */
+	char *sbuf;		/* request being built */
+};
+
+void nl_open(struct clasp_nl *nl);
+void nl_close(struct clasp_nl *nl);
+struct nlmsghdr *nl_msg(struct clasp_nl *nl, uint8_t cmd, uint16_t flags);
+int nl_talk(struct clasp_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
+	    void *data);
+void __attribute__((noreturn)) nl_die(int err, const char *what);
+int nl_parse_attrs(const struct nlmsghdr *nlh, const struct nlattr **tb);
+int nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb);
+int nl_recv_events(struct clasp_nl *nl, mnl_cb_t cb, void *data);
+
+/* json.c: a small streaming JSON writer to stdout */
+void jw_begin_object(void);
+void jw_end_object(void);
+void jw_begin_array(void);
+void jw_end_array(void);
+void jw_key(const char *key);
+void jw_string(const char *s);
+void jw_u64(uint64_t v);
+void jw_bool(bool v);
+void jw_null(void);
+void jw_raw(const char *text);
+void jw_finish(void);		/* after a top-level value: newline */
+void jw_kv_string(const char *key, const char *s);
+void jw_kv_u64(const char *key, uint64_t v);
+
+/* util.c */
+const char *state_name(unsigned int state);
+int parse_state_filter(const char *name, uint32_t *mask);
+#define STATES_ALL	0xffeU	/* bits 1 (ESTABLISHED) .. 11 (CLOSING) */
+const char *cause_name(unsigned int cause);
+const char *kind_name(unsigned int kind);
+const char *addr_str(uint32_t be_addr, char *buf);
+int parse_u64(const char *s, uint64_t *v);
+int parse_port(const char *s, uint16_t *port);
+int parse_prefix(const char *s, uint32_t *be_addr, uint8_t *len);
+int parse_endpoint(const char *s, uint32_t *be_addr, uint16_t *port);
+void format_ms(char *buf, size_t len, uint32_t ms);
+
+/* subcommands */
+int do_conns(int argc, char **argv);
+int do_kill(int argc, char **argv);
+int do_stats(int argc, char **argv);
+int do_config(int argc, char **argv);
+int do_monitor(int argc, char **argv);
+void conns_usage(FILE *f);
+void kill_usage(FILE *f);
+void stats_usage(FILE *f);
+void config_usage(FILE *f);
+void monitor_usage(FILE *f);
+
+#endif /* CLASPCTL_H */

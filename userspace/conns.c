@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * claspctl conns: list connections like ss -tan, from a CLASP_CMD_CONN_GET
+ * dump filtered in the kernel; claspctl kill: CLASP_CMD_CONN_KILL.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "claspctl.h"
+
+void conns_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: claspctl [-j] [-p] [-n] conns [-o] [-i] [FILTER]...\n"
+		"FILTER := state STATE | exclude STATE | sport [=] PORT |\n"
+		"          dport [=] PORT | src [=] ADDR[/LEN] | dst [=] ADDR[/LEN]\n"
+		"STATE  := established | syn-sent | syn-recv | fin-wait-1 |\n"
+		"          fin-wait-2 | time-wait | closed | close-wait | last-ack |\n"
+		"          listening | closing |\n"
+		"          all | connected | synchronized | bucket | big\n"
+		"  -o  show timers      -i  show internal information\n"
+		"  -j  JSON             -p  pretty JSON\n"
+		"Without a state filter every state is shown, listeners included.\n"
+		"sport/src are the local side, dport/dst the peer.\n");
+}
+
+void kill_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: claspctl kill SRC:PORT DST:PORT\n"
+		"Aborts one connection with RST, as ss -K does; SRC:PORT is the\n"
+		"local side.  Needs CAP_NET_ADMIN.\n");
+}
+
+/* One row, with every attribute the kernel sent. */
+struct conn {
+	uint64_t v[CLASP_A_MAX + 1];
+	bool have[CLASP_A_MAX + 1];
+	uint32_t laddr, raddr;	/* network order */
+};
+
+struct conn_list {
+	struct conn *rows;
+	size_t n, cap;
+};
+
+static uint64_t attr_value(const struct nlattr *a)
+{
+	switch (mnl_attr_get_payload_len(a)) {
+	case 1: return mnl_attr_get_u8(a);
+	case 2: return mnl_attr_get_u16(a);
+	case 4: return mnl_attr_get_u32(a);
+	case 8: return mnl_attr_get_u64(a);
+	}
+	return 0;
+}
+
+static int conn_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[CLASP_A_MAX + 1];
+	struct conn_list *l = data;
+	struct conn *c;
+	int i;
+
+	if (nl_parse_attrs(nlh, tb))
+		return MNL_CB_ERROR;
+	if (!tb[CLASP_A_LADDR] || !tb[CLASP_A_LPORT] || !tb[CLASP_A_STATE])
+		return MNL_CB_OK;	/* not a connection */
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		l->rows = realloc(l->rows, l->cap * sizeof(*l->rows));
+		if (!l->rows)
+			die("out of memory");
+	}
+	c = &l->rows[l->n++];
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i <= CLASP_A_MAX; i++) {
+		if (!tb[i] || i == CLASP_A_NAME || i == CLASP_A_STATS ||
+		    i == CLASP_A_CONFIG || i == CLASP_A_ENTRY)
+			continue;
+		c->have[i] = true;
+		c->v[i] = attr_value(tb[i]);
+	}
+	/* The addresses are big endian: keep their bytes as they are. */
+	c->laddr = mnl_attr_get_u32(tb[CLASP_A_LADDR]);
+	c->raddr = tb[CLASP_A_RADDR] ? mnl_attr_get_u32(tb[CLASP_A_RADDR]) : 0;
+	return MNL_CB_OK;
+}
+
+/* ss's name for an armed timer; NULL when none is. */
+static const char *timer_name(const struct conn *c)
+{
+	if (!c->have[CLASP_A_TIMER])
+		return NULL;
+	switch (c->v[CLASP_A_TIMER]) {
+	case CLASP_TIMER_RETRANS: return "on";
+	case CLASP_TIMER_KEEPALIVE: return "keepalive";
+	case CLASP_TIMER_TIMEWAIT: return "timewait";
+	case CLASP_TIMER_FINWAIT2: return "timewait";	/* as ss shows it */
+	}
+	return NULL;
+}
+
+static uint64_t val(const struct conn *c, int attr)
+{
+	return c->have[attr] ? c->v[attr] : 0;
+}
+
+static void json_opt(const struct conn *c, const char *key, int attr)
+{
+	jw_key(key);
+	if (c->have[attr])
+		jw_u64(c->v[attr]);
+	else
+		jw_null();
+}
+
+static void print_json(const struct conn_list *l)
+{
+	char a[INET_ADDRSTRLEN];
+	size_t i;
+
+	jw_begin_array();
+	for (i = 0; i < l->n; i++) {
+		const struct conn *c = &l->rows[i];
+		const char *tn = timer_name(c);
+
+		jw_begin_object();
+		jw_kv_string("state", state_name(c->v[CLASP_A_STATE]));
+		jw_kv_string("kind", kind_name(val(c, CLASP_A_KIND)));
+		jw_kv_string("local", addr_str(c->laddr, a));
+		jw_kv_u64("local_port", val(c, CLASP_A_LPORT));
+		jw_kv_string("peer", addr_str(c->raddr, a));
+		jw_kv_u64("peer_port", val(c, CLASP_A_RPORT));
+		jw_kv_u64("recv_q", val(c, CLASP_A_RECV_Q));
+		jw_kv_u64("send_q", val(c, CLASP_A_SEND_Q));
+		if (opts.timers) {
+			jw_key("timer");
+			if (tn) {
+				jw_begin_object();
+				jw_kv_string("kind", tn);
+				jw_kv_u64("expires_ms", val(c, CLASP_A_TIMER_MS));
+				jw_kv_u64("retrans", val(c, CLASP_A_RETRANS));
+				jw_end_object();
+			} else {
+				jw_null();
+			}
+		}
+		if (opts.info) {
+			json_opt(c, "rto_us", CLASP_A_RTO_US);
+			json_opt(c, "srtt_us", CLASP_A_SRTT_US);
+			json_opt(c, "mss", CLASP_A_MSS);
+			json_opt(c, "snd_una", CLASP_A_SND_UNA);
+			json_opt(c, "snd_nxt", CLASP_A_SND_NXT);
+			json_opt(c, "rcv_nxt", CLASP_A_RCV_NXT);
+			json_opt(c, "snd_wnd", CLASP_A_SND_WND);
+			json_opt(c, "rcv_wnd", CLASP_A_RCV_WND);
+			json_opt(c, "backoff", CLASP_A_BACKOFF);
+			json_opt(c, "retrans", CLASP_A_RETRANS);
+			json_opt(c, "uid", CLASP_A_UID);
+			json_opt(c, "inode", CLASP_A_INODE);
+			json_opt(c, "cookie", CLASP_A_COOKIE);
+			jw_key("passive");
+			if (c->have[CLASP_A_PASSIVE])
+				jw_bool(c->v[CLASP_A_PASSIVE]);
+			else
+				jw_null();
+		}
+		jw_end_object();
+	}
+	jw_end_array();
+	jw_finish();
+}
+
+/* The -i line: whatever the kernel knows about this kind of entry. */
+static void print_info(const struct conn *c)
+{
+	static const struct {
+		int attr;
+		const char *fmt;
+	} plain[] = {
+		{ CLASP_A_MSS, " mss:%llu" },
+		{ CLASP_A_BACKOFF, " backoff:%llu" },
+		{ CLASP_A_RETRANS, " retrans:%llu" },
+		{ CLASP_A_SND_UNA, " snd_una:%llu" },
+		{ CLASP_A_SND_NXT, " snd_nxt:%llu" },
+		{ CLASP_A_RCV_NXT, " rcv_nxt:%llu" },
+		{ CLASP_A_SND_WND, " snd_wnd:%llu" },
+		{ CLASP_A_RCV_WND, " rcv_wnd:%llu" },
+		{ CLASP_A_UID, " uid:%llu" },
+		{ CLASP_A_INODE, " ino:%llu" },
+		{ CLASP_A_COOKIE, " sk:%llx" },
+	};
+	size_t i;
+
+	printf("\t kind:%s", kind_name(val(c, CLASP_A_KIND)));
+	if (c->have[CLASP_A_PASSIVE] && c->v[CLASP_A_PASSIVE])
+		printf(" passive");
+	if (c->have[CLASP_A_RTO_US])
+		printf(" rto:%g", c->v[CLASP_A_RTO_US] / 1000.0);
+	if (c->have[CLASP_A_SRTT_US])
+		printf(" rtt:%.3f", c->v[CLASP_A_SRTT_US] / 1000.0);
+	for (i = 0; i < ARRAY_SIZE(plain); i++)
+		if (c->have[plain[i].attr])
+			printf(plain[i].fmt,
+			       (unsigned long long)c->v[plain[i].attr]);
+	putchar('\n');
+}
+
+static int width(const char *s, int w)
+{
+	int n = strlen(s);
+
+	return n > w ? n : w;
+}
+
+static void print_table(const struct conn_list *l)
+{
+	int ws = 5, wr = 6, wq = 6, wla = 13, wlp = 4, wpa = 12, wpp = 4;
+	char buf[64];
+	size_t i;
+
+	/* Widths first, as ss does, so that the columns line up. */
+	for (i = 0; i < l->n; i++) {
+		const struct conn *c = &l->rows[i];
+
+		ws = width(state_name(c->v[CLASP_A_STATE]), ws);
+		snprintf(buf, sizeof(buf), "%llu",
+			 (unsigned long long)val(c, CLASP_A_RECV_Q));
+		wr = width(buf, wr);
+		snprintf(buf, sizeof(buf), "%llu",
+			 (unsigned long long)val(c, CLASP_A_SEND_Q));
+		wq = width(buf, wq);
+		wla = width(addr_str(c->laddr, buf), wla);
+		wpa = width(addr_str(c->raddr, buf), wpa);
+		snprintf(buf, sizeof(buf), "%llu",
+			 (unsigned long long)val(c, CLASP_A_LPORT));
+		wlp = width(buf, wlp);
+		snprintf(buf, sizeof(buf), "%llu",
+			 (unsigned long long)val(c, CLASP_A_RPORT));
+		wpp = width(buf, wpp);
+	}
+	printf("%-*s %-*s %-*s %*s:%-*s %*s:%s\n", ws, "State", wr, "Recv-Q",
+	       wq, "Send-Q", wla, "Local Address", wlp, "Port", wpa,
+	       "Peer Address", "Port");
+	for (i = 0; i < l->n; i++) {
+		const struct conn *c = &l->rows[i];
+		char la[INET_ADDRSTRLEN], pa[INET_ADDRSTRLEN], pp[24];
+		const char *tn = timer_name(c);
+
+		if (val(c, CLASP_A_RPORT))
+			snprintf(pp, sizeof(pp), "%llu",
+				 (unsigned long long)val(c, CLASP_A_RPORT));
+		else
+			strcpy(pp, "*");
+		printf("%-*s %-*llu %-*llu %*s:%-*llu %*s:%s",
+			   ws, state_name(c->v[CLASP_A_STATE]),
+			   wr, (unsigned long long)val(c, CLASP_A_RECV_Q),
+			   wq, (unsigned long long)val(c, CLASP_A_SEND_Q),
+			   wla, addr_str(c->laddr, la),
+			   wlp, (unsigned long long)val(c, CLASP_A_LPORT),
+			   wpa, addr_str(c->raddr, pa), pp);
+		if (opts.timers && tn) {
+			format_ms(buf, sizeof(buf), val(c, CLASP_A_TIMER_MS));
+			/* Line the timers up after the widest peer port. */
+			printf("%*s timer:(%s,%s,%llu)",
+			       (int)(wpp - strlen(pp)), "", tn, buf,
+			       (unsigned long long)val(c, CLASP_A_RETRANS));
+		}
+		putchar('\n');
+		if (opts.info)
+			print_info(c);
+	}
+}
+
+struct filter {
+	bool saw_states;
+	uint32_t states;
+	bool has_src, has_dst;
+	uint32_t src, dst;
+	uint8_t src_len, dst_len;
+	uint16_t sport, dport;
+};
+
+/* The value after a filter keyword; ss allows "sport = :80" too. */
+static const char *filter_arg(char **pos, int n, int *i)
+{
+	const char *kw = pos[*i];
+
+	if (*i + 1 < n && (!strcmp(pos[*i + 1], "=") ||
+			   !strcmp(pos[*i + 1], "==") ||
+			   !strcmp(pos[*i + 1], "eq")))
+		(*i)++;
+	if (*i + 1 >= n)
+		usage_error(conns_usage, "'%s' needs an argument", kw);
+	return pos[++(*i)];
+}
+
+static void parse_filter(char **pos, int n, struct filter *f)
+{
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; i < n; i++) {
+		const char *kw = pos[i], *arg;
+		uint32_t mask;
+
+		if (!strcmp(kw, "state") || !strcmp(kw, "exclude") ||
+		    !strcmp(kw, "excl")) {
+			bool excl = kw[0] == 'e';
+
+			if (i + 1 >= n)
+				usage_error(conns_usage,
+					    "'%s' needs a state name", kw);
+			arg = pos[++i];
+			if (parse_state_filter(arg, &mask))
+				usage_error(conns_usage,
+					    "wrong state name '%s'", arg);
+			if (!f->saw_states) {
+				f->states = excl ? STATES_ALL : 0;
+				f->saw_states = true;
+			}
+			if (excl)
+				f->states &= ~mask;
+			else
+				f->states |= mask;
+		} else if (!strcmp(kw, "sport") || !strcmp(kw, "dport")) {
+			uint16_t *p = kw[0] == 's' ? &f->sport : &f->dport;
+
+			arg = filter_arg(pos, n, &i);
+			if (*p)
+				usage_error(conns_usage, "'%s' given twice", kw);
+			if (parse_port(arg, p))
+				usage_error(conns_usage,
+					    "invalid port '%s' (1-65535)", arg);
+		} else if (!strcmp(kw, "src") || !strcmp(kw, "dst")) {
+			bool src = kw[0] == 's';
+
+			arg = filter_arg(pos, n, &i);
+			if (src ? f->has_src : f->has_dst)
+				usage_error(conns_usage, "'%s' given twice", kw);
+			if (parse_prefix(arg, src ? &f->src : &f->dst,
+					 src ? &f->src_len : &f->dst_len))
+				usage_error(conns_usage,
+					    "invalid address '%s' (A.B.C.D[/LEN])",
+					    arg);
+			if (src)
+				f->has_src = true;
+			else
+				f->has_dst = true;
+		} else {
+			usage_error(conns_usage, "unknown filter '%s'", kw);
+		}
+	}
+}
+
+int do_conns(int argc, char **argv)
+{
+	char **pos = calloc(argc + 1, sizeof(*pos));
+	struct conn_list l = { };
+	struct clasp_nl nl;
+	struct nlmsghdr *nlh;
+	struct filter f;
+	int n, err;
+
+	if (!pos)
+		die("out of memory");
+	n = parse_flags(argc, argv, "jpnoi", conns_usage, pos);
+	parse_filter(pos, n, &f);
+	nl_open(&nl);
+	/* An empty state set ("state listen exclude listen") matches nothing. */
+	if (!f.saw_states || f.states) {
+		nlh = nl_msg(&nl, CLASP_CMD_CONN_GET, NLM_F_DUMP);
+		if (f.saw_states && f.states != STATES_ALL)
+			mnl_attr_put_u32(nlh, CLASP_A_FILTER_STATES, f.states);
+		if (f.has_src) {
+			mnl_attr_put_u32(nlh, CLASP_A_LADDR, f.src);
+			mnl_attr_put_u8(nlh, CLASP_A_FILTER_LPLEN, f.src_len);
+		}
+		if (f.has_dst) {
+			mnl_attr_put_u32(nlh, CLASP_A_RADDR, f.dst);
+			mnl_attr_put_u8(nlh, CLASP_A_FILTER_RPLEN, f.dst_len);
+		}
+		if (f.sport)
+			mnl_attr_put_u16(nlh, CLASP_A_LPORT, f.sport);
+		if (f.dport)
+			mnl_attr_put_u16(nlh, CLASP_A_RPORT, f.dport);
+		err = nl_talk(&nl, nlh, conn_cb, &l);
+		if (err)
+			nl_die(err, "conns");
+	}
+	if (opts.json)
+		print_json(&l);
+	else
+		print_table(&l);
+	nl_close(&nl);
+	free(l.rows);
+	free(pos);
+	return EXIT_OK;
+}
+
+int do_kill(int argc, char **argv)
+{
+	char **pos = calloc(argc + 1, sizeof(*pos));
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	struct clasp_nl nl;
+	struct nlmsghdr *nlh;
+	int n, err;
+
+	if (!pos)
+		die("out of memory");
+	n = parse_flags(argc, argv, "jpn", kill_usage, pos);
+	if (n != 2)
+		usage_error(kill_usage, "kill needs SRC:PORT and DST:PORT");
+	if (parse_endpoint(pos[0], &laddr, &lport))
+		usage_error(kill_usage, "invalid endpoint '%s'", pos[0]);
+	if (parse_endpoint(pos[1], &raddr, &rport))
+		usage_error(kill_usage, "invalid endpoint '%s'", pos[1]);
+	nl_open(&nl);
+	nlh = nl_msg(&nl, CLASP_CMD_CONN_KILL, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, CLASP_A_LADDR, laddr);
+	mnl_attr_put_u16(nlh, CLASP_A_LPORT, lport);
+	mnl_attr_put_u32(nlh, CLASP_A_RADDR, raddr);
+	mnl_attr_put_u16(nlh, CLASP_A_RPORT, rport);
+	err = nl_talk(&nl, nlh, NULL, NULL);
+	if (err)
+		nl_die(err, "kill");
+	nl_close(&nl);
+	free(pos);
+	return EXIT_OK;
+}
