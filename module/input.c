@@ -475,10 +475,21 @@ static bool clasp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTOFWINDOWDROPS);
 		if (seg->flags & CLASP_RST)
 			return false;
-		if (seg->flags & CLASP_SYN)
+		if (seg->flags & CLASP_SYN) {
 			clasp_challenge_ack(sk);
-		else
-			clasp_send_ack(sk);
+			return false;
+		}
+		/*
+		 * RFC 9293 3.10.7.4: with the window closed nothing is
+		 * acceptable, "but special allowance should be made to accept
+		 * valid ACKs".  Without it two peers that each dropped the
+		 * other's data for want of buffer never hear that the other's
+		 * window reopened.  The text is still dropped.
+		 */
+		if (seg->flags & CLASP_ACK && sk->sk_state != TCP_SYN_RECV &&
+		    !clasp_rcv_ack(sk, skb, seg))
+			return false;
+		clasp_send_ack(sk);
 		return false;
 	}
 	csk->rcv_tstamp = ktime_get();

@@ -287,12 +287,15 @@ static short wait_events(int fd, short events, int ms)
 	return rev;
 }
 
-/* A time in ms within [want/2, want*3/2 + 300]: the slow-guest tolerance. */
+/*
+ * A time in ms within [want/2, want*3 + 1500]: timers must not fire early,
+ * but a guest under software emulation on a loaded host runs them late.
+ */
 #define EXPECT_ROUGHLY(want, got) do { \
 	EXPECT_LE((long long)(want) / 2, (long long)(got)) \
 		TH_LOG("%s: %lld ms, expected about %lld ms", #got, \
 		       (long long)(got), (long long)(want)); \
-	EXPECT_GE((long long)(want) * 3 / 2 + 300, (long long)(got)) \
+	EXPECT_GE((long long)(want) * 3 + 1500, (long long)(got)) \
 		TH_LOG("%s: %lld ms, expected about %lld ms", #got, \
 		       (long long)(got), (long long)(want)); \
 } while (0)
