@@ -288,11 +288,12 @@ static short wait_events(int fd, short events, int ms)
 }
 
 /*
- * A time in ms within [want/2, want*3 + 1500]: timers must not fire early,
- * but a guest under software emulation on a loaded host runs them late.
+ * A time in ms within [want/3, want*3 + 1500]: timers must not fire early,
+ * but a guest under software emulation on a loaded host runs them late
+ * (and starts the test's clock late, hence the low lower bound).
  */
 #define EXPECT_ROUGHLY(want, got) do { \
-	EXPECT_LE((long long)(want) / 2, (long long)(got)) \
+	EXPECT_LE((long long)(want) / 3, (long long)(got)) \
 		TH_LOG("%s: %lld ms, expected about %lld ms", #got, \
 		       (long long)(got), (long long)(want)); \
 	EXPECT_GE((long long)(want) * 3 + 1500, (long long)(got)) \
