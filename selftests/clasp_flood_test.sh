@@ -112,18 +112,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-check() {
-	local name=$1
-	shift
-	ntest=$((ntest + 1))
-	if "$@"; then
-		echo "ok $ntest $name"
-	else
-		echo "not ok $ntest $name"
-		fails=$((fails + 1))
-	fi
-}
-
 # set_params NAME=VALUE...
 set_params() {
 	local kv

@@ -10,18 +10,6 @@ source "$(dirname "$0")/lib.sh"
 fails=0
 ntest=0
 
-check() {
-	local name=$1
-	shift
-	ntest=$((ntest + 1))
-	if "$@"; then
-		echo "ok $ntest $name"
-	else
-		echo "not ok $ntest $name"
-		fails=$((fails + 1))
-	fi
-}
-
 registered() {
 	clasp_loaded && dmesg | grep -q "clasp: registered IP protocol 253"
 }

@@ -29,18 +29,6 @@ ynl() {
 		--spec "$spec" --no-schema --output-json "$@"
 }
 
-check() {
-	local name=$1
-	shift
-	ntest=$((ntest + 1))
-	if "$@"; then
-		echo "ok $ntest $name"
-	else
-		echo "not ok $ntest $name"
-		fails=$((fails + 1))
-	fi
-}
-
 json_has() {	# json_has PYTHON-EXPRESSION-ON-d < json
 	python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"
 }

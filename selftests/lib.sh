@@ -7,6 +7,23 @@ KSFT_PASS=0
 KSFT_FAIL=1
 KSFT_SKIP=4
 
+# TAP for shell tests: check NAME CMD [ARGS...] runs CMD and prints
+# "ok N NAME" or "not ok N NAME"; $fails and $ntest feed the Totals line.
+fails=0
+ntest=0
+
+check() {
+	local name=$1
+	shift
+	ntest=$((ntest + 1))
+	if "$@"; then
+		echo "ok $ntest $name"
+	else
+		echo "not ok $ntest $name"
+		fails=$((fails + 1))
+	fi
+}
+
 clasp_loaded() {
 	grep -q '^clasp ' /proc/modules
 }
