@@ -50,6 +50,7 @@
 #define CLASP_MAX_HEADER	(MAX_HEADER + sizeof(struct iphdr) + 60)
 
 #define CLASP_MAX_WINDOW	65535U	/* no window scaling */
+#define CLASP_OOW_ACK_MS	500	/* see clasp_oow_ack_allowed() */
 #define CLASP_MIN_MSS		88U
 /*
  * Largest segment: one that, headers included, fills a 32 KiB buffer.
@@ -241,6 +242,7 @@ struct clasp_skb_cb {
  * @snd_max: highest sequence number sent (snd_nxt rewinds on timeout)
  * @write_seq: sequence number after the last byte queued
  * @snd_wnd: window the peer offers
+ * @max_snd_wnd: largest window the peer offered (RFC 5961 5.2)
  * @snd_wl1: segment sequence number of the last window update
  * @snd_wl2: segment acknowledgment number of the last window update
  * @rcv_nxt: next sequence number expected
@@ -265,6 +267,7 @@ struct clasp_skb_cb {
  * @ka_pending: @ka_timer is meant to be armed
  * @probes: keepalive probes unanswered
  * @rcv_tstamp: time a segment last arrived (keepalive idle time)
+ * @oow_ack_stamp: jiffies of the last ACK to an out-of-window segment
  * @syn_tstamp: time our SYN was first sent (first RTT sample)
  * @ka_idle_ms: keepalive idle time, 0 for the namespace default
  * @ka_intvl_ms: keepalive interval, 0 for the namespace default
@@ -296,6 +299,7 @@ struct clasp_sock {
 	u32 snd_max;
 	u32 write_seq;
 	u32 snd_wnd;
+	u32 max_snd_wnd;
 	u32 snd_wl1;
 	u32 snd_wl2;
 	u32 rcv_nxt;
@@ -322,6 +326,7 @@ struct clasp_sock {
 	bool ka_pending;
 	u8 probes;
 	ktime_t rcv_tstamp;
+	u32 oow_ack_stamp;
 	ktime_t syn_tstamp;
 	u32 ka_idle_ms;
 	u32 ka_intvl_ms;
@@ -381,6 +386,7 @@ struct clasp_request {
  * @snd_nxt: our next sequence number
  * @rcv_nxt: the next sequence number expected from the peer
  * @refcnt: table and lookups
+ * @oow_ack_stamp: jiffies of the last ACK to an out-of-window segment
  * @rcu: deferred free
  */
 struct clasp_tw {
@@ -390,6 +396,7 @@ struct clasp_tw {
 	u32 snd_nxt;
 	u32 rcv_nxt;
 	refcount_t refcnt;
+	u32 oow_ack_stamp;
 	struct rcu_head rcu;
 };
 
@@ -407,6 +414,13 @@ struct clasp_seg {
 static inline struct clasp_sock *clasp_sk(const struct sock *sk)
 {
 	return (struct clasp_sock *)sk;
+}
+
+/* The peer's window, and the largest it ever offered. */
+static inline void clasp_set_snd_wnd(struct clasp_sock *csk, u32 wnd)
+{
+	csk->snd_wnd = wnd;
+	csk->max_snd_wnd = max(csk->max_snd_wnd, wnd);
 }
 
 static inline struct clasp_net *clasp_pernet(const struct net *net)
@@ -468,6 +482,8 @@ void clasp_tunable_set(struct clasp_tunables *tun,
 int clasp_stats_init(struct clasp_net *cn);
 void clasp_stats_exit(struct clasp_net *cn);
 void clasp_stats_inc(struct net *net, enum clasp_mib field);
+bool clasp_oow_ack_allowed(struct net *net, const struct clasp_seg *seg,
+			   u32 *stamp);
 void clasp_stats_dec(struct net *net, enum clasp_mib field);
 const char *clasp_stats_name(enum clasp_mib field);
 u64 clasp_stats_read(struct clasp_net *cn, enum clasp_mib field);

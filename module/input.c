@@ -126,6 +126,41 @@ bool clasp_challenge_ack_allowed(struct net *net)
 	return ok;
 }
 
+/**
+ * clasp_oow_ack_allowed() - may an out-of-window segment be answered?
+ * @net: the namespace, for the AckSkipped counter
+ * @seg: the segment
+ * @stamp: jiffies of the last such answer, kept by the connection
+ *
+ * Two ends that disagree about the sequence space (one was fed a forged
+ * segment) would otherwise answer each other's ACKs forever.  Segments
+ * with neither data nor FIN, or with SYN, the stuff of such loops, get
+ * one answer per
+ * CLASP_OOW_ACK_MS per connection, as TCP's tcp_invalid_ratelimit.
+ *
+ * Return: true when an ACK may be sent; @stamp is then updated.
+ */
+bool clasp_oow_ack_allowed(struct net *net, const struct clasp_seg *seg,
+			   u32 *stamp)
+{
+	u32 now = (u32)jiffies;
+
+	if (seg->end_seq != seg->seq && !(seg->flags & CLASP_SYN))
+		return true;
+	if (*stamp && (s32)(now - *stamp) < (s32)msecs_to_jiffies(CLASP_OOW_ACK_MS)) {
+		clasp_stats_inc(net, CLASP_MIB_ACKSKIPPED);
+		return false;
+	}
+	*stamp = now ?: 1;
+	return true;
+}
+
+static void clasp_oow_ack(struct sock *sk, const struct clasp_seg *seg)
+{
+	if (clasp_oow_ack_allowed(sock_net(sk), seg, &clasp_sk(sk)->oow_ack_stamp))
+		clasp_send_ack(sk);
+}
+
 static void clasp_challenge_ack(struct sock *sk)
 {
 	if (clasp_challenge_ack_allowed(sock_net(sk)))
@@ -146,7 +181,7 @@ static void clasp_update_window(struct clasp_sock *csk,
 	if (clasp_seq_before(csk->snd_wl1, seg->seq) ||
 	    (csk->snd_wl1 == seg->seq &&
 	     !clasp_seq_after(csk->snd_wl2, seg->ack))) {
-		csk->snd_wnd = seg->wnd;
+		clasp_set_snd_wnd(csk, seg->wnd);
 		csk->snd_wl1 = seg->seq;
 		csk->snd_wl2 = seg->ack;
 	}
@@ -158,7 +193,7 @@ static void clasp_established(struct sock *sk, const struct clasp_seg *seg)
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	csk->snd_una = seg->ack;
-	csk->snd_wnd = seg->wnd;
+	clasp_set_snd_wnd(csk, seg->wnd);
 	csk->snd_wl1 = seg->seq;
 	csk->snd_wl2 = seg->ack;
 	csk->retransmits = 0;
@@ -210,7 +245,7 @@ static bool clasp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 	if (!ack) {
 		/* Simultaneous open: answer their SYN with our SYN-ACK. */
 		clasp_set_state(sk, TCP_SYN_RECV);
-		csk->snd_wnd = seg->wnd;
+		clasp_set_snd_wnd(csk, seg->wnd);
 		csk->snd_wl1 = seg->seq;
 		clasp_send_syn(sk);
 		clasp_rtx_arm(sk);
@@ -330,7 +365,15 @@ static bool clasp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	if (clasp_seq_after(seg->ack, csk->snd_max)) {
-		clasp_send_ack(sk);
+		clasp_oow_ack(sk, seg);
+		return false;
+	}
+	/*
+	 * RFC 5961 5.2: an ACK older than the peer could have seen is a
+	 * blind guess (data injection): challenge it and drop the segment.
+	 */
+	if (clasp_seq_before(seg->ack, csk->snd_una - csk->max_snd_wnd)) {
+		clasp_challenge_ack(sk);
 		return false;
 	}
 	if (sk->sk_state == TCP_SYN_RECV) {
@@ -545,7 +588,7 @@ static bool clasp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
 		if (seg->flags & CLASP_ACK && sk->sk_state != TCP_SYN_RECV &&
 		    !clasp_rcv_ack(sk, skb, seg))
 			return false;
-		clasp_send_ack(sk);
+		clasp_oow_ack(sk, seg);
 		return false;
 	}
 	csk->rcv_tstamp = ktime_get();
@@ -643,7 +686,7 @@ static void clasp_sock_rcv(struct sock *sk, struct sk_buff *skb)
 	if (!sock_owned_by_user(sk)) {
 		done = clasp_sock_process(sk, skb);
 	} else if (sk_add_backlog(sk, skb, sk->sk_rcvbuf + sk->sk_sndbuf)) {
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_INERRS);
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_BACKLOGDROPS);
 		kfree_skb(skb);
 	}
 	bh_unlock_sock(sk);

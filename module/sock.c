@@ -327,6 +327,7 @@ static int clasp_disconnect(struct sock *sk, int flags)
 	csk->snd_nxt = 0;
 	csk->snd_max = 0;
 	csk->write_seq = 0;
+	csk->max_snd_wnd = 0;
 	csk->rcv_nxt = 0;
 	csk->rcv_wnd = 0;
 	csk->rcv_wup = 0;

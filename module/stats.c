@@ -43,6 +43,8 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_REQQFULLDOCOOKIES]	= "ReqQFullDoCookies",
 	[CLASP_MIB_REQQFULLDROP]	= "ReqQFullDrop",
 	[CLASP_MIB_RCVQDROPS]		= "RcvQDrops",
+	[CLASP_MIB_BACKLOGDROPS]	= "BacklogDrops",
+	[CLASP_MIB_ACKSKIPPED]		= "AckSkipped",
 };
 
 /*

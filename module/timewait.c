@@ -206,8 +206,15 @@ static int clasp_tw_rcv_timewait(struct clasp_net *cn, struct clasp_tw *tw,
 		/* Our last ACK was lost: say it again and wait anew. */
 		list_del(&tw->expiry);
 		clasp_tw_queue(cn, tw);
+	} else if (seg->seq == tw->rcv_nxt && seg->end_seq == seg->seq) {
+		/*
+		 * A bare ACK where we stand: nothing to answer (RFC 9293), and
+		 * answering would loop with a peer also in TIME_WAIT.
+		 */
+		return 0;
 	}
-	clasp_tw_ack(cn, tw);
+	if (clasp_oow_ack_allowed(cn->net, seg, &tw->oow_ack_stamp))
+		clasp_tw_ack(cn, tw);
 	return 0;
 }
 

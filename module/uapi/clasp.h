@@ -114,6 +114,8 @@ enum clasp_mib {
 	CLASP_MIB_REQQFULLDOCOOKIES,	/* SYN queue full: answered by cookie */
 	CLASP_MIB_REQQFULLDROP,		/* SYN queue full: SYN dropped */
 	CLASP_MIB_RCVQDROPS,		/* in-window data over the hard memory limit */
+	CLASP_MIB_BACKLOGDROPS,		/* socket busy and its backlog full */
+	CLASP_MIB_ACKSKIPPED,		/* ACKs to out-of-window segments held back */
 	__CLASP_MIB_MAX
 };
 

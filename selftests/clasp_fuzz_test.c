@@ -1,0 +1,737 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hostile input.
+ *
+ * fuzz.segments_are_survived_and_accounted: random and mutated segments
+ * (every flag byte, seq/ack near and far from the windows, truncated
+ * headers, bad data offsets, malformed and oversized options, zero and
+ * huge windows, payloads on SYN/RST/FIN, good and bad checksums) from many
+ * source addresses, aimed at a listener, its SYN_RCVD requests,
+ * established connections, TIME_WAIT entries and closed ports.  Nothing
+ * may crash; InErrs and InCsumErrors must grow by exactly the number of
+ * malformed and bad-checksum segments sent; a bystander connection the
+ * fuzzer cannot legitimately reach keeps transferring, intact; and the
+ * listener still accepts afterwards.  CLASP_FUZZ_SEGMENTS sets the count
+ * (default 20000), CLASP_FUZZ_SEED the seed (default: the time).
+ *
+ * blind.attacker_kills_and_corrupts_nothing: an off-path attacker that
+ * knows a connection's 4-tuple but not its sequence numbers sends RSTs,
+ * SYNs and data with in-window sequence numbers (RFC 5961): the
+ * connection survives with every byte intact, and challenge ACKs stay
+ * within challenge_ack_limit per second.
+ *
+ * Segments are sent through an IPPROTO_RAW socket (IP_HDRINCL) over
+ * loopback, so any 127/8 source address can be forged.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "kselftest_harness.h"
+#include "clasp_util.h"
+
+#define LPORT		7000
+#define N_VICTIMS	8
+#define N_TW		8
+#define N_SOURCES	256	/* forged sources that come back, to hit requests */
+#define MSL_MS		60000	/* TIME_WAIT entries outlive the test */
+#define CHALLENGE_LIMIT	20
+#define ATTACK_MS	3000
+
+/* xorshift64*: fast, seedable, good enough to pick fields. */
+static uint64_t rng_state;
+
+static uint32_t rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (rng_state * 0x2545F4914F6CDD1DULL) >> 32;
+}
+
+static uint32_t rnd_below(uint32_t n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static uint32_t ip4(const char *s)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, s, &a);
+	return a.s_addr;
+}
+
+/* A segment on the wire: IP header, clasp header, options, payload. */
+struct wire {
+	uint8_t buf[20 + 60 + 1500];
+	size_t len;		/* IP header included */
+	bool malformed;		/* the module must count it in InErrs */
+	bool bad_csum;		/* ... and in InCsumErrors */
+};
+
+static uint16_t seg_csum(uint32_t saddr, uint32_t daddr, const uint8_t *seg,
+			 size_t len)
+{
+	uint8_t pseudo[12];
+	uint32_t sum = 0;
+	size_t i;
+
+	memcpy(pseudo, &saddr, 4);
+	memcpy(pseudo + 4, &daddr, 4);
+	pseudo[8] = 0;
+	pseudo[9] = clasp_proto();
+	pseudo[10] = len >> 8;
+	pseudo[11] = len & 0xff;
+	for (i = 0; i < sizeof(pseudo); i += 2)
+		sum += (pseudo[i] << 8) | pseudo[i + 1];
+	return clasp_csum(seg, len, sum);
+}
+
+/*
+ * Finish @w from clasp segment @s: the IP header, the checksum over the
+ * bytes actually sent (so that a truncated segment fails on its header,
+ * not its checksum, unless @bad_csum), and the verdict the module's
+ * input checks must reach.
+ */
+static void wire_finish(struct wire *w, const struct clasp_seg *s,
+			size_t seg_len, bool bad_csum)
+{
+	struct iphdr *iph = (struct iphdr *)w->buf;
+	uint8_t *seg = w->buf + sizeof(*iph);
+	struct tcphdr *th = (struct tcphdr *)seg;
+	unsigned int doff = th->th_off * 4;
+
+	memset(iph, 0, sizeof(*iph));
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->ttl = 64;
+	iph->protocol = clasp_proto();
+	iph->saddr = s->saddr;
+	iph->daddr = s->daddr;
+	iph->tot_len = htons(sizeof(*iph) + seg_len);
+	w->len = sizeof(*iph) + seg_len;
+
+	if (seg_len >= 18) {
+		uint16_t c;
+
+		th->th_sum = 0;
+		c = seg_csum(s->saddr, s->daddr, seg, seg_len);
+		th->th_sum = htons(bad_csum ? (uint16_t)(c ^ 0x1234) : c);
+	}
+	w->bad_csum = seg_len >= sizeof(*th) && bad_csum;
+	w->malformed = seg_len < sizeof(*th) || w->bad_csum ||
+		       doff < sizeof(*th) || doff > seg_len ||
+		       ((th->th_flags & TH_SYN) &&
+			(th->th_flags & (TH_RST | TH_FIN)));
+}
+
+/* One line per segment, tcpdump-like, for CLASP_FUZZ_TRACE. */
+static void wire_print(FILE *f, uint64_t i, const struct wire *w)
+{
+	const struct iphdr *iph = (const struct iphdr *)w->buf;
+	const struct tcphdr *th = (const struct tcphdr *)(iph + 1);
+	size_t seg_len = w->len - sizeof(*iph);
+	char src[16], dst[16];
+
+	inet_ntop(AF_INET, &iph->saddr, src, sizeof(src));
+	inet_ntop(AF_INET, &iph->daddr, dst, sizeof(dst));
+	if (seg_len < sizeof(*th)) {
+		fprintf(f, "%llu %s > %s: %zu bytes\n", (unsigned long long)i,
+			src, dst, seg_len);
+		return;
+	}
+	fprintf(f, "%llu %s.%u > %s.%u: flags %#04x seq %u ack %u win %u "
+		"doff %u len %zu%s%s\n", (unsigned long long)i, src,
+		ntohs(th->th_sport), dst, ntohs(th->th_dport), th->th_flags,
+		ntohl(th->th_seq), ntohl(th->th_ack), ntohs(th->th_win),
+		th->th_off, seg_len, w->bad_csum ? " bad-csum" : "",
+		w->malformed ? " malformed" : "");
+	fflush(f);
+}
+
+static int raw_sender(void)
+{
+	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	int big = 4 << 20;
+
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	return fd;
+}
+
+static int wire_send(int fd, const struct wire *w)
+{
+	const struct iphdr *iph = (const struct iphdr *)w->buf;
+	struct sockaddr_in dst = { .sin_family = AF_INET };
+
+	dst.sin_addr.s_addr = iph->daddr;
+	for (;;) {
+		if (sendto(fd, w->buf, w->len, 0, (struct sockaddr *)&dst,
+			   sizeof(dst)) == (ssize_t)w->len)
+			return 0;
+		if (errno != ENOBUFS && errno != EAGAIN)
+			return -1;
+		clasp_sleep_ms(1);
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* A connection that carries a checksummed stream while under attack. */
+
+struct stream {
+	int tx, rx;
+	int pace_ms;		/* pause between writes, not to hog the CPU */
+	atomic_bool stop;
+	uint64_t sent, got, hash_tx, hash_rx;
+	int err_tx, err_rx;
+	pthread_t writer, reader;
+};
+
+static void *stream_writer(void *arg)
+{
+	struct stream *st = arg;
+	uint8_t buf[4096];
+	ssize_t n;
+
+	st->hash_tx = CLASP_FNV_INIT;
+	while (!atomic_load(&st->stop)) {
+		clasp_fill(buf, sizeof(buf), st->sent, 7);
+		n = send(st->tx, buf, sizeof(buf), MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			st->err_tx = errno;
+			break;
+		}
+		st->hash_tx = clasp_fnv(st->hash_tx, buf, n);
+		st->sent += n;
+		if (st->pace_ms)
+			clasp_sleep_ms(st->pace_ms);
+	}
+	shutdown(st->tx, SHUT_WR);
+	return NULL;
+}
+
+static void *stream_reader(void *arg)
+{
+	struct stream *st = arg;
+	uint8_t buf[8192];
+	ssize_t n;
+
+	st->hash_rx = CLASP_FNV_INIT;
+	for (;;) {
+		n = recv(st->rx, buf, sizeof(buf), 0);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			st->err_rx = errno;
+			break;
+		}
+		st->hash_rx = clasp_fnv(st->hash_rx, buf, n);
+		st->got += n;
+	}
+	return NULL;
+}
+
+static void stream_start(struct stream *st, int tx, int rx, int pace_ms)
+{
+	memset(st, 0, sizeof(*st));
+	st->tx = tx;
+	st->rx = rx;
+	st->pace_ms = pace_ms;
+	pthread_create(&st->writer, NULL, stream_writer, st);
+	pthread_create(&st->reader, NULL, stream_reader, st);
+}
+
+static void stream_finish(struct __test_metadata *_metadata,
+			  struct stream *st, const char *name)
+{
+	atomic_store(&st->stop, true);
+	pthread_join(st->writer, NULL);
+	pthread_join(st->reader, NULL);
+	TH_LOG("%s: sent %llu, received %llu bytes", name,
+	       (unsigned long long)st->sent, (unsigned long long)st->got);
+	EXPECT_EQ(0, st->err_tx) TH_LOG("%s: send: %s", name, strerror(st->err_tx));
+	EXPECT_EQ(0, st->err_rx) TH_LOG("%s: recv: %s", name, strerror(st->err_rx));
+	EXPECT_LT(0, st->sent);
+	EXPECT_EQ(st->sent, st->got);
+	EXPECT_EQ(st->hash_tx, st->hash_rx);
+}
+
+/* ---------------------------------------------------------------- */
+
+static void set_param(struct __test_metadata *_metadata, const char *name,
+		      long long val)
+{
+	ASSERT_EQ(0, clasp_param_set(name, val)) {
+		TH_LOG("module parameter %s: %s", name, strerror(errno));
+	}
+}
+
+static int listen_any(struct __test_metadata *_metadata, uint16_t port)
+{
+	struct sockaddr_in a = clasp_addr("0.0.0.0", port);
+	int one = 1, fd = clasp_socket();
+
+	EXPECT_LE(0, fd);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	EXPECT_EQ(0, bind(fd, (struct sockaddr *)&a, sizeof(a)));
+	EXPECT_EQ(0, listen(fd, 128));
+	return fd;
+}
+
+/* Connect from @src to 127.0.0.1:@port and accept: *@cli and *@srv. */
+static void pair_from(struct __test_metadata *_metadata, int lis,
+		      const char *src, uint16_t port, int *cli, int *srv)
+{
+	struct sockaddr_in a = clasp_addr(src, 0), d = clasp_addr("127.0.0.1", port);
+	struct timeval tv = { .tv_sec = 20 };
+
+	*cli = clasp_socket();
+	ASSERT_LE(0, *cli);
+	ASSERT_EQ(0, bind(*cli, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(0, connect(*cli, (struct sockaddr *)&d, sizeof(d))) {
+		TH_LOG("connect from %s: %s", src, strerror(errno));
+	}
+	setsockopt(lis, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	*srv = accept(lis, NULL, NULL);
+	ASSERT_LE(0, *srv) TH_LOG("accept: %s", strerror(errno));
+	setsockopt(*cli, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(*srv, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(*cli, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(*srv, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/* The 4-tuple and sequence state of a socket, as a peer would aim at it. */
+struct aim {
+	uint32_t saddr, daddr;	/* from the peer's side, network order */
+	uint16_t sport, dport;
+	uint32_t rcv_nxt, snd_una, rcv_wnd;
+};
+
+static void aim_at(int fd, struct aim *t)
+{
+	struct sockaddr_in l, r;
+	socklen_t len = sizeof(l);
+	struct clasp_info ci;
+
+	getsockname(fd, (struct sockaddr *)&l, &len);
+	len = sizeof(r);
+	getpeername(fd, (struct sockaddr *)&r, &len);
+	t->saddr = r.sin_addr.s_addr;
+	t->sport = ntohs(r.sin_port);
+	t->daddr = l.sin_addr.s_addr;
+	t->dport = ntohs(l.sin_port);
+	if (!clasp_get_info(fd, &ci)) {
+		t->rcv_nxt = ci.rcv_nxt;
+		t->snd_una = ci.snd_una;
+		t->rcv_wnd = ci.rcv_wnd ? ci.rcv_wnd : 1;
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* The fuzzer. */
+
+struct fuzz_counts {
+	uint64_t sent, malformed, bad_csum;
+};
+
+static const uint8_t common_flags[] = {
+	TH_SYN, TH_SYN | TH_ACK, TH_ACK, TH_RST, TH_RST | TH_ACK,
+	TH_FIN | TH_ACK, TH_FIN, TH_ACK | TH_PUSH, TH_SYN | TH_FIN,
+	TH_SYN | TH_RST, 0, 0xff,
+};
+
+/* Options: valid MSS, MSS with a wrong length, random bytes, or none. */
+static size_t fuzz_options(uint8_t *opt)
+{
+	size_t len, i;
+
+	switch (rnd_below(6)) {
+	case 0:
+		opt[0] = 2;
+		opt[1] = 4;
+		opt[2] = rnd();
+		opt[3] = rnd();
+		return 4;
+	case 1:
+		opt[0] = 2;
+		opt[1] = rnd_below(256);
+		opt[2] = rnd();
+		opt[3] = rnd();
+		return 4;
+	case 2:
+		len = 4 * (1 + rnd_below(10));	/* up to 40 bytes */
+		for (i = 0; i < len; i++)
+			opt[i] = rnd();
+		return len;
+	case 3:
+		len = 4 * (1 + rnd_below(10));
+		memset(opt, 1, len);		/* NOPs, then a stray kind */
+		opt[len - 1] = rnd();
+		return len;
+	default:
+		return 0;
+	}
+}
+
+static uint32_t near(uint32_t base, uint32_t span)
+{
+	return base + rnd_below(2 * span + 1) - span;
+}
+
+/* One segment at @t (or, if NULL, at the listener or a closed port). */
+static void fuzz_one(struct wire *w, const struct aim *t,
+		     const struct aim *sources, uint16_t lport)
+{
+	uint8_t *seg = w->buf + sizeof(struct iphdr);
+	struct tcphdr *th = (struct tcphdr *)seg;
+	struct clasp_seg s = { 0 };
+	size_t optlen, hlen, total;
+	uint32_t r = rnd_below(100);
+
+	if (t) {
+		s.saddr = t->saddr;
+		s.daddr = t->daddr;
+		s.sport = t->sport;
+		s.dport = t->dport;
+	} else {
+		/* Forged sources: some come back (requests), most do not. */
+		if (r < 50) {
+			const struct aim *src = &sources[rnd_below(N_SOURCES)];
+
+			s.saddr = src->saddr;
+			s.sport = src->sport;
+		} else {
+			s.saddr = htonl(0x7f010000 | rnd_below(0x10000));
+			s.sport = rnd();
+		}
+		s.daddr = ip4("127.0.0.1");
+		s.dport = rnd_below(4) ? lport : (uint16_t)rnd();
+	}
+	s.flags = rnd_below(2) ? common_flags[rnd_below(sizeof(common_flags))] :
+				 (uint8_t)rnd();
+	if (t && rnd_below(2)) {
+		s.seq = near(t->rcv_nxt, t->rcv_wnd);
+		s.ack = near(t->snd_una, 70000);
+	} else {
+		s.seq = rnd();
+		s.ack = rnd();
+	}
+	switch (rnd_below(4)) {
+	case 0:
+		s.win = 0;
+		break;
+	case 1:
+		s.win = 65535;
+		break;
+	default:
+		s.win = rnd();
+	}
+
+	memset(seg, 0, sizeof(*th));
+	optlen = fuzz_options(seg + sizeof(*th));
+	hlen = sizeof(*th) + optlen;
+	s.len = rnd_below(10) < 3 ? 1 + rnd_below(1400) : 0;
+	total = hlen + s.len;
+	th->th_sport = htons(s.sport);
+	th->th_dport = htons(s.dport);
+	th->th_seq = htonl(s.seq);
+	th->th_ack = htonl(s.ack);
+	th->th_flags = s.flags;
+	th->th_win = htons(s.win);
+	th->th_off = hlen / 4;
+	if (rnd_below(100) < 5)
+		th->th_off = rnd_below(16);	/* too small or past the end */
+	memset(seg + hlen, 0xa5, s.len);
+	if (rnd_below(100) < 3)
+		total = rnd_below(total);	/* truncated */
+	wire_finish(w, &s, total, rnd_below(100) < 5);
+}
+
+static uint64_t env_u64(const char *name, uint64_t def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtoull(v, NULL, 0) : def;
+}
+
+FIXTURE(fuzz) {
+	int lis, raw;
+	int vcli[N_VICTIMS], vsrv[N_VICTIMS];
+	struct aim aims[2 * N_VICTIMS + N_TW];
+	int naims;
+	struct aim sources[N_SOURCES];
+	struct stream bystander;
+	int bcli, bsrv;
+	uint64_t seed;
+};
+
+FIXTURE_SETUP(fuzz)
+{
+	long long tw0;
+	int i;
+
+	self->seed = env_u64("CLASP_FUZZ_SEED", (uint64_t)time(NULL));
+	rng_state = self->seed ? self->seed : 1;
+	set_param(_metadata, "msl_ms", MSL_MS);
+	set_param(_metadata, "max_syn_backlog", 256);
+	set_param(_metadata, "synack_retries", 2);
+	set_param(_metadata, "rto_initial_ms", 200);
+	set_param(_metadata, "challenge_ack_limit", 1000);
+	ASSERT_EQ(0, clasp_new_netns()) TH_LOG("netns: %s", strerror(errno));
+
+	self->raw = raw_sender();
+	ASSERT_LE(0, self->raw) TH_LOG("raw socket: %s", strerror(errno));
+	self->lis = listen_any(_metadata, LPORT);
+
+	/* Established connections the fuzzer aims at, from both ends. */
+	for (i = 0; i < N_VICTIMS; i++) {
+		pair_from(_metadata, self->lis, "127.0.0.2", LPORT,
+			  &self->vcli[i], &self->vsrv[i]);
+		aim_at(self->vsrv[i], &self->aims[self->naims++]);
+		aim_at(self->vcli[i], &self->aims[self->naims++]);
+	}
+	/* TIME_WAIT entries: active close from 127.0.0.3. */
+	tw0 = clasp_stat("TimeWaitEntered");
+	for (i = 0; i < N_TW; i++) {
+		char c;
+		int cli, srv;
+
+		pair_from(_metadata, self->lis, "127.0.0.3", LPORT, &cli, &srv);
+		/* Aimed now: a closed socket has no peer name. */
+		aim_at(cli, &self->aims[self->naims++]);
+		ASSERT_EQ(0, shutdown(cli, SHUT_WR));
+		ASSERT_EQ(0, recv(srv, &c, 1, 0));
+		ASSERT_EQ(0, close(srv));
+		ASSERT_EQ(0, recv(cli, &c, 1, 0));
+		close(cli);
+	}
+	ASSERT_EQ(tw0 + N_TW, clasp_stat("TimeWaitEntered"));
+	for (i = 0; i < N_SOURCES; i++) {
+		self->sources[i].saddr = htonl(0x7f020000 | rnd_below(0x10000));
+		self->sources[i].sport = 1024 + rnd_below(60000);
+	}
+	/* The bystander: 127.0.0.1 to 127.0.0.1, which nothing forges. */
+	pair_from(_metadata, self->lis, "127.0.0.1", LPORT, &self->bcli,
+		  &self->bsrv);
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+	clasp_param_set("msl_ms", 30000);
+	clasp_param_set("max_syn_backlog", 1024);
+	clasp_param_set("synack_retries", 5);
+	clasp_param_set("rto_initial_ms", 1000);
+	clasp_param_set("challenge_ack_limit", 1000);
+}
+
+
+TEST_F_TIMEOUT(fuzz, segments_are_survived_and_accounted, 3600)
+{
+	uint64_t n = env_u64("CLASP_FUZZ_SEGMENTS", 20000);
+	long long errs0 = clasp_stat("InErrs");
+	long long csum0 = clasp_stat("InCsumErrors");
+	long long in0 = clasp_stat("InSegs");
+	struct fuzz_counts fc = { 0 };
+	long long t0 = clasp_now_ms(), ms;
+	const char *trace_path = getenv("CLASP_FUZZ_TRACE");
+	FILE *trace = trace_path ? fopen(trace_path, "w") : NULL;
+	struct wire w;
+	int cli, srv;
+	uint64_t i;
+
+	TH_LOG("seed %llu (CLASP_FUZZ_SEED reproduces the run), %llu segments",
+	       (unsigned long long)self->seed, (unsigned long long)n);
+	stream_start(&self->bystander, self->bcli, self->bsrv, 1);
+
+	for (i = 0; i < n; i++) {
+		const struct aim *t = NULL;
+
+		if (rnd_below(2)) {
+			int k = rnd_below(self->naims);
+
+			/* Follow the victims' windows as they move. */
+			if (i % 256 == 0 && k < 2 * N_VICTIMS)
+				aim_at(k % 2 ? self->vcli[k / 2] :
+					       self->vsrv[k / 2], &self->aims[k]);
+			t = &self->aims[k];
+		}
+		fuzz_one(&w, t, self->sources, LPORT);
+		if (trace)
+			wire_print(trace, i, &w);
+		ASSERT_EQ(0, wire_send(self->raw, &w)) {
+			TH_LOG("send: %s", strerror(errno));
+		}
+		fc.sent++;
+		fc.malformed += w.malformed;
+		fc.bad_csum += w.bad_csum;
+	}
+	ms = clasp_now_ms() - t0;
+	TH_LOG("%llu segments in %lld ms (%llu malformed, %llu bad checksum)",
+	       (unsigned long long)fc.sent, ms,
+	       (unsigned long long)fc.malformed,
+	       (unsigned long long)fc.bad_csum);
+	clasp_sleep_ms(300);	/* let the last ones through */
+	TH_LOG("replies: OutRsts %lld ChallengeAcks %lld AckSkipped %lld "
+	       "OutOfWindowDrops %lld", clasp_stat("OutRsts"),
+	       clasp_stat("ChallengeAcks"), clasp_stat("AckSkipped"),
+	       clasp_stat("OutOfWindowDrops"));
+
+	EXPECT_EQ(fc.malformed, (uint64_t)(clasp_stat("InErrs") - errs0));
+	EXPECT_EQ(fc.bad_csum, (uint64_t)(clasp_stat("InCsumErrors") - csum0));
+	EXPECT_LE(fc.sent, (uint64_t)(clasp_stat("InSegs") - in0));
+	stream_finish(_metadata, &self->bystander, "bystander");
+
+	/* The listener still serves. */
+	pair_from(_metadata, self->lis, "127.0.0.1", LPORT, &cli, &srv);
+	EXPECT_EQ(5, send(cli, "hello", 5, 0));
+	EXPECT_EQ(5, recv(srv, (char[8]){ 0 }, 8, 0));
+}
+
+/* ---------------------------------------------------------------- */
+/* The blind attacker. */
+
+FIXTURE(blind) {
+	int lis, raw, cli, srv;
+	struct stream up, down;
+};
+
+FIXTURE_SETUP(blind)
+{
+	set_param(_metadata, "challenge_ack_limit", CHALLENGE_LIMIT);
+	ASSERT_EQ(0, clasp_new_netns()) TH_LOG("netns: %s", strerror(errno));
+	self->raw = raw_sender();
+	ASSERT_LE(0, self->raw) TH_LOG("raw socket: %s", strerror(errno));
+	self->lis = listen_any(_metadata, LPORT);
+	pair_from(_metadata, self->lis, "127.0.0.1", LPORT, &self->cli,
+		  &self->srv);
+}
+
+FIXTURE_TEARDOWN(blind)
+{
+	clasp_param_set("challenge_ack_limit", 1000);
+}
+
+/*
+ * One guess at @t: the attacker knows the 4-tuple, and even the receive
+ * window's position, but not the exact sequence number (RST) nor an
+ * acknowledgment number the victim could have sent (data).
+ */
+static void blind_guess(struct wire *w, const struct aim *t, int kind)
+{
+	uint8_t *seg = w->buf + sizeof(struct iphdr);
+	struct tcphdr *th = (struct tcphdr *)seg;
+	struct clasp_seg s = {
+		.saddr = t->saddr, .daddr = t->daddr,
+		.sport = t->sport, .dport = t->dport, .win = 65535,
+	};
+	size_t len = 0;
+
+	switch (kind) {
+	case 0:	/* RST inside the window, never exactly rcv_nxt */
+		s.flags = TH_RST;
+		s.seq = t->rcv_nxt + 1 + rnd_below(t->rcv_wnd);
+		break;
+	case 1:	/* RST anywhere */
+		s.flags = rnd_below(2) ? TH_RST : TH_RST | TH_ACK;
+		s.seq = rnd();
+		s.ack = rnd();
+		if (s.seq == t->rcv_nxt)
+			s.seq++;
+		break;
+	case 2:	/* SYN, in the window or not */
+		s.flags = TH_SYN;
+		s.seq = rnd_below(2) ? t->rcv_nxt + rnd_below(t->rcv_wnd) : rnd();
+		break;
+	default: /* data in the window, with an ACK far behind snd_una */
+		s.flags = TH_ACK | TH_PUSH;
+		s.seq = t->rcv_nxt + rnd_below(t->rcv_wnd);
+		s.ack = t->snd_una - 70000 - rnd_below(1U << 30);
+		len = 1 + rnd_below(512);
+		break;
+	}
+	memset(seg, 0, sizeof(*th));
+	th->th_sport = htons(s.sport);
+	th->th_dport = htons(s.dport);
+	th->th_seq = htonl(s.seq);
+	th->th_ack = htonl(s.ack);
+	th->th_flags = s.flags;
+	th->th_win = htons(s.win);
+	th->th_off = 5;
+	memset(seg + sizeof(*th), 'X', len);
+	wire_finish(w, &s, sizeof(*th) + len, false);
+}
+
+/* Guesses of @kinds (a bitmask) at both ends for @ms; returns how many. */
+static uint64_t blind_attack(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(blind) *self, unsigned int kinds,
+			     long long ms)
+{
+	long long t0 = clasp_now_ms();
+	struct aim at_cli, at_srv;
+	uint64_t guesses = 0;
+	struct wire w;
+
+	while (clasp_now_ms() - t0 < ms) {
+		int i, kind;
+
+		aim_at(self->cli, &at_cli);
+		aim_at(self->srv, &at_srv);
+		for (i = 0; i < 64; i++) {
+			do
+				kind = rnd_below(4);
+			while (!(kinds & (1 << kind)));
+			blind_guess(&w, i % 2 ? &at_cli : &at_srv, kind);
+			if (wire_send(self->raw, &w))
+				return guesses;
+			guesses++;
+		}
+	}
+	return guesses;
+}
+
+/*
+ * First with the connection idle, so that an in-window RST can be sure
+ * not to hit rcv_nxt exactly; then while data flows both ways, with RSTs
+ * anywhere (one hits rcv_nxt with odds of 2^-32 a guess, as for TCP).
+ */
+TEST_F_TIMEOUT(blind, attacker_kills_and_corrupts_nothing, 120)
+{
+	long long chal0 = clasp_stat("ChallengeAcks");
+	long long resets0 = clasp_stat("EstabResets");
+	long long rsts0 = clasp_stat("RstsReceived");
+	long long t0 = clasp_now_ms(), secs, chal;
+	uint64_t idle, busy;
+
+	rng_state = (uint64_t)time(NULL) | 1;
+	idle = blind_attack(_metadata, self, 1 << 0 | 1 << 2 | 1 << 3,
+			    ATTACK_MS / 3);
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(self->cli));
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(self->srv));
+
+	stream_start(&self->up, self->cli, self->srv, 0);
+	stream_start(&self->down, self->srv, self->cli, 0);
+	busy = blind_attack(_metadata, self, 1 << 1 | 1 << 2 | 1 << 3,
+			    2 * ATTACK_MS / 3);
+	secs = (clasp_now_ms() - t0 + 999) / 1000;
+	chal = clasp_stat("ChallengeAcks") - chal0;
+
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(self->cli));
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(self->srv));
+	stream_finish(_metadata, &self->up, "client to server");
+	stream_finish(_metadata, &self->down, "server to client");
+	TH_LOG("%llu guesses idle, %llu busy, in %lld s; challenge ACKs %lld "
+	       "(limit %d/s)", (unsigned long long)idle,
+	       (unsigned long long)busy, secs, chal, CHALLENGE_LIMIT);
+	EXPECT_LT(1000, idle + busy);
+	EXPECT_EQ(resets0, clasp_stat("EstabResets"));
+	EXPECT_EQ(rsts0, clasp_stat("RstsReceived"));
+	EXPECT_LT(0, chal);
+	/* Budgets renew each second: a partial second at each end. */
+	EXPECT_GE((secs + 1) * CHALLENGE_LIMIT, chal);
+}
+
+TEST_HARNESS_MAIN
