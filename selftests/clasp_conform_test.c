@@ -664,7 +664,9 @@ TEST(half_close_blocks_writes_keeps_reading)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 	EXPECT_EQ(TCP_FIN_WAIT2, clasp_state(fd));
 	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:11(10) ack 2"));
-	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 2:2(0) ack 11"));
+	/* Acknowledged, and the window stays open. */
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 2:2(0) ack 11 win %u",
+				      empty_window(fd)));
 	ASSERT_EQ(10, recv(fd, buf, sizeof(buf), 0));
 	clasp_pkt_fill(1, want, sizeof(want));
 	EXPECT_EQ(0, memcmp(buf, want, sizeof(want)));
