@@ -540,18 +540,40 @@ int clasp_pkt_tolerance_ms(const struct clasp_pkt *p, int delta_ms)
 	return p->tol_abs_ms + delta_ms * p->tol_rel_pct / 100;
 }
 
+/* The latest acceptable time for an event due @delta_ms after @ref_us. */
+static long long deadline_us(const struct clasp_pkt *p, int delta_ms)
+{
+	return p->ref_us + delta_ms * 1000LL +
+	       CLASP_PKT_LATE_FACTOR * clasp_pkt_tolerance_ms(p, delta_ms) * 1000LL;
+}
+
+/* 0 when @at_us is on time for @delta_ms after the last event, else why not. */
+static const char *timing_error(const struct clasp_pkt *p, long long at_us,
+				int delta_ms)
+{
+	long long due = p->ref_us + delta_ms * 1000LL;
+
+	if (at_us < due - clasp_pkt_tolerance_ms(p, delta_ms) * 1000LL)
+		return "too early";
+	if (at_us > deadline_us(p, delta_ms))
+		return "too late";
+	return NULL;
+}
+
 static void report_expected(const struct clasp_pkt *p, const char *want,
 			    int delta_ms)
 {
-	pkt_log("expected at %+d ms (+-%d): %s", delta_ms,
-		clasp_pkt_tolerance_ms(p, delta_ms), want);
+	int tol = clasp_pkt_tolerance_ms(p, delta_ms);
+
+	pkt_log("expected at %+d ms (-%d/+%d): %s", delta_ms, tol,
+		CLASP_PKT_LATE_FACTOR * tol, want);
 }
 
 int clasp_pkt_expect(struct clasp_pkt *p, int delta_ms, const char *fmt, ...)
 {
-	long long due = p->ref_us + delta_ms * 1000LL, at;
-	int tol = clasp_pkt_tolerance_ms(p, delta_ms);
 	char text[256], want[200], line[200], why[64];
+	const char *late;
+	long long at;
 	struct clasp_pkt_spec spec;
 	struct clasp_seg got;
 	va_list ap;
@@ -567,7 +589,7 @@ int clasp_pkt_expect(struct clasp_pkt *p, int delta_ms, const char *fmt, ...)
 	spec.seg.sport = p->local_port;
 	spec.seg.dport = p->peer_port;
 
-	r = clasp_pkt_recv(p, &got, (due + tol * 1000LL - clasp_pkt_now_us()) / 1000);
+	r = clasp_pkt_recv(p, &got, (deadline_us(p, delta_ms) - clasp_pkt_now_us()) / 1000);
 	at = clasp_pkt_now_us();
 	if (r > 0 && spec.seg.flags & TH_SYN && got.flags & TH_SYN &&
 	    !p->local_isn_known) {
@@ -595,11 +617,11 @@ int clasp_pkt_expect(struct clasp_pkt *p, int delta_ms, const char *fmt, ...)
 		history_dump(p);
 		return -1;
 	}
-	if (at < due - tol * 1000LL || at > due + tol * 1000LL) {
+	late = timing_error(p, at, delta_ms);
+	if (late) {
 		report_expected(p, want, delta_ms);
-		pkt_log("     got at %+lld ms: %s  [too %s]",
-			(at - p->ref_us) / 1000, line,
-			at < due ? "early" : "late");
+		pkt_log("     got at %+lld ms: %s  [%s]",
+			(at - p->ref_us) / 1000, line, late);
 		history_dump(p);
 		return -1;
 	}
@@ -645,16 +667,17 @@ void clasp_pkt_mark_at(struct clasp_pkt *p, long long at_us)
 int clasp_pkt_at(struct clasp_pkt *p, long long at_us, int delta_ms,
 		 const char *what)
 {
-	long long due = p->ref_us + delta_ms * 1000LL;
 	int tol = clasp_pkt_tolerance_ms(p, delta_ms);
+	const char *late = timing_error(p, at_us, delta_ms);
 
 	history_add(p, "event", what);
-	if (at_us >= due - tol * 1000LL && at_us <= due + tol * 1000LL) {
+	if (!late) {
 		p->ref_us = at_us;
 		return 0;
 	}
-	pkt_log("%s: expected at %+d ms (+-%d), happened at %+lld ms", what,
-		delta_ms, tol, (at_us - p->ref_us) / 1000);
+	pkt_log("%s: expected at %+d ms (-%d/+%d), happened at %+lld ms: %s",
+		what, delta_ms, tol, CLASP_PKT_LATE_FACTOR * tol,
+		(at_us - p->ref_us) / 1000, late);
 	history_dump(p);
 	return -1;
 }

@@ -26,9 +26,11 @@
  * set), payload length and options (none unless given; "<mss N>" means an
  * MSS option of N and nothing else).  Its window is checked only when the
  * text gives one.  It must also arrive on time: delta_ms after the last
- * event (a segment injected or received, or clasp_pkt_mark()), within
+ * event (a segment injected or received, or clasp_pkt_mark()), no earlier
+ * than the tolerance allows and no later than CLASP_PKT_LATE_FACTOR times
+ * that: a loaded host only ever delays.  The tolerance is
  * CLASP_PKT_TOLERANCE (environment: "ABS_MS,REL_PCT", default "150,20")
- * milliseconds plus percent of delta_ms, either side.
+ * milliseconds plus percent of delta_ms.
  *
  * The functions return 0 on success and -1 on a mismatch or an error,
  * after printing what was expected, what came and the last events, as
@@ -47,6 +49,7 @@
 #define CLASP_PKT_PEER2		"10.99.0.3"	/* another address of the peer */
 #define CLASP_PKT_WIN		65535		/* window of injected segments */
 #define CLASP_PKT_HISTORY	16		/* events shown on a failure */
+#define CLASP_PKT_LATE_FACTOR	2		/* late tolerance / early one */
 
 /**
  * struct clasp_pkt - the fake peer and the connection it plays
@@ -141,7 +144,7 @@ int clasp_pkt_expect_none(struct clasp_pkt *p, int ms);
 /* Delays count from now, or from @at_us (an earlier event's time). */
 void clasp_pkt_mark(struct clasp_pkt *p);
 void clasp_pkt_mark_at(struct clasp_pkt *p, long long at_us);
-/* Tolerance for an event expected @delta_ms after the last one. */
+/* Tolerance (early side) for an event due @delta_ms after the last one. */
 int clasp_pkt_tolerance_ms(const struct clasp_pkt *p, int delta_ms);
 /*
  * Something observed at @at_us (say a call returning) was due @delta_ms
