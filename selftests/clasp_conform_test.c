@@ -155,6 +155,22 @@ static void active_syn(struct __test_metadata *_metadata, struct env *e,
 				      empty_window(fd), ROUTE_MSS));
 }
 
+/*
+ * The kernel's view of a retransmission schedule, which a loaded host
+ * does not blur: after the @n-th retransmission the timer is armed for at
+ * most RTO << n.
+ */
+static void expect_backoff(struct __test_metadata *_metadata, int fd, int n)
+{
+	struct clasp_info info;
+
+	ASSERT_EQ(0, clasp_get_info(fd, &info));
+	EXPECT_EQ(n, info.backoff);
+	EXPECT_EQ(n, info.retransmits);
+	EXPECT_EQ(CLASP_TIMER_RETRANS, info.timer);
+	EXPECT_GE(RTO_MS << n, info.timer_ms);
+}
+
 /* Wait for counter @name to reach @val; when it did, in @at_us. */
 static int wait_counter(const char *name, long long val, long long *at_us)
 {
@@ -362,7 +378,9 @@ TEST(active_open_syn_backoff_then_etimedout)
 	active_syn(_metadata, &e, fd, ACTIVE_PORT, &con);
 	/* syn_retries = 2: two more, RTO apart and doubling. */
 	ASSERT_EQ(0, clasp_pkt_expect(p, RTO_MS, "S 0:0(0) <mss %u>", ROUTE_MSS));
+	expect_backoff(_metadata, fd, 1);
 	ASSERT_EQ(0, clasp_pkt_expect(p, 2 * RTO_MS, "S 0:0(0) <mss %u>", ROUTE_MSS));
+	expect_backoff(_metadata, fd, 2);
 	ASSERT_EQ(0, clasp_call_wait(&con, GUARD_MS)) TH_LOG("connect hangs");
 	EXPECT_EQ(-1, con.ret);
 	EXPECT_EQ(ETIMEDOUT, con.err);
@@ -896,7 +914,9 @@ TEST(data_retransmitted_with_backoff_then_etimedout)
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:101(100) ack 1"));
 	/* retries = 2: at RTO, then doubling; then the connection fails. */
 	ASSERT_EQ(0, clasp_pkt_expect(p, RTO_MS, "P. 1:101(100) ack 1"));
+	expect_backoff(_metadata, fd, 1);
 	ASSERT_EQ(0, clasp_pkt_expect(p, 2 * RTO_MS, "P. 1:101(100) ack 1"));
+	expect_backoff(_metadata, fd, 2);
 	ASSERT_EQ(0, clasp_call_wait(&rd, GUARD_MS)) TH_LOG("recv hangs");
 	EXPECT_EQ(-1, rd.ret);
 	EXPECT_EQ(ETIMEDOUT, rd.err);

@@ -49,7 +49,7 @@
 #define CLASP_PKT_PEER2		"10.99.0.3"	/* another address of the peer */
 #define CLASP_PKT_WIN		65535		/* window of injected segments */
 #define CLASP_PKT_HISTORY	16		/* events shown on a failure */
-#define CLASP_PKT_LATE_FACTOR	2		/* late tolerance / early one */
+#define CLASP_PKT_LATE_FACTOR	3		/* late tolerance / early one */
 
 /**
  * struct clasp_pkt - the fake peer and the connection it plays
