@@ -35,8 +35,8 @@
  */
 #define RTO_MS		400
 #define CALM_RTO_MS	1000
-#define MSL_MS		500	/* TIME_WAIT lasts 2 * MSL_MS */
-#define FIN_TIMEOUT_MS	1000
+#define MSL_MS		500	/* TIME_WAIT lasts 2 * MSL_MS ... */
+#define FIN_TIMEOUT_MS	3000	/* ... FIN_WAIT_2 clearly longer */
 #define RETRIES		2	/* SYN, SYN-ACK, data and orphan retries */
 
 #define GUARD_MS	5000	/* a call or counter that must change "soon" */
@@ -60,10 +60,26 @@ static const struct clasp_param base_params[] = {
 	{ NULL, 0 }
 };
 
-static const struct clasp_param short_rto[] = {
-	{ "rto_initial_ms", RTO_MS },
-	{ "rto_min_ms", RTO_MS },
-	{ NULL, 0 }
+/*
+ * Retransmission tests: the short RTO, and the retry limit of every other
+ * kind of retransmission raised, so that using the wrong one shows.
+ */
+#define SHORT_RTO	{ "rto_initial_ms", RTO_MS }, { "rto_min_ms", RTO_MS }
+
+static const struct clasp_param synack_timers[] = {
+	SHORT_RTO, { "syn_retries", RETRIES + 2 }, { NULL, 0 }
+};
+
+static const struct clasp_param syn_timers[] = {
+	SHORT_RTO, { "synack_retries", RETRIES + 2 }, { NULL, 0 }
+};
+
+static const struct clasp_param data_timers[] = {
+	SHORT_RTO, { "orphan_retries", RETRIES + 2 }, { NULL, 0 }
+};
+
+static const struct clasp_param orphan_timers[] = {
+	SHORT_RTO, { "retries", RETRIES + 2 }, { NULL, 0 }
 };
 
 struct env {
@@ -243,7 +259,7 @@ TEST(synack_backoff_then_request_dropped_and_late_ack_reset)
 	struct clasp_pkt *p = &e.p;
 	long long gone;
 
-	env_setup(_metadata, &e, short_rto);
+	env_setup(_metadata, &e, synack_timers);
 	listen_on(_metadata, &e, LISTEN_PORT);
 	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT);
 	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", PEER_MSS));
@@ -372,7 +388,7 @@ TEST(active_open_syn_backoff_then_etimedout)
 	struct clasp_pkt *p = &e.p;
 	int fd;
 
-	env_setup(_metadata, &e, short_rto);
+	env_setup(_metadata, &e, syn_timers);
 	fd = bound_socket(_metadata, CLASP_PKT_LOCAL, ACTIVE_PORT);
 	ASSERT_LE(0, fd);
 	active_syn(_metadata, &e, fd, ACTIVE_PORT, &con);
@@ -398,7 +414,7 @@ TEST(syn_sent_rst_with_right_ack_refuses_wrong_ack_ignored)
 	long long syn_us;
 	int fd;
 
-	env_setup(_metadata, &e, short_rto);
+	env_setup(_metadata, &e, syn_timers);
 	fd = bound_socket(_metadata, CLASP_PKT_LOCAL, ACTIVE_PORT);
 	ASSERT_LE(0, fd);
 	active_syn(_metadata, &e, fd, ACTIVE_PORT, &con);
@@ -501,10 +517,7 @@ TEST(simultaneous_open_and_self_connect)
 }
 
 static const struct clasp_param cookies_always[] = {
-	{ "syncookies", 2 },
-	{ "rto_initial_ms", RTO_MS },
-	{ "rto_min_ms", RTO_MS },
-	{ NULL, 0 }
+	SHORT_RTO, { "syncookies", 2 }, { NULL, 0 }
 };
 
 /* 11 */
@@ -618,7 +631,7 @@ TEST(last_ack_fin_retransmitted_with_backoff)
 	long long gone;
 	int fd;
 
-	env_setup(_metadata, &e, short_rto);
+	env_setup(_metadata, &e, orphan_timers);
 	listen_on(_metadata, &e, LISTEN_PORT);
 	fd = passive_open(_metadata, &e, PEER_PORT);
 	ASSERT_EQ(0, clasp_pkt_inject(p, "F. 1:1(0) ack 1"));
@@ -856,8 +869,14 @@ TEST(established_rst_exact_resets_inwindow_challenged)
 	EXPECT_EQ(drops + 1, clasp_stat("OutOfWindowDrops"));
 	EXPECT_FALSE(clasp_call_done(&rd));
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
+	/* Both left the connection as it was. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:6(5) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 6"));
+	ASSERT_EQ(0, clasp_call_wait(&rd, GUARD_MS)) TH_LOG("recv hangs");
+	EXPECT_EQ(5, rd.ret);
+	ASSERT_EQ(0, clasp_call_recv(&rd, fd, buf, sizeof(buf)));
 	/* Exactly at rcv_nxt: the connection is reset. */
-	ASSERT_EQ(0, clasp_pkt_inject(p, "R 1:1(0)"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "R 6:6(0)"));
 	ASSERT_EQ(0, clasp_call_wait(&rd, GUARD_MS)) TH_LOG("recv hangs");
 	EXPECT_EQ(-1, rd.ret);
 	EXPECT_EQ(ECONNRESET, rd.err);
@@ -904,7 +923,7 @@ TEST(data_retransmitted_with_backoff_then_etimedout)
 	char buf[8];
 	int fd;
 
-	env_setup(_metadata, &e, short_rto);
+	env_setup(_metadata, &e, data_timers);
 	listen_on(_metadata, &e, LISTEN_PORT);
 	fd = passive_open(_metadata, &e, PEER_PORT);
 	aborts = clasp_stat("AbortOnTimeout");
