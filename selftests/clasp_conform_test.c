@@ -64,22 +64,32 @@ static const struct clasp_param base_params[] = {
  * Retransmission tests: the short RTO, and the retry limit of every other
  * kind of retransmission raised, so that using the wrong one shows.
  */
-#define SHORT_RTO	{ "rto_initial_ms", RTO_MS }, { "rto_min_ms", RTO_MS }
-
 static const struct clasp_param synack_timers[] = {
-	SHORT_RTO, { "syn_retries", RETRIES + 2 }, { NULL, 0 }
+	{ "rto_initial_ms", RTO_MS },
+	{ "rto_min_ms", RTO_MS },
+	{ "syn_retries", RETRIES + 2 },
+	{ NULL, 0 }
 };
 
 static const struct clasp_param syn_timers[] = {
-	SHORT_RTO, { "synack_retries", RETRIES + 2 }, { NULL, 0 }
+	{ "rto_initial_ms", RTO_MS },
+	{ "rto_min_ms", RTO_MS },
+	{ "synack_retries", RETRIES + 2 },
+	{ NULL, 0 }
 };
 
 static const struct clasp_param data_timers[] = {
-	SHORT_RTO, { "orphan_retries", RETRIES + 2 }, { NULL, 0 }
+	{ "rto_initial_ms", RTO_MS },
+	{ "rto_min_ms", RTO_MS },
+	{ "orphan_retries", RETRIES + 2 },
+	{ NULL, 0 }
 };
 
 static const struct clasp_param orphan_timers[] = {
-	SHORT_RTO, { "retries", RETRIES + 2 }, { NULL, 0 }
+	{ "rto_initial_ms", RTO_MS },
+	{ "rto_min_ms", RTO_MS },
+	{ "retries", RETRIES + 2 },
+	{ NULL, 0 }
 };
 
 struct env {
@@ -517,7 +527,10 @@ TEST(simultaneous_open_and_self_connect)
 }
 
 static const struct clasp_param cookies_always[] = {
-	SHORT_RTO, { "syncookies", 2 }, { NULL, 0 }
+	{ "rto_initial_ms", RTO_MS },
+	{ "rto_min_ms", RTO_MS },
+	{ "syncookies", 2 },
+	{ NULL, 0 }
 };
 
 /* 11 */
@@ -1017,7 +1030,7 @@ TEST(isn_unrelated_per_tuple_and_increasing)
 		{ CLASP_PKT_PEER, LISTEN_PORT + 1, PEER_PORT },
 		{ CLASP_PKT_PEER, LISTEN_PORT, PEER_PORT },	/* later */
 	};
-	const int n = sizeof(s) / sizeof(s[0]);
+	const int n = ARRAY_SIZE(s);
 	struct env e;
 	double rate;		/* ISN clock ticks per microsecond */
 	int32_t grew;
@@ -1074,7 +1087,7 @@ TEST(malformed_segments_dropped_and_counted)
 	env_setup(_metadata, &e, NULL);
 	listen_on(_metadata, &e, LISTEN_PORT);
 	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct clasp_seg s = bad[i].seg;
 
 		s.mss = PEER_MSS;

@@ -74,21 +74,12 @@ static void history_dump(const struct clasp_pkt *p)
 static void read_tolerance(struct clasp_pkt *p)
 {
 	const char *env = getenv("CLASP_PKT_TOLERANCE");
-	int abs_ms, rel_pct;
+	int abs_ms = 150, rel_pct = 20;
 
-	p->tol_abs_ms = 150;
-	p->tol_rel_pct = 20;
-	if (!env)
-		return;
-	switch (sscanf(env, "%d,%d", &abs_ms, &rel_pct)) {
-	case 2:
-		if (rel_pct >= 0)
-			p->tol_rel_pct = rel_pct;
-		/* fall through */
-	case 1:
-		if (abs_ms >= 0)
-			p->tol_abs_ms = abs_ms;
-	}
+	if (env && sscanf(env, "%d,%d", &abs_ms, &rel_pct) < 1)
+		pkt_log("CLASP_PKT_TOLERANCE=\"%s\" is not ABS_MS,REL_PCT", env);
+	p->tol_abs_ms = abs_ms > 0 ? abs_ms : 0;
+	p->tol_rel_pct = rel_pct > 0 ? rel_pct : 0;
 }
 
 static int tun_attach(const char *name)
