@@ -57,6 +57,7 @@
  * cost 128 KiB of buffer memory and starve the receive buffer.
  */
 #define CLASP_MAX_MSS		(SKB_WITH_OVERHEAD(32768) - CLASP_MAX_HEADER)
+#define CLASP_RCV_COPY_SIZE	SKB_WITH_OVERHEAD(2048)	/* buffer for small segments */
 #define CLASP_DEFAULT_MSS	536U	/* RFC 9293: when no MSS option */
 #define CLASP_MSS_ROUTE		0xffff	/* clasp_send_ctl(): MSS of the route */
 

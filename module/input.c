@@ -381,9 +381,69 @@ static bool clasp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 	return true;
 }
 
-/* Seventh: the segment text.  Returns true if @skb was queued. */
+/*
+ * Room in @tail for @len more bytes?  Copying small segments into the
+ * queue's last buffer keeps their overhead from outgrowing the allowance
+ * the window leaves for it.
+ */
+static bool clasp_can_append(const struct sk_buff *tail, u32 len)
+{
+	return tail && !skb_cloned(tail) && skb_tailroom(tail) >= len;
+}
+
+/* A compact buffer for a small segment whose own buffer is mostly waste. */
+static struct sk_buff *clasp_rcv_buffer(struct sock *sk, struct sk_buff *skb,
+					u32 len)
+{
+	struct sk_buff *buf;
+
+	if (skb->truesize <= 2 * len + SKB_TRUESIZE(0))
+		return NULL;
+	buf = alloc_skb(max_t(u32, len, CLASP_RCV_COPY_SIZE), GFP_ATOMIC);
+	if (buf) {
+		memset(CLASP_SKB_CB(buf), 0, sizeof(struct clasp_skb_cb));
+		CLASP_SKB_CB(buf)->seq = clasp_sk(sk)->rcv_nxt;
+		CLASP_SKB_CB(buf)->end_seq = clasp_sk(sk)->rcv_nxt;
+		skb_set_owner_r(buf, sk);
+		__skb_queue_tail(&sk->sk_receive_queue, buf);
+	}
+	return buf;
+}
+
+/*
+ * Add @len bytes of @skb, data at the payload, to the receive queue:
+ * copied into the last buffer or a compact new one when that saves
+ * memory, else @skb itself.  Returns true if @skb was queued.
+ */
+static bool clasp_rcv_queue(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct sk_buff *to = skb_peek_tail(&sk->sk_receive_queue);
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (!clasp_can_append(to, len))
+		to = clasp_rcv_buffer(sk, skb, len);
+	if (to) {
+		skb_copy_bits(skb, 0, skb_put(to, len), len);
+		CLASP_SKB_CB(to)->end_seq += len;
+		csk->rcv_nxt += len;
+		return false;
+	}
+	memset(CLASP_SKB_CB(skb), 0, sizeof(struct clasp_skb_cb));
+	CLASP_SKB_CB(skb)->seq = csk->rcv_nxt;
+	CLASP_SKB_CB(skb)->end_seq = csk->rcv_nxt + len;
+	skb_dst_drop(skb);
+	skb_set_owner_r(skb, sk);
+	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	csk->rcv_nxt += len;
+	return true;
+}
+
+/*
+ * Seventh: the segment text.  Returns true if new data arrived; *@kept
+ * says whether @skb itself now sits on the receive queue.
+ */
 static bool clasp_rcv_data(struct sock *sk, struct sk_buff *skb,
-			   const struct clasp_seg *seg)
+			   const struct clasp_seg *seg, bool *kept)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	u32 skip = csk->rcv_nxt - seg->seq;	/* already received */
@@ -401,22 +461,18 @@ static bool clasp_rcv_data(struct sock *sk, struct sk_buff *skb,
 	}
 	len = seg->len - skip;
 	/*
-	 * Data inside the advertised window is taken unless the buffer is
-	 * already over its limit: the window (half the free space) keeps
-	 * the overshoot to one window's worth of buffer overhead.
+	 * Data inside the window is taken even past sk_rcvbuf: the window
+	 * was offered (half the free space, the rest for overhead) and is
+	 * never taken back.  Only a peer that makes its segments all
+	 * overhead reaches the hard limit; it retransmits what is dropped.
 	 */
-	if (atomic_read(&sk->sk_rmem_alloc) > sk->sk_rcvbuf)
-		return false;	/* no room: the peer will retransmit */
-
+	if (atomic_read(&sk->sk_rmem_alloc) - sk->sk_rcvbuf > sk->sk_rcvbuf) {
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_RCVQDROPS);
+		return false;
+	}
 	__skb_pull(skb, tcp_hdr(skb)->doff * 4 + skip);
 	skb_trim(skb, len);
-	memset(CLASP_SKB_CB(skb), 0, sizeof(struct clasp_skb_cb));
-	CLASP_SKB_CB(skb)->seq = csk->rcv_nxt;
-	CLASP_SKB_CB(skb)->end_seq = csk->rcv_nxt + len;
-	skb_dst_drop(skb);
-	skb_set_owner_r(skb, sk);
-	__skb_queue_tail(&sk->sk_receive_queue, skb);
-	csk->rcv_nxt += len;
+	*kept = clasp_rcv_queue(sk, skb, len);
 	return true;
 }
 
@@ -456,7 +512,7 @@ static bool clasp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
 				   const struct clasp_seg *seg)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
-	bool queued = false;
+	bool arrived, kept = false;
 
 	if (sk->sk_state == TCP_SYN_RECV && seg->flags & CLASP_SYN &&
 	    seg->seq == csk->irs) {
@@ -512,72 +568,88 @@ static bool clasp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
 	case TCP_ESTABLISHED:
 	case TCP_FIN_WAIT1:
 	case TCP_FIN_WAIT2:
-		queued = clasp_rcv_data(sk, skb, seg);
+		arrived = clasp_rcv_data(sk, skb, seg, &kept);
 		if (sk->sk_state == TCP_CLOSE)
 			return false;
 		if (seg->flags & CLASP_FIN && seg->end_seq - 1 == csk->rcv_nxt) {
 			clasp_rcv_fin(sk);
 			if (sk->sk_state == TCP_CLOSE) {
-				if (queued)
+				if (arrived)
 					sk->sk_data_ready(sk);
-				return queued;
+				return kept;
 			}
 		}
 		if (seg->len || seg->flags & CLASP_FIN)
 			clasp_send_ack(sk);
-		if (queued && !sock_flag(sk, SOCK_DEAD))
+		if (arrived && !sock_flag(sk, SOCK_DEAD))
 			sk->sk_data_ready(sk);
 		break;
 	}
-	return queued;
+	return kept;
 }
 
-/**
- * clasp_do_rcv() - a socket's share of a segment (struct proto.backlog_rcv)
- * @sk: the socket, locked (softirq with the owner absent, or the owner
- *	processing its backlog)
- * @skb: the segment, validated, data at the clasp header
- *
- * Return: 0; the skb is consumed.
+static void clasp_rcv_lookup(struct net *net, struct sk_buff *skb);
+
+/*
+ * Hand a segment to the socket.  Returns false, with @skb untouched, when
+ * the socket left the table after the lookup that found it (it became a
+ * TIME_WAIT or FIN_WAIT_2 entry, or closed): the segment then belongs to
+ * whatever holds the 4-tuple now, and the caller looks again.
  */
-int clasp_do_rcv(struct sock *sk, struct sk_buff *skb)
+static bool clasp_sock_process(struct sock *sk, struct sk_buff *skb)
 {
 	struct clasp_seg seg;
-	bool queued = false;
+	bool queued;
 
 	clasp_parse_seg(skb, &seg);
 	switch (sk->sk_state) {
-	case TCP_SYN_SENT:
-		queued = clasp_rcv_syn_sent(sk, skb, &seg);
-		break;
 	case TCP_CLOSE:
 	case TCP_LISTEN:
-		/* It left the table after the lookup: as if it never was. */
-		clasp_send_reset(sock_net(sk), skb);
+		return false;
+	case TCP_SYN_SENT:
+		queued = clasp_rcv_syn_sent(sk, skb, &seg);
 		break;
 	default:
 		queued = clasp_rcv_synchronized(sk, skb, &seg);
 	}
 	if (!queued)
 		kfree_skb(skb);
+	return true;
+}
+
+/**
+ * clasp_do_rcv() - a socket's share of a segment (struct proto.backlog_rcv)
+ * @sk: the socket, owned by the caller processing its backlog
+ * @skb: the segment, validated, data at the clasp header
+ *
+ * Return: 0; the skb is consumed.
+ */
+int clasp_do_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	if (!clasp_sock_process(sk, skb)) {
+		local_bh_disable();
+		clasp_rcv_lookup(sock_net(sk), skb);
+		local_bh_enable();
+	}
 	return 0;
 }
 
-static int clasp_sock_rcv(struct sock *sk, struct sk_buff *skb)
+static void clasp_sock_rcv(struct sock *sk, struct sk_buff *skb)
 {
-	int ret = 0;
+	bool done = true;
 
 	nf_reset_ct(skb);
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
-		ret = clasp_do_rcv(sk, skb);
+		done = clasp_sock_process(sk, skb);
 	} else if (sk_add_backlog(sk, skb, sk->sk_rcvbuf + sk->sk_sndbuf)) {
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_INERRS);
 		kfree_skb(skb);
 	}
 	bh_unlock_sock(sk);
+	if (!done)
+		clasp_rcv_lookup(sock_net(sk), skb);
 	sock_put(sk);
-	return ret;
 }
 
 static void clasp_tuple_of(const struct sk_buff *skb, struct clasp_tuple *t)
@@ -639,6 +711,36 @@ none:
 	return false;
 }
 
+/*
+ * Find who owns a validated segment and give it to them: a connection,
+ * request or compact entry by 4-tuple, else a listener by port, else
+ * nobody (RST).  Consumes @skb.  Called with BH disabled.
+ */
+static void clasp_rcv_lookup(struct net *net, struct sk_buff *skb)
+{
+	struct clasp_net *cn = clasp_pernet(net);
+	struct clasp_tuple t;
+	struct sock *lsk;
+
+	clasp_tuple_of(skb, &t);
+	CLASP_SKB_CB(skb)->seq = 0;	/* no ISN floor unless TIME_WAIT sets one */
+	if (clasp_deliver_entry(cn, skb, &t))
+		return;
+
+	rcu_read_lock();
+	lsk = clasp_listen_lookup(cn, t.laddr, t.lport);
+	rcu_read_unlock();
+	if (lsk) {
+		clasp_listen_rcv(lsk, skb);
+		sock_put(lsk);
+		return;
+	}
+
+	clasp_stats_inc(net, CLASP_MIB_NOPORT);
+	clasp_send_reset(net, skb);
+	kfree_skb(skb);
+}
+
 /**
  * clasp_rcv() - receive one segment from IP (net_protocol.handler)
  * @skb: the segment, data pointing at the clasp header
@@ -648,9 +750,6 @@ none:
 int clasp_rcv(struct sk_buff *skb)
 {
 	struct net *net = dev_net(skb->dev);
-	struct clasp_net *cn = clasp_pernet(net);
-	struct clasp_tuple t;
-	struct sock *lsk;
 
 	if (skb->pkt_type != PACKET_HOST)
 		goto discard;
@@ -666,26 +765,15 @@ int clasp_rcv(struct sk_buff *skb)
 	if (!clasp_header_ok(skb))
 		goto bad;
 
-	clasp_tuple_of(skb, &t);
-	if (tcp_hdr(skb)->rst)
+	if (tcp_hdr(skb)->rst) {
+		struct clasp_tuple t;
+
+		clasp_tuple_of(skb, &t);
 		trace_clasp_rst_recv(&t, ntohl(tcp_hdr(skb)->seq),
 				     ntohl(tcp_hdr(skb)->ack_seq));
-	CLASP_SKB_CB(skb)->seq = 0;	/* no ISN floor unless TIME_WAIT sets one */
-	if (clasp_deliver_entry(cn, skb, &t))
-		return 0;
-
-	rcu_read_lock();
-	lsk = clasp_listen_lookup(cn, t.laddr, t.lport);
-	rcu_read_unlock();
-	if (lsk) {
-		clasp_listen_rcv(lsk, skb);
-		sock_put(lsk);
-		return 0;
 	}
-
-	clasp_stats_inc(net, CLASP_MIB_NOPORT);
-	clasp_send_reset(net, skb);
-	goto discard;
+	clasp_rcv_lookup(net, skb);
+	return 0;
 
 bad:
 	clasp_stats_inc(net, CLASP_MIB_INERRS);

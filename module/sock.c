@@ -635,6 +635,24 @@ static int clasp_copy_out(struct sock *sk, struct msghdr *msg, size_t len,
 	return copied;
 }
 
+/*
+ * Sleep until new data, an error or a shutdown (sk_wait_data() watches the
+ * queue's tail, which does not change when data is appended to it).
+ */
+static void clasp_wait_data(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	u32 seen = clasp_sk(sk)->rcv_nxt;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	sk_set_bit(SOCKWQ_ASYNC_WAITDATA, sk);
+	sk_wait_event(sk, timeo, READ_ONCE(clasp_sk(sk)->rcv_nxt) != seen ||
+		      READ_ONCE(sk->sk_err) ||
+		      READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN, &wait);
+	sk_clear_bit(SOCKWQ_ASYNC_WAITDATA, sk);
+	remove_wait_queue(sk_sleep(sk), &wait);
+}
+
 static int clasp_recvmsg_locked(struct sock *sk, struct msghdr *msg,
 				size_t len, int flags)
 {
@@ -677,7 +695,7 @@ static int clasp_recvmsg_locked(struct sock *sk, struct msghdr *msg,
 		}
 		if (!peek)
 			clasp_maybe_window_update(sk);
-		sk_wait_data(sk, &timeo, skb_peek_tail(&sk->sk_receive_queue));
+		clasp_wait_data(sk, &timeo);
 	}
 	if (!peek)
 		clasp_maybe_window_update(sk);

@@ -42,6 +42,7 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
 	[CLASP_MIB_REQQFULLDOCOOKIES]	= "ReqQFullDoCookies",
 	[CLASP_MIB_REQQFULLDROP]	= "ReqQFullDrop",
+	[CLASP_MIB_RCVQDROPS]		= "RcvQDrops",
 };
 
 /*

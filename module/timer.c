@@ -201,6 +201,35 @@ static void clasp_syn_timeout(struct sock *sk)
 	clasp_rtx_arm(sk);
 }
 
+static void clasp_timeout_abort(struct sock *sk)
+{
+	clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONTIMEOUT);
+	clasp_sk(sk)->cause = CLASP_CAUSE_TIMEOUT;
+	clasp_reset(sk, ETIMEDOUT);
+}
+
+/*
+ * The window is closed and nothing is in flight: probe it.  A peer that
+ * answers keeps the connection alive (its ACK clears csk->probes), as with
+ * TCP; an orphan gives up once the backoff reaches @limit, answered or
+ * not, so a peer that never reads cannot hold it forever.
+ */
+static void clasp_window_probe(struct sock *sk, u32 limit)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (csk->probes >= limit ||
+	    (sock_flag(sk, SOCK_DEAD) && csk->backoff >= limit)) {
+		clasp_timeout_abort(sk);
+		return;
+	}
+	clasp_send_probe(sk);
+	csk->probes++;
+	if (csk->backoff < 16)
+		csk->backoff++;
+	clasp_rtx_arm(sk);
+}
+
 static void clasp_data_timeout(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
@@ -209,19 +238,12 @@ static void clasp_data_timeout(struct sock *sk)
 					       tun->retries;
 
 	if (csk->snd_una == csk->snd_max) {
-		if (!csk->send_head)
-			return;
-		/* The window is closed and nothing is in flight: probe it. */
-		clasp_send_probe(sk);
-		if (csk->backoff < 16)
-			csk->backoff++;
-		clasp_rtx_arm(sk);
+		if (csk->send_head)
+			clasp_window_probe(sk, limit);
 		return;
 	}
 	if (csk->retransmits >= limit) {
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONTIMEOUT);
-		csk->cause = CLASP_CAUSE_TIMEOUT;
-		clasp_reset(sk, ETIMEDOUT);
+		clasp_timeout_abort(sk);
 		return;
 	}
 	csk->retransmits++;

@@ -1524,27 +1524,69 @@ FIXTURE_TEARDOWN(flow)
 	teardown();
 }
 
-TEST_F(flow, sender_blocks_then_every_byte_arrives)
+/*
+ * Send in @chunk-byte writes until the window and the send buffer are
+ * full; returns the bytes sent.
+ */
+static uint64_t fill_until_blocked(struct __test_metadata *_metadata, int fd,
+				   size_t chunk, uint64_t *hash)
 {
 	static uint8_t buf[16384];
-	struct clasp_info ci, si;
-	uint64_t sent = 0, got = 0, hs = CLASP_FNV_INIT, hr = CLASP_FNV_INIT;
-	long long t0;
+	uint64_t sent = 0;
 	ssize_t n;
+
+	*hash = CLASP_FNV_INIT;
+	for (;;) {
+		clasp_fill(buf, chunk, sent, 11);
+		n = send(fd, buf, chunk, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0) {
+			EXPECT_EQ(EAGAIN, errno) TH_LOG("send: %s", strerror(errno));
+			break;
+		}
+		*hash = clasp_fnv(*hash, buf, n);
+		sent += n;
+		if (sent >= 64ULL << 20) {
+			TH_LOG("the sender never blocked");
+			EXPECT_TRUE(0);
+			break;
+		}
+	}
+	return sent;
+}
+
+/* Read until @sent bytes came; they must hash to @hash. */
+static void drain_and_verify(struct __test_metadata *_metadata, int fd,
+			     uint64_t sent, uint64_t hash)
+{
+	static uint8_t buf[16384];
+	uint64_t got = 0, hr = CLASP_FNV_INIT;
+	long long t0 = clasp_now_ms();
+	ssize_t n;
+
+	while (got < sent) {
+		ASSERT_TRUE(poll1(fd, POLLIN, WAIT_MS) & POLLIN) {
+			TH_LOG("stalled at %llu of %llu bytes",
+			       (unsigned long long)got, (unsigned long long)sent);
+		}
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		ASSERT_LT(0, n);
+		hr = clasp_fnv(hr, buf, n);
+		got += n;
+	}
+	TH_LOG("drained %llu bytes in %lld ms", (unsigned long long)got,
+	       clasp_now_ms() - t0);
+	EXPECT_EQ(sent, got);
+	EXPECT_EQ(hash, hr);
+}
+
+TEST_F(flow, sender_blocks_then_every_byte_arrives)
+{
+	struct clasp_info ci, si;
+	uint64_t sent, hash;
 	short rev;
 
 	/* The reader sleeps: the sender must run out of room. */
-	for (;;) {
-		clasp_fill(buf, sizeof(buf), sent, 11);
-		n = send(self->cli, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0) {
-			ASSERT_EQ(EAGAIN, errno) TH_LOG("send: %s", strerror(errno));
-			break;
-		}
-		hs = clasp_fnv(hs, buf, n);
-		sent += n;
-		ASSERT_GT(64ULL << 20, sent) TH_LOG("the sender never blocked");
-	}
+	sent = fill_until_blocked(_metadata, self->cli, 16384, &hash);
 	EXPECT_FALSE(poll1(self->cli, POLLOUT, 0) & POLLOUT);
 	/* What the window admitted is waiting in the receiver. */
 	clasp_sleep_ms(300);
@@ -1560,21 +1602,7 @@ TEST_F(flow, sender_blocks_then_every_byte_arrives)
 	}
 
 	/* Drain: every byte arrives, in order, and the sender may go on. */
-	t0 = clasp_now_ms();
-	while (got < sent) {
-		ASSERT_TRUE(poll1(self->srv, POLLIN, WAIT_MS) & POLLIN) {
-			TH_LOG("stalled at %llu of %llu bytes",
-			       (unsigned long long)got, (unsigned long long)sent);
-		}
-		n = recv(self->srv, buf, sizeof(buf), MSG_DONTWAIT);
-		ASSERT_LT(0, n);
-		hr = clasp_fnv(hr, buf, n);
-		got += n;
-	}
-	TH_LOG("drained %llu bytes in %lld ms", (unsigned long long)got,
-	       clasp_now_ms() - t0);
-	EXPECT_EQ(sent, got);
-	EXPECT_EQ(hs, hr);
+	drain_and_verify(_metadata, self->srv, sent, hash);
 	rev = poll1(self->cli, POLLOUT, WAIT_MS);
 	EXPECT_TRUE(rev & POLLOUT) TH_LOG("revents %#x", rev);
 	if (!clasp_is_tcp()) {
@@ -1582,6 +1610,57 @@ TEST_F(flow, sender_blocks_then_every_byte_arrives)
 		EXPECT_EQ(0, ci.unacked);
 		EXPECT_EQ(0, ci.send_queue);
 	}
+}
+
+/*
+ * A receiver that stops reading closes its window; it must not drop what
+ * the window let in, or the sender retransmits into a full buffer until
+ * retries run out.  Small writes make small segments, whose buffers are
+ * mostly overhead.  Wait well past the retransmission schedule (retries=5
+ * from rto_min_ms: 0.1 + 0.2 + ... + 3.2 s): the connection must be
+ * alive, with nothing retransmitted and every byte still to come.
+ */
+TEST_F(flow, unread_receiver_never_times_out_the_sender)
+{
+	struct clasp_info ci;
+	uint64_t sent, hash;
+	long long drops = clasp_stat("RcvQDrops");
+
+	sent = fill_until_blocked(_metadata, self->cli, 64, &hash);
+	clasp_sleep_ms(7000);
+	EXPECT_EQ(0, so_error(self->cli));
+	if (!clasp_is_tcp()) {
+		get_info(_metadata, self->cli, &ci);
+		EXPECT_EQ(TCP_ESTABLISHED, ci.state);
+		EXPECT_EQ(0, ci.total_retrans) TH_LOG("data dropped and resent");
+		EXPECT_EQ(drops, clasp_stat("RcvQDrops"));
+	}
+	drain_and_verify(_metadata, self->srv, sent, hash);
+}
+
+/*
+ * An orphan whose peer keeps the window shut answers to orphan_retries
+ * (3 here) like any other orphan: its window probes back off and it gives
+ * up, though the peer acknowledges every probe.
+ */
+TEST_F(flow, orphan_facing_a_closed_window_gives_up)
+{
+	long long aborts = clasp_stat("AbortOnTimeout");
+	long long t0;
+	uint64_t hash;
+
+	if (clasp_is_tcp())
+		SKIP(return, "clasp's counters");
+	fill_until_blocked(_metadata, self->cli, 16384, &hash);
+	ASSERT_EQ(0, close(self->cli));
+	t0 = clasp_now_ms();
+	/* Probes at 0.1, 0.2, 0.4 and 0.8 s: give up after about 1.5 s. */
+	while (clasp_stat("AbortOnTimeout") == aborts &&
+	       clasp_now_ms() - t0 < 10000)
+		clasp_sleep_ms(50);
+	EXPECT_EQ(aborts + 1, clasp_stat("AbortOnTimeout"));
+	TH_LOG("orphan gave up after %lld ms", clasp_now_ms() - t0);
+	EXPECT_LE(1400, clasp_now_ms() - t0);
 }
 
 struct pump {

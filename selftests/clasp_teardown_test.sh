@@ -37,12 +37,10 @@ DEFAULTS=(msl_ms=30000 rto_initial_ms=1000 rto_min_ms=200 rto_max_ms=120000
 	syn_retries=6 rfc1337=0)
 # Short retransmission timers so that orphans finish fast; long TIME_WAIT
 # and FIN_WAIT_2 so that entries are certainly alive at teardown.
-# rto_max_ms=1000: a receiver that does not read keeps advertising the
-# window it promised while dropping what arrives, so the sender backs off
-# as if segments were lost; an orphan's next retransmission, which is when
-# orphan_retries is checked, could otherwise be up to 120 s away.  retries
-# is raised to match, so that stalled connections live through a cycle,
-# and SYN and SYN-ACK retries so that half-open connections do
+# rto_max_ms=1000 bounds every backoff, so that orphans facing a peer
+# that does not read give up (orphan_retries) within a cycle.  retries is
+# raised so that connections to a peer that has gone live through a
+# cycle, and SYN and SYN-ACK retries so that half-open connections do
 # (0.1 + 0.2 + 0.4 + 0.8 + 41 * 1 s = 42.5 s).
 # rfc1337=1: on a 2-CPU guest a peer's ACK and FIN, sent from different
 # CPUs, can cross on the veth; the late ACK then draws an ACK from the

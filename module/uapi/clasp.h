@@ -113,6 +113,7 @@ enum clasp_mib {
 	CLASP_MIB_SYNCOOKIESFAILED,	/* ACKs whose cookie did not validate */
 	CLASP_MIB_REQQFULLDOCOOKIES,	/* SYN queue full: answered by cookie */
 	CLASP_MIB_REQQFULLDROP,		/* SYN queue full: SYN dropped */
+	CLASP_MIB_RCVQDROPS,		/* in-window data over the hard memory limit */
 	__CLASP_MIB_MAX
 };
 
