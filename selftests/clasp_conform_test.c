@@ -197,6 +197,34 @@ static void expect_backoff(struct __test_metadata *_metadata, int fd, int n)
 	EXPECT_GE(RTO_MS << n, info.timer_ms);
 }
 
+/*
+ * The module's own view of the peer's connection, which no stall of the
+ * guest blurs: in @state, its @kind timer due within @max_ms, after
+ * @retrans retransmissions (-1: not checked).  When @armed_us is given,
+ * the timer was armed no earlier than that, so it is due no earlier than
+ * @max_ms after it.
+ */
+static void expect_timer(struct __test_metadata *_metadata, struct env *e,
+			 int state, int kind, int retrans, unsigned int max_ms,
+			 long long armed_us)
+{
+	struct clasp_pkt_info info;
+	long long now;
+
+	ASSERT_EQ(0, clasp_pkt_info(&e->p, &info));
+	now = clasp_pkt_now_us();	/* the kernel looked before this */
+	EXPECT_EQ(state, info.state);
+	EXPECT_EQ(kind, info.timer);
+	if (retrans >= 0)
+		EXPECT_EQ(retrans, info.retrans);
+	if (retrans >= 0 && info.backoff >= 0)
+		EXPECT_EQ(retrans, info.backoff);
+	EXPECT_GE(max_ms, info.timer_ms);
+	if (armed_us)
+		EXPECT_LE(max_ms - (now - armed_us + 999) / 1000 - 1,
+			  (long long)info.timer_ms);
+}
+
 /* Wait for counter @name to reach @val; when it did, in @at_us. */
 static int wait_counter(const char *name, long long val, long long *at_us)
 {
@@ -276,7 +304,11 @@ TEST(synack_backoff_then_request_dropped_and_late_ack_reset)
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
 	/* synack_retries = 2: two more, RTO apart and doubling. */
 	ASSERT_EQ(0, clasp_pkt_expect(p, RTO_MS, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
+	expect_timer(_metadata, &e, TCP_SYN_RECV, CLASP_TIMER_RETRANS, 1,
+		     2 * RTO_MS, 0);
 	ASSERT_EQ(0, clasp_pkt_expect(p, 2 * RTO_MS, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
+	expect_timer(_metadata, &e, TCP_SYN_RECV, CLASP_TIMER_RETRANS, 2,
+		     4 * RTO_MS, 0);
 	/* One more backoff period, then the request is gone. */
 	ASSERT_EQ(0, wait_counter("Objects", 1, &gone)) TH_LOG("request stays");
 	ASSERT_EQ(0, clasp_pkt_at(p, gone, 4 * RTO_MS, "request dropped"));
@@ -305,6 +337,9 @@ TEST(duplicate_syn_in_syn_rcvd_resends_synack)
 	clasp_sleep_ms(RTO_MS / 5);
 	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", PEER_MSS));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
+	/* An answer, not the retransmission timer. */
+	expect_timer(_metadata, &e, TCP_SYN_RECV, CLASP_TIMER_RETRANS, 0,
+		     CALM_RTO_MS, 0);
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
 	ASSERT_EQ(0, clasp_call_wait(&acc, GUARD_MS)) TH_LOG("accept hangs");
 	ASSERT_LE(0, acc.ret) TH_LOG("accept: %s", strerror(acc.err));
@@ -582,7 +617,8 @@ static void close_to_fin_wait_2(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, clasp_pkt_expect(&e->p, 0, "F. 1:1(0) ack 1"));
 	ASSERT_EQ(0, clasp_pkt_inject(&e->p, ". 1:1(0) ack 2"));
 	EXPECT_EQ(0, clasp_pkt_expect_none(&e->p, -1));
-	expect_state(_metadata, e, TCP_FIN_WAIT2);
+	expect_timer(_metadata, e, TCP_FIN_WAIT2, CLASP_TIMER_FINWAIT2, -1,
+		     FIN_TIMEOUT_MS, e->p.ref_us);
 }
 
 /* 12 */
@@ -590,7 +626,7 @@ TEST(active_close_time_wait_lasts_2msl)
 {
 	struct env e;
 	struct clasp_pkt *p = &e.p;
-	long long gone;
+	long long gone, fin_us;
 	int fd;
 
 	env_setup(_metadata, &e, NULL);
@@ -598,8 +634,10 @@ TEST(active_close_time_wait_lasts_2msl)
 	fd = passive_open(_metadata, &e, PEER_PORT);
 	close_to_fin_wait_2(_metadata, &e, fd);
 	ASSERT_EQ(0, clasp_pkt_inject(p, "F. 1:1(0) ack 2"));
+	fin_us = p->ref_us;
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 2:2(0) ack 2"));
-	expect_state(_metadata, &e, TCP_TIME_WAIT);
+	expect_timer(_metadata, &e, TCP_TIME_WAIT, CLASP_TIMER_TIMEWAIT, -1,
+		     2 * MSL_MS, fin_us);
 	EXPECT_EQ(2, clasp_stat("Objects"));	/* listener, TIME_WAIT */
 	ASSERT_EQ(0, wait_counter("Objects", 1, &gone)) TH_LOG("TIME_WAIT stays");
 	EXPECT_EQ(0, clasp_pkt_at(p, gone, 2 * MSL_MS, "TIME_WAIT ends"));
@@ -654,7 +692,11 @@ TEST(last_ack_fin_retransmitted_with_backoff)
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "F. 1:1(0) ack 2"));
 	/* The peer's ACK is lost: orphan_retries = 2 retransmissions. */
 	ASSERT_EQ(0, clasp_pkt_expect(p, RTO_MS, "F. 1:1(0) ack 2"));
+	expect_timer(_metadata, &e, TCP_LAST_ACK, CLASP_TIMER_RETRANS, 1,
+		     2 * RTO_MS, 0);
 	ASSERT_EQ(0, clasp_pkt_expect(p, 2 * RTO_MS, "F. 1:1(0) ack 2"));
+	expect_timer(_metadata, &e, TCP_LAST_ACK, CLASP_TIMER_RETRANS, 2,
+		     4 * RTO_MS, 0);
 	ASSERT_EQ(0, wait_counter("Objects", 1, &gone)) TH_LOG("LAST_ACK stays");
 	EXPECT_EQ(0, clasp_pkt_at(p, gone, 4 * RTO_MS, "LAST_ACK gives up"));
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
@@ -799,19 +841,23 @@ TEST(orphaned_fin_wait_2_expires_then_data_reset)
 static void close_to_time_wait(struct __test_metadata *_metadata,
 			       struct env *e, int fd)
 {
+	long long fin_us;
+
 	clasp_pkt_note(&e->p, "close()");
 	ASSERT_EQ(0, close(fd));
 	ASSERT_EQ(0, clasp_pkt_expect(&e->p, 0, "F. 1:1(0) ack 1"));
 	ASSERT_EQ(0, clasp_pkt_inject(&e->p, "F. 1:1(0) ack 2"));
+	fin_us = e->p.ref_us;
 	ASSERT_EQ(0, clasp_pkt_expect(&e->p, 0, ". 2:2(0) ack 2"));
-	expect_state(_metadata, e, TCP_TIME_WAIT);
+	expect_timer(_metadata, e, TCP_TIME_WAIT, CLASP_TIMER_TIMEWAIT, -1,
+		     2 * MSL_MS, fin_us);
 }
 
 /* 20 */
 TEST(time_wait_refin_and_syn_reuse)
 {
 	uint32_t old_snd_nxt;
-	long long gone, killed;
+	long long gone, killed, fin_us;
 	struct clasp_call acc;
 	struct env e;
 	struct clasp_pkt *p = &e.p;
@@ -825,7 +871,10 @@ TEST(time_wait_refin_and_syn_reuse)
 	close_to_time_wait(_metadata, &e, fd);
 	clasp_sleep_ms(MSL_MS + MSL_MS / 5);
 	ASSERT_EQ(0, clasp_pkt_inject(p, "F. 1:1(0) ack 2"));
+	fin_us = p->ref_us;
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 2:2(0) ack 2"));
+	expect_timer(_metadata, &e, TCP_TIME_WAIT, CLASP_TIMER_TIMEWAIT, -1,
+		     2 * MSL_MS, fin_us);
 	ASSERT_EQ(0, wait_counter("Objects", 1, &gone)) TH_LOG("TIME_WAIT stays");
 	EXPECT_EQ(0, clasp_pkt_at(p, gone, 2 * MSL_MS, "TIME_WAIT ends"));
 

@@ -74,12 +74,14 @@ static void history_dump(const struct clasp_pkt *p)
 static void read_tolerance(struct clasp_pkt *p)
 {
 	const char *env = getenv("CLASP_PKT_TOLERANCE");
-	int abs_ms = 150, rel_pct = 20;
+	int abs_ms = 150, rel_pct = 20, stall_ms = 1000;
 
-	if (env && sscanf(env, "%d,%d", &abs_ms, &rel_pct) < 1)
-		pkt_log("CLASP_PKT_TOLERANCE=\"%s\" is not ABS_MS,REL_PCT", env);
+	if (env && sscanf(env, "%d,%d,%d", &abs_ms, &rel_pct, &stall_ms) < 1)
+		pkt_log("CLASP_PKT_TOLERANCE=\"%s\" is not ABS_MS,REL_PCT,STALL_MS",
+			env);
 	p->tol_abs_ms = abs_ms > 0 ? abs_ms : 0;
 	p->tol_rel_pct = rel_pct > 0 ? rel_pct : 0;
+	p->stall_ms = stall_ms > 0 ? stall_ms : 0;
 }
 
 static int tun_attach(const char *name)
@@ -531,11 +533,18 @@ int clasp_pkt_tolerance_ms(const struct clasp_pkt *p, int delta_ms)
 	return p->tol_abs_ms + delta_ms * p->tol_rel_pct / 100;
 }
 
+/* How late an event due @delta_ms after the last one may be. */
+static int late_ms(const struct clasp_pkt *p, int delta_ms)
+{
+	int late = CLASP_PKT_LATE_FACTOR * clasp_pkt_tolerance_ms(p, delta_ms);
+
+	return late > p->stall_ms ? late : p->stall_ms;
+}
+
 /* The latest acceptable time for an event due @delta_ms after @ref_us. */
 static long long deadline_us(const struct clasp_pkt *p, int delta_ms)
 {
-	return p->ref_us + delta_ms * 1000LL +
-	       CLASP_PKT_LATE_FACTOR * clasp_pkt_tolerance_ms(p, delta_ms) * 1000LL;
+	return p->ref_us + (delta_ms + late_ms(p, delta_ms)) * 1000LL;
 }
 
 /* 0 when @at_us is on time for @delta_ms after the last event, else why not. */
@@ -554,10 +563,8 @@ static const char *timing_error(const struct clasp_pkt *p, long long at_us,
 static void report_expected(const struct clasp_pkt *p, const char *want,
 			    int delta_ms)
 {
-	int tol = clasp_pkt_tolerance_ms(p, delta_ms);
-
-	pkt_log("expected at %+d ms (-%d/+%d): %s", delta_ms, tol,
-		CLASP_PKT_LATE_FACTOR * tol, want);
+	pkt_log("expected at %+d ms (-%d/+%d): %s", delta_ms,
+		clasp_pkt_tolerance_ms(p, delta_ms), late_ms(p, delta_ms), want);
 }
 
 int clasp_pkt_expect(struct clasp_pkt *p, int delta_ms, const char *fmt, ...)
@@ -658,7 +665,6 @@ void clasp_pkt_mark_at(struct clasp_pkt *p, long long at_us)
 int clasp_pkt_at(struct clasp_pkt *p, long long at_us, int delta_ms,
 		 const char *what)
 {
-	int tol = clasp_pkt_tolerance_ms(p, delta_ms);
 	const char *late = timing_error(p, at_us, delta_ms);
 
 	history_add(p, "event", what);
@@ -667,7 +673,8 @@ int clasp_pkt_at(struct clasp_pkt *p, long long at_us, int delta_ms,
 		return 0;
 	}
 	pkt_log("%s: expected at %+d ms (-%d/+%d), happened at %+lld ms: %s",
-		what, delta_ms, tol, CLASP_PKT_LATE_FACTOR * tol,
+		what, delta_ms, clasp_pkt_tolerance_ms(p, delta_ms),
+		late_ms(p, delta_ms),
 		(at_us - p->ref_us) / 1000, late);
 	history_dump(p);
 	return -1;
@@ -756,15 +763,23 @@ static int genl_family(int fd, const char *name)
 	return id ? *id : -1;
 }
 
-int clasp_pkt_state(const struct clasp_pkt *p)
+static int genl_u8(const char *ans, uint16_t type)
+{
+	const uint8_t *v = genl_attr(ans, type);
+
+	return v ? *v : -1;
+}
+
+int clasp_pkt_info(const struct clasp_pkt *p, struct clasp_pkt_info *info)
 {
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 	uint16_t lport = p->local_port, rport = p->peer_port;
-	const uint8_t *state;
+	const uint32_t *timer_ms;
 	struct genl_req r;
 	int family, ret = -1;
 	char ans[1024];
 
+	memset(info, 0, sizeof(*info));
 	if (fd < 0)
 		return -1;
 	family = genl_family(fd, CLASP_GENL_NAME);
@@ -777,18 +792,31 @@ int clasp_pkt_state(const struct clasp_pkt *p)
 	genl_put(&r, CLASP_A_RPORT, &rport, 2);
 	ret = genl_talk(fd, &r.n, ans, sizeof(ans));
 	if (ret == -ENOENT) {
-		ret = 0;
-	} else if (ret >= 0) {
-		state = genl_attr(ans, CLASP_A_STATE);
-		ret = state ? *state : -1;
-	} else {
-		ret = -1;
+		ret = 1;
+		goto out;
 	}
+	if (ret < 0)
+		goto out;
+	info->state = genl_u8(ans, CLASP_A_STATE);
+	info->timer = genl_u8(ans, CLASP_A_TIMER);
+	info->retrans = genl_u8(ans, CLASP_A_RETRANS);
+	info->backoff = genl_u8(ans, CLASP_A_BACKOFF);
+	timer_ms = genl_attr(ans, CLASP_A_TIMER_MS);
+	info->timer_ms = timer_ms ? *timer_ms : 0;
+	ret = info->state < 0 ? -1 : 0;
 out:
 	if (ret < 0)
 		pkt_log("netlink: cannot look the connection up");
 	close(fd);
 	return ret;
+}
+
+int clasp_pkt_state(const struct clasp_pkt *p)
+{
+	struct clasp_pkt_info info;
+	int ret = clasp_pkt_info(p, &info);
+
+	return ret ? (ret > 0 ? 0 : -1) : info.state;
 }
 
 /* Socket calls in a thread. */

@@ -27,10 +27,13 @@
  * MSS option of N and nothing else).  Its window is checked only when the
  * text gives one.  It must also arrive on time: delta_ms after the last
  * event (a segment injected or received, or clasp_pkt_mark()), no earlier
- * than the tolerance allows and no later than CLASP_PKT_LATE_FACTOR times
- * that: a loaded host only ever delays.  The tolerance is
- * CLASP_PKT_TOLERANCE (environment: "ABS_MS,REL_PCT", default "150,20")
- * milliseconds plus percent of delta_ms.
+ * than the tolerance allows, and no later than CLASP_PKT_LATE_FACTOR times
+ * that or the stall allowance, whichever is more: a loaded host only ever
+ * delays, and can freeze the guest for a while.  Both come from
+ * CLASP_PKT_TOLERANCE (environment: "ABS_MS,REL_PCT,STALL_MS", default
+ * "150,20,1000"): ABS_MS milliseconds plus REL_PCT percent of delta_ms.
+ * Where exact timing matters, also check the kernel's view of its timers
+ * (clasp_pkt_info(), CLASP_INFO), which no stall blurs.
  *
  * The functions return 0 on success and -1 on a mismatch or an error,
  * after printing what was expected, what came and the last events, as
@@ -63,6 +66,7 @@
  * @local_isn_known: learned from the module's SYN or SYN-ACK
  * @tol_abs_ms: timing tolerance, absolute part
  * @tol_rel_pct: timing tolerance, percent of the expected delay
+ * @stall_ms: how late anything may be, at least
  * @quiet_ms: how long clasp_pkt_expect_none(p, -1) listens
  * @t0_us: when the peer was opened (times in the history count from it)
  * @ref_us: the last event, which delays count from
@@ -81,6 +85,7 @@ struct clasp_pkt {
 	bool local_isn_known;
 	int tol_abs_ms;
 	int tol_rel_pct;
+	int stall_ms;
 	int quiet_ms;
 	long long t0_us;
 	long long ref_us;
@@ -156,11 +161,26 @@ int clasp_pkt_at(struct clasp_pkt *p, long long at_us, int delta_ms,
 void clasp_pkt_note(struct clasp_pkt *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/*
- * The connection's state as the module's netlink family reports it (TCP_*
- * numbers: a TIME_WAIT or FIN_WAIT_2 entry too), 0 when there is no such
- * connection, -1 on error.
+/**
+ * struct clasp_pkt_info - the connection as the module's netlink family
+ * reports it: a socket, a half-open request or a compact entry alike
+ * @state: TCP_* state
+ * @timer: enum clasp_timer_kind armed
+ * @timer_ms: time until it fires
+ * @retrans: retransmissions of what is now timed
+ * @backoff: backoff shift, -1 for a request (it equals @retrans there)
  */
+struct clasp_pkt_info {
+	int state;
+	int timer;
+	unsigned int timer_ms;
+	int retrans;
+	int backoff;
+};
+
+/* The peer's connection: 0, 1 when the module has no such one, -1 on error. */
+int clasp_pkt_info(const struct clasp_pkt *p, struct clasp_pkt_info *info);
+/* Its TCP_* state, 0 when there is no such connection, -1 on error. */
 int clasp_pkt_state(const struct clasp_pkt *p);
 
 /*
