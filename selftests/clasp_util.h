@@ -66,7 +66,11 @@ static inline struct sockaddr_in clasp_addr(const char *ip, uint16_t port)
 	return a;
 }
 
-/* A segment as the tests see it: the header fields in host order. */
+/*
+ * A segment as the tests see it: the header fields in host order.  The
+ * builder sends @opts when given, else an MSS option when @mss is set; the
+ * parser fills @mss from the MSS option and @optlen with the option bytes.
+ */
 struct clasp_seg {
 	uint32_t saddr, daddr;		/* network order */
 	uint16_t sport, dport;
@@ -74,6 +78,7 @@ struct clasp_seg {
 	uint8_t flags;			/* TH_SYN, TH_ACK, ... */
 	uint16_t win;
 	uint8_t doff;			/* in 32-bit words; 0 means 5 */
+	uint16_t mss;			/* MSS option, 0 for none */
 	const void *opts;
 	size_t optlen;
 	const void *data;
@@ -81,6 +86,11 @@ struct clasp_seg {
 	int bad_csum;			/* corrupt the checksum */
 	size_t truncate;		/* send only this many bytes if nonzero */
 };
+
+#define CLASP_OPT_EOL		0
+#define CLASP_OPT_NOP		1
+#define CLASP_OPT_MSS		2
+#define CLASP_OPTLEN_MSS	4
 
 static inline uint16_t clasp_csum(const void *buf, size_t len, uint32_t sum)
 {
@@ -102,7 +112,12 @@ static inline uint16_t clasp_csum(const void *buf, size_t len, uint32_t sum)
 static inline size_t clasp_seg_build(const struct clasp_seg *s, uint8_t *buf,
 				     size_t size)
 {
-	size_t hlen = sizeof(struct tcphdr) + s->optlen;
+	uint8_t mss_opt[CLASP_OPTLEN_MSS] = {
+		CLASP_OPT_MSS, CLASP_OPTLEN_MSS, s->mss >> 8, s->mss & 0xff,
+	};
+	const void *opts = s->opts ? s->opts : s->mss ? mss_opt : NULL;
+	size_t optlen = s->opts ? s->optlen : s->mss ? sizeof(mss_opt) : 0;
+	size_t hlen = sizeof(struct tcphdr) + optlen;
 	size_t total = hlen + s->len;
 	struct tcphdr *th = (struct tcphdr *)buf;
 	uint8_t pseudo[12];
@@ -120,8 +135,8 @@ static inline size_t clasp_seg_build(const struct clasp_seg *s, uint8_t *buf,
 	th->th_off = s->doff ? s->doff : hlen / 4;
 	th->th_flags = s->flags;
 	th->th_win = htons(s->win);
-	if (s->optlen)
-		memcpy(buf + sizeof(*th), s->opts, s->optlen);
+	if (optlen)
+		memcpy(buf + sizeof(*th), opts, optlen);
 	if (s->len)
 		memcpy(buf + hlen, s->data, s->len);
 
@@ -136,6 +151,93 @@ static inline size_t clasp_seg_build(const struct clasp_seg *s, uint8_t *buf,
 	c = clasp_csum(buf, total, sum);
 	th->th_sum = htons(s->bad_csum ? (uint16_t)(c ^ 0x5a5a) : c);
 	return s->truncate ? s->truncate : total;
+}
+
+/*
+ * Serialise @s with an IPv4 header in front, as a device would carry it
+ * (a tun device, say).  The IP header always counts what is sent, so a
+ * truncated segment is a short but well-formed datagram.  Returns the
+ * datagram's length, 0 if it does not fit.
+ */
+static inline size_t clasp_ip_build(const struct clasp_seg *s, uint8_t *buf,
+				    size_t size)
+{
+	struct iphdr *iph = (struct iphdr *)buf;
+	size_t n;
+
+	if (size < sizeof(*iph))
+		return 0;
+	n = clasp_seg_build(s, buf + sizeof(*iph), size - sizeof(*iph));
+	if (!n)
+		return 0;
+	memset(iph, 0, sizeof(*iph));
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) / 4;
+	iph->tot_len = htons(sizeof(*iph) + n);
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = 64;
+	iph->protocol = clasp_proto();
+	iph->saddr = s->saddr;
+	iph->daddr = s->daddr;
+	iph->check = htons(clasp_csum(iph, sizeof(*iph), 0));
+	return sizeof(*iph) + n;
+}
+
+/* The MSS option among @len option bytes at @opt, 0 if none. */
+static inline uint16_t clasp_opt_mss(const uint8_t *opt, size_t len)
+{
+	while (len > 0 && opt[0] != CLASP_OPT_EOL) {
+		if (opt[0] == CLASP_OPT_NOP) {
+			opt++;
+			len--;
+			continue;
+		}
+		if (len < 2 || opt[1] < 2 || opt[1] > len)
+			break;
+		if (opt[0] == CLASP_OPT_MSS && opt[1] == CLASP_OPTLEN_MSS)
+			return opt[2] << 8 | opt[3];
+		len -= opt[1];
+		opt += opt[1];
+	}
+	return 0;
+}
+
+/*
+ * Parse the IPv4 datagram of @n bytes at @pkt into @out.  @out->data
+ * points into @pkt.  Returns 0, or -1 if it is not a whole clasp segment.
+ */
+static inline int clasp_seg_parse(const uint8_t *pkt, size_t n,
+				  struct clasp_seg *out)
+{
+	const struct iphdr *iph = (const struct iphdr *)pkt;
+	const struct tcphdr *th;
+	size_t ihl, doff;
+
+	if (n < sizeof(*iph) || iph->version != 4 ||
+	    iph->protocol != clasp_proto())
+		return -1;
+	ihl = iph->ihl * 4;
+	if (ihl < sizeof(*iph) || n < ihl + sizeof(*th))
+		return -1;
+	th = (const struct tcphdr *)(pkt + ihl);
+	doff = th->th_off * 4;
+	if (doff < sizeof(*th) || n < ihl + doff)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	out->saddr = iph->saddr;
+	out->daddr = iph->daddr;
+	out->sport = ntohs(th->th_sport);
+	out->dport = ntohs(th->th_dport);
+	out->seq = ntohl(th->th_seq);
+	out->ack = ntohl(th->th_ack);
+	out->flags = th->th_flags;
+	out->win = ntohs(th->th_win);
+	out->doff = th->th_off;
+	out->optlen = doff - sizeof(*th);
+	out->mss = clasp_opt_mss((const uint8_t *)(th + 1), out->optlen);
+	out->data = pkt + ihl + doff;
+	out->len = n - ihl - doff;
+	return 0;
 }
 
 /* A raw socket for clasp's protocol number bound to @ip. */
@@ -173,8 +275,6 @@ static inline int clasp_raw_recv(int fd, uint16_t sport, uint16_t dport,
 
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		const struct iphdr *iph = (const struct iphdr *)buf;
-		const struct tcphdr *th;
 		ssize_t n;
 
 		if (poll(&pfd, 1, ms) <= 0)
@@ -182,22 +282,10 @@ static inline int clasp_raw_recv(int fd, uint16_t sport, uint16_t dport,
 		n = recv(fd, buf, sizeof(buf), 0);
 		if (n < 0)
 			return -1;
-		if (n < (ssize_t)(iph->ihl * 4 + sizeof(*th)))
+		if (clasp_seg_parse(buf, n, out) ||
+		    out->sport != sport || out->dport != dport)
 			continue;
-		th = (const struct tcphdr *)(buf + iph->ihl * 4);
-		if (ntohs(th->th_sport) != sport || ntohs(th->th_dport) != dport)
-			continue;
-		memset(out, 0, sizeof(*out));
-		out->saddr = iph->saddr;
-		out->daddr = iph->daddr;
-		out->sport = sport;
-		out->dport = dport;
-		out->seq = ntohl(th->th_seq);
-		out->ack = ntohl(th->th_ack);
-		out->flags = th->th_flags;
-		out->win = ntohs(th->th_win);
-		out->doff = th->th_off;
-		out->len = n - iph->ihl * 4 - th->th_off * 4;
+		out->data = NULL;	/* @buf is gone on return */
 		return 1;
 	}
 }
@@ -292,6 +380,47 @@ static inline int clasp_new_netns(void)
 	if (unshare(CLONE_NEWNET))
 		return -1;
 	return clasp_lo_up();
+}
+
+/* A module parameter and the value a test wants for it. */
+struct clasp_param {
+	const char *name;
+	long long val;
+};
+
+/*
+ * Write the parameters of @base and then @extra (lists ending with a NULL
+ * name; @extra may be NULL, and overrides @base), move into a fresh
+ * network namespace, which copies them, and put the old values back.
+ * 0, or -1 with errno set.
+ */
+static inline int clasp_netns_params(const struct clasp_param *base,
+				     const struct clasp_param *extra)
+{
+	const struct clasp_param *lists[2] = { base, extra }, *p;
+	struct { const char *name; long long old; } saved[64];
+	int n = 0, err = 0, i;
+
+	for (i = 0; i < 2 && !err; i++) {
+		for (p = lists[i]; p && p->name && !err; p++) {
+			if (n == 64) {
+				err = E2BIG;
+				break;
+			}
+			saved[n].name = p->name;
+			saved[n].old = clasp_param_get(p->name);
+			if (saved[n].old < 0 || clasp_param_set(p->name, p->val))
+				err = errno ? errno : EINVAL;
+			else
+				n++;
+		}
+	}
+	if (!err && clasp_new_netns())
+		err = errno;
+	while (n--)
+		clasp_param_set(saved[n].name, saved[n].old);
+	errno = err;
+	return err ? -1 : 0;
 }
 
 /* Run a shell command with its output on stderr; its exit status or -1. */

@@ -1,0 +1,1159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Packet-level conformance: what clasp puts on the wire, segment by
+ * segment, in the situations every TCP-grade stack must handle (RFC 9293,
+ * RFC 5961, RFC 6298, RFC 6528).
+ *
+ * Each test runs in a network namespace of its own, created after writing
+ * short timers into the module parameters (base_params, plus the test's
+ * own).  A fake peer (clasp_pkt.h) sits behind a tun device: it injects
+ * exact segments and checks every segment the module sends back, with its
+ * timing.  The module's side is driven by ordinary socket calls, the
+ * blocking ones in a thread (struct clasp_call).  See CONFORMANCE.md.
+ */
+#include "kselftest_harness.h"
+
+#include <fcntl.h>
+#include <signal.h>
+
+#include "clasp_pkt.h"
+
+#define LISTEN_PORT	8000	/* the module listens here */
+#define PEER_PORT	40000	/* the fake peer's ports start here */
+#define ACTIVE_PORT	5000	/* the module's port for active opens */
+#define REMOTE_PORT	9000	/* the fake peer's port for active opens */
+#define CLOSED_PORT	9	/* nothing listens here */
+
+#define ROUTE_MSS	1460	/* tun's MTU of 1500, less the headers */
+#define PEER_MSS	1200	/* what the fake peer announces */
+
+/*
+ * Short timers for every test; a test may override some of them.  The
+ * RTO is fixed (initial = minimum).  Tests about retransmission use
+ * RTO_MS; the others CALM_RTO_MS, so that no retransmission slips in
+ * while a slow guest looks at the socket between two segments.
+ */
+#define RTO_MS		400
+#define CALM_RTO_MS	1000
+#define MSL_MS		500	/* TIME_WAIT lasts 2 * MSL_MS ... */
+#define FIN_TIMEOUT_MS	3000	/* ... FIN_WAIT_2 clearly longer */
+#define RETRIES		2	/* SYN, SYN-ACK, data and orphan retries */
+
+#define GUARD_MS	5000	/* a call or counter that must change "soon" */
+
+static const struct clasp_param base_params[] = {
+	{ "rto_initial_ms", CALM_RTO_MS },
+	{ "rto_min_ms", CALM_RTO_MS },
+	{ "rto_max_ms", 8 * CALM_RTO_MS },
+	{ "syn_retries", RETRIES },
+	{ "synack_retries", RETRIES },
+	{ "retries", RETRIES },
+	{ "orphan_retries", RETRIES },
+	{ "msl_ms", MSL_MS },
+	{ "fin_timeout_ms", FIN_TIMEOUT_MS },
+	{ "keepalive_time_ms", 7200000 },
+	{ "keepalive_intvl_ms", 75000 },
+	{ "keepalive_probes", 9 },
+	{ "syncookies", 1 },
+	{ "challenge_ack_limit", 1000 },
+	{ "rfc1337", 0 },
+	{ NULL, 0 }
+};
+
+/*
+ * Retransmission tests: the short RTO, and the retry limit of every other
+ * kind of retransmission raised, so that using the wrong one shows.
+ */
+static const struct clasp_param synack_timers[] = {
+	{ "rto_initial_ms", RTO_MS },
+	{ "rto_min_ms", RTO_MS },
+	{ "syn_retries", RETRIES + 2 },
+	{ NULL, 0 }
+};
+
+static const struct clasp_param syn_timers[] = {
+	{ "rto_initial_ms", RTO_MS },
+	{ "rto_min_ms", RTO_MS },
+	{ "synack_retries", RETRIES + 2 },
+	{ NULL, 0 }
+};
+
+static const struct clasp_param data_timers[] = {
+	{ "rto_initial_ms", RTO_MS },
+	{ "rto_min_ms", RTO_MS },
+	{ "orphan_retries", RETRIES + 2 },
+	{ NULL, 0 }
+};
+
+static const struct clasp_param orphan_timers[] = {
+	{ "rto_initial_ms", RTO_MS },
+	{ "rto_min_ms", RTO_MS },
+	{ "retries", RETRIES + 2 },
+	{ NULL, 0 }
+};
+
+struct env {
+	struct clasp_pkt p;
+	int lfd;		/* the listener, -1 if none */
+};
+
+/* A fresh namespace with @extra over base_params, and the fake peer. */
+static void env_setup(struct __test_metadata *_metadata, struct env *e,
+		      const struct clasp_param *extra)
+{
+	e->lfd = -1;
+	ASSERT_EQ(0, clasp_netns_params(base_params, extra)) {
+		TH_LOG("parameters and namespace: %s", strerror(errno));
+	}
+	ASSERT_EQ(0, clasp_pkt_open(&e->p));
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* A socket bound to the module's address and @port; no call hangs long. */
+static int bound_socket(struct __test_metadata *_metadata, const char *ip,
+			uint16_t port)
+{
+	struct timeval guard = { GUARD_MS / 1000, 0 };
+	struct sockaddr_in a = clasp_addr(ip, port);
+	int one = 1, fd = clasp_socket();
+
+	EXPECT_LE(0, fd) TH_LOG("socket: %s", strerror(errno));
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &guard, sizeof(guard));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &guard, sizeof(guard));
+	EXPECT_EQ(0, bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+		TH_LOG("bind %s:%u: %s", ip, port, strerror(errno));
+	}
+	return fd;
+}
+
+static void listen_on(struct __test_metadata *_metadata, struct env *e,
+		      uint16_t port)
+{
+	e->lfd = bound_socket(_metadata, CLASP_PKT_LOCAL, port);
+	ASSERT_LE(0, e->lfd);
+	ASSERT_EQ(0, listen(e->lfd, 16)) TH_LOG("listen: %s", strerror(errno));
+}
+
+/* The window a socket's receive buffer allows before any data: half of it. */
+static unsigned int empty_window(int fd)
+{
+	int rcvbuf = 0;
+	socklen_t len = sizeof(rcvbuf);
+
+	getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len);
+	return rcvbuf / 2 < 65535 ? rcvbuf / 2 : 65535;
+}
+
+/* A connection accepted on the listener after a handshake with the peer. */
+static int passive_open(struct __test_metadata *_metadata, struct env *e,
+			uint16_t peer_port)
+{
+	struct clasp_pkt *p = &e->p;
+	struct clasp_call acc;
+
+	clasp_pkt_conn(p, LISTEN_PORT, peer_port);
+	ASSERT_EQ(0, clasp_call_accept(&acc, e->lfd));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>",
+				      ROUTE_MSS));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_call_wait(&acc, GUARD_MS)) TH_LOG("accept hangs");
+	ASSERT_LE(0, acc.ret) TH_LOG("accept: %s", strerror(acc.err));
+	return acc.ret;
+}
+
+/*
+ * Connect @fd to the peer and learn the module's ISN from its SYN; the
+ * connect call keeps running in @c.
+ */
+static void active_syn(struct __test_metadata *_metadata, struct env *e,
+		       int fd, uint16_t local_port, struct clasp_call *c)
+{
+	struct sockaddr_in to = clasp_addr(CLASP_PKT_PEER, REMOTE_PORT);
+
+	clasp_pkt_conn(&e->p, local_port, REMOTE_PORT);
+	clasp_pkt_mark(&e->p);
+	ASSERT_EQ(0, clasp_call_connect(c, fd, &to));
+	ASSERT_EQ(0, clasp_pkt_expect(&e->p, 0, "S 0:0(0) win %u <mss %u>",
+				      empty_window(fd), ROUTE_MSS));
+}
+
+/*
+ * The kernel's view of a retransmission schedule, which a loaded host
+ * does not blur: after the @n-th retransmission the timer is armed for at
+ * most RTO << n.
+ */
+static void expect_backoff(struct __test_metadata *_metadata, int fd, int n)
+{
+	struct clasp_info info;
+
+	ASSERT_EQ(0, clasp_get_info(fd, &info));
+	EXPECT_EQ(n, info.backoff);
+	EXPECT_EQ(n, info.retransmits);
+	EXPECT_EQ(CLASP_TIMER_RETRANS, info.timer);
+	EXPECT_GE(RTO_MS << n, info.timer_ms);
+}
+
+/*
+ * The module's own view of the peer's connection, which no stall of the
+ * guest blurs: in @state, its @kind timer due within @max_ms, after
+ * @retrans retransmissions (-1: not checked).  When @armed_us is given,
+ * the timer was armed no earlier than that, so it is due no earlier than
+ * @max_ms after it.
+ */
+static void expect_timer(struct __test_metadata *_metadata, struct env *e,
+			 int state, int kind, int retrans, unsigned int max_ms,
+			 long long armed_us)
+{
+	struct clasp_pkt_info info;
+	long long now;
+
+	ASSERT_EQ(0, clasp_pkt_info(&e->p, &info));
+	now = clasp_pkt_now_us();	/* the kernel looked before this */
+	EXPECT_EQ(state, info.state);
+	EXPECT_EQ(kind, info.timer);
+	if (retrans >= 0)
+		EXPECT_EQ(retrans, info.retrans);
+	if (retrans >= 0 && info.backoff >= 0)
+		EXPECT_EQ(retrans, info.backoff);
+	EXPECT_GE(max_ms, info.timer_ms);
+	if (armed_us)
+		EXPECT_LE(max_ms - (now - armed_us + 999) / 1000 - 1,
+			  (long long)info.timer_ms);
+}
+
+/* Wait for counter @name to reach @val; when it did, in @at_us. */
+static int wait_counter(const char *name, long long val, long long *at_us)
+{
+	long long end = clasp_pkt_now_us() + GUARD_MS * 1000LL;
+
+	do {
+		if (clasp_stat(name) == val) {
+			*at_us = clasp_pkt_now_us();
+			return 0;
+		}
+		clasp_sleep_ms(5);
+	} while (clasp_pkt_now_us() < end);
+	return -1;
+}
+
+/* Nothing waits in the listener's accept queue. */
+static void expect_no_child(struct __test_metadata *_metadata, int lfd)
+{
+	int flags = fcntl(lfd, F_GETFL);
+
+	ASSERT_EQ(0, fcntl(lfd, F_SETFL, flags | O_NONBLOCK));
+	EXPECT_EQ(-1, accept(lfd, NULL, NULL));
+	EXPECT_EQ(EAGAIN, errno);
+	fcntl(lfd, F_SETFL, flags);
+}
+
+/* The state the module reports for the peer's connection (0: none). */
+static void expect_state(struct __test_metadata *_metadata, struct env *e,
+			 int want)
+{
+	EXPECT_EQ(want, clasp_pkt_state(&e->p));
+}
+
+/* 1 */
+TEST(passive_open_synack_carries_mss_and_accept_follows_ack)
+{
+	struct clasp_info info;
+	struct clasp_call acc;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT);
+	ASSERT_EQ(0, clasp_call_accept(&acc, e.lfd));
+
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) win 65535 <mss %u>", PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 win %u <mss %u>",
+				      empty_window(e.lfd), ROUTE_MSS));
+	EXPECT_FALSE(clasp_call_done(&acc)) TH_LOG("accept before the ACK");
+	expect_state(_metadata, &e, TCP_SYN_RECV);
+
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_call_wait(&acc, GUARD_MS)) TH_LOG("accept hangs");
+	ASSERT_LE(0, acc.ret) TH_LOG("accept: %s", strerror(acc.err));
+	ASSERT_EQ(0, clasp_get_info(acc.ret, &info));
+	EXPECT_EQ(TCP_ESTABLISHED, info.state);
+	EXPECT_EQ(PEER_MSS, info.mss);
+	EXPECT_EQ(p->local_isn, info.iss);
+	EXPECT_EQ(p->peer_isn, info.irs);
+	EXPECT_EQ(p->local_isn + 1, info.snd_nxt);
+	EXPECT_EQ(p->peer_isn + 1, info.rcv_nxt);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 2 */
+TEST(synack_backoff_then_request_dropped_and_late_ack_reset)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	long long gone;
+
+	env_setup(_metadata, &e, synack_timers);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
+	/* synack_retries = 2: two more, RTO apart and doubling. */
+	ASSERT_EQ(0, clasp_pkt_expect(p, RTO_MS, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
+	expect_timer(_metadata, &e, TCP_SYN_RECV, CLASP_TIMER_RETRANS, 1,
+		     2 * RTO_MS, 0);
+	ASSERT_EQ(0, clasp_pkt_expect(p, 2 * RTO_MS, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
+	expect_timer(_metadata, &e, TCP_SYN_RECV, CLASP_TIMER_RETRANS, 2,
+		     4 * RTO_MS, 0);
+	/* One more backoff period, then the request is gone. */
+	ASSERT_EQ(0, wait_counter("Objects", 1, &gone)) TH_LOG("request stays");
+	ASSERT_EQ(0, clasp_pkt_at(p, gone, 4 * RTO_MS, "request dropped"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, 0));
+
+	/* A late ACK finds only the listener: <SEQ=SEG.ACK><CTL=RST>. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "R 1:1(0)"));
+	expect_no_child(_metadata, e.lfd);
+}
+
+/* 3 */
+TEST(duplicate_syn_in_syn_rcvd_resends_synack)
+{
+	struct clasp_call acc;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT);
+	ASSERT_EQ(0, clasp_call_accept(&acc, e.lfd));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
+	/* The same SYN again, well before the retransmission timer. */
+	clasp_sleep_ms(RTO_MS / 5);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
+	/* An answer, not the retransmission timer. */
+	expect_timer(_metadata, &e, TCP_SYN_RECV, CLASP_TIMER_RETRANS, 0,
+		     CALM_RTO_MS, 0);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_call_wait(&acc, GUARD_MS)) TH_LOG("accept hangs");
+	ASSERT_LE(0, acc.ret) TH_LOG("accept: %s", strerror(acc.err));
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(acc.ret));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 4 */
+TEST(syn_rcvd_bad_ack_gets_rst_and_listener_survives)
+{
+	struct clasp_call acc;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT);
+	ASSERT_EQ(0, clasp_call_accept(&acc, e.lfd));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1001"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "R 1001:1001(0)"));
+	EXPECT_FALSE(clasp_call_done(&acc));
+	/* The request is still there: the right ACK completes it. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_call_wait(&acc, GUARD_MS)) TH_LOG("accept hangs");
+	ASSERT_LE(0, acc.ret) TH_LOG("accept: %s", strerror(acc.err));
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(acc.ret));
+	/* And the listener takes the next connection. */
+	fd = passive_open(_metadata, &e, PEER_PORT + 1);
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 5 */
+TEST(listener_resets_ack_and_synack_ignores_rst)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT);
+	/* No connection yet: the module's numbers are absolute here. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1000"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "R 1000:1000(0)"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S. 0:0(0) ack 2000 <mss %u>", PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "R 2000:2000(0)"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "R 0:0(0)"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "R. 0:0(0) ack 3000"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	EXPECT_EQ(1, clasp_stat("Objects"));
+	fd = passive_open(_metadata, &e, PEER_PORT);
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
+}
+
+/* 6 */
+TEST(closed_port_resets_follow_rfc9293)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	long long noports, rsts;
+
+	env_setup(_metadata, &e, NULL);
+	clasp_pkt_conn(p, CLOSED_PORT, PEER_PORT);
+	noports = clasp_stat("NoPorts");
+	rsts = clasp_stat("OutRsts");
+	/* Without ACK: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "R. 0:0(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P 5:15(10)"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "R. 0:0(0) ack 15"));
+	/* With ACK: <SEQ=SEG.ACK><CTL=RST>. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 5:5(0) ack 777"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "R 777:777(0)"));
+	/* A reset is never answered. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "R 5:5(0)"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "R. 5:5(0) ack 777"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	EXPECT_EQ(noports + 5, clasp_stat("NoPorts"));
+	EXPECT_EQ(rsts + 3, clasp_stat("OutRsts"));
+}
+
+/* 7 */
+TEST(active_open_syn_backoff_then_etimedout)
+{
+	struct clasp_call con;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	env_setup(_metadata, &e, syn_timers);
+	fd = bound_socket(_metadata, CLASP_PKT_LOCAL, ACTIVE_PORT);
+	ASSERT_LE(0, fd);
+	active_syn(_metadata, &e, fd, ACTIVE_PORT, &con);
+	/* syn_retries = 2: two more, RTO apart and doubling. */
+	ASSERT_EQ(0, clasp_pkt_expect(p, RTO_MS, "S 0:0(0) <mss %u>", ROUTE_MSS));
+	expect_backoff(_metadata, fd, 1);
+	ASSERT_EQ(0, clasp_pkt_expect(p, 2 * RTO_MS, "S 0:0(0) <mss %u>", ROUTE_MSS));
+	expect_backoff(_metadata, fd, 2);
+	ASSERT_EQ(0, clasp_call_wait(&con, GUARD_MS)) TH_LOG("connect hangs");
+	EXPECT_EQ(-1, con.ret);
+	EXPECT_EQ(ETIMEDOUT, con.err);
+	EXPECT_EQ(0, clasp_pkt_at(p, con.done_us, 4 * RTO_MS, "connect() fails"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	EXPECT_EQ(TCP_CLOSE, clasp_state(fd));
+}
+
+/* 8 */
+TEST(syn_sent_rst_with_right_ack_refuses_wrong_ack_ignored)
+{
+	struct clasp_call con;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	long long syn_us;
+	int fd;
+
+	env_setup(_metadata, &e, syn_timers);
+	fd = bound_socket(_metadata, CLASP_PKT_LOCAL, ACTIVE_PORT);
+	ASSERT_LE(0, fd);
+	active_syn(_metadata, &e, fd, ACTIVE_PORT, &con);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "R. 0:0(0) ack 1"));
+	ASSERT_EQ(0, clasp_call_wait(&con, GUARD_MS)) TH_LOG("connect hangs");
+	EXPECT_EQ(-1, con.ret);
+	EXPECT_EQ(ECONNREFUSED, con.err);
+	EXPECT_EQ(0, clasp_pkt_at(p, con.done_us, 0, "connect() fails"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	close(fd);
+
+	/* A reset that does not acknowledge our SYN is ignored. */
+	fd = bound_socket(_metadata, CLASP_PKT_LOCAL, ACTIVE_PORT + 1);
+	ASSERT_LE(0, fd);
+	active_syn(_metadata, &e, fd, ACTIVE_PORT + 1, &con);
+	syn_us = p->ref_us;
+	ASSERT_EQ(0, clasp_pkt_inject(p, "R. 0:0(0) ack 100"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "R. 0:0(0) ack 0"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, RTO_MS / 5));
+	EXPECT_FALSE(clasp_call_done(&con)) TH_LOG("connect: %s", strerror(con.err));
+	EXPECT_EQ(TCP_SYN_SENT, clasp_state(fd));
+	clasp_pkt_mark_at(p, syn_us);
+	ASSERT_EQ(0, clasp_pkt_expect(p, RTO_MS, "S 0:0(0) <mss %u>", ROUTE_MSS));
+	/* The connection still completes. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S. 0:0(0) ack 1 <mss %u>", PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_call_wait(&con, GUARD_MS)) TH_LOG("connect hangs");
+	EXPECT_EQ(0, con.ret) TH_LOG("connect: %s", strerror(con.err));
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
+}
+
+/* 9 */
+TEST(syn_sent_synack_with_bad_ack_gets_rst)
+{
+	struct clasp_call con;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	env_setup(_metadata, &e, NULL);
+	fd = bound_socket(_metadata, CLASP_PKT_LOCAL, ACTIVE_PORT);
+	ASSERT_LE(0, fd);
+	active_syn(_metadata, &e, fd, ACTIVE_PORT, &con);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S. 0:0(0) ack 1000 <mss %u>", PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "R 1000:1000(0)"));
+	EXPECT_FALSE(clasp_call_done(&con)) TH_LOG("connect: %s", strerror(con.err));
+	EXPECT_EQ(TCP_SYN_SENT, clasp_state(fd));
+	/* An acceptable SYN-ACK then completes the handshake. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S. 0:0(0) ack 1 <mss %u>", PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_call_wait(&con, GUARD_MS)) TH_LOG("connect hangs");
+	EXPECT_EQ(0, con.ret) TH_LOG("connect: %s", strerror(con.err));
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
+}
+
+/* 10 */
+TEST(simultaneous_open_and_self_connect)
+{
+	struct sockaddr_in self = clasp_addr("127.0.0.1", ACTIVE_PORT + 1);
+	struct clasp_call con;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	char buf[8];
+	int fd;
+
+	env_setup(_metadata, &e, NULL);
+	fd = bound_socket(_metadata, CLASP_PKT_LOCAL, ACTIVE_PORT);
+	ASSERT_LE(0, fd);
+	active_syn(_metadata, &e, fd, ACTIVE_PORT, &con);
+	/* The peer's SYN crosses ours: SYN-ACK, SYN_RCVD. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", PEER_MSS));
+	/* Its MSS option is our own MSS, whatever the peer's. */
+	EXPECT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
+	EXPECT_EQ(TCP_SYN_RECV, clasp_state(fd));
+	EXPECT_FALSE(clasp_call_done(&con));
+	/* The peer's SYN-ACK establishes it; nothing more to say. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S. 0:0(0) ack 1 <mss %u>", PEER_MSS));
+	ASSERT_EQ(0, clasp_call_wait(&con, GUARD_MS)) TH_LOG("connect hangs");
+	EXPECT_EQ(0, con.ret) TH_LOG("connect: %s", strerror(con.err));
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	/* Both ends are synchronized: data is acknowledged. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:6(5) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 6"));
+	ASSERT_EQ(5, recv(fd, buf, sizeof(buf), 0));
+	ASSERT_EQ(5, send(fd, "hello", 5, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:6(5) ack 6"));
+
+	/* Self-connect: one socket, both ends. */
+	close(fd);
+	fd = bound_socket(_metadata, "127.0.0.1", ACTIVE_PORT + 1);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, connect(fd, (struct sockaddr *)&self, sizeof(self))) {
+		TH_LOG("self-connect: %s", strerror(errno));
+	}
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
+	ASSERT_EQ(4, send(fd, "ping", 4, 0));
+	ASSERT_EQ(4, recv(fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "ping", 4));
+}
+
+static const struct clasp_param cookies_always[] = {
+	{ "rto_initial_ms", RTO_MS },
+	{ "rto_min_ms", RTO_MS },
+	{ "syncookies", 2 },
+	{ NULL, 0 }
+};
+
+/* 11 */
+TEST(forced_syncookies_stateless_and_validated)
+{
+	long long sent, recvd, failed;
+	struct clasp_call acc;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+
+	env_setup(_metadata, &e, cookies_always);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	sent = clasp_stat("SyncookiesSent");
+	recvd = clasp_stat("SyncookiesRecv");
+	failed = clasp_stat("SyncookiesFailed");
+
+	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT);
+	ASSERT_EQ(0, clasp_call_accept(&acc, e.lfd));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", ROUTE_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
+	EXPECT_EQ(sent + 1, clasp_stat("SyncookiesSent"));
+	/* Nothing kept, nothing retransmitted. */
+	EXPECT_EQ(1, clasp_stat("Objects"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, RTO_MS + 2 * clasp_pkt_tolerance_ms(p, RTO_MS)));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_call_wait(&acc, GUARD_MS)) TH_LOG("accept hangs");
+	ASSERT_LE(0, acc.ret) TH_LOG("accept: %s", strerror(acc.err));
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(acc.ret));
+	EXPECT_EQ(recvd + 1, clasp_stat("SyncookiesRecv"));
+
+	/* A cookie with a bit flipped: <SEQ=SEG.ACK><CTL=RST>. */
+	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT + 1);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", ROUTE_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u", 1 + (1u << 20)));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "R %u:%u(0)", 1 + (1u << 20), 1 + (1u << 20)));
+	EXPECT_EQ(failed + 1, clasp_stat("SyncookiesFailed"));
+	EXPECT_EQ(recvd + 1, clasp_stat("SyncookiesRecv"));
+	expect_no_child(_metadata, e.lfd);
+	EXPECT_EQ(2, clasp_stat("Objects"));	/* listener, first child */
+}
+
+/* Close @fd and see its FIN acknowledged: FIN_WAIT_2 after close. */
+static void close_to_fin_wait_2(struct __test_metadata *_metadata,
+				struct env *e, int fd)
+{
+	clasp_pkt_note(&e->p, "close()");
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, clasp_pkt_expect(&e->p, 0, "F. 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(&e->p, ". 1:1(0) ack 2"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(&e->p, -1));
+	expect_timer(_metadata, e, TCP_FIN_WAIT2, CLASP_TIMER_FINWAIT2, -1,
+		     FIN_TIMEOUT_MS, e->p.ref_us);
+}
+
+/* 12 */
+TEST(active_close_time_wait_lasts_2msl)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	long long gone, fin_us;
+	int fd;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	fd = passive_open(_metadata, &e, PEER_PORT);
+	close_to_fin_wait_2(_metadata, &e, fd);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "F. 1:1(0) ack 2"));
+	fin_us = p->ref_us;
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 2:2(0) ack 2"));
+	expect_timer(_metadata, &e, TCP_TIME_WAIT, CLASP_TIMER_TIMEWAIT, -1,
+		     2 * MSL_MS, fin_us);
+	EXPECT_EQ(2, clasp_stat("Objects"));	/* listener, TIME_WAIT */
+	ASSERT_EQ(0, wait_counter("Objects", 1, &gone)) TH_LOG("TIME_WAIT stays");
+	EXPECT_EQ(0, clasp_pkt_at(p, gone, 2 * MSL_MS, "TIME_WAIT ends"));
+	expect_state(_metadata, &e, 0);
+	/* No connection any more: only the listener answers. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 2:2(0) ack 2"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "R 2:2(0)"));
+}
+
+/* 13 */
+TEST(passive_close_read_eof_then_last_ack)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	long long gone;
+	char buf[4];
+	int fd;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	fd = passive_open(_metadata, &e, PEER_PORT);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "F. 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 2"));
+	EXPECT_EQ(0, recv(fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(TCP_CLOSE_WAIT, clasp_state(fd));
+	clasp_pkt_note(p, "close()");
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "F. 1:1(0) ack 2"));
+	expect_state(_metadata, &e, TCP_LAST_ACK);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 2:2(0) ack 2"));
+	ASSERT_EQ(0, wait_counter("Objects", 1, &gone)) TH_LOG("LAST_ACK stays");
+	EXPECT_EQ(0, clasp_pkt_at(p, gone, 0, "connection closed"));
+	expect_state(_metadata, &e, 0);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 14 */
+TEST(last_ack_fin_retransmitted_with_backoff)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	long long gone;
+	int fd;
+
+	env_setup(_metadata, &e, orphan_timers);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	fd = passive_open(_metadata, &e, PEER_PORT);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "F. 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 2"));
+	clasp_pkt_note(p, "close()");
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "F. 1:1(0) ack 2"));
+	/* The peer's ACK is lost: orphan_retries = 2 retransmissions. */
+	ASSERT_EQ(0, clasp_pkt_expect(p, RTO_MS, "F. 1:1(0) ack 2"));
+	expect_timer(_metadata, &e, TCP_LAST_ACK, CLASP_TIMER_RETRANS, 1,
+		     2 * RTO_MS, 0);
+	ASSERT_EQ(0, clasp_pkt_expect(p, 2 * RTO_MS, "F. 1:1(0) ack 2"));
+	expect_timer(_metadata, &e, TCP_LAST_ACK, CLASP_TIMER_RETRANS, 2,
+		     4 * RTO_MS, 0);
+	ASSERT_EQ(0, wait_counter("Objects", 1, &gone)) TH_LOG("LAST_ACK stays");
+	EXPECT_EQ(0, clasp_pkt_at(p, gone, 4 * RTO_MS, "LAST_ACK gives up"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 15 */
+TEST(simultaneous_close_closing_then_time_wait)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	fd = passive_open(_metadata, &e, PEER_PORT);
+	ASSERT_EQ(0, shutdown(fd, SHUT_WR));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "F. 1:1(0) ack 1"));
+	/* The peer's FIN crossed ours: it does not acknowledge ours. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "F. 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 2:2(0) ack 2"));
+	EXPECT_EQ(TCP_CLOSING, clasp_state(fd));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 2:2(0) ack 2"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	expect_state(_metadata, &e, TCP_TIME_WAIT);
+}
+
+/* 16 */
+TEST(fin_wait_1_fin_ack_goes_to_time_wait)
+{
+	long long entered;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	fd = passive_open(_metadata, &e, PEER_PORT);
+	entered = clasp_stat("TimeWaitEntered");
+	ASSERT_EQ(0, shutdown(fd, SHUT_WR));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "F. 1:1(0) ack 1"));
+	EXPECT_EQ(TCP_FIN_WAIT1, clasp_state(fd));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "F. 1:1(0) ack 2"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 2:2(0) ack 2"));
+	expect_state(_metadata, &e, TCP_TIME_WAIT);
+	EXPECT_EQ(entered + 1, clasp_stat("TimeWaitEntered"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 17 */
+TEST(half_close_blocks_writes_keeps_reading)
+{
+	char buf[32], want[10];
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	fd = passive_open(_metadata, &e, PEER_PORT);
+	ASSERT_EQ(0, shutdown(fd, SHUT_WR));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "F. 1:1(0) ack 1"));
+	EXPECT_EQ(-1, send(fd, "x", 1, MSG_NOSIGNAL));
+	EXPECT_EQ(EPIPE, errno);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 2"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	EXPECT_EQ(TCP_FIN_WAIT2, clasp_state(fd));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:11(10) ack 2"));
+	/* Acknowledged, and the window stays open. */
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 2:2(0) ack 11 win %u",
+				      empty_window(fd)));
+	ASSERT_EQ(10, recv(fd, buf, sizeof(buf), 0));
+	clasp_pkt_fill(1, want, sizeof(want));
+	EXPECT_EQ(0, memcmp(buf, want, sizeof(want)));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 18 */
+TEST(close_with_unread_data_or_zero_linger_resets)
+{
+	struct linger lin = { .l_onoff = 1, .l_linger = 0 };
+	long long on_close, on_linger;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	on_close = clasp_stat("AbortOnClose");
+	on_linger = clasp_stat("AbortOnLinger");
+
+	fd = passive_open(_metadata, &e, PEER_PORT);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:11(10) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 11"));
+	clasp_pkt_note(p, "close() with 10 bytes unread");
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "R. 1:1(0) ack 11"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	EXPECT_EQ(on_close + 1, clasp_stat("AbortOnClose"));
+
+	fd = passive_open(_metadata, &e, PEER_PORT + 1);
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin)));
+	clasp_pkt_note(p, "close() with SO_LINGER {1, 0}");
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "R. 1:1(0) ack 1"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	EXPECT_EQ(on_linger + 1, clasp_stat("AbortOnLinger"));
+	EXPECT_EQ(1, clasp_stat("Objects"));
+}
+
+/* 19 */
+TEST(orphaned_fin_wait_2_expires_then_data_reset)
+{
+	long long on_data, gone;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+
+	/* Data for a closed socket in FIN_WAIT_2: reset at once. */
+	on_data = clasp_stat("AbortOnData");
+	fd = passive_open(_metadata, &e, PEER_PORT);
+	close_to_fin_wait_2(_metadata, &e, fd);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:11(10) ack 2"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "R 2:2(0)"));
+	EXPECT_EQ(on_data + 1, clasp_stat("AbortOnData"));
+	expect_state(_metadata, &e, 0);
+
+	/* A silent peer: the entry goes after fin_timeout_ms. */
+	fd = passive_open(_metadata, &e, PEER_PORT + 1);
+	close_to_fin_wait_2(_metadata, &e, fd);
+	ASSERT_EQ(0, wait_counter("Objects", 1, &gone)) TH_LOG("FIN_WAIT_2 stays");
+	EXPECT_EQ(0, clasp_pkt_at(p, gone, FIN_TIMEOUT_MS, "FIN_WAIT_2 ends"));
+	expect_state(_metadata, &e, 0);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, 0));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:11(10) ack 2"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "R 2:2(0)"));
+}
+
+/* Close @fd and exchange FINs with the peer: TIME_WAIT, timed from now. */
+static void close_to_time_wait(struct __test_metadata *_metadata,
+			       struct env *e, int fd)
+{
+	long long fin_us;
+
+	clasp_pkt_note(&e->p, "close()");
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, clasp_pkt_expect(&e->p, 0, "F. 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(&e->p, "F. 1:1(0) ack 2"));
+	fin_us = e->p.ref_us;
+	ASSERT_EQ(0, clasp_pkt_expect(&e->p, 0, ". 2:2(0) ack 2"));
+	expect_timer(_metadata, e, TCP_TIME_WAIT, CLASP_TIMER_TIMEWAIT, -1,
+		     2 * MSL_MS, fin_us);
+}
+
+/* 20 */
+TEST(time_wait_refin_and_syn_reuse)
+{
+	uint32_t old_snd_nxt;
+	long long gone, killed, fin_us;
+	struct clasp_call acc;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+
+	/* A retransmitted FIN is acknowledged again and restarts 2*MSL. */
+	fd = passive_open(_metadata, &e, PEER_PORT);
+	close_to_time_wait(_metadata, &e, fd);
+	clasp_sleep_ms(MSL_MS + MSL_MS / 5);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "F. 1:1(0) ack 2"));
+	fin_us = p->ref_us;
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 2:2(0) ack 2"));
+	expect_timer(_metadata, &e, TCP_TIME_WAIT, CLASP_TIMER_TIMEWAIT, -1,
+		     2 * MSL_MS, fin_us);
+	ASSERT_EQ(0, wait_counter("Objects", 1, &gone)) TH_LOG("TIME_WAIT stays");
+	EXPECT_EQ(0, clasp_pkt_at(p, gone, 2 * MSL_MS, "TIME_WAIT ends"));
+
+	/* An old SYN is answered with the TIME_WAIT ACK and changes nothing. */
+	fd = passive_open(_metadata, &e, PEER_PORT + 1);
+	close_to_time_wait(_metadata, &e, fd);
+	old_snd_nxt = p->local_isn + 2;
+	killed = clasp_stat("TimeWaitKilled");
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S -100:-100(0) <mss %u>", PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 2:2(0) ack 2"));
+	expect_state(_metadata, &e, TCP_TIME_WAIT);
+
+	/* A SYN above the old sequence space opens a new incarnation. */
+	ASSERT_EQ(0, clasp_call_accept(&acc, e.lfd));
+	clasp_pkt_forget_isn(p);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 1000:1000(0) <mss %u>", PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1001 <mss %u>", ROUTE_MSS));
+	EXPECT_LT(0, (int32_t)(p->local_isn - old_snd_nxt)) {
+		TH_LOG("new ISN %#x is not above the old snd_nxt %#x",
+		       p->local_isn, old_snd_nxt);
+	}
+	EXPECT_EQ(killed + 1, clasp_stat("TimeWaitKilled"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1001:1001(0) ack 1"));
+	ASSERT_EQ(0, clasp_call_wait(&acc, GUARD_MS)) TH_LOG("accept hangs");
+	ASSERT_LE(0, acc.ret) TH_LOG("accept: %s", strerror(acc.err));
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(acc.ret));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 21 */
+TEST(established_rst_exact_resets_inwindow_challenged)
+{
+	long long challenges, drops;
+	struct clasp_call rd;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	char buf[8];
+	int fd;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	fd = passive_open(_metadata, &e, PEER_PORT);
+	ASSERT_EQ(0, clasp_call_recv(&rd, fd, buf, sizeof(buf)));
+	challenges = clasp_stat("ChallengeAcks");
+	drops = clasp_stat("OutOfWindowDrops");
+
+	/* In the window but not at rcv_nxt: challenge ACK (RFC 5961 3.2). */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "R 1001:1001(0)"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	EXPECT_EQ(challenges + 1, clasp_stat("ChallengeAcks"));
+	/* Outside the window: dropped silently. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "R 200000:200000(0)"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	EXPECT_EQ(drops + 1, clasp_stat("OutOfWindowDrops"));
+	EXPECT_FALSE(clasp_call_done(&rd));
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
+	/* Both left the connection as it was. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:6(5) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 6"));
+	ASSERT_EQ(0, clasp_call_wait(&rd, GUARD_MS)) TH_LOG("recv hangs");
+	EXPECT_EQ(5, rd.ret);
+	ASSERT_EQ(0, clasp_call_recv(&rd, fd, buf, sizeof(buf)));
+	/* Exactly at rcv_nxt: the connection is reset. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "R 6:6(0)"));
+	ASSERT_EQ(0, clasp_call_wait(&rd, GUARD_MS)) TH_LOG("recv hangs");
+	EXPECT_EQ(-1, rd.ret);
+	EXPECT_EQ(ECONNRESET, rd.err);
+	EXPECT_EQ(0, clasp_pkt_at(p, rd.done_us, 0, "recv() fails"));
+	EXPECT_EQ(TCP_CLOSE, clasp_state(fd));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 22 */
+TEST(established_syn_gets_challenge_ack)
+{
+	long long challenges;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	char buf[8];
+	int fd;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	fd = passive_open(_metadata, &e, PEER_PORT);
+	challenges = clasp_stat("ChallengeAcks");
+	/* In the window, and the old SYN again (RFC 5961 4.2). */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 500:500(0) <mss %u>", PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	EXPECT_EQ(challenges + 2, clasp_stat("ChallengeAcks"));
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
+	/* The connection carries on. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:6(5) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 6"));
+	EXPECT_EQ(5, recv(fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 23 */
+TEST(data_retransmitted_with_backoff_then_etimedout)
+{
+	static const char data[100];
+	struct clasp_call rd;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	long long aborts;
+	char buf[8];
+	int fd;
+
+	env_setup(_metadata, &e, data_timers);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	fd = passive_open(_metadata, &e, PEER_PORT);
+	aborts = clasp_stat("AbortOnTimeout");
+	ASSERT_EQ(0, clasp_call_recv(&rd, fd, buf, sizeof(buf)));
+	clasp_pkt_note(p, "send() 100 bytes");
+	ASSERT_EQ(100, send(fd, data, sizeof(data), 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:101(100) ack 1"));
+	/* retries = 2: at RTO, then doubling; then the connection fails. */
+	ASSERT_EQ(0, clasp_pkt_expect(p, RTO_MS, "P. 1:101(100) ack 1"));
+	expect_backoff(_metadata, fd, 1);
+	ASSERT_EQ(0, clasp_pkt_expect(p, 2 * RTO_MS, "P. 1:101(100) ack 1"));
+	expect_backoff(_metadata, fd, 2);
+	ASSERT_EQ(0, clasp_call_wait(&rd, GUARD_MS)) TH_LOG("recv hangs");
+	EXPECT_EQ(-1, rd.ret);
+	EXPECT_EQ(ETIMEDOUT, rd.err);
+	EXPECT_EQ(0, clasp_pkt_at(p, rd.done_us, 4 * RTO_MS, "recv() fails"));
+	EXPECT_EQ(aborts + 1, clasp_stat("AbortOnTimeout"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+#define KA_IDLE_MS	800
+#define KA_INTVL_MS	300
+#define KA_CNT		2
+
+/* 24 */
+TEST(keepalive_probes_then_reset_and_etimedout)
+{
+	struct clasp_call rd;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	long long aborts;
+	char buf[8];
+	int fd;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	fd = passive_open(_metadata, &e, PEER_PORT);
+	aborts = clasp_stat("KeepAliveAborts");
+	ASSERT_EQ(0, clasp_call_recv(&rd, fd, buf, sizeof(buf)));
+	clasp_pkt_note(p, "keepalive on");
+	clasp_pkt_mark(p);
+	ASSERT_EQ(0, clasp_set_keepalive(fd, KA_IDLE_MS, KA_INTVL_MS, KA_CNT));
+	/* Idle: a probe at snd_una - 1; answered, the connection is idle again. */
+	ASSERT_EQ(0, clasp_pkt_expect(p, KA_IDLE_MS, ". 0:0(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, KA_IDLE_MS, ". 0:0(0) ack 1"));
+	/* Unanswered: probes at the interval, then a reset. */
+	ASSERT_EQ(0, clasp_pkt_expect(p, KA_INTVL_MS, ". 0:0(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, KA_INTVL_MS, "R. 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_call_wait(&rd, GUARD_MS)) TH_LOG("recv hangs");
+	EXPECT_EQ(-1, rd.ret);
+	EXPECT_EQ(ETIMEDOUT, rd.err);
+	EXPECT_EQ(0, clasp_pkt_at(p, rd.done_us, 0, "recv() fails"));
+	EXPECT_EQ(aborts + 1, clasp_stat("KeepAliveAborts"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+struct isn_sample {
+	const char *peer;
+	uint16_t local_port, peer_port;
+	uint32_t isn;
+	long long at_us;
+};
+
+/* The module's ISN for a SYN on the sample's 4-tuple; the request is reset. */
+static void sample_isn(struct __test_metadata *_metadata, struct env *e,
+		       struct isn_sample *s)
+{
+	struct clasp_pkt *p = &e->p;
+
+	inet_pton(AF_INET, s->peer, &p->peer_addr);
+	clasp_pkt_conn(p, s->local_port, s->peer_port);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
+	s->isn = p->local_isn;
+	s->at_us = p->ref_us;
+	ASSERT_EQ(0, clasp_pkt_inject(p, "R 1:1(0)"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, 20));
+}
+
+#define ISN_LATER_MS	400	/* the same 4-tuple again after this */
+#define ISN_CLOCK_MS	30	/* how well the ISN clock is predicted */
+
+/* 25 */
+TEST(isn_unrelated_per_tuple_and_increasing)
+{
+	struct isn_sample s[] = {
+		{ CLASP_PKT_PEER, LISTEN_PORT, PEER_PORT },
+		{ CLASP_PKT_PEER, LISTEN_PORT, PEER_PORT + 1 },
+		{ CLASP_PKT_PEER2, LISTEN_PORT, PEER_PORT },
+		{ CLASP_PKT_PEER, LISTEN_PORT + 1, PEER_PORT },
+		{ CLASP_PKT_PEER, LISTEN_PORT, PEER_PORT },	/* later */
+	};
+	const int n = ARRAY_SIZE(s);
+	struct env e;
+	double rate;		/* ISN clock ticks per microsecond */
+	int32_t grew;
+	int i, lfd2;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	lfd2 = bound_socket(_metadata, CLASP_PKT_LOCAL, LISTEN_PORT + 1);
+	ASSERT_EQ(0, listen(lfd2, 16));
+	for (i = 0; i < n - 1; i++)
+		sample_isn(_metadata, &e, &s[i]);
+	clasp_sleep_ms(ISN_LATER_MS);
+	sample_isn(_metadata, &e, &s[n - 1]);
+
+	/* The same 4-tuple later: larger, by at least RFC 6528's 4 us clock. */
+	grew = s[n - 1].isn - s[0].isn;
+	rate = (double)grew / (s[n - 1].at_us - s[0].at_us);
+	EXPECT_LT(0, grew) TH_LOG("ISN %#x then %#x", s[0].isn, s[n - 1].isn);
+	EXPECT_LE(0.25 * 0.9, rate) TH_LOG("ISN clock of %.3f ticks/us", rate);
+
+	/*
+	 * Other 4-tuples: their ISN is not the first one's plus the clock,
+	 * which it would be within ISN_CLOCK_MS if the 4-tuple did not count.
+	 */
+	for (i = 1; i < n - 1; i++) {
+		double clock = rate * (s[i].at_us - s[0].at_us);
+		double off = (double)(int32_t)(s[i].isn - s[0].isn - (uint32_t)(int64_t)clock);
+
+		EXPECT_LT(rate * ISN_CLOCK_MS * 1000, off < 0 ? -off : off) {
+			TH_LOG("tuple %d: ISN %#x follows %#x by the clock only",
+			       i, s[i].isn, s[0].isn);
+		}
+	}
+}
+
+/* 26 */
+TEST(malformed_segments_dropped_and_counted)
+{
+	static const struct {
+		const char *what;
+		struct clasp_seg seg;
+		int csum;
+	} bad[] = {
+		{ "short header", { .flags = TH_SYN, .truncate = 12 } },
+		{ "data offset past the end", { .flags = TH_SYN, .doff = 15 } },
+		{ "bad checksum", { .flags = TH_SYN, .bad_csum = 1 }, 1 },
+		{ "data offset below 5", { .flags = TH_SYN, .doff = 4 } },
+	};
+	long long errs, csums;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	size_t i;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct clasp_seg s = bad[i].seg;
+
+		s.mss = PEER_MSS;
+		s.win = CLASP_PKT_WIN;
+		errs = clasp_stat("InErrs");
+		csums = clasp_stat("InCsumErrors");
+		ASSERT_EQ(0, clasp_pkt_send(p, &s));
+		EXPECT_EQ(0, clasp_pkt_expect_none(p, -1)) TH_LOG("%s", bad[i].what);
+		EXPECT_EQ(errs + 1, clasp_stat("InErrs")) TH_LOG("%s", bad[i].what);
+		EXPECT_EQ(csums + bad[i].csum, clasp_stat("InCsumErrors")) {
+			TH_LOG("%s", bad[i].what);
+		}
+	}
+	EXPECT_EQ(1, clasp_stat("Objects"));
+	/* The same SYN, well formed, is answered. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
+}
+
+TEST_HARNESS_MAIN
