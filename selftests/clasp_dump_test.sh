@@ -24,10 +24,11 @@ source "$(dirname "$0")/lib.sh"
 CTL=${CLASPCTL:-$CLASP_REPO/userspace/claspctl}
 NS=clasp_dump_$$
 TMP=$(mktemp -d)
-LONG=100		# long-lived connections (200 sockets)
+LONG=200		# long-lived connections (400 sockets)
 DUMPS=20
 CHURN_MIN=2000		# connections opened and closed during the dumps
-MIN_ROWS=500		# a dump is larger than one netlink message
+MIN_ROWS=500		# rows a dump has at least: several netlink messages
+			# (a dump message holds at most 32 KiB)
 MSL_MS=1000		# TIME-WAIT entries live 2 s
 pids=()
 
