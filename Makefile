@@ -59,7 +59,7 @@ check-debug: setup
 	$(MAKE) userspace selftests
 	$(REPO)/scripts/check-debug
 
-demo: all
+demo: all selftests
 	$(REPO)/scripts/demo
 
 bench: all selftests

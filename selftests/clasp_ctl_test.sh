@@ -13,6 +13,9 @@
 #  - monitor (text and -j): events of connections made, killed and closed
 #    while it runs, a listener event, a clean exit on SIGTERM;
 #  - an unprivileged user can read but not set or kill (exit 1, EPERM);
+#  - so can root of a user namespace that does not own the network
+#    namespace (unshare -U -r run by that user): reading works, config
+#    set and kill are refused the same way;
 #  - with the module unloaded, "the clasp module is not loaded".
 #
 # msl_ms is set before the namespace is created so that its TIME_WAIT
@@ -30,7 +33,7 @@ PARAMS=/sys/module/clasp/parameters
 MSL=300000		# TIME_WAIT lasts 600 s: longer than the test may
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
 INIT_NS=(nsenter --net=/proc/1/ns/net --)
-NTESTS=19
+NTESTS=20
 INNER_TIMEOUT=240	# s, for checks 1 to NTESTS - 1 (settings: 300 in all)
 
 fails=0
@@ -645,6 +648,29 @@ unprivileged() {
 		expect_rows "$ROW_AC" sport 41000
 }
 
+# Root in a user namespace of its own, made by an unprivileged user: its
+# CAP_NET_ADMIN does not reach this network namespace, which the initial
+# user namespace owns.
+userns_root() {
+	local bin=$TMP/claspctl rc id cap
+	cp "$CTL" "$bin" && chmod 755 "$TMP" "$bin" || return 1
+	# The premise: there it is uid 0 with CAP_NET_ADMIN (bit 12).
+	read -r id cap < <("${NOBODY[@]}" unshare -U -r sh -c \
+		'echo $(id -u) $(sed -n "s/^CapEff:\t//p" /proc/self/status)')
+	if [ "$id" != 0 ] || [ $((0x${cap:-0} >> 12 & 1)) -ne 1 ]; then
+		log "root of a new user namespace as nobody: uid '$id' caps '$cap'"
+		return 1
+	fi
+	CTL_CMD=("${NOBODY[@]}" unshare -U -r "$bin")
+	unprivileged_checks
+	rc=$?
+	CTL_CMD=("$CTL")
+	[ "$rc" -eq 0 ] || return 1
+	# Nothing changed.
+	ctl config get msl_ms && [ "${OUT[*]}" = "$MSL" ] &&
+		expect_rows "$ROW_AC" sport 41000
+}
+
 # The checks that run inside the namespace: 1 to NTESTS - 1.
 in_ns() {
 	local mon_fails
@@ -677,6 +703,7 @@ in_ns() {
 		skip monitor_text "monitor did not start"
 	fi
 	check unprivileged_read_only unprivileged
+	check userns_root_read_only userns_root
 
 	echo quit >&"${HCMD[1]}"
 	wait "$HELPER_PID"
