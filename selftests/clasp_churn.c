@@ -338,6 +338,13 @@ static int run_client(const char *addr, const char *port, unsigned long conns,
 	}
 	for (i = 0; i < parallel; i++) {
 		if (slots[i].phase != DONE) {
+			struct clasp_info info;
+
+			if (!clasp_get_info(slots[i].fd, &info))
+				fprintf(stderr, "client conn %u: state %u timer %u in %u ms, retransmits %u, snd_una %u snd_nxt %u rcv_nxt %u\n",
+					slots[i].id, info.state, info.timer,
+					info.timer_ms, info.retransmits,
+					info.snd_una, info.snd_nxt, info.rcv_nxt);
 			conn_fail(&cl.t, &slots[i], "client", "still open at the deadline", 0);
 			conn_end(&slots[i]);
 		}

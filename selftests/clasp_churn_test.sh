@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Churn under faults: CLASP_CHURN_CONNS connections (default 2000), 64 at a
+# Churn under faults: CLASP_CHURN_CONNS connections (default 2000), 128 at a
 # time, open, carry checked data and close between two network namespaces
 # joined by a veth pair whose both ends lose 10% of the packets, duplicate
 # 5%, delay them 10 ms +- 5 ms and reorder a quarter of them (netem).
@@ -15,8 +15,8 @@
 # (see its header).  Afterwards both namespaces must count zero objects
 # once their TIME_WAIT (2 * msl_ms) and FIN_WAIT_2 timers have run out.
 #
-# Knobs: CLASP_CHURN_CONNS, CLASP_CHURN_PARALLEL (64), CLASP_CHURN_MAXBYTES
-# (largest transfer, 16384), CLASP_CHURN_DEADLINE (client, 60 s).
+# Knobs: CLASP_CHURN_CONNS, CLASP_CHURN_PARALLEL (128), CLASP_CHURN_MAXBYTES
+# (largest transfer, 8192), CLASP_CHURN_DEADLINE (client, 70 s).
 
 source "$(dirname "$0")/lib.sh"
 
@@ -24,9 +24,9 @@ DIR=$(cd "$(dirname "$0")" && pwd)
 CHURN=$DIR/clasp_churn
 CTL=${CLASPCTL:-$CLASP_REPO/userspace/claspctl}
 CONNS=${CLASP_CHURN_CONNS:-2000}
-PARALLEL=${CLASP_CHURN_PARALLEL:-64}
-MAXBYTES=${CLASP_CHURN_MAXBYTES:-16384}
-DEADLINE=${CLASP_CHURN_DEADLINE:-60}
+PARALLEL=${CLASP_CHURN_PARALLEL:-128}
+MAXBYTES=${CLASP_CHURN_MAXBYTES:-8192}
+DEADLINE=${CLASP_CHURN_DEADLINE:-70}
 NSA=clasp_ca_$$
 NSB=clasp_cb_$$
 VA=clca$$
@@ -46,10 +46,10 @@ START=("msl_ms=$MSL_MS" "fin_timeout_ms=$FIN_TIMEOUT_MS" rto_initial_ms=200
 	rto_min_ms=50 rto_max_ms=2000 syn_retries=10 synack_retries=10
 	retries=15 keepalive_time_ms=1000 keepalive_intvl_ms=300
 	keepalive_probes=5)
-# max_syn_backlog stays above the 64 handshakes in flight: a SYN cookie
+# max_syn_backlog stays above the 128 handshakes in flight: a SYN cookie
 # cannot survive the loss of the segment at ISN + 1 (for clasp as for TCP),
 # and that reset would be no fault of the module's.
-TURNS=(rto_min_ms=20 keepalive_time_ms=500 max_syn_backlog=128
+TURNS=(rto_min_ms=20 keepalive_time_ms=500 max_syn_backlog=512
 	rto_min_ms=100 keepalive_intvl_ms=200 max_syn_backlog=1024
 	rto_min_ms=50 keepalive_time_ms=2000 max_syn_backlog=256
 	keepalive_intvl_ms=300 keepalive_time_ms=1000)
