@@ -1,0 +1,308 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Churn under faults: CLASP_CHURN_CONNS connections (default 2000), 128 at a
+# time, open, carry checked data and close between two network namespaces
+# joined by a veth pair whose both ends lose 10% of the packets, duplicate
+# 5%, delay them 10 ms +- 5 ms and reorder a quarter of them (netem).
+# Meanwhile, in loops until the churn is over:
+#   - claspctl -j conns lists the connections of both namespaces;
+#   - claspctl config set turns tunables of both namespaces between sane
+#     values (rto_min_ms, keepalive_time_ms, max_syn_backlog, ...);
+#   - claspctl kill resets an established connection of the server now and
+#     then, the only cause of a reset the client may see.
+# clasp_churn does the socket work and checks every byte and every ending
+# (see its header).  Afterwards both namespaces must count zero objects
+# once their TIME_WAIT (2 * msl_ms) and FIN_WAIT_2 timers have run out.
+#
+# Knobs: CLASP_CHURN_CONNS, CLASP_CHURN_PARALLEL (128), CLASP_CHURN_MAXBYTES
+# (largest transfer, 8192), CLASP_CHURN_DEADLINE (client, 70 s).
+
+source "$(dirname "$0")/lib.sh"
+
+DIR=$(cd "$(dirname "$0")" && pwd)
+CHURN=$DIR/clasp_churn
+CTL=${CLASPCTL:-$CLASP_REPO/userspace/claspctl}
+CONNS=${CLASP_CHURN_CONNS:-2000}
+PARALLEL=${CLASP_CHURN_PARALLEL:-128}
+MAXBYTES=${CLASP_CHURN_MAXBYTES:-8192}
+DEADLINE=${CLASP_CHURN_DEADLINE:-70}
+NSA=clasp_ca_$$
+NSB=clasp_cb_$$
+VA=clca$$
+VB=clcb$$
+NET=10.252.$(($$ % 250))
+IPA=$NET.1
+IPB=$NET.2
+PORT=7000
+MSL_MS=250
+FIN_TIMEOUT_MS=2000
+TMP=$(mktemp -d)
+PARAMS=/sys/module/clasp/parameters
+NETEM="delay 10ms 5ms loss 10% duplicate 5% reorder 25% 50%"
+
+# Tunables at the start (module parameters while the namespaces are made), and the values the tuner loop turns through.
+START=("msl_ms=$MSL_MS" "fin_timeout_ms=$FIN_TIMEOUT_MS" rto_initial_ms=200
+	rto_min_ms=50 rto_max_ms=2000 syn_retries=10 synack_retries=10
+	retries=15 keepalive_time_ms=1000 keepalive_intvl_ms=300
+	keepalive_probes=5)
+# max_syn_backlog stays above the 128 handshakes in flight: a SYN cookie
+# cannot survive the loss of the segment at ISN + 1 (for clasp as for TCP),
+# and that reset would be no fault of the module's.
+TURNS=(rto_min_ms=20 keepalive_time_ms=500 max_syn_backlog=512
+	rto_min_ms=100 keepalive_intvl_ms=200 max_syn_backlog=1024
+	rto_min_ms=50 keepalive_time_ms=2000 max_syn_backlog=256
+	keepalive_intvl_ms=300 keepalive_time_ms=1000)
+
+pids=()
+
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	ip netns del "$NSA" 2>/dev/null
+	ip netns del "$NSB" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+T0=${EPOCHREALTIME/./}
+
+log() {
+	local now=${EPOCHREALTIME/./}
+	printf '# [%6d ms] %s\n' $(((now - T0) / 1000)) "$*"
+}
+
+ctl() {
+	ip netns exec "$1" "$CTL" "${@:2}"
+}
+
+# set_tunables NS NAME=VALUE...
+set_tunables() {
+	local ns=$1 kv
+	shift
+	for kv in "$@"; do
+		ctl "$ns" config set "${kv%%=*}" "${kv#*=}" || {
+			log "config set $kv in $ns failed"
+			return 1
+		}
+	done
+}
+
+# set_params NAME=VALUE...: module parameters, which a new namespace copies.
+set_params() {
+	local kv
+	for kv in "$@"; do
+		echo "${kv#*=}" >"$PARAMS/${kv%%=*}" || {
+			log "cannot set module parameter $kv"
+			return 1
+		}
+	done
+}
+
+setup() {
+	local saved=() kv
+	for kv in "${START[@]}"; do
+		saved+=("${kv%%=*}=$(<"$PARAMS/${kv%%=*}")")
+	done
+	set_params "${START[@]}" || return 1
+	ip netns add "$NSA" && ip netns add "$NSB" &&
+		ip link add "$VA" netns "$NSA" type veth peer name "$VB" netns "$NSB" &&
+		ip -n "$NSA" addr add "$IPA/24" dev "$VA" &&
+		ip -n "$NSB" addr add "$IPB/24" dev "$VB" &&
+		ip -n "$NSA" link set "$VA" up && ip -n "$NSB" link set "$VB" up &&
+		ip -n "$NSA" link set lo up && ip -n "$NSB" link set lo up || {
+		log "cannot set up the namespaces"
+		set_params "${saved[@]}"
+		return 1
+	}
+	set_params "${saved[@]}" || return 1
+	for _ in $(seq 50); do
+		[[ $(ip -n "$NSA" link show "$VA") == *LOWER_UP* ]] &&
+			[[ $(ip -n "$NSB" link show "$VB") == *LOWER_UP* ]] && break
+		sleep 0.1
+	done
+	# shellcheck disable=SC2086
+	tc -n "$NSA" qdisc add dev "$VA" root netem $NETEM &&
+		tc -n "$NSB" qdisc add dev "$VB" root netem $NETEM || {
+		log "cannot add netem"
+		return 1
+	}
+}
+
+# counter NS NAME: a counter of /proc/net/clasp_stats in namespace NS.
+counter() {
+	local k v
+	while read -r k v; do
+		[ "$k" = "$2" ] && { echo "$v"; return 0; }
+	done < <(ip netns exec "$1" cat /proc/net/clasp_stats)
+	echo "?"
+}
+
+# The loops run until $TMP/stop appears and write "RUNS FAILURES [KILLS]"
+# to $TMP/NAME.res.
+
+lister() {
+	local runs=0 bad=0 ns
+	while [ ! -e "$TMP/stop" ]; do
+		for ns in "$NSA" "$NSB"; do
+			if ! ctl "$ns" -j conns >"$TMP/conns.json" 2>"$TMP/conns.err" ||
+				[[ $(head -c 1 "$TMP/conns.json") != "[" ]]; then
+				bad=$((bad + 1))
+				log "claspctl -j conns in $ns: $(head -c 200 "$TMP/conns.err")"
+			fi
+			runs=$((runs + 1))
+		done
+	done
+	echo "$runs $bad" >"$TMP/lister.res"
+}
+
+tuner() {
+	local runs=0 bad=0 kv
+	while [ ! -e "$TMP/stop" ]; do
+		kv=${TURNS[runs % ${#TURNS[@]}]}
+		set_tunables "$NSA" "$kv" || bad=$((bad + 1))
+		set_tunables "$NSB" "$kv" || bad=$((bad + 1))
+		runs=$((runs + 1))
+		sleep 0.3
+	done
+	echo "$runs $bad" >"$TMP/tuner.res"
+}
+
+# Kill one established connection of the server's now and then.  "no such
+# connection" is a race lost, not a failure.
+killer() {
+	local runs=0 bad=0 kills=0 l r
+	while [ ! -e "$TMP/stop" ]; do
+		sleep 1
+		runs=$((runs + 1))
+		read -r _ _ _ l r _ < <(ctl "$NSB" conns state established \
+			sport "$PORT" | sed -n "$((runs % 5 + 2))p")
+		[ -n "$r" ] || continue
+		if ctl "$NSB" kill "$l" "$r" 2>"$TMP/kill.err"; then
+			kills=$((kills + 1))
+		elif ! grep -q "no such connection" "$TMP/kill.err"; then
+			bad=$((bad + 1))
+			log "claspctl kill $l $r: $(cat "$TMP/kill.err")"
+		fi
+	done
+	echo "$runs $bad $kills" >"$TMP/killer.res"
+}
+
+# field FILE KEY: the number after KEY in the one-line summary in FILE.
+field() {
+	awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' "$1"
+}
+
+churn() {
+	local srv rc
+	ip netns exec "$NSB" "$CHURN" server "$PORT" >"$TMP/srv.out" 2>"$TMP/srv.err" &
+	srv=$!
+	pids+=("$srv")
+	for _ in $(seq 100); do
+		[[ $(<"$TMP/srv.out") == ready* ]] && break
+		sleep 0.1
+	done
+	[[ $(<"$TMP/srv.out") == ready* ]] || {
+		log "server did not start: $(<"$TMP/srv.err")"
+		return 1
+	}
+	lister & pids+=($!)
+	tuner & pids+=($!)
+	killer & pids+=($!)
+	log "churn: $CONNS connections, $PARALLEL at a time, up to $MAXBYTES bytes each"
+	ip netns exec "$NSA" timeout $((DEADLINE + 30)) "$CHURN" client "$IPB" "$PORT" \
+		"$CONNS" "$PARALLEL" "$MAXBYTES" "$DEADLINE" >"$TMP/cli.out" 2>"$TMP/cli.err"
+	rc=$?
+	log "client exit $rc"
+	kill -USR1 "$srv"
+	wait "$srv" || rc=1
+	touch "$TMP/stop"
+	wait
+	pids=()
+	head -n 20 "$TMP/cli.err" "$TMP/srv.err" | sed 's/^/# /'
+	log "$(grep '^client' "$TMP/cli.out")"
+	log "$(grep '^server' "$TMP/srv.out")"
+	log "lister runs/failures $(<"$TMP/lister.res"), tuner $(<"$TMP/tuner.res"), killer runs/failures/kills $(<"$TMP/killer.res")"
+	return "$rc"
+}
+
+# Every connection ended in a defined way, and only kills explain resets.
+endings_accounted_for() {
+	local c=$TMP/cli.out s=$TMP/srv.out kills
+	kills=$(awk '{ print $3 }' "$TMP/killer.res")
+	[ "$(field "$c" conns)" -eq "$CONNS" ] &&
+		[ $(($(field "$c" ok) + $(field "$c" aborted) + $(field "$c" reset))) -eq "$CONNS" ] &&
+		[ "$(field "$c" failed)" -eq 0 ] && [ "$(field "$s" failed)" -eq 0 ] &&
+		[ "$(field "$c" reset)" -le "$kills" ] &&
+		[ "$(field "$s" killed)" -le "$kills" ] &&
+		[ "$(field "$s" reset)" -le "$(field "$c" aborted)" ] &&
+		[ "$(field "$s" ok)" -ge "$(field "$c" ok)" ] &&
+		[ "$(field "$s" ok)" -le $(($(field "$c" ok) + kills)) ] &&
+		[ "$(field "$c" bytes)" -gt 0 ]
+}
+
+loops_clean() {
+	local r
+	for r in lister tuner killer; do
+		read -r runs bad _ <"$TMP/$r.res" || return 1
+		[ "$runs" -gt 0 ] && [ "$bad" -eq 0 ] || return 1
+	done
+}
+
+# nonzero NS: the counters of NS that are not 0, on one line.
+nonzero() {
+	ip netns exec "$1" awk '$2 != 0 { printf "%s %s ", $1, $2 }' /proc/net/clasp_stats
+}
+
+# The faults were there: both sides retransmitted.
+faults_seen() {
+	local ra rb
+	ra=$(counter "$NSA" RetransSegs)
+	rb=$(counter "$NSB" RetransSegs)
+	log "RetransSegs: client side $ra, server side $rb"
+	log "client side: $(nonzero "$NSA")"
+	log "server side: $(nonzero "$NSB")"
+	[ "$ra" -gt 0 ] && [ "$rb" -gt 0 ]
+}
+
+# Objects back to 0 in both namespaces within 2 MSL plus the FIN_WAIT_2
+# timeout plus a margin for a slow guest.
+objects_return_to_zero() {
+	local limit=$(((2 * MSL_MS + FIN_TIMEOUT_MS) / 100 + 100)) i a b
+	for ((i = 0; i <= limit; i++)); do
+		a=$(counter "$NSA" Objects)
+		b=$(counter "$NSB" Objects)
+		[ "$a" = 0 ] && [ "$b" = 0 ] && {
+			log "Objects 0 in both namespaces"
+			return 0
+		}
+		sleep 0.1
+	done
+	log "Objects: client side $a, server side $b"
+	ctl "$NSA" conns -o | head -n 10 | sed 's/^/# A: /'
+	ctl "$NSB" conns -o | head -n 10 | sed 's/^/# B: /'
+	return 1
+}
+
+if [ ! -x "$CTL" ] || [ ! -x "$CHURN" ]; then
+	echo "SKIP: claspctl or clasp_churn not built"
+	exit "$KSFT_SKIP"
+fi
+clasp_loaded || {
+	echo "SKIP: clasp is not loaded"
+	exit "$KSFT_SKIP"
+}
+if ! setup; then
+	echo "not ok 1 setup"
+	exit "$KSFT_FAIL"
+fi
+check churn_completes churn
+check every_ending_accounted_for endings_accounted_for
+check claspctl_loops_clean loops_clean
+check faults_in_place faults_seen
+check objects_return_to_zero objects_return_to_zero
+echo "# Totals: pass:$((ntest - fails)) fail:$fails"
+[ "$fails" -eq 0 ] && exit "$KSFT_PASS" || exit "$KSFT_FAIL"
