@@ -34,19 +34,22 @@ struct flow {
 	uint64_t t[RTX_MAX + 1];	/* ns, CLOCK_REALTIME */
 };
 
-/* A packet socket on @ifname seeing outgoing IP packets, with timestamps. */
+/*
+ * A packet socket on @ifname with timestamps.  ETH_P_ALL: only taps of
+ * every protocol see outgoing packets.
+ */
 static int capture_open(const char *ifname)
 {
 	struct sockaddr_ll ll = {
 		.sll_family = AF_PACKET,
-		.sll_protocol = htons(ETH_P_IP),
+		.sll_protocol = htons(ETH_P_ALL),
 	};
 	int fd, one = 1;
 
 	ll.sll_ifindex = if_nametoindex(ifname);
 	if (!ll.sll_ifindex)
 		return -1;
-	fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP));
+	fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_ALL));
 	if (fd < 0)
 		return -1;
 	if (bind(fd, (struct sockaddr *)&ll, sizeof(ll)) ||
@@ -81,7 +84,8 @@ static ssize_t capture_one(int fd, uint8_t *buf, size_t size, uint64_t *ts,
 			*ts = t.tv_sec * 1000000000ULL + t.tv_nsec;
 		}
 	}
-	*outgoing = n > 0 && from.sll_pkttype == PACKET_OUTGOING;
+	*outgoing = n > 0 && from.sll_pkttype == PACKET_OUTGOING &&
+		    from.sll_protocol == htons(ETH_P_IP);
 	return n;
 }
 
