@@ -225,13 +225,16 @@ static void synmem_fill(struct syn_batch *b, const struct bench_opts *o,
 	}
 }
 
-/* Wait (10 s at most) until the request count stops growing. */
+/*
+ * Wait (10 s at most) until the request count stops growing, once it has
+ * started to: the SYNs may still wait in the backlog queue.
+ */
 static long long settle_requests(const struct bench_opts *o)
 {
 	long long prev = -1, now = count_requests(o);
 	int i;
 
-	for (i = 0; i < 100 && now != prev && now < o->count; i++) {
+	for (i = 0; i < 100 && (now != prev || now <= 0) && now < o->count; i++) {
 		sleep_ms(100);
 		prev = now;
 		now = count_requests(o);
