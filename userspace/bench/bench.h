@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * clasp_bench: one program per workload of `make bench`, the same code for
+ * clasp and for TCP; the protocol is a parameter (-P clasp|tcp|NUMBER).
+ */
+#ifndef CLASP_BENCH_H
+#define CLASP_BENCH_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define BENCH_PROTO_CLASP	253
+
+/**
+ * struct bench_opts - the command line, shared by every subcommand
+ * @proto: IP protocol number of the stream sockets (253 or 6)
+ * @dst: address and port to connect to (or to listen on)
+ * @count: how many connections, SYNs or samples (-n)
+ * @conc: parallel clients or server threads (-c)
+ * @duration_ms: how long to run (-d)
+ * @timeout_ms: deadline of one operation (-T)
+ * @rate: SYNs per second, 0 for as fast as possible (-r)
+ * @expect_ms: the scheduled time a timer workload checks against (-e)
+ * @src: a source network (-s): spoofed SYNs, or client addresses
+ * @ifname: interface to capture on (-i)
+ * @wait: after measuring, wait for SIGTERM or SIGINT (-w)
+ */
+struct bench_opts {
+	int proto;
+	struct sockaddr_in dst;
+	long count;
+	int conc;
+	long duration_ms;
+	long timeout_ms;
+	long rate;
+	long expect_ms;
+	struct in_addr src;
+	const char *ifname;
+	int wait;
+};
+
+/* util.c */
+uint64_t now_ns(void);
+void sleep_ms(long ms);
+int stream_socket(const struct bench_opts *o);
+int listen_on(const struct bench_opts *o, int backlog);
+int bind_addr(int fd, uint32_t addr, uint16_t port);
+int raise_nofile(long want);
+void set_linger0(int fd);
+int cmp_u64(const void *a, const void *b);
+uint64_t percentile(const uint64_t *sorted, size_t n, double p);
+long long slab_bytes(void);
+long long clasp_stat(const char *name);
+long long tcp_timewait_count(void);
+long long tcp_synrecv_count(void);
+long long kernel_cpu_ticks(void);
+void catch_stop_signals(void);
+int stop_requested(void);
+void wait_for_stop(void);
+
+/* conn.c */
+int cmd_serve(const struct bench_opts *o);
+int cmd_crr(const struct bench_opts *o);
+int cmd_latency(const struct bench_opts *o);
+int cmd_bulk(const struct bench_opts *o);
+int cmd_hold(const struct bench_opts *o);
+
+/* flood.c */
+int cmd_synflood(const struct bench_opts *o);
+int cmd_synmem(const struct bench_opts *o);
+int cmd_legit(const struct bench_opts *o);
+
+/* tw.c */
+int cmd_tw(const struct bench_opts *o);
+
+/* timer.c */
+int cmd_synrtx(const struct bench_opts *o);
+
+#endif /* CLASP_BENCH_H */

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the raw lines of scripts/bench-guest into the results table and the
+JSON results file of `make bench` (schema: userspace/bench/README-section.md).
+
+usage: bench_report.py RAWFILE JSONFILE COMMAND HOST_LOAD
+"""
+import json
+import statistics
+import sys
+
+# id: (issue workload, title, unit, which way is better)
+WORKLOADS = [
+    ("crr_lo", 1, "connection rate, loopback", "conn/s", "higher"),
+    ("crr_veth", 1, "connection rate, veth", "conn/s", "higher"),
+    ("lat_p50", 2, "connect() latency p50", "us", "lower"),
+    ("lat_p99", 2, "connect() latency p99", "us", "lower"),
+    ("lat_p999", 2, "connect() latency p99.9", "us", "lower"),
+    ("flood_sent", 3, "SYN flood: crafted SYNs sent", "SYN/s", "info"),
+    ("flood_absorb", 3, "SYN flood: SYNs answered with cookies", "SYN/s", "higher"),
+    ("flood_legit_pct", 3, "SYN flood: legitimate connects ok", "%", "higher"),
+    ("mem_estab", 4, "memory per ESTABLISHED socket", "B", "lower"),
+    ("mem_synrecv", 4, "memory per SYN_RCVD request", "B", "lower"),
+    ("tw_slab_per_tw", 4, "memory per TIME_WAIT entry", "B", "lower"),
+    ("tw_entries", 5, "TIME_WAIT entries held at once", "entries", "info"),
+    ("tw_create_s", 5, "TIME_WAIT: time to create them", "s", "info"),
+    ("tw_expire_cpu_ns_per_tw", 5, "TIME_WAIT: kernel CPU to expire one", "ns", "lower"),
+    ("tw_gone_pct", 5, "TIME_WAIT: expired by lifetime + 30 s", "%", "higher"),
+    ("tw_late_p50_ms", 7, "TIME_WAIT expiry lateness p50", "ms", "lower"),
+    ("tw_late_p99_ms", 7, "TIME_WAIT expiry lateness p99", "ms", "lower"),
+    ("tw_late_max_ms", 7, "TIME_WAIT expiry lateness max", "ms", "lower"),
+    ("rtx_err_p50", 7, "SYN retransmit timer |error| p50", "us", "lower"),
+    ("rtx_err_p99", 7, "SYN retransmit timer |error| p99", "us", "lower"),
+    ("rtx_err_max", 7, "SYN retransmit timer |error| max", "us", "lower"),
+    ("dump_ms", 6, "dump of all sockets (claspctl -j / ss -tan)", "ms", "lower"),
+    ("bulk_lo", 8, "bulk throughput, loopback", "MB/s", "higher"),
+    ("bulk_veth", 8, "bulk throughput, veth", "MB/s", "higher"),
+]
+ONLY_IF_RUN = {"flood_sent", "tw_create_s"}
+
+
+def parse(path):
+    runs, skips, info = {}, {}, {}
+    with open(path) as f:
+        for line in f:
+            w = line.split()
+            if len(w) >= 5 and w[0] == "R":
+                try:
+                    v = float(w[4])
+                except ValueError:
+                    continue
+                runs.setdefault(w[1], {}).setdefault(w[2], []).append(v)
+            elif len(w) >= 2 and w[0] == "S":
+                skips[w[1]] = " ".join(w[2:])
+            elif len(w) >= 2 and w[0] == "I":
+                info[w[1]] = " ".join(w[2:])
+    return runs, skips, info
+
+
+def summary(values):
+    if not values:
+        return None, None, None
+    return statistics.median(values), min(values), max(values)
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if abs(v) >= 100 or v == int(v):
+        return f"{v:.0f}"
+    return f"{v:.2f}" if abs(v) < 10 else f"{v:.1f}"
+
+
+def workload_entry(wid, num, title, unit, better, runs, skips, reps):
+    r = runs.get(wid, {})
+    c, t = r.get("clasp", []), r.get("tcp", [])
+    cm, cmin, cmax = summary(c)
+    tm, tmin, tmax = summary(t)
+    ratio = cm / tm if cm is not None and tm else None
+    skipped = skips.get(wid)
+    if skipped is None and (len(c) < reps or len(t) < reps):
+        skipped = (f"only {len(c)} clasp and {len(t)} TCP runs of {reps} "
+                   "gave a figure (see the log)") if (c or t) else \
+                  "no run gave a figure (see the log)"
+    return {
+        "name": wid, "workload": num, "title": title, "unit": unit,
+        "better": better,
+        "clasp_median": cm, "clasp_min": cmin, "clasp_max": cmax,
+        "tcp_median": tm, "tcp_min": tmin, "tcp_max": tmax,
+        "ratio": ratio, "clasp_runs": c, "tcp_runs": t, "not_run": skipped,
+    }
+
+
+def table(entries):
+    head = f"{'#':>1} {'workload':44} {'unit':7} {'clasp median [min-max]':>26} {'TCP median [min-max]':>26} {'clasp/TCP':>9}"
+    lines = [head, "-" * len(head)]
+    for e in entries:
+        if e["clasp_median"] is None and e["tcp_median"] is None:
+            lines.append(f"{e['workload']} {e['title']:44} {e['unit']:7} not run: {e['not_run']}")
+            continue
+        cs = f"{fmt(e['clasp_median'])} [{fmt(e['clasp_min'])}-{fmt(e['clasp_max'])}]"
+        ts = f"{fmt(e['tcp_median'])} [{fmt(e['tcp_min'])}-{fmt(e['tcp_max'])}]"
+        ratio = f"{e['ratio']:.2f}" if e["ratio"] is not None else "-"
+        lines.append(f"{e['workload']} {e['title']:44} {e['unit']:7} {cs:>26} {ts:>26} {ratio:>9}")
+        if e["not_run"]:
+            lines.append(f"  ({e['not_run']})")
+    return "\n".join(lines)
+
+
+def main():
+    if len(sys.argv) != 5:
+        print("usage: bench_report.py RAWFILE JSONFILE COMMAND HOST_LOAD", file=sys.stderr)
+        sys.exit(2)
+    raw, out, command, load = sys.argv[1:]
+    runs, skips, info = parse(raw)
+    reps = int(info.get("repetitions", "3"))
+    entries = [workload_entry(*w, runs, skips, reps) for w in WORKLOADS
+               if w[0] not in ONLY_IF_RUN or w[0] in runs]
+    doc = {
+        "schema": 1,
+        "kernel": info.get("kernel"),
+        "date": info.get("date"),
+        "repetitions": reps,
+        "scale": float(info.get("scale", "1")),
+        "command": command,
+        "host_load": load,
+        "guest": {"cpus": info.get("cpus"), "mem_kb": info.get("mem_kb"),
+                  "cmdline": info.get("cmdline")},
+        "counts": info.get("counts"),
+        "workloads": entries,
+    }
+    with open(out, "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    print(f"kernel {doc['kernel']}, {reps} runs each, clasp and TCP alternating; "
+          f"{doc['counts']}")
+    print(table(entries))
+
+
+if __name__ == "__main__":
+    main()

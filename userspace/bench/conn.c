@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clasp_bench: connection workloads - the accept loop, connection rate,
+ * connect() latency, bulk throughput and connections held for memory
+ * accounting and dumps.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define SERVER_THREADS_MAX	64
+#define BULK_CHUNK		65536
+
+/* Serve one connection: a byte back for the first read, then until EOF. */
+static void serve_conn(int fd)
+{
+	static char buf[BULK_CHUNK];	/* contents never looked at */
+	int answered = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (!answered && write(fd, "r", 1) == 1)
+			answered = 1;
+	}
+	close(fd);
+}
+
+static void *serve_thread(void *arg)
+{
+	int lfd = *(int *)arg, fd;
+
+	while (!stop_requested()) {
+		fd = accept(lfd, NULL, NULL);
+		if (fd >= 0)
+			serve_conn(fd);
+		else if (errno != EINTR && errno != ECONNABORTED)
+			sleep_ms(1);
+	}
+	return NULL;
+}
+
+int cmd_serve(const struct bench_opts *o)
+{
+	pthread_t th[SERVER_THREADS_MAX];
+	int lfd, i, n = o->conc < SERVER_THREADS_MAX ? o->conc : SERVER_THREADS_MAX;
+
+	lfd = listen_on(o, 4096);
+	if (lfd < 0) {
+		perror("serve: listen");
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		if (pthread_create(&th[i], NULL, serve_thread, &lfd))
+			return 1;
+	printf("ready\n");
+	wait_for_stop();
+	/* The threads may sit in accept(): exiting ends them. */
+	return 0;
+}
+
+/*
+ * One request-response connection: connect, a byte there and a byte back,
+ * then close (first, so TIME_WAIT is on this side).  The connect() time in
+ * *@connect_ns.  0, or -1 with errno.
+ */
+static int one_crr(const struct bench_opts *o, uint64_t *connect_ns)
+{
+	uint64_t t0;
+	ssize_t r;
+	char c;
+	int fd, ret = -1;
+
+	fd = stream_socket(o);
+	if (fd < 0)
+		return -1;
+	t0 = now_ns();
+	if (connect(fd, (const struct sockaddr *)&o->dst, sizeof(o->dst)))
+		goto out;
+	*connect_ns = now_ns() - t0;
+	if (write(fd, "q", 1) != 1)
+		goto out;
+	r = read(fd, &c, 1);
+	if (r != 1) {
+		if (!r)
+			errno = ECONNRESET;
+		goto out;
+	}
+	ret = 0;
+out:
+	close(fd);
+	return ret;
+}
+
+struct crr_run {
+	const struct bench_opts *o;
+	uint64_t deadline;
+	atomic_long conns;
+	atomic_long errors;
+	atomic_int first_errno;
+};
+
+static void *crr_thread(void *arg)
+{
+	struct crr_run *r = arg;
+	uint64_t ns;
+
+	while (now_ns() < r->deadline) {
+		if (!one_crr(r->o, &ns)) {
+			atomic_fetch_add(&r->conns, 1);
+			continue;
+		}
+		if (atomic_fetch_add(&r->errors, 1) == 0)
+			atomic_store(&r->first_errno, errno);
+	}
+	return NULL;
+}
+
+int cmd_crr(const struct bench_opts *o)
+{
+	static struct crr_run r;
+	pthread_t th[SERVER_THREADS_MAX];
+	int i, n = o->conc < SERVER_THREADS_MAX ? o->conc : SERVER_THREADS_MAX;
+	uint64_t t0, ns;
+
+	r.o = o;
+	t0 = now_ns();
+	r.deadline = t0 + o->duration_ms * 1000000ULL;
+	for (i = 0; i < n; i++)
+		if (pthread_create(&th[i], NULL, crr_thread, &r))
+			return 1;
+	for (i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	ns = now_ns() - t0;
+	if (r.errors)
+		fprintf(stderr, "crr: %ld errors, the first: %s\n", (long)r.errors,
+			strerror(r.first_errno));
+	printf("rate %.1f conns %ld errors %ld\n", r.conns * 1e9 / ns,
+	       (long)r.conns, (long)r.errors);
+	return 0;
+}
+
+int cmd_latency(const struct bench_opts *o)
+{
+	uint64_t *ns = calloc(o->count, sizeof(*ns));
+	long i, n = 0, errors = 0;
+
+	if (!ns)
+		return 1;
+	for (i = 0; i < o->count; i++) {
+		if (one_crr(o, &ns[n]))
+			errors++;
+		else
+			n++;
+	}
+	qsort(ns, n, sizeof(*ns), cmp_u64);
+	printf("p50_us %.1f p99_us %.1f p999_us %.1f n %ld errors %ld\n",
+	       percentile(ns, n, 50) / 1e3, percentile(ns, n, 99) / 1e3,
+	       percentile(ns, n, 99.9) / 1e3, n, errors);
+	free(ns);
+	return 0;
+}
+
+int cmd_bulk(const struct bench_opts *o)
+{
+	static char buf[BULK_CHUNK];
+	uint64_t t0, deadline, ns;
+	long long bytes = 0;
+	ssize_t n;
+	int fd;
+
+	fd = stream_socket(o);
+	if (fd < 0 || connect(fd, (const struct sockaddr *)&o->dst, sizeof(o->dst))) {
+		perror("bulk: connect");
+		return 1;
+	}
+	t0 = now_ns();
+	deadline = t0 + o->duration_ms * 1000000ULL;
+	while (now_ns() < deadline) {
+		n = write(fd, buf, sizeof(buf));
+		if (n < 0) {
+			perror("bulk: write");
+			return 1;
+		}
+		bytes += n;
+	}
+	/* The data counts once the peer has read it all: its EOF says so. */
+	shutdown(fd, SHUT_WR);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	ns = now_ns() - t0;
+	close(fd);
+	printf("mbyte_per_s %.2f bytes %lld\n", bytes * 1e3 / ns, bytes);
+	return 0;
+}
+
+/* Connection @i's client address and port: CLIENT_NET + i / 50000. */
+static void hold_client_addr(const struct bench_opts *o, long i,
+			     uint32_t *addr, uint16_t *port)
+{
+	*addr = ntohl(o->src.s_addr) + 1 + i / 50000;
+	*port = 10000 + i % 50000;
+}
+
+/* Open connection @i, both ends; its two descriptors in @fds. */
+static int hold_one(const struct bench_opts *o, int lfd, long i, int *fds)
+{
+	uint32_t addr;
+	uint16_t port;
+	int c, s;
+
+	hold_client_addr(o, i, &addr, &port);
+	c = stream_socket(o);
+	if (c < 0)
+		return -1;
+	if (bind_addr(c, addr, port) ||
+	    connect(c, (const struct sockaddr *)&o->dst, sizeof(o->dst))) {
+		close(c);
+		return -1;
+	}
+	s = accept(lfd, NULL, NULL);
+	if (s < 0) {
+		close(c);
+		return -1;
+	}
+	set_linger0(c);
+	set_linger0(s);
+	fds[0] = c;
+	fds[1] = s;
+	return 0;
+}
+
+int cmd_hold(const struct bench_opts *o)
+{
+	long long before, after;
+	long i, n = 0;
+	int lfd, *fds;
+
+	fds = calloc(2 * o->count, sizeof(*fds));
+	if (!fds || raise_nofile(2 * o->count + 64)) {
+		perror("hold: file limit");
+		return 1;
+	}
+	lfd = listen_on(o, 4096);
+	if (lfd < 0) {
+		perror("hold: listen");
+		return 1;
+	}
+	sleep_ms(200);
+	before = slab_bytes();
+	for (i = 0; i < o->count; i++) {
+		if (hold_one(o, lfd, i, &fds[2 * n])) {
+			perror("hold: connection");
+			break;
+		}
+		n++;
+	}
+	sleep_ms(200);	/* let RCU return what setup freed */
+	after = slab_bytes();
+	printf("slab_per_socket %.0f sockets %ld\n",
+	       n ? (double)(after - before) / (2 * n) : 0.0, 2 * n);
+	if (o->wait)
+		wait_for_stop();
+	for (i = 0; i < 2 * n; i++)
+		close(fds[i]);
+	free(fds);
+	return n == o->count ? 0 : 1;
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clasp_bench - the workloads of `make bench`, for clasp or for TCP.
+ *
+ *   clasp_bench CMD -P clasp|tcp|NUMBER [options]
+ *
+ * Every command prints one line of "key value" pairs that scripts/bench
+ * reads; progress and errors go to stderr.  The commands:
+ *
+ *   serve    -a ADDR -p PORT [-c THREADS]
+ *	accept loop: per connection, answer the first read with one byte,
+ *	read until EOF, close.  Prints "ready", runs until SIGTERM.
+ *   crr      -a ADDR -p PORT -c CLIENTS -d MS
+ *	connect, 1-byte request, 1-byte reply, close, in a loop on CLIENTS
+ *	threads for MS: "rate CONN_PER_S conns N errors E".
+ *   latency  -a ADDR -p PORT -n N
+ *	N connections one after the other, connect() timed:
+ *	"p50_us X p99_us Y p999_us Z".
+ *   bulk     -a ADDR -p PORT -d MS
+ *	one connection sending for MS, then until the peer has read it all:
+ *	"mbyte_per_s X bytes N".
+ *   hold     -a ADDR -p PORT -n N -s CLIENT_NET [-w]
+ *	N loopback connections from CLIENT_NET addresses held open, both
+ *	ends in this process: "slab_per_socket B sockets S"; with -w waits
+ *	for SIGTERM before closing them (with RST).
+ *   synflood -a ADDR -p PORT -s SPOOF_NET -d MS [-r PPS]
+ *	crafted SYNs from random addresses of SPOOF_NET/16 through a raw
+ *	socket: "sent N ms T errors E".
+ *   synmem   -a ADDR -p PORT -s SPOOF_NET -n N
+ *	a listener and N crafted SYNs to it from SPOOF_NET/16 (whose
+ *	SYN-ACKs the caller drops), then slab bytes per half-open request:
+ *	"slab_per_request B requests R".
+ *   legit    -a ADDR -p PORT -n N -c CLIENTS -T MS
+ *	N connections (each: connect, a byte there and back, within MS):
+ *	"ok N fail M".
+ *   tw       -a ADDR -p PORT -n N -s CLIENT_NET -e LIFETIME_MS
+ *	N connections closed client first, so N TIME_WAIT entries; then
+ *	watches them expire: memory, kernel CPU time, lateness.
+ *   synrtx   -a ADDR -p PORT -n N -i IFNAME -e RTO_MS
+ *	N connects to a peer that drops SYNs; SYNs captured on IFNAME, the
+ *	intervals against RTO_MS * 2^k: "err_p50_us ... n SAMPLES".
+ */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(const struct bench_opts *o);
+} cmds[] = {
+	{ "serve", cmd_serve },
+	{ "crr", cmd_crr },
+	{ "latency", cmd_latency },
+	{ "bulk", cmd_bulk },
+	{ "hold", cmd_hold },
+	{ "synflood", cmd_synflood },
+	{ "synmem", cmd_synmem },
+	{ "legit", cmd_legit },
+	{ "tw", cmd_tw },
+	{ "synrtx", cmd_synrtx },
+};
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: clasp_bench serve|crr|latency|bulk|hold|synflood|synmem|legit|tw|synrtx"
+		" -P clasp|tcp|NUM [-a ADDR] [-p PORT] [-n N] [-c N] [-d MS] [-T MS]"
+		" [-r PPS] [-e MS] [-s NET] [-i IFNAME] [-w]\n");
+	exit(2);
+}
+
+static int parse_proto(const char *s)
+{
+	if (!strcmp(s, "clasp"))
+		return BENCH_PROTO_CLASP;
+	if (!strcmp(s, "tcp"))
+		return IPPROTO_TCP;
+	return atoi(s);
+}
+
+/* A positive number, or usage. */
+static long positive(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*end || v <= 0)
+		usage();
+	return v;
+}
+
+static void parse_opts(int argc, char **argv, struct bench_opts *o)
+{
+	int c;
+
+	while ((c = getopt(argc, argv, "P:a:p:n:c:d:T:r:e:s:i:w")) != -1) {
+		switch (c) {
+		case 'P': o->proto = parse_proto(optarg); break;
+		case 'a':
+			if (inet_pton(AF_INET, optarg, &o->dst.sin_addr) != 1)
+				usage();
+			break;
+		case 'p': o->dst.sin_port = htons(positive(optarg)); break;
+		case 'n': o->count = positive(optarg); break;
+		case 'c': o->conc = positive(optarg); break;
+		case 'd': o->duration_ms = positive(optarg); break;
+		case 'T': o->timeout_ms = positive(optarg); break;
+		case 'r': o->rate = strtol(optarg, NULL, 10); break;
+		case 'e': o->expect_ms = positive(optarg); break;
+		case 's':
+			if (inet_pton(AF_INET, optarg, &o->src) != 1)
+				usage();
+			break;
+		case 'i': o->ifname = optarg; break;
+		case 'w': o->wait = 1; break;
+		default: usage();
+		}
+	}
+	if (optind != argc || o->proto <= 0 || o->proto > 255)
+		usage();
+}
+
+int main(int argc, char **argv)
+{
+	struct bench_opts o = {
+		.dst = { .sin_family = AF_INET },
+		.count = 1000,
+		.conc = 1,
+		.duration_ms = 3000,
+		.timeout_ms = 5000,
+		.expect_ms = 1000,
+	};
+	size_t i;
+
+	if (argc < 2)
+		usage();
+	parse_opts(argc - 1, argv + 1, &o);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	catch_stop_signals();
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(&o);
+	usage();
+	return 2;
+}

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clasp_bench tw: TIME_WAIT at scale.
+ *
+ * Threads open loopback connections from distinct client addresses and
+ * ports (CLIENT_NET + 1 + i / 50000, port 10000 + i % 50000) and close the
+ * client end first, so each leaves one TIME_WAIT entry.  A sampler counts
+ * the entries created (by the threads) and alive (by the kernel: TCP's
+ * sockstat "tw", clasp's Objects) every SAMPLE_MS, then, once creation is
+ * over, until every entry has gone.  It reports:
+ *   entries      entries alive once creation ended
+ *   slab_per_tw  slab bytes held per entry then
+ *   create_s     how long creation took
+ *   expire_cpu_ns_per_tw
+ *		  kernel CPU time (system + irq + softirq of all CPUs) from
+ *		  the end of creation until the last entry went, less the
+ *		  idle rate measured the same way before creation, per entry
+ *   late_p50_ms, late_p99_ms, late_max_ms
+ *		  how long after (creation + LIFETIME_MS) the entries went,
+ *		  over 1000 quantiles of creation order (one sample of
+ *		  resolution either way); negative is early
+ *   gone         entries that went before the deadline of LIFETIME_MS +
+ *		  30 s after the end of creation
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define SAMPLE_MS	20
+#define IDLE_MS		2000
+#define TW_THREADS_MAX	8
+#define QUANTILES	1000
+#define GRACE_MS	30000
+
+struct tw_sample {
+	uint64_t t;		/* ns */
+	long created;
+	long alive;
+};
+
+struct tw_run {
+	const struct bench_opts *o;
+	int nthreads;
+	atomic_long created;
+	atomic_long failed;
+	atomic_int threads_done;
+	struct tw_sample *s;
+	size_t ns, cap;
+};
+
+struct tw_thread {
+	struct tw_run *run;
+	int idx;
+	int lfd;
+};
+
+/* Entries alive in this namespace now (clasp: less the listeners). */
+static long alive_now(const struct tw_run *r, int listeners)
+{
+	if (r->o->proto == IPPROTO_TCP)
+		return tcp_timewait_count();
+	return clasp_stat("Objects") - listeners;
+}
+
+/* Connection @i from its own client address and port, closed client first. */
+static int tw_one(const struct bench_opts *o, int lfd, uint16_t lport, long i)
+{
+	struct sockaddr_in dst = o->dst;
+	char buf[16];
+	int c, s;
+
+	dst.sin_port = htons(lport);
+	c = stream_socket(o);
+	if (c < 0)
+		return -1;
+	if (bind_addr(c, ntohl(o->src.s_addr) + 1 + i / 50000, 10000 + i % 50000) ||
+	    connect(c, (struct sockaddr *)&dst, sizeof(dst))) {
+		close(c);
+		return -1;
+	}
+	s = accept(lfd, NULL, NULL);
+	close(c);
+	if (s < 0)
+		return -1;
+	/* Wait for the FIN: then our close is a LAST_ACK, not a second TW. */
+	while (read(s, buf, sizeof(buf)) > 0)
+		;
+	close(s);
+	return 0;
+}
+
+static void *tw_thread_fn(void *arg)
+{
+	struct tw_thread *t = arg;
+	struct tw_run *r = t->run;
+	uint16_t lport = ntohs(r->o->dst.sin_port) + t->idx;
+	long i;
+
+	for (i = t->idx; i < r->o->count && !stop_requested(); i += r->nthreads) {
+		if (tw_one(r->o, t->lfd, lport, i)) {
+			if (atomic_fetch_add(&r->failed, 1) == 0)
+				perror("tw: connection");
+			continue;
+		}
+		atomic_fetch_add(&r->created, 1);
+	}
+	atomic_fetch_add(&r->threads_done, 1);
+	return NULL;
+}
+
+static int record(struct tw_run *r, int listeners)
+{
+	struct tw_sample *s;
+
+	if (r->ns == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 4096;
+		s = realloc(r->s, r->cap * sizeof(*s));
+		if (!s)
+			return -1;
+		r->s = s;
+	}
+	s = &r->s[r->ns++];
+	s->t = now_ns();
+	s->created = atomic_load(&r->created);
+	s->alive = alive_now(r, listeners);
+	return 0;
+}
+
+/* Kernel CPU ticks a second while only the sampler runs. */
+static double idle_ticks_per_s(struct tw_run *r, int listeners)
+{
+	long long t0 = kernel_cpu_ticks(), t1;
+	uint64_t start = now_ns(), ns;
+	size_t keep = r->ns;
+
+	while (now_ns() - start < IDLE_MS * 1000000ULL) {
+		alive_now(r, listeners);
+		sleep_ms(SAMPLE_MS);
+	}
+	t1 = kernel_cpu_ticks();
+	ns = now_ns() - start;
+	r->ns = keep;
+	return (t1 - t0) * 1e9 / ns;
+}
+
+static int start_threads(struct tw_run *r, struct tw_thread *t, pthread_t *th)
+{
+	struct bench_opts lo = *r->o;
+	int i;
+
+	for (i = 0; i < r->nthreads; i++) {
+		lo.dst.sin_port = htons(ntohs(r->o->dst.sin_port) + i);
+		t[i].run = r;
+		t[i].idx = i;
+		t[i].lfd = listen_on(&lo, 4096);
+		if (t[i].lfd < 0) {
+			perror("tw: listen");
+			return -1;
+		}
+	}
+	for (i = 0; i < r->nthreads; i++)
+		if (pthread_create(&th[i], NULL, tw_thread_fn, &t[i]))
+			return -1;
+	return 0;
+}
+
+/* First sample index from @from on whose field (created or expired) >= @k. */
+static size_t first_reaching(const struct tw_run *r, size_t from, long k,
+			     int expired)
+{
+	size_t i;
+
+	for (i = from; i < r->ns; i++) {
+		long v = expired ? r->s[i].created - r->s[i].alive : r->s[i].created;
+
+		if (v >= k)
+			return i;
+	}
+	return r->ns;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Lateness of quantile entries: the k-th entry is created at the first
+ * sample that counts k created and gone at the first that counts k
+ * expired.  Fills @late (ns) and returns how many quantiles expired.
+ */
+static size_t lateness(const struct tw_run *r, long total, int64_t *late)
+{
+	uint64_t life = r->o->expect_ms * 1000000ULL;
+	size_t q, n = 0, ci = 0, ei = 0;
+
+	for (q = 1; q <= QUANTILES; q++) {
+		long k = (long)((double)total * q / QUANTILES);
+
+		if (k < 1)
+			continue;
+		ci = first_reaching(r, ci, k, 0);
+		ei = first_reaching(r, ei, k, 1);
+		if (ci == r->ns || ei == r->ns)
+			break;
+		late[n++] = (int64_t)(r->s[ei].t - r->s[ci].t) - (int64_t)life;
+	}
+	qsort(late, n, sizeof(*late), cmp_i64);
+	return n;
+}
+
+static void report(const struct tw_run *r, long entries, long long slab_delta,
+		   double create_s, double cpu_ns, long total)
+{
+	static int64_t late[QUANTILES];
+	size_t n = lateness(r, total, late);
+	long gone = total - r->s[r->ns - 1].alive;
+
+	printf("entries %ld slab_per_tw %.0f create_s %.1f expire_cpu_ns_per_tw %.0f"
+	       " late_p50_ms %.1f late_p99_ms %.1f late_max_ms %.1f gone %ld"
+	       " created %ld failed %ld\n",
+	       entries, entries ? (double)slab_delta / entries : 0.0, create_s,
+	       entries ? cpu_ns / entries : 0.0,
+	       n ? late[n / 2] / 1e6 : 0.0, n ? late[(n * 99) / 100] / 1e6 : 0.0,
+	       n ? late[n - 1] / 1e6 : 0.0, gone, total, (long)r->failed);
+}
+
+/* Sample until every entry has gone, or the deadline passes. */
+static int watch_expiry(struct tw_run *r, uint64_t deadline)
+{
+	do {
+		sleep_ms(SAMPLE_MS);
+		if (record(r, 0))
+			return -1;
+	} while (r->s[r->ns - 1].alive > 0 && now_ns() < deadline);
+	return 0;
+}
+
+int cmd_tw(const struct bench_opts *o)
+{
+	static struct tw_run r;
+	struct tw_thread t[TW_THREADS_MAX];
+	pthread_t th[TW_THREADS_MAX];
+	long long slab0, slab1, cpu0, cpu1;
+	uint64_t t_start, t_end, t_cpu;
+	double idle, busy;
+	long entries, total;
+	int i;
+
+	r.o = o;
+	r.nthreads = o->conc < TW_THREADS_MAX ? o->conc : TW_THREADS_MAX;
+	idle = idle_ticks_per_s(&r, r.nthreads);
+	slab0 = slab_bytes();
+	t_start = now_ns();
+	if (start_threads(&r, t, th))
+		return 1;
+	while (atomic_load(&r.threads_done) < r.nthreads) {
+		if (record(&r, r.nthreads))
+			return 1;
+		sleep_ms(SAMPLE_MS);
+	}
+	for (i = 0; i < r.nthreads; i++) {
+		pthread_join(th[i], NULL);
+		close(t[i].lfd);
+	}
+	t_end = now_ns();
+	total = atomic_load(&r.created);
+	sleep_ms(100);	/* RCU: freed sockets back in their caches */
+	slab1 = slab_bytes();
+	cpu0 = kernel_cpu_ticks();
+	t_cpu = now_ns();
+	if (record(&r, 0))
+		return 1;
+	entries = r.s[r.ns - 1].alive;
+	if (watch_expiry(&r, t_end + (o->expect_ms + GRACE_MS) * 1000000ULL))
+		return 1;
+	cpu1 = kernel_cpu_ticks();
+	busy = (cpu1 - cpu0) - idle * (now_ns() - t_cpu) / 1e9;
+	report(&r, entries, slab1 - slab0, (t_end - t_start) / 1e9,
+	       busy * 1e9 / sysconf(_SC_CLK_TCK), total);
+	return 0;
+}

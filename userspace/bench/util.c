@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clasp_bench: time, sockets, percentiles and the kernel's own accounting
+ * (/proc/slabinfo, /proc/stat, /proc/net files) that the workloads read.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+int stream_socket(const struct bench_opts *o)
+{
+	return socket(AF_INET, SOCK_STREAM, o->proto);
+}
+
+/* A listener on o->dst with SO_REUSEADDR, or -1. */
+int listen_on(const struct bench_opts *o, int backlog)
+{
+	int fd = stream_socket(o), one = 1;
+
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (const struct sockaddr *)&o->dst, sizeof(o->dst)) ||
+	    listen(fd, backlog)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Bind @fd to @addr:@port (both host order). */
+int bind_addr(int fd, uint32_t addr, uint16_t port)
+{
+	struct sockaddr_in a = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(addr),
+		.sin_port = htons(port),
+	};
+
+	return bind(fd, (struct sockaddr *)&a, sizeof(a));
+}
+
+/* Allow @want open files (root may raise the hard limit up to nr_open). */
+int raise_nofile(long want)
+{
+	struct rlimit rl = { want, want };
+
+	return setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* close() will abort with RST: no TIME_WAIT left behind. */
+void set_linger0(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}
+
+int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile @p (0..100) of @n sorted values. */
+uint64_t percentile(const uint64_t *sorted, size_t n, double p)
+{
+	size_t rank;
+
+	if (!n)
+		return 0;
+	rank = (size_t)(p / 100.0 * n + 0.999999);
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return sorted[rank - 1];
+}
+
+/*
+ * Bytes of every slab cache's objects in use: the sum of active_objs *
+ * objsize over /proc/slabinfo.  Boot with slab_nomerge so that clasp's
+ * and TCP's caches are not merged with others (the sum is right either
+ * way; the per-cache lines are then readable too).
+ */
+long long slab_bytes(void)
+{
+	FILE *f = fopen("/proc/slabinfo", "r");
+	char line[512], name[128];
+	long long active, total, size, sum = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%127s %lld %lld %lld", name, &active, &total,
+			   &size) == 4)
+			sum += active * size;
+	}
+	fclose(f);
+	return sum;
+}
+
+/* One counter of this namespace's /proc/net/clasp_stats, or -1. */
+long long clasp_stat(const char *name)
+{
+	FILE *f = fopen("/proc/net/clasp_stats", "r");
+	char key[64];
+	long long val, ret = -1;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", key, &val) == 2) {
+		if (!strcmp(key, name)) {
+			ret = val;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/* TCP's TIME_WAIT (and FIN_WAIT_2 timewait) sockets: sockstat's "tw". */
+long long tcp_timewait_count(void)
+{
+	FILE *f = fopen("/proc/net/sockstat", "r");
+	char line[256], *p;
+	long long tw = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "TCP:", 4))
+			continue;
+		p = strstr(line, " tw ");
+		if (p)
+			tw = atoll(p + 4);
+	}
+	fclose(f);
+	return tw;
+}
+
+/* TCP requests in SYN_RECV: the "03" lines of /proc/net/tcp. */
+long long tcp_synrecv_count(void)
+{
+	FILE *f = fopen("/proc/net/tcp", "r");
+	char line[256], st[8];
+	long long n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %*s %*s %7s", st) == 1 && !strcmp(st, "03"))
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Kernel CPU time of all CPUs (system + irq + softirq), in USER_HZ ticks. */
+long long kernel_cpu_ticks(void)
+{
+	FILE *f = fopen("/proc/stat", "r");
+	long long user, nice, sys, idle, iowait, irq, softirq;
+	int n;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "cpu %lld %lld %lld %lld %lld %lld %lld", &user, &nice,
+		   &sys, &idle, &iowait, &irq, &softirq);
+	fclose(f);
+	return n == 7 ? sys + irq + softirq : -1;
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_stop(int sig __attribute__((unused)))
+{
+	stop_flag = 1;
+}
+
+void catch_stop_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int stop_requested(void)
+{
+	return stop_flag;
+}
+
+void wait_for_stop(void)
+{
+	while (!stop_flag)
+		pause();
+}
