@@ -524,6 +524,7 @@ int clasp_kill(struct clasp_net *cn, const struct clasp_tuple *t);
 int clasp_rcv(struct sk_buff *skb);
 int clasp_err(struct sk_buff *skb, u32 info);
 int clasp_do_rcv(struct sock *sk, struct sk_buff *skb);
+void clasp_rcv_lookup(struct net *net, struct sk_buff *skb);
 void clasp_parse_seg(const struct sk_buff *skb, struct clasp_seg *seg);
 bool clasp_challenge_ack_allowed(struct net *net);
 

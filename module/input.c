@@ -631,8 +631,6 @@ static bool clasp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
 	return kept;
 }
 
-static void clasp_rcv_lookup(struct net *net, struct sk_buff *skb);
-
 /*
  * Hand a segment to the socket.  Returns false, with @skb untouched, when
  * the socket left the table after the lookup that found it (it became a
@@ -754,12 +752,17 @@ none:
 	return false;
 }
 
-/*
- * Find who owns a validated segment and give it to them: a connection,
- * request or compact entry by 4-tuple, else a listener by port, else
- * nobody (RST).  Consumes @skb.  Called with BH disabled.
+/**
+ * clasp_rcv_lookup() - give a validated segment to whoever owns it
+ * @net: the namespace it arrived in
+ * @skb: the segment, data at the clasp header; consumed
+ *
+ * A connection, request or compact entry by 4-tuple, else a listener by
+ * port, else nobody (RST).  Also for a segment whose owner left the table
+ * after an earlier lookup found it.  Called with BH disabled and no socket
+ * lock held.
  */
-static void clasp_rcv_lookup(struct net *net, struct sk_buff *skb)
+void clasp_rcv_lookup(struct net *net, struct sk_buff *skb)
 {
 	struct clasp_net *cn = clasp_pernet(net);
 	struct clasp_tuple t;

@@ -3,7 +3,7 @@
  * clasp: the generic netlink family "clasp" (see uapi/clasp.h).
  *
  * Reading is open to everyone; changing a tunable or killing a connection
- * needs CAP_NET_ADMIN in the namespace's user namespace (GENL_ADMIN_PERM).
+ * needs CAP_NET_ADMIN in the initial user namespace (GENL_ADMIN_PERM).
  * A connection dump first takes a snapshot of the keys of every entry and
  * listener, then looks each one up again as it is emitted: a connection
  * present for the whole dump appears exactly once, one that went away is

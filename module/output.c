@@ -42,13 +42,18 @@ void clasp_ctl_sock_exit(struct clasp_net *cn)
  * clasp_route_mss() - the largest payload a route carries in one segment
  * @dst: the route
  *
- * Return: MTU less the IP and clasp headers, within clasp's limits.
+ * Return: MTU less the IP and clasp headers, within clasp's limits;
+ * CLASP_DEFAULT_MSS without a route.
  */
 u32 clasp_route_mss(const struct dst_entry *dst)
 {
-	u32 mtu = dst_mtu(dst);
-	u32 mss = mtu > sizeof(struct iphdr) + CLASP_HDR_LEN ?
-		  mtu - sizeof(struct iphdr) - CLASP_HDR_LEN : 0;
+	u32 mtu, mss;
+
+	if (!dst)
+		return CLASP_DEFAULT_MSS;
+	mtu = dst_mtu(dst);
+	mss = mtu > sizeof(struct iphdr) + CLASP_HDR_LEN ?
+	      mtu - sizeof(struct iphdr) - CLASP_HDR_LEN : 0;
 
 	return clamp_t(u32, mss, CLASP_MIN_MSS, CLASP_MAX_MSS);
 }
@@ -260,7 +265,11 @@ void clasp_send_syn(struct sock *sk)
 
 	if (!csk->retransmits)
 		csk->syn_tstamp = ktime_get();
-	clasp_send_seg(sk, csk->iss, flags, csk->mss);
+	/*
+	 * Announce what we can receive, from the route: csk->mss is what we
+	 * send, and a simultaneous open has already cut it to the peer's.
+	 */
+	clasp_send_seg(sk, csk->iss, flags, clasp_route_mss(__sk_dst_get(sk)));
 }
 
 /**

@@ -491,11 +491,13 @@ int clasp_req_rcv(struct clasp_request *req, struct sk_buff *skb)
 	clasp_parse_seg(skb, &seg);
 	spin_lock_bh(&lcsk->acc_lock);
 	if (!req->linked) {
-		/* Completed or dropped meanwhile. */
+		/*
+		 * Completed or dropped since the lookup found it (another CPU
+		 * had the final ACK): whoever holds the 4-tuple now decides.
+		 */
 		spin_unlock_bh(&lcsk->acc_lock);
-		clasp_stats_inc(net, CLASP_MIB_NOPORT);
-		clasp_send_reset(net, skb);
-		goto out;
+		clasp_rcv_lookup(net, skb);
+		return 0;
 	}
 	if (seg.flags & CLASP_RST) {
 		/* RFC 5961: exact resets end it, in-window ones are challenged. */
@@ -529,7 +531,6 @@ int clasp_req_rcv(struct clasp_request *req, struct sk_buff *skb)
 		clasp_child_rcv(lsk, child, skb);
 		return 0;
 	}
-out:
 	kfree_skb(skb);
 	return 0;
 }
