@@ -483,7 +483,7 @@ int clasp_stats_init(struct clasp_net *cn);
 void clasp_stats_exit(struct clasp_net *cn);
 void clasp_stats_inc(struct net *net, enum clasp_mib field);
 bool clasp_oow_ack_allowed(struct net *net, const struct clasp_seg *seg,
-			   u32 *stamp);
+			   u32 rcv_nxt, u32 *stamp);
 void clasp_stats_dec(struct net *net, enum clasp_mib field);
 const char *clasp_stats_name(enum clasp_mib field);
 u64 clasp_stats_read(struct clasp_net *cn, enum clasp_mib field);

@@ -130,24 +130,32 @@ bool clasp_challenge_ack_allowed(struct net *net)
  * clasp_oow_ack_allowed() - may an out-of-window segment be answered?
  * @net: the namespace, for the AckSkipped counter
  * @seg: the segment
+ * @rcv_nxt: the next sequence number the connection expects
  * @stamp: jiffies of the last such answer, kept by the connection
  *
  * Two ends that disagree about the sequence space (one was fed a forged
  * segment) would otherwise answer each other's ACKs forever.  Segments
  * with neither data nor FIN, or with SYN, the stuff of such loops, get
- * one answer per
- * CLASP_OOW_ACK_MS per connection, as TCP's tcp_invalid_ratelimit.
+ * one answer per CLASP_OOW_ACK_MS per connection, as with TCP's
+ * tcp_invalid_ratelimit.  Keepalive and window probes (rcv_nxt - 1, at
+ * most one byte) are always answered: they come on their own timers, and
+ * the loop, if any, is broken at the other end.
  *
  * Return: true when an ACK may be sent; @stamp is then updated.
  */
 bool clasp_oow_ack_allowed(struct net *net, const struct clasp_seg *seg,
-			   u32 *stamp)
+			   u32 rcv_nxt, u32 *stamp)
 {
 	u32 now = (u32)jiffies;
 
-	if (seg->end_seq != seg->seq && !(seg->flags & CLASP_SYN))
+	if (seg->flags & CLASP_SYN)
+		goto limit;
+	if (seg->end_seq != seg->seq ||
+	    (seg->seq == rcv_nxt - 1 && seg->len <= 1))
 		return true;
-	if (*stamp && (s32)(now - *stamp) < (s32)msecs_to_jiffies(CLASP_OOW_ACK_MS)) {
+limit:
+	if (*stamp &&
+	    (s32)(now - *stamp) < (s32)msecs_to_jiffies(CLASP_OOW_ACK_MS)) {
 		clasp_stats_inc(net, CLASP_MIB_ACKSKIPPED);
 		return false;
 	}
@@ -157,7 +165,10 @@ bool clasp_oow_ack_allowed(struct net *net, const struct clasp_seg *seg,
 
 static void clasp_oow_ack(struct sock *sk, const struct clasp_seg *seg)
 {
-	if (clasp_oow_ack_allowed(sock_net(sk), seg, &clasp_sk(sk)->oow_ack_stamp))
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (clasp_oow_ack_allowed(sock_net(sk), seg, csk->rcv_nxt,
+				  &csk->oow_ack_stamp))
 		clasp_send_ack(sk);
 }
 

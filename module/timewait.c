@@ -213,7 +213,7 @@ static int clasp_tw_rcv_timewait(struct clasp_net *cn, struct clasp_tw *tw,
 		 */
 		return 0;
 	}
-	if (clasp_oow_ack_allowed(cn->net, seg, &tw->oow_ack_stamp))
+	if (clasp_oow_ack_allowed(cn->net, seg, tw->rcv_nxt, &tw->oow_ack_stamp))
 		clasp_tw_ack(cn, tw);
 	return 0;
 }
