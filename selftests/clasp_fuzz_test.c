@@ -69,24 +69,6 @@ struct wire {
 	bool bad_csum;		/* ... and in InCsumErrors */
 };
 
-static uint16_t seg_csum(uint32_t saddr, uint32_t daddr, const uint8_t *seg,
-			 size_t len)
-{
-	uint8_t pseudo[12];
-	uint32_t sum = 0;
-	size_t i;
-
-	memcpy(pseudo, &saddr, 4);
-	memcpy(pseudo + 4, &daddr, 4);
-	pseudo[8] = 0;
-	pseudo[9] = clasp_proto();
-	pseudo[10] = len >> 8;
-	pseudo[11] = len & 0xff;
-	for (i = 0; i < sizeof(pseudo); i += 2)
-		sum += (pseudo[i] << 8) | pseudo[i + 1];
-	return clasp_csum(seg, len, sum);
-}
-
 /*
  * Finish @w from clasp segment @s: the IP header, the checksum over the
  * bytes actually sent (so that a truncated segment fails on its header,
@@ -115,7 +97,7 @@ static void wire_finish(struct wire *w, const struct clasp_seg *s,
 		uint16_t c;
 
 		th->th_sum = 0;
-		c = seg_csum(s->saddr, s->daddr, seg, seg_len);
+		c = clasp_seg_csum(s->saddr, s->daddr, seg, seg_len);
 		th->th_sum = htons(bad_csum ? (uint16_t)(c ^ 0x1234) : c);
 	}
 	w->bad_csum = seg_len >= sizeof(*th) && bad_csum;

@@ -108,6 +108,28 @@ static inline uint16_t clasp_csum(const void *buf, size_t len, uint32_t sum)
 	return (uint16_t)~sum;
 }
 
+/*
+ * The checksum of @len bytes of clasp segment at @seg (checksum field
+ * zero) from @saddr to @daddr, over the pseudo-header as TCP's.
+ */
+static inline uint16_t clasp_seg_csum(uint32_t saddr, uint32_t daddr,
+				      const void *seg, size_t len)
+{
+	uint8_t pseudo[12];
+	uint32_t sum = 0;
+	size_t i;
+
+	memcpy(pseudo, &saddr, 4);
+	memcpy(pseudo + 4, &daddr, 4);
+	pseudo[8] = 0;
+	pseudo[9] = clasp_proto();
+	pseudo[10] = len >> 8;
+	pseudo[11] = len & 0xff;
+	for (i = 0; i < sizeof(pseudo); i += 2)
+		sum += (pseudo[i] << 8) | pseudo[i + 1];
+	return clasp_csum(seg, len, sum);
+}
+
 /* Serialise @s into @buf with a correct (or deliberately bad) checksum. */
 static inline size_t clasp_seg_build(const struct clasp_seg *s, uint8_t *buf,
 				     size_t size)
@@ -120,10 +142,7 @@ static inline size_t clasp_seg_build(const struct clasp_seg *s, uint8_t *buf,
 	size_t hlen = sizeof(struct tcphdr) + optlen;
 	size_t total = hlen + s->len;
 	struct tcphdr *th = (struct tcphdr *)buf;
-	uint8_t pseudo[12];
-	uint32_t sum = 0;
 	uint16_t c;
-	size_t i;
 
 	if (total > size)
 		return 0;
@@ -140,15 +159,7 @@ static inline size_t clasp_seg_build(const struct clasp_seg *s, uint8_t *buf,
 	if (s->len)
 		memcpy(buf + hlen, s->data, s->len);
 
-	memcpy(pseudo, &s->saddr, 4);
-	memcpy(pseudo + 4, &s->daddr, 4);
-	pseudo[8] = 0;
-	pseudo[9] = clasp_proto();
-	pseudo[10] = total >> 8;
-	pseudo[11] = total & 0xff;
-	for (i = 0; i < sizeof(pseudo); i += 2)
-		sum += (pseudo[i] << 8) | pseudo[i + 1];
-	c = clasp_csum(buf, total, sum);
+	c = clasp_seg_csum(s->saddr, s->daddr, buf, total);
 	th->th_sum = htons(s->bad_csum ? (uint16_t)(c ^ 0x5a5a) : c);
 	return s->truncate ? s->truncate : total;
 }
