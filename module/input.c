@@ -686,6 +686,19 @@ int clasp_do_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
+/*
+ * What the receive queue and the backlog may hold together while the
+ * owner is busy: the queue's hard limit (clasp_rcv_data()) plus a full
+ * window of segments at up to twice their size, so that data inside the
+ * window offered is not dropped merely because the reader held the lock.
+ */
+static u32 clasp_backlog_limit(const struct sock *sk)
+{
+	u64 limit = 2ULL * READ_ONCE(sk->sk_rcvbuf) + 2 * CLASP_MAX_WINDOW;
+
+	return min_t(u64, limit, U32_MAX);
+}
+
 static void clasp_sock_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	bool done = true;
@@ -694,7 +707,7 @@ static void clasp_sock_rcv(struct sock *sk, struct sk_buff *skb)
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
 		done = clasp_sock_process(sk, skb);
-	} else if (sk_add_backlog(sk, skb, sk->sk_rcvbuf + sk->sk_sndbuf)) {
+	} else if (sk_add_backlog(sk, skb, clasp_backlog_limit(sk))) {
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_BACKLOGDROPS);
 		kfree_skb(skb);
 	}

@@ -174,13 +174,24 @@ transfer() {
 
 VETH_MS=
 
+# The receiver never drops data inside the window it offered, whether its
+# reader lags (RcvQDrops) or holds the socket lock (BacklogDrops).
 veth_64mib_transfer_mss_1460() {
+	local q0 b0 r0 q b
+	q0=$(counter "$NSB" RcvQDrops)
+	b0=$(counter "$NSB" BacklogDrops)
+	r0=$(counter "$NSA" RetransSegs)
 	transfer "$NSB" "$NSA" "$IPB" $((64 << 20)) 240 || return 1
 	VETH_MS=$(awk '$1 == "bytes" { print $6 }' "$TMP/cli.out")
 	if [ "$CLI_MSS" != 1460 ] || [ "$SRV_MSS" != 1460 ]; then
 		log "MSS over veth (MTU 1500): client $CLI_MSS, server $SRV_MSS, want 1460"
 		return 1
 	fi
+	q=$(($(counter "$NSB" RcvQDrops) - q0))
+	b=$(($(counter "$NSB" BacklogDrops) - b0))
+	log "receiver RcvQDrops +$q BacklogDrops +$b;" \
+		"sender RetransSegs +$(($(counter "$NSA" RetransSegs) - r0))"
+	[ "$q" -eq 0 ] && [ "$b" -eq 0 ]
 }
 
 # Loopback has no wire and a larger MSS (32 KiB segments).  How fast it
