@@ -174,8 +174,12 @@ transfer() {
 
 VETH_MS=
 
-# The receiver never drops data inside the window it offered, whether its
-# reader lags (RcvQDrops) or holds the socket lock (BacklogDrops).
+# The receiver never drops data inside the window it offered for want of
+# queue space (RcvQDrops).  The backlog, which takes segments while the
+# reader holds the socket lock, is bounded too (BacklogDrops): a loaded
+# host that stalls the reader may overflow it now and then, so it may
+# drop at most one segment in 2,000 (before its limit covered a window,
+# it dropped 70 here; 4 is the most seen since, on a loaded host).
 veth_64mib_transfer_mss_1460() {
 	local q0 b0 r0 q b
 	q0=$(counter "$NSB" RcvQDrops)
@@ -191,7 +195,7 @@ veth_64mib_transfer_mss_1460() {
 	b=$(($(counter "$NSB" BacklogDrops) - b0))
 	log "receiver RcvQDrops +$q BacklogDrops +$b;" \
 		"sender RetransSegs +$(($(counter "$NSA" RetransSegs) - r0))"
-	[ "$q" -eq 0 ] && [ "$b" -eq 0 ]
+	[ "$q" -eq 0 ] && [ $((b * 2000)) -le $(((64 << 20) / 1460)) ]
 }
 
 # Loopback has no wire and a larger MSS (32 KiB segments).  How fast it
