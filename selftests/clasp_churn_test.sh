@@ -26,7 +26,7 @@ CTL=${CLASPCTL:-$CLASP_REPO/userspace/claspctl}
 CONNS=${CLASP_CHURN_CONNS:-2000}
 PARALLEL=${CLASP_CHURN_PARALLEL:-128}
 MAXBYTES=${CLASP_CHURN_MAXBYTES:-8192}
-DEADLINE=${CLASP_CHURN_DEADLINE:-70}
+DEADLINE=${CLASP_CHURN_DEADLINE:-$(clasp_ms 70)}
 NSA=clasp_ca_$$
 NSB=clasp_cb_$$
 VA=clca$$
@@ -88,19 +88,11 @@ set_tunables() {
 	local ns=$1 kv
 	shift
 	for kv in "$@"; do
+		case ${kv%%=*} in
+		*_ms) kv=${kv%%=*}=$(clasp_ms "${kv#*=}") ;;
+		esac
 		ctl "$ns" config set "${kv%%=*}" "${kv#*=}" || {
 			log "config set $kv in $ns failed"
-			return 1
-		}
-	done
-}
-
-# set_params NAME=VALUE...: module parameters, which a new namespace copies.
-set_params() {
-	local kv
-	for kv in "$@"; do
-		echo "${kv#*=}" >"$PARAMS/${kv%%=*}" || {
-			log "cannot set module parameter $kv"
 			return 1
 		}
 	done
@@ -111,7 +103,7 @@ setup() {
 	for kv in "${START[@]}"; do
 		saved+=("${kv%%=*}=$(<"$PARAMS/${kv%%=*}")")
 	done
-	set_params "${START[@]}" || return 1
+	clasp_set_timers "${START[@]}" || return 1
 	ip netns add "$NSA" && ip netns add "$NSB" &&
 		ip link add "$VA" netns "$NSA" type veth peer name "$VB" netns "$NSB" &&
 		ip -n "$NSA" addr add "$IPA/24" dev "$VA" &&
@@ -119,10 +111,10 @@ setup() {
 		ip -n "$NSA" link set "$VA" up && ip -n "$NSB" link set "$VB" up &&
 		ip -n "$NSA" link set lo up && ip -n "$NSB" link set lo up || {
 		log "cannot set up the namespaces"
-		set_params "${saved[@]}"
+		clasp_set_params "${saved[@]}"
 		return 1
 	}
-	set_params "${saved[@]}" || return 1
+	clasp_set_params "${saved[@]}" || return 1
 	for _ in $(seq 50); do
 		[[ $(ip -n "$NSA" link show "$VA") == *LOWER_UP* ]] &&
 			[[ $(ip -n "$NSB" link show "$VB") == *LOWER_UP* ]] && break
@@ -275,7 +267,7 @@ faults_seen() {
 # Objects back to 0 in both namespaces within 2 MSL plus the FIN_WAIT_2
 # timeout plus a margin for a slow guest.
 objects_return_to_zero() {
-	local limit=$(((2 * MSL_MS + FIN_TIMEOUT_MS) / 100 + 100)) i a b
+	local limit=$((((2 * MSL_MS + FIN_TIMEOUT_MS) / 100 + 100) * CLASP_SLOW)) i a b
 	for ((i = 0; i <= limit; i++)); do
 		a=$(counter "$NSA" Objects)
 		b=$(counter "$NSB" Objects)

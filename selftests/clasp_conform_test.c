@@ -1157,4 +1157,4 @@ TEST(malformed_segments_dropped_and_counted)
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
 }
 
-TEST_HARNESS_MAIN
+CLASP_HARNESS_MAIN

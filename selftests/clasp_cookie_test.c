@@ -817,4 +817,4 @@ TEST(no_cookies_when_disabled)
 	EXPECT_EQ(1, clasp_stat("PassiveOpens"));
 }
 
-TEST_HARNESS_MAIN
+CLASP_HARNESS_MAIN

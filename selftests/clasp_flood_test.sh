@@ -50,15 +50,15 @@ FLOOD_MAX=${FLOOD_MAX:-3000000}	# and at most (a runaway guard)
 FLOOD_PPS=${FLOOD_PPS:-0}	# 0: as fast as the flooder can
 LEGIT=${LEGIT:-200}		# legitimate connections during the flood
 LEGIT_PAR=${LEGIT_PAR:-4}	# at a time
-LEGIT_TMO=${LEGIT_TMO:-15000}	# ms each may take
+LEGIT_TMO=${LEGIT_TMO:-$(clasp_ms 15000)}	# ms each may take
 LEGIT_MIN_PCT=99
 PRE_FLOOD_S=${PRE_FLOOD_S:-2}	# flood alone before the connections start
 WATCH_MS=20			# Objects sampling interval
 # Requests live rto_initial_ms * (2^(synack_retries+1) - 1) = 1.4 s;
-# TIME_WAIT 2 * msl_ms = 0.4 s.
+# TIME_WAIT 2 * msl_ms = 0.4 s (times CLASP_SLOW, as the other timers).
 RTO_MS=200
 SYNACK_RETRIES=2
-SETTLE_S=20
+SETTLE_S=$(clasp_ms 20)
 
 TOUCHED=(syncookies syncookie_period_ms max_syn_backlog rto_initial_ms
 	synack_retries syn_retries msl_ms fin_timeout_ms abort_on_overflow)
@@ -111,17 +111,6 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-# set_params NAME=VALUE...
-set_params() {
-	local kv
-	for kv in "$@"; do
-		echo "${kv#*=}" >"$PARAMS/${kv%%=*}" || {
-			log "cannot set module parameter $kv"
-			return 1
-		}
-	done
-}
 
 # gobjects: the global object count into GOBJ (a builtin read: process
 # creation is slow in an emulated guest, so this script avoids it).
@@ -185,7 +174,7 @@ wait_idle() {
 # count stops moving (earlier tests' namespaces may still be going away);
 # the count in GOBJ.
 settled_gobjects() {
-	local prev end=$((SECONDS + 10))
+	local prev end=$((SECONDS + $(clasp_ms 10)))
 	gobjects
 	while [ "$SECONDS" -lt "$end" ]; do
 		prev=$GOBJ
@@ -200,7 +189,7 @@ setup() {
 	local mode=$1
 	ip netns del "$NSS" 2>/dev/null
 	ip netns del "$NSF" 2>/dev/null
-	set_params syncookies="$mode" syncookie_period_ms=60000 \
+	clasp_set_timers syncookies="$mode" syncookie_period_ms=60000 \
 		max_syn_backlog=1024 rto_initial_ms=$RTO_MS \
 		synack_retries=$SYNACK_RETRIES syn_retries=6 msl_ms=200 \
 		fin_timeout_ms=2000 abort_on_overflow=0 || return 1

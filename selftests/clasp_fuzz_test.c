@@ -694,14 +694,14 @@ TEST_F_TIMEOUT(blind, attacker_kills_and_corrupts_nothing, 120)
 
 	rng_state = (uint64_t)time(NULL) | 1;
 	idle = blind_attack(_metadata, self, 1 << 0 | 1 << 2 | 1 << 3,
-			    ATTACK_MS / 3);
+			    clasp_ms(ATTACK_MS) / 3);
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(self->cli));
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(self->srv));
 
 	stream_start(&self->up, self->cli, self->srv, 0);
 	stream_start(&self->down, self->srv, self->cli, 0);
 	busy = blind_attack(_metadata, self, 1 << 1 | 1 << 2 | 1 << 3,
-			    2 * ATTACK_MS / 3);
+			    2 * clasp_ms(ATTACK_MS) / 3);
 	secs = (clasp_now_ms() - t0 + 999) / 1000;
 	chal = clasp_stat("ChallengeAcks") - chal0;
 
@@ -720,4 +720,4 @@ TEST_F_TIMEOUT(blind, attacker_kills_and_corrupts_nothing, 120)
 	EXPECT_GE((secs + 1) * CHALLENGE_LIMIT, chal);
 }
 
-TEST_HARNESS_MAIN
+CLASP_HARNESS_MAIN

@@ -173,4 +173,4 @@ TEST_F(peer, every_segment_counted_in_insegs)
 	EXPECT_EQ(out + 1, clasp_stat("OutSegs"));
 }
 
-TEST_HARNESS_MAIN
+CLASP_HARNESS_MAIN

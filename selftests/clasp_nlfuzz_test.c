@@ -1493,4 +1493,4 @@ TEST_F(nl, userns_owner_reads_but_does_not_steer)
 	EXPECT_EQ(0, rc);
 }
 
-TEST_HARNESS_MAIN
+CLASP_HARNESS_MAIN

@@ -141,4 +141,4 @@ TEST(many_sockets_get_distinct_ports)
 		close(fds[i]);
 }
 
-TEST_HARNESS_MAIN
+CLASP_HARNESS_MAIN

@@ -112,21 +112,10 @@ tidy() {
 
 cleanup() {
 	tidy
-	set_params "${DEFAULTS[@]}" 2>/dev/null
+	clasp_set_params "${DEFAULTS[@]}" 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-# set_params NAME=VALUE...
-set_params() {
-	local kv
-	for kv in "$@"; do
-		if ! echo "${kv#*=}" >"$PARAMS/${kv%%=*}"; then
-			log "cannot set module parameter $kv"
-			return 1
-		fi
-	done
-}
 
 # Objects in the initial namespace, and in all the others together.
 init_objects() {
@@ -146,7 +135,7 @@ other_objects() {
 # wait_other WANT SECONDS: until the namespaces other than the initial one
 # hold WANT objects together.
 wait_other() {
-	local want=$1 end=$((SECONDS + $2)) v
+	local want=$1 end=$((SECONDS + $(clasp_ms "$2"))) v
 	while :; do
 		v=$(other_objects)
 		[ "$v" = "$want" ] && return 0
@@ -185,7 +174,7 @@ show_stats() {
 # wait_stats NS SECONDS NAME=VALUE...: until every counter named has that
 # value in NS ("" = init).
 wait_stats() {
-	local ns=$1 end=$((SECONDS + $2)) kv bad
+	local ns=$1 end=$((SECONDS + $(clasp_ms "$2"))) kv bad
 	shift 2
 	while :; do
 		load_stats "$ns"
@@ -204,7 +193,7 @@ wait_stats() {
 
 # wait_line FILE REGEX SECONDS: until a line of FILE matches REGEX.
 wait_line() {
-	local end=$((SECONDS + $3)) line
+	local end=$((SECONDS + $(clasp_ms "$3"))) line
 	while :; do
 		while read -r line; do
 			[[ $line =~ $2 ]] && return 0
@@ -296,7 +285,7 @@ one_cycle() {
 	local n1=10.201.$k n2=10.202.$k t0=$SECONDS o0 out=$TMP/fill$k ok=1
 
 	o0=$(other_objects)
-	set_params "${SHORT[@]}" || return 1
+	clasp_set_timers "${SHORT[@]}" || return 1
 	# A is the hub: B on one veth, C on another.
 	ip -batch - <<-EOB || return 1
 		netns add $a
@@ -394,7 +383,7 @@ rmmod_with_timewait_entries() {
 	local a=${PFX}_ra b=${PFX}_rb n=10.203.0 i0 t0 d0 msgs v out=$TMP/rfill
 	local refcnt sa sb si
 
-	set_params "${SHORT[@]}" || return 1
+	clasp_set_timers "${SHORT[@]}" || return 1
 	ip -batch - <<-EOB || return 1
 		netns add $a
 		netns add $b
@@ -486,11 +475,12 @@ rmmod_with_timewait_entries() {
 # 3. Loopback churn, Objects back to 0 after 2*MSL
 
 objects_zero_after_close() {
-	local d=${PFX}_d o0 out msl=100 n=300 pend=20 tw ms
+	local d=${PFX}_d o0 out msl n=300 pend=20 tw ms
+	msl=$(clasp_ms 100)
 	o0=$(other_objects)
-	set_params "${DEFAULTS[@]}" "msl_ms=$msl" || return 1
+	clasp_set_params "${DEFAULTS[@]}" "msl_ms=$msl" || return 1
 	ip netns add "$d" && ip -n "$d" link set lo up || return 1
-	out=$(ip netns exec "$d" timeout 120 python3 "$HELPER" churn 7200 "$n" "$pend" 2>&1)
+	out=$(ip netns exec "$d" timeout "$(clasp_ms 120)" python3 "$HELPER" churn 7200 "$n" "$pend" 2>&1)
 	log "churn: $(echo "$out" | tr '\n' '|')"
 	case $out in
 	"done $n "*) ;;
@@ -502,7 +492,7 @@ objects_zero_after_close() {
 		CurrEstab=0 ActiveOpens=$((n + pend)) || return 1
 	log "$(show_stats ActiveOpens PassiveOpens TimeWaitEntered CurrEstab AbortOnClose AbortOnLinger OutRsts)"
 	# 2*MSL, plus the helper's polling and a slow emulated guest.
-	if [ "$ms" -gt $((2 * msl + 3000)) ]; then
+	if [ "$ms" -gt $((2 * msl + $(clasp_ms 3000))) ]; then
 		log "Objects reached 0 only after $ms ms, want about $((2 * msl))"
 		return 1
 	fi
@@ -518,6 +508,6 @@ wait_other 0 15 || log "starting anyway"
 check netns_delete_frees_everything netns_delete_frees_everything
 check rmmod_with_timewait_entries rmmod_with_timewait_entries
 check objects_zero_after_close objects_zero_after_close
-set_params "${DEFAULTS[@]}"
+clasp_set_params "${DEFAULTS[@]}"
 echo "# Totals: pass:$((ntest - fails)) fail:$fails xfail:0 xpass:0 skip:0 error:0"
 [ "$fails" -eq 0 ]

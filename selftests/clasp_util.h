@@ -330,6 +330,47 @@ static inline void clasp_sleep_ms(long ms)
 		;
 }
 
+/*
+ * CLASP_SLOW=N: the kernel runs about N times slower than a stock kernel
+ * under emulation (make check-debug sets it for the debug kernel).  Tests
+ * scale the timers they configure, their waits and their time bounds by
+ * it, so what they check stays the same; 1 when unset or invalid.
+ */
+static inline int clasp_slow(void)
+{
+	static int slow;
+
+	if (!slow) {
+		const char *s = getenv("CLASP_SLOW");
+		int v = s ? atoi(s) : 1;
+
+		slow = v >= 1 && v <= 1000 ? v : 1;
+	}
+	return slow;
+}
+
+/*
+ * TEST_HARNESS_MAIN for kselftest_harness.h users, with every test's
+ * timeout scaled by clasp_slow().
+ */
+#define CLASP_HARNESS_MAIN \
+	int main(int argc, char **argv) \
+	{ \
+		struct __fixture_metadata *f; \
+		struct __test_metadata *t; \
+		\
+		for (f = __fixture_list; f; f = f->next) \
+			for (t = f->tests; t; t = t->next) \
+				t->timeout *= clasp_slow(); \
+		return test_harness_run(argc, argv); \
+	}
+
+/* @ms of a stock kernel, in this kernel's time. */
+static inline long long clasp_ms(long long ms)
+{
+	return ms * clasp_slow();
+}
+
 /* Write module parameter @name (0 or -1 with errno). */
 static inline int clasp_param_set(const char *name, long long val)
 {

@@ -47,7 +47,7 @@ cleanup() {
 	wait 2>/dev/null
 	ip netns del "$NSA" 2>/dev/null
 	ip netns del "$NSB" 2>/dev/null
-	set_params "${DEFAULTS[@]}" 2>/dev/null
+	clasp_set_params "${DEFAULTS[@]}" 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -70,22 +70,6 @@ check() {
 		echo "not ok $ntest $name"
 		fails=$((fails + 1))
 	fi
-}
-
-# set_params NAME=VALUE...
-set_params() {
-	local kv
-	for kv in "$@"; do
-		# Newer than this test: set when the module has them.
-		case ${kv%%=*} in
-		syncookies | abort_on_overflow)
-			[ -e "$PARAMS/${kv%%=*}" ] || continue ;;
-		esac
-		if ! echo "${kv#*=}" >"$PARAMS/${kv%%=*}"; then
-			log "cannot set module parameter $kv"
-			return 1
-		fi
-	done
 }
 
 # setup_pair: namespaces A and B joined by the veth pair, taking clasp's
@@ -119,10 +103,10 @@ counter() {
 	echo "?"
 }
 
-# start_server NS OUT: clasp_xfer server in NS, output to OUT; waits until
-# it listens.
+# start_server NS OUT TIMEOUT: clasp_xfer server in NS for at most TIMEOUT
+# seconds, output to OUT; waits until it listens.
 start_server() {
-	ip netns exec "$1" timeout 120 "$XFER" server "$PORT" >"$2" 2>&1 &
+	ip netns exec "$1" timeout "$3" "$XFER" server "$PORT" >"$2" 2>&1 &
 	srv_pid=$!
 	pids+=("$srv_pid")
 	for _ in $(seq 100); do
@@ -134,11 +118,13 @@ start_server() {
 	return 1
 }
 
-# transfer NS_SRV NS_CLI ADDR BYTES TIMEOUT: one stream, checked both ends.
+# transfer NS_SRV NS_CLI ADDR BYTES TIMEOUT: one stream, checked both ends;
+# the client gets TIMEOUT seconds (times CLASP_SLOW), the server 10 more.
 transfer() {
-	local nss=$1 nsc=$2 addr=$3 bytes=$4 tmo=$5 rc
+	local nss=$1 nsc=$2 addr=$3 bytes=$4 tmo rc
 	local so=$TMP/srv.out co=$TMP/cli.out
-	start_server "$nss" "$so" || return 1
+	tmo=$(clasp_ms "$5")
+	start_server "$nss" "$so" $((tmo + 10)) || return 1
 	ip netns exec "$nsc" timeout "$tmo" "$XFER" client "$addr" "$PORT" "$bytes" >"$co" 2>&1
 	rc=$?
 	if [ "$rc" -ne 0 ]; then
@@ -253,7 +239,7 @@ connect_to_black_hole() {
 		log "tcpdump did not start: $(<"$TMP/tcpdump.err")"
 		ret=1
 	fi
-	SYN_OUT=$(ip netns exec "$NSA" timeout 30 "$XFER" connect "$IPB" "$PORT")
+	SYN_OUT=$(ip netns exec "$NSA" timeout "$(clasp_ms 30)" "$XFER" connect "$IPB" "$PORT")
 	log "connect: $SYN_OUT"
 	sleep 0.2
 	kill -INT "$tpid"
@@ -275,7 +261,7 @@ veth_connect_etimedout_when_peer_drops() {
 	esac
 	ms=${SYN_OUT##* }
 	# SYN at 0, 200, 600, 1400; given up at 3000 ms.
-	if [ "$ms" -lt 1500 ] || [ "$ms" -gt 4800 ]; then
+	if [ "$ms" -lt "$(clasp_ms 1500)" ] || [ "$ms" -gt "$(clasp_ms 4800)" ]; then
 		log "gave up after $ms ms, want about 3000"
 		return 1
 	fi
@@ -295,10 +281,10 @@ veth_syn_retransmit_schedule_doubles() {
 	# 200, 400, 800 ms: never early (-40%), late by at most 100% + 300 ms
 	# (timers run late in a guest on a loaded host), and each gap longer
 	# than the one before (the backoff doubles).
-	echo "$gaps" | awk '{
-		want = 200
+	echo "$gaps" | awk -v slow="$CLASP_SLOW" '{
+		want = 200 * slow
 		for (i = 1; i <= NF; i++) {
-			if ($i < want * 0.6 || $i > want * 2 + 300) {
+			if ($i < want * 0.6 || $i > want * 2 + 300 * slow) {
 				printf "# gap %d: %d ms, want %d (-40%%, +100%% +300 ms)\n", i, $i, want
 				bad = 1
 			}
@@ -317,15 +303,15 @@ veth_simultaneous_open() {
 	p0a=$(counter "$NSA" PassiveOpens)
 	p0b=$(counter "$NSB" PassiveOpens)
 	# The SYNs cross on the wire: each arrives at a socket in SYN_SENT.
-	tc -n "$NSA" qdisc add dev "$VA" root netem delay 300ms &&
-		tc -n "$NSB" qdisc add dev "$VB" root netem delay 300ms || {
+	tc -n "$NSA" qdisc add dev "$VA" root netem delay "$(clasp_ms 300)ms" &&
+		tc -n "$NSB" qdisc add dev "$VB" root netem delay "$(clasp_ms 300)ms" || {
 		log "cannot add netem"
 		return 1
 	}
-	ip netns exec "$NSA" timeout 30 "$XFER" simopen 6001 "$IPB" 6002 "$TMP/go" \
+	ip netns exec "$NSA" timeout "$(clasp_ms 30)" "$XFER" simopen 6001 "$IPB" 6002 "$TMP/go" \
 		>"$TMP/a.out" 2>&1 &
 	pa=$!
-	ip netns exec "$NSB" timeout 30 "$XFER" simopen 6002 "$IPA" 6001 "$TMP/go" \
+	ip netns exec "$NSB" timeout "$(clasp_ms 30)" "$XFER" simopen 6002 "$IPA" 6001 "$TMP/go" \
 		>"$TMP/b.out" 2>&1 &
 	pb=$!
 	pids+=("$pa" "$pb")
@@ -334,7 +320,7 @@ veth_simultaneous_open() {
 		[[ $(<"$TMP/a.out") == bound* && $(<"$TMP/b.out") == bound* ]] && break
 		sleep 0.05
 	done
-	echo $(($(date +%s%3N) + 300)) >"$TMP/go.tmp" && mv "$TMP/go.tmp" "$TMP/go"
+	echo $(($(date +%s%3N) + $(clasp_ms 300))) >"$TMP/go.tmp" && mv "$TMP/go.tmp" "$TMP/go"
 	wait "$pa"
 	ra=$?
 	wait "$pb"
@@ -364,8 +350,9 @@ echo "1..${#TESTS[@]}"
 if [ ! -x "$XFER" ]; then
 	log "$XFER missing: build it with make selftests"
 	ok=0
-elif ! set_params "${DEFAULTS[@]}" msl_ms=500 fin_timeout_ms=2000 \
-	rto_initial_ms=200 rto_min_ms=50 syn_retries=3 || ! setup_pair; then
+elif ! clasp_set_params "${DEFAULTS[@]}" ||
+	! clasp_set_timers msl_ms=500 fin_timeout_ms=2000 rto_initial_ms=200 \
+		rto_min_ms=50 syn_retries=3 || ! setup_pair; then
 	ok=0
 else
 	ok=1

@@ -7,6 +7,44 @@ KSFT_PASS=0
 KSFT_FAIL=1
 KSFT_SKIP=4
 
+# CLASP_SLOW=N: the kernel runs about N times slower than a stock one
+# (make check-debug sets it; see clasp_util.h).  Tests scale the timers
+# they set, their waits and their time bounds with clasp_ms.
+CLASP_SLOW=${CLASP_SLOW:-1}
+case $CLASP_SLOW in
+''|*[!0-9]*|0) CLASP_SLOW=1 ;;
+esac
+
+# clasp_ms MS: MS of a stock kernel in this kernel's time.
+clasp_ms() {
+	echo $(($1 * CLASP_SLOW))
+}
+
+# clasp_set_params NAME=VALUE...: write clasp's module parameters (which a
+# namespace copies when it is created), as they are.
+clasp_set_params() {
+	local kv
+	for kv in "$@"; do
+		echo "${kv#*=}" >"/sys/module/clasp/parameters/${kv%%=*}" || {
+			echo "# cannot set module parameter $kv"
+			return 1
+		}
+	done
+}
+
+# clasp_set_timers NAME=VALUE...: clasp_set_params, with the values of the
+# timer parameters (NAME_ms) scaled by clasp_ms.
+clasp_set_timers() {
+	local kv scaled=()
+	for kv in "$@"; do
+		case ${kv%%=*} in
+		*_ms) kv=${kv%%=*}=$(clasp_ms "${kv#*=}") ;;
+		esac
+		scaled+=("$kv")
+	done
+	clasp_set_params "${scaled[@]}"
+}
+
 # TAP for shell tests: check NAME CMD [ARGS...] runs CMD and prints
 # "ok N NAME" or "not ok N NAME"; $fails and $ntest feed the Totals line.
 fails=0
