@@ -104,37 +104,17 @@ setup() {
 		saved+=("${kv%%=*}=$(<"$PARAMS/${kv%%=*}")")
 	done
 	clasp_set_timers "${START[@]}" || return 1
-	ip netns add "$NSA" && ip netns add "$NSB" &&
-		ip link add "$VA" netns "$NSA" type veth peer name "$VB" netns "$NSB" &&
-		ip -n "$NSA" addr add "$IPA/24" dev "$VA" &&
-		ip -n "$NSB" addr add "$IPB/24" dev "$VB" &&
-		ip -n "$NSA" link set "$VA" up && ip -n "$NSB" link set "$VB" up &&
-		ip -n "$NSA" link set lo up && ip -n "$NSB" link set lo up || {
-		log "cannot set up the namespaces"
+	clasp_veth_pair "$NSA" "$VA" "$IPA" "$NSB" "$VB" "$IPB" || {
 		clasp_set_params "${saved[@]}"
 		return 1
 	}
 	clasp_set_params "${saved[@]}" || return 1
-	for _ in $(seq 50); do
-		[[ $(ip -n "$NSA" link show "$VA") == *LOWER_UP* ]] &&
-			[[ $(ip -n "$NSB" link show "$VB") == *LOWER_UP* ]] && break
-		sleep 0.1
-	done
 	# shellcheck disable=SC2086
 	tc -n "$NSA" qdisc add dev "$VA" root netem $NETEM &&
 		tc -n "$NSB" qdisc add dev "$VB" root netem $NETEM || {
 		log "cannot add netem"
 		return 1
 	}
-}
-
-# counter NS NAME: a counter of /proc/net/clasp_stats in namespace NS.
-counter() {
-	local k v
-	while read -r k v; do
-		[ "$k" = "$2" ] && { echo "$v"; return 0; }
-	done < <(ip netns exec "$1" cat /proc/net/clasp_stats)
-	echo "?"
 }
 
 # The loops run until $TMP/stop appears and write "RUNS FAILURES [KILLS]"
@@ -256,8 +236,8 @@ nonzero() {
 # The faults were there: both sides retransmitted.
 faults_seen() {
 	local ra rb
-	ra=$(counter "$NSA" RetransSegs)
-	rb=$(counter "$NSB" RetransSegs)
+	ra=$(clasp_counter "$NSA" RetransSegs)
+	rb=$(clasp_counter "$NSB" RetransSegs)
 	log "RetransSegs: client side $ra, server side $rb"
 	log "client side: $(nonzero "$NSA")"
 	log "server side: $(nonzero "$NSB")"
@@ -269,8 +249,8 @@ faults_seen() {
 objects_return_to_zero() {
 	local limit=$((((2 * MSL_MS + FIN_TIMEOUT_MS) / 100 + 100) * CLASP_SLOW)) i a b
 	for ((i = 0; i <= limit; i++)); do
-		a=$(counter "$NSA" Objects)
-		b=$(counter "$NSB" Objects)
+		a=$(clasp_counter "$NSA" Objects)
+		b=$(clasp_counter "$NSB" Objects)
 		[ "$a" = 0 ] && [ "$b" = 0 ] && {
 			log "Objects 0 in both namespaces"
 			return 0

@@ -41,10 +41,6 @@ ntest=0
 nskip=0
 pids=()
 
-log() {
-	echo "# $*"
-}
-
 check() {
 	local name=$1 t0=$SECONDS
 	shift

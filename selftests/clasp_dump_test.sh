@@ -32,10 +32,6 @@ MIN_ROWS=500		# rows a dump has at least: several netlink messages
 MSL_MS=$(clasp_ms 1000)	# TIME-WAIT entries live 2 s (CLASP_SLOW: longer)
 pids=()
 
-log() {
-	echo "# $*"
-}
-
 cleanup() {
 	kill "${pids[@]}" 2>/dev/null
 	wait 2>/dev/null

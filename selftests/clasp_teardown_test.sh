@@ -61,10 +61,6 @@ snooze() {
 	:
 }
 
-log() {
-	echo "# $*"
-}
-
 check() {
 	local name=$1 t0=$SECONDS
 	shift

@@ -27,7 +27,6 @@ IPA=$NET.1
 IPB=$NET.2
 PORT=5000
 TMP=$(mktemp -d)
-PARAMS=/sys/module/clasp/parameters
 
 fails=0
 ntest=0
@@ -75,32 +74,7 @@ check() {
 # setup_pair: namespaces A and B joined by the veth pair, taking clasp's
 # parameters as they are now.
 setup_pair() {
-	ip netns add "$NSA" && ip netns add "$NSB" &&
-		ip link add "$VA" netns "$NSA" type veth peer name "$VB" netns "$NSB" &&
-		ip -n "$NSA" addr add "$IPA/24" dev "$VA" &&
-		ip -n "$NSB" addr add "$IPB/24" dev "$VB" &&
-		ip -n "$NSA" link set "$VA" up && ip -n "$NSB" link set "$VB" up &&
-		ip -n "$NSA" link set lo up && ip -n "$NSB" link set lo up || {
-		log "cannot set up namespaces"
-		return 1
-	}
-	# Wait for the veth carrier (it takes a moment on a slow guest).
-	for _ in $(seq 50); do
-		[[ $(ip -n "$NSA" link show "$VA") == *LOWER_UP* ]] &&
-			[[ $(ip -n "$NSB" link show "$VB") == *LOWER_UP* ]] && return 0
-		sleep 0.1
-	done
-	log "veth carrier never came up"
-	return 1
-}
-
-# counter NS NAME: a counter of /proc/net/clasp_stats in namespace NS.
-counter() {
-	local k v
-	while read -r k v; do
-		[ "$k" = "$2" ] && { echo "$v"; return 0; }
-	done < <(ip netns exec "$1" cat /proc/net/clasp_stats)
-	echo "?"
+	clasp_veth_pair "$NSA" "$VA" "$IPA" "$NSB" "$VB" "$IPB"
 }
 
 # start_server NS OUT TIMEOUT: clasp_xfer server in NS for at most TIMEOUT
@@ -168,19 +142,19 @@ VETH_MS=
 # it dropped 70 here; 4 is the most seen since, on a loaded host).
 veth_64mib_transfer_mss_1460() {
 	local q0 b0 r0 q b
-	q0=$(counter "$NSB" RcvQDrops)
-	b0=$(counter "$NSB" BacklogDrops)
-	r0=$(counter "$NSA" RetransSegs)
+	q0=$(clasp_counter "$NSB" RcvQDrops)
+	b0=$(clasp_counter "$NSB" BacklogDrops)
+	r0=$(clasp_counter "$NSA" RetransSegs)
 	transfer "$NSB" "$NSA" "$IPB" $((64 << 20)) 240 || return 1
 	VETH_MS=$(awk '$1 == "bytes" { print $6 }' "$TMP/cli.out")
 	if [ "$CLI_MSS" != 1460 ] || [ "$SRV_MSS" != 1460 ]; then
 		log "MSS over veth (MTU 1500): client $CLI_MSS, server $SRV_MSS, want 1460"
 		return 1
 	fi
-	q=$(($(counter "$NSB" RcvQDrops) - q0))
-	b=$(($(counter "$NSB" BacklogDrops) - b0))
+	q=$(($(clasp_counter "$NSB" RcvQDrops) - q0))
+	b=$(($(clasp_counter "$NSB" BacklogDrops) - b0))
 	log "receiver RcvQDrops +$q BacklogDrops +$b;" \
-		"sender RetransSegs +$(($(counter "$NSA" RetransSegs) - r0))"
+		"sender RetransSegs +$(($(clasp_counter "$NSA" RetransSegs) - r0))"
 	[ "$q" -eq 0 ] && [ $((b * 2000)) -le $(((64 << 20) / 1460)) ]
 }
 
@@ -195,7 +169,7 @@ loopback_64mib_transfer() {
 
 veth_1mib_under_5pct_loss() {
 	local r0 r1 ret=0
-	r0=$(counter "$NSA" RetransSegs)
+	r0=$(clasp_counter "$NSA" RetransSegs)
 	tc -n "$NSA" qdisc add dev "$VA" root netem loss 5% &&
 		tc -n "$NSB" qdisc add dev "$VB" root netem loss 5% || {
 		log "cannot add netem"
@@ -204,7 +178,7 @@ veth_1mib_under_5pct_loss() {
 	transfer "$NSB" "$NSA" "$IPB" $((1 << 20)) 180 || ret=1
 	tc -n "$NSA" qdisc del dev "$VA" root
 	tc -n "$NSB" qdisc del dev "$VB" root
-	r1=$(counter "$NSA" RetransSegs)
+	r1=$(clasp_counter "$NSA" RetransSegs)
 	log "sender RetransSegs +$((r1 - r0)) for ~$(((1 << 20) / 1460)) data segments"
 	# 5% of ~720 data segments lost: they must have been repaired.
 	if [ "$ret" = 0 ] && [ $((r1 - r0)) -lt 1 ]; then
@@ -221,8 +195,8 @@ SYN_TIMES=
 
 connect_to_black_hole() {
 	local cap=$TMP/syn.pcap tpid r0 i0 ret=0
-	r0=$(counter "$NSA" RetransSegs)
-	i0=$(counter "$NSB" InSegs)
+	r0=$(clasp_counter "$NSA" RetransSegs)
+	i0=$(clasp_counter "$NSB" InSegs)
 	ip netns exec "$NSB" nft "add table ip clasp_drop; add chain ip clasp_drop in { type filter hook input priority 0; }; add rule ip clasp_drop in ip protocol $PROTO drop" || {
 		log "nft failed"
 		return 1
@@ -247,8 +221,8 @@ connect_to_black_hole() {
 	ip netns exec "$NSB" nft delete table ip clasp_drop
 	SYN_TIMES=$(tcpdump -r "$cap" -n -tt 2>/dev/null |
 		awk -v a="$IPA" '$3 == a { print $1 }')
-	RETRANS=$(($(counter "$NSA" RetransSegs) - r0))
-	PEER_IN=$(($(counter "$NSB" InSegs) - i0))
+	RETRANS=$(($(clasp_counter "$NSA" RetransSegs) - r0))
+	PEER_IN=$(($(clasp_counter "$NSB" InSegs) - i0))
 	return $ret
 }
 
@@ -300,8 +274,8 @@ veth_syn_retransmit_schedule_doubles() {
 
 veth_simultaneous_open() {
 	local ra rb pa pb p0a p0b ret=0
-	p0a=$(counter "$NSA" PassiveOpens)
-	p0b=$(counter "$NSB" PassiveOpens)
+	p0a=$(clasp_counter "$NSA" PassiveOpens)
+	p0b=$(clasp_counter "$NSB" PassiveOpens)
 	# The SYNs cross on the wire: each arrives at a socket in SYN_SENT.
 	tc -n "$NSA" qdisc add dev "$VA" root netem delay "$(clasp_ms 300)ms" &&
 		tc -n "$NSB" qdisc add dev "$VB" root netem delay "$(clasp_ms 300)ms" || {
@@ -333,8 +307,8 @@ veth_simultaneous_open() {
 	grep -q '^connected state 1$' "$TMP/a.out" &&
 		grep -q '^connected state 1$' "$TMP/b.out" || ret=1
 	# No listener anywhere: no passive open.
-	[ "$(counter "$NSA" PassiveOpens)" = "$p0a" ] &&
-		[ "$(counter "$NSB" PassiveOpens)" = "$p0b" ] || {
+	[ "$(clasp_counter "$NSA" PassiveOpens)" = "$p0a" ] &&
+		[ "$(clasp_counter "$NSB" PassiveOpens)" = "$p0b" ] || {
 		log "a passive open was counted"
 		ret=1
 	}

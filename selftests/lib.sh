@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Shared helpers for clasp's shell selftests (sourced, not run).
 
 CLASP_REPO=$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -60,6 +61,44 @@ check() {
 		echo "not ok $ntest $name"
 		fails=$((fails + 1))
 	fi
+}
+
+# log MESSAGE...: a TAP diagnostic line.
+log() {
+	echo "# $*"
+}
+
+# clasp_veth_pair NS_A DEV_A IP_A NS_B DEV_B IP_B: new namespaces A and B
+# joined by a veth pair, each end with its address on a /24, lo up in both;
+# returns once the carrier is up at both ends (a moment on a slow guest).
+clasp_veth_pair() {
+	local na=$1 da=$2 ia=$3 nb=$4 db=$5 ib=$6
+	ip netns add "$na" && ip netns add "$nb" &&
+		ip link add "$da" netns "$na" type veth peer name "$db" netns "$nb" &&
+		ip -n "$na" addr add "$ia/24" dev "$da" &&
+		ip -n "$nb" addr add "$ib/24" dev "$db" &&
+		ip -n "$na" link set "$da" up && ip -n "$nb" link set "$db" up &&
+		ip -n "$na" link set lo up && ip -n "$nb" link set lo up || {
+		log "cannot set up the namespaces"
+		return 1
+	}
+	for _ in $(seq 50); do
+		[[ $(ip -n "$na" link show "$da") == *LOWER_UP* ]] &&
+			[[ $(ip -n "$nb" link show "$db") == *LOWER_UP* ]] && return 0
+		sleep 0.1
+	done
+	log "veth carrier never came up"
+	return 1
+}
+
+# clasp_counter NS NAME: counter NAME of /proc/net/clasp_stats in
+# namespace NS, or "?".
+clasp_counter() {
+	local k v
+	while read -r k v; do
+		[ "$k" = "$2" ] && { echo "$v"; return 0; }
+	done < <(ip netns exec "$1" cat /proc/net/clasp_stats)
+	echo "?"
 }
 
 clasp_loaded() {
