@@ -25,7 +25,8 @@
 #define LO		"127.0.0.1"
 /* For anything that should happen "soon". */
 #define WAIT_MS		((int)clasp_ms(3000))
-#define GUARD_S		10	/* SO_RCVTIMEO/SO_SNDTIMEO: no test hangs */
+/* SO_RCVTIMEO/SO_SNDTIMEO: no test hangs (10 s, scaled). */
+#define GUARD_S		((time_t)clasp_ms(10))
 
 /*
  * Short timers for every test; a test may override some of them.  The

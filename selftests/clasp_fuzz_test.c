@@ -272,7 +272,7 @@ static void pair_from(struct __test_metadata *_metadata, int lis,
 		      const char *src, uint16_t port, int *cli, int *srv)
 {
 	struct sockaddr_in a = clasp_addr(src, 0), d = clasp_addr("127.0.0.1", port);
-	struct timeval tv = { .tv_sec = 20 };
+	struct timeval tv = { .tv_sec = clasp_ms(20) };
 
 	*cli = clasp_socket();
 	ASSERT_LE(0, *cli);
