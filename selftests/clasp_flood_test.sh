@@ -193,20 +193,10 @@ setup() {
 		max_syn_backlog=1024 rto_initial_ms=$RTO_MS \
 		synack_retries=$SYNACK_RETRIES syn_retries=6 msl_ms=200 \
 		fin_timeout_ms=2000 abort_on_overflow=0 || return 1
-	ip netns add "$NSS" && ip netns add "$NSF" &&
-		ip link add "$VS" netns "$NSS" type veth peer name "$VF" netns "$NSF" &&
-		ip -n "$NSS" -b - <<-EOF &&
-			addr add $IPS/24 dev $VS
-			link set $VS up
-			link set lo up
-			route add $SPOOF/16 via $IPF
-		EOF
-		ip -n "$NSF" -b - <<-EOF || {
-			addr add $IPF/24 dev $VF
-			link set $VF up
-			link set lo up
-			route add local $SPOOF/16 dev lo
-		EOF
+	# The spoofed sources are routed to the flooder, which takes them in.
+	clasp_veth_pair "$NSS" "$VS" "$IPS" "$NSF" "$VF" "$IPF" &&
+		ip -n "$NSS" route add "$SPOOF/16" via "$IPF" &&
+		ip -n "$NSF" route add local "$SPOOF/16" dev lo || {
 		log "cannot set up namespaces"
 		return 1
 	}
@@ -221,14 +211,6 @@ setup() {
 		log "nft failed"
 		return 1
 	}
-	# The carrier takes a moment on a slow guest (both ends up: on).
-	local end=$((SECONDS + 10))
-	while [ "$SECONDS" -le "$end" ]; do
-		[[ $(ip -n "$NSF" link show "$VF") == *LOWER_UP* ]] && return 0
-		sleep 0.1
-	done
-	log "veth carrier never came up"
-	return 1
 }
 
 # nft_counts: the packets the flooder namespace's rules counted, into
