@@ -635,7 +635,7 @@ TEST(active_close_time_wait_lasts_2msl)
 	fd = passive_open(_metadata, &e, PEER_PORT);
 	close_to_fin_wait_2(_metadata, &e, fd);
 	ASSERT_EQ(0, clasp_pkt_inject(p, "F. 1:1(0) ack 2"));
-	fin_us = p->ref_us;
+	fin_us = p->sent_us;
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 2:2(0) ack 2"));
 	expect_timer(_metadata, &e, TCP_TIME_WAIT, CLASP_TIMER_TIMEWAIT, -1,
 		     2 * MSL_MS, fin_us);
@@ -848,7 +848,7 @@ static void close_to_time_wait(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, close(fd));
 	ASSERT_EQ(0, clasp_pkt_expect(&e->p, 0, "F. 1:1(0) ack 1"));
 	ASSERT_EQ(0, clasp_pkt_inject(&e->p, "F. 1:1(0) ack 2"));
-	fin_us = e->p.ref_us;
+	fin_us = e->p.sent_us;
 	ASSERT_EQ(0, clasp_pkt_expect(&e->p, 0, ". 2:2(0) ack 2"));
 	expect_timer(_metadata, e, TCP_TIME_WAIT, CLASP_TIMER_TIMEWAIT, -1,
 		     2 * MSL_MS, fin_us);
@@ -872,7 +872,7 @@ TEST(time_wait_refin_and_syn_reuse)
 	close_to_time_wait(_metadata, &e, fd);
 	clasp_sleep_ms(MSL_MS + MSL_MS / 5);
 	ASSERT_EQ(0, clasp_pkt_inject(p, "F. 1:1(0) ack 2"));
-	fin_us = p->ref_us;
+	fin_us = p->sent_us;
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 2:2(0) ack 2"));
 	expect_timer(_metadata, &e, TCP_TIME_WAIT, CLASP_TIMER_TIMEWAIT, -1,
 		     2 * MSL_MS, fin_us);

@@ -476,6 +476,7 @@ int clasp_pkt_send(struct clasp_pkt *p, const struct clasp_seg *rel)
 		return -1;
 	}
 	history_add(p, "inject", line);
+	p->sent_us = clasp_pkt_now_us();
 	if (write(p->tun, buf, n) != (ssize_t)n) {
 		pkt_log("writing %s to the tun device: %s", line,
 			strerror(errno));

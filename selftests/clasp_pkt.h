@@ -70,6 +70,8 @@
  * @quiet_ms: how long clasp_pkt_expect_none(p, -1) listens
  * @t0_us: when the peer was opened (times in the history count from it)
  * @ref_us: the last event, which delays count from
+ * @sent_us: just before the last injected segment was written: the module
+ *	may act on it before the write returns (and @ref_us is taken)
  * @history: the last events, one line each
  * @nhist: events recorded so far
  * @rx: the datagram last received
@@ -89,6 +91,7 @@ struct clasp_pkt {
 	int quiet_ms;
 	long long t0_us;
 	long long ref_us;
+	long long sent_us;
 	char history[CLASP_PKT_HISTORY][160];
 	unsigned int nhist;
 	uint8_t rx[65536];
