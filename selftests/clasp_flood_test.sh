@@ -45,7 +45,9 @@ PARAMS=/sys/module/clasp/parameters
 TMP=$(mktemp -d)
 
 BACKLOG=64
-FLOOD_MIN=${FLOOD_MIN:-50000}	# SYNs at least
+# SYNs at least: a slow kernel (CLASP_SLOW) takes that many times fewer,
+# as its raw sockets send that many times fewer a second.
+FLOOD_MIN=${FLOOD_MIN:-$((50000 / CLASP_SLOW))}
 FLOOD_MAX=${FLOOD_MAX:-3000000}	# and at most (a runaway guard)
 FLOOD_PPS=${FLOOD_PPS:-0}	# 0: as fast as the flooder can
 LEGIT=${LEGIT:-200}		# legitimate connections during the flood
