@@ -32,6 +32,7 @@
 #include "clasp_util.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
 
@@ -59,6 +60,7 @@ struct conn {
 	uint64_t hash;
 	uint8_t hdr[HDR_LEN], reply[REPLY_LEN];
 	size_t got;			/* bytes of hdr or reply so far */
+	long long start_ms;		/* when the client called connect() */
 };
 
 struct tally {
@@ -174,6 +176,7 @@ static int client_start(struct client *cl, struct conn *c, uint32_t id)
 	if (c->fd < 0 || set_nonblock(c->fd))
 		return -1;
 	c->phase = CONNECTING;
+	c->start_ms = clasp_now_ms();
 	if (connect(c->fd, (struct sockaddr *)&cl->dst, sizeof(cl->dst)) &&
 	    errno != EINPROGRESS) {
 		client_error(cl, c, errno);
@@ -301,6 +304,28 @@ static void client_event(struct client *cl, struct conn *c)
 		client_recv(cl, c);
 }
 
+/*
+ * A connection still open at the deadline: say where it stands, and
+ * whether poll() would report it ready now (epoll never did, or it was
+ * ready just before the deadline: the age tells those apart).
+ */
+static void client_overdue(struct client *cl, struct conn *c)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN | POLLOUT };
+	struct clasp_info info;
+
+	if (poll(&p, 1, 0) < 0)
+		p.revents = 0;
+	if (!clasp_get_info(c->fd, &info))
+		fprintf(stderr, "client conn %u: %lld ms old, poll 0x%x, state %u timer %u in %u ms, retransmits %u, snd_una %u snd_nxt %u rcv_nxt %u\n",
+			c->id, clasp_now_ms() - c->start_ms, p.revents,
+			info.state, info.timer, info.timer_ms,
+			info.retransmits, info.snd_una, info.snd_nxt,
+			info.rcv_nxt);
+	conn_fail(&cl->t, c, "client", "still open at the deadline", 0);
+	conn_end(c);
+}
+
 static int run_client(const char *addr, const char *port, unsigned long conns,
 		      unsigned int parallel, uint32_t maxbytes, int deadline_s)
 {
@@ -336,19 +361,9 @@ static int run_client(const char *addr, const char *port, unsigned long conns,
 		while (n-- > 0)
 			client_event(&cl, ev[n].data.ptr);
 	}
-	for (i = 0; i < parallel; i++) {
-		if (slots[i].phase != DONE) {
-			struct clasp_info info;
-
-			if (!clasp_get_info(slots[i].fd, &info))
-				fprintf(stderr, "client conn %u: state %u timer %u in %u ms, retransmits %u, snd_una %u snd_nxt %u rcv_nxt %u\n",
-					slots[i].id, info.state, info.timer,
-					info.timer_ms, info.retransmits,
-					info.snd_una, info.snd_nxt, info.rcv_nxt);
-			conn_fail(&cl.t, &slots[i], "client", "still open at the deadline", 0);
-			conn_end(&slots[i]);
-		}
-	}
+	for (i = 0; i < parallel; i++)
+		if (slots[i].phase != DONE)
+			client_overdue(&cl, &slots[i]);
 	cl.t.failed += conns - cl.t.conns;
 	printf("client conns %lu ok %lu aborted %lu reset %lu failed %lu bytes %llu\n",
 	       cl.t.conns, cl.t.ok, cl.t.aborted, cl.t.reset, cl.t.failed,
