@@ -26,7 +26,7 @@ CTL=${CLASPCTL:-$CLASP_REPO/userspace/claspctl}
 CONNS=${CLASP_CHURN_CONNS:-2000}
 PARALLEL=${CLASP_CHURN_PARALLEL:-128}
 MAXBYTES=${CLASP_CHURN_MAXBYTES:-8192}
-DEADLINE=${CLASP_CHURN_DEADLINE:-$(clasp_ms 70)}
+DEADLINE=${CLASP_CHURN_DEADLINE:-$(clasp_slow_time 70)}
 NSA=clasp_ca_$$
 NSB=clasp_cb_$$
 VA=clca$$
@@ -87,10 +87,8 @@ ctl() {
 set_tunables() {
 	local ns=$1 kv
 	shift
-	for kv in "$@"; do
-		case ${kv%%=*} in
-		*_ms) kv=${kv%%=*}=$(clasp_ms "${kv#*=}") ;;
-		esac
+	clasp_scale_timers "$@"
+	for kv in "${CLASP_SCALED[@]}"; do
 		ctl "$ns" config set "${kv%%=*}" "${kv#*=}" || {
 			log "config set $kv in $ns failed"
 			return 1

@@ -24,9 +24,9 @@
 
 #define LO		"127.0.0.1"
 /* For anything that should happen "soon". */
-#define WAIT_MS		((int)clasp_ms(3000))
+#define WAIT_MS		((int)clasp_slow_time(3000))
 /* SO_RCVTIMEO/SO_SNDTIMEO: no test hangs (10 s, scaled). */
-#define GUARD_S		((time_t)clasp_ms(10))
+#define GUARD_S		((time_t)clasp_slow_time(10))
 
 /*
  * Short timers for every test; a test may override some of them.  The
@@ -94,7 +94,7 @@ static long long param_val(const struct param *p)
 	size_t len = strlen(p->name);
 
 	if (len > 3 && !strcmp(p->name + len - 3, "_ms") && p->val < 3600000)
-		return clasp_ms(p->val);
+		return clasp_slow_time(p->val);
 	return p->val;
 }
 
@@ -312,11 +312,11 @@ static short wait_events(int fd, short events, int ms)
  * them late (and starts the test's clock late, hence the low lower bound).
  */
 #define EXPECT_ROUGHLY(want, got) do { \
-	long long __want = clasp_ms(want), __got = (got); \
+	long long __want = clasp_slow_time(want), __got = (got); \
 	EXPECT_LE(__want / 3, __got) \
 		TH_LOG("%s: %lld ms, expected about %lld ms", #got, \
 		       __got, __want); \
-	EXPECT_GE(__want * 3 + clasp_ms(1500), __got) \
+	EXPECT_GE(__want * 3 + clasp_slow_time(1500), __got) \
 		TH_LOG("%s: %lld ms, expected about %lld ms", #got, \
 		       __got, __want); \
 } while (0)
@@ -686,15 +686,15 @@ TEST_F(ns, params_are_copied_when_the_namespace_is_created)
 	nsa = open("/proc/self/ns/net", O_RDONLY);
 	ASSERT_LE(0, nsa);
 	drop(_metadata, "");
-	EXPECT_EQ(clasp_ms(300000), syn_rto_us(_metadata));
+	EXPECT_EQ(clasp_slow_time(300000), syn_rto_us(_metadata));
 
 	fresh_netns(_metadata, b);
 	drop(_metadata, "");
-	EXPECT_EQ(clasp_ms(700000), syn_rto_us(_metadata));
+	EXPECT_EQ(clasp_slow_time(700000), syn_rto_us(_metadata));
 
 	/* The first namespace kept what it copied. */
 	ASSERT_EQ(0, setns(nsa, CLONE_NEWNET));
-	EXPECT_EQ(clasp_ms(300000), syn_rto_us(_metadata));
+	EXPECT_EQ(clasp_slow_time(300000), syn_rto_us(_metadata));
 	close(nsa);
 }
 
@@ -762,16 +762,16 @@ TEST_F(ns, accept_blocks_until_a_connection_arrives)
 	if (pid == 0) {
 		int c = clasp_socket();
 
-		clasp_sleep_ms(clasp_ms(300));
+		clasp_sleep_ms(clasp_slow_time(300));
 		if (c < 0 || connect_lo(c, port) || write(c, "x", 1) != 1)
 			_exit(1);
-		clasp_sleep_ms(clasp_ms(500));
+		clasp_sleep_ms(clasp_slow_time(500));
 		_exit(0);
 	}
 	fd = accept(lis, NULL, NULL);
 	ms = clasp_now_ms() - t0;
 	ASSERT_LE(0, fd) TH_LOG("accept: %s", strerror(errno));
-	EXPECT_LE(clasp_ms(250), ms) TH_LOG("accept returned before the connection");
+	EXPECT_LE(clasp_slow_time(250), ms) TH_LOG("accept returned before the connection");
 	read_exact(_metadata, fd, buf, 1);
 	EXPECT_STREQ("x", buf);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -956,7 +956,7 @@ TEST_F(pair, teardown_state_sequence)
 	if (!clasp_is_tcp())
 		EXPECT_EQ(CLASP_TIMER_RETRANS, info.timer);
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(self->srv));
-	clasp_sleep_ms(clasp_ms(200));
+	clasp_sleep_ms(clasp_slow_time(200));
 	EXPECT_EQ(TCP_FIN_WAIT1, clasp_state(self->cli));
 	undrop(_metadata);
 	/* The retransmitted FIN is acknowledged: FIN_WAIT_2, CLOSE_WAIT. */
@@ -971,7 +971,7 @@ TEST_F(pair, teardown_state_sequence)
 	EXPECT_EQ(TCP_LAST_ACK, info.state);
 	if (!clasp_is_tcp())
 		EXPECT_EQ(CLASP_TIMER_RETRANS, info.timer);
-	clasp_sleep_ms(clasp_ms(200));
+	clasp_sleep_ms(clasp_slow_time(200));
 	EXPECT_EQ(TCP_LAST_ACK, clasp_state(self->srv));
 	EXPECT_EQ(TCP_FIN_WAIT2, clasp_state(self->cli));
 	undrop(_metadata);
@@ -1061,8 +1061,8 @@ TEST_F(ns, time_wait_holds_the_port_for_2msl)
 		err = try_bind(cport, 0);
 		if (err != EADDRINUSE)
 			break;
-		clasp_sleep_ms(clasp_ms(20));
-	} while (clasp_now_ms() - t0 < clasp_ms(4 * 2 * MSL_MS));
+		clasp_sleep_ms(clasp_slow_time(20));
+	} while (clasp_now_ms() - t0 < clasp_slow_time(4 * 2 * MSL_MS));
 	held = clasp_now_ms() - t0;
 	ASSERT_EQ(0, err) TH_LOG("bind after %lld ms: %s", held, strerror(err));
 	EXPECT_ROUGHLY(2 * MSL_MS, held);
@@ -1095,7 +1095,7 @@ TEST_F(ns, objects_gauge_returns_to_zero)
 	ASSERT_EQ(3, clasp_wait_counter("TimeWaitEntered", 3, WAIT_MS));
 	/* Three TIME_WAIT entries, then nothing. */
 	EXPECT_EQ(3, clasp_counter("Objects"));
-	EXPECT_EQ(0, clasp_wait_counter("Objects", 0, clasp_ms(4 * 2 * MSL_MS)));
+	EXPECT_EQ(0, clasp_wait_counter("Objects", 0, clasp_slow_time(4 * 2 * MSL_MS)));
 	EXPECT_EQ(0, clasp_counter("CurrEstab"));
 }
 
@@ -1121,7 +1121,7 @@ TEST_F(ns, orphan_fin_wait2_times_out)
 	t0 = clasp_now_ms();
 	ASSERT_EQ(0, read(srv, &c, 1));
 	ASSERT_STATE(srv, TCP_CLOSE_WAIT, WAIT_MS);
-	EXPECT_EQ(1, clasp_wait_counter("Objects", 1, clasp_ms(3 * 800)));
+	EXPECT_EQ(1, clasp_wait_counter("Objects", 1, clasp_slow_time(3 * 800)));
 	ms = clasp_now_ms() - t0;
 	EXPECT_ROUGHLY(800, ms);
 	/* The client's end is gone: the server's FIN is answered by RST. */
@@ -1247,9 +1247,9 @@ TEST_F(pair, keepalive_probes_keep_a_live_peer)
 
 	if (clasp_is_tcp())
 		SKIP(return, "millisecond keepalive");
-	ASSERT_EQ(0, clasp_set_keepalive(self->cli, clasp_ms(300), clasp_ms(200), 2));
+	ASSERT_EQ(0, clasp_set_keepalive(self->cli, clasp_slow_time(300), clasp_slow_time(200), 2));
 	out = clasp_counter("OutSegs");
-	clasp_sleep_ms(clasp_ms(1200));
+	clasp_sleep_ms(clasp_slow_time(1200));
 	get_info(_metadata, self->cli, &info);
 	EXPECT_EQ(TCP_ESTABLISHED, info.state);
 	EXPECT_EQ(CLASP_TIMER_KEEPALIVE, info.timer);
@@ -1272,7 +1272,7 @@ TEST_F(pair, keepalive_of_a_dead_peer_is_etimedout)
 	/* The path is cut first, so that no probe is ever answered. */
 	drop(_metadata, "");
 	t0 = clasp_now_ms();
-	ASSERT_EQ(0, clasp_set_keepalive(self->cli, clasp_ms(300), clasp_ms(200), 3));
+	ASSERT_EQ(0, clasp_set_keepalive(self->cli, clasp_slow_time(300), clasp_slow_time(200), 3));
 	/* Probing, still established until the last probe goes unanswered. */
 	do {
 		get_info(_metadata, self->cli, &info);
@@ -1342,7 +1342,7 @@ TEST_F(ns, data_retries_exhausted_is_etimedout)
 	drop(_metadata, "");
 	t0 = clasp_now_ms();
 	ASSERT_EQ(sizeof(buf), send(cli, buf, sizeof(buf), 0));
-	clasp_sleep_ms(clasp_ms(250));
+	clasp_sleep_ms(clasp_slow_time(250));
 	get_info(_metadata, cli, &info);
 	EXPECT_EQ(TCP_ESTABLISHED, info.state);
 	EXPECT_EQ(CLASP_TIMER_RETRANS, info.timer);
@@ -1353,8 +1353,8 @@ TEST_F(ns, data_retries_exhausted_is_etimedout)
 	ms = clasp_now_ms() - t0;
 	EXPECT_EQ(ETIMEDOUT, errno) TH_LOG("recv: %s", strerror(errno));
 	/* 3 retransmissions, RTO between rto_min (100) and rto_initial (200). */
-	EXPECT_LE(clasp_ms(100 * 15 / 2), ms);
-	EXPECT_GE(clasp_ms(200 * 15 * 3 / 2 + 300), ms);
+	EXPECT_LE(clasp_slow_time(100 * 15 / 2), ms);
+	EXPECT_GE(clasp_slow_time(200 * 15 * 3 / 2 + 300), ms);
 	rs = clasp_counter("RetransSegs");
 	EXPECT_TRUE(rs == 3 || rs == 4) TH_LOG("RetransSegs %lld", rs);
 	EXPECT_EQ(1, clasp_counter("AbortOnTimeout"));
@@ -1379,7 +1379,7 @@ TEST_F(pair, lost_data_is_retransmitted)
 		EXPECT_EQ(sizeof(out), info.send_queue);
 		EXPECT_EQ(sizeof(out), info.snd_nxt - info.snd_una);
 	}
-	clasp_sleep_ms(clasp_ms(350));
+	clasp_sleep_ms(clasp_slow_time(350));
 	get_info(_metadata, self->cli, &info);
 	EXPECT_LE(1, info.retransmits);
 	undrop(_metadata);
@@ -1387,7 +1387,7 @@ TEST_F(pair, lost_data_is_retransmitted)
 	EXPECT_EQ(0, memcmp(out, in, sizeof(in)));
 	EXPECT_LE(1, clasp_counter("RetransSegs"));
 	/* Once acknowledged, nothing is outstanding. */
-	clasp_sleep_ms(clasp_ms(100));
+	clasp_sleep_ms(clasp_slow_time(100));
 	get_info(_metadata, self->cli, &info);
 	EXPECT_LE(1, info.total_retrans);
 	if (!clasp_is_tcp()) {
@@ -1442,7 +1442,7 @@ static void *dribble_thread(void *arg)
 		clasp_fill(buf, d->size, (uint64_t)i * d->size, 3);
 		if (send(d->fd, buf, d->size, MSG_NOSIGNAL) != d->size)
 			return (void *)1;
-		clasp_sleep_ms(clasp_ms(d->gap_ms));
+		clasp_sleep_ms(clasp_slow_time(d->gap_ms));
 	}
 	return NULL;
 }
@@ -1457,7 +1457,7 @@ TEST_F(pair, msg_waitall_waits_for_everything)
 
 	ASSERT_EQ(0, pthread_create(&th, NULL, dribble_thread, &d));
 	EXPECT_EQ(3000, recv(self->cli, in, sizeof(in), MSG_WAITALL));
-	EXPECT_LE(clasp_ms(250), clasp_now_ms() - t0);
+	EXPECT_LE(clasp_slow_time(250), clasp_now_ms() - t0);
 	ASSERT_EQ(0, pthread_join(th, &ret));
 	EXPECT_EQ(NULL, ret);
 	clasp_fill(want, sizeof(want), 0, 3);
@@ -1472,7 +1472,7 @@ TEST_F(pair, msg_dontwait_and_o_nonblock_give_eagain)
 	errno = 0;
 	EXPECT_EQ(-1, recv(self->cli, &c, 1, MSG_DONTWAIT));
 	EXPECT_EQ(EAGAIN, errno);
-	EXPECT_GT(clasp_ms(500), clasp_now_ms() - t0);
+	EXPECT_GT(clasp_slow_time(500), clasp_now_ms() - t0);
 	ASSERT_EQ(0, fcntl(self->cli, F_SETFL, O_NONBLOCK));
 	errno = 0;
 	EXPECT_EQ(-1, read(self->cli, &c, 1));
@@ -1628,7 +1628,7 @@ TEST_F(flow, sender_blocks_then_every_byte_arrives)
 	sent = fill_until_blocked(_metadata, self->cli, 16384, &hash);
 	EXPECT_FALSE(poll1(self->cli, POLLOUT, 0) & POLLOUT);
 	/* What the window admitted is waiting in the receiver. */
-	clasp_sleep_ms(clasp_ms(300));
+	clasp_sleep_ms(clasp_slow_time(300));
 	if (!clasp_is_tcp()) {
 		get_info(_metadata, self->cli, &ci);
 		get_info(_metadata, self->srv, &si);
@@ -1666,7 +1666,7 @@ TEST_F(flow, unread_receiver_never_times_out_the_sender)
 	long long drops = clasp_stat("RcvQDrops");
 
 	sent = fill_until_blocked(_metadata, self->cli, 64, &hash);
-	clasp_sleep_ms(clasp_ms(7000));
+	clasp_sleep_ms(clasp_slow_time(7000));
 	EXPECT_EQ(0, so_error(self->cli));
 	if (!clasp_is_tcp()) {
 		get_info(_metadata, self->cli, &ci);
@@ -1695,11 +1695,11 @@ TEST_F(flow, orphan_facing_a_closed_window_gives_up)
 	t0 = clasp_now_ms();
 	/* Probes at 0.1, 0.2, 0.4 and 0.8 s: give up after about 1.5 s. */
 	while (clasp_stat("AbortOnTimeout") == aborts &&
-	       clasp_now_ms() - t0 < clasp_ms(10000))
-		clasp_sleep_ms(clasp_ms(50));
+	       clasp_now_ms() - t0 < clasp_slow_time(10000))
+		clasp_sleep_ms(clasp_slow_time(50));
 	EXPECT_EQ(aborts + 1, clasp_stat("AbortOnTimeout"));
 	TH_LOG("orphan gave up after %lld ms", clasp_now_ms() - t0);
-	EXPECT_LE(clasp_ms(1400), clasp_now_ms() - t0);
+	EXPECT_LE(clasp_slow_time(1400), clasp_now_ms() - t0);
 }
 
 struct pump {
@@ -1797,7 +1797,7 @@ TEST_F(ns, data_on_the_third_handshake_segment_is_accepted)
 	drop(_metadata, match);
 	ASSERT_EQ(0, connect_lo(cli, port));
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(cli));
-	clasp_sleep_ms(clasp_ms(50));
+	clasp_sleep_ms(clasp_slow_time(50));
 	ASSERT_EQ(0, fcntl(lis, F_SETFL, O_NONBLOCK));
 	errno = 0;
 	ASSERT_EQ(-1, accept(lis, NULL, NULL)) {

@@ -34,7 +34,7 @@ MSL=300000		# TIME_WAIT lasts 600 s: longer than the test may
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
 INIT_NS=(nsenter --net=/proc/1/ns/net --)
 NTESTS=20
-INNER_TIMEOUT=$(clasp_ms 240)	# s, for checks 1 to NTESTS - 1 (settings: 300)
+INNER_TIMEOUT=$(clasp_slow_time 240)	# s, for checks 1 to NTESTS - 1 (settings: 300)
 
 fails=0
 ntest=0

@@ -29,7 +29,7 @@ DUMPS=20
 CHURN_MIN=2000		# connections opened and closed during the dumps
 MIN_ROWS=500		# rows a dump has at least: several netlink messages
 			# (a dump message holds at most 32 KiB)
-MSL_MS=$(clasp_ms 1000)	# TIME-WAIT entries live 2 s (CLASP_SLOW: longer)
+MSL_MS=$(clasp_slow_time 1000)	# TIME-WAIT entries live 2 s (CLASP_SLOW: longer)
 pids=()
 
 cleanup() {
@@ -172,7 +172,7 @@ dump_under_churn() {
 	start churn "$CHURN_PY" || return 1
 	churn_pid=${pids[-1]}
 	# Let TIME-WAIT entries pile up first, so that dumps are big.
-	sleep "$(clasp_ms 3)"
+	sleep "$(clasp_slow_time 3)"
 	for ((i = 0; i < DUMPS; i++)); do
 		ip netns exec "$NS" "$CTL" -j conns -o -i >"$TMP/dump.$i" 2>"$TMP/err.$i"
 		echo $? >"$TMP/rc.$i"

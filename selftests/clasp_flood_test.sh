@@ -52,7 +52,7 @@ FLOOD_MAX=${FLOOD_MAX:-3000000}	# and at most (a runaway guard)
 FLOOD_PPS=${FLOOD_PPS:-0}	# 0: as fast as the flooder can
 LEGIT=${LEGIT:-200}		# legitimate connections during the flood
 LEGIT_PAR=${LEGIT_PAR:-4}	# at a time
-LEGIT_TMO=${LEGIT_TMO:-$(clasp_ms 15000)}	# ms each may take
+LEGIT_TMO=${LEGIT_TMO:-$(clasp_slow_time 15000)}	# ms each may take
 LEGIT_MIN_PCT=99
 PRE_FLOOD_S=${PRE_FLOOD_S:-2}	# flood alone before the connections start
 WATCH_MS=20			# Objects sampling interval
@@ -60,7 +60,7 @@ WATCH_MS=20			# Objects sampling interval
 # TIME_WAIT 2 * msl_ms = 0.4 s (times CLASP_SLOW, as the other timers).
 RTO_MS=200
 SYNACK_RETRIES=2
-SETTLE_S=$(clasp_ms 20)
+SETTLE_S=$(clasp_slow_time 20)
 
 TOUCHED=(syncookies syncookie_period_ms max_syn_backlog rto_initial_ms
 	synack_retries syn_retries msl_ms fin_timeout_ms abort_on_overflow)
@@ -176,7 +176,7 @@ wait_idle() {
 # count stops moving (earlier tests' namespaces may still be going away);
 # the count in GOBJ.
 settled_gobjects() {
-	local prev end=$((SECONDS + $(clasp_ms 10)))
+	local prev end=$((SECONDS + $(clasp_slow_time 10)))
 	gobjects
 	while [ "$SECONDS" -lt "$end" ]; do
 		prev=$GOBJ

@@ -272,7 +272,7 @@ static void pair_from(struct __test_metadata *_metadata, int lis,
 		      const char *src, uint16_t port, int *cli, int *srv)
 {
 	struct sockaddr_in a = clasp_addr(src, 0), d = clasp_addr("127.0.0.1", port);
-	struct timeval tv = { .tv_sec = clasp_ms(20) };
+	struct timeval tv = { .tv_sec = clasp_slow_time(20) };
 
 	*cli = clasp_socket();
 	ASSERT_LE(0, *cli);
@@ -694,14 +694,14 @@ TEST_F_TIMEOUT(blind, attacker_kills_and_corrupts_nothing, 120)
 
 	rng_state = (uint64_t)time(NULL) | 1;
 	idle = blind_attack(_metadata, self, 1 << 0 | 1 << 2 | 1 << 3,
-			    clasp_ms(ATTACK_MS) / 3);
+			    clasp_slow_time(ATTACK_MS) / 3);
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(self->cli));
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(self->srv));
 
 	stream_start(&self->up, self->cli, self->srv, 0);
 	stream_start(&self->down, self->srv, self->cli, 0);
 	busy = blind_attack(_metadata, self, 1 << 1 | 1 << 2 | 1 << 3,
-			    2 * clasp_ms(ATTACK_MS) / 3);
+			    2 * clasp_slow_time(ATTACK_MS) / 3);
 	secs = (clasp_now_ms() - t0 + 999) / 1000;
 	chal = clasp_stat("ChallengeAcks") - chal0;
 

@@ -131,7 +131,7 @@ other_objects() {
 # wait_other WANT SECONDS: until the namespaces other than the initial one
 # hold WANT objects together.
 wait_other() {
-	local want=$1 end=$((SECONDS + $(clasp_ms "$2"))) v
+	local want=$1 end=$((SECONDS + $(clasp_slow_time "$2"))) v
 	while :; do
 		v=$(other_objects)
 		[ "$v" = "$want" ] && return 0
@@ -170,7 +170,7 @@ show_stats() {
 # wait_stats NS SECONDS NAME=VALUE...: until every counter named has that
 # value in NS ("" = init).
 wait_stats() {
-	local ns=$1 end=$((SECONDS + $(clasp_ms "$2"))) kv bad
+	local ns=$1 end=$((SECONDS + $(clasp_slow_time "$2"))) kv bad
 	shift 2
 	while :; do
 		load_stats "$ns"
@@ -189,7 +189,7 @@ wait_stats() {
 
 # wait_line FILE REGEX SECONDS: until a line of FILE matches REGEX.
 wait_line() {
-	local end=$((SECONDS + $(clasp_ms "$3"))) line
+	local end=$((SECONDS + $(clasp_slow_time "$3"))) line
 	while :; do
 		while read -r line; do
 			[[ $line =~ $2 ]] && return 0
@@ -472,11 +472,11 @@ rmmod_with_timewait_entries() {
 
 objects_zero_after_close() {
 	local d=${PFX}_d o0 out msl n=300 pend=20 tw ms
-	msl=$(clasp_ms 100)
+	msl=$(clasp_slow_time 100)
 	o0=$(other_objects)
 	clasp_set_params "${DEFAULTS[@]}" "msl_ms=$msl" || return 1
 	ip netns add "$d" && ip -n "$d" link set lo up || return 1
-	out=$(ip netns exec "$d" timeout "$(clasp_ms 120)" python3 "$HELPER" churn 7200 "$n" "$pend" 2>&1)
+	out=$(ip netns exec "$d" timeout "$(clasp_slow_time 120)" python3 "$HELPER" churn 7200 "$n" "$pend" 2>&1)
 	log "churn: $(echo "$out" | tr '\n' '|')"
 	case $out in
 	"done $n "*) ;;
@@ -488,7 +488,7 @@ objects_zero_after_close() {
 		CurrEstab=0 ActiveOpens=$((n + pend)) || return 1
 	log "$(show_stats ActiveOpens PassiveOpens TimeWaitEntered CurrEstab AbortOnClose AbortOnLinger OutRsts)"
 	# 2*MSL, plus the helper's polling and a slow emulated guest.
-	if [ "$ms" -gt $((2 * msl + $(clasp_ms 3000))) ]; then
+	if [ "$ms" -gt $((2 * msl + $(clasp_slow_time 3000))) ]; then
 		log "Objects reached 0 only after $ms ms, want about $((2 * msl))"
 		return 1
 	fi

@@ -365,10 +365,10 @@ static inline int clasp_slow(void)
 		return test_harness_run(argc, argv); \
 	}
 
-/* @ms of a stock kernel, in this kernel's time. */
-static inline long long clasp_ms(long long ms)
+/* A duration @t (any unit) of a stock kernel, in this kernel's time. */
+static inline long long clasp_slow_time(long long t)
 {
-	return ms * clasp_slow();
+	return t * clasp_slow();
 }
 
 /* Write module parameter @name (0 or -1 with errno). */

@@ -97,7 +97,7 @@ start_server() {
 transfer() {
 	local nss=$1 nsc=$2 addr=$3 bytes=$4 tmo rc
 	local so=$TMP/srv.out co=$TMP/cli.out
-	tmo=$(clasp_ms "$5")
+	tmo=$(clasp_slow_time "$5")
 	start_server "$nss" "$so" $((tmo + 10)) || return 1
 	ip netns exec "$nsc" timeout "$tmo" "$XFER" client "$addr" "$PORT" "$bytes" >"$co" 2>&1
 	rc=$?
@@ -213,7 +213,7 @@ connect_to_black_hole() {
 		log "tcpdump did not start: $(<"$TMP/tcpdump.err")"
 		ret=1
 	fi
-	SYN_OUT=$(ip netns exec "$NSA" timeout "$(clasp_ms 30)" "$XFER" connect "$IPB" "$PORT")
+	SYN_OUT=$(ip netns exec "$NSA" timeout "$(clasp_slow_time 30)" "$XFER" connect "$IPB" "$PORT")
 	log "connect: $SYN_OUT"
 	sleep 0.2
 	kill -INT "$tpid"
@@ -235,7 +235,7 @@ veth_connect_etimedout_when_peer_drops() {
 	esac
 	ms=${SYN_OUT##* }
 	# SYN at 0, 200, 600, 1400; given up at 3000 ms.
-	if [ "$ms" -lt "$(clasp_ms 1500)" ] || [ "$ms" -gt "$(clasp_ms 4800)" ]; then
+	if [ "$ms" -lt "$(clasp_slow_time 1500)" ] || [ "$ms" -gt "$(clasp_slow_time 4800)" ]; then
 		log "gave up after $ms ms, want about 3000"
 		return 1
 	fi
@@ -277,15 +277,15 @@ veth_simultaneous_open() {
 	p0a=$(clasp_counter "$NSA" PassiveOpens)
 	p0b=$(clasp_counter "$NSB" PassiveOpens)
 	# The SYNs cross on the wire: each arrives at a socket in SYN_SENT.
-	tc -n "$NSA" qdisc add dev "$VA" root netem delay "$(clasp_ms 300)ms" &&
-		tc -n "$NSB" qdisc add dev "$VB" root netem delay "$(clasp_ms 300)ms" || {
+	tc -n "$NSA" qdisc add dev "$VA" root netem delay "$(clasp_slow_time 300)ms" &&
+		tc -n "$NSB" qdisc add dev "$VB" root netem delay "$(clasp_slow_time 300)ms" || {
 		log "cannot add netem"
 		return 1
 	}
-	ip netns exec "$NSA" timeout "$(clasp_ms 30)" "$XFER" simopen 6001 "$IPB" 6002 "$TMP/go" \
+	ip netns exec "$NSA" timeout "$(clasp_slow_time 30)" "$XFER" simopen 6001 "$IPB" 6002 "$TMP/go" \
 		>"$TMP/a.out" 2>&1 &
 	pa=$!
-	ip netns exec "$NSB" timeout "$(clasp_ms 30)" "$XFER" simopen 6002 "$IPA" 6001 "$TMP/go" \
+	ip netns exec "$NSB" timeout "$(clasp_slow_time 30)" "$XFER" simopen 6002 "$IPA" 6001 "$TMP/go" \
 		>"$TMP/b.out" 2>&1 &
 	pb=$!
 	pids+=("$pa" "$pb")
@@ -294,7 +294,7 @@ veth_simultaneous_open() {
 		[[ $(<"$TMP/a.out") == bound* && $(<"$TMP/b.out") == bound* ]] && break
 		sleep 0.05
 	done
-	echo $(($(date +%s%3N) + $(clasp_ms 300))) >"$TMP/go.tmp" && mv "$TMP/go.tmp" "$TMP/go"
+	echo $(($(date +%s%3N) + $(clasp_slow_time 300))) >"$TMP/go.tmp" && mv "$TMP/go.tmp" "$TMP/go"
 	wait "$pa"
 	ra=$?
 	wait "$pb"

@@ -10,15 +10,29 @@ KSFT_SKIP=4
 
 # CLASP_SLOW=N: the kernel runs about N times slower than a stock one
 # (make check-debug sets it; see clasp_util.h).  Tests scale the timers
-# they set, their waits and their time bounds with clasp_ms.
+# they set, their waits and their time bounds with clasp_slow_time.
 CLASP_SLOW=${CLASP_SLOW:-1}
 case $CLASP_SLOW in
 ''|*[!0-9]*|0) CLASP_SLOW=1 ;;
 esac
 
-# clasp_ms MS: MS of a stock kernel in this kernel's time.
-clasp_ms() {
+# clasp_slow_time T: a duration T (any unit) of a stock kernel in this
+# kernel's time.
+clasp_slow_time() {
 	echo $(($1 * CLASP_SLOW))
+}
+
+# clasp_scale_timers NAME=VALUE...: the same pairs into CLASP_SCALED, with
+# the values of timer parameters (NAME_ms) scaled by clasp_slow_time.
+clasp_scale_timers() {
+	local kv
+	CLASP_SCALED=()
+	for kv in "$@"; do
+		case ${kv%%=*} in
+		*_ms) kv=${kv%%=*}=$(clasp_slow_time "${kv#*=}") ;;
+		esac
+		CLASP_SCALED+=("$kv")
+	done
 }
 
 # clasp_set_params NAME=VALUE...: write clasp's module parameters (which a
@@ -33,17 +47,11 @@ clasp_set_params() {
 	done
 }
 
-# clasp_set_timers NAME=VALUE...: clasp_set_params, with the values of the
-# timer parameters (NAME_ms) scaled by clasp_ms.
+# clasp_set_timers NAME=VALUE...: clasp_set_params, with timer parameters
+# scaled (clasp_scale_timers).
 clasp_set_timers() {
-	local kv scaled=()
-	for kv in "$@"; do
-		case ${kv%%=*} in
-		*_ms) kv=${kv%%=*}=$(clasp_ms "${kv#*=}") ;;
-		esac
-		scaled+=("$kv")
-	done
-	clasp_set_params "${scaled[@]}"
+	clasp_scale_timers "$@"
+	clasp_set_params "${CLASP_SCALED[@]}"
 }
 
 # TAP for shell tests: check NAME CMD [ARGS...] runs CMD and prints
