@@ -271,8 +271,10 @@ static void clasp_close(struct sock *sk, long timeout)
 			if (sk->sk_state != TCP_SYN_RECV)
 				clasp_send_active_reset(sk, GFP_KERNEL);
 			clasp_set_state(sk, TCP_CLOSE);
-		} else if (sk->sk_state == TCP_ESTABLISHED ||
-			   sk->sk_state == TCP_SYN_RECV) {
+			break;	/* nothing to linger for */
+		}
+		if (sk->sk_state == TCP_ESTABLISHED ||
+		    sk->sk_state == TCP_SYN_RECV) {
 			clasp_set_state(sk, TCP_FIN_WAIT1);
 			clasp_queue_fin(sk);
 		} else if (sk->sk_state == TCP_CLOSE_WAIT) {

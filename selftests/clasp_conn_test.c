@@ -1180,6 +1180,49 @@ TEST_F(pair, close_with_unread_data_sends_rst)
 		EXPECT_EQ(0, clasp_counter("TimeWaitEntered"));
 }
 
+/* Small sends, back to back, until the connection fails. */
+static void *send_until_reset(void *arg)
+{
+	int fd = *(int *)arg;
+	char buf[10] = "0123456789";
+
+	while (send(fd, buf, sizeof(buf), MSG_NOSIGNAL) == sizeof(buf))
+		;
+	return NULL;
+}
+
+/*
+ * close() that aborts (unread data) on a socket with SO_LINGER {1, 5} while
+ * the peer keeps sending: there is nothing to linger for, so close()
+ * returns at once, the peer's sends fail and its late segments are
+ * answered with RST (RFC 9293 3.10.4).  Five connections in a row.
+ */
+TEST_F(pair, aborting_close_does_not_linger_and_stops_the_sender)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 5 };
+	int i, cli = self->cli, srv = self->srv;
+
+	for (i = 0; i < 5; i++) {
+		long long t0;
+		pthread_t th;
+
+		if (i)
+			make_pair(_metadata, self->lis, self->port, &cli, &srv);
+		ASSERT_EQ(0, pthread_create(&th, NULL, send_until_reset, &srv));
+		ASSERT_TRUE(wait_events(cli, POLLIN, WAIT_MS) & POLLIN);
+		ASSERT_EQ(0, setsockopt(cli, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+		t0 = clasp_now_ms();
+		ASSERT_EQ(0, close(cli));
+		EXPECT_GT(clasp_slow_time(1000), clasp_now_ms() - t0);
+		/* The sender hears of it and stops. */
+		ASSERT_EQ(0, pthread_join(th, NULL));
+		ASSERT_EQ(0, close(srv));
+	}
+	self->cli = self->srv = -1;
+	EXPECT_COUNTER("AbortOnClose", 5);
+	EXPECT_EQ(0, clasp_counter("AbortOnLinger"));
+}
+
 TEST_F(pair, reset_gives_pollerr_and_so_error)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
