@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clasp's byte stream over loopback: MSG_PEEK, MSG_WAITALL, MSG_DONTWAIT,
+ * scatter-gather, buffer sizes, flow control against a reader that stops
+ * (it never times out its sender) and bulk transfer both ways at once.
+ * Shared helpers and fixtures: clasp_conn.h.
+ */
+#include "clasp_conn.h"
+
+/* ------------------------------------------------------------------ */
+/* Data */
+
+TEST_F(pair, msg_peek_leaves_the_data)
+{
+	struct clasp_info info;
+	char buf[64] = { 0 };
+
+	send_str(_metadata, self->srv, "hello world");
+	ASSERT_TRUE(wait_events(self->cli, POLLIN, WAIT_MS) & POLLIN);
+	ASSERT_EQ(5, recv(self->cli, buf, 5, MSG_PEEK));
+	EXPECT_STREQ("hello", buf);
+	memset(buf, 0, sizeof(buf));
+	ASSERT_EQ(11, recv(self->cli, buf, sizeof(buf), MSG_PEEK));
+	EXPECT_STREQ("hello world", buf);
+	if (!clasp_is_tcp()) {
+		get_info(_metadata, self->cli, &info);
+		EXPECT_EQ(11, info.recv_queue);
+	}
+	memset(buf, 0, sizeof(buf));
+	ASSERT_EQ(11, recv(self->cli, buf, sizeof(buf), 0));
+	EXPECT_STREQ("hello world", buf);
+	errno = 0;
+	EXPECT_EQ(-1, recv(self->cli, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	if (!clasp_is_tcp()) {
+		get_info(_metadata, self->cli, &info);
+		EXPECT_EQ(0, info.recv_queue);
+	}
+}
+
+struct dribble {
+	int fd, chunks, size, gap_ms;
+};
+
+static void *dribble_thread(void *arg)
+{
+	struct dribble *d = arg;
+	uint8_t buf[4096];
+	int i;
+
+	for (i = 0; i < d->chunks; i++) {
+		clasp_fill(buf, d->size, (uint64_t)i * d->size, 3);
+		if (send(d->fd, buf, d->size, MSG_NOSIGNAL) != d->size)
+			return (void *)1;
+		clasp_sleep_ms(clasp_slow_time(d->gap_ms));
+	}
+	return NULL;
+}
+
+TEST_F(pair, msg_waitall_waits_for_everything)
+{
+	struct dribble d = { self->srv, 3, 1000, 150 };
+	uint8_t in[3000], want[3000];
+	pthread_t th;
+	long long t0 = clasp_now_ms();
+	void *ret;
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, dribble_thread, &d));
+	EXPECT_EQ(3000, recv(self->cli, in, sizeof(in), MSG_WAITALL));
+	EXPECT_LE(clasp_slow_time(250), clasp_now_ms() - t0);
+	ASSERT_EQ(0, pthread_join(th, &ret));
+	EXPECT_EQ(NULL, ret);
+	clasp_fill(want, sizeof(want), 0, 3);
+	EXPECT_EQ(0, memcmp(want, in, sizeof(in)));
+}
+
+TEST_F(pair, msg_dontwait_and_o_nonblock_give_eagain)
+{
+	long long t0 = clasp_now_ms();
+	char c;
+
+	errno = 0;
+	EXPECT_EQ(-1, recv(self->cli, &c, 1, MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_GT(clasp_slow_time(500), clasp_now_ms() - t0);
+	ASSERT_EQ(0, fcntl(self->cli, F_SETFL, O_NONBLOCK));
+	errno = 0;
+	EXPECT_EQ(-1, read(self->cli, &c, 1));
+	EXPECT_EQ(EAGAIN, errno);
+	send_str(_metadata, self->srv, "z");
+	ASSERT_TRUE(wait_events(self->cli, POLLIN, WAIT_MS) & POLLIN);
+	EXPECT_EQ(1, read(self->cli, &c, 1));
+	EXPECT_EQ('z', c);
+}
+
+TEST_F(pair, sendmsg_recvmsg_scatter_gather)
+{
+	char a[] = "abc", b[] = "defgh", c[] = "ij", r1[5] = { 0 },
+	     r2[17] = { 0 };
+	struct iovec out[3] = {
+		{ a, 3 }, { b, 5 }, { c, 2 },
+	}, in[2] = {
+		{ r1, 4 }, { r2, 16 },
+	};
+	struct msghdr mo = { .msg_iov = out, .msg_iovlen = 3 };
+	struct msghdr mi = { .msg_iov = in, .msg_iovlen = 2 };
+
+	ASSERT_EQ(10, sendmsg(self->cli, &mo, MSG_NOSIGNAL));
+	ASSERT_TRUE(wait_events(self->srv, POLLIN, WAIT_MS) & POLLIN);
+	ASSERT_EQ(10, recvmsg(self->srv, &mi, 0));
+	EXPECT_STREQ("abcd", r1);
+	EXPECT_STREQ("efghij", r2);
+	EXPECT_EQ(0, mi.msg_flags);
+}
+
+TEST_F(ns, so_rcvbuf_so_sndbuf_round_trip)
+{
+	int fd = sock_new(), val = 32768, got;
+	socklen_t len = sizeof(got);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &val, sizeof(val)));
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len));
+	EXPECT_EQ(2 * val, got);	/* doubled for overhead, as for TCP */
+	val = 49152;
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &val, sizeof(val)));
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &got, &len));
+	EXPECT_EQ(2 * val, got);
+	close(fd);
+}
+
+/*
+ * Flow control with the receiver's SO_RCVBUF (set on the listener, so the
+ * accepted socket starts with it) at its default, at 32 KiB and at 8 KiB:
+ * windows below one loopback MSS included.
+ */
+FIXTURE(flow) {
+	int lis, cli, srv;
+	uint16_t port;
+};
+
+FIXTURE_VARIANT(flow) {
+	int rcvbuf;	/* 0: leave the default */
+};
+
+FIXTURE_VARIANT_ADD(flow, default_rcvbuf) { .rcvbuf = 0 };
+FIXTURE_VARIANT_ADD(flow, rcvbuf_32k) { .rcvbuf = 16384 };
+FIXTURE_VARIANT_ADD(flow, rcvbuf_8k) { .rcvbuf = 4096 };
+
+FIXTURE_SETUP(flow)
+{
+	int got;
+	socklen_t len = sizeof(got);
+
+	fresh_netns(_metadata, NULL);
+	self->lis = sock_new();
+	ASSERT_LE(0, self->lis);
+	if (variant->rcvbuf)
+		ASSERT_EQ(0, setsockopt(self->lis, SOL_SOCKET, SO_RCVBUF,
+					&variant->rcvbuf, sizeof(variant->rcvbuf)));
+	ASSERT_EQ(0, bind_lo(self->lis, 0));
+	ASSERT_EQ(0, listen(self->lis, 4));
+	self->port = local_port(self->lis);
+	make_pair(_metadata, self->lis, self->port, &self->cli, &self->srv);
+	if (variant->rcvbuf) {
+		ASSERT_EQ(0, getsockopt(self->srv, SOL_SOCKET, SO_RCVBUF, &got, &len));
+		ASSERT_EQ(2 * variant->rcvbuf, got) TH_LOG("not inherited");
+	}
+}
+
+FIXTURE_TEARDOWN(flow)
+{
+	teardown();
+}
+
+/*
+ * Send in @chunk-byte writes until the window and the send buffer are
+ * full; returns the bytes sent.
+ */
+static uint64_t fill_until_blocked(struct __test_metadata *_metadata, int fd,
+				   size_t chunk, uint64_t *hash)
+{
+	static uint8_t buf[16384];
+	uint64_t sent = 0;
+	ssize_t n;
+
+	*hash = CLASP_FNV_INIT;
+	for (;;) {
+		clasp_fill(buf, chunk, sent, 11);
+		n = send(fd, buf, chunk, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0) {
+			EXPECT_EQ(EAGAIN, errno) TH_LOG("send: %s", strerror(errno));
+			break;
+		}
+		*hash = clasp_fnv(*hash, buf, n);
+		sent += n;
+		if (sent >= 64ULL << 20) {
+			TH_LOG("the sender never blocked");
+			EXPECT_TRUE(0);
+			break;
+		}
+	}
+	return sent;
+}
+
+/* Read until @sent bytes came; they must hash to @hash. */
+static void drain_and_verify(struct __test_metadata *_metadata, int fd,
+			     uint64_t sent, uint64_t hash)
+{
+	static uint8_t buf[16384];
+	uint64_t got = 0, hr = CLASP_FNV_INIT;
+	long long t0 = clasp_now_ms();
+	ssize_t n;
+
+	while (got < sent) {
+		ASSERT_TRUE(poll1(fd, POLLIN, WAIT_MS) & POLLIN) {
+			TH_LOG("stalled at %llu of %llu bytes",
+			       (unsigned long long)got, (unsigned long long)sent);
+		}
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		ASSERT_LT(0, n);
+		hr = clasp_fnv(hr, buf, n);
+		got += n;
+	}
+	TH_LOG("drained %llu bytes in %lld ms", (unsigned long long)got,
+	       clasp_now_ms() - t0);
+	EXPECT_EQ(sent, got);
+	EXPECT_EQ(hash, hr);
+}
+
+TEST_F(flow, sender_blocks_then_every_byte_arrives)
+{
+	struct clasp_info ci, si;
+	uint64_t sent, hash;
+	short rev;
+
+	/* The reader sleeps: the sender must run out of room. */
+	sent = fill_until_blocked(_metadata, self->cli, 16384, &hash);
+	EXPECT_FALSE(poll1(self->cli, POLLOUT, 0) & POLLOUT);
+	/* What the window admitted is waiting in the receiver. */
+	clasp_sleep_ms(clasp_slow_time(300));
+	if (!clasp_is_tcp()) {
+		get_info(_metadata, self->cli, &ci);
+		get_info(_metadata, self->srv, &si);
+		TH_LOG("sent %llu; sender: snd_wnd %u unacked %u send_queue %u "
+		       "total_retrans %u; receiver: recv_queue %u rcv_wnd %u",
+		       (unsigned long long)sent, ci.snd_wnd, ci.unacked,
+		       ci.send_queue, ci.total_retrans, si.recv_queue, si.rcv_wnd);
+		EXPECT_LT(0, si.recv_queue);
+		EXPECT_EQ(sent, (uint64_t)ci.send_queue + si.recv_queue);
+	}
+
+	/* Drain: every byte arrives, in order, and the sender may go on. */
+	drain_and_verify(_metadata, self->srv, sent, hash);
+	rev = poll1(self->cli, POLLOUT, WAIT_MS);
+	EXPECT_TRUE(rev & POLLOUT) TH_LOG("revents %#x", rev);
+	if (!clasp_is_tcp()) {
+		get_info(_metadata, self->cli, &ci);
+		EXPECT_EQ(0, ci.unacked);
+		EXPECT_EQ(0, ci.send_queue);
+	}
+}
+
+/*
+ * A receiver that stops reading closes its window; it must not drop what
+ * the window let in, or the sender retransmits into a full buffer until
+ * retries run out.  Small writes make small segments, whose buffers are
+ * mostly overhead.  Wait well past the retransmission schedule (retries=5
+ * from rto_min_ms: 0.1 + 0.2 + ... + 3.2 s): the connection must be
+ * alive, with nothing retransmitted and every byte still to come.
+ */
+TEST_F(flow, unread_receiver_never_times_out_the_sender)
+{
+	struct clasp_info ci;
+	uint64_t sent, hash;
+	long long drops = clasp_stat("RcvQDrops");
+
+	sent = fill_until_blocked(_metadata, self->cli, 64, &hash);
+	clasp_sleep_ms(clasp_slow_time(7000));
+	EXPECT_EQ(0, so_error(self->cli));
+	if (!clasp_is_tcp()) {
+		get_info(_metadata, self->cli, &ci);
+		EXPECT_EQ(TCP_ESTABLISHED, ci.state);
+		EXPECT_EQ(0, ci.total_retrans) TH_LOG("data dropped and resent");
+		EXPECT_EQ(drops, clasp_stat("RcvQDrops"));
+	}
+	drain_and_verify(_metadata, self->srv, sent, hash);
+}
+
+/*
+ * An orphan whose peer keeps the window shut answers to orphan_retries
+ * (3 here) like any other orphan: its window probes back off and it gives
+ * up, though the peer acknowledges every probe.
+ */
+TEST_F(flow, orphan_facing_a_closed_window_gives_up)
+{
+	long long aborts = clasp_stat("AbortOnTimeout");
+	long long t0;
+	uint64_t hash;
+
+	if (clasp_is_tcp())
+		SKIP(return, "clasp's counters");
+	fill_until_blocked(_metadata, self->cli, 16384, &hash);
+	ASSERT_EQ(0, close(self->cli));
+	t0 = clasp_now_ms();
+	/* Probes at 0.1, 0.2, 0.4 and 0.8 s: give up after about 1.5 s. */
+	while (clasp_stat("AbortOnTimeout") == aborts &&
+	       clasp_now_ms() - t0 < clasp_slow_time(10000))
+		clasp_sleep_ms(clasp_slow_time(50));
+	EXPECT_EQ(aborts + 1, clasp_stat("AbortOnTimeout"));
+	TH_LOG("orphan gave up after %lld ms", clasp_now_ms() - t0);
+	EXPECT_LE(clasp_slow_time(1400), clasp_now_ms() - t0);
+}
+
+struct pump {
+	int fd;
+	uint64_t bytes;
+	uint32_t seed;
+	uint64_t hash;		/* out */
+	uint64_t done;		/* out */
+	int err;		/* out */
+};
+
+static void *pump_send(void *arg)
+{
+	struct pump *p = arg;
+	static __thread uint8_t buf[65536];
+
+	p->hash = CLASP_FNV_INIT;
+	while (p->done < p->bytes) {
+		size_t len = p->bytes - p->done < sizeof(buf) ?
+			     p->bytes - p->done : sizeof(buf);
+		ssize_t n;
+
+		clasp_fill(buf, len, p->done, p->seed);
+		n = send(p->fd, buf, len, MSG_NOSIGNAL);
+		if (n <= 0) {
+			p->err = errno;
+			return NULL;
+		}
+		p->hash = clasp_fnv(p->hash, buf, n);
+		p->done += n;
+	}
+	if (shutdown(p->fd, SHUT_WR))
+		p->err = errno;
+	return NULL;
+}
+
+static void *pump_recv(void *arg)
+{
+	struct pump *p = arg;
+	static __thread uint8_t buf[65536];
+
+	p->hash = CLASP_FNV_INIT;
+	for (;;) {
+		ssize_t n = recv(p->fd, buf, sizeof(buf), 0);
+
+		if (n == 0)
+			return NULL;
+		if (n < 0) {
+			p->err = errno;
+			return NULL;
+		}
+		p->hash = clasp_fnv(p->hash, buf, n);
+		p->done += n;
+	}
+}
+
+TEST_F_TIMEOUT(pair, bulk_transfer_both_directions_at_once, 60)
+{
+	enum { BYTES = 4 << 20 };
+	struct pump cs = { self->cli, BYTES, 1 }, ss = { self->srv, BYTES, 2 };
+	struct pump cr = { self->cli }, sr = { self->srv };
+	struct timeval tv = { .tv_sec = 30 };
+	pthread_t th[4];
+	int i;
+
+	setsockopt(self->cli, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(self->srv, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ASSERT_EQ(0, pthread_create(&th[0], NULL, pump_send, &cs));
+	ASSERT_EQ(0, pthread_create(&th[1], NULL, pump_send, &ss));
+	ASSERT_EQ(0, pthread_create(&th[2], NULL, pump_recv, &cr));
+	ASSERT_EQ(0, pthread_create(&th[3], NULL, pump_recv, &sr));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, pthread_join(th[i], NULL));
+	EXPECT_EQ(0, cs.err) TH_LOG("client send: %s", strerror(cs.err));
+	EXPECT_EQ(0, ss.err) TH_LOG("server send: %s", strerror(ss.err));
+	EXPECT_EQ(0, cr.err) TH_LOG("client recv: %s", strerror(cr.err));
+	EXPECT_EQ(0, sr.err) TH_LOG("server recv: %s", strerror(sr.err));
+	EXPECT_EQ(BYTES, sr.done);
+	EXPECT_EQ(BYTES, cr.done);
+	EXPECT_EQ(cs.hash, sr.hash);
+	EXPECT_EQ(ss.hash, cr.hash);
+}
+
+CLASP_HARNESS_MAIN

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clasp's timers seen from sockets over loopback: keepalive (options,
+ * defaults, live and dead peers), retries running out, and retransmission
+ * of lost data.  Shared helpers and fixtures: clasp_conn.h.
+ */
+#include "clasp_conn.h"
+
+/* ------------------------------------------------------------------ */
+/* Keepalive and timeouts */
+
+TEST_F(ns, keepalive_sockopts_round_trip)
+{
+	int fd = sock_new(), val;
+	socklen_t len = sizeof(val);
+
+	if (clasp_is_tcp())
+		SKIP(return, "CLASP_KEEP* are clasp's");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &val, &len));
+	EXPECT_EQ(0, val);
+	ASSERT_EQ(0, clasp_set_keepalive(fd, 1234, 567, 3));
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &val, &len));
+	EXPECT_EQ(1, val);
+	ASSERT_EQ(0, getsockopt(fd, SOL_CLASP, CLASP_KEEPIDLE_MS, &val, &len));
+	EXPECT_EQ(1234, val);
+	ASSERT_EQ(0, getsockopt(fd, SOL_CLASP, CLASP_KEEPINTVL_MS, &val, &len));
+	EXPECT_EQ(567, val);
+	ASSERT_EQ(0, getsockopt(fd, SOL_CLASP, CLASP_KEEPCNT, &val, &len));
+	EXPECT_EQ(3, val);
+	close(fd);
+}
+
+TEST_F(pair, keepalive_probes_keep_a_live_peer)
+{
+	struct clasp_info info;
+	long long out;
+
+	if (clasp_is_tcp())
+		SKIP(return, "millisecond keepalive");
+	ASSERT_EQ(0, clasp_set_keepalive(self->cli, clasp_slow_time(300), clasp_slow_time(200), 2));
+	out = clasp_counter("OutSegs");
+	clasp_sleep_ms(clasp_slow_time(1200));
+	get_info(_metadata, self->cli, &info);
+	EXPECT_EQ(TCP_ESTABLISHED, info.state);
+	EXPECT_EQ(CLASP_TIMER_KEEPALIVE, info.timer);
+	/* Every probe is answered: one at most is in flight. */
+	EXPECT_GE(1, info.probes);
+	/* Probes went out and were answered. */
+	EXPECT_LE(out + 2, clasp_counter("OutSegs"));
+	EXPECT_EQ(0, clasp_counter("KeepAliveAborts"));
+	EXPECT_EQ(0, so_error(self->cli));
+}
+
+TEST_F(pair, keepalive_of_a_dead_peer_is_etimedout)
+{
+	struct clasp_info info;
+	long long t0, ms;
+	char c;
+
+	if (clasp_is_tcp())
+		SKIP(return, "millisecond keepalive");
+	/* The path is cut first, so that no probe is ever answered. */
+	drop(_metadata, "");
+	t0 = clasp_now_ms();
+	ASSERT_EQ(0, clasp_set_keepalive(self->cli, clasp_slow_time(300), clasp_slow_time(200), 3));
+	/* Probing, still established until the last probe goes unanswered. */
+	do {
+		get_info(_metadata, self->cli, &info);
+		if (info.probes)
+			break;
+		clasp_sleep_ms(10);
+	} while (clasp_now_ms() - t0 < WAIT_MS);
+	EXPECT_LE(1, info.probes);
+	EXPECT_GE(2, info.probes);
+	EXPECT_EQ(TCP_ESTABLISHED, info.state);
+	EXPECT_EQ(CLASP_TIMER_KEEPALIVE, info.timer);
+	errno = 0;
+	EXPECT_EQ(-1, recv(self->cli, &c, 1, 0));
+	ms = clasp_now_ms() - t0;
+	EXPECT_EQ(ETIMEDOUT, errno) TH_LOG("recv: %s", strerror(errno));
+	/* idle 300 + 3 probes 200 apart, counted from setsockopt. */
+	EXPECT_ROUGHLY(900, ms);
+	EXPECT_EQ(TCP_CLOSE, clasp_state(self->cli));
+	EXPECT_EQ(1, clasp_counter("KeepAliveAborts"));
+	EXPECT_EQ(1, clasp_counter("CurrEstab"));
+}
+
+TEST_F(ns, keepalive_defaults_come_from_module_params)
+{
+	static const struct param p[] = {
+		{ "keepalive_time_ms", 300 }, { "keepalive_intvl_ms", 200 },
+		{ "keepalive_probes", 2 }, { NULL, 0 }
+	};
+	uint16_t port;
+	int lis, cli, srv, one = 1;
+	long long t0, ms;
+	char c;
+
+	if (clasp_is_tcp())
+		SKIP(return, "clasp module parameters");
+	fresh_netns(_metadata, p);
+	lis = listener(_metadata, &port);
+	make_pair(_metadata, lis, port, &cli, &srv);
+	drop(_metadata, "");
+	t0 = clasp_now_ms();
+	ASSERT_EQ(0, setsockopt(cli, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
+	errno = 0;
+	EXPECT_EQ(-1, recv(cli, &c, 1, 0));
+	ms = clasp_now_ms() - t0;
+	EXPECT_EQ(ETIMEDOUT, errno) TH_LOG("recv: %s", strerror(errno));
+	EXPECT_ROUGHLY(700, ms);
+	EXPECT_EQ(1, clasp_counter("KeepAliveAborts"));
+	close(cli);
+	close(srv);
+	close(lis);
+}
+
+TEST_F(ns, data_retries_exhausted_is_etimedout)
+{
+	static const struct param p[] = { { "retries", 3 }, { NULL, 0 } };
+	struct clasp_info info;
+	char buf[1000] = { 0 }, c;
+	uint16_t port;
+	int lis, cli, srv;
+	long long t0, ms, rs;
+
+	if (clasp_is_tcp())
+		SKIP(return, "clasp module parameters");
+	fresh_netns(_metadata, p);
+	lis = listener(_metadata, &port);
+	make_pair(_metadata, lis, port, &cli, &srv);
+	drop(_metadata, "");
+	t0 = clasp_now_ms();
+	ASSERT_EQ(sizeof(buf), send(cli, buf, sizeof(buf), 0));
+	clasp_sleep_ms(clasp_slow_time(250));
+	get_info(_metadata, cli, &info);
+	EXPECT_EQ(TCP_ESTABLISHED, info.state);
+	EXPECT_EQ(CLASP_TIMER_RETRANS, info.timer);
+	EXPECT_EQ(sizeof(buf), info.unacked);
+	EXPECT_LE(1, info.retransmits);
+	errno = 0;
+	EXPECT_EQ(-1, recv(cli, &c, 1, 0));
+	ms = clasp_now_ms() - t0;
+	EXPECT_EQ(ETIMEDOUT, errno) TH_LOG("recv: %s", strerror(errno));
+	/* 3 retransmissions, RTO between rto_min (100) and rto_initial (200). */
+	EXPECT_LE(clasp_slow_time(100 * 15 / 2), ms);
+	EXPECT_GE(clasp_slow_time(200 * 15 * 3 / 2 + 300), ms);
+	rs = clasp_counter("RetransSegs");
+	EXPECT_TRUE(rs == 3 || rs == 4) TH_LOG("RetransSegs %lld", rs);
+	EXPECT_EQ(1, clasp_counter("AbortOnTimeout"));
+	EXPECT_EQ(1, clasp_counter("EstabResets"));
+	EXPECT_EQ(1, clasp_counter("CurrEstab"));
+	close(cli);
+	close(srv);
+	close(lis);
+}
+
+TEST_F(pair, lost_data_is_retransmitted)
+{
+	struct clasp_info info;
+	uint8_t out[3000], in[3000];
+
+	clasp_fill(out, sizeof(out), 0, 7);
+	drop(_metadata, "");
+	ASSERT_EQ(sizeof(out), send(self->cli, out, sizeof(out), 0));
+	if (!clasp_is_tcp()) {
+		get_info(_metadata, self->cli, &info);
+		EXPECT_EQ(sizeof(out), info.unacked);
+		EXPECT_EQ(sizeof(out), info.send_queue);
+		EXPECT_EQ(sizeof(out), info.snd_nxt - info.snd_una);
+	}
+	clasp_sleep_ms(clasp_slow_time(350));
+	get_info(_metadata, self->cli, &info);
+	EXPECT_LE(1, info.retransmits);
+	undrop(_metadata);
+	read_exact(_metadata, self->srv, in, sizeof(in));
+	EXPECT_EQ(0, memcmp(out, in, sizeof(in)));
+	EXPECT_LE(1, clasp_counter("RetransSegs"));
+	/* Once acknowledged, nothing is outstanding. */
+	clasp_sleep_ms(clasp_slow_time(100));
+	get_info(_metadata, self->cli, &info);
+	EXPECT_LE(1, info.total_retrans);
+	if (!clasp_is_tcp()) {
+		EXPECT_EQ(0, info.unacked);
+		EXPECT_EQ(0, info.retransmits);
+		EXPECT_EQ(CLASP_TIMER_NONE, info.timer);
+	}
+}
+
+CLASP_HARNESS_MAIN
