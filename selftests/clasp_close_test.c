@@ -168,16 +168,13 @@ TEST_F(ns, orphan_fin_wait2_times_out)
 	static const struct param p[] = {
 		{ "fin_timeout_ms", 800 }, { NULL, 0 }
 	};
-	uint16_t port;
 	int lis, cli, srv;
 	long long t0, ms;
 	char c;
 
 	if (clasp_is_tcp())
 		SKIP(return, "fin_timeout_ms is clasp's");
-	fresh_netns(_metadata, p);
-	lis = listener(_metadata, &port);
-	make_pair(_metadata, lis, port, &cli, &srv);
+	pair_in_fresh_netns(_metadata, p, &lis, &cli, &srv);
 	ASSERT_EQ(0, close(lis));
 	EXPECT_COUNTER("Objects", 2);
 	/* The server never closes: the client lingers in FIN_WAIT_2. */

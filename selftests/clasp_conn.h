@@ -226,6 +226,18 @@ static inline void make_pair(struct __test_metadata *_metadata, int lis,
 	setsockopt(*srv, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
+/* fresh_netns() with @over, and in it a listener and a pair connected. */
+static inline void pair_in_fresh_netns(struct __test_metadata *_metadata,
+				       const struct param *over, int *lis,
+				       int *cli, int *srv)
+{
+	uint16_t port;
+
+	fresh_netns(_metadata, over);
+	*lis = listener(_metadata, &port);
+	make_pair(_metadata, *lis, port, cli, srv);
+}
+
 static inline int so_error(int fd)
 {
 	int err = -1;

@@ -92,16 +92,13 @@ TEST_F(ns, keepalive_defaults_come_from_module_params)
 		{ "keepalive_time_ms", 300 }, { "keepalive_intvl_ms", 200 },
 		{ "keepalive_probes", 2 }, { NULL, 0 }
 	};
-	uint16_t port;
 	int lis, cli, srv, one = 1;
 	long long t0, ms;
 	char c;
 
 	if (clasp_is_tcp())
 		SKIP(return, "clasp module parameters");
-	fresh_netns(_metadata, p);
-	lis = listener(_metadata, &port);
-	make_pair(_metadata, lis, port, &cli, &srv);
+	pair_in_fresh_netns(_metadata, p, &lis, &cli, &srv);
 	drop(_metadata, "");
 	t0 = clasp_now_ms();
 	ASSERT_EQ(0, setsockopt(cli, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
@@ -121,15 +118,12 @@ TEST_F(ns, data_retries_exhausted_is_etimedout)
 	static const struct param p[] = { { "retries", 3 }, { NULL, 0 } };
 	struct clasp_info info;
 	char buf[1000] = { 0 }, c;
-	uint16_t port;
 	int lis, cli, srv;
 	long long t0, ms, rs;
 
 	if (clasp_is_tcp())
 		SKIP(return, "clasp module parameters");
-	fresh_netns(_metadata, p);
-	lis = listener(_metadata, &port);
-	make_pair(_metadata, lis, port, &cli, &srv);
+	pair_in_fresh_netns(_metadata, p, &lis, &cli, &srv);
 	drop(_metadata, "");
 	t0 = clasp_now_ms();
 	ASSERT_EQ(sizeof(buf), send(cli, buf, sizeof(buf), 0));
