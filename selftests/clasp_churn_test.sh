@@ -96,6 +96,15 @@ set_tunables() {
 	done
 }
 
+# show_problems FILE SIDE: what a side printed to stderr, resets (expected
+# of kills and aborts) counted rather than listed, the rest at most 20 lines.
+show_problems() {
+	local resets
+	resets=$(grep -c 'Connection reset by peer' "$1")
+	log "$2: $resets connections reset"
+	grep -v 'Connection reset by peer' "$1" | head -n 20 | sed 's/^/# /'
+}
+
 setup() {
 	local saved=() kv
 	for kv in "${START[@]}"; do
@@ -196,7 +205,8 @@ churn() {
 	touch "$TMP/stop"
 	wait
 	pids=()
-	head -n 20 "$TMP/cli.err" "$TMP/srv.err" | sed 's/^/# /'
+	show_problems "$TMP/cli.err" client
+	show_problems "$TMP/srv.err" server
 	log "$(grep '^client' "$TMP/cli.out")"
 	log "$(grep '^server' "$TMP/srv.out")"
 	log "lister runs/failures $(<"$TMP/lister.res"), tuner $(<"$TMP/tuner.res"), killer runs/failures/kills $(<"$TMP/killer.res")"
