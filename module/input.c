@@ -645,11 +645,9 @@ static bool clasp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
 /*
  * Hand a segment to the socket.  Returns false, with @skb untouched, when
  * the socket left the table after the lookup that found it (it became a
- * TIME_WAIT or FIN_WAIT_2 entry, or closed): the segment then belongs to
- * whatever holds the 4-tuple now, and the caller looks again.  A closed
- * socket still in the table is the 4-tuple's owner until it leaves, so it
- * answers as CLOSED does (RFC 9293 3.10.7.1); looking again would find it
- * again, for ever.
+ * TIME_WAIT or FIN_WAIT_2 entry, or closed, which unhashes it): the
+ * segment then belongs to whatever holds the 4-tuple now, and the caller
+ * looks again.
  */
 static bool clasp_sock_process(struct sock *sk, struct sk_buff *skb)
 {
@@ -659,11 +657,6 @@ static bool clasp_sock_process(struct sock *sk, struct sk_buff *skb)
 	clasp_parse_seg(skb, &seg);
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
-		if (!clasp_sk(sk)->hashed)
-			return false;
-		clasp_send_reset(sock_net(sk), skb);
-		kfree_skb(skb);
-		return true;
 	case TCP_LISTEN:
 		return false;
 	case TCP_SYN_SENT:

@@ -64,6 +64,11 @@ void clasp_init_child(struct sock *child)
  *
  * Goes through inet_sk_set_state() so that sock:inet_sock_set_state
  * fires, and keeps CurrEstab, EstabResets and AttemptFails as RFC 1213.
+ * Entering CLOSED takes the socket out of the connection table, as
+ * tcp_set_state() does: no lookup ever finds a closed socket, so a
+ * segment for it goes to whatever holds the 4-tuple next.  (connect()
+ * hashes the socket while it still is CLOSED, but owns it until it is
+ * SYN_SENT, so no segment meets it in between.)
  */
 void clasp_set_state(struct sock *sk, int state)
 {
@@ -84,6 +89,8 @@ void clasp_set_state(struct sock *sk, int state)
 	if ((old == TCP_SYN_SENT || old == TCP_SYN_RECV) && state == TCP_CLOSE)
 		clasp_stats_inc(net, CLASP_MIB_ATTEMPTFAILS);
 	inet_sk_set_state(sk, state);
+	if (state == TCP_CLOSE)
+		clasp_unhash_conn(sk);
 	if (!csk->quiet) {
 		struct clasp_tuple t;
 
@@ -186,7 +193,6 @@ void clasp_destroy_sock(struct sock *sk)
 	if (sk->sk_state != TCP_CLOSE)
 		clasp_set_state(sk, TCP_CLOSE);
 	clasp_timers_stop(sk);
-	clasp_unhash_conn(sk);
 	clasp_put_port(sk);
 	clasp_purge_write_queue(sk);
 	skb_queue_purge(&sk->sk_receive_queue);
@@ -204,7 +210,6 @@ void clasp_done(struct sock *sk)
 {
 	clasp_set_state(sk, TCP_CLOSE);
 	clasp_timers_stop(sk);
-	clasp_unhash_conn(sk);
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
 		clasp_put_port(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
@@ -312,7 +317,6 @@ static int clasp_disconnect(struct sock *sk, int flags)
 		clasp_set_state(sk, TCP_CLOSE);
 	}
 	clasp_timers_stop(sk);
-	clasp_unhash_conn(sk);
 	clasp_purge_write_queue(sk);
 	skb_queue_purge(&sk->sk_receive_queue);
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
