@@ -69,29 +69,6 @@ static const struct param base_params[] = {
 	{ NULL, 0 }
 };
 
-/* The documented defaults, put back after every test. */
-static const struct param default_params[] = {
-	{ "msl_ms", 30000 },
-	{ "rto_initial_ms", 1000 },
-	{ "rto_min_ms", 200 },
-	{ "rto_max_ms", 120000 },
-	{ "syn_retries", 6 },
-	{ "synack_retries", 5 },
-	{ "retries", 15 },
-	{ "orphan_retries", 8 },
-	{ "fin_timeout_ms", 60000 },
-	{ "keepalive_time_ms", 7200000 },
-	{ "keepalive_intvl_ms", 75000 },
-	{ "keepalive_probes", 9 },
-	{ "max_syn_backlog", 1024 },
-	{ "max_tw_buckets", 262144 },
-	{ "rfc1337", 0 },
-	{ "challenge_ack_limit", 1000 },
-	{ "syncookies", 1, 1 },
-	{ "abort_on_overflow", 0, 1 },
-	{ NULL, 0 }
-};
-
 /* A timer parameter, scaled by clasp_slow(): hours stand for "never". */
 static inline long long param_val(const struct param *p)
 {
@@ -118,23 +95,44 @@ static inline void set_params(struct __test_metadata *_metadata,
 	}
 }
 
+/*
+ * The module's values of base_params as the test found them, put back
+ * after it: each test runs in its own process, so this is per test.
+ */
+static long long saved_params[ARRAY_SIZE(base_params)];
+static int params_saved;
+
+static inline void save_params(void)
+{
+	size_t i;
+
+	for (i = 0; base_params[i].name; i++)
+		saved_params[i] = clasp_param_get(base_params[i].name);
+	params_saved = 1;
+}
+
+static inline void restore_params(void)
+{
+	size_t i;
+
+	if (!params_saved)
+		return;
+	for (i = 0; base_params[i].name; i++)
+		if (saved_params[i] >= 0)
+			clasp_param_set(base_params[i].name, saved_params[i]);
+}
+
 /* Base parameters, then @over, then a fresh namespace that copies them. */
 static inline void fresh_netns(struct __test_metadata *_metadata,
 			       const struct param *over)
 {
+	if (!params_saved)
+		save_params();
 	set_params(_metadata, base_params);
 	set_params(_metadata, over);
 	ASSERT_EQ(0, clasp_new_netns()) {
 		TH_LOG("new network namespace: %s", strerror(errno));
 	}
-}
-
-static inline void restore_params(void)
-{
-	const struct param *p;
-
-	for (p = default_params; p->name; p++)
-		clasp_param_set(p->name, p->val);
 }
 
 /* A clasp socket that cannot block any test for more than GUARD_S. */

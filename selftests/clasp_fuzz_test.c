@@ -247,12 +247,35 @@ static void stream_finish(struct __test_metadata *_metadata,
 
 /* ---------------------------------------------------------------- */
 
+/*
+ * The module parameters this test changed, with the values it found, put
+ * back by its teardown (each test runs in its own process).
+ */
+static struct {
+	const char *name;
+	long long val;
+} changed[8];
+static int nchanged;
+
 static void set_param(struct __test_metadata *_metadata, const char *name,
 		      long long val)
 {
+	ASSERT_LT(nchanged, (int)ARRAY_SIZE(changed));
+	changed[nchanged].name = name;
+	changed[nchanged].val = clasp_param_get(name);
+	ASSERT_LE(0, changed[nchanged].val) TH_LOG("cannot read %s", name);
+	nchanged++;
 	ASSERT_EQ(0, clasp_param_set(name, val)) {
 		TH_LOG("module parameter %s: %s", name, strerror(errno));
 	}
+}
+
+/* Newest first, so that a parameter set twice ends at its first value. */
+static void restore_params(void)
+{
+	while (nchanged--)
+		clasp_param_set(changed[nchanged].name, changed[nchanged].val);
+	nchanged = 0;
 }
 
 static int listen_any(struct __test_metadata *_metadata, uint16_t port)
@@ -506,11 +529,7 @@ FIXTURE_SETUP(fuzz)
 
 FIXTURE_TEARDOWN(fuzz)
 {
-	clasp_param_set("msl_ms", 30000);
-	clasp_param_set("max_syn_backlog", 1024);
-	clasp_param_set("synack_retries", 5);
-	clasp_param_set("rto_initial_ms", 1000);
-	clasp_param_set("challenge_ack_limit", 1000);
+	restore_params();
 }
 
 
@@ -598,7 +617,7 @@ FIXTURE_SETUP(blind)
 
 FIXTURE_TEARDOWN(blind)
 {
-	clasp_param_set("challenge_ack_limit", 1000);
+	restore_params();
 }
 
 /*
