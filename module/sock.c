@@ -936,11 +936,18 @@ static __poll_t clasp_poll(struct file *file, struct socket *sock,
 			   poll_table *wait)
 {
 	struct sock *sk = sock->sk;
-	u8 shutdown = READ_ONCE(sk->sk_shutdown);
-	int state = inet_sk_state_load(sk);
 	__poll_t mask = 0;
+	u8 shutdown;
+	int state;
 
+	/* On the wait queue first, then read: a change that lands in
+	 * between wakes us (sock_poll_wait() orders the two).  Reading
+	 * first lost that wakeup: an epoll registered just as connect()
+	 * completed never saw the socket writable.
+	 */
 	sock_poll_wait(file, sock, wait);
+	shutdown = READ_ONCE(sk->sk_shutdown);
+	state = inet_sk_state_load(sk);
 	if (state == TCP_LISTEN)
 		return list_empty_careful(&clasp_sk(sk)->accept_queue) ?
 		       0 : EPOLLIN | EPOLLRDNORM;
