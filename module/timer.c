@@ -118,6 +118,16 @@ void clasp_ka_stop(struct sock *sk)
 	clasp_timer_stop(sk, &csk->ka_timer);
 }
 
+/*
+ * Where keepalive watches the peer: every synchronized state, as TCP.  In
+ * FIN_WAIT_2 it is the only thing that does: a socket that shut down its
+ * side and waits for the peer's would otherwise wait for ever on a peer
+ * that vanished (its RST lost).  The states with a FIN in flight leave
+ * it to the retransmission timer (clasp_ka_work()).
+ */
+#define CLASP_KA_STATES	(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | TCPF_FIN_WAIT1 | \
+			 TCPF_FIN_WAIT2 | TCPF_CLOSING | TCPF_LAST_ACK)
+
 static void clasp_ka_arm(struct sock *sk, u64 ns)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
@@ -136,7 +146,7 @@ void clasp_ka_set(struct sock *sk, bool on)
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	csk->probes = 0;
-	if (on && (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
+	if (on && (1 << sk->sk_state) & CLASP_KA_STATES)
 		clasp_ka_arm(sk, clasp_ms_to_ns(clasp_ka_idle_ms(sk)));
 	else
 		clasp_ka_stop(sk);
@@ -283,7 +293,7 @@ static void clasp_ka_work(struct sock *sk)
 		return;
 	csk->ka_pending = false;
 	if (!sock_flag(sk, SOCK_KEEPOPEN) ||
-	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+	    !((1 << sk->sk_state) & CLASP_KA_STATES))
 		return;
 
 	idle_ns = ktime_to_ns(ktime_sub(ktime_get(), csk->rcv_tstamp));

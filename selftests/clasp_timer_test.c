@@ -86,6 +86,43 @@ TEST_F(pair, keepalive_of_a_dead_peer_is_etimedout)
 	EXPECT_EQ(1, clasp_counter("CurrEstab"));
 }
 
+/*
+ * A client that shut down its side and waits for the peer's answer is in
+ * FIN_WAIT_2 with nothing to send: only keepalive can tell it that the
+ * peer is gone (TCP probes there too).
+ */
+TEST_F(pair, keepalive_watches_a_half_closed_connection)
+{
+	struct clasp_info info;
+	long long t0, ms;
+	char c;
+
+	if (clasp_is_tcp())
+		SKIP(return, "millisecond keepalive");
+	ASSERT_EQ(0, shutdown(self->cli, SHUT_WR));
+	t0 = clasp_now_ms();
+	do {
+		get_info(_metadata, self->cli, &info);
+		if (info.state == TCP_FIN_WAIT2)
+			break;
+		clasp_sleep_ms(10);
+	} while (clasp_now_ms() - t0 < WAIT_MS);
+	ASSERT_EQ(TCP_FIN_WAIT2, info.state);
+
+	drop(_metadata, "");
+	t0 = clasp_now_ms();
+	ASSERT_EQ(0, clasp_set_keepalive(self->cli, clasp_slow_time(300), clasp_slow_time(200), 3));
+	get_info(_metadata, self->cli, &info);
+	EXPECT_EQ(CLASP_TIMER_KEEPALIVE, info.timer);
+	errno = 0;
+	EXPECT_EQ(-1, recv(self->cli, &c, 1, 0));
+	ms = clasp_now_ms() - t0;
+	EXPECT_EQ(ETIMEDOUT, errno) TH_LOG("recv: %s", strerror(errno));
+	EXPECT_ROUGHLY(900, ms);
+	EXPECT_EQ(TCP_CLOSE, clasp_state(self->cli));
+	EXPECT_EQ(1, clasp_counter("KeepAliveAborts"));
+}
+
 TEST_F(ns, keepalive_defaults_come_from_module_params)
 {
 	static const struct param p[] = {
