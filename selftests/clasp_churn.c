@@ -12,7 +12,9 @@
  * data seeded with i, shuts down its sending side and expects the server's
  * reply: the byte count and the FNV-1a hash of what it read, then EOF.
  * Every 16th connection instead aborts half way (SO_LINGER {1, 0}: a
- * reset), on purpose.
+ * reset), on purpose.  Both sides use SO_KEEPALIVE: the RST of a kill
+ * can be lost, and a client waiting for the reply in FIN_WAIT_2 then has
+ * nothing else to learn that the server's socket is gone.
  *
  * The server accepts, compares every byte it reads with what connection i
  * must have sent, answers at EOF and closes.  It runs until SIGUSR1 and
@@ -160,6 +162,7 @@ static void client_error(struct client *cl, struct conn *c, int err)
 
 static int client_start(struct client *cl, struct conn *c, uint32_t id)
 {
+	int one = 1;
 	struct hdr h;
 
 	memset(c, 0, sizeof(*c));
@@ -175,6 +178,8 @@ static int client_start(struct client *cl, struct conn *c, uint32_t id)
 	c->fd = clasp_socket();
 	if (c->fd < 0 || set_nonblock(c->fd))
 		return -1;
+	/* A kill whose RST is lost leaves only keepalive to end it. */
+	setsockopt(c->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
 	c->phase = CONNECTING;
 	c->start_ms = clasp_now_ms();
 	if (connect(c->fd, (struct sockaddr *)&cl->dst, sizeof(cl->dst)) &&
