@@ -52,11 +52,30 @@ TEST_F(pair, keepalive_probes_keep_a_live_peer)
 	EXPECT_EQ(0, so_error(self->cli));
 }
 
+/*
+ * @fd, whose keepalive (idle 300, 3 probes 200 apart) was set at @t0 on a
+ * cut path, ends with ETIMEDOUT on time and counts one KeepAliveAborts.
+ */
+static void expect_keepalive_abort(struct __test_metadata *_metadata, int fd,
+				   long long t0)
+{
+	long long ms;
+	char c;
+
+	errno = 0;
+	EXPECT_EQ(-1, recv(fd, &c, 1, 0));
+	ms = clasp_now_ms() - t0;
+	EXPECT_EQ(ETIMEDOUT, errno) TH_LOG("recv: %s", strerror(errno));
+	/* idle 300 + 3 probes 200 apart, counted from setsockopt. */
+	EXPECT_ROUGHLY(900, ms);
+	EXPECT_EQ(TCP_CLOSE, clasp_state(fd));
+	EXPECT_EQ(1, clasp_counter("KeepAliveAborts"));
+}
+
 TEST_F(pair, keepalive_of_a_dead_peer_is_etimedout)
 {
 	struct clasp_info info;
-	long long t0, ms;
-	char c;
+	long long t0;
 
 	if (clasp_is_tcp())
 		SKIP(return, "millisecond keepalive");
@@ -75,14 +94,7 @@ TEST_F(pair, keepalive_of_a_dead_peer_is_etimedout)
 	EXPECT_GE(2, info.probes);
 	EXPECT_EQ(TCP_ESTABLISHED, info.state);
 	EXPECT_EQ(CLASP_TIMER_KEEPALIVE, info.timer);
-	errno = 0;
-	EXPECT_EQ(-1, recv(self->cli, &c, 1, 0));
-	ms = clasp_now_ms() - t0;
-	EXPECT_EQ(ETIMEDOUT, errno) TH_LOG("recv: %s", strerror(errno));
-	/* idle 300 + 3 probes 200 apart, counted from setsockopt. */
-	EXPECT_ROUGHLY(900, ms);
-	EXPECT_EQ(TCP_CLOSE, clasp_state(self->cli));
-	EXPECT_EQ(1, clasp_counter("KeepAliveAborts"));
+	expect_keepalive_abort(_metadata, self->cli, t0);
 	EXPECT_EQ(1, clasp_counter("CurrEstab"));
 }
 
@@ -94,8 +106,7 @@ TEST_F(pair, keepalive_of_a_dead_peer_is_etimedout)
 TEST_F(pair, keepalive_watches_a_half_closed_connection)
 {
 	struct clasp_info info;
-	long long t0, ms;
-	char c;
+	long long t0;
 
 	if (clasp_is_tcp())
 		SKIP(return, "millisecond keepalive");
@@ -114,13 +125,7 @@ TEST_F(pair, keepalive_watches_a_half_closed_connection)
 	ASSERT_EQ(0, clasp_set_keepalive(self->cli, clasp_slow_time(300), clasp_slow_time(200), 3));
 	get_info(_metadata, self->cli, &info);
 	EXPECT_EQ(CLASP_TIMER_KEEPALIVE, info.timer);
-	errno = 0;
-	EXPECT_EQ(-1, recv(self->cli, &c, 1, 0));
-	ms = clasp_now_ms() - t0;
-	EXPECT_EQ(ETIMEDOUT, errno) TH_LOG("recv: %s", strerror(errno));
-	EXPECT_ROUGHLY(900, ms);
-	EXPECT_EQ(TCP_CLOSE, clasp_state(self->cli));
-	EXPECT_EQ(1, clasp_counter("KeepAliveAborts"));
+	expect_keepalive_abort(_metadata, self->cli, t0);
 }
 
 TEST_F(ns, keepalive_defaults_come_from_module_params)
