@@ -618,8 +618,9 @@ static void close_to_fin_wait_2(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, clasp_pkt_expect(&e->p, 0, "F. 1:1(0) ack 1"));
 	ASSERT_EQ(0, clasp_pkt_inject(&e->p, ". 1:1(0) ack 2"));
 	EXPECT_EQ(0, clasp_pkt_expect_none(&e->p, -1));
+	/* Armed by the ACK, maybe before its write returned. */
 	expect_timer(_metadata, e, TCP_FIN_WAIT2, CLASP_TIMER_FINWAIT2, -1,
-		     FIN_TIMEOUT_MS, e->p.ref_us);
+		     FIN_TIMEOUT_MS, e->p.sent_us);
 }
 
 /* 12 */
