@@ -79,59 +79,32 @@ static inline long long param_val(const struct param *p)
 	return p->val;
 }
 
-static inline void set_params(struct __test_metadata *_metadata,
-			      const struct param *p)
-{
-	for (; p && p->name; p++) {
-		long long val = param_val(p);
-
-		if (p->optional && clasp_param_get(p->name) < 0)
-			continue;
-		if (clasp_param_set(p->name, val)) {
-			TH_LOG("cannot set module parameter %s=%lld: %s",
-			       p->name, val, strerror(errno));
-			ASSERT_TRUE(0);
-		}
-	}
-}
-
 /*
- * The module's values of base_params as the test found them, put back
- * after it: each test runs in its own process, so this is per test.
+ * A fresh namespace with base_params and then @over: the module's
+ * parameters are set, copied by the namespace as it is made, and put
+ * back at once (clasp_netns_params()), so no test leaves them changed.
  */
-static long long saved_params[ARRAY_SIZE(base_params)];
-static int params_saved;
-
-static inline void save_params(void)
-{
-	size_t i;
-
-	for (i = 0; base_params[i].name; i++)
-		saved_params[i] = clasp_param_get(base_params[i].name);
-	params_saved = 1;
-}
-
-static inline void restore_params(void)
-{
-	size_t i;
-
-	if (!params_saved)
-		return;
-	for (i = 0; base_params[i].name; i++)
-		if (saved_params[i] >= 0)
-			clasp_param_set(base_params[i].name, saved_params[i]);
-}
-
-/* Base parameters, then @over, then a fresh namespace that copies them. */
 static inline void fresh_netns(struct __test_metadata *_metadata,
 			       const struct param *over)
 {
-	if (!params_saved)
-		save_params();
-	set_params(_metadata, base_params);
-	set_params(_metadata, over);
-	ASSERT_EQ(0, clasp_new_netns()) {
-		TH_LOG("new network namespace: %s", strerror(errno));
+	const struct param *lists[2] = { base_params, over }, *p;
+	struct clasp_param want[64];
+	int i, n = 0;
+
+	for (i = 0; i < 2; i++) {
+		for (p = lists[i]; p && p->name; p++) {
+			if (p->optional && clasp_param_get(p->name) < 0)
+				continue;
+			ASSERT_GT(ARRAY_SIZE(want) - 1, n);
+			want[n].name = p->name;
+			want[n].val = param_val(p);
+			n++;
+		}
+	}
+	want[n].name = NULL;
+	ASSERT_EQ(0, clasp_is_tcp() ? clasp_new_netns() :
+				      clasp_netns_params(want, NULL)) {
+		TH_LOG("parameters and namespace: %s", strerror(errno));
 	}
 }
 
@@ -355,7 +328,6 @@ static inline void teardown(void)
 {
 	if (drops)
 		clasp_undrop();
-	restore_params();
 }
 
 /* ------------------------------------------------------------------ */

@@ -38,11 +38,6 @@ static const unsigned int cookie_mss[] = {
 	216, 536, 1220, 1360, 1440, 1460, 8960, 32192,
 };
 
-struct param {
-	const char *name;
-	long long val;
-};
-
 /* Let the kernel's own resets from the peer's ports through (one test). */
 static bool kernel_resets;
 
@@ -57,7 +52,7 @@ struct env {
  * (the peer never answers their FIN), so that no object outlives the test
  * for long and disturbs a later test that counts objects globally.
  */
-static const struct param base_params[] = {
+static const struct clasp_param base_params[] = {
 	{ "orphan_retries", 1 },
 	{ "rto_initial_ms", 200 },
 	{ "fin_timeout_ms", 1000 },
@@ -70,32 +65,10 @@ static const struct param base_params[] = {
  * the peer's ports, then open a listener with @backlog and the raw peer.
  */
 static void env_setup(struct __test_metadata *_metadata, struct env *e,
-		      const struct param *params, int backlog)
+		      const struct clasp_param *params, int backlog)
 {
-	const struct param *all[32];
-	long long old[32];
-	int i, n = 0, err;
-
-	for (i = 0; base_params[i].name; i++)
-		all[n++] = &base_params[i];
-	for (i = 0; params[i].name; i++) {
-		ASSERT_LT(n, 32);
-		all[n++] = &params[i];
-	}
-	for (i = 0; i < n; i++) {
-		old[i] = clasp_param_get(all[i]->name);
-		ASSERT_LE(0, old[i]) TH_LOG("cannot read parameter %s",
-					    all[i]->name);
-	}
-	for (i = 0; i < n; i++)
-		if (clasp_param_set(all[i]->name, all[i]->val))
-			break;
-	err = i < n ? errno : 0;
-	if (!err && clasp_new_netns())
-		err = errno;
-	for (i = n - 1; i >= 0; i--)
-		clasp_param_set(all[i]->name, old[i]);
-	ASSERT_EQ(0, err) TH_LOG("parameters and namespace: %s", strerror(err));
+	ASSERT_EQ(0, clasp_netns_params(base_params, params))
+		TH_LOG("parameters and namespace: %s", strerror(errno));
 
 	ASSERT_EQ(0, kernel_resets ? 0 : clasp_sh("nft 'add table ip clasp_cookie; "
 			      "add chain ip clasp_cookie out { type filter hook output priority 0; }; "
@@ -122,7 +95,7 @@ static void env_setup(struct __test_metadata *_metadata, struct env *e,
 	ASSERT_EQ(1, clasp_stat("Objects"));
 }
 
-static const struct param cookies_always[] = {
+static const struct clasp_param cookies_always[] = {
 	{ "syncookies", 2 },
 	{ NULL, 0 }
 };
@@ -445,7 +418,7 @@ TEST(cookie_is_stateless_and_repeatable)
 /* Nothing to retransmit from: one SYN-ACK per SYN, however long we wait. */
 TEST(cookie_synack_is_not_retransmitted)
 {
-	static const struct param p[] = {
+	static const struct clasp_param p[] = {
 		{ "syncookies", 2 }, { "rto_initial_ms", 100 },
 		{ NULL, 0 }
 	};
@@ -592,7 +565,7 @@ TEST(ack_for_cookie_never_sent_is_rejected)
 	expect_no_connection(_metadata, &e);
 }
 
-static const struct param short_period[] = {
+static const struct clasp_param short_period[] = {
 	{ "syncookies", 2 }, { "syncookie_period_ms", SHORT_PERIOD_MS },
 	{ NULL, 0 }
 };
@@ -716,7 +689,7 @@ TEST(data_on_cookie_ack_is_kept)
  */
 TEST(cookies_only_when_syn_queue_full)
 {
-	static const struct param p[] = {
+	static const struct clasp_param p[] = {
 		{ "syncookies", 1 }, { "max_syn_backlog", 1024 },
 		{ NULL, 0 }
 	};
@@ -789,7 +762,7 @@ TEST(cookies_only_when_syn_queue_full)
 /* syncookies=0: a SYN finding the queue full is dropped, never a cookie. */
 TEST(no_cookies_when_disabled)
 {
-	static const struct param p[] = {
+	static const struct clasp_param p[] = {
 		{ "syncookies", 0 }, { "max_syn_backlog", 1024 },
 		{ NULL, 0 }
 	};

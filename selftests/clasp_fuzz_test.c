@@ -247,37 +247,6 @@ static void stream_finish(struct __test_metadata *_metadata,
 
 /* ---------------------------------------------------------------- */
 
-/*
- * The module parameters this test changed, with the values it found, put
- * back by its teardown (each test runs in its own process).
- */
-static struct {
-	const char *name;
-	long long val;
-} changed[8];
-static int nchanged;
-
-static void set_param(struct __test_metadata *_metadata, const char *name,
-		      long long val)
-{
-	ASSERT_LT(nchanged, (int)ARRAY_SIZE(changed));
-	changed[nchanged].name = name;
-	changed[nchanged].val = clasp_param_get(name);
-	ASSERT_LE(0, changed[nchanged].val) TH_LOG("cannot read %s", name);
-	nchanged++;
-	ASSERT_EQ(0, clasp_param_set(name, val)) {
-		TH_LOG("module parameter %s: %s", name, strerror(errno));
-	}
-}
-
-/* Newest first, so that a parameter set twice ends at its first value. */
-static void restore_params(void)
-{
-	while (nchanged--)
-		clasp_param_set(changed[nchanged].name, changed[nchanged].val);
-	nchanged = 0;
-}
-
 static int listen_any(struct __test_metadata *_metadata, uint16_t port)
 {
 	struct sockaddr_in a = clasp_addr("0.0.0.0", port);
@@ -466,6 +435,16 @@ static uint64_t env_u64(const char *name, uint64_t def)
 	return v && *v ? strtoull(v, NULL, 0) : def;
 }
 
+/* The fuzz namespace's parameters (clasp_netns_params() puts them back). */
+static const struct clasp_param fuzz_params[] = {
+	{ "msl_ms", MSL_MS },
+	{ "max_syn_backlog", 256 },
+	{ "synack_retries", 2 },
+	{ "rto_initial_ms", 200 },
+	{ "challenge_ack_limit", 1000 },
+	{ NULL, 0 }
+};
+
 FIXTURE(fuzz) {
 	int lis, raw;
 	int vcli[N_VICTIMS], vsrv[N_VICTIMS];
@@ -484,12 +463,8 @@ FIXTURE_SETUP(fuzz)
 
 	self->seed = env_u64("CLASP_FUZZ_SEED", (uint64_t)time(NULL));
 	rng_state = self->seed ? self->seed : 1;
-	set_param(_metadata, "msl_ms", MSL_MS);
-	set_param(_metadata, "max_syn_backlog", 256);
-	set_param(_metadata, "synack_retries", 2);
-	set_param(_metadata, "rto_initial_ms", 200);
-	set_param(_metadata, "challenge_ack_limit", 1000);
-	ASSERT_EQ(0, clasp_new_netns()) TH_LOG("netns: %s", strerror(errno));
+	ASSERT_EQ(0, clasp_netns_params(fuzz_params, NULL))
+		TH_LOG("parameters and namespace: %s", strerror(errno));
 
 	self->raw = raw_sender();
 	ASSERT_LE(0, self->raw) TH_LOG("raw socket: %s", strerror(errno));
@@ -529,7 +504,6 @@ FIXTURE_SETUP(fuzz)
 
 FIXTURE_TEARDOWN(fuzz)
 {
-	restore_params();
 }
 
 
@@ -599,6 +573,11 @@ TEST_F_TIMEOUT(fuzz, segments_are_survived_and_accounted, 3600)
 /* ---------------------------------------------------------------- */
 /* The blind attacker. */
 
+static const struct clasp_param blind_params[] = {
+	{ "challenge_ack_limit", CHALLENGE_LIMIT },
+	{ NULL, 0 }
+};
+
 FIXTURE(blind) {
 	int lis, raw, cli, srv;
 	struct stream up, down;
@@ -606,8 +585,8 @@ FIXTURE(blind) {
 
 FIXTURE_SETUP(blind)
 {
-	set_param(_metadata, "challenge_ack_limit", CHALLENGE_LIMIT);
-	ASSERT_EQ(0, clasp_new_netns()) TH_LOG("netns: %s", strerror(errno));
+	ASSERT_EQ(0, clasp_netns_params(blind_params, NULL))
+		TH_LOG("parameters and namespace: %s", strerror(errno));
 	self->raw = raw_sender();
 	ASSERT_LE(0, self->raw) TH_LOG("raw socket: %s", strerror(errno));
 	self->lis = listen_any(_metadata, LPORT);
@@ -617,7 +596,6 @@ FIXTURE_SETUP(blind)
 
 FIXTURE_TEARDOWN(blind)
 {
-	restore_params();
 }
 
 /*
