@@ -267,13 +267,16 @@ TEST_F(flow, sender_blocks_then_every_byte_arrives)
  * retries run out.  Small writes make small segments, whose buffers are
  * mostly overhead.  Wait well past the retransmission schedule (retries=5
  * from rto_min_ms: 0.1 + 0.2 + ... + 3.2 s): the connection must be
- * alive, with nothing retransmitted and every byte still to come.
+ * alive, with nothing dropped and every byte still to come.  (Drops are
+ * what the counters say: a guest stalled past the 100 ms RTO makes the
+ * sender resend its whole flight once, which drops nothing.)
  */
 TEST_F(flow, unread_receiver_never_times_out_the_sender)
 {
+	long long drops = clasp_stat("RcvQDrops");
+	long long bdrops = clasp_stat("BacklogDrops");
 	struct clasp_info ci;
 	uint64_t sent, hash;
-	long long drops = clasp_stat("RcvQDrops");
 
 	sent = fill_until_blocked(_metadata, self->cli, 64, &hash);
 	clasp_sleep_ms(clasp_slow_time(7000));
@@ -281,8 +284,10 @@ TEST_F(flow, unread_receiver_never_times_out_the_sender)
 	if (!clasp_is_tcp()) {
 		get_info(_metadata, self->cli, &ci);
 		EXPECT_EQ(TCP_ESTABLISHED, ci.state);
-		EXPECT_EQ(0, ci.total_retrans) TH_LOG("data dropped and resent");
 		EXPECT_EQ(drops, clasp_stat("RcvQDrops"));
+		EXPECT_EQ(bdrops, clasp_stat("BacklogDrops"));
+		if (ci.total_retrans)
+			TH_LOG("%u segments resent, none dropped", ci.total_retrans);
 	}
 	drain_and_verify(_metadata, self->srv, sent, hash);
 }
