@@ -103,6 +103,23 @@ TEST_F(pair, keepalive_of_a_dead_peer_is_etimedout)
  * FIN_WAIT_2 with nothing to send: only keepalive can tell it that the
  * peer is gone (TCP probes there too).
  */
+/* Shut down @fd's sending side and wait until its FIN is acknowledged. */
+static void half_close(struct __test_metadata *_metadata, int fd)
+{
+	struct clasp_info info;
+	long long t0;
+
+	ASSERT_EQ(0, shutdown(fd, SHUT_WR));
+	t0 = clasp_now_ms();
+	do {
+		get_info(_metadata, fd, &info);
+		if (info.state == TCP_FIN_WAIT2)
+			break;
+		clasp_sleep_ms(10);
+	} while (clasp_now_ms() - t0 < WAIT_MS);
+	ASSERT_EQ(TCP_FIN_WAIT2, info.state);
+}
+
 TEST_F(pair, keepalive_watches_a_half_closed_connection)
 {
 	struct clasp_info info;
@@ -110,15 +127,7 @@ TEST_F(pair, keepalive_watches_a_half_closed_connection)
 
 	if (clasp_is_tcp())
 		SKIP(return, "millisecond keepalive");
-	ASSERT_EQ(0, shutdown(self->cli, SHUT_WR));
-	t0 = clasp_now_ms();
-	do {
-		get_info(_metadata, self->cli, &info);
-		if (info.state == TCP_FIN_WAIT2)
-			break;
-		clasp_sleep_ms(10);
-	} while (clasp_now_ms() - t0 < WAIT_MS);
-	ASSERT_EQ(TCP_FIN_WAIT2, info.state);
+	half_close(_metadata, self->cli);
 
 	drop(_metadata, "");
 	t0 = clasp_now_ms();
@@ -126,6 +135,31 @@ TEST_F(pair, keepalive_watches_a_half_closed_connection)
 	get_info(_metadata, self->cli, &info);
 	EXPECT_EQ(CLASP_TIMER_KEEPALIVE, info.timer);
 	expect_keepalive_abort(_metadata, self->cli, t0);
+}
+
+/* The probes of a half-closed connection are answered by a live peer. */
+TEST_F(pair, keepalive_keeps_a_half_closed_connection_to_a_live_peer)
+{
+	struct clasp_info info;
+	long long out;
+	char buf[8];
+
+	if (clasp_is_tcp())
+		SKIP(return, "millisecond keepalive");
+	half_close(_metadata, self->cli);
+	ASSERT_EQ(0, clasp_set_keepalive(self->cli, clasp_slow_time(300), clasp_slow_time(200), 2));
+	out = clasp_counter("OutSegs");
+	clasp_sleep_ms(clasp_slow_time(1200));
+	get_info(_metadata, self->cli, &info);
+	EXPECT_EQ(TCP_FIN_WAIT2, info.state);
+	EXPECT_EQ(CLASP_TIMER_KEEPALIVE, info.timer);
+	EXPECT_GE(1, info.probes);
+	/* Probes went out, were answered, and the peer can still talk. */
+	EXPECT_LE(out + 2, clasp_counter("OutSegs"));
+	EXPECT_EQ(0, clasp_counter("KeepAliveAborts"));
+	EXPECT_EQ(0, so_error(self->cli));
+	EXPECT_EQ(3, send(self->srv, "end", 3, 0));
+	EXPECT_EQ(3, recv(self->cli, buf, sizeof(buf), 0));
 }
 
 TEST_F(ns, keepalive_defaults_come_from_module_params)
