@@ -541,7 +541,6 @@ static void clasp_rcv_fin(struct sock *sk)
 	switch (sk->sk_state) {
 	case TCP_ESTABLISHED:
 		clasp_set_state(sk, TCP_CLOSE_WAIT);
-		clasp_ka_stop(sk);
 		break;
 	case TCP_FIN_WAIT1:
 		clasp_set_state(sk, TCP_CLOSING);

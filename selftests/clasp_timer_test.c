@@ -98,28 +98,34 @@ TEST_F(pair, keepalive_of_a_dead_peer_is_etimedout)
 	EXPECT_EQ(1, clasp_counter("CurrEstab"));
 }
 
+/* Wait until @fd is in @state (WAIT_MS at most); return the state seen. */
+static int wait_state(struct __test_metadata *_metadata, int fd, int state)
+{
+	struct clasp_info info;
+	long long t0;
+
+	t0 = clasp_now_ms();
+	do {
+		get_info(_metadata, fd, &info);
+		if (info.state == state)
+			break;
+		clasp_sleep_ms(10);
+	} while (clasp_now_ms() - t0 < WAIT_MS);
+	return info.state;
+}
+
+/* Shut down @fd's sending side and wait until its FIN is acknowledged. */
+static void half_close(struct __test_metadata *_metadata, int fd)
+{
+	ASSERT_EQ(0, shutdown(fd, SHUT_WR));
+	ASSERT_EQ(TCP_FIN_WAIT2, wait_state(_metadata, fd, TCP_FIN_WAIT2));
+}
+
 /*
  * A client that shut down its side and waits for the peer's answer is in
  * FIN_WAIT_2 with nothing to send: only keepalive can tell it that the
  * peer is gone (TCP probes there too).
  */
-/* Shut down @fd's sending side and wait until its FIN is acknowledged. */
-static void half_close(struct __test_metadata *_metadata, int fd)
-{
-	struct clasp_info info;
-	long long t0;
-
-	ASSERT_EQ(0, shutdown(fd, SHUT_WR));
-	t0 = clasp_now_ms();
-	do {
-		get_info(_metadata, fd, &info);
-		if (info.state == TCP_FIN_WAIT2)
-			break;
-		clasp_sleep_ms(10);
-	} while (clasp_now_ms() - t0 < WAIT_MS);
-	ASSERT_EQ(TCP_FIN_WAIT2, info.state);
-}
-
 TEST_F(pair, keepalive_watches_a_half_closed_connection)
 {
 	struct clasp_info info;
@@ -160,6 +166,34 @@ TEST_F(pair, keepalive_keeps_a_half_closed_connection_to_a_live_peer)
 	EXPECT_EQ(0, so_error(self->cli));
 	EXPECT_EQ(3, send(self->srv, "end", 3, 0));
 	EXPECT_EQ(3, recv(self->cli, buf, sizeof(buf), 0));
+}
+
+/*
+ * Keepalive set in ESTABLISHED goes on watching once the peer's FIN has
+ * come (CLOSE_WAIT): the application may still have an answer to send,
+ * and nothing else would notice that the peer is gone.
+ */
+TEST_F(pair, keepalive_watches_a_connection_its_peer_half_closed)
+{
+	struct clasp_info info;
+	long long t0;
+	char c;
+
+	if (clasp_is_tcp())
+		SKIP(return, "millisecond keepalive");
+	ASSERT_EQ(0, clasp_set_keepalive(self->cli, clasp_slow_time(300), clasp_slow_time(200), 3));
+	ASSERT_EQ(0, shutdown(self->srv, SHUT_WR));
+	ASSERT_EQ(0, recv(self->cli, &c, 1, 0));
+	drop(_metadata, "");
+	t0 = clasp_now_ms();
+	get_info(_metadata, self->cli, &info);
+	EXPECT_EQ(TCP_CLOSE_WAIT, info.state);
+	EXPECT_EQ(CLASP_TIMER_KEEPALIVE, info.timer);
+	/* The EOF has been read, so recv() says 0 from now on: SO_ERROR tells. */
+	EXPECT_EQ(TCP_CLOSE, wait_state(_metadata, self->cli, TCP_CLOSE));
+	EXPECT_ROUGHLY(900, clasp_now_ms() - t0);
+	EXPECT_EQ(ETIMEDOUT, so_error(self->cli));
+	EXPECT_EQ(1, clasp_counter("KeepAliveAborts"));
 }
 
 TEST_F(ns, keepalive_defaults_come_from_module_params)
