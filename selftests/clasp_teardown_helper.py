@@ -47,7 +47,8 @@ import time
 PROTO = int(os.environ.get("CLASP_PROTO", "253"))
 SOL_CLASP = 253
 CLASP_INFO = 1
-ESTABLISHED, SYN_SENT = 1, 2
+ESTABLISHED, SYN_SENT, CLOSE_WAIT = 1, 2, 8
+TIMER_KEEPALIVE = 2
 CLONE_NEWNET = 0x40000000
 # A flowing connection sends 16 KiB per 20 ms each way: traffic that never
 # stops, without starving an emulated guest.
@@ -86,7 +87,8 @@ def read_stats(ns):
 
 # struct clasp_info, as a tuple; indexes of the fields used here.
 INFO_FMT = "<4B18I"
-I_STATE, I_RETRANSMITS, I_BACKOFF, I_RTO_US, I_SRTT_US = 0, 1, 2, 5, 6
+I_STATE, I_RETRANSMITS, I_BACKOFF, I_TIMER = 0, 1, 2, 3
+I_RTO_US, I_SRTT_US = 5, 6
 I_SND_WND, I_UNACKED, I_RECV_QUEUE = 15, 18, 21
 
 
@@ -96,7 +98,12 @@ def info(s):
 
 
 def sock():
-    return socket.socket(socket.AF_INET, socket.SOCK_STREAM, PROTO)
+    """A socket with keepalive on: its timer is armed in every synchronized
+    state (accepted sockets inherit it), so teardown frees armed keepalive
+    timers too."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, PROTO)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    return s
 
 
 def spawn(fn, *args):
@@ -145,6 +152,7 @@ class Fill:
         self.servers = []	# [name, accepted, wanted]
         self.expect = []	# (ns, {name: value})
         self.syn = []		# sockets meant to stay in SYN_SENT
+        self.idle = []		# fw2 server ends: CLOSE_WAIT, nothing to send
         self.lock = threading.Lock()
 
     def hold(self, who, s, kind):
@@ -169,6 +177,8 @@ class Fill:
                 self.hold(srv[0], c, kind)
             elif kind == 2:
                 self.keep.append(c)
+                with self.lock:
+                    self.idle.append(c)
             elif kind == 3:
                 spawn(read_then_close, c)
             elif kind == 4:
@@ -243,6 +253,16 @@ class Fill:
         syn = [info(s)[I_STATE] for s in self.syn]
         if syn.count(SYN_SENT) != len(syn):
             return "SYN_SENT states %s" % syn
+        # Nothing in flight there: the timer armed must be keepalive's.
+        while True:
+            idle = [info(s)[I_STATE:I_TIMER + 1:I_TIMER] for s in self.idle]
+            bad = [v for v in idle if v != (CLOSE_WAIT, TIMER_KEEPALIVE)]
+            if not bad:
+                say("keepalive armed %d" % len(idle))
+                break
+            if time.monotonic() > end:
+                return "idle CLOSE_WAIT (state, timer): %s" % bad
+            time.sleep(0.05)
         # Once everything is set up, the counters follow within moments.
         end = time.monotonic() + SETTLE
         while True:

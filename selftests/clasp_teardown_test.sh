@@ -5,7 +5,8 @@
 #
 #  1. Namespaces full of connections in every state (a listener, SYN_RCVD
 #     requests, ESTABLISHED with unread data both ways and with traffic
-#     flowing, orphaned FIN_WAIT_2 and TIME_WAIT entries) are deleted,
+#     flowing, orphaned FIN_WAIT_2 and TIME_WAIT entries; every socket
+#     with SO_KEEPALIVE, so keepalive timers are armed too) are deleted,
 #     several times over: the global object count returns to where it was
 #     and the namespaces really go.
 #  2. rmmod while TIME_WAIT and FIN_WAIT_2 entries with armed timers sit in
@@ -32,9 +33,6 @@ CYCLES=${CLASP_TEARDOWN_CYCLES:-5}
 NFT_INIT=clasp_teardown_$$
 DROP='chain in { type filter hook input priority 0; meta l4proto 253 drop; };'
 
-DEFAULTS=(msl_ms=30000 rto_initial_ms=1000 rto_min_ms=200 rto_max_ms=120000
-	retries=15 orphan_retries=8 fin_timeout_ms=60000 synack_retries=5
-	syn_retries=6 rfc1337=0)
 # Short retransmission timers so that orphans finish fast; long TIME_WAIT
 # and FIN_WAIT_2 so that entries are certainly alive at teardown.
 # rto_max_ms=1000 bounds every backoff, so that orphans facing a peer
@@ -49,6 +47,12 @@ DEFAULTS=(msl_ms=30000 rto_initial_ms=1000 rto_min_ms=200 rto_max_ms=120000
 SHORT=(rto_initial_ms=100 rto_min_ms=50 rto_max_ms=1000 retries=1000
 	orphan_retries=2 msl_ms=60000 fin_timeout_ms=60000 synack_retries=45
 	syn_retries=45 rfc1337=1)
+# The same parameters as this script found them, put back at the end.
+clasp_load
+SAVED=()
+for kv in "${SHORT[@]}"; do
+	SAVED+=("${kv%%=*}=$(<"$PARAMS/${kv%%=*}")")
+done
 
 fails=0
 ntest=0
@@ -108,7 +112,7 @@ tidy() {
 
 cleanup() {
 	tidy
-	clasp_set_params "${DEFAULTS[@]}" 2>/dev/null
+	clasp_set_params "${SAVED[@]}" 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -210,10 +214,10 @@ fill() {
 	python3 "$HELPER" fill "$@" >>"$out" 2>&1 &
 	pids+=("$!")
 	wait_line "$out" '^(ready|fail)' 120 || return 1
-	grep '^stats\|^unread' "$out" | sed 's/^/# /'
+	grep '^stats\|^unread\|^keepalive' "$out" | sed 's/^/# /'
 	grep -q '^ready' "$out" || {
 		grep '^conn' "$out" | sed 's/^/# /'
-		log "$(grep -v '^stats\|^unread\|^conn' "$out" | tr '\n' '|')"
+		log "$(grep -v '^stats\|^unread\|^keepalive\|^conn' "$out" | tr '\n' '|')"
 		return 1
 	}
 }
@@ -474,7 +478,7 @@ objects_zero_after_close() {
 	local d=${PFX}_d o0 out msl n=300 pend=20 tw ms
 	msl=$(clasp_slow_time 100)
 	o0=$(other_objects)
-	clasp_set_params "${DEFAULTS[@]}" "msl_ms=$msl" || return 1
+	clasp_set_params "${SAVED[@]}" "msl_ms=$msl" || return 1
 	ip netns add "$d" && ip -n "$d" link set lo up || return 1
 	out=$(ip netns exec "$d" timeout "$(clasp_slow_time 120)" python3 "$HELPER" churn 7200 "$n" "$pend" 2>&1)
 	log "churn: $(echo "$out" | tr '\n' '|')"
@@ -504,6 +508,6 @@ wait_other 0 15 || log "starting anyway"
 check netns_delete_frees_everything netns_delete_frees_everything
 check rmmod_with_timewait_entries rmmod_with_timewait_entries
 check objects_zero_after_close objects_zero_after_close
-clasp_set_params "${DEFAULTS[@]}"
+clasp_set_params "${SAVED[@]}"
 echo "# Totals: pass:$((ntest - fails)) fail:$fails xfail:0 xpass:0 skip:0 error:0"
 [ "$fails" -eq 0 ]
