@@ -42,7 +42,10 @@ jsonschema.validate(yaml.safe_load(open('$spec')), yaml.safe_load(open('$schema'
 dump_shows_listener() {
 	ynl --dump conn-get > "$out" || return 1
 	json_has "any(c['lport'] == 7100 and c['state'] == 10 for c in d) and
-		  any(c['state'] == 1 and c['kind'] == 'socket' for c in d)" < "$out"
+		  any(c['state'] == 1 and c['kind'] == 'socket' for c in d)" < "$out" || {
+		sed 's/^/# dump: /' "$out"
+		return 1
+	}
 }
 
 do_get_one() {
@@ -83,12 +86,15 @@ ls.bind(("127.0.0.1", 7100)); ls.listen(4)
 c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
 c.connect(("127.0.0.1", 7100)); a, _ = ls.accept()
 print("ready", flush=True)
-time.sleep(120)' > "$out.ready" &
+time.sleep(3600)' > "$out.ready" &
 holder=$!
-for _ in $(seq 100); do
+# The holder stays until cleanup kills it: the ynl CLI starts slowly, in
+# the debug kernel above all.
+for _ in $(seq "$(clasp_slow_time 100)"); do
 	grep -q ready "$out.ready" 2>/dev/null && break
 	sleep 0.1
 done
+grep -q ready "$out.ready" || echo "# the listener and connection were not ready"
 rm -f "$out.ready"
 
 check spec_validates_against_genetlink_legacy spec_valid
