@@ -255,7 +255,7 @@ class Fill:
             return "SYN_SENT states %s" % syn
         # Nothing in flight there: the timer armed must be keepalive's.
         while True:
-            idle = [info(s)[I_STATE:I_TIMER + 1:I_TIMER] for s in self.idle]
+            idle = [(i[I_STATE], i[I_TIMER]) for i in map(info, self.idle)]
             bad = [v for v in idle if v != (CLOSE_WAIT, TIMER_KEEPALIVE)]
             if not bad:
                 say("keepalive armed %d" % len(idle))
