@@ -31,25 +31,34 @@ TEST_F(ns, keepalive_sockopts_round_trip)
 	close(fd);
 }
 
-TEST_F(pair, keepalive_probes_keep_a_live_peer)
+/*
+ * @fd, with keepalive idle 300 and 2 probes 200 apart for 1200 ms on a
+ * live path, stays in @state: probes went out and every one was answered.
+ */
+static void expect_keepalive_answered(struct __test_metadata *_metadata,
+				      int fd, int state)
 {
 	struct clasp_info info;
 	long long out;
 
-	if (clasp_is_tcp())
-		SKIP(return, "millisecond keepalive");
-	ASSERT_EQ(0, clasp_set_keepalive(self->cli, clasp_slow_time(300), clasp_slow_time(200), 2));
+	ASSERT_EQ(0, clasp_set_keepalive(fd, clasp_slow_time(300), clasp_slow_time(200), 2));
 	out = clasp_counter("OutSegs");
 	clasp_sleep_ms(clasp_slow_time(1200));
-	get_info(_metadata, self->cli, &info);
-	EXPECT_EQ(TCP_ESTABLISHED, info.state);
+	get_info(_metadata, fd, &info);
+	EXPECT_EQ(state, info.state);
 	EXPECT_EQ(CLASP_TIMER_KEEPALIVE, info.timer);
 	/* Every probe is answered: one at most is in flight. */
 	EXPECT_GE(1, info.probes);
-	/* Probes went out and were answered. */
 	EXPECT_LE(out + 2, clasp_counter("OutSegs"));
 	EXPECT_EQ(0, clasp_counter("KeepAliveAborts"));
-	EXPECT_EQ(0, so_error(self->cli));
+	EXPECT_EQ(0, so_error(fd));
+}
+
+TEST_F(pair, keepalive_probes_keep_a_live_peer)
+{
+	if (clasp_is_tcp())
+		SKIP(return, "millisecond keepalive");
+	expect_keepalive_answered(_metadata, self->cli, TCP_ESTABLISHED);
 }
 
 /*
@@ -146,24 +155,13 @@ TEST_F(pair, keepalive_watches_a_half_closed_connection)
 /* The probes of a half-closed connection are answered by a live peer. */
 TEST_F(pair, keepalive_keeps_a_half_closed_connection_to_a_live_peer)
 {
-	struct clasp_info info;
-	long long out;
 	char buf[8];
 
 	if (clasp_is_tcp())
 		SKIP(return, "millisecond keepalive");
 	half_close(_metadata, self->cli);
-	ASSERT_EQ(0, clasp_set_keepalive(self->cli, clasp_slow_time(300), clasp_slow_time(200), 2));
-	out = clasp_counter("OutSegs");
-	clasp_sleep_ms(clasp_slow_time(1200));
-	get_info(_metadata, self->cli, &info);
-	EXPECT_EQ(TCP_FIN_WAIT2, info.state);
-	EXPECT_EQ(CLASP_TIMER_KEEPALIVE, info.timer);
-	EXPECT_GE(1, info.probes);
-	/* Probes went out, were answered, and the peer can still talk. */
-	EXPECT_LE(out + 2, clasp_counter("OutSegs"));
-	EXPECT_EQ(0, clasp_counter("KeepAliveAborts"));
-	EXPECT_EQ(0, so_error(self->cli));
+	expect_keepalive_answered(_metadata, self->cli, TCP_FIN_WAIT2);
+	/* The peer can still talk. */
 	EXPECT_EQ(3, send(self->srv, "end", 3, 0));
 	EXPECT_EQ(3, recv(self->cli, buf, sizeof(buf), 0));
 }
