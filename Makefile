@@ -4,30 +4,41 @@
 #                      are installed, and the userspace tools
 # make KVER=<uname -r> build for one kernel
 # make check           set up, build, run all selftests in QEMU on every kernel
-# make demo            boot a VM and show clasp at work
+# make check-tcp       the same selftests with kernel TCP as the protocol
+# make demo            set up, build, boot a VM and show clasp at work
+# make bench           set up, build, clasp against TCP in one VM
 # make clean           remove everything the build made
+#
+# check, demo and bench run scripts/setup first and then call make again,
+# so that the kernels setup installs are the ones they build for.
 
 SHELL := /bin/bash
 REPO := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD := $(REPO)/build
 
-# Supported kernels: Debian 12's 6.1 and its 6.12 LTS.
-SUPPORTED := 6.1 6.12
-find_kver = $(lastword $(sort $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/$(1).*-amd64/build)))))
-KVERS ?= $(strip $(foreach v,$(SUPPORTED),$(call find_kver,$(v))))
+# Supported kernels: Debian 12's 6.1, its 6.12 LTS and 6.12's PREEMPT_RT
+# flavour; scripts/kernels finds the installed ones (and says which).
+ifndef KVERS
+KVERS := $(shell $(REPO)/scripts/kernels 2>/dev/null)
+endif
 ifdef KVER
 KVERS := $(KVER)
 endif
 
 SOURCES := $(wildcard $(REPO)/module/*.[ch]) $(wildcard $(REPO)/module/uapi/*.h)
 
-.PHONY: all modules userspace selftests check check-debug demo bench clean checkpatch setup
+.PHONY: all modules userspace selftests check check-tcp check-debug demo bench clean checkpatch setup
 
 all: modules userspace
 
 # Each kernel gets its own build directory populated with symlinks, so the
 # object files of one kernel never meet those of another.
 modules: $(foreach k,$(KVERS),$(BUILD)/$(k)/clasp.ko)
+ifeq ($(strip $(KVERS)),)
+	@echo "no kernel headers for a supported kernel (Debian's 6.1, 6.12, 6.12-rt):" >&2
+	@echo "run scripts/setup, or give KVER=<uname -r> of a kernel with headers" >&2
+	@exit 1
+endif
 
 # KDIR: the kernel build tree, /lib/modules/KVER/build unless given (the
 # debug kernel of make check-debug has its own).
@@ -51,18 +62,26 @@ selftests: userspace
 setup:
 	$(REPO)/scripts/setup
 
+# The sub-make reads the kernels anew, after setup has installed them;
+# scripts/check finds them itself.
 check: setup
 	$(MAKE) all selftests
-	$(REPO)/scripts/check $(KVERS)
+	$(REPO)/scripts/check
+
+check-tcp: setup
+	$(MAKE) all selftests
+	$(REPO)/scripts/check --tcp
 
 check-debug: setup
 	$(MAKE) userspace selftests
 	$(REPO)/scripts/check-debug
 
-demo: all selftests
+demo: setup
+	$(MAKE) all selftests
 	$(REPO)/scripts/demo
 
-bench: all selftests
+bench: setup
+	$(MAKE) all selftests
 	$(REPO)/scripts/bench
 
 checkpatch:
