@@ -27,8 +27,12 @@
 #include "clasp_util.h"
 
 #define LO		"127.0.0.1"
-/* For anything that should happen "soon". */
-#define WAIT_MS		((int)clasp_slow_time(3000))
+/*
+ * For anything that should happen "soon": SOON_MS in a stock kernel's time
+ * (as clasp_wait_until() takes it), WAIT_MS in this kernel's.
+ */
+#define SOON_MS		3000
+#define WAIT_MS		((int)clasp_slow_time(SOON_MS))
 /* SO_RCVTIMEO/SO_SNDTIMEO: no test hangs (10 s, scaled). */
 #define GUARD_S		((time_t)clasp_slow_time(10))
 
@@ -40,6 +44,8 @@
 #define MSL_MS		500
 #define RTO_INITIAL_MS	200
 #define RTO_MIN_MS	100
+#define RTO_MAX_MS	4000
+#define ORPHAN_RETRIES	3
 
 struct param {
 	const char *name;
@@ -51,11 +57,11 @@ static const struct param base_params[] = {
 	{ "msl_ms", MSL_MS },
 	{ "rto_initial_ms", RTO_INITIAL_MS },
 	{ "rto_min_ms", RTO_MIN_MS },
-	{ "rto_max_ms", 4000 },
+	{ "rto_max_ms", RTO_MAX_MS },
 	{ "syn_retries", 3 },
 	{ "synack_retries", 3 },
 	{ "retries", 5 },
-	{ "orphan_retries", 3 },
+	{ "orphan_retries", ORPHAN_RETRIES },
 	{ "fin_timeout_ms", 2000 },
 	{ "keepalive_time_ms", 7200000 },
 	{ "keepalive_intvl_ms", 75000 },
@@ -227,6 +233,19 @@ static inline void get_info(struct __test_metadata *_metadata, int fd,
 	}
 }
 
+/*
+ * @fd's clasp_info for a condition polled with clasp_wait_until(); all
+ * zero (no state, no timer) if it cannot be read, so the condition fails.
+ */
+static inline struct clasp_info info_of(int fd)
+{
+	struct clasp_info info;
+
+	if (clasp_get_info(fd, &info))
+		memset(&info, 0, sizeof(info));
+	return info;
+}
+
 #define ASSERT_STATE(fd, st, ms) \
 	ASSERT_EQ(0, clasp_wait_state(fd, st, ms)) { \
 		TH_LOG("%s: state %d, want %d (%s) within %d ms", #fd, \
@@ -306,6 +325,42 @@ static inline short wait_events(int fd, short events, int ms)
 		       __got, __want); \
 	EXPECT_GE(__want * 3 + clasp_slow_time(1500), __got) \
 		TH_LOG("%s: %lld ms, expected about %lld ms", #got, \
+		       __got, __want); \
+} while (0)
+
+/*
+ * How long a retransmission timer takes to fire at backoffs @from to @to
+ * in turn, @rto_ms doubling at each and capped by rto_max_ms: how long a
+ * connection that gets no answer takes to give up.
+ */
+static inline long long backoff_ms(long long rto_ms, int from, int to)
+{
+	long long max = clasp_slow_time(RTO_MAX_MS), sum = 0;
+	int k;
+
+	for (k = from; k <= to; k++)
+		sum += rto_ms << k < max ? rto_ms << k : max;
+	return sum;
+}
+
+/* Room for a guest under emulation on a loaded host to run a timer late. */
+#define TIMER_LATE_MS	200
+
+/*
+ * A timer check: @got ms passed, from a clock started before the timer
+ * was armed, until what the timer does was seen; @want_ms is its length,
+ * already in this kernel's time.  Timers never fire early, so at least
+ * 0.8 @want_ms; at most 1.6 @want_ms plus TIMER_LATE_MS (scaled), which
+ * still fails a timer twice as long as it should be for any @want_ms of
+ * 500 or more (scaled).
+ */
+#define EXPECT_TIMER(want_ms, got) do { \
+	long long __want = (want_ms), __got = (got); \
+	EXPECT_LE(__want * 4 / 5, __got) \
+		TH_LOG("%s: %lld ms, too early for %lld ms", #got, \
+		       __got, __want); \
+	EXPECT_GE(__want * 8 / 5 + clasp_slow_time(TIMER_LATE_MS), __got) \
+		TH_LOG("%s: %lld ms, too late for %lld ms", #got, \
 		       __got, __want); \
 } while (0)
 

@@ -21,6 +21,7 @@
 #include <net/if.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -370,6 +371,25 @@ static inline long long clasp_slow_time(long long t)
 {
 	return t * clasp_slow();
 }
+
+/* How often clasp_wait_until() looks: often, so that it adds little delay. */
+#define CLASP_POLL_MS	5
+
+/*
+ * Wait until @cond, an expression evaluated afresh each time, holds, or
+ * until @deadline_ms have passed; true if it held.  Tests wait for events
+ * with it rather than sleeping a fixed time: they go on as soon as the
+ * event happened, and a late one fails the test instead of being missed.
+ * @deadline_ms is a stock kernel's time, scaled here by clasp_slow_time().
+ */
+#define clasp_wait_until(cond, deadline_ms) ({				\
+	long long __end = clasp_now_ms() + clasp_slow_time(deadline_ms); \
+	bool __held;							\
+									\
+	while (!(__held = (cond)) && clasp_now_ms() < __end)		\
+		clasp_sleep_ms(CLASP_POLL_MS);				\
+	__held;								\
+})
 
 /* Write module parameter @name (0 or -1 with errno). */
 static inline int clasp_param_set(const char *name, long long val)
