@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * claspctl monitor: print the notifications of the "events" multicast
- * group, one line each, until SIGINT or SIGTERM.
+ * group, one line each, until SIGINT or SIGTERM; then those already
+ * queued, so that none that happened before the signal is lost.
  */
 #define _GNU_SOURCE		/* ppoll */
 #include <arpa/inet.h>
@@ -127,6 +128,33 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* Read and print one batch of events; only a broken socket ends it all. */
+static void monitor_read(struct clasp_nl *nl)
+{
+	int err = nl_recv_events(nl, event_cb, NULL);
+
+	if (err == -ENOBUFS)
+		fprintf(stderr, "claspctl: events lost: receive buffer overrun\n");
+	else if (err && err != -EINTR && err != -EAGAIN)
+		die("monitor: %s", strerror(-err));
+}
+
+/*
+ * Print the events already queued on the socket, then return.  The kernel
+ * queues an event as it happens, so a monitor stopped right after an event
+ * still prints it: a script may kill it as soon as what it watched is
+ * done.  A bound, so that a stream of new events cannot keep it going.
+ */
+#define MONITOR_DRAIN_MAX	65536
+
+static void monitor_drain(struct clasp_nl *nl, struct pollfd *pfd)
+{
+	int i;
+
+	for (i = 0; i < MONITOR_DRAIN_MAX && poll(pfd, 1, 0) > 0; i++)
+		monitor_read(nl);
+}
+
 int do_monitor(int argc, char **argv)
 {
 	char *pos[argc + 1];
@@ -134,7 +162,7 @@ int do_monitor(int argc, char **argv)
 	struct sigaction sa;
 	struct clasp_nl nl;
 	struct pollfd pfd;
-	int err, bufsz = 1 << 20;
+	int bufsz = 1 << 20;
 
 	if (parse_flags(argc, argv, "jpn", monitor_usage, pos))
 		usage_error(monitor_usage, "monitor takes no argument ('%s')",
@@ -175,17 +203,9 @@ int do_monitor(int argc, char **argv)
 				continue;
 			die("monitor: %s", strerror(errno));
 		}
-		err = nl_recv_events(&nl, event_cb, NULL);
-		if (err == -EINTR || err == -EAGAIN)
-			continue;
-		if (err == -ENOBUFS) {
-			fprintf(stderr,
-				"claspctl: events lost: receive buffer overrun\n");
-			continue;
-		}
-		if (err)
-			die("monitor: %s", strerror(-err));
+		monitor_read(&nl);
 	}
+	monitor_drain(&nl, &pfd);
 	nl_close(&nl);
 	return EXIT_OK;
 }
