@@ -150,8 +150,9 @@ expect_fail() {
 #   T 127.0.0.3:42000, closed by the client first: a TIME_WAIT entry;
 #   K 127.0.0.4:43000, for kill.
 # Then it answers commands on stdin: "killed" reads K from both ends.
+# Its argument: how long it may wait for the segments to settle, in s.
 HELPER_PY='
-import errno, socket, sys, time
+import errno, fcntl, socket, sys, termios, time
 
 def sock():
     return socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
@@ -175,15 +176,26 @@ if st.recv(16) != b"":
     sys.exit("no end of stream on T")
 st.close()
 ck, sk = pair("127.0.0.4", 43000)
-deadline = time.time() + 10
-while time.time() < deadline:
+
+def a_received():
     try:
-        if len(sa.recv(16, socket.MSG_PEEK | socket.MSG_DONTWAIT)) == 5:
-            break
+        return len(sa.recv(16, socket.MSG_PEEK | socket.MSG_DONTWAIT)) == 5
     except BlockingIOError:
-        pass
+        return False
+
+def a_acknowledged():
+    return fcntl.ioctl(ca, termios.TIOCOUTQ, bytes(4)) == bytes(4)
+
+def t_in_time_wait():
+    stats = dict(l.split() for l in open("/proc/net/clasp_stats"))
+    return int(stats["TimeWaitEntered"]) >= 1
+
+# Every row as the checks expect it: the segments are all through.
+deadline = time.monotonic() + float(sys.argv[1])
+while not (a_received() and a_acknowledged() and t_in_time_wait()):
+    if time.monotonic() > deadline:
+        sys.exit("# the connections never settled")
     time.sleep(0.05)
-time.sleep(0.2)
 print("ready", flush=True)
 
 def read(s):
@@ -211,11 +223,12 @@ ROW_KC="ESTAB 0 0 127.0.0.4:43000 127.0.0.1:5000"
 ALL="$ROW_L;$ROW_AS;$ROW_AC;$ROW_T;$ROW_KS;$ROW_KC"
 
 start_helper() {
-	local line=""
-	coproc HCMD { exec python3 -c "$HELPER_PY"; }
+	local line="" settle
+	settle=$(clasp_slow_time 10)
+	coproc HCMD { exec python3 -c "$HELPER_PY" "$settle"; }
 	HELPER_PID=$HCMD_PID
 	pids+=("$HELPER_PID")
-	read -r -t 60 line <&"${HCMD[0]}"
+	read -r -t "$(clasp_slow_time 60)" line <&"${HCMD[0]}"
 	if [ "$line" != ready ]; then
 		log "helper not ready: '$line'"
 		return 1
@@ -490,9 +503,9 @@ monitor_start() {
 	MON_T=$!
 	pids+=("$MON_T")
 	# Both are listening once a probe listener shows up in both outputs.
-	python3 - "$TMP/mon.json" "$TMP/mon.txt" <<'EOF'
+	python3 - "$TMP/mon.json" "$TMP/mon.txt" "$(clasp_slow_time 60)" <<'EOF'
 import socket, sys, time
-deadline = time.time() + 60
+deadline = time.time() + float(sys.argv[3])
 port = 7100
 while time.time() < deadline:
     port += 1
@@ -525,11 +538,37 @@ kill_conn() {
 		kill 127.0.0.1:5000 127.0.0.4:43000
 }
 
+# How many SYNs met a full SYN queue here, with cookies or without: the
+# module counts each where it sends the listener event.
+syn_queue_full() {
+	local k v n=0
+	while read -r k v; do
+		case $k in
+		ReqQFullDoCookies | ReqQFullDrop) n=$((n + v)) ;;
+		esac
+	done </proc/net/clasp_stats
+	echo "$n"
+}
+
+# The events of monitor_traffic have happened: the server end of
+# 127.0.0.5:44000 got the FIN (after SYN-RECV -> ESTAB), and a SYN met the
+# full SYN queue of the listener on 7001 (more than $1 such SYNs here).
+traffic_done() {
+	rows state close-wait &&
+		match '^CLOSE-WAIT [0-9]+ [0-9]+ 127\.0\.0\.1:5000 127\.0\.0\.5:44000$' \
+			"${ROWS[@]}" &&
+		[ "$(syn_queue_full)" -gt "$1" ]
+}
+
 # Connect and close while the monitors run, and flood a listener with
-# backlog 0 so that it reports a listener event.
+# backlog 0 so that it reports a listener event.  The monitors are
+# stopped as soon as these events have happened: they print what was
+# queued for them before they exit.
 monitor_traffic() {
-	python3 - <<'EOF'
-import socket, time
+	local full0 pid
+	full0=$(syn_queue_full)
+	python3 - <<'EOF' &
+import signal, socket
 def sock():
     return socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
 c = sock()
@@ -548,8 +587,13 @@ for i in range(4):
     except BlockingIOError:
         pass
     cs.append(s)
-time.sleep(0.5)
+signal.pause()  # holds the sockets: the SYNs must find the listener
 EOF
+	pid=$!
+	clasp_poll_until 5 traffic_done "$full0" ||
+		log "monitor traffic: not every event happened"
+	kill "$pid"
+	wait "$pid"
 }
 
 monitor_stop() {
@@ -710,10 +754,7 @@ in_ns() {
 module_missing() {
 	local rc
 	# Namespace teardown is asynchronous: retry until the module is free.
-	for _ in $(seq 1 50); do
-		rmmod clasp 2>/dev/null && break
-		sleep 0.2
-	done
+	clasp_poll_until 10 rmmod clasp 2>/dev/null
 	if clasp_loaded; then
 		log "rmmod clasp failed: $(rmmod clasp 2>&1)"
 		return 1

@@ -22,6 +22,37 @@ clasp_slow_time() {
 	echo $(($1 * CLASP_SLOW))
 }
 
+# clasp_uptime_ms VAR: milliseconds since boot, a clock that never jumps,
+# into VAR (without a subshell: polls read it often).
+clasp_uptime_ms() {
+	local up _
+	read -r up _ </proc/uptime
+	printf -v "$1" '%d' $((${up%.*} * 1000 + 10#${up#*.} * 10))
+}
+
+# clasp_poll_until TIMEOUT CMD [ARGS...]: run CMD every 50 ms until it
+# succeeds, or fail once TIMEOUT seconds (decimals allowed; a stock
+# kernel's time, scaled by clasp_slow_time) have passed.  Tests wait for
+# an event with it rather than sleep a fixed time: they go on as soon as
+# it happened, and one that never does fails instead of being missed.
+clasp_poll_until() {
+	local sec=${1%%.*} frac=000 now end
+	sec=${sec:-0}
+	[[ $1 == *.* ]] && frac=${1#*.}000
+	[[ $sec$frac =~ ^[0-9]+$ ]] || {
+		log "clasp_poll_until: bad timeout '$1'"
+		return 2
+	}
+	shift
+	clasp_uptime_ms now
+	end=$((now + $(clasp_slow_time $((10#$sec * 1000 + 10#${frac:0:3})))))
+	until "$@"; do
+		clasp_uptime_ms now
+		[ "$now" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
 # clasp_scale_timers NAME=VALUE...: the same pairs into CLASP_SCALED, with
 # the values of timer parameters (NAME_ms) scaled by clasp_slow_time.
 clasp_scale_timers() {
