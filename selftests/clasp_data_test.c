@@ -228,6 +228,17 @@ static void drain_and_verify(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(hash, hr);
 }
 
+/*
+ * Every one of the @sent bytes is either in @cli's send queue or in
+ * @srv's receive queue, and the window let some in: none is in flight.
+ */
+static bool window_filled(int cli, int srv, uint64_t sent)
+{
+	struct clasp_info ci = info_of(cli), si = info_of(srv);
+
+	return si.recv_queue && (uint64_t)ci.send_queue + si.recv_queue == sent;
+}
+
 TEST_F(flow, sender_blocks_then_every_byte_arrives)
 {
 	struct clasp_info ci, si;
@@ -238,8 +249,9 @@ TEST_F(flow, sender_blocks_then_every_byte_arrives)
 	sent = fill_until_blocked(_metadata, self->cli, 16384, &hash);
 	EXPECT_FALSE(poll1(self->cli, POLLOUT, 0) & POLLOUT);
 	/* What the window admitted is waiting in the receiver. */
-	clasp_sleep_ms(clasp_slow_time(300));
 	if (!clasp_is_tcp()) {
+		EXPECT_TRUE(clasp_wait_until(window_filled(self->cli, self->srv,
+							   sent), SOON_MS));
 		get_info(_metadata, self->cli, &ci);
 		get_info(_metadata, self->srv, &si);
 		TH_LOG("sent %llu; sender: snd_wnd %u unacked %u send_queue %u "
@@ -300,21 +312,46 @@ TEST_F(flow, unread_receiver_never_times_out_the_sender)
 TEST_F(flow, orphan_facing_a_closed_window_gives_up)
 {
 	long long aborts = clasp_stat("AbortOnTimeout");
-	long long t0;
+	struct clasp_info ci, si;
+	long long t0, ms, want;
+	uint32_t more;
 	uint64_t hash;
 
 	if (clasp_is_tcp())
 		SKIP(return, "clasp's counters");
 	fill_until_blocked(_metadata, self->cli, 16384, &hash);
-	ASSERT_EQ(0, close(self->cli));
+	/* Everything sent is acknowledged: the window probe timer runs. */
+	ASSERT_TRUE(clasp_wait_until(!info_of(self->cli).unacked, SOON_MS));
 	t0 = clasp_now_ms();
-	/* Probes at 0.1, 0.2, 0.4 and 0.8 s: give up after about 1.5 s. */
-	while (clasp_stat("AbortOnTimeout") == aborts &&
-	       clasp_now_ms() - t0 < clasp_slow_time(10000))
-		clasp_sleep_ms(clasp_slow_time(50));
+	get_info(_metadata, self->cli, &ci);
+	ASSERT_EQ(CLASP_TIMER_RETRANS, ci.timer);
+	ASSERT_GT(ORPHAN_RETRIES, ci.backoff);
+	get_info(_metadata, self->srv, &si);
+	ASSERT_EQ(0, close(self->cli));
+	/*
+	 * The timer fires at RTO << backoff, backoff growing by one with each
+	 * probe: about 0.1, 0.2 and 0.4 s.  With backoff at ORPHAN_RETRIES,
+	 * 0.8 s later, the orphan gives up: about 1.5 s in all.
+	 */
+	EXPECT_TRUE(clasp_wait_until(clasp_stat("AbortOnTimeout") != aborts,
+				     10000));
+	ms = clasp_now_ms() - t0;
 	EXPECT_EQ(aborts + 1, clasp_stat("AbortOnTimeout"));
-	TH_LOG("orphan gave up after %lld ms", clasp_now_ms() - t0);
-	EXPECT_LE(clasp_slow_time(1400), clasp_now_ms() - t0);
+	want = ci.timer_ms + backoff_ms(ci.rto_us / 1000, ci.backoff + 1,
+					ORPHAN_RETRIES);
+	TH_LOG("orphan gave up after %lld ms (%lld by the backoff)", ms, want);
+	more = info_of(self->srv).rcv_nxt - si.rcv_nxt;
+	if (!more) {
+		EXPECT_TIMER(want, ms);
+		return;
+	}
+	/*
+	 * The receiver's window opened again though it read nothing, and
+	 * took more: acknowledged data starts the backoff over, so the
+	 * orphan may take longer, but never less.
+	 */
+	TH_LOG("the receiver took %u bytes more", more);
+	EXPECT_LE(want * 4 / 5, ms);
 }
 
 struct pump {
