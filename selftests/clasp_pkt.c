@@ -6,7 +6,10 @@
 #include <fcntl.h>
 #include <linux/genetlink.h>
 #include <linux/if_tun.h>
+#include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
 #include <sys/random.h>
 
 #include "clasp_pkt.h"
@@ -771,16 +774,105 @@ static int genl_u8(const char *ans, uint16_t type)
 	return v ? *v : -1;
 }
 
+/*
+ * CLASP_PROTO=6: the same view of a kernel TCP connection, from sock_diag
+ * (what ss shows): a dump of every TCP socket but listeners, request and
+ * TIME_WAIT ones included, matched on the 4-tuple.  idiag_timer 1 is the
+ * retransmission timer, 2 keepalive (sk_timer), 3 a timewait socket's,
+ * which is the FIN_WAIT_2 timer when its substate is FIN_WAIT_2, and 4
+ * the zero window probe.  The backoff comes from its struct tcp_info
+ * (tcpi_backoff is its fifth byte); a request socket has none (-1).
+ */
+static int tcp_diag_info(const struct clasp_pkt *p, struct clasp_pkt_info *info)
+{
+	struct {
+		struct nlmsghdr n;
+		struct inet_diag_req_v2 r;
+	} req = {
+		.n = {
+			.nlmsg_len = sizeof(req),
+			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		},
+		.r = {
+			.sdiag_family = AF_INET,
+			.sdiag_protocol = IPPROTO_TCP,
+			.idiag_ext = 1 << (INET_DIAG_INFO - 1),
+			.idiag_states = ~(1U << TCP_LISTEN),
+		},
+	};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	static char buf[65536];
+	int ret = -1, found = 0, done = 0;
+
+	if (fd < 0)
+		return -1;
+	if (send(fd, &req, sizeof(req), 0) != sizeof(req))
+		goto out;
+	while (!done) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+		if (n <= 0)
+			goto out;
+		for (; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			struct inet_diag_msg *m = NLMSG_DATA(h);
+			struct rtattr *a;
+			int alen;
+
+			if (h->nlmsg_type == NLMSG_DONE) {
+				done = 1;
+				break;
+			}
+			if (h->nlmsg_type == NLMSG_ERROR)
+				goto out;
+			if (found || m->id.idiag_src[0] != p->local_addr ||
+			    m->id.idiag_dst[0] != p->peer_addr ||
+			    ntohs(m->id.idiag_sport) != p->local_port ||
+			    ntohs(m->id.idiag_dport) != p->peer_port)
+				continue;
+			found = 1;
+			info->state = m->idiag_state;
+			info->timer = m->idiag_timer == 1 ? CLASP_TIMER_RETRANS :
+				      m->idiag_timer == 2 ? CLASP_TIMER_KEEPALIVE :
+				      m->idiag_timer == 3 ?
+				      (m->idiag_state == TCP_FIN_WAIT2 ?
+				       CLASP_TIMER_FINWAIT2 : CLASP_TIMER_TIMEWAIT) :
+				      m->idiag_timer ? 100 + m->idiag_timer :
+				      CLASP_TIMER_NONE;
+			info->timer_ms = m->idiag_timer ? m->idiag_expires : 0;
+			info->retrans = m->idiag_retrans;
+			info->backoff = -1;
+			alen = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+			for (a = (struct rtattr *)(m + 1); RTA_OK(a, alen);
+			     a = RTA_NEXT(a, alen))
+				if (a->rta_type == INET_DIAG_INFO &&
+				    RTA_PAYLOAD(a) >= 5)
+					info->backoff = ((uint8_t *)RTA_DATA(a))[4];
+		}
+	}
+	ret = found ? 0 : 1;
+out:
+	close(fd);
+	return ret;
+}
+
 int clasp_pkt_info(const struct clasp_pkt *p, struct clasp_pkt_info *info)
 {
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 	uint16_t lport = p->local_port, rport = p->peer_port;
 	const uint32_t *timer_ms;
 	struct genl_req r;
-	int family, ret = -1;
+	int fd, family, ret = -1;
 	char ans[1024];
 
 	memset(info, 0, sizeof(*info));
+	if (clasp_is_tcp()) {
+		ret = tcp_diag_info(p, info);
+		if (ret < 0)
+			pkt_log("sock_diag: cannot look the connection up");
+		return ret;
+	}
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 	if (fd < 0)
 		return -1;
 	family = genl_family(fd, CLASP_GENL_NAME);

@@ -570,6 +570,11 @@ static inline long long clasp_counter(const char *name)
 		{ "ListenOverflows", "ListenOverflows" },
 		{ "ListenDrops", "ListenDrops" },
 		{ "ChallengeAcks", "TCPChallengeACK" },
+		{ "SyncookiesSent", "SyncookiesSent" },
+		{ "SyncookiesRecv", "SyncookiesRecv" },
+		{ "SyncookiesFailed", "SyncookiesFailed" },
+		{ "ReqQFullDoCookies", "TCPReqQFullDoCookies" },
+		{ "ReqQFullDrop", "TCPReqQFullDrop" },
 	};
 	size_t i;
 
@@ -582,6 +587,53 @@ static inline long long clasp_counter(const char *name)
 		if (!strcmp(name, ext[i][0]))
 			return clasp_snmp("/proc/net/netstat", "TcpExt:", ext[i][1]);
 	return clasp_snmp("/proc/net/snmp", "Tcp:", name);
+}
+
+/*
+ * The TCP reference lane (CLASP_PROTO=6, scripts/check --tcp): a check
+ * that kernel TCP cannot run is skipped with a reason beginning with
+ * "clasp only: ", and only such skips are accepted there.
+ *
+ * CLASP_ONLY("why") ends a harness test as skipped under TCP (unless a
+ * check failed already: a skip must not hide a failure).  Where the rest
+ * of a test does run, clasp_only_check("why") is false under TCP and logs
+ * the check left out.  selftests/CONFORMANCE.md lists every reason.
+ */
+#define CLASP_ONLY_PREFIX	"clasp only: "
+#define CLASP_ONLY(reason) do { \
+	if (clasp_is_tcp()) { \
+		if (_metadata->exit_code == KSFT_FAIL) \
+			return; \
+		SKIP(return, CLASP_ONLY_PREFIX reason); \
+	} \
+} while (0)
+
+static inline int clasp_only_check(const char *reason)
+{
+	if (!clasp_is_tcp())
+		return 1;
+	fprintf(stderr, "# not checked, %s%s\n", CLASP_ONLY_PREFIX, reason);
+	return 0;
+}
+
+/* Write sysctl @name (as under /proc/sys/, dots or slashes): 0 or -1. */
+static inline int clasp_sysctl(const char *name, long long val)
+{
+	char path[160], *c;
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	for (c = path; *c; c++)
+		if (*c == '.')
+			*c = '/';
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	ret = fprintf(f, "%lld\n", val) < 0;
+	if (fclose(f) || ret)
+		return -1;
+	return 0;
 }
 
 /* getsockopt(CLASP_INFO); for TCP a struct tcp_info mapped onto it. */

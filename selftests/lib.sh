@@ -157,3 +157,22 @@ s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, int(sys.argv[1]))
 print("ready", flush=True)
 time.sleep(600)' "${CLASP_PROTO:-253}"
 }
+
+# The TCP reference lane (CLASP_PROTO=6, scripts/check --tcp) accepts only
+# skips whose reason begins "clasp only: " (selftests/CONFORMANCE.md).
+#
+# clasp_only_case NAME REASON: a TAP case skipped for that reason.
+clasp_only_case() {
+	ntest=$((ntest + 1))
+	echo "ok $ntest $1 # SKIP clasp only: $2"
+}
+
+# clasp_only_program NAME REASON: under CLASP_PROTO=6, a program that tests
+# nothing kernel TCP has prints one such case and exits.
+clasp_only_program() {
+	[ "${CLASP_PROTO:-253}" = 6 ] || return 0
+	echo "1..1"
+	clasp_only_case "$1" "$2"
+	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:1 error:0"
+	exit "$KSFT_PASS"
+}
