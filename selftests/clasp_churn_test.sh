@@ -19,6 +19,7 @@
 # (largest transfer, 8192), CLASP_CHURN_DEADLINE (client, 70 s).
 
 source "$(dirname "$0")/lib.sh"
+clasp_only_program clasp_churn_test "claspctl dumps, kills and retunes through clasp's netlink family"
 
 DIR=$(cd "$(dirname "$0")" && pwd)
 CHURN=$DIR/clasp_churn

@@ -20,6 +20,7 @@
 #    messages, and what they saw of the churn changed from dump to dump.
 
 source "$(dirname "$0")/lib.sh"
+clasp_only_program clasp_dump_test "claspctl dumps of clasp's netlink family; TCP has none"
 
 CTL=${CLASPCTL:-$CLASP_REPO/userspace/claspctl}
 NS=clasp_dump_$$

@@ -6,6 +6,7 @@
 # Leaves the module loaded as it found it.
 
 source "$(dirname "$0")/lib.sh"
+clasp_only_program clasp_module_test "loading and unloading the clasp module and its protocol number"
 
 fails=0
 ntest=0

@@ -627,6 +627,7 @@ FIXTURE(nl) {
 
 FIXTURE_SETUP(nl)
 {
+	CLASP_ONLY("clasp's generic netlink family; TCP has none (sock_diag is another interface)");
 	/* A missing module is a failure, never a skip (scripts/judge). */
 	ASSERT_EQ(0, access("/sys/module/clasp", F_OK)) {
 		TH_LOG("clasp is not loaded");

@@ -24,6 +24,7 @@
 # at the end.
 
 source "$(dirname "$0")/lib.sh"
+clasp_only_program clasp_teardown_test "clasp's Objects gauge and rmmod with connections armed; TCP is not a module"
 
 HELPER=$(cd "$(dirname "$0")" && pwd)/clasp_teardown_helper.py
 PARAMS=/sys/module/clasp/parameters

@@ -6,6 +6,7 @@
 # counters, set a tunable, and see an extack error.
 
 source "$(dirname "$0")/lib.sh"
+clasp_only_program clasp_ynl_test "clasp's YNL spec and generic netlink family; TCP has neither"
 
 ns=clasp-ynl-$$
 ynl_dir="$CLASP_REPO/build/ksrc/tools/net/ynl"
