@@ -82,9 +82,10 @@ static void read_tolerance(struct clasp_pkt *p)
 	if (env && sscanf(env, "%d,%d,%d", &abs_ms, &rel_pct, &stall_ms) < 1)
 		pkt_log("CLASP_PKT_TOLERANCE=\"%s\" is not ABS_MS,REL_PCT,STALL_MS",
 			env);
-	p->tol_abs_ms = abs_ms > 0 ? abs_ms : 0;
+	/* CLASP_SLOW=N: a kernel N times slower is late N times as much. */
+	p->tol_abs_ms = abs_ms > 0 ? clasp_slow_time(abs_ms) : 0;
 	p->tol_rel_pct = rel_pct > 0 ? rel_pct : 0;
-	p->stall_ms = stall_ms > 0 ? stall_ms : 0;
+	p->stall_ms = stall_ms > 0 ? clasp_slow_time(stall_ms) : 0;
 }
 
 static int tun_attach(const char *name)
