@@ -532,6 +532,8 @@ bool clasp_challenge_ack_allowed(struct net *net);
 int clasp_ctl_sock_init(struct clasp_net *cn);
 void clasp_ctl_sock_exit(struct clasp_net *cn);
 void clasp_send_reset(struct net *net, struct sk_buff *skb);
+void clasp_resend_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
+		      u32 ack, u8 flags, u16 wnd, u16 mss);
 void clasp_send_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
 		    u32 ack, u8 flags, u16 wnd, u16 mss);
 void clasp_send_flags(struct sock *sk, u8 flags);

@@ -569,9 +569,15 @@ static bool clasp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
 
 	if (sk->sk_state == TCP_SYN_RECV && seg->flags & CLASP_SYN &&
 	    seg->seq == csk->irs) {
-		/* Their SYN again, or their SYN-ACK of a simultaneous open. */
+		/*
+		 * Their SYN again, or their SYN-ACK of a simultaneous open.
+		 * That SYN-ACK's sequence number is old (their SYN is in):
+		 * it establishes the connection and, not being acceptable
+		 * text, is acknowledged (RFC 9293 3.10.7.4), as Linux does.
+		 */
 		if ((seg->flags & CLASP_ACK) && seg->ack == csk->snd_max) {
 			clasp_established(sk, seg);
+			clasp_send_ack(sk);
 			clasp_push(sk);
 		} else if (!(seg->flags & CLASP_ACK)) {
 			clasp_send_syn(sk);

@@ -128,18 +128,13 @@ static struct sk_buff *clasp_alloc_seg(unsigned int payload, gfp_t gfp)
 	return skb;
 }
 
-/**
- * clasp_send_ctl() - send a segment on behalf of no socket
- * @net: the namespace
- * @t: the connection's 4-tuple from the local side
- * @seq: sequence number
- * @ack: acknowledgment number (sent only with CLASP_ACK)
- * @flags: CLASP_* flags
- * @wnd: window
- * @mss: MSS option to include, 0 for none, CLASP_MSS_ROUTE for the route's
+/*
+ * OutSegs counts what clasp sends except segments that only retransmit,
+ * as RFC 1213's tcpOutSegs and Linux's TCP do; RetransSegs counts those.
  */
-void clasp_send_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
-		    u32 ack, u8 flags, u16 wnd, u16 mss)
+static void clasp_xmit_ctl(struct net *net, const struct clasp_tuple *t,
+			   u32 seq, u32 ack, u8 flags, u16 wnd, u16 mss,
+			   bool rtx)
 {
 	struct clasp_net *cn = clasp_pernet(net);
 	struct flowi4 fl4;
@@ -166,11 +161,45 @@ void clasp_send_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
 	if (ip_build_and_send_pkt(skb, cn->ctl_sk, fl4.saddr, fl4.daddr, NULL,
 				  0))
 		return;
-	clasp_stats_inc(net, CLASP_MIB_OUTSEGS);
+	if (!rtx)
+		clasp_stats_inc(net, CLASP_MIB_OUTSEGS);
 	if (flags & CLASP_RST) {
 		clasp_stats_inc(net, CLASP_MIB_OUTRSTS);
 		trace_clasp_rst_send(t, seq, ack);
 	}
+}
+
+/**
+ * clasp_send_ctl() - send a segment on behalf of no socket
+ * @net: the namespace
+ * @t: the connection's 4-tuple from the local side
+ * @seq: sequence number
+ * @ack: acknowledgment number (sent only with CLASP_ACK)
+ * @flags: CLASP_* flags
+ * @wnd: window
+ * @mss: MSS option to include, 0 for none, CLASP_MSS_ROUTE for the route's
+ */
+void clasp_send_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
+		    u32 ack, u8 flags, u16 wnd, u16 mss)
+{
+	clasp_xmit_ctl(net, t, seq, ack, flags, wnd, mss, false);
+}
+
+/**
+ * clasp_resend_ctl() - clasp_send_ctl() for a segment sent before: counted
+ * in RetransSegs by the caller, not in OutSegs
+ * @net: the namespace
+ * @t: the connection's 4-tuple from the local side
+ * @seq: sequence number
+ * @ack: acknowledgment number (sent only with CLASP_ACK)
+ * @flags: CLASP_* flags
+ * @wnd: window
+ * @mss: MSS option to include, 0 for none, CLASP_MSS_ROUTE for the route's
+ */
+void clasp_resend_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
+		      u32 ack, u8 flags, u16 wnd, u16 mss)
+{
+	clasp_xmit_ctl(net, t, seq, ack, flags, wnd, mss, true);
 }
 
 /**
@@ -202,19 +231,21 @@ void clasp_send_reset(struct net *net, struct sk_buff *skb)
 			       0, 0);
 }
 
-static int clasp_transmit(struct sock *sk, struct sk_buff *skb)
+/* @rtx: the segment only retransmits (not counted in OutSegs). */
+static int clasp_transmit(struct sock *sk, struct sk_buff *skb, bool rtx)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	int err;
 
 	clasp_set_checksum(skb, inet->inet_saddr, inet->inet_daddr);
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
-	if (!err)
+	if (!err && !rtx)
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTSEGS);
 	return err;
 }
 
-static void clasp_send_seg(struct sock *sk, u32 seq, u8 flags, u16 mss)
+static void clasp_send_seg(struct sock *sk, u32 seq, u8 flags, u16 mss,
+			   bool rtx)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
@@ -225,7 +256,7 @@ static void clasp_send_seg(struct sock *sk, u32 seq, u8 flags, u16 mss)
 		return;
 	clasp_push_header(skb, inet->inet_sport, inet->inet_dport, seq, ack,
 			  flags, clasp_rcv_window(sk), mss);
-	if (!clasp_transmit(sk, skb) && flags & CLASP_RST) {
+	if (!clasp_transmit(sk, skb, rtx) && flags & CLASP_RST) {
 		struct clasp_tuple t;
 
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTRSTS);
@@ -241,7 +272,7 @@ static void clasp_send_seg(struct sock *sk, u32 seq, u8 flags, u16 mss)
  */
 void clasp_send_flags(struct sock *sk, u8 flags)
 {
-	clasp_send_seg(sk, clasp_sk(sk)->snd_nxt, flags, 0);
+	clasp_send_seg(sk, clasp_sk(sk)->snd_nxt, flags, 0, false);
 }
 
 /**
@@ -269,7 +300,8 @@ void clasp_send_syn(struct sock *sk)
 	 * Announce what we can receive, from the route: csk->mss is what we
 	 * send, and a simultaneous open has already cut it to the peer's.
 	 */
-	clasp_send_seg(sk, csk->iss, flags, clasp_route_mss(__sk_dst_get(sk)));
+	clasp_send_seg(sk, csk->iss, flags, clasp_route_mss(__sk_dst_get(sk)),
+		       csk->retransmits != 0);
 }
 
 /**
@@ -289,7 +321,7 @@ void clasp_send_active_reset(struct sock *sk, gfp_t gfp)
  */
 void clasp_send_probe(struct sock *sk)
 {
-	clasp_send_seg(sk, clasp_sk(sk)->snd_una - 1, CLASP_ACK, 0);
+	clasp_send_seg(sk, clasp_sk(sk)->snd_una - 1, CLASP_ACK, 0, false);
 }
 
 /* Send one queued segment: payload copied into a fresh buffer. */
@@ -311,7 +343,8 @@ static int clasp_send_queued(struct sock *sk, struct sk_buff *qskb)
 	flags |= cb->flags & CLASP_FIN;
 	clasp_push_header(skb, inet->inet_sport, inet->inet_dport, cb->seq,
 			  csk->rcv_nxt, flags, clasp_rcv_window(sk), 0);
-	return clasp_transmit(sk, skb);
+	return clasp_transmit(sk, skb,
+			      clasp_seq_before(cb->seq, csk->snd_max));
 }
 
 /**

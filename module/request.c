@@ -42,13 +42,19 @@ static u16 clasp_listen_window(const struct sock *lsk)
 	return min_t(u32, READ_ONCE(lsk->sk_rcvbuf) / 2, CLASP_MAX_WINDOW);
 }
 
-static void clasp_req_send_synack(struct clasp_request *req)
+/* @rtx: the timer resends it (RetransSegs, not OutSegs). */
+static void clasp_req_send_synack(struct clasp_request *req, bool rtx)
 {
 	struct sock *lsk = req->listener;
+	struct net *net = sock_net(lsk);
+	u16 wnd = clasp_listen_window(lsk);
 
-	clasp_send_ctl(sock_net(lsk), &req->entry.tuple, req->iss,
-		       req->irs + 1, CLASP_SYN | CLASP_ACK,
-		       clasp_listen_window(lsk), CLASP_MSS_ROUTE);
+	if (rtx)
+		clasp_resend_ctl(net, &req->entry.tuple, req->iss, req->irs + 1,
+				 CLASP_SYN | CLASP_ACK, wnd, CLASP_MSS_ROUTE);
+	else
+		clasp_send_ctl(net, &req->entry.tuple, req->iss, req->irs + 1,
+			       CLASP_SYN | CLASP_ACK, wnd, CLASP_MSS_ROUTE);
 }
 
 static void clasp_req_arm(struct clasp_request *req)
@@ -97,7 +103,7 @@ static enum hrtimer_restart clasp_req_timer(struct hrtimer *t)
 					CLASP_MIB_RETRANSSEGS);
 			trace_clasp_retransmit(&req->entry.tuple, req->iss,
 					       req->retrans);
-			clasp_req_send_synack(req);
+			clasp_req_send_synack(req, true);
 			clasp_req_arm(req);
 		}
 	}
@@ -213,7 +219,7 @@ static void clasp_listen_syn(struct sock *lsk, struct sk_buff *skb,
 	clasp_stats_inc(cn->net, CLASP_MIB_OBJECTS);
 	clasp_notify_state(cn->net, &req->entry.tuple, TCP_LISTEN, TCP_SYN_RECV,
 			   CLASP_CAUSE_SEGMENT);
-	clasp_req_send_synack(req);
+	clasp_req_send_synack(req, false);
 	clasp_req_arm(req);
 	goto unlock;
 drop:
@@ -513,7 +519,7 @@ int clasp_req_rcv(struct clasp_request *req, struct sk_buff *skb)
 		}
 	} else if (seg.flags & CLASP_SYN) {
 		if (seg.seq == req->irs && !(seg.flags & CLASP_ACK)) {
-			clasp_req_send_synack(req);	/* their SYN again */
+			clasp_req_send_synack(req, false);	/* their SYN again */
 		} else {
 			clasp_stats_inc(net, CLASP_MIB_ATTEMPTFAILS);
 			clasp_send_reset(net, skb);
