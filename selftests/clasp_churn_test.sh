@@ -285,6 +285,7 @@ if ! setup; then
 	echo "not ok 1 setup"
 	exit "$KSFT_FAIL"
 fi
+echo "1..5"
 check churn_completes churn
 check every_ending_accounted_for endings_accounted_for
 check claspctl_loops_clean loops_clean
