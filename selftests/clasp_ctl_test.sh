@@ -11,7 +11,10 @@
 #  - exit status 2 and a usage line for bad command lines; help, version;
 #  - kill: the killed side reads ECONNABORTED, the peer ECONNRESET;
 #  - monitor (text and -j): events of connections made, killed and closed
-#    while it runs, a listener event, a clean exit on SIGTERM;
+#    while it runs, a listener event, a clean exit on SIGTERM; the events
+#    still queued on its socket when SIGTERM comes are printed (the
+#    monitors are held with SIGSTOP during that traffic, so that they wake
+#    with a pending SIGTERM and every event still to read);
 #  - an unprivileged user can read but not set or kill (exit 1, EPERM);
 #  - so can root of a user namespace that does not own the network
 #    namespace (unshare -U -r run by that user): reading works, config
@@ -27,13 +30,15 @@
 
 source "$(dirname "$0")/lib.sh"
 
+clasp_only_program clasp_ctl_test "claspctl and clasp's generic netlink family; TCP has neither"
+
 CTL=${CLASPCTL:-$CLASP_REPO/userspace/claspctl}	# CLASPCTL: another build
 CTL_CMD=("$CTL")	# what ctl runs
 PARAMS=/sys/module/clasp/parameters
 MSL=300000		# TIME_WAIT lasts 600 s: longer than the test may
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
 INIT_NS=(nsenter --net=/proc/1/ns/net --)
-NTESTS=20
+NTESTS=21
 INNER_TIMEOUT=$(clasp_slow_time 240)	# s, for checks 1 to NTESTS - 1 (settings: 300)
 
 fails=0
@@ -523,6 +528,39 @@ sys.exit("# monitors never reported the probe listeners")
 EOF
 }
 
+# proc_state PID: the state letter of /proc/PID/stat, or "?".
+proc_state() {
+	local stat
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || { echo "?"; return; }
+	stat=${stat##*) }
+	echo "${stat%% *}"
+}
+
+# Both monitors sleep, waiting for events (in ppoll(): nothing to read).
+monitors_waiting() {
+	[ "$(proc_state "$MON_J")" = S ] && [ "$(proc_state "$MON_T")" = S ]
+}
+
+monitors_stopped() {
+	[ "$(proc_state "$MON_J")" = T ] && [ "$(proc_state "$MON_T")" = T ]
+}
+
+# Hold the monitors (SIGSTOP) once they wait for events: the events of the
+# kill and of monitor_traffic stay queued on their sockets until
+# monitor_stop sends SIGTERM and then SIGCONT.  They wake with the signal
+# pending, before reading anything, and must print what is queued before
+# they exit: one that just exits loses every line that monitor_json and
+# monitor_text look for.
+monitor_pause() {
+	clasp_poll_until 5 monitors_waiting ||
+		log "monitors busy: state $(proc_state "$MON_J")/$(proc_state "$MON_T")"
+	kill -STOP "$MON_J" "$MON_T" || return 1
+	clasp_poll_until 5 monitors_stopped || {
+		log "monitors not stopped: state $(proc_state "$MON_J")/$(proc_state "$MON_T")"
+		return 1
+	}
+}
+
 kill_conn() {
 	local line=""
 	ctl kill 127.0.0.1:5000 127.0.0.4:43000 && [ "${#OUT[@]}" -eq 0 ] ||
@@ -561,9 +599,9 @@ traffic_done() {
 }
 
 # Connect and close while the monitors run, and flood a listener with
-# backlog 0 so that it reports a listener event.  The monitors are
-# stopped as soon as these events have happened: they print what was
-# queued for them before they exit.
+# backlog 0 so that it reports a listener event.  The monitors, held since
+# monitor_pause, are stopped as soon as these events have happened: they
+# print what was queued for them before they exit.
 monitor_traffic() {
 	local full0 pid
 	full0=$(syn_queue_full)
@@ -598,7 +636,10 @@ EOF
 
 monitor_stop() {
 	local rc_j rc_t
+	# SIGTERM while they are held, then SIGCONT: they wake with every
+	# event still queued and the signal pending.
 	kill -TERM "$MON_J" "$MON_T"
+	kill -CONT "$MON_J" "$MON_T"
 	wait "$MON_J"
 	rc_j=$?
 	wait "$MON_T"
@@ -714,7 +755,8 @@ userns_root() {
 # The checks that run inside the namespace: 1 to NTESTS - 1.
 in_ns() {
 	local mon_fails
-	trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT
+	# SIGCONT too: a monitor held by monitor_pause would hang the wait.
+	trap 'kill "${pids[@]}" 2>/dev/null; kill -CONT "${pids[@]}" 2>/dev/null; wait' EXIT
 	start_helper || exit 3
 
 	check conns_table conns_table
@@ -731,6 +773,11 @@ in_ns() {
 	check help_and_version help_and_version
 	mon_fails=$fails
 	check monitor_start monitor_start
+	if [ "$fails" -eq "$mon_fails" ]; then
+		check monitor_held_by_sigstop monitor_pause
+	else
+		skip monitor_held_by_sigstop "monitor did not start"
+	fi
 	check kill_aborts_both_ends kill_conn
 	monitor_traffic
 	if [ "$fails" -eq "$mon_fails" ]; then
