@@ -6,6 +6,31 @@
  */
 #include "clasp_conn.h"
 
+/*
+ * Keepalive times, in units of KA_UNIT_MS: clasp's are milliseconds, 100
+ * to a unit; TCP's (CLASP_PROTO=6) whole seconds, so a unit is 1 s there
+ * and every keepalive event comes ten times later.  KA_MS(n) is n units in
+ * this kernel's time (scaled by CLASP_SLOW); KA_SOON_MS(n) a deadline, in
+ * a stock kernel's time, for an event n units away: SOON_MS for clasp as
+ * for anything else, and the event's own time more for TCP.
+ */
+#define KA_UNIT_MS	(clasp_is_tcp() ? 1000 : 100)
+#define KA_MS(n)	((int)clasp_slow_time((n) * KA_UNIT_MS))
+#define KA_SOON_MS(n)	(SOON_MS + (clasp_is_tcp() ? (n) * KA_UNIT_MS : 0))
+
+/*
+ * After a keepalive abort: clasp counts it in KeepAliveAborts; TCP has no
+ * such counter, and counts it in TCPAbortOnTimeout (tcp_write_err()).
+ */
+static void expect_keepalive_abort_counted(struct __test_metadata *_metadata)
+{
+	if (clasp_only_check("KeepAliveAborts: TCP has no counter of keepalive aborts")) {
+		EXPECT_EQ(1, clasp_counter("KeepAliveAborts"));
+	} else {
+		EXPECT_EQ(1, clasp_counter("AbortOnTimeout"));
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Keepalive and timeouts */
 
@@ -14,14 +39,23 @@ TEST_F(ns, keepalive_sockopts_round_trip)
 	int fd = sock_new(), val;
 	socklen_t len = sizeof(val);
 
-	if (clasp_is_tcp())
-		SKIP(return, "CLASP_KEEP* are clasp's");
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &val, &len));
 	EXPECT_EQ(0, val);
 	ASSERT_EQ(0, clasp_set_keepalive(fd, 1234, 567, 3));
 	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &val, &len));
 	EXPECT_EQ(1, val);
+	if (clasp_is_tcp()) {
+		/* TCP's options, in seconds (clasp_set_keepalive() rounds up). */
+		ASSERT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &val, &len));
+		EXPECT_EQ(2, val);
+		ASSERT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &val, &len));
+		EXPECT_EQ(1, val);
+		ASSERT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &val, &len));
+		EXPECT_EQ(3, val);
+		close(fd);
+		return;
+	}
 	ASSERT_EQ(0, getsockopt(fd, SOL_CLASP, CLASP_KEEPIDLE_MS, &val, &len));
 	EXPECT_EQ(1234, val);
 	ASSERT_EQ(0, getsockopt(fd, SOL_CLASP, CLASP_KEEPINTVL_MS, &val, &len));
@@ -38,10 +72,10 @@ TEST_F(ns, keepalive_sockopts_round_trip)
 #define SEGS_PER_ANSWERED_PROBE	2
 
 /*
- * @fd, with keepalive idle 300 and 2 probes 200 apart on a live path,
- * stays in @state: probes went out and every one was answered.  Three
- * probes go out by about 900 ms; unanswered, the second would have been
- * the last (the connection dies at 300 + 2 * 200 ms).
+ * @fd, with keepalive idle 3 units (300 ms) and 2 probes 2 units apart on
+ * a live path, stays in @state: probes went out and every one was
+ * answered.  Three probes go out by about 7 units; unanswered, the second
+ * would have been the last (the connection dies at 3 + 2 * 2 units).
  */
 static void expect_keepalive_answered(struct __test_metadata *_metadata,
 				      int fd, int state)
@@ -49,10 +83,11 @@ static void expect_keepalive_answered(struct __test_metadata *_metadata,
 	struct clasp_info info;
 	long long out, want;
 
-	ASSERT_EQ(0, clasp_set_keepalive(fd, clasp_slow_time(300), clasp_slow_time(200), 2));
+	ASSERT_EQ(0, clasp_set_keepalive(fd, KA_MS(3), KA_MS(2), 2));
 	out = clasp_counter("OutSegs");
 	want = out + 3 * SEGS_PER_ANSWERED_PROBE;
-	EXPECT_TRUE(clasp_wait_until(clasp_counter("OutSegs") >= want, SOON_MS))
+	EXPECT_TRUE(clasp_wait_until(clasp_counter("OutSegs") >= want,
+				     KA_SOON_MS(7)))
 		TH_LOG("%lld segments sent, want %lld",
 		       clasp_counter("OutSegs") - out, want - out);
 	get_info(_metadata, fd, &info);
@@ -60,20 +95,23 @@ static void expect_keepalive_answered(struct __test_metadata *_metadata,
 	EXPECT_EQ(CLASP_TIMER_KEEPALIVE, info.timer);
 	/* Every probe is answered: one at most is in flight. */
 	EXPECT_GE(1, info.probes);
-	EXPECT_EQ(0, clasp_counter("KeepAliveAborts"));
+	if (clasp_only_check("KeepAliveAborts: TCP has no counter of keepalive aborts")) {
+		EXPECT_EQ(0, clasp_counter("KeepAliveAborts"));
+	} else {
+		EXPECT_EQ(0, clasp_counter("AbortOnTimeout"));
+	}
 	EXPECT_EQ(0, so_error(fd));
 }
 
 TEST_F(pair, keepalive_probes_keep_a_live_peer)
 {
-	if (clasp_is_tcp())
-		SKIP(return, "millisecond keepalive");
 	expect_keepalive_answered(_metadata, self->cli, TCP_ESTABLISHED);
 }
 
 /*
- * @fd, whose keepalive (idle 300, 3 probes 200 apart) was set at @t0 on a
- * cut path, ends with ETIMEDOUT on time and counts one KeepAliveAborts.
+ * @fd, whose keepalive (idle 3 units, 3 probes 2 units apart) was set at
+ * @t0 on a cut path, ends with ETIMEDOUT on time and counts one
+ * KeepAliveAborts.
  */
 static void expect_keepalive_abort(struct __test_metadata *_metadata, int fd,
 				   long long t0)
@@ -85,10 +123,10 @@ static void expect_keepalive_abort(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(-1, recv(fd, &c, 1, 0));
 	ms = clasp_now_ms() - t0;
 	EXPECT_EQ(ETIMEDOUT, errno) TH_LOG("recv: %s", strerror(errno));
-	/* idle 300 + 3 probes 200 apart, counted from setsockopt. */
-	EXPECT_TIMER(clasp_slow_time(900), ms);
+	/* idle 3 + 3 probes 2 apart, counted from setsockopt. */
+	EXPECT_TIMER(KA_MS(9), ms);
 	EXPECT_EQ(TCP_CLOSE, clasp_state(fd));
-	EXPECT_EQ(1, clasp_counter("KeepAliveAborts"));
+	expect_keepalive_abort_counted(_metadata);
 }
 
 TEST_F(pair, keepalive_of_a_dead_peer_is_etimedout)
@@ -96,14 +134,12 @@ TEST_F(pair, keepalive_of_a_dead_peer_is_etimedout)
 	struct clasp_info info;
 	long long t0;
 
-	if (clasp_is_tcp())
-		SKIP(return, "millisecond keepalive");
 	/* The path is cut first, so that no probe is ever answered. */
 	drop(_metadata, "");
 	t0 = clasp_now_ms();
-	ASSERT_EQ(0, clasp_set_keepalive(self->cli, clasp_slow_time(300), clasp_slow_time(200), 3));
+	ASSERT_EQ(0, clasp_set_keepalive(self->cli, KA_MS(3), KA_MS(2), 3));
 	/* Probing, still established until the last probe goes unanswered. */
-	EXPECT_TRUE(clasp_wait_until(info_of(self->cli).probes, SOON_MS));
+	EXPECT_TRUE(clasp_wait_until(info_of(self->cli).probes, KA_SOON_MS(3)));
 	get_info(_metadata, self->cli, &info);
 	EXPECT_LE(1, info.probes);
 	EXPECT_GE(2, info.probes);
@@ -146,13 +182,11 @@ TEST_F(pair, keepalive_watches_a_half_closed_connection)
 	struct clasp_info info;
 	long long t0;
 
-	if (clasp_is_tcp())
-		SKIP(return, "millisecond keepalive");
 	half_close(_metadata, self->cli);
 
 	drop(_metadata, "");
 	t0 = clasp_now_ms();
-	ASSERT_EQ(0, clasp_set_keepalive(self->cli, clasp_slow_time(300), clasp_slow_time(200), 3));
+	ASSERT_EQ(0, clasp_set_keepalive(self->cli, KA_MS(3), KA_MS(2), 3));
 	get_info(_metadata, self->cli, &info);
 	EXPECT_EQ(CLASP_TIMER_KEEPALIVE, info.timer);
 	expect_keepalive_abort(_metadata, self->cli, t0);
@@ -163,8 +197,6 @@ TEST_F(pair, keepalive_keeps_a_half_closed_connection_to_a_live_peer)
 {
 	char buf[8];
 
-	if (clasp_is_tcp())
-		SKIP(return, "millisecond keepalive");
 	half_close(_metadata, self->cli);
 	expect_keepalive_answered(_metadata, self->cli, TCP_FIN_WAIT2);
 	/* The peer can still talk. */
@@ -183,9 +215,7 @@ TEST_F(pair, keepalive_watches_a_connection_its_peer_half_closed)
 	long long t0;
 	char c;
 
-	if (clasp_is_tcp())
-		SKIP(return, "millisecond keepalive");
-	ASSERT_EQ(0, clasp_set_keepalive(self->cli, clasp_slow_time(300), clasp_slow_time(200), 3));
+	ASSERT_EQ(0, clasp_set_keepalive(self->cli, KA_MS(3), KA_MS(2), 3));
 	/*
 	 * Keepalive counts idleness from the last segment received, the FIN:
 	 * a clock started before it is sent cannot start late.
@@ -198,12 +228,18 @@ TEST_F(pair, keepalive_watches_a_connection_its_peer_half_closed)
 	EXPECT_EQ(TCP_CLOSE_WAIT, info.state);
 	EXPECT_EQ(CLASP_TIMER_KEEPALIVE, info.timer);
 	/* The EOF has been read, so recv() says 0 from now on: SO_ERROR tells. */
-	EXPECT_EQ(TCP_CLOSE, wait_state(_metadata, self->cli, TCP_CLOSE));
-	EXPECT_TIMER(clasp_slow_time(900), clasp_now_ms() - t0);
+	EXPECT_TRUE(clasp_wait_until(clasp_state(self->cli) == TCP_CLOSE,
+				     KA_SOON_MS(9)));
+	EXPECT_EQ(TCP_CLOSE, clasp_state(self->cli));
+	EXPECT_TIMER(KA_MS(9), clasp_now_ms() - t0);
 	EXPECT_EQ(ETIMEDOUT, so_error(self->cli));
-	EXPECT_EQ(1, clasp_counter("KeepAliveAborts"));
+	expect_keepalive_abort_counted(_metadata);
 }
 
+/*
+ * The defaults: clasp's module parameters, which a new namespace copies;
+ * TCP's sysctls tcp_keepalive_time, _intvl and _probes of the namespace.
+ */
 TEST_F(ns, keepalive_defaults_come_from_module_params)
 {
 	static const struct param p[] = {
@@ -214,9 +250,12 @@ TEST_F(ns, keepalive_defaults_come_from_module_params)
 	long long t0, ms;
 	char c;
 
-	if (clasp_is_tcp())
-		SKIP(return, "clasp module parameters");
 	pair_in_fresh_netns(_metadata, p, &lis, &cli, &srv);
+	if (clasp_is_tcp()) {
+		ASSERT_EQ(0, clasp_sysctl("net.ipv4.tcp_keepalive_time", KA_MS(3) / 1000));
+		ASSERT_EQ(0, clasp_sysctl("net.ipv4.tcp_keepalive_intvl", KA_MS(2) / 1000));
+		ASSERT_EQ(0, clasp_sysctl("net.ipv4.tcp_keepalive_probes", 2));
+	}
 	drop(_metadata, "");
 	t0 = clasp_now_ms();
 	ASSERT_EQ(0, setsockopt(cli, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
@@ -224,14 +263,21 @@ TEST_F(ns, keepalive_defaults_come_from_module_params)
 	EXPECT_EQ(-1, recv(cli, &c, 1, 0));
 	ms = clasp_now_ms() - t0;
 	EXPECT_EQ(ETIMEDOUT, errno) TH_LOG("recv: %s", strerror(errno));
-	/* idle 300 + 2 probes 200 apart. */
-	EXPECT_TIMER(clasp_slow_time(700), ms);
-	EXPECT_EQ(1, clasp_counter("KeepAliveAborts"));
+	/* idle 3 + 2 probes 2 apart (300 and 200 ms for clasp). */
+	EXPECT_TIMER(KA_MS(7), ms);
+	expect_keepalive_abort_counted(_metadata);
 	close(cli);
 	close(srv);
 	close(lis);
 }
 
+/*
+ * retries (TCP: tcp_retries2, and no tail loss probe, which would be one
+ * more retransmission, tcp_early_retrans=0).  TCP gives up once the time
+ * since the first transmission reaches what retries=3 would take at
+ * TCP_RTO_MIN (tcp_model_timeout()); its RTO here, srtt plus rto_min
+ * (200 ms), is no less, so it gives up at the fourth expiry as clasp.
+ */
 TEST_F(ns, data_retries_exhausted_is_etimedout)
 {
 	static const struct param p[] = { { "retries", 3 }, { NULL, 0 } };
@@ -240,9 +286,15 @@ TEST_F(ns, data_retries_exhausted_is_etimedout)
 	int lis, cli, srv;
 	long long t0, ms, rs, rto_ms;
 
-	if (clasp_is_tcp())
-		SKIP(return, "clasp module parameters");
-	pair_in_fresh_netns(_metadata, p, &lis, &cli, &srv);
+	if (clasp_is_tcp()) {
+		fresh_netns(_metadata, NULL);
+		ASSERT_EQ(0, clasp_sysctl("net.ipv4.tcp_retries2", 3));
+		ASSERT_EQ(0, clasp_sysctl("net.ipv4.tcp_early_retrans", 0));
+		lis = listener(_metadata, &(uint16_t){ 0 });
+		make_pair(_metadata, lis, local_port(lis), &cli, &srv);
+	} else {
+		pair_in_fresh_netns(_metadata, p, &lis, &cli, &srv);
+	}
 	drop(_metadata, "");
 	/* The RTO the handshake's round trip left: the timer starts at it. */
 	get_info(_metadata, cli, &info);
@@ -279,12 +331,11 @@ TEST_F(pair, lost_data_is_retransmitted)
 	clasp_fill(out, sizeof(out), 0, 7);
 	drop(_metadata, "");
 	ASSERT_EQ(sizeof(out), send(self->cli, out, sizeof(out), 0));
-	if (!clasp_is_tcp()) {
-		get_info(_metadata, self->cli, &info);
-		EXPECT_EQ(sizeof(out), info.unacked);
-		EXPECT_EQ(sizeof(out), info.send_queue);
+	get_info(_metadata, self->cli, &info);
+	EXPECT_EQ(sizeof(out), info.unacked);
+	EXPECT_EQ(sizeof(out), info.send_queue);
+	if (clasp_only_check("snd_nxt and snd_una: TCP's tcp_info has neither"))
 		EXPECT_EQ(sizeof(out), info.snd_nxt - info.snd_una);
-	}
 	EXPECT_TRUE(clasp_wait_until(info_of(self->cli).retransmits >= 1,
 				     SOON_MS));
 	undrop(_metadata);
@@ -292,15 +343,12 @@ TEST_F(pair, lost_data_is_retransmitted)
 	EXPECT_EQ(0, memcmp(out, in, sizeof(in)));
 	EXPECT_LE(1, clasp_counter("RetransSegs"));
 	/* Once acknowledged, nothing is outstanding. */
-	if (!clasp_is_tcp())
-		EXPECT_TRUE(clasp_wait_until(!info_of(self->cli).unacked, SOON_MS));
+	EXPECT_TRUE(clasp_wait_until(!info_of(self->cli).unacked, SOON_MS));
 	get_info(_metadata, self->cli, &info);
 	EXPECT_LE(1, info.total_retrans);
-	if (!clasp_is_tcp()) {
-		EXPECT_EQ(0, info.unacked);
-		EXPECT_EQ(0, info.retransmits);
-		EXPECT_EQ(CLASP_TIMER_NONE, info.timer);
-	}
+	EXPECT_EQ(0, info.unacked);
+	EXPECT_EQ(0, info.retransmits);
+	EXPECT_EQ(CLASP_TIMER_NONE, info.timer);
 }
 
 CLASP_HARNESS_MAIN

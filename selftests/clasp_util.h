@@ -23,6 +23,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -636,7 +637,53 @@ static inline int clasp_sysctl(const char *name, long long val)
 	return 0;
 }
 
-/* getsockopt(CLASP_INFO); for TCP a struct tcp_info mapped onto it. */
+/*
+ * CLASP_PROTO=6: the timer of TCP socket @fd as /proc/net/tcp shows it
+ * ("tr:tm->when", matched on the local and remote address and port): 1
+ * the retransmission timer (also a tail loss probe's), 4 the zero window
+ * probe, which is the same icsk timer and what clasp runs on its
+ * retransmission timer, 2 sk_timer (keepalive), 0 none.  tm->when is in
+ * USER_HZ (100) ticks.  0, or -1 if @fd is not there.
+ */
+static inline int clasp_tcp_timer(int fd, struct clasp_info *info)
+{
+	struct sockaddr_in l, r;
+	socklen_t ll = sizeof(l), rl = sizeof(r);
+	char line[512];
+	unsigned int la, lp, ra, rp, st, tr;
+	unsigned long when;
+	int ret = -1;
+	FILE *f;
+
+	if (getsockname(fd, (struct sockaddr *)&l, &ll) ||
+	    getpeername(fd, (struct sockaddr *)&r, &rl))
+		return -1;
+	f = fopen("/proc/net/tcp", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " %*d: %x:%x %x:%x %x %*x:%*x %x:%lx",
+			   &la, &lp, &ra, &rp, &st, &tr, &when) != 7)
+			continue;
+		if (la != l.sin_addr.s_addr || lp != ntohs(l.sin_port) ||
+		    ra != r.sin_addr.s_addr || rp != ntohs(r.sin_port))
+			continue;
+		info->timer = tr == 1 || tr == 4 ? CLASP_TIMER_RETRANS :
+			      tr == 2 ? CLASP_TIMER_KEEPALIVE :
+			      tr ? 100 + tr : CLASP_TIMER_NONE;
+		info->timer_ms = tr ? when * 10 : 0;
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * getsockopt(CLASP_INFO); for TCP a struct tcp_info mapped onto it, the
+ * queues from SIOCOUTQ (unacknowledged and unsent bytes), SIOCOUTQNSD
+ * (unsent) and SIOCINQ, and the timer from /proc/net/tcp.
+ */
 static inline int clasp_get_info(int fd, struct clasp_info *info)
 {
 	socklen_t len = sizeof(*info);
@@ -644,10 +691,19 @@ static inline int clasp_get_info(int fd, struct clasp_info *info)
 	memset(info, 0, sizeof(*info));
 	if (clasp_is_tcp()) {
 		struct tcp_info ti;
+		int outq = 0, nsd = 0, inq = 0;
 
 		len = sizeof(ti);
 		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
 			return -1;
+		if (ti.tcpi_state != TCP_LISTEN &&
+		    !ioctl(fd, SIOCOUTQ, &outq) && !ioctl(fd, SIOCOUTQNSD, &nsd) &&
+		    !ioctl(fd, SIOCINQ, &inq)) {
+			info->send_queue = outq;
+			info->unacked = outq - nsd;
+			info->recv_queue = inq;
+		}
+		clasp_tcp_timer(fd, info);
 		info->state = ti.tcpi_state;
 		info->retransmits = ti.tcpi_retransmits;
 		info->backoff = ti.tcpi_backoff;
