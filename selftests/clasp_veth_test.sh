@@ -13,6 +13,12 @@
 # 200 ms initially and 50 ms at least, 3 SYN retries) and put back to the
 # defaults at the end.  Loss, delay and a black hole come and go with netem
 # and nft.  Times in the log are since the start of the script.
+#
+# CLASP_PROTO=6: the same against kernel TCP, with its sysctls in both
+# namespaces: tcp_syn_retries 3, no linear SYN timeouts, and no
+# timestamps (clasp sends none: TCP_MAXSEG is then the MSS, 1460, not
+# 1448).  TCP's SYN RTO is a fixed 1 s where clasp's is rto_initial_ms
+# (200 ms): the SYN schedule and connect's give-up scale by SYN_RTO_MS.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -27,6 +33,8 @@ IPA=$NET.1
 IPB=$NET.2
 PORT=5000
 TMP=$(mktemp -d)
+SYN_RTO_MS=200			# the first SYN's RTO: rto_initial_ms
+[ "$PROTO" = 6 ] && SYN_RTO_MS=1000	# TCP_TIMEOUT_INIT
 
 fails=0
 ntest=0
@@ -74,7 +82,16 @@ check() {
 # setup_pair: namespaces A and B joined by the veth pair, taking clasp's
 # parameters as they are now.
 setup_pair() {
-	clasp_veth_pair "$NSA" "$VA" "$IPA" "$NSB" "$VB" "$IPB"
+	local ns
+	clasp_veth_pair "$NSA" "$VA" "$IPA" "$NSB" "$VB" "$IPB" || return 1
+	[ "$PROTO" = 6 ] || return 0
+	for ns in "$NSA" "$NSB"; do
+		ip netns exec "$ns" sysctl -qw net.ipv4.tcp_syn_retries=3 \
+			net.ipv4.tcp_timestamps=0 net.ipv4.tcp_syn_linear_timeouts=0 || {
+			log "cannot set TCP's sysctls in $ns"
+			return 1
+		}
+	done
 }
 
 # start_server NS OUT TIMEOUT: clasp_xfer server in NS for at most TIMEOUT
@@ -167,8 +184,23 @@ loopback_64mib_transfer() {
 	log "loopback $ms ms, veth ${VETH_MS:-?} ms"
 }
 
+# TCP hands the veth GSO packets of up to 64 KiB, which netem drops whole:
+# 1 MiB in a few dozen packets may then lose none.  Under CLASP_PROTO=6
+# the veth takes one segment per packet (gso_max_segs 1) meanwhile, as
+# clasp sends them, so that 5% of some 720 segments are lost.
+set_gso_max_segs() {
+	[ "$PROTO" = 6 ] || return 0
+	ip -n "$NSA" link set "$VA" gso_max_segs "$1" &&
+		ip -n "$NSB" link set "$VB" gso_max_segs "$1"
+}
+
 veth_1mib_under_5pct_loss() {
-	local r0 r1 ret=0
+	local r0 r1 ret=0 segs
+	segs=$(ip -n "$NSA" -d link show "$VA" | grep -o 'gso_max_segs [0-9]*')
+	set_gso_max_segs 1 || {
+		log "cannot set gso_max_segs"
+		return 1
+	}
 	r0=$(clasp_counter "$NSA" RetransSegs)
 	tc -n "$NSA" qdisc add dev "$VA" root netem loss 5% &&
 		tc -n "$NSB" qdisc add dev "$VB" root netem loss 5% || {
@@ -178,6 +210,7 @@ veth_1mib_under_5pct_loss() {
 	transfer "$NSB" "$NSA" "$IPB" $((1 << 20)) 180 || ret=1
 	tc -n "$NSA" qdisc del dev "$VA" root
 	tc -n "$NSB" qdisc del dev "$VB" root
+	set_gso_max_segs "${segs#gso_max_segs }"
 	r1=$(clasp_counter "$NSA" RetransSegs)
 	log "sender RetransSegs +$((r1 - r0)) for ~$(((1 << 20) / 1460)) data segments"
 	# 5% of ~720 data segments lost: they must have been repaired.
@@ -219,8 +252,9 @@ connect_to_black_hole() {
 	kill -INT "$tpid"
 	wait "$tpid"
 	ip netns exec "$NSB" nft delete table ip clasp_drop
+	# clasp's segments show as "A > B: ip-proto-253", TCP's as "A.port > B.port:".
 	SYN_TIMES=$(tcpdump -r "$cap" -n -tt 2>/dev/null |
-		awk -v a="$IPA" '$3 == a { print $1 }')
+		awk -v a="$IPA" '$3 == a || index($3, a ".") == 1 { print $1 }')
 	RETRANS=$(($(clasp_counter "$NSA" RetransSegs) - r0))
 	PEER_IN=$(($(clasp_counter "$NSB" InSegs) - i0))
 	return $ret
@@ -234,9 +268,10 @@ veth_connect_etimedout_when_peer_drops() {
 	*) log "want ETIMEDOUT"; return 1 ;;
 	esac
 	ms=${SYN_OUT##* }
-	# SYN at 0, 200, 600, 1400; given up at 3000 ms.
-	if [ "$ms" -lt "$(clasp_slow_time 1500)" ] || [ "$ms" -gt "$(clasp_slow_time 4800)" ]; then
-		log "gave up after $ms ms, want about 3000"
+	# SYN at 0, 1, 3 and 7 RTOs (200 ms); given up at 15 (3000 ms).
+	if [ "$ms" -lt "$(clasp_slow_time $((SYN_RTO_MS * 15 / 2)))" ] ||
+		[ "$ms" -gt "$(clasp_slow_time $((SYN_RTO_MS * 24)))" ]; then
+		log "gave up after $ms ms, want about $((SYN_RTO_MS * 15))"
 		return 1
 	fi
 	log "RetransSegs +$RETRANS (want 3), peer InSegs +$PEER_IN (want 0)"
@@ -252,11 +287,11 @@ veth_syn_retransmit_schedule_doubles() {
 		log "want 4 SYNs (1 + syn_retries=3)"
 		return 1
 	fi
-	# 200, 400, 800 ms: never early (-40%), late by at most 100% + 300 ms
-	# (timers run late in a guest on a loaded host), and each gap longer
-	# than the one before (the backoff doubles).
-	echo "$gaps" | awk -v slow="$CLASP_SLOW" '{
-		want = 200 * slow
+	# 200, 400, 800 ms (SYN_RTO_MS doubling): never early (-40%), late by
+	# at most 100% + 300 ms (timers run late in a guest on a loaded host),
+	# and each gap longer than the one before (the backoff doubles).
+	echo "$gaps" | awk -v slow="$CLASP_SLOW" -v rto="$SYN_RTO_MS" '{
+		want = rto * slow
 		for (i = 1; i <= NF; i++) {
 			if ($i < want * 0.6 || $i > want * 2 + 300 * slow) {
 				printf "# gap %d: %d ms, want %d (-40%%, +100%% +300 ms)\n", i, $i, want

@@ -131,13 +131,45 @@ clasp_veth_pair() {
 }
 
 # clasp_counter NS NAME: counter NAME of /proc/net/clasp_stats in
-# namespace NS, or "?".
+# namespace NS, or "?".  Under CLASP_PROTO=6, TCP's counter for that name
+# (clasp_tcp_stats).
 clasp_counter() {
 	local k v
 	while read -r k v; do
 		[ "$k" = "$2" ] && { echo "$v"; return 0; }
-	done < <(ip netns exec "$1" cat /proc/net/clasp_stats)
+	done < <(if [ "${CLASP_PROTO:-253}" = 6 ]; then
+		clasp_tcp_stats "$1"
+	else
+		ip netns exec "$1" cat /proc/net/clasp_stats
+	fi)
 	echo "?"
+}
+
+# clasp_tcp_stats NS: TCP's counters in namespace NS as /proc/net/clasp_stats
+# lines ("Name value"), under clasp's names: the Tcp: line of
+# /proc/net/snmp as it is, and the TcpExt: counters of /proc/net/netstat
+# that clasp counts too (as clasp_counter() in clasp_util.h).  TCP has no
+# Objects, TimeWaitEntered, KeepAliveAborts or RstsReceived.
+clasp_tcp_stats() {
+	ip netns exec "$1" awk '
+	BEGIN {
+		split("AbortOnClose AbortOnData AbortOnLinger AbortOnTimeout " \
+		      "ChallengeAcks ReqQFullDoCookies ReqQFullDrop " \
+		      "RcvQDrops BacklogDrops", c)
+		split("TCPAbortOnClose TCPAbortOnData TCPAbortOnLinger " \
+		      "TCPAbortOnTimeout TCPChallengeACK TCPReqQFullDoCookies " \
+		      "TCPReqQFullDrop TCPRcvQDrop TCPBacklogDrop", t)
+		for (i in c)
+			name[t[i]] = c[i]
+		split("ListenOverflows ListenDrops SyncookiesSent " \
+		      "SyncookiesRecv SyncookiesFailed", same)
+		for (i in same)
+			name[same[i]] = same[i]
+	}
+	($1 == "Tcp:" || $1 == "TcpExt:") && !($1 in head) { head[$1] = 1; for (i = 2; i <= NF; i++) h[i] = $i; next }
+	$1 == "Tcp:" { for (i = 2; i <= NF; i++) if (h[i] != "RtoAlgorithm") print h[i], $i }
+	$1 == "TcpExt:" { for (i = 2; i <= NF; i++) if (h[i] in name) print name[h[i]], $i }
+	' /proc/net/snmp /proc/net/netstat
 }
 
 clasp_loaded() {
