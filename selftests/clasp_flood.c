@@ -27,7 +27,17 @@
  *	the time in milliseconds (CLOCK_REALTIME, as bash's EPOCHREALTIME),
  *	the global object count (/sys/module/clasp/parameters/objects, one
  *	atomic) and two gauges of this namespace's /proc/net/clasp_stats
- *	(per-CPU sums, each read on its own).
+ *	(per-CPU sums, each read on its own).  CLASP_PROTO=6: TCP has no
+ *	object count; GLOBAL and OBJECTS are then both the sockets of this
+ *	namespace in /proc/net/tcp but TIME_WAIT ones (which last a fixed
+ *	60 s): listeners, requests and connections; and CURRESTAB those of
+ *	them that are neither listeners nor requests, from the same read,
+ *	so that OBJECTS - CURRESTAB is the listeners and their requests at
+ *	one moment.  (A request is a SYN_RECV line of get_openreq4()'s
+ *	12 fields, counted once: /proc/net/tcp is read in chunks, and an
+ *	entry may show twice when others come and go meanwhile; a full
+ *	socket still in SYN_RECV has 17 and counts as a connection, as
+ *	clasp's.)
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -437,13 +447,66 @@ static int do_clients(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * TCP: the sockets in /proc/net/tcp but TIME_WAIT ones into @objects, and
+ * those of them neither listeners nor requests into @estab.
+ */
+static int tcp_objects(long long *objects, long long *estab)
+{
+	static unsigned long long req[65536];
+	FILE *f = fopen("/proc/net/tcp", "r");
+	unsigned int st, la, lp, ra, rp;
+	char line[256];
+	int nreq = 0, i;
+
+	*objects = *estab = -1;
+	if (!f)
+		return -1;
+	*objects = *estab = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " %*d: %x:%x %x:%x %x", &la, &lp, &ra, &rp,
+			   &st) != 5 || st == TCP_TIME_WAIT)
+			continue;
+		if (st == TCP_SYN_RECV) {
+			unsigned long long key = (unsigned long long)ra << 32 |
+						 rp << 16 | lp;
+
+			for (i = 0; i < nreq && req[i] != key; i++)
+				;
+			if (i < nreq)
+				continue;	/* listed twice */
+			if (nreq < 65536)
+				req[nreq++] = key;
+		}
+		(*objects)++;
+		if (st == TCP_LISTEN)
+			continue;
+		if (st == TCP_SYN_RECV) {
+			char *tok, *save;
+			int n = 0;
+
+			for (tok = strtok_r(line, " \t\n", &save); tok;
+			     tok = strtok_r(NULL, " \t\n", &save))
+				n++;
+			if (n < 17)
+				continue;	/* a request */
+		}
+		(*estab)++;
+	}
+	fclose(f);
+	return 0;
+}
+
 /* Objects and CurrEstab of this namespace, in one read. */
 static int read_gauges(long long *objects, long long *estab)
 {
-	FILE *f = fopen("/proc/net/clasp_stats", "r");
+	FILE *f;
 	char key[64];
 	long long val;
 
+	if (clasp_is_tcp())
+		return tcp_objects(objects, estab);
+	f = fopen("/proc/net/clasp_stats", "r");
 	*objects = *estab = -1;
 	if (!f)
 		return -1;
@@ -467,9 +530,11 @@ static int do_watch(int argc, char **argv)
 	ms = atoi(argv[2]);
 	catch_signals();
 	while (!stop) {
-		long long global = clasp_param_get("objects");
+		long long global = clasp_is_tcp() ? -1 : clasp_param_get("objects");
 
 		read_gauges(&objects, &estab);
+		if (clasp_is_tcp())
+			global = objects;
 		printf("%lld %lld %lld %lld\n", realtime_ms(), global, objects,
 		       estab);
 		clasp_sleep_ms(ms);

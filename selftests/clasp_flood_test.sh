@@ -28,6 +28,18 @@
 # clasp_flood does the socket work.  Module parameters are set before the
 # namespaces are created (a namespace copies them then) and put back as
 # they were at the end.
+#
+# CLASP_PROTO=6: the same against kernel TCP, with its sysctls in the
+# server namespace (tcp_syncookies, tcp_max_syn_backlog,
+# tcp_synack_retries) and its counters (clasp_tcp_stats).  TCP has no
+# object count: the objects are the namespace's sockets in /proc/net/tcp
+# but TIME_WAIT ones (which last a fixed 60 s), and the "global" count is
+# the server namespace's; the sampler's CurrEstab is then the sockets past
+# the handshake in the same read (clasp_flood.c).  TCP's SYN queue takes backlog + 1 requests
+# (inet_csk_reqsk_queue_is_full() is "more than the backlog"), so its
+# bound is one more.  Its SYN flood line is "request_sock_TCP: Possible
+# SYN flooding on port ADDR:PORT. Sending cookies."; its requests live
+# 1 + 2 + 4 s (a fixed 1 s SYN-ACK RTO).
 
 source "$(dirname "$0")/lib.sh"
 
@@ -45,6 +57,9 @@ PARAMS=/sys/module/clasp/parameters
 TMP=$(mktemp -d)
 
 BACKLOG=64
+# The listener and the most requests its SYN queue may hold.
+BOUND=$((1 + BACKLOG))
+[ "$PROTO" = 6 ] && BOUND=$((BOUND + 1))
 # SYNs at least: a slow kernel (CLASP_SLOW) takes that many times fewer,
 # as its raw sockets send that many times fewer a second.
 FLOOD_MIN=${FLOOD_MIN:-$((50000 / CLASP_SLOW))}
@@ -114,20 +129,38 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# tcp_objects NS: TCP's sockets in namespace NS but TIME_WAIT ones (0 if
+# NS is gone).
+tcp_objects() {
+	ip netns exec "$1" awk 'NR > 1 && $4 != "06" { n++ } END { print n + 0 }' \
+		/proc/net/tcp 2>/dev/null || echo 0
+}
+
 # gobjects: the global object count into GOBJ (a builtin read: process
-# creation is slow in an emulated guest, so this script avoids it).
+# creation is slow in an emulated guest, so this script avoids it); for
+# TCP, the server namespace's sockets.
 gobjects() {
+	if [ "$PROTO" = 6 ]; then
+		GOBJ=$(tcp_objects "$NSS")
+		return
+	fi
 	read -r GOBJ <"$PARAMS/objects"
 }
 
-# stats NS: every counter of /proc/net/clasp_stats in namespace NS into ST.
+# stats NS: every counter of /proc/net/clasp_stats in namespace NS into ST
+# (for TCP, its counters and tcp_objects as Objects).
 declare -A ST
 stats() {
 	local k v
 	ST=()
 	while read -r k v; do
 		ST[$k]=$v
-	done < <(ip netns exec "$1" cat /proc/net/clasp_stats)
+	done < <(if [ "$PROTO" = 6 ]; then
+		clasp_tcp_stats "$1"
+		echo "Objects $(tcp_objects "$1")"
+	else
+		ip netns exec "$1" cat /proc/net/clasp_stats
+	fi)
 }
 
 # wait_gobjects WANT SECONDS: wait for the global object count to be WANT
@@ -202,6 +235,14 @@ setup() {
 		log "cannot set up namespaces"
 		return 1
 	}
+	if [ "$PROTO" = 6 ]; then
+		ip netns exec "$NSS" sysctl -qw net.ipv4.tcp_syncookies="$mode" \
+			net.ipv4.tcp_max_syn_backlog=1024 \
+			net.ipv4.tcp_synack_retries=$SYNACK_RETRIES || {
+			log "cannot set TCP's sysctls"
+			return 1
+		}
+	fi
 	# SYN-ACKs to the spoofed sources die on input, counted; any clasp
 	# segment leaving from a spoofed source other than a SYN (a reset) is
 	# counted too, and should never be.
@@ -257,6 +298,10 @@ wait_line() {
 
 # synflood_lines PORT WHAT: how many "possible SYN flooding" lines so far.
 synflood_lines() {
+	if [ "$PROTO" = 6 ]; then
+		dmesg | grep -c "request_sock_TCP: Possible SYN flooding on port [0-9.]*:$1\. $2\."
+		return
+	fi
 	dmesg | grep -c "clasp: possible SYN flooding on port $1\. $2\."
 }
 
@@ -403,7 +448,7 @@ run_scenario() {
 	[ "$NFT_IN" -gt 0 ] && [ "$NFT_OUT" -eq 0 ] && R_NORST=1
 
 	[ "$(synflood_lines "$port" "$what")" -gt "$R_LOG0" ] && R_LOGGED=1
-	dmesg | grep "clasp: possible SYN flooding" | tail -n 2 | sed 's/^/# dmesg: /'
+	dmesg | grep -i "possible SYN flooding" | tail -n 2 | sed 's/^/# dmesg: /'
 
 	# The listener still serves.
 	ip netns exec "$NSF" "$FLOOD" clients "$IPS" "$port" 5 1 10000 >"$TMP/after.out" 2>&1
@@ -442,7 +487,7 @@ legit_connects_succeed() {
 # syn_queue_bounded: the listener and at most BACKLOG requests in every
 # sample, and with the flood alone a full SYN queue: that many.
 syn_queue_bounded() {
-	local ret=0 bound=$((1 + BACKLOG))
+	local ret=0 bound=$BOUND
 	if [ "$R_SAMPLES" -lt 50 ]; then
 		log "only $R_SAMPLES samples"
 		ret=1
