@@ -17,9 +17,17 @@
 #
 # Knobs: CLASP_CHURN_CONNS, CLASP_CHURN_PARALLEL (128), CLASP_CHURN_MAXBYTES
 # (largest transfer, 8192), CLASP_CHURN_DEADLINE (client, 70 s).
+#
+# CLASP_PROTO=6: the same churn against kernel TCP, its tunables as TCP's
+# sysctls (keepalive in whole seconds, rounded up) and rto_min as the
+# route's; ss lists the connections (sock_diag) and kills them (ss -K:
+# ECONNABORTED here, a reset to the peer, as claspctl kill).  TCP has no
+# object count: at the end no socket but TIME_WAIT ones (a fixed 60 s)
+# may be left.
 
 source "$(dirname "$0")/lib.sh"
-clasp_only_program clasp_churn_test "claspctl dumps, kills and retunes through clasp's netlink family"
+TCP=0
+[ "${CLASP_PROTO:-253}" = 6 ] && TCP=1
 
 DIR=$(cd "$(dirname "$0")" && pwd)
 CHURN=$DIR/clasp_churn
@@ -84,13 +92,38 @@ ctl() {
 	ip netns exec "$1" "$CTL" "${@:2}"
 }
 
+# tcp_tunable NS NAME VALUE: clasp's tunable NAME as TCP's in NS: a sysctl
+# (seconds, rounded up, for keepalive), or the route's rto_min.
+tcp_tunable() {
+	local ns=$1 v=$3 dev=$VA ip=$IPA
+	[ "$ns" = "$NSB" ] && dev=$VB ip=$IPB
+	case $2 in
+	rto_min_ms) ip -n "$ns" route replace "$NET.0/24" dev "$dev" src "$ip" rto_min "${v}ms" ;;
+	keepalive_time_ms) ip netns exec "$ns" sysctl -qw net.ipv4.tcp_keepalive_time=$(((v + 999) / 1000)) ;;
+	keepalive_intvl_ms) ip netns exec "$ns" sysctl -qw net.ipv4.tcp_keepalive_intvl=$(((v + 999) / 1000)) ;;
+	keepalive_probes) ip netns exec "$ns" sysctl -qw net.ipv4.tcp_keepalive_probes="$v" ;;
+	max_syn_backlog) ip netns exec "$ns" sysctl -qw net.ipv4.tcp_max_syn_backlog="$v" ;;
+	syn_retries) ip netns exec "$ns" sysctl -qw net.ipv4.tcp_syn_retries="$v" ;;
+	synack_retries) ip netns exec "$ns" sysctl -qw net.ipv4.tcp_synack_retries="$v" ;;
+	retries) ip netns exec "$ns" sysctl -qw net.ipv4.tcp_retries2="$v" ;;
+	fin_timeout_ms) ip netns exec "$ns" sysctl -qw net.ipv4.tcp_fin_timeout=$(((v + 999) / 1000)) ;;
+	# TCP's TIME_WAIT, SYN RTO and RTO ceiling are fixed.
+	msl_ms | rto_initial_ms | rto_max_ms) ;;
+	*) return 1 ;;
+	esac
+}
+
 # set_tunables NS NAME=VALUE...
 set_tunables() {
 	local ns=$1 kv
 	shift
 	clasp_scale_timers "$@"
 	for kv in "${CLASP_SCALED[@]}"; do
-		ctl "$ns" config set "${kv%%=*}" "${kv#*=}" || {
+		if [ "$TCP" = 1 ]; then
+			tcp_tunable "$ns" "${kv%%=*}" "${kv#*=}"
+		else
+			ctl "$ns" config set "${kv%%=*}" "${kv#*=}"
+		fi || {
 			log "config set $kv in $ns failed"
 			return 1
 		}
@@ -108,6 +141,18 @@ show_problems() {
 
 setup() {
 	local saved=() kv
+	if [ "$TCP" = 1 ]; then
+		clasp_veth_pair "$NSA" "$VA" "$IPA" "$NSB" "$VB" "$IPB" &&
+			set_tunables "$NSA" "${START[@]}" &&
+			set_tunables "$NSB" "${START[@]}" || return 1
+		# shellcheck disable=SC2086
+		tc -n "$NSA" qdisc add dev "$VA" root netem $NETEM &&
+			tc -n "$NSB" qdisc add dev "$VB" root netem $NETEM || {
+			log "cannot add netem"
+			return 1
+		}
+		return 0
+	fi
 	for kv in "${START[@]}"; do
 		saved+=("${kv%%=*}=$(<"$PARAMS/${kv%%=*}")")
 	done
@@ -132,7 +177,13 @@ lister() {
 	local runs=0 bad=0 ns
 	while [ ! -e "$TMP/stop" ]; do
 		for ns in "$NSA" "$NSB"; do
-			if ! ctl "$ns" -j conns >"$TMP/conns.json" 2>"$TMP/conns.err" ||
+			if [ "$TCP" = 1 ]; then
+				if ! ip netns exec "$ns" ss -tn >"$TMP/conns.json" 2>"$TMP/conns.err" ||
+					[[ $(head -c 5 "$TMP/conns.json") != State ]]; then
+					bad=$((bad + 1))
+					log "ss -tn in $ns: $(head -c 200 "$TMP/conns.err")"
+				fi
+			elif ! ctl "$ns" -j conns >"$TMP/conns.json" 2>"$TMP/conns.err" ||
 				[[ $(head -c 1 "$TMP/conns.json") != "[" ]]; then
 				bad=$((bad + 1))
 				log "claspctl -j conns in $ns: $(head -c 200 "$TMP/conns.err")"
@@ -162,6 +213,20 @@ killer() {
 	while [ ! -e "$TMP/stop" ]; do
 		sleep 1
 		runs=$((runs + 1))
+		if [ "$TCP" = 1 ]; then
+			read -r _ _ l r _ < <(ip netns exec "$NSB" ss -Htn state established \
+				sport = ":$PORT" | sed -n "$((runs % 5 + 1))p")
+			[ -n "$r" ] || continue
+			# ss -K lists what it killed: nothing is a race lost.
+			if ip netns exec "$NSB" ss -HKtn state established src "$l" dst "$r" \
+				>"$TMP/kill.out" 2>"$TMP/kill.err"; then
+				[ -s "$TMP/kill.out" ] && kills=$((kills + 1))
+			else
+				bad=$((bad + 1))
+				log "ss -K $l $r: $(cat "$TMP/kill.err")"
+			fi
+			continue
+		fi
 		read -r _ _ _ l r _ < <(ctl "$NSB" conns state established \
 			sport "$PORT" | sed -n "$((runs % 5 + 2))p")
 		[ -n "$r" ] || continue
@@ -239,7 +304,16 @@ loops_clean() {
 
 # nonzero NS: the counters of NS that are not 0, on one line.
 nonzero() {
+	if [ "$TCP" = 1 ]; then
+		clasp_tcp_stats "$1" | awk '$2 != 0 { printf "%s %s ", $1, $2 }'
+		return
+	fi
 	ip netns exec "$1" awk '$2 != 0 { printf "%s %s ", $1, $2 }' /proc/net/clasp_stats
+}
+
+# tcp_left NS: TCP's sockets in NS but TIME_WAIT ones.
+tcp_left() {
+	ip netns exec "$1" awk 'NR > 1 && $4 != "06" { n++ } END { print n + 0 }' /proc/net/tcp
 }
 
 # The faults were there: both sides retransmitted.
@@ -258,26 +332,36 @@ faults_seen() {
 objects_return_to_zero() {
 	local limit=$((((2 * MSL_MS + FIN_TIMEOUT_MS) / 100 + 100) * CLASP_SLOW)) i a b
 	for ((i = 0; i <= limit; i++)); do
-		a=$(clasp_counter "$NSA" Objects)
-		b=$(clasp_counter "$NSB" Objects)
+		if [ "$TCP" = 1 ]; then
+			a=$(tcp_left "$NSA")
+			b=$(tcp_left "$NSB")
+		else
+			a=$(clasp_counter "$NSA" Objects)
+			b=$(clasp_counter "$NSB" Objects)
+		fi
 		[ "$a" = 0 ] && [ "$b" = 0 ] && {
-			log "Objects 0 in both namespaces"
+			log "Objects 0 in both namespaces$([ "$TCP" = 1 ] && echo " (TCP: no socket but TIME_WAIT ones)")"
 			return 0
 		}
 		sleep 0.1
 	done
 	log "Objects: client side $a, server side $b"
+	if [ "$TCP" = 1 ]; then
+		ip netns exec "$NSA" ss -tan | grep -v TIME-WAIT | head -n 10 | sed 's/^/# A: /'
+		ip netns exec "$NSB" ss -tan | grep -v TIME-WAIT | head -n 10 | sed 's/^/# B: /'
+		return 1
+	fi
 	ctl "$NSA" conns -o | head -n 10 | sed 's/^/# A: /'
 	ctl "$NSB" conns -o | head -n 10 | sed 's/^/# B: /'
 	return 1
 }
 
 # Nothing to run with is a failure, never a skip (scripts/judge).
-if [ ! -x "$CTL" ] || [ ! -x "$CHURN" ]; then
+if { [ "$TCP" = 0 ] && [ ! -x "$CTL" ]; } || [ ! -x "$CHURN" ]; then
 	echo "not ok 1 claspctl or clasp_churn not built"
 	exit "$KSFT_FAIL"
 fi
-clasp_loaded || {
+[ "$TCP" = 1 ] || clasp_loaded || {
 	echo "not ok 1 clasp is not loaded"
 	exit "$KSFT_FAIL"
 }
