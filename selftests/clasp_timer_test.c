@@ -273,18 +273,20 @@ TEST_F(ns, keepalive_defaults_come_from_module_params)
 
 /*
  * retries (TCP: tcp_retries2, and no tail loss probe, which would be one
- * more retransmission, tcp_early_retrans=0).  TCP gives up once the time
- * since the first transmission reaches what retries=3 would take at
- * TCP_RTO_MIN (tcp_model_timeout()); its RTO here, srtt plus rto_min
- * (200 ms), is no less, so it gives up at the fourth expiry as clasp.
+ * more retransmission, tcp_early_retrans=0).  clasp gives up at the
+ * timer's expiry after the last retransmission.  TCP counts time, not
+ * retransmissions (retransmits_timed_out()): it gives up at the first
+ * expiry at least what retries=3 would take at TCP_RTO_MIN (200 ms
+ * * (2^4 - 1)) after its first retransmission; with its RTO here, srtt
+ * plus rto_min, a little above 200 ms, that is the fifth expiry.
  */
 TEST_F(ns, data_retries_exhausted_is_etimedout)
 {
 	static const struct param p[] = { { "retries", 3 }, { NULL, 0 } };
 	struct clasp_info info;
 	char buf[1000] = { 0 }, c;
-	int lis, cli, srv;
-	long long t0, ms, rs, rto_ms;
+	int lis, cli, srv, expiries = 4;
+	long long t0, ms, rs, rto_ms, rto_us;
 
 	if (clasp_is_tcp()) {
 		fresh_netns(_metadata, NULL);
@@ -298,7 +300,8 @@ TEST_F(ns, data_retries_exhausted_is_etimedout)
 	drop(_metadata, "");
 	/* The RTO the handshake's round trip left: the timer starts at it. */
 	get_info(_metadata, cli, &info);
-	rto_ms = info.rto_us / 1000;
+	rto_us = info.rto_us;
+	rto_ms = rto_us / 1000;
 	t0 = clasp_now_ms();
 	ASSERT_EQ(sizeof(buf), send(cli, buf, sizeof(buf), 0));
 	EXPECT_TRUE(clasp_wait_until(info_of(cli).retransmits >= 1, SOON_MS));
@@ -311,8 +314,13 @@ TEST_F(ns, data_retries_exhausted_is_etimedout)
 	EXPECT_EQ(-1, recv(cli, &c, 1, 0));
 	ms = clasp_now_ms() - t0;
 	EXPECT_EQ(ETIMEDOUT, errno) TH_LOG("recv: %s", strerror(errno));
-	/* 3 retransmissions, then the timer's fourth expiry gives up. */
-	EXPECT_TIMER(backoff_ms(rto_ms, 0, 3), ms);
+	/* clasp: 3 retransmissions, then the timer's fourth expiry gives up. */
+	if (clasp_is_tcp())
+		for (expiries = 1; rto_us * ((1LL << expiries) - 2) < 200000LL * 15;
+		     expiries++)
+			;
+	TH_LOG("RTO %lld us: gives up at expiry %d", rto_us, expiries);
+	EXPECT_TIMER(backoff_ms(rto_ms, 0, expiries - 1), ms);
 	rs = clasp_counter("RetransSegs");
 	EXPECT_TRUE(rs == 3 || rs == 4) TH_LOG("RetransSegs %lld", rs);
 	EXPECT_EQ(1, clasp_counter("AbortOnTimeout"));
