@@ -5,6 +5,7 @@
 # make KVER=<uname -r> build for one kernel
 # make check           set up, build, run all selftests in QEMU on every kernel
 # make check-tcp       the same selftests with kernel TCP as the protocol
+# make check-rt        the selftests on Debian's PREEMPT_RT 6.12
 # make demo            set up, build, boot a VM and show clasp at work
 # make bench           set up, build, clasp against TCP in one VM
 # make clean           remove everything the build made
@@ -27,7 +28,7 @@ endif
 
 SOURCES := $(wildcard $(REPO)/module/*.[ch]) $(wildcard $(REPO)/module/uapi/*.h)
 
-.PHONY: all modules userspace selftests check check-tcp check-debug demo bench clean checkpatch setup
+.PHONY: all modules userspace selftests check check-tcp check-rt check-debug demo bench clean checkpatch setup
 
 all: modules userspace
 
@@ -71,6 +72,10 @@ check: setup
 check-tcp: setup
 	$(MAKE) all selftests
 	$(REPO)/scripts/check --tcp
+
+check-rt: setup
+	$(MAKE) all selftests
+	$(REPO)/scripts/check 6.12-rt
 
 check-debug: setup
 	$(MAKE) userspace selftests
