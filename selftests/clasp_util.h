@@ -392,23 +392,29 @@ static inline long long clasp_slow_time(long long t)
 	__held;								\
 })
 
-/* Write module parameter @name (0 or -1 with errno). */
-static inline int clasp_param_set(const char *name, long long val)
+/* Write @val to the file @path (sysfs, procfs): 0, or -1 with errno. */
+static inline int clasp_write_num(const char *path, long long val)
 {
-	char path[128];
-	FILE *f;
+	FILE *f = fopen(path, "w");
 	int ret;
 
-	if (clasp_is_tcp())
-		return 0;
-	snprintf(path, sizeof(path), "/sys/module/clasp/parameters/%s", name);
-	f = fopen(path, "w");
 	if (!f)
 		return -1;
 	ret = fprintf(f, "%lld\n", val) < 0;
 	if (fclose(f) || ret)
 		return -1;
 	return 0;
+}
+
+/* Write module parameter @name (0 or -1 with errno). */
+static inline int clasp_param_set(const char *name, long long val)
+{
+	char path[128];
+
+	if (clasp_is_tcp())
+		return 0;
+	snprintf(path, sizeof(path), "/sys/module/clasp/parameters/%s", name);
+	return clasp_write_num(path, val);
 }
 
 /* Read module parameter @name, or -1 if it cannot be read. */
@@ -621,20 +627,12 @@ static inline int clasp_only_check(const char *reason)
 static inline int clasp_sysctl(const char *name, long long val)
 {
 	char path[160], *c;
-	FILE *f;
-	int ret;
 
 	snprintf(path, sizeof(path), "/proc/sys/%s", name);
 	for (c = path; *c; c++)
 		if (*c == '.')
 			*c = '/';
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	ret = fprintf(f, "%lld\n", val) < 0;
-	if (fclose(f) || ret)
-		return -1;
-	return 0;
+	return clasp_write_num(path, val);
 }
 
 /*
