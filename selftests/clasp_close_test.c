@@ -128,7 +128,7 @@ TEST_F(ns, time_wait_holds_the_port_for_2msl)
 	} while (clasp_now_ms() - t0 < clasp_slow_time(4 * 2 * MSL_MS));
 	held = clasp_now_ms() - t0;
 	ASSERT_EQ(0, err) TH_LOG("bind after %lld ms: %s", held, strerror(err));
-	EXPECT_ROUGHLY(2 * MSL_MS, held);
+	EXPECT_TIMER(clasp_slow_time(2 * MSL_MS), held);
 	EXPECT_EQ(0, clasp_counter("TimeWaitKilled"));
 	/* Only the listener is left. */
 	EXPECT_COUNTER("Objects", 1);
@@ -181,7 +181,7 @@ TEST_F(ns, orphan_fin_wait2_times_out)
 	ASSERT_STATE(srv, TCP_CLOSE_WAIT, WAIT_MS);
 	EXPECT_EQ(1, clasp_wait_counter("Objects", 1, clasp_slow_time(3 * 800)));
 	ms = clasp_now_ms() - t0;
-	EXPECT_ROUGHLY(800, ms);
+	EXPECT_TIMER(clasp_slow_time(800), ms);
 	/* The client's end is gone: the server's FIN is answered by RST. */
 	ASSERT_EQ(0, close(srv));
 	EXPECT_COUNTER("Objects", 0);

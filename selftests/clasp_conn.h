@@ -313,22 +313,6 @@ static inline short wait_events(int fd, short events, int ms)
 }
 
 /*
- * A time in ms within [want/3, want*3 + 1500], @want in the units of the
- * timers the test sets (so scaled by clasp_slow() here): timers must not
- * fire early, but a guest under software emulation on a loaded host runs
- * them late (and starts the test's clock late, hence the low lower bound).
- */
-#define EXPECT_ROUGHLY(want, got) do { \
-	long long __want = clasp_slow_time(want), __got = (got); \
-	EXPECT_LE(__want / 3, __got) \
-		TH_LOG("%s: %lld ms, expected about %lld ms", #got, \
-		       __got, __want); \
-	EXPECT_GE(__want * 3 + clasp_slow_time(1500), __got) \
-		TH_LOG("%s: %lld ms, expected about %lld ms", #got, \
-		       __got, __want); \
-} while (0)
-
-/*
  * How long a retransmission timer takes to fire at backoffs @from to @to
  * in turn, @rto_ms doubling at each and capped by rto_max_ms: how long a
  * connection that gets no answer takes to give up.
