@@ -149,6 +149,7 @@ void clasp_time_wait(struct sock *sk, int state)
 	tw->entry.tuple = csk->entry.tuple;
 	tw->snd_nxt = csk->snd_nxt;
 	tw->rcv_nxt = csk->rcv_nxt;
+	tw->oow_ack_stamp = 0;
 	refcount_set(&tw->refcnt, 1);
 
 	spin_lock_bh(&cn->tw_lock);
