@@ -28,7 +28,7 @@ endif
 
 SOURCES := $(wildcard $(REPO)/module/*.[ch]) $(wildcard $(REPO)/module/uapi/*.h)
 
-.PHONY: all modules userspace selftests check check-tcp check-rt check-debug demo bench clean checkpatch setup
+.PHONY: all modules userspace selftests unit check check-tcp check-rt check-debug demo bench clean checkpatch setup
 
 all: modules userspace
 
@@ -92,7 +92,12 @@ bench: setup
 checkpatch:
 	$(REPO)/scripts/checkpatch
 
+# The module's pure functions in user space (scripts/check runs them too).
+unit:
+	$(MAKE) -C $(REPO)/unit check
+
 clean:
 	rm -rf $(BUILD)/[0-9]* $(BUILD)/vm
 	$(MAKE) -C $(REPO)/userspace clean
+	$(MAKE) -C $(REPO)/unit clean
 	-$(MAKE) -C $(REPO)/selftests clean

@@ -9,6 +9,8 @@
  *   table.c     port bindings, the connection table and listeners
  *   sock.c      struct proto and the socket calls
  *   input.c     segment reception: validation and the state machine
+ *   acceptance.c  the segment-acceptance checks (RFC 9293, RFC 5961) that
+ *               sockets, requests and compact entries share (seq.h)
  *   output.c    segment construction and transmission, resets
  *   timer.c     retransmission and keepalive timers, RTT estimation
  *   request.c   listeners: half-open requests and the accept queue
@@ -37,6 +39,7 @@
 #include <net/inet_sock.h>
 #include <net/netns/generic.h>
 
+#include "seq.h"
 #include "uapi/clasp.h"
 
 /* The segment header is TCP's, byte for byte (RFC 9293 section 3.1). */
@@ -50,7 +53,8 @@
 #define CLASP_MAX_HEADER	(MAX_HEADER + sizeof(struct iphdr) + 60)
 
 #define CLASP_MAX_WINDOW	65535U	/* no window scaling */
-#define CLASP_OOW_ACK_MS	500	/* see clasp_oow_ack_allowed() */
+/* challenge_ack_limit: no per-namespace budget (as TCP's INT_MAX) */
+#define CLASP_CHALLENGE_UNLIMITED	0x7fffffffU
 #define CLASP_MIN_MSS		88U
 /*
  * Largest segment: one that, headers included, fills a 32 KiB buffer.
@@ -70,13 +74,6 @@
 
 /* The flags byte of a header (byte 13, after the data offset). */
 #define clasp_flag_byte(th)	(((u8 *)(th))[13])
-
-/* Segment flags as they appear in byte 13 of the header. */
-#define CLASP_FIN	0x01
-#define CLASP_SYN	0x02
-#define CLASP_RST	0x04
-#define CLASP_PSH	0x08
-#define CLASP_ACK	0x10
 
 extern int clasp_proto;			/* the IP protocol number in use */
 extern unsigned int clasp_net_id;
@@ -103,6 +100,7 @@ struct clasp_tunables {
 	u32 max_tw_buckets;
 	u32 rfc1337;
 	u32 challenge_ack_limit;
+	u32 invalid_ratelimit_ms;
 	u32 syncookies;
 	u32 syncookie_period_ms;
 	u32 abort_on_overflow;
@@ -172,7 +170,7 @@ struct clasp_stats {
  * @tw_dying: set at namespace exit: the reaper must not re-arm
  * @challenge_lock: protects the challenge ACK budget
  * @challenge_stamp: second the budget belongs to
- * @challenge_count: challenge ACKs sent in that second
+ * @challenge_count: challenge ACKs left in that second
  */
 struct clasp_net {
 	struct net *net;
@@ -361,6 +359,7 @@ struct clasp_sock {
  * @peer_mss: MSS the peer announced
  * @snd_wnd: window the peer offered in its SYN
  * @retrans: SYN-ACK retransmissions so far
+ * @oow_ack_stamp: jiffies of the last answer to an invalid segment
  * @rcu: deferred free
  */
 struct clasp_request {
@@ -375,6 +374,7 @@ struct clasp_request {
 	u16 peer_mss;
 	u16 snd_wnd;
 	u8 retrans;
+	u32 oow_ack_stamp;
 	struct rcu_head rcu;
 };
 
@@ -383,10 +383,12 @@ struct clasp_request {
  * @entry: its place in the connection table (kind CLASP_ENTRY_TW)
  * @expiry: linkage in the namespace's tw_list or fw2_list
  * @expires: when it ends (ktime)
- * @snd_nxt: our next sequence number
+ * @snd_nxt: our next sequence number; everything before it is acknowledged
  * @rcv_nxt: the next sequence number expected from the peer
+ * @rcv_wnd: the window last offered (FIN_WAIT_2; TIME_WAIT's is closed)
+ * @max_snd_wnd: the largest window the peer offered (RFC 5961 5.2)
  * @refcnt: table and lookups
- * @oow_ack_stamp: jiffies of the last ACK to an out-of-window segment
+ * @oow_ack_stamp: jiffies of the last answer to an invalid segment
  * @rcu: deferred free
  */
 struct clasp_tw {
@@ -395,20 +397,11 @@ struct clasp_tw {
 	ktime_t expires;
 	u32 snd_nxt;
 	u32 rcv_nxt;
+	u32 rcv_wnd;
+	u32 max_snd_wnd;
 	refcount_t refcnt;
 	u32 oow_ack_stamp;
 	struct rcu_head rcu;
-};
-
-/* What a received segment says, parsed once. */
-struct clasp_seg {
-	u32 seq;
-	u32 end_seq;		/* seq + data length + SYN + FIN */
-	u32 ack;
-	u32 len;		/* data bytes */
-	u16 wnd;
-	u16 mss;		/* from the MSS option, 0 if absent */
-	u8 flags;
 };
 
 static inline struct clasp_sock *clasp_sk(const struct sock *sk)
@@ -431,16 +424,6 @@ static inline struct clasp_net *clasp_pernet(const struct net *net)
 static inline struct clasp_tunables *clasp_tun(const struct sock *sk)
 {
 	return &clasp_pernet(sock_net(sk))->tun;
-}
-
-static inline bool clasp_seq_before(u32 a, u32 b)
-{
-	return (s32)(a - b) < 0;
-}
-
-static inline bool clasp_seq_after(u32 a, u32 b)
-{
-	return clasp_seq_before(b, a);
 }
 
 /* netlink.c */
@@ -526,7 +509,7 @@ int clasp_err(struct sk_buff *skb, u32 info);
 int clasp_do_rcv(struct sock *sk, struct sk_buff *skb);
 void clasp_rcv_lookup(struct net *net, struct sk_buff *skb);
 void clasp_parse_seg(const struct sk_buff *skb, struct clasp_seg *seg);
-bool clasp_challenge_ack_allowed(struct net *net);
+bool clasp_challenge_ack_allowed(struct net *net, u32 *stamp);
 
 /* output.c */
 int clasp_ctl_sock_init(struct clasp_net *cn);

@@ -9,6 +9,7 @@
  * (timewait.c), or nobody, which earns a reset.
  */
 #include <linux/ip.h>
+#include <linux/random.h>
 #include <net/ip.h>
 #include <net/sock.h>
 
@@ -99,31 +100,75 @@ void clasp_parse_seg(const struct sk_buff *skb, struct clasp_seg *seg)
 	seg->mss = th->syn ? clasp_parse_mss(th) : 0;
 }
 
-/**
- * clasp_challenge_ack_allowed() - take one from the namespace's
- * per-second budget of challenge ACKs (RFC 5961 section 7)
- * @net: the namespace
- *
- * Return: true when one may be sent; it is counted.
+/*
+ * One answer per invalid_ratelimit_ms per connection, as TCP's
+ * tcp_invalid_ratelimit: true when this one must be held back (counted
+ * in @mib); otherwise @stamp records it.
  */
-bool clasp_challenge_ack_allowed(struct net *net)
+static bool clasp_rate_limited(struct net *net, u32 *stamp,
+			       enum clasp_mib mib)
 {
-	struct clasp_net *cn = clasp_pernet(net);
+	u32 gap = msecs_to_jiffies(READ_ONCE(clasp_pernet(net)->tun.invalid_ratelimit_ms));
+	u32 now = (u32)jiffies;
+
+	if (*stamp && (s32)(now - *stamp) >= 0 && now - *stamp < gap) {
+		clasp_stats_inc(net, mib);
+		return true;
+	}
+	*stamp = now ?: 1;
+	return false;
+}
+
+/*
+ * The namespace's budget of challenge ACKs for this second: a number
+ * drawn anew each second from [limit / 2, limit * 3 / 2), so that an
+ * attacker cannot count the ACKs sent to others (CVE-2016-5696).
+ */
+static bool clasp_challenge_budget(struct clasp_net *cn)
+{
+	u32 limit = READ_ONCE(cn->tun.challenge_ack_limit);
 	unsigned long now = jiffies / HZ;
 	bool ok;
 
+	if (limit == CLASP_CHALLENGE_UNLIMITED)
+		return true;
 	spin_lock_bh(&cn->challenge_lock);
 	if (now != cn->challenge_stamp) {
+		u32 half = (limit + 1) / 2;
+
 		cn->challenge_stamp = now;
-		cn->challenge_count = 0;
+		cn->challenge_count = limit ?
+			get_random_u32_inclusive(half, limit + half - 1) : 0;
 	}
-	ok = cn->challenge_count < cn->tun.challenge_ack_limit;
+	ok = cn->challenge_count > 0;
 	if (ok)
-		cn->challenge_count++;
+		cn->challenge_count--;
 	spin_unlock_bh(&cn->challenge_lock);
-	if (ok)
-		clasp_stats_inc(net, CLASP_MIB_CHALLENGEACKS);
 	return ok;
+}
+
+/**
+ * clasp_challenge_ack_allowed() - may a challenge ACK (RFC 5961) be sent?
+ * @net: the namespace
+ * @stamp: jiffies of the connection's last answer to an invalid segment
+ *
+ * As TCP since CVE-2016-5696: first the connection's own rate limit,
+ * shared with out-of-window ACKs (ChallengeAckSkipped), then the
+ * namespace's per-second budget of challenge_ack_limit, randomised
+ * (ChallengeAckLimited; CLASP_CHALLENGE_UNLIMITED turns it off).
+ *
+ * Return: true when one may be sent; it is counted (ChallengeAcks).
+ */
+bool clasp_challenge_ack_allowed(struct net *net, u32 *stamp)
+{
+	if (clasp_rate_limited(net, stamp, CLASP_MIB_CHALLENGEACKSKIPPED))
+		return false;
+	if (!clasp_challenge_budget(clasp_pernet(net))) {
+		clasp_stats_inc(net, CLASP_MIB_CHALLENGEACKLIMITED);
+		return false;
+	}
+	clasp_stats_inc(net, CLASP_MIB_CHALLENGEACKS);
+	return true;
 }
 
 /**
@@ -131,12 +176,12 @@ bool clasp_challenge_ack_allowed(struct net *net)
  * @net: the namespace, for the AckSkipped counter
  * @seg: the segment
  * @rcv_nxt: the next sequence number the connection expects
- * @stamp: jiffies of the last such answer, kept by the connection
+ * @stamp: jiffies of the connection's last answer to an invalid segment
  *
  * Two ends that disagree about the sequence space (one was fed a forged
  * segment) would otherwise answer each other's ACKs forever.  Segments
  * with neither data nor FIN, or with SYN, the stuff of such loops, get
- * one answer per CLASP_OOW_ACK_MS per connection, as with TCP's
+ * one answer per invalid_ratelimit_ms per connection, as with TCP's
  * tcp_invalid_ratelimit.  Keepalive and window probes (rcv_nxt - 1, at
  * most one byte) are always answered: they come on their own timers, and
  * the loop, if any, is broken at the other end.
@@ -146,21 +191,11 @@ bool clasp_challenge_ack_allowed(struct net *net)
 bool clasp_oow_ack_allowed(struct net *net, const struct clasp_seg *seg,
 			   u32 rcv_nxt, u32 *stamp)
 {
-	u32 now = (u32)jiffies;
-
-	if (seg->flags & CLASP_SYN)
-		goto limit;
-	if (seg->end_seq != seg->seq ||
-	    (seg->seq == rcv_nxt - 1 && seg->len <= 1))
+	if (!(seg->flags & CLASP_SYN) &&
+	    (seg->end_seq != seg->seq ||
+	     (seg->seq == rcv_nxt - 1 && seg->len <= 1)))
 		return true;
-limit:
-	if (*stamp &&
-	    (s32)(now - *stamp) < (s32)msecs_to_jiffies(CLASP_OOW_ACK_MS)) {
-		clasp_stats_inc(net, CLASP_MIB_ACKSKIPPED);
-		return false;
-	}
-	*stamp = now ?: 1;
-	return true;
+	return !clasp_rate_limited(net, stamp, CLASP_MIB_ACKSKIPPED);
 }
 
 static void clasp_oow_ack(struct sock *sk, const struct clasp_seg *seg)
@@ -174,7 +209,7 @@ static void clasp_oow_ack(struct sock *sk, const struct clasp_seg *seg)
 
 static void clasp_challenge_ack(struct sock *sk)
 {
-	if (clasp_challenge_ack_allowed(sock_net(sk)))
+	if (clasp_challenge_ack_allowed(sock_net(sk), &clasp_sk(sk)->oow_ack_stamp))
 		clasp_send_ack(sk);
 }
 
@@ -278,38 +313,11 @@ static bool clasp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 	return false;
 }
 
-/* RFC 9293: is the segment (partly) inside the receive window? */
-static bool clasp_seq_acceptable(const struct clasp_sock *csk,
-				 const struct clasp_seg *seg)
+/* Second, an exact RST (RFC 5961 section 3): the connection ends. */
+static void clasp_rcv_rst(struct sock *sk)
 {
-	u32 wnd = csk->rcv_wup + csk->rcv_wnd - csk->rcv_nxt;
-	u32 len = seg->end_seq - seg->seq;
-
-	if ((s32)wnd < 0)
-		wnd = 0;
-	if (!len)
-		return wnd ? !clasp_seq_before(seg->seq, csk->rcv_nxt) &&
-			     clasp_seq_before(seg->seq, csk->rcv_nxt + wnd) :
-			     seg->seq == csk->rcv_nxt;
-	if (!wnd)
-		return false;
-	return (!clasp_seq_before(seg->seq, csk->rcv_nxt) &&
-		clasp_seq_before(seg->seq, csk->rcv_nxt + wnd)) ||
-	       (!clasp_seq_before(seg->end_seq - 1, csk->rcv_nxt) &&
-		clasp_seq_before(seg->end_seq - 1, csk->rcv_nxt + wnd));
-}
-
-/* RFC 5961 section 3: only an exact RST resets; an in-window one is challenged. */
-static void clasp_rcv_rst(struct sock *sk, const struct clasp_seg *seg)
-{
-	struct clasp_sock *csk = clasp_sk(sk);
-
-	if (seg->seq != csk->rcv_nxt) {
-		clasp_challenge_ack(sk);
-		return;
-	}
 	clasp_stats_inc(sock_net(sk), CLASP_MIB_RSTSRECEIVED);
-	csk->cause = CLASP_CAUSE_RST;
+	clasp_sk(sk)->cause = CLASP_CAUSE_RST;
 	switch (sk->sk_state) {
 	case TCP_SYN_RECV:
 		clasp_reset(sk, ECONNREFUSED);
@@ -367,31 +375,15 @@ static bool clasp_our_fin_acked(const struct clasp_sock *csk)
 }
 
 /*
- * RFC 9293 3.10.7.4, fifth: the ACK field.  Returns false when the
- * segment must go no further (dropped, or the connection ended).
+ * RFC 9293 3.10.7.4, fifth: the ACK field, found acceptable by
+ * clasp_seg_check().  Returns false when the segment must go no further
+ * (the connection ended or left the table).
  */
-static bool clasp_rcv_ack(struct sock *sk, struct sk_buff *skb,
-			  const struct clasp_seg *seg)
+static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 
-	if (clasp_seq_after(seg->ack, csk->snd_max)) {
-		clasp_oow_ack(sk, seg);
-		return false;
-	}
-	/*
-	 * RFC 5961 5.2: an ACK older than the peer could have seen is a
-	 * blind guess (data injection): challenge it and drop the segment.
-	 */
-	if (clasp_seq_before(seg->ack, csk->snd_una - csk->max_snd_wnd)) {
-		clasp_challenge_ack(sk);
-		return false;
-	}
 	if (sk->sk_state == TCP_SYN_RECV) {
-		if (!clasp_seq_after(seg->ack, csk->snd_una)) {
-			clasp_send_reset(sock_net(sk), skb);
-			return false;
-		}
 		clasp_established(sk, seg);
 		clasp_push(sk);
 	}
@@ -560,91 +552,113 @@ static void clasp_rcv_fin(struct sock *sk)
 	}
 }
 
-/* RFC 9293 3.10.7.4: SYN_RCVD (active) and every synchronized state. */
-static bool clasp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
-				   const struct clasp_seg *seg)
+/* The socket as clasp_seg_check() sees it. */
+static void clasp_sock_view(const struct sock *sk, struct clasp_view *v)
+{
+	const struct clasp_sock *csk = clasp_sk(sk);
+	u32 wnd = csk->rcv_wup + csk->rcv_wnd - csk->rcv_nxt;
+
+	v->rcv_nxt = csk->rcv_nxt;
+	v->rcv_wnd = (s32)wnd < 0 ? 0 : wnd;
+	v->snd_una = csk->snd_una;
+	v->snd_nxt = csk->snd_max;
+	/* Never below our ISN: no ACK of bytes we never sent (as TCP). */
+	v->max_snd_wnd = min(csk->max_snd_wnd, csk->snd_una - csk->iss - 1);
+	v->kind = sk->sk_state == TCP_SYN_RECV ? CLASP_VIEW_SIMOPEN :
+						 CLASP_VIEW_SYNCED;
+	v->fin_in = (1 << sk->sk_state) &
+		    (TCPF_CLOSE_WAIT | TCPF_CLOSING | TCPF_LAST_ACK);
+}
+
+/*
+ * Seventh and eighth: the text and the FIN, in order only.  Returns true
+ * if @skb now sits on the receive queue.
+ */
+static bool clasp_rcv_text(struct sock *sk, struct sk_buff *skb,
+			   const struct clasp_seg *seg)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	bool arrived, kept = false;
 
-	if (sk->sk_state == TCP_SYN_RECV && seg->flags & CLASP_SYN &&
-	    seg->seq == csk->irs) {
-		/*
-		 * Their SYN again, or their SYN-ACK of a simultaneous open.
-		 * That SYN-ACK's sequence number is old (their SYN is in):
-		 * it establishes the connection and, not being acceptable
-		 * text, is acknowledged (RFC 9293 3.10.7.4), as Linux does.
-		 */
-		if ((seg->flags & CLASP_ACK) && seg->ack == csk->snd_max) {
-			clasp_established(sk, seg);
-			clasp_send_ack(sk);
-			clasp_push(sk);
-		} else if (!(seg->flags & CLASP_ACK)) {
-			clasp_send_syn(sk);
-		}
-		return false;
-	}
-
-	/* First: the sequence number. */
-	if (!clasp_seq_acceptable(csk, seg)) {
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTOFWINDOWDROPS);
-		if (seg->flags & CLASP_RST)
-			return false;
-		if (seg->flags & CLASP_SYN) {
-			clasp_challenge_ack(sk);
-			return false;
-		}
-		/*
-		 * RFC 9293 3.10.7.4: with the window closed nothing is
-		 * acceptable, "but special allowance should be made to accept
-		 * valid ACKs".  Without it two peers that each dropped the
-		 * other's data for want of buffer never hear that the other's
-		 * window reopened.  The text is still dropped.
-		 */
-		if (seg->flags & CLASP_ACK && sk->sk_state != TCP_SYN_RECV &&
-		    !clasp_rcv_ack(sk, skb, seg))
-			return false;
-		clasp_oow_ack(sk, seg);
-		return false;
-	}
-	csk->rcv_tstamp = ktime_get();
-
-	/* Second: RST.  Fourth: SYN (RFC 5961 challenge ACK). */
-	if (seg->flags & CLASP_RST) {
-		clasp_rcv_rst(sk, seg);
-		return false;
-	}
-	if (seg->flags & CLASP_SYN) {
-		clasp_challenge_ack(sk);
-		return false;
-	}
-	/* Fifth: ACK. */
-	if (!(seg->flags & CLASP_ACK) || !clasp_rcv_ack(sk, skb, seg))
-		return false;
-
-	/* Seventh and eighth: text and FIN, in order only. */
 	switch (sk->sk_state) {
 	case TCP_ESTABLISHED:
 	case TCP_FIN_WAIT1:
 	case TCP_FIN_WAIT2:
-		arrived = clasp_rcv_data(sk, skb, seg, &kept);
-		if (sk->sk_state == TCP_CLOSE)
-			return false;
-		if (seg->flags & CLASP_FIN && seg->end_seq - 1 == csk->rcv_nxt) {
-			clasp_rcv_fin(sk);
-			if (sk->sk_state == TCP_CLOSE) {
-				if (arrived)
-					sk->sk_data_ready(sk);
-				return kept;
-			}
-		}
-		if (seg->len || seg->flags & CLASP_FIN)
-			clasp_send_ack(sk);
-		if (arrived && !sock_flag(sk, SOCK_DEAD))
-			sk->sk_data_ready(sk);
 		break;
+	default:
+		return false;
 	}
+	arrived = clasp_rcv_data(sk, skb, seg, &kept);
+	if (sk->sk_state == TCP_CLOSE)
+		return false;
+	if (seg->flags & CLASP_FIN && seg->end_seq - 1 == csk->rcv_nxt) {
+		clasp_rcv_fin(sk);
+		if (sk->sk_state == TCP_CLOSE) {
+			if (arrived)
+				sk->sk_data_ready(sk);
+			return kept;
+		}
+	}
+	if (seg->len || seg->flags & CLASP_FIN)
+		clasp_send_ack(sk);
+	if (arrived && !sock_flag(sk, SOCK_DEAD))
+		sk->sk_data_ready(sk);
 	return kept;
+}
+
+/*
+ * RFC 9293 3.10.7.4: SYN_RCVD (active) and every synchronized state.
+ * Returns true if @skb now sits on the receive queue.
+ */
+static bool clasp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
+				   const struct clasp_seg *seg)
+{
+	struct clasp_view view;
+
+	clasp_sock_view(sk, &view);
+	switch (clasp_seg_check(&view, seg)) {
+	case CLASP_SEG_ACCEPT:
+		break;
+	case CLASP_SEG_ACK_ONLY:
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTOFWINDOWDROPS);
+		if (clasp_rcv_ack(sk, seg))
+			clasp_oow_ack(sk, seg);
+		return false;
+	case CLASP_SEG_OOW_ACK:
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTOFWINDOWDROPS);
+		clasp_oow_ack(sk, seg);
+		return false;
+	case CLASP_SEG_OOW_DROP:
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTOFWINDOWDROPS);
+		return false;
+	case CLASP_SEG_CHALLENGE:
+		clasp_challenge_ack(sk);
+		return false;
+	case CLASP_SEG_RESET:
+		clasp_rcv_rst(sk);
+		return false;
+	case CLASP_SEG_SYN_AGAIN:
+		clasp_send_syn(sk);
+		return false;
+	case CLASP_SEG_BAD_ACK:
+		clasp_send_reset(sock_net(sk), skb);
+		return false;
+	default:
+		return false;
+	}
+	clasp_sk(sk)->rcv_tstamp = ktime_get();
+	if (!clasp_rcv_ack(sk, seg))
+		return false;
+	if (seg->flags & CLASP_SYN) {
+		/*
+		 * The SYN-ACK of a simultaneous open: it established the
+		 * connection, and its SYN, old text, is acknowledged (RFC
+		 * 9293 3.10.7.4), as Linux does.
+		 */
+		clasp_send_ack(sk);
+		return false;
+	}
+	return clasp_rcv_text(sk, skb, seg);
 }
 
 /*

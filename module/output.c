@@ -266,13 +266,18 @@ static void clasp_send_seg(struct sock *sk, u32 seq, u8 flags, u16 mss,
 }
 
 /**
- * clasp_send_flags() - send a segment without data at snd_nxt
+ * clasp_send_flags() - send a segment without data
  * @sk: the socket
  * @flags: CLASP_* flags
+ *
+ * At the highest sequence number sent, not at snd_nxt, which a timeout
+ * rewinds: the peer may have everything up to there already, and would
+ * find an ACK below its rcv_nxt unacceptable and a RST below it a blind
+ * guess.  TCP likewise (tcp_acceptable_seq()).
  */
 void clasp_send_flags(struct sock *sk, u8 flags)
 {
-	clasp_send_seg(sk, clasp_sk(sk)->snd_nxt, flags, 0, false);
+	clasp_send_seg(sk, clasp_sk(sk)->snd_max, flags, 0, false);
 }
 
 /**

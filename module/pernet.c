@@ -30,6 +30,7 @@ static struct clasp_tunables clasp_defaults = {
 	.max_tw_buckets		= 262144,
 	.rfc1337		= 0,
 	.challenge_ack_limit	= 1000,
+	.invalid_ratelimit_ms	= 500,
 	.syncookies		= 1,
 	.syncookie_period_ms	= 60000,
 	.abort_on_overflow	= 0,
@@ -67,7 +68,11 @@ MODULE_PARM_DESC(max_tw_buckets, "TIME_WAIT and FIN_WAIT_2 entries at most");
 module_param_named(rfc1337, clasp_defaults.rfc1337, uint, 0644);
 MODULE_PARM_DESC(rfc1337, "ignore RST in TIME_WAIT (RFC 1337)");
 module_param_named(challenge_ack_limit, clasp_defaults.challenge_ack_limit, uint, 0644);
-MODULE_PARM_DESC(challenge_ack_limit, "challenge ACKs per second at most");
+MODULE_PARM_DESC(challenge_ack_limit,
+		 "challenge ACKs per second and namespace, on average (2147483647: no limit)");
+module_param_named(invalid_ratelimit_ms, clasp_defaults.invalid_ratelimit_ms, uint, 0644);
+MODULE_PARM_DESC(invalid_ratelimit_ms,
+		 "per connection, one answer to invalid segments per this time at most");
 module_param_named(syncookies, clasp_defaults.syncookies, uint, 0644);
 MODULE_PARM_DESC(syncookies, "SYN cookies: 0 never, 1 when the SYN queue is full, 2 always");
 module_param_named(syncookie_period_ms, clasp_defaults.syncookie_period_ms, uint, 0644);
@@ -95,7 +100,8 @@ const struct clasp_tunable_desc clasp_tunable_descs[] = {
 	CLASP_DESC(max_syn_backlog, 1, 1 << 20),
 	CLASP_DESC(max_tw_buckets, 0, 1 << 24),
 	CLASP_DESC(rfc1337, 0, 1),
-	CLASP_DESC(challenge_ack_limit, 0, 1 << 30),
+	CLASP_DESC(challenge_ack_limit, 0, CLASP_CHALLENGE_UNLIMITED),
+	CLASP_DESC(invalid_ratelimit_ms, 0, 3600000),
 	CLASP_DESC(syncookies, 0, 2),
 	CLASP_DESC(syncookie_period_ms, 100, 3600000),
 	CLASP_DESC(abort_on_overflow, 0, 1),

@@ -478,6 +478,29 @@ out:
 	return 0;
 }
 
+/* An ACK of what the request has: <SEQ=ISS+1><ACK=IRS+1>. */
+static void clasp_req_ack(struct clasp_request *req)
+{
+	clasp_send_ctl(sock_net(req->listener), &req->entry.tuple, req->iss + 1,
+		       req->irs + 1, CLASP_ACK, clasp_listen_window(req->listener), 0);
+}
+
+/* The request as clasp_seg_check() sees it, and its verdict. */
+static enum clasp_verdict clasp_req_check(const struct clasp_request *req,
+					  const struct clasp_seg *seg)
+{
+	struct clasp_view view = {
+		.rcv_nxt	= req->irs + 1,
+		.rcv_wnd	= clasp_listen_window(req->listener),
+		.snd_una	= req->iss,
+		.snd_nxt	= req->iss + 1,
+		.max_snd_wnd	= req->snd_wnd,
+		.kind		= CLASP_VIEW_REQUEST,
+	};
+
+	return clasp_seg_check(&view, seg);
+}
+
 /**
  * clasp_req_rcv() - a half-open request's share of a segment
  * @req: the request, referenced
@@ -505,31 +528,34 @@ int clasp_req_rcv(struct clasp_request *req, struct sk_buff *skb)
 		clasp_rcv_lookup(net, skb);
 		return 0;
 	}
-	if (seg.flags & CLASP_RST) {
-		/* RFC 5961: exact resets end it, in-window ones are challenged. */
-		if (seg.seq == rcv_nxt) {
-			clasp_stats_inc(net, CLASP_MIB_ATTEMPTFAILS);
-			clasp_req_unlink(req, CLASP_CAUSE_RST);
-		} else if (!clasp_seq_before(seg.seq, rcv_nxt) &&
-			   clasp_seq_before(seg.seq, rcv_nxt + CLASP_MAX_WINDOW) &&
-			   clasp_challenge_ack_allowed(net)) {
-			clasp_send_ctl(net, &req->entry.tuple, req->iss + 1,
-				       rcv_nxt, CLASP_ACK,
-				       clasp_listen_window(lsk), 0);
-		}
-	} else if (seg.flags & CLASP_SYN) {
-		if (seg.seq == req->irs && !(seg.flags & CLASP_ACK)) {
-			clasp_req_send_synack(req, false);	/* their SYN again */
-		} else {
-			clasp_stats_inc(net, CLASP_MIB_ATTEMPTFAILS);
-			clasp_send_reset(net, skb);
-			clasp_req_unlink(req, CLASP_CAUSE_SEGMENT);
-		}
-	} else if (seg.flags & CLASP_ACK) {
-		if (seg.ack != req->iss + 1)
-			clasp_send_reset(net, skb);
-		else
-			child = clasp_req_complete(req, skb);
+	switch (clasp_req_check(req, &seg)) {
+	case CLASP_SEG_ACCEPT:
+		child = clasp_req_complete(req, skb);
+		break;
+	case CLASP_SEG_OOW_ACK:
+		clasp_stats_inc(net, CLASP_MIB_OUTOFWINDOWDROPS);
+		if (clasp_oow_ack_allowed(net, &seg, rcv_nxt, &req->oow_ack_stamp))
+			clasp_req_ack(req);
+		break;
+	case CLASP_SEG_OOW_DROP:
+		clasp_stats_inc(net, CLASP_MIB_OUTOFWINDOWDROPS);
+		break;
+	case CLASP_SEG_CHALLENGE:
+		if (clasp_challenge_ack_allowed(net, &req->oow_ack_stamp))
+			clasp_req_ack(req);
+		break;
+	case CLASP_SEG_RESET:
+		clasp_stats_inc(net, CLASP_MIB_ATTEMPTFAILS);
+		clasp_req_unlink(req, CLASP_CAUSE_RST);
+		break;
+	case CLASP_SEG_SYN_AGAIN:
+		clasp_req_send_synack(req, false);
+		break;
+	case CLASP_SEG_BAD_ACK:
+		clasp_send_reset(net, skb);
+		break;
+	default:
+		break;
 	}
 	spin_unlock_bh(&lcsk->acc_lock);
 

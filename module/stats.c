@@ -45,6 +45,8 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_RCVQDROPS]		= "RcvQDrops",
 	[CLASP_MIB_BACKLOGDROPS]	= "BacklogDrops",
 	[CLASP_MIB_ACKSKIPPED]		= "AckSkipped",
+	[CLASP_MIB_CHALLENGEACKSKIPPED]	= "ChallengeAckSkipped",
+	[CLASP_MIB_CHALLENGEACKLIMITED]	= "ChallengeAckLimited",
 };
 
 /*

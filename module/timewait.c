@@ -147,8 +147,10 @@ void clasp_time_wait(struct sock *sk, int state)
 	tw->entry.kind = CLASP_ENTRY_TW;
 	tw->entry.state = state;
 	tw->entry.tuple = csk->entry.tuple;
-	tw->snd_nxt = csk->snd_nxt;
+	tw->snd_nxt = csk->snd_max;
 	tw->rcv_nxt = csk->rcv_nxt;
+	tw->rcv_wnd = max_t(s32, csk->rcv_wup + csk->rcv_wnd - csk->rcv_nxt, 0);
+	tw->max_snd_wnd = csk->max_snd_wnd;
 	tw->oow_ack_stamp = 0;
 	refcount_set(&tw->refcnt, 1);
 
@@ -179,20 +181,87 @@ static void clasp_tw_ack(struct clasp_net *cn, struct clasp_tw *tw)
 		       CLASP_ACK, 0, 0);
 }
 
-/* TIME_WAIT: RFC 9293 3.10.7.4 plus RFC 1337 and reopening by a new SYN. */
+/* Restart the entry's lifetime.  Caller holds tw_lock. */
+static void clasp_tw_rearm(struct clasp_net *cn, struct clasp_tw *tw)
+{
+	list_del(&tw->expiry);
+	clasp_tw_queue(cn, tw);
+}
+
+/* The entry as clasp_seg_check() sees it: everything we sent is acked. */
+static enum clasp_verdict clasp_tw_check(const struct clasp_tw *tw,
+					 const struct clasp_seg *seg)
+{
+	bool timewait = tw->entry.state == TCP_TIME_WAIT;
+	struct clasp_view view = {
+		.rcv_nxt	= tw->rcv_nxt,
+		.rcv_wnd	= timewait ? 0 : tw->rcv_wnd,
+		.snd_una	= tw->snd_nxt,
+		.snd_nxt	= tw->snd_nxt,
+		.max_snd_wnd	= tw->max_snd_wnd,
+		.kind		= timewait ? CLASP_VIEW_TIME_WAIT : CLASP_VIEW_SYNCED,
+	};
+
+	return clasp_seg_check(&view, seg);
+}
+
+/*
+ * What TIME_WAIT and FIN_WAIT_2 entries do alike with the verdict.
+ * Returns true when the segment needs nothing more.
+ */
+static bool clasp_tw_common(struct clasp_net *cn, struct clasp_tw *tw,
+			    const struct clasp_seg *seg, enum clasp_verdict v)
+{
+	switch (v) {
+	case CLASP_SEG_OOW_ACK:
+		clasp_stats_inc(cn->net, CLASP_MIB_OUTOFWINDOWDROPS);
+		if (clasp_oow_ack_allowed(cn->net, seg, tw->rcv_nxt,
+					  &tw->oow_ack_stamp))
+			clasp_tw_ack(cn, tw);
+		return true;
+	case CLASP_SEG_OOW_DROP:
+		clasp_stats_inc(cn->net, CLASP_MIB_OUTOFWINDOWDROPS);
+		return true;
+	case CLASP_SEG_CHALLENGE:
+		if (clasp_challenge_ack_allowed(cn->net, &tw->oow_ack_stamp))
+			clasp_tw_ack(cn, tw);
+		return true;
+	case CLASP_SEG_ACCEPT:
+	case CLASP_SEG_ACK_ONLY:
+	case CLASP_SEG_RESET:
+	case CLASP_SEG_REOPEN:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/*
+ * TIME_WAIT, as TCP's tcp_timewait_state_process(): the window is
+ * closed, so only a bare ACK or a RST exactly at rcv_nxt is acceptable.
+ * The RST ends the entry (unless rfc1337), the ACK and any other segment
+ * with ACK restart its lifetime; what is not acceptable gets an ACK
+ * (rate-limited), except a SYN above rcv_nxt, which may open a new
+ * incarnation.
+ */
 static int clasp_tw_rcv_timewait(struct clasp_net *cn, struct clasp_tw *tw,
 				 struct sk_buff *skb,
 				 const struct clasp_seg *seg)
 {
-	if (seg->flags & CLASP_RST) {
+	enum clasp_verdict v = clasp_tw_check(tw, seg);
+
+	if (v == CLASP_SEG_OOW_ACK && seg->flags & CLASP_ACK)
+		clasp_tw_rearm(cn, tw);
+	if (clasp_tw_common(cn, tw, seg, v))
+		return 0;
+	switch (v) {
+	case CLASP_SEG_RESET:
 		if (!cn->tun.rfc1337) {
 			clasp_stats_inc(cn->net, CLASP_MIB_TIMEWAITKILLED);
 			clasp_tw_kill(cn, tw, CLASP_CAUSE_RST);
 		}
 		return 0;
-	}
-	if (seg->flags & CLASP_SYN && !(seg->flags & CLASP_ACK) &&
-	    clasp_seq_after(seg->seq, tw->rcv_nxt)) {
+	case CLASP_SEG_REOPEN:
 		/*
 		 * A new incarnation.  Its ISN must start above anything the
 		 * old one sent, whatever the clock says (RFC 9293 3.4.1).
@@ -202,49 +271,42 @@ static int clasp_tw_rcv_timewait(struct clasp_net *cn, struct clasp_tw *tw,
 		clasp_stats_inc(cn->net, CLASP_MIB_TIMEWAITKILLED);
 		clasp_tw_kill(cn, tw, CLASP_CAUSE_SEGMENT);
 		return 1;
-	}
-	if (seg->flags & CLASP_FIN && seg->end_seq == tw->rcv_nxt) {
-		/* Our last ACK was lost: say it again and wait anew. */
-		list_del(&tw->expiry);
-		clasp_tw_queue(cn, tw);
-	} else if (seg->seq == tw->rcv_nxt && seg->end_seq == seg->seq) {
+	default:
 		/*
 		 * A bare ACK where we stand: nothing to answer (RFC 9293), and
 		 * answering would loop with a peer also in TIME_WAIT.
 		 */
+		clasp_tw_rearm(cn, tw);
 		return 0;
 	}
-	if (clasp_oow_ack_allowed(cn->net, seg, tw->rcv_nxt, &tw->oow_ack_stamp))
-		clasp_tw_ack(cn, tw);
-	return 0;
 }
 
-/* Orphaned FIN_WAIT_2: wait for the peer's FIN, refuse its data. */
+/*
+ * Orphaned FIN_WAIT_2: the rules of any synchronized state (RFC 5961
+ * included); then the peer's FIN moves the entry to TIME_WAIT, and its
+ * data, which nobody will read, aborts the connection.
+ */
 static int clasp_tw_rcv_finwait2(struct clasp_net *cn, struct clasp_tw *tw,
 				 struct sk_buff *skb,
 				 const struct clasp_seg *seg)
 {
-	if (seg->flags & CLASP_RST) {
-		if (seg->seq == tw->rcv_nxt)
-			clasp_tw_kill(cn, tw, CLASP_CAUSE_RST);
-		else if (clasp_challenge_ack_allowed(cn->net))
-			clasp_tw_ack(cn, tw);
+	enum clasp_verdict v = clasp_tw_check(tw, seg);
+
+	if (clasp_tw_common(cn, tw, seg, v))
+		return 0;
+	if (v == CLASP_SEG_RESET) {
+		clasp_stats_inc(cn->net, CLASP_MIB_RSTSRECEIVED);
+		clasp_tw_kill(cn, tw, CLASP_CAUSE_RST);
 		return 0;
 	}
-	if (seg->flags & CLASP_SYN) {
-		if (clasp_challenge_ack_allowed(cn->net))
-			clasp_tw_ack(cn, tw);
-		return 0;
-	}
-	if (seg->len && !clasp_seq_before(seg->end_seq, tw->rcv_nxt + 1)) {
-		/* Data for a socket nobody will read again. */
+	if (seg->len && clasp_seq_after(seg->seq + seg->len, tw->rcv_nxt)) {
 		clasp_stats_inc(cn->net, CLASP_MIB_ABORTONDATA);
 		clasp_send_ctl(cn->net, &tw->entry.tuple, tw->snd_nxt, 0,
 			       CLASP_RST, 0, 0);
 		clasp_tw_kill(cn, tw, CLASP_CAUSE_SEGMENT);
 		return 0;
 	}
-	if (seg->flags & CLASP_FIN && seg->seq == tw->rcv_nxt) {
+	if (seg->flags & CLASP_FIN && seg->end_seq == tw->rcv_nxt + 1) {
 		tw->rcv_nxt++;
 		list_del(&tw->expiry);
 		clasp_notify_state(cn->net, &tw->entry.tuple, TCP_FIN_WAIT2,

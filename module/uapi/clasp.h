@@ -116,6 +116,8 @@ enum clasp_mib {
 	CLASP_MIB_RCVQDROPS,		/* in-window data over the hard memory limit */
 	CLASP_MIB_BACKLOGDROPS,		/* socket busy and its backlog full */
 	CLASP_MIB_ACKSKIPPED,		/* ACKs to out-of-window segments held back */
+	CLASP_MIB_CHALLENGEACKSKIPPED,	/* challenge ACKs held back: per connection */
+	CLASP_MIB_CHALLENGEACKLIMITED,	/* challenge ACKs held back: per namespace */
 	__CLASP_MIB_MAX
 };
 

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the segment-acceptance checks (module/acceptance.c):
+ * RFC 9293's sequence-number table, RFC 5961's RST, SYN and ACK rules,
+ * and the exceptions of SYN_RCVD and TIME_WAIT, one verdict at a time.
+ * Prints TAP; exits 1 if any case fails.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "seq.h"
+
+static int planned, failed;
+
+static const char *const verdict_names[] = {
+	[CLASP_SEG_ACCEPT]	= "ACCEPT",
+	[CLASP_SEG_ACK_ONLY]	= "ACK_ONLY",
+	[CLASP_SEG_DROP]	= "DROP",
+	[CLASP_SEG_OOW_DROP]	= "OOW_DROP",
+	[CLASP_SEG_OOW_ACK]	= "OOW_ACK",
+	[CLASP_SEG_CHALLENGE]	= "CHALLENGE",
+	[CLASP_SEG_RESET]	= "RESET",
+	[CLASP_SEG_SYN_AGAIN]	= "SYN_AGAIN",
+	[CLASP_SEG_BAD_ACK]	= "BAD_ACK",
+	[CLASP_SEG_REOPEN]	= "REOPEN",
+};
+
+static void report(bool ok, const char *what, const char *detail)
+{
+	++planned;
+	printf("%s %d - %s%s%s\n", ok ? "ok" : "not ok", planned, what,
+	       detail ? ": " : "", detail ? detail : "");
+	if (!ok)
+		failed++;
+}
+
+/* A segment: flags, sequence number, data length, acknowledgment. */
+static struct clasp_seg seg(u8 flags, u32 seq, u32 len, u32 ack)
+{
+	struct clasp_seg s = {
+		.seq = seq, .len = len, .ack = ack, .flags = flags,
+		.end_seq = seq + len + !!(flags & CLASP_SYN) + !!(flags & CLASP_FIN),
+	};
+
+	return s;
+}
+
+static void verdict(const char *what, const struct clasp_view *v,
+		    struct clasp_seg s, enum clasp_verdict want)
+{
+	enum clasp_verdict got = clasp_seg_check(v, &s);
+	char detail[64];
+
+	snprintf(detail, sizeof(detail), "got %s, want %s",
+		 verdict_names[got], verdict_names[want]);
+	report(got == want, what, got == want ? NULL : detail);
+}
+
+static void acceptable(const char *what, u32 rcv_nxt, u32 wnd, u32 seq,
+		       u32 end_seq, bool want)
+{
+	report(clasp_seq_acceptable(rcv_nxt, wnd, seq, end_seq) == want,
+	       what, NULL);
+}
+
+/* RFC 9293 3.10.7.4: the four cases, at the edges and across 2^32. */
+static void test_table(void)
+{
+	acceptable("empty, window 0, at RCV.NXT", 1000, 0, 1000, 1000, true);
+	acceptable("empty, window 0, after RCV.NXT", 1000, 0, 1001, 1001, false);
+	acceptable("empty, window 0, before RCV.NXT", 1000, 0, 999, 999, false);
+	acceptable("empty, at the left edge", 1000, 100, 1000, 1000, true);
+	acceptable("empty, last in the window", 1000, 100, 1099, 1099, true);
+	acceptable("empty, just past the window", 1000, 100, 1100, 1100, false);
+	acceptable("empty, just before the window", 1000, 100, 999, 999, false);
+	acceptable("data, window 0, at RCV.NXT", 1000, 0, 1000, 1010, false);
+	acceptable("data, starts in the window", 1000, 100, 1090, 1200, true);
+	acceptable("data, ends in the window (overlap)", 1000, 100, 990, 1001, true);
+	acceptable("data, all old", 1000, 100, 900, 1000, false);
+	acceptable("data, all beyond", 1000, 100, 1100, 1200, false);
+	acceptable("data, spans the window", 1000, 100, 900, 1200, false);
+	acceptable("window across 2^32", 0xfffffff0, 0x40, 0x10, 0x20, true);
+	acceptable("old, across 2^32", 0x10, 0x40, 0xfffffff0, 0x10, false);
+}
+
+static const struct clasp_view synced = {
+	.rcv_nxt = 5000, .rcv_wnd = 1000, .snd_una = 200, .snd_nxt = 300,
+	.max_snd_wnd = 100, .kind = CLASP_VIEW_SYNCED,
+};
+
+/* RFC 5961 in a synchronized state. */
+static void test_synced(void)
+{
+	struct clasp_view closed = synced, fin_in = synced;
+
+	closed.rcv_wnd = 0;
+	verdict("in-window data", &synced, seg(CLASP_ACK, 5000, 10, 250), CLASP_SEG_ACCEPT);
+	verdict("no ACK bit: dropped", &synced, seg(0, 5000, 10, 0), CLASP_SEG_DROP);
+	verdict("old data: ACK", &synced, seg(CLASP_ACK, 4000, 10, 250), CLASP_SEG_OOW_ACK);
+	verdict("blind ACK beyond the window: not processed", &synced,
+		seg(CLASP_ACK, 300000, 0, 300), CLASP_SEG_OOW_ACK);
+	verdict("blind data beyond the window", &synced,
+		seg(CLASP_ACK, 6000, 10, 300), CLASP_SEG_OOW_ACK);
+	verdict("RST at RCV.NXT resets", &synced, seg(CLASP_RST, 5000, 0, 0), CLASP_SEG_RESET);
+	verdict("RST+ACK at RCV.NXT resets", &synced,
+		seg(CLASP_RST | CLASP_ACK, 5000, 0, 12345), CLASP_SEG_RESET);
+	verdict("RST in the window: challenge", &synced, seg(CLASP_RST, 5500, 0, 0),
+		CLASP_SEG_CHALLENGE);
+	verdict("RST outside the window: silence", &synced, seg(CLASP_RST, 300000, 0, 0),
+		CLASP_SEG_OOW_DROP);
+	verdict("RST just before RCV.NXT: silence", &synced, seg(CLASP_RST, 4999, 0, 0),
+		CLASP_SEG_OOW_DROP);
+	verdict("SYN in the window: challenge", &synced, seg(CLASP_SYN, 5500, 0, 0),
+		CLASP_SEG_CHALLENGE);
+	verdict("SYN outside the window: challenge", &synced, seg(CLASP_SYN, 1, 0, 0),
+		CLASP_SEG_CHALLENGE);
+	verdict("SYN-ACK in the window: challenge", &synced,
+		seg(CLASP_SYN | CLASP_ACK, 5000, 0, 300), CLASP_SEG_CHALLENGE);
+	verdict("ACK = SND.NXT", &synced, seg(CLASP_ACK, 5000, 0, 300), CLASP_SEG_ACCEPT);
+	verdict("ACK above SND.NXT: challenge", &synced, seg(CLASP_ACK, 5000, 0, 301),
+		CLASP_SEG_CHALLENGE);
+	verdict("ACK = SND.UNA - MAX.SND.WND", &synced, seg(CLASP_ACK, 5000, 0, 100),
+		CLASP_SEG_ACCEPT);
+	verdict("ACK below SND.UNA - MAX.SND.WND: challenge", &synced,
+		seg(CLASP_ACK, 5000, 0, 99), CLASP_SEG_CHALLENGE);
+	verdict("RST at the FIN's number, FIN not in: silence", &synced,
+		seg(CLASP_RST, 4999, 0, 0), CLASP_SEG_OOW_DROP);
+	fin_in.fin_in = true;
+	verdict("RST at the FIN's number, FIN in: resets", &fin_in,
+		seg(CLASP_RST, 4999, 0, 0), CLASP_SEG_RESET);
+	verdict("RST before the FIN's number, FIN in: silence", &fin_in,
+		seg(CLASP_RST, 4998, 0, 0), CLASP_SEG_OOW_DROP);
+	verdict("window closed: ACK at RCV.NXT", &closed, seg(CLASP_ACK, 5000, 0, 300),
+		CLASP_SEG_ACCEPT);
+	verdict("window closed: data at RCV.NXT, ACK field only", &closed,
+		seg(CLASP_ACK, 5000, 10, 300), CLASP_SEG_ACK_ONLY);
+	verdict("window closed: data at RCV.NXT, bad ACK", &closed,
+		seg(CLASP_ACK, 5000, 10, 400), CLASP_SEG_CHALLENGE);
+	verdict("window closed: data after RCV.NXT", &closed,
+		seg(CLASP_ACK, 5001, 10, 300), CLASP_SEG_OOW_ACK);
+	verdict("window closed: FIN at RCV.NXT, ACK field only", &closed,
+		seg(CLASP_ACK | CLASP_FIN, 5000, 0, 300), CLASP_SEG_ACK_ONLY);
+}
+
+/* SYN_RCVD, passive (a request) and of a simultaneous open. */
+static void test_syn_rcvd(void)
+{
+	struct clasp_view req = {
+		.rcv_nxt = 1001, .rcv_wnd = 1000, .snd_una = 7000, .snd_nxt = 7001,
+		.max_snd_wnd = 500, .kind = CLASP_VIEW_REQUEST,
+	};
+	struct clasp_view simopen = req;
+
+	simopen.kind = CLASP_VIEW_SIMOPEN;
+	verdict("request: the final ACK", &req, seg(CLASP_ACK, 1001, 0, 7001), CLASP_SEG_ACCEPT);
+	verdict("request: the final ACK with data", &req, seg(CLASP_ACK, 1001, 100, 7001),
+		CLASP_SEG_ACCEPT);
+	verdict("request: ACK of ISS", &req, seg(CLASP_ACK, 1001, 0, 7000), CLASP_SEG_BAD_ACK);
+	verdict("request: ACK beyond", &req, seg(CLASP_ACK, 1001, 0, 7002), CLASP_SEG_BAD_ACK);
+	verdict("request: right ACK, blind sequence", &req,
+		seg(CLASP_ACK, 500000, 0, 7001), CLASP_SEG_OOW_ACK);
+	verdict("request: their SYN again", &req, seg(CLASP_SYN, 1000, 0, 0),
+		CLASP_SEG_SYN_AGAIN);
+	verdict("request: another SYN in the window", &req, seg(CLASP_SYN, 1500, 0, 0),
+		CLASP_SEG_CHALLENGE);
+	verdict("request: a SYN anywhere else", &req, seg(CLASP_SYN, 90000, 0, 0),
+		CLASP_SEG_CHALLENGE);
+	verdict("request: RST at RCV.NXT", &req, seg(CLASP_RST, 1001, 0, 0), CLASP_SEG_RESET);
+	verdict("request: RST in the window", &req, seg(CLASP_RST, 1500, 0, 0),
+		CLASP_SEG_CHALLENGE);
+	verdict("request: RST at IRS", &req, seg(CLASP_RST, 1000, 0, 0), CLASP_SEG_OOW_DROP);
+	verdict("request: the SYN-ACK of no simultaneous open", &req,
+		seg(CLASP_SYN | CLASP_ACK, 1000, 0, 7001), CLASP_SEG_CHALLENGE);
+	verdict("simultaneous open: the crossing SYN-ACK", &simopen,
+		seg(CLASP_SYN | CLASP_ACK, 1000, 0, 7001), CLASP_SEG_ACCEPT);
+	verdict("simultaneous open: SYN-ACK with another ACK", &simopen,
+		seg(CLASP_SYN | CLASP_ACK, 1000, 0, 7000), CLASP_SEG_CHALLENGE);
+	verdict("simultaneous open: their SYN again", &simopen, seg(CLASP_SYN, 1000, 0, 0),
+		CLASP_SEG_SYN_AGAIN);
+	verdict("simultaneous open: the ACK", &simopen, seg(CLASP_ACK, 1001, 0, 7001),
+		CLASP_SEG_ACCEPT);
+}
+
+/* TIME_WAIT: a closed window, a new SYN, RFC 5961's exact RST. */
+static void test_time_wait(void)
+{
+	struct clasp_view tw = {
+		.rcv_nxt = 2000, .rcv_wnd = 0, .snd_una = 9000, .snd_nxt = 9000,
+		.max_snd_wnd = 65535, .kind = CLASP_VIEW_TIME_WAIT,
+	};
+
+	verdict("TIME_WAIT: RST at RCV.NXT", &tw, seg(CLASP_RST, 2000, 0, 0), CLASP_SEG_RESET);
+	verdict("TIME_WAIT: RST 300000 beyond", &tw, seg(CLASP_RST, 302000, 0, 0),
+		CLASP_SEG_OOW_DROP);
+	verdict("TIME_WAIT: RST just after", &tw, seg(CLASP_RST, 2001, 0, 0),
+		CLASP_SEG_OOW_DROP);
+	verdict("TIME_WAIT: the FIN again", &tw, seg(CLASP_FIN | CLASP_ACK, 1999, 0, 9000),
+		CLASP_SEG_OOW_ACK);
+	verdict("TIME_WAIT: bare ACK at RCV.NXT", &tw, seg(CLASP_ACK, 2000, 0, 9000),
+		CLASP_SEG_ACCEPT);
+	verdict("TIME_WAIT: data", &tw, seg(CLASP_ACK, 2000, 10, 9000), CLASP_SEG_OOW_ACK);
+	verdict("TIME_WAIT: old SYN", &tw, seg(CLASP_SYN, 1000, 0, 0), CLASP_SEG_OOW_ACK);
+	verdict("TIME_WAIT: SYN at RCV.NXT", &tw, seg(CLASP_SYN, 2000, 0, 0),
+		CLASP_SEG_OOW_ACK);
+	verdict("TIME_WAIT: new SYN", &tw, seg(CLASP_SYN, 2001, 0, 0), CLASP_SEG_REOPEN);
+	verdict("TIME_WAIT: new SYN-ACK is no SYN", &tw,
+		seg(CLASP_SYN | CLASP_ACK, 5000, 0, 9000), CLASP_SEG_OOW_ACK);
+}
+
+int main(void)
+{
+	printf("TAP version 13\n");
+	test_table();
+	test_synced();
+	test_syn_rcvd();
+	test_time_wait();
+	printf("1..%d\n", planned);
+	printf("# %d passed, %d failed\n", planned - failed, failed);
+	return failed ? 1 : 0;
+}
