@@ -70,6 +70,7 @@ static const struct param base_params[] = {
 	{ "max_tw_buckets", 262144 },
 	{ "rfc1337", 0 },
 	{ "challenge_ack_limit", 1000 },
+	{ "invalid_ratelimit_ms", 500 },
 	{ "syncookies", 1, 1 },
 	{ "abort_on_overflow", 0, 1 },
 	{ NULL, 0 }

@@ -571,13 +571,13 @@ static const struct clasp_param fuzz_params[] = {
 	{ "synack_retries", 2 },
 	{ "rto_initial_ms", 200 },
 	{ "challenge_ack_limit", 1000 },
+	{ "invalid_ratelimit_ms", 0 },
 	{ NULL, 0 }
 };
 
 /*
- * CLASP_PROTO=6: TCP's sysctls for @params (in the new namespace), no
- * window scaling or timestamps, and challenge ACKs limited by
- * tcp_challenge_ack_limit alone (no per-socket rate limit).
+ * CLASP_PROTO=6: TCP's sysctls for @params (in the new namespace), and
+ * no window scaling or timestamps.
  */
 static int tcp_sysctls(const struct clasp_param *params)
 {
@@ -585,6 +585,7 @@ static int tcp_sysctls(const struct clasp_param *params)
 		{ "max_syn_backlog", "net.ipv4.tcp_max_syn_backlog" },
 		{ "synack_retries", "net.ipv4.tcp_synack_retries" },
 		{ "challenge_ack_limit", "net.ipv4.tcp_challenge_ack_limit" },
+		{ "invalid_ratelimit_ms", "net.ipv4.tcp_invalid_ratelimit" },
 	};
 	const struct clasp_param *p;
 	size_t i;
@@ -592,8 +593,7 @@ static int tcp_sysctls(const struct clasp_param *params)
 	if (!clasp_is_tcp())
 		return 0;
 	if (clasp_sysctl("net.ipv4.tcp_window_scaling", 0) ||
-	    clasp_sysctl("net.ipv4.tcp_timestamps", 0) ||
-	    clasp_sysctl("net.ipv4.tcp_invalid_ratelimit", 0))
+	    clasp_sysctl("net.ipv4.tcp_timestamps", 0))
 		return -1;
 	for (p = params; p->name; p++)
 		for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -791,6 +791,7 @@ TEST_F_TIMEOUT(fuzz, segments_are_survived_and_accounted, 3600)
 
 static const struct clasp_param blind_params[] = {
 	{ "challenge_ack_limit", CHALLENGE_LIMIT },
+	{ "invalid_ratelimit_ms", 0 },
 	{ NULL, 0 }
 };
 
@@ -911,12 +912,10 @@ TEST_F_TIMEOUT(blind, attacker_kills_and_corrupts_nothing, 120)
 	long long resets0 = clasp_counter("EstabResets");
 	long long rsts0 = clasp_stat("RstsReceived");
 	/*
-	 * TCP's budget of challenge ACKs each second is random, from half
-	 * to one and a half times tcp_challenge_ack_limit (CVE-2016-5696).
+	 * The budget of challenge ACKs each second is random, from half to
+	 * one and a half times challenge_ack_limit (CVE-2016-5696), as TCP's.
 	 */
-	long long budget = clasp_is_tcp() ?
-			   CHALLENGE_LIMIT + (CHALLENGE_LIMIT + 1) / 2 - 1 :
-			   CHALLENGE_LIMIT;
+	long long budget = CHALLENGE_LIMIT + (CHALLENGE_LIMIT + 1) / 2 - 1;
 	long long t0 = clasp_now_ms(), secs, chal;
 	uint64_t idle, busy;
 
