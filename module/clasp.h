@@ -12,6 +12,7 @@
  *   acceptance.c  the segment-acceptance checks (RFC 9293, RFC 5961) that
  *               sockets, requests and compact entries share (seq.h)
  *   output.c    segment construction and transmission, resets
+ *   icmp.c      ICMP errors: soft and hard errors, path MTU, redirects
  *   timer.c     retransmission and keepalive timers, RTT estimation
  *   request.c   listeners: half-open requests and the accept queue
  *   timewait.c  compact TIME_WAIT and orphaned FIN_WAIT_2 entries
@@ -204,6 +205,7 @@ struct clasp_net {
 enum clasp_deferred {
 	CLASP_DEFER_RETRANS,
 	CLASP_DEFER_KEEPALIVE,
+	CLASP_DEFER_MTU,	/* and so does an ICMP fragmentation needed */
 };
 
 /**
@@ -265,7 +267,8 @@ struct clasp_skb_cb {
  * @ka_pending: @ka_timer is meant to be armed
  * @probes: keepalive probes unanswered
  * @rcv_tstamp: time a segment last arrived (keepalive idle time)
- * @oow_ack_stamp: jiffies of the last ACK to an out-of-window segment
+ * @oow_ack_stamp: jiffies of the last answer to an invalid segment
+ * @mtu_info: path MTU of the last fragmentation needed (icmp.c)
  * @syn_tstamp: time our SYN was first sent (first RTT sample)
  * @ka_idle_ms: keepalive idle time, 0 for the namespace default
  * @ka_intvl_ms: keepalive interval, 0 for the namespace default
@@ -325,6 +328,7 @@ struct clasp_sock {
 	u8 probes;
 	ktime_t rcv_tstamp;
 	u32 oow_ack_stamp;
+	u32 mtu_info;
 	ktime_t syn_tstamp;
 	u32 ka_idle_ms;
 	u32 ka_intvl_ms;
@@ -505,7 +509,10 @@ int clasp_kill(struct clasp_net *cn, const struct clasp_tuple *t);
 
 /* input.c */
 int clasp_rcv(struct sk_buff *skb);
+
+/* icmp.c */
 int clasp_err(struct sk_buff *skb, u32 info);
+void clasp_mtu_reduced(struct sock *sk);
 int clasp_do_rcv(struct sock *sk, struct sk_buff *skb);
 void clasp_rcv_lookup(struct net *net, struct sk_buff *skb);
 void clasp_parse_seg(const struct sk_buff *skb, struct clasp_seg *seg);
@@ -525,6 +532,7 @@ void clasp_send_syn(struct sock *sk);
 void clasp_send_active_reset(struct sock *sk, gfp_t gfp);
 void clasp_send_probe(struct sock *sk);
 void clasp_push(struct sock *sk);
+int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len);
 void clasp_retransmit_head(struct sock *sk);
 void clasp_retransmit_one(struct sock *sk);
 void clasp_trace_retransmit(struct sock *sk, u32 seq);
@@ -552,6 +560,7 @@ int clasp_listen_rcv(struct sock *lsk, struct sk_buff *skb);
 int clasp_req_rcv(struct clasp_request *req, struct sk_buff *skb);
 void clasp_req_put(struct clasp_request *req);
 void clasp_req_abort(struct clasp_request *req);
+void clasp_req_drop(struct clasp_request *req, u8 cause);
 void clasp_listen_stop(struct sock *lsk);
 struct sock *clasp_accept_dequeue(struct sock *lsk);
 int clasp_request_cache_init(void);

@@ -871,17 +871,3 @@ discard:
 	kfree_skb(skb);
 	return 0;
 }
-
-/**
- * clasp_err() - ICMP error for a segment we sent (net_protocol.err_handler)
- * @skb: the ICMP message, data at the quoted clasp header
- * @info: ICMP-specific information
- *
- * clasp relies on its retransmission timer and ignores ICMP errors.
- *
- * Return: 0.
- */
-int clasp_err(struct sk_buff *skb, u32 info)
-{
-	return 0;
-}

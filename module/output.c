@@ -384,11 +384,17 @@ static u32 clasp_usable_window(struct clasp_sock *csk, struct sk_buff *skb)
 	return usable > 0 ? usable : 0;
 }
 
-/*
- * Cut a queued segment so that its first @len bytes fit a window smaller
- * than it; the rest becomes the next queued segment.
+/**
+ * clasp_split() - cut a queued segment after its first @len bytes
+ * @sk: the socket, locked
+ * @skb: the segment, in the write queue, longer than @len
+ * @len: what stays in @skb; the rest becomes the next queued segment
+ *
+ * For a window smaller than the segment, or an MSS that shrank.
+ *
+ * Return: 0 or -ENOBUFS.
  */
-static int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len)
+int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 	u32 rest = skb->len - len;

@@ -581,6 +581,20 @@ void clasp_req_abort(struct clasp_request *req)
 }
 
 /**
+ * clasp_req_drop() - drop a half-open request (an ICMP error killed it)
+ * @req: the request, referenced
+ * @cause: enum clasp_cause, for the state event
+ */
+void clasp_req_drop(struct clasp_request *req, u8 cause)
+{
+	struct clasp_sock *lcsk = clasp_sk(req->listener);
+
+	spin_lock_bh(&lcsk->acc_lock);
+	clasp_req_unlink(req, cause);
+	spin_unlock_bh(&lcsk->acc_lock);
+}
+
+/**
  * clasp_accept_dequeue() - the oldest established child, if any
  * @lsk: the listener, locked
  *

@@ -47,6 +47,12 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_ACKSKIPPED]		= "AckSkipped",
 	[CLASP_MIB_CHALLENGEACKSKIPPED]	= "ChallengeAckSkipped",
 	[CLASP_MIB_CHALLENGEACKLIMITED]	= "ChallengeAckLimited",
+	[CLASP_MIB_INICMPERRORS]	= "InIcmpErrors",
+	[CLASP_MIB_OUTOFWINDOWICMPS]	= "OutOfWindowIcmps",
+	[CLASP_MIB_ICMPHARDERRORS]	= "IcmpHardErrors",
+	[CLASP_MIB_ICMPSOFTERRORS]	= "IcmpSoftErrors",
+	[CLASP_MIB_PMTUUPDATES]		= "PmtuUpdates",
+	[CLASP_MIB_ICMPREDIRECTS]	= "IcmpRedirects",
 };
 
 /*

@@ -192,6 +192,15 @@ void clasp_rtt_sample(struct sock *sk, ktime_t sent)
 			      tun->rto_max_ms * USEC_PER_MSEC);
 }
 
+/*
+ * What a connection that timed out fails with: the last soft error (an
+ * ICMP error, say: icmp.c) if one came, as TCP's tcp_write_err().
+ */
+static int clasp_timeout_errno(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_err_soft) ?: ETIMEDOUT;
+}
+
 static void clasp_syn_timeout(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
@@ -199,7 +208,7 @@ static void clasp_syn_timeout(struct sock *sk)
 	if (csk->retransmits >= clasp_tun(sk)->syn_retries) {
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONTIMEOUT);
 		csk->cause = CLASP_CAUSE_TIMEOUT;
-		clasp_reset(sk, ETIMEDOUT);
+		clasp_reset(sk, clasp_timeout_errno(sk));
 		return;
 	}
 	csk->retransmits++;
@@ -215,7 +224,7 @@ static void clasp_timeout_abort(struct sock *sk)
 {
 	clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONTIMEOUT);
 	clasp_sk(sk)->cause = CLASP_CAUSE_TIMEOUT;
-	clasp_reset(sk, ETIMEDOUT);
+	clasp_reset(sk, clasp_timeout_errno(sk));
 }
 
 /*
@@ -308,7 +317,7 @@ static void clasp_ka_work(struct sock *sk)
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_KEEPALIVEABORTS);
 		clasp_send_active_reset(sk, GFP_ATOMIC);
 		csk->cause = CLASP_CAUSE_KEEPALIVE;
-		clasp_reset(sk, ETIMEDOUT);
+		clasp_reset(sk, clasp_timeout_errno(sk));
 		return;
 	}
 	if (csk->snd_una == csk->snd_max && !csk->send_head) {
@@ -350,8 +359,8 @@ static enum hrtimer_restart clasp_ka_fire(struct hrtimer *t)
 }
 
 /**
- * clasp_release_cb() - run timer work deferred while the owner held the
- * socket (struct proto.release_cb)
+ * clasp_release_cb() - run timer and ICMP work deferred while the owner
+ * held the socket (struct proto.release_cb)
  * @sk: the socket, still owned
  */
 void clasp_release_cb(struct sock *sk)
@@ -364,6 +373,10 @@ void clasp_release_cb(struct sock *sk)
 	}
 	if (test_and_clear_bit(CLASP_DEFER_KEEPALIVE, &csk->deferred)) {
 		clasp_ka_work(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(CLASP_DEFER_MTU, &csk->deferred)) {
+		clasp_mtu_reduced(sk);
 		__sock_put(sk);
 	}
 }

@@ -490,6 +490,56 @@ int clasp_pkt_send(struct clasp_pkt *p, const struct clasp_seg *rel)
 	return 0;
 }
 
+int clasp_pkt_icmp(struct clasp_pkt *p, int type, int code, int mtu,
+		   uint32_t seq)
+{
+	uint8_t buf[sizeof(struct iphdr) + 8 + sizeof(struct iphdr) + 8] = { 0 };
+	struct iphdr *outer = (struct iphdr *)buf;
+	uint8_t *icmp = buf + sizeof(*outer);
+	struct iphdr *quoted = (struct iphdr *)(icmp + 8);
+	uint8_t *th = (uint8_t *)(quoted + 1);
+	uint32_t abs_seq = htonl(p->local_isn + seq);
+	char line[160];
+
+	outer->version = 4;
+	outer->ihl = 5;
+	outer->tot_len = htons(sizeof(buf));
+	outer->ttl = 64;
+	outer->protocol = IPPROTO_ICMP;
+	outer->saddr = p->peer_addr;
+	outer->daddr = p->local_addr;
+	outer->check = htons(clasp_csum(outer, sizeof(*outer), 0));
+	icmp[0] = type;
+	icmp[1] = code;
+	icmp[6] = mtu >> 8;
+	icmp[7] = mtu & 0xff;
+	/* The module's segment as it left: its IP header, 8 bytes of it. */
+	quoted->version = 4;
+	quoted->ihl = 5;
+	quoted->tot_len = htons(sizeof(*quoted) + 1400);
+	quoted->frag_off = htons(IP_DF);
+	quoted->ttl = 63;
+	quoted->protocol = clasp_proto();
+	quoted->saddr = p->local_addr;
+	quoted->daddr = p->peer_addr;
+	quoted->check = htons(clasp_csum(quoted, sizeof(*quoted), 0));
+	memcpy(th, &(uint16_t){ htons(p->local_port) }, 2);
+	memcpy(th + 2, &(uint16_t){ htons(p->peer_port) }, 2);
+	memcpy(th + 4, &abs_seq, 4);
+	memcpy(icmp + 2, &(uint16_t){ htons(clasp_csum(icmp, 8 + sizeof(*quoted) + 8, 0)) }, 2);
+
+	snprintf(line, sizeof(line), "ICMP type %d code %d mtu %d quoting seq %u",
+		 type, code, mtu, seq);
+	history_add(p, "inject", line);
+	p->sent_us = clasp_pkt_now_us();
+	if (write(p->tun, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
+		pkt_log("writing %s to the tun device: %s", line, strerror(errno));
+		return -1;
+	}
+	p->ref_us = clasp_pkt_now_us();
+	return 0;
+}
+
 int clasp_pkt_inject(struct clasp_pkt *p, const char *fmt, ...)
 {
 	struct clasp_pkt_spec spec;

@@ -135,6 +135,12 @@ void clasp_pkt_fill(uint32_t seq, void *buf, size_t len);
 
 /* Send @rel (relative numbers; zero addresses and ports filled in). */
 int clasp_pkt_send(struct clasp_pkt *p, const struct clasp_seg *rel);
+/*
+ * Send an ICMP error of @type and @code (and next-hop @mtu) from the peer,
+ * quoting a segment the module sent with relative sequence number @seq.
+ */
+int clasp_pkt_icmp(struct clasp_pkt *p, int type, int code, int mtu,
+		   uint32_t seq);
 /* Send the segment the text describes. */
 int clasp_pkt_inject(struct clasp_pkt *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -577,6 +577,7 @@ static inline long long clasp_counter(const char *name)
 		{ "ListenOverflows", "ListenOverflows" },
 		{ "ListenDrops", "ListenDrops" },
 		{ "ChallengeAcks", "TCPChallengeACK" },
+		{ "OutOfWindowIcmps", "OutOfWindowIcmps" },
 		{ "SyncookiesSent", "SyncookiesSent" },
 		{ "SyncookiesRecv", "SyncookiesRecv" },
 		{ "SyncookiesFailed", "SyncookiesFailed" },

@@ -100,6 +100,7 @@ const char *cause_name(unsigned int cause)
 		[CLASP_CAUSE_TIMEOUT] = "timeout",
 		[CLASP_CAUSE_KEEPALIVE] = "keepalive",
 		[CLASP_CAUSE_KILLED] = "killed",
+		[CLASP_CAUSE_ICMP] = "icmp",
 	};
 	static char buf[32];
 

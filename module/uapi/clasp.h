@@ -118,6 +118,12 @@ enum clasp_mib {
 	CLASP_MIB_ACKSKIPPED,		/* ACKs to out-of-window segments held back */
 	CLASP_MIB_CHALLENGEACKSKIPPED,	/* challenge ACKs held back: per connection */
 	CLASP_MIB_CHALLENGEACKLIMITED,	/* challenge ACKs held back: per namespace */
+	CLASP_MIB_INICMPERRORS,		/* ICMP errors about our segments */
+	CLASP_MIB_OUTOFWINDOWICMPS,	/* ... quoting a sequence number not in flight */
+	CLASP_MIB_ICMPHARDERRORS,	/* ... that failed a connection or request */
+	CLASP_MIB_ICMPSOFTERRORS,	/* ... kept as a connection's soft error */
+	CLASP_MIB_PMTUUPDATES,		/* fragmentation needed: MSS lowered */
+	CLASP_MIB_ICMPREDIRECTS,	/* redirects applied to a route */
 	__CLASP_MIB_MAX
 };
 
@@ -171,6 +177,7 @@ enum clasp_cause {
 	CLASP_CAUSE_TIMEOUT,		/* retries ran out, or a timer ended it */
 	CLASP_CAUSE_KEEPALIVE,		/* keepalive probes unanswered */
 	CLASP_CAUSE_KILLED,		/* CLASP_CMD_CONN_KILL */
+	CLASP_CAUSE_ICMP,		/* an ICMP error failed it */
 };
 
 enum clasp_attr {

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clasp: ICMP errors about segments we sent (struct net_protocol
+ * err_handler), as Linux's tcp_v4_err() treats them.
+ *
+ * An error is believed only if the sequence number it quotes lies in
+ * SND.UNA .. SND.NXT (RFC 5927 section 4.1): anyone can forge ICMP, few
+ * can guess the flight.  Then:
+ *
+ *   - fragmentation needed (RFC 1191) lowers the route's path MTU and
+ *     the connection's MSS, and sends the flight again at once in
+ *     segments that fit;
+ *   - a redirect updates the route;
+ *   - any other error (destination unreachable, time exceeded, parameter
+ *     problem) fails a connection in SYN_SENT or SYN_RCVD at once with
+ *     TCP's errno (icmp_err_convert[]); in a synchronized state it is a
+ *     soft error (RFC 1122 4.2.3.9): SO_ERROR reports it, and it is the
+ *     error the connection fails with if its retries run out;
+ *   - a half-open request dies of network or host unreachable and of a
+ *     parameter problem, as TCP's (tcp_req_err()).
+ *
+ * Every error is counted by what became of it.
+ */
+#include <linux/icmp.h>
+#include <net/icmp.h>
+#include <net/ip.h>
+#include <net/route.h>
+
+#include "clasp.h"
+
+/* The connection, request or entry the quoted segment came from. */
+static void clasp_icmp_tuple(const struct sk_buff *skb, struct clasp_tuple *t,
+			     u32 *seq)
+{
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	const struct tcphdr *th = (const struct tcphdr *)(skb->data + iph->ihl * 4);
+
+	t->laddr = iph->saddr;
+	t->raddr = iph->daddr;
+	t->lport = th->source;
+	t->rport = th->dest;
+	*seq = ntohl(th->seq);
+}
+
+/* The -errno an ICMP error stands for; 0 for those that fail nothing. */
+static int clasp_icmp_errno(int type, int code)
+{
+	switch (type) {
+	case ICMP_PARAMETERPROB:
+		return -EPROTO;
+	case ICMP_DEST_UNREACH:
+		if (code > NR_ICMP_UNREACH || code == ICMP_FRAG_NEEDED)
+			return 0;
+		return -icmp_err_convert[code].errno;
+	case ICMP_TIME_EXCEEDED:
+		return -EHOSTUNREACH;
+	default:
+		return 0;	/* source quench and the rest: ignored */
+	}
+}
+
+/* The route to the peer, rebuilt if it went stale.  Socket locked. */
+static struct dst_entry *clasp_sk_route(struct sock *sk)
+{
+	struct dst_entry *dst = __sk_dst_check(sk, 0);
+
+	if (!dst && !inet_sk_rebuild_header(sk))
+		dst = __sk_dst_get(sk);
+	return dst;
+}
+
+/*
+ * Cut every queued segment longer than the new MSS, then send the flight
+ * again from its start (RFC 1191: the lost segment was too big).
+ */
+static void clasp_resend_smaller(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (skb->len > csk->mss && clasp_split(sk, skb, csk->mss))
+			return;
+	}
+	skb = skb_peek(&sk->sk_write_queue);
+	if (!skb || csk->snd_una == csk->snd_max)
+		return;
+	csk->send_head = skb;
+	csk->snd_nxt = csk->snd_una;
+	clasp_push(sk);
+}
+
+/**
+ * clasp_mtu_reduced() - act on a fragmentation-needed error (RFC 1191)
+ * @sk: the socket, locked and not owned by the user
+ *
+ * The path MTU, in csk->mtu_info, goes into the route; if the socket's
+ * segments no longer fit, its MSS shrinks and what is in flight is sent
+ * again.  Called at once, or from release_cb when the owner held the
+ * socket.
+ */
+void clasp_mtu_reduced(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u32 mtu = READ_ONCE(csk->mtu_info);
+	struct dst_entry *dst;
+	u32 mss;
+
+	if ((1 << sk->sk_state) & (TCPF_LISTEN | TCPF_CLOSE))
+		return;
+	dst = clasp_sk_route(sk);
+	if (!dst)
+		return;
+	dst->ops->update_pmtu(dst, sk, NULL, mtu, true);
+	dst = clasp_sk_route(sk);
+	if (!dst)
+		return;
+	/* Remembered, in case the connection cannot recover. */
+	if (mtu < dst_mtu(dst) && ip_dont_fragment(sk, dst))
+		WRITE_ONCE(sk->sk_err_soft, EMSGSIZE);
+	if (READ_ONCE(inet_sk(sk)->pmtudisc) == IP_PMTUDISC_DONT ||
+	    !ip_sk_accept_pmtu(sk))
+		return;
+	mss = clasp_route_mss(dst);
+	if (mss >= csk->mss)
+		return;
+	csk->mss = mss;
+	clasp_stats_inc(sock_net(sk), CLASP_MIB_PMTUUPDATES);
+	if (sk->sk_state != TCP_SYN_SENT)
+		clasp_resend_smaller(sk);
+}
+
+/* An error for a socket; its seq is in flight.  Socket locked. */
+static void clasp_icmp_sock(struct sock *sk, struct sk_buff *skb, int type,
+			    int code, u32 info)
+{
+	struct net *net = sock_net(sk);
+	int err;
+
+	if (type == ICMP_REDIRECT) {
+		struct dst_entry *dst = __sk_dst_check(sk, 0);
+
+		if (dst && !sock_owned_by_user(sk))
+			dst->ops->redirect(dst, sk, skb);
+		clasp_stats_inc(net, CLASP_MIB_ICMPREDIRECTS);
+		return;
+	}
+	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
+		WRITE_ONCE(clasp_sk(sk)->mtu_info, info);
+		if (!sock_owned_by_user(sk))
+			clasp_mtu_reduced(sk);
+		else if (!test_and_set_bit(CLASP_DEFER_MTU, &clasp_sk(sk)->deferred))
+			sock_hold(sk);
+		return;
+	}
+	err = -clasp_icmp_errno(type, code);
+	if (!err)
+		return;
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV) &&
+	    !sock_owned_by_user(sk)) {
+		clasp_stats_inc(net, CLASP_MIB_ICMPHARDERRORS);
+		clasp_stats_inc(net, CLASP_MIB_ATTEMPTFAILS);
+		clasp_sk(sk)->cause = CLASP_CAUSE_ICMP;
+		clasp_reset(sk, err);
+		return;
+	}
+	/* Synchronized, or busy: kept for SO_ERROR and for a timeout. */
+	clasp_stats_inc(net, CLASP_MIB_ICMPSOFTERRORS);
+	WRITE_ONCE(sk->sk_err_soft, err);
+}
+
+static void clasp_icmp_sock_rcv(struct sock *sk, struct sk_buff *skb,
+				u32 seq, int type, int code, u32 info)
+{
+	struct clasp_sock *csk;
+
+	bh_lock_sock(sk);
+	csk = clasp_sk(sk);
+	/* Closed, it is gone; listening, it never sent a thing. */
+	if ((1 << sk->sk_state) & (TCPF_LISTEN | TCPF_CLOSE))
+		goto out;
+	if (seq - csk->snd_una > csk->snd_max - csk->snd_una)
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTOFWINDOWICMPS);
+	else
+		clasp_icmp_sock(sk, skb, type, code, info);
+out:
+	bh_unlock_sock(sk);
+}
+
+/* A request dies of a hard error about its SYN-ACK (tcp_req_err()). */
+static void clasp_icmp_req(struct clasp_request *req, u32 seq, int type,
+			   int code)
+{
+	struct net *net = sock_net(req->listener);
+
+	if (seq != req->iss) {
+		clasp_stats_inc(net, CLASP_MIB_OUTOFWINDOWICMPS);
+		return;
+	}
+	if (type == ICMP_PARAMETERPROB ||
+	    (type == ICMP_DEST_UNREACH &&
+	     (code == ICMP_NET_UNREACH || code == ICMP_HOST_UNREACH))) {
+		clasp_stats_inc(net, CLASP_MIB_ICMPHARDERRORS);
+		clasp_stats_inc(net, CLASP_MIB_LISTENDROPS);
+		clasp_req_drop(req, CLASP_CAUSE_ICMP);
+	}
+}
+
+/**
+ * clasp_err() - an ICMP error for a segment we sent
+ * (struct net_protocol.err_handler)
+ * @skb: the ICMP message, data at the quoted IP header, which with the
+ *	first 8 bytes of the quoted segment is in the linear area
+ * @info: the next-hop MTU for fragmentation needed
+ *
+ * Return: 0.
+ */
+int clasp_err(struct sk_buff *skb, u32 info)
+{
+	struct net *net = dev_net(skb->dev);
+	struct clasp_net *cn = clasp_pernet(net);
+	int type = icmp_hdr(skb)->type;
+	int code = icmp_hdr(skb)->code;
+	struct clasp_entry *e;
+	struct clasp_tuple t;
+	u32 seq;
+
+	clasp_stats_inc(net, CLASP_MIB_INICMPERRORS);
+	clasp_icmp_tuple(skb, &t, &seq);
+	rcu_read_lock();
+	e = clasp_lookup(cn, &t);
+	if (e && e->kind == CLASP_ENTRY_SOCK) {
+		struct sock *sk = &container_of(e, struct clasp_sock, entry)->inet.sk;
+
+		if (refcount_inc_not_zero(&sk->sk_refcnt)) {
+			rcu_read_unlock();
+			clasp_icmp_sock_rcv(sk, skb, seq, type, code, info);
+			sock_put(sk);
+			return 0;
+		}
+	} else if (e && e->kind == CLASP_ENTRY_REQ) {
+		struct clasp_request *req = container_of(e, struct clasp_request, entry);
+
+		if (refcount_inc_not_zero(&req->refcnt)) {
+			rcu_read_unlock();
+			clasp_icmp_req(req, seq, type, code);
+			clasp_req_put(req);
+			return 0;
+		}
+	}
+	/* Nobody, or a TIME_WAIT or FIN_WAIT_2 entry: nothing to do. */
+	rcu_read_unlock();
+	return 0;
+}
