@@ -457,11 +457,14 @@ static struct sk_buff *clasp_rcv_buffer(struct sock *sk, struct sk_buff *skb,
 }
 
 /*
- * Add @len bytes of @skb, data at the payload, to the receive queue:
- * copied into the last buffer or a compact new one when that saves
- * memory, else @skb itself.  Returns true if @skb was queued.
+ * Add the bytes of @skb from @off to its end, @len of them, to the
+ * receive queue: copied into the last buffer or a compact new one when
+ * that saves memory, else @skb itself, read from @off on.  Nothing is
+ * pulled: @off may lie in paged fragments (virtio-net, GRO), which only
+ * the copy and read helpers walk.  Returns true if @skb was queued.
  */
-static bool clasp_rcv_queue(struct sock *sk, struct sk_buff *skb, u32 len)
+static bool clasp_rcv_queue(struct sock *sk, struct sk_buff *skb, u32 off,
+			    u32 len)
 {
 	struct sk_buff *to = skb_peek_tail(&sk->sk_receive_queue);
 	struct clasp_sock *csk = clasp_sk(sk);
@@ -469,7 +472,7 @@ static bool clasp_rcv_queue(struct sock *sk, struct sk_buff *skb, u32 len)
 	if (!clasp_can_append(to, len))
 		to = clasp_rcv_buffer(sk, skb, len);
 	if (to) {
-		skb_copy_bits(skb, 0, skb_put(to, len), len);
+		skb_copy_bits(skb, off, skb_put(to, len), len);
 		CLASP_SKB_CB(to)->end_seq += len;
 		csk->rcv_nxt += len;
 		return false;
@@ -477,6 +480,7 @@ static bool clasp_rcv_queue(struct sock *sk, struct sk_buff *skb, u32 len)
 	memset(CLASP_SKB_CB(skb), 0, sizeof(struct clasp_skb_cb));
 	CLASP_SKB_CB(skb)->seq = csk->rcv_nxt;
 	CLASP_SKB_CB(skb)->end_seq = csk->rcv_nxt + len;
+	CLASP_SKB_CB(skb)->offset = off;
 	skb_dst_drop(skb);
 	skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
@@ -516,9 +520,7 @@ static bool clasp_rcv_data(struct sock *sk, struct sk_buff *skb,
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_RCVQDROPS);
 		return false;
 	}
-	__skb_pull(skb, tcp_hdr(skb)->doff * 4 + skip);
-	skb_trim(skb, len);
-	*kept = clasp_rcv_queue(sk, skb, len);
+	*kept = clasp_rcv_queue(sk, skb, tcp_hdr(skb)->doff * 4 + skip, len);
 	return true;
 }
 
