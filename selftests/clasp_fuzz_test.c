@@ -16,9 +16,12 @@
  *
  * blind.attacker_kills_and_corrupts_nothing: an off-path attacker that
  * knows a connection's 4-tuple but not its sequence numbers sends RSTs,
- * SYNs and data with in-window sequence numbers (RFC 5961): the
- * connection survives with every byte intact, and challenge ACKs stay
- * within challenge_ack_limit per second.
+ * SYNs, data with in-window sequence numbers, ACKs of unsent or
+ * unacknowledged data outside the window (RFC 5961), and ICMP errors
+ * (port and host unreachable, fragmentation needed) quoting sequence
+ * numbers in and out of the flight (RFC 5927): the connection survives
+ * with every byte intact, and challenge ACKs stay within
+ * challenge_ack_limit per second.
  *
  * Segments are sent through an IPPROTO_RAW socket (IP_HDRINCL) over
  * loopback, so any 127/8 source address can be forged.
@@ -848,11 +851,16 @@ static void blind_guess(struct wire *w, const struct aim *t, int kind)
 		s.flags = TH_SYN;
 		s.seq = rnd_below(2) ? t->rcv_nxt + rnd_below(t->rcv_wnd) : rnd();
 		break;
-	default: /* data in the window, with an ACK far behind snd_una */
+	case 3: /* data in the window, with an ACK far behind snd_una */
 		s.flags = TH_ACK | TH_PUSH;
 		s.seq = t->rcv_nxt + rnd_below(t->rcv_wnd);
 		s.ack = t->snd_una - 70000 - rnd_below(1U << 30);
 		len = 1 + rnd_below(512);
+		break;
+	default: /* an ACK of what may be in flight, outside the window */
+		s.flags = TH_ACK;
+		s.seq = t->rcv_nxt + t->rcv_wnd + 1 + rnd_below(1U << 30);
+		s.ack = t->snd_una + rnd_below(1U << 17);
 		break;
 	}
 	memset(seg, 0, sizeof(*th));
@@ -865,6 +873,52 @@ static void blind_guess(struct wire *w, const struct aim *t, int kind)
 	th->th_off = 5;
 	memset(seg + sizeof(*th), 'X', len);
 	wire_finish(w, &s, sizeof(*th) + len, false);
+}
+
+/*
+ * An ICMP error from @t's peer quoting a segment of @t's: unreachable
+ * port or host (soft errors in ESTABLISHED) or fragmentation needed,
+ * about a sequence number in the flight or anywhere.
+ */
+static void blind_icmp(struct wire *w, const struct aim *t)
+{
+	static const uint8_t codes[] = { 1, 3, 4 };	/* host, port, frag needed */
+	struct iphdr *iph = (struct iphdr *)w->buf;
+	uint8_t *icmp = w->buf + sizeof(*iph);
+	struct iphdr *quoted = (struct iphdr *)(icmp + 8);
+	uint8_t *qth = (uint8_t *)(quoted + 1);
+	uint32_t seq = rnd_below(2) ? t->snd_una + rnd_below(1U << 16) : rnd();
+	uint16_t mtu = 552 + rnd_below(1000), c;
+
+	memset(w->buf, 0, sizeof(*iph) + 8 + sizeof(*quoted) + 8);
+	icmp[0] = 3;				/* destination unreachable */
+	icmp[1] = codes[rnd_below(sizeof(codes))];
+	if (icmp[1] == 4) {
+		icmp[6] = mtu >> 8;
+		icmp[7] = mtu & 0xff;
+	}
+	quoted->version = 4;
+	quoted->ihl = 5;
+	quoted->tot_len = htons(1500);
+	quoted->ttl = 64;
+	quoted->protocol = clasp_proto();
+	quoted->saddr = t->daddr;		/* the victim sent it */
+	quoted->daddr = t->saddr;
+	quoted->check = htons(clasp_csum(quoted, sizeof(*quoted), 0));
+	memcpy(qth, &(uint16_t){ htons(t->dport) }, 2);
+	memcpy(qth + 2, &(uint16_t){ htons(t->sport) }, 2);
+	memcpy(qth + 4, &(uint32_t){ htonl(seq) }, 4);
+	c = clasp_csum(icmp, 8 + sizeof(*quoted) + 8, 0);
+	memcpy(icmp + 2, &(uint16_t){ htons(c) }, 2);
+
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->ttl = 64;
+	iph->protocol = IPPROTO_ICMP;
+	iph->saddr = t->saddr;
+	iph->daddr = t->daddr;
+	iph->tot_len = htons(sizeof(*iph) + 8 + sizeof(*quoted) + 8);
+	w->len = sizeof(*iph) + 8 + sizeof(*quoted) + 8;
 }
 
 /*
@@ -889,10 +943,13 @@ static uint64_t blind_attack(struct __test_metadata *_metadata,
 		}
 		for (i = 0; i < 64; i++) {
 			do
-				kind = rnd_below(4);
+				kind = rnd_below(6);
 			while (!(kinds & (1 << kind)));
-			blind_guess(&w, i % 2 ? &self->at_cli : &self->at_srv,
-				    kind);
+			if (kind == 5)
+				blind_icmp(&w, i % 2 ? &self->at_cli : &self->at_srv);
+			else
+				blind_guess(&w, i % 2 ? &self->at_cli : &self->at_srv,
+					    kind);
 			if (wire_send(self->raw, &w))
 				return guesses;
 			guesses++;
@@ -920,14 +977,14 @@ TEST_F_TIMEOUT(blind, attacker_kills_and_corrupts_nothing, 120)
 	uint64_t idle, busy;
 
 	rng_state = (uint64_t)time(NULL) | 1;
-	idle = blind_attack(_metadata, self, 1 << 0 | 1 << 2 | 1 << 3,
+	idle = blind_attack(_metadata, self, 1 << 0 | 1 << 2 | 1 << 3 | 1 << 4 | 1 << 5,
 			    clasp_slow_time(ATTACK_MS) / 3, false);
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(self->cli));
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(self->srv));
 
 	stream_start(&self->up, self->cli, self->srv, 0);
 	stream_start(&self->down, self->srv, self->cli, 0);
-	busy = blind_attack(_metadata, self, 1 << 1 | 1 << 2 | 1 << 3,
+	busy = blind_attack(_metadata, self, 1 << 1 | 1 << 2 | 1 << 3 | 1 << 4 | 1 << 5,
 			    2 * clasp_slow_time(ATTACK_MS) / 3, true);
 	secs = (clasp_now_ms() - t0 + 999) / 1000;
 	chal = clasp_counter("ChallengeAcks") - chal0;
@@ -939,6 +996,9 @@ TEST_F_TIMEOUT(blind, attacker_kills_and_corrupts_nothing, 120)
 	TH_LOG("%llu guesses idle, %llu busy, in %lld s; challenge ACKs %lld "
 	       "(limit %d/s)", (unsigned long long)idle,
 	       (unsigned long long)busy, secs, chal, CHALLENGE_LIMIT);
+	TH_LOG("ICMP errors: %lld ignored (outside the flight), %lld soft, "
+	       "%lld path MTU updates", clasp_counter("OutOfWindowIcmps"),
+	       clasp_stat("IcmpSoftErrors"), clasp_stat("PmtuUpdates"));
 	EXPECT_LT(1000, idle + busy);
 	EXPECT_EQ(resets0, clasp_counter("EstabResets"));
 	if (clasp_only_check("RstsReceived: TCP has no counter of resets received"))
