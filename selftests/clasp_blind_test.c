@@ -354,6 +354,61 @@ TEST(blind_data_with_old_ack_not_delivered)
 	close(fd);
 }
 
+/*
+ * RFC 5961 5.2: an ACK of data never sent is challenged (TCP drops it
+ * silently in ESTABLISHED) and acknowledges nothing.
+ */
+TEST(ack_of_unsent_data_challenged)
+{
+	long long challenges;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	fd = passive_open(_metadata, &e, PEER_PORT);
+	challenges = clasp_counter("ChallengeAcks");
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1000"));
+	if (clasp_only_check("an ACK above SND.NXT: TCP drops it silently in ESTABLISHED")) {
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+		EXPECT_EQ(challenges + 1, clasp_counter("ChallengeAcks"));
+	}
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	expect_state(_metadata, &e, TCP_ESTABLISHED);
+	close(fd);
+}
+
+/*
+ * A SYN at a half-open request, other than the peer's own again: outside
+ * the window it gets an ACK (both); inside, a challenge ACK, where TCP
+ * resets and drops the request (tcp_check_req()), which lets a blind
+ * attacker with an in-window guess kill it.
+ */
+TEST(syn_at_request_changes_nothing)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S %d:%d(0) <mss %u>", FAR, FAR, PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	if (clasp_only_check("an in-window SYN at a request: TCP resets and drops the request")) {
+		ASSERT_EQ(0, clasp_pkt_inject(p, "S %d:%d(0) <mss %u>", IN_WINDOW,
+					      IN_WINDOW, PEER_MSS));
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	}
+	expect_state(_metadata, &e, TCP_SYN_RECV);
+	/* The handshake completes. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	expect_state(_metadata, &e, TCP_ESTABLISHED);
+}
+
 /* Forged resets at a TIME_WAIT entry, the last one exactly at rcv_nxt. */
 static void assassinate(struct __test_metadata *_metadata, struct env *e)
 {
