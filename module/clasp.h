@@ -13,6 +13,7 @@
  *               sockets, requests and compact entries share (seq.h)
  *   output.c    segment construction and transmission, resets
  *   icmp.c      ICMP errors: soft and hard errors, path MTU, redirects
+ *   policy.c    IPsec policy, socket filters, LSM and cgroup BPF hooks
  *   timer.c     retransmission and keepalive timers, RTT estimation
  *   request.c   listeners: half-open requests and the accept queue
  *   timewait.c  compact TIME_WAIT and orphaned FIN_WAIT_2 entries
@@ -509,6 +510,10 @@ int clasp_kill(struct clasp_net *cn, const struct clasp_tuple *t);
 
 /* input.c */
 int clasp_rcv(struct sk_buff *skb);
+
+/* policy.c */
+bool clasp_policy_drops(struct net *net, struct sock *sk, struct sk_buff *skb);
+int clasp_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 
 /* icmp.c */
 int clasp_err(struct sk_buff *skb, u32 info);

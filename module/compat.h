@@ -8,6 +8,7 @@
 #ifndef _CLASP_COMPAT_H
 #define _CLASP_COMPAT_H
 
+#include <linux/bpf-cgroup.h>
 #include <linux/hrtimer.h>
 #include <net/sock.h>
 
@@ -55,6 +56,17 @@ static inline void clasp_hrtimer_setup(struct hrtimer *t,
 	t->function = fn;
 }
 #endif
+
+/* 6.7 passed the address length to cgroup BPF address hooks. */
+static inline int clasp_bpf_inet4_connect(struct sock *sk,
+					  struct sockaddr *uaddr, int len)
+{
+#ifdef CLASP_HAVE_SA_PROG_ADDRLEN
+	return BPF_CGROUP_RUN_PROG_INET4_CONNECT(sk, uaddr, &len);
+#else
+	return BPF_CGROUP_RUN_PROG_INET4_CONNECT(sk, uaddr);
+#endif
+}
 
 /* 6.12 moved the unaligned access helpers out of asm/. */
 #ifdef CLASP_HAVE_LINUX_UNALIGNED

@@ -767,6 +767,11 @@ static bool clasp_deliver_entry(struct clasp_net *cn, struct sk_buff *skb,
 		if (!refcount_inc_not_zero(&sk->sk_refcnt))
 			goto none;
 		rcu_read_unlock();
+		if (clasp_policy_drops(cn->net, sk, skb)) {
+			kfree_skb(skb);
+			sock_put(sk);
+			return true;
+		}
 		clasp_sock_rcv(sk, skb);
 		return true;
 	}
@@ -776,7 +781,10 @@ static bool clasp_deliver_entry(struct clasp_net *cn, struct sk_buff *skb,
 		if (!refcount_inc_not_zero(&req->refcnt))
 			goto none;
 		rcu_read_unlock();
-		clasp_req_rcv(req, skb);
+		if (clasp_policy_drops(cn->net, req->listener, skb))
+			kfree_skb(skb);
+		else
+			clasp_req_rcv(req, skb);
 		clasp_req_put(req);
 		return true;
 	}
@@ -787,6 +795,11 @@ static bool clasp_deliver_entry(struct clasp_net *cn, struct sk_buff *skb,
 		if (!refcount_inc_not_zero(&tw->refcnt))
 			goto none;
 		rcu_read_unlock();
+		if (clasp_policy_drops(cn->net, NULL, skb)) {
+			kfree_skb(skb);
+			clasp_tw_put(tw);
+			return true;
+		}
 		ret = clasp_tw_rcv(cn, tw, skb);
 		clasp_tw_put(tw);
 		/* A SYN that ended TIME_WAIT goes on to the listener. */
@@ -823,11 +836,17 @@ void clasp_rcv_lookup(struct net *net, struct sk_buff *skb)
 	lsk = clasp_listen_lookup(cn, t.laddr, t.lport);
 	rcu_read_unlock();
 	if (lsk) {
-		clasp_listen_rcv(lsk, skb);
+		if (clasp_policy_drops(net, lsk, skb))
+			kfree_skb(skb);
+		else
+			clasp_listen_rcv(lsk, skb);
 		sock_put(lsk);
 		return;
 	}
-
+	if (clasp_policy_drops(net, NULL, skb)) {
+		kfree_skb(skb);
+		return;
+	}
 	clasp_stats_inc(net, CLASP_MIB_NOPORT);
 	clasp_send_reset(net, skb);
 	kfree_skb(skb);

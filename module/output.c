@@ -238,6 +238,8 @@ static int clasp_transmit(struct sock *sk, struct sk_buff *skb, bool rtx)
 	int err;
 
 	clasp_set_checksum(skb, inet->inet_saddr, inet->inet_daddr);
+	/* Whose segment it is: egress cgroup BPF, owner matches, SO_MARK. */
+	skb_set_owner_w(skb, sk);
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	if (!err && !rtx)
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTSEGS);

@@ -880,6 +880,7 @@ struct proto clasp_prot = {
 	.owner			= THIS_MODULE,
 	.init			= clasp_init_sock,
 	.close			= clasp_close,
+	.pre_connect		= clasp_pre_connect,
 	.connect		= clasp_connect,
 	.disconnect		= clasp_disconnect,
 	.accept			= clasp_accept,

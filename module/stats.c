@@ -53,6 +53,8 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_ICMPSOFTERRORS]	= "IcmpSoftErrors",
 	[CLASP_MIB_PMTUUPDATES]		= "PmtuUpdates",
 	[CLASP_MIB_ICMPREDIRECTS]	= "IcmpRedirects",
+	[CLASP_MIB_POLICYDROPS]		= "PolicyDrops",
+	[CLASP_MIB_FILTERDROPS]		= "FilterDrops",
 };
 
 /*

@@ -124,6 +124,8 @@ enum clasp_mib {
 	CLASP_MIB_ICMPSOFTERRORS,	/* ... kept as a connection's soft error */
 	CLASP_MIB_PMTUUPDATES,		/* fragmentation needed: MSS lowered */
 	CLASP_MIB_ICMPREDIRECTS,	/* redirects applied to a route */
+	CLASP_MIB_POLICYDROPS,		/* segments IPsec policy refused */
+	CLASP_MIB_FILTERDROPS,		/* ... socket filters, the LSM or cgroup BPF refused */
 	__CLASP_MIB_MAX
 };
 

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The policy hooks every kernel transport runs, each with a real rule or
+ * program: a socket filter (SO_ATTACH_FILTER), an IPsec policy that
+ * blocks (ip xfrm), and cgroup BPF programs for ingress, egress and
+ * connect().  Each one, while in place, must stop what it stops; taken
+ * away, the connection carries on.  The LSM hook runs in the same call
+ * as the socket filter (sk_filter_trim_cap()); no LSM with a policy is
+ * loaded in the test guests to show it.
+ *
+ * The fake peer of clasp_pkt_env.h plays the other end; CLASP_PROTO=6
+ * plays the same against kernel TCP.
+ */
+#include <linux/bpf.h>
+#include <linux/filter.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "clasp_pkt_env.h"
+
+#define CGROUP_ROOT	"/tmp/clasp-cgroup2"
+#define CGROUP_DIR	CGROUP_ROOT "/clasp_policy_test"
+
+/* A BPF program of @type that returns @ret, whatever it is given. */
+static int bpf_prog_const(enum bpf_prog_type type,
+			  enum bpf_attach_type expected, int ret)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = ret },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = type;
+	attr.insn_cnt = 2;
+	attr.insns = (uint64_t)(uintptr_t)insns;
+	attr.license = (uint64_t)(uintptr_t)"GPL";
+	attr.expected_attach_type = expected;
+	return syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+}
+
+static int bpf_cgroup(int cmd, int cgroup, int prog, enum bpf_attach_type type)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.target_fd = cgroup;
+	attr.attach_bpf_fd = prog;
+	attr.attach_type = type;
+	return syscall(__NR_bpf, cmd, &attr, sizeof(attr));
+}
+
+/* Move this process into a cgroup of its own; its directory's fd. */
+static int cgroup_enter(void)
+{
+	FILE *procs;
+
+	mkdir(CGROUP_ROOT, 0755);
+	if (mount("none", CGROUP_ROOT, "cgroup2", 0, NULL) && errno != EBUSY)
+		return -1;
+	if (mkdir(CGROUP_DIR, 0755) && errno != EEXIST)
+		return -1;
+	procs = fopen(CGROUP_DIR "/cgroup.procs", "w");
+	if (!procs)
+		return -1;
+	fprintf(procs, "%d\n", getpid());
+	if (fclose(procs))
+		return -1;
+	return open(CGROUP_DIR, O_RDONLY | O_DIRECTORY);
+}
+
+/* The peer's data reaches the socket: acknowledged and read. */
+static void data_arrives(struct __test_metadata *_metadata, struct env *e,
+			 int fd, int from, int to)
+{
+	char buf[64];
+
+	ASSERT_EQ(0, clasp_pkt_inject(&e->p, "P. %d:%d(%d) ack 1", from, to, to - from));
+	ASSERT_EQ(0, clasp_pkt_expect(&e->p, 0, ". 1:1(0) ack %d", to));
+	EXPECT_EQ(to - from, recv(fd, buf, sizeof(buf), 0));
+}
+
+/* A classic BPF filter that drops everything, then none. */
+TEST(socket_filter_drops_until_detached)
+{
+	struct sock_filter drop_all[] = { { BPF_RET | BPF_K, 0, 0, 0 } };
+	struct sock_fprog prog = { .len = 1, .filter = drop_all };
+	long long drops = clasp_counter("FilterDrops");
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd, zero = 0;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	fd = passive_open(_metadata, &e, PEER_PORT);
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:6(5) ack 1"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	if (clasp_only_check("FilterDrops: TCP counts no segment a filter dropped"))
+		EXPECT_EQ(drops + 1, clasp_counter("FilterDrops"));
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &zero, sizeof(zero)));
+	data_arrives(_metadata, &e, fd, 1, 6);
+	close(fd);
+}
+
+/*
+ * An IPsec policy that blocks the peer: its SYN gets no SYN-ACK, and its
+ * SYN to a closed port no RST.  Flushed, the handshake goes through.
+ */
+TEST(ipsec_policy_blocks_before_any_answer)
+{
+	long long drops = clasp_counter("PolicyDrops");
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	ASSERT_EQ(0, clasp_sh("ip xfrm policy add src %s/32 dst %s/32 dir in action block",
+			      CLASP_PKT_PEER, CLASP_PKT_LOCAL));
+	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", PEER_MSS));
+	clasp_pkt_conn(p, CLOSED_PORT, PEER_PORT + 1);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", PEER_MSS));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	if (clasp_only_check("PolicyDrops: TCP counts IPsec drops in /proc/net/xfrm_stat only"))
+		EXPECT_EQ(drops + 2, clasp_counter("PolicyDrops"));
+	ASSERT_EQ(0, clasp_sh("ip xfrm policy flush"));
+	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT + 2);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
+}
+
+FIXTURE(cgroup) {
+	struct env e;
+	int cgroup;
+};
+
+FIXTURE_SETUP(cgroup)
+{
+	env_setup(_metadata, &self->e, NULL);
+	self->cgroup = cgroup_enter();
+	ASSERT_LE(0, self->cgroup) TH_LOG("cgroup2: %s", strerror(errno));
+	listen_on(_metadata, &self->e, LISTEN_PORT);
+}
+
+FIXTURE_TEARDOWN(cgroup)
+{
+	close(self->cgroup);
+}
+
+/* A cgroup BPF program of @type that returns @ret, attached; its fd. */
+static int cgroup_attach(struct __test_metadata *_metadata, int cgroup,
+			 enum bpf_prog_type prog_type,
+			 enum bpf_attach_type type, int ret)
+{
+	int prog = bpf_prog_const(prog_type, type, ret);
+
+	EXPECT_LE(0, prog) TH_LOG("BPF_PROG_LOAD: %s", strerror(errno));
+	if (prog < 0)
+		return -1;
+	EXPECT_EQ(0, bpf_cgroup(BPF_PROG_ATTACH, cgroup, prog, type)) {
+		TH_LOG("BPF_PROG_ATTACH: %s", strerror(errno));
+	}
+	return prog;
+}
+
+/* Ingress: what the peer sends is dropped before the socket sees it. */
+TEST_F(cgroup, ingress_program_drops)
+{
+	struct clasp_pkt *p = &self->e.p;
+	int fd = passive_open(_metadata, &self->e, PEER_PORT), prog;
+
+	prog = cgroup_attach(_metadata, self->cgroup, BPF_PROG_TYPE_CGROUP_SKB,
+			     BPF_CGROUP_INET_INGRESS, 0);
+	ASSERT_LE(0, prog);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:6(5) ack 1"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	ASSERT_EQ(0, bpf_cgroup(BPF_PROG_DETACH, self->cgroup, prog,
+				BPF_CGROUP_INET_INGRESS));
+	data_arrives(_metadata, &self->e, fd, 1, 6);
+	close(fd);
+}
+
+/*
+ * Egress: the socket's own segments carry it (skb->sk), so the program
+ * sees them and drops the ACK; detached, the next ACK covers both.
+ */
+TEST_F(cgroup, egress_program_sees_the_socket)
+{
+	struct clasp_pkt *p = &self->e.p;
+	int fd = passive_open(_metadata, &self->e, PEER_PORT), prog;
+	char buf[16];
+
+	prog = cgroup_attach(_metadata, self->cgroup, BPF_PROG_TYPE_CGROUP_SKB,
+			     BPF_CGROUP_INET_EGRESS, 0);
+	ASSERT_LE(0, prog);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:6(5) ack 1"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	EXPECT_EQ(5, recv(fd, buf, sizeof(buf), 0));
+	ASSERT_EQ(0, bpf_cgroup(BPF_PROG_DETACH, self->cgroup, prog,
+				BPF_CGROUP_INET_EGRESS));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 6:11(5) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 11"));
+	close(fd);
+}
+
+/* connect(): a cgroup connect4 program refuses it (EPERM); no SYN leaves. */
+TEST_F(cgroup, connect_program_refuses)
+{
+	struct sockaddr_in to = clasp_addr(CLASP_PKT_PEER, REMOTE_PORT);
+	struct clasp_pkt *p = &self->e.p;
+	int fd = bound_socket(_metadata, CLASP_PKT_LOCAL, ACTIVE_PORT), prog;
+
+	ASSERT_LE(0, fd);
+	prog = cgroup_attach(_metadata, self->cgroup, BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+			     BPF_CGROUP_INET4_CONNECT, 0);
+	ASSERT_LE(0, prog);
+	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&to, sizeof(to)));
+	EXPECT_EQ(EPERM, errno) TH_LOG("connect: %s", strerror(errno));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	EXPECT_EQ(TCP_CLOSE, clasp_state(fd));
+	ASSERT_EQ(0, bpf_cgroup(BPF_PROG_DETACH, self->cgroup, prog,
+				BPF_CGROUP_INET4_CONNECT));
+	close(fd);
+}
+
+CLASP_HARNESS_MAIN
