@@ -14,6 +14,7 @@
  *   output.c    segment construction and transmission, resets
  *   icmp.c      ICMP errors: soft and hard errors, path MTU, redirects
  *   policy.c    IPsec policy, socket filters, LSM and cgroup BPF hooks
+ *   limits.c    aggregate limits of a namespace: orphans
  *   timer.c     retransmission and keepalive timers, RTT estimation
  *   request.c   listeners: half-open requests and the accept queue
  *   timewait.c  compact TIME_WAIT and orphaned FIN_WAIT_2 entries
@@ -106,6 +107,7 @@ struct clasp_tunables {
 	u32 syncookies;
 	u32 syncookie_period_ms;
 	u32 abort_on_overflow;
+	u32 max_orphans;
 };
 
 /**
@@ -173,6 +175,7 @@ struct clasp_stats {
  * @challenge_lock: protects the challenge ACK budget
  * @challenge_stamp: second the budget belongs to
  * @challenge_count: challenge ACKs left in that second
+ * @orphans: sockets close() orphaned that still live (limits.c)
  */
 struct clasp_net {
 	struct net *net;
@@ -200,6 +203,8 @@ struct clasp_net {
 	spinlock_t challenge_lock;	/* see kernel-doc */
 	unsigned long challenge_stamp;
 	u32 challenge_count;
+
+	atomic_t orphans;
 };
 
 /* What a timer asks the owner to do once it releases the socket. */
@@ -277,6 +282,7 @@ struct clasp_skb_cb {
  * @deferred: enum clasp_deferred bits for release_cb
  * @cause: enum clasp_cause of the next state change (events)
  * @quiet: its last state change is not news (it became a compact entry)
+ * @orphan_counted: counted in the namespace's orphans (limits.c)
  * @acc_lock: protects @requests, @accept_queue and @listening
  * @listening: accepts new connections (requests may be added)
  * @requests: half-open requests of this listener
@@ -338,6 +344,7 @@ struct clasp_sock {
 	unsigned long deferred;
 	u8 cause;
 	bool quiet;
+	bool orphan_counted;
 
 	spinlock_t acc_lock;		/* see kernel-doc */
 	bool listening;
@@ -510,6 +517,10 @@ int clasp_kill(struct clasp_net *cn, const struct clasp_tuple *t);
 
 /* input.c */
 int clasp_rcv(struct sk_buff *skb);
+
+/* limits.c */
+bool clasp_orphan_add(struct sock *sk);
+void clasp_orphan_del(struct sock *sk);
 
 /* policy.c */
 bool clasp_policy_drops(struct net *net, struct sock *sk, struct sk_buff *skb);

@@ -34,6 +34,7 @@ static struct clasp_tunables clasp_defaults = {
 	.syncookies		= 1,
 	.syncookie_period_ms	= 60000,
 	.abort_on_overflow	= 0,
+	.max_orphans		= 65536,
 };
 
 /* Each parameter is the default for namespaces created after it is set. */
@@ -79,6 +80,8 @@ module_param_named(syncookie_period_ms, clasp_defaults.syncookie_period_ms, uint
 MODULE_PARM_DESC(syncookie_period_ms, "cookie time step; a cookie lives two steps");
 module_param_named(abort_on_overflow, clasp_defaults.abort_on_overflow, uint, 0644);
 MODULE_PARM_DESC(abort_on_overflow, "reset a completing handshake when the accept queue is full");
+module_param_named(max_orphans, clasp_defaults.max_orphans, uint, 0644);
+MODULE_PARM_DESC(max_orphans, "closed sockets still sending, per namespace; past it close() resets");
 
 #define CLASP_DESC(field, lo, hi) \
 	{ #field, offsetof(struct clasp_tunables, field), lo, hi }
@@ -105,6 +108,7 @@ const struct clasp_tunable_desc clasp_tunable_descs[] = {
 	CLASP_DESC(syncookies, 0, 2),
 	CLASP_DESC(syncookie_period_ms, 100, 3600000),
 	CLASP_DESC(abort_on_overflow, 0, 1),
+	CLASP_DESC(max_orphans, 0, 1 << 24),
 };
 
 const unsigned int clasp_n_tunables = ARRAY_SIZE(clasp_tunable_descs);
@@ -180,6 +184,7 @@ static int __net_init clasp_net_init(struct net *net)
 	get_random_bytes(&cn->isn_key, sizeof(cn->isn_key));
 	get_random_bytes(&cn->cookie_key, sizeof(cn->cookie_key));
 	spin_lock_init(&cn->challenge_lock);
+	atomic_set(&cn->orphans, 0);
 	clasp_tw_init_net(cn);
 	err = clasp_table_init(cn);
 	if (err)

@@ -196,6 +196,7 @@ void clasp_destroy_sock(struct sock *sk)
 	clasp_put_port(sk);
 	clasp_purge_write_queue(sk);
 	skb_queue_purge(&sk->sk_receive_queue);
+	clasp_orphan_del(sk);
 	clasp_stats_dec(sock_net(sk), CLASP_MIB_OBJECTS);
 	sock_put(sk);
 }
@@ -292,6 +293,13 @@ static void clasp_close(struct sock *sk, long timeout)
 
 orphan:
 	sock_orphan(sk);
+	if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_FIN_WAIT2 &&
+	    clasp_orphan_add(sk)) {
+		/* Past max_orphans: reset it rather than let it linger. */
+		clasp_stats_inc(net, CLASP_MIB_ABORTONMEMORY);
+		clasp_send_active_reset(sk, GFP_KERNEL);
+		clasp_set_state(sk, TCP_CLOSE);
+	}
 	if (sk->sk_state == TCP_CLOSE)
 		clasp_destroy_sock(sk);
 	else if (sk->sk_state == TCP_FIN_WAIT2)

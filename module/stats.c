@@ -55,6 +55,7 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_ICMPREDIRECTS]	= "IcmpRedirects",
 	[CLASP_MIB_POLICYDROPS]		= "PolicyDrops",
 	[CLASP_MIB_FILTERDROPS]		= "FilterDrops",
+	[CLASP_MIB_ABORTONMEMORY]	= "AbortOnMemory",
 };
 
 /*

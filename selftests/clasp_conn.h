@@ -73,6 +73,7 @@ static const struct param base_params[] = {
 	{ "invalid_ratelimit_ms", 500 },
 	{ "syncookies", 1, 1 },
 	{ "abort_on_overflow", 0, 1 },
+	{ "max_orphans", 65536 },
 	{ NULL, 0 }
 };
 

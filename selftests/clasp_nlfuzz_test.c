@@ -470,7 +470,7 @@ static const char *const tunable_names[] = {
 	"keepalive_time_ms", "keepalive_intvl_ms", "keepalive_probes",
 	"max_syn_backlog", "max_tw_buckets", "rfc1337", "challenge_ack_limit",
 	"invalid_ratelimit_ms",
-	"syncookies", "syncookie_period_ms", "abort_on_overflow",
+	"syncookies", "syncookie_period_ms", "abort_on_overflow", "max_orphans",
 };
 
 /* An attribute that fits the policy of some operation. */

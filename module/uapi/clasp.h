@@ -126,6 +126,7 @@ enum clasp_mib {
 	CLASP_MIB_ICMPREDIRECTS,	/* redirects applied to a route */
 	CLASP_MIB_POLICYDROPS,		/* segments IPsec policy refused */
 	CLASP_MIB_FILTERDROPS,		/* ... socket filters, the LSM or cgroup BPF refused */
+	CLASP_MIB_ABORTONMEMORY,	/* RST on close(): max_orphans reached */
 	__CLASP_MIB_MAX
 };
 
