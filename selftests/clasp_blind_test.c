@@ -307,9 +307,7 @@ TEST(blind_ack_does_not_acknowledge_data)
 	long long sent_us;
 	int fd;
 
-	env_setup(_metadata, &e, data_timers);
-	listen_on(_metadata, &e, LISTEN_PORT);
-	fd = passive_open(_metadata, &e, PEER_PORT);
+	fd = env_established(_metadata, &e, data_timers);
 	clasp_pkt_note(p, "send() 100 bytes");
 	ASSERT_EQ(100, send(fd, data, sizeof(data), 0));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:101(100) ack 1"));
@@ -337,9 +335,7 @@ TEST(blind_data_with_old_ack_not_delivered)
 	char buf[8];
 	int fd;
 
-	env_setup(_metadata, &e, NULL);
-	listen_on(_metadata, &e, LISTEN_PORT);
-	fd = passive_open(_metadata, &e, PEER_PORT);
+	fd = env_established(_metadata, &e, NULL);
 	challenges = clasp_counter("ChallengeAcks");
 	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:6(5) ack %d", -FAR));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
@@ -365,9 +361,7 @@ TEST(ack_of_unsent_data_challenged)
 	struct clasp_pkt *p = &e.p;
 	int fd;
 
-	env_setup(_metadata, &e, NULL);
-	listen_on(_metadata, &e, LISTEN_PORT);
-	fd = passive_open(_metadata, &e, PEER_PORT);
+	fd = env_established(_metadata, &e, NULL);
 	challenges = clasp_counter("ChallengeAcks");
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1000"));
 	if (clasp_only_check("an ACK above SND.NXT: TCP drops it silently in ESTABLISHED")) {

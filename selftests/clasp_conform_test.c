@@ -208,10 +208,8 @@ TEST(active_open_syn_backoff_then_etimedout)
 	struct clasp_pkt *p = &e.p;
 	int fd;
 
-	env_setup(_metadata, &e, syn_timers);
-	fd = bound_socket(_metadata, CLASP_PKT_LOCAL, ACTIVE_PORT);
+	fd = env_connecting(_metadata, &e, syn_timers, &con);
 	ASSERT_LE(0, fd);
-	active_syn(_metadata, &e, fd, ACTIVE_PORT, &con);
 	/* syn_retries = 2: two more, RTO apart and doubling. */
 	ASSERT_EQ(0, clasp_pkt_expect(p, SYN_RTO_MS, "S 0:0(0) <mss %u>", ROUTE_MSS));
 	expect_backoff(_metadata, &e, fd, SYN_RTO_MS, 1);
@@ -234,10 +232,8 @@ TEST(syn_sent_rst_with_right_ack_refuses_wrong_ack_ignored)
 	long long syn_us;
 	int fd;
 
-	env_setup(_metadata, &e, syn_timers);
-	fd = bound_socket(_metadata, CLASP_PKT_LOCAL, ACTIVE_PORT);
+	fd = env_connecting(_metadata, &e, syn_timers, &con);
 	ASSERT_LE(0, fd);
-	active_syn(_metadata, &e, fd, ACTIVE_PORT, &con);
 	ASSERT_EQ(0, clasp_pkt_inject(p, "R. 0:0(0) ack 1"));
 	ASSERT_EQ(0, clasp_call_wait(&con, GUARD_MS)) TH_LOG("connect hangs");
 	EXPECT_EQ(-1, con.ret);
@@ -283,10 +279,8 @@ TEST(syn_sent_synack_with_bad_ack_gets_rst)
 	struct clasp_pkt *p = &e.p;
 	int fd;
 
-	env_setup(_metadata, &e, NULL);
-	fd = bound_socket(_metadata, CLASP_PKT_LOCAL, ACTIVE_PORT);
+	fd = env_connecting(_metadata, &e, NULL, &con);
 	ASSERT_LE(0, fd);
-	active_syn(_metadata, &e, fd, ACTIVE_PORT, &con);
 	ASSERT_EQ(0, clasp_pkt_inject(p, "S. 0:0(0) ack 1000 <mss %u>", PEER_MSS));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "R 1000:1000(0)"));
 	/* Linux's quick SYN retransmission, as in the test before. */
@@ -312,10 +306,8 @@ TEST(simultaneous_open_and_self_connect)
 	char buf[8];
 	int fd;
 
-	env_setup(_metadata, &e, NULL);
-	fd = bound_socket(_metadata, CLASP_PKT_LOCAL, ACTIVE_PORT);
+	fd = env_connecting(_metadata, &e, NULL, &con);
 	ASSERT_LE(0, fd);
-	active_syn(_metadata, &e, fd, ACTIVE_PORT, &con);
 	/* The peer's SYN crosses ours: SYN-ACK, SYN_RCVD. */
 	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", PEER_MSS));
 	/* Its MSS option is our own MSS, whatever the peer's. */
@@ -409,9 +401,7 @@ TEST(active_close_time_wait_lasts_2msl)
 	long long gone, fin_us;
 	int fd;
 
-	env_setup(_metadata, &e, NULL);
-	listen_on(_metadata, &e, LISTEN_PORT);
-	fd = passive_open(_metadata, &e, PEER_PORT);
+	fd = env_established(_metadata, &e, NULL);
 	close_to_fin_wait_2(_metadata, &e, fd);
 	ASSERT_EQ(0, clasp_pkt_inject(p, "F. 1:1(0) ack 2"));
 	fin_us = p->sent_us;
@@ -437,9 +427,7 @@ TEST(passive_close_read_eof_then_last_ack)
 	char buf[4];
 	int fd;
 
-	env_setup(_metadata, &e, NULL);
-	listen_on(_metadata, &e, LISTEN_PORT);
-	fd = passive_open(_metadata, &e, PEER_PORT);
+	fd = env_established(_metadata, &e, NULL);
 	ASSERT_EQ(0, clasp_pkt_inject(p, "F. 1:1(0) ack 1"));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 2"));
 	EXPECT_EQ(0, recv(fd, buf, sizeof(buf), 0));
@@ -463,9 +451,7 @@ TEST(last_ack_fin_retransmitted_with_backoff)
 	long long gone;
 	int fd;
 
-	env_setup(_metadata, &e, orphan_timers);
-	listen_on(_metadata, &e, LISTEN_PORT);
-	fd = passive_open(_metadata, &e, PEER_PORT);
+	fd = env_established(_metadata, &e, orphan_timers);
 	ASSERT_EQ(0, clasp_pkt_inject(p, "F. 1:1(0) ack 1"));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 2"));
 	clasp_pkt_note(p, "close()");
@@ -490,9 +476,7 @@ TEST(simultaneous_close_closing_then_time_wait)
 	struct clasp_pkt *p = &e.p;
 	int fd;
 
-	env_setup(_metadata, &e, NULL);
-	listen_on(_metadata, &e, LISTEN_PORT);
-	fd = passive_open(_metadata, &e, PEER_PORT);
+	fd = env_established(_metadata, &e, NULL);
 	ASSERT_EQ(0, shutdown(fd, SHUT_WR));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "F. 1:1(0) ack 1"));
 	/* The peer's FIN crossed ours: it does not acknowledge ours. */
@@ -512,9 +496,7 @@ TEST(fin_wait_1_fin_ack_goes_to_time_wait)
 	struct clasp_pkt *p = &e.p;
 	int fd;
 
-	env_setup(_metadata, &e, NULL);
-	listen_on(_metadata, &e, LISTEN_PORT);
-	fd = passive_open(_metadata, &e, PEER_PORT);
+	fd = env_established(_metadata, &e, NULL);
 	entered = clasp_counter("TimeWaitEntered");
 	ASSERT_EQ(0, shutdown(fd, SHUT_WR));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "F. 1:1(0) ack 1"));
@@ -535,9 +517,7 @@ TEST(half_close_blocks_writes_keeps_reading)
 	struct clasp_pkt *p = &e.p;
 	int fd;
 
-	env_setup(_metadata, &e, NULL);
-	listen_on(_metadata, &e, LISTEN_PORT);
-	fd = passive_open(_metadata, &e, PEER_PORT);
+	fd = env_established(_metadata, &e, NULL);
 	ASSERT_EQ(0, shutdown(fd, SHUT_WR));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "F. 1:1(0) ack 1"));
 	EXPECT_EQ(-1, send(fd, "x", 1, MSG_NOSIGNAL));
@@ -697,9 +677,7 @@ TEST(established_rst_exact_resets_inwindow_challenged)
 	char buf[8];
 	int fd;
 
-	env_setup(_metadata, &e, NULL);
-	listen_on(_metadata, &e, LISTEN_PORT);
-	fd = passive_open(_metadata, &e, PEER_PORT);
+	fd = env_established(_metadata, &e, NULL);
 	ASSERT_EQ(0, clasp_call_recv(&rd, fd, buf, sizeof(buf)));
 	challenges = clasp_counter("ChallengeAcks");
 	drops = clasp_counter("OutOfWindowDrops");
@@ -740,9 +718,7 @@ TEST(established_syn_gets_challenge_ack)
 	char buf[8];
 	int fd;
 
-	env_setup(_metadata, &e, NULL);
-	listen_on(_metadata, &e, LISTEN_PORT);
-	fd = passive_open(_metadata, &e, PEER_PORT);
+	fd = env_established(_metadata, &e, NULL);
 	challenges = clasp_counter("ChallengeAcks");
 	/* In the window, and the old SYN again (RFC 5961 4.2). */
 	ASSERT_EQ(0, clasp_pkt_inject(p, "S 500:500(0) <mss %u>", PEER_MSS));
@@ -769,9 +745,7 @@ TEST(data_retransmitted_with_backoff_then_etimedout)
 	char buf[8];
 	int fd;
 
-	env_setup(_metadata, &e, data_timers);
-	listen_on(_metadata, &e, LISTEN_PORT);
-	fd = passive_open(_metadata, &e, PEER_PORT);
+	fd = env_established(_metadata, &e, data_timers);
 	aborts = clasp_counter("AbortOnTimeout");
 	ASSERT_EQ(0, clasp_call_recv(&rd, fd, buf, sizeof(buf)));
 	clasp_pkt_note(p, "send() 100 bytes");
@@ -805,9 +779,7 @@ TEST(keepalive_probes_then_reset_and_etimedout)
 	char buf[8];
 	int fd;
 
-	env_setup(_metadata, &e, NULL);
-	listen_on(_metadata, &e, LISTEN_PORT);
-	fd = passive_open(_metadata, &e, PEER_PORT);
+	fd = env_established(_metadata, &e, NULL);
 	aborts = clasp_counter("KeepAliveAborts");
 	ASSERT_EQ(0, clasp_call_recv(&rd, fd, buf, sizeof(buf)));
 	clasp_pkt_note(p, "keepalive on");

@@ -128,9 +128,7 @@ TEST(timeout_reports_the_soft_error)
 	char buf[8];
 	int fd;
 
-	env_setup(_metadata, &e, data_timers);
-	listen_on(_metadata, &e, LISTEN_PORT);
-	fd = passive_open(_metadata, &e, PEER_PORT);
+	fd = env_established(_metadata, &e, data_timers);
 	ASSERT_EQ(0, clasp_call_recv(&rd, fd, buf, sizeof(buf)));
 	ASSERT_EQ(100, send(fd, data, sizeof(data), 0));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:101(100) ack 1"));
@@ -156,10 +154,8 @@ TEST(forged_error_outside_the_flight_ignored)
 	struct clasp_pkt *p = &e.p;
 	int fd;
 
-	env_setup(_metadata, &e, syn_timers);
-	fd = bound_socket(_metadata, CLASP_PKT_LOCAL, ACTIVE_PORT);
+	fd = env_connecting(_metadata, &e, syn_timers, &c);
 	ASSERT_LE(0, fd);
-	active_syn(_metadata, &e, fd, ACTIVE_PORT, &c);
 	ASSERT_EQ(0, clasp_pkt_icmp(p, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, 1000));
 	ASSERT_EQ(0, clasp_pkt_icmp(p, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, 0, -1));
 	ASSERT_EQ(0, clasp_pkt_icmp(p, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, 600, 5));
@@ -213,9 +209,7 @@ TEST(frag_needed_shrinks_segments_and_resends)
 	struct env e;
 	struct clasp_pkt *p = &e.p;
 
-	env_setup(_metadata, &e, NULL);
-	listen_on(_metadata, &e, LISTEN_PORT);
-	fd = passive_open(_metadata, &e, PEER_PORT);
+	fd = env_established(_metadata, &e, NULL);
 	ASSERT_EQ(PEER_MSS, send(fd, data, PEER_MSS, 0));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1"));
 	ASSERT_EQ(0, clasp_pkt_icmp(p, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, 1000, 1));

@@ -326,6 +326,15 @@ static inline int passive_open(struct __test_metadata *_metadata, struct env *e,
 	return acc.ret;
 }
 
+/* A fresh world with @extra and a connection the peer opened to it. */
+static inline int env_established(struct __test_metadata *_metadata,
+				  struct env *e, const struct clasp_param *extra)
+{
+	env_setup(_metadata, e, extra);
+	listen_on(_metadata, e, LISTEN_PORT);
+	return passive_open(_metadata, e, PEER_PORT);
+}
+
 /*
  * Connect @fd to the peer and learn the module's ISN from its SYN; the
  * connect call keeps running in @c.
@@ -341,6 +350,23 @@ static inline void active_syn(struct __test_metadata *_metadata, struct env *e,
 	ASSERT_EQ(0, clasp_call_connect(c, fd, &to));
 	ASSERT_EQ(0, clasp_pkt_expect(&e->p, 0, "S 0:0(0) %s<mss %u>",
 				      syn_win(fd, win, sizeof(win)), ROUTE_MSS));
+}
+
+/*
+ * A fresh world with @extra and a socket connecting to the peer from
+ * ACTIVE_PORT, its SYN seen; connect() keeps running in @c.
+ */
+static inline int env_connecting(struct __test_metadata *_metadata,
+				 struct env *e, const struct clasp_param *extra,
+				 struct clasp_call *c)
+{
+	int fd;
+
+	env_setup(_metadata, e, extra);
+	fd = bound_socket(_metadata, CLASP_PKT_LOCAL, ACTIVE_PORT);
+	if (fd >= 0)
+		active_syn(_metadata, e, fd, ACTIVE_PORT, c);
+	return fd;
 }
 
 /*

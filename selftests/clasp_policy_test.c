@@ -92,9 +92,7 @@ TEST(socket_filter_drops_until_detached)
 	struct clasp_pkt *p = &e.p;
 	int fd, zero = 0;
 
-	env_setup(_metadata, &e, NULL);
-	listen_on(_metadata, &e, LISTEN_PORT);
-	fd = passive_open(_metadata, &e, PEER_PORT);
+	fd = env_established(_metadata, &e, NULL);
 	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)));
 	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:6(5) ack 1"));
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
