@@ -433,6 +433,20 @@ static inline struct clasp_tunables *clasp_tun(const struct sock *sk)
 	return &clasp_pernet(sock_net(sk))->tun;
 }
 
+/*
+ * @base << @shift, capped at @max, as inet_csk_rto_backoff() caps TCP's.
+ * A backoff shift follows a retry count, and the retries may be set to
+ * 127: a shift of 64 or more is undefined (x86 takes it modulo 64, and
+ * the timer fell back to its initial value).  The callers' caps fit in 32
+ * bits, so from a shift of 32 on the cap is the answer.
+ */
+static inline u64 clasp_backoff(u32 base, u32 shift, u64 max)
+{
+	if (shift > 31)
+		return max;
+	return min((u64)base << shift, max);
+}
+
 static inline bool clasp_seq_before(u32 a, u32 b)
 {
 	return (s32)(a - b) < 0;

@@ -60,8 +60,8 @@ static void clasp_req_send_synack(struct clasp_request *req, bool rtx)
 static void clasp_req_arm(struct clasp_request *req)
 {
 	struct clasp_tunables *tun = clasp_tun(req->listener);
-	u64 ms = min_t(u64, (u64)tun->rto_initial_ms << req->retrans,
-		       tun->rto_max_ms);
+	u64 ms = clasp_backoff(tun->rto_initial_ms, req->retrans,
+			       tun->rto_max_ms);
 
 	if (hrtimer_try_to_cancel(&req->timer) != 1)
 		refcount_inc(&req->refcnt);
