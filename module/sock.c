@@ -553,6 +553,9 @@ static int clasp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	long timeo;
 	int err;
 
+	/* No urgent data: refused as by protocols without it (UDP). */
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
 	lock_sock(sk);
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))) {
@@ -670,6 +673,9 @@ static int clasp_recvmsg_locked(struct sock *sk, struct msghdr *msg,
 
 	if (sk->sk_state == TCP_LISTEN)
 		return -ENOTCONN;
+	/* No urgent data is ever pending: TCP's answer then (tcp_recv_urg()). */
+	if (flags & MSG_OOB)
+		return -EINVAL;
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
 
