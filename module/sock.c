@@ -902,6 +902,8 @@ struct proto clasp_prot = {
 	.unhash			= clasp_unhash,
 	.get_port		= clasp_get_port,
 	.obj_size		= sizeof(struct clasp_sock),
+	/* connect() binds itself; send() on an unconnected socket must not. */
+	.no_autobind		= true,
 };
 
 static int clasp_listen(struct socket *sock, int backlog)

@@ -141,6 +141,26 @@ TEST(many_sockets_get_distinct_ports)
 		close(fds[i]);
 }
 
+/*
+ * send() on a socket that is neither bound nor connected fails with EPIPE
+ * and leaves it unbound, as TCP's (no_autobind): no port is taken, and
+ * bind() still works.  inet_sendmsg() used to bind it to an ephemeral
+ * port first, so that getsockname() showed one and bind() said EINVAL.
+ */
+TEST(send_unconnected_does_not_bind)
+{
+	int fd = clasp_socket();
+
+	ASSERT_LE(0, fd);
+	errno = 0;
+	EXPECT_EQ(-1, send(fd, "x", 1, MSG_NOSIGNAL));
+	EXPECT_EQ(EPIPE, errno);
+	EXPECT_EQ(0, bound_port(fd));
+	EXPECT_EQ(0, bind_to(fd, "127.0.0.1", 0)) TH_LOG("bind: %s", strerror(errno));
+	EXPECT_NE(0, bound_port(fd));
+	close(fd);
+}
+
 /* A connection over loopback: @cli connected to @srv, accepted. */
 static int pair_open(int *cli, int *srv)
 {
