@@ -517,7 +517,7 @@ void clasp_inherit_port(struct sock *child, const struct sock *lsk);
 void clasp_listen_add(struct sock *sk);
 void clasp_listen_del(struct sock *sk);
 struct sock *clasp_listen_lookup(struct clasp_net *cn, __be32 addr,
-				 __be16 port);
+				 __be16 port, int dif, int sdif);
 void clasp_tw_port_add(struct clasp_net *cn, u16 port);
 void clasp_tw_port_del(struct clasp_net *cn, u16 port);
 

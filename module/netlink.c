@@ -22,9 +22,14 @@
 
 static struct genl_family clasp_genl_family;
 
-/* One snapshot key: a 4-tuple, or a listener (raddr and rport zero). */
+/*
+ * One snapshot key: a 4-tuple, or a listener (raddr and rport zero) and
+ * the device it is bound to, if any (listeners bound to different devices
+ * may share an address and port).
+ */
 struct clasp_dump_key {
 	struct clasp_tuple t;
+	int dif;
 	bool listener;
 };
 
@@ -210,8 +215,9 @@ static int clasp_fill_entry(struct sk_buff *skb, struct clasp_net *cn,
 
 	rcu_read_lock();
 	if (key->listener) {
-		sk = clasp_listen_lookup(cn, t.laddr, t.lport);
+		sk = clasp_listen_lookup(cn, t.laddr, t.lport, key->dif, 0);
 		if (sk && (sk->sk_rcv_saddr != t.laddr ||
+			   READ_ONCE(sk->sk_bound_dev_if) != key->dif ||
 			   sk->sk_state != TCP_LISTEN)) {
 			sock_put(sk);
 			sk = NULL;
@@ -301,6 +307,7 @@ again:
 			k = &ctx->keys[ctx->n++];
 			k->t.laddr = csk->inet.sk.sk_rcv_saddr;
 			k->t.lport = htons(csk->inet.sk.sk_num);
+			k->dif = READ_ONCE(csk->inet.sk.sk_bound_dev_if);
 			k->listener = true;
 		}
 	}
