@@ -468,6 +468,8 @@ void clasp_notify_listener(struct net *net, u8 cmd, const struct sock *sk,
 /* pernet.c */
 int clasp_pernet_register(void);
 void clasp_pernet_unregister(void);
+int clasp_pernet_entries_register(void);
+void clasp_pernet_entries_unregister(void);
 u32 clasp_isn(struct clasp_net *cn, const struct clasp_tuple *t);
 
 /**
