@@ -438,6 +438,20 @@ static inline struct clasp_tunables *clasp_tun(const struct sock *sk)
 	return &clasp_pernet(sock_net(sk))->tun;
 }
 
+/*
+ * @base << @shift, capped at @max, as inet_csk_rto_backoff() caps TCP's.
+ * A backoff shift follows a retry count, and the retries may be set to
+ * 127: a shift of 64 or more is undefined (x86 takes it modulo 64, and
+ * the timer fell back to its initial value).  The callers' caps fit in 32
+ * bits, so from a shift of 32 on the cap is the answer.
+ */
+static inline u64 clasp_backoff(u32 base, u32 shift, u64 max)
+{
+	if (shift > 31)
+		return max;
+	return min((u64)base << shift, max);
+}
+
 /* netlink.c */
 int clasp_netlink_register(void);
 void clasp_netlink_unregister(void);
@@ -449,6 +463,8 @@ void clasp_notify_listener(struct net *net, u8 cmd, const struct sock *sk,
 /* pernet.c */
 int clasp_pernet_register(void);
 void clasp_pernet_unregister(void);
+int clasp_pernet_entries_register(void);
+void clasp_pernet_entries_unregister(void);
 u32 clasp_isn(struct clasp_net *cn, const struct clasp_tuple *t);
 
 /**
@@ -498,7 +514,7 @@ void clasp_inherit_port(struct sock *child, const struct sock *lsk);
 void clasp_listen_add(struct sock *sk);
 void clasp_listen_del(struct sock *sk);
 struct sock *clasp_listen_lookup(struct clasp_net *cn, __be32 addr,
-				 __be16 port);
+				 __be16 port, int dif, int sdif);
 void clasp_tw_port_add(struct clasp_net *cn, u16 port);
 void clasp_tw_port_del(struct clasp_net *cn, u16 port);
 

@@ -833,7 +833,7 @@ void clasp_rcv_lookup(struct net *net, struct sk_buff *skb)
 		return;
 
 	rcu_read_lock();
-	lsk = clasp_listen_lookup(cn, t.laddr, t.lport);
+	lsk = clasp_listen_lookup(cn, t.laddr, t.lport, inet_iif(skb), 0);
 	rcu_read_unlock();
 	if (lsk) {
 		if (clasp_policy_drops(net, lsk, skb))

@@ -2,9 +2,14 @@
 /*
  * clasp: registration with the IPv4 stack and its unwinding.
  *
- * Order matters: per-namespace state first, then the protocol and socket
- * switch, and the IP protocol handler last, so that no segment arrives
- * before the state it needs exists.  Exit undoes it in reverse.
+ * Order matters.  Per-namespace state comes first, then the protocol,
+ * the netlink family, the pernet operations that end compact entries, the
+ * socket switch, and the IP protocol handler last: no segment arrives
+ * before the state it needs exists, and no event is emitted before the
+ * family that carries it.  Exit goes the other way: the handler and the
+ * switch go, then the compact entries of every namespace end, their
+ * events still carried by the family, then the family (which waits for
+ * the requests in progress) and only then the namespaces' state.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -45,24 +50,29 @@ static int __init clasp_init(void)
 	err = proto_register(&clasp_prot, 1);
 	if (err)
 		goto out_pernet;
-	err = clasp_sock_register();
-	if (err)
-		goto out_proto;
 	err = clasp_netlink_register();
 	if (err)
-		goto out_sock;
+		goto out_proto;
+	err = clasp_pernet_entries_register();
+	if (err)
+		goto out_netlink;
+	err = clasp_sock_register();
+	if (err)
+		goto out_entries;
 	if (inet_add_protocol(&clasp_protocol, clasp_proto) < 0) {
 		err = -EBUSY;
-		goto out_netlink;
+		goto out_sock;
 	}
 	pr_info("registered IP protocol %d\n", clasp_proto);
 	return 0;
 
-out_netlink:
-	clasp_netlink_unregister();
 out_sock:
 	clasp_sock_unregister();
 	clasp_caches_destroy();
+out_entries:
+	clasp_pernet_entries_unregister();
+out_netlink:
+	clasp_netlink_unregister();
 out_proto:
 	proto_unregister(&clasp_prot);
 out_pernet:
@@ -79,8 +89,10 @@ static void __exit clasp_exit(void)
 {
 	inet_del_protocol(&clasp_protocol, clasp_proto);
 	/* inet_del_protocol() waited for readers: no segment is in flight. */
-	clasp_netlink_unregister();
 	clasp_sock_unregister();
+	/* No socket is left (each pins the module): end what outlives them. */
+	clasp_pernet_entries_unregister();
+	clasp_netlink_unregister();
 	clasp_pernet_unregister();
 	/* Sockets and entries freed by RCU must be gone before the caches. */
 	rcu_barrier();

@@ -4,6 +4,9 @@
  *
  * Reading is open to everyone; changing a tunable or killing a connection
  * needs CAP_NET_ADMIN in the initial user namespace (GENL_ADMIN_PERM).
+ * Sequence numbers are shown only to callers with CAP_NET_ADMIN over the
+ * namespace (netlink_net_capable(), as sock_diag decides what of TCP's
+ * internals it shows): whoever knows them can inject into a connection.
  * A connection dump first takes a snapshot of the keys of every entry and
  * listener, then looks each one up again as it is emitted: a connection
  * present for the whole dump appears exactly once, one that went away is
@@ -19,9 +22,14 @@
 
 static struct genl_family clasp_genl_family;
 
-/* One snapshot key: a 4-tuple, or a listener (raddr and rport zero). */
+/*
+ * One snapshot key: a 4-tuple, or a listener (raddr and rport zero) and
+ * the device it is bound to, if any (listeners bound to different devices
+ * may share an address and port).
+ */
 struct clasp_dump_key {
 	struct clasp_tuple t;
+	int dif;
 	bool listener;
 };
 
@@ -29,6 +37,7 @@ struct clasp_dump_ctx {
 	struct clasp_dump_key *keys;
 	unsigned int n;
 	unsigned int pos;
+	bool net_admin;
 };
 
 /* Filters of a dump request. */
@@ -81,7 +90,23 @@ static int clasp_put_tuple(struct sk_buff *skb, const struct clasp_tuple *t)
 	return 0;
 }
 
-static int clasp_put_sock(struct sk_buff *skb, struct sock *sk)
+/*
+ * The sequence numbers of an entry, only for a caller with CAP_NET_ADMIN
+ * over its namespace (@net_admin); the attributes are left out otherwise.
+ */
+static int clasp_put_seqs(struct sk_buff *skb, bool net_admin, u32 snd_una,
+			  u32 snd_nxt, u32 rcv_nxt, bool una)
+{
+	if (!net_admin)
+		return 0;
+	if ((una && nla_put_u32(skb, CLASP_A_SND_UNA, snd_una)) ||
+	    nla_put_u32(skb, CLASP_A_SND_NXT, snd_nxt) ||
+	    nla_put_u32(skb, CLASP_A_RCV_NXT, rcv_nxt))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int clasp_put_sock(struct sk_buff *skb, struct sock *sk, bool net_admin)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct clasp_info info;
@@ -104,9 +129,8 @@ static int clasp_put_sock(struct sk_buff *skb, struct sock *sk)
 	    nla_put_u8(skb, CLASP_A_BACKOFF, info.backoff) ||
 	    nla_put_u32(skb, CLASP_A_RTO_US, info.rto_us) ||
 	    nla_put_u32(skb, CLASP_A_SRTT_US, info.srtt_us) ||
-	    nla_put_u32(skb, CLASP_A_SND_UNA, info.snd_una) ||
-	    nla_put_u32(skb, CLASP_A_SND_NXT, info.snd_nxt) ||
-	    nla_put_u32(skb, CLASP_A_RCV_NXT, info.rcv_nxt) ||
+	    clasp_put_seqs(skb, net_admin, info.snd_una, info.snd_nxt,
+			   info.rcv_nxt, true) ||
 	    nla_put_u32(skb, CLASP_A_SND_WND, info.snd_wnd) ||
 	    nla_put_u32(skb, CLASP_A_RCV_WND, info.rcv_wnd) ||
 	    nla_put_u32(skb, CLASP_A_MSS, info.mss) ||
@@ -121,7 +145,8 @@ static int clasp_put_sock(struct sk_buff *skb, struct sock *sk)
 	return 0;
 }
 
-static int clasp_put_request(struct sk_buff *skb, struct clasp_request *req)
+static int clasp_put_request(struct sk_buff *skb, struct clasp_request *req,
+			     bool net_admin)
 {
 	if (nla_put_u8(skb, CLASP_A_STATE, TCP_SYN_RECV) ||
 	    nla_put_u8(skb, CLASP_A_KIND, CLASP_KIND_REQUEST) ||
@@ -130,16 +155,16 @@ static int clasp_put_request(struct sk_buff *skb, struct clasp_request *req)
 	    nla_put_u32(skb, CLASP_A_TIMER_MS,
 			clasp_timer_remaining_ms(&req->timer)) ||
 	    nla_put_u8(skb, CLASP_A_RETRANS, req->retrans) ||
-	    nla_put_u32(skb, CLASP_A_SND_UNA, req->iss) ||
-	    nla_put_u32(skb, CLASP_A_SND_NXT, req->iss + 1) ||
-	    nla_put_u32(skb, CLASP_A_RCV_NXT, req->irs + 1) ||
+	    clasp_put_seqs(skb, net_admin, req->iss, req->iss + 1,
+			   req->irs + 1, true) ||
 	    nla_put_u32(skb, CLASP_A_SND_WND, req->snd_wnd) ||
 	    nla_put_u32(skb, CLASP_A_MSS, req->peer_mss))
 		return -EMSGSIZE;
 	return 0;
 }
 
-static int clasp_put_compact(struct sk_buff *skb, struct clasp_tw *tw)
+static int clasp_put_compact(struct sk_buff *skb, struct clasp_tw *tw,
+			     bool net_admin)
 {
 	s64 left = ktime_ms_delta(READ_ONCE(tw->expires), ktime_get());
 	u8 timer = tw->entry.state == TCP_TIME_WAIT ? CLASP_TIMER_TIMEWAIT :
@@ -149,8 +174,8 @@ static int clasp_put_compact(struct sk_buff *skb, struct clasp_tw *tw)
 	    nla_put_u8(skb, CLASP_A_KIND, CLASP_KIND_COMPACT) ||
 	    nla_put_u8(skb, CLASP_A_TIMER, timer) ||
 	    nla_put_u32(skb, CLASP_A_TIMER_MS, left > 0 ? left : 0) ||
-	    nla_put_u32(skb, CLASP_A_SND_NXT, READ_ONCE(tw->snd_nxt)) ||
-	    nla_put_u32(skb, CLASP_A_RCV_NXT, READ_ONCE(tw->rcv_nxt)))
+	    clasp_put_seqs(skb, net_admin, 0, READ_ONCE(tw->snd_nxt),
+			   READ_ONCE(tw->rcv_nxt), false))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -170,13 +195,14 @@ static bool clasp_filter_match(const struct clasp_filter *f,
 }
 
 /*
- * One connection message.  Returns 0 when written or filtered out,
- * -EMSGSIZE when @skb is full, -ENOENT when the connection is gone.
+ * One connection message, with its sequence numbers if @net_admin.
+ * Returns 0 when written or filtered out, -EMSGSIZE when @skb is full,
+ * -ENOENT when the connection is gone.
  */
 static int clasp_fill_entry(struct sk_buff *skb, struct clasp_net *cn,
 			    const struct clasp_dump_key *key,
 			    const struct clasp_filter *f, u32 portid, u32 seq,
-			    int flags)
+			    int flags, bool net_admin)
 {
 	struct clasp_tuple t = key->t;
 	struct clasp_request *req = NULL;
@@ -189,8 +215,9 @@ static int clasp_fill_entry(struct sk_buff *skb, struct clasp_net *cn,
 
 	rcu_read_lock();
 	if (key->listener) {
-		sk = clasp_listen_lookup(cn, t.laddr, t.lport);
+		sk = clasp_listen_lookup(cn, t.laddr, t.lport, key->dif, 0);
 		if (sk && (sk->sk_rcv_saddr != t.laddr ||
+			   READ_ONCE(sk->sk_bound_dev_if) != key->dif ||
 			   sk->sk_state != TCP_LISTEN)) {
 			sock_put(sk);
 			sk = NULL;
@@ -228,12 +255,12 @@ static int clasp_fill_entry(struct sk_buff *skb, struct clasp_net *cn,
 		goto cancel;
 	if (sk) {
 		lock_sock(sk);
-		err = clasp_put_sock(skb, sk);
+		err = clasp_put_sock(skb, sk, net_admin);
 		release_sock(sk);
 	} else if (req) {
-		err = clasp_put_request(skb, req);
+		err = clasp_put_request(skb, req, net_admin);
 	} else {
-		err = clasp_put_compact(skb, tw);
+		err = clasp_put_compact(skb, tw, net_admin);
 	}
 	if (err)
 		goto cancel;
@@ -280,6 +307,7 @@ again:
 			k = &ctx->keys[ctx->n++];
 			k->t.laddr = csk->inet.sk.sk_rcv_saddr;
 			k->t.lport = htons(csk->inet.sk.sk_num);
+			k->dif = READ_ONCE(csk->inet.sk.sk_bound_dev_if);
 			k->listener = true;
 		}
 	}
@@ -348,6 +376,8 @@ static int clasp_conn_dump_start(struct netlink_callback *cb)
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
+	/* Decided once, for the caller that asked, as inet_diag does. */
+	ctx->net_admin = netlink_net_capable(cb->skb, CAP_NET_ADMIN);
 	err = clasp_snapshot(clasp_pernet(sock_net(cb->skb->sk)), ctx);
 	if (err) {
 		kfree(ctx);
@@ -379,7 +409,8 @@ static int clasp_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	for (; ctx->pos < ctx->n; ctx->pos++) {
 		err = clasp_fill_entry(skb, cn, &ctx->keys[ctx->pos], &f,
 				       NETLINK_CB(cb->skb).portid,
-				       cb->nlh->nlmsg_seq, NLM_F_MULTI);
+				       cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				       ctx->net_admin);
 		if (err == -EMSGSIZE)
 			break;
 	}
@@ -422,7 +453,8 @@ static int clasp_conn_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	err = clasp_fill_entry(msg, cn, &key, &f, info->snd_portid,
-			       info->snd_seq, 0);
+			       info->snd_seq, 0,
+			       netlink_net_capable(skb, CAP_NET_ADMIN));
 	if (err) {
 		nlmsg_free(msg);
 		if (err == -ENOENT)

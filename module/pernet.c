@@ -205,8 +205,9 @@ out_table:
 }
 
 /*
- * Sockets hold a reference on their namespace, so by now only entries
- * that outlive sockets remain: compact TIME_WAIT and FIN_WAIT_2 ones.
+ * Sockets hold a reference on their namespace, and clasp_entries_net_ops
+ * has freed the entries that outlive sockets (compact TIME_WAIT and
+ * FIN_WAIT_2 ones) already; freeing them again finds none.
  */
 static void __net_exit clasp_net_exit(struct net *net)
 {
@@ -224,6 +225,43 @@ static struct pernet_operations clasp_net_ops = {
 	.id	= &clasp_net_id,
 	.size	= sizeof(struct clasp_net),
 };
+
+/*
+ * Compact entries are what emits events with no socket left: each one's
+ * end is an event, and a namespace's reaper ends them.  Their own pernet
+ * operations, registered after the netlink family and unregistered before
+ * it, end them (and stop the reaper) while the family can still carry the
+ * events: at module exit, and at namespace exit, where operations run in
+ * the reverse order of registration.
+ */
+static void __net_exit clasp_net_entries_exit(struct net *net)
+{
+	clasp_tw_exit_net(clasp_pernet(net));
+}
+
+static struct pernet_operations clasp_entries_net_ops = {
+	.exit	= clasp_net_entries_exit,
+};
+
+/**
+ * clasp_pernet_entries_register() - end compact entries with each
+ * namespace, before the netlink family goes (see clasp_entries_net_ops)
+ *
+ * Return: 0 or a negative errno.
+ */
+int clasp_pernet_entries_register(void)
+{
+	return register_pernet_subsys(&clasp_entries_net_ops);
+}
+
+/**
+ * clasp_pernet_entries_unregister() - end the compact entries of every
+ * namespace now, their events included
+ */
+void clasp_pernet_entries_unregister(void)
+{
+	unregister_pernet_subsys(&clasp_entries_net_ops);
+}
 
 /**
  * clasp_pernet_register() - set up clasp in every namespace, now and later

@@ -60,8 +60,8 @@ static void clasp_req_send_synack(struct clasp_request *req, bool rtx)
 static void clasp_req_arm(struct clasp_request *req)
 {
 	struct clasp_tunables *tun = clasp_tun(req->listener);
-	u64 ms = min_t(u64, (u64)tun->rto_initial_ms << req->retrans,
-		       tun->rto_max_ms);
+	u64 ms = clasp_backoff(tun->rto_initial_ms, req->retrans,
+			       tun->rto_max_ms);
 
 	if (hrtimer_try_to_cancel(&req->timer) != 1)
 		refcount_inc(&req->refcnt);
@@ -616,27 +616,35 @@ struct sock *clasp_accept_dequeue(struct sock *lsk)
 	return child ? &child->inet.sk : NULL;
 }
 
-/* A child nobody accepted: reset it and let it go. */
+/*
+ * A child nobody accepted: reset it and let it go.  Taken as its owner,
+ * not just its spinlock: a netlink kill or dump may own it (lock_sock())
+ * at this moment, and a kill that resets it while we orphan it would
+ * free it a second time.  Called in process context with the listener
+ * owned, hence the nesting annotation.
+ */
 static void clasp_child_forget(struct sock *child)
 {
-	local_bh_disable();
-	bh_lock_sock(child);
+	lock_sock_nested(child, SINGLE_DEPTH_NESTING);
 	sock_hold(child);
 	if ((1 << child->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) {
-		clasp_send_active_reset(child, GFP_ATOMIC);
+		clasp_send_active_reset(child, GFP_KERNEL);
 		clasp_stats_inc(sock_net(child), CLASP_MIB_ESTABRESETS);
 	}
 	sock_orphan(child);
 	clasp_done(child);	/* orphaned: this frees it */
-	bh_unlock_sock(child);
-	local_bh_enable();
+	release_sock(child);
 	sock_put(child);
 }
 
 /**
  * clasp_listen_stop() - a listener closes: drop its requests and reset
  * the connections it never handed out
- * @lsk: the listener, locked
+ * @lsk: the listener, locked (lock_sock(), process context)
+ *
+ * A request a netlink kill drops meanwhile (clasp_req_abort()) is unlinked
+ * once: both unlink under acc_lock, and clasp_req_unlink() does nothing
+ * for a request no longer linked.
  */
 void clasp_listen_stop(struct sock *lsk)
 {

@@ -561,6 +561,9 @@ static int clasp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	long timeo;
 	int err;
 
+	/* No urgent data: refused as by protocols without it (UDP). */
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
 	lock_sock(sk);
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))) {
@@ -678,6 +681,9 @@ static int clasp_recvmsg_locked(struct sock *sk, struct msghdr *msg,
 
 	if (sk->sk_state == TCP_LISTEN)
 		return -ENOTCONN;
+	/* No urgent data is ever pending: TCP's answer then (tcp_recv_urg()). */
+	if (flags & MSG_OOB)
+		return -EINVAL;
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
 
@@ -905,6 +911,8 @@ struct proto clasp_prot = {
 	.unhash			= clasp_unhash,
 	.get_port		= clasp_get_port,
 	.obj_size		= sizeof(struct clasp_sock),
+	/* connect() binds itself; send() on an unconnected socket must not. */
+	.no_autobind		= true,
 };
 
 static int clasp_listen(struct socket *sock, int backlog)

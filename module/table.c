@@ -366,35 +366,50 @@ void clasp_listen_del(struct sock *sk)
 }
 
 /**
- * clasp_listen_lookup() - the listener for a local address and port
+ * clasp_listen_lookup() - the listener for a segment's local address and
+ * port, as it arrived on a device
  * @cn: the namespace's clasp state
  * @addr: local address the segment was sent to
  * @port: local port
+ * @dif: index of the device it arrived on (inet_iif())
+ * @sdif: index of the L3 slave device it arrived through, 0 if none.
+ *	The receive path passes 0: clasp's control block overlays IPCB,
+ *	where the slave's index was, so a listener bound to a VRF's slave
+ *	device does not hear the segments that came through it.
  *
- * A listener bound to @addr wins over one bound to the wildcard.
+ * As TCP's listener lookup (compute_score() in inet_hashtables.c): a
+ * listener bound to a device (SO_BINDTODEVICE) hears only segments that
+ * arrived on it; of the listeners that match, one bound to @addr wins over
+ * one bound to the wildcard, then one bound to the device over one that
+ * is not.
  *
  * Context: under rcu_read_lock().
  * Return: the listener with a reference taken, or NULL.
  */
 struct sock *clasp_listen_lookup(struct clasp_net *cn, __be32 addr,
-				 __be16 port)
+				 __be16 port, int dif, int sdif)
 {
 	u16 hport = ntohs(port);
 	struct clasp_sock *csk;
 	struct sock *best = NULL;
+	int best_score = 0;
 
 	hlist_for_each_entry_rcu(csk, clasp_listen_bucket(cn, hport),
 				 listen_node) {
 		struct sock *sk = &csk->inet.sk;
+		int bound = READ_ONCE(sk->sk_bound_dev_if), score;
 
 		if (sk->sk_num != hport)
 			continue;
-		if (sk->sk_rcv_saddr == addr) {
+		if (sk->sk_rcv_saddr && sk->sk_rcv_saddr != addr)
+			continue;
+		if (!inet_sk_bound_dev_eq(cn->net, bound, dif, sdif))
+			continue;
+		score = (sk->sk_rcv_saddr ? 4 : 0) + (bound ? 2 : 1);
+		if (score > best_score) {
 			best = sk;
-			break;
+			best_score = score;
 		}
-		if (!sk->sk_rcv_saddr && !best)
-			best = sk;
 	}
 	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
 		best = NULL;

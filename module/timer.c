@@ -88,7 +88,7 @@ void clasp_rtx_arm(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	u64 max_us = (u64)clasp_tun(sk)->rto_max_ms * USEC_PER_MSEC;
-	u64 us = min((u64)csk->rto_us << csk->backoff, max_us);
+	u64 us = clasp_backoff(csk->rto_us, csk->backoff, max_us);
 
 	csk->rtx_pending = true;
 	clasp_timer_arm(sk, &csk->rtx_timer, us * NSEC_PER_USEC);

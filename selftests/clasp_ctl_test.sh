@@ -710,9 +710,32 @@ unprivileged_checks() {
 		{ log "stats as nobody: ${ERR[*]}"; return 1; }
 	ctl config show && match '^msl_ms ' "${OUT[@]}" ||
 		{ log "config show as nobody: ${ERR[*]}"; return 1; }
+	hidden_sequence_numbers || return 1
 	expect_fail 1 "Operation not permitted" config set msl_ms 5000 &&
 		expect_fail 1 "Operation not permitted" \
 			kill 127.0.0.2:41000 127.0.0.1:5000
+}
+
+# Sequence numbers are for CAP_NET_ADMIN over the namespace: -i leaves
+# them out, -j says null, and shows the rest as for root (conns_info).
+hidden_sequence_numbers() {
+	local re='^	 kind:socket rto:[0-9.]+ rtt:[0-9.]+ mss:[1-9][0-9]* backoff:0 retrans:0 snd_wnd:[0-9]+ rcv_wnd:[0-9]+ uid:[0-9]+ ino:[1-9][0-9]* sk:[0-9a-f]+$'
+	ctl conns -i sport 41000 && [ "${#OUT[@]}" -eq 3 ] &&
+		[[ ${OUT[2]} =~ $re ]] ||
+		{ log "conns -i as nobody: $(IFS='|'; echo "${OUT[*]}")"; return 1; }
+	ctl conns -i state time-wait && [ "${#OUT[@]}" -eq 3 ] &&
+		[ "${OUT[2]}" = $'\t kind:compact' ] ||
+		{ log "conns -i as nobody: $(IFS='|'; echo "${OUT[*]}")"; return 1; }
+	ctl -j conns -i sport 41000 || return 1
+	python3 - "$TMP/out" <<'EOF'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert len(rows) == 1, rows
+r = rows[0]
+for k in ("snd_una", "snd_nxt", "rcv_nxt"):
+    assert k in r and r[k] is None, r
+assert r["snd_wnd"] > 0 and r["mss"] > 0, r
+EOF
 }
 
 unprivileged() {

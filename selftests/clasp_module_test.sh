@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Module life cycle: registration, a taken protocol number refused with
-# EBUSY, rmmod refused while a socket is open and clean once it is closed.
+# EBUSY, rmmod refused while a socket is open and clean once it is closed,
+# and rmmod with TIME_WAIT entries still alive in a namespace: they end,
+# and a monitor there is told so before the netlink family goes.
 # Leaves the module loaded as it found it.
 
 source "$(dirname "$0")/lib.sh"
@@ -51,12 +53,92 @@ rmmod_clean_without_sockets() {
 		[ -r /proc/net/clasp_stats ]
 }
 
+# In a namespace, with a monitor watching: a probe listener until the
+# monitor shows it, then $1 connections over loopback that the client
+# closes first, so that its side ends in TIME_WAIT, until the monitor has
+# seen every one enter it.  argv: monitor output, count, deadline (s).
+TIMEWAIT_PY='
+import socket, sys, time
+out, n, deadline = sys.argv[1], int(sys.argv[2]), time.time() + float(sys.argv[3])
+def seen(text):
+    while time.time() < deadline:
+        if open(out).read().count(text) >= 1:
+            return True
+        time.sleep(0.05)
+    sys.exit("# the monitor never showed %r" % text)
+port = 7000
+while time.time() < deadline:
+    port += 1
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
+    s.bind(("127.0.0.1", port))
+    s.listen(1)
+    s.close()
+    time.sleep(0.2)
+    if "UNCONN -> LISTEN" in open(out).read():
+        break
+lis = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
+lis.bind(("127.0.0.1", 6000))
+lis.listen(n)
+for i in range(n):
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
+    c.connect(("127.0.0.1", 6000))
+    a, _ = lis.accept()
+    port = c.getsockname()[1]
+    c.close()
+    a.close()
+    seen("127.0.0.1:%d <-> 127.0.0.1:6000 FIN-WAIT-2 -> TIME-WAIT" % port)
+lis.close()
+'
+
+# The module goes while TIME_WAIT entries live: pernet exit ends them,
+# and each end is an event (cause user) that must go out while the
+# family is still registered, not after (then it went nowhere).
+rmmod_with_timewait_entries_reports_them() {
+	local ns=clasp_mod_$$ out ret=0 pid n=3 objs="" got
+	local ctl=${CLASPCTL:-$CLASP_REPO/userspace/claspctl}
+	out=$(mktemp)
+	ip netns add "$ns" && ip -n "$ns" link set lo up || return 1
+	ip netns exec "$ns" "$ctl" monitor >"$out" 2>&1 &
+	pid=$!
+	if ! ip netns exec "$ns" python3 -c "$TIMEWAIT_PY" "$out" "$n" \
+		"$(clasp_slow_time 60)"; then
+		ret=1
+	else
+		# Only the entries are left; their sockets pin the module until
+		# RCU frees them.
+		for _ in $(seq 100); do
+			objs=$(clasp_counter "$ns" Objects)
+			[ "$objs" = "$n" ] && rmmod clasp 2>/dev/null && break
+			sleep 0.1
+		done
+		if clasp_loaded; then
+			echo "# rmmod failed; Objects $objs, want $n"
+			ret=1
+		fi
+	fi
+	# The monitor prints what it has read when stopped.
+	sleep 0.5
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	got=$(grep -c 'TIME-WAIT -> UNCONN cause user$' "$out")
+	if [ "$got" != "$n" ]; then
+		echo "# $got of $n TIME_WAIT entries reported ending at rmmod; the monitor said:"
+		sed 's/^/#   /' "$out"
+		ret=1
+	fi
+	rm -f "$out"
+	clasp_load
+	ip netns del "$ns"
+	return $ret
+}
+
 echo "TAP version 13"
-echo "1..5"
+echo "1..6"
 check module_registered registered
 check proto_tcp_refused taken_proto_refused 6
 check proto_udp_refused taken_proto_refused 17
 check rmmod_refused_with_socket_open rmmod_refused_with_socket
 check rmmod_clean_without_sockets rmmod_clean_without_sockets
+check rmmod_with_timewait_entries_reports_them rmmod_with_timewait_entries_reports_them
 echo "# Totals: pass:$((ntest - fails)) fail:$fails xfail:0 xpass:0 skip:0 error:0"
 [ "$fails" -eq 0 ]

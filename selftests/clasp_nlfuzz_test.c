@@ -20,6 +20,8 @@
  * kernel gained a taint flag (a WARN, an oops) while it ran.  Shared
  * helpers and the fixture: clasp_nl.h.
  */
+#include <pthread.h>
+
 #include "clasp_nl.h"
 
 /* ---- targeted malformed requests ---- */
@@ -670,6 +672,174 @@ TEST_F(nl, random_requests)
 	/* The connection the fuzzer could not name is still there. */
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(p.cli));
 	pair_close(&p);
+}
+
+/* ---- a kill racing a listener's close ---- */
+
+#define RACE_PORT	(PORT + 1)
+#define RACE_CHILDREN	16	/* established, never accepted */
+#define RACE_REQUESTS	16	/* half-open, from a raw peer */
+#define RACE_PEER	"127.0.0.2"	/* the raw peer: no client port is its */
+#define RACE_PEER_PORT	40000	/* its first port */
+#define RACE_KILLS	(RACE_CHILDREN + RACE_REQUESTS)
+
+/* The kills of one round, packed in one datagram: processed back to back. */
+struct race {
+	struct nl *nl;
+	uint8_t batch[RACE_KILLS * 64] __attribute__((aligned(4)));
+	size_t len;
+	uint32_t first_seq;
+	pthread_barrier_t go;
+	int delay_us;		/* before sending, to vary the overlap */
+	int bad;		/* answers other than 0 or ENOENT */
+};
+
+/* Add a CONN_KILL of the listener's side of @raddr:@rport to the batch. */
+static void race_add_kill(struct race *r, const char *raddr, uint16_t rport,
+			  uint32_t seq)
+{
+	struct nlmsghdr *nlh;
+
+	msg_init(&req, r->nl->family, 0, CLASP_CMD_CONN_KILL);
+	msg_put_tuple(&req, LO, RACE_PORT, raddr, rport);
+	nlh = msg_nlh(&req);
+	nlh->nlmsg_len = req.len;
+	nlh->nlmsg_seq = seq;
+	memcpy(r->batch + r->len, req.buf, req.len);
+	r->len += NLMSG_ALIGN(req.len);
+}
+
+static void *race_killer(void *arg)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct race *r = arg;
+	struct answer a;
+	int i;
+
+	pthread_barrier_wait(&r->go);
+	if (r->delay_us)
+		usleep(r->delay_us);
+	if (sendto(r->nl->fd, r->batch, r->len, 0, (struct sockaddr *)&sa,
+		   sizeof(sa)) != (ssize_t)r->len) {
+		r->bad++;
+		return NULL;
+	}
+	for (i = 0; i < RACE_KILLS; i++) {
+		nl_wait(r->nl, r->first_seq + i, NULL, NULL, &a);
+		if (!a.answered || (a.err && a.err != -ENOENT)) {
+			printf("# kill %d: %s %d\n", i,
+			       a.answered ? "error" : "no answer", a.err);
+			r->bad++;
+		}
+	}
+	return NULL;
+}
+
+/* Every object of the namespace is gone: clasp's Objects gauge is 0. */
+static bool no_objects(void)
+{
+	return clasp_stat("Objects") == 0;
+}
+
+/*
+ * CONN_KILL of connections a listener holds (established children in its
+ * accept queue, half-open requests) while the listener closes, which
+ * resets and frees the same connections: each must end once.  Killing an
+ * unaccepted child used to run alongside the close's clasp_child_forget(),
+ * which took the child's spinlock while the kill owned the socket: both
+ * could orphan and free it (a double destroy: refcount underflow, Objects
+ * below zero).  Rounds of CLASP_NLRACE_ROUNDS (default 100), the kills
+ * sent a little before, with or a little after the close.
+ */
+TEST_F(nl, kill_races_listener_close)
+{
+	unsigned long rounds = env_ulong("CLASP_NLRACE_ROUNDS", 100), i;
+	struct sockaddr_in a = clasp_addr(LO, RACE_PORT);
+	static struct race r;
+	int cli[RACE_CHILDREN], raw, lis, one = 1, k;
+	uint16_t cport[RACE_CHILDREN];
+	long long t0 = clasp_now_ms();
+	pthread_t t;
+
+	/*
+	 * The stack would answer the SYN-ACKs to the raw peer's ports with
+	 * resets that end the requests at once: drop those.
+	 */
+	ASSERT_EQ(0, clasp_drop("ip saddr " RACE_PEER " @th,109,1 1"));
+	raw = clasp_raw_open(RACE_PEER);
+	ASSERT_LE(0, raw);
+	r.nl = &self->nl;
+	for (i = 0; i < rounds; i++) {
+		struct clasp_seg syn = {
+			.dport = RACE_PORT, .flags = TH_SYN, .win = 65535,
+			.mss = 1460,
+		};
+
+		lis = clasp_socket();
+		ASSERT_LE(0, lis);
+		setsockopt(lis, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		ASSERT_EQ(0, bind(lis, (struct sockaddr *)&a, sizeof(a)));
+		ASSERT_EQ(0, listen(lis, RACE_KILLS + 8));
+		r.len = 0;
+		r.bad = 0;
+		r.first_seq = ++self->nl.seq;
+		self->nl.seq += RACE_KILLS;
+		for (k = 0; k < RACE_CHILDREN; k++) {
+			struct sockaddr_in me;
+			socklen_t len = sizeof(me);
+
+			cli[k] = clasp_socket();
+			ASSERT_LE(0, cli[k]);
+			ASSERT_EQ(0, connect(cli[k], (struct sockaddr *)&a, sizeof(a)))
+				TH_LOG("round %lu: connect: %s", i, strerror(errno));
+			ASSERT_EQ(0, getsockname(cli[k], (struct sockaddr *)&me, &len));
+			cport[k] = ntohs(me.sin_port);
+		}
+		inet_pton(AF_INET, RACE_PEER, &syn.saddr);
+		inet_pton(AF_INET, LO, &syn.daddr);
+		for (k = 0; k < RACE_REQUESTS; k++) {
+			syn.sport = RACE_PEER_PORT + (i * RACE_REQUESTS + k) % 1000;
+			syn.seq = i * 100000 + k;
+			ASSERT_EQ(0, clasp_raw_send(raw, &syn));
+		}
+		/* The listener, both ends of each child, and the requests. */
+		ASSERT_TRUE(clasp_wait_until(clasp_stat("Objects") ==
+					     1 + 2 * RACE_CHILDREN + RACE_REQUESTS,
+					     REPLY_WAIT_S * 1000))
+			TH_LOG("round %lu: Objects %lld", i, clasp_stat("Objects"));
+		/* Alternate: children first, requests first, interleaved. */
+		for (k = 0; k < RACE_KILLS; k++) {
+			int c = (i % 3 == 0) ? k : (i % 3 == 1) ? RACE_KILLS - 1 - k :
+				(k % 2 ? k / 2 : RACE_KILLS - 1 - k / 2);
+			if (c < RACE_CHILDREN)
+				race_add_kill(&r, LO, cport[c], r.first_seq + k);
+			else
+				race_add_kill(&r, RACE_PEER, RACE_PEER_PORT +
+					      (i * RACE_REQUESTS + c -
+					       RACE_CHILDREN) % 1000,
+					      r.first_seq + k);
+		}
+		r.delay_us = (i % 4) * 300;
+		ASSERT_EQ(0, pthread_barrier_init(&r.go, NULL, 2));
+		ASSERT_EQ(0, pthread_create(&t, NULL, race_killer, &r));
+		pthread_barrier_wait(&r.go);
+		if (i % 4 == 3)
+			usleep(600);
+		close(lis);
+		pthread_join(t, NULL);
+		pthread_barrier_destroy(&r.go);
+		EXPECT_EQ(0, r.bad) TH_LOG("round %lu", i);
+		for (k = 0; k < RACE_CHILDREN; k++)
+			close(cli[k]);
+		if (r.bad)
+			break;
+	}
+	close(raw);
+	printf("# %lu rounds in %lld ms\n", i, clasp_now_ms() - t0);
+	/* Each connection ended once: nothing left, nothing freed twice. */
+	EXPECT_TRUE(clasp_wait_until(no_objects(), REPLY_WAIT_S * 1000))
+		TH_LOG("Objects %lld after %lu rounds", clasp_stat("Objects"), i);
+	EXPECT_EQ(0, family_alive(&self->nl));
 }
 
 CLASP_HARNESS_MAIN

@@ -3,38 +3,106 @@
  * Who may do what with the generic netlink family "clasp": reading
  * connections, counters and tunables is open to everyone; changing a
  * tunable or killing a connection takes CAP_NET_ADMIN in the initial user
- * namespace (GENL_ADMIN_PERM).  Checked as "nobody", as root of a user
- * namespace that does not own the network namespace, and as root of one
- * that does.  Shared helpers and the fixture: clasp_nl.h.
+ * namespace (GENL_ADMIN_PERM).  Sequence numbers (SND_UNA, SND_NXT,
+ * RCV_NXT) are for CAP_NET_ADMIN over the network namespace only, as
+ * sock_diag keeps TCP's: others see the connections without them.
+ * Checked as "nobody", as root of a user namespace that does not own the
+ * network namespace, and as root of one that does.  Shared helpers and
+ * the fixture: clasp_nl.h.
  */
 #include "clasp_nl.h"
 
+/* ---- sequence numbers: who sees them ---- */
+
+/* What a dump or get showed: connections, and those with sequence numbers. */
+struct seen {
+	int conns;
+	int with_seq;
+	int compact;		/* compact entries (TIME_WAIT, FIN_WAIT_2) */
+};
+
+static void seen_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *tb[CLASP_A_MAX + 1];
+	struct seen *s = arg;
+
+	genl_attrs(nlh, tb, CLASP_A_MAX);
+	if (!tb[CLASP_A_STATE])
+		return;
+	s->conns++;
+	if (tb[CLASP_A_SND_UNA] || tb[CLASP_A_SND_NXT] || tb[CLASP_A_RCV_NXT])
+		s->with_seq++;
+	if (tb[CLASP_A_KIND] &&
+	    *((const uint8_t *)tb[CLASP_A_KIND] + NLA_HDRLEN) == CLASP_KIND_COMPACT)
+		s->compact++;
+}
+
+/* Dump every connection into @s; the answer's errno. */
+static int dump_seen(struct nl *nl, struct seen *s)
+{
+	struct answer a;
+
+	memset(s, 0, sizeof(*s));
+	msg_init(&req, nl->family, NLM_F_DUMP, CLASP_CMD_CONN_GET);
+	nl_talk(nl, &req, seen_cb, s, &a);
+	return want_errno(&a, 0, "conn dump");
+}
+
+/*
+ * A dump and a get of the pair's client as the caller: every connection
+ * is there (@conns in the dump), with sequence numbers in each message if
+ * @sees_seq and in none otherwise.  The count of surprises.
+ */
+static int check_seqs(struct nl *nl, struct pair *p, int conns, bool sees_seq)
+{
+	struct answer a;
+	struct seen s;
+	int bad = 0;
+
+	bad += !!dump_seen(nl, &s);
+	if (s.conns != conns) {
+		printf("# conn dump: %d connections, want %d\n", s.conns, conns);
+		bad++;
+	}
+	if (s.with_seq != (sees_seq ? s.conns : 0)) {
+		printf("# conn dump: %d of %d connections with sequence numbers, want %s\n",
+		       s.with_seq, s.conns, sees_seq ? "all" : "none");
+		bad++;
+	}
+	if (!p)
+		return bad;
+	memset(&s, 0, sizeof(s));
+	msg_pair(&req, nl, CLASP_CMD_CONN_GET, p);
+	nl_talk(nl, &req, seen_cb, &s, &a);
+	bad += !!want_errno(&a, 0, "conn get");
+	if (s.conns != 1 || s.with_seq != (sees_seq ? 1 : 0)) {
+		printf("# conn get: %d connections, %d with sequence numbers, want 1 and %d\n",
+		       s.conns, s.with_seq, sees_seq);
+		bad++;
+	}
+	return bad;
+}
+
 /* ---- who may do what ---- */
 
-/* In a child: the outcome of each request, as a count of surprises. */
-static int check_access(struct pair *p, bool may_change)
+/*
+ * In a child: the outcome of each request, as a count of surprises.  @p
+ * is the pair to look at and kill (NULL for none), @conns the entries a
+ * dump should show.
+ */
+static int check_access(struct pair *p, int conns, bool may_change,
+			bool sees_seq)
 {
 	struct nl nl;
 	struct answer a;
 	struct table t;
-	int n = 0, bad = 0, want = may_change ? 0 : -EPERM;
+	int bad = 0, want = may_change ? 0 : -EPERM;
 
 	if (nl_open(&nl) || nl_resolve(&nl)) {
 		printf("# cannot talk to the family\n");
 		return 1;
 	}
-	msg_init(&req, nl.family, NLM_F_DUMP, CLASP_CMD_CONN_GET);
-	nl_talk(&nl, &req, count_cb, &n, &a);
-	bad += !!want_errno(&a, 0, "conn dump");
-	if (p && n != 3) {
-		printf("# conn dump: %d connections, want 3\n", n);
-		bad++;
-	}
-	if (p) {
-		msg_pair(&req, &nl, CLASP_CMD_CONN_GET, p);
-		nl_talk(&nl, &req, NULL, NULL, &a);
-		bad += !!want_errno(&a, 0, "conn get");
-	}
+	bad += check_seqs(&nl, p, conns, sees_seq);
 	bad += !!get_table(&nl, CLASP_CMD_STATS_GET, &t);
 	bad += !!get_table(&nl, CLASP_CMD_CONFIG_GET, &t);
 	config_set(&nl, "msl_ms", 1234, &a);
@@ -92,8 +160,11 @@ enum who { NOBODY_USER, USERNS_NOT_OWNER, USERNS_OWNER };
 /*
  * Run check_access() in a child as @who; its result, or 4 (KSFT_SKIP)
  * when the child could not become @who for want of user namespaces.
+ * Root of the user namespace that owns a network namespace has
+ * CAP_NET_ADMIN over it: it sees the sequence numbers of a pair it opens
+ * there, and still may not change anything (GENL_ADMIN_PERM).
  */
-static int access_as(enum who who, struct pair *p)
+static int access_as(enum who who, struct pair *p, int conns)
 {
 	pid_t pid;
 	int st;
@@ -111,12 +182,15 @@ static int access_as(enum who who, struct pair *p)
 			_exit(KSFT_SKIP);
 		}
 		if (who == USERNS_OWNER) {
-			if (clasp_new_netns())
+			static struct pair own;
+
+			if (clasp_new_netns() || pair_open(&own))
 				_exit(101);
-			p = NULL;
+			p = &own;
+			conns = 3;
 		}
 		fflush(stdout);
-		_exit(check_access(p, false) ? 1 : 0);
+		_exit(check_access(p, conns, false, who == USERNS_OWNER) ? 1 : 0);
 	}
 	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
 		return -1;
@@ -149,7 +223,10 @@ static uint64_t msl_now(struct nl *nl)
 	return i < 0 ? 0 : t.val[i];
 }
 
-/* Anyone may read; only an admin may change a tunable or kill. */
+/*
+ * Anyone may read, without the sequence numbers; only an admin may change
+ * a tunable or kill, and sees them.
+ */
 TEST_F(nl, unprivileged_reads_only)
 {
 	uint64_t msl = msl_now(&self->nl);
@@ -157,7 +234,8 @@ TEST_F(nl, unprivileged_reads_only)
 
 	ASSERT_NE(0, msl);
 	ASSERT_EQ(0, pair_open(&p));
-	EXPECT_EQ(0, access_as(NOBODY_USER, &p));
+	EXPECT_EQ(0, check_seqs(&self->nl, &p, 3, true));
+	EXPECT_EQ(0, access_as(NOBODY_USER, &p, 3));
 	expect_pair_untouched(_metadata, &self->nl, &p, msl);
 	pair_close(&p);
 }
@@ -174,7 +252,7 @@ TEST_F(nl, userns_not_owner)
 
 	ASSERT_NE(0, msl);
 	ASSERT_EQ(0, pair_open(&p));
-	rc = access_as(USERNS_NOT_OWNER, &p);
+	rc = access_as(USERNS_NOT_OWNER, &p, 3);
 	if (rc == KSFT_SKIP) {
 		pair_close(&p);
 		SKIP(return, "unprivileged user namespaces are not allowed");
@@ -191,11 +269,38 @@ TEST_F(nl, userns_not_owner)
  */
 TEST_F(nl, userns_owner_reads_but_does_not_steer)
 {
-	int rc = access_as(USERNS_OWNER, NULL);
+	int rc = access_as(USERNS_OWNER, NULL, 0);
 
 	if (rc == KSFT_SKIP)
 		SKIP(return, "unprivileged user namespaces are not allowed");
 	EXPECT_EQ(0, rc);
+}
+
+/* Two entries, the listener and the client's TIME_WAIT, and no more. */
+static bool only_listener_and_time_wait(struct nl *nl)
+{
+	struct seen s;
+
+	return !dump_seen(nl, &s) && s.conns == 2 && s.compact == 1;
+}
+
+/*
+ * A compact TIME_WAIT entry keeps its sequence numbers for an admin too:
+ * everyone else sees the entry without them.
+ */
+TEST_F(nl, time_wait_sequence_numbers_for_admins_only)
+{
+	struct pair p;
+
+	ASSERT_EQ(0, pair_open(&p));
+	/* The client closes first: its side ends in TIME_WAIT. */
+	close(p.cli);
+	close(p.srv);
+	ASSERT_TRUE(clasp_wait_until(only_listener_and_time_wait(&self->nl),
+				     REPLY_WAIT_S * 1000));
+	EXPECT_EQ(0, check_seqs(&self->nl, &p, 2, true));
+	EXPECT_EQ(0, access_as(NOBODY_USER, &p, 2));
+	close(p.lis);
 }
 
 CLASP_HARNESS_MAIN

@@ -141,4 +141,82 @@ TEST(many_sockets_get_distinct_ports)
 		close(fds[i]);
 }
 
+/*
+ * send() on a socket that is neither bound nor connected fails with EPIPE
+ * and leaves it unbound, as TCP's (no_autobind): no port is taken, and
+ * bind() still works.  inet_sendmsg() used to bind it to an ephemeral
+ * port first, so that getsockname() showed one and bind() said EINVAL.
+ */
+TEST(send_unconnected_does_not_bind)
+{
+	int fd = clasp_socket();
+
+	ASSERT_LE(0, fd);
+	errno = 0;
+	EXPECT_EQ(-1, send(fd, "x", 1, MSG_NOSIGNAL));
+	EXPECT_EQ(EPIPE, errno);
+	EXPECT_EQ(0, bound_port(fd));
+	EXPECT_EQ(0, bind_to(fd, "127.0.0.1", 0)) TH_LOG("bind: %s", strerror(errno));
+	EXPECT_NE(0, bound_port(fd));
+	close(fd);
+}
+
+/* A connection over loopback: @cli connected to @srv, accepted. */
+static int pair_open(int *cli, int *srv)
+{
+	int lis = clasp_socket();
+
+	*cli = clasp_socket();
+	*srv = -1;
+	if (lis < 0 || *cli < 0 || bind_to(lis, "127.0.0.1", 0) ||
+	    listen(lis, 1)) {
+		close(lis);
+		return -1;
+	}
+	if (!connect(*cli, (struct sockaddr *)&(struct sockaddr_in){
+			     .sin_family = AF_INET,
+			     .sin_port = htons(bound_port(lis)),
+			     .sin_addr.s_addr = htonl(INADDR_LOOPBACK) },
+		     sizeof(struct sockaddr_in)))
+		*srv = accept(lis, NULL, NULL);
+	close(lis);
+	return *srv < 0 ? -1 : 0;
+}
+
+/*
+ * clasp has no urgent data.  send(MSG_OOB) fails with EOPNOTSUPP, as with
+ * a protocol that has none, and sends nothing (TCP sends an urgent byte).
+ * recv(MSG_OOB) fails with EINVAL, as TCP's does when no urgent data is
+ * pending, and leaves the data queued for an ordinary read.
+ */
+TEST(msg_oob_is_refused)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	char buf[16];
+	int cli, srv;
+
+	ASSERT_EQ(0, pair_open(&cli, &srv)) TH_LOG("%s", strerror(errno));
+	if (clasp_only_check("send(MSG_OOB) is EOPNOTSUPP: TCP sends urgent data")) {
+		errno = 0;
+		EXPECT_EQ(-1, send(cli, "!", 1, MSG_OOB | MSG_NOSIGNAL));
+		EXPECT_EQ(EOPNOTSUPP, errno);
+	}
+	ASSERT_EQ(4, send(cli, "data", 4, MSG_NOSIGNAL));
+	pfd.fd = srv;
+	ASSERT_EQ(1, poll(&pfd, 1, 10000));
+	errno = 0;
+	EXPECT_EQ(-1, recv(srv, buf, sizeof(buf), MSG_OOB | MSG_DONTWAIT));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(-1, recv(srv, buf, sizeof(buf), MSG_OOB | MSG_PEEK));
+	EXPECT_EQ(EINVAL, errno);
+	/* The data, and only it: no urgent byte came in line either. */
+	EXPECT_EQ(4, recv(srv, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(0, memcmp(buf, "data", 4));
+	EXPECT_EQ(-1, recv(srv, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	close(cli);
+	close(srv);
+}
+
 CLASP_HARNESS_MAIN

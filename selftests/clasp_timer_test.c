@@ -359,4 +359,122 @@ TEST_F(pair, lost_data_is_retransmitted)
 	EXPECT_EQ(CLASP_TIMER_NONE, info.timer);
 }
 
+/* ------------------------------------------------------------------ */
+/* Retries at their maximum */
+
+/*
+ * The retry counts may be set up to 127, and the backoff shift follows
+ * them: past 64 retransmissions the timer must stay at rto_max_ms.  (A
+ * shift of 64 or more is undefined in C; x86 takes it modulo 64, and the
+ * timer fell back to rto_initial_ms, doubling again from there.)  With
+ * rto_initial_ms 1 and rto_max_ms 50, the 64th retransmission goes out
+ * after about 3 s; from it to the 69th is five timers of 50 ms, where
+ * the wrapped shift took 1 + 2 + 4 + 8 + 16 = 31 ms.
+ */
+#define MAXRETRY_RTO_MAX_MS	50
+#define MAXRETRY_FROM		64	/* retransmission timed from */
+#define MAXRETRY_TO		69	/* ...to */
+
+static const struct param max_retries[] = {
+	{ "rto_initial_ms", 1 }, { "rto_max_ms", MAXRETRY_RTO_MAX_MS },
+	{ "syn_retries", 127 }, { "synack_retries", 127 }, { NULL, 0 }
+};
+
+/*
+ * Time from the MAXRETRY_FROM-th to the MAXRETRY_TO-th retransmission of
+ * the segment with @flags from @sport to @dport that the raw socket @raw
+ * sees (the first one it sees is the original); -1 if they do not come.
+ */
+static long long retransmission_span(int raw, uint16_t sport, uint16_t dport,
+				     uint8_t flags)
+{
+	long long end = clasp_now_ms() + clasp_slow_time(30000), from = -1;
+	struct clasp_seg r;
+	int n = -1;
+
+	while (clasp_now_ms() < end) {
+		if (clasp_raw_recv(raw, sport, dport, &r, 1000) != 1)
+			continue;
+		if (r.flags != flags)
+			continue;
+		if (++n == MAXRETRY_FROM)
+			from = clasp_now_ms();
+		if (n == MAXRETRY_TO)
+			return clasp_now_ms() - from;
+	}
+	fprintf(stderr, "# saw %d retransmissions, want %d\n", n, MAXRETRY_TO);
+	return -1;
+}
+
+/*
+ * At rto_max_ms each: at least three of the five timers' worth, whatever
+ * the delivery of the first segment to the test cost, and no more than
+ * EXPECT_TIMER allows.
+ */
+#define EXPECT_MAXRETRY_SPAN(ms) do { \
+	long long __rto = clasp_slow_time(MAXRETRY_RTO_MAX_MS); \
+	long long __n = MAXRETRY_TO - MAXRETRY_FROM; \
+	EXPECT_LE(3 * __rto, ms) \
+		TH_LOG("retransmissions %d to %d took %lld ms, want %lld", \
+		       MAXRETRY_FROM, MAXRETRY_TO, ms, __n * __rto); \
+	EXPECT_GE(__n * __rto * 8 / 5 + clasp_slow_time(TIMER_LATE_MS), ms); \
+} while (0)
+
+/* syn_retries 127: SYNs past the 64th still come rto_max_ms apart. */
+TEST_F(ns, syn_backoff_past_64_stays_at_rto_max)
+{
+	uint16_t dport = 9;	/* nobody listens; its resets are dropped */
+	int raw, fd;
+	long long ms;
+
+	CLASP_ONLY("rto_max_ms and syn_retries 127: TCP's RTO bounds are fixed");
+	fresh_netns(_metadata, max_retries);
+	/* The SYNs reach the raw socket; the resets they earn are dropped. */
+	drop(_metadata, "@th,109,1 1");
+	raw = clasp_raw_open(LO);
+	ASSERT_LE(0, raw) TH_LOG("raw socket: %s", strerror(errno));
+	fd = sock_new();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fcntl(fd, F_SETFL, O_NONBLOCK));
+	ASSERT_EQ(-1, connect_lo(fd, dport));
+	ASSERT_EQ(EINPROGRESS, errno);
+	ms = retransmission_span(raw, local_port(fd), dport, TH_SYN);
+	EXPECT_MAXRETRY_SPAN(ms);
+	EXPECT_EQ(TCP_SYN_SENT, clasp_state(fd));
+	EXPECT_EQ(0, so_error(fd));
+	close(fd);
+	close(raw);
+}
+
+/* synack_retries 127: a request's SYN-ACKs too. */
+TEST_F(ns, synack_backoff_past_64_stays_at_rto_max)
+{
+	uint16_t port, peer = 41000;
+	struct clasp_seg s = {
+		.sport = peer, .flags = TH_SYN, .seq = 1000, .win = 65535,
+		.mss = 1460,
+	};
+	int lis, raw;
+	long long ms;
+
+	CLASP_ONLY("rto_max_ms and synack_retries 127: TCP's RTO bounds are fixed");
+	fresh_netns(_metadata, max_retries);
+	lis = listener(_metadata, &port);
+	/*
+	 * The raw socket plays the peer; the resets the stack would send for
+	 * its port, which has no socket, are dropped.
+	 */
+	drop(_metadata, "@th,109,1 1");
+	raw = clasp_raw_open(LO);
+	ASSERT_LE(0, raw) TH_LOG("raw socket: %s", strerror(errno));
+	inet_pton(AF_INET, LO, &s.saddr);
+	s.daddr = s.saddr;
+	s.dport = port;
+	ASSERT_EQ(0, clasp_raw_send(raw, &s));
+	ms = retransmission_span(raw, port, peer, TH_SYN | TH_ACK);
+	EXPECT_MAXRETRY_SPAN(ms);
+	close(raw);
+	close(lis);
+}
+
 CLASP_HARNESS_MAIN

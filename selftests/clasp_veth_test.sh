@@ -5,7 +5,7 @@
 # MSS, a 64 MiB transfer checked end to end, 1 MiB under 5% loss both ways,
 # connect timing out against a peer that drops clasp, the SYN retransmit
 # schedule read from a capture, and a simultaneous open.  Also 64 MiB over
-# loopback.  clasp_xfer does the socket work; this script compares what
+# loopback, and, over a second veth pair, listeners bound to a device.  clasp_xfer does the socket work; this script compares what
 # both ends saw.
 #
 # One pair of namespaces serves every test: clasp's module parameters are
@@ -351,9 +351,128 @@ veth_simultaneous_open() {
 	return $ret
 }
 
+# A second veth pair between A and B, on another /24.
+VA2=clwa$$
+VB2=clwb$$
+NET2=10.254.$(($$ % 250))
+IPA2=$NET2.1
+IPB2=$NET2.2
+
+setup_second_pair() {
+	ip link add "$VA2" netns "$NSA" type veth peer name "$VB2" netns "$NSB" &&
+		ip -n "$NSA" addr add "$IPA2/24" dev "$VA2" &&
+		ip -n "$NSB" addr add "$IPB2/24" dev "$VB2" &&
+		ip -n "$NSA" link set "$VA2" up && ip -n "$NSB" link set "$VB2" up || {
+		log "cannot add the second veth pair"
+		return 1
+	}
+	for _ in $(seq 50); do
+		[[ $(ip -n "$NSA" link show "$VA2") == *LOWER_UP* ]] &&
+			[[ $(ip -n "$NSB" link show "$VB2") == *LOWER_UP* ]] && return 0
+		sleep 0.1
+	done
+	log "second veth carrier never came up"
+	return 1
+}
+
+# In A: listeners bound with SO_BINDTODEVICE, "PORT:DEV" each; prints
+# "ready", then "accepted PORT DEV PEER" for each connection, until killed.
+BOUND_SERVER_PY='
+import select, socket, sys
+proto = int(sys.argv[1])
+ls = {}
+for spec in sys.argv[2:]:
+    port, dev = spec.split(":")
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, dev.encode())
+    s.bind(("0.0.0.0", int(port)))
+    s.listen(8)
+    ls[s] = spec.replace(":", " ")
+print("ready", flush=True)
+keep = []
+while True:
+    for s in select.select(list(ls), [], [])[0]:
+        c, peer = s.accept()
+        keep.append(c)
+        print("accepted", ls[s], peer[0], flush=True)
+'
+
+# In B: connect to each "ADDR:PORT", waiting at most TIMEOUT seconds;
+# prints "ADDR:PORT connected" or "ADDR:PORT errno NAME".
+CONNECT_PY='
+import errno, socket, sys
+proto, tmo = int(sys.argv[1]), float(sys.argv[2])
+for spec in sys.argv[3:]:
+    addr, port = spec.split(":")
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
+    s.settimeout(tmo)
+    try:
+        s.connect((addr, int(port)))
+        print(spec, "connected", flush=True)
+    except OSError as e:
+        print(spec, "errno", errno.errorcode.get(e.errno, e.errno), flush=True)
+    s.close()
+'
+
+# A listener bound to a device (SO_BINDTODEVICE) hears only connections
+# that arrive on that device, as TCP's (compute_score()): on port 6101
+# one listener bound to A's first veth refuses a connection that comes
+# through the second; on port 6102 two listeners, one bound to each veth,
+# share the port and each gets the connections from its own.
+veth_listener_bound_to_device() {
+	local out=$TMP/bound.out pid ret=0 got want
+	setup_second_pair || return 1
+	ip netns exec "$NSA" python3 -c "$BOUND_SERVER_PY" "$PROTO" \
+		6101:"$VA" 6102:"$VA" 6102:"$VA2" >"$out" 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	for _ in $(seq 100); do
+		[[ $(<"$out") == ready* ]] && break
+		sleep 0.1
+	done
+	got=$(ip netns exec "$NSB" python3 -c "$CONNECT_PY" "$PROTO" \
+		"$(clasp_slow_time 10)" "$IPA:6101" "$IPA2:6101" "$IPA:6102" "$IPA2:6102" 2>&1)
+	want="$IPA:6101 connected
+$IPA2:6101 errno ECONNREFUSED
+$IPA:6102 connected
+$IPA2:6102 connected"
+	if [ "$got" != "$want" ]; then
+		log "connects: $(echo "$got" | tr '\n' '|')"
+		log "want:     $(echo "$want" | tr '\n' '|')"
+		ret=1
+	fi
+	# Each accepted by the listener of the device it came through.
+	want="accepted 6101 $VA $IPB
+accepted 6102 $VA $IPB
+accepted 6102 $VA2 $IPB2"
+	clasp_poll_until 5 [ "$(grep -c '^accepted' "$out")" -ge 3 ]
+	got=$(grep -v '^ready' "$out")
+	if [ "$got" != "$want" ]; then
+		log "server: $(echo "$got" | tr '\n' '|')"
+		log "want:   $(echo "$want" | tr '\n' '|')"
+		ret=1
+	fi
+	# The dump shows each of the three listeners once, bound or not.
+	if [ "$PROTO" != 6 ]; then
+		got=$(ip netns exec "$NSA" "${CLASPCTL:-$CLASP_REPO/userspace/claspctl}" \
+			conns state listening | awk 'NR > 1 { print $4 }' | sort)
+		want="0.0.0.0:6101
+0.0.0.0:6102
+0.0.0.0:6102"
+		if [ "$got" != "$want" ]; then
+			log "listeners dumped: $(echo "$got" | tr '\n' '|')"
+			ret=1
+		fi
+	fi
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return $ret
+}
+
 TESTS=(veth_64mib_transfer_mss_1460 loopback_64mib_transfer
 	veth_1mib_under_5pct_loss veth_connect_etimedout_when_peer_drops
-	veth_syn_retransmit_schedule_doubles veth_simultaneous_open)
+	veth_syn_retransmit_schedule_doubles veth_simultaneous_open
+	veth_listener_bound_to_device)
 
 echo "TAP version 13"
 echo "1..${#TESTS[@]}"
