@@ -8,6 +8,7 @@
  *   stats.c     counters and /proc/net/clasp_stats
  *   table.c     port bindings, the connection table and listeners
  *   sock.c      struct proto and the socket calls
+ *   sockopt.c   socket options, ioctls and CLASP_INFO
  *   input.c     segment reception: validation and the state machine
  *   acceptance.c  the segment-acceptance checks (RFC 9293, RFC 5961) that
  *               sockets, requests and compact entries share (seq.h)
@@ -527,9 +528,17 @@ void clasp_done(struct sock *sk);
 void clasp_reset(struct sock *sk, int err);
 void clasp_init_child(struct sock *child);
 void clasp_destroy_sock(struct sock *sk);
-void clasp_info_fill(struct sock *sk, struct clasp_info *info);
 void clasp_sock_tuple(const struct sock *sk, struct clasp_tuple *t);
 int clasp_kill(struct clasp_net *cn, const struct clasp_tuple *t);
+u32 clasp_unread(const struct sock *sk);
+
+/* sockopt.c */
+void clasp_info_fill(struct sock *sk, struct clasp_info *info);
+int clasp_getsockopt(struct sock *sk, int level, int optname,
+		     char __user *optval, int __user *optlen);
+int clasp_setsockopt(struct sock *sk, int level, int optname,
+		     sockptr_t optval, unsigned int optlen);
+void clasp_keepalive(struct sock *sk, int valbool);
 
 /* input.c */
 int clasp_rcv(struct sk_buff *skb);

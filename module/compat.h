@@ -38,6 +38,7 @@
 #define CLASP_IOCTL_ARG_T	unsigned long
 #define clasp_ioctl_put(arg, val)	put_user((val), (int __user *)(arg))
 #endif
+int clasp_ioctl(struct sock *sk, int cmd, CLASP_IOCTL_ARG_T arg);
 
 /* 6.13 replaced hrtimer_init() and the function assignment by one call. */
 #ifdef CLASP_HAVE_HRTIMER_SETUP

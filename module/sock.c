@@ -234,7 +234,13 @@ void clasp_reset(struct sock *sk, int err)
 	clasp_done(sk);
 }
 
-static u32 clasp_unread(const struct sock *sk)
+/**
+ * clasp_unread() - bytes in the receive queue not yet read
+ * @sk: the socket, locked
+ *
+ * Return: the count.
+ */
+u32 clasp_unread(const struct sock *sk)
 {
 	struct sk_buff *skb;
 	u32 n = 0;
@@ -734,159 +740,6 @@ static int clasp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 	ret = clasp_recvmsg_locked(sk, msg, len, flags);
 	release_sock(sk);
 	return ret;
-}
-
-static int clasp_ioctl(struct sock *sk, int cmd, CLASP_IOCTL_ARG_T arg)
-{
-	struct clasp_sock *csk = clasp_sk(sk);
-	int val;
-
-	switch (cmd) {
-	case SIOCINQ:
-		if (sk->sk_state == TCP_LISTEN)
-			return -EINVAL;
-		lock_sock(sk);
-		val = clasp_unread(sk);
-		release_sock(sk);
-		break;
-	case SIOCOUTQ:
-		if (sk->sk_state == TCP_LISTEN)
-			return -EINVAL;
-		val = READ_ONCE(csk->write_seq) - READ_ONCE(csk->snd_una);
-		break;
-	default:
-		return -ENOIOCTLCMD;
-	}
-	return clasp_ioctl_put(arg, val);
-}
-
-/**
- * clasp_info_fill() - what CLASP_INFO and the netlink dump report
- * @sk: the socket, locked
- * @info: filled in
- */
-void clasp_info_fill(struct sock *sk, struct clasp_info *info)
-{
-	struct clasp_sock *csk = clasp_sk(sk);
-
-	memset(info, 0, sizeof(*info));
-	info->state = sk->sk_state;
-	info->retransmits = csk->retransmits;
-	info->backoff = csk->backoff;
-	if (csk->rtx_pending) {
-		info->timer = CLASP_TIMER_RETRANS;
-		info->timer_ms = clasp_timer_remaining_ms(&csk->rtx_timer);
-	} else if (csk->ka_pending) {
-		info->timer = CLASP_TIMER_KEEPALIVE;
-		info->timer_ms = clasp_timer_remaining_ms(&csk->ka_timer);
-	}
-	info->rto_us = csk->rto_us;
-	info->srtt_us = csk->srtt_us;
-	info->rttvar_us = csk->rttvar_us;
-	info->mss = csk->mss;
-	info->peer_mss = csk->peer_mss;
-	info->iss = csk->iss;
-	info->irs = csk->irs;
-	info->snd_una = csk->snd_una;
-	info->snd_nxt = csk->snd_nxt;
-	info->rcv_nxt = csk->rcv_nxt;
-	info->snd_wnd = csk->snd_wnd;
-	info->rcv_wnd = csk->rcv_wnd;
-	info->total_retrans = csk->total_retrans;
-	info->unacked = csk->snd_max - csk->snd_una;
-	info->probes = csk->probes;
-	info->send_queue = csk->write_seq - csk->snd_una;
-	info->recv_queue = clasp_unread(sk);
-}
-
-static int clasp_getsockopt(struct sock *sk, int level, int optname,
-			    char __user *optval, int __user *optlen)
-{
-	struct clasp_sock *csk = clasp_sk(sk);
-	struct clasp_info info;
-	int len, val;
-
-	if (level != SOL_CLASP)
-		return ip_getsockopt(sk, level, optname, optval, optlen);
-	if (get_user(len, optlen))
-		return -EFAULT;
-	if (len < 0)
-		return -EINVAL;
-
-	switch (optname) {
-	case CLASP_INFO:
-		lock_sock(sk);
-		clasp_info_fill(sk, &info);
-		release_sock(sk);
-		len = min_t(int, len, sizeof(info));
-		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
-			return -EFAULT;
-		return 0;
-	case CLASP_KEEPIDLE_MS:
-		val = clasp_ka_idle_ms(sk);
-		break;
-	case CLASP_KEEPINTVL_MS:
-		val = clasp_ka_intvl_ms(sk);
-		break;
-	case CLASP_KEEPCNT:
-		val = clasp_ka_cnt(sk);
-		break;
-	case CLASP_MAXSEG:
-		val = READ_ONCE(csk->mss);
-		break;
-	default:
-		return -ENOPROTOOPT;
-	}
-	len = min_t(int, len, sizeof(int));
-	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
-		return -EFAULT;
-	return 0;
-}
-
-static int clasp_setsockopt(struct sock *sk, int level, int optname,
-			    sockptr_t optval, unsigned int optlen)
-{
-	struct clasp_sock *csk = clasp_sk(sk);
-	int val, err = 0;
-
-	if (level != SOL_CLASP)
-		return ip_setsockopt(sk, level, optname, optval, optlen);
-	if (optlen < sizeof(int))
-		return -EINVAL;
-	if (copy_from_sockptr(&val, optval, sizeof(val)))
-		return -EFAULT;
-
-	lock_sock(sk);
-	switch (optname) {
-	case CLASP_KEEPIDLE_MS:
-	case CLASP_KEEPINTVL_MS:
-		if (val < 1 || val > 32767 * MSEC_PER_SEC) {
-			err = -EINVAL;
-			break;
-		}
-		if (optname == CLASP_KEEPIDLE_MS)
-			csk->ka_idle_ms = val;
-		else
-			csk->ka_intvl_ms = val;
-		if (sock_flag(sk, SOCK_KEEPOPEN))
-			clasp_ka_reset(sk);
-		break;
-	case CLASP_KEEPCNT:
-		if (val < 1 || val > 127)
-			err = -EINVAL;
-		else
-			csk->ka_cnt = val;
-		break;
-	default:
-		err = -ENOPROTOOPT;
-	}
-	release_sock(sk);
-	return err;
-}
-
-static void clasp_keepalive(struct sock *sk, int valbool)
-{
-	clasp_ka_set(sk, valbool);
 }
 
 struct proto clasp_prot = {
