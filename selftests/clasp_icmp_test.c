@@ -226,6 +226,35 @@ TEST(frag_needed_shrinks_segments_and_resends)
 	close(fd);
 }
 
+/*
+ * IP_MTU_DISCOVER = IP_PMTUDISC_DONT: segments leave without DF, and a
+ * fragmentation-needed error shrinks nothing and resends nothing, as
+ * with TCP (the route may still learn the smaller MTU).
+ */
+TEST(pmtudisc_dont_sends_without_df_and_keeps_its_mss)
+{
+	static const char data[PEER_MSS];
+	long long updates = clasp_counter("PmtuUpdates");
+	int dont = IP_PMTUDISC_DONT, fd;
+	const struct iphdr *iph;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+
+	fd = env_established(_metadata, &e, NULL);
+	ASSERT_EQ(0, setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &dont, sizeof(dont)));
+	ASSERT_EQ(PEER_MSS, send(fd, data, PEER_MSS, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1"));
+	iph = (const struct iphdr *)p->rx;
+	EXPECT_EQ(0, ntohs(iph->frag_off) & IP_DF) TH_LOG("DF set");
+	ASSERT_EQ(0, clasp_pkt_icmp(p, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, 1000, 1));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	if (clasp_only_check("PmtuUpdates: TCP has no counter of path MTU updates"))
+		EXPECT_EQ(updates, clasp_counter("PmtuUpdates"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1201"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	close(fd);
+}
+
 /* A request dies of host unreachable about its SYN-ACK (tcp_req_err()). */
 TEST(request_dropped_on_host_unreachable)
 {
