@@ -10,6 +10,7 @@
  *   sock.c      struct proto and the socket calls
  *   sockopt.c   socket options, ioctls and CLASP_INFO
  *   input.c     segment reception: validation and the state machine
+ *   options.c   segment options, parsed and built (options.h)
  *   acceptance.c  the segment-acceptance checks (RFC 9293, RFC 5961) that
  *               sockets, requests and compact entries share (seq.h)
  *   output.c    segment construction and transmission, resets
@@ -43,6 +44,7 @@
 #include <net/inet_sock.h>
 #include <net/netns/generic.h>
 
+#include "options.h"
 #include "seq.h"
 #include "uapi/clasp.h"
 
@@ -69,12 +71,6 @@
 #define CLASP_RCV_COPY_SIZE	SKB_WITH_OVERHEAD(2048)	/* buffer for small segments */
 #define CLASP_DEFAULT_MSS	536U	/* RFC 9293: when no MSS option */
 #define CLASP_MSS_ROUTE		0xffff	/* clasp_send_ctl(): MSS of the route */
-
-/* Option kinds and lengths: TCP's (RFC 9293 section 3.2). */
-#define CLASP_OPT_EOL		0
-#define CLASP_OPT_NOP		1
-#define CLASP_OPT_MSS		2
-#define CLASP_OPTLEN_MSS	4
 
 /* The flags byte of a header (byte 13, after the data offset). */
 #define clasp_flag_byte(th)	(((u8 *)(th))[13])

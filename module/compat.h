@@ -69,13 +69,6 @@ static inline int clasp_bpf_inet4_connect(struct sock *sk,
 #endif
 }
 
-/* 6.12 moved the unaligned access helpers out of asm/. */
-#ifdef CLASP_HAVE_LINUX_UNALIGNED
-#include <linux/unaligned.h>
-#else
-#include <asm/unaligned.h>
-#endif
-
 /* 6.7 reached a dump's parsed attributes through genl_info_dump(). */
 #ifdef CLASP_HAVE_GENL_INFO_DUMP
 #define clasp_dump_attrs(cb)	(genl_info_dump(cb)->attrs)

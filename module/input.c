@@ -52,35 +52,6 @@ static bool clasp_header_ok(struct sk_buff *skb)
 	return true;
 }
 
-/* The MSS option of a SYN; malformed options end the walk, as in TCP. */
-static u16 clasp_parse_mss(const struct tcphdr *th)
-{
-	const u8 *opt = (const u8 *)(th + 1);
-	int left = th->doff * 4 - sizeof(*th);
-
-	while (left > 0) {
-		u8 kind = opt[0], len;
-
-		if (kind == CLASP_OPT_EOL)
-			break;
-		if (kind == CLASP_OPT_NOP) {
-			opt++;
-			left--;
-			continue;
-		}
-		if (left < 2)
-			break;
-		len = opt[1];
-		if (len < 2 || len > left)
-			break;
-		if (kind == CLASP_OPT_MSS && len == CLASP_OPTLEN_MSS)
-			return get_unaligned_be16(opt + 2);
-		opt += len;
-		left -= len;
-	}
-	return 0;
-}
-
 /**
  * clasp_parse_seg() - read a validated segment's header into host order
  * @skb: the segment, data at the clasp header
@@ -97,7 +68,8 @@ void clasp_parse_seg(const struct sk_buff *skb, struct clasp_seg *seg)
 	seg->len = skb->len - th->doff * 4;
 	seg->end_seq = seg->seq + seg->len + th->syn + th->fin;
 	seg->wnd = ntohs(th->window);
-	seg->mss = th->syn ? clasp_parse_mss(th) : 0;
+	seg->mss = th->syn ? clasp_opt_mss((const u8 *)(th + 1),
+					   th->doff * 4 - sizeof(*th)) : 0;
 }
 
 /*

@@ -110,13 +110,8 @@ static void clasp_push_header(struct sk_buff *skb, __be16 sport, __be16 dport,
 	th->doff = hlen / 4;
 	clasp_flag_byte(th) = flags;
 	th->window = htons(wnd);
-	if (mss) {
-		u8 *opt = (u8 *)(th + 1);
-
-		opt[0] = CLASP_OPT_MSS;
-		opt[1] = CLASP_OPTLEN_MSS;
-		put_unaligned_be16(mss, opt + 2);
-	}
+	if (mss)
+		clasp_opt_put_mss((u8 *)(th + 1), mss);
 }
 
 static struct sk_buff *clasp_alloc_seg(unsigned int payload, gfp_t gfp)
