@@ -11,6 +11,7 @@
  *   sockopt.c   socket options, ioctls and CLASP_INFO
  *   input.c     segment reception: validation and the state machine
  *   options.c   segment options, parsed and built (options.h)
+ *   rtt.c       the RFC 6298 round-trip estimator (rtt.h)
  *   acceptance.c  the segment-acceptance checks (RFC 9293, RFC 5961) that
  *               sockets, requests and compact entries share (seq.h)
  *   output.c    segment construction and transmission, resets
@@ -45,6 +46,7 @@
 #include <net/netns/generic.h>
 
 #include "options.h"
+#include "rtt.h"
 #include "seq.h"
 #include "uapi/clasp.h"
 

@@ -166,30 +166,20 @@ void clasp_ka_reset(struct sock *sk)
  * @sk: the socket
  * @sent: when the acknowledged segment was sent
  *
- * RFC 6298 section 2, with a 1 ms clock granularity.
+ * RFC 6298 section 2, computed by clasp_rto_update() (rtt.c).
  */
 void clasp_rtt_sample(struct sock *sk, ktime_t sent)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct clasp_tunables *tun = clasp_tun(sk);
 	s64 r = ktime_us_delta(ktime_get(), sent);
-	u32 rto;
 
 	if (!sent || r < 0)
 		return;
-	r = max_t(s64, r, 1);
-	if (!csk->srtt_us) {
-		csk->srtt_us = r;
-		csk->rttvar_us = r / 2;
-	} else {
-		s64 delta = abs((s64)csk->srtt_us - r);
-
-		csk->rttvar_us = (3 * (u64)csk->rttvar_us + delta) / 4;
-		csk->srtt_us = (7 * (u64)csk->srtt_us + r) / 8;
-	}
-	rto = csk->srtt_us + max_t(u32, USEC_PER_MSEC, 4 * csk->rttvar_us);
-	csk->rto_us = clamp_t(u32, rto, tun->rto_min_ms * USEC_PER_MSEC,
-			      tun->rto_max_ms * USEC_PER_MSEC);
+	csk->rto_us = clasp_rto_update(&csk->srtt_us, &csk->rttvar_us,
+				       min_t(s64, r, U32_MAX),
+				       tun->rto_min_ms * USEC_PER_MSEC,
+				       tun->rto_max_ms * USEC_PER_MSEC);
 }
 
 /*
