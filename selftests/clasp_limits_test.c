@@ -87,6 +87,16 @@ TEST(orphans_past_the_limit_are_reset_and_room_returns)
 	expect_state(_metadata, &e, TCP_FIN_WAIT1);
 	EXPECT_EQ(aborts + CONNS - MAX_ORPHANS, clasp_counter("AbortOnMemory"));
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+
+	/*
+	 * The orphans left would retry their FINs for minutes, holding the
+	 * module (rmmod in later tests): the peer resets them.
+	 */
+	for (i = 1; i <= CONNS; i += CONNS - 1) {
+		play(p, &conns[i]);
+		ASSERT_EQ(0, clasp_pkt_inject(p, "R 1:1(0)"));
+		expect_state(_metadata, &e, 0);
+	}
 }
 
 CLASP_HARNESS_MAIN
