@@ -159,6 +159,13 @@ FIXTURE_SETUP(frags)
 
 FIXTURE_TEARDOWN(frags)
 {
+	struct linger abort = { .l_onoff = 1, .l_linger = 0 };
+
+	/*
+	 * An abort, not a FIN: with the tap gone and the default timers, an
+	 * orphan would retry for minutes and hold the module.
+	 */
+	setsockopt(self->fd, SOL_SOCKET, SO_LINGER, &abort, sizeof(abort));
 	close(self->fd);
 	close(self->lfd);
 	close(self->tap);
