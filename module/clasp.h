@@ -17,7 +17,7 @@
  *   output.c    segment construction and transmission, resets
  *   icmp.c      ICMP errors: soft and hard errors, path MTU, redirects
  *   policy.c    IPsec policy, socket filters, LSM and cgroup BPF hooks
- *   limits.c    aggregate limits of a namespace: orphans
+ *   limits.c    aggregate limits: orphans per namespace, the memory pool
  *   timer.c     retransmission and keepalive timers, RTT estimation
  *   request.c   listeners: half-open requests and the accept queue
  *   timewait.c  compact TIME_WAIT and orphaned FIN_WAIT_2 entries
@@ -472,12 +472,15 @@ u32 clasp_isn(struct clasp_net *cn, const struct clasp_tuple *t);
  * @offset: where it sits in struct clasp_tunables
  * @min: smallest accepted value
  * @max: largest accepted value
+ * @global: for a tunable of the whole module (the memory pool's limits),
+ *	where it is kept; set from the initial namespace only
  */
 struct clasp_tunable_desc {
 	const char *name;
 	size_t offset;
 	u32 min;
 	u32 max;
+	long *global;
 };
 
 extern const struct clasp_tunable_desc clasp_tunable_descs[];
@@ -544,6 +547,20 @@ int clasp_rcv(struct sk_buff *skb);
 /* limits.c */
 bool clasp_orphan_add(struct sock *sk);
 void clasp_orphan_del(struct sock *sk);
+/* Pages of socket memory at most (4 TiB of 4 KiB pages). */
+#define CLASP_MEM_PAGES_MAX	BIT(30)
+extern long clasp_sysctl_mem[3];
+bool clasp_under_memory_pressure(void);
+long clasp_mem_pages(void);
+bool clasp_wmem_schedule(struct sock *sk, struct sk_buff *skb);
+void clasp_wmem_queue(struct sock *sk, struct sk_buff *skb);
+void clasp_wmem_free(struct sock *sk, struct sk_buff *skb);
+bool clasp_rmem_schedule(struct sock *sk, struct sk_buff *skb);
+void clasp_mem_sock_init(struct sock *sk);
+void clasp_mem_child_init(const struct sock *lsk, struct sock *child);
+void clasp_mem_clone_discard(struct sock *child);
+int clasp_mem_init(struct proto *prot);
+void clasp_mem_exit(void);
 
 /* policy.c */
 bool clasp_policy_drops(struct net *net, struct sock *sk, struct sk_buff *skb);
@@ -576,6 +593,7 @@ void clasp_retransmit_head(struct sock *sk);
 void clasp_retransmit_one(struct sock *sk);
 void clasp_trace_retransmit(struct sock *sk, u32 seq);
 void clasp_queue_fin(struct sock *sk);
+u32 clasp_rcv_space(const struct sock *sk);
 u32 clasp_rcv_window(struct sock *sk);
 u32 clasp_route_mss(const struct dst_entry *dst);
 

@@ -323,8 +323,7 @@ static void clasp_clean_acked(struct sock *sk, u32 ack)
 		if (!cb->retransmitted)
 			sample = cb->sent;
 		__skb_unlink(skb, &sk->sk_write_queue);
-		sk_wmem_queued_add(sk, -skb->truesize);
-		kfree_skb(skb);
+		clasp_wmem_free(sk, skb);
 	}
 	if (sample)
 		clasp_rtt_sample(sk, sample);
@@ -409,7 +408,10 @@ static bool clasp_can_append(const struct sk_buff *tail, u32 len)
 	return tail && !skb_cloned(tail) && skb_tailroom(tail) >= len;
 }
 
-/* A compact buffer for a small segment whose own buffer is mostly waste. */
+/*
+ * A compact buffer for a small segment whose own buffer is mostly waste:
+ * NULL when it would not be, ERR_PTR(-ENOMEM) when memory is refused.
+ */
 static struct sk_buff *clasp_rcv_buffer(struct sock *sk, struct sk_buff *skb,
 					u32 len)
 {
@@ -418,13 +420,17 @@ static struct sk_buff *clasp_rcv_buffer(struct sock *sk, struct sk_buff *skb,
 	if (skb->truesize <= 2 * len + SKB_TRUESIZE(0))
 		return NULL;
 	buf = alloc_skb(max_t(u32, len, CLASP_RCV_COPY_SIZE), GFP_ATOMIC);
-	if (buf) {
-		memset(CLASP_SKB_CB(buf), 0, sizeof(struct clasp_skb_cb));
-		CLASP_SKB_CB(buf)->seq = clasp_sk(sk)->rcv_nxt;
-		CLASP_SKB_CB(buf)->end_seq = clasp_sk(sk)->rcv_nxt;
-		skb_set_owner_r(buf, sk);
-		__skb_queue_tail(&sk->sk_receive_queue, buf);
+	if (!buf)
+		return NULL;
+	if (!clasp_rmem_schedule(sk, buf)) {
+		kfree_skb(buf);
+		return ERR_PTR(-ENOMEM);
 	}
+	memset(CLASP_SKB_CB(buf), 0, sizeof(struct clasp_skb_cb));
+	CLASP_SKB_CB(buf)->seq = clasp_sk(sk)->rcv_nxt;
+	CLASP_SKB_CB(buf)->end_seq = clasp_sk(sk)->rcv_nxt;
+	skb_set_owner_r(buf, sk);
+	__skb_queue_tail(&sk->sk_receive_queue, buf);
 	return buf;
 }
 
@@ -433,22 +439,27 @@ static struct sk_buff *clasp_rcv_buffer(struct sock *sk, struct sk_buff *skb,
  * receive queue: copied into the last buffer or a compact new one when
  * that saves memory, else @skb itself, read from @off on.  Nothing is
  * pulled: @off may lie in paged fragments (virtio-net, GRO), which only
- * the copy and read helpers walk.  Returns true if @skb was queued.
+ * the copy and read helpers walk.  Returns 1 if @skb was queued, 0 if
+ * its bytes were copied, -ENOMEM if memory was refused.
  */
-static bool clasp_rcv_queue(struct sock *sk, struct sk_buff *skb, u32 off,
-			    u32 len)
+static int clasp_rcv_queue(struct sock *sk, struct sk_buff *skb, u32 off,
+			   u32 len)
 {
 	struct sk_buff *to = skb_peek_tail(&sk->sk_receive_queue);
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	if (!clasp_can_append(to, len))
 		to = clasp_rcv_buffer(sk, skb, len);
+	if (IS_ERR(to))
+		return PTR_ERR(to);
 	if (to) {
 		skb_copy_bits(skb, off, skb_put(to, len), len);
 		CLASP_SKB_CB(to)->end_seq += len;
 		csk->rcv_nxt += len;
-		return false;
+		return 0;
 	}
+	if (!clasp_rmem_schedule(sk, skb))
+		return -ENOMEM;
 	memset(CLASP_SKB_CB(skb), 0, sizeof(struct clasp_skb_cb));
 	CLASP_SKB_CB(skb)->seq = csk->rcv_nxt;
 	CLASP_SKB_CB(skb)->end_seq = csk->rcv_nxt + len;
@@ -457,7 +468,7 @@ static bool clasp_rcv_queue(struct sock *sk, struct sk_buff *skb, u32 off,
 	skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
 	csk->rcv_nxt += len;
-	return true;
+	return 1;
 }
 
 /*
@@ -469,6 +480,7 @@ static bool clasp_rcv_data(struct sock *sk, struct sk_buff *skb,
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	u32 skip = csk->rcv_nxt - seg->seq;	/* already received */
+	int queued;
 	u32 len;
 
 	if (!seg->len || clasp_seq_after(seg->seq, csk->rcv_nxt) ||
@@ -486,14 +498,19 @@ static bool clasp_rcv_data(struct sock *sk, struct sk_buff *skb,
 	 * Data inside the window is taken even past sk_rcvbuf: the window
 	 * was offered (half the free space, the rest for overhead) and is
 	 * never taken back.  Only a peer that makes its segments all
-	 * overhead reaches the hard limit; it retransmits what is dropped.
+	 * overhead reaches the hard limit, or the memory pool its own
+	 * (clasp_rmem_schedule()); it retransmits what is dropped.
 	 */
-	if (atomic_read(&sk->sk_rmem_alloc) - sk->sk_rcvbuf > sk->sk_rcvbuf) {
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_RCVQDROPS);
-		return false;
-	}
-	*kept = clasp_rcv_queue(sk, skb, tcp_hdr(skb)->doff * 4 + skip, len);
+	if (atomic_read(&sk->sk_rmem_alloc) - sk->sk_rcvbuf > sk->sk_rcvbuf)
+		goto drop;
+	queued = clasp_rcv_queue(sk, skb, tcp_hdr(skb)->doff * 4 + skip, len);
+	if (queued < 0)
+		goto drop;
+	*kept = queued;
 	return true;
+drop:
+	clasp_stats_inc(sock_net(sk), CLASP_MIB_RCVQDROPS);
+	return false;
 }
 
 /* Eighth: the FIN, once everything before it has arrived. */

@@ -44,9 +44,12 @@ static int __init clasp_init(void)
 	if (clasp_proto_taken(clasp_proto))
 		goto busy;
 
-	err = clasp_pernet_register();
+	err = clasp_mem_init(&clasp_prot);
 	if (err)
 		return err;
+	err = clasp_pernet_register();
+	if (err)
+		goto out_mem;
 	err = proto_register(&clasp_prot, 1);
 	if (err)
 		goto out_pernet;
@@ -77,6 +80,8 @@ out_proto:
 	proto_unregister(&clasp_prot);
 out_pernet:
 	clasp_pernet_unregister();
+out_mem:
+	clasp_mem_exit();
 	if (err != -EBUSY)
 		return err;
 busy:
@@ -98,6 +103,7 @@ static void __exit clasp_exit(void)
 	rcu_barrier();
 	clasp_caches_destroy();
 	proto_unregister(&clasp_prot);
+	clasp_mem_exit();
 	pr_info("unregistered IP protocol %d\n", clasp_proto);
 }
 

@@ -562,6 +562,11 @@ static int clasp_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, name, "unknown tunable");
 		return -ENOENT;
 	}
+	if (d->global && !net_eq(genl_info_net(info), &init_net)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, name,
+				    "a global tunable: set it from the initial network namespace");
+		return -EPERM;
+	}
 	v = nla_get_u64(value);
 	if (v < d->min || v > d->max) {
 		NL_SET_ERR_MSG_ATTR(info->extack, value,

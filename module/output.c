@@ -59,21 +59,39 @@ u32 clasp_route_mss(const struct dst_entry *dst)
 }
 
 /**
- * clasp_rcv_window() - the window to advertise now, and remember it
+ * clasp_rcv_space() - the window the receive buffer could offer now
  * @sk: the socket
  *
  * Half the free receive buffer (the rest covers buffer overhead), at most
- * 65535, and never less than what was already promised (RFC 9293 says a
- * window must not shrink).
+ * 65535, and at most four segments while the memory pool is under
+ * pressure (as TCP's rcv_ssthresh then).
+ *
+ * Return: the window, before the promise of clasp_rcv_window().
+ */
+u32 clasp_rcv_space(const struct sock *sk)
+{
+	int space = sk->sk_rcvbuf - atomic_read(&sk->sk_rmem_alloc);
+	u32 win = space > 0 ? min_t(u32, space / 2, CLASP_MAX_WINDOW) : 0;
+
+	if (clasp_under_memory_pressure())
+		win = min(win, 4 * clasp_sk(sk)->mss);
+	return win;
+}
+
+/**
+ * clasp_rcv_window() - the window to advertise now, and remember it
+ * @sk: the socket
+ *
+ * What clasp_rcv_space() offers, but never less than what was already
+ * promised (RFC 9293 says a window must not shrink).
  *
  * Return: the window.
  */
 u32 clasp_rcv_window(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
-	int space = sk->sk_rcvbuf - atomic_read(&sk->sk_rmem_alloc);
 	u32 promised = csk->rcv_wup + csk->rcv_wnd - csk->rcv_nxt;
-	u32 win = space > 0 ? min_t(u32, space / 2, CLASP_MAX_WINDOW) : 0;
+	u32 win = clasp_rcv_space(sk);
 
 	if ((s32)promised > 0 && win < promised)
 		win = promised;
@@ -405,7 +423,7 @@ int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	CLASP_SKB_CB(tail)->seq = cb->seq + len;
 	cb->end_seq = cb->seq + len;
 	cb->flags = 0;
-	sk_wmem_queued_add(sk, tail->truesize);
+	clasp_wmem_queue(sk, tail);
 	skb_trim(skb, len);
 	__skb_queue_after(&sk->sk_write_queue, skb, tail);
 	return 0;
@@ -525,7 +543,7 @@ void clasp_queue_fin(struct sock *sk)
 	cb->seq = csk->write_seq;
 	cb->end_seq = ++csk->write_seq;
 	cb->flags = CLASP_FIN;
-	sk_wmem_queued_add(sk, skb->truesize);
+	clasp_wmem_queue(sk, skb);
 	__skb_queue_tail(&sk->sk_write_queue, skb);
 	if (!csk->send_head)
 		csk->send_head = skb;

@@ -84,7 +84,9 @@ module_param_named(max_orphans, clasp_defaults.max_orphans, uint, 0644);
 MODULE_PARM_DESC(max_orphans, "closed sockets still sending, per namespace; past it close() resets");
 
 #define CLASP_DESC(field, lo, hi) \
-	{ #field, offsetof(struct clasp_tunables, field), lo, hi }
+	{ #field, offsetof(struct clasp_tunables, field), lo, hi, NULL }
+#define CLASP_GLOBAL(name, var) \
+	{ #name, 0, 1, CLASP_MEM_PAGES_MAX, &(var) }
 
 /* Ranges: timers from 1 ms to a day (TIME_WAIT, keepalive: longer). */
 const struct clasp_tunable_desc clasp_tunable_descs[] = {
@@ -109,6 +111,9 @@ const struct clasp_tunable_desc clasp_tunable_descs[] = {
 	CLASP_DESC(syncookie_period_ms, 100, 3600000),
 	CLASP_DESC(abort_on_overflow, 0, 1),
 	CLASP_DESC(max_orphans, 0, 1 << 24),
+	CLASP_GLOBAL(mem_min_pages, clasp_sysctl_mem[0]),
+	CLASP_GLOBAL(mem_pressure_pages, clasp_sysctl_mem[1]),
+	CLASP_GLOBAL(mem_max_pages, clasp_sysctl_mem[2]),
 };
 
 const unsigned int clasp_n_tunables = ARRAY_SIZE(clasp_tunable_descs);
@@ -139,11 +144,14 @@ const struct clasp_tunable_desc *clasp_tunable_find(const char *name)
 u32 clasp_tunable_get(const struct clasp_tunables *tun,
 		      const struct clasp_tunable_desc *d)
 {
+	if (d->global)
+		return READ_ONCE(*d->global);
 	return READ_ONCE(*(const u32 *)((const u8 *)tun + d->offset));
 }
 
 /**
- * clasp_tunable_set() - change a tunable in a namespace
+ * clasp_tunable_set() - change a tunable in a namespace (or, for a global
+ * one, everywhere)
  * @tun: the namespace's tunables
  * @d: which one
  * @value: the new value, already range-checked
@@ -151,7 +159,10 @@ u32 clasp_tunable_get(const struct clasp_tunables *tun,
 void clasp_tunable_set(struct clasp_tunables *tun,
 		       const struct clasp_tunable_desc *d, u32 value)
 {
-	WRITE_ONCE(*(u32 *)((u8 *)tun + d->offset), value);
+	if (d->global)
+		WRITE_ONCE(*d->global, value);
+	else
+		WRITE_ONCE(*(u32 *)((u8 *)tun + d->offset), value);
 }
 
 /**

@@ -245,6 +245,14 @@ static int clasp_child_route(struct sock *child)
 	return 0;
 }
 
+/* A clone not yet in any table or queue: it just goes away, raw. */
+static void clasp_child_discard(struct sock *child)
+{
+	clasp_stats_dec(sock_net(child), CLASP_MIB_OBJECTS);
+	clasp_mem_clone_discard(child);
+	sk_free_unlock_clone(child);
+}
+
 /* The socket a completed handshake becomes, locked, or NULL. */
 static struct sock *clasp_create_child(struct sock *lsk,
 				       struct clasp_request *req)
@@ -258,6 +266,7 @@ static struct sock *clasp_create_child(struct sock *lsk,
 	if (!child)
 		return NULL;
 	clasp_init_child(child);
+	clasp_mem_child_init(lsk, child);
 	csk = clasp_sk(child);
 	inet = inet_sk(child);
 	inet->inet_daddr = t->raddr;
@@ -268,8 +277,7 @@ static struct sock *clasp_create_child(struct sock *lsk,
 	inet->inet_num = ntohs(t->lport);
 	if (clasp_child_route(child)) {
 		/* Not yet in any table: the raw clone just goes away. */
-		clasp_stats_dec(sock_net(child), CLASP_MIB_OBJECTS);
-		sk_free_unlock_clone(child);
+		clasp_child_discard(child);
 		return NULL;
 	}
 	csk->passive = true;
@@ -357,8 +365,7 @@ static struct sock *clasp_req_complete(struct clasp_request *req,
 	if (!child)
 		return NULL;
 	if (!clasp_child_publish(lsk, child, req, true)) {
-		clasp_stats_dec(sock_net(child), CLASP_MIB_OBJECTS);
-		sk_free_unlock_clone(child);
+		clasp_child_discard(child);
 		return NULL;
 	}
 	/* The socket has the request's slot: retire the request. */
@@ -433,8 +440,7 @@ static int clasp_cookie_ack(struct sock *lsk, struct sk_buff *skb,
 	} else {
 		child = clasp_create_child(lsk, &tmp);
 		if (child && !clasp_child_publish(lsk, child, &tmp, false)) {
-			clasp_stats_dec(sock_net(child), CLASP_MIB_OBJECTS);
-			sk_free_unlock_clone(child);
+			clasp_child_discard(child);
 			child = NULL;
 		}
 	}

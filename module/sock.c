@@ -40,6 +40,7 @@ static void clasp_init_private(struct sock *sk)
 static int clasp_init_sock(struct sock *sk)
 {
 	clasp_init_private(sk);
+	clasp_mem_sock_init(sk);
 	sk->sk_state = TCP_CLOSE;
 	sk->sk_write_space = clasp_write_space;
 	sock_set_flag(sk, SOCK_RCU_FREE);
@@ -175,10 +176,8 @@ static void clasp_purge_write_queue(struct sock *sk)
 {
 	struct sk_buff *skb;
 
-	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
-		sk_wmem_queued_add(sk, -skb->truesize);
-		kfree_skb(skb);
-	}
+	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
+		clasp_wmem_free(sk, skb);
 	clasp_sk(sk)->send_head = NULL;
 	clasp_sk(sk)->fin_queued = false;
 }
@@ -535,7 +534,10 @@ static void clasp_write_space(struct sock *sk)
 	rcu_read_unlock();
 }
 
-/* Queue up to one MSS of user data as a new segment. */
+/*
+ * Queue up to one MSS of user data as a new segment.  -ENOMEM when the
+ * memory pool refuses the buffer: the caller waits for memory.
+ */
 static int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
@@ -545,6 +547,10 @@ static int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len)
 	skb = alloc_skb(n, sk->sk_allocation);
 	if (!skb)
 		return -ENOBUFS;
+	if (!clasp_wmem_schedule(sk, skb)) {
+		kfree_skb(skb);
+		return -ENOMEM;
+	}
 	if (copy_from_iter(skb_put(skb, n), n, &msg->msg_iter) != n) {
 		kfree_skb(skb);
 		return -EFAULT;
@@ -553,7 +559,7 @@ static int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len)
 	CLASP_SKB_CB(skb)->seq = csk->write_seq;
 	CLASP_SKB_CB(skb)->end_seq = csk->write_seq + n;
 	csk->write_seq += n;
-	sk_wmem_queued_add(sk, skb->truesize);
+	clasp_wmem_queue(sk, skb);
 	__skb_queue_tail(&sk->sk_write_queue, skb);
 	if (!csk->send_head)
 		csk->send_head = skb;
@@ -590,6 +596,15 @@ static int clasp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			continue;
 		}
 		err = clasp_queue_data(sk, msg, size - copied);
+		if (err == -ENOMEM) {
+			/* The pool is full: wait, as when the buffer is. */
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+			clasp_push(sk);
+			err = sk_stream_wait_memory(sk, &timeo);
+			if (err)
+				goto error;
+			continue;
+		}
 		if (err < 0)
 			goto error;
 		copied += err;
@@ -614,8 +629,7 @@ static void clasp_maybe_window_update(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	u32 left = csk->rcv_wup + csk->rcv_wnd - csk->rcv_nxt;
-	int space = sk->sk_rcvbuf - atomic_read(&sk->sk_rmem_alloc);
-	u32 could = space > 0 ? min_t(u32, space / 2, CLASP_MAX_WINDOW) : 0;
+	u32 could = clasp_rcv_space(sk);
 
 	/* RFC 1122 4.2.3.3: only when it grows by an MSS or half of itself. */
 	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |

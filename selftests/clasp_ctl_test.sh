@@ -38,7 +38,7 @@ PARAMS=/sys/module/clasp/parameters
 MSL=300000		# TIME_WAIT lasts 600 s: longer than the test may
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
 INIT_NS=(nsenter --net=/proc/1/ns/net --)
-NTESTS=21
+NTESTS=22
 INNER_TIMEOUT=$(clasp_slow_time 240)	# s, for checks 1 to NTESTS - 1 (settings: 300)
 
 fails=0
@@ -460,6 +460,22 @@ config_errors() {
 		ctl config get msl_ms && [ "${OUT[*]}" = "$MSL" ]
 }
 
+# The memory pool's limits are global (as tcp_mem): every namespace reads
+# them, only the initial one sets them.
+config_global() {
+	local old
+	old=$(<"$PARAMS/mem_max_pages") || return 1
+	ctl config get mem_max_pages && [ "${OUT[*]}" = "$old" ] ||
+		{ log "mem_max_pages: ${OUT[*]} != $old"; return 1; }
+	expect_fail 1 "a global tunable: set it from the initial network namespace" \
+		config set mem_max_pages $((old + 1)) || return 1
+	"${INIT_NS[@]}" "$CTL" config set mem_max_pages $((old + 1)) || return 1
+	[ "$(<"$PARAMS/mem_max_pages")" = $((old + 1)) ] &&
+		ctl config get mem_max_pages && [ "${OUT[*]}" = $((old + 1)) ] ||
+		{ log "mem_max_pages after set: ${OUT[*]}"; return 1; }
+	"${INIT_NS[@]}" "$CTL" config set mem_max_pages "$old"
+}
+
 usage_errors() {
 	local args
 	while IFS= read -r args; do
@@ -792,6 +808,7 @@ in_ns() {
 	check config_show config_show
 	check config_set config_set
 	check config_errors config_errors
+	check config_global_memory_limits config_global
 	check usage_errors_exit_2 usage_errors
 	check help_and_version help_and_version
 	mon_fails=$fails

@@ -13,14 +13,10 @@
  */
 #include <linux/bpf.h>
 #include <linux/filter.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "clasp_pkt_env.h"
 
-#define CGROUP_ROOT	"/tmp/clasp-cgroup2"
-#define CGROUP_DIR	CGROUP_ROOT "/clasp_policy_test"
 
 /* A BPF program of @type that returns @ret, whatever it is given. */
 static int bpf_prog_const(enum bpf_prog_type type,
@@ -50,25 +46,6 @@ static int bpf_cgroup(int cmd, int cgroup, int prog, enum bpf_attach_type type)
 	attr.attach_bpf_fd = prog;
 	attr.attach_type = type;
 	return syscall(__NR_bpf, cmd, &attr, sizeof(attr));
-}
-
-/* Move this process into a cgroup of its own; its directory's fd. */
-static int cgroup_enter(void)
-{
-	FILE *procs;
-
-	mkdir(CGROUP_ROOT, 0755);
-	if (mount("none", CGROUP_ROOT, "cgroup2", 0, NULL) && errno != EBUSY)
-		return -1;
-	if (mkdir(CGROUP_DIR, 0755) && errno != EEXIST)
-		return -1;
-	procs = fopen(CGROUP_DIR "/cgroup.procs", "w");
-	if (!procs)
-		return -1;
-	fprintf(procs, "%d\n", getpid());
-	if (fclose(procs))
-		return -1;
-	return open(CGROUP_DIR, O_RDONLY | O_DIRECTORY);
 }
 
 /* The peer's data reaches the socket: acknowledged and read. */
@@ -138,7 +115,7 @@ FIXTURE(cgroup) {
 FIXTURE_SETUP(cgroup)
 {
 	env_setup(_metadata, &self->e, NULL);
-	self->cgroup = cgroup_enter();
+	self->cgroup = clasp_cgroup_enter("clasp_policy_test", NULL);
 	ASSERT_LE(0, self->cgroup) TH_LOG("cgroup2: %s", strerror(errno));
 	listen_on(_metadata, &self->e, LISTEN_PORT);
 }

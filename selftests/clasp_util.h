@@ -25,6 +25,9 @@
 #include <sys/ioctl.h>
 #include <linux/sockios.h>
 #include <sys/wait.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <time.h>
 
 #include "uapi/clasp.h"
@@ -583,6 +586,8 @@ static inline long long clasp_counter(const char *name)
 		{ "SyncookiesFailed", "SyncookiesFailed" },
 		{ "ReqQFullDoCookies", "TCPReqQFullDoCookies" },
 		{ "ReqQFullDrop", "TCPReqQFullDrop" },
+		{ "RcvQDrops", "TCPRcvQDrop" },
+		{ "MemoryPressures", "TCPMemoryPressures" },
 	};
 	size_t i;
 
@@ -812,6 +817,83 @@ static inline void clasp_fill(uint8_t *buf, size_t len, uint64_t off,
 		x *= 0x9e3779b97f4a7c15ULL;
 		buf[i] = x >> 56;
 	}
+}
+
+/*
+ * cgroup v2, mounted privately for the tests (the guest's own mount may
+ * be elsewhere or absent).
+ */
+#define CLASP_CGROUP_ROOT	"/tmp/clasp-cgroup2"
+
+static inline int clasp_cgroup_write(const char *dir, const char *file,
+				     const char *text)
+{
+	char path[512];
+	FILE *f;
+	int bad;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	bad = fputs(text, f) < 0;
+	if (fclose(f) || bad)
+		return -1;
+	return 0;
+}
+
+/*
+ * Move this process into the cgroup @name under CLASP_CGROUP_ROOT, made
+ * if need be, after enabling @controllers ("+memory", or NULL) for the
+ * root's children.  Returns the cgroup directory's fd, or -1.
+ */
+static inline int clasp_cgroup_enter(const char *name, const char *controllers)
+{
+	char dir[256], pid[32];
+
+	mkdir(CLASP_CGROUP_ROOT, 0755);
+	if (mount("none", CLASP_CGROUP_ROOT, "cgroup2", 0, NULL) &&
+	    errno != EBUSY)
+		return -1;
+	if (controllers && clasp_cgroup_write(CLASP_CGROUP_ROOT,
+					      "cgroup.subtree_control",
+					      controllers))
+		return -1;
+	snprintf(dir, sizeof(dir), "%s/%s", CLASP_CGROUP_ROOT, name);
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return -1;
+	snprintf(pid, sizeof(pid), "%d\n", getpid());
+	if (clasp_cgroup_write(dir, "cgroup.procs", pid))
+		return -1;
+	return open(dir, O_RDONLY | O_DIRECTORY);
+}
+
+/* Back to the root cgroup, and @name removed (once it is empty). */
+static inline void clasp_cgroup_leave(const char *name)
+{
+	char dir[256], pid[32];
+
+	snprintf(pid, sizeof(pid), "%d\n", getpid());
+	clasp_cgroup_write(CLASP_CGROUP_ROOT, "cgroup.procs", pid);
+	snprintf(dir, sizeof(dir), "%s/%s", CLASP_CGROUP_ROOT, name);
+	rmdir(dir);
+}
+
+/* A number read from a file of cgroup @name, or -1. */
+static inline long long clasp_cgroup_read(const char *name, const char *file)
+{
+	char path[256];
+	long long val;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", CLASP_CGROUP_ROOT, name, file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fscanf(f, "%lld", &val);
+	fclose(f);
+	return n == 1 ? val : -1;
 }
 
 #endif /* CLASP_UTIL_H */

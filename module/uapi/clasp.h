@@ -113,7 +113,7 @@ enum clasp_mib {
 	CLASP_MIB_SYNCOOKIESFAILED,	/* ACKs whose cookie did not validate */
 	CLASP_MIB_REQQFULLDOCOOKIES,	/* SYN queue full: answered by cookie */
 	CLASP_MIB_REQQFULLDROP,		/* SYN queue full: SYN dropped */
-	CLASP_MIB_RCVQDROPS,		/* in-window data over the hard memory limit */
+	CLASP_MIB_RCVQDROPS,		/* in-window data refused: socket or pool memory */
 	CLASP_MIB_BACKLOGDROPS,		/* socket busy and its backlog full */
 	CLASP_MIB_ACKSKIPPED,		/* ACKs to out-of-window segments held back */
 	CLASP_MIB_CHALLENGEACKSKIPPED,	/* challenge ACKs held back: per connection */
@@ -127,6 +127,7 @@ enum clasp_mib {
 	CLASP_MIB_POLICYDROPS,		/* segments IPsec policy refused */
 	CLASP_MIB_FILTERDROPS,		/* ... socket filters, the LSM or cgroup BPF refused */
 	CLASP_MIB_ABORTONMEMORY,	/* RST on close(): max_orphans reached */
+	CLASP_MIB_MEMORYPRESSURES,	/* the memory pool entered pressure */
 	__CLASP_MIB_MAX
 };
 
