@@ -255,6 +255,49 @@ TEST(pmtudisc_dont_sends_without_df_and_keeps_its_mss)
 	close(fd);
 }
 
+/*
+ * A redirect (RFC 1122 3.2.2.2) from the gateway the route to the peer
+ * goes through moves the route to the gateway it names; the connection
+ * goes on.  The kernel checks the redirect itself (ip_do_redirect()): the
+ * socket only hands it over, as TCP does.
+ */
+#define NEW_GATEWAY	"10.99.0.4"
+
+static int redirected(void)
+{
+	return clasp_sh("ip route get %s | grep -q 'via %s'", CLASP_PKT_PEER2,
+			NEW_GATEWAY);
+}
+
+TEST(redirect_moves_the_route)
+{
+	static const char data[100];
+	long long redirects = clasp_counter("IcmpRedirects");
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	env_setup(_metadata, &e, NULL);
+	ASSERT_EQ(0, clasp_sh("ip route replace %s/32 via %s dev claspt0",
+			      CLASP_PKT_PEER2, CLASP_PKT_PEER));
+	ASSERT_NE(0, redirected());
+	inet_pton(AF_INET, CLASP_PKT_PEER2, &p->peer_addr);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	fd = passive_open(_metadata, &e, PEER_PORT);
+	ASSERT_EQ(100, send(fd, data, sizeof(data), 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:101(100) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_redirect(p, CLASP_PKT_PEER, NEW_GATEWAY, 1));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 101"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	EXPECT_TRUE(clasp_wait_until(!redirected(), 2000)) {
+		clasp_sh("ip route get %s >&2", CLASP_PKT_PEER2);
+	}
+	if (clasp_only_check("IcmpRedirects: TCP has no counter of redirects"))
+		EXPECT_EQ(redirects + 1, clasp_counter("IcmpRedirects"));
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
+	close(fd);
+}
+
 /* A request dies of host unreachable about its SYN-ACK (tcp_req_err()). */
 TEST(request_dropped_on_host_unreachable)
 {

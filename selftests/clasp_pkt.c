@@ -10,6 +10,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
+#include <netinet/ip_icmp.h>
 #include <sys/random.h>
 
 #include "clasp_pkt.h"
@@ -490,8 +491,13 @@ int clasp_pkt_send(struct clasp_pkt *p, const struct clasp_seg *rel)
 	return 0;
 }
 
-int clasp_pkt_icmp(struct clasp_pkt *p, int type, int code, int mtu,
-		   uint32_t seq)
+/*
+ * An ICMP error from @from quoting the module's segment with relative
+ * sequence number @seq; @rest is the second word of the ICMP header (the
+ * next-hop MTU, a gateway), in network order.
+ */
+static int pkt_icmp(struct clasp_pkt *p, uint32_t from, int type, int code,
+		    uint32_t rest, uint32_t seq, const char *what)
 {
 	uint8_t buf[sizeof(struct iphdr) + 8 + sizeof(struct iphdr) + 8] = { 0 };
 	struct iphdr *outer = (struct iphdr *)buf;
@@ -506,13 +512,12 @@ int clasp_pkt_icmp(struct clasp_pkt *p, int type, int code, int mtu,
 	outer->tot_len = htons(sizeof(buf));
 	outer->ttl = 64;
 	outer->protocol = IPPROTO_ICMP;
-	outer->saddr = p->peer_addr;
+	outer->saddr = from;
 	outer->daddr = p->local_addr;
 	outer->check = htons(clasp_csum(outer, sizeof(*outer), 0));
 	icmp[0] = type;
 	icmp[1] = code;
-	icmp[6] = mtu >> 8;
-	icmp[7] = mtu & 0xff;
+	memcpy(icmp + 4, &rest, 4);
 	/* The module's segment as it left: its IP header, 8 bytes of it. */
 	quoted->version = 4;
 	quoted->ihl = 5;
@@ -528,8 +533,8 @@ int clasp_pkt_icmp(struct clasp_pkt *p, int type, int code, int mtu,
 	memcpy(th + 4, &abs_seq, 4);
 	memcpy(icmp + 2, &(uint16_t){ htons(clasp_csum(icmp, 8 + sizeof(*quoted) + 8, 0)) }, 2);
 
-	snprintf(line, sizeof(line), "ICMP type %d code %d mtu %d quoting seq %u",
-		 type, code, mtu, seq);
+	snprintf(line, sizeof(line), "ICMP type %d code %d %s quoting seq %u",
+		 type, code, what, seq);
 	history_add(p, "inject", line);
 	p->sent_us = clasp_pkt_now_us();
 	if (write(p->tun, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
@@ -538,6 +543,30 @@ int clasp_pkt_icmp(struct clasp_pkt *p, int type, int code, int mtu,
 	}
 	p->ref_us = clasp_pkt_now_us();
 	return 0;
+}
+
+int clasp_pkt_icmp(struct clasp_pkt *p, int type, int code, int mtu,
+		   uint32_t seq)
+{
+	char what[32];
+
+	snprintf(what, sizeof(what), "mtu %d", mtu);
+	return pkt_icmp(p, p->peer_addr, type, code, htonl(mtu & 0xffff), seq,
+			what);
+}
+
+int clasp_pkt_redirect(struct clasp_pkt *p, const char *gateway,
+		       const char *new_gateway, uint32_t seq)
+{
+	struct in_addr from, to;
+	char what[64];
+
+	if (inet_pton(AF_INET, gateway, &from) != 1 ||
+	    inet_pton(AF_INET, new_gateway, &to) != 1)
+		return -1;
+	snprintf(what, sizeof(what), "from %s to %s", gateway, new_gateway);
+	return pkt_icmp(p, from.s_addr, ICMP_REDIRECT, ICMP_REDIR_HOST,
+			to.s_addr, seq, what);
 }
 
 int clasp_pkt_inject(struct clasp_pkt *p, const char *fmt, ...)

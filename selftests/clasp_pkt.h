@@ -141,6 +141,12 @@ int clasp_pkt_send(struct clasp_pkt *p, const struct clasp_seg *rel);
  */
 int clasp_pkt_icmp(struct clasp_pkt *p, int type, int code, int mtu,
 		   uint32_t seq);
+/*
+ * Send an ICMP host redirect from @gateway (the route's gateway to the
+ * peer) naming @new_gateway, quoting the segment with sequence @seq.
+ */
+int clasp_pkt_redirect(struct clasp_pkt *p, const char *gateway,
+		       const char *new_gateway, uint32_t seq);
 /* Send the segment the text describes. */
 int clasp_pkt_inject(struct clasp_pkt *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
