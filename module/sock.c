@@ -778,6 +778,7 @@ struct proto clasp_prot = {
 	.unhash			= clasp_unhash,
 	.get_port		= clasp_get_port,
 	.obj_size		= sizeof(struct clasp_sock),
+	.max_header		= CLASP_MAX_HEADER,
 	/* connect() binds itself; send() on an unconnected socket must not. */
 	.no_autobind		= true,
 };

@@ -231,6 +231,7 @@ static int clasp_insert(struct clasp_net *cn, struct sock *sk)
 		return err;
 	}
 	csk->hashed = true;
+	sock_prot_inuse_add(cn->net, sk->sk_prot, 1);
 	return 0;
 }
 
@@ -316,6 +317,7 @@ void clasp_unhash_conn(struct sock *sk)
 	rhashtable_remove_fast(&clasp_pernet(sock_net(sk))->conns,
 			       &csk->entry.node, clasp_conn_params);
 	csk->hashed = false;
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 	__sock_put(sk);
 }
 
@@ -346,6 +348,7 @@ void clasp_listen_add(struct sock *sk)
 	hlist_add_head_rcu(&clasp_sk(sk)->listen_node,
 			   clasp_listen_bucket(cn, sk->sk_num));
 	spin_unlock_bh(&cn->listen_lock);
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
 }
 
 /**
@@ -362,6 +365,7 @@ void clasp_listen_del(struct sock *sk)
 	spin_lock_bh(&cn->listen_lock);
 	hlist_del_init_rcu(&csk->listen_node);
 	spin_unlock_bh(&cn->listen_lock);
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 	__sock_put(sk);
 }
 
