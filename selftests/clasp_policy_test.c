@@ -12,6 +12,7 @@
  * plays the same against kernel TCP.
  */
 #include <linux/bpf.h>
+#include <linux/btf.h>
 #include <linux/filter.h>
 #include <sys/syscall.h>
 
@@ -76,6 +77,140 @@ TEST(socket_filter_drops_until_detached)
 	if (clasp_only_check("FilterDrops: TCP counts no segment a filter dropped"))
 		EXPECT_EQ(drops + 1, clasp_counter("FilterDrops"));
 	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &zero, sizeof(zero)));
+	data_arrives(_metadata, &e, fd, 1, 6);
+	close(fd);
+}
+
+/*
+ * The id of the BTF type named @name of kind @kind in the running kernel's
+ * BTF (/sys/kernel/btf/vmlinux), or -1.  Walks the type section: each
+ * type's header, then what its kind adds (include/uapi/linux/btf.h).
+ */
+static int btf_find(const char *name, unsigned int kind)
+{
+	static const unsigned char per_member[] = {
+		[BTF_KIND_STRUCT] = 12, [BTF_KIND_UNION] = 12,
+		[BTF_KIND_ENUM] = 8, [BTF_KIND_FUNC_PROTO] = 8,
+		[BTF_KIND_DATASEC] = 12, [20] = 12,	/* ENUM64 */
+	};
+	static const unsigned char fixed[] = {
+		[BTF_KIND_INT] = 4, [BTF_KIND_ARRAY] = 12, [BTF_KIND_VAR] = 4,
+		[17] = 4,				/* DECL_TAG */
+	};
+	int fd = open("/sys/kernel/btf/vmlinux", O_RDONLY), id = -1, next = 1;
+	const struct btf_header *h;
+	const char *strs;
+	const uint8_t *t, *end;
+	struct stat st;
+	uint8_t *btf;
+
+	if (fd < 0 || fstat(fd, &st))
+		goto out;
+	btf = malloc(st.st_size ? st.st_size : 64 << 20);
+	if (!btf)
+		goto out;
+	st.st_size = read(fd, btf, st.st_size ? st.st_size : 64 << 20);
+	h = (const struct btf_header *)btf;
+	if (st.st_size < (off_t)sizeof(*h) || h->magic != BTF_MAGIC)
+		goto free;
+	t = btf + h->hdr_len + h->type_off;
+	end = t + h->type_len;
+	strs = (const char *)btf + h->hdr_len + h->str_off;
+	while (t + sizeof(struct btf_type) <= end) {
+		const struct btf_type *bt = (const struct btf_type *)t;
+		unsigned int k = BTF_INFO_KIND(bt->info);
+
+		if (k == kind && !strcmp(strs + bt->name_off, name)) {
+			id = next;
+			break;
+		}
+		t += sizeof(*bt);
+		if (k < sizeof(fixed))
+			t += fixed[k];
+		if (k < sizeof(per_member))
+			t += per_member[k] * BTF_INFO_VLEN(bt->info);
+		next++;
+	}
+free:
+	free(btf);
+out:
+	if (fd >= 0)
+		close(fd);
+	return id;
+}
+
+/*
+ * A BPF LSM program on the socket_sock_rcv_skb hook that refuses every
+ * segment (security_sock_rcv_skb(), run by sk_filter()), attached: its
+ * link's fd, closed to detach it.  It holds for every socket of the
+ * machine, so it stays attached only for one segment.
+ */
+static int lsm_refuse_all(struct __test_metadata *_metadata)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
+		  .imm = -EPERM },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int btf_id = btf_find("bpf_lsm_socket_sock_rcv_skb", BTF_KIND_FUNC);
+	union bpf_attr attr;
+	int prog, link;
+
+	if (btf_id < 0)
+		return -1;
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_LSM;
+	attr.expected_attach_type = BPF_LSM_MAC;
+	attr.attach_btf_id = btf_id;
+	attr.insn_cnt = 2;
+	attr.insns = (uint64_t)(uintptr_t)insns;
+	attr.license = (uint64_t)(uintptr_t)"GPL";
+	prog = syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	EXPECT_LE(0, prog) TH_LOG("BPF_PROG_LOAD (LSM): %s", strerror(errno));
+	if (prog < 0)
+		return -1;
+	memset(&attr, 0, sizeof(attr));
+	attr.raw_tracepoint.prog_fd = prog;
+	link = syscall(__NR_bpf, BPF_RAW_TRACEPOINT_OPEN, &attr, sizeof(attr));
+	EXPECT_LE(0, link) TH_LOG("attaching the LSM program: %s", strerror(errno));
+	close(prog);
+	return link;
+}
+
+/* Is the BPF LSM among the active ones?  (securityfs says.) */
+static bool bpf_lsm_active(void)
+{
+	char list[256] = "";
+	FILE *f;
+
+	mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL);
+	f = fopen("/sys/kernel/security/lsm", "r");
+	if (!f)
+		return false;
+	if (!fgets(list, sizeof(list), f))
+		list[0] = 0;
+	fclose(f);
+	return strstr(list, "bpf");
+}
+
+/* The LSM hook: a segment it refuses never reaches the socket. */
+TEST(lsm_refuses_until_detached)
+{
+	long long drops = clasp_counter("FilterDrops");
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd, link;
+
+	if (!bpf_lsm_active())
+		SKIP(return, "the BPF LSM is not active");
+	fd = env_established(_metadata, &e, NULL);
+	link = lsm_refuse_all(_metadata);
+	ASSERT_LE(0, link);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:6(5) ack 1"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	close(link);
+	if (clasp_only_check("FilterDrops: TCP counts no segment the LSM dropped"))
+		EXPECT_EQ(drops + 1, clasp_counter("FilterDrops"));
 	data_arrives(_metadata, &e, fd, 1, 6);
 	close(fd);
 }
