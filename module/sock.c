@@ -796,10 +796,8 @@ static int clasp_listen(struct socket *sock, int backlog)
 		goto out;
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 	if (sk->sk_state == TCP_CLOSE) {
-		/* Checked as a listener: SO_REUSEADDR no longer shares. */
-		sk->sk_state = TCP_LISTEN;
+		/* Checked again: another socket may have begun to listen. */
 		err = clasp_get_port(sk, sk->sk_num);
-		sk->sk_state = TCP_CLOSE;
 		if (err)
 			goto out;
 		inet_sk(sk)->inet_sport = htons(sk->sk_num);

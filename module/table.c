@@ -5,7 +5,8 @@
  * Three per-namespace structures:
  *  - the bind hash: sockets by local port, for bind() conflicts (TCP's
  *    rules: overlapping addresses conflict unless both sockets set
- *    SO_REUSEADDR and neither listens) and ephemeral port choice;
+ *    SO_REUSEADDR and the one already there does not listen) and
+ *    ephemeral port choice;
  *  - the connection table: an rhashtable of struct clasp_entry by 4-tuple
  *    holding sockets, half-open requests and compact entries alike, so a
  *    segment finds its connection with one RCU lookup;
@@ -87,8 +88,8 @@ static bool clasp_bind_conflict(const struct sock *sk, const struct sock *other)
 {
 	if (sk == other || !clasp_addrs_overlap(sk, other))
 		return false;
-	if (sk->sk_reuse && other->sk_reuse &&
-	    sk->sk_state != TCP_LISTEN && other->sk_state != TCP_LISTEN)
+	/* TCP's rule looks at the other socket's state only. */
+	if (sk->sk_reuse && other->sk_reuse && other->sk_state != TCP_LISTEN)
 		return false;
 	return true;
 }

@@ -22,6 +22,13 @@ static int bind_to(int fd, const char *ip, uint16_t port)
 	return bind(fd, (struct sockaddr *)&a, sizeof(a));
 }
 
+static int connect_to(int fd, const char *ip, uint16_t port)
+{
+	struct sockaddr_in a = clasp_addr(ip, port);
+
+	return connect(fd, (struct sockaddr *)&a, sizeof(a));
+}
+
 TEST(socket_is_clasp_stream)
 {
 	int fd = clasp_socket(), val;
@@ -110,6 +117,55 @@ TEST(bind_reuseaddr_both_sockets)
 	EXPECT_EQ(0, bind_to(b, "127.0.0.1", bound_port(a)));
 	close(a);
 	close(b);
+}
+
+/*
+ * Two SO_REUSEADDR sockets on one port: the first may listen, the second
+ * then may not (the one already there listens), as with TCP.
+ */
+TEST(reuseaddr_only_one_listens)
+{
+	int a = clasp_socket(), b = clasp_socket(), one = 1;
+
+	ASSERT_EQ(0, setsockopt(a, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, setsockopt(b, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, bind_to(a, "127.0.0.1", 0));
+	ASSERT_EQ(0, bind_to(b, "127.0.0.1", bound_port(a)));
+	EXPECT_EQ(0, listen(a, 1));
+	errno = 0;
+	EXPECT_EQ(-1, listen(b, 1));
+	EXPECT_EQ(EADDRINUSE, errno);
+	close(a);
+	close(b);
+}
+
+/*
+ * A server that closes its listener and listens again on the port while
+ * a connection it accepted lives on (iperf3 -N does): SO_REUSEADDR lets
+ * it, as with TCP.
+ */
+TEST(reuseaddr_listens_again_beside_its_connection)
+{
+	int lis = clasp_socket(), cli = clasp_socket(), again = clasp_socket();
+	int one = 1, srv;
+	uint16_t port;
+
+	ASSERT_EQ(0, setsockopt(lis, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, bind_to(lis, "127.0.0.1", 0));
+	port = bound_port(lis);
+	ASSERT_EQ(0, listen(lis, 1));
+	ASSERT_EQ(0, connect_to(cli, "127.0.0.1", port));
+	srv = accept(lis, NULL, NULL);
+	ASSERT_LE(0, srv);
+	close(lis);
+	ASSERT_EQ(0, setsockopt(again, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	EXPECT_EQ(0, bind_to(again, "127.0.0.1", port)) {
+		TH_LOG("bind beside the accepted connection: %s", strerror(errno));
+	}
+	EXPECT_EQ(0, listen(again, 1));
+	close(again);
+	close(srv);
+	close(cli);
 }
 
 TEST(port_free_again_after_close)
