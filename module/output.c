@@ -75,6 +75,7 @@ u32 clasp_rcv_window(struct sock *sk)
 	u32 promised = csk->rcv_wup + csk->rcv_wnd - csk->rcv_nxt;
 	u32 win = space > 0 ? min_t(u32, space / 2, CLASP_MAX_WINDOW) : 0;
 
+	win = clasp_window_clamp(sk, win);
 	if ((s32)promised > 0 && win < promised)
 		win = promised;
 	csk->rcv_wnd = win;
@@ -147,8 +148,9 @@ static void clasp_xmit_ctl(struct net *net, const struct clasp_tuple *t,
 		ip_rt_put(rt);
 		return;
 	}
-	if (mss == CLASP_MSS_ROUTE)
-		mss = clasp_route_mss(&rt->dst);
+	/* CLASP_MSS_ROUTE, or a TCP_MAXSEG: never more than the route's. */
+	if (mss)
+		mss = min_t(u32, mss, clasp_route_mss(&rt->dst));
 	clasp_push_header(skb, t->lport, t->rport, seq,
 			  flags & CLASP_ACK ? ack : 0, flags, wnd, mss);
 	clasp_set_checksum(skb, fl4.saddr, fl4.daddr);
@@ -299,10 +301,11 @@ void clasp_send_syn(struct sock *sk)
 	if (!csk->retransmits)
 		csk->syn_tstamp = ktime_get();
 	/*
-	 * Announce what we can receive, from the route: csk->mss is what we
-	 * send, and a simultaneous open has already cut it to the peer's.
+	 * Announce what we can receive, from the route (and TCP_MAXSEG):
+	 * csk->mss is what we send, and a simultaneous open has already cut
+	 * it to the peer's.
 	 */
-	clasp_send_seg(sk, csk->iss, flags, clasp_route_mss(__sk_dst_get(sk)),
+	clasp_send_seg(sk, csk->iss, flags, clasp_adv_mss(sk),
 		       csk->retransmits != 0);
 }
 

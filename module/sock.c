@@ -409,7 +409,7 @@ static int clasp_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 	sk_setup_caps(sk, &rt->dst);
 	rt = NULL;
 
-	csk->mss = clasp_route_mss(__sk_dst_get(sk));
+	csk->mss = clasp_adv_mss(sk);
 	csk->iss = clasp_isn(cn, &csk->entry.tuple);
 	csk->snd_una = csk->iss;
 	csk->snd_nxt = csk->iss + 1;
@@ -617,6 +617,8 @@ static void clasp_maybe_window_update(struct sock *sk)
 	int space = sk->sk_rcvbuf - atomic_read(&sk->sk_rmem_alloc);
 	u32 could = space > 0 ? min_t(u32, space / 2, CLASP_MAX_WINDOW) : 0;
 
+	could = clasp_window_clamp(sk, could);
+
 	/* RFC 1122 4.2.3.3: only when it grows by an MSS or half of itself. */
 	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
 				   TCPF_FIN_WAIT2) &&
@@ -756,6 +758,7 @@ struct proto clasp_prot = {
 	.setsockopt		= clasp_setsockopt,
 	.getsockopt		= clasp_getsockopt,
 	.keepalive		= clasp_keepalive,
+	.stream_memory_free	= clasp_stream_memory_free,
 	.sendmsg		= clasp_sendmsg,
 	.recvmsg		= clasp_recvmsg,
 	.backlog_rcv		= clasp_do_rcv,
