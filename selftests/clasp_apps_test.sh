@@ -366,7 +366,7 @@ iperf3_parallel_4() { iperf "$1" -P 4; }
 # loopback.  -l: the proxy listens on clasp (its reuseaddr carried over)
 # and connects over TCP; curl runs under clasp-run.
 proxy_listen_only() {
-	local before ret=0 out
+	local before ret=0 out c0 t0 c1 t1
 	via clasp
 	mkdir -p "$TMP/www"
 	head -c $((1 << 20)) /dev/urandom >"$TMP/www/small"
@@ -377,16 +377,13 @@ proxy_listen_only() {
 		TCP4:127.0.0.1:8010
 	local proxy=$BG_PID
 	wait_listen "$NSB" 8010 "$srv" && wait_listen "$NSB" 8011 "$proxy" || return 1
-	log "listening"
 	before=$(opens "$NSB")
 	ip netns exec "$NSA" timeout "$TMO" "${VIA[@]}" curl -sS -o "$TMP/got" \
 		"http://$IPB:8011/small" >"$TMP/curl.out" 2>&1 || {
 		log "curl failed: $(cat "$TMP/curl.out")"
 		ret=1
 	}
-	log "curl done"
 	finish "$proxy" proxy || ret=1
-	log "proxy done"
 	kill "$srv" 2>/dev/null
 	wait "$srv" 2>/dev/null
 	[ "$(sha "$TMP/got")" = "$(sha "$TMP/www/small")" ] || { log "damaged"; ret=1; }
