@@ -611,4 +611,74 @@ TEST_F(ns, defer_accept_waits_for_data)
 	EXPECT_EQ('x', c);
 }
 
+/*
+ * Whether a connection on local port @port is in FIN_WAIT_2 (an orphan's
+ * compact entry for clasp, TCP's timewait socket): 1, 0, or -1.
+ */
+static int fin_wait2_on(uint16_t port)
+{
+	char line[512];
+	int found = 0;
+	FILE *f;
+
+	if (clasp_is_tcp()) {
+		unsigned int lp, st;
+
+		f = fopen("/proc/net/tcp", "r");
+		if (!f)
+			return -1;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, " %*d: %*x:%x %*x:%*x %x", &lp, &st) == 2 &&
+			    lp == port && st == TCP_FIN_WAIT2)
+				found = 1;
+		fclose(f);
+		return found;
+	}
+	snprintf(line, sizeof(line), "%s -j conns state fin-wait-2 sport %u",
+		 claspctl_path(), port);
+	f = popen(line, "r");
+	if (!f)
+		return -1;
+	snprintf(line, 32, "\"local_port\":%u,", port);
+	while (!found && fgets(line + 32, sizeof(line) - 32, f))
+		found = !!strstr(line + 32, line);
+	return pclose(f) ? -1 : found;
+}
+
+/*
+ * TCP_LINGER2: how long an orphan waits in FIN_WAIT_2 for the peer's FIN;
+ * -1: not at all.  The namespace's own time is long, so only the option
+ * can end the wait early.
+ */
+TEST(linger2_fin_wait2)
+{
+	static const struct param over[] = {
+		{ "fin_timeout_ms", 3600000 }, { NULL, 0 }
+	};
+	int lis, cli[3], srv[3], i, secs = clasp_slow();
+	uint16_t port, cport[3];
+	char c;
+
+	fresh_netns(_metadata, over);
+	lis = listener(_metadata, &port);
+	for (i = 0; i < 3; i++) {
+		make_pair(_metadata, lis, port, &cli[i], &srv[i]);
+		cport[i] = local_port(cli[i]);
+	}
+	ASSERT_EQ(0, opt_set(cli[1], TCP_LINGER2, secs));
+	ASSERT_EQ(0, opt_set(cli[2], TCP_LINGER2, -1));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, close(cli[i]));
+		ASSERT_TRUE(poll1(srv[i], POLLIN, WAIT_MS) & POLLIN);
+		ASSERT_EQ(0, recv(srv[i], &c, 1, 0));	/* the FIN */
+	}
+	EXPECT_TRUE(clasp_wait_until(fin_wait2_on(cport[0]) == 1, SOON_MS));
+	EXPECT_TRUE(clasp_wait_until(fin_wait2_on(cport[1]) == 1, SOON_MS));
+	/* -1: the orphan is gone once its FIN is acknowledged. */
+	EXPECT_EQ(0, fin_wait2_on(cport[2]));
+	/* After its time, and not the others. */
+	EXPECT_TRUE(clasp_wait_until(fin_wait2_on(cport[1]) == 0, 3000 * secs));
+	EXPECT_EQ(1, fin_wait2_on(cport[0]));
+}
+
 CLASP_HARNESS_MAIN
