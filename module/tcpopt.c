@@ -158,7 +158,7 @@ static u32 clasp_segs_in_flight(struct sock *sk)
 	return n;
 }
 
-/* Bytes of data in the sequence space from @start (the SYN's end) to @end. */
+/* The sequence space from @start to @end, 0 if @end is not after it. */
 static u32 clasp_data_between(u32 start, u32 end)
 {
 	return (s32)(end - start) > 0 ? end - start : 0;
@@ -215,17 +215,16 @@ void clasp_tcp_info_fill(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_snd_ssthresh = TCP_INFINITE_SSTHRESH;
 	ti->tcpi_total_retrans = ci.total_retrans;
 	if (sk->sk_state != TCP_SYN_SENT && sk->sk_state != TCP_CLOSE) {
-		u32 rcv_end = ci.rcv_nxt, una = ci.snd_una;
-
-		/* The peer's FIN took a sequence number, and is no data. */
-		if ((1 << sk->sk_state) & (TCPF_CLOSE_WAIT | TCPF_LAST_ACK |
-					   TCPF_CLOSING | TCPF_TIME_WAIT))
-			rcv_end--;
-		/* Our FIN took a sequence number, and is no data. */
-		if (clasp_seq_after(una, data_end))
-			una = data_end;
-		ti->tcpi_bytes_acked = clasp_data_between(ci.iss + 1, una);
-		ti->tcpi_bytes_received = clasp_data_between(ci.irs + 1, rcv_end);
+		/*
+		 * Sequence space, as TCP counts it (modulo 2^32 here): what
+		 * the peer acknowledged, our SYN included on an active open
+		 * and a FIN once acknowledged; what arrived in order after
+		 * the peer's SYN, its FIN included.
+		 */
+		ti->tcpi_bytes_acked = clasp_data_between(ci.iss + csk->passive,
+							  ci.snd_una);
+		ti->tcpi_bytes_received = clasp_data_between(ci.irs + 1,
+							     ci.rcv_nxt);
 		ti->tcpi_notsent_bytes = clasp_data_between(csk->snd_max, data_end);
 	}
 	ti->tcpi_snd_wnd = ci.snd_wnd;

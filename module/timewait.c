@@ -136,9 +136,16 @@ void clasp_time_wait(struct sock *sk, int state)
 	struct clasp_tw *tw = NULL;
 
 	if (state == TCP_FIN_WAIT2 && csk->opt.linger2_ms < 0) {
-		/* TCP_LINGER2 -1: no FIN_WAIT_2 for orphans; reset instead. */
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONLINGER);
-		clasp_send_active_reset(sk, GFP_ATOMIC);
+		/*
+		 * TCP_LINGER2 -1: no FIN_WAIT_2 for orphans.  As TCP: closed
+		 * in FIN_WAIT_2, reset; reaching it after close(), just gone.
+		 */
+		if (csk->cause == CLASP_CAUSE_USER) {
+			clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONLINGER);
+			clasp_send_active_reset(sk, GFP_ATOMIC);
+		} else {
+			clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONDATA);
+		}
 		csk->cause = CLASP_CAUSE_USER;
 		clasp_done(sk);
 		return;
