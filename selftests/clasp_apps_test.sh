@@ -12,8 +12,8 @@
 #  - nc -N sending 1 MiB to a socat server that answers with its SHA-256
 #    once the client has shut down writing; socat sending 1 MiB to an
 #    nc -l -N server that sends 1 MiB back after the client's half-close;
-#  - ssh to an sshd in the other namespace: 1 MiB up to a remote sha256sum
-#    and 1 MiB down from a remote cat, both checked;
+#  - ssh to an sshd in the other namespace, one session: 1 MiB up to a
+#    remote sha256sum and 1 MiB down from a remote cat, both checked;
 #  - iperf3 client and server: -N -M 1000, reverse (-R), 4 parallel
 #    streams (-P 4), 4 MiB each run;
 #  - clasp-run -l (a socat proxy that listens on clasp and connects to
@@ -288,28 +288,29 @@ ssh_setup() {
 SSH_OPTS=(-F /dev/null -i "$TMP/ssh/id" -o BatchMode=yes -o StrictHostKeyChecking=no
 	-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -p 2222)
 
-# ssh MODE: 1 MiB up into a remote sha256sum, 1 MiB down from a remote cat.
+# ssh MODE: one session moves 1 MiB each way: up into a remote sha256sum
+# (its answer on stderr), then down from a remote cat.
 ssh_1mib_each_way() {
 	local before ret=0 got
 	via "$1"
 	ssh_setup || return 1
 	head -c $((1 << 20)) /dev/urandom >"$TMP/up"
+	head -c $((1 << 20)) /dev/urandom >"$TMP/down-src"
 	bg "$NSB" "$TMP/sshd.out" "${VIA[@]}" /usr/sbin/sshd -D -e -f "$TMP/ssh/sshd_config"
 	local srv=$BG_PID
 	wait_listen "$NSB" 2222 "$srv" || { log "$(cat "$TMP/sshd.out")"; return 1; }
 	before=$(opens "$NSB")
-	got=$(ip netns exec "$NSA" timeout "$TMO" "${VIA[@]}" ssh "${SSH_OPTS[@]}" root@"$IPB" \
-		sha256sum <"$TMP/up" 2>"$TMP/ssh.out") || {
-		log "ssh (up) failed: $(cat "$TMP/ssh.out")"
-		ret=1
-	}
-	[ "${got%% *}" = "$(sha "$TMP/up")" ] || { log "up: remote sha256sum says '$got'"; ret=1; }
 	ip netns exec "$NSA" timeout "$TMO" "${VIA[@]}" ssh "${SSH_OPTS[@]}" root@"$IPB" \
-		cat "$TMP/up" </dev/null >"$TMP/down" 2>"$TMP/ssh.out" || {
-		log "ssh (down) failed: $(cat "$TMP/ssh.out")"
+		"sha256sum >&2 && cat $TMP/down-src" <"$TMP/up" >"$TMP/down" 2>"$TMP/ssh.out" || {
+		log "ssh failed: $(tr '\n' '|' <"$TMP/ssh.out")"
 		ret=1
 	}
-	[ "$(sha "$TMP/down")" = "$(sha "$TMP/up")" ] || {
+	got=$(grep -Eo '^[0-9a-f]{64}' "$TMP/ssh.out")
+	[ "$got" = "$(sha "$TMP/up")" ] || {
+		log "up: the remote sha256sum says '$(tr '\n' '|' <"$TMP/ssh.out")'"
+		ret=1
+	}
+	[ "$(sha "$TMP/down")" = "$(sha "$TMP/down-src")" ] || {
 		log "down: $(stat -c %s "$TMP/down") bytes, damaged"
 		ret=1
 	}

@@ -223,13 +223,14 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 
 	setup();
 	ret = real_setsockopt(fd, level, name, val, len);
-	if (ret < 0 || clasp_role == ROLE_ALL || len > 4096)
+	if (ret < 0 || clasp_role == ROLE_ALL)
 		return ret;
 	e = errno;
 	pthread_mutex_lock(&cand_lock);
 	c = find(fd);
 	if (c) {
-		o = malloc(sizeof(*o) + len);
+		/* No option of TCP's or IP's is this long: refuse to keep it. */
+		o = len <= 4096 ? malloc(sizeof(*o) + len) : NULL;
 		if (o) {
 			o->next = NULL;
 			o->level = level;
@@ -240,7 +241,8 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 			*c->tail = o;
 			c->tail = &o->next;
 		} else {
-			say("fd %d: out of memory: an option will not be carried over", fd);
+			say("fd %d: option (level %d, name %d) of %u bytes will not be carried over",
+			    fd, level, name, (unsigned int)len);
 		}
 	}
 	pthread_mutex_unlock(&cand_lock);
