@@ -561,6 +561,37 @@ TEST_F(pair, user_timeout_aborts)
 	EXPECT_GE(want * 3 + clasp_slow_time(TIMER_LATE_MS), took);
 }
 
+/*
+ * TCP_USER_TIMEOUT with keepalive: once a probe went unanswered, the
+ * peer's silence ends the connection after the user timeout rather
+ * than after TCP_KEEPCNT probes (9 here: 10 s).
+ */
+TEST_F(pair, user_timeout_ends_keepalive)
+{
+	int secs = clasp_slow(), one = 1;
+	char match[64], data[100] = { 0 };
+	long long t0, took;
+
+	ASSERT_EQ(0, setsockopt(self->cli, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
+	ASSERT_EQ(0, opt_set(self->cli, TCP_KEEPIDLE, secs));
+	ASSERT_EQ(0, opt_set(self->cli, TCP_KEEPINTVL, secs));
+	ASSERT_EQ(0, opt_set(self->cli, TCP_KEEPCNT, 9));
+	ASSERT_EQ(0, opt_set(self->cli, TCP_USER_TIMEOUT, 2500 * secs));
+	/* Lose cli's segments without data (ACKs, probes), not its data. */
+	snprintf(match, sizeof(match), "@th,16,16 %u ip length < 100",
+		 self->port);
+	drop(_metadata, match);
+	/* The peer's last word: its ACK of this; silence from now on. */
+	ASSERT_EQ(sizeof(data), send(self->cli, data, sizeof(data), 0));
+	read_exact(_metadata, self->srv, data, sizeof(data));
+	t0 = clasp_now_ms();
+	ASSERT_TRUE(poll1(self->cli, POLLERR, 12000 * secs) & POLLERR);
+	took = clasp_now_ms() - t0;
+	EXPECT_EQ(ETIMEDOUT, so_error(self->cli));
+	/* Probes at 1 s and 2 s; at 3 s the silence passed 2.5 s. */
+	EXPECT_TIMER(3000 * secs, took);
+}
+
 /* TCP_SYNCNT: a socket's own SYN retries. */
 TEST_F(ns, syncnt_gives_up_sooner)
 {
