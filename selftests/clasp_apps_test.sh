@@ -15,7 +15,7 @@
 #  - ssh to an sshd in the other namespace, one session: 1 MiB up to a
 #    remote sha256sum and 1 MiB down from a remote cat, both checked;
 #  - iperf3 client and server: -N -M 1000, reverse (-R), 4 parallel
-#    streams (-P 4), 4 MiB each run;
+#    streams (-P 4), 2 s each run;
 #  - clasp-run -l (a socat proxy that listens on clasp and connects to
 #    TCP) and clasp-run -c (one that listens on TCP and connects to clasp),
 #    with curl through them.
@@ -322,8 +322,11 @@ ssh_1mib_each_way() {
 }
 
 # iperf MODE ARGS...: a one-off iperf3 server in B and a client in A with
-# ARGS, 4 MiB; by the client's JSON report all was sent and most of it
-# counted received (iperf3 does not check the data itself).
+# ARGS for 2 s; by the client's JSON report data went and most of it was
+# counted received (iperf3 does not check the data itself, and stops
+# counting when the sender ends the test: what is in flight then is sent
+# but not counted, which is why the run is timed, not a byte count: with
+# -n 4M, TCP once had 60% of it in its buffers at the end).
 iperf() {
 	local mode=$1 before ret=0
 	shift
@@ -332,7 +335,7 @@ iperf() {
 	local srv=$BG_PID
 	wait_listen "$NSB" 5201 "$srv" || { log "$(cat "$TMP/iperfd.out")"; return 1; }
 	before=$(opens "$NSB")
-	ip netns exec "$NSA" timeout "$TMO" "${VIA[@]}" iperf3 -c "$IPB" -p 5201 -n 4M -J "$@" \
+	ip netns exec "$NSA" timeout "$TMO" "${VIA[@]}" iperf3 -c "$IPB" -p 5201 -t 2 -J "$@" \
 		>"$TMP/iperf.json" 2>"$TMP/iperf.err" || ret=1
 	finish "$srv" iperfd || ret=1
 	python3 - "$TMP/iperf.json" <<-'EOF' || ret=1
@@ -352,7 +355,7 @@ iperf() {
 	print("# %d stream(s): sent %d bytes, received %d, %.1f Mbit/s, %s retransmits"
 	      % (streams, s["bytes"], rcv["bytes"], rcv["bits_per_second"] / 1e6,
 	         s.get("retransmits", "no")))
-	sys.exit(0 if s["bytes"] >= 4 << 20 and s["bytes"] // 2 <= rcv["bytes"] <= s["bytes"] else 1)
+	sys.exit(0 if s["bytes"] > 0 and s["bytes"] // 2 <= rcv["bytes"] <= s["bytes"] else 1)
 	EOF
 	[ -s "$TMP/iperf.err" ] && log "iperf3 stderr: $(tr '\n' '|' <"$TMP/iperf.err")"
 	carried "$mode" "$NSB" "$before" || ret=1
