@@ -9,6 +9,7 @@
  *   table.c     port bindings, the connection table and listeners
  *   sock.c      struct proto and the socket calls
  *   sockopt.c   socket options, ioctls and CLASP_INFO
+ *   tcpopt.c    SOL_TCP options with TCP's semantics, TCP_INFO
  *   input.c     segment reception: validation and the state machine
  *   options.c   segment options, parsed and built (options.h)
  *   rtt.c       the RFC 6298 round-trip estimator (rtt.h)
@@ -234,6 +235,43 @@ struct clasp_skb_cb {
 #define CLASP_SKB_CB(skb) ((struct clasp_skb_cb *)&((skb)->cb[0]))
 
 /**
+ * struct clasp_sockopt - what a program set on a socket (SOL_TCP and
+ * SOL_CLASP options); a listener's children inherit it, as TCP's do
+ * @ka_idle_ms: keepalive idle time, 0 for the namespace default
+ * @ka_intvl_ms: keepalive interval, 0 for the namespace default
+ * @ka_cnt: keepalive probes, 0 for the namespace default
+ * @user_mss: TCP_MAXSEG: the largest MSS to announce and use, 0 for none
+ * @window_clamp: TCP_WINDOW_CLAMP: the largest window to offer, 0 for none
+ * @user_timeout_ms: TCP_USER_TIMEOUT: abort when data (or a SYN) stays
+ *	unacknowledged, or keepalive probes unanswered, this long; 0 for none
+ * @notsent_lowat: TCP_NOTSENT_LOWAT: writable only while fewer unsent
+ *	bytes are queued; 0 for no limit
+ * @linger2_ms: TCP_LINGER2: lifetime of an orphan in FIN_WAIT_2, 0 for
+ *	the namespace's fin_timeout_ms, -1 to reset it at once
+ * @syn_retries: TCP_SYNCNT: SYN retransmissions, 0 for the namespace's
+ * @defer_accept: TCP_DEFER_ACCEPT: a listener's SYN-ACK retransmissions to
+ *	wait for data before a bare ACK completes a connection
+ * @nodelay: TCP_NODELAY as set (clasp has no Nagle: stored only)
+ * @cork: TCP_CORK as set (clasp has no corking: stored only)
+ * @pingpong: TCP_QUICKACK cleared (clasp has no delayed ACKs: stored only)
+ */
+struct clasp_sockopt {
+	u32 ka_idle_ms;
+	u32 ka_intvl_ms;
+	u32 ka_cnt;
+	u32 user_mss;
+	u32 window_clamp;
+	u32 user_timeout_ms;
+	u32 notsent_lowat;
+	s32 linger2_ms;
+	u8 syn_retries;
+	u8 defer_accept;
+	bool nodelay;
+	bool cork;
+	bool pingpong;
+};
+
+/**
  * struct clasp_sock - a clasp socket
  * @inet: the inet socket it extends; must stay first
  * @entry: its place in the connection table
@@ -275,9 +313,7 @@ struct clasp_skb_cb {
  * @oow_ack_stamp: jiffies of the last answer to an invalid segment
  * @mtu_info: path MTU of the last fragmentation needed (icmp.c)
  * @syn_tstamp: time our SYN was first sent (first RTT sample)
- * @ka_idle_ms: keepalive idle time, 0 for the namespace default
- * @ka_intvl_ms: keepalive interval, 0 for the namespace default
- * @ka_cnt: keepalive probes, 0 for the namespace default
+ * @opt: socket options (struct clasp_sockopt)
  * @deferred: enum clasp_deferred bits for release_cb
  * @cause: enum clasp_cause of the next state change (events)
  * @quiet: its last state change is not news (it became a compact entry)
@@ -336,9 +372,7 @@ struct clasp_sock {
 	u32 oow_ack_stamp;
 	u32 mtu_info;
 	ktime_t syn_tstamp;
-	u32 ka_idle_ms;
-	u32 ka_intvl_ms;
-	u32 ka_cnt;
+	struct clasp_sockopt opt;
 
 	unsigned long deferred;
 	u8 cause;
@@ -370,6 +404,7 @@ struct clasp_sock {
  * @peer_mss: MSS the peer announced
  * @snd_wnd: window the peer offered in its SYN
  * @retrans: SYN-ACK retransmissions so far
+ * @acked: a bare ACK came while TCP_DEFER_ACCEPT waited for data
  * @oow_ack_stamp: jiffies of the last answer to an invalid segment
  * @rcu: deferred free
  */
@@ -385,6 +420,7 @@ struct clasp_request {
 	u16 peer_mss;
 	u16 snd_wnd;
 	u8 retrans;
+	bool acked;
 	u32 oow_ack_stamp;
 	struct rcu_head rcu;
 };
@@ -398,6 +434,7 @@ struct clasp_request {
  * @rcv_nxt: the next sequence number expected from the peer
  * @rcv_wnd: the window last offered (FIN_WAIT_2; TIME_WAIT's is closed)
  * @max_snd_wnd: the largest window the peer offered (RFC 5961 5.2)
+ * @fw2_ms: FIN_WAIT_2 lifetime (TCP_LINGER2), 0 for the namespace's
  * @refcnt: table and lookups
  * @oow_ack_stamp: jiffies of the last answer to an invalid segment
  * @rcu: deferred free
@@ -410,6 +447,7 @@ struct clasp_tw {
 	u32 rcv_nxt;
 	u32 rcv_wnd;
 	u32 max_snd_wnd;
+	u32 fw2_ms;
 	refcount_t refcnt;
 	u32 oow_ack_stamp;
 	struct rcu_head rcu;
@@ -540,6 +578,18 @@ int clasp_getsockopt(struct sock *sk, int level, int optname,
 int clasp_setsockopt(struct sock *sk, int level, int optname,
 		     sockptr_t optval, unsigned int optlen);
 void clasp_keepalive(struct sock *sk, int valbool);
+
+/* tcpopt.c */
+int clasp_tcp_getsockopt(struct sock *sk, int optname, char __user *optval,
+			 int __user *optlen);
+int clasp_tcp_setsockopt(struct sock *sk, int optname, sockptr_t optval,
+			 unsigned int optlen);
+void clasp_tcp_info_fill(struct sock *sk, struct tcp_info *ti);
+u32 clasp_adv_mss(struct sock *sk);
+u32 clasp_window_clamp(const struct sock *sk, u32 win);
+bool clasp_stream_memory_free(const struct sock *sk, int wake);
+bool clasp_defer_ack(struct clasp_request *req, const struct clasp_seg *seg);
+u32 clasp_user_timeout_left_us(const struct sock *sk, ktime_t since);
 
 /* input.c */
 int clasp_rcv(struct sk_buff *skb);

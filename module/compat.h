@@ -10,6 +10,7 @@
 
 #include <linux/bpf-cgroup.h>
 #include <linux/hrtimer.h>
+#include <linux/tcp.h>
 #include <net/sock.h>
 
 /*
@@ -75,5 +76,13 @@ static inline int clasp_bpf_inet4_connect(struct sock *sk,
 #else
 #define clasp_dump_attrs(cb)	(genl_dumpit_info(cb)->attrs)
 #endif
+
+/* 6.2 added the window we offer to struct tcp_info. */
+static inline void clasp_tcpi_set_rcv_wnd(struct tcp_info *ti, u32 wnd)
+{
+#ifdef CLASP_HAVE_TCPI_RCV_WND
+	ti->tcpi_rcv_wnd = wnd;
+#endif
+}
 
 #endif /* _CLASP_COMPAT_H */

@@ -63,8 +63,8 @@ u32 clasp_route_mss(const struct dst_entry *dst)
  * @sk: the socket
  *
  * Half the free receive buffer (the rest covers buffer overhead), at most
- * 65535, and at most four segments while the memory pool is under
- * pressure (as TCP's rcv_ssthresh then).
+ * 65535, at most four segments while the memory pool is under pressure
+ * (as TCP's rcv_ssthresh then), and at most TCP_WINDOW_CLAMP.
  *
  * Return: the window, before the promise of clasp_rcv_window().
  */
@@ -75,7 +75,7 @@ u32 clasp_rcv_space(const struct sock *sk)
 
 	if (clasp_under_memory_pressure())
 		win = min(win, 4 * clasp_sk(sk)->mss);
-	return win;
+	return clasp_window_clamp(sk, win);
 }
 
 /**
@@ -165,8 +165,9 @@ static void clasp_xmit_ctl(struct net *net, const struct clasp_tuple *t,
 		ip_rt_put(rt);
 		return;
 	}
-	if (mss == CLASP_MSS_ROUTE)
-		mss = clasp_route_mss(&rt->dst);
+	/* CLASP_MSS_ROUTE, or a TCP_MAXSEG: never more than the route's. */
+	if (mss)
+		mss = min_t(u32, mss, clasp_route_mss(&rt->dst));
 	clasp_push_header(skb, t->lport, t->rport, seq,
 			  flags & CLASP_ACK ? ack : 0, flags, wnd, mss);
 	clasp_set_checksum(skb, fl4.saddr, fl4.daddr);
@@ -317,10 +318,11 @@ void clasp_send_syn(struct sock *sk)
 	if (!csk->retransmits)
 		csk->syn_tstamp = ktime_get();
 	/*
-	 * Announce what we can receive, from the route: csk->mss is what we
-	 * send, and a simultaneous open has already cut it to the peer's.
+	 * Announce what we can receive, from the route (and TCP_MAXSEG):
+	 * csk->mss is what we send, and a simultaneous open has already cut
+	 * it to the peer's.
 	 */
-	clasp_send_seg(sk, csk->iss, flags, clasp_route_mss(__sk_dst_get(sk)),
+	clasp_send_seg(sk, csk->iss, flags, clasp_adv_mss(sk),
 		       csk->retransmits != 0);
 }
 

@@ -39,7 +39,14 @@ void clasp_req_put(struct clasp_request *req)
 
 static u16 clasp_listen_window(const struct sock *lsk)
 {
-	return min_t(u32, READ_ONCE(lsk->sk_rcvbuf) / 2, CLASP_MAX_WINDOW);
+	return clasp_window_clamp(lsk, min_t(u32, READ_ONCE(lsk->sk_rcvbuf) / 2,
+					     CLASP_MAX_WINDOW));
+}
+
+/* The MSS to announce: the route's, or less if TCP_MAXSEG asks. */
+static u16 clasp_listen_mss(const struct sock *lsk)
+{
+	return READ_ONCE(clasp_sk(lsk)->opt.user_mss) ?: CLASP_MSS_ROUTE;
 }
 
 /* @rtx: the timer resends it (RetransSegs, not OutSegs). */
@@ -48,13 +55,14 @@ static void clasp_req_send_synack(struct clasp_request *req, bool rtx)
 	struct sock *lsk = req->listener;
 	struct net *net = sock_net(lsk);
 	u16 wnd = clasp_listen_window(lsk);
+	u16 mss = clasp_listen_mss(lsk);
 
 	if (rtx)
 		clasp_resend_ctl(net, &req->entry.tuple, req->iss, req->irs + 1,
-				 CLASP_SYN | CLASP_ACK, wnd, CLASP_MSS_ROUTE);
+				 CLASP_SYN | CLASP_ACK, wnd, mss);
 	else
 		clasp_send_ctl(net, &req->entry.tuple, req->iss, req->irs + 1,
-			       CLASP_SYN | CLASP_ACK, wnd, CLASP_MSS_ROUTE);
+			       CLASP_SYN | CLASP_ACK, wnd, mss);
 }
 
 static void clasp_req_arm(struct clasp_request *req)
@@ -92,18 +100,26 @@ static enum hrtimer_restart clasp_req_timer(struct hrtimer *t)
 {
 	struct clasp_request *req = container_of(t, struct clasp_request, timer);
 	struct clasp_sock *lcsk = clasp_sk(req->listener);
+	u8 defer = READ_ONCE(lcsk->opt.defer_accept);
+	bool held;
 
 	spin_lock(&lcsk->acc_lock);
+	/* TCP_DEFER_ACCEPT held back a bare ACK: wait out the count. */
+	held = defer && req->acked;
 	if (req->linked && !hrtimer_is_queued(&req->timer)) {
-		if (req->retrans >= clasp_tun(req->listener)->synack_retries) {
+		if (req->retrans >= clasp_tun(req->listener)->synack_retries &&
+		    (!held || req->retrans >= defer)) {
 			clasp_req_unlink(req, CLASP_CAUSE_TIMEOUT);
 		} else {
 			req->retrans++;
-			clasp_stats_inc(sock_net(req->listener),
-					CLASP_MIB_RETRANSSEGS);
-			trace_clasp_retransmit(&req->entry.tuple, req->iss,
-					       req->retrans);
-			clasp_req_send_synack(req, true);
+			/* Held: silent until the last, whose answer completes. */
+			if (!held || req->retrans >= defer) {
+				clasp_stats_inc(sock_net(req->listener),
+						CLASP_MIB_RETRANSSEGS);
+				trace_clasp_retransmit(&req->entry.tuple,
+						       req->iss, req->retrans);
+				clasp_req_send_synack(req, true);
+			}
 			clasp_req_arm(req);
 		}
 	}
@@ -141,7 +157,7 @@ static void clasp_listen_cookie(struct sock *lsk, struct sk_buff *skb,
 	WRITE_ONCE(clasp_sk(lsk)->cookie_stamp, jiffies);
 	clasp_stats_inc(cn->net, CLASP_MIB_SYNCOOKIESSENT);
 	clasp_send_ctl(cn->net, &t, cookie, seg->seq + 1, CLASP_SYN | CLASP_ACK,
-		       clasp_listen_window(lsk), CLASP_MSS_ROUTE);
+		       clasp_listen_window(lsk), clasp_listen_mss(lsk));
 }
 
 /* The SYN queue is full; say so once per listener, as TCP does. */
@@ -268,6 +284,9 @@ static struct sock *clasp_create_child(struct sock *lsk,
 	clasp_init_child(child);
 	clasp_mem_child_init(lsk, child);
 	csk = clasp_sk(child);
+	/* Options set on the listener hold for its children, as TCP's. */
+	csk->opt = clasp_sk(lsk)->opt;
+	csk->opt.defer_accept = 0;
 	inet = inet_sk(child);
 	inet->inet_daddr = t->raddr;
 	inet->inet_rcv_saddr = t->laddr;
@@ -294,7 +313,7 @@ static struct sock *clasp_create_child(struct sock *lsk,
 	csk->copied_seq = csk->rcv_nxt;
 	csk->rcv_wup = csk->rcv_nxt;
 	csk->rcv_wnd = clasp_listen_window(lsk);
-	csk->mss = clasp_route_mss(__sk_dst_get(child));
+	csk->mss = clasp_adv_mss(child);
 	csk->peer_mss = req->peer_mss;
 	csk->mss = clamp_t(u32, req->peer_mss, CLASP_MIN_MSS, csk->mss);
 	csk->rcv_tstamp = ktime_get();
@@ -536,6 +555,8 @@ int clasp_req_rcv(struct clasp_request *req, struct sk_buff *skb)
 	}
 	switch (clasp_req_check(req, &seg)) {
 	case CLASP_SEG_ACCEPT:
+		if (clasp_defer_ack(req, &seg))
+			break;
 		child = clasp_req_complete(req, skb);
 		break;
 	case CLASP_SEG_OOW_ACK:

@@ -408,7 +408,7 @@ static int clasp_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 	sk_setup_caps(sk, &rt->dst);
 	rt = NULL;
 
-	csk->mss = clasp_route_mss(__sk_dst_get(sk));
+	csk->mss = clasp_adv_mss(sk);
 	csk->iss = clasp_isn(cn, &csk->entry.tuple);
 	csk->snd_una = csk->iss;
 	csk->snd_nxt = csk->iss + 1;
@@ -770,6 +770,7 @@ struct proto clasp_prot = {
 	.setsockopt		= clasp_setsockopt,
 	.getsockopt		= clasp_getsockopt,
 	.keepalive		= clasp_keepalive,
+	.stream_memory_free	= clasp_stream_memory_free,
 	.sendmsg		= clasp_sendmsg,
 	.recvmsg		= clasp_recvmsg,
 	.backlog_rcv		= clasp_do_rcv,

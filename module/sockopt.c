@@ -2,7 +2,8 @@
 /*
  * clasp: socket options, ioctls and CLASP_INFO, the socket's view of
  * itself: what a program asks of a connection beyond sending and
- * receiving.  Options of levels other than SOL_CLASP go to IP's.
+ * receiving.  Options of level SOL_TCP go to tcpopt.c, those of levels
+ * other than SOL_CLASP and SOL_TCP to IP's.
  */
 #include <linux/sockios.h>
 #include <asm/ioctls.h>
@@ -85,8 +86,8 @@ void clasp_info_fill(struct sock *sk, struct clasp_info *info)
 }
 
 /**
- * clasp_getsockopt() - SOL_CLASP options; other levels go to IP
- * (struct proto.getsockopt)
+ * clasp_getsockopt() - SOL_CLASP options; SOL_TCP goes to
+ * clasp_tcp_getsockopt(), other levels to IP (struct proto.getsockopt)
  * @sk: the socket
  * @level: the option's level
  * @optname: the option
@@ -102,6 +103,8 @@ int clasp_getsockopt(struct sock *sk, int level, int optname,
 	struct clasp_info info;
 	int len, val;
 
+	if (level == SOL_TCP)
+		return clasp_tcp_getsockopt(sk, optname, optval, optlen);
 	if (level != SOL_CLASP)
 		return ip_getsockopt(sk, level, optname, optval, optlen);
 	if (get_user(len, optlen))
@@ -140,8 +143,8 @@ int clasp_getsockopt(struct sock *sk, int level, int optname,
 }
 
 /**
- * clasp_setsockopt() - SOL_CLASP options; other levels go to IP
- * (struct proto.setsockopt)
+ * clasp_setsockopt() - SOL_CLASP options; SOL_TCP goes to
+ * clasp_tcp_setsockopt(), other levels to IP (struct proto.setsockopt)
  * @sk: the socket
  * @level: the option's level
  * @optname: the option
@@ -156,6 +159,8 @@ int clasp_setsockopt(struct sock *sk, int level, int optname,
 	struct clasp_sock *csk = clasp_sk(sk);
 	int val, err = 0;
 
+	if (level == SOL_TCP)
+		return clasp_tcp_setsockopt(sk, optname, optval, optlen);
 	if (level != SOL_CLASP)
 		return ip_setsockopt(sk, level, optname, optval, optlen);
 	if (optlen < sizeof(int))
@@ -172,9 +177,9 @@ int clasp_setsockopt(struct sock *sk, int level, int optname,
 			break;
 		}
 		if (optname == CLASP_KEEPIDLE_MS)
-			csk->ka_idle_ms = val;
+			csk->opt.ka_idle_ms = val;
 		else
-			csk->ka_intvl_ms = val;
+			csk->opt.ka_intvl_ms = val;
 		if (sock_flag(sk, SOCK_KEEPOPEN))
 			clasp_ka_reset(sk);
 		break;
@@ -182,7 +187,7 @@ int clasp_setsockopt(struct sock *sk, int level, int optname,
 		if (val < 1 || val > 127)
 			err = -EINVAL;
 		else
-			csk->ka_cnt = val;
+			csk->opt.ka_cnt = val;
 		break;
 	default:
 		err = -ENOPROTOOPT;

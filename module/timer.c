@@ -28,7 +28,7 @@ static u64 clasp_ms_to_ns(u32 ms)
  */
 u32 clasp_ka_idle_ms(const struct sock *sk)
 {
-	return clasp_sk(sk)->ka_idle_ms ?: clasp_tun(sk)->keepalive_time_ms;
+	return clasp_sk(sk)->opt.ka_idle_ms ?: clasp_tun(sk)->keepalive_time_ms;
 }
 
 /**
@@ -39,7 +39,7 @@ u32 clasp_ka_idle_ms(const struct sock *sk)
  */
 u32 clasp_ka_intvl_ms(const struct sock *sk)
 {
-	return clasp_sk(sk)->ka_intvl_ms ?: clasp_tun(sk)->keepalive_intvl_ms;
+	return clasp_sk(sk)->opt.ka_intvl_ms ?: clasp_tun(sk)->keepalive_intvl_ms;
 }
 
 /**
@@ -50,7 +50,7 @@ u32 clasp_ka_intvl_ms(const struct sock *sk)
  */
 u32 clasp_ka_cnt(const struct sock *sk)
 {
-	return clasp_sk(sk)->ka_cnt ?: clasp_tun(sk)->keepalive_probes;
+	return clasp_sk(sk)->opt.ka_cnt ?: clasp_tun(sk)->keepalive_probes;
 }
 
 /**
@@ -80,8 +80,35 @@ static void clasp_timer_stop(struct sock *sk, struct hrtimer *t)
 		__sock_put(sk);
 }
 
+/*
+ * When the oldest transmission still unacknowledged went out: our SYN, or
+ * the head of the write queue; 0 when nothing is in flight (a window
+ * probe).  TCP_USER_TIMEOUT counts from it.
+ */
+static ktime_t clasp_rtx_since(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *head;
+
+	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV)
+		return csk->syn_tstamp;
+	if (csk->snd_una == csk->snd_max)
+		return 0;
+	head = skb_peek(&sk->sk_write_queue);
+	return head ? CLASP_SKB_CB(head)->sent : 0;
+}
+
+/* TCP_USER_TIMEOUT ran out for what is in flight. */
+static bool clasp_user_timed_out(struct sock *sk)
+{
+	ktime_t since = clasp_rtx_since(sk);
+
+	return since && !clasp_user_timeout_left_us(sk, since);
+}
+
 /**
- * clasp_rtx_arm() - (re)start the retransmission timer at RTO << backoff
+ * clasp_rtx_arm() - (re)start the retransmission timer at RTO << backoff,
+ * or sooner if TCP_USER_TIMEOUT runs out before
  * @sk: the socket, locked
  */
 void clasp_rtx_arm(struct sock *sk)
@@ -89,6 +116,10 @@ void clasp_rtx_arm(struct sock *sk)
 	struct clasp_sock *csk = clasp_sk(sk);
 	u64 max_us = (u64)clasp_tun(sk)->rto_max_ms * USEC_PER_MSEC;
 	u64 us = clasp_backoff(csk->rto_us, csk->backoff, max_us);
+	ktime_t since = clasp_rtx_since(sk);
+
+	if (since)
+		us = clamp_t(u64, clasp_user_timeout_left_us(sk, since), 1, us);
 
 	csk->rtx_pending = true;
 	clasp_timer_arm(sk, &csk->rtx_timer, us * NSEC_PER_USEC);
@@ -194,8 +225,12 @@ static int clasp_timeout_errno(const struct sock *sk)
 static void clasp_syn_timeout(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
+	u32 limit = clasp_tun(sk)->syn_retries;
 
-	if (csk->retransmits >= clasp_tun(sk)->syn_retries) {
+	/* TCP_SYNCNT: our SYN's retries (a SYN-ACK's stay the namespace's). */
+	if (sk->sk_state == TCP_SYN_SENT && csk->opt.syn_retries)
+		limit = csk->opt.syn_retries;
+	if (csk->retransmits >= limit || clasp_user_timed_out(sk)) {
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONTIMEOUT);
 		csk->cause = CLASP_CAUSE_TIMEOUT;
 		clasp_reset(sk, clasp_timeout_errno(sk));
@@ -251,7 +286,9 @@ static void clasp_data_timeout(struct sock *sk)
 			clasp_window_probe(sk, limit);
 		return;
 	}
-	if (csk->retransmits >= limit) {
+	/* TCP_USER_TIMEOUT, when set, replaces the count, as TCP's. */
+	if (csk->opt.user_timeout_ms ? clasp_user_timed_out(sk) :
+				       csk->retransmits >= limit) {
 		clasp_timeout_abort(sk);
 		return;
 	}
@@ -303,7 +340,13 @@ static void clasp_ka_work(struct sock *sk)
 		clasp_ka_arm(sk, want_ns - idle_ns);
 		return;
 	}
-	if (csk->probes >= clasp_ka_cnt(sk)) {
+	/*
+	 * TCP_USER_TIMEOUT, when set, replaces the probe count: abort once a
+	 * probe went unanswered and the peer was silent that long, as TCP.
+	 */
+	if (csk->opt.user_timeout_ms ?
+	    csk->probes && !clasp_user_timeout_left_us(sk, csk->rcv_tstamp) :
+	    csk->probes >= clasp_ka_cnt(sk)) {
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_KEEPALIVEABORTS);
 		clasp_send_active_reset(sk, GFP_ATOMIC);
 		csk->cause = CLASP_CAUSE_KEEPALIVE;

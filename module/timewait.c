@@ -34,10 +34,11 @@ void clasp_tw_put(struct clasp_tw *tw)
 		call_rcu(&tw->rcu, clasp_tw_free_rcu);
 }
 
-static u64 clasp_tw_lifetime_ns(struct clasp_net *cn, u8 state)
+/* 2 MSL; for FIN_WAIT_2, the socket's TCP_LINGER2 or fin_timeout_ms. */
+static u64 clasp_tw_lifetime_ns(struct clasp_net *cn, const struct clasp_tw *tw)
 {
-	u64 ms = state == TCP_TIME_WAIT ? 2ULL * cn->tun.msl_ms :
-					  cn->tun.fin_timeout_ms;
+	u64 ms = tw->entry.state == TCP_TIME_WAIT ? 2ULL * cn->tun.msl_ms :
+		 tw->fw2_ms ?: cn->tun.fin_timeout_ms;
 
 	return ms * NSEC_PER_MSEC;
 }
@@ -72,8 +73,7 @@ static void clasp_tw_queue(struct clasp_net *cn, struct clasp_tw *tw)
 				 &cn->tw_list : &cn->fw2_list;
 	struct clasp_tw *pos;
 
-	tw->expires = ktime_add_ns(ktime_get(),
-				   clasp_tw_lifetime_ns(cn, tw->entry.state));
+	tw->expires = ktime_add_ns(ktime_get(), clasp_tw_lifetime_ns(cn, tw));
 	list_for_each_entry_reverse(pos, head, expiry)
 		if (!ktime_after(pos->expires, tw->expires))
 			break;
@@ -135,6 +135,21 @@ void clasp_time_wait(struct sock *sk, int state)
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct clasp_tw *tw = NULL;
 
+	if (state == TCP_FIN_WAIT2 && csk->opt.linger2_ms < 0) {
+		/*
+		 * TCP_LINGER2 -1: no FIN_WAIT_2 for orphans.  As TCP: closed
+		 * in FIN_WAIT_2, reset; reaching it after close(), just gone.
+		 */
+		if (csk->cause == CLASP_CAUSE_USER) {
+			clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONLINGER);
+			clasp_send_active_reset(sk, GFP_ATOMIC);
+		} else {
+			clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONDATA);
+		}
+		csk->cause = CLASP_CAUSE_USER;
+		clasp_done(sk);
+		return;
+	}
 	if (state == TCP_TIME_WAIT)
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_TIMEWAITENTERED);
 	if (READ_ONCE(cn->tw_count) < cn->tun.max_tw_buckets)
@@ -151,6 +166,7 @@ void clasp_time_wait(struct sock *sk, int state)
 	tw->rcv_nxt = csk->rcv_nxt;
 	tw->rcv_wnd = max_t(s32, csk->rcv_wup + csk->rcv_wnd - csk->rcv_nxt, 0);
 	tw->max_snd_wnd = csk->max_snd_wnd;
+	tw->fw2_ms = max(csk->opt.linger2_ms, 0);
 	tw->oow_ack_stamp = 0;
 	refcount_set(&tw->refcnt, 1);
 

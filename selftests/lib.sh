@@ -172,6 +172,15 @@ clasp_tcp_stats() {
 	' /proc/net/snmp /proc/net/netstat
 }
 
+# clasp_listening NS PORT: does a clasp or TCP socket listen on PORT in
+# namespace NS?  (ss shows TCP's listeners, claspctl clasp's.)
+clasp_listening() {
+	[ -n "$(ip netns exec "$1" ss -Htln "sport = :$2")" ] && return 0
+	ip netns exec "$1" "${CLASPCTL:-$CLASP_REPO/userspace/claspctl}" conns \
+		state listening sport "$2" 2>/dev/null |
+		awk 'NR > 1 { found = 1 } END { exit !found }'
+}
+
 clasp_loaded() {
 	grep -q '^clasp ' /proc/modules
 }

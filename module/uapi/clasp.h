@@ -14,12 +14,94 @@
 /* Level of clasp's own socket options (setsockopt/getsockopt). */
 #define SOL_CLASP		253
 
-/* Socket options at SOL_CLASP. */
+/*
+ * Socket options at SOL_CLASP.  CLASP_KEEPIDLE_MS, CLASP_KEEPINTVL_MS and
+ * CLASP_KEEPCNT set what TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT set
+ * (in milliseconds rather than seconds); CLASP_MAXSEG reads what
+ * TCP_MAXSEG reads on a connection.
+ */
 #define CLASP_INFO		1	/* get: struct clasp_info */
 #define CLASP_KEEPIDLE_MS	2	/* idle time before keepalive probes */
 #define CLASP_KEEPINTVL_MS	3	/* time between keepalive probes */
 #define CLASP_KEEPCNT		4	/* unanswered probes before abort */
 #define CLASP_MAXSEG		5	/* get: effective MSS */
+
+/*
+ * Socket options at SOL_TCP (6), from <linux/tcp.h>, so that programs
+ * written for TCP run unchanged.  Values, units, ranges, rounding and
+ * errno are TCP's: a value shorter than an int is EINVAL, as is one out
+ * of TCP's range; a negative getsockopt() length is EINVAL and a short
+ * one gets what fits.  Children of a listener inherit its options.
+ *
+ * TCP_NODELAY, TCP_CORK  stored and read back.  clasp has no Nagle
+ *                        algorithm and no corking: every write is sent at
+ *                        once, as far as the peer's window allows.
+ * TCP_QUICKACK           stored and read back (1 until cleared).  clasp
+ *                        has no delayed ACKs: it acknowledges at once.
+ * TCP_MAXSEG             88..32767, or 0 for none: caps the MSS clasp
+ *                        announces in its SYN or SYN-ACK and the one it
+ *                        sends with.  Reads the effective MSS; before a
+ *                        connection, the value set (536 if none).
+ * TCP_KEEPIDLE, TCP_KEEPINTVL  seconds, 1..32767; TCP_KEEPCNT 1..127.
+ *                        Keepalive as TCP's, per socket (the namespace's
+ *                        keepalive_* tunables until set).
+ * TCP_SYNCNT             1..127: retransmissions of this socket's SYN
+ *                        before connect() fails (syn_retries until set).
+ * TCP_USER_TIMEOUT       milliseconds, >= 0 (0: none).  When set, it
+ *                        replaces the retry counts: the connection fails
+ *                        with ETIMEDOUT once data, a FIN or the SYN stays
+ *                        unacknowledged that long, or the peer was silent
+ *                        that long with a keepalive probe unanswered; the
+ *                        retransmission timer is shortened to end on time.
+ *                        Zero-window probes still count retries.
+ * TCP_LINGER2            seconds an orphan (after close()) waits in
+ *                        FIN_WAIT_2 for the peer's FIN, at most 120;
+ *                        0 for the namespace's fin_timeout_ms; negative:
+ *                        not at all (reset if close() finds FIN_WAIT_2,
+ *                        else just gone).  Reads seconds, or -1.
+ * TCP_DEFER_ACCEPT       seconds, turned into a count of SYN-ACK timeouts
+ *                        (1 s, doubling, at most 120 s) and read back as
+ *                        the time that count covers: a listener holds a
+ *                        handshake that completes without data until data
+ *                        arrives or the count runs out, then resends its
+ *                        SYN-ACK and takes the next ACK.
+ * TCP_WINDOW_CLAMP       the largest window clasp offers, at least half
+ *                        of SOCK_MIN_RCVBUF; 0 lifts it, before a
+ *                        connection only (EINVAL after).  Reads the clamp,
+ *                        or 65535 (clasp's largest window) on a connection
+ *                        without one.
+ * TCP_NOTSENT_LOWAT      bytes: the socket is writable (poll, send) only
+ *                        while fewer are queued unsent; 0 for no limit.
+ * TCP_INFO               struct tcp_info (the kernel's, as long as the
+ *                        room given), from the snapshot CLASP_INFO and
+ *                        claspctl conns -i report.  Filled: state,
+ *                        retransmits, probes, backoff, rto (with backoff,
+ *                        as TCP's), snd_mss, rcv_mss and advmss (the MSS
+ *                        announced), unacked (segments in flight),
+ *                        retrans (1 while the oldest was resent), lost 0,
+ *                        last_ack_recv, pmtu, rtt, rttvar, snd_ssthresh
+ *                        (TCP_INFINITE_SSTHRESH), reordering (3, the
+ *                        duplicate ACK threshold), total_retrans,
+ *                        bytes_acked and bytes_received (sequence space
+ *                        as TCP counts it: the SYN of an active open and
+ *                        FINs included; modulo 2^32), notsent_bytes,
+ *                        snd_wnd, rcv_wnd (6.2 on), pacing rates; on a
+ *                        listener, unacked and sacked are the accept
+ *                        queue and its limit.  Zero: ca_state (Open),
+ *                        options, wscale (clasp has no timestamps, SACK,
+ *                        window scaling or ECN), ato, sacked, fackets,
+ *                        snd_cwnd (no congestion control), last_data_sent,
+ *                        last_data_recv, segs_out/in, data_segs_out/in,
+ *                        delivery_rate, busy times, min_rtt, rcv_rtt and
+ *                        everything else clasp does not keep.
+ *
+ * Every other option fails with ENOPROTOOPT, as TCP answers an option it
+ * does not know: TCP_CONGESTION and TCP_CC_INFO (clasp has no congestion
+ * control to choose or report, so a program that asks for an algorithm
+ * learns it cannot have one), TCP_ULP, TCP_FASTOPEN*, TCP_MD5SIG*,
+ * TCP_AO_*, TCP_REPAIR*, TCP_ZEROCOPY_RECEIVE, TCP_INQ, TCP_SAVE_SYN,
+ * TCP_SAVED_SYN, TCP_THIN_*, TCP_TIMESTAMP, TCP_TX_DELAY.
+ */
 
 /* What clasp_info.timer says is armed. */
 enum clasp_timer_kind {

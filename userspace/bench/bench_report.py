@@ -35,6 +35,9 @@ WORKLOADS = [
     ("dump_ms", 6, "dump of all sockets (claspctl -j / ss -tan)", "ms", "lower"),
     ("bulk_lo", 8, "bulk throughput, loopback", "MB/s", "higher"),
     ("bulk_veth", 8, "bulk throughput, veth", "MB/s", "higher"),
+    ("iperf_1", 9, "iperf3 throughput, veth, 1 stream", "Mbit/s", "higher"),
+    ("iperf_4", 9, "iperf3 throughput, veth, 4 streams", "Mbit/s", "higher"),
+    ("http_rps", 9, "HTTP requests (curl, python3 http.server)", "req/s", "higher"),
 ]
 ONLY_IF_RUN = {"flood_sent", "tw_create_s"}
 

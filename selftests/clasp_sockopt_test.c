@@ -1,0 +1,715 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SOL_TCP options on clasp sockets: values, ranges, errno and effects as
+ * TCP's, and TCP_INFO.  With CLASP_PROTO=6 every case that TCP can run
+ * runs against the kernel's TCP, which shows the expectations right.
+ * TCP_INFO is also compared with what claspctl conns -i reports for the
+ * same connection (clasp only).
+ */
+#include "clasp_conn.h"
+
+#include <limits.h>
+#include <stddef.h>
+
+/*
+ * struct tcp_info as the kernel's uapi lays it out: glibc's ends at
+ * tcpi_total_retrans.  6.1 fills up to snd_wnd, 6.2 on add rcv_wnd and
+ * more; the length getsockopt returns says which are there.
+ */
+struct ktcp_info {
+	uint8_t state, ca_state, retransmits, probes, backoff, options;
+	uint8_t wscale, flags;
+	uint32_t rto, ato, snd_mss, rcv_mss;
+	uint32_t unacked, sacked, lost, retrans, fackets;
+	uint32_t last_data_sent, last_ack_sent, last_data_recv, last_ack_recv;
+	uint32_t pmtu, rcv_ssthresh, rtt, rttvar, snd_ssthresh, snd_cwnd;
+	uint32_t advmss, reordering, rcv_rtt, rcv_space, total_retrans;
+	uint64_t pacing_rate, max_pacing_rate, bytes_acked, bytes_received;
+	uint32_t segs_out, segs_in, notsent_bytes, min_rtt;
+	uint32_t data_segs_in, data_segs_out;
+	uint64_t delivery_rate, busy_time, rwnd_limited, sndbuf_limited;
+	uint32_t delivered, delivered_ce;
+	uint64_t bytes_sent, bytes_retrans;
+	uint32_t dsack_dups, reord_seen, rcv_ooopack, snd_wnd, rcv_wnd;
+	uint32_t pad[16];	/* room for what newer kernels add */
+};
+
+#define HAS_FIELD(len, f) \
+	((len) >= offsetof(struct ktcp_info, f) + sizeof(((struct ktcp_info *)0)->f))
+
+static int ti_get(int fd, struct ktcp_info *ti)
+{
+	socklen_t len = sizeof(*ti);
+
+	memset(ti, 0, sizeof(*ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, ti, &len))
+		return -1;
+	return len;
+}
+
+static int opt_get(int fd, int opt, int *val)
+{
+	socklen_t len = sizeof(*val);
+
+	*val = INT_MIN;
+	return getsockopt(fd, IPPROTO_TCP, opt, val, &len);
+}
+
+static int opt_set(int fd, int opt, int val)
+{
+	return setsockopt(fd, IPPROTO_TCP, opt, &val, sizeof(val));
+}
+
+/* setsockopt(@opt, @val) fails with @err, and leaves the value alone. */
+#define EXPECT_SET_FAILS(fd, opt, val, err) do { \
+	int __before, __after; \
+	ASSERT_EQ(0, opt_get(fd, opt, &__before)) TH_LOG("get %s", #opt); \
+	errno = 0; \
+	EXPECT_EQ(-1, opt_set(fd, opt, val)) TH_LOG("%s = %d", #opt, val); \
+	EXPECT_EQ(err, errno) \
+		TH_LOG("%s = %d: %s, want %s", #opt, val, strerror(errno), \
+		       strerror(err)); \
+	ASSERT_EQ(0, opt_get(fd, opt, &__after)); \
+	EXPECT_EQ(__before, __after) TH_LOG("%s changed", #opt); \
+} while (0)
+
+#define EXPECT_SET_GET(fd, opt, val, want) do { \
+	int __v; \
+	EXPECT_EQ(0, opt_set(fd, opt, val)) \
+		TH_LOG("%s = %d: %s", #opt, val, strerror(errno)); \
+	ASSERT_EQ(0, opt_get(fd, opt, &__v)) TH_LOG("get %s", #opt); \
+	EXPECT_EQ(want, __v) TH_LOG("%s set to %d", #opt, val); \
+} while (0)
+
+TEST_F(ns, set_and_get)
+{
+	int fd = sock_new(), v;
+
+	ASSERT_LE(0, fd);
+	/* What a fresh socket reports, as TCP's. */
+	ASSERT_EQ(0, opt_get(fd, TCP_MAXSEG, &v));
+	EXPECT_EQ(536, v);
+	ASSERT_EQ(0, opt_get(fd, TCP_NODELAY, &v));
+	EXPECT_EQ(0, v);
+	ASSERT_EQ(0, opt_get(fd, TCP_QUICKACK, &v));
+	EXPECT_EQ(1, v);
+	ASSERT_EQ(0, opt_get(fd, TCP_WINDOW_CLAMP, &v));
+	EXPECT_EQ(0, v);
+	ASSERT_EQ(0, opt_get(fd, TCP_NOTSENT_LOWAT, &v));
+	EXPECT_EQ(0, v);
+	ASSERT_EQ(0, opt_get(fd, TCP_USER_TIMEOUT, &v));
+	EXPECT_EQ(0, v);
+	ASSERT_EQ(0, opt_get(fd, TCP_DEFER_ACCEPT, &v));
+	EXPECT_EQ(0, v);
+	ASSERT_EQ(0, opt_get(fd, TCP_LINGER2, &v));
+	EXPECT_LT(0, v);		/* the namespace's FIN_WAIT_2 time */
+	ASSERT_EQ(0, opt_get(fd, TCP_SYNCNT, &v));
+	EXPECT_LT(0, v);
+
+	EXPECT_SET_GET(fd, TCP_NODELAY, 1, 1);
+	EXPECT_SET_GET(fd, TCP_NODELAY, 5, 1);
+	EXPECT_SET_GET(fd, TCP_NODELAY, 0, 0);
+	EXPECT_SET_GET(fd, TCP_CORK, 1, 1);
+	EXPECT_SET_GET(fd, TCP_CORK, 0, 0);
+	EXPECT_SET_GET(fd, TCP_QUICKACK, 0, 0);
+	EXPECT_SET_GET(fd, TCP_QUICKACK, 1, 1);
+	EXPECT_SET_GET(fd, TCP_KEEPIDLE, 30, 30);
+	EXPECT_SET_GET(fd, TCP_KEEPIDLE, 32767, 32767);
+	EXPECT_SET_GET(fd, TCP_KEEPINTVL, 10, 10);
+	EXPECT_SET_GET(fd, TCP_KEEPCNT, 4, 4);
+	EXPECT_SET_GET(fd, TCP_KEEPCNT, 127, 127);
+	EXPECT_SET_GET(fd, TCP_SYNCNT, 5, 5);
+	EXPECT_SET_GET(fd, TCP_SYNCNT, 127, 127);
+	EXPECT_SET_GET(fd, TCP_USER_TIMEOUT, 5000, 5000);
+	EXPECT_SET_GET(fd, TCP_USER_TIMEOUT, 0, 0);
+	EXPECT_SET_GET(fd, TCP_LINGER2, 30, 30);
+	EXPECT_SET_GET(fd, TCP_LINGER2, 1000, 120);	/* capped at 2 min */
+	EXPECT_SET_GET(fd, TCP_LINGER2, -5, -1);
+	/* Seconds to SYN-ACK timeouts (1 s, doubling) and back. */
+	EXPECT_SET_GET(fd, TCP_DEFER_ACCEPT, 1, 1);
+	EXPECT_SET_GET(fd, TCP_DEFER_ACCEPT, 5, 7);
+	EXPECT_SET_GET(fd, TCP_DEFER_ACCEPT, 60, 63);
+	EXPECT_SET_GET(fd, TCP_DEFER_ACCEPT, -3, 0);
+	EXPECT_SET_GET(fd, TCP_DEFER_ACCEPT, 0, 0);
+	EXPECT_SET_GET(fd, TCP_WINDOW_CLAMP, 20000, 20000);
+	EXPECT_SET_GET(fd, TCP_WINDOW_CLAMP, 0, 0);	/* allowed: not connected */
+	EXPECT_SET_GET(fd, TCP_NOTSENT_LOWAT, 16384, 16384);
+	EXPECT_SET_GET(fd, TCP_NOTSENT_LOWAT, -1, -1);
+	/* Before a connection TCP_MAXSEG reads back what was asked. */
+	EXPECT_SET_GET(fd, TCP_MAXSEG, 1000, 1000);
+
+	/* A tiny clamp becomes half the smallest receive buffer. */
+	ASSERT_EQ(0, opt_set(fd, TCP_WINDOW_CLAMP, 100));
+	ASSERT_EQ(0, opt_get(fd, TCP_WINDOW_CLAMP, &v));
+	EXPECT_LT(100, v);
+	EXPECT_GT(2048, v);
+	close(fd);
+}
+
+TEST_F(ns, ranges_and_lengths)
+{
+	int fd = sock_new(), v = 1;
+	socklen_t len;
+	char c = 1;
+
+	ASSERT_LE(0, fd);
+	EXPECT_SET_FAILS(fd, TCP_KEEPIDLE, 0, EINVAL);
+	EXPECT_SET_FAILS(fd, TCP_KEEPIDLE, 32768, EINVAL);
+	EXPECT_SET_FAILS(fd, TCP_KEEPINTVL, 0, EINVAL);
+	EXPECT_SET_FAILS(fd, TCP_KEEPINTVL, 32768, EINVAL);
+	EXPECT_SET_FAILS(fd, TCP_KEEPCNT, 0, EINVAL);
+	EXPECT_SET_FAILS(fd, TCP_KEEPCNT, 128, EINVAL);
+	EXPECT_SET_FAILS(fd, TCP_SYNCNT, 0, EINVAL);
+	EXPECT_SET_FAILS(fd, TCP_SYNCNT, 128, EINVAL);
+	EXPECT_SET_FAILS(fd, TCP_USER_TIMEOUT, -1, EINVAL);
+	EXPECT_SET_FAILS(fd, TCP_MAXSEG, 87, EINVAL);
+	EXPECT_SET_FAILS(fd, TCP_MAXSEG, 32768, EINVAL);
+	EXPECT_SET_FAILS(fd, TCP_MAXSEG, -1, EINVAL);
+	EXPECT_SET_GET(fd, TCP_MAXSEG, 88, 88);
+	EXPECT_SET_GET(fd, TCP_MAXSEG, 32767, 32767);
+	EXPECT_SET_GET(fd, TCP_MAXSEG, 0, 536);	/* none: the default again */
+
+	/* A value shorter than an int. */
+	errno = 0;
+	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &c, 1));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, 0));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* A negative room; a short one gets what fits, and its length. */
+	len = -1;
+	errno = 0;
+	EXPECT_EQ(-1, getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &len));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, opt_set(fd, TCP_KEEPCNT, 0x41));
+	len = 1;
+	c = 0;
+	EXPECT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &c, &len));
+	EXPECT_EQ(1, len);
+	EXPECT_EQ(0x41, c);
+	len = 64;
+	EXPECT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, &len));
+	EXPECT_EQ(sizeof(int), len);
+
+	/* An option no kernel has: ENOPROTOOPT both ways. */
+	errno = 0;
+	EXPECT_EQ(-1, opt_set(fd, 9999, 1));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	errno = 0;
+	EXPECT_EQ(-1, opt_get(fd, 9999, &v));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	close(fd);
+}
+
+/* What clasp does not offer fails as an option TCP does not know. */
+TEST_F(ns, unsupported_options)
+{
+	static const int opts[] = {
+		TCP_FASTOPEN, TCP_FASTOPEN_CONNECT, TCP_FASTOPEN_NO_COOKIE,
+		TCP_MD5SIG, TCP_REPAIR, TCP_THIN_LINEAR_TIMEOUTS, TCP_INQ,
+		TCP_TX_DELAY, TCP_SAVE_SYN,
+	};
+	struct { int q[64]; } big = { { 0 } };
+	socklen_t len;
+	int fd = sock_new(), v;
+	size_t i;
+
+	ASSERT_LE(0, fd);
+	CLASP_ONLY("TCP has Fast Open, MD5, repair, ULPs, congestion control");
+	for (i = 0; i < ARRAY_SIZE(opts); i++) {
+		errno = 0;
+		EXPECT_EQ(-1, opt_set(fd, opts[i], 1)) TH_LOG("option %d", opts[i]);
+		EXPECT_EQ(ENOPROTOOPT, errno) TH_LOG("option %d", opts[i]);
+		errno = 0;
+		EXPECT_EQ(-1, opt_get(fd, opts[i], &v)) TH_LOG("option %d", opts[i]);
+		EXPECT_EQ(ENOPROTOOPT, errno) TH_LOG("option %d", opts[i]);
+	}
+	/* The string options, whatever their length. */
+	errno = 0;
+	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	errno = 0;
+	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "bbr", 3));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	errno = 0;
+	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, TCP_ULP, "tls", 3));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	len = sizeof(big);
+	errno = 0;
+	EXPECT_EQ(-1, getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, &big, &len));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	len = sizeof(big);
+	errno = 0;
+	EXPECT_EQ(-1, getsockopt(fd, IPPROTO_TCP, TCP_CC_INFO, &big, &len));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	len = sizeof(big);
+	errno = 0;
+	EXPECT_EQ(-1, getsockopt(fd, IPPROTO_TCP, TCP_ZEROCOPY_RECEIVE, &big, &len));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	close(fd);
+}
+
+TEST_F(ns, tcp_info_lengths)
+{
+	struct ktcp_info ti;
+	int fd = sock_new(), lis = sock_new();
+	socklen_t len;
+	int n;
+
+	ASSERT_LE(0, fd);
+	n = ti_get(fd, &ti);
+	ASSERT_LT(0, n) TH_LOG("TCP_INFO: %s", strerror(errno));
+	EXPECT_TRUE(HAS_FIELD(n, snd_wnd)) TH_LOG("%d bytes", n);
+	EXPECT_GT(sizeof(ti), n);		/* the kernel's size, not ours */
+	EXPECT_EQ(TCP_CLOSE, ti.state);
+
+	/* A short room gets what fits, and its length. */
+	memset(&ti, 0xa5, sizeof(ti));
+	len = 1;
+	ASSERT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len));
+	EXPECT_EQ(1, len);
+	EXPECT_EQ(TCP_CLOSE, ti.state);
+	EXPECT_EQ(0xa5, ti.ca_state);
+	len = 0;
+	ASSERT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len));
+	EXPECT_EQ(0, len);
+
+	/* A listener: its accept queue and backlog. */
+	ASSERT_LE(0, lis);
+	ASSERT_EQ(0, bind_lo(lis, 0));
+	ASSERT_EQ(0, listen(lis, 7));
+	ASSERT_LT(0, ti_get(lis, &ti));
+	EXPECT_EQ(TCP_LISTEN, ti.state);
+	EXPECT_EQ(0, ti.unacked);
+	EXPECT_EQ(7, ti.sacked);
+	close(fd);
+	close(lis);
+}
+
+/* The JSON value of @key in @s, or -1. */
+static long long json_num(const char *s, const char *key)
+{
+	char k[64];
+	const char *p;
+
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	p = strstr(s, k);
+	if (!p)
+		return -1;
+	p += strlen(k);
+	while (*p == ' ')
+		p++;
+	return strtoll(p, NULL, 10);
+}
+
+/* claspctl beside this program (CLASPCTL overrides). */
+static const char *claspctl_path(void)
+{
+	static char path[PATH_MAX + 32];
+	const char *env = getenv("CLASPCTL");
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+
+	if (env)
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return "claspctl";
+	exe[n] = 0;
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = 0;
+	snprintf(path, sizeof(path), "%s/../userspace/claspctl", exe);
+	return path;
+}
+
+static uint16_t peer_port(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	if (getpeername(fd, (struct sockaddr *)&a, &len))
+		return 0;
+	return ntohs(a.sin_port);
+}
+
+/* claspctl -j conns -i for one connection, its output in @buf. */
+static int claspctl_conn(int fd, char *buf, size_t size)
+{
+	char cmd[PATH_MAX + 128];
+	size_t n;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "%s -j conns -i sport %u dport %u",
+		 claspctl_path(), local_port(fd), peer_port(fd));
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	n = fread(buf, 1, size - 1, p);
+	buf[n] = 0;
+	return pclose(p) ? -1 : 0;
+}
+
+/* TCP_INFO of @fd against claspctl conns -i for the same connection. */
+static void claspctl_compare(struct __test_metadata *_metadata, int fd)
+{
+	static char out[4096];
+	struct ktcp_info ti;
+	int n;
+
+	n = ti_get(fd, &ti);
+	ASSERT_EQ(0, claspctl_conn(fd, out, sizeof(out))) {
+		TH_LOG("%s failed", claspctl_path());
+	}
+	TH_LOG("claspctl: %s", out);
+	EXPECT_EQ(ti.state == TCP_ESTABLISHED, !!strstr(out, "\"ESTAB\""));
+	EXPECT_EQ(ti.rto, json_num(out, "rto_us"));
+	EXPECT_EQ(ti.rtt, json_num(out, "srtt_us"));
+	EXPECT_EQ(ti.snd_mss, json_num(out, "mss"));
+	EXPECT_EQ(ti.snd_wnd, json_num(out, "snd_wnd"));
+	EXPECT_EQ(ti.backoff, json_num(out, "backoff"));
+	EXPECT_EQ(ti.retransmits, json_num(out, "retrans"));
+	if (HAS_FIELD(n, rcv_wnd))
+		EXPECT_EQ(ti.rcv_wnd, json_num(out, "rcv_wnd"));
+}
+
+TEST_F(pair, tcp_info_connected)
+{
+	static char data[100000];
+	struct ktcp_info ti;
+	int n;
+
+	clasp_fill((uint8_t *)data, sizeof(data), 0, 1);
+	ASSERT_EQ(sizeof(data), send(self->cli, data, sizeof(data), 0));
+	read_exact(_metadata, self->srv, data, sizeof(data));
+	/* Everything acknowledged: nothing moves any more. */
+	ASSERT_TRUE(clasp_wait_until((ti_get(self->cli, &ti), !ti.unacked),
+				     SOON_MS));
+
+	n = ti_get(self->cli, &ti);
+	ASSERT_LT(0, n);
+	EXPECT_EQ(TCP_ESTABLISHED, ti.state);
+	EXPECT_EQ(0, ti.ca_state);		/* TCP_CA_Open */
+	EXPECT_EQ(0, ti.retransmits);
+	EXPECT_EQ(0, ti.backoff);
+	EXPECT_EQ(0, ti.total_retrans);
+	EXPECT_LT(0, ti.rto);
+	EXPECT_LT(0, ti.rtt);
+	EXPECT_LT(0, ti.snd_mss);
+	EXPECT_LT(0, ti.advmss);
+	EXPECT_EQ(3, ti.reordering);
+	EXPECT_EQ(65535, ti.pmtu);		/* lo's 65536, as IP caps it */
+	/* Sequence space: the SYN counts on the active side, as TCP's. */
+	EXPECT_EQ(sizeof(data) + 1, ti.bytes_acked);
+	EXPECT_EQ(0, ti.bytes_received);
+	EXPECT_EQ(0, ti.notsent_bytes);
+	EXPECT_LT(0, ti.snd_wnd);
+	ASSERT_LT(0, ti_get(self->srv, &ti));
+	EXPECT_EQ(sizeof(data), ti.bytes_received);
+	EXPECT_EQ(0, ti.bytes_acked);
+
+	/* The same connection as clasp's netlink dump reports it. */
+	if (clasp_only_check("claspctl reads clasp's netlink family"))
+		claspctl_compare(_metadata, self->cli);
+
+	/* A FIN is counted once acknowledged, and where it arrives. */
+	ASSERT_EQ(0, shutdown(self->cli, SHUT_WR));
+	ASSERT_TRUE(clasp_wait_until((ti_get(self->srv, &ti),
+				      ti.bytes_received == sizeof(data) + 1),
+				     SOON_MS)) TH_LOG("%llu", (unsigned long long)ti.bytes_received);
+	ASSERT_TRUE(clasp_wait_until((ti_get(self->cli, &ti),
+				      ti.bytes_acked == sizeof(data) + 2),
+				     SOON_MS)) TH_LOG("%llu", (unsigned long long)ti.bytes_acked);
+}
+
+/* TCP_MAXSEG caps the MSS a socket announces and the one it uses. */
+TEST_F(ns, maxseg_caps_mss)
+{
+	int lis = sock_new(), cli, srv, v;
+	uint16_t port;
+
+	ASSERT_LE(0, lis);
+	ASSERT_EQ(0, opt_set(lis, TCP_MAXSEG, 700));
+	ASSERT_EQ(0, bind_lo(lis, 0));
+	ASSERT_EQ(0, listen(lis, 4));
+	port = local_port(lis);
+	make_pair(_metadata, lis, port, &cli, &srv);
+	/* TCP takes its timestamp option off: up to 40 bytes less. */
+	ASSERT_EQ(0, opt_get(cli, TCP_MAXSEG, &v));
+	EXPECT_GE(700, v);
+	EXPECT_LE(660, v);
+	if (clasp_only_check("an MSS of exactly TCP_MAXSEG: TCP's timestamps take 12 bytes"))
+		EXPECT_EQ(700, v);
+	ASSERT_EQ(0, opt_get(srv, TCP_MAXSEG, &v));
+	EXPECT_GE(700, v);
+	close(cli);
+	close(srv);
+
+	cli = sock_new();
+	ASSERT_LE(0, cli);
+	ASSERT_EQ(0, opt_set(cli, TCP_MAXSEG, 1000));
+	ASSERT_EQ(0, opt_set(lis, TCP_MAXSEG, 0));
+	ASSERT_EQ(0, connect_lo(cli, port));
+	srv = accept_wait(_metadata, lis);
+	ASSERT_EQ(0, opt_get(cli, TCP_MAXSEG, &v));
+	EXPECT_GE(1000, v);
+	EXPECT_LE(960, v);
+	ASSERT_EQ(0, opt_get(srv, TCP_MAXSEG, &v));
+	EXPECT_GE(1000, v);
+	EXPECT_LE(960, v);
+}
+
+/*
+ * TCP_WINDOW_CLAMP bounds the window offered; 0 is refused once
+ * connected.  The receive buffer is set, so that TCP's autotuning leaves
+ * the clamp alone.
+ */
+TEST_F(ns, window_clamp)
+{
+	static char data[50000];
+	int lis = sock_new(), cli, srv, rcvbuf = 1 << 18;
+	struct ktcp_info ti;
+	uint16_t port;
+
+	ASSERT_LE(0, lis);
+	ASSERT_EQ(0, setsockopt(lis, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)));
+	ASSERT_EQ(0, opt_set(lis, TCP_WINDOW_CLAMP, 4000));
+	ASSERT_EQ(0, bind_lo(lis, 0));
+	ASSERT_EQ(0, listen(lis, 4));
+	port = local_port(lis);
+	make_pair(_metadata, lis, port, &cli, &srv);
+	ASSERT_LT(0, ti_get(cli, &ti));
+	EXPECT_GE(4000, ti.snd_wnd);
+	EXPECT_LT(0, ti.snd_wnd);
+	ASSERT_EQ(sizeof(data), send(cli, data, sizeof(data), 0));
+	read_exact(_metadata, srv, data, sizeof(data));
+	ASSERT_LT(0, ti_get(cli, &ti));
+	if (clasp_only_check("the clamp after data: TCP's receive-MSS estimate replaces it (tcp_measure_rcv_mss)"))
+		EXPECT_GE(4000, ti.snd_wnd);
+	EXPECT_LT(0, ti.snd_wnd);
+	EXPECT_SET_FAILS(srv, TCP_WINDOW_CLAMP, 0, EINVAL);
+	EXPECT_SET_FAILS(cli, TCP_WINDOW_CLAMP, 0, EINVAL);
+}
+
+/*
+ * TCP_NOTSENT_LOWAT: writable only while fewer bytes than it wait
+ * unsent.  The peer's buffer is small, ours large: what the peer's
+ * window does not take stays unsent, with room to spare in ours.
+ */
+TEST_F(ns, notsent_lowat_poll)
+{
+	static char data[32768];
+	int lis = sock_new(), cli, srv, small = 4096, big = 1 << 20;
+	struct ktcp_info ti;
+	uint16_t port;
+
+	ASSERT_LE(0, lis);
+	ASSERT_EQ(0, setsockopt(lis, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)));
+	ASSERT_EQ(0, bind_lo(lis, 0));
+	ASSERT_EQ(0, listen(lis, 4));
+	port = local_port(lis);
+	make_pair(_metadata, lis, port, &cli, &srv);
+	ASSERT_EQ(0, setsockopt(cli, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big)));
+	ASSERT_EQ(0, opt_set(cli, TCP_NOTSENT_LOWAT, 1000));
+	EXPECT_TRUE(poll1(cli, POLLOUT, 0) & POLLOUT);	/* nothing queued */
+
+	/* Queued before the mark, which would stop a send half way. */
+	ASSERT_EQ(0, opt_set(cli, TCP_NOTSENT_LOWAT, 0));
+	ASSERT_EQ(sizeof(data), send(cli, data, sizeof(data), MSG_DONTWAIT));
+	ASSERT_TRUE(clasp_wait_until((ti_get(cli, &ti), !ti.unacked), SOON_MS));
+	ASSERT_LT(0, ti_get(cli, &ti));
+	EXPECT_LE(1000, ti.notsent_bytes);
+	EXPECT_TRUE(poll1(cli, POLLOUT, 0) & POLLOUT);
+	ASSERT_EQ(0, opt_set(cli, TCP_NOTSENT_LOWAT, 1000));
+	EXPECT_FALSE(poll1(cli, POLLOUT, 0) & POLLOUT);
+	errno = 0;
+	EXPECT_EQ(-1, send(cli, data, 1, MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	/* A higher mark, or none, makes it writable at once. */
+	ASSERT_EQ(0, opt_set(cli, TCP_NOTSENT_LOWAT, 1 << 20));
+	EXPECT_TRUE(poll1(cli, POLLOUT, 0) & POLLOUT);
+	ASSERT_EQ(0, opt_set(cli, TCP_NOTSENT_LOWAT, 1000));
+	EXPECT_FALSE(poll1(cli, POLLOUT, 0) & POLLOUT);
+	ASSERT_EQ(0, opt_set(cli, TCP_NOTSENT_LOWAT, 0));
+	EXPECT_TRUE(poll1(cli, POLLOUT, 0) & POLLOUT);
+	ASSERT_EQ(0, opt_set(cli, TCP_NOTSENT_LOWAT, 1000));
+	/* The reader drains it all: then it is writable again. */
+	read_exact(_metadata, srv, data, sizeof(data));
+	EXPECT_TRUE(poll1(cli, POLLOUT, WAIT_MS) & POLLOUT);
+}
+
+/* TCP_USER_TIMEOUT ends a connection whose data stays unacknowledged. */
+TEST_F(pair, user_timeout_aborts)
+{
+	long long t0, took, want = clasp_slow_time(1000);
+	char buf[16], match[64];
+	int v = want;
+
+	ASSERT_EQ(0, opt_set(self->cli, TCP_USER_TIMEOUT, v));
+	snprintf(match, sizeof(match), "@th,16,16 %u", self->port);
+	drop(_metadata, match);
+	t0 = clasp_now_ms();
+	send_str(_metadata, self->cli, "lost");
+	ASSERT_TRUE(poll1(self->cli, POLLERR, 10 * want) & POLLERR);
+	took = clasp_now_ms() - t0;
+	errno = 0;
+	EXPECT_EQ(-1, recv(self->cli, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	/* Without it: 5 retries, 6 s at least; TCP's 15, minutes. */
+	EXPECT_LE(want * 4 / 5, took);
+	EXPECT_GE(want * 3 + clasp_slow_time(TIMER_LATE_MS), took);
+}
+
+/*
+ * TCP_USER_TIMEOUT with keepalive: once a probe went unanswered, the
+ * peer's silence ends the connection after the user timeout rather
+ * than after TCP_KEEPCNT probes (9 here: 10 s).
+ */
+TEST_F(pair, user_timeout_ends_keepalive)
+{
+	int secs = clasp_slow(), one = 1;
+	char match[64], data[100] = { 0 };
+	long long t0, took;
+
+	ASSERT_EQ(0, setsockopt(self->cli, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
+	ASSERT_EQ(0, opt_set(self->cli, TCP_KEEPIDLE, secs));
+	ASSERT_EQ(0, opt_set(self->cli, TCP_KEEPINTVL, secs));
+	ASSERT_EQ(0, opt_set(self->cli, TCP_KEEPCNT, 9));
+	ASSERT_EQ(0, opt_set(self->cli, TCP_USER_TIMEOUT, 2500 * secs));
+	/* Lose cli's segments without data (ACKs, probes), not its data. */
+	snprintf(match, sizeof(match), "@th,16,16 %u ip length < 100",
+		 self->port);
+	drop(_metadata, match);
+	/* The peer's last word: its ACK of this; silence from now on. */
+	ASSERT_EQ(sizeof(data), send(self->cli, data, sizeof(data), 0));
+	read_exact(_metadata, self->srv, data, sizeof(data));
+	t0 = clasp_now_ms();
+	ASSERT_TRUE(poll1(self->cli, POLLERR, 12000 * secs) & POLLERR);
+	took = clasp_now_ms() - t0;
+	EXPECT_EQ(ETIMEDOUT, so_error(self->cli));
+	/* Probes at 1 s and 2 s; at 3 s the silence passed 2.5 s. */
+	EXPECT_TIMER(3000 * secs, took);
+}
+
+/* TCP_SYNCNT: a socket's own SYN retries. */
+TEST_F(ns, syncnt_gives_up_sooner)
+{
+	long long t0, took, first = clasp_is_tcp() ? 1000 : RTO_INITIAL_MS;
+	int fd = sock_new(), lis = sock_new(), flags;
+	uint16_t port;
+	char match[64];
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, lis);
+	ASSERT_EQ(0, bind_lo(lis, 0));
+	ASSERT_EQ(0, listen(lis, 4));
+	port = local_port(lis);
+	snprintf(match, sizeof(match), "@th,16,16 %u", port);
+	drop(_metadata, match);
+	ASSERT_EQ(0, opt_set(fd, TCP_SYNCNT, 1));
+	flags = fcntl(fd, F_GETFL);
+	ASSERT_EQ(0, fcntl(fd, F_SETFL, flags | O_NONBLOCK));
+	t0 = clasp_now_ms();
+	errno = 0;
+	EXPECT_EQ(-1, connect_lo(fd, port));
+	EXPECT_EQ(EINPROGRESS, errno);
+	ASSERT_TRUE(poll1(fd, POLLOUT, 20 * clasp_slow_time(first)) & POLLOUT);
+	took = clasp_now_ms() - t0;
+	EXPECT_EQ(ETIMEDOUT, so_error(fd));
+	/* One retry: the first timeout and a doubled one; 3 would take 15. */
+	EXPECT_TIMER(clasp_slow_time(first * 3), took);
+}
+
+/* TCP_DEFER_ACCEPT: no connection to accept until data arrives. */
+TEST_F(ns, defer_accept_waits_for_data)
+{
+	int lis = sock_new(), cli = sock_new(), srv;
+	uint16_t port;
+	char c;
+
+	ASSERT_LE(0, lis);
+	ASSERT_LE(0, cli);
+	ASSERT_EQ(0, opt_set(lis, TCP_DEFER_ACCEPT, 5));
+	ASSERT_EQ(0, bind_lo(lis, 0));
+	ASSERT_EQ(0, listen(lis, 4));
+	port = local_port(lis);
+	ASSERT_EQ(0, connect_lo(cli, port));
+	EXPECT_FALSE(poll1(lis, POLLIN, clasp_slow_time(300)) & POLLIN);
+	send_str(_metadata, cli, "x");
+	srv = accept_wait(_metadata, lis);
+	ASSERT_EQ(1, recv(srv, &c, 1, 0));
+	EXPECT_EQ('x', c);
+}
+
+/*
+ * Whether a connection on local port @port is in FIN_WAIT_2 (an orphan's
+ * compact entry for clasp, TCP's timewait socket): 1, 0, or -1.
+ */
+static int fin_wait2_on(uint16_t port)
+{
+	char line[512];
+	int found = 0;
+	FILE *f;
+
+	if (clasp_is_tcp()) {
+		unsigned int lp, st;
+
+		f = fopen("/proc/net/tcp", "r");
+		if (!f)
+			return -1;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, " %*d: %*x:%x %*x:%*x %x", &lp, &st) == 2 &&
+			    lp == port && st == TCP_FIN_WAIT2)
+				found = 1;
+		fclose(f);
+		return found;
+	}
+	snprintf(line, sizeof(line), "%s -j conns state fin-wait-2 sport %u",
+		 claspctl_path(), port);
+	f = popen(line, "r");
+	if (!f)
+		return -1;
+	snprintf(line, 32, "\"local_port\":%u,", port);
+	while (!found && fgets(line + 32, sizeof(line) - 32, f))
+		found = !!strstr(line + 32, line);
+	return pclose(f) ? -1 : found;
+}
+
+/*
+ * TCP_LINGER2: how long an orphan waits in FIN_WAIT_2 for the peer's FIN;
+ * -1: not at all.  The namespace's own time is long, so only the option
+ * can end the wait early.
+ */
+TEST(linger2_fin_wait2)
+{
+	static const struct param over[] = {
+		{ "fin_timeout_ms", 3600000 }, { NULL, 0 }
+	};
+	int lis, cli[3], srv[3], i, secs = clasp_slow();
+	uint16_t port, cport[3];
+	char c;
+
+	fresh_netns(_metadata, over);
+	lis = listener(_metadata, &port);
+	for (i = 0; i < 3; i++) {
+		make_pair(_metadata, lis, port, &cli[i], &srv[i]);
+		cport[i] = local_port(cli[i]);
+	}
+	ASSERT_EQ(0, opt_set(cli[1], TCP_LINGER2, secs));
+	ASSERT_EQ(0, opt_set(cli[2], TCP_LINGER2, -1));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, close(cli[i]));
+		ASSERT_TRUE(poll1(srv[i], POLLIN, WAIT_MS) & POLLIN);
+		ASSERT_EQ(0, recv(srv[i], &c, 1, 0));	/* the FIN */
+	}
+	EXPECT_TRUE(clasp_wait_until(fin_wait2_on(cport[0]) == 1, SOON_MS));
+	EXPECT_TRUE(clasp_wait_until(fin_wait2_on(cport[1]) == 1, SOON_MS));
+	/* -1: the orphan is gone once its FIN is acknowledged. */
+	EXPECT_EQ(0, fin_wait2_on(cport[2]));
+	/* After its time, and not the others. */
+	EXPECT_TRUE(clasp_wait_until(fin_wait2_on(cport[1]) == 0, 3000 * secs));
+	EXPECT_EQ(1, fin_wait2_on(cport[0]));
+}
+
+CLASP_HARNESS_MAIN
