@@ -78,7 +78,7 @@
  *                        retransmits, probes, backoff, rto (with backoff,
  *                        as TCP's), snd_mss, rcv_mss and advmss (the MSS
  *                        announced), unacked (segments in flight),
- *                        retrans (1 while the oldest was resent), lost 0,
+ *                        retrans (1 while the oldest was resent),
  *                        last_ack_recv, pmtu, rtt, rttvar, snd_ssthresh
  *                        (TCP_INFINITE_SSTHRESH), reordering (3, the
  *                        duplicate ACK threshold), total_retrans,
@@ -89,9 +89,10 @@
  *                        listener, unacked and sacked are the accept
  *                        queue and its limit.  Zero: ca_state (Open),
  *                        options, wscale (clasp has no timestamps, SACK,
- *                        window scaling or ECN), ato, sacked, fackets,
- *                        snd_cwnd (no congestion control), last_data_sent,
- *                        last_data_recv, segs_out/in, data_segs_out/in,
+ *                        window scaling or ECN), ato, sacked, lost,
+ *                        fackets, snd_cwnd (no congestion control),
+ *                        last_data_sent, last_data_recv, segs_out/in,
+ *                        data_segs_out/in,
  *                        delivery_rate, busy times, min_rtt, rcv_rtt and
  *                        everything else clasp does not keep.
  *
