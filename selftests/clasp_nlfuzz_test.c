@@ -337,10 +337,13 @@ TEST_F(nl, config_out_of_range)
 					before.min[i] - 1 };
 		int n = before.min[i] ? 3 : 2;
 
+		/* The memory pool's limits are global: not from here. */
+		int want = strncmp(before.name[i], "mem_", 4) ? -ERANGE : -EPERM;
+
 		ASSERT_LE(before.min[i], before.max[i]);
 		for (k = 0; k < n; k++) {
 			config_set(&self->nl, before.name[i], outside[k], &a);
-			EXPECT_EQ(0, want_errno(&a, -ERANGE, before.name[i])) {
+			EXPECT_EQ(0, want_errno(&a, want, before.name[i])) {
 				TH_LOG("value %llu", (unsigned long long)outside[k]);
 			}
 			EXPECT_EQ(0, want_error_with_msg(&a, before.name[i]));
