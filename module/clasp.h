@@ -573,6 +573,7 @@ u32 clasp_unread(const struct sock *sk);
 
 /* sockopt.c */
 void clasp_info_fill(struct sock *sk, struct clasp_info *info);
+void clasp_keepalive_time(struct sock *sk, bool idle, u32 ms);
 int clasp_getsockopt(struct sock *sk, int level, int optname,
 		     char __user *optval, int __user *optlen);
 int clasp_setsockopt(struct sock *sk, int level, int optname,

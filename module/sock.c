@@ -587,17 +587,10 @@ static int clasp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		err = -EPIPE;
 		if (sk->sk_err || sk->sk_shutdown & SEND_SHUTDOWN)
 			goto error;
-		if (!sk_stream_memory_free(sk)) {
-			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-			clasp_push(sk);
-			err = sk_stream_wait_memory(sk, &timeo);
-			if (err)
-				goto error;
-			continue;
-		}
-		err = clasp_queue_data(sk, msg, size - copied);
+		/* No room in the send buffer, or in the memory pool: wait. */
+		err = sk_stream_memory_free(sk) ?
+		      clasp_queue_data(sk, msg, size - copied) : -ENOMEM;
 		if (err == -ENOMEM) {
-			/* The pool is full: wait, as when the buffer is. */
 			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 			clasp_push(sk);
 			err = sk_stream_wait_memory(sk, &timeo);

@@ -143,6 +143,25 @@ int clasp_getsockopt(struct sock *sk, int level, int optname,
 }
 
 /**
+ * clasp_keepalive_time() - set a socket's keepalive idle or interval time,
+ * for the options of both levels (CLASP_KEEP*_MS, TCP_KEEPIDLE/INTVL)
+ * @sk: the socket, locked
+ * @idle: the idle time, else the interval
+ * @ms: the time, already range-checked
+ */
+void clasp_keepalive_time(struct sock *sk, bool idle, u32 ms)
+{
+	struct clasp_sockopt *opt = &clasp_sk(sk)->opt;
+
+	if (idle)
+		WRITE_ONCE(opt->ka_idle_ms, ms);
+	else
+		WRITE_ONCE(opt->ka_intvl_ms, ms);
+	if (sock_flag(sk, SOCK_KEEPOPEN))
+		clasp_ka_reset(sk);
+}
+
+/**
  * clasp_setsockopt() - SOL_CLASP options; SOL_TCP goes to
  * clasp_tcp_setsockopt(), other levels to IP (struct proto.setsockopt)
  * @sk: the socket
@@ -176,12 +195,7 @@ int clasp_setsockopt(struct sock *sk, int level, int optname,
 			err = -EINVAL;
 			break;
 		}
-		if (optname == CLASP_KEEPIDLE_MS)
-			csk->opt.ka_idle_ms = val;
-		else
-			csk->opt.ka_intvl_ms = val;
-		if (sock_flag(sk, SOCK_KEEPOPEN))
-			clasp_ka_reset(sk);
+		clasp_keepalive_time(sk, optname == CLASP_KEEPIDLE_MS, val);
 		break;
 	case CLASP_KEEPCNT:
 		if (val < 1 || val > 127)

@@ -404,12 +404,8 @@ int clasp_tcp_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 					      MAX_TCP_KEEPIDLE : MAX_TCP_KEEPINTVL);
 		if (err)
 			break;
-		if (optname == TCP_KEEPIDLE)
-			WRITE_ONCE(opt->ka_idle_ms, val * MSEC_PER_SEC);
-		else
-			WRITE_ONCE(opt->ka_intvl_ms, val * MSEC_PER_SEC);
-		if (sock_flag(sk, SOCK_KEEPOPEN))
-			clasp_ka_reset(sk);
+		clasp_keepalive_time(sk, optname == TCP_KEEPIDLE,
+				     val * MSEC_PER_SEC);
 		break;
 	case TCP_KEEPCNT:
 		err = clasp_in_range(val, 1, MAX_TCP_KEEPCNT);
