@@ -45,23 +45,12 @@ TMO=$(clasp_slow_time 60)	# s, for each program run
 pids=()
 
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	ip netns del "$NSA" 2>/dev/null
-	ip netns del "$NSB" 2>/dev/null
+	clasp_stop_all "$NSA" "$NSB"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 
-T0=${EPOCHREALTIME/./}
-
-log() {
-	local now=${EPOCHREALTIME/./}
-	printf '# [%6d ms] %s\n' $(((now - T0) / 1000)) "$*"
-}
+clasp_start_clock
 
 # via MODE: the command prefix of a run: clasp-run for "clasp" (with -p 6
 # in the TCP lane), nothing for "tcp".
@@ -366,6 +355,26 @@ iperf3_nodelay_mss() { iperf "$1" -N -M 1000; }
 iperf3_reverse() { iperf "$1" -R; }
 iperf3_parallel_4() { iperf "$1" -P 4; }
 
+# proxy_fetch NS URL [PREFIX...]: curl TMP/www/small from NS through the
+# caller's proxy (PREFIX before curl), then stop the proxy and the server
+# (the caller's $proxy and $srv) and check the copy; logs the proxy's
+# output.  Nonzero if anything failed.
+proxy_fetch() {
+	local ns=$1 url=$2 ret=0
+	shift 2
+	ip netns exec "$ns" timeout "$TMO" "$@" curl -sS -o "$TMP/got" "$url" \
+		>"$TMP/curl.out" 2>&1 || {
+		log "curl failed: $(cat "$TMP/curl.out")"
+		ret=1
+	}
+	finish "$proxy" proxy || ret=1
+	kill "$srv" 2>/dev/null
+	wait "$srv" 2>/dev/null
+	[ "$(sha "$TMP/got")" = "$(sha "$TMP/www/small")" ] || { log "damaged"; ret=1; }
+	log "proxy: $(tr '\n' '|' <"$TMP/proxy.out")"
+	return $ret
+}
+
 # curl in A through a socat proxy in B, to an http.server on B's
 # loopback.  -l: the proxy listens on clasp (its reuseaddr carried over)
 # and connects over TCP; curl runs under clasp-run.
@@ -382,17 +391,8 @@ proxy_listen_only() {
 	local proxy=$BG_PID
 	wait_listen "$NSB" 8010 "$srv" && wait_listen "$NSB" 8011 "$proxy" || return 1
 	before=$(opens "$NSB")
-	ip netns exec "$NSA" timeout "$TMO" "${VIA[@]}" curl -sS -o "$TMP/got" \
-		"http://$IPB:8011/small" >"$TMP/curl.out" 2>&1 || {
-		log "curl failed: $(cat "$TMP/curl.out")"
-		ret=1
-	}
-	finish "$proxy" proxy || ret=1
-	kill "$srv" 2>/dev/null
-	wait "$srv" 2>/dev/null
-	[ "$(sha "$TMP/got")" = "$(sha "$TMP/www/small")" ] || { log "damaged"; ret=1; }
+	proxy_fetch "$NSA" "http://$IPB:8011/small" "${VIA[@]}" || ret=1
 	out=$(cat "$TMP/proxy.out")
-	log "proxy: $(tr '\n' '|' <<<"$out")"
 	# One socket turned clasp, before listen(); no option lost.
 	[ "$(grep -c 'before listen()' <<<"$out")" = 1 ] &&
 		! grep -q 'before connect()\|not carried over' <<<"$out" || ret=1
@@ -424,17 +424,8 @@ proxy_connect_only() {
 	local proxy=$BG_PID
 	wait_listen "$NSB" 8020 "$srv" && wait_listen "$NSA" 8021 "$proxy" || return 1
 	before=$(opens "$NSB")
-	ip netns exec "$NSA" timeout "$TMO" curl -sS -o "$TMP/got" \
-		"http://127.0.0.1:8021/small" >"$TMP/curl.out" 2>&1 || {
-		log "curl failed: $(cat "$TMP/curl.out")"
-		ret=1
-	}
-	finish "$proxy" proxy || ret=1
-	kill "$srv" 2>/dev/null
-	wait "$srv" 2>/dev/null
-	[ "$(sha "$TMP/got")" = "$(sha "$TMP/www/small")" ] || { log "damaged"; ret=1; }
+	proxy_fetch "$NSA" "http://127.0.0.1:8021/small" || ret=1
 	out=$(cat "$TMP/proxy.out")
-	log "proxy: $(tr '\n' '|' <<<"$out")"
 	[ "$(grep -c 'before connect()' <<<"$out")" = 1 ] &&
 		! grep -q 'before listen()\|not carried over' <<<"$out" || ret=1
 	carried clasp "$NSB" "$before" || ret=1

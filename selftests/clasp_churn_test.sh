@@ -70,23 +70,12 @@ TURNS=(rto_min_ms=20 keepalive_time_ms=500 max_syn_backlog=512
 pids=()
 
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	ip netns del "$NSA" 2>/dev/null
-	ip netns del "$NSB" 2>/dev/null
+	clasp_stop_all "$NSA" "$NSB"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 
-T0=${EPOCHREALTIME/./}
-
-log() {
-	local now=${EPOCHREALTIME/./}
-	printf '# [%6d ms] %s\n' $(((now - T0) / 1000)) "$*"
-}
+clasp_start_clock
 
 ctl() {
 	ip netns exec "$1" "$CTL" "${@:2}"

@@ -420,21 +420,27 @@ static inline int clasp_param_set(const char *name, long long val)
 	return clasp_write_num(path, val);
 }
 
-/* Read module parameter @name, or -1 if it cannot be read. */
-static inline long long clasp_param_get(const char *name)
+/* The number a file starts with, or -1 if it cannot be read. */
+static inline long long clasp_read_num(const char *path)
 {
-	char path[128];
 	long long val;
-	FILE *f;
+	FILE *f = fopen(path, "r");
 	int n;
 
-	snprintf(path, sizeof(path), "/sys/module/clasp/parameters/%s", name);
-	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	n = fscanf(f, "%lld", &val);
 	fclose(f);
 	return n == 1 ? val : -1;
+}
+
+/* Read module parameter @name, or -1 if it cannot be read. */
+static inline long long clasp_param_get(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/clasp/parameters/%s", name);
+	return clasp_read_num(path);
 }
 
 /* Bring the loopback device of the current namespace up. */
@@ -883,17 +889,9 @@ static inline void clasp_cgroup_leave(const char *name)
 static inline long long clasp_cgroup_read(const char *name, const char *file)
 {
 	char path[256];
-	long long val;
-	FILE *f;
-	int n;
 
 	snprintf(path, sizeof(path), "%s/%s/%s", CLASP_CGROUP_ROOT, name, file);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	n = fscanf(f, "%lld", &val);
-	fclose(f);
-	return n == 1 ? val : -1;
+	return clasp_read_num(path);
 }
 
 #endif /* CLASP_UTIL_H */

@@ -48,24 +48,13 @@ DEFAULTS=(msl_ms=30000 rto_initial_ms=1000 rto_min_ms=200 rto_max_ms=120000
 	abort_on_overflow=0 max_orphans=65536)
 
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	ip netns del "$NSA" 2>/dev/null
-	ip netns del "$NSB" 2>/dev/null
+	clasp_stop_all "$NSA" "$NSB"
 	clasp_set_params "${DEFAULTS[@]}" 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 
-T0=${EPOCHREALTIME/./}
-
-log() {
-	local now=${EPOCHREALTIME/./}
-	printf '# [%6d ms] %s\n' $(((now - T0) / 1000)) "$*"
-}
+clasp_start_clock
 
 check() {
 	local name=$1

@@ -102,9 +102,34 @@ check() {
 	fi
 }
 
-# log MESSAGE...: a TAP diagnostic line.
+# log MESSAGE...: a TAP diagnostic line, with the milliseconds since
+# clasp_start_clock when a test started the clock.
 log() {
-	echo "# $*"
+	if [ -n "${CLASP_T0:-}" ]; then
+		local now=${EPOCHREALTIME/./}
+		printf '# [%6d ms] %s\n' $(((now - CLASP_T0) / 1000)) "$*"
+	else
+		echo "# $*"
+	fi
+}
+
+# clasp_start_clock: log() times its lines from now on.
+clasp_start_clock() {
+	CLASP_T0=${EPOCHREALTIME/./}
+}
+
+# clasp_stop_all NS...: kill the test's background processes (the array
+# pids), wait for them and delete namespaces NS: what a test's EXIT trap
+# does first.
+clasp_stop_all() {
+	local p ns
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	for ns in "$@"; do
+		ip netns del "$ns" 2>/dev/null
+	done
 }
 
 # clasp_veth_pair NS_A DEV_A IP_A NS_B DEV_B IP_B: new namespaces A and B
