@@ -306,10 +306,16 @@ static void clasp_rcv_rst(struct sock *sk)
 	}
 }
 
-/* Free what the peer acknowledged; RTT from segments sent once (Karn). */
+/*
+ * Free what the peer acknowledged; RTT from segments sent once (Karn).
+ * After a timeout the next segment to send may be one the peer has now
+ * acknowledged (its first transmission arrived): sending resumes at the
+ * first segment left.
+ */
 static void clasp_clean_acked(struct sock *sk, u32 ack)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
+	bool head_acked = false;
 	struct sk_buff *skb;
 	ktime_t sample = 0;
 
@@ -318,13 +324,14 @@ static void clasp_clean_acked(struct sock *sk, u32 ack)
 
 		if (clasp_seq_after(cb->end_seq, ack))
 			break;
-		if (skb == csk->send_head)
-			csk->send_head = NULL;
+		head_acked |= skb == csk->send_head;
 		if (!cb->retransmitted)
 			sample = cb->sent;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		clasp_wmem_free(sk, skb);
 	}
+	if (head_acked)
+		csk->send_head = skb;
 	if (sample)
 		clasp_rtt_sample(sk, sample);
 	csk->snd_una = ack;

@@ -764,12 +764,60 @@ TEST(data_retransmitted_with_backoff_then_etimedout)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
+/* 24 */
+TEST(late_ack_after_timeout_sends_the_rest)
+{
+	static const char seg[PEER_MSS];
+	const char *mid = clasp_is_tcp() ? "." : "P.";
+	struct clasp_pkt *p;
+	struct clasp_call acc;
+	struct env e;
+	int fd, i;
+
+	/* The peer's window admits two segments; five are written. */
+	env_setup(_metadata, &e, data_timers);
+	p = &e.p;
+	listen_on(_metadata, &e, LISTEN_PORT);
+	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT);
+	ASSERT_EQ(0, clasp_call_accept(&acc, e.lfd));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) win %u <mss %u>",
+				      2 * PEER_MSS, PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>",
+				      ROUTE_MSS));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 win %u", 2 * PEER_MSS));
+	ASSERT_EQ(0, clasp_call_wait(&acc, GUARD_MS)) TH_LOG("accept hangs");
+	fd = acc.ret;
+	ASSERT_LE(0, fd) TH_LOG("accept: %s", strerror(acc.err));
+	clasp_pkt_note(p, "send() 5 x %u bytes", PEER_MSS);
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(PEER_MSS, send(fd, seg, sizeof(seg), 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1201:2401(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, RTO_MS, "P. 1:1201(1200) ack 1"));
+	/*
+	 * The ACK for the first flight arrives after the timeout: it covers
+	 * the segment the retransmission would have sent next.  What the
+	 * window now admits goes at once, as from TCP.
+	 */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 2401 win %u",
+				      2 * PEER_MSS));
+	/* TCP joined the writes the window held back: one PSH, at the end. */
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "%s 2401:3601(1200) ack 1", mid));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "%s 3601:4801(1200) ack 1", mid));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 4801 win %u",
+				      2 * PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 4801:6001(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 6001 win %u",
+				      2 * PEER_MSS));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
 /* TCP's keepalive options are in seconds. */
 #define KA_IDLE_MS	((int)clasp_slow_time(clasp_is_tcp() ? 1000 : 800))
 #define KA_INTVL_MS	((int)clasp_slow_time(clasp_is_tcp() ? 1000 : 300))
 #define KA_CNT		2
 
-/* 24 */
+/* 25 */
 TEST(keepalive_probes_then_reset_and_etimedout)
 {
 	struct clasp_call rd;
@@ -827,7 +875,7 @@ static void sample_isn(struct __test_metadata *_metadata, struct env *e,
 #define ISN_LATER_MS	400	/* the same 4-tuple again after this */
 #define ISN_CLOCK_MS	30	/* how well the ISN clock is predicted */
 
-/* 25 */
+/* 26 */
 TEST(isn_unrelated_per_tuple_and_increasing)
 {
 	struct isn_sample s[] = {
@@ -873,7 +921,7 @@ TEST(isn_unrelated_per_tuple_and_increasing)
 	}
 }
 
-/* 26 */
+/* 27 */
 TEST(malformed_segments_dropped_and_counted)
 {
 	static const struct {
