@@ -11,6 +11,7 @@
  *   sockopt.c   socket options, ioctls and CLASP_INFO
  *   tcpopt.c    SOL_TCP options with TCP's semantics, TCP_INFO
  *   input.c     segment reception: validation and the state machine
+ *   ooo.c       the out-of-order queue: data beyond a hole, held
  *   options.c   segment options, parsed and built (options.h)
  *   rtt.c       the RFC 6298 round-trip estimator (rtt.h)
  *   acceptance.c  the segment-acceptance checks (RFC 9293, RFC 5961) that
@@ -298,6 +299,7 @@ struct clasp_sockopt {
  * @fin_queued: our FIN is in the write queue
  * @passive: created by a listener (accept) rather than connect
  * @send_head: first segment of the write queue not yet sent
+ * @ooo_queue: segments received beyond a hole, by sequence (ooo.c)
  * @srtt_us: smoothed round-trip time, 0 before the first sample
  * @rttvar_us: round-trip time variation
  * @rto_us: retransmission timeout before backoff
@@ -355,6 +357,7 @@ struct clasp_sock {
 	bool fin_queued;
 	bool passive;
 	struct sk_buff *send_head;
+	struct rb_root ooo_queue;
 
 	u32 srtt_us;
 	u32 rttvar_us;
@@ -594,6 +597,13 @@ u32 clasp_user_timeout_left_us(const struct sock *sk, ktime_t since);
 
 /* input.c */
 int clasp_rcv(struct sk_buff *skb);
+
+/* ooo.c */
+bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
+		     const struct clasp_seg *seg, u32 off);
+struct sk_buff *clasp_ooo_next(struct sock *sk);
+void clasp_ooo_purge(struct sock *sk);
+u32 clasp_ooo_count(const struct sock *sk);
 
 /* limits.c */
 bool clasp_orphan_add(struct sock *sk);

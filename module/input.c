@@ -446,17 +446,18 @@ static struct sk_buff *clasp_rcv_buffer(struct sock *sk, struct sk_buff *skb,
  * receive queue: copied into the last buffer or a compact new one when
  * that saves memory, else @skb itself, read from @off on.  Nothing is
  * pulled: @off may lie in paged fragments (virtio-net, GRO), which only
- * the copy and read helpers walk.  Returns 1 if @skb was queued, 0 if
- * its bytes were copied, -ENOMEM if memory was refused.
+ * the copy and read helpers walk.  @charged: @skb is the socket's
+ * already (it comes from the out-of-order queue).  Returns 1 if @skb was
+ * queued, 0 if its bytes were copied, -ENOMEM if memory was refused.
  */
 static int clasp_rcv_queue(struct sock *sk, struct sk_buff *skb, u32 off,
-			   u32 len)
+			   u32 len, bool charged)
 {
 	struct sk_buff *to = skb_peek_tail(&sk->sk_receive_queue);
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	if (!clasp_can_append(to, len))
-		to = clasp_rcv_buffer(sk, skb, len);
+		to = charged ? NULL : clasp_rcv_buffer(sk, skb, len);
 	if (IS_ERR(to))
 		return PTR_ERR(to);
 	if (to) {
@@ -465,17 +466,46 @@ static int clasp_rcv_queue(struct sock *sk, struct sk_buff *skb, u32 off,
 		csk->rcv_nxt += len;
 		return 0;
 	}
-	if (!clasp_rmem_schedule(sk, skb))
-		return -ENOMEM;
+	if (!charged) {
+		if (!clasp_rmem_schedule(sk, skb))
+			return -ENOMEM;
+		skb_dst_drop(skb);
+		skb_set_owner_r(skb, sk);
+	}
 	memset(CLASP_SKB_CB(skb), 0, sizeof(struct clasp_skb_cb));
 	CLASP_SKB_CB(skb)->seq = csk->rcv_nxt;
 	CLASP_SKB_CB(skb)->end_seq = csk->rcv_nxt + len;
 	CLASP_SKB_CB(skb)->offset = off;
-	skb_dst_drop(skb);
-	skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
 	csk->rcv_nxt += len;
 	return 1;
+}
+
+/*
+ * rcv_nxt moved: take what the out-of-order queue holds from there on.
+ * Returns true if a FIN came in order with it.
+ */
+static bool clasp_rcv_ooo(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = clasp_ooo_next(sk))) {
+		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+		u32 skip = csk->rcv_nxt - cb->seq;
+		u32 len = cb->end_seq - csk->rcv_nxt;
+		bool fin = cb->flags & CLASP_FIN;
+
+		if (!len || !clasp_rcv_queue(sk, skb, cb->offset + skip, len,
+					     true))
+			kfree_skb(skb);
+		if (fin) {
+			/* Nothing can follow a FIN. */
+			clasp_ooo_purge(sk);
+			return true;
+		}
+	}
+	return false;
 }
 
 /*
@@ -487,17 +517,23 @@ static bool clasp_rcv_data(struct sock *sk, struct sk_buff *skb,
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	u32 skip = csk->rcv_nxt - seg->seq;	/* already received */
+	bool ahead = clasp_seq_after(seg->seq, csk->rcv_nxt);
+	u32 off = tcp_hdr(skb)->doff * 4;
 	int queued;
 	u32 len;
 
-	if (!seg->len || clasp_seq_after(seg->seq, csk->rcv_nxt) ||
-	    skip >= seg->len)
+	if (!seg->len || (!ahead && skip >= seg->len))
 		return false;
 	if (sock_flag(sk, SOCK_DEAD)) {
 		/* Nobody will ever read it (RFC 9293 3.10.7.4). */
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONDATA);
 		clasp_send_active_reset(sk, GFP_ATOMIC);
 		clasp_reset(sk, ECONNRESET);
+		return false;
+	}
+	if (ahead) {
+		/* Beyond a hole: held until the hole is filled. */
+		*kept = clasp_ooo_queue(sk, skb, seg, off);
 		return false;
 	}
 	len = seg->len - skip;
@@ -510,7 +546,7 @@ static bool clasp_rcv_data(struct sock *sk, struct sk_buff *skb,
 	 */
 	if (atomic_read(&sk->sk_rmem_alloc) - sk->sk_rcvbuf > sk->sk_rcvbuf)
 		goto drop;
-	queued = clasp_rcv_queue(sk, skb, tcp_hdr(skb)->doff * 4 + skip, len);
+	queued = clasp_rcv_queue(sk, skb, off + skip, len, false);
 	if (queued < 0)
 		goto drop;
 	*kept = queued;
@@ -576,7 +612,7 @@ static bool clasp_rcv_text(struct sock *sk, struct sk_buff *skb,
 			   const struct clasp_seg *seg)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
-	bool arrived, kept = false;
+	bool arrived, fin, kept = false;
 
 	switch (sk->sk_state) {
 	case TCP_ESTABLISHED:
@@ -588,8 +624,13 @@ static bool clasp_rcv_text(struct sock *sk, struct sk_buff *skb,
 	}
 	arrived = clasp_rcv_data(sk, skb, seg, &kept);
 	if (sk->sk_state == TCP_CLOSE)
-		return false;
-	if (seg->flags & CLASP_FIN && seg->end_seq - 1 == csk->rcv_nxt) {
+		return kept;
+	fin = seg->flags & CLASP_FIN && seg->end_seq - 1 == csk->rcv_nxt;
+	if (fin)
+		clasp_ooo_purge(sk);
+	else if (arrived)
+		fin = clasp_rcv_ooo(sk);
+	if (fin) {
 		clasp_rcv_fin(sk);
 		if (sk->sk_state == TCP_CLOSE) {
 			if (arrived)

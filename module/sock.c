@@ -195,6 +195,7 @@ void clasp_destroy_sock(struct sock *sk)
 	clasp_put_port(sk);
 	clasp_purge_write_queue(sk);
 	skb_queue_purge(&sk->sk_receive_queue);
+	clasp_ooo_purge(sk);
 	clasp_orphan_del(sk);
 	clasp_stats_dec(sock_net(sk), CLASP_MIB_OBJECTS);
 	sock_put(sk);
@@ -210,6 +211,7 @@ void clasp_done(struct sock *sk)
 {
 	clasp_set_state(sk, TCP_CLOSE);
 	clasp_timers_stop(sk);
+	clasp_ooo_purge(sk);
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
 		clasp_put_port(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
@@ -267,6 +269,7 @@ static void clasp_close(struct sock *sk, long timeout)
 	}
 	unread = clasp_unread(sk);
 	skb_queue_purge(&sk->sk_receive_queue);
+	clasp_ooo_purge(sk);
 
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
@@ -332,6 +335,7 @@ static int clasp_disconnect(struct sock *sk, int flags)
 	clasp_timers_stop(sk);
 	clasp_purge_write_queue(sk);
 	skb_queue_purge(&sk->sk_receive_queue);
+	clasp_ooo_purge(sk);
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
 		clasp_put_port(sk);
 	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {

@@ -812,12 +812,97 @@ TEST(late_ack_after_timeout_sends_the_rest)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
+/* Read @len bytes and check they are the peer's, from relative seq 1. */
+static void expect_stream(struct __test_metadata *_metadata, int fd,
+			  size_t len)
+{
+	static char got[8192], want[8192];
+
+	ASSERT_GE(sizeof(got), len);
+	ASSERT_EQ((ssize_t)len, recv(fd, got, len, MSG_WAITALL)) {
+		TH_LOG("recv: %s", strerror(errno));
+	}
+	clasp_pkt_fill(1, want, len);
+	EXPECT_EQ(0, memcmp(got, want, len)) TH_LOG("the stream differs");
+}
+
+/* 25 */
+TEST(hole_filled_later_acks_the_queued_data_at_once)
+{
+	long long queued;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	char c;
+	int fd;
+
+	fd = env_established(_metadata, &e, NULL);
+	queued = clasp_counter("OFOQueue");
+	/* The first segment is lost: the next two wait, each a dup ACK. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1201:2401(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 2401:3601(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	EXPECT_EQ(queued + 2, clasp_counter("OFOQueue"));
+	EXPECT_EQ(-1, recv(fd, &c, 1, MSG_DONTWAIT)) TH_LOG("readable");
+	/* Its retransmission acknowledges everything (RFC 5681 4.2). */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:1201(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 3601"));
+	expect_stream(_metadata, fd, 3600);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 26 */
+TEST(overlapping_segments_beyond_a_hole_arrive_once)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = env_established(_metadata, &e, NULL);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 2401:3601(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	/* A copy, one that overlaps its start, one it contains. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 2401:3601(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1801:3001(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 3001:3201(200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	/* One that meets them, then the first, overlapping it. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 601:1801(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:1201(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 3601"));
+	expect_stream(_metadata, fd, 3600);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 27 */
+TEST(fin_beyond_a_hole_waits_for_it)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	char c;
+	int fd;
+
+	fd = env_established(_metadata, &e, NULL);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "FP. 1201:2401(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:1201(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 2402"));
+	EXPECT_EQ(TCP_CLOSE_WAIT, clasp_state(fd));
+	expect_stream(_metadata, fd, 2400);
+	EXPECT_EQ(0, recv(fd, &c, 1, 0));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
 /* TCP's keepalive options are in seconds. */
 #define KA_IDLE_MS	((int)clasp_slow_time(clasp_is_tcp() ? 1000 : 800))
 #define KA_INTVL_MS	((int)clasp_slow_time(clasp_is_tcp() ? 1000 : 300))
 #define KA_CNT		2
 
-/* 25 */
+/* 28 */
 TEST(keepalive_probes_then_reset_and_etimedout)
 {
 	struct clasp_call rd;
@@ -875,7 +960,7 @@ static void sample_isn(struct __test_metadata *_metadata, struct env *e,
 #define ISN_LATER_MS	400	/* the same 4-tuple again after this */
 #define ISN_CLOCK_MS	30	/* how well the ISN clock is predicted */
 
-/* 26 */
+/* 29 */
 TEST(isn_unrelated_per_tuple_and_increasing)
 {
 	struct isn_sample s[] = {
@@ -921,7 +1006,7 @@ TEST(isn_unrelated_per_tuple_and_increasing)
 	}
 }
 
-/* 27 */
+/* 30 */
 TEST(malformed_segments_dropped_and_counted)
 {
 	static const struct {

@@ -594,6 +594,10 @@ static inline long long clasp_counter(const char *name)
 		{ "ReqQFullDrop", "TCPReqQFullDrop" },
 		{ "RcvQDrops", "TCPRcvQDrop" },
 		{ "MemoryPressures", "TCPMemoryPressures" },
+		{ "OFOQueue", "TCPOFOQueue" },
+		{ "OFODrop", "TCPOFODrop" },
+		{ "OFOMerge", "TCPOFOMerge" },
+		{ "OfoPruned", "OfoPruned" },
 	};
 	size_t i;
 

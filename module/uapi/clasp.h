@@ -211,6 +211,10 @@ enum clasp_mib {
 	CLASP_MIB_FILTERDROPS,		/* ... socket filters, the LSM or cgroup BPF refused */
 	CLASP_MIB_ABORTONMEMORY,	/* RST on close(): max_orphans reached */
 	CLASP_MIB_MEMORYPRESSURES,	/* the memory pool entered pressure */
+	CLASP_MIB_OFOQUEUE,		/* segments held in the out-of-order queue */
+	CLASP_MIB_OFODROP,		/* ... refused it: memory */
+	CLASP_MIB_OFOMERGE,		/* ... whose bytes it already held */
+	CLASP_MIB_OFOPRUNED,		/* ... given up for memory */
 	__CLASP_MIB_MAX
 };
 
