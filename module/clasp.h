@@ -12,6 +12,7 @@
  *   tcpopt.c    SOL_TCP options with TCP's semantics, TCP_INFO
  *   input.c     segment reception: validation and the state machine
  *   ooo.c       the out-of-order queue: data beyond a hole, held
+ *   recovery.c  loss recovery: fast retransmit, NewReno, after a timeout
  *   options.c   segment options, parsed and built (options.h)
  *   rtt.c       the RFC 6298 round-trip estimator (rtt.h)
  *   acceptance.c  the segment-acceptance checks (RFC 9293, RFC 5961) that
@@ -296,6 +297,8 @@ struct clasp_sockopt {
  * @mss: effective maximum segment size
  * @peer_mss: MSS the peer announced
  * @dupacks: duplicate ACKs in a row (fast retransmit at three)
+ * @ca_state: loss recovery state, TCP's enum tcp_ca_state (recovery.c)
+ * @recover: highest sequence sent when recovery began (RFC 6582)
  * @fin_queued: our FIN is in the write queue
  * @passive: created by a listener (accept) rather than connect
  * @send_head: first segment of the write queue not yet sent
@@ -354,6 +357,8 @@ struct clasp_sock {
 	u32 mss;
 	u32 peer_mss;
 	u8 dupacks;
+	u8 ca_state;
+	u32 recover;
 	bool fin_queued;
 	bool passive;
 	struct sk_buff *send_head;
@@ -605,6 +610,12 @@ struct sk_buff *clasp_ooo_next(struct sock *sk);
 void clasp_ooo_purge(struct sock *sk);
 u32 clasp_ooo_count(const struct sock *sk);
 
+/* recovery.c */
+void clasp_recovery_init(struct sock *sk);
+void clasp_recovery_dupack(struct sock *sk);
+void clasp_recovery_ack(struct sock *sk);
+void clasp_recovery_timeout(struct sock *sk);
+
 /* limits.c */
 bool clasp_orphan_add(struct sock *sk);
 void clasp_orphan_del(struct sock *sk);
@@ -650,8 +661,7 @@ void clasp_send_active_reset(struct sock *sk, gfp_t gfp);
 void clasp_send_probe(struct sock *sk);
 void clasp_push(struct sock *sk);
 int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len);
-void clasp_retransmit_head(struct sock *sk);
-void clasp_retransmit_one(struct sock *sk);
+bool clasp_retransmit_one(struct sock *sk);
 void clasp_trace_retransmit(struct sock *sk, u32 seq);
 void clasp_queue_fin(struct sock *sk);
 u32 clasp_rcv_space(const struct sock *sk);

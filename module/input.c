@@ -339,7 +339,6 @@ static void clasp_clean_acked(struct sock *sk, u32 ack)
 		csk->snd_nxt = ack;
 	csk->retransmits = 0;
 	csk->backoff = 0;
-	csk->dupacks = 0;
 	clasp_rtx_stop(sk);
 	if (csk->snd_una != csk->snd_max)
 		clasp_rtx_arm(sk);
@@ -368,11 +367,12 @@ static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 	csk->probes = 0;
 	if (clasp_seq_after(seg->ack, csk->snd_una)) {
 		clasp_clean_acked(sk, seg->ack);
+		clasp_recovery_ack(sk);
 	} else if (seg->ack == csk->snd_una && !seg->len &&
 		   !(seg->flags & CLASP_FIN) && seg->wnd == csk->snd_wnd &&
-		   csk->snd_una != csk->snd_max && ++csk->dupacks == 3) {
-		/* Three duplicate ACKs: the oldest segment is lost. */
-		clasp_retransmit_one(sk);
+		   csk->snd_una != csk->snd_max) {
+		/* A duplicate ACK: RFC 5681 section 2. */
+		clasp_recovery_dupack(sk);
 	}
 	clasp_update_window(csk, seg);
 

@@ -495,40 +495,24 @@ void clasp_push(struct sock *sk)
 }
 
 /**
- * clasp_retransmit_head() - go back to the oldest unacknowledged segment
- * and send again from there (the retransmission timer fired)
- * @sk: the socket, locked
- */
-void clasp_retransmit_head(struct sock *sk)
-{
-	struct clasp_sock *csk = clasp_sk(sk);
-	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
-
-	if (!skb || csk->snd_una == csk->snd_max)
-		return;
-	csk->send_head = skb;
-	csk->snd_nxt = csk->snd_una;
-	if (!clasp_fits_window(csk, skb) || clasp_send_queued(sk, skb))
-		return;
-	clasp_advance_head(sk, skb);
-}
-
-/**
  * clasp_retransmit_one() - send the oldest unacknowledged segment again,
- * leaving the rest of the flight alone (fast retransmit)
+ * leaving the rest of the flight alone (recovery.c decides when)
  * @sk: the socket, locked
+ *
+ * Return: true if it went out.
  */
-void clasp_retransmit_one(struct sock *sk)
+bool clasp_retransmit_one(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 
 	if (!skb || skb == csk->send_head || clasp_send_queued(sk, skb))
-		return;
+		return false;
 	CLASP_SKB_CB(skb)->retransmitted = true;
 	csk->total_retrans++;
 	clasp_stats_inc(sock_net(sk), CLASP_MIB_RETRANSSEGS);
 	clasp_trace_retransmit(sk, CLASP_SKB_CB(skb)->seq);
+	return true;
 }
 
 /**

@@ -61,6 +61,8 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_OFODROP]		= "OFODrop",
 	[CLASP_MIB_OFOMERGE]		= "OFOMerge",
 	[CLASP_MIB_OFOPRUNED]		= "OfoPruned",
+	[CLASP_MIB_RENORECOVERY]	= "RenoRecovery",
+	[CLASP_MIB_FASTRETRANS]		= "FastRetrans",
 };
 
 /*

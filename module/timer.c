@@ -295,8 +295,7 @@ static void clasp_data_timeout(struct sock *sk)
 	csk->retransmits++;
 	if (csk->backoff < 16)
 		csk->backoff++;
-	csk->dupacks = 0;
-	clasp_retransmit_head(sk);
+	clasp_recovery_timeout(sk);
 	clasp_rtx_arm(sk);
 }
 

@@ -812,6 +812,74 @@ TEST(late_ack_after_timeout_sends_the_rest)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
+/* Five full segments from @fd, 1:6001, seen on the wire. */
+static void send_five(struct __test_metadata *_metadata, struct clasp_pkt *p,
+		      int fd)
+{
+	static const char seg[PEER_MSS];
+	int i;
+
+	clasp_pkt_note(p, "send() 5 x %u bytes", PEER_MSS);
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(PEER_MSS, send(fd, seg, sizeof(seg), 0));
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. %d:%d(1200) ack 1",
+					      1 + 1200 * i, 1201 + 1200 * i));
+}
+
+/* 25 */
+TEST(fast_retransmit_then_each_partial_ack_sends_the_next_hole)
+{
+	long long recoveries, fast;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = env_established(_metadata, &e, data_timers);
+	recoveries = clasp_counter("RenoRecovery");
+	fast = clasp_counter("FastRetrans");
+	send_five(_metadata, p, fd);
+	/* The first and the third are lost: three duplicate ACKs. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, RTO_MS / 4));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1"));
+	/* A partial ACK (RFC 6582): the next hole goes at once. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 2401"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 2401:3601(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 6001"));
+	EXPECT_EQ(recoveries + 1, clasp_counter("RenoRecovery"));
+	EXPECT_EQ(fast + 2, clasp_counter("FastRetrans"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 26 */
+TEST(timeout_resends_the_oldest_then_the_holes_not_the_flight)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = env_established(_metadata, &e, data_timers);
+	send_five(_metadata, p, fd);
+	/* The first and the third are lost, and the ACKs of the rest. */
+	ASSERT_EQ(0, clasp_pkt_expect(p, RTO_MS, "P. 1:1201(1200) ack 1"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, RTO_MS / 4));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 2401"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 2401:3601(1200) ack 1"));
+	/*
+	 * TCP without SACK resends everything outstanding after a timeout,
+	 * in slow start: the three segments left, for this ACK.
+	 */
+	if (clasp_is_tcp()) {
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 3601:4801(1200) ack 1"));
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 4801:6001(1200) ack 1"));
+	}
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 6001"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
 /* Read @len bytes and check they are the peer's, from relative seq 1. */
 static void expect_stream(struct __test_metadata *_metadata, int fd,
 			  size_t len)
@@ -826,7 +894,7 @@ static void expect_stream(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(0, memcmp(got, want, len)) TH_LOG("the stream differs");
 }
 
-/* 25 */
+/* 27 */
 TEST(hole_filled_later_acks_the_queued_data_at_once)
 {
 	long long queued;
@@ -851,7 +919,7 @@ TEST(hole_filled_later_acks_the_queued_data_at_once)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
-/* 26 */
+/* 28 */
 TEST(overlapping_segments_beyond_a_hole_arrive_once)
 {
 	struct env e;
@@ -877,7 +945,7 @@ TEST(overlapping_segments_beyond_a_hole_arrive_once)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
-/* 27 */
+/* 29 */
 TEST(fin_beyond_a_hole_waits_for_it)
 {
 	struct env e;
@@ -902,7 +970,7 @@ TEST(fin_beyond_a_hole_waits_for_it)
 #define KA_INTVL_MS	((int)clasp_slow_time(clasp_is_tcp() ? 1000 : 300))
 #define KA_CNT		2
 
-/* 28 */
+/* 30 */
 TEST(keepalive_probes_then_reset_and_etimedout)
 {
 	struct clasp_call rd;
@@ -960,7 +1028,7 @@ static void sample_isn(struct __test_metadata *_metadata, struct env *e,
 #define ISN_LATER_MS	400	/* the same 4-tuple again after this */
 #define ISN_CLOCK_MS	30	/* how well the ISN clock is predicted */
 
-/* 29 */
+/* 31 */
 TEST(isn_unrelated_per_tuple_and_increasing)
 {
 	struct isn_sample s[] = {
@@ -1006,7 +1074,7 @@ TEST(isn_unrelated_per_tuple_and_increasing)
 	}
 }
 
-/* 30 */
+/* 32 */
 TEST(malformed_segments_dropped_and_counted)
 {
 	static const struct {

@@ -598,6 +598,8 @@ static inline long long clasp_counter(const char *name)
 		{ "OFODrop", "TCPOFODrop" },
 		{ "OFOMerge", "TCPOFOMerge" },
 		{ "OfoPruned", "OfoPruned" },
+		{ "RenoRecovery", "TCPRenoRecovery" },
+		{ "FastRetrans", "TCPFastRetrans" },
 	};
 	size_t i;
 

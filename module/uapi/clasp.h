@@ -215,6 +215,8 @@ enum clasp_mib {
 	CLASP_MIB_OFODROP,		/* ... refused it: memory */
 	CLASP_MIB_OFOMERGE,		/* ... whose bytes it already held */
 	CLASP_MIB_OFOPRUNED,		/* ... given up for memory */
+	CLASP_MIB_RENORECOVERY,		/* fast retransmits that began recovery */
+	CLASP_MIB_FASTRETRANS,		/* segments sent again in recovery */
 	__CLASP_MIB_MAX
 };
 
