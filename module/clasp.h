@@ -12,6 +12,7 @@
  *   tcpopt.c    SOL_TCP options with TCP's semantics, TCP_INFO
  *   input.c     segment reception: validation and the state machine
  *   ooo.c       the out-of-order queue: data beyond a hole, held
+ *   sack.c      the SACK blocks a receiver reports (sack.h)
  *   recovery.c  loss recovery: fast retransmit, NewReno, after a timeout
  *   options.c   segment options, parsed and built (options.h)
  *   rtt.c       the RFC 6298 round-trip estimator (rtt.h)
@@ -50,6 +51,7 @@
 
 #include "options.h"
 #include "rtt.h"
+#include "sack.h"
 #include "seq.h"
 #include "uapi/clasp.h"
 
@@ -303,6 +305,7 @@ struct clasp_sockopt {
  * @passive: created by a listener (accept) rather than connect
  * @send_head: first segment of the write queue not yet sent
  * @ooo_queue: segments received beyond a hole, by sequence (ooo.c)
+ * @sack_rcv: the SACK blocks that describe @ooo_queue (sack.c)
  * @srtt_us: smoothed round-trip time, 0 before the first sample
  * @rttvar_us: round-trip time variation
  * @rto_us: retransmission timeout before backoff
@@ -363,6 +366,7 @@ struct clasp_sock {
 	bool passive;
 	struct sk_buff *send_head;
 	struct rb_root ooo_queue;
+	struct clasp_sack_rcv sack_rcv;
 
 	u32 srtt_us;
 	u32 rttvar_us;

@@ -522,8 +522,16 @@ static bool clasp_rcv_data(struct sock *sk, struct sk_buff *skb,
 	int queued;
 	u32 len;
 
-	if (!seg->len || (!ahead && skip >= seg->len))
+	if (!seg->len)
 		return false;
+	if (!ahead && skip) {
+		/* Bytes that came before: a D-SACK names them (RFC 2883). */
+		clasp_sack_duplicate(&csk->sack_rcv, seg->seq,
+				     skip >= seg->len ? seg->seq + seg->len :
+							csk->rcv_nxt);
+		if (skip >= seg->len)
+			return false;
+	}
 	if (sock_flag(sk, SOCK_DEAD)) {
 		/* Nobody will ever read it (RFC 9293 3.10.7.4). */
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONDATA);
@@ -630,6 +638,8 @@ static bool clasp_rcv_text(struct sock *sk, struct sk_buff *skb,
 		clasp_ooo_purge(sk);
 	else if (arrived)
 		fin = clasp_rcv_ooo(sk);
+	if (arrived)
+		clasp_sack_advance(&csk->sack_rcv, csk->rcv_nxt);
 	if (fin) {
 		clasp_rcv_fin(sk);
 		if (sk->sk_state == TCP_CLOSE) {

@@ -63,6 +63,7 @@ static bool clasp_ooo_drop_last(struct sock *sk)
 		return false;
 	skb = rb_to_skb(last);
 	clasp_ooo_unlink(sk, skb);
+	clasp_sack_forget_above(&clasp_sk(sk)->sack_rcv, clasp_ooo_seq(skb));
 	clasp_stats_inc(sock_net(sk), CLASP_MIB_OFOPRUNED);
 	kfree_skb(skb);
 	return true;
@@ -130,6 +131,7 @@ bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
 	if (prev && !clasp_seq_before(clasp_ooo_end(prev), end) &&
 	    (!(seg->flags & CLASP_FIN) || CLASP_SKB_CB(prev)->flags)) {
 		/* Every byte of it is here already. */
+		clasp_sack_duplicate(&clasp_sk(sk)->sack_rcv, seg->seq, end);
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_OFOMERGE);
 		return false;
 	}
@@ -159,6 +161,7 @@ bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
 		kfree_skb(prev);
 	}
 	clasp_ooo_drop_covered(sk, skb);
+	clasp_sack_add(&clasp_sk(sk)->sack_rcv, seg->seq, end);
 	clasp_stats_inc(sock_net(sk), CLASP_MIB_OFOQUEUE);
 	return true;
 }
@@ -202,6 +205,7 @@ void clasp_ooo_purge(struct sock *sk)
 {
 	struct rb_node *first;
 
+	memset(&clasp_sk(sk)->sack_rcv, 0, sizeof(struct clasp_sack_rcv));
 	while ((first = rb_first(&clasp_sk(sk)->ooo_queue))) {
 		struct sk_buff *skb = rb_to_skb(first);
 
