@@ -301,6 +301,7 @@ struct clasp_sockopt {
  * @dupacks: duplicate ACKs in a row (fast retransmit at three)
  * @ca_state: loss recovery state, TCP's enum tcp_ca_state (recovery.c)
  * @recover: highest sequence sent when recovery began (RFC 6582)
+ * @frto: F-RTO step after a timeout (RFC 5682, recovery.c)
  * @fin_queued: our FIN is in the write queue
  * @passive: created by a listener (accept) rather than connect
  * @send_head: first segment of the write queue not yet sent
@@ -361,6 +362,7 @@ struct clasp_sock {
 	u32 peer_mss;
 	u8 dupacks;
 	u8 ca_state;
+	u8 frto;
 	u32 recover;
 	bool fin_queued;
 	bool passive;

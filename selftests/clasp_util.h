@@ -600,6 +600,7 @@ static inline long long clasp_counter(const char *name)
 		{ "OfoPruned", "OfoPruned" },
 		{ "RenoRecovery", "TCPRenoRecovery" },
 		{ "FastRetrans", "TCPFastRetrans" },
+		{ "SpuriousRTOs", "TCPSpuriousRTOs" },
 	};
 	size_t i;
 

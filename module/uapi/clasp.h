@@ -217,6 +217,7 @@ enum clasp_mib {
 	CLASP_MIB_OFOPRUNED,		/* ... given up for memory */
 	CLASP_MIB_RENORECOVERY,		/* fast retransmits that began recovery */
 	CLASP_MIB_FASTRETRANS,		/* segments sent again in recovery */
+	CLASP_MIB_SPURIOUSRTOS,		/* timeouts F-RTO found spurious */
 	__CLASP_MIB_MAX
 };
 
@@ -312,6 +313,8 @@ enum clasp_attr {
 	CLASP_A_VALUE_MIN,		/* u64 */
 	CLASP_A_VALUE_MAX,		/* u64 */
 	CLASP_A_PAD,
+	CLASP_A_CA_STATE,		/* u8, TCP's enum tcp_ca_state (recovery) */
+	CLASP_A_OOO_SEGS,		/* u32: segments held beyond a hole */
 	__CLASP_A_MAX
 };
 
