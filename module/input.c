@@ -216,6 +216,9 @@ static void clasp_established(struct sock *sk, const struct clasp_seg *seg)
 	csk->snd_wl2 = seg->ack;
 	csk->retransmits = 0;
 	csk->backoff = 0;
+	/* TCP_INFO's last_data_sent and last_data_recv count from here. */
+	csk->data_sent_tstamp = ktime_get();
+	csk->data_rcvd_tstamp = csk->data_sent_tstamp;
 	clasp_rtx_stop(sk);
 	clasp_set_state(sk, TCP_ESTABLISHED);
 	clasp_ka_reset(sk);
@@ -271,6 +274,7 @@ static bool clasp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 	}
 	if (!csk->retransmits)
 		clasp_rtt_sample(sk, csk->syn_tstamp);
+	csk->rcv_tstamp = ktime_get();
 	clasp_established(sk, seg);
 	if (seg->len || seg->flags & CLASP_FIN) {
 		/* Data or FIN on the SYN-ACK: handle it as in ESTABLISHED. */
@@ -513,6 +517,7 @@ static bool clasp_rcv_data(struct sock *sk, struct sk_buff *skb,
 	queued = clasp_rcv_queue(sk, skb, tcp_hdr(skb)->doff * 4 + skip, len);
 	if (queued < 0)
 		goto drop;
+	csk->data_rcvd_tstamp = ktime_get();
 	*kept = queued;
 	return true;
 drop:
@@ -668,6 +673,7 @@ static bool clasp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
  */
 static bool clasp_sock_process(struct sock *sk, struct sk_buff *skb)
 {
+	struct clasp_sock *csk = clasp_sk(sk);
 	struct clasp_seg seg;
 	bool queued;
 
@@ -676,6 +682,12 @@ static bool clasp_sock_process(struct sock *sk, struct sk_buff *skb)
 	case TCP_CLOSE:
 	case TCP_LISTEN:
 		return false;
+	}
+	/* TCP_INFO: every segment the socket gets, as tcp_segs_in(). */
+	WRITE_ONCE(csk->segs_in, csk->segs_in + 1);
+	if (seg.len)
+		WRITE_ONCE(csk->data_segs_in, csk->data_segs_in + 1);
+	switch (sk->sk_state) {
 	case TCP_SYN_SENT:
 		queued = clasp_rcv_syn_sent(sk, skb, &seg);
 		break;

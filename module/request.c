@@ -317,6 +317,10 @@ static struct sock *clasp_create_child(struct sock *lsk,
 	csk->peer_mss = req->peer_mss;
 	csk->mss = clamp_t(u32, req->peer_mss, CLASP_MIN_MSS, csk->mss);
 	csk->rcv_tstamp = ktime_get();
+	csk->data_sent_tstamp = csk->rcv_tstamp;
+	csk->data_rcvd_tstamp = csk->rcv_tstamp;
+	/* The SYN, as TCP's child counts it; the final ACK comes next. */
+	csk->segs_in = 1;
 	child->sk_state = TCP_SYN_RECV;
 	return child;
 }

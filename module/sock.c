@@ -354,6 +354,13 @@ static int clasp_disconnect(struct sock *sk, int flags)
 	csk->backoff = 0;
 	csk->srtt_us = 0;
 	csk->rto_us = clasp_tun(sk)->rto_initial_ms * USEC_PER_MSEC;
+	/* TCP_INFO's counts start again, as tcp_disconnect() has them. */
+	csk->segs_out = 0;
+	csk->segs_in = 0;
+	csk->data_segs_out = 0;
+	csk->data_segs_in = 0;
+	csk->bytes_sent = 0;
+	csk->bytes_retrans = 0;
 	sk_dst_reset(sk);
 	return 0;
 }

@@ -79,7 +79,15 @@
  *                        as TCP's), snd_mss, rcv_mss and advmss (the MSS
  *                        announced), unacked (segments in flight),
  *                        retrans (1 while the oldest was resent),
- *                        last_ack_recv, pmtu, rtt, rttvar, snd_ssthresh
+ *                        last_data_sent, last_data_recv, last_ack_recv
+ *                        (ms since data went out, data came in order, a
+ *                        segment was accepted; from the handshake on),
+ *                        segs_out, segs_in, data_segs_out, data_segs_in,
+ *                        bytes_sent, bytes_retrans (counted as TCP does:
+ *                        retransmissions and pure ACKs included; a
+ *                        passive socket's segs_in counts the SYN, its
+ *                        segs_out not the SYN-ACK), pmtu, rtt, rttvar,
+ *                        snd_ssthresh
  *                        (TCP_INFINITE_SSTHRESH), reordering (3, the
  *                        duplicate ACK threshold), total_retrans,
  *                        bytes_acked and bytes_received (sequence space
@@ -91,8 +99,6 @@
  *                        options, wscale (clasp has no timestamps, SACK,
  *                        window scaling or ECN), ato, sacked, lost,
  *                        fackets, snd_cwnd (no congestion control),
- *                        last_data_sent, last_data_recv, segs_out/in,
- *                        data_segs_out/in,
  *                        delivery_rate, busy times, min_rtt, rcv_rtt and
  *                        everything else clasp does not keep.
  *
