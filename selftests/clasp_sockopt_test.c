@@ -419,6 +419,100 @@ TEST_F(pair, tcp_info_connected)
 				     SOON_MS)) TH_LOG("%llu", (unsigned long long)ti.bytes_acked);
 }
 
+/* Both ends of @self's pair have everything they sent acknowledged. */
+#define ALL_ACKED(a, b) ({ \
+	struct ktcp_info __a, __b; \
+	clasp_wait_until((ti_get(a, &__a), ti_get(b, &__b), \
+			  !__a.unacked && !__b.unacked), SOON_MS); \
+})
+
+/*
+ * TCP_INFO's segment and byte counts and its times since the last data
+ * and ACK, after a known exchange: three rounds of 1000 bytes one way
+ * and 500 back.  What is exact on loopback is checked exactly (the data
+ * segments, the handshake's segments); how many pure ACKs go with them
+ * is TCP's delayed-ACK business, so only bounded.
+ */
+TEST_F(pair, tcp_info_counts)
+{
+	char out[1000] = { 0 }, back[500] = { 0 };
+	long long sent_at, rcvd_at, gap = clasp_slow_time(300);
+	struct ktcp_info ti;
+	int i, n, one = 1;
+
+	/* The handshake: SYN and ACK out, SYN-ACK in; the server has its
+	 * SYN and the ACK (its SYN-ACK was the request's, not its own).
+	 */
+	n = ti_get(self->cli, &ti);
+	ASSERT_TRUE(HAS_FIELD(n, bytes_retrans)) TH_LOG("%d bytes", n);
+	EXPECT_EQ(2 + ti.total_retrans, ti.segs_out);
+	EXPECT_EQ(1, ti.segs_in);
+	EXPECT_EQ(0, ti.data_segs_out);
+	EXPECT_EQ(0, ti.data_segs_in);
+	EXPECT_EQ(0, ti.bytes_sent);
+	ASSERT_LT(0, ti_get(self->srv, &ti));
+	EXPECT_EQ(2, ti.segs_in);
+	EXPECT_EQ(0, ti.segs_out);
+	EXPECT_EQ(0, ti.data_segs_in);
+
+	ASSERT_EQ(0, setsockopt(self->cli, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
+	ASSERT_EQ(0, setsockopt(self->srv, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
+	for (i = 0; i < 3; i++) {
+		sent_at = clasp_now_ms();
+		ASSERT_EQ(sizeof(out), send(self->cli, out, sizeof(out), 0));
+		read_exact(_metadata, self->srv, out, sizeof(out));
+		rcvd_at = clasp_now_ms();
+		ASSERT_EQ(sizeof(back), send(self->srv, back, sizeof(back), 0));
+		read_exact(_metadata, self->cli, back, sizeof(back));
+	}
+	ASSERT_TRUE(ALL_ACKED(self->cli, self->srv));
+
+	ASSERT_LT(0, ti_get(self->cli, &ti));
+	EXPECT_LE(3, ti.data_segs_out);
+	EXPECT_GE(3 + ti.total_retrans, ti.data_segs_out);
+	EXPECT_EQ(3, ti.data_segs_in);
+	EXPECT_EQ(3000 + ti.bytes_retrans, ti.bytes_sent);
+	/* The SYN-ACK, the replies, and ACKs alone or on the replies. */
+	EXPECT_LE(1 + ti.data_segs_in, ti.segs_in);
+	EXPECT_GE(40, ti.segs_in);
+	EXPECT_LE(2 + ti.data_segs_out, ti.segs_out);
+	EXPECT_GE(40, ti.segs_out);
+	ASSERT_LT(0, ti_get(self->srv, &ti));
+	EXPECT_EQ(3, ti.data_segs_in);
+	EXPECT_LE(3, ti.data_segs_out);
+	EXPECT_GE(3 + ti.total_retrans, ti.data_segs_out);
+	EXPECT_EQ(1500 + ti.bytes_retrans, ti.bytes_sent);
+	EXPECT_LE(2 + 3, ti.segs_in);
+	EXPECT_LE(ti.data_segs_out, ti.segs_out);
+
+	/* Quiet for a while: every time since grows with it. */
+	clasp_sleep_ms(gap);
+	ASSERT_LT(0, ti_get(self->cli, &ti));
+	EXPECT_LE(gap * 4 / 5, ti.last_data_sent);
+	EXPECT_GE(clasp_now_ms() - sent_at + 10, ti.last_data_sent);
+	EXPECT_LE(gap * 4 / 5, ti.last_data_recv);
+	EXPECT_GE(clasp_now_ms() - rcvd_at + 10, ti.last_data_recv);
+	EXPECT_LE(gap * 4 / 5, ti.last_ack_recv);
+	ASSERT_LT(0, ti_get(self->srv, &ti));
+	EXPECT_LE(gap * 4 / 5, ti.last_data_sent);
+	EXPECT_LE(gap * 4 / 5, ti.last_data_recv);
+	EXPECT_GE(clasp_now_ms() - sent_at + 10, ti.last_data_recv);
+
+	/* New data: the sender's and the receiver's clocks start again. */
+	sent_at = clasp_now_ms();
+	ASSERT_EQ(1, send(self->cli, out, 1, 0));
+	read_exact(_metadata, self->srv, out, 1);
+	ASSERT_TRUE(ALL_ACKED(self->cli, self->srv));
+	ASSERT_LT(0, ti_get(self->cli, &ti));
+	EXPECT_GE(clasp_now_ms() - sent_at + 10, ti.last_data_sent);
+	EXPECT_GE(clasp_now_ms() - sent_at + 10, ti.last_ack_recv);
+	EXPECT_LE(gap * 4 / 5, ti.last_data_recv);
+	EXPECT_EQ(3001 + ti.bytes_retrans, ti.bytes_sent);
+	ASSERT_LT(0, ti_get(self->srv, &ti));
+	EXPECT_GE(clasp_now_ms() - sent_at + 10, ti.last_data_recv);
+	EXPECT_EQ(4, ti.data_segs_in);
+}
+
 /* TCP_MAXSEG caps the MSS a socket announces and the one it uses. */
 TEST_F(ns, maxseg_caps_mss)
 {
