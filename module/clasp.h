@@ -315,6 +315,9 @@ struct clasp_sockopt {
  *	established (TCP_INFO's last_data_sent, TCP's lsndtime)
  * @data_rcvd_tstamp: time new data last arrived in order, or the
  *	connection was established (last_data_recv, TCP's lrcvtime)
+ * @probe_tstamp: time the first zero-window probe of a run went out, 0
+ *	while not probing (TCP_USER_TIMEOUT bounds probing from it, as
+ *	TCP's icsk_probes_tstamp)
  * @segs_out: segments the socket sent, retransmissions and ACKs included
  *	(TCP_INFO's segs_out, as TCP counts them)
  * @segs_in: segments delivered to the socket, whatever became of them; a
@@ -384,6 +387,7 @@ struct clasp_sock {
 	ktime_t rcv_tstamp;
 	ktime_t data_sent_tstamp;
 	ktime_t data_rcvd_tstamp;
+	ktime_t probe_tstamp;
 	u32 segs_out;
 	u32 segs_in;
 	u32 data_segs_out;

@@ -485,6 +485,7 @@ static void clasp_advance_head(struct sock *sk, struct sk_buff *skb)
 	csk->snd_nxt = cb->end_seq;
 	if (clasp_seq_after(csk->snd_nxt, csk->snd_max))
 		csk->snd_max = csk->snd_nxt;
+	csk->probe_tstamp = 0;	/* the window took data: probing is over */
 	csk->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 			 NULL : skb_queue_next(&sk->sk_write_queue, skb);
 }

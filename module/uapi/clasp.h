@@ -51,9 +51,12 @@
  *                        replaces the retry counts: the connection fails
  *                        with ETIMEDOUT once data, a FIN or the SYN stays
  *                        unacknowledged that long, or the peer was silent
- *                        that long with a keepalive probe unanswered; the
- *                        retransmission timer is shortened to end on time.
- *                        Zero-window probes still count retries.
+ *                        that long with a keepalive probe unanswered, or
+ *                        the peer kept its window closed that long since
+ *                        the first zero-window probe (answered or not);
+ *                        the timers are shortened to end on time.
+ *                        Unanswered zero-window probes still count
+ *                        retries too.
  * TCP_LINGER2            seconds an orphan (after close()) waits in
  *                        FIN_WAIT_2 for the peer's FIN, at most 120;
  *                        0 for the namespace's fin_timeout_ms; negative:
