@@ -652,6 +652,48 @@ TEST_F(pair, user_timeout_aborts)
 }
 
 /*
+ * TCP_USER_TIMEOUT also ends zero-window probing: the peer answers every
+ * probe, but keeps its window closed (it never reads), and once that
+ * lasted the user timeout since the first probe the connection fails, as
+ * TCP's tcp_probe_timer() has it.  Answered probes alone would go on for
+ * ever.
+ */
+TEST_F(ns, user_timeout_ends_window_probing)
+{
+	static char data[65536];
+	int lis = sock_new(), cli, srv, small = 4096, big = 1 << 20;
+	long long t0, took, want = clasp_slow_time(1000);
+	struct ktcp_info ti;
+	uint16_t port;
+
+	ASSERT_LE(0, lis);
+	ASSERT_EQ(0, setsockopt(lis, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)));
+	ASSERT_EQ(0, bind_lo(lis, 0));
+	ASSERT_EQ(0, listen(lis, 4));
+	port = local_port(lis);
+	make_pair(_metadata, lis, port, &cli, &srv);
+	ASSERT_EQ(0, setsockopt(cli, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big)));
+	ASSERT_EQ(0, opt_set(cli, TCP_USER_TIMEOUT, want));
+	t0 = clasp_now_ms();
+	ASSERT_EQ(sizeof(data), send(cli, data, sizeof(data), MSG_DONTWAIT));
+	/* The window closed with data left to send, and nothing in flight. */
+	ASSERT_TRUE(clasp_wait_until((ti_get(cli, &ti), !ti.unacked &&
+				      ti.notsent_bytes), SOON_MS));
+	ASSERT_TRUE(poll1(cli, POLLERR, 10 * want) & POLLERR) {
+		ti_get(cli, &ti);
+		TH_LOG("still probing after %lld ms: probes %u, backoff %u",
+		       clasp_now_ms() - t0, ti.probes, ti.backoff);
+	}
+	took = clasp_now_ms() - t0;
+	EXPECT_EQ(ETIMEDOUT, so_error(cli));
+	/* From the first probe, at most an RTO or two after the start. */
+	EXPECT_LE(want * 4 / 5, took);
+	EXPECT_GE(want * 3 + clasp_slow_time(TIMER_LATE_MS), took);
+	close(srv);
+	close(cli);
+}
+
+/*
  * TCP_USER_TIMEOUT with keepalive: once a probe went unanswered, the
  * peer's silence ends the connection after the user timeout rather
  * than after TCP_KEEPCNT probes (9 here: 10 s).
