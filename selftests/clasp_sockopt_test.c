@@ -629,6 +629,114 @@ TEST_F(ns, notsent_lowat_poll)
 	EXPECT_TRUE(poll1(cli, POLLOUT, WAIT_MS) & POLLOUT);
 }
 
+/* Receive what is there on @fd without waiting; the byte count. */
+static size_t drain(int fd)
+{
+	static char buf[65536];
+	size_t got = 0;
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		got += n;
+	return got;
+}
+
+struct drain_later {
+	int fd;
+	long long delay_ms;
+	size_t got;
+};
+
+static void *drain_later(void *arg)
+{
+	struct drain_later *d = arg;
+
+	clasp_sleep_ms(d->delay_ms);
+	d->got = drain(d->fd);
+	return NULL;
+}
+
+/*
+ * TCP_NOTSENT_LOWAT's wakeup comes when sending, not acknowledgment,
+ * takes the unsent bytes under the mark (tcp_check_space()).  While the
+ * writer polls, the peer reads; its window update lets the writer send
+ * what waited, and the segments that would bring the next ACK are lost:
+ * the poller must be woken by the sending alone, not by a retransmission
+ * an RTO later (rto_min_ms is long here).  The unsent part is sized from
+ * the window the peer offered once, so that one window takes it all: TCP
+ * wakes only under half the mark.
+ */
+TEST(notsent_lowat_wakes_on_send)
+{
+	static const struct param over[] = {
+		{ "rto_min_ms", 5000 }, { "rto_initial_ms", 5000 }, { NULL, 0 }
+	};
+	struct drain_later d = { .delay_ms = clasp_slow_time(200) };
+	pthread_t th;
+	static char data[65536];
+	int lis, cli, srv, small = 4096, big = 1 << 20, one = 1;
+	size_t wnd, n;
+	struct ktcp_info ti;
+	long long t0, took;
+	uint32_t mark;
+	char match[64];
+	uint16_t port;
+	short rev;
+
+	fresh_netns(_metadata, over);
+	lis = sock_new();
+	ASSERT_LE(0, lis);
+	ASSERT_EQ(0, setsockopt(lis, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)));
+	ASSERT_EQ(0, bind_lo(lis, 0));
+	ASSERT_EQ(0, listen(lis, 4));
+	port = local_port(lis);
+	make_pair(_metadata, lis, port, &cli, &srv);
+	ASSERT_EQ(0, setsockopt(cli, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big)));
+	ASSERT_EQ(0, setsockopt(cli, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
+
+	/* How much the peer takes while it does not read. */
+	ASSERT_EQ(32768, send(cli, data, 32768, MSG_DONTWAIT));
+	ASSERT_TRUE(clasp_wait_until((ti_get(cli, &ti), !ti.unacked &&
+				      ti.notsent_bytes), SOON_MS));
+	wnd = 32768 - ti.notsent_bytes;
+	read_exact(_metadata, srv, data, 32768);
+	ASSERT_TRUE(clasp_wait_until((ti_get(cli, &ti), !ti.unacked &&
+				      !ti.notsent_bytes), SOON_MS));
+
+	/* That window again, and a third of it more, which waits. */
+	n = wnd + wnd / 3 + 1;
+	ASSERT_EQ(n, send(cli, data, n, MSG_DONTWAIT));
+	ASSERT_TRUE(clasp_wait_until((ti_get(cli, &ti), !ti.unacked &&
+				      ti.notsent_bytes), SOON_MS));
+	mark = ti.notsent_bytes;
+	ASSERT_EQ(0, opt_set(cli, TCP_NOTSENT_LOWAT, mark));
+	ASSERT_FALSE(poll1(cli, POLLOUT, 0) & POLLOUT);
+
+	/* The data the window update lets through never arrives. */
+	snprintf(match, sizeof(match), "@th,16,16 %u ip length > 100", port);
+	drop(_metadata, match);
+	d.fd = srv;
+	t0 = clasp_now_ms();
+	ASSERT_EQ(0, pthread_create(&th, NULL, drain_later, &d));
+	rev = poll1(cli, POLLOUT, WAIT_MS + d.delay_ms);
+	took = clasp_now_ms() - t0;
+	pthread_join(th, NULL);
+	EXPECT_LT(0, d.got);
+	EXPECT_TRUE(rev & POLLOUT) {
+		ti_get(cli, &ti);
+		TH_LOG("not writable after %lld ms: %u bytes unsent, mark %u",
+		       took, ti.notsent_bytes, mark);
+	}
+	/* Promptly: the window update's trip, not a timer's. */
+	EXPECT_GT(d.delay_ms + clasp_slow_time(1000), took);
+	EXPECT_LE(d.delay_ms, took);
+	ASSERT_LT(0, ti_get(cli, &ti));
+	EXPECT_EQ(0, ti.notsent_bytes);
+	clasp_undrop();
+	close(cli);
+	close(srv);
+}
+
 /* TCP_USER_TIMEOUT ends a connection whose data stays unacknowledged. */
 TEST_F(pair, user_timeout_aborts)
 {
