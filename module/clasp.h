@@ -459,7 +459,8 @@ struct clasp_request {
  * @rcv_nxt: the next sequence number expected from the peer
  * @rcv_wnd: the window last offered (FIN_WAIT_2; TIME_WAIT's is closed)
  * @max_snd_wnd: the largest window the peer offered (RFC 5961 5.2)
- * @fw2_ms: FIN_WAIT_2 lifetime (TCP_LINGER2), 0 for the namespace's
+ * @fw2_ms: FIN_WAIT_2 lifetime: TCP_LINGER2 or fin_timeout_ms, at least
+ *	3.5 RTO (tcp_fin_time()); 0 for the namespace's fin_timeout_ms
  * @refcnt: table and lookups
  * @oow_ack_stamp: jiffies of the last answer to an invalid segment
  * @rcu: deferred free

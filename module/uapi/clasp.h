@@ -59,7 +59,8 @@
  *                        retries too.
  * TCP_LINGER2            seconds an orphan (after close()) waits in
  *                        FIN_WAIT_2 for the peer's FIN, at most 120;
- *                        0 for the namespace's fin_timeout_ms; negative:
+ *                        0 for the namespace's fin_timeout_ms; either is
+ *                        raised to 3.5 RTO if shorter, as TCP's; negative:
  *                        not at all (reset if close() finds FIN_WAIT_2,
  *                        else just gone).  Reads seconds, or -1.
  * TCP_DEFER_ACCEPT       seconds, turned into a count of SYN-ACK timeouts
