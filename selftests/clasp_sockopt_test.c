@@ -953,4 +953,54 @@ TEST(linger2_fin_wait2)
 	EXPECT_EQ(1, fin_wait2_on(cport[0]));
 }
 
+/*
+ * TCP_LINGER2 never makes FIN_WAIT_2 shorter than 3.5 RTO (TCP's
+ * tcp_fin_time()): with an RTO of a second, an orphan asked to linger
+ * 1 s stays 3.5 s.  The RTO comes from rto_min_ms, for TCP from the
+ * route's rto_min.
+ */
+TEST(linger2_at_least_3_5_rto)
+{
+	static const struct param over[] = {
+		{ "fin_timeout_ms", 3600000 }, { "rto_min_ms", 1000 },
+		{ NULL, 0 }
+	};
+	long long rto_ms, t0, took;
+	int lis, cli, srv;
+	uint16_t port, cport;
+	struct ktcp_info ti;
+	char c;
+
+	fresh_netns(_metadata, over);
+	if (clasp_is_tcp())
+		ASSERT_EQ(0, clasp_sh("ip route replace table local local 127.0.0.1 "
+				      "dev lo proto kernel scope host src 127.0.0.1 "
+				      "rto_min %lldms", clasp_slow_time(1000)));
+	lis = listener(_metadata, &port);
+	make_pair(_metadata, lis, port, &cli, &srv);
+	cport = local_port(cli);
+	/* One exchange, so that the RTO rests on a measured RTT. */
+	send_str(_metadata, cli, "x");
+	expect_str(_metadata, srv, "x");
+	ASSERT_LT(0, ti_get(cli, &ti));
+	rto_ms = ti.rto / 1000;
+	ASSERT_LE(clasp_slow_time(1000), rto_ms);
+	ASSERT_EQ(0, opt_set(cli, TCP_LINGER2, 1));
+
+	t0 = clasp_now_ms();
+	ASSERT_EQ(0, close(cli));
+	ASSERT_TRUE(poll1(srv, POLLIN, WAIT_MS) & POLLIN);
+	ASSERT_EQ(0, recv(srv, &c, 1, 0));	/* the FIN */
+	ASSERT_TRUE(clasp_wait_until(fin_wait2_on(cport) == 1, SOON_MS));
+	/* Past the second asked for, well before 3.5 RTO. */
+	clasp_sleep_ms(1000 + clasp_slow_time(500) - (clasp_now_ms() - t0));
+	EXPECT_EQ(1, fin_wait2_on(cport));
+	ASSERT_TRUE(clasp_wait_until(fin_wait2_on(cport) == 0,
+				     10 * rto_ms / clasp_slow()));
+	took = clasp_now_ms() - t0;
+	EXPECT_TIMER(rto_ms * 7 / 2, took);
+	close(srv);
+	close(lis);
+}
+
 CLASP_HARNESS_MAIN
