@@ -458,6 +458,11 @@ static int clasp_cookie_ack(struct sock *lsk, struct sk_buff *skb,
 		kfree_skb(skb);
 		return 0;
 	}
+	/*
+	 * Not held for TCP_DEFER_ACCEPT even when bare: as with TCP's
+	 * cookie_v4_check(), there is no request to hold it in, and a client
+	 * that thinks itself connected may never send the data it waits for.
+	 */
 	if (sk_acceptq_is_full(lsk)) {
 		clasp_accept_overflow(lsk, skb);
 	} else {

@@ -883,6 +883,42 @@ TEST_F(ns, defer_accept_waits_for_data)
 }
 
 /*
+ * TCP_DEFER_ACCEPT does not hold a handshake that a SYN cookie completes
+ * (syncookies=2: always): nothing was kept to hold it in, and TCP's
+ * cookie_v4_check() makes the connection from the bare ACK, without the
+ * check tcp_check_req() makes for a request.  Dropping that ACK instead
+ * would leave a client that believes itself connected with a connection
+ * that only data sent within two cookie periods could still make.
+ */
+TEST(defer_accept_cookie_handshake)
+{
+	static const struct param over[] = { { "syncookies", 2 }, { NULL, 0 } };
+	int lis, cli, srv;
+	uint16_t port;
+	short rev;
+	char c;
+
+	fresh_netns(_metadata, over);
+	if (clasp_is_tcp())
+		ASSERT_EQ(0, clasp_sysctl("net/ipv4/tcp_syncookies", 2));
+	lis = sock_new();
+	cli = sock_new();
+	ASSERT_LE(0, lis);
+	ASSERT_LE(0, cli);
+	ASSERT_EQ(0, opt_set(lis, TCP_DEFER_ACCEPT, 5));
+	ASSERT_EQ(0, bind_lo(lis, 0));
+	ASSERT_EQ(0, listen(lis, 4));
+	port = local_port(lis);
+	ASSERT_EQ(0, connect_lo(cli, port));
+	rev = poll1(lis, POLLIN, WAIT_MS);
+	EXPECT_TRUE(rev & POLLIN) TH_LOG("held, as a request would be");
+	send_str(_metadata, cli, "x");
+	srv = accept_wait(_metadata, lis);
+	ASSERT_EQ(1, recv(srv, &c, 1, 0));
+	EXPECT_EQ('x', c);
+}
+
+/*
  * Whether a connection on local port @port is in FIN_WAIT_2 (an orphan's
  * compact entry for clasp, TCP's timewait socket): 1, 0, or -1.
  */

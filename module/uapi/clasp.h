@@ -68,7 +68,9 @@
  *                        the time that count covers: a listener holds a
  *                        handshake that completes without data until data
  *                        arrives or the count runs out, then resends its
- *                        SYN-ACK and takes the next ACK.
+ *                        SYN-ACK and takes the next ACK.  A handshake a
+ *                        SYN cookie completes is not held (nothing was
+ *                        kept to hold it in), as with TCP.
  * TCP_WINDOW_CLAMP       the largest window clasp offers, at least half
  *                        of SOCK_MIN_RCVBUF; 0 lifts it, before a
  *                        connection only (EINVAL after).  Reads the clamp,
