@@ -351,6 +351,24 @@ static void clasp_clean_acked(struct sock *sk, u32 ack)
 		sk->sk_write_space(sk);
 }
 
+/*
+ * After an ACK and what it let us send: a writer that waits for room
+ * (SOCK_NOSPACE) may have it now, as tcp_check_space() finds.  Sending
+ * is what lowers the unsent bytes TCP_NOTSENT_LOWAT counts, and the
+ * wakeup sock_wfree() gives as a segment leaves comes before snd_max
+ * moves past it: a poller on another CPU could look too early, find the
+ * socket still full, and sleep until some later segment.  A window update
+ * that acknowledges nothing new frees no memory either, so
+ * clasp_clean_acked() has nothing to say.
+ */
+static void clasp_check_space(struct sock *sk)
+{
+	/* Pairs with clasp_poll(): SOCK_NOSPACE set, then the recheck. */
+	smp_mb();
+	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
+		sk->sk_write_space(sk);
+}
+
 static bool clasp_our_fin_acked(const struct clasp_sock *csk)
 {
 	return csk->fin_queued && csk->snd_una == csk->write_seq;
@@ -406,6 +424,7 @@ static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 		break;
 	}
 	clasp_push(sk);
+	clasp_check_space(sk);
 	return true;
 }
 
