@@ -78,6 +78,8 @@
  *                        without one.
  * TCP_NOTSENT_LOWAT      bytes: the socket is writable (poll, send) only
  *                        while fewer are queued unsent; 0 for no limit.
+ *                        As with TCP, a poller or writer waiting is woken
+ *                        once sending leaves fewer than half as many.
  * TCP_INFO               struct tcp_info (the kernel's, as long as the
  *                        room given), from the snapshot CLASP_INFO and
  *                        claspctl conns -i report.  Filled: state,
