@@ -419,7 +419,7 @@ TEST_F(pair, tcp_info_connected)
 				     SOON_MS)) TH_LOG("%llu", (unsigned long long)ti.bytes_acked);
 }
 
-/* Both ends of @self's pair have everything they sent acknowledged. */
+/* Within SOON_MS, @a and @b have everything they sent acknowledged. */
 #define ALL_ACKED(a, b) ({ \
 	struct ktcp_info __a, __b; \
 	clasp_wait_until((ti_get(a, &__a), ti_get(b, &__b), \
