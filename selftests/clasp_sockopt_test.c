@@ -437,7 +437,7 @@ TEST_F(pair, tcp_info_counts)
 {
 	char out[1000] = { 0 }, back[500] = { 0 };
 	long long sent_at, rcvd_at, gap = clasp_slow_time(300);
-	struct ktcp_info ti;
+	struct ktcp_info ti, si;
 	int i, n, one = 1;
 
 	/* The handshake: SYN and ACK out, SYN-ACK in; the server has its
@@ -467,23 +467,31 @@ TEST_F(pair, tcp_info_counts)
 	}
 	ASSERT_TRUE(ALL_ACKED(self->cli, self->srv));
 
+	/*
+	 * A segment sent twice (TCP's tail loss probe, on a loaded host)
+	 * arrives twice: what one end received may exceed what the other
+	 * sent once by its retransmissions.
+	 */
 	ASSERT_LT(0, ti_get(self->cli, &ti));
+	ASSERT_LT(0, ti_get(self->srv, &si));
 	EXPECT_LE(3, ti.data_segs_out);
 	EXPECT_GE(3 + ti.total_retrans, ti.data_segs_out);
-	EXPECT_EQ(3, ti.data_segs_in);
+	EXPECT_LE(3, ti.data_segs_in);
+	EXPECT_GE(3 + si.total_retrans, ti.data_segs_in);
 	EXPECT_EQ(3000 + ti.bytes_retrans, ti.bytes_sent);
 	/* The SYN-ACK, the replies, and ACKs alone or on the replies. */
 	EXPECT_LE(1 + ti.data_segs_in, ti.segs_in);
 	EXPECT_GE(40, ti.segs_in);
 	EXPECT_LE(2 + ti.data_segs_out, ti.segs_out);
 	EXPECT_GE(40, ti.segs_out);
-	ASSERT_LT(0, ti_get(self->srv, &ti));
-	EXPECT_EQ(3, ti.data_segs_in);
-	EXPECT_LE(3, ti.data_segs_out);
-	EXPECT_GE(3 + ti.total_retrans, ti.data_segs_out);
-	EXPECT_EQ(1500 + ti.bytes_retrans, ti.bytes_sent);
-	EXPECT_LE(2 + 3, ti.segs_in);
-	EXPECT_LE(ti.data_segs_out, ti.segs_out);
+	EXPECT_LE(3, si.data_segs_in);
+	EXPECT_GE(3 + ti.total_retrans, si.data_segs_in);
+	EXPECT_LE(3, si.data_segs_out);
+	EXPECT_GE(3 + si.total_retrans, si.data_segs_out);
+	EXPECT_EQ(1500 + si.bytes_retrans, si.bytes_sent);
+	EXPECT_LE(2 + si.data_segs_in, si.segs_in);
+	EXPECT_LE(si.data_segs_out, si.segs_out);
+	EXPECT_GE(40, si.segs_out);
 
 	/* Quiet for a while: every time since grows with it. */
 	clasp_sleep_ms(gap);
@@ -508,9 +516,10 @@ TEST_F(pair, tcp_info_counts)
 	EXPECT_GE(clasp_now_ms() - sent_at + 10, ti.last_ack_recv);
 	EXPECT_LE(gap * 4 / 5, ti.last_data_recv);
 	EXPECT_EQ(3001 + ti.bytes_retrans, ti.bytes_sent);
-	ASSERT_LT(0, ti_get(self->srv, &ti));
-	EXPECT_GE(clasp_now_ms() - sent_at + 10, ti.last_data_recv);
-	EXPECT_EQ(4, ti.data_segs_in);
+	ASSERT_LT(0, ti_get(self->srv, &si));
+	EXPECT_GE(clasp_now_ms() - sent_at + 10, si.last_data_recv);
+	EXPECT_LE(4, si.data_segs_in);
+	EXPECT_GE(4 + ti.total_retrans, si.data_segs_in);
 }
 
 /* TCP_MAXSEG caps the MSS a socket announces and the one it uses. */
@@ -669,7 +678,8 @@ static void *drain_later(void *arg)
 TEST(notsent_lowat_wakes_on_send)
 {
 	static const struct param over[] = {
-		{ "rto_min_ms", 5000 }, { "rto_initial_ms", 5000 }, { NULL, 0 }
+		{ "rto_min_ms", 30000 }, { "rto_initial_ms", 30000 },
+		{ "rto_max_ms", 60000 }, { NULL, 0 }
 	};
 	struct drain_later d = { .delay_ms = clasp_slow_time(200) };
 	pthread_t th;
@@ -718,7 +728,7 @@ TEST(notsent_lowat_wakes_on_send)
 	d.fd = srv;
 	t0 = clasp_now_ms();
 	ASSERT_EQ(0, pthread_create(&th, NULL, drain_later, &d));
-	rev = poll1(cli, POLLOUT, WAIT_MS + d.delay_ms);
+	rev = poll1(cli, POLLOUT, d.delay_ms + WAIT_MS);
 	took = clasp_now_ms() - t0;
 	pthread_join(th, NULL);
 	EXPECT_LT(0, d.got);
@@ -727,8 +737,11 @@ TEST(notsent_lowat_wakes_on_send)
 		TH_LOG("not writable after %lld ms: %u bytes unsent, mark %u",
 		       took, ti.notsent_bytes, mark);
 	}
-	/* Promptly: the window update's trip, not a timer's. */
-	EXPECT_GT(d.delay_ms + clasp_slow_time(1000), took);
+	/*
+	 * Promptly: the window update's trip, not a timer's (a late wakeup
+	 * came with the next probe or retransmission, here 30 s apart).
+	 */
+	EXPECT_GT(d.delay_ms + WAIT_MS, took);
 	EXPECT_LE(d.delay_ms, took);
 	ASSERT_LT(0, ti_get(cli, &ti));
 	EXPECT_EQ(0, ti.notsent_bytes);
