@@ -318,7 +318,23 @@ struct clasp_sockopt {
  * @ka_timer: keepalive timer
  * @ka_pending: @ka_timer is meant to be armed
  * @probes: keepalive probes unanswered
- * @rcv_tstamp: time a segment last arrived (keepalive idle time)
+ * @rcv_tstamp: time an acceptable segment last arrived (keepalive idle
+ *	time; TCP_INFO's last_ack_recv)
+ * @data_sent_tstamp: time data was last sent, or the connection was
+ *	established (TCP_INFO's last_data_sent, TCP's lsndtime)
+ * @data_rcvd_tstamp: time new data last arrived in order, or the
+ *	connection was established (last_data_recv, TCP's lrcvtime)
+ * @probe_tstamp: time the first zero-window probe of a run went out, 0
+ *	while not probing (TCP_USER_TIMEOUT bounds probing from it, as
+ *	TCP's icsk_probes_tstamp)
+ * @segs_out: segments the socket sent, retransmissions and ACKs included
+ *	(TCP_INFO's segs_out, as TCP counts them)
+ * @segs_in: segments delivered to the socket, whatever became of them; a
+ *	passive connection counts its SYN (segs_in, as TCP)
+ * @data_segs_out: segments sent with data, retransmissions included
+ * @data_segs_in: segments delivered with data
+ * @bytes_sent: data bytes sent, retransmissions included
+ * @bytes_retrans: data bytes retransmitted
  * @oow_ack_stamp: jiffies of the last answer to an invalid segment
  * @mtu_info: path MTU of the last fragmentation needed (icmp.c)
  * @syn_tstamp: time our SYN was first sent (first RTT sample)
@@ -383,6 +399,15 @@ struct clasp_sock {
 	bool ka_pending;
 	u8 probes;
 	ktime_t rcv_tstamp;
+	ktime_t data_sent_tstamp;
+	ktime_t data_rcvd_tstamp;
+	ktime_t probe_tstamp;
+	u32 segs_out;
+	u32 segs_in;
+	u32 data_segs_out;
+	u32 data_segs_in;
+	u64 bytes_sent;
+	u64 bytes_retrans;
 	u32 oow_ack_stamp;
 	u32 mtu_info;
 	ktime_t syn_tstamp;
@@ -448,7 +473,8 @@ struct clasp_request {
  * @rcv_nxt: the next sequence number expected from the peer
  * @rcv_wnd: the window last offered (FIN_WAIT_2; TIME_WAIT's is closed)
  * @max_snd_wnd: the largest window the peer offered (RFC 5961 5.2)
- * @fw2_ms: FIN_WAIT_2 lifetime (TCP_LINGER2), 0 for the namespace's
+ * @fw2_ms: FIN_WAIT_2 lifetime: TCP_LINGER2 or fin_timeout_ms, at least
+ *	3.5 RTO (tcp_fin_time()); 0 for the namespace's fin_timeout_ms
  * @refcnt: table and lookups
  * @oow_ack_stamp: jiffies of the last answer to an invalid segment
  * @rcu: deferred free

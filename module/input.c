@@ -216,6 +216,9 @@ static void clasp_established(struct sock *sk, const struct clasp_seg *seg)
 	csk->snd_wl2 = seg->ack;
 	csk->retransmits = 0;
 	csk->backoff = 0;
+	/* TCP_INFO's last_data_sent and last_data_recv count from here. */
+	csk->data_sent_tstamp = ktime_get();
+	csk->data_rcvd_tstamp = csk->data_sent_tstamp;
 	clasp_rtx_stop(sk);
 	clasp_set_state(sk, TCP_ESTABLISHED);
 	clasp_ka_reset(sk);
@@ -271,6 +274,7 @@ static bool clasp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 	}
 	if (!csk->retransmits)
 		clasp_rtt_sample(sk, csk->syn_tstamp);
+	csk->rcv_tstamp = ktime_get();
 	clasp_established(sk, seg);
 	if (seg->len || seg->flags & CLASP_FIN) {
 		/* Data or FIN on the SYN-ACK: handle it as in ESTABLISHED. */
@@ -346,6 +350,24 @@ static void clasp_clean_acked(struct sock *sk, u32 ack)
 		sk->sk_write_space(sk);
 }
 
+/*
+ * After an ACK and what it let us send: a writer that waits for room
+ * (SOCK_NOSPACE) may have it now, as tcp_check_space() finds.  Sending
+ * is what lowers the unsent bytes TCP_NOTSENT_LOWAT counts, and the
+ * wakeup sock_wfree() gives as a segment leaves comes before snd_max
+ * moves past it: a poller on another CPU could look too early, find the
+ * socket still full, and sleep until some later segment.  A window update
+ * that acknowledges nothing new frees no memory either, so
+ * clasp_clean_acked() has nothing to say.
+ */
+static void clasp_check_space(struct sock *sk)
+{
+	/* Pairs with clasp_poll(): SOCK_NOSPACE set, then the recheck. */
+	smp_mb();
+	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
+		sk->sk_write_space(sk);
+}
+
 static bool clasp_our_fin_acked(const struct clasp_sock *csk)
 {
 	return csk->fin_queued && csk->snd_una == csk->write_seq;
@@ -402,6 +424,7 @@ static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 		break;
 	}
 	clasp_push(sk);
+	clasp_check_space(sk);
 	return true;
 }
 
@@ -557,6 +580,7 @@ static bool clasp_rcv_data(struct sock *sk, struct sk_buff *skb,
 	queued = clasp_rcv_queue(sk, skb, off + skip, len, false);
 	if (queued < 0)
 		goto drop;
+	csk->data_rcvd_tstamp = ktime_get();
 	*kept = queued;
 	return true;
 drop:
@@ -719,6 +743,7 @@ static bool clasp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
  */
 static bool clasp_sock_process(struct sock *sk, struct sk_buff *skb)
 {
+	struct clasp_sock *csk = clasp_sk(sk);
 	struct clasp_seg seg;
 	bool queued;
 
@@ -727,6 +752,12 @@ static bool clasp_sock_process(struct sock *sk, struct sk_buff *skb)
 	case TCP_CLOSE:
 	case TCP_LISTEN:
 		return false;
+	}
+	/* TCP_INFO: every segment the socket gets, as tcp_segs_in(). */
+	WRITE_ONCE(csk->segs_in, csk->segs_in + 1);
+	if (seg.len)
+		WRITE_ONCE(csk->data_segs_in, csk->data_segs_in + 1);
+	switch (sk->sk_state) {
 	case TCP_SYN_SENT:
 		queued = clasp_rcv_syn_sent(sk, skb, &seg);
 		break;

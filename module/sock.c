@@ -358,6 +358,14 @@ static int clasp_disconnect(struct sock *sk, int flags)
 	csk->backoff = 0;
 	csk->srtt_us = 0;
 	csk->rto_us = clasp_tun(sk)->rto_initial_ms * USEC_PER_MSEC;
+	/* TCP_INFO's counts start again, as tcp_disconnect() has them. */
+	csk->segs_out = 0;
+	csk->segs_in = 0;
+	csk->data_segs_out = 0;
+	csk->data_segs_in = 0;
+	csk->bytes_sent = 0;
+	csk->bytes_retrans = 0;
+	csk->probe_tstamp = 0;
 	sk_dst_reset(sk);
 	return 0;
 }
@@ -521,12 +529,20 @@ out:
 	return child;
 }
 
+/*
+ * Wake writers once there is room, as sk_stream_write_space(): buffer
+ * space, and with TCP_NOTSENT_LOWAT unsent bytes under half the mark
+ * (clasp_stream_memory_free() with wake set), so that a writer woken can
+ * write a good amount.  sock_wfree() calls it for every segment sent
+ * (clasp does not set SOCK_USE_WRITE_QUEUE), and clasp_check_space()
+ * after an ACK and what it let us send.
+ */
 static void clasp_write_space(struct sock *sk)
 {
 	struct socket *sock = sk->sk_socket;
 	struct socket_wq *wq;
 
-	if (!sock || sk_stream_wspace(sk) < sk_stream_min_wspace(sk))
+	if (!sock || !__sk_stream_is_writeable(sk, 1))
 		return;
 	clear_bit(SOCK_NOSPACE, &sock->flags);
 	rcu_read_lock();
