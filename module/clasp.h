@@ -77,6 +77,7 @@
 #define CLASP_MAX_MSS		(SKB_WITH_OVERHEAD(32768) - CLASP_MAX_HEADER)
 #define CLASP_RCV_COPY_SIZE	SKB_WITH_OVERHEAD(2048)	/* buffer for small segments */
 #define CLASP_DEFAULT_MSS	536U	/* RFC 9293: when no MSS option */
+#define CLASP_DUPACK_THRESH	3	/* RFC 5681: DupThresh */
 #define CLASP_MSS_ROUTE		0xffff	/* clasp_send_ctl(): MSS of the route */
 
 /* The flags byte of a header (byte 13, after the data offset). */
@@ -306,6 +307,7 @@ struct clasp_sockopt {
  * @passive: created by a listener (accept) rather than connect
  * @send_head: first segment of the write queue not yet sent
  * @ooo_queue: segments received beyond a hole, by sequence (ooo.c)
+ * @rcv_ooopack: segments queued there over the connection's life
  * @sack_rcv: the SACK blocks that describe @ooo_queue (sack.c)
  * @srtt_us: smoothed round-trip time, 0 before the first sample
  * @rttvar_us: round-trip time variation
@@ -384,6 +386,7 @@ struct clasp_sock {
 	bool passive;
 	struct sk_buff *send_head;
 	struct rb_root ooo_queue;
+	u32 rcv_ooopack;
 	struct clasp_sack_rcv sack_rcv;
 
 	u32 srtt_us;

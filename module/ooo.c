@@ -162,6 +162,7 @@ bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
 	}
 	clasp_ooo_drop_covered(sk, skb);
 	clasp_sack_add(&clasp_sk(sk)->sack_rcv, seg->seq, end);
+	clasp_sk(sk)->rcv_ooopack++;
 	clasp_stats_inc(sock_net(sk), CLASP_MIB_OFOQUEUE);
 	return true;
 }

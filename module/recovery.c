@@ -24,8 +24,6 @@
 
 #include "clasp.h"
 
-#define CLASP_DUPACK_THRESH	3	/* RFC 5681: DupThresh */
-
 /* F-RTO (RFC 5682) steps: csk->frto. */
 enum {
 	CLASP_FRTO_OFF,

@@ -365,6 +365,7 @@ static int clasp_disconnect(struct sock *sk, int flags)
 	csk->data_segs_in = 0;
 	csk->bytes_sent = 0;
 	csk->bytes_retrans = 0;
+	csk->rcv_ooopack = 0;
 	csk->probe_tstamp = 0;
 	sk_dst_reset(sk);
 	return 0;

@@ -53,7 +53,6 @@ static int clasp_defer_count_to_secs(u8 n)
 }
 
 /* The dupACK threshold of fast retransmit: TCP's default reordering. */
-#define CLASP_DUPTHRESH		3
 
 /**
  * clasp_adv_mss() - the MSS clasp announces and uses at most: the route's,
@@ -191,7 +190,7 @@ void clasp_tcp_info_fill(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_pacing_rate = rate == ~0UL ? ~0ULL : rate;
 	rate = READ_ONCE(sk->sk_max_pacing_rate);
 	ti->tcpi_max_pacing_rate = rate == ~0UL ? ~0ULL : rate;
-	ti->tcpi_reordering = CLASP_DUPTHRESH;
+	ti->tcpi_reordering = CLASP_DUPACK_THRESH;
 	if (sk->sk_state == TCP_LISTEN) {
 		/* As TCP: the accept queue's length and its limit. */
 		ti->tcpi_unacked = READ_ONCE(sk->sk_ack_backlog);
@@ -200,7 +199,7 @@ void clasp_tcp_info_fill(struct sock *sk, struct tcp_info *ti)
 	}
 
 	clasp_info_fill(sk, &ci);
-	ti->tcpi_ca_state = TCP_CA_Open;
+	ti->tcpi_ca_state = csk->ca_state;
 	ti->tcpi_retransmits = ci.retransmits;
 	ti->tcpi_probes = ci.probes;
 	ti->tcpi_backoff = ci.backoff;
@@ -211,7 +210,7 @@ void clasp_tcp_info_fill(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_advmss = clasp_adv_mss(sk);
 	ti->tcpi_rcv_mss = ti->tcpi_advmss;
 	ti->tcpi_unacked = clasp_segs_in_flight(sk);
-	/* Only the oldest segment is ever sent again. */
+	/* Segments go again one at a time: at most one is out again. */
 	ti->tcpi_retrans = ci.retransmits && ti->tcpi_unacked ? 1 : 0;
 	ti->tcpi_last_ack_recv = clasp_ms_since(csk->rcv_tstamp);
 	ti->tcpi_last_data_sent = clasp_ms_since(csk->data_sent_tstamp);
@@ -222,6 +221,7 @@ void clasp_tcp_info_fill(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_data_segs_in = READ_ONCE(csk->data_segs_in);
 	ti->tcpi_bytes_sent = READ_ONCE(csk->bytes_sent);
 	ti->tcpi_bytes_retrans = READ_ONCE(csk->bytes_retrans);
+	ti->tcpi_rcv_ooopack = csk->rcv_ooopack;
 	ti->tcpi_pmtu = dst ? dst_mtu(dst) : 0;
 	ti->tcpi_rtt = ci.srtt_us;
 	ti->tcpi_rttvar = ci.rttvar_us;
