@@ -597,8 +597,7 @@ static bool clasp_rcv_text(struct sock *sk, struct sk_buff *skb,
 			return kept;
 		}
 	}
-	if (seg->len || seg->flags & CLASP_FIN)
-		clasp_send_ack(sk);
+	clasp_ack_rcv(sk, seg, arrived);
 	if (arrived && !sock_flag(sk, SOCK_DEAD))
 		sk->sk_data_ready(sk);
 	return kept;

@@ -272,6 +272,8 @@ static void clasp_send_seg(struct sock *sk, u32 seq, u8 flags, u16 mss,
 		return;
 	clasp_push_header(skb, inet->inet_sport, inet->inet_dport, seq, ack,
 			  flags, clasp_rcv_window(sk), mss);
+	if (flags & CLASP_ACK)
+		clasp_ack_sent(sk);
 	if (!clasp_transmit(sk, skb, rtx) && flags & CLASP_RST) {
 		struct clasp_tuple t;
 
@@ -352,6 +354,7 @@ static int clasp_send_queued(struct sock *sk, struct sk_buff *qskb)
 	struct clasp_skb_cb *cb = CLASP_SKB_CB(qskb);
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
+	bool rtx = clasp_seq_before(cb->seq, csk->snd_max);
 	u8 flags = CLASP_ACK;
 	struct sk_buff *skb;
 
@@ -365,8 +368,10 @@ static int clasp_send_queued(struct sock *sk, struct sk_buff *qskb)
 	flags |= cb->flags & CLASP_FIN;
 	clasp_push_header(skb, inet->inet_sport, inet->inet_dport, cb->seq,
 			  csk->rcv_nxt, flags, clasp_rcv_window(sk), 0);
-	return clasp_transmit(sk, skb,
-			      clasp_seq_before(cb->seq, csk->snd_max));
+	clasp_ack_sent(sk);
+	if (!rtx && qskb->len)
+		clasp_ack_data_sent(sk);
+	return clasp_transmit(sk, skb, rtx);
 }
 
 /**

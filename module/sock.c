@@ -727,12 +727,16 @@ static int clasp_recvmsg_locked(struct sock *sk, struct msghdr *msg,
 			if (signal_pending(current))
 				return sock_intr_errno(timeo);
 		}
-		if (!peek)
+		if (!peek) {
+			clasp_ack_read(sk, copied);
 			clasp_maybe_window_update(sk);
+		}
 		clasp_wait_data(sk, &timeo);
 	}
-	if (!peek)
+	if (!peek) {
+		clasp_ack_read(sk, copied);
 		clasp_maybe_window_update(sk);
+	}
 	return copied;
 }
 

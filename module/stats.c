@@ -57,6 +57,7 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_FILTERDROPS]		= "FilterDrops",
 	[CLASP_MIB_ABORTONMEMORY]	= "AbortOnMemory",
 	[CLASP_MIB_MEMORYPRESSURES]	= "MemoryPressures",
+	[CLASP_MIB_DELAYEDACKS]		= "DelayedACKs",
 };
 
 /*

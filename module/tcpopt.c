@@ -396,7 +396,7 @@ int clasp_tcp_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 		WRITE_ONCE(opt->cork, !!val);
 		break;
 	case TCP_QUICKACK:
-		WRITE_ONCE(opt->pingpong, !val);
+		clasp_ack_quick_set(sk, val);
 		break;
 	case TCP_KEEPIDLE:
 	case TCP_KEEPINTVL:

@@ -594,6 +594,7 @@ static inline long long clasp_counter(const char *name)
 		{ "ReqQFullDrop", "TCPReqQFullDrop" },
 		{ "RcvQDrops", "TCPRcvQDrop" },
 		{ "MemoryPressures", "TCPMemoryPressures" },
+		{ "DelayedACKs", "DelayedACKs" },
 	};
 	size_t i;
 

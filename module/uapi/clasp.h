@@ -111,6 +111,7 @@ enum clasp_timer_kind {
 	CLASP_TIMER_KEEPALIVE,
 	CLASP_TIMER_TIMEWAIT,
 	CLASP_TIMER_FINWAIT2,
+	CLASP_TIMER_DELACK,		/* an ACK owed; shown when no other is */
 };
 
 /**
@@ -211,6 +212,7 @@ enum clasp_mib {
 	CLASP_MIB_FILTERDROPS,		/* ... socket filters, the LSM or cgroup BPF refused */
 	CLASP_MIB_ABORTONMEMORY,	/* RST on close(): max_orphans reached */
 	CLASP_MIB_MEMORYPRESSURES,	/* the memory pool entered pressure */
+	CLASP_MIB_DELAYEDACKS,		/* ACKs the delayed-ACK timer sent */
 	__CLASP_MIB_MAX
 };
 
