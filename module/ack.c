@@ -75,9 +75,12 @@ static void clasp_ack_data_rcvd(struct sock *sk, u32 len)
 }
 
 /*
- * More than one full segment unacknowledged, and the window the ACK
- * would offer is no smaller than the last one (else the reader's next
- * read sends it: clasp_ack_read()), as __tcp_ack_snd_check().
+ * More than one full segment unacknowledged, and the ACK would not pull
+ * the window's right edge back (else the reader's next read sends it:
+ * clasp_ack_read()), as __tcp_ack_snd_check().  TCP asks for a window no
+ * smaller than the last; its window is capped below the free buffer
+ * (rcv_ssthresh), while clasp's is half the free buffer itself, which
+ * every unread segment shrinks: clasp asks that the right edge holds.
  */
 static bool clasp_ack_two_segments(struct sock *sk)
 {
@@ -86,14 +89,16 @@ static bool clasp_ack_two_segments(struct sock *sk)
 	if (csk->rcv_nxt - csk->rcv_wup <= csk->rcv_mss)
 		return false;
 	return csk->rcv_nxt - csk->copied_seq < READ_ONCE(sk->sk_rcvlowat) ||
-	       clasp_rcv_space(sk) >= csk->rcv_wnd;
+	       csk->rcv_nxt + clasp_rcv_space(sk) >= csk->rcv_wup + csk->rcv_wnd;
 }
 
 /*
  * Arm the timer for the ACK owed, as tcp_send_delayed_ack(): the ato,
  * bounded once it grew past 40 ms by the round-trip time (at least
  * 40 ms), by 200 ms in interactive mode or after a short segment, else
- * by 500 ms.  A timer armed earlier keeps its earlier expiry; one about
+ * by 500 ms.  Without an RTT sample (a passive open has none before it
+ * sends data; TCP's has the SYN-ACK's) 40 ms: the ato alone would grow
+ * to the RTO on a connection that only receives.  A timer armed earlier keeps its earlier expiry; one about
  * to fire is beaten by sending now.
  */
 static void clasp_dack_schedule(struct sock *sk)
@@ -106,8 +111,7 @@ static void clasp_dack_schedule(struct sock *sk)
 
 		if (READ_ONCE(csk->opt.pingpong) || csk->ack_pushed)
 			max_ato = CLASP_DELACK_MAX_US;
-		if (csk->srtt_us)
-			max_ato = min(max_ato, max(csk->srtt_us, CLASP_ATO_MIN_US));
+		max_ato = min(max_ato, max(csk->srtt_us, CLASP_ATO_MIN_US));
 		ato = min(ato, max_ato);
 	}
 	if (csk->dack_pending) {
