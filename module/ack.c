@@ -89,7 +89,8 @@ static bool clasp_ack_two_segments(struct sock *sk)
 	if (csk->rcv_nxt - csk->rcv_wup <= csk->rcv_mss)
 		return false;
 	return csk->rcv_nxt - csk->copied_seq < READ_ONCE(sk->sk_rcvlowat) ||
-	       csk->rcv_nxt + clasp_rcv_space(sk) >= csk->rcv_wup + csk->rcv_wnd;
+	       !clasp_seq_before(csk->rcv_nxt + clasp_rcv_space(sk),
+				 csk->rcv_wup + csk->rcv_wnd);
 }
 
 /*
@@ -98,8 +99,8 @@ static bool clasp_ack_two_segments(struct sock *sk)
  * 40 ms), by 200 ms in interactive mode or after a short segment, else
  * by 500 ms.  Without an RTT sample (a passive open has none before it
  * sends data; TCP's has the SYN-ACK's) 40 ms: the ato alone would grow
- * to the RTO on a connection that only receives.  A timer armed earlier keeps its earlier expiry; one about
- * to fire is beaten by sending now.
+ * to the RTO on a connection that only receives.  A timer armed earlier
+ * keeps its earlier expiry; one about to fire is beaten by sending now.
  */
 static void clasp_dack_schedule(struct sock *sk)
 {
