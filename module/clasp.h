@@ -77,6 +77,11 @@
 #define CLASP_DEFAULT_MSS	536U	/* RFC 9293: when no MSS option */
 #define CLASP_MSS_ROUTE		0xffff	/* clasp_send_ctl(): MSS of the route */
 
+/* What holds a short segment back (clasp_push_nonagle()), as TCP's. */
+#define CLASP_NAGLE_OFF		1	/* TCP_NODELAY */
+#define CLASP_NAGLE_CORK	2	/* TCP_CORK, MSG_MORE */
+#define CLASP_NAGLE_PUSH	4	/* send anyway */
+
 /* The flags byte of a header (byte 13, after the data offset). */
 #define clasp_flag_byte(th)	(((u8 *)(th))[13])
 
@@ -323,6 +328,8 @@ struct clasp_sockopt {
  * @rcv_mss: the peer's segment size as seen, for the two-segment rule
  * @lrcvtime: when data last arrived
  * @snd_sml: end of the last segment sent shorter than the MSS (Nagle)
+ * @nagle_push: send what is queued whatever Nagle or cork say, until more
+ *	is written (TCP's TCP_NAGLE_PUSH: TCP_NODELAY set, or uncorked)
  * @rcv_tstamp: time a segment last arrived (keepalive idle time)
  * @oow_ack_stamp: jiffies of the last answer to an invalid segment
  * @mtu_info: path MTU of the last fragmentation needed (icmp.c)
@@ -393,6 +400,7 @@ struct clasp_sock {
 	u32 rcv_mss;
 	ktime_t lrcvtime;
 	u32 snd_sml;
+	bool nagle_push;
 
 	ktime_t rcv_tstamp;
 	u32 oow_ack_stamp;
@@ -665,6 +673,8 @@ void clasp_send_syn(struct sock *sk);
 void clasp_send_active_reset(struct sock *sk, gfp_t gfp);
 void clasp_send_probe(struct sock *sk);
 void clasp_push(struct sock *sk);
+void clasp_push_nonagle(struct sock *sk, int nonagle);
+void clasp_push_pending(struct sock *sk);
 int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len);
 void clasp_retransmit_head(struct sock *sk);
 void clasp_retransmit_one(struct sock *sk);

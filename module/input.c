@@ -211,6 +211,7 @@ static void clasp_established(struct sock *sk, const struct clasp_seg *seg)
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	csk->snd_una = seg->ack;
+	csk->snd_sml = seg->ack;	/* no short segment sent yet (Nagle) */
 	clasp_set_snd_wnd(csk, seg->wnd);
 	csk->snd_wl1 = seg->seq;
 	csk->snd_wl2 = seg->ack;

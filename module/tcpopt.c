@@ -390,10 +390,21 @@ int clasp_tcp_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 			WRITE_ONCE(opt->user_mss, val);
 		break;
 	case TCP_NODELAY:
+		/* Setting it sends what Nagle or a cork holds (TCP_NAGLE_PUSH). */
 		WRITE_ONCE(opt->nodelay, !!val);
+		if (val) {
+			clasp_sk(sk)->nagle_push = true;
+			clasp_push_pending(sk);
+		}
 		break;
 	case TCP_CORK:
+		/* Uncorking sends what waits, as far as Nagle lets it. */
 		WRITE_ONCE(opt->cork, !!val);
+		if (!val) {
+			if (opt->nodelay)
+				clasp_sk(sk)->nagle_push = true;
+			clasp_push_pending(sk);
+		}
 		break;
 	case TCP_QUICKACK:
 		clasp_ack_quick_set(sk, val);

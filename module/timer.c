@@ -308,7 +308,18 @@ static void clasp_data_timeout(struct sock *sk)
 					       tun->retries;
 
 	if (csk->snd_una == csk->snd_max) {
-		if (csk->send_head)
+		struct sk_buff *head = csk->send_head;
+
+		/*
+		 * A cork (TCP_CORK, MSG_MORE) held a short segment with
+		 * nothing in flight: it goes now, as TCP's probe timer sends
+		 * it (tcp_write_wakeup()), the "200 ms ceiling" of tcp(7).
+		 */
+		if (head && csk->snd_wnd >= head->len) {
+			clasp_push_nonagle(sk, CLASP_NAGLE_PUSH);
+			return;
+		}
+		if (head)
 			clasp_window_probe(sk, limit);
 		return;
 	}
