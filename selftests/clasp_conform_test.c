@@ -1166,4 +1166,105 @@ TEST(window_opened_by_a_read_is_advertised_at_once)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
+/*
+ * Nagle (RFC 896, RFC 1122 4.2.3.4) with Minshall's refinement, as TCP's
+ * tcp_nagle_test(): a short segment waits while a short one sent before
+ * is unacknowledged, unless TCP_NODELAY; TCP_CORK holds short segments
+ * until they fill or the cork comes off.  The module's MSS is PEER_MSS.
+ */
+static int set_tcp_opt(int fd, int opt, int val)
+{
+	return setsockopt(fd, IPPROTO_TCP, opt, &val, sizeof(val));
+}
+
+/* 32 */
+TEST(nagle_holds_short_write_behind_unacked_short_segment)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = env_established(_metadata, &e, NULL);
+	ASSERT_LE(0, fd);
+	/* Nothing in flight: a short write goes at once. */
+	ASSERT_EQ(10, send(fd, "0123456789", 10, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:11(10) ack 1"));
+	/* Behind it, two more wait for its ACK, and then go as one. */
+	ASSERT_EQ(10, send(fd, "abcdefghij", 10, 0));
+	ASSERT_EQ(5, send(fd, "klmno", 5, 0));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1)) TH_LOG("Nagle did not hold");
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 11"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 11:26(15) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 26"));
+	/* A full segment is never held, short ones in flight or not. */
+	ASSERT_EQ(3, send(fd, "xyz", 3, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 26:29(3) ack 1"));
+	{
+		static const char full[PEER_MSS];
+
+		ASSERT_EQ(PEER_MSS, send(fd, full, sizeof(full), 0));
+	}
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 29:%u(%u) ack 1",
+				      29 + PEER_MSS, PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u", 29 + PEER_MSS));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 33 */
+TEST(nodelay_sends_short_writes_at_once_and_what_waits)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = env_established(_metadata, &e, NULL);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(10, send(fd, "0123456789", 10, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:11(10) ack 1"));
+	ASSERT_EQ(10, send(fd, "abcdefghij", 10, 0));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1)) TH_LOG("Nagle did not hold");
+	/* Setting TCP_NODELAY sends what waits, and later writes at once. */
+	ASSERT_EQ(0, set_tcp_opt(fd, TCP_NODELAY, 1));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 11:21(10) ack 1"));
+	ASSERT_EQ(10, send(fd, "ABCDEFGHIJ", 10, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 21:31(10) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 31"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 34 */
+TEST(cork_holds_until_full_or_uncorked)
+{
+	static const char fill[PEER_MSS];
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = env_established(_metadata, &e, NULL);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, set_tcp_opt(fd, TCP_CORK, 1));
+	/* Corked, even with nothing in flight: held until a segment fills. */
+	ASSERT_EQ(100, send(fd, fill, 100, 0));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1)) TH_LOG("the cork did not hold");
+	ASSERT_EQ(PEER_MSS - 100, send(fd, fill, PEER_MSS - 100, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:%u(%u) ack 1",
+				      1 + PEER_MSS, PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u", 1 + PEER_MSS));
+	/* The rest of a write waits; uncorking sends it. */
+	ASSERT_EQ(100, send(fd, fill, 100, 0));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1)) TH_LOG("the cork did not hold");
+	ASSERT_EQ(0, set_tcp_opt(fd, TCP_CORK, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. %u:%u(100) ack 1",
+				      1 + PEER_MSS, 101 + PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u", 101 + PEER_MSS));
+	/* MSG_MORE corks one write; the next without it sends both. */
+	ASSERT_EQ(10, send(fd, fill, 10, MSG_MORE));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1)) TH_LOG("MSG_MORE did not hold");
+	ASSERT_EQ(10, send(fd, fill, 10, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. %u:%u(20) ack 1",
+				      101 + PEER_MSS, 121 + PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u", 121 + PEER_MSS));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
 CLASP_HARNESS_MAIN
