@@ -33,11 +33,14 @@
  * of TCP's range; a negative getsockopt() length is EINVAL and a short
  * one gets what fits.  Children of a listener inherit its options.
  *
- * TCP_NODELAY, TCP_CORK  stored and read back.  clasp has no Nagle
- *                        algorithm and no corking: every write is sent at
- *                        once, as far as the peer's window allows.
- * TCP_QUICKACK           stored and read back (1 until cleared).  clasp
- *                        has no delayed ACKs: it acknowledges at once.
+ * TCP_NODELAY, TCP_CORK  as TCP's: Nagle (Minshall's variant) holds a
+ *                        short segment while a short one is unacknowledged,
+ *                        unless TCP_NODELAY; TCP_CORK (MSG_MORE for one
+ *                        write) holds short segments until they fill or the
+ *                        cork comes off (or an RTO with nothing in flight).
+ * TCP_QUICKACK           as TCP's: 0 enters interactive mode (ACKs wait
+ *                        for a reply or the 40 ms delayed-ACK timer), 1
+ *                        leaves it; reads whether the socket is in it.
  * TCP_MAXSEG             88..32767, or 0 for none: caps the MSS clasp
  *                        announces in its SYN or SYN-ACK and the one it
  *                        sends with.  Reads the effective MSS; before a
