@@ -354,6 +354,14 @@ static int clasp_disconnect(struct sock *sk, int flags)
 	csk->backoff = 0;
 	csk->srtt_us = 0;
 	csk->rto_us = clasp_tun(sk)->rto_initial_ms * USEC_PER_MSEC;
+	/* A new connection starts in quick-ACK mode again (ack.c). */
+	csk->ack_sched = false;
+	csk->ack_now = false;
+	csk->ack_pushed = false;
+	csk->quick = 0;
+	csk->ato_us = 0;
+	csk->rcv_mss = 0;
+	csk->nagle_push = false;
 	sk_dst_reset(sk);
 	return 0;
 }
@@ -546,8 +554,10 @@ static struct sk_buff *clasp_unsent_tail(struct sock *sk)
 	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
 	struct sk_buff *skb;
 
+	/* After a timeout send_head rewinds: a tail sent once stays as sent. */
 	if (!csk->send_head || !tail || tail->len >= csk->mss ||
-	    CLASP_SKB_CB(tail)->flags & CLASP_FIN)
+	    CLASP_SKB_CB(tail)->flags & CLASP_FIN ||
+	    clasp_seq_before(CLASP_SKB_CB(tail)->seq, csk->snd_max))
 		return NULL;
 	if (skb_tailroom(tail) >= csk->mss - tail->len)
 		return tail;

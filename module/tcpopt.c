@@ -204,6 +204,7 @@ void clasp_tcp_info_fill(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_snd_mss = ci.mss;
 	ti->tcpi_advmss = clasp_adv_mss(sk);
 	ti->tcpi_rcv_mss = ti->tcpi_advmss;
+	ti->tcpi_ato = csk->ato_us;
 	ti->tcpi_unacked = clasp_segs_in_flight(sk);
 	/* Only the oldest segment is ever sent again. */
 	ti->tcpi_retrans = ci.retransmits && ti->tcpi_unacked ? 1 : 0;

@@ -82,7 +82,8 @@
  *                        as TCP's), snd_mss, rcv_mss and advmss (the MSS
  *                        announced), unacked (segments in flight),
  *                        retrans (1 while the oldest was resent),
- *                        last_ack_recv, pmtu, rtt, rttvar, snd_ssthresh
+ *                        last_ack_recv, pmtu, rtt, rttvar, ato (the
+ *                        delayed-ACK timeout, 0 before data), snd_ssthresh
  *                        (TCP_INFINITE_SSTHRESH), reordering (3, the
  *                        duplicate ACK threshold), total_retrans,
  *                        bytes_acked and bytes_received (sequence space
@@ -92,7 +93,7 @@
  *                        listener, unacked and sacked are the accept
  *                        queue and its limit.  Zero: ca_state (Open),
  *                        options, wscale (clasp has no timestamps, SACK,
- *                        window scaling or ECN), ato, sacked, lost,
+ *                        window scaling or ECN), sacked, lost,
  *                        fackets, snd_cwnd (no congestion control),
  *                        last_data_sent, last_data_recv, segs_out/in,
  *                        data_segs_out/in,
