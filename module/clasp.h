@@ -11,6 +11,9 @@
  *   sockopt.c   socket options, ioctls and CLASP_INFO
  *   tcpopt.c    SOL_TCP options with TCP's semantics, TCP_INFO
  *   input.c     segment reception: validation and the state machine
+ *   ooo.c       the out-of-order queue: data beyond a hole, held
+ *   sack.c      the SACK blocks a receiver reports (sack.h)
+ *   recovery.c  loss recovery: fast retransmit, NewReno, after a timeout
  *   options.c   segment options, parsed and built (options.h)
  *   rtt.c       the RFC 6298 round-trip estimator (rtt.h)
  *   acceptance.c  the segment-acceptance checks (RFC 9293, RFC 5961) that
@@ -50,6 +53,7 @@
 
 #include "options.h"
 #include "rtt.h"
+#include "sack.h"
 #include "seq.h"
 #include "uapi/clasp.h"
 
@@ -304,9 +308,14 @@ struct clasp_sockopt {
  * @mss: effective maximum segment size
  * @peer_mss: MSS the peer announced
  * @dupacks: duplicate ACKs in a row (fast retransmit at three)
+ * @ca_state: loss recovery state, TCP's enum tcp_ca_state (recovery.c)
+ * @recover: highest sequence sent when recovery began (RFC 6582)
+ * @frto: F-RTO step after a timeout (RFC 5682, recovery.c)
  * @fin_queued: our FIN is in the write queue
  * @passive: created by a listener (accept) rather than connect
  * @send_head: first segment of the write queue not yet sent
+ * @ooo_queue: segments received beyond a hole, by sequence (ooo.c)
+ * @sack_rcv: the SACK blocks that describe @ooo_queue (sack.c)
  * @srtt_us: smoothed round-trip time, 0 before the first sample
  * @rttvar_us: round-trip time variation
  * @rto_us: retransmission timeout before backoff
@@ -330,7 +339,23 @@ struct clasp_sockopt {
  * @snd_sml: end of the last segment sent shorter than the MSS (Nagle)
  * @nagle_push: send what is queued whatever Nagle or cork say, until more
  *	is written (TCP's TCP_NAGLE_PUSH: TCP_NODELAY set, or uncorked)
- * @rcv_tstamp: time a segment last arrived (keepalive idle time)
+ * @rcv_tstamp: time an acceptable segment last arrived (keepalive idle
+ *	time; TCP_INFO's last_ack_recv)
+ * @data_sent_tstamp: time data was last sent, or the connection was
+ *	established (TCP_INFO's last_data_sent, TCP's lsndtime)
+ * @data_rcvd_tstamp: time new data last arrived in order, or the
+ *	connection was established (last_data_recv, TCP's lrcvtime)
+ * @probe_tstamp: time the first zero-window probe of a run went out, 0
+ *	while not probing (TCP_USER_TIMEOUT bounds probing from it, as
+ *	TCP's icsk_probes_tstamp)
+ * @segs_out: segments the socket sent, retransmissions and ACKs included
+ *	(TCP_INFO's segs_out, as TCP counts them)
+ * @segs_in: segments delivered to the socket, whatever became of them; a
+ *	passive connection counts its SYN (segs_in, as TCP)
+ * @data_segs_out: segments sent with data, retransmissions included
+ * @data_segs_in: segments delivered with data
+ * @bytes_sent: data bytes sent, retransmissions included
+ * @bytes_retrans: data bytes retransmitted
  * @oow_ack_stamp: jiffies of the last answer to an invalid segment
  * @mtu_info: path MTU of the last fragmentation needed (icmp.c)
  * @syn_tstamp: time our SYN was first sent (first RTT sample)
@@ -373,9 +398,14 @@ struct clasp_sock {
 	u32 mss;
 	u32 peer_mss;
 	u8 dupacks;
+	u8 ca_state;
+	u8 frto;
+	u32 recover;
 	bool fin_queued;
 	bool passive;
 	struct sk_buff *send_head;
+	struct rb_root ooo_queue;
+	struct clasp_sack_rcv sack_rcv;
 
 	u32 srtt_us;
 	u32 rttvar_us;
@@ -403,6 +433,15 @@ struct clasp_sock {
 	bool nagle_push;
 
 	ktime_t rcv_tstamp;
+	ktime_t data_sent_tstamp;
+	ktime_t data_rcvd_tstamp;
+	ktime_t probe_tstamp;
+	u32 segs_out;
+	u32 segs_in;
+	u32 data_segs_out;
+	u32 data_segs_in;
+	u64 bytes_sent;
+	u64 bytes_retrans;
 	u32 oow_ack_stamp;
 	u32 mtu_info;
 	ktime_t syn_tstamp;
@@ -468,7 +507,8 @@ struct clasp_request {
  * @rcv_nxt: the next sequence number expected from the peer
  * @rcv_wnd: the window last offered (FIN_WAIT_2; TIME_WAIT's is closed)
  * @max_snd_wnd: the largest window the peer offered (RFC 5961 5.2)
- * @fw2_ms: FIN_WAIT_2 lifetime (TCP_LINGER2), 0 for the namespace's
+ * @fw2_ms: FIN_WAIT_2 lifetime: TCP_LINGER2 or fin_timeout_ms, at least
+ *	3.5 RTO (tcp_fin_time()); 0 for the namespace's fin_timeout_ms
  * @refcnt: table and lookups
  * @oow_ack_stamp: jiffies of the last answer to an invalid segment
  * @rcu: deferred free
@@ -629,6 +669,19 @@ u32 clasp_user_timeout_left_us(const struct sock *sk, ktime_t since);
 /* input.c */
 int clasp_rcv(struct sk_buff *skb);
 
+/* ooo.c */
+bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
+		     const struct clasp_seg *seg, u32 off);
+struct sk_buff *clasp_ooo_next(struct sock *sk);
+void clasp_ooo_purge(struct sock *sk);
+u32 clasp_ooo_count(const struct sock *sk);
+
+/* recovery.c */
+void clasp_recovery_init(struct sock *sk);
+void clasp_recovery_dupack(struct sock *sk);
+void clasp_recovery_ack(struct sock *sk);
+void clasp_recovery_timeout(struct sock *sk);
+
 /* limits.c */
 bool clasp_orphan_add(struct sock *sk);
 void clasp_orphan_del(struct sock *sk);
@@ -676,8 +729,7 @@ void clasp_push(struct sock *sk);
 void clasp_push_nonagle(struct sock *sk, int nonagle);
 void clasp_push_pending(struct sock *sk);
 int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len);
-void clasp_retransmit_head(struct sock *sk);
-void clasp_retransmit_one(struct sock *sk);
+bool clasp_retransmit_one(struct sock *sk);
 void clasp_trace_retransmit(struct sock *sk, u32 seq);
 void clasp_queue_fin(struct sock *sk);
 u32 clasp_rcv_space(const struct sock *sk);

@@ -217,6 +217,9 @@ static void clasp_established(struct sock *sk, const struct clasp_seg *seg)
 	csk->snd_wl2 = seg->ack;
 	csk->retransmits = 0;
 	csk->backoff = 0;
+	/* TCP_INFO's last_data_sent and last_data_recv count from here. */
+	csk->data_sent_tstamp = ktime_get();
+	csk->data_rcvd_tstamp = csk->data_sent_tstamp;
 	clasp_rtx_stop(sk);
 	clasp_set_state(sk, TCP_ESTABLISHED);
 	clasp_ka_reset(sk);
@@ -272,6 +275,7 @@ static bool clasp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 	}
 	if (!csk->retransmits)
 		clasp_rtt_sample(sk, csk->syn_tstamp);
+	csk->rcv_tstamp = ktime_get();
 	clasp_established(sk, seg);
 	if (seg->len || seg->flags & CLASP_FIN) {
 		/* Data or FIN on the SYN-ACK: handle it as in ESTABLISHED. */
@@ -340,11 +344,28 @@ static void clasp_clean_acked(struct sock *sk, u32 ack)
 		csk->snd_nxt = ack;
 	csk->retransmits = 0;
 	csk->backoff = 0;
-	csk->dupacks = 0;
 	clasp_rtx_stop(sk);
 	if (csk->snd_una != csk->snd_max)
 		clasp_rtx_arm(sk);
 	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_write_space(sk);
+}
+
+/*
+ * After an ACK and what it let us send: a writer that waits for room
+ * (SOCK_NOSPACE) may have it now, as tcp_check_space() finds.  Sending
+ * is what lowers the unsent bytes TCP_NOTSENT_LOWAT counts, and the
+ * wakeup sock_wfree() gives as a segment leaves comes before snd_max
+ * moves past it: a poller on another CPU could look too early, find the
+ * socket still full, and sleep until some later segment.  A window update
+ * that acknowledges nothing new frees no memory either, so
+ * clasp_clean_acked() has nothing to say.
+ */
+static void clasp_check_space(struct sock *sk)
+{
+	/* Pairs with clasp_poll(): SOCK_NOSPACE set, then the recheck. */
+	smp_mb();
+	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
 		sk->sk_write_space(sk);
 }
 
@@ -369,11 +390,12 @@ static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 	csk->probes = 0;
 	if (clasp_seq_after(seg->ack, csk->snd_una)) {
 		clasp_clean_acked(sk, seg->ack);
+		clasp_recovery_ack(sk);
 	} else if (seg->ack == csk->snd_una && !seg->len &&
 		   !(seg->flags & CLASP_FIN) && seg->wnd == csk->snd_wnd &&
-		   csk->snd_una != csk->snd_max && ++csk->dupacks == 3) {
-		/* Three duplicate ACKs: the oldest segment is lost. */
-		clasp_retransmit_one(sk);
+		   csk->snd_una != csk->snd_max) {
+		/* A duplicate ACK: RFC 5681 section 2. */
+		clasp_recovery_dupack(sk);
 	}
 	clasp_update_window(csk, seg);
 
@@ -403,6 +425,7 @@ static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 		break;
 	}
 	clasp_push(sk);
+	clasp_check_space(sk);
 	return true;
 }
 
@@ -447,17 +470,18 @@ static struct sk_buff *clasp_rcv_buffer(struct sock *sk, struct sk_buff *skb,
  * receive queue: copied into the last buffer or a compact new one when
  * that saves memory, else @skb itself, read from @off on.  Nothing is
  * pulled: @off may lie in paged fragments (virtio-net, GRO), which only
- * the copy and read helpers walk.  Returns 1 if @skb was queued, 0 if
- * its bytes were copied, -ENOMEM if memory was refused.
+ * the copy and read helpers walk.  @charged: @skb is the socket's
+ * already (it comes from the out-of-order queue).  Returns 1 if @skb was
+ * queued, 0 if its bytes were copied, -ENOMEM if memory was refused.
  */
 static int clasp_rcv_queue(struct sock *sk, struct sk_buff *skb, u32 off,
-			   u32 len)
+			   u32 len, bool charged)
 {
 	struct sk_buff *to = skb_peek_tail(&sk->sk_receive_queue);
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	if (!clasp_can_append(to, len))
-		to = clasp_rcv_buffer(sk, skb, len);
+		to = charged ? NULL : clasp_rcv_buffer(sk, skb, len);
 	if (IS_ERR(to))
 		return PTR_ERR(to);
 	if (to) {
@@ -466,17 +490,46 @@ static int clasp_rcv_queue(struct sock *sk, struct sk_buff *skb, u32 off,
 		csk->rcv_nxt += len;
 		return 0;
 	}
-	if (!clasp_rmem_schedule(sk, skb))
-		return -ENOMEM;
+	if (!charged) {
+		if (!clasp_rmem_schedule(sk, skb))
+			return -ENOMEM;
+		skb_dst_drop(skb);
+		skb_set_owner_r(skb, sk);
+	}
 	memset(CLASP_SKB_CB(skb), 0, sizeof(struct clasp_skb_cb));
 	CLASP_SKB_CB(skb)->seq = csk->rcv_nxt;
 	CLASP_SKB_CB(skb)->end_seq = csk->rcv_nxt + len;
 	CLASP_SKB_CB(skb)->offset = off;
-	skb_dst_drop(skb);
-	skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
 	csk->rcv_nxt += len;
 	return 1;
+}
+
+/*
+ * rcv_nxt moved: take what the out-of-order queue holds from there on.
+ * Returns true if a FIN came in order with it.
+ */
+static bool clasp_rcv_ooo(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = clasp_ooo_next(sk))) {
+		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+		u32 skip = csk->rcv_nxt - cb->seq;
+		u32 len = cb->end_seq - csk->rcv_nxt;
+		bool fin = cb->flags & CLASP_FIN;
+
+		if (!len || !clasp_rcv_queue(sk, skb, cb->offset + skip, len,
+					     true))
+			kfree_skb(skb);
+		if (fin) {
+			/* Nothing can follow a FIN. */
+			clasp_ooo_purge(sk);
+			return true;
+		}
+	}
+	return false;
 }
 
 /*
@@ -488,17 +541,31 @@ static bool clasp_rcv_data(struct sock *sk, struct sk_buff *skb,
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	u32 skip = csk->rcv_nxt - seg->seq;	/* already received */
+	bool ahead = clasp_seq_after(seg->seq, csk->rcv_nxt);
+	u32 off = tcp_hdr(skb)->doff * 4;
 	int queued;
 	u32 len;
 
-	if (!seg->len || clasp_seq_after(seg->seq, csk->rcv_nxt) ||
-	    skip >= seg->len)
+	if (!seg->len)
 		return false;
+	if (!ahead && skip) {
+		/* Bytes that came before: a D-SACK names them (RFC 2883). */
+		clasp_sack_duplicate(&csk->sack_rcv, seg->seq,
+				     skip >= seg->len ? seg->seq + seg->len :
+							csk->rcv_nxt);
+		if (skip >= seg->len)
+			return false;
+	}
 	if (sock_flag(sk, SOCK_DEAD)) {
 		/* Nobody will ever read it (RFC 9293 3.10.7.4). */
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONDATA);
 		clasp_send_active_reset(sk, GFP_ATOMIC);
 		clasp_reset(sk, ECONNRESET);
+		return false;
+	}
+	if (ahead) {
+		/* Beyond a hole: held until the hole is filled. */
+		*kept = clasp_ooo_queue(sk, skb, seg, off);
 		return false;
 	}
 	len = seg->len - skip;
@@ -511,9 +578,10 @@ static bool clasp_rcv_data(struct sock *sk, struct sk_buff *skb,
 	 */
 	if (atomic_read(&sk->sk_rmem_alloc) - sk->sk_rcvbuf > sk->sk_rcvbuf)
 		goto drop;
-	queued = clasp_rcv_queue(sk, skb, tcp_hdr(skb)->doff * 4 + skip, len);
+	queued = clasp_rcv_queue(sk, skb, off + skip, len, false);
 	if (queued < 0)
 		goto drop;
+	csk->data_rcvd_tstamp = ktime_get();
 	*kept = queued;
 	return true;
 drop:
@@ -577,7 +645,7 @@ static bool clasp_rcv_text(struct sock *sk, struct sk_buff *skb,
 			   const struct clasp_seg *seg)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
-	bool arrived, kept = false;
+	bool arrived, fin, kept = false;
 
 	switch (sk->sk_state) {
 	case TCP_ESTABLISHED:
@@ -587,10 +655,20 @@ static bool clasp_rcv_text(struct sock *sk, struct sk_buff *skb,
 	default:
 		return false;
 	}
+	/* Data that fills all or part of a hole is acknowledged at once. */
+	if (seg->len && clasp_ooo_count(sk))
+		csk->ack_now = true;
 	arrived = clasp_rcv_data(sk, skb, seg, &kept);
 	if (sk->sk_state == TCP_CLOSE)
-		return false;
-	if (seg->flags & CLASP_FIN && seg->end_seq - 1 == csk->rcv_nxt) {
+		return kept;
+	fin = seg->flags & CLASP_FIN && seg->end_seq - 1 == csk->rcv_nxt;
+	if (fin)
+		clasp_ooo_purge(sk);
+	else if (arrived)
+		fin = clasp_rcv_ooo(sk);
+	if (arrived)
+		clasp_sack_advance(&csk->sack_rcv, csk->rcv_nxt);
+	if (fin) {
 		clasp_rcv_fin(sk);
 		if (sk->sk_state == TCP_CLOSE) {
 			if (arrived)
@@ -668,6 +746,7 @@ static bool clasp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
  */
 static bool clasp_sock_process(struct sock *sk, struct sk_buff *skb)
 {
+	struct clasp_sock *csk = clasp_sk(sk);
 	struct clasp_seg seg;
 	bool queued;
 
@@ -676,6 +755,12 @@ static bool clasp_sock_process(struct sock *sk, struct sk_buff *skb)
 	case TCP_CLOSE:
 	case TCP_LISTEN:
 		return false;
+	}
+	/* TCP_INFO: every segment the socket gets, as tcp_segs_in(). */
+	WRITE_ONCE(csk->segs_in, csk->segs_in + 1);
+	if (seg.len)
+		WRITE_ONCE(csk->data_segs_in, csk->data_segs_in + 1);
+	switch (sk->sk_state) {
 	case TCP_SYN_SENT:
 		queued = clasp_rcv_syn_sent(sk, skb, &seg);
 		break;

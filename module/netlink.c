@@ -140,7 +140,9 @@ static int clasp_put_sock(struct sk_buff *skb, struct sock *sk, bool net_admin)
 			from_kuid_munged(current_user_ns(), sock_i_uid(sk))) ||
 	    nla_put_u64_64bit(skb, CLASP_A_INODE, sock_i_ino(sk), CLASP_A_PAD) ||
 	    nla_put_u64_64bit(skb, CLASP_A_COOKIE, clasp_sock_cookie(sk),
-			      CLASP_A_PAD))
+			      CLASP_A_PAD) ||
+	    nla_put_u8(skb, CLASP_A_CA_STATE, csk->ca_state) ||
+	    nla_put_u32(skb, CLASP_A_OOO_SEGS, clasp_ooo_count(sk)))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -245,12 +245,33 @@ void clasp_send_reset(struct net *net, struct sk_buff *skb)
 			       0, 0);
 }
 
+/*
+ * The socket's own counts for TCP_INFO, as TCP's __tcp_transmit_skb()
+ * keeps them: every segment, and those with data, retransmissions
+ * included, whether or not IP then takes them.
+ */
+static void clasp_count_out(struct sock *sk, struct sk_buff *skb, bool rtx)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u32 payload = skb->len - tcp_hdrlen(skb);
+
+	WRITE_ONCE(csk->segs_out, csk->segs_out + 1);
+	if (!payload)
+		return;
+	csk->data_sent_tstamp = ktime_get();
+	WRITE_ONCE(csk->data_segs_out, csk->data_segs_out + 1);
+	WRITE_ONCE(csk->bytes_sent, csk->bytes_sent + payload);
+	if (rtx)
+		WRITE_ONCE(csk->bytes_retrans, csk->bytes_retrans + payload);
+}
+
 /* @rtx: the segment only retransmits (not counted in OutSegs). */
 static int clasp_transmit(struct sock *sk, struct sk_buff *skb, bool rtx)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	int err;
 
+	clasp_count_out(sk, skb, rtx);
 	clasp_set_checksum(skb, inet->inet_saddr, inet->inet_daddr);
 	/* Whose segment it is: egress cgroup BPF, owner matches, SO_MARK. */
 	skb_set_owner_w(skb, sk);
@@ -472,6 +493,7 @@ static void clasp_advance_head(struct sock *sk, struct sk_buff *skb)
 	csk->snd_nxt = cb->end_seq;
 	if (clasp_seq_after(csk->snd_nxt, csk->snd_max))
 		csk->snd_max = csk->snd_nxt;
+	csk->probe_tstamp = 0;	/* the window took data: probing is over */
 	csk->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 			 NULL : skb_queue_next(&sk->sk_write_queue, skb);
 }
@@ -567,40 +589,24 @@ void clasp_push_nonagle(struct sock *sk, int nonagle)
 }
 
 /**
- * clasp_retransmit_head() - go back to the oldest unacknowledged segment
- * and send again from there (the retransmission timer fired)
- * @sk: the socket, locked
- */
-void clasp_retransmit_head(struct sock *sk)
-{
-	struct clasp_sock *csk = clasp_sk(sk);
-	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
-
-	if (!skb || csk->snd_una == csk->snd_max)
-		return;
-	csk->send_head = skb;
-	csk->snd_nxt = csk->snd_una;
-	if (!clasp_fits_window(csk, skb) || clasp_send_queued(sk, skb))
-		return;
-	clasp_advance_head(sk, skb);
-}
-
-/**
  * clasp_retransmit_one() - send the oldest unacknowledged segment again,
- * leaving the rest of the flight alone (fast retransmit)
+ * leaving the rest of the flight alone (recovery.c decides when)
  * @sk: the socket, locked
+ *
+ * Return: true if it went out.
  */
-void clasp_retransmit_one(struct sock *sk)
+bool clasp_retransmit_one(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 
 	if (!skb || skb == csk->send_head || clasp_send_queued(sk, skb))
-		return;
+		return false;
 	CLASP_SKB_CB(skb)->retransmitted = true;
 	csk->total_retrans++;
 	clasp_stats_inc(sock_net(sk), CLASP_MIB_RETRANSSEGS);
 	clasp_trace_retransmit(sk, CLASP_SKB_CB(skb)->seq);
+	return true;
 }
 
 /**

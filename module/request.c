@@ -306,6 +306,7 @@ static struct sock *clasp_create_child(struct sock *lsk,
 	csk->snd_nxt = csk->snd_una;
 	csk->snd_max = csk->snd_una;
 	csk->write_seq = csk->snd_una;
+	clasp_recovery_init(child);
 	clasp_set_snd_wnd(csk, req->snd_wnd);
 	csk->snd_wl1 = req->irs;
 	csk->snd_wl2 = csk->snd_una;
@@ -317,6 +318,10 @@ static struct sock *clasp_create_child(struct sock *lsk,
 	csk->peer_mss = req->peer_mss;
 	csk->mss = clamp_t(u32, req->peer_mss, CLASP_MIN_MSS, csk->mss);
 	csk->rcv_tstamp = ktime_get();
+	csk->data_sent_tstamp = csk->rcv_tstamp;
+	csk->data_rcvd_tstamp = csk->rcv_tstamp;
+	/* The SYN, as TCP's child counts it; the final ACK comes next. */
+	csk->segs_in = 1;
 	child->sk_state = TCP_SYN_RECV;
 	return child;
 }
@@ -454,6 +459,11 @@ static int clasp_cookie_ack(struct sock *lsk, struct sk_buff *skb,
 		kfree_skb(skb);
 		return 0;
 	}
+	/*
+	 * Not held for TCP_DEFER_ACCEPT even when bare: as with TCP's
+	 * cookie_v4_check(), there is no request to hold it in, and a client
+	 * that thinks itself connected may never send the data it waits for.
+	 */
 	if (sk_acceptq_is_full(lsk)) {
 		clasp_accept_overflow(lsk, skb);
 	} else {

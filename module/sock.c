@@ -195,6 +195,7 @@ void clasp_destroy_sock(struct sock *sk)
 	clasp_put_port(sk);
 	clasp_purge_write_queue(sk);
 	skb_queue_purge(&sk->sk_receive_queue);
+	clasp_ooo_purge(sk);
 	clasp_orphan_del(sk);
 	clasp_stats_dec(sock_net(sk), CLASP_MIB_OBJECTS);
 	sock_put(sk);
@@ -210,6 +211,7 @@ void clasp_done(struct sock *sk)
 {
 	clasp_set_state(sk, TCP_CLOSE);
 	clasp_timers_stop(sk);
+	clasp_ooo_purge(sk);
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
 		clasp_put_port(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
@@ -267,6 +269,7 @@ static void clasp_close(struct sock *sk, long timeout)
 	}
 	unread = clasp_unread(sk);
 	skb_queue_purge(&sk->sk_receive_queue);
+	clasp_ooo_purge(sk);
 
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
@@ -332,6 +335,7 @@ static int clasp_disconnect(struct sock *sk, int flags)
 	clasp_timers_stop(sk);
 	clasp_purge_write_queue(sk);
 	skb_queue_purge(&sk->sk_receive_queue);
+	clasp_ooo_purge(sk);
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
 		clasp_put_port(sk);
 	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {
@@ -354,6 +358,14 @@ static int clasp_disconnect(struct sock *sk, int flags)
 	csk->backoff = 0;
 	csk->srtt_us = 0;
 	csk->rto_us = clasp_tun(sk)->rto_initial_ms * USEC_PER_MSEC;
+	/* TCP_INFO's counts start again, as tcp_disconnect() has them. */
+	csk->segs_out = 0;
+	csk->segs_in = 0;
+	csk->data_segs_out = 0;
+	csk->data_segs_in = 0;
+	csk->bytes_sent = 0;
+	csk->bytes_retrans = 0;
+	csk->probe_tstamp = 0;
 	/* A new connection starts in quick-ACK mode again (ack.c). */
 	csk->ack_sched = false;
 	csk->ack_now = false;
@@ -422,6 +434,7 @@ static int clasp_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 	csk->snd_nxt = csk->iss + 1;
 	csk->snd_max = csk->snd_nxt;
 	csk->write_seq = csk->snd_nxt;
+	clasp_recovery_init(sk);
 	csk->retransmits = 0;
 	csk->backoff = 0;
 	csk->cause = CLASP_CAUSE_USER;
@@ -524,12 +537,20 @@ out:
 	return child;
 }
 
+/*
+ * Wake writers once there is room, as sk_stream_write_space(): buffer
+ * space, and with TCP_NOTSENT_LOWAT unsent bytes under half the mark
+ * (clasp_stream_memory_free() with wake set), so that a writer woken can
+ * write a good amount.  sock_wfree() calls it for every segment sent
+ * (clasp does not set SOCK_USE_WRITE_QUEUE), and clasp_check_space()
+ * after an ACK and what it let us send.
+ */
 static void clasp_write_space(struct sock *sk)
 {
 	struct socket *sock = sk->sk_socket;
 	struct socket_wq *wq;
 
-	if (!sock || sk_stream_wspace(sk) < sk_stream_min_wspace(sk))
+	if (!sock || !__sk_stream_is_writeable(sk, 1))
 		return;
 	clear_bit(SOCK_NOSPACE, &sock->flags);
 	rcu_read_lock();

@@ -57,6 +57,13 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_FILTERDROPS]		= "FilterDrops",
 	[CLASP_MIB_ABORTONMEMORY]	= "AbortOnMemory",
 	[CLASP_MIB_MEMORYPRESSURES]	= "MemoryPressures",
+	[CLASP_MIB_OFOQUEUE]		= "OFOQueue",
+	[CLASP_MIB_OFODROP]		= "OFODrop",
+	[CLASP_MIB_OFOMERGE]		= "OFOMerge",
+	[CLASP_MIB_OFOPRUNED]		= "OfoPruned",
+	[CLASP_MIB_RENORECOVERY]	= "RenoRecovery",
+	[CLASP_MIB_FASTRETRANS]		= "FastRetrans",
+	[CLASP_MIB_SPURIOUSRTOS]	= "SpuriousRTOs",
 	[CLASP_MIB_DELAYEDACKS]		= "DelayedACKs",
 };
 

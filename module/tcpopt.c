@@ -164,6 +164,12 @@ static u32 clasp_data_between(u32 start, u32 end)
 	return (s32)(end - start) > 0 ? end - start : 0;
 }
 
+/* Milliseconds since @stamp, 0 for a time that never was. */
+static u32 clasp_ms_since(ktime_t stamp)
+{
+	return stamp ? ktime_ms_delta(ktime_get(), stamp) : 0;
+}
+
 /**
  * clasp_tcp_info_fill() - TCP_INFO: clasp_info_fill()'s snapshot, in
  * struct tcp_info's terms; what clasp does not have reads as zero
@@ -208,8 +214,15 @@ void clasp_tcp_info_fill(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_unacked = clasp_segs_in_flight(sk);
 	/* Only the oldest segment is ever sent again. */
 	ti->tcpi_retrans = ci.retransmits && ti->tcpi_unacked ? 1 : 0;
-	if (csk->rcv_tstamp)
-		ti->tcpi_last_ack_recv = ktime_ms_delta(ktime_get(), csk->rcv_tstamp);
+	ti->tcpi_last_ack_recv = clasp_ms_since(csk->rcv_tstamp);
+	ti->tcpi_last_data_sent = clasp_ms_since(csk->data_sent_tstamp);
+	ti->tcpi_last_data_recv = clasp_ms_since(csk->data_rcvd_tstamp);
+	ti->tcpi_segs_out = READ_ONCE(csk->segs_out);
+	ti->tcpi_segs_in = READ_ONCE(csk->segs_in);
+	ti->tcpi_data_segs_out = READ_ONCE(csk->data_segs_out);
+	ti->tcpi_data_segs_in = READ_ONCE(csk->data_segs_in);
+	ti->tcpi_bytes_sent = READ_ONCE(csk->bytes_sent);
+	ti->tcpi_bytes_retrans = READ_ONCE(csk->bytes_retrans);
 	ti->tcpi_pmtu = dst ? dst_mtu(dst) : 0;
 	ti->tcpi_rtt = ci.srtt_us;
 	ti->tcpi_rttvar = ci.rttvar_us;

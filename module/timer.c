@@ -83,8 +83,8 @@ static void clasp_timer_stop(struct sock *sk, struct hrtimer *t)
 
 /*
  * When the oldest transmission still unacknowledged went out: our SYN, or
- * the head of the write queue; 0 when nothing is in flight (a window
- * probe).  TCP_USER_TIMEOUT counts from it.
+ * the head of the write queue; with nothing in flight, the first probe
+ * of a closed window (0 if not probing).  TCP_USER_TIMEOUT counts from it.
  */
 static ktime_t clasp_rtx_since(struct sock *sk)
 {
@@ -94,7 +94,7 @@ static ktime_t clasp_rtx_since(struct sock *sk)
 	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV)
 		return csk->syn_tstamp;
 	if (csk->snd_una == csk->snd_max)
-		return 0;
+		return csk->probe_tstamp;
 	head = skb_peek(&sk->sk_write_queue);
 	return head ? CLASP_SKB_CB(head)->sent : 0;
 }
@@ -282,22 +282,31 @@ static void clasp_timeout_abort(struct sock *sk)
  * The window is closed and nothing is in flight: probe it.  A peer that
  * answers keeps the connection alive (its ACK clears csk->probes), as with
  * TCP; an orphan gives up once the backoff reaches @limit, answered or
- * not, so a peer that never reads cannot hold it forever.
+ * not, so a peer that never reads cannot hold it forever, and so does a
+ * socket with TCP_USER_TIMEOUT once the window stayed closed that long
+ * since the first probe (tcp_probe_timer()).  Sending into an open window
+ * ends the run (clasp_push()).
  */
 static void clasp_window_probe(struct sock *sk, u32 limit)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 
+	if (!csk->probe_tstamp)
+		csk->probe_tstamp = ktime_get();
+	else if (csk->opt.user_timeout_ms && clasp_user_timed_out(sk))
+		goto abort;
 	if (csk->probes >= limit ||
-	    (sock_flag(sk, SOCK_DEAD) && csk->backoff >= limit)) {
-		clasp_timeout_abort(sk);
-		return;
-	}
+	    (sock_flag(sk, SOCK_DEAD) && csk->backoff >= limit))
+		goto abort;
 	clasp_send_probe(sk);
 	csk->probes++;
 	if (csk->backoff < 16)
 		csk->backoff++;
+	/* Armed to end on time when TCP_USER_TIMEOUT runs out first. */
 	clasp_rtx_arm(sk);
+	return;
+abort:
+	clasp_timeout_abort(sk);
 }
 
 static void clasp_data_timeout(struct sock *sk)
@@ -332,8 +341,7 @@ static void clasp_data_timeout(struct sock *sk)
 	csk->retransmits++;
 	if (csk->backoff < 16)
 		csk->backoff++;
-	csk->dupacks = 0;
-	clasp_retransmit_head(sk);
+	clasp_recovery_timeout(sk);
 	clasp_rtx_arm(sk);
 }
 

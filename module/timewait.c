@@ -34,7 +34,7 @@ void clasp_tw_put(struct clasp_tw *tw)
 		call_rcu(&tw->rcu, clasp_tw_free_rcu);
 }
 
-/* 2 MSL; for FIN_WAIT_2, the socket's TCP_LINGER2 or fin_timeout_ms. */
+/* 2 MSL; for FIN_WAIT_2, what clasp_fin_time_ms() said at the start. */
 static u64 clasp_tw_lifetime_ns(struct clasp_net *cn, const struct clasp_tw *tw)
 {
 	u64 ms = tw->entry.state == TCP_TIME_WAIT ? 2ULL * cn->tun.msl_ms :
@@ -119,6 +119,25 @@ static enum hrtimer_restart clasp_tw_reap(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
+/*
+ * An orphan's FIN_WAIT_2 lifetime: TCP_LINGER2 or the namespace's
+ * fin_timeout_ms, but never under 3.5 times the current RTO, as TCP's
+ * tcp_fin_time(): a peer whose FIN is still on its way, or lost once and
+ * retransmitted, must not find the connection gone.
+ */
+static u32 clasp_fin_time_ms(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct clasp_tunables *tun = clasp_tun(sk);
+	u64 rto_ms = clasp_backoff(csk->rto_us, csk->backoff,
+				   (u64)tun->rto_max_ms * USEC_PER_MSEC) /
+		     USEC_PER_MSEC;
+	u64 ms = csk->opt.linger2_ms > 0 ? csk->opt.linger2_ms :
+					   tun->fin_timeout_ms;
+
+	return min_t(u64, max(ms, rto_ms * 4 - rto_ms / 2), U32_MAX);
+}
+
 /**
  * clasp_time_wait() - replace a socket by a compact entry
  * @sk: the socket, locked, whose FIN was acknowledged (TIME_WAIT) or
@@ -166,7 +185,7 @@ void clasp_time_wait(struct sock *sk, int state)
 	tw->rcv_nxt = csk->rcv_nxt;
 	tw->rcv_wnd = max_t(s32, csk->rcv_wup + csk->rcv_wnd - csk->rcv_nxt, 0);
 	tw->max_snd_wnd = csk->max_snd_wnd;
-	tw->fw2_ms = max(csk->opt.linger2_ms, 0);
+	tw->fw2_ms = state == TCP_FIN_WAIT2 ? clasp_fin_time_ms(sk) : 0;
 	tw->oow_ack_stamp = 0;
 	refcount_set(&tw->refcnt, 1);
 

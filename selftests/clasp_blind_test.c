@@ -135,10 +135,17 @@ static void reach(struct __test_metadata *_metadata, struct env *e, int *fd,
 	expect_state(_metadata, e, v->state);
 }
 
-/* Timers long enough that nothing is retransmitted during a test. */
+/*
+ * Timers long enough that nothing is retransmitted during a test, on a
+ * loaded host too: a FIN waiting for its ACK (FIN_WAIT_1, CLOSING,
+ * LAST_ACK) would otherwise go again after the base RTO of 1 s, which a
+ * loaded host has been seen to need for setup and test.
+ */
 static const struct clasp_param calm_timers[] = {
 	{ "msl_ms", 30000 },
 	{ "fin_timeout_ms", 60000 },
+	{ "rto_initial_ms", 4 * CALM_RTO_STOCK },
+	{ "rto_min_ms", 4 * CALM_RTO_STOCK },
 	{ NULL, 0 }
 };
 

@@ -764,33 +764,49 @@ TEST(data_retransmitted_with_backoff_then_etimedout)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
+/*
+ * A connection the peer opened with a window of @segs full segments from
+ * the start (Linux takes no smaller window later at the same sequence
+ * numbers), and @writes full segments written to it.
+ */
+static int open_narrow(struct __test_metadata *_metadata, struct env *e,
+		       int segs, int writes)
+{
+	static const char seg[PEER_MSS];
+	struct clasp_pkt *p = &e->p;
+	struct clasp_call acc;
+	int fd, i;
+
+	env_setup(_metadata, e, data_timers);
+	listen_on(_metadata, e, LISTEN_PORT);
+	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT);
+	EXPECT_EQ(0, clasp_call_accept(&acc, e->lfd));
+	EXPECT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) win %u <mss %u>",
+				      segs * PEER_MSS, PEER_MSS));
+	EXPECT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>",
+				      ROUTE_MSS));
+	EXPECT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 win %u",
+				      segs * PEER_MSS));
+	EXPECT_EQ(0, clasp_call_wait(&acc, GUARD_MS)) TH_LOG("accept hangs");
+	fd = acc.ret;
+	EXPECT_LE(0, fd) TH_LOG("accept: %s", strerror(acc.err));
+	if (fd < 0)
+		return -1;
+	clasp_pkt_note(p, "send() %d x %u bytes", writes, PEER_MSS);
+	for (i = 0; i < writes; i++)
+		EXPECT_EQ(PEER_MSS, send(fd, seg, sizeof(seg), 0));
+	return fd;
+}
+
 /* 24 */
 TEST(late_ack_after_timeout_sends_the_rest)
 {
-	static const char seg[PEER_MSS];
 	const char *mid = clasp_is_tcp() ? "." : "P.";
-	struct clasp_pkt *p;
-	struct clasp_call acc;
 	struct env e;
-	int fd, i;
+	struct clasp_pkt *p = &e.p;
 
 	/* The peer's window admits two segments; five are written. */
-	env_setup(_metadata, &e, data_timers);
-	p = &e.p;
-	listen_on(_metadata, &e, LISTEN_PORT);
-	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT);
-	ASSERT_EQ(0, clasp_call_accept(&acc, e.lfd));
-	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) win %u <mss %u>",
-				      2 * PEER_MSS, PEER_MSS));
-	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>",
-				      ROUTE_MSS));
-	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 win %u", 2 * PEER_MSS));
-	ASSERT_EQ(0, clasp_call_wait(&acc, GUARD_MS)) TH_LOG("accept hangs");
-	fd = acc.ret;
-	ASSERT_LE(0, fd) TH_LOG("accept: %s", strerror(acc.err));
-	clasp_pkt_note(p, "send() 5 x %u bytes", PEER_MSS);
-	for (i = 0; i < 5; i++)
-		ASSERT_EQ(PEER_MSS, send(fd, seg, sizeof(seg), 0));
+	ASSERT_LE(0, open_narrow(_metadata, &e, 2, 5));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1"));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1201:2401(1200) ack 1"));
 	ASSERT_EQ(0, clasp_pkt_expect(p, RTO_MS, "P. 1:1201(1200) ack 1"));
@@ -812,12 +828,219 @@ TEST(late_ack_after_timeout_sends_the_rest)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
+/* The connection's loss recovery state (netlink, or TCP's sock_diag). */
+static void expect_ca_state(struct __test_metadata *_metadata,
+			    const struct clasp_pkt *p, int want)
+{
+	struct clasp_pkt_info info;
+
+	ASSERT_EQ(0, clasp_pkt_info(p, &info));
+	EXPECT_EQ(want, info.ca_state);
+}
+
+/* Five full segments from @fd, 1:6001, seen on the wire. */
+static void send_five(struct __test_metadata *_metadata, struct clasp_pkt *p,
+		      int fd)
+{
+	static const char seg[PEER_MSS];
+	int i;
+
+	clasp_pkt_note(p, "send() 5 x %u bytes", PEER_MSS);
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(PEER_MSS, send(fd, seg, sizeof(seg), 0));
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. %d:%d(1200) ack 1",
+					      1 + 1200 * i, 1201 + 1200 * i));
+}
+
+/* 25 */
+TEST(fast_retransmit_then_each_partial_ack_sends_the_next_hole)
+{
+	long long recoveries, fast;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = env_established(_metadata, &e, data_timers);
+	recoveries = clasp_counter("RenoRecovery");
+	fast = clasp_counter("FastRetrans");
+	send_five(_metadata, p, fd);
+	/* The first and the third are lost: three duplicate ACKs. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, RTO_MS / 4));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1"));
+	expect_ca_state(_metadata, p, TCP_CA_Recovery);
+	/* A partial ACK (RFC 6582): the next hole goes at once. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 2401"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 2401:3601(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 6001"));
+	EXPECT_EQ(recoveries + 1, clasp_counter("RenoRecovery"));
+	EXPECT_EQ(fast + 2, clasp_counter("FastRetrans"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 26 */
+TEST(timeout_resends_the_oldest_then_the_holes_not_the_flight)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = env_established(_metadata, &e, data_timers);
+	send_five(_metadata, p, fd);
+	/* The first and the third are lost, and the ACKs of the rest. */
+	ASSERT_EQ(0, clasp_pkt_expect(p, RTO_MS, "P. 1:1201(1200) ack 1"));
+	expect_ca_state(_metadata, p, TCP_CA_Loss);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, RTO_MS / 4));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 2401"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 2401:3601(1200) ack 1"));
+	/*
+	 * TCP without SACK resends everything outstanding after a timeout,
+	 * in slow start: the three segments left, for this ACK.
+	 */
+	if (clasp_is_tcp()) {
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 3601:4801(1200) ack 1"));
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 4801:6001(1200) ack 1"));
+	}
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 6001"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 27 */
+TEST(spurious_timeout_found_by_frto_sends_nothing_twice)
+{
+	long long spurious;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int i;
+
+	/* A window of five segments; seven are written. */
+	ASSERT_LE(0, open_narrow(_metadata, &e, 5, 7));
+	spurious = clasp_counter("SpuriousRTOs");
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. %d:%d(1200) ack 1",
+					      1 + 1200 * i, 1201 + 1200 * i));
+	/* The ACKs are late, not lost: the timeout resends the oldest. */
+	ASSERT_EQ(0, clasp_pkt_expect(p, RTO_MS, "P. 1:1201(1200) ack 1"));
+	/* RFC 5682 2b: the first ACK of the first flight; new data, not the next. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1201 win 6000"));
+	/* TCP joined the writes the window held back: one PSH, at the end. */
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "%s 6001:7201(1200) ack 1",
+				      clasp_is_tcp() ? "." : "P."));
+	/* 3b: a second one: the timeout was spurious. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 2401 win 6000"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 7201:8401(1200) ack 1"));
+	expect_ca_state(_metadata, p, TCP_CA_Open);
+	EXPECT_EQ(spurious + 1, clasp_counter("SpuriousRTOs"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 8401 win 6000"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* Segments the module holds beyond a hole (netlink), -1 if unknown. */
+static long long ooo_segs(const struct clasp_pkt *p)
+{
+	struct clasp_pkt_info info;
+
+	return clasp_pkt_info(p, &info) ? -1 : info.ooo_segs;
+}
+
+/* Read @len bytes and check they are the peer's, from relative seq 1. */
+static void expect_stream(struct __test_metadata *_metadata, int fd,
+			  size_t len)
+{
+	static char got[8192], want[8192];
+
+	ASSERT_GE(sizeof(got), len);
+	ASSERT_EQ((ssize_t)len, recv(fd, got, len, MSG_WAITALL)) {
+		TH_LOG("recv: %s", strerror(errno));
+	}
+	clasp_pkt_fill(1, want, len);
+	EXPECT_EQ(0, memcmp(got, want, len)) TH_LOG("the stream differs");
+}
+
+/* 28 */
+TEST(hole_filled_later_acks_the_queued_data_at_once)
+{
+	long long queued;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	char c;
+	int fd;
+
+	fd = env_established(_metadata, &e, NULL);
+	queued = clasp_counter("OFOQueue");
+	/* The first segment is lost: the next two wait, each a dup ACK. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1201:2401(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 2401:3601(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	EXPECT_EQ(queued + 2, clasp_counter("OFOQueue"));
+	if (!clasp_is_tcp())
+		EXPECT_EQ(2, ooo_segs(p));
+	EXPECT_EQ(-1, recv(fd, &c, 1, MSG_DONTWAIT)) TH_LOG("readable");
+	/* Its retransmission acknowledges everything (RFC 5681 4.2). */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:1201(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 3601"));
+	expect_stream(_metadata, fd, 3600);
+	if (!clasp_is_tcp())
+		EXPECT_EQ(0, ooo_segs(p));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 29 */
+TEST(overlapping_segments_beyond_a_hole_arrive_once)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = env_established(_metadata, &e, NULL);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 2401:3601(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	/* A copy, one that overlaps its start, one it contains. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 2401:3601(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1801:3001(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 3001:3201(200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	/* One that meets them, then the first, overlapping it. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 601:1801(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:1201(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 3601"));
+	expect_stream(_metadata, fd, 3600);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 30 */
+TEST(fin_beyond_a_hole_waits_for_it)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	char c;
+	int fd;
+
+	fd = env_established(_metadata, &e, NULL);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "FP. 1201:2401(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:1201(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 2402"));
+	EXPECT_EQ(TCP_CLOSE_WAIT, clasp_state(fd));
+	expect_stream(_metadata, fd, 2400);
+	EXPECT_EQ(0, recv(fd, &c, 1, 0));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
 /* TCP's keepalive options are in seconds. */
 #define KA_IDLE_MS	((int)clasp_slow_time(clasp_is_tcp() ? 1000 : 800))
 #define KA_INTVL_MS	((int)clasp_slow_time(clasp_is_tcp() ? 1000 : 300))
 #define KA_CNT		2
 
-/* 25 */
+/* 31 */
 TEST(keepalive_probes_then_reset_and_etimedout)
 {
 	struct clasp_call rd;
@@ -875,7 +1098,7 @@ static void sample_isn(struct __test_metadata *_metadata, struct env *e,
 #define ISN_LATER_MS	400	/* the same 4-tuple again after this */
 #define ISN_CLOCK_MS	30	/* how well the ISN clock is predicted */
 
-/* 26 */
+/* 32 */
 TEST(isn_unrelated_per_tuple_and_increasing)
 {
 	struct isn_sample s[] = {
@@ -921,7 +1144,7 @@ TEST(isn_unrelated_per_tuple_and_increasing)
 	}
 }
 
-/* 27 */
+/* 33 */
 TEST(malformed_segments_dropped_and_counted)
 {
 	static const struct {

@@ -860,8 +860,9 @@ static int genl_u8(const char *ans, uint16_t type)
  * TIME_WAIT ones included, matched on the 4-tuple.  idiag_timer 1 is the
  * retransmission timer, 2 keepalive (sk_timer), 3 a timewait socket's,
  * which is the FIN_WAIT_2 timer when its substate is FIN_WAIT_2, and 4
- * the zero window probe.  The backoff comes from its struct tcp_info
- * (tcpi_backoff is its fifth byte); a request socket has none (-1).
+ * the zero window probe.  The backoff and the recovery state come from
+ * its struct tcp_info (tcpi_backoff is its fifth byte, tcpi_ca_state its
+ * second); a request socket has none (-1).
  */
 static int tcp_diag_info(const struct clasp_pkt *p, struct clasp_pkt_info *info)
 {
@@ -923,12 +924,17 @@ static int tcp_diag_info(const struct clasp_pkt *p, struct clasp_pkt_info *info)
 			info->timer_ms = m->idiag_timer ? m->idiag_expires : 0;
 			info->retrans = m->idiag_retrans;
 			info->backoff = -1;
+			info->ca_state = -1;
+			info->ooo_segs = -1;
 			alen = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
 			for (a = (struct rtattr *)(m + 1); RTA_OK(a, alen);
-			     a = RTA_NEXT(a, alen))
-				if (a->rta_type == INET_DIAG_INFO &&
-				    RTA_PAYLOAD(a) >= 5)
-					info->backoff = ((uint8_t *)RTA_DATA(a))[4];
+			     a = RTA_NEXT(a, alen)) {
+				if (a->rta_type != INET_DIAG_INFO ||
+				    RTA_PAYLOAD(a) < 5)
+					continue;
+				info->ca_state = ((uint8_t *)RTA_DATA(a))[1];
+				info->backoff = ((uint8_t *)RTA_DATA(a))[4];
+			}
 		}
 	}
 	ret = found ? 0 : 1;
@@ -940,7 +946,7 @@ out:
 int clasp_pkt_info(const struct clasp_pkt *p, struct clasp_pkt_info *info)
 {
 	uint16_t lport = p->local_port, rport = p->peer_port;
-	const uint32_t *timer_ms;
+	const uint32_t *timer_ms, *ooo;
 	struct genl_req r;
 	int fd, family, ret = -1;
 	char ans[1024];
@@ -974,6 +980,9 @@ int clasp_pkt_info(const struct clasp_pkt *p, struct clasp_pkt_info *info)
 	info->timer = genl_u8(ans, CLASP_A_TIMER);
 	info->retrans = genl_u8(ans, CLASP_A_RETRANS);
 	info->backoff = genl_u8(ans, CLASP_A_BACKOFF);
+	info->ca_state = genl_u8(ans, CLASP_A_CA_STATE);
+	ooo = genl_attr(ans, CLASP_A_OOO_SEGS);
+	info->ooo_segs = ooo ? *ooo : -1;
 	timer_ms = genl_attr(ans, CLASP_A_TIMER_MS);
 	info->timer_ms = timer_ms ? *timer_ms : 0;
 	ret = info->state < 0 ? -1 : 0;

@@ -191,6 +191,8 @@ struct clasp_pkt_info {
 	unsigned int timer_ms;
 	int retrans;
 	int backoff;
+	int ca_state;		/* TCP's enum tcp_ca_state, -1 if none */
+	long long ooo_segs;	/* held beyond a hole; -1 for TCP */
 };
 
 /* The peer's connection: 0, 1 when the module has no such one, -1 on error. */

@@ -419,6 +419,109 @@ TEST_F(pair, tcp_info_connected)
 				     SOON_MS)) TH_LOG("%llu", (unsigned long long)ti.bytes_acked);
 }
 
+/* Within SOON_MS, @a and @b have everything they sent acknowledged. */
+#define ALL_ACKED(a, b) ({ \
+	struct ktcp_info __a, __b; \
+	clasp_wait_until((ti_get(a, &__a), ti_get(b, &__b), \
+			  !__a.unacked && !__b.unacked), SOON_MS); \
+})
+
+/*
+ * TCP_INFO's segment and byte counts and its times since the last data
+ * and ACK, after a known exchange: three rounds of 1000 bytes one way
+ * and 500 back.  What is exact on loopback is checked exactly (the data
+ * segments, the handshake's segments); how many pure ACKs go with them
+ * is TCP's delayed-ACK business, so only bounded.
+ */
+TEST_F(pair, tcp_info_counts)
+{
+	char out[1000] = { 0 }, back[500] = { 0 };
+	long long sent_at, rcvd_at, gap = clasp_slow_time(300);
+	struct ktcp_info ti, si;
+	int i, n, one = 1;
+
+	/* The handshake: SYN and ACK out, SYN-ACK in; the server has its
+	 * SYN and the ACK (its SYN-ACK was the request's, not its own).
+	 */
+	n = ti_get(self->cli, &ti);
+	ASSERT_TRUE(HAS_FIELD(n, bytes_retrans)) TH_LOG("%d bytes", n);
+	EXPECT_EQ(2 + ti.total_retrans, ti.segs_out);
+	EXPECT_EQ(1, ti.segs_in);
+	EXPECT_EQ(0, ti.data_segs_out);
+	EXPECT_EQ(0, ti.data_segs_in);
+	EXPECT_EQ(0, ti.bytes_sent);
+	ASSERT_LT(0, ti_get(self->srv, &ti));
+	EXPECT_EQ(2, ti.segs_in);
+	EXPECT_EQ(0, ti.segs_out);
+	EXPECT_EQ(0, ti.data_segs_in);
+
+	ASSERT_EQ(0, setsockopt(self->cli, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
+	ASSERT_EQ(0, setsockopt(self->srv, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
+	for (i = 0; i < 3; i++) {
+		sent_at = clasp_now_ms();
+		ASSERT_EQ(sizeof(out), send(self->cli, out, sizeof(out), 0));
+		read_exact(_metadata, self->srv, out, sizeof(out));
+		rcvd_at = clasp_now_ms();
+		ASSERT_EQ(sizeof(back), send(self->srv, back, sizeof(back), 0));
+		read_exact(_metadata, self->cli, back, sizeof(back));
+	}
+	ASSERT_TRUE(ALL_ACKED(self->cli, self->srv));
+
+	/*
+	 * A segment sent twice (TCP's tail loss probe, on a loaded host)
+	 * arrives twice: what one end received may exceed what the other
+	 * sent once by its retransmissions.
+	 */
+	ASSERT_LT(0, ti_get(self->cli, &ti));
+	ASSERT_LT(0, ti_get(self->srv, &si));
+	EXPECT_LE(3, ti.data_segs_out);
+	EXPECT_GE(3 + ti.total_retrans, ti.data_segs_out);
+	EXPECT_LE(3, ti.data_segs_in);
+	EXPECT_GE(3 + si.total_retrans, ti.data_segs_in);
+	EXPECT_EQ(3000 + ti.bytes_retrans, ti.bytes_sent);
+	/* The SYN-ACK, the replies, and ACKs alone or on the replies. */
+	EXPECT_LE(1 + ti.data_segs_in, ti.segs_in);
+	EXPECT_GE(40, ti.segs_in);
+	EXPECT_LE(2 + ti.data_segs_out, ti.segs_out);
+	EXPECT_GE(40, ti.segs_out);
+	EXPECT_LE(3, si.data_segs_in);
+	EXPECT_GE(3 + ti.total_retrans, si.data_segs_in);
+	EXPECT_LE(3, si.data_segs_out);
+	EXPECT_GE(3 + si.total_retrans, si.data_segs_out);
+	EXPECT_EQ(1500 + si.bytes_retrans, si.bytes_sent);
+	EXPECT_LE(2 + si.data_segs_in, si.segs_in);
+	EXPECT_LE(si.data_segs_out, si.segs_out);
+	EXPECT_GE(40, si.segs_out);
+
+	/* Quiet for a while: every time since grows with it. */
+	clasp_sleep_ms(gap);
+	ASSERT_LT(0, ti_get(self->cli, &ti));
+	EXPECT_LE(gap * 4 / 5, ti.last_data_sent);
+	EXPECT_GE(clasp_now_ms() - sent_at + 10, ti.last_data_sent);
+	EXPECT_LE(gap * 4 / 5, ti.last_data_recv);
+	EXPECT_GE(clasp_now_ms() - rcvd_at + 10, ti.last_data_recv);
+	EXPECT_LE(gap * 4 / 5, ti.last_ack_recv);
+	ASSERT_LT(0, ti_get(self->srv, &ti));
+	EXPECT_LE(gap * 4 / 5, ti.last_data_sent);
+	EXPECT_LE(gap * 4 / 5, ti.last_data_recv);
+	EXPECT_GE(clasp_now_ms() - sent_at + 10, ti.last_data_recv);
+
+	/* New data: the sender's and the receiver's clocks start again. */
+	sent_at = clasp_now_ms();
+	ASSERT_EQ(1, send(self->cli, out, 1, 0));
+	read_exact(_metadata, self->srv, out, 1);
+	ASSERT_TRUE(ALL_ACKED(self->cli, self->srv));
+	ASSERT_LT(0, ti_get(self->cli, &ti));
+	EXPECT_GE(clasp_now_ms() - sent_at + 10, ti.last_data_sent);
+	EXPECT_GE(clasp_now_ms() - sent_at + 10, ti.last_ack_recv);
+	EXPECT_LE(gap * 4 / 5, ti.last_data_recv);
+	EXPECT_EQ(3001 + ti.bytes_retrans, ti.bytes_sent);
+	ASSERT_LT(0, ti_get(self->srv, &si));
+	EXPECT_GE(clasp_now_ms() - sent_at + 10, si.last_data_recv);
+	EXPECT_LE(4, si.data_segs_in);
+	EXPECT_GE(4 + ti.total_retrans, si.data_segs_in);
+}
+
 /* TCP_MAXSEG caps the MSS a socket announces and the one it uses. */
 TEST_F(ns, maxseg_caps_mss)
 {
@@ -535,6 +638,118 @@ TEST_F(ns, notsent_lowat_poll)
 	EXPECT_TRUE(poll1(cli, POLLOUT, WAIT_MS) & POLLOUT);
 }
 
+/* Receive what is there on @fd without waiting; the byte count. */
+static size_t drain(int fd)
+{
+	static char buf[65536];
+	size_t got = 0;
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		got += n;
+	return got;
+}
+
+struct drain_later {
+	int fd;
+	long long delay_ms;
+	size_t got;
+};
+
+static void *drain_later(void *arg)
+{
+	struct drain_later *d = arg;
+
+	clasp_sleep_ms(d->delay_ms);
+	d->got = drain(d->fd);
+	return NULL;
+}
+
+/*
+ * TCP_NOTSENT_LOWAT's wakeup comes when sending, not acknowledgment,
+ * takes the unsent bytes under the mark (tcp_check_space()).  While the
+ * writer polls, the peer reads; its window update lets the writer send
+ * what waited, and the segments that would bring the next ACK are lost:
+ * the poller must be woken by the sending alone, not by a retransmission
+ * an RTO later (rto_min_ms is long here).  The unsent part is sized from
+ * the window the peer offered once, so that one window takes it all: TCP
+ * wakes only under half the mark.
+ */
+TEST(notsent_lowat_wakes_on_send)
+{
+	static const struct param over[] = {
+		{ "rto_min_ms", 30000 }, { "rto_initial_ms", 30000 },
+		{ "rto_max_ms", 60000 }, { NULL, 0 }
+	};
+	struct drain_later d = { .delay_ms = clasp_slow_time(200) };
+	pthread_t th;
+	static char data[65536];
+	int lis, cli, srv, small = 4096, big = 1 << 20, one = 1;
+	size_t wnd, n;
+	struct ktcp_info ti;
+	long long t0, took;
+	uint32_t mark;
+	char match[64];
+	uint16_t port;
+	short rev;
+
+	fresh_netns(_metadata, over);
+	lis = sock_new();
+	ASSERT_LE(0, lis);
+	ASSERT_EQ(0, setsockopt(lis, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)));
+	ASSERT_EQ(0, bind_lo(lis, 0));
+	ASSERT_EQ(0, listen(lis, 4));
+	port = local_port(lis);
+	make_pair(_metadata, lis, port, &cli, &srv);
+	ASSERT_EQ(0, setsockopt(cli, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big)));
+	ASSERT_EQ(0, setsockopt(cli, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
+
+	/* How much the peer takes while it does not read. */
+	ASSERT_EQ(32768, send(cli, data, 32768, MSG_DONTWAIT));
+	ASSERT_TRUE(clasp_wait_until((ti_get(cli, &ti), !ti.unacked &&
+				      ti.notsent_bytes), SOON_MS));
+	wnd = 32768 - ti.notsent_bytes;
+	read_exact(_metadata, srv, data, 32768);
+	ASSERT_TRUE(clasp_wait_until((ti_get(cli, &ti), !ti.unacked &&
+				      !ti.notsent_bytes), SOON_MS));
+
+	/* That window again, and a third of it more, which waits. */
+	n = wnd + wnd / 3 + 1;
+	ASSERT_EQ(n, send(cli, data, n, MSG_DONTWAIT));
+	ASSERT_TRUE(clasp_wait_until((ti_get(cli, &ti), !ti.unacked &&
+				      ti.notsent_bytes), SOON_MS));
+	mark = ti.notsent_bytes;
+	ASSERT_EQ(0, opt_set(cli, TCP_NOTSENT_LOWAT, mark));
+	ASSERT_FALSE(poll1(cli, POLLOUT, 0) & POLLOUT);
+
+	/* The data the window update lets through never arrives. */
+	snprintf(match, sizeof(match), "@th,16,16 %u ip length > 100", port);
+	drop(_metadata, match);
+	d.fd = srv;
+	t0 = clasp_now_ms();
+	ASSERT_EQ(0, pthread_create(&th, NULL, drain_later, &d));
+	rev = poll1(cli, POLLOUT, d.delay_ms + WAIT_MS);
+	took = clasp_now_ms() - t0;
+	pthread_join(th, NULL);
+	EXPECT_LT(0, d.got);
+	EXPECT_TRUE(rev & POLLOUT) {
+		ti_get(cli, &ti);
+		TH_LOG("not writable after %lld ms: %u bytes unsent, mark %u",
+		       took, ti.notsent_bytes, mark);
+	}
+	/*
+	 * Promptly: the window update's trip, not a timer's (a late wakeup
+	 * came with the next probe or retransmission, here 30 s apart).
+	 */
+	EXPECT_GT(d.delay_ms + WAIT_MS, took);
+	EXPECT_LE(d.delay_ms, took);
+	ASSERT_LT(0, ti_get(cli, &ti));
+	EXPECT_EQ(0, ti.notsent_bytes);
+	clasp_undrop();
+	close(cli);
+	close(srv);
+}
+
 /* TCP_USER_TIMEOUT ends a connection whose data stays unacknowledged. */
 TEST_F(pair, user_timeout_aborts)
 {
@@ -555,6 +770,48 @@ TEST_F(pair, user_timeout_aborts)
 	/* Without it: 5 retries, 6 s at least; TCP's 15, minutes. */
 	EXPECT_LE(want * 4 / 5, took);
 	EXPECT_GE(want * 3 + clasp_slow_time(TIMER_LATE_MS), took);
+}
+
+/*
+ * TCP_USER_TIMEOUT also ends zero-window probing: the peer answers every
+ * probe, but keeps its window closed (it never reads), and once that
+ * lasted the user timeout since the first probe the connection fails, as
+ * TCP's tcp_probe_timer() has it.  Answered probes alone would go on for
+ * ever.
+ */
+TEST_F(ns, user_timeout_ends_window_probing)
+{
+	static char data[65536];
+	int lis = sock_new(), cli, srv, small = 4096, big = 1 << 20;
+	long long t0, took, want = clasp_slow_time(1000);
+	struct ktcp_info ti;
+	uint16_t port;
+
+	ASSERT_LE(0, lis);
+	ASSERT_EQ(0, setsockopt(lis, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)));
+	ASSERT_EQ(0, bind_lo(lis, 0));
+	ASSERT_EQ(0, listen(lis, 4));
+	port = local_port(lis);
+	make_pair(_metadata, lis, port, &cli, &srv);
+	ASSERT_EQ(0, setsockopt(cli, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big)));
+	ASSERT_EQ(0, opt_set(cli, TCP_USER_TIMEOUT, want));
+	t0 = clasp_now_ms();
+	ASSERT_EQ(sizeof(data), send(cli, data, sizeof(data), MSG_DONTWAIT));
+	/* The window closed with data left to send, and nothing in flight. */
+	ASSERT_TRUE(clasp_wait_until((ti_get(cli, &ti), !ti.unacked &&
+				      ti.notsent_bytes), SOON_MS));
+	ASSERT_TRUE(poll1(cli, POLLERR, 10 * want) & POLLERR) {
+		ti_get(cli, &ti);
+		TH_LOG("still probing after %lld ms: probes %u, backoff %u",
+		       clasp_now_ms() - t0, ti.probes, ti.backoff);
+	}
+	took = clasp_now_ms() - t0;
+	EXPECT_EQ(ETIMEDOUT, so_error(cli));
+	/* From the first probe, at most an RTO or two after the start. */
+	EXPECT_LE(want * 4 / 5, took);
+	EXPECT_GE(want * 3 + clasp_slow_time(TIMER_LATE_MS), took);
+	close(srv);
+	close(cli);
 }
 
 /*
@@ -639,6 +896,42 @@ TEST_F(ns, defer_accept_waits_for_data)
 }
 
 /*
+ * TCP_DEFER_ACCEPT does not hold a handshake that a SYN cookie completes
+ * (syncookies=2: always): nothing was kept to hold it in, and TCP's
+ * cookie_v4_check() makes the connection from the bare ACK, without the
+ * check tcp_check_req() makes for a request.  Dropping that ACK instead
+ * would leave a client that believes itself connected with a connection
+ * that only data sent within two cookie periods could still make.
+ */
+TEST(defer_accept_cookie_handshake)
+{
+	static const struct param over[] = { { "syncookies", 2 }, { NULL, 0 } };
+	int lis, cli, srv;
+	uint16_t port;
+	short rev;
+	char c;
+
+	fresh_netns(_metadata, over);
+	if (clasp_is_tcp())
+		ASSERT_EQ(0, clasp_sysctl("net/ipv4/tcp_syncookies", 2));
+	lis = sock_new();
+	cli = sock_new();
+	ASSERT_LE(0, lis);
+	ASSERT_LE(0, cli);
+	ASSERT_EQ(0, opt_set(lis, TCP_DEFER_ACCEPT, 5));
+	ASSERT_EQ(0, bind_lo(lis, 0));
+	ASSERT_EQ(0, listen(lis, 4));
+	port = local_port(lis);
+	ASSERT_EQ(0, connect_lo(cli, port));
+	rev = poll1(lis, POLLIN, WAIT_MS);
+	EXPECT_TRUE(rev & POLLIN) TH_LOG("held, as a request would be");
+	send_str(_metadata, cli, "x");
+	srv = accept_wait(_metadata, lis);
+	ASSERT_EQ(1, recv(srv, &c, 1, 0));
+	EXPECT_EQ('x', c);
+}
+
+/*
  * Whether a connection on local port @port is in FIN_WAIT_2 (an orphan's
  * compact entry for clasp, TCP's timewait socket): 1, 0, or -1.
  */
@@ -707,6 +1000,67 @@ TEST(linger2_fin_wait2)
 	/* After its time, and not the others. */
 	EXPECT_TRUE(clasp_wait_until(fin_wait2_on(cport[1]) == 0, 2000 * secs));
 	EXPECT_EQ(1, fin_wait2_on(cport[0]));
+}
+
+/*
+ * TCP_LINGER2 never makes FIN_WAIT_2 shorter than 3.5 RTO (TCP's
+ * tcp_fin_time()): with an RTO of a second, an orphan asked to linger
+ * 1 s stays 3.5 s.  The RTO comes from rto_min_ms, for TCP from the
+ * route's rto_min.
+ */
+TEST(linger2_at_least_3_5_rto)
+{
+	static const struct param over[] = {
+		{ "fin_timeout_ms", 3600000 }, { "rto_min_ms", 1000 },
+		{ NULL, 0 }
+	};
+	long long rto_ms, t0, took, before, seen = 0;
+	int lis, cli, srv, on;
+	uint16_t port, cport;
+	struct ktcp_info ti;
+	char c;
+
+	fresh_netns(_metadata, over);
+	if (clasp_is_tcp())
+		ASSERT_EQ(0, clasp_sh("ip route replace table local local 127.0.0.1 "
+				      "dev lo proto kernel scope host src 127.0.0.1 "
+				      "rto_min %lldms", clasp_slow_time(1000)));
+	lis = listener(_metadata, &port);
+	make_pair(_metadata, lis, port, &cli, &srv);
+	cport = local_port(cli);
+	/* One exchange, so that the RTO rests on a measured RTT. */
+	send_str(_metadata, cli, "x");
+	expect_str(_metadata, srv, "x");
+	ASSERT_LT(0, ti_get(cli, &ti));
+	rto_ms = ti.rto / 1000;
+	ASSERT_LE(clasp_slow_time(1000), rto_ms);
+	ASSERT_EQ(0, opt_set(cli, TCP_LINGER2, 1));
+
+	t0 = clasp_now_ms();
+	ASSERT_EQ(0, close(cli));
+	ASSERT_TRUE(poll1(srv, POLLIN, WAIT_MS) & POLLIN);
+	ASSERT_EQ(0, recv(srv, &c, 1, 0));	/* the FIN */
+	ASSERT_TRUE(clasp_wait_until(fin_wait2_on(cport) == 1, SOON_MS));
+	/*
+	 * Look until it is gone.  A look (claspctl, or /proc) can take long
+	 * on a loaded host: when it was last seen bounds its end from below,
+	 * when it was first missed from above.
+	 */
+	do {
+		before = clasp_now_ms();
+		on = fin_wait2_on(cport);
+		if (on == 1)
+			seen = before - t0;
+		if (on)
+			clasp_sleep_ms(20);
+	} while (on && clasp_now_ms() - t0 < 10 * rto_ms);
+	took = clasp_now_ms() - t0;
+	ASSERT_EQ(0, on);
+	/* Past the second asked for, and gone after 3.5 RTO. */
+	EXPECT_LE(1000 + clasp_slow_time(500), seen);
+	EXPECT_TIMER(rto_ms * 7 / 2, took);
+	close(srv);
+	close(lis);
 }
 
 CLASP_HARNESS_MAIN

@@ -594,6 +594,13 @@ static inline long long clasp_counter(const char *name)
 		{ "ReqQFullDrop", "TCPReqQFullDrop" },
 		{ "RcvQDrops", "TCPRcvQDrop" },
 		{ "MemoryPressures", "TCPMemoryPressures" },
+		{ "OFOQueue", "TCPOFOQueue" },
+		{ "OFODrop", "TCPOFODrop" },
+		{ "OFOMerge", "TCPOFOMerge" },
+		{ "OfoPruned", "OfoPruned" },
+		{ "RenoRecovery", "TCPRenoRecovery" },
+		{ "FastRetrans", "TCPFastRetrans" },
+		{ "SpuriousRTOs", "TCPSpuriousRTOs" },
 		{ "DelayedACKs", "DelayedACKs" },
 	};
 	size_t i;

@@ -3,10 +3,11 @@
 #
 # clasp between two network namespaces joined by a veth pair (MTU 1500):
 # MSS, a 64 MiB transfer checked end to end, 1 MiB under 5% loss both ways,
-# connect timing out against a peer that drops clasp, the SYN retransmit
-# schedule read from a capture, and a simultaneous open.  Also 64 MiB over
-# loopback, and, over a second veth pair, listeners bound to a device.  clasp_xfer does the socket work; this script compares what
-# both ends saw.
+# 4 MiB through reordering, connect timing out against a peer that drops
+# clasp, the SYN retransmit schedule read from a capture, and a
+# simultaneous open.  Also 64 MiB over loopback, and, over a second veth
+# pair, listeners bound to a device.  clasp_xfer does the socket work;
+# this script compares what both ends saw.
 #
 # One pair of namespaces serves every test: clasp's module parameters are
 # set before it is created (a namespace copies them then: msl 500 ms, RTO
@@ -206,6 +207,34 @@ veth_1mib_under_5pct_loss() {
 	# 5% of ~720 data segments lost: they must have been repaired.
 	if [ "$ret" = 0 ] && [ $((r1 - r0)) -lt 1 ]; then
 		log "no retransmissions: the loss did not happen or went unnoticed"
+		ret=1
+	fi
+	return $ret
+}
+
+# Reordering: netem sends three segments in four 10 ms late, so that the
+# rest overtake them.  The receiver holds what comes early (OFOQueue) and
+# the stream arrives whole; before it had an out-of-order queue, every
+# segment that overtook another was dropped and the transfer crawled.
+veth_4mib_under_reordering() {
+	local o0 o1 ret=0 segs
+	segs=$(ip -n "$NSA" -d link show "$VA" | grep -o 'gso_max_segs [0-9]*')
+	set_gso_max_segs 1 || {
+		log "cannot set gso_max_segs"
+		return 1
+	}
+	o0=$(clasp_counter "$NSB" OFOQueue)
+	tc -n "$NSA" qdisc add dev "$VA" root netem delay 10ms reorder 25% 50% || {
+		log "cannot add netem"
+		return 1
+	}
+	transfer "$NSB" "$NSA" "$IPB" $((4 << 20)) 180 || ret=1
+	tc -n "$NSA" qdisc del dev "$VA" root
+	set_gso_max_segs "${segs#gso_max_segs }"
+	o1=$(clasp_counter "$NSB" OFOQueue)
+	log "receiver OFOQueue +$((o1 - o0))"
+	if [ "$ret" = 0 ] && [ $((o1 - o0)) -lt 1 ]; then
+		log "nothing held out of order: the reordering did not happen"
 		ret=1
 	fi
 	return $ret
@@ -459,7 +488,8 @@ accepted 6102 $VA2 $IPB2"
 }
 
 TESTS=(veth_64mib_transfer_mss_1460 loopback_64mib_transfer
-	veth_1mib_under_5pct_loss veth_connect_etimedout_when_peer_drops
+	veth_1mib_under_5pct_loss veth_4mib_under_reordering
+	veth_connect_etimedout_when_peer_drops
 	veth_syn_retransmit_schedule_doubles veth_simultaneous_open
 	veth_listener_bound_to_device)
 

@@ -180,10 +180,10 @@ clasp_tcp_stats() {
 	BEGIN {
 		split("AbortOnClose AbortOnData AbortOnLinger AbortOnTimeout " \
 		      "ChallengeAcks ReqQFullDoCookies ReqQFullDrop " \
-		      "RcvQDrops BacklogDrops", c)
+		      "RcvQDrops BacklogDrops OFOQueue", c)
 		split("TCPAbortOnClose TCPAbortOnData TCPAbortOnLinger " \
 		      "TCPAbortOnTimeout TCPChallengeACK TCPReqQFullDoCookies " \
-		      "TCPReqQFullDrop TCPRcvQDrop TCPBacklogDrop", t)
+		      "TCPReqQFullDrop TCPRcvQDrop TCPBacklogDrop TCPOFOQueue", t)
 		for (i in c)
 			name[t[i]] = c[i]
 		split("ListenOverflows ListenDrops SyncookiesSent " \

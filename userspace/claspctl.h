@@ -81,6 +81,7 @@ int parse_state_filter(const char *name, uint32_t *mask);
 #define STATES_ALL	0xffeU	/* bits 1 (ESTABLISHED) .. 11 (CLOSING) */
 const char *cause_name(unsigned int cause);
 const char *kind_name(unsigned int kind);
+const char *ca_state_name(unsigned int state);
 const char *addr_str(uint32_t be_addr, char *buf);
 int parse_u64(const char *s, uint64_t *v);
 int parse_port(const char *s, uint16_t *port);

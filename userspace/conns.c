@@ -163,6 +163,12 @@ static void print_json(const struct conn_list *l)
 			json_opt(c, "uid", CLASP_A_UID);
 			json_opt(c, "inode", CLASP_A_INODE);
 			json_opt(c, "cookie", CLASP_A_COOKIE);
+			jw_key("ca_state");
+			if (c->have[CLASP_A_CA_STATE])
+				jw_string(ca_state_name(c->v[CLASP_A_CA_STATE]));
+			else
+				jw_null();
+			json_opt(c, "ooo_segs", CLASP_A_OOO_SEGS);
 			jw_key("passive");
 			if (c->have[CLASP_A_PASSIVE])
 				jw_bool(c->v[CLASP_A_PASSIVE]);
@@ -190,6 +196,7 @@ static void print_info(const struct conn *c)
 		{ CLASP_A_RCV_NXT, " rcv_nxt:%llu" },
 		{ CLASP_A_SND_WND, " snd_wnd:%llu" },
 		{ CLASP_A_RCV_WND, " rcv_wnd:%llu" },
+		{ CLASP_A_OOO_SEGS, " ooo:%llu" },
 		{ CLASP_A_UID, " uid:%llu" },
 		{ CLASP_A_INODE, " ino:%llu" },
 		{ CLASP_A_COOKIE, " sk:%llx" },
@@ -203,6 +210,8 @@ static void print_info(const struct conn *c)
 		printf(" rto:%g", c->v[CLASP_A_RTO_US] / 1000.0);
 	if (c->have[CLASP_A_SRTT_US])
 		printf(" rtt:%.3f", c->v[CLASP_A_SRTT_US] / 1000.0);
+	if (c->have[CLASP_A_CA_STATE])
+		printf(" ca_state:%s", ca_state_name(c->v[CLASP_A_CA_STATE]));
 	for (i = 0; i < ARRAY_SIZE(plain); i++)
 		if (c->have[plain[i].attr])
 			printf(plain[i].fmt,

@@ -125,6 +125,20 @@ const char *kind_name(unsigned int kind)
 	return buf;
 }
 
+/* Loss recovery state: TCP's enum tcp_ca_state, in ss's words. */
+const char *ca_state_name(unsigned int state)
+{
+	static const char *const names[] = {
+		"open", "disorder", "cwr", "recovery", "loss",
+	};
+	static char buf[32];
+
+	if (state < ARRAY_SIZE(names))
+		return names[state];
+	snprintf(buf, sizeof(buf), "ca-%u", state);
+	return buf;
+}
+
 /* @buf holds at least INET_ADDRSTRLEN bytes. */
 const char *addr_str(uint32_t be_addr, char *buf)
 {

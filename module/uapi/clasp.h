@@ -54,12 +54,16 @@
  *                        replaces the retry counts: the connection fails
  *                        with ETIMEDOUT once data, a FIN or the SYN stays
  *                        unacknowledged that long, or the peer was silent
- *                        that long with a keepalive probe unanswered; the
- *                        retransmission timer is shortened to end on time.
- *                        Zero-window probes still count retries.
+ *                        that long with a keepalive probe unanswered, or
+ *                        the peer kept its window closed that long since
+ *                        the first zero-window probe (answered or not);
+ *                        the timers are shortened to end on time.
+ *                        Unanswered zero-window probes still count
+ *                        retries too.
  * TCP_LINGER2            seconds an orphan (after close()) waits in
  *                        FIN_WAIT_2 for the peer's FIN, at most 120;
- *                        0 for the namespace's fin_timeout_ms; negative:
+ *                        0 for the namespace's fin_timeout_ms; either is
+ *                        raised to 3.5 RTO if shorter, as TCP's; negative:
  *                        not at all (reset if close() finds FIN_WAIT_2,
  *                        else just gone).  Reads seconds, or -1.
  * TCP_DEFER_ACCEPT       seconds, turned into a count of SYN-ACK timeouts
@@ -67,7 +71,9 @@
  *                        the time that count covers: a listener holds a
  *                        handshake that completes without data until data
  *                        arrives or the count runs out, then resends its
- *                        SYN-ACK and takes the next ACK.
+ *                        SYN-ACK and takes the next ACK.  A handshake a
+ *                        SYN cookie completes is not held (nothing was
+ *                        kept to hold it in), as with TCP.
  * TCP_WINDOW_CLAMP       the largest window clasp offers, at least half
  *                        of SOCK_MIN_RCVBUF; 0 lifts it, before a
  *                        connection only (EINVAL after).  Reads the clamp,
@@ -75,6 +81,8 @@
  *                        without one.
  * TCP_NOTSENT_LOWAT      bytes: the socket is writable (poll, send) only
  *                        while fewer are queued unsent; 0 for no limit.
+ *                        As with TCP, a poller or writer waiting is woken
+ *                        once sending leaves fewer than half as many.
  * TCP_INFO               struct tcp_info (the kernel's, as long as the
  *                        room given), from the snapshot CLASP_INFO and
  *                        claspctl conns -i report.  Filled: state,
@@ -82,8 +90,16 @@
  *                        as TCP's), snd_mss, rcv_mss and advmss (the MSS
  *                        announced), unacked (segments in flight),
  *                        retrans (1 while the oldest was resent),
- *                        last_ack_recv, pmtu, rtt, rttvar, ato (the
- *                        delayed-ACK timeout, 0 before data), snd_ssthresh
+ *                        last_data_sent, last_data_recv, last_ack_recv
+ *                        (ms since data went out, data came in order, a
+ *                        segment was accepted; from the handshake on),
+ *                        segs_out, segs_in, data_segs_out, data_segs_in,
+ *                        bytes_sent, bytes_retrans (counted as TCP does:
+ *                        retransmissions and pure ACKs included; a
+ *                        passive socket's segs_in counts the SYN, its
+ *                        segs_out not the SYN-ACK), pmtu, rtt, rttvar,
+ *                        ato (the delayed-ACK timeout, 0 before data),
+ *                        snd_ssthresh
  *                        (TCP_INFINITE_SSTHRESH), reordering (3, the
  *                        duplicate ACK threshold), total_retrans,
  *                        bytes_acked and bytes_received (sequence space
@@ -95,8 +111,6 @@
  *                        options, wscale (clasp has no timestamps, SACK,
  *                        window scaling or ECN), sacked, lost,
  *                        fackets, snd_cwnd (no congestion control),
- *                        last_data_sent, last_data_recv, segs_out/in,
- *                        data_segs_out/in,
  *                        delivery_rate, busy times, min_rtt, rcv_rtt and
  *                        everything else clasp does not keep.
  *
@@ -216,6 +230,13 @@ enum clasp_mib {
 	CLASP_MIB_FILTERDROPS,		/* ... socket filters, the LSM or cgroup BPF refused */
 	CLASP_MIB_ABORTONMEMORY,	/* RST on close(): max_orphans reached */
 	CLASP_MIB_MEMORYPRESSURES,	/* the memory pool entered pressure */
+	CLASP_MIB_OFOQUEUE,		/* segments held in the out-of-order queue */
+	CLASP_MIB_OFODROP,		/* ... refused it: memory */
+	CLASP_MIB_OFOMERGE,		/* ... whose bytes it already held */
+	CLASP_MIB_OFOPRUNED,		/* ... given up for memory */
+	CLASP_MIB_RENORECOVERY,		/* fast retransmits that began recovery */
+	CLASP_MIB_FASTRETRANS,		/* segments sent again in recovery */
+	CLASP_MIB_SPURIOUSRTOS,		/* timeouts F-RTO found spurious */
 	CLASP_MIB_DELAYEDACKS,		/* ACKs the delayed-ACK timer sent */
 	__CLASP_MIB_MAX
 };
@@ -312,6 +333,8 @@ enum clasp_attr {
 	CLASP_A_VALUE_MIN,		/* u64 */
 	CLASP_A_VALUE_MAX,		/* u64 */
 	CLASP_A_PAD,
+	CLASP_A_CA_STATE,		/* u8, TCP's enum tcp_ca_state (recovery) */
+	CLASP_A_OOO_SEGS,		/* u32: segments held beyond a hole */
 	__CLASP_A_MAX
 };
 

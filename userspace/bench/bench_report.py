@@ -38,6 +38,9 @@ WORKLOADS = [
     ("iperf_1", 9, "iperf3 throughput, veth, 1 stream", "Mbit/s", "higher"),
     ("iperf_4", 9, "iperf3 throughput, veth, 4 streams", "Mbit/s", "higher"),
     ("http_rps", 9, "HTTP requests (curl, python3 http.server)", "req/s", "higher"),
+    ("loss_veth", 10, "bulk goodput, 1% loss, 20 ms RTT", "MB/s", "higher"),
+    ("rtx_per_loss", 10, "segments sent again per segment lost", "segs", "lower"),
+    ("reorder_veth", 10, "bulk goodput, 1% reordered, 20 ms RTT", "MB/s", "higher"),
 ]
 ONLY_IF_RUN = {"flood_sent", "tw_create_s"}
 
