@@ -22,7 +22,9 @@
  *   icmp.c      ICMP errors: soft and hard errors, path MTU, redirects
  *   policy.c    IPsec policy, socket filters, LSM and cgroup BPF hooks
  *   limits.c    aggregate limits: orphans per namespace, the memory pool
- *   timer.c     retransmission and keepalive timers, RTT estimation
+ *   timer.c     retransmission, keepalive and delayed-ACK timers, RTT
+ *               estimation
+ *   ack.c       when to acknowledge: delayed ACKs, quick-ACK mode
  *   request.c   listeners: half-open requests and the accept queue
  *   timewait.c  compact TIME_WAIT and orphaned FIN_WAIT_2 entries
  *   syncookies.c  stateless SYN-ACKs under SYN floods
@@ -79,6 +81,11 @@
 #define CLASP_DEFAULT_MSS	536U	/* RFC 9293: when no MSS option */
 #define CLASP_DUPACK_THRESH	3	/* RFC 5681: DupThresh */
 #define CLASP_MSS_ROUTE		0xffff	/* clasp_send_ctl(): MSS of the route */
+
+/* What holds a short segment back (clasp_push_nonagle()), as TCP's. */
+#define CLASP_NAGLE_OFF		1	/* TCP_NODELAY */
+#define CLASP_NAGLE_CORK	2	/* TCP_CORK, MSG_MORE */
+#define CLASP_NAGLE_PUSH	4	/* send anyway */
 
 /* The flags byte of a header (byte 13, after the data offset). */
 #define clasp_flag_byte(th)	(((u8 *)(th))[13])
@@ -217,6 +224,7 @@ enum clasp_deferred {
 	CLASP_DEFER_RETRANS,
 	CLASP_DEFER_KEEPALIVE,
 	CLASP_DEFER_MTU,	/* and so does an ICMP fragmentation needed */
+	CLASP_DEFER_DELACK,
 };
 
 /**
@@ -256,9 +264,10 @@ struct clasp_skb_cb {
  * @syn_retries: TCP_SYNCNT: SYN retransmissions, 0 for the namespace's
  * @defer_accept: TCP_DEFER_ACCEPT: a listener's SYN-ACK retransmissions to
  *	wait for data before a bare ACK completes a connection
- * @nodelay: TCP_NODELAY as set (clasp has no Nagle: stored only)
- * @cork: TCP_CORK as set (clasp has no corking: stored only)
- * @pingpong: TCP_QUICKACK cleared (clasp has no delayed ACKs: stored only)
+ * @nodelay: TCP_NODELAY: no Nagle algorithm (output.c)
+ * @cork: TCP_CORK: hold partial segments (output.c)
+ * @pingpong: interactive mode, TCP_QUICKACK cleared: no quick ACKs (ack.c);
+ *	set and cleared by the connection itself too, as TCP's
  */
 struct clasp_sockopt {
 	u32 ka_idle_ms;
@@ -320,6 +329,18 @@ struct clasp_sockopt {
  * @ka_timer: keepalive timer
  * @ka_pending: @ka_timer is meant to be armed
  * @probes: keepalive probes unanswered
+ * @dack_timer: delayed-ACK timer (ack.c)
+ * @dack_pending: @dack_timer is meant to be armed
+ * @ack_sched: data or a FIN arrived that no ACK has covered yet
+ * @ack_now: the next ACK decision must send at once (a hole filled, ...)
+ * @ack_pushed: a segment shorter than @rcv_mss arrived since the last ACK
+ * @quick: quick ACKs left (quick-ACK mode, TCP's icsk_ack.quick)
+ * @ato_us: delayed-ACK timeout in force, 0 before the first data
+ * @rcv_mss: the peer's segment size as seen, for the two-segment rule
+ * @lrcvtime: when data last arrived
+ * @snd_sml: end of the last segment sent shorter than the MSS (Nagle)
+ * @nagle_push: send what is queued whatever Nagle or cork say, until more
+ *	is written (TCP's TCP_NAGLE_PUSH: TCP_NODELAY set, or uncorked)
  * @rcv_tstamp: time an acceptable segment last arrived (keepalive idle
  *	time; TCP_INFO's last_ack_recv)
  * @data_sent_tstamp: time data was last sent, or the connection was
@@ -401,6 +422,19 @@ struct clasp_sock {
 	struct hrtimer ka_timer;
 	bool ka_pending;
 	u8 probes;
+
+	struct hrtimer dack_timer;
+	bool dack_pending;
+	bool ack_sched;
+	bool ack_now;
+	bool ack_pushed;
+	u8 quick;
+	u32 ato_us;
+	u32 rcv_mss;
+	ktime_t lrcvtime;
+	u32 snd_sml;
+	bool nagle_push;
+
 	ktime_t rcv_tstamp;
 	ktime_t data_sent_tstamp;
 	ktime_t data_rcvd_tstamp;
@@ -695,6 +729,8 @@ void clasp_send_syn(struct sock *sk);
 void clasp_send_active_reset(struct sock *sk, gfp_t gfp);
 void clasp_send_probe(struct sock *sk);
 void clasp_push(struct sock *sk);
+void clasp_push_nonagle(struct sock *sk, int nonagle);
+void clasp_push_pending(struct sock *sk);
 int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len);
 bool clasp_retransmit_one(struct sock *sk);
 void clasp_trace_retransmit(struct sock *sk, u32 seq);
@@ -703,7 +739,17 @@ u32 clasp_rcv_space(const struct sock *sk);
 u32 clasp_rcv_window(struct sock *sk);
 u32 clasp_route_mss(const struct dst_entry *dst);
 
+/* ack.c */
+void clasp_ack_rcv(struct sock *sk, const struct clasp_seg *seg, bool arrived);
+void clasp_ack_sent(struct sock *sk);
+void clasp_ack_data_sent(struct sock *sk);
+void clasp_ack_read(struct sock *sk, int copied);
+void clasp_ack_quick_set(struct sock *sk, int val);
+void clasp_dack_work(struct sock *sk);
+
 /* timer.c */
+void clasp_dack_arm(struct sock *sk, u64 ns);
+void clasp_dack_stop(struct sock *sk);
 void clasp_timers_init(struct sock *sk);
 void clasp_timers_stop(struct sock *sk);
 void clasp_rtx_arm(struct sock *sk);

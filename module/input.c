@@ -211,6 +211,7 @@ static void clasp_established(struct sock *sk, const struct clasp_seg *seg)
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	csk->snd_una = seg->ack;
+	csk->snd_sml = seg->ack;	/* no short segment sent yet (Nagle) */
 	clasp_set_snd_wnd(csk, seg->wnd);
 	csk->snd_wl1 = seg->seq;
 	csk->snd_wl2 = seg->ack;
@@ -654,6 +655,9 @@ static bool clasp_rcv_text(struct sock *sk, struct sk_buff *skb,
 	default:
 		return false;
 	}
+	/* Data that fills all or part of a hole is acknowledged at once. */
+	if (seg->len && clasp_ooo_count(sk))
+		csk->ack_now = true;
 	arrived = clasp_rcv_data(sk, skb, seg, &kept);
 	if (sk->sk_state == TCP_CLOSE)
 		return kept;
@@ -672,8 +676,7 @@ static bool clasp_rcv_text(struct sock *sk, struct sk_buff *skb,
 			return kept;
 		}
 	}
-	if (seg->len || seg->flags & CLASP_FIN)
-		clasp_send_ack(sk);
+	clasp_ack_rcv(sk, seg, arrived);
 	if (arrived && !sock_flag(sk, SOCK_DEAD))
 		sk->sk_data_ready(sk);
 	return kept;

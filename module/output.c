@@ -293,6 +293,8 @@ static void clasp_send_seg(struct sock *sk, u32 seq, u8 flags, u16 mss,
 		return;
 	clasp_push_header(skb, inet->inet_sport, inet->inet_dport, seq, ack,
 			  flags, clasp_rcv_window(sk), mss);
+	if (flags & CLASP_ACK)
+		clasp_ack_sent(sk);
 	if (!clasp_transmit(sk, skb, rtx) && flags & CLASP_RST) {
 		struct clasp_tuple t;
 
@@ -373,6 +375,7 @@ static int clasp_send_queued(struct sock *sk, struct sk_buff *qskb)
 	struct clasp_skb_cb *cb = CLASP_SKB_CB(qskb);
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
+	bool rtx = clasp_seq_before(cb->seq, csk->snd_max);
 	u8 flags = CLASP_ACK;
 	struct sk_buff *skb;
 
@@ -386,8 +389,10 @@ static int clasp_send_queued(struct sock *sk, struct sk_buff *qskb)
 	flags |= cb->flags & CLASP_FIN;
 	clasp_push_header(skb, inet->inet_sport, inet->inet_dport, cb->seq,
 			  csk->rcv_nxt, flags, clasp_rcv_window(sk), 0);
-	return clasp_transmit(sk, skb,
-			      clasp_seq_before(cb->seq, csk->snd_max));
+	clasp_ack_sent(sk);
+	if (!rtx && qskb->len)
+		clasp_ack_data_sent(sk);
+	return clasp_transmit(sk, skb, rtx);
 }
 
 /**
@@ -481,6 +486,9 @@ static void clasp_advance_head(struct sock *sk, struct sk_buff *skb)
 		clasp_trace_retransmit(sk, cb->seq);
 	} else {
 		cb->sent = ktime_get();
+		/* Minshall: the last short segment sent (tcp_minshall_update()). */
+		if (skb->len < csk->mss)
+			csk->snd_sml = cb->end_seq;
 	}
 	csk->snd_nxt = cb->end_seq;
 	if (clasp_seq_after(csk->snd_nxt, csk->snd_max))
@@ -490,14 +498,76 @@ static void clasp_advance_head(struct sock *sk, struct sk_buff *skb)
 			 NULL : skb_queue_next(&sk->sk_write_queue, skb);
 }
 
+/*
+ * The Nagle algorithm (RFC 896, RFC 1122 4.2.3.4) with Minshall's
+ * refinement, as tcp_nagle_test(): the last segment of the queue, if
+ * shorter than the MSS and never sent, waits while corked (TCP_CORK,
+ * MSG_MORE), or, without TCP_NODELAY, while a short segment sent before
+ * is unacknowledged.  Segments in the middle of the queue cannot grow and
+ * go; so does a FIN.
+ */
+static bool clasp_nagle_holds(struct sock *sk, struct sk_buff *skb,
+			      int nonagle)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (nonagle & CLASP_NAGLE_PUSH || skb->len >= csk->mss ||
+	    CLASP_SKB_CB(skb)->flags & CLASP_FIN ||
+	    !skb_queue_is_last(&sk->sk_write_queue, skb) ||
+	    clasp_seq_before(CLASP_SKB_CB(skb)->seq, csk->snd_max))
+		return false;
+	if (nonagle & CLASP_NAGLE_CORK)
+		return true;
+	if (nonagle & CLASP_NAGLE_OFF || csk->snd_una == csk->snd_max)
+		return false;
+	return clasp_seq_after(csk->snd_sml, csk->snd_una) &&
+	       !clasp_seq_after(csk->snd_sml, csk->snd_max);
+}
+
+/* The socket's own setting: TCP_NODELAY, TCP_CORK, a push owed. */
+static int clasp_nonagle(const struct clasp_sock *csk)
+{
+	return (READ_ONCE(csk->opt.nodelay) ? CLASP_NAGLE_OFF : 0) |
+	       (READ_ONCE(csk->opt.cork) ? CLASP_NAGLE_CORK : 0) |
+	       (csk->nagle_push ? CLASP_NAGLE_PUSH : 0);
+}
+
 /**
- * clasp_push() - send what the peer's window admits from the write queue
+ * clasp_push() - send what the peer's window and Nagle admit from the
+ * write queue
  * @sk: the socket, locked, synchronized
  *
  * Arms the retransmission timer for what is in flight, or as a window
- * probe when the window is closed with nothing in flight.
+ * probe when the window is closed with nothing in flight; corked data
+ * with nothing in flight goes when it fires (TCP's 200 ms ceiling).
  */
 void clasp_push(struct sock *sk)
+{
+	clasp_push_nonagle(sk, clasp_nonagle(clasp_sk(sk)));
+}
+
+/**
+ * clasp_push_pending() - push what is queued, if the connection sends
+ * (TCP_NODELAY set, TCP_CORK cleared)
+ * @sk: the socket, locked
+ */
+void clasp_push_pending(struct sock *sk)
+{
+	if (clasp_sk(sk)->send_head &&
+	    (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				   TCPF_FIN_WAIT1 | TCPF_CLOSING |
+				   TCPF_LAST_ACK))
+		clasp_push(sk);
+}
+
+/**
+ * clasp_push_nonagle() - clasp_push() with what holds short segments
+ * back given by the caller
+ * @sk: the socket, locked, synchronized
+ * @nonagle: CLASP_NAGLE_* bits: CLASP_NAGLE_CORK for MSG_MORE,
+ *	CLASP_NAGLE_PUSH to send the last segment whatever its size
+ */
+void clasp_push_nonagle(struct sock *sk, int nonagle)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct sk_buff *skb;
@@ -505,6 +575,8 @@ void clasp_push(struct sock *sk)
 	while ((skb = csk->send_head)) {
 		if (!clasp_fits_window(csk, skb) &&
 		    !clasp_split_to_window(sk, skb))
+			break;
+		if (clasp_nagle_holds(sk, skb, nonagle))
 			break;
 		if (clasp_send_queued(sk, skb))
 			break;

@@ -367,6 +367,14 @@ static int clasp_disconnect(struct sock *sk, int flags)
 	csk->bytes_retrans = 0;
 	csk->rcv_ooopack = 0;
 	csk->probe_tstamp = 0;
+	/* A new connection starts in quick-ACK mode again (ack.c). */
+	csk->ack_sched = false;
+	csk->ack_now = false;
+	csk->ack_pushed = false;
+	csk->quick = 0;
+	csk->ato_us = 0;
+	csk->rcv_mss = 0;
+	csk->nagle_push = false;
 	sk_dst_reset(sk);
 	return 0;
 }
@@ -557,8 +565,46 @@ static void clasp_write_space(struct sock *sk)
 }
 
 /*
- * Queue up to one MSS of user data as a new segment.  -ENOMEM when the
- * memory pool refuses the buffer: the caller waits for memory.
+ * The last segment of the write queue, if it is still unsent and shorter
+ * than the MSS: what Nagle or a cork held back, which more data joins (as
+ * TCP fills its tail skb).  Grown to a whole MSS of room the first time it
+ * lacks room; NULL if there is none to join, an ERR_PTR if memory fails.
+ */
+static struct sk_buff *clasp_unsent_tail(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+	struct sk_buff *skb;
+
+	/* After a timeout send_head rewinds: a tail sent once stays as sent. */
+	if (!csk->send_head || !tail || tail->len >= csk->mss ||
+	    CLASP_SKB_CB(tail)->flags & CLASP_FIN ||
+	    clasp_seq_before(CLASP_SKB_CB(tail)->seq, csk->snd_max))
+		return NULL;
+	if (skb_tailroom(tail) >= csk->mss - tail->len)
+		return tail;
+	skb = alloc_skb(csk->mss, sk->sk_allocation);
+	if (!skb)
+		return ERR_PTR(-ENOBUFS);
+	if (!clasp_wmem_schedule(sk, skb)) {
+		kfree_skb(skb);
+		return ERR_PTR(-ENOMEM);
+	}
+	skb_put_data(skb, tail->data, tail->len);
+	*CLASP_SKB_CB(skb) = *CLASP_SKB_CB(tail);
+	clasp_wmem_queue(sk, skb);
+	__skb_queue_after(&sk->sk_write_queue, tail, skb);
+	__skb_unlink(tail, &sk->sk_write_queue);
+	if (csk->send_head == tail)
+		csk->send_head = skb;
+	clasp_wmem_free(sk, tail);
+	return skb;
+}
+
+/*
+ * Queue up to one MSS of user data: into the unsent tail while it is
+ * short, else as a new segment.  -ENOMEM when the memory pool refuses the
+ * buffer: the caller waits for memory.
  */
 static int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len)
 {
@@ -566,6 +612,20 @@ static int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len)
 	size_t n = min_t(size_t, len, csk->mss);
 	struct sk_buff *skb;
 
+	skb = clasp_unsent_tail(sk);
+	if (IS_ERR(skb))
+		return PTR_ERR(skb);
+	if (skb) {
+		n = min_t(size_t, len, csk->mss - skb->len);
+		if (copy_from_iter(skb_put(skb, n), n, &msg->msg_iter) != n) {
+			skb_trim(skb, skb->len - n);
+			return -EFAULT;
+		}
+		CLASP_SKB_CB(skb)->end_seq += n;
+		csk->write_seq += n;
+		return n;
+	}
+	csk->nagle_push = false;
 	skb = alloc_skb(n, sk->sk_allocation);
 	if (!skb)
 		return -ENOBUFS;
@@ -586,6 +646,15 @@ static int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len)
 	if (!csk->send_head)
 		csk->send_head = skb;
 	return n;
+}
+
+/* The push at the end of a write: MSG_MORE corks it, as TCP's tcp_push(). */
+static void clasp_push_msg(struct sock *sk, int flags)
+{
+	if (flags & MSG_MORE)
+		clasp_push_nonagle(sk, CLASP_NAGLE_CORK);
+	else
+		clasp_push(sk);
 }
 
 static int clasp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
@@ -624,13 +693,13 @@ static int clasp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			goto error;
 		copied += err;
 	}
-	clasp_push(sk);
+	clasp_push_msg(sk, flags);
 	release_sock(sk);
 	return copied;
 
 error:
 	if (copied) {
-		clasp_push(sk);
+		clasp_push_msg(sk, flags);
 		release_sock(sk);
 		return copied;
 	}
@@ -749,12 +818,16 @@ static int clasp_recvmsg_locked(struct sock *sk, struct msghdr *msg,
 			if (signal_pending(current))
 				return sock_intr_errno(timeo);
 		}
-		if (!peek)
+		if (!peek) {
+			clasp_ack_read(sk, copied);
 			clasp_maybe_window_update(sk);
+		}
 		clasp_wait_data(sk, &timeo);
 	}
-	if (!peek)
+	if (!peek) {
+		clasp_ack_read(sk, copied);
 		clasp_maybe_window_update(sk);
+	}
 	return copied;
 }
 

@@ -65,6 +65,9 @@ void clasp_info_fill(struct sock *sk, struct clasp_info *info)
 	} else if (csk->ka_pending) {
 		info->timer = CLASP_TIMER_KEEPALIVE;
 		info->timer_ms = clasp_timer_remaining_ms(&csk->ka_timer);
+	} else if (csk->dack_pending) {
+		info->timer = CLASP_TIMER_DELACK;
+		info->timer_ms = clasp_timer_remaining_ms(&csk->dack_timer);
 	}
 	info->rto_us = csk->rto_us;
 	info->srtt_us = csk->srtt_us;

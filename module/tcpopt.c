@@ -209,6 +209,7 @@ void clasp_tcp_info_fill(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_snd_mss = ci.mss;
 	ti->tcpi_advmss = clasp_adv_mss(sk);
 	ti->tcpi_rcv_mss = ti->tcpi_advmss;
+	ti->tcpi_ato = csk->ato_us;
 	ti->tcpi_unacked = clasp_segs_in_flight(sk);
 	/* Segments go again one at a time: at most one is out again. */
 	ti->tcpi_retrans = ci.retransmits && ti->tcpi_unacked ? 1 : 0;
@@ -403,13 +404,24 @@ int clasp_tcp_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 			WRITE_ONCE(opt->user_mss, val);
 		break;
 	case TCP_NODELAY:
+		/* Setting it sends what Nagle or a cork holds (TCP_NAGLE_PUSH). */
 		WRITE_ONCE(opt->nodelay, !!val);
+		if (val) {
+			clasp_sk(sk)->nagle_push = true;
+			clasp_push_pending(sk);
+		}
 		break;
 	case TCP_CORK:
+		/* Uncorking sends what waits, as far as Nagle lets it. */
 		WRITE_ONCE(opt->cork, !!val);
+		if (!val) {
+			if (opt->nodelay)
+				clasp_sk(sk)->nagle_push = true;
+			clasp_push_pending(sk);
+		}
 		break;
 	case TCP_QUICKACK:
-		WRITE_ONCE(opt->pingpong, !val);
+		clasp_ack_quick_set(sk, val);
 		break;
 	case TCP_KEEPIDLE:
 	case TCP_KEEPINTVL:

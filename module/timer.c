@@ -2,8 +2,9 @@
 /*
  * clasp: a socket's timers and round-trip estimation.
  *
- * Two soft hrtimers per socket: retransmission (SYN, SYN-ACK, data, FIN,
- * and window probes) and keepalive.  An armed timer holds a reference on
+ * Three soft hrtimers per socket: retransmission (SYN, SYN-ACK, data, FIN,
+ * and window probes), keepalive, and the delayed ACK (its policy is in
+ * ack.c).  An armed timer holds a reference on
  * the socket.  A timer that fires while the owner holds the socket leaves
  * a bit in ->deferred and the owner runs the work in release_cb, as TCP
  * does.  A firing that finds its timer re-armed or stopped in the meantime
@@ -135,6 +136,31 @@ void clasp_rtx_stop(struct sock *sk)
 
 	csk->rtx_pending = false;
 	clasp_timer_stop(sk, &csk->rtx_timer);
+}
+
+/**
+ * clasp_dack_arm() - (re)start the delayed-ACK timer
+ * @sk: the socket, locked
+ * @ns: when it fires, from now
+ */
+void clasp_dack_arm(struct sock *sk, u64 ns)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	csk->dack_pending = true;
+	clasp_timer_arm(sk, &csk->dack_timer, ns);
+}
+
+/**
+ * clasp_dack_stop() - stop the delayed-ACK timer
+ * @sk: the socket, locked
+ */
+void clasp_dack_stop(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	csk->dack_pending = false;
+	clasp_timer_stop(sk, &csk->dack_timer);
 }
 
 /**
@@ -291,7 +317,18 @@ static void clasp_data_timeout(struct sock *sk)
 					       tun->retries;
 
 	if (csk->snd_una == csk->snd_max) {
-		if (csk->send_head)
+		struct sk_buff *head = csk->send_head;
+
+		/*
+		 * A cork (TCP_CORK, MSG_MORE) held a short segment with
+		 * nothing in flight: it goes now, as TCP's probe timer sends
+		 * it (tcp_write_wakeup()), the "200 ms ceiling" of tcp(7).
+		 */
+		if (head && csk->snd_wnd >= head->len) {
+			clasp_push_nonagle(sk, CLASP_NAGLE_PUSH);
+			return;
+		}
+		if (head)
 			clasp_window_probe(sk, limit);
 		return;
 	}
@@ -399,6 +436,25 @@ static enum hrtimer_restart clasp_ka_fire(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
+static void clasp_dack_timer_work(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (!csk->dack_pending || hrtimer_is_queued(&csk->dack_timer))
+		return;
+	csk->dack_pending = false;
+	clasp_dack_work(sk);
+}
+
+static enum hrtimer_restart clasp_dack_fire(struct hrtimer *t)
+{
+	struct clasp_sock *csk = container_of(t, struct clasp_sock, dack_timer);
+
+	clasp_timer_fired(&csk->inet.sk, CLASP_DEFER_DELACK,
+			  clasp_dack_timer_work);
+	return HRTIMER_NORESTART;
+}
+
 /**
  * clasp_release_cb() - run timer and ICMP work deferred while the owner
  * held the socket (struct proto.release_cb)
@@ -414,6 +470,10 @@ void clasp_release_cb(struct sock *sk)
 	}
 	if (test_and_clear_bit(CLASP_DEFER_KEEPALIVE, &csk->deferred)) {
 		clasp_ka_work(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(CLASP_DEFER_DELACK, &csk->deferred)) {
+		clasp_dack_timer_work(sk);
 		__sock_put(sk);
 	}
 	if (test_and_clear_bit(CLASP_DEFER_MTU, &csk->deferred)) {
@@ -433,14 +493,17 @@ void clasp_timers_init(struct sock *sk)
 	clasp_hrtimer_setup(&csk->rtx_timer, clasp_rtx_fire,
 			    HRTIMER_MODE_REL_SOFT);
 	clasp_hrtimer_setup(&csk->ka_timer, clasp_ka_fire, HRTIMER_MODE_REL_SOFT);
+	clasp_hrtimer_setup(&csk->dack_timer, clasp_dack_fire,
+			    HRTIMER_MODE_REL_SOFT);
 }
 
 /**
- * clasp_timers_stop() - stop both timers
+ * clasp_timers_stop() - stop every timer
  * @sk: the socket, locked
  */
 void clasp_timers_stop(struct sock *sk)
 {
 	clasp_rtx_stop(sk);
 	clasp_ka_stop(sk);
+	clasp_dack_stop(sk);
 }

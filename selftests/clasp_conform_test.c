@@ -1188,4 +1188,306 @@ TEST(malformed_segments_dropped_and_counted)
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
 }
 
+/*
+ * Delayed ACKs (RFC 9293 3.8.6.3, RFC 1122 4.2.3.2, RFC 5681 4.2), with
+ * Linux TCP's quick-ACK mode: the first segments of a connection are
+ * acknowledged at once, later ones within DELACK_MS or at the second
+ * full-sized segment.  The delay is not a tunable (TCP's is fixed too), so
+ * it is not scaled; a loaded host only delays, so the lower bound holds
+ * (TCP's timer counts in jiffies: a little early is 4 ms).
+ */
+#define DELACK_MS	40	/* TCP_DELACK_MIN */
+#define DELACK_LOW_US	30000LL	/* no delayed ACK comes sooner */
+#define QUICKACKS	16	/* TCP_MAX_QUICKACKS */
+
+static int set_quickack(int fd, int val)
+{
+	return setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &val, sizeof(val));
+}
+
+static int get_quickack(int fd)
+{
+	socklen_t len = sizeof(int);
+	int val = -1;
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &val, &len))
+		return -1;
+	return val;
+}
+
+/*
+ * The delayed ACK for the segment just injected: DELACK_MS after it, not
+ * sooner, sent by the timer (DelayedACKs).
+ */
+static void expect_delayed_ack(struct __test_metadata *_metadata,
+			       struct clasp_pkt *p, uint32_t ack)
+{
+	long long before = clasp_counter("DelayedACKs");
+	long long sent = p->sent_us;
+
+	ASSERT_EQ(0, clasp_pkt_expect(p, DELACK_MS, ". 1:1(0) ack %u", ack));
+	EXPECT_LE(sent + DELACK_LOW_US, p->ref_us) {
+		TH_LOG("ACK of %u after %lld us: not delayed", ack,
+		       p->ref_us - sent);
+	}
+	EXPECT_EQ(before + 1, clasp_counter("DelayedACKs"));
+}
+
+/* 28 */
+TEST(quick_acks_at_start_then_delayed_ack)
+{
+	struct clasp_pkt_info info;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	long long delayed;
+	uint32_t seq = 1;
+	int fd, i;
+
+	fd = env_established(_metadata, &e, NULL);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(1, get_quickack(fd));
+	/* Quick-ACK mode: the first segments are acknowledged at once. */
+	delayed = clasp_counter("DelayedACKs");
+	for (i = 0; i < QUICKACKS; i++, seq += 10) {
+		ASSERT_EQ(0, clasp_pkt_inject(p, "P. %u:%u(10) ack 1", seq, seq + 10));
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack %u", seq + 10));
+	}
+	EXPECT_EQ(delayed, clasp_counter("DelayedACKs"));
+	/* Then a lone segment waits for the delayed-ACK timer. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. %u:%u(10) ack 1", seq, seq + 10));
+	if (clasp_only_check("the delayed-ACK timer in the netlink dump: TCP's sock_diag shows none")) {
+		ASSERT_EQ(0, clasp_pkt_info(p, &info));
+		EXPECT_EQ(CLASP_TIMER_DELACK, info.timer);
+		EXPECT_GE(DELACK_MS, info.timer_ms);
+	}
+	expect_delayed_ack(_metadata, p, seq + 10);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
+}
+
+/* 29 */
+TEST(quickack_option_delays_then_timer_ends_pingpong)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	long long delayed;
+	int fd;
+
+	fd = env_established(_metadata, &e, NULL);
+	ASSERT_LE(0, fd);
+	/* TCP_QUICKACK 0: interactive mode, no quick ACKs, even at start. */
+	ASSERT_EQ(0, set_quickack(fd, 0));
+	EXPECT_EQ(0, get_quickack(fd));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:11(10) ack 1"));
+	expect_delayed_ack(_metadata, p, 11);
+	/*
+	 * No reply came to carry the ACK, so the timer ended interactive
+	 * mode: quick ACKs again, as TCP (tcp_delack_timer_handler()).
+	 */
+	EXPECT_EQ(1, get_quickack(fd));
+	delayed = clasp_counter("DelayedACKs");
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 11:21(10) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 21"));
+	EXPECT_EQ(delayed, clasp_counter("DelayedACKs"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/*
+ * Full segments, one at a time, each acknowledged and read, until one
+ * waits for the timer: past the quick ACKs (and for TCP, past the growth
+ * of its window: tcp_grow_window() asks for a quick ACK each time).
+ */
+#define WARMUP_MAX	400
+
+/* 30 */
+TEST(delayed_ack_every_second_full_segment)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	const uint32_t m = ROUTE_MSS;
+	int lowat = 3 * ROUTE_MSS;
+	char buf[ROUTE_MSS];
+	long long delayed;
+	uint32_t seq = 1;
+	int fd, i;
+
+	fd = env_established(_metadata, &e, NULL);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < WARMUP_MAX; i++) {
+		delayed = clasp_counter("DelayedACKs");
+		ASSERT_EQ(0, clasp_pkt_inject(p, ". %u:%u(%u) ack 1", seq, seq + m, m));
+		seq += m;
+		ASSERT_EQ(0, clasp_pkt_expect(p, DELACK_MS, ". 1:1(0) ack %u", seq));
+		ASSERT_EQ((int)m, recv(fd, buf, sizeof(buf), MSG_WAITALL));
+		if (clasp_counter("DelayedACKs") != delayed)
+			break;
+	}
+	ASSERT_GT(WARMUP_MAX, i) TH_LOG("every ACK comes at once");
+	/* clasp: the quick ACKs, then one delayed. */
+	if (!clasp_is_tcp())
+		EXPECT_EQ(QUICKACKS, i);
+	/*
+	 * The reader waits for three segments (SO_RCVLOWAT), so nothing
+	 * reads them: TCP then acknowledges every second one at once
+	 * whatever the window (__tcp_ack_snd_check()); without a low-water
+	 * mark it waits for the read to send that ACK (tcp_cleanup_rbuf()).
+	 */
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat)));
+	delayed = clasp_counter("DelayedACKs");
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". %u:%u(%u) ack 1", seq, seq + m, m));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". %u:%u(%u) ack 1", seq + m, seq + 2 * m, m));
+	seq += 2 * m;
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack %u", seq));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1)) TH_LOG("a second ACK");
+	EXPECT_EQ(delayed, clasp_counter("DelayedACKs"));
+	/* A third, alone: the timer. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". %u:%u(%u) ack 1", seq, seq + m, m));
+	expect_delayed_ack(_metadata, p, seq + m);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
+}
+
+/* 31 */
+TEST(window_opened_by_a_read_is_advertised_at_once)
+{
+	int small = 4096, n, got = 0;
+	unsigned int closed;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	long long delayed;
+	char buf[65536];
+	uint32_t seq = 1;
+	int fd;
+
+	env_setup(_metadata, &e, NULL);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	ASSERT_EQ(0, setsockopt(e.lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)));
+	fd = passive_open(_metadata, &e, PEER_PORT);
+	ASSERT_LE(0, fd);
+	/* Fill the window it offered; each segment is acknowledged in time. */
+	closed = e.syn_win;
+	while (closed) {
+		uint32_t len = closed < ROUTE_MSS ? closed : ROUTE_MSS;
+
+		ASSERT_EQ(0, clasp_pkt_inject(p, "P. %u:%u(%u) ack 1", seq, seq + len, len));
+		seq += len;
+		ASSERT_EQ(0, clasp_pkt_expect(p, DELACK_MS, ". 1:1(0) ack %u", seq));
+		closed = last_win(p);
+		ASSERT_GT(40, seq / ROUTE_MSS) TH_LOG("the window does not close");
+	}
+	/* The reader empties the queue: the window opens, and says so. */
+	delayed = clasp_counter("DelayedACKs");
+	while (got < (int)(seq - 1)) {
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		ASSERT_LT(0, n) TH_LOG("recv: %s", strerror(errno));
+		got += n;
+	}
+	clasp_pkt_mark(p);
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack %u", seq));
+	EXPECT_LT(0, last_win(p));
+	EXPECT_EQ(delayed, clasp_counter("DelayedACKs"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/*
+ * Nagle (RFC 896, RFC 1122 4.2.3.4) with Minshall's refinement, as TCP's
+ * tcp_nagle_test(): a short segment waits while a short one sent before
+ * is unacknowledged, unless TCP_NODELAY; TCP_CORK holds short segments
+ * until they fill or the cork comes off.  The module's MSS is PEER_MSS.
+ */
+static int set_tcp_opt(int fd, int opt, int val)
+{
+	return setsockopt(fd, IPPROTO_TCP, opt, &val, sizeof(val));
+}
+
+/* 32 */
+TEST(nagle_holds_short_write_behind_unacked_short_segment)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = env_established(_metadata, &e, NULL);
+	ASSERT_LE(0, fd);
+	/* Nothing in flight: a short write goes at once. */
+	ASSERT_EQ(10, send(fd, "0123456789", 10, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:11(10) ack 1"));
+	/* Behind it, two more wait for its ACK, and then go as one. */
+	ASSERT_EQ(10, send(fd, "abcdefghij", 10, 0));
+	ASSERT_EQ(5, send(fd, "klmno", 5, 0));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1)) TH_LOG("Nagle did not hold");
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 11"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 11:26(15) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 26"));
+	/* A full segment is never held, short ones in flight or not. */
+	ASSERT_EQ(3, send(fd, "xyz", 3, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 26:29(3) ack 1"));
+	{
+		static const char full[PEER_MSS];
+
+		ASSERT_EQ(PEER_MSS, send(fd, full, sizeof(full), 0));
+	}
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 29:%u(%u) ack 1",
+				      29 + PEER_MSS, PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u", 29 + PEER_MSS));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 33 */
+TEST(nodelay_sends_short_writes_at_once_and_what_waits)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = env_established(_metadata, &e, NULL);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(10, send(fd, "0123456789", 10, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:11(10) ack 1"));
+	ASSERT_EQ(10, send(fd, "abcdefghij", 10, 0));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1)) TH_LOG("Nagle did not hold");
+	/* Setting TCP_NODELAY sends what waits, and later writes at once. */
+	ASSERT_EQ(0, set_tcp_opt(fd, TCP_NODELAY, 1));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 11:21(10) ack 1"));
+	ASSERT_EQ(10, send(fd, "ABCDEFGHIJ", 10, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 21:31(10) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 31"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 34 */
+TEST(cork_holds_until_full_or_uncorked)
+{
+	static const char fill[PEER_MSS];
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = env_established(_metadata, &e, NULL);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, set_tcp_opt(fd, TCP_CORK, 1));
+	/* Corked, even with nothing in flight: held until a segment fills. */
+	ASSERT_EQ(100, send(fd, fill, 100, 0));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1)) TH_LOG("the cork did not hold");
+	ASSERT_EQ(PEER_MSS - 100, send(fd, fill, PEER_MSS - 100, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:%u(%u) ack 1",
+				      1 + PEER_MSS, PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u", 1 + PEER_MSS));
+	/* The rest of a write waits; uncorking sends it. */
+	ASSERT_EQ(100, send(fd, fill, 100, 0));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1)) TH_LOG("the cork did not hold");
+	ASSERT_EQ(0, set_tcp_opt(fd, TCP_CORK, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. %u:%u(100) ack 1",
+				      1 + PEER_MSS, 101 + PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u", 101 + PEER_MSS));
+	/* MSG_MORE corks one write; the next without it sends both. */
+	ASSERT_EQ(10, send(fd, fill, 10, MSG_MORE));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1)) TH_LOG("MSG_MORE did not hold");
+	ASSERT_EQ(10, send(fd, fill, 10, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. %u:%u(20) ack 1",
+				      101 + PEER_MSS, 121 + PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u", 121 + PEER_MSS));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
 CLASP_HARNESS_MAIN

@@ -601,6 +601,7 @@ static inline long long clasp_counter(const char *name)
 		{ "RenoRecovery", "TCPRenoRecovery" },
 		{ "FastRetrans", "TCPFastRetrans" },
 		{ "SpuriousRTOs", "TCPSpuriousRTOs" },
+		{ "DelayedACKs", "DelayedACKs" },
 	};
 	size_t i;
 

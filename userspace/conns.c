@@ -99,6 +99,7 @@ static const char *timer_name(const struct conn *c)
 	case CLASP_TIMER_KEEPALIVE: return "keepalive";
 	case CLASP_TIMER_TIMEWAIT: return "timewait";
 	case CLASP_TIMER_FINWAIT2: return "timewait";	/* as ss shows it */
+	case CLASP_TIMER_DELACK: return "delack";
 	}
 	return NULL;
 }

@@ -33,11 +33,14 @@
  * of TCP's range; a negative getsockopt() length is EINVAL and a short
  * one gets what fits.  Children of a listener inherit its options.
  *
- * TCP_NODELAY, TCP_CORK  stored and read back.  clasp has no Nagle
- *                        algorithm and no corking: every write is sent at
- *                        once, as far as the peer's window allows.
- * TCP_QUICKACK           stored and read back (1 until cleared).  clasp
- *                        has no delayed ACKs: it acknowledges at once.
+ * TCP_NODELAY, TCP_CORK  as TCP's: Nagle (Minshall's variant) holds a
+ *                        short segment while a short one is unacknowledged,
+ *                        unless TCP_NODELAY; TCP_CORK (MSG_MORE for one
+ *                        write) holds short segments until they fill or the
+ *                        cork comes off (or an RTO with nothing in flight).
+ * TCP_QUICKACK           as TCP's: 0 enters interactive mode (ACKs wait
+ *                        for a reply or the 40 ms delayed-ACK timer), 1
+ *                        leaves it; reads whether the socket is in it.
  * TCP_MAXSEG             88..32767, or 0 for none: caps the MSS clasp
  *                        announces in its SYN or SYN-ACK and the one it
  *                        sends with.  Reads the effective MSS; before a
@@ -95,6 +98,7 @@
  *                        retransmissions and pure ACKs included; a
  *                        passive socket's segs_in counts the SYN, its
  *                        segs_out not the SYN-ACK), pmtu, rtt, rttvar,
+ *                        ato (the delayed-ACK timeout, 0 before data),
  *                        snd_ssthresh
  *                        (TCP_INFINITE_SSTHRESH), reordering (3, the
  *                        duplicate ACK threshold), total_retrans,
@@ -105,7 +109,7 @@
  *                        listener, unacked and sacked are the accept
  *                        queue and its limit.  Zero: ca_state (Open),
  *                        options, wscale (clasp has no timestamps, SACK,
- *                        window scaling or ECN), ato, sacked, lost,
+ *                        window scaling or ECN), sacked, lost,
  *                        fackets, snd_cwnd (no congestion control),
  *                        delivery_rate, busy times, min_rtt, rcv_rtt and
  *                        everything else clasp does not keep.
@@ -125,6 +129,7 @@ enum clasp_timer_kind {
 	CLASP_TIMER_KEEPALIVE,
 	CLASP_TIMER_TIMEWAIT,
 	CLASP_TIMER_FINWAIT2,
+	CLASP_TIMER_DELACK,		/* an ACK owed; shown when no other is */
 };
 
 /**
@@ -232,6 +237,7 @@ enum clasp_mib {
 	CLASP_MIB_RENORECOVERY,		/* fast retransmits that began recovery */
 	CLASP_MIB_FASTRETRANS,		/* segments sent again in recovery */
 	CLASP_MIB_SPURIOUSRTOS,		/* timeouts F-RTO found spurious */
+	CLASP_MIB_DELAYEDACKS,		/* ACKs the delayed-ACK timer sent */
 	__CLASP_MIB_MAX
 };
 
