@@ -242,6 +242,15 @@ void clasp_tcp_info_fill(struct sock *sk, struct tcp_info *ti)
 	}
 	ti->tcpi_snd_wnd = ci.snd_wnd;
 	clasp_tcpi_set_rcv_wnd(ti, ci.rcv_wnd);
+	if (csk->ts_ok)
+		ti->tcpi_options |= TCPI_OPT_TIMESTAMPS;
+	if (csk->sack_ok)
+		ti->tcpi_options |= TCPI_OPT_SACK;
+	if (csk->wscale_ok) {
+		ti->tcpi_options |= TCPI_OPT_WSCALE;
+		ti->tcpi_snd_wscale = csk->snd_wscale;
+		ti->tcpi_rcv_wscale = csk->rcv_wscale;
+	}
 }
 
 static int clasp_tcp_info_get(struct sock *sk, char __user *optval,
@@ -327,7 +336,7 @@ int clasp_tcp_getsockopt(struct sock *sk, int optname, char __user *optval,
 		val = READ_ONCE(opt->window_clamp);
 		if (!val && !((1 << READ_ONCE(sk->sk_state)) &
 			      (TCPF_CLOSE | TCPF_LISTEN)))
-			val = CLASP_MAX_WINDOW;
+			val = CLASP_MAX_WINDOW << clasp_sk(sk)->rcv_wscale;
 		break;
 	case TCP_NOTSENT_LOWAT:
 		val = READ_ONCE(opt->notsent_lowat);

@@ -232,6 +232,7 @@ enum clasp_mib {
 	CLASP_MIB_RENORECOVERY,		/* fast retransmits that began recovery */
 	CLASP_MIB_FASTRETRANS,		/* segments sent again in recovery */
 	CLASP_MIB_SPURIOUSRTOS,		/* timeouts F-RTO found spurious */
+	CLASP_MIB_PAWSESTAB,		/* segments dropped by PAWS (RFC 7323 5) */
 	__CLASP_MIB_MAX
 };
 
@@ -329,6 +330,10 @@ enum clasp_attr {
 	CLASP_A_PAD,
 	CLASP_A_CA_STATE,		/* u8, TCP's enum tcp_ca_state (recovery) */
 	CLASP_A_OOO_SEGS,		/* u32: segments held beyond a hole */
+	CLASP_A_SND_WSCALE,		/* u8: the peer's window shift */
+	CLASP_A_RCV_WSCALE,		/* u8: ours (both only with scaling) */
+	CLASP_A_TS_OK,			/* u8: timestamps in use */
+	CLASP_A_SACK_OK,		/* u8: both ends permit SACK */
 	__CLASP_A_MAX
 };
 
