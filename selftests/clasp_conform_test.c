@@ -1287,7 +1287,7 @@ static int passive_open_opts(struct __test_metadata *_metadata, struct env *e,
 	return acc.ret;
 }
 
-/* 31 */
+/* 33 */
 TEST(passive_open_negotiates_wscale_ts_sackok)
 {
 	struct tcp_info ti;
@@ -1356,7 +1356,7 @@ TEST(passive_open_negotiates_wscale_ts_sackok)
 	EXPECT_EQ(3, (int)ti.tcpi_snd_wscale);
 }
 
-/* 32 */
+/* 34 */
 TEST(active_open_offers_wscale_ts_sackok)
 {
 	struct clasp_call con;
@@ -1405,7 +1405,7 @@ TEST(active_open_offers_wscale_ts_sackok)
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:6(5) ack 1"));
 }
 
-/* 33 */
+/* 35 */
 TEST(tsecr_echoes_ts_recent_by_rfc7323_rules)
 {
 	struct env e;
@@ -1447,7 +1447,7 @@ TEST(tsecr_echoes_ts_recent_by_rfc7323_rules)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
-/* 34 */
+/* 36 */
 TEST(paws_drops_old_tsval_with_dup_ack)
 {
 	long long paws;
@@ -1481,7 +1481,7 @@ TEST(paws_drops_old_tsval_with_dup_ack)
 	EXPECT_EQ(TCP_CLOSE, clasp_state(fd));
 }
 
-/* 35 */
+/* 37 */
 TEST(paws_in_time_wait_and_ts_reopen)
 {
 	long long paws;
@@ -1525,7 +1525,7 @@ TEST(paws_in_time_wait_and_ts_reopen)
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(acc.ret));
 }
 
-/* 36 */
+/* 38 */
 TEST(syncookie_keeps_wscale_and_sackok_in_tsval)
 {
 	struct tcp_info ti;
