@@ -1213,6 +1213,19 @@ static const struct clasp_param opts_on_cookies[] = {
 
 static char payload[1000];
 
+/*
+ * rmem_max, read when the program starts: a namespace of its own (6.1)
+ * does not show net.core.rmem_max, which is global anyway.
+ */
+static long long rmem_max_init = -1;
+
+static long long read_sysctl(const char *path, int field);
+
+__attribute__((constructor)) static void read_rmem_max(void)
+{
+	rmem_max_init = read_sysctl("/proc/sys/net/core/rmem_max", 0);
+}
+
 static long long read_sysctl(const char *path, int field)
 {
 	long long v[3] = { 0 };
@@ -1235,7 +1248,7 @@ static long long read_sysctl(const char *path, int field)
  */
 static int our_wscale(int fd)
 {
-	long long rmem_max = read_sysctl("/proc/sys/net/core/rmem_max", 0);
+	long long rmem_max = rmem_max_init;
 	long long space;
 	int rcvbuf = 0, shift = 0;
 	socklen_t len = sizeof(rcvbuf);
