@@ -335,6 +335,8 @@ static bool clasp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 
 		rest.seq = seg->seq + 1;
 		rest.flags &= ~CLASP_SYN;
+		/* Without SYN its window reads as scaled: the SYN's is not. */
+		rest.wnd = seg->wnd >> csk->snd_wscale;
 		return clasp_rcv_synchronized(sk, skb, &rest);
 	}
 	clasp_send_ack(sk);

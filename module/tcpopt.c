@@ -242,15 +242,14 @@ void clasp_tcp_info_fill(struct sock *sk, struct tcp_info *ti)
 	}
 	ti->tcpi_snd_wnd = ci.snd_wnd;
 	clasp_tcpi_set_rcv_wnd(ti, ci.rcv_wnd);
-	if (csk->ts_ok)
+	if (ci.options & CLASP_INFO_OPT_TS)
 		ti->tcpi_options |= TCPI_OPT_TIMESTAMPS;
-	if (csk->sack_ok)
+	if (ci.options & CLASP_INFO_OPT_SACK)
 		ti->tcpi_options |= TCPI_OPT_SACK;
-	if (csk->wscale_ok) {
+	if (ci.options & CLASP_INFO_OPT_WSCALE)
 		ti->tcpi_options |= TCPI_OPT_WSCALE;
-		ti->tcpi_snd_wscale = csk->snd_wscale;
-		ti->tcpi_rcv_wscale = csk->rcv_wscale;
-	}
+	ti->tcpi_snd_wscale = ci.snd_wscale;
+	ti->tcpi_rcv_wscale = ci.rcv_wscale;
 }
 
 static int clasp_tcp_info_get(struct sock *sk, char __user *optval,

@@ -747,6 +747,9 @@ static inline int clasp_get_info(int fd, struct clasp_info *info)
 		info->mss = ti.tcpi_snd_mss;
 		info->total_retrans = ti.tcpi_total_retrans;
 		info->probes = ti.tcpi_probes;
+		info->options = ti.tcpi_options;
+		info->snd_wscale = ti.tcpi_snd_wscale;
+		info->rcv_wscale = ti.tcpi_rcv_wscale;
 		return 0;
 	}
 	if (getsockopt(fd, SOL_CLASP, CLASP_INFO, info, &len))

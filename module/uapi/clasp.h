@@ -101,11 +101,11 @@
  *                        bytes_acked and bytes_received (sequence space
  *                        as TCP counts it: the SYN of an active open and
  *                        FINs included; modulo 2^32), notsent_bytes,
- *                        snd_wnd, rcv_wnd (6.2 on), pacing rates; on a
- *                        listener, unacked and sacked are the accept
- *                        queue and its limit.  Zero: ca_state (Open),
- *                        options, wscale (clasp has no timestamps, SACK,
- *                        window scaling or ECN), ato, sacked, lost,
+ *                        snd_wnd, rcv_wnd (6.2 on), pacing rates,
+ *                        options (TIMESTAMPS, SACK, WSCALE as negotiated)
+ *                        and snd_wscale/rcv_wscale; on a listener,
+ *                        unacked and sacked are the accept queue and its
+ *                        limit.  Zero: ca_state (Open), ato, sacked, lost,
  *                        fackets, snd_cwnd (no congestion control),
  *                        delivery_rate, busy times, min_rtt, rcv_rtt and
  *                        everything else clasp does not keep.
@@ -151,6 +151,11 @@ enum clasp_timer_kind {
  * @probes: keepalive probes sent and unanswered
  * @send_queue: bytes queued to send, including unacknowledged ones
  * @recv_queue: bytes received and not yet read
+ * @options: CLASP_INFO_OPT_* bits of what both ends negotiated (TCP_INFO's
+ *	TCPI_OPT_* values)
+ * @snd_wscale: the peer's window shift (with CLASP_INFO_OPT_WSCALE)
+ * @rcv_wscale: ours (with CLASP_INFO_OPT_WSCALE)
+ * @pad: zero
  */
 struct clasp_info {
 	__u8	state;
@@ -175,7 +180,16 @@ struct clasp_info {
 	__u32	probes;
 	__u32	send_queue;
 	__u32	recv_queue;
+	__u8	options;
+	__u8	snd_wscale;
+	__u8	rcv_wscale;
+	__u8	pad;
 };
+
+/* clasp_info.options: TCP_INFO's tcpi_options bits. */
+#define CLASP_INFO_OPT_TS	1
+#define CLASP_INFO_OPT_SACK	2
+#define CLASP_INFO_OPT_WSCALE	4
 
 /* Counters, in the order /proc/net/clasp_stats prints them. */
 enum clasp_mib {
