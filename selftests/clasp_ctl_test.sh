@@ -737,7 +737,7 @@ unprivileged_checks() {
 # Sequence numbers are for CAP_NET_ADMIN over the namespace: -i leaves
 # them out, -j says null, and shows the rest as for root (conns_info).
 hidden_sequence_numbers() {
-	local re='^	 kind:socket rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 uid:[0-9]+ ino:[1-9][0-9]* sk:[0-9a-f]+$'
+	local re='^	 kind:socket rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 uid:[0-9]+ ino:[1-9][0-9]* sk:[0-9a-f]+ wscale:[0-9]+,[0-9]+ ts sack$'
 	ctl conns -i sport 41000 && [ "${#OUT[@]}" -eq 3 ] &&
 		[[ ${OUT[2]} =~ $re ]] ||
 		{ log "conns -i as nobody: $(IFS='|'; echo "${OUT[*]}")"; return 1; }
