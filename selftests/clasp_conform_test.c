@@ -1300,7 +1300,7 @@ static int passive_open_opts(struct __test_metadata *_metadata, struct env *e,
 	return acc.ret;
 }
 
-/* 33 */
+/* 34 */
 TEST(passive_open_negotiates_wscale_ts_sackok)
 {
 	struct tcp_info ti;
@@ -1369,7 +1369,7 @@ TEST(passive_open_negotiates_wscale_ts_sackok)
 	EXPECT_EQ(3, (int)ti.tcpi_snd_wscale);
 }
 
-/* 34 */
+/* 35 */
 TEST(active_open_offers_wscale_ts_sackok)
 {
 	struct clasp_call con;
@@ -1418,7 +1418,7 @@ TEST(active_open_offers_wscale_ts_sackok)
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:6(5) ack 1"));
 }
 
-/* 35 */
+/* 36 */
 TEST(tsecr_echoes_ts_recent_by_rfc7323_rules)
 {
 	struct env e;
@@ -1460,7 +1460,7 @@ TEST(tsecr_echoes_ts_recent_by_rfc7323_rules)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
-/* 36 */
+/* 37 */
 TEST(paws_drops_old_tsval_with_dup_ack)
 {
 	long long paws;
@@ -1494,7 +1494,7 @@ TEST(paws_drops_old_tsval_with_dup_ack)
 	EXPECT_EQ(TCP_CLOSE, clasp_state(fd));
 }
 
-/* 37 */
+/* 38 */
 TEST(paws_in_time_wait_and_ts_reopen)
 {
 	long long paws;
@@ -1538,7 +1538,7 @@ TEST(paws_in_time_wait_and_ts_reopen)
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(acc.ret));
 }
 
-/* 38 */
+/* 39 */
 TEST(syncookie_keeps_wscale_and_sackok_in_tsval)
 {
 	struct tcp_info ti;
