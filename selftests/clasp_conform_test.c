@@ -1385,6 +1385,7 @@ TEST(active_open_offers_wscale_ts_sackok)
 	ASSERT_LE(0, fd);
 	ws = our_wscale(fd);
 	clasp_pkt_conn(p, ACTIVE_PORT, REMOTE_PORT);
+	clasp_pkt_mark(p);	/* the SYN is due from now */
 	ASSERT_EQ(0, clasp_call_connect(&con, fd, &to));
 	/* The SYN offers all three, its TSecr 0 and its window unscaled. */
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S 0:0(0) %s<mss %u,sackOK,TS val 0 ecr 0,nop,wscale %d>",
@@ -1404,6 +1405,7 @@ TEST(active_open_offers_wscale_ts_sackok)
 	fd = bound_socket(_metadata, CLASP_PKT_LOCAL, ACTIVE_PORT + 1);
 	ASSERT_LE(0, fd);
 	clasp_pkt_conn(p, ACTIVE_PORT + 1, REMOTE_PORT);
+	clasp_pkt_mark(p);
 	ASSERT_EQ(0, clasp_call_connect(&con, fd, &to));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S 0:0(0) %s<mss %u,sackOK,TS val 0 ecr 0,nop,wscale %d>",
 				      syn_win(fd, win, sizeof(win)), ROUTE_MSS, ws));
