@@ -73,6 +73,37 @@ static enum clasp_verdict clasp_ack_check(const struct clasp_view *v,
 	return CLASP_SEG_ACCEPT;
 }
 
+/* Does a segment fail PAWS, tolerating a TSval @win ticks old? */
+static bool clasp_paws_fails(const struct clasp_view *v,
+			     const struct clasp_seg *seg, s32 win)
+{
+	if (!v->ts_ok || !seg->ts_ok)
+		return false;
+	if ((s32)(v->ts_recent - seg->tsval) <= win)
+		return false;
+	return v->ts_recent && v->ts_recent_age < CLASP_PAWS_IDLE_S;
+}
+
+/* PAWS first; CLASP_SEG_ACCEPT: the segment goes on to the other checks. */
+static enum clasp_verdict clasp_paws_check(const struct clasp_view *v,
+					   const struct clasp_seg *seg)
+{
+	bool synced = v->kind == CLASP_VIEW_SYNCED ||
+		      v->kind == CLASP_VIEW_SIMOPEN;
+
+	if (!clasp_paws_fails(v, seg, synced ? 1 : 0))
+		return CLASP_SEG_ACCEPT;
+	if (seg->flags & CLASP_RST) {
+		if (synced || (v->kind == CLASP_VIEW_TIME_WAIT &&
+			       v->ts_recent_age >= CLASP_PAWS_MSL_S))
+			return CLASP_SEG_ACCEPT;
+		return CLASP_SEG_PAWS;
+	}
+	if (synced && seg->flags & CLASP_SYN)
+		return CLASP_SEG_CHALLENGE;
+	return CLASP_SEG_PAWS;
+}
+
 /* The exceptions that come before the table; CLASP_SEG_DROP: none. */
 static enum clasp_verdict clasp_seg_special(const struct clasp_view *v,
 					    const struct clasp_seg *seg)
@@ -80,7 +111,9 @@ static enum clasp_verdict clasp_seg_special(const struct clasp_view *v,
 	u8 ctl = seg->flags & (CLASP_SYN | CLASP_ACK | CLASP_RST);
 
 	if (v->kind == CLASP_VIEW_TIME_WAIT && ctl == CLASP_SYN &&
-	    clasp_seq_after(seg->seq, v->rcv_nxt))
+	    (clasp_seq_after(seg->seq, v->rcv_nxt) ||
+	     (v->ts_ok && seg->ts_ok &&
+	      (s32)(v->ts_recent - seg->tsval) < 0)))
 		return CLASP_SEG_REOPEN;
 	if (!clasp_view_syn_rcvd(v) || seg->seq + 1 != v->rcv_nxt)
 		return CLASP_SEG_DROP;
@@ -101,17 +134,21 @@ static enum clasp_verdict clasp_seg_special(const struct clasp_view *v,
  * @v: that end, as the checks see it
  * @seg: the segment
  *
- * RFC 9293 section 3.10.7.4 first to fifth, with RFC 5961; see the top of
- * this file.  A segment accepted in SYN_RCVD of a simultaneous open may
- * still carry SYN: the crossing SYN-ACK, which the owner acknowledges.
+ * PAWS (RFC 7323 section 5), then RFC 9293 section 3.10.7.4 first to
+ * fifth, with RFC 5961; see the top of this file.  A segment accepted in
+ * SYN_RCVD of a simultaneous open may still carry SYN: the crossing
+ * SYN-ACK, which the owner acknowledges.
  *
  * Return: the verdict.
  */
 enum clasp_verdict clasp_seg_check(const struct clasp_view *v,
 				   const struct clasp_seg *seg)
 {
-	enum clasp_verdict verdict = clasp_seg_special(v, seg);
+	enum clasp_verdict verdict = clasp_paws_check(v, seg);
 
+	if (verdict != CLASP_SEG_ACCEPT)
+		return verdict;
+	verdict = clasp_seg_special(v, seg);
 	if (verdict != CLASP_SEG_DROP)
 		return verdict;
 

@@ -59,7 +59,6 @@
 
 /* The segment header is TCP's, byte for byte (RFC 9293 section 3.1). */
 #define CLASP_HDR_LEN		sizeof(struct tcphdr)
-#define CLASP_SYN_OPT_LEN	4	/* MSS option */
 
 #define CLASP_BIND_HASH_BITS	10
 #define CLASP_LISTEN_HASH_BITS	8
@@ -67,7 +66,8 @@
 /* Room for link, IP and the largest clasp header in front of a payload. */
 #define CLASP_MAX_HEADER	(MAX_HEADER + sizeof(struct iphdr) + 60)
 
-#define CLASP_MAX_WINDOW	65535U	/* no window scaling */
+#define CLASP_MAX_WINDOW	65535U	/* the window field, unscaled */
+
 /* challenge_ack_limit: no per-namespace budget (as TCP's INT_MAX) */
 #define CLASP_CHALLENGE_UNLIMITED	0x7fffffffU
 #define CLASP_MIN_MSS		88U
@@ -120,6 +120,9 @@ struct clasp_tunables {
 	u32 syncookie_period_ms;
 	u32 abort_on_overflow;
 	u32 max_orphans;
+	u32 window_scaling;
+	u32 timestamps;
+	u32 sack;
 };
 
 /**
@@ -172,6 +175,7 @@ struct clasp_stats {
  * @tun: tunables
  * @isn_key: secret for initial sequence numbers (RFC 6528)
  * @cookie_key: secret for SYN cookies
+ * @ts_key: secret for the timestamp offsets of connections
  * @conns: connections, requests and compact entries by 4-tuple
  * @bind_lock: protects @bind_hash and @tw_ports
  * @bind_hash: sockets by local port, for bind conflicts and port choice
@@ -196,6 +200,7 @@ struct clasp_net {
 	struct clasp_tunables tun;
 	siphash_key_t isn_key;
 	siphash_key_t cookie_key;
+	siphash_key_t ts_key;
 	struct rhashtable conns;
 
 	spinlock_t bind_lock;		/* see kernel-doc */
@@ -312,6 +317,15 @@ struct clasp_sockopt {
  * @ca_state: loss recovery state, TCP's enum tcp_ca_state (recovery.c)
  * @recover: highest sequence sent when recovery began (RFC 6582)
  * @frto: F-RTO step after a timeout (RFC 5682, recovery.c)
+ * @snd_wscale: the peer's window shift: its windows are worth this more
+ * @rcv_wscale: our window shift, announced in our SYN or SYN-ACK
+ * @wscale_ok: window scaling in use (before the peer's SYN: offered)
+ * @ts_ok: timestamps in use (before the peer's SYN: offered)
+ * @sack_ok: both ends permit SACK (before the peer's SYN: offered)
+ * @ts_recent: TS.Recent, the TSval to echo (RFC 7323 4.3)
+ * @ts_recent_stamp: seconds (ktime_get_seconds()) when it was recorded
+ * @ts_offset: added to the millisecond clock for our TSval
+ * @rcv_tsecr: TSecr of the segment being processed, 0 if none
  * @fin_queued: our FIN is in the write queue
  * @passive: created by a listener (accept) rather than connect
  * @send_head: first segment of the write queue not yet sent
@@ -403,6 +417,15 @@ struct clasp_sock {
 	u8 ca_state;
 	u8 frto;
 	u32 recover;
+	u8 snd_wscale;
+	u8 rcv_wscale;
+	bool wscale_ok;
+	bool ts_ok;
+	bool sack_ok;
+	u32 ts_recent;
+	u32 ts_recent_stamp;
+	u32 ts_offset;
+	u32 rcv_tsecr;
 	bool fin_queued;
 	bool passive;
 	struct sk_buff *send_head;
@@ -479,6 +502,13 @@ struct clasp_sock {
  * @irs: the peer's initial sequence number
  * @peer_mss: MSS the peer announced
  * @snd_wnd: window the peer offered in its SYN
+ * @ts_recent: TS.Recent (with @ts_ok)
+ * @ts_recent_stamp: seconds when it was recorded
+ * @snd_wscale: the peer's window shift (with @wscale_ok)
+ * @rcv_wscale: ours, announced in the SYN-ACK
+ * @wscale_ok: both ends scale windows
+ * @ts_ok: both ends send timestamps
+ * @sack_ok: both ends permit SACK
  * @retrans: SYN-ACK retransmissions so far
  * @acked: a bare ACK came while TCP_DEFER_ACCEPT waited for data
  * @oow_ack_stamp: jiffies of the last answer to an invalid segment
@@ -495,6 +525,13 @@ struct clasp_request {
 	u32 irs;
 	u16 peer_mss;
 	u16 snd_wnd;
+	u32 ts_recent;
+	u32 ts_recent_stamp;
+	u8 snd_wscale;
+	u8 rcv_wscale;
+	bool wscale_ok;
+	bool ts_ok;
+	bool sack_ok;
 	u8 retrans;
 	bool acked;
 	u32 oow_ack_stamp;
@@ -512,6 +549,10 @@ struct clasp_request {
  * @max_snd_wnd: the largest window the peer offered (RFC 5961 5.2)
  * @fw2_ms: FIN_WAIT_2 lifetime: TCP_LINGER2 or fin_timeout_ms, at least
  *	3.5 RTO (tcp_fin_time()); 0 for the namespace's fin_timeout_ms
+ * @ts_recent: TS.Recent, for PAWS and the TSecr of its ACKs (with @ts_ok)
+ * @ts_recent_stamp: seconds when it was recorded
+ * @ts_offset: the connection's timestamp offset
+ * @ts_ok: the connection used timestamps
  * @refcnt: table and lookups
  * @oow_ack_stamp: jiffies of the last answer to an invalid segment
  * @rcu: deferred free
@@ -525,6 +566,10 @@ struct clasp_tw {
 	u32 rcv_wnd;
 	u32 max_snd_wnd;
 	u32 fw2_ms;
+	u32 ts_recent;
+	u32 ts_recent_stamp;
+	u32 ts_offset;
+	bool ts_ok;
 	refcount_t refcnt;
 	u32 oow_ack_stamp;
 	struct rcu_head rcu;
@@ -533,6 +578,26 @@ struct clasp_tw {
 static inline struct clasp_sock *clasp_sk(const struct sock *sk)
 {
 	return (struct clasp_sock *)sk;
+}
+
+/* Our timestamp clock: milliseconds, plus the connection's offset. */
+static inline u32 clasp_ts_now(u32 offset)
+{
+	return (u32)div_u64(ktime_get_ns(), NSEC_PER_MSEC) + offset;
+}
+
+/* The window a segment offers, in bytes: a SYN's is never scaled. */
+static inline u32 clasp_seg_wnd(const struct clasp_sock *csk,
+				const struct clasp_seg *seg)
+{
+	return seg->flags & CLASP_SYN ? seg->wnd :
+	       (u32)seg->wnd << csk->snd_wscale;
+}
+
+/* Header bytes each segment's options take: the timestamps, aligned. */
+static inline u32 clasp_opt_room(const struct clasp_sock *csk)
+{
+	return csk->ts_ok ? 2 + CLASP_OPTLEN_TS : 0;
 }
 
 /* The peer's window, and the largest it ever offered. */
@@ -580,6 +645,7 @@ void clasp_pernet_unregister(void);
 int clasp_pernet_entries_register(void);
 void clasp_pernet_entries_unregister(void);
 u32 clasp_isn(struct clasp_net *cn, const struct clasp_tuple *t);
+u32 clasp_ts_offset(struct clasp_net *cn, const struct clasp_tuple *t);
 
 /**
  * struct clasp_tunable_desc - a tunable as netlink shows and sets it
@@ -723,6 +789,9 @@ void clasp_resend_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
 		      u32 ack, u8 flags, u16 wnd, u16 mss);
 void clasp_send_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
 		    u32 ack, u8 flags, u16 wnd, u16 mss);
+void clasp_send_ctl_opts(struct net *net, const struct clasp_tuple *t,
+			 u32 seq, u32 ack, u8 flags, u16 wnd,
+			 const struct clasp_opts *o, bool rtx);
 void clasp_send_flags(struct sock *sk, u8 flags);
 void clasp_send_ack(struct sock *sk);
 void clasp_send_syn(struct sock *sk);
@@ -737,6 +806,7 @@ void clasp_trace_retransmit(struct sock *sk, u32 seq);
 void clasp_queue_fin(struct sock *sk);
 u32 clasp_rcv_space(const struct sock *sk);
 u32 clasp_rcv_window(struct sock *sk);
+u8 clasp_choose_wscale(const struct sock *sk);
 u32 clasp_route_mss(const struct dst_entry *dst);
 
 /* ack.c */
@@ -758,6 +828,8 @@ void clasp_ka_reset(struct sock *sk);
 void clasp_ka_set(struct sock *sk, bool on);
 void clasp_ka_stop(struct sock *sk);
 void clasp_rtt_sample(struct sock *sk, ktime_t sent);
+void clasp_rtt_sample_ts(struct sock *sk, u32 tsecr);
+void clasp_ts_update(struct sock *sk, const struct clasp_seg *seg);
 void clasp_release_cb(struct sock *sk);
 u32 clasp_ka_idle_ms(const struct sock *sk);
 u32 clasp_ka_intvl_ms(const struct sock *sk);
@@ -778,6 +850,8 @@ void clasp_request_cache_exit(void);
 /* syncookies.c */
 u32 clasp_cookie_make(struct clasp_net *cn, const struct clasp_tuple *t,
 		      u32 irs, u16 peer_mss);
+u32 clasp_cookie_tsval(const struct clasp_request *req, u32 offset);
+void clasp_cookie_ts_decode(struct clasp_request *req, u32 tsecr, u32 offset);
 u16 clasp_cookie_check(struct clasp_net *cn, const struct clasp_tuple *t,
 		       u32 irs, u32 cookie);
 u32 clasp_cookie_counter(struct clasp_net *cn);

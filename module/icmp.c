@@ -121,7 +121,7 @@ void clasp_mtu_reduced(struct sock *sk)
 	if (READ_ONCE(inet_sk(sk)->pmtudisc) == IP_PMTUDISC_DONT ||
 	    !ip_sk_accept_pmtu(sk))
 		return;
-	mss = clasp_route_mss(dst);
+	mss = clasp_route_mss(dst) - clasp_opt_room(csk);
 	if (mss >= csk->mss)
 		return;
 	csk->mss = mss;

@@ -60,6 +60,7 @@ static bool clasp_header_ok(struct sk_buff *skb)
 void clasp_parse_seg(const struct sk_buff *skb, struct clasp_seg *seg)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
+	struct clasp_opts o;
 
 	seg->seq = ntohl(th->seq);
 	seg->ack = ntohl(th->ack_seq);
@@ -68,8 +69,15 @@ void clasp_parse_seg(const struct sk_buff *skb, struct clasp_seg *seg)
 	seg->len = skb->len - th->doff * 4;
 	seg->end_seq = seg->seq + seg->len + th->syn + th->fin;
 	seg->wnd = ntohs(th->window);
-	seg->mss = th->syn ? clasp_opt_mss((const u8 *)(th + 1),
-					   th->doff * 4 - sizeof(*th)) : 0;
+	clasp_opts_parse((const u8 *)(th + 1), th->doff * 4 - sizeof(*th),
+			 th->syn, &o);
+	seg->mss = o.mss;
+	seg->wscale = o.wscale;
+	seg->wscale_ok = o.wscale_ok;
+	seg->sack_ok = o.sack_ok;
+	seg->ts_ok = o.ts_ok;
+	seg->tsval = o.tsval;
+	seg->tsecr = o.tsecr;
 }
 
 /*
@@ -190,7 +198,49 @@ static void clasp_update_mss(struct sock *sk, u16 peer_mss)
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	csk->peer_mss = peer_mss ? peer_mss : CLASP_DEFAULT_MSS;
-	csk->mss = clamp(csk->peer_mss, CLASP_MIN_MSS, csk->mss);
+	csk->mss = clamp(csk->peer_mss, CLASP_MIN_MSS, csk->mss) -
+		   clasp_opt_room(csk);
+}
+
+/*
+ * The peer's SYN or SYN-ACK says what it supports: keep what both ends
+ * offered (RFC 7323 2.2, 3.2; RFC 2018).  Without window scaling neither
+ * end scales, and the peer's first TSval becomes TS.Recent.
+ */
+static void clasp_negotiate(struct clasp_sock *csk, const struct clasp_seg *seg)
+{
+	csk->wscale_ok = csk->wscale_ok && seg->wscale_ok;
+	csk->snd_wscale = csk->wscale_ok ? seg->wscale : 0;
+	if (!csk->wscale_ok)
+		csk->rcv_wscale = 0;
+	csk->sack_ok = csk->sack_ok && seg->sack_ok;
+	csk->ts_ok = csk->ts_ok && seg->ts_ok;
+	if (csk->ts_ok) {
+		csk->ts_recent = seg->tsval;
+		csk->ts_recent_stamp = (u32)ktime_get_seconds();
+	}
+}
+
+/**
+ * clasp_ts_update() - RFC 7323 4.3: keep the TSval of an acceptable
+ * segment as TS.Recent when it is no older and the segment starts at or
+ * before the last ACK we sent (rcv_wup), as tcp_replace_ts_recent()
+ * @sk: the socket
+ * @seg: the segment, found acceptable
+ */
+void clasp_ts_update(struct sock *sk, const struct clasp_seg *seg)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u32 now = (u32)ktime_get_seconds();
+
+	if (!csk->ts_ok || !seg->ts_ok ||
+	    clasp_seq_after(seg->seq, csk->rcv_wup))
+		return;
+	if ((s32)(csk->ts_recent - seg->tsval) <= 0 || !csk->ts_recent ||
+	    now - csk->ts_recent_stamp >= CLASP_PAWS_IDLE_S) {
+		csk->ts_recent = seg->tsval;
+		csk->ts_recent_stamp = now;
+	}
 }
 
 static void clasp_update_window(struct clasp_sock *csk,
@@ -199,7 +249,7 @@ static void clasp_update_window(struct clasp_sock *csk,
 	if (clasp_seq_before(csk->snd_wl1, seg->seq) ||
 	    (csk->snd_wl1 == seg->seq &&
 	     !clasp_seq_after(csk->snd_wl2, seg->ack))) {
-		clasp_set_snd_wnd(csk, seg->wnd);
+		clasp_set_snd_wnd(csk, clasp_seg_wnd(csk, seg));
 		csk->snd_wl1 = seg->seq;
 		csk->snd_wl2 = seg->ack;
 	}
@@ -212,7 +262,7 @@ static void clasp_established(struct sock *sk, const struct clasp_seg *seg)
 
 	csk->snd_una = seg->ack;
 	csk->snd_sml = seg->ack;	/* no short segment sent yet (Nagle) */
-	clasp_set_snd_wnd(csk, seg->wnd);
+	clasp_set_snd_wnd(csk, clasp_seg_wnd(csk, seg));
 	csk->snd_wl1 = seg->seq;
 	csk->snd_wl2 = seg->ack;
 	csk->retransmits = 0;
@@ -263,6 +313,7 @@ static bool clasp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 	csk->rcv_nxt = seg->seq + 1;
 	csk->copied_seq = csk->rcv_nxt;
 	csk->rcv_wup = csk->rcv_nxt;
+	clasp_negotiate(csk, seg);
 	clasp_update_mss(sk, seg->mss);
 	if (!ack) {
 		/* Simultaneous open: answer their SYN with our SYN-ACK. */
@@ -275,6 +326,8 @@ static bool clasp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 	}
 	if (!csk->retransmits)
 		clasp_rtt_sample(sk, csk->syn_tstamp);
+	else if (csk->ts_ok)
+		clasp_rtt_sample_ts(sk, seg->tsecr);
 	csk->rcv_tstamp = ktime_get();
 	clasp_established(sk, seg);
 	if (seg->len || seg->flags & CLASP_FIN) {
@@ -283,6 +336,8 @@ static bool clasp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 
 		rest.seq = seg->seq + 1;
 		rest.flags &= ~CLASP_SYN;
+		/* Without SYN its window reads as scaled: the SYN's is not. */
+		rest.wnd = seg->wnd >> csk->snd_wscale;
 		return clasp_rcv_synchronized(sk, skb, &rest);
 	}
 	clasp_send_ack(sk);
@@ -339,6 +394,8 @@ static void clasp_clean_acked(struct sock *sk, u32 ack)
 		csk->send_head = skb;
 	if (sample)
 		clasp_rtt_sample(sk, sample);
+	else
+		clasp_rtt_sample_ts(sk, csk->rcv_tsecr);
 	csk->snd_una = ack;
 	if (clasp_seq_before(csk->snd_nxt, ack))
 		csk->snd_nxt = ack;
@@ -384,6 +441,7 @@ static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	if (sk->sk_state == TCP_SYN_RECV) {
+		clasp_rtt_sample_ts(sk, csk->rcv_tsecr);
 		clasp_established(sk, seg);
 		clasp_push(sk);
 	}
@@ -392,7 +450,8 @@ static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 		clasp_clean_acked(sk, seg->ack);
 		clasp_recovery_ack(sk);
 	} else if (seg->ack == csk->snd_una && !seg->len &&
-		   !(seg->flags & CLASP_FIN) && seg->wnd == csk->snd_wnd &&
+		   !(seg->flags & CLASP_FIN) &&
+		   clasp_seg_wnd(csk, seg) == csk->snd_wnd &&
 		   csk->snd_una != csk->snd_max) {
 		/* A duplicate ACK: RFC 5681 section 2. */
 		clasp_recovery_dupack(sk);
@@ -635,6 +694,17 @@ static void clasp_sock_view(const struct sock *sk, struct clasp_view *v)
 						 CLASP_VIEW_SYNCED;
 	v->fin_in = (1 << sk->sk_state) &
 		    (TCPF_CLOSE_WAIT | TCPF_CLOSING | TCPF_LAST_ACK);
+	v->ts_ok = csk->ts_ok;
+	v->ts_recent = csk->ts_recent;
+	v->ts_recent_age = (u32)ktime_get_seconds() - csk->ts_recent_stamp;
+}
+
+/* PAWS rejected a segment: count it, and a duplicate ACK unless a RST. */
+static void clasp_paws_reject(struct sock *sk, const struct clasp_seg *seg)
+{
+	clasp_stats_inc(sock_net(sk), CLASP_MIB_PAWSESTAB);
+	if (!(seg->flags & CLASP_RST))
+		clasp_oow_ack(sk, seg);
 }
 
 /*
@@ -689,12 +759,18 @@ static bool clasp_rcv_text(struct sock *sk, struct sk_buff *skb,
 static bool clasp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
 				   const struct clasp_seg *seg)
 {
+	struct clasp_sock *csk = clasp_sk(sk);
 	struct clasp_view view;
 
+	/* RTT samples from the echo, for the ACK processing below. */
+	csk->rcv_tsecr = csk->ts_ok && seg->ts_ok ? seg->tsecr : 0;
 	clasp_sock_view(sk, &view);
 	switch (clasp_seg_check(&view, seg)) {
 	case CLASP_SEG_ACCEPT:
 		break;
+	case CLASP_SEG_PAWS:
+		clasp_paws_reject(sk, seg);
+		return false;
 	case CLASP_SEG_ACK_ONLY:
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTOFWINDOWDROPS);
 		if (clasp_rcv_ack(sk, seg))
@@ -723,6 +799,7 @@ static bool clasp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
 		return false;
 	}
 	clasp_sk(sk)->rcv_tstamp = ktime_get();
+	clasp_ts_update(sk, seg);
 	if (!clasp_rcv_ack(sk, seg))
 		return false;
 	if (seg->flags & CLASP_SYN) {
@@ -797,7 +874,8 @@ int clasp_do_rcv(struct sock *sk, struct sk_buff *skb)
  */
 static u32 clasp_backlog_limit(const struct sock *sk)
 {
-	u64 limit = 2ULL * READ_ONCE(sk->sk_rcvbuf) + 2 * CLASP_MAX_WINDOW;
+	u64 limit = 2ULL * READ_ONCE(sk->sk_rcvbuf) +
+		    2ULL * max(CLASP_MAX_WINDOW, clasp_sk(sk)->rcv_wnd);
 
 	return min_t(u64, limit, U32_MAX);
 }

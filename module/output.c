@@ -58,46 +58,97 @@ u32 clasp_route_mss(const struct dst_entry *dst)
 	return clamp_t(u32, mss, CLASP_MIN_MSS, CLASP_MAX_MSS);
 }
 
+/* The largest window the window field can carry for @sk. */
+static u32 clasp_max_window(const struct clasp_sock *csk)
+{
+	return CLASP_MAX_WINDOW << csk->rcv_wscale;
+}
+
+/**
+ * clasp_choose_wscale() - the window shift to announce in our SYN or
+ * SYN-ACK, as tcp_select_initial_window() chooses it
+ * @sk: the socket (or listener)
+ *
+ * The smallest shift (at most 14) that lets the window field cover half
+ * the largest receive buffer the socket may get: its own, or what
+ * SO_RCVBUF may still ask (twice rmem_max), within TCP_WINDOW_CLAMP.
+ *
+ * Return: the shift.
+ */
+u8 clasp_choose_wscale(const struct sock *sk)
+{
+	u32 space = max_t(u32, READ_ONCE(sk->sk_rcvbuf),
+			  2 * READ_ONCE(sysctl_rmem_max)) / 2;
+	u8 shift = 0;
+
+	space = clasp_window_clamp(sk, space);
+	while (space > CLASP_MAX_WINDOW && shift < CLASP_MAX_WSCALE) {
+		space >>= 1;
+		shift++;
+	}
+	return shift;
+}
+
 /**
  * clasp_rcv_space() - the window the receive buffer could offer now
  * @sk: the socket
  *
  * Half the free receive buffer (the rest covers buffer overhead), at most
- * 65535, at most four segments while the memory pool is under pressure
- * (as TCP's rcv_ssthresh then), and at most TCP_WINDOW_CLAMP.
+ * what the window field carries (65535 bytes, more with window scaling),
+ * at most four segments while the memory pool is under pressure (as
+ * TCP's rcv_ssthresh then), and at most TCP_WINDOW_CLAMP.
  *
  * Return: the window, before the promise of clasp_rcv_window().
  */
 u32 clasp_rcv_space(const struct sock *sk)
 {
 	int space = sk->sk_rcvbuf - atomic_read(&sk->sk_rmem_alloc);
-	u32 win = space > 0 ? min_t(u32, space / 2, CLASP_MAX_WINDOW) : 0;
+	u32 max = clasp_max_window(clasp_sk(sk));
+	u32 win = space > 0 ? min_t(u32, space / 2, max) : 0;
 
 	if (clasp_under_memory_pressure())
 		win = min(win, 4 * clasp_sk(sk)->mss);
 	return clasp_window_clamp(sk, win);
 }
 
-/**
- * clasp_rcv_window() - the window to advertise now, and remember it
- * @sk: the socket
- *
- * What clasp_rcv_space() offers, but never less than what was already
- * promised (RFC 9293 says a window must not shrink).
- *
- * Return: the window.
+/*
+ * The window to advertise now, remembered: what clasp_rcv_space() offers,
+ * but never less than what was already promised (RFC 9293 says a window
+ * must not shrink).  With window scaling the window is rounded down to
+ * the field's unit, and a promise up to it, so that the right edge never
+ * moves left (as __tcp_select_window() and tcp_select_window()).  A SYN's
+ * window is never scaled (RFC 7323 2.2).  Returns the field's value.
  */
-u32 clasp_rcv_window(struct sock *sk)
+static u16 clasp_select_window(struct sock *sk, bool syn)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	u32 promised = csk->rcv_wup + csk->rcv_wnd - csk->rcv_nxt;
+	u8 shift = syn ? 0 : csk->rcv_wscale;
 	u32 win = clasp_rcv_space(sk);
 
+	if (syn)
+		win = min(win, CLASP_MAX_WINDOW);
+	win = round_down(win, 1U << shift);
 	if ((s32)promised > 0 && win < promised)
-		win = promised;
+		win = min(round_up(promised, 1U << shift),
+			  CLASP_MAX_WINDOW << shift);
 	csk->rcv_wnd = win;
 	csk->rcv_wup = csk->rcv_nxt;
-	return win;
+	return win >> shift;
+}
+
+/**
+ * clasp_rcv_window() - the window to advertise now, and remember it
+ * @sk: the socket, synchronized
+ *
+ * What clasp_rcv_space() offers, but never less than what was already
+ * promised; see clasp_select_window().
+ *
+ * Return: the value of the window field (scaled).
+ */
+u32 clasp_rcv_window(struct sock *sk)
+{
+	return clasp_select_window(sk, false);
 }
 
 static void clasp_set_checksum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
@@ -110,17 +161,18 @@ static void clasp_set_checksum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 	skb->ip_summed = CHECKSUM_NONE;
 }
 
-/* Push a header (and an MSS option when @mss) in front of the payload. */
+/* Push a header and @optlen bytes of options in front of the payload. */
 static void clasp_push_header(struct sk_buff *skb, __be16 sport, __be16 dport,
-			      u32 seq, u32 ack, u8 flags, u16 wnd, u16 mss)
+			      u32 seq, u32 ack, u8 flags, u16 wnd,
+			      const u8 *opts, int optlen)
 {
-	unsigned int hlen = CLASP_HDR_LEN + (mss ? CLASP_SYN_OPT_LEN : 0);
+	unsigned int hlen = CLASP_HDR_LEN + optlen;
 	struct tcphdr *th;
 
 	skb_push(skb, hlen);
 	skb_reset_transport_header(skb);
 	th = tcp_hdr(skb);
-	memset(th, 0, hlen);
+	memset(th, 0, CLASP_HDR_LEN);
 	th->source = sport;
 	th->dest = dport;
 	th->seq = htonl(seq);
@@ -128,8 +180,16 @@ static void clasp_push_header(struct sk_buff *skb, __be16 sport, __be16 dport,
 	th->doff = hlen / 4;
 	clasp_flag_byte(th) = flags;
 	th->window = htons(wnd);
-	if (mss)
-		clasp_opt_put_mss((u8 *)(th + 1), mss);
+	memcpy(th + 1, opts, optlen);
+}
+
+/* The option bytes of a segment with @flags; returns their length. */
+static int clasp_build_opts(u8 *buf, u8 flags, const struct clasp_opts *o)
+{
+	if (!o)
+		return 0;
+	return flags & CLASP_SYN ? clasp_opts_put_syn(buf, o) :
+				   clasp_opts_put(buf, o);
 }
 
 static struct sk_buff *clasp_alloc_seg(unsigned int payload, gfp_t gfp)
@@ -146,10 +206,12 @@ static struct sk_buff *clasp_alloc_seg(unsigned int payload, gfp_t gfp)
  * as RFC 1213's tcpOutSegs and Linux's TCP do; RetransSegs counts those.
  */
 static void clasp_xmit_ctl(struct net *net, const struct clasp_tuple *t,
-			   u32 seq, u32 ack, u8 flags, u16 wnd, u16 mss,
-			   bool rtx)
+			   u32 seq, u32 ack, u8 flags, u16 wnd,
+			   const struct clasp_opts *o, bool rtx)
 {
 	struct clasp_net *cn = clasp_pernet(net);
+	u8 opts[CLASP_MAX_OPT_LEN];
+	struct clasp_opts copy;
 	struct flowi4 fl4;
 	struct sk_buff *skb;
 	struct rtable *rt;
@@ -166,10 +228,14 @@ static void clasp_xmit_ctl(struct net *net, const struct clasp_tuple *t,
 		return;
 	}
 	/* CLASP_MSS_ROUTE, or a TCP_MAXSEG: never more than the route's. */
-	if (mss)
-		mss = min_t(u32, mss, clasp_route_mss(&rt->dst));
+	if (o && o->mss) {
+		copy = *o;
+		copy.mss = min_t(u32, o->mss, clasp_route_mss(&rt->dst));
+		o = &copy;
+	}
 	clasp_push_header(skb, t->lport, t->rport, seq,
-			  flags & CLASP_ACK ? ack : 0, flags, wnd, mss);
+			  flags & CLASP_ACK ? ack : 0, flags, wnd, opts,
+			  clasp_build_opts(opts, flags, o));
 	clasp_set_checksum(skb, fl4.saddr, fl4.daddr);
 	skb_dst_set(skb, &rt->dst);
 	if (ip_build_and_send_pkt(skb, cn->ctl_sk, fl4.saddr, fl4.daddr, NULL,
@@ -196,7 +262,29 @@ static void clasp_xmit_ctl(struct net *net, const struct clasp_tuple *t,
 void clasp_send_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
 		    u32 ack, u8 flags, u16 wnd, u16 mss)
 {
-	clasp_xmit_ctl(net, t, seq, ack, flags, wnd, mss, false);
+	struct clasp_opts o = { .mss = mss };
+
+	clasp_xmit_ctl(net, t, seq, ack, flags, wnd, mss ? &o : NULL, false);
+}
+
+/**
+ * clasp_send_ctl_opts() - clasp_send_ctl() with options
+ * @net: the namespace
+ * @t: the connection's 4-tuple from the local side
+ * @seq: sequence number
+ * @ack: acknowledgment number (sent only with CLASP_ACK)
+ * @flags: CLASP_* flags
+ * @wnd: window
+ * @o: the options: a SYN's (its @o->mss may be CLASP_MSS_ROUTE), or
+ *	timestamps and SACK blocks
+ * @rtx: the segment was sent before (RetransSegs, counted by the caller,
+ *	not OutSegs)
+ */
+void clasp_send_ctl_opts(struct net *net, const struct clasp_tuple *t,
+			 u32 seq, u32 ack, u8 flags, u16 wnd,
+			 const struct clasp_opts *o, bool rtx)
+{
+	clasp_xmit_ctl(net, t, seq, ack, flags, wnd, o, rtx);
 }
 
 /**
@@ -213,7 +301,9 @@ void clasp_send_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
 void clasp_resend_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
 		      u32 ack, u8 flags, u16 wnd, u16 mss)
 {
-	clasp_xmit_ctl(net, t, seq, ack, flags, wnd, mss, true);
+	struct clasp_opts o = { .mss = mss };
+
+	clasp_xmit_ctl(net, t, seq, ack, flags, wnd, mss ? &o : NULL, true);
 }
 
 /**
@@ -281,18 +371,49 @@ static int clasp_transmit(struct sock *sk, struct sk_buff *skb, bool rtx)
 	return err;
 }
 
+/*
+ * A socket's header and options for a segment with @flags: on a SYN what
+ * it offers (the MSS @mss, SACK-permitted, timestamps, window scale), on
+ * any other segment the timestamps once both ends use them, RSTs
+ * included (as TCP's tcp_send_active_reset()), TSecr being TS.Recent.
+ */
+static void clasp_sock_header(struct sock *sk, struct sk_buff *skb, u32 seq,
+			      u8 flags, u16 mss)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	u32 ack = flags & CLASP_ACK ? csk->rcv_nxt : 0;
+	struct clasp_opts o = {
+		.mss = mss,
+		.ts_ok = csk->ts_ok,
+		.tsval = clasp_ts_now(csk->ts_offset),
+		.tsecr = csk->ts_recent,
+	};
+	u8 opts[CLASP_MAX_OPT_LEN];
+	bool syn = flags & CLASP_SYN;
+
+	if (syn) {
+		o.sack_ok = csk->sack_ok;
+		o.wscale_ok = csk->wscale_ok;
+		o.wscale = csk->rcv_wscale;
+		if (!(flags & CLASP_ACK))
+			o.tsecr = 0;
+	}
+	clasp_push_header(skb, inet->inet_sport, inet->inet_dport, seq, ack,
+			  flags, clasp_select_window(sk, syn), opts,
+			  clasp_build_opts(opts, flags, &o));
+}
+
 static void clasp_send_seg(struct sock *sk, u32 seq, u8 flags, u16 mss,
 			   bool rtx)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
-	struct inet_sock *inet = inet_sk(sk);
 	struct sk_buff *skb = clasp_alloc_seg(0, GFP_ATOMIC);
 	u32 ack = flags & CLASP_ACK ? csk->rcv_nxt : 0;
 
 	if (!skb)
 		return;
-	clasp_push_header(skb, inet->inet_sport, inet->inet_dport, seq, ack,
-			  flags, clasp_rcv_window(sk), mss);
+	clasp_sock_header(sk, skb, seq, flags, mss);
 	if (flags & CLASP_ACK)
 		clasp_ack_sent(sk);
 	if (!clasp_transmit(sk, skb, rtx) && flags & CLASP_RST) {
@@ -374,7 +495,6 @@ static int clasp_send_queued(struct sock *sk, struct sk_buff *qskb)
 {
 	struct clasp_skb_cb *cb = CLASP_SKB_CB(qskb);
 	struct clasp_sock *csk = clasp_sk(sk);
-	struct inet_sock *inet = inet_sk(sk);
 	bool rtx = clasp_seq_before(cb->seq, csk->snd_max);
 	u8 flags = CLASP_ACK;
 	struct sk_buff *skb;
@@ -387,8 +507,7 @@ static int clasp_send_queued(struct sock *sk, struct sk_buff *qskb)
 		flags |= CLASP_PSH;
 	}
 	flags |= cb->flags & CLASP_FIN;
-	clasp_push_header(skb, inet->inet_sport, inet->inet_dport, cb->seq,
-			  csk->rcv_nxt, flags, clasp_rcv_window(sk), 0);
+	clasp_sock_header(sk, skb, cb->seq, flags, 0);
 	clasp_ack_sent(sk);
 	if (!rtx && qskb->len)
 		clasp_ack_data_sent(sk);

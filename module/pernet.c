@@ -35,6 +35,9 @@ static struct clasp_tunables clasp_defaults = {
 	.syncookie_period_ms	= 60000,
 	.abort_on_overflow	= 0,
 	.max_orphans		= 65536,
+	.window_scaling		= 1,
+	.timestamps		= 1,
+	.sack			= 1,
 };
 
 /* Each parameter is the default for namespaces created after it is set. */
@@ -82,6 +85,12 @@ module_param_named(abort_on_overflow, clasp_defaults.abort_on_overflow, uint, 06
 MODULE_PARM_DESC(abort_on_overflow, "reset a completing handshake when the accept queue is full");
 module_param_named(max_orphans, clasp_defaults.max_orphans, uint, 0644);
 MODULE_PARM_DESC(max_orphans, "closed sockets still sending, per namespace; past it close() resets");
+module_param_named(window_scaling, clasp_defaults.window_scaling, uint, 0644);
+MODULE_PARM_DESC(window_scaling, "offer and accept window scaling (RFC 7323), as tcp_window_scaling");
+module_param_named(timestamps, clasp_defaults.timestamps, uint, 0644);
+MODULE_PARM_DESC(timestamps, "offer and accept timestamps and PAWS (RFC 7323), as tcp_timestamps");
+module_param_named(sack, clasp_defaults.sack, uint, 0644);
+MODULE_PARM_DESC(sack, "offer and accept SACK-permitted (RFC 2018), as tcp_sack");
 
 #define CLASP_DESC(field, lo, hi) \
 	{ #field, offsetof(struct clasp_tunables, field), lo, hi, NULL }
@@ -111,6 +120,9 @@ const struct clasp_tunable_desc clasp_tunable_descs[] = {
 	CLASP_DESC(syncookie_period_ms, 100, 3600000),
 	CLASP_DESC(abort_on_overflow, 0, 1),
 	CLASP_DESC(max_orphans, 0, 1 << 24),
+	CLASP_DESC(window_scaling, 0, 1),
+	CLASP_DESC(timestamps, 0, 1),
+	CLASP_DESC(sack, 0, 1),
 	CLASP_GLOBAL(mem_min_pages, clasp_sysctl_mem[0]),
 	CLASP_GLOBAL(mem_pressure_pages, clasp_sysctl_mem[1]),
 	CLASP_GLOBAL(mem_max_pages, clasp_sysctl_mem[2]),
@@ -185,6 +197,25 @@ u32 clasp_isn(struct clasp_net *cn, const struct clasp_tuple *t)
 	return hash + (u32)(ktime_get_real_ns() >> 6);
 }
 
+/**
+ * clasp_ts_offset() - what a connection adds to the clock for its TSval
+ * @cn: the namespace's clasp state, holding the secret
+ * @t: the connection's 4-tuple
+ *
+ * A keyed hash of the 4-tuple, as Linux's secure_tcp_ts_off(): the
+ * timestamps of different connections are unrelated and reveal nothing
+ * of the host's uptime, and a listener finds the same offset again when
+ * a SYN cookie comes back.
+ *
+ * Return: the offset.
+ */
+u32 clasp_ts_offset(struct clasp_net *cn, const struct clasp_tuple *t)
+{
+	return siphash_3u32((__force u32)t->laddr, (__force u32)t->raddr,
+			    (__force u32)t->lport << 16 | (__force u32)t->rport,
+			    &cn->ts_key);
+}
+
 static int __net_init clasp_net_init(struct net *net)
 {
 	struct clasp_net *cn = clasp_pernet(net);
@@ -194,6 +225,7 @@ static int __net_init clasp_net_init(struct net *net)
 	cn->tun = clasp_defaults;
 	get_random_bytes(&cn->isn_key, sizeof(cn->isn_key));
 	get_random_bytes(&cn->cookie_key, sizeof(cn->cookie_key));
+	get_random_bytes(&cn->ts_key, sizeof(cn->ts_key));
 	spin_lock_init(&cn->challenge_lock);
 	atomic_set(&cn->orphans, 0);
 	clasp_tw_init_net(cn);

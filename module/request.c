@@ -49,20 +49,57 @@ static u16 clasp_listen_mss(const struct sock *lsk)
 	return READ_ONCE(clasp_sk(lsk)->opt.user_mss) ?: CLASP_MSS_ROUTE;
 }
 
+/* The request's timestamp offset: the 4-tuple's, as its socket's will be. */
+static u32 clasp_req_ts_offset(const struct clasp_request *req)
+{
+	return clasp_ts_offset(clasp_pernet(sock_net(req->listener)),
+			       &req->entry.tuple);
+}
+
+/* The options of a request's SYN-ACK: what both ends support. */
+static void clasp_req_synack_opts(const struct clasp_request *req,
+				  struct clasp_opts *o)
+{
+	*o = (struct clasp_opts){
+		.mss = clasp_listen_mss(req->listener),
+		.wscale_ok = req->wscale_ok,
+		.wscale = req->rcv_wscale,
+		.sack_ok = req->sack_ok,
+		.ts_ok = req->ts_ok,
+		.tsval = clasp_ts_now(clasp_req_ts_offset(req)),
+		.tsecr = req->ts_recent,
+	};
+}
+
 /* @rtx: the timer resends it (RetransSegs, not OutSegs). */
 static void clasp_req_send_synack(struct clasp_request *req, bool rtx)
 {
 	struct sock *lsk = req->listener;
-	struct net *net = sock_net(lsk);
-	u16 wnd = clasp_listen_window(lsk);
-	u16 mss = clasp_listen_mss(lsk);
+	struct clasp_opts o;
 
-	if (rtx)
-		clasp_resend_ctl(net, &req->entry.tuple, req->iss, req->irs + 1,
-				 CLASP_SYN | CLASP_ACK, wnd, mss);
-	else
-		clasp_send_ctl(net, &req->entry.tuple, req->iss, req->irs + 1,
-			       CLASP_SYN | CLASP_ACK, wnd, mss);
+	clasp_req_synack_opts(req, &o);
+	clasp_send_ctl_opts(sock_net(lsk), &req->entry.tuple, req->iss,
+			    req->irs + 1, CLASP_SYN | CLASP_ACK,
+			    clasp_listen_window(lsk), &o, rtx);
+}
+
+/*
+ * What a SYN offers that the namespace's tunables accept, into @req:
+ * window scaling (our shift from the listener's buffer), SACK-permitted
+ * and timestamps, the SYN's TSval becoming TS.Recent.
+ */
+static void clasp_req_negotiate(struct sock *lsk, struct clasp_request *req,
+				const struct clasp_seg *seg)
+{
+	struct clasp_tunables *tun = clasp_tun(lsk);
+
+	req->wscale_ok = seg->wscale_ok && READ_ONCE(tun->window_scaling);
+	req->snd_wscale = req->wscale_ok ? seg->wscale : 0;
+	req->rcv_wscale = req->wscale_ok ? clasp_choose_wscale(lsk) : 0;
+	req->sack_ok = seg->sack_ok && READ_ONCE(tun->sack);
+	req->ts_ok = seg->ts_ok && READ_ONCE(tun->timestamps);
+	req->ts_recent = req->ts_ok ? seg->tsval : 0;
+	req->ts_recent_stamp = (u32)ktime_get_seconds();
 }
 
 static void clasp_req_arm(struct clasp_request *req)
@@ -148,16 +185,32 @@ static void clasp_listen_cookie(struct sock *lsk, struct sk_buff *skb,
 				const struct clasp_seg *seg)
 {
 	struct clasp_net *cn = clasp_pernet(sock_net(lsk));
-	struct clasp_tuple t;
+	struct clasp_request tmp = { .listener = lsk };
+	struct clasp_opts o;
 	u32 cookie;
 
-	clasp_tuple_from_skb(skb, &t);
-	cookie = clasp_cookie_make(cn, &t, seg->seq, seg->mss);
-	trace_clasp_cookie_sent(&t, cookie, seg->mss);
+	clasp_tuple_from_skb(skb, &tmp.entry.tuple);
+	/*
+	 * What the SYN offered survives only in our TSval, which the ACK
+	 * echoes: without timestamps, a cookie connection has no window
+	 * scaling and no SACK (as Linux's).
+	 */
+	clasp_req_negotiate(lsk, &tmp, seg);
+	if (!tmp.ts_ok) {
+		tmp.wscale_ok = false;
+		tmp.rcv_wscale = 0;
+		tmp.sack_ok = false;
+	}
+	cookie = clasp_cookie_make(cn, &tmp.entry.tuple, seg->seq, seg->mss);
+	trace_clasp_cookie_sent(&tmp.entry.tuple, cookie, seg->mss);
 	WRITE_ONCE(clasp_sk(lsk)->cookie_stamp, jiffies);
 	clasp_stats_inc(cn->net, CLASP_MIB_SYNCOOKIESSENT);
-	clasp_send_ctl(cn->net, &t, cookie, seg->seq + 1, CLASP_SYN | CLASP_ACK,
-		       clasp_listen_window(lsk), clasp_listen_mss(lsk));
+	clasp_req_synack_opts(&tmp, &o);
+	if (tmp.ts_ok)
+		o.tsval = clasp_cookie_tsval(&tmp, clasp_req_ts_offset(&tmp));
+	clasp_send_ctl_opts(cn->net, &tmp.entry.tuple, cookie, seg->seq + 1,
+			    CLASP_SYN | CLASP_ACK, clasp_listen_window(lsk), &o,
+			    false);
 }
 
 /* The SYN queue is full; say so once per listener, as TCP does. */
@@ -220,6 +273,7 @@ static void clasp_listen_syn(struct sock *lsk, struct sk_buff *skb,
 	req->iss = CLASP_SKB_CB(skb)->seq ?: clasp_isn(cn, &req->entry.tuple);
 	req->peer_mss = seg->mss ?: CLASP_DEFAULT_MSS;
 	req->snd_wnd = seg->wnd;
+	clasp_req_negotiate(lsk, req, seg);
 	refcount_set(&req->refcnt, 1);
 	clasp_hrtimer_setup(&req->timer, clasp_req_timer, HRTIMER_MODE_REL_SOFT);
 	if (rhashtable_lookup_insert_fast(&cn->conns, &req->entry.node,
@@ -314,9 +368,18 @@ static struct sock *clasp_create_child(struct sock *lsk,
 	csk->copied_seq = csk->rcv_nxt;
 	csk->rcv_wup = csk->rcv_nxt;
 	csk->rcv_wnd = clasp_listen_window(lsk);
+	csk->wscale_ok = req->wscale_ok;
+	csk->snd_wscale = req->snd_wscale;
+	csk->rcv_wscale = req->rcv_wscale;
+	csk->sack_ok = req->sack_ok;
+	csk->ts_ok = req->ts_ok;
+	csk->ts_recent = req->ts_recent;
+	csk->ts_recent_stamp = req->ts_recent_stamp;
+	csk->ts_offset = clasp_req_ts_offset(req);
 	csk->mss = clasp_adv_mss(child);
 	csk->peer_mss = req->peer_mss;
-	csk->mss = clamp_t(u32, req->peer_mss, CLASP_MIN_MSS, csk->mss);
+	csk->mss = clamp_t(u32, req->peer_mss, CLASP_MIN_MSS, csk->mss) -
+		   clasp_opt_room(csk);
 	csk->rcv_tstamp = ktime_get();
 	csk->data_sent_tstamp = csk->rcv_tstamp;
 	csk->data_rcvd_tstamp = csk->rcv_tstamp;
@@ -433,7 +496,7 @@ static int clasp_cookie_ack(struct sock *lsk, struct sk_buff *skb,
 {
 	struct clasp_net *cn = clasp_pernet(sock_net(lsk));
 	struct clasp_sock *lcsk = clasp_sk(lsk);
-	struct clasp_request tmp = { };
+	struct clasp_request tmp = { .listener = lsk };
 	struct sock *child = NULL;
 	u16 mss;
 
@@ -452,6 +515,16 @@ static int clasp_cookie_ack(struct sock *lsk, struct sk_buff *skb,
 	tmp.irs = seg->seq - 1;
 	tmp.peer_mss = mss;
 	tmp.snd_wnd = seg->wnd;
+	/* The ACK echoes our TSval, which carries what the SYN offered. */
+	tmp.ts_ok = seg->ts_ok && READ_ONCE(cn->tun.timestamps);
+	if (tmp.ts_ok) {
+		tmp.ts_recent = seg->tsval;
+		tmp.ts_recent_stamp = (u32)ktime_get_seconds();
+		clasp_cookie_ts_decode(&tmp, seg->tsecr,
+				       clasp_req_ts_offset(&tmp));
+		if (tmp.wscale_ok)
+			tmp.rcv_wscale = clasp_choose_wscale(lsk);
+	}
 
 	spin_lock_bh(&lcsk->acc_lock);
 	if (!lcsk->listening) {
@@ -516,8 +589,15 @@ out:
 /* An ACK of what the request has: <SEQ=ISS+1><ACK=IRS+1>. */
 static void clasp_req_ack(struct clasp_request *req)
 {
-	clasp_send_ctl(sock_net(req->listener), &req->entry.tuple, req->iss + 1,
-		       req->irs + 1, CLASP_ACK, clasp_listen_window(req->listener), 0);
+	struct clasp_opts o = {
+		.ts_ok = req->ts_ok,
+		.tsval = clasp_ts_now(clasp_req_ts_offset(req)),
+		.tsecr = req->ts_recent,
+	};
+
+	clasp_send_ctl_opts(sock_net(req->listener), &req->entry.tuple,
+			    req->iss + 1, req->irs + 1, CLASP_ACK,
+			    clasp_listen_window(req->listener), &o, false);
 }
 
 /* The request as clasp_seg_check() sees it, and its verdict. */
@@ -531,6 +611,9 @@ static enum clasp_verdict clasp_req_check(const struct clasp_request *req,
 		.snd_nxt	= req->iss + 1,
 		.max_snd_wnd	= req->snd_wnd,
 		.kind		= CLASP_VIEW_REQUEST,
+		.ts_ok		= req->ts_ok,
+		.ts_recent	= req->ts_recent,
+		.ts_recent_age	= (u32)ktime_get_seconds() - req->ts_recent_stamp,
 	};
 
 	return clasp_seg_check(&view, seg);
@@ -565,6 +648,12 @@ int clasp_req_rcv(struct clasp_request *req, struct sk_buff *skb)
 	}
 	switch (clasp_req_check(req, &seg)) {
 	case CLASP_SEG_ACCEPT:
+		/* In sequence, PAWS passed: TS.Recent for the child. */
+		if (req->ts_ok && seg.ts_ok &&
+		    !clasp_seq_after(seg.seq, rcv_nxt)) {
+			req->ts_recent = seg.tsval;
+			req->ts_recent_stamp = (u32)ktime_get_seconds();
+		}
 		if (clasp_defer_ack(req, &seg))
 			break;
 		child = clasp_req_complete(req, skb);
@@ -576,6 +665,12 @@ int clasp_req_rcv(struct clasp_request *req, struct sk_buff *skb)
 		break;
 	case CLASP_SEG_OOW_DROP:
 		clasp_stats_inc(net, CLASP_MIB_OUTOFWINDOWDROPS);
+		break;
+	case CLASP_SEG_PAWS:
+		clasp_stats_inc(net, CLASP_MIB_PAWSESTAB);
+		if (!(seg.flags & CLASP_RST) &&
+		    clasp_oow_ack_allowed(net, &seg, rcv_nxt, &req->oow_ack_stamp))
+			clasp_req_ack(req);
 		break;
 	case CLASP_SEG_CHALLENGE:
 		if (clasp_challenge_ack_allowed(net, &req->oow_ack_stamp))

@@ -28,6 +28,12 @@ struct clasp_seg {
 	u16 wnd;
 	u16 mss;		/* from the MSS option, 0 if absent */
 	u8 flags;
+	u8 wscale;		/* window-scale option (SYN), with wscale_ok */
+	bool wscale_ok;
+	bool sack_ok;		/* SACK-permitted option (SYN) */
+	bool ts_ok;		/* a timestamps option: */
+	u32 tsval;
+	u32 tsecr;
 };
 
 static inline bool clasp_seq_before(u32 a, u32 b)
@@ -58,6 +64,9 @@ enum clasp_view_kind {
  * @max_snd_wnd: MAX.SND.WND, the largest window the peer offered
  * @kind: enum clasp_view_kind
  * @fin_in: the peer's FIN is in (CLOSE_WAIT, CLOSING, LAST_ACK)
+ * @ts_ok: timestamps in use: PAWS applies (RFC 7323 section 5)
+ * @ts_recent: TS.Recent
+ * @ts_recent_age: seconds since TS.Recent was recorded
  */
 struct clasp_view {
 	u32 rcv_nxt;
@@ -67,6 +76,9 @@ struct clasp_view {
 	u32 max_snd_wnd;
 	u8 kind;
 	bool fin_in;
+	bool ts_ok;
+	u32 ts_recent;
+	u32 ts_recent_age;
 };
 
 /* What to do with a segment; each caller maps these to its own actions. */
@@ -81,7 +93,13 @@ enum clasp_verdict {
 	CLASP_SEG_SYN_AGAIN,	/* SYN_RCVD: their SYN again; SYN-ACK again */
 	CLASP_SEG_BAD_ACK,	/* SYN_RCVD: unacceptable ACK; answer RST */
 	CLASP_SEG_REOPEN,	/* TIME_WAIT: a new SYN, for the listener */
+	CLASP_SEG_PAWS,		/* old TSval (RFC 7323 5): dup ACK, drop */
 };
+
+/* RFC 7323 5.5: a TS.Recent idle this long (24 days) no longer counts. */
+#define CLASP_PAWS_IDLE_S	(60 * 60 * 24 * 24)
+/* A RST that fails PAWS passes a TIME_WAIT entry after this (TCP's). */
+#define CLASP_PAWS_MSL_S	60
 
 bool clasp_seq_acceptable(u32 rcv_nxt, u32 rcv_wnd, u32 seq, u32 end_seq);
 enum clasp_verdict clasp_seg_check(const struct clasp_view *v,

@@ -354,6 +354,11 @@ static int clasp_disconnect(struct sock *sk, int flags)
 	csk->rcv_nxt = 0;
 	csk->rcv_wnd = 0;
 	csk->rcv_wup = 0;
+	csk->snd_wscale = 0;
+	csk->rcv_wscale = 0;
+	csk->wscale_ok = false;
+	csk->ts_ok = false;
+	csk->sack_ok = false;
 	csk->retransmits = 0;
 	csk->backoff = 0;
 	csk->srtt_us = 0;
@@ -431,6 +436,15 @@ static int clasp_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 
 	csk->mss = clasp_adv_mss(sk);
 	csk->iss = clasp_isn(cn, &csk->entry.tuple);
+	/* What our SYN offers; the peer's SYN-ACK settles it. */
+	csk->wscale_ok = READ_ONCE(cn->tun.window_scaling);
+	csk->rcv_wscale = csk->wscale_ok ? clasp_choose_wscale(sk) : 0;
+	csk->snd_wscale = 0;
+	csk->ts_ok = READ_ONCE(cn->tun.timestamps);
+	csk->ts_offset = clasp_ts_offset(cn, &csk->entry.tuple);
+	csk->ts_recent = 0;
+	csk->ts_recent_stamp = 0;
+	csk->sack_ok = READ_ONCE(cn->tun.sack);
 	csk->snd_una = csk->iss;
 	csk->snd_nxt = csk->iss + 1;
 	csk->snd_max = csk->snd_nxt;

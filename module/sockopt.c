@@ -86,6 +86,15 @@ void clasp_info_fill(struct sock *sk, struct clasp_info *info)
 	info->probes = csk->probes;
 	info->send_queue = csk->write_seq - csk->snd_una;
 	info->recv_queue = clasp_unread(sk);
+	if (csk->ts_ok)
+		info->options |= CLASP_INFO_OPT_TS;
+	if (csk->sack_ok)
+		info->options |= CLASP_INFO_OPT_SACK;
+	if (csk->wscale_ok) {
+		info->options |= CLASP_INFO_OPT_WSCALE;
+		info->snd_wscale = csk->snd_wscale;
+		info->rcv_wscale = csk->rcv_wscale;
+	}
 }
 
 /**

@@ -65,6 +65,7 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_FASTRETRANS]		= "FastRetrans",
 	[CLASP_MIB_SPURIOUSRTOS]	= "SpuriousRTOs",
 	[CLASP_MIB_DELAYEDACKS]		= "DelayedACKs",
+	[CLASP_MIB_PAWSESTAB]		= "PAWSEstab",
 };
 
 /*

@@ -21,10 +21,16 @@
  *    peer's ISN, the full counter T and i, truncated to 25 bits.  A forged
  *    ACK passes with probability 2^-25.
  *
+ * When the SYN carried timestamps, the low 6 bits of our TSval (less the
+ * connection's offset) carry what else it offered, as Linux's
+ * cookie_init_timestamp(): the peer's window shift (15: none), then
+ * SACK-permitted, then ECN (always 0: clasp has no ECN).  The ACK echoes
+ * them in its TSecr.  Without timestamps a cookie connection has no
+ * window scaling and no SACK, as with Linux.
+ *
  * What a cookie connection loses: the peer's exact MSS (rounded down to
  * the table) and the SYN-ACK retransmission (there is no state to
  * retransmit from; the peer's SYN retransmission covers a lost SYN-ACK).
- * clasp has no window scaling, SACK or timestamps to lose.
  */
 #include <linux/jiffies.h>
 #include <linux/siphash.h>
@@ -36,6 +42,13 @@
 #define CLASP_COOKIE_MAC_SHIFT	(CLASP_COOKIE_MSS_BITS + CLASP_COOKIE_T_BITS)
 #define CLASP_COOKIE_T_MASK	((1U << CLASP_COOKIE_T_BITS) - 1)
 #define CLASP_COOKIE_MSS_MASK	((1U << CLASP_COOKIE_MSS_BITS) - 1)
+
+/* The options in the low bits of a cookie's TSval (Linux's TS_OPT_*). */
+#define CLASP_COOKIE_TS_BITS	6
+#define CLASP_COOKIE_TS_MASK	((1U << CLASP_COOKIE_TS_BITS) - 1)
+#define CLASP_COOKIE_TS_WSCALE	0xfU	/* the peer's shift; 15: none */
+#define CLASP_COOKIE_TS_SACK	BIT(4)
+#define CLASP_COOKIE_TS_ECN	BIT(5)	/* never set: no ECN */
 
 /* MSS values a cookie can carry, ascending (Ethernet, tunnels, jumbo). */
 static const u16 clasp_cookie_mss[1 << CLASP_COOKIE_MSS_BITS] = {
@@ -118,4 +131,50 @@ u16 clasp_cookie_check(struct clasp_net *cn, const struct clasp_tuple *t,
 			return clasp_cookie_mss[idx];
 	}
 	return 0;
+}
+
+/**
+ * clasp_cookie_tsval() - the TSval of a cookie's SYN-ACK, carrying what
+ * the SYN offered, as Linux's cookie_init_timestamp()
+ * @req: what was negotiated (@req->wscale_ok with the peer's shift
+ *	@req->snd_wscale, @req->sack_ok)
+ * @offset: the connection's timestamp offset
+ *
+ * The clock with its low 6 bits replaced by the options, one step back if
+ * that put it in the future, so that TSvals never run ahead of the clock.
+ *
+ * Return: the TSval.
+ */
+u32 clasp_cookie_tsval(const struct clasp_request *req, u32 offset)
+{
+	u32 now = clasp_ts_now(0);
+	u32 bits = req->wscale_ok ? req->snd_wscale : CLASP_COOKIE_TS_WSCALE;
+	u32 ts;
+
+	if (req->sack_ok)
+		bits |= CLASP_COOKIE_TS_SACK;
+	ts = (now & ~CLASP_COOKIE_TS_MASK) | bits;
+	if ((s32)(ts - now) > 0)
+		ts -= 1U << CLASP_COOKIE_TS_BITS;
+	return ts + offset;
+}
+
+/**
+ * clasp_cookie_ts_decode() - what the TSecr of a cookie's ACK says the
+ * SYN offered, as Linux's cookie_timestamp_decode()
+ * @req: where to put it: @req->wscale_ok, @req->snd_wscale, @req->sack_ok
+ *	(each only if the namespace still accepts it)
+ * @tsecr: the ACK's TSecr
+ * @offset: the connection's timestamp offset
+ */
+void clasp_cookie_ts_decode(struct clasp_request *req, u32 tsecr, u32 offset)
+{
+	struct clasp_tunables *tun = clasp_tun(req->listener);
+	u32 bits = (tsecr - offset) & CLASP_COOKIE_TS_MASK;
+	u32 shift = bits & CLASP_COOKIE_TS_WSCALE;
+
+	req->sack_ok = bits & CLASP_COOKIE_TS_SACK && READ_ONCE(tun->sack);
+	req->wscale_ok = shift != CLASP_COOKIE_TS_WSCALE &&
+			 READ_ONCE(tun->window_scaling);
+	req->snd_wscale = req->wscale_ok ? min_t(u32, shift, CLASP_MAX_WSCALE) : 0;
 }

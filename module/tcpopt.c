@@ -243,6 +243,14 @@ void clasp_tcp_info_fill(struct sock *sk, struct tcp_info *ti)
 	}
 	ti->tcpi_snd_wnd = ci.snd_wnd;
 	clasp_tcpi_set_rcv_wnd(ti, ci.rcv_wnd);
+	if (ci.options & CLASP_INFO_OPT_TS)
+		ti->tcpi_options |= TCPI_OPT_TIMESTAMPS;
+	if (ci.options & CLASP_INFO_OPT_SACK)
+		ti->tcpi_options |= TCPI_OPT_SACK;
+	if (ci.options & CLASP_INFO_OPT_WSCALE)
+		ti->tcpi_options |= TCPI_OPT_WSCALE;
+	ti->tcpi_snd_wscale = ci.snd_wscale;
+	ti->tcpi_rcv_wscale = ci.rcv_wscale;
 }
 
 static int clasp_tcp_info_get(struct sock *sk, char __user *optval,
@@ -328,7 +336,7 @@ int clasp_tcp_getsockopt(struct sock *sk, int optname, char __user *optval,
 		val = READ_ONCE(opt->window_clamp);
 		if (!val && !((1 << READ_ONCE(sk->sk_state)) &
 			      (TCPF_CLOSE | TCPF_LISTEN)))
-			val = CLASP_MAX_WINDOW;
+			val = CLASP_MAX_WINDOW << clasp_sk(sk)->rcv_wscale;
 		break;
 	case TCP_NOTSENT_LOWAT:
 		val = READ_ONCE(opt->notsent_lowat);

@@ -239,6 +239,26 @@ void clasp_rtt_sample(struct sock *sk, ktime_t sent)
 				       tun->rto_max_ms * USEC_PER_MSEC);
 }
 
+/**
+ * clasp_rtt_sample_ts() - an RTT sample from a timestamp echo (RFC 7323
+ * section 4.1): valid for retransmitted segments too, so Karn's rule does
+ * not apply
+ * @sk: the socket, with timestamps in use
+ * @tsecr: the TSecr of an ACK that acknowledged new data; 0 for none
+ */
+void clasp_rtt_sample_ts(struct sock *sk, u32 tsecr)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	s32 ms;
+
+	if (!csk->ts_ok || !tsecr)
+		return;
+	ms = clasp_ts_now(csk->ts_offset) - tsecr;
+	if (ms < 0)
+		return;
+	clasp_rtt_sample(sk, ktime_sub_ms(ktime_get(), ms));
+}
+
 /*
  * What a connection that timed out fails with: the last soft error (an
  * ICMP error, say: icmp.c) if one came, as TCP's tcp_write_err().

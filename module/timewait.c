@@ -3,7 +3,8 @@
  * clasp: compact entries for TIME_WAIT and for FIN_WAIT_2 after close().
  *
  * Once nobody can read from a connection, all it needs is its 4-tuple,
- * two sequence numbers and an expiry: about 90 bytes instead of a socket.
+ * two sequence numbers, its timestamps state (for PAWS and the TSecr of
+ * its ACKs) and an expiry: about 100 bytes instead of a socket.
  * Entries of one kind all live equally long, so each namespace keeps them
  * in two lists in expiry order and one hrtimer, with slack, reaps every
  * entry that is due: a million entries cost one timer, not a million.
@@ -186,6 +187,10 @@ void clasp_time_wait(struct sock *sk, int state)
 	tw->rcv_wnd = max_t(s32, csk->rcv_wup + csk->rcv_wnd - csk->rcv_nxt, 0);
 	tw->max_snd_wnd = csk->max_snd_wnd;
 	tw->fw2_ms = state == TCP_FIN_WAIT2 ? clasp_fin_time_ms(sk) : 0;
+	tw->ts_ok = csk->ts_ok;
+	tw->ts_recent = csk->ts_recent;
+	tw->ts_recent_stamp = csk->ts_recent_stamp;
+	tw->ts_offset = csk->ts_offset;
 	tw->oow_ack_stamp = 0;
 	refcount_set(&tw->refcnt, 1);
 
@@ -210,10 +215,30 @@ void clasp_time_wait(struct sock *sk, int state)
 	clasp_done(sk);
 }
 
+/* An ACK, with timestamps if the connection used them (as TCP's). */
 static void clasp_tw_ack(struct clasp_net *cn, struct clasp_tw *tw)
 {
-	clasp_send_ctl(cn->net, &tw->entry.tuple, tw->snd_nxt, tw->rcv_nxt,
-		       CLASP_ACK, 0, 0);
+	struct clasp_opts o = {
+		.ts_ok = tw->ts_ok,
+		.tsval = clasp_ts_now(tw->ts_offset),
+		.tsecr = tw->ts_recent,
+	};
+
+	clasp_send_ctl_opts(cn->net, &tw->entry.tuple, tw->snd_nxt,
+			    tw->rcv_nxt, CLASP_ACK, 0, &o, false);
+}
+
+/*
+ * An acceptable segment's TSval becomes TS.Recent (RFC 7323 4.3), as in
+ * tcp_timewait_state_process().  Caller holds tw_lock.
+ */
+static void clasp_tw_ts_update(struct clasp_tw *tw, const struct clasp_seg *seg)
+{
+	if (tw->ts_ok && seg->ts_ok &&
+	    ((s32)(tw->ts_recent - seg->tsval) <= 0 || !tw->ts_recent)) {
+		tw->ts_recent = seg->tsval;
+		tw->ts_recent_stamp = (u32)ktime_get_seconds();
+	}
 }
 
 /* Restart the entry's lifetime.  Caller holds tw_lock. */
@@ -235,6 +260,9 @@ static enum clasp_verdict clasp_tw_check(const struct clasp_tw *tw,
 		.snd_nxt	= tw->snd_nxt,
 		.max_snd_wnd	= tw->max_snd_wnd,
 		.kind		= timewait ? CLASP_VIEW_TIME_WAIT : CLASP_VIEW_SYNCED,
+		.ts_ok		= tw->ts_ok,
+		.ts_recent	= tw->ts_recent,
+		.ts_recent_age	= (u32)ktime_get_seconds() - tw->ts_recent_stamp,
 	};
 
 	return clasp_seg_check(&view, seg);
@@ -248,6 +276,14 @@ static bool clasp_tw_common(struct clasp_net *cn, struct clasp_tw *tw,
 			    const struct clasp_seg *seg, enum clasp_verdict v)
 {
 	switch (v) {
+	case CLASP_SEG_PAWS:
+		/* An old duplicate: ACK it (rate-limited) unless a RST. */
+		clasp_stats_inc(cn->net, CLASP_MIB_PAWSESTAB);
+		if (!(seg->flags & CLASP_RST) &&
+		    clasp_oow_ack_allowed(cn->net, seg, tw->rcv_nxt,
+					  &tw->oow_ack_stamp))
+			clasp_tw_ack(cn, tw);
+		return true;
 	case CLASP_SEG_OOW_ACK:
 		clasp_stats_inc(cn->net, CLASP_MIB_OUTOFWINDOWDROPS);
 		if (clasp_oow_ack_allowed(cn->net, seg, tw->rcv_nxt,
@@ -285,10 +321,13 @@ static int clasp_tw_rcv_timewait(struct clasp_net *cn, struct clasp_tw *tw,
 {
 	enum clasp_verdict v = clasp_tw_check(tw, seg);
 
-	if (v == CLASP_SEG_OOW_ACK && seg->flags & CLASP_ACK)
+	if ((v == CLASP_SEG_OOW_ACK && seg->flags & CLASP_ACK) ||
+	    (v == CLASP_SEG_PAWS && !(seg->flags & CLASP_RST)))
 		clasp_tw_rearm(cn, tw);
 	if (clasp_tw_common(cn, tw, seg, v))
 		return 0;
+	if (v == CLASP_SEG_ACCEPT || v == CLASP_SEG_ACK_ONLY)
+		clasp_tw_ts_update(tw, seg);
 	switch (v) {
 	case CLASP_SEG_RESET:
 		if (!cn->tun.rfc1337) {
@@ -329,6 +368,8 @@ static int clasp_tw_rcv_finwait2(struct clasp_net *cn, struct clasp_tw *tw,
 
 	if (clasp_tw_common(cn, tw, seg, v))
 		return 0;
+	if (v == CLASP_SEG_ACCEPT && !clasp_seq_after(seg->seq, tw->rcv_nxt))
+		clasp_tw_ts_update(tw, seg);
 	if (v == CLASP_SEG_RESET) {
 		clasp_stats_inc(cn->net, CLASP_MIB_RSTSRECEIVED);
 		clasp_tw_kill(cn, tw, CLASP_CAUSE_RST);

@@ -1233,7 +1233,7 @@ static void expect_delayed_ack(struct __test_metadata *_metadata,
 	EXPECT_EQ(before + 1, clasp_counter("DelayedACKs"));
 }
 
-/* 28 */
+/* 34 */
 TEST(quick_acks_at_start_then_delayed_ack)
 {
 	struct clasp_pkt_info info;
@@ -1265,7 +1265,7 @@ TEST(quick_acks_at_start_then_delayed_ack)
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
 }
 
-/* 29 */
+/* 35 */
 TEST(quickack_option_delays_then_timer_ends_pingpong)
 {
 	struct env e;
@@ -1299,7 +1299,7 @@ TEST(quickack_option_delays_then_timer_ends_pingpong)
  */
 #define WARMUP_MAX	400
 
-/* 30 */
+/* 36 */
 TEST(delayed_ack_every_second_full_segment)
 {
 	struct env e;
@@ -1347,7 +1347,7 @@ TEST(delayed_ack_every_second_full_segment)
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
 }
 
-/* 31 */
+/* 37 */
 TEST(window_opened_by_a_read_is_advertised_at_once)
 {
 	int small = 4096, n, got = 0;
@@ -1400,7 +1400,7 @@ static int set_tcp_opt(int fd, int opt, int val)
 	return setsockopt(fd, IPPROTO_TCP, opt, &val, sizeof(val));
 }
 
-/* 32 */
+/* 38 */
 TEST(nagle_holds_short_write_behind_unacked_short_segment)
 {
 	struct env e;
@@ -1433,7 +1433,7 @@ TEST(nagle_holds_short_write_behind_unacked_short_segment)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
-/* 33 */
+/* 39 */
 TEST(nodelay_sends_short_writes_at_once_and_what_waits)
 {
 	struct env e;
@@ -1455,7 +1455,7 @@ TEST(nodelay_sends_short_writes_at_once_and_what_waits)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
-/* 34 */
+/* 40 */
 TEST(cork_holds_until_full_or_uncorked)
 {
 	static const char fill[PEER_MSS];
@@ -1488,6 +1488,400 @@ TEST(cork_holds_until_full_or_uncorked)
 				      101 + PEER_MSS, 121 + PEER_MSS));
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u", 121 + PEER_MSS));
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/*
+ * RFC 7323 and RFC 2018's SACK-permitted.  base_params turns window
+ * scaling, timestamps and SACK off (every scenario above is written for
+ * SYNs with the MSS alone); these tests turn them on again, TCP's sysctls
+ * in the TCP lane (tcp_params()).
+ */
+static const struct clasp_param opts_on[] = {
+	{ "window_scaling", 1 },
+	{ "timestamps", 1 },
+	{ "sack", 1 },
+	{ NULL, 0 }
+};
+
+static const struct clasp_param opts_on_cookies[] = {
+	{ "window_scaling", 1 },
+	{ "timestamps", 1 },
+	{ "sack", 1 },
+	{ "syncookies", 2 },
+	{ NULL, 0 }
+};
+
+#define TS_ROOM		12	/* NOP, NOP, timestamps: less payload per segment */
+
+static char payload[1000];
+
+/*
+ * rmem_max, read when the program starts: a namespace of its own (6.1)
+ * does not show net.core.rmem_max, which is global anyway.
+ */
+static long long rmem_max_init = -1;
+
+static long long read_sysctl(const char *path, int field);
+
+__attribute__((constructor)) static void read_rmem_max(void)
+{
+	rmem_max_init = read_sysctl("/proc/sys/net/core/rmem_max", 0);
+}
+
+static long long read_sysctl(const char *path, int field)
+{
+	long long v[3] = { 0 };
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld %lld %lld", &v[0], &v[1], &v[2]) < field + 1)
+		v[field] = -1;
+	fclose(f);
+	return v[field];
+}
+
+/*
+ * The window shift the module announces for @fd (a listener or a socket
+ * about to connect): the smallest that lets the window field cover the
+ * largest buffer it plans for.  clasp: half of its receive buffer or of
+ * what SO_RCVBUF could still ask (2 * rmem_max); TCP: max(tcp_rmem[2],
+ * rmem_max) (tcp_select_initial_window()).
+ */
+static int our_wscale(int fd)
+{
+	long long rmem_max = rmem_max_init;
+	long long space;
+	int rcvbuf = 0, shift = 0;
+	socklen_t len = sizeof(rcvbuf);
+
+	getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len);
+	if (clasp_is_tcp()) {
+		space = read_sysctl("/proc/sys/net/ipv4/tcp_rmem", 2);
+		if (space < rmem_max)
+			space = rmem_max;
+	} else {
+		space = (rcvbuf > 2 * rmem_max ? rcvbuf : 2 * rmem_max) / 2;
+	}
+	while (space > 65535 && shift < 14) {
+		space >>= 1;
+		shift++;
+	}
+	return shift;
+}
+
+static void get_tcp_info(struct __test_metadata *_metadata, int fd,
+			 struct tcp_info *ti)
+{
+	socklen_t len = sizeof(*ti);
+
+	memset(ti, 0, sizeof(*ti));
+	ASSERT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_INFO, ti, &len)) {
+		TH_LOG("TCP_INFO: %s", strerror(errno));
+	}
+}
+
+/* A connection the peer opened offering @syn_opts; the SYN-ACK must carry @synack_opts. */
+static int passive_open_opts(struct __test_metadata *_metadata, struct env *e,
+			     uint16_t peer_port, const char *syn_opts,
+			     const char *synack_opts, const char *ack_opts)
+{
+	struct clasp_pkt *p = &e->p;
+	struct clasp_call acc;
+
+	clasp_pkt_conn(p, LISTEN_PORT, peer_port);
+	if (clasp_call_accept(&acc, e->lfd))
+		return -1;
+	EXPECT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) %s", syn_opts));
+	EXPECT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 %s", synack_opts));
+	EXPECT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 %s", ack_opts));
+	if (clasp_call_wait(&acc, GUARD_MS)) {
+		TH_LOG("accept hangs");
+		return -1;
+	}
+	return acc.ret;
+}
+
+/* 41 */
+TEST(passive_open_negotiates_wscale_ts_sackok)
+{
+	struct tcp_info ti;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	char synack[160];
+	int fd, ws;
+
+	env_setup(_metadata, &e, opts_on);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	ws = our_wscale(e.lfd);
+
+	/* Everything offered: everything in the SYN-ACK, Linux's layout. */
+	snprintf(synack, sizeof(synack),
+		 "<mss %u,sackOK,TS val 0 ecr 1000,nop,wscale %d>", ROUTE_MSS, ws);
+	fd = passive_open_opts(_metadata, &e, PEER_PORT,
+			       "<mss 1200,sackOK,TS val 1000 ecr 0,nop,wscale 7>",
+			       synack, "<nop,nop,TS val 1001 ecr ours>");
+	ASSERT_LE(0, fd);
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK | TCPI_OPT_WSCALE,
+		  ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK |
+				     TCPI_OPT_WSCALE));
+	EXPECT_EQ(7, (int)ti.tcpi_snd_wscale);
+	EXPECT_EQ(ws, (int)ti.tcpi_rcv_wscale);
+	/* Timestamps take 12 bytes of every segment. */
+	EXPECT_EQ(PEER_MSS - TS_ROOM, ti.tcpi_snd_mss);
+
+	/*
+	 * The peer's windows are scaled from now on: 10 << 7 = 1280 bytes
+	 * take 1000 bytes in one segment, where 10 would take 10.  Ours
+	 * too: the field times 2^ws is the window in bytes.
+	 */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 win 10 <nop,nop,TS val 1002 ecr ours>"));
+	ASSERT_EQ(1000, send(fd, payload, 1000, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1001(1000) ack 1 <nop,nop,TS val 0 ecr 1002>"));
+	if (clasp_only_check("the window offered: TCP opens its own gradually (rcv_ssthresh)"))
+		EXPECT_LT(65535, (long long)last_win(p) << ws);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+
+	/* Nothing offered: nothing in the SYN-ACK, nothing on segments. */
+	fd = passive_open_opts(_metadata, &e, PEER_PORT + 1, "<mss 1200>",
+			       "<mss 1460>", "");
+	ASSERT_LE(0, fd);
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(0, ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK |
+					TCPI_OPT_WSCALE));
+	EXPECT_EQ(PEER_MSS, ti.tcpi_snd_mss);
+	ASSERT_EQ(5, send(fd, "hello", 5, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:6(5) ack 1"));
+
+	/* SACK-permitted alone; window scaling alone. */
+	fd = passive_open_opts(_metadata, &e, PEER_PORT + 2, "<mss 1200,nop,nop,sackOK>",
+			       "<mss 1460,nop,nop,sackOK>", "");
+	ASSERT_LE(0, fd);
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(TCPI_OPT_SACK, ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK |
+						    TCPI_OPT_WSCALE));
+	snprintf(synack, sizeof(synack), "<mss %u,nop,wscale %d>", ROUTE_MSS, ws);
+	fd = passive_open_opts(_metadata, &e, PEER_PORT + 3, "<mss 1200,nop,wscale 3>",
+			       synack, "");
+	ASSERT_LE(0, fd);
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(TCPI_OPT_WSCALE, ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK |
+						      TCPI_OPT_WSCALE));
+	EXPECT_EQ(3, (int)ti.tcpi_snd_wscale);
+}
+
+/* 42 */
+TEST(active_open_offers_wscale_ts_sackok)
+{
+	struct clasp_call con;
+	struct tcp_info ti;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	struct sockaddr_in to = clasp_addr(CLASP_PKT_PEER, REMOTE_PORT);
+	char win[32];
+	int fd, ws;
+
+	env_setup(_metadata, &e, opts_on);
+	fd = bound_socket(_metadata, CLASP_PKT_LOCAL, ACTIVE_PORT);
+	ASSERT_LE(0, fd);
+	ws = our_wscale(fd);
+	clasp_pkt_conn(p, ACTIVE_PORT, REMOTE_PORT);
+	clasp_pkt_mark(p);	/* the SYN is due from now */
+	ASSERT_EQ(0, clasp_call_connect(&con, fd, &to));
+	/* The SYN offers all three, its TSecr 0 and its window unscaled. */
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S 0:0(0) %s<mss %u,sackOK,TS val 0 ecr 0,nop,wscale %d>",
+				      syn_win(fd, win, sizeof(win)), ROUTE_MSS, ws));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S. 0:0(0) ack 1 <mss 1200,sackOK,TS val 5000 ecr ours,nop,wscale 2>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1 <nop,nop,TS val 0 ecr 5000>"));
+	ASSERT_EQ(0, clasp_call_wait(&con, GUARD_MS)) TH_LOG("connect hangs");
+	ASSERT_EQ(0, con.ret) TH_LOG("connect: %s", strerror(con.err));
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK | TCPI_OPT_WSCALE,
+		  ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK |
+				     TCPI_OPT_WSCALE));
+	EXPECT_EQ(2, (int)ti.tcpi_snd_wscale);
+	EXPECT_EQ(ws, (int)ti.tcpi_rcv_wscale);
+
+	/* A peer that offers none of them: none are used. */
+	fd = bound_socket(_metadata, CLASP_PKT_LOCAL, ACTIVE_PORT + 1);
+	ASSERT_LE(0, fd);
+	clasp_pkt_conn(p, ACTIVE_PORT + 1, REMOTE_PORT);
+	clasp_pkt_mark(p);
+	ASSERT_EQ(0, clasp_call_connect(&con, fd, &to));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S 0:0(0) %s<mss %u,sackOK,TS val 0 ecr 0,nop,wscale %d>",
+				      syn_win(fd, win, sizeof(win)), ROUTE_MSS, ws));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S. 0:0(0) ack 1 win 100 <mss 1200>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_call_wait(&con, GUARD_MS)) TH_LOG("connect hangs");
+	ASSERT_EQ(0, con.ret) TH_LOG("connect: %s", strerror(con.err));
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(0, ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK |
+					TCPI_OPT_WSCALE));
+	ASSERT_EQ(5, send(fd, "hello", 5, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:6(5) ack 1"));
+}
+
+/* 43 */
+TEST(tsecr_echoes_ts_recent_by_rfc7323_rules)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	env_setup(_metadata, &e, opts_on);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	/* No SACK: TCP's duplicate ACKs would carry blocks clasp does not send yet. */
+	fd = passive_open_opts(_metadata, &e, PEER_PORT,
+			       "<mss 1200,nop,nop,TS val 1000 ecr 0>",
+			       "<mss 1460,nop,nop,TS val 0 ecr 1000>",
+			       "<nop,nop,TS val 1001 ecr ours>");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:11(10) ack 1 <nop,nop,TS val 2000 ecr ours>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 11 <nop,nop,TS val 0 ecr 2000>"));
+	/*
+	 * Beyond a hole: acknowledged at once, but its TSval is not kept
+	 * (its sequence number is past the last ACK sent, RFC 7323 4.3).
+	 */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 21:31(10) ack 1 <nop,nop,TS val 3000 ecr ours>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 11 <nop,nop,TS val 0 ecr 2000>"));
+	/* The hole filled: its TSval, older than 3000 but newer than 2000, is echoed. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 11:21(10) ack 1 <nop,nop,TS val 2500 ecr ours>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 31 <nop,nop,TS val 0 ecr 2500>"));
+	expect_stream(_metadata, fd, 30);
+	/* Our data and FIN carry timestamps too. */
+	ASSERT_EQ(3, send(fd, "abc", 3, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:4(3) ack 31 <nop,nop,TS val 0 ecr 2500>"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 31:31(0) ack 4 <nop,nop,TS val 2600 ecr ours>"));
+	/* A RST from the socket carries them, as TCP's. */
+	{
+		struct linger lin = { 1, 0 };
+
+		ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin)));
+	}
+	close(fd);
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "R. 4:4(0) ack 31 <nop,nop,TS val 0 ecr 2600>"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 44 */
+TEST(paws_drops_old_tsval_with_dup_ack)
+{
+	long long paws;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	char buf[64];
+	int fd;
+
+	env_setup(_metadata, &e, opts_on);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	fd = passive_open_opts(_metadata, &e, PEER_PORT,
+			       "<mss 1200,nop,nop,TS val 1000 ecr 0>",
+			       "<mss 1460,nop,nop,TS val 0 ecr 1000>",
+			       "<nop,nop,TS val 1001 ecr ours>");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:11(10) ack 1 <nop,nop,TS val 2000 ecr ours>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 11 <nop,nop,TS val 0 ecr 2000>"));
+	paws = clasp_counter("PAWSEstab");
+	/* In sequence, but its TSval is from an earlier wrap: dropped, dup ACK. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 11:21(10) ack 1 <nop,nop,TS val 1000 ecr ours>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 11 <nop,nop,TS val 0 ecr 2000>"));
+	EXPECT_EQ(paws + 1, clasp_counter("PAWSEstab"));
+	EXPECT_EQ(10, recv(fd, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(-1, recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) TH_LOG("the old segment was taken");
+	/* One tick old passes (TCP_PAWS_WINDOW), and so does a RST. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 11:21(10) ack 1 <nop,nop,TS val 1999 ecr ours>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 21 <nop,nop,TS val 0 ecr 2000>"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "R. 21:21(0) ack 1 <nop,nop,TS val 5 ecr ours>"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	EXPECT_EQ(paws + 1, clasp_counter("PAWSEstab"));
+	EXPECT_EQ(TCP_CLOSE, clasp_state(fd));
+}
+
+/* 45 */
+TEST(paws_in_time_wait_and_ts_reopen)
+{
+	long long paws;
+	struct clasp_call acc;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	env_setup(_metadata, &e, opts_on);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	fd = passive_open_opts(_metadata, &e, PEER_PORT,
+			       "<mss 1200,nop,nop,TS val 1000 ecr 0>",
+			       "<mss 1460,nop,nop,TS val 0 ecr 1000>",
+			       "<nop,nop,TS val 1001 ecr ours>");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "F. 1:1(0) ack 1 <nop,nop,TS val 0 ecr 1001>"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "F. 1:1(0) ack 2 <nop,nop,TS val 2000 ecr ours>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 2:2(0) ack 2 <nop,nop,TS val 0 ecr 2000>"));
+	expect_state(_metadata, &e, TCP_TIME_WAIT);
+	paws = clasp_counter("PAWSEstab");
+
+	/* A SYN above rcv_nxt would reopen, but its TSval is old: ACK, stay. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 1000:1000(0) <mss 1200,nop,nop,TS val 1500 ecr 0>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 2:2(0) ack 2 <nop,nop,TS val 0 ecr 2000>"));
+	EXPECT_EQ(paws + 1, clasp_counter("PAWSEstab"));
+	expect_state(_metadata, &e, TCP_TIME_WAIT);
+	/* A RST with an old TSval does not end it either. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "R 2:2(0) <nop,nop,TS val 1500 ecr 0>"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	expect_state(_metadata, &e, TCP_TIME_WAIT);
+
+	/* A SYN with a newer TSval reopens even below rcv_nxt (RFC 6191). */
+	ASSERT_EQ(0, clasp_call_accept(&acc, e.lfd));
+	clasp_pkt_forget_isn(p);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S -100:-100(0) <mss 1200,nop,nop,TS val 3000 ecr 0>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack -99 <mss 1460,nop,nop,TS val 0 ecr 3000>"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". -99:-99(0) ack 1 <nop,nop,TS val 3001 ecr ours>"));
+	ASSERT_EQ(0, clasp_call_wait(&acc, GUARD_MS)) TH_LOG("accept hangs");
+	ASSERT_LE(0, acc.ret) TH_LOG("accept: %s", strerror(acc.err));
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(acc.ret));
+}
+
+/* 46 */
+TEST(syncookie_keeps_wscale_and_sackok_in_tsval)
+{
+	struct tcp_info ti;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	char synack[160];
+	long long recvd;
+	int fd, ws;
+
+	env_setup(_metadata, &e, opts_on_cookies);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	ws = our_wscale(e.lfd);
+	recvd = clasp_counter("SyncookiesRecv");
+	snprintf(synack, sizeof(synack),
+		 "<mss %u,sackOK,TS val 0 ecr 100,nop,wscale %d>", ROUTE_MSS, ws);
+	fd = passive_open_opts(_metadata, &e, PEER_PORT,
+			       "<mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 6>",
+			       synack, "<nop,nop,TS val 101 ecr ours>");
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(recvd + 1, clasp_counter("SyncookiesRecv"));
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK | TCPI_OPT_WSCALE,
+		  ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK |
+				     TCPI_OPT_WSCALE));
+	EXPECT_EQ(6, (int)ti.tcpi_snd_wscale);
+	EXPECT_EQ(ws, (int)ti.tcpi_rcv_wscale);
+	/* The peer's window is scaled: 10 << 6 = 640 bytes. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 win 10 <nop,nop,TS val 102 ecr ours>"));
+	ASSERT_EQ(600, send(fd, payload, 600, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:601(600) ack 1 <nop,nop,TS val 0 ecr 102>"));
+
+	/* Without timestamps a cookie has nowhere to keep them: gone. */
+	fd = passive_open_opts(_metadata, &e, PEER_PORT + 1,
+			       "<mss 1460,nop,nop,sackOK,nop,wscale 6>",
+			       "<mss 1460>", "");
+	ASSERT_LE(0, fd);
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(0, ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK |
+					TCPI_OPT_WSCALE));
 }
 
 CLASP_HARNESS_MAIN

@@ -314,7 +314,8 @@ rows = json.loads(text)
 assert text.count("\n") > 20 and '\n  {\n    "state": "ESTAB"' in text, text
 keys |= {"timer", "rto_us", "srtt_us", "mss", "snd_una", "snd_nxt",
          "rcv_nxt", "snd_wnd", "rcv_wnd", "backoff", "retrans", "uid",
-         "inode", "cookie", "ca_state", "ooo_segs", "passive"}
+         "inode", "cookie", "ca_state", "ooo_segs", "passive", "snd_wscale",
+         "rcv_wscale", "ts", "sack"}
 assert len(rows) == 2, rows
 for r in rows:
     assert set(r) == keys, sorted(set(r) ^ keys)
@@ -368,7 +369,7 @@ EOF
 }
 
 conns_info() {
-	local re='^	 kind:socket rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_una:[0-9]+ snd_nxt:[0-9]+ rcv_nxt:[0-9]+ snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 uid:0 ino:[1-9][0-9]* sk:[0-9a-f]+$'
+	local re='^	 kind:socket rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_una:[0-9]+ snd_nxt:[0-9]+ rcv_nxt:[0-9]+ snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 uid:0 ino:[1-9][0-9]* sk:[0-9a-f]+ wscale:[0-9]+,[0-9]+ ts sack$'
 	ctl conns -i sport 41000 || return 1
 	if [ "${#OUT[@]}" -ne 3 ] || [[ ! ${OUT[2]} =~ $re ]]; then
 		log "conns -i: $(IFS='|'; echo "${OUT[*]}")"
@@ -736,7 +737,7 @@ unprivileged_checks() {
 # Sequence numbers are for CAP_NET_ADMIN over the namespace: -i leaves
 # them out, -j says null, and shows the rest as for root (conns_info).
 hidden_sequence_numbers() {
-	local re='^	 kind:socket rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 uid:[0-9]+ ino:[1-9][0-9]* sk:[0-9a-f]+$'
+	local re='^	 kind:socket rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 uid:[0-9]+ ino:[1-9][0-9]* sk:[0-9a-f]+ wscale:[0-9]+,[0-9]+ ts sack$'
 	ctl conns -i sport 41000 && [ "${#OUT[@]}" -eq 3 ] &&
 		[[ ${OUT[2]} =~ $re ]] ||
 		{ log "conns -i as nobody: $(IFS='|'; echo "${OUT[*]}")"; return 1; }

@@ -283,36 +283,132 @@ static int parse_range(const char **s, struct clasp_seg *seg)
 	return 0;
 }
 
-/* "<mss 1460>", "<nop,nop,mss 536>", "<eol>" */
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Is the word at *@s @word, followed by a blank, ',' or '>'?  Then skip it. */
+static bool take(const char **s, const char *word)
+{
+	size_t n = strlen(word);
+	char c;
+
+	if (strncmp(*s, word, n))
+		return false;
+	c = (*s)[n];
+	if (c && c != ' ' && c != ',' && c != '>' && c != '\t')
+		return false;
+	*s += n;
+	return true;
+}
+
+/* One option of a "<...>" list into @spec->opts at *@n. */
+static int parse_one_opt(const char **s, struct clasp_pkt_spec *spec,
+			 size_t *n)
+{
+	size_t room = sizeof(spec->opts) - *n;
+	uint8_t *o = spec->opts + *n;
+	long long val, ecr;
+
+	if (take(s, "mss")) {
+		*s = skip_blank(*s);
+		if (parse_num(s, &val) || val < 0 || val > 65535 || room < 4)
+			return -1;
+		o[0] = CLASP_OPT_MSS;
+		o[1] = CLASP_OPTLEN_MSS;
+		o[2] = val >> 8;
+		o[3] = val & 0xff;
+		if (!spec->seg.mss)
+			spec->seg.mss = val;
+		*n += 4;
+	} else if (take(s, "wscale")) {
+		*s = skip_blank(*s);
+		if (parse_num(s, &val) || val < 0 || val > 255 || room < 3)
+			return -1;
+		o[0] = 3;
+		o[1] = 3;
+		o[2] = val;
+		*n += 3;
+	} else if (take(s, "sackOK")) {
+		if (room < 2)
+			return -1;
+		o[0] = 4;
+		o[1] = 2;
+		*n += 2;
+	} else if (take(s, "TS")) {
+		*s = skip_blank(*s);
+		if (!take(s, "val"))
+			return -1;
+		*s = skip_blank(*s);
+		if (parse_num(s, &val) || room < 10)
+			return -1;
+		*s = skip_blank(*s);
+		if (!take(s, "ecr"))
+			return -1;
+		*s = skip_blank(*s);
+		ecr = 0;
+		if (take(s, "ours"))
+			spec->ecr_ours = true;
+		else if (parse_num(s, &ecr))
+			return -1;
+		o[0] = 8;
+		o[1] = 10;
+		put_be32(o + 2, (uint32_t)val);
+		put_be32(o + 6, (uint32_t)ecr);
+		spec->ts_off = *n;
+		*n += 10;
+	} else if (take(s, "sack")) {
+		size_t k = 2;
+
+		while (*(*s = skip_blank(*s)) >= '0' && **s <= '9') {
+			long long a, b;
+
+			if (parse_num(s, &a) || **s != ':' || room < k + 8)
+				return -1;
+			(*s)++;
+			if (parse_num(s, &b))
+				return -1;
+			put_be32(o + k, (uint32_t)a);
+			put_be32(o + k + 4, (uint32_t)b);
+			k += 8;
+		}
+		if (k == 2)
+			return -1;
+		o[0] = 5;
+		o[1] = k;
+		*n += k;
+	} else if (take(s, "nop") && room) {
+		o[0] = CLASP_OPT_NOP;
+		*n += 1;
+	} else if (take(s, "eol") && room) {
+		o[0] = CLASP_OPT_EOL;
+		*n += 1;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/* "<mss 1460>", "<nop,nop,mss 536>", "<eol>", "<nop,nop,TS val 1 ecr 2>" */
 static int parse_opts(const char **s, struct clasp_pkt_spec *spec)
 {
 	size_t n = 0;
 
 	(*s)++;		/* '<' */
 	for (;;) {
-		long long val;
-
 		*s = skip_blank(*s);
-		if (!strncmp(*s, "mss", 3)) {
-			*s = skip_blank(*s + 3);
-			if (parse_num(s, &val) || val < 0 || val > 65535 ||
-			    n + CLASP_OPTLEN_MSS > sizeof(spec->opts))
-				return -1;
-			spec->opts[n++] = CLASP_OPT_MSS;
-			spec->opts[n++] = CLASP_OPTLEN_MSS;
-			spec->opts[n++] = val >> 8;
-			spec->opts[n++] = val & 0xff;
-			if (!spec->seg.mss)
-				spec->seg.mss = val;
-		} else if (!strncmp(*s, "nop", 3) && n < sizeof(spec->opts)) {
-			*s += 3;
-			spec->opts[n++] = CLASP_OPT_NOP;
-		} else if (!strncmp(*s, "eol", 3) && n < sizeof(spec->opts)) {
-			*s += 3;
-			spec->opts[n++] = CLASP_OPT_EOL;
-		} else {
+		if (parse_one_opt(s, spec, &n))
 			return -1;
-		}
 		*s = skip_blank(*s);
 		if (**s == '>')
 			break;
@@ -328,12 +424,86 @@ static int parse_opts(const char **s, struct clasp_pkt_spec *spec)
 	return 0;
 }
 
+bool clasp_pkt_ts(const uint8_t *opt, size_t len, uint32_t *tsval,
+		  uint32_t *tsecr)
+{
+	while (len > 0 && opt[0] != CLASP_OPT_EOL) {
+		if (opt[0] == CLASP_OPT_NOP) {
+			opt++;
+			len--;
+			continue;
+		}
+		if (len < 2 || opt[1] < 2 || opt[1] > len)
+			break;
+		if (opt[0] == 8 && opt[1] == 10) {
+			*tsval = get_be32(opt + 2);
+			*tsecr = get_be32(opt + 6);
+			return true;
+		}
+		len -= opt[1];
+		opt += opt[1];
+	}
+	return false;
+}
+
+/* The options as tcpdump prints them, ", "-less: "<mss 1460,nop,...>". */
+static size_t format_opts(const uint8_t *opt, size_t len, char *buf,
+			  size_t size)
+{
+	size_t n = snprintf(buf, size, " <");
+	const char *sep = "";
+	int i;
+
+	while (len > 0 && n < size) {
+		uint8_t kind = opt[0], olen = len > 1 ? opt[1] : 0;
+
+		if (kind == CLASP_OPT_NOP || kind == CLASP_OPT_EOL) {
+			n += snprintf(buf + n, size - n, "%s%s", sep,
+				      kind ? "nop" : "eol");
+			opt++;
+			len--;
+			sep = ",";
+			continue;
+		}
+		if (len < 2 || olen < 2 || olen > len) {
+			n += snprintf(buf + n, size - n, "%s[bad opt]", sep);
+			break;
+		}
+		if (kind == CLASP_OPT_MSS && olen == 4)
+			n += snprintf(buf + n, size - n, "%smss %u", sep,
+				      opt[2] << 8 | opt[3]);
+		else if (kind == 3 && olen == 3)
+			n += snprintf(buf + n, size - n, "%swscale %u", sep, opt[2]);
+		else if (kind == 4 && olen == 2)
+			n += snprintf(buf + n, size - n, "%ssackOK", sep);
+		else if (kind == 8 && olen == 10)
+			n += snprintf(buf + n, size - n, "%sTS val %u ecr %u", sep,
+				      get_be32(opt + 2), get_be32(opt + 6));
+		else if (kind == 5 && olen >= 10 && !((olen - 2) % 8)) {
+			n += snprintf(buf + n, size - n, "%ssack", sep);
+			for (i = 2; i < olen && n < size; i += 8)
+				n += snprintf(buf + n, size - n, " %u:%u",
+					      get_be32(opt + i),
+					      get_be32(opt + i + 4));
+		} else
+			n += snprintf(buf + n, size - n, "%sopt-%u:%u", sep,
+				      kind, olen);
+		sep = ",";
+		opt += olen;
+		len -= olen;
+	}
+	if (n < size)
+		n += snprintf(buf + n, size - n, ">");
+	return n < size ? n : size;
+}
+
 int clasp_pkt_parse(const char *text, struct clasp_pkt_spec *spec)
 {
 	const char *s = skip_blank(text);
 	long long val;
 
 	memset(spec, 0, sizeof(*spec));
+	spec->ts_off = -1;
 	spec->seg.win = CLASP_PKT_WIN;
 	if (parse_flags(&s, &spec->seg.flags))
 		goto bad;
@@ -403,7 +573,9 @@ void clasp_pkt_format(const struct clasp_pkt *p, const struct clasp_seg *s,
 			      (int32_t)(s->ack - ack_base));
 	if (n < size && show_win)
 		n += snprintf(buf + n, size - n, " win %u", s->win);
-	if (n < size && s->optlen == CLASP_OPTLEN_MSS && s->mss)
+	if (n < size && s->optlen && s->opts)
+		n += format_opts(s->opts, s->optlen, buf + n, size - n);
+	else if (n < size && s->optlen == CLASP_OPTLEN_MSS && s->mss)
 		n += snprintf(buf + n, size - n, " <mss %u>", s->mss);
 	else if (n < size && s->optlen)
 		n += snprintf(buf + n, size - n, " <%zu option bytes, mss %u>",
@@ -440,6 +612,17 @@ int clasp_pkt_match(const struct clasp_pkt *p,
 		diff = "window differs";
 	else if (got->optlen != w->optlen || got->mss != w->mss)
 		diff = "options differ";
+	else if (w->optlen && got->opts) {
+		uint8_t o[40];
+
+		/* Byte for byte, but for the TSval: the module's clock. */
+		memcpy(o, want->opts, w->optlen);
+		if (want->ts_off >= 0)
+			memcpy(o + want->ts_off + 2,
+			       (const uint8_t *)got->opts + want->ts_off + 2, 4);
+		if (memcmp(o, got->opts, w->optlen))
+			diff = "options differ (TSval not compared)";
+	}
 	if (diff)
 		snprintf(why, size, "%s", diff);
 	return diff ? -1 : 0;
@@ -580,6 +763,8 @@ int clasp_pkt_inject(struct clasp_pkt *p, const char *fmt, ...)
 	va_end(ap);
 	if (clasp_pkt_parse(text, &spec))
 		return -1;
+	if (spec.ecr_ours)
+		put_be32(spec.opts + spec.ts_off + 6, p->local_tsval);
 	spec.seg.opts = spec.seg.optlen ? spec.opts : NULL;
 	return clasp_pkt_send(p, &spec.seg);
 }
@@ -606,8 +791,13 @@ int clasp_pkt_recv(struct clasp_pkt *p, struct clasp_seg *got, int ms)
 			continue;
 		if (n < 0)
 			return -1;
-		if (!clasp_seg_parse(p->rx, n, got))
+		if (!clasp_seg_parse(p->rx, n, got)) {
+			uint32_t val, ecr;
+
+			if (clasp_pkt_ts(got->opts, got->optlen, &val, &ecr))
+				p->local_tsval = val;
 			return 1;
+		}
 		/* Not clasp (IPv6 neighbour chatter, say): not ours to judge. */
 	}
 }
@@ -666,6 +856,8 @@ int clasp_pkt_expect(struct clasp_pkt *p, int delta_ms, const char *fmt, ...)
 	va_end(ap);
 	if (clasp_pkt_parse(text, &spec))
 		return -1;
+	if (spec.ecr_ours)
+		put_be32(spec.opts + spec.ts_off + 6, p->local_tsval);
 	spec.seg.saddr = p->local_addr;
 	spec.seg.daddr = p->peer_addr;
 	spec.seg.sport = p->local_port;

@@ -22,9 +22,17 @@
  * module's is learned from the first SYN it sends.  Until then it counts
  * as 0, so answers to segments of no connection read as absolute numbers.
  *
+ * Options are written as tcpdump prints them, in the order they are on
+ * the wire: "<mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>", also
+ * "nop", "eol" and "sack 1:10 20:30" (absolute numbers).  "TS val N ecr
+ * ours" echoes the TSval of the module's last segment (an injected ACK
+ * must echo what it acknowledges).
+ *
  * An expected segment must match exactly: flags, seq, ack (when ACK is
  * set), payload length and options (none unless given; "<mss N>" means an
- * MSS option of N and nothing else).  Its window is checked only when the
+ * MSS option of N and nothing else), byte for byte, except the TSval of
+ * a timestamps option: the module's clock and per-connection offset make
+ * it random, so it is not compared (its TSecr is).  Its window is checked only when the
  * text gives one.  It must also arrive on time: delta_ms after the last
  * event (a segment injected or received, or clasp_pkt_mark()), no earlier
  * than the tolerance allows, and no later than CLASP_PKT_LATE_FACTOR times
@@ -74,6 +82,7 @@
  *	may act on it before the write returns (and @ref_us is taken)
  * @history: the last events, one line each
  * @nhist: events recorded so far
+ * @local_tsval: the TSval of the module's last segment with timestamps
  * @rx: the datagram last received
  */
 struct clasp_pkt {
@@ -94,6 +103,7 @@ struct clasp_pkt {
 	long long sent_us;
 	char history[CLASP_PKT_HISTORY][160];
 	unsigned int nhist;
+	uint32_t local_tsval;
 	uint8_t rx[65536];
 };
 
@@ -102,12 +112,20 @@ struct clasp_pkt {
  * @seg: its fields, sequence numbers relative
  * @win_given: the text gave a window (checked when expected)
  * @opts: option bytes, which @seg.opts points to when there are some
+ * @ts_off: where a timestamps option starts in @opts, -1 if none
+ * @ecr_ours: its TSecr is to be the module's last TSval ("ecr ours")
  */
 struct clasp_pkt_spec {
 	struct clasp_seg seg;
 	bool win_given;
 	uint8_t opts[40];
+	int ts_off;
+	bool ecr_ours;
 };
+
+/* The TSval and TSecr of the timestamps option among @len bytes at @opt. */
+bool clasp_pkt_ts(const uint8_t *opt, size_t len, uint32_t *tsval,
+		  uint32_t *tsecr);
 
 long long clasp_pkt_now_us(void);
 

@@ -79,6 +79,10 @@ static const struct clasp_param base_params[] = {
 	{ "challenge_ack_limit", 1000 },
 	{ "invalid_ratelimit_ms", 0 },
 	{ "rfc1337", 0 },
+	/* Every scenario is written for SYNs with the MSS option alone. */
+	{ "window_scaling", 0 },
+	{ "timestamps", 0 },
+	{ "sack", 0 },
 	{ NULL, 0 }
 };
 
@@ -147,6 +151,9 @@ static inline void tcp_params(struct __test_metadata *_metadata, struct env *e,
 		{ "challenge_ack_limit", "tcp_challenge_ack_limit", 1 },
 		{ "invalid_ratelimit_ms", "tcp_invalid_ratelimit", 1 },
 		{ "rfc1337", "tcp_rfc1337", 1 },
+		{ "window_scaling", "tcp_window_scaling", 1 },
+		{ "timestamps", "tcp_timestamps", 1 },
+		{ "sack", "tcp_sack", 1 },
 	};
 	char name[80];
 	size_t i;

@@ -250,6 +250,7 @@ static inline int clasp_seg_parse(const uint8_t *pkt, size_t n,
 	out->win = ntohs(th->th_win);
 	out->doff = th->th_off;
 	out->optlen = doff - sizeof(*th);
+	out->opts = th + 1;
 	out->mss = clasp_opt_mss((const uint8_t *)(th + 1), out->optlen);
 	out->data = pkt + ihl + doff;
 	out->len = n - ihl - doff;
@@ -575,6 +576,21 @@ static inline long long clasp_snmp(const char *file, const char *prefix,
 	return -1;
 }
 
+/*
+ * Header bytes every segment of @fd's connection spends on options: 12
+ * when timestamps are in use (TCP_INFO), which the MSS then leaves out.
+ */
+static inline unsigned int clasp_opt_room(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return 0;
+	return ti.tcpi_options & TCPI_OPT_TIMESTAMPS ? 12 : 0;
+}
+
 /* clasp_stat(), or for TCP the nearest counter in /proc/net/{snmp,netstat}. */
 static inline long long clasp_counter(const char *name)
 {
@@ -602,6 +618,7 @@ static inline long long clasp_counter(const char *name)
 		{ "FastRetrans", "TCPFastRetrans" },
 		{ "SpuriousRTOs", "TCPSpuriousRTOs" },
 		{ "DelayedACKs", "DelayedACKs" },
+		{ "PAWSEstab", "PAWSEstab" },
 	};
 	size_t i;
 
@@ -731,6 +748,9 @@ static inline int clasp_get_info(int fd, struct clasp_info *info)
 		info->mss = ti.tcpi_snd_mss;
 		info->total_retrans = ti.tcpi_total_retrans;
 		info->probes = ti.tcpi_probes;
+		info->options = ti.tcpi_options;
+		info->snd_wscale = ti.tcpi_snd_wscale;
+		info->rcv_wscale = ti.tcpi_rcv_wscale;
 		return 0;
 	}
 	if (getsockopt(fd, SOL_CLASP, CLASP_INFO, info, &len))

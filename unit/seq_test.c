@@ -2,7 +2,8 @@
 /*
  * Unit tests of the segment-acceptance checks (module/acceptance.c):
  * RFC 9293's sequence-number table, RFC 5961's RST, SYN and ACK rules,
- * and the exceptions of SYN_RCVD and TIME_WAIT, one verdict at a time.
+ * the exceptions of SYN_RCVD and TIME_WAIT, and PAWS (RFC 7323 5), one
+ * verdict at a time.
  * Prints TAP; exits 1 if any case fails.
  */
 #include <stdio.h>
@@ -23,6 +24,7 @@ static const char *const verdict_names[] = {
 	[CLASP_SEG_SYN_AGAIN]	= "SYN_AGAIN",
 	[CLASP_SEG_BAD_ACK]	= "BAD_ACK",
 	[CLASP_SEG_REOPEN]	= "REOPEN",
+	[CLASP_SEG_PAWS]	= "PAWS",
 };
 
 static void report(bool ok, const char *what, const char *detail)
@@ -207,6 +209,80 @@ static void test_time_wait(void)
 		seg(CLASP_SYN | CLASP_ACK, 5000, 0, 9000), CLASP_SEG_OOW_ACK);
 }
 
+/* A segment with a timestamps option. */
+static struct clasp_seg seg_ts(u8 flags, u32 seq, u32 len, u32 ack, u32 tsval)
+{
+	struct clasp_seg s = seg(flags, seq, len, ack);
+
+	s.ts_ok = true;
+	s.tsval = tsval;
+	return s;
+}
+
+/* PAWS: an old TSval, on a socket, a request and a TIME_WAIT entry. */
+static void test_paws(void)
+{
+	struct clasp_view est = {
+		.rcv_nxt = 1000, .rcv_wnd = 5000, .snd_una = 7000, .snd_nxt = 8000,
+		.max_snd_wnd = 10000, .kind = CLASP_VIEW_SYNCED,
+		.ts_ok = true, .ts_recent = 500, .ts_recent_age = 3,
+	};
+	struct clasp_view req = {
+		.rcv_nxt = 1000, .rcv_wnd = 5000, .snd_una = 7000, .snd_nxt = 7001,
+		.max_snd_wnd = 10000, .kind = CLASP_VIEW_REQUEST,
+		.ts_ok = true, .ts_recent = 500, .ts_recent_age = 3,
+	};
+	struct clasp_view tw = {
+		.rcv_nxt = 2000, .rcv_wnd = 0, .snd_una = 9000, .snd_nxt = 9000,
+		.max_snd_wnd = 65535, .kind = CLASP_VIEW_TIME_WAIT,
+		.ts_ok = true, .ts_recent = 500, .ts_recent_age = 3,
+	};
+	struct clasp_view off = est;
+
+	verdict("PAWS: newer TSval accepted", &est,
+		seg_ts(CLASP_ACK, 1000, 10, 7500, 501), CLASP_SEG_ACCEPT);
+	verdict("PAWS: equal TSval accepted", &est,
+		seg_ts(CLASP_ACK, 1000, 10, 7500, 500), CLASP_SEG_ACCEPT);
+	verdict("PAWS: one tick old passes a socket", &est,
+		seg_ts(CLASP_ACK, 1000, 10, 7500, 499), CLASP_SEG_ACCEPT);
+	verdict("PAWS: older data dropped", &est,
+		seg_ts(CLASP_ACK, 1000, 10, 7500, 400), CLASP_SEG_PAWS);
+	verdict("PAWS: older across the wrap", &est,
+		seg_ts(CLASP_ACK, 1000, 10, 7500, 0xfffffff0u), CLASP_SEG_PAWS);
+	verdict("PAWS: no timestamps option, no PAWS", &est,
+		seg(CLASP_ACK, 1000, 10, 7500), CLASP_SEG_ACCEPT);
+	verdict("PAWS: a RST passes a socket", &est,
+		seg_ts(CLASP_RST, 1000, 0, 0, 400), CLASP_SEG_RESET);
+	verdict("PAWS: a SYN failing it is challenged", &est,
+		seg_ts(CLASP_SYN, 1000, 0, 0, 400), CLASP_SEG_CHALLENGE);
+	off.ts_recent_age = 60 * 60 * 24 * 24;
+	verdict("PAWS: TS.Recent idle 24 days no longer counts", &off,
+		seg_ts(CLASP_ACK, 1000, 10, 7500, 400), CLASP_SEG_ACCEPT);
+	off = est;
+	off.ts_recent = 0;
+	verdict("PAWS: TS.Recent 0 does not count", &off,
+		seg_ts(CLASP_ACK, 1000, 10, 7500, 0xf0000000u), CLASP_SEG_ACCEPT);
+	off = est;
+	off.ts_ok = false;
+	verdict("PAWS: not negotiated, not applied", &off,
+		seg_ts(CLASP_ACK, 1000, 10, 7500, 400), CLASP_SEG_ACCEPT);
+	verdict("PAWS: a request tolerates no tick", &req,
+		seg_ts(CLASP_ACK, 1000, 0, 7001, 499), CLASP_SEG_PAWS);
+	verdict("PAWS: a request refuses the RST", &req,
+		seg_ts(CLASP_RST, 1000, 0, 0, 400), CLASP_SEG_PAWS);
+	verdict("PAWS: TIME_WAIT, the FIN again with an old TSval", &tw,
+		seg_ts(CLASP_FIN | CLASP_ACK, 1999, 0, 9000, 400), CLASP_SEG_PAWS);
+	verdict("PAWS: TIME_WAIT, a new SYN with an old TSval", &tw,
+		seg_ts(CLASP_SYN, 5000, 0, 0, 400), CLASP_SEG_PAWS);
+	verdict("PAWS: TIME_WAIT, an old SYN with a newer TSval reopens", &tw,
+		seg_ts(CLASP_SYN, 1000, 0, 0, 600), CLASP_SEG_REOPEN);
+	verdict("PAWS: TIME_WAIT refuses a RST with an old TSval", &tw,
+		seg_ts(CLASP_RST, 2000, 0, 0, 400), CLASP_SEG_PAWS);
+	tw.ts_recent_age = 60;
+	verdict("PAWS: ... unless TS.Recent is a minute old", &tw,
+		seg_ts(CLASP_RST, 2000, 0, 0, 400), CLASP_SEG_RESET);
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -214,6 +290,7 @@ int main(void)
 	test_synced();
 	test_syn_rcvd();
 	test_time_wait();
+	test_paws();
 	printf("1..%d\n", planned);
 	printf("# %d passed, %d failed\n", planned - failed, failed);
 	return failed ? 1 : 0;

@@ -169,6 +169,10 @@ static void print_json(const struct conn_list *l)
 			else
 				jw_null();
 			json_opt(c, "ooo_segs", CLASP_A_OOO_SEGS);
+			json_opt(c, "snd_wscale", CLASP_A_SND_WSCALE);
+			json_opt(c, "rcv_wscale", CLASP_A_RCV_WSCALE);
+			json_opt(c, "ts", CLASP_A_TS_OK);
+			json_opt(c, "sack", CLASP_A_SACK_OK);
 			jw_key("passive");
 			if (c->have[CLASP_A_PASSIVE])
 				jw_bool(c->v[CLASP_A_PASSIVE]);
@@ -216,6 +220,15 @@ static void print_info(const struct conn *c)
 		if (c->have[plain[i].attr])
 			printf(plain[i].fmt,
 			       (unsigned long long)c->v[plain[i].attr]);
+	/* As ss -i: the peer's shift, then ours. */
+	if (c->have[CLASP_A_SND_WSCALE] && c->have[CLASP_A_RCV_WSCALE])
+		printf(" wscale:%llu,%llu",
+		       (unsigned long long)c->v[CLASP_A_SND_WSCALE],
+		       (unsigned long long)c->v[CLASP_A_RCV_WSCALE]);
+	if (c->have[CLASP_A_TS_OK] && c->v[CLASP_A_TS_OK])
+		printf(" ts");
+	if (c->have[CLASP_A_SACK_OK] && c->v[CLASP_A_SACK_OK])
+		printf(" sack");
 	putchar('\n');
 }
 

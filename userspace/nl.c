@@ -220,6 +220,10 @@ static const enum mnl_attr_data_type clasp_types[CLASP_A_MAX + 1] = {
 	[CLASP_A_VALUE] = MNL_TYPE_U64,
 	[CLASP_A_VALUE_MIN] = MNL_TYPE_U64,
 	[CLASP_A_VALUE_MAX] = MNL_TYPE_U64,
+	[CLASP_A_SND_WSCALE] = MNL_TYPE_U8,
+	[CLASP_A_RCV_WSCALE] = MNL_TYPE_U8,
+	[CLASP_A_TS_OK] = MNL_TYPE_U8,
+	[CLASP_A_SACK_OK] = MNL_TYPE_U8,
 };
 
 /* Keep attributes we know and whose size is right; skip the others. */

@@ -105,11 +105,13 @@
  *                        bytes_acked and bytes_received (sequence space
  *                        as TCP counts it: the SYN of an active open and
  *                        FINs included; modulo 2^32), notsent_bytes,
- *                        snd_wnd, rcv_wnd (6.2 on), pacing rates; on a
- *                        listener, unacked and sacked are the accept
- *                        queue and its limit.  Zero: ca_state (Open),
- *                        options, wscale (clasp has no timestamps, SACK,
- *                        window scaling or ECN), sacked, lost,
+ *                        snd_wnd, rcv_wnd (6.2 on), pacing rates,
+ *                        options (TIMESTAMPS, SACK, WSCALE as negotiated)
+ *                        and snd_wscale/rcv_wscale, ca_state (Open;
+ *                        Recovery after a fast retransmit, Loss after a
+ *                        timeout), rcv_ooopack; on a listener, unacked
+ *                        and sacked are the accept queue and its limit.
+ *                        Zero: sacked, lost,
  *                        fackets, snd_cwnd (no congestion control),
  *                        delivery_rate, busy times, min_rtt, rcv_rtt and
  *                        everything else clasp does not keep.
@@ -156,6 +158,11 @@ enum clasp_timer_kind {
  * @probes: keepalive probes sent and unanswered
  * @send_queue: bytes queued to send, including unacknowledged ones
  * @recv_queue: bytes received and not yet read
+ * @options: CLASP_INFO_OPT_* bits of what both ends negotiated (TCP_INFO's
+ *	TCPI_OPT_* values)
+ * @snd_wscale: the peer's window shift (with CLASP_INFO_OPT_WSCALE)
+ * @rcv_wscale: ours (with CLASP_INFO_OPT_WSCALE)
+ * @pad: zero
  */
 struct clasp_info {
 	__u8	state;
@@ -180,7 +187,16 @@ struct clasp_info {
 	__u32	probes;
 	__u32	send_queue;
 	__u32	recv_queue;
+	__u8	options;
+	__u8	snd_wscale;
+	__u8	rcv_wscale;
+	__u8	pad;
 };
+
+/* clasp_info.options: TCP_INFO's tcpi_options bits. */
+#define CLASP_INFO_OPT_TS	1
+#define CLASP_INFO_OPT_SACK	2
+#define CLASP_INFO_OPT_WSCALE	4
 
 /* Counters, in the order /proc/net/clasp_stats prints them. */
 enum clasp_mib {
@@ -238,6 +254,7 @@ enum clasp_mib {
 	CLASP_MIB_FASTRETRANS,		/* segments sent again in recovery */
 	CLASP_MIB_SPURIOUSRTOS,		/* timeouts F-RTO found spurious */
 	CLASP_MIB_DELAYEDACKS,		/* ACKs the delayed-ACK timer sent */
+	CLASP_MIB_PAWSESTAB,		/* segments dropped by PAWS (RFC 7323 5) */
 	__CLASP_MIB_MAX
 };
 
@@ -335,6 +352,10 @@ enum clasp_attr {
 	CLASP_A_PAD,
 	CLASP_A_CA_STATE,		/* u8, TCP's enum tcp_ca_state (recovery) */
 	CLASP_A_OOO_SEGS,		/* u32: segments held beyond a hole */
+	CLASP_A_SND_WSCALE,		/* u8: the peer's window shift */
+	CLASP_A_RCV_WSCALE,		/* u8: ours (both only with scaling) */
+	CLASP_A_TS_OK,			/* u8: timestamps in use */
+	CLASP_A_SACK_OK,		/* u8: both ends permit SACK */
 	__CLASP_A_MAX
 };
 
