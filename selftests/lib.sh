@@ -197,6 +197,31 @@ clasp_tcp_stats() {
 	' /proc/net/snmp /proc/net/netstat
 }
 
+# clasp_nothing_left SECONDS NS...: wait up to SECONDS (scaled) until no
+# clasp socket, request or entry is left in each namespace NS; if one is,
+# log what claspctl shows there and fail.  A test calls it before its
+# namespaces go: once they are deleted, a socket that never ends can no
+# longer be seen, only the module it pins.
+clasp_nothing_left() {
+	local end=$((SECONDS + $(clasp_slow_time "$1"))) ns left
+	shift
+	while :; do
+		left=
+		for ns in "$@"; do
+			[ "$(clasp_counter "$ns" Objects)" = 0 ] || left="$left $ns"
+		done
+		[ -z "$left" ] && return 0
+		[ "$SECONDS" -lt "$end" ] || break
+		sleep 0.2
+	done
+	for ns in $left; do
+		log "left in $ns: Objects $(clasp_counter "$ns" Objects)"
+		ip netns exec "$ns" "${CLASPCTL:-$CLASP_REPO/userspace/claspctl}" \
+			conns -i 2>&1 | while read -r line; do log "  $line"; done
+	done
+	return 1
+}
+
 # clasp_listening NS PORT: does a clasp or TCP socket listen on PORT in
 # namespace NS?  (ss shows TCP's listeners, claspctl clasp's.)
 clasp_listening() {
