@@ -22,6 +22,7 @@
  *   icmp.c      ICMP errors: soft and hard errors, path MTU, redirects
  *   policy.c    IPsec policy, socket filters, LSM and cgroup BPF hooks
  *   limits.c    aggregate limits: orphans per namespace, the memory pool
+ *   autotune.c  buffer autotuning: receive (dynamic right-sizing) and send
  *   timer.c     retransmission, keepalive and delayed-ACK timers, RTT
  *               estimation
  *   ack.c       when to acknowledge: delayed ACKs, quick-ACK mode
@@ -332,6 +333,13 @@ struct clasp_sockopt {
  * @ooo_queue: segments received beyond a hole, by sequence (ooo.c)
  * @rcv_ooopack: segments queued there over the connection's life
  * @sack_rcv: the SACK blocks that describe @ooo_queue (sack.c)
+ * @rcv_rtt_us: the receiver's RTT estimate: the least time a window took
+ *	to arrive, 0 before the first (autotune.c)
+ * @rcv_rtt_seq: the right edge of the window being timed
+ * @rcv_rtt_time: when that window was advertised, in microseconds
+ * @rcvq_space: bytes the reader took in the last RTT measured
+ * @rcvq_seq: copied_seq when the current RTT began
+ * @rcvq_time: when it began, in microseconds; 0 before the first read
  * @srtt_us: smoothed round-trip time, 0 before the first sample
  * @rttvar_us: round-trip time variation
  * @rto_us: retransmission timeout before backoff
@@ -432,6 +440,12 @@ struct clasp_sock {
 	struct rb_root ooo_queue;
 	u32 rcv_ooopack;
 	struct clasp_sack_rcv sack_rcv;
+	u32 rcv_rtt_us;
+	u32 rcv_rtt_seq;
+	u64 rcv_rtt_time;
+	u32 rcvq_space;
+	u32 rcvq_seq;
+	u64 rcvq_time;
 
 	u32 srtt_us;
 	u32 rttvar_us;
@@ -768,6 +782,11 @@ void clasp_mem_child_init(const struct sock *lsk, struct sock *child);
 void clasp_mem_clone_discard(struct sock *child);
 int clasp_mem_init(struct proto *prot);
 void clasp_mem_exit(void);
+
+/* autotune.c */
+void clasp_rcv_rtt_measure(struct sock *sk);
+void clasp_rcvbuf_adjust(struct sock *sk);
+void clasp_sndbuf_expand(struct sock *sk);
 
 /* policy.c */
 bool clasp_policy_drops(struct net *net, struct sock *sk, struct sk_buff *skb);

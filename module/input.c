@@ -243,9 +243,12 @@ void clasp_ts_update(struct sock *sk, const struct clasp_seg *seg)
 	}
 }
 
-static void clasp_update_window(struct clasp_sock *csk,
-				const struct clasp_seg *seg)
+/* A larger window than ever before lets the send buffer grow. */
+static void clasp_update_window(struct sock *sk, const struct clasp_seg *seg)
 {
+	struct clasp_sock *csk = clasp_sk(sk);
+	u32 max_wnd = csk->max_snd_wnd;
+
 	if (clasp_seq_before(csk->snd_wl1, seg->seq) ||
 	    (csk->snd_wl1 == seg->seq &&
 	     !clasp_seq_after(csk->snd_wl2, seg->ack))) {
@@ -253,6 +256,8 @@ static void clasp_update_window(struct clasp_sock *csk,
 		csk->snd_wl1 = seg->seq;
 		csk->snd_wl2 = seg->ack;
 	}
+	if (csk->max_snd_wnd > max_wnd)
+		clasp_sndbuf_expand(sk);
 }
 
 /* A connection is established: wake connect() and start what waits. */
@@ -456,7 +461,7 @@ static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 		/* A duplicate ACK: RFC 5681 section 2. */
 		clasp_recovery_dupack(sk);
 	}
-	clasp_update_window(csk, seg);
+	clasp_update_window(sk, seg);
 
 	switch (sk->sk_state) {
 	case TCP_FIN_WAIT1:
@@ -641,6 +646,7 @@ static bool clasp_rcv_data(struct sock *sk, struct sk_buff *skb,
 	if (queued < 0)
 		goto drop;
 	csk->data_rcvd_tstamp = ktime_get();
+	clasp_rcv_rtt_measure(sk);
 	*kept = queued;
 	return true;
 drop:

@@ -69,18 +69,21 @@ static u32 clasp_max_window(const struct clasp_sock *csk)
  * SYN-ACK, as tcp_select_initial_window() chooses it
  * @sk: the socket (or listener)
  *
- * The smallest shift (at most 14) that lets the window field cover half
- * the largest receive buffer the socket may get: its own, or what
- * SO_RCVBUF may still ask (twice rmem_max), within TCP_WINDOW_CLAMP.
+ * The smallest shift (at most 14) that lets the window field cover the
+ * largest receive buffer the socket may get: its own, what autotuning
+ * may grow it to (rmem[2], autotune.c) or rmem_max, within
+ * TCP_WINDOW_CLAMP.  Like Linux, it counts the whole buffer, although
+ * the window is half of it: the shift is the same as TCP's.
  *
  * Return: the shift.
  */
 u8 clasp_choose_wscale(const struct sock *sk)
 {
 	u32 space = max_t(u32, READ_ONCE(sk->sk_rcvbuf),
-			  2 * READ_ONCE(sysctl_rmem_max)) / 2;
+			  READ_ONCE(sk->sk_prot->sysctl_rmem[2]));
 	u8 shift = 0;
 
+	space = max_t(u32, space, READ_ONCE(sysctl_rmem_max));
 	space = clasp_window_clamp(sk, space);
 	while (space > CLASP_MAX_WINDOW && shift < CLASP_MAX_WSCALE) {
 		space >>= 1;

@@ -833,12 +833,14 @@ static int clasp_recvmsg_locked(struct sock *sk, struct msghdr *msg,
 				return sock_intr_errno(timeo);
 		}
 		if (!peek) {
+			clasp_rcvbuf_adjust(sk);
 			clasp_ack_read(sk, copied);
 			clasp_maybe_window_update(sk);
 		}
 		clasp_wait_data(sk, &timeo);
 	}
 	if (!peek) {
+		clasp_rcvbuf_adjust(sk);
 		clasp_ack_read(sk, copied);
 		clasp_maybe_window_update(sk);
 	}

@@ -223,6 +223,8 @@ void clasp_tcp_info_fill(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_bytes_sent = READ_ONCE(csk->bytes_sent);
 	ti->tcpi_bytes_retrans = READ_ONCE(csk->bytes_retrans);
 	ti->tcpi_rcv_ooopack = csk->rcv_ooopack;
+	ti->tcpi_rcv_rtt = csk->rcv_rtt_us;
+	ti->tcpi_rcv_space = csk->rcvq_space;
 	ti->tcpi_pmtu = dst ? dst_mtu(dst) : 0;
 	ti->tcpi_rtt = ci.srtt_us;
 	ti->tcpi_rttvar = ci.rttvar_us;

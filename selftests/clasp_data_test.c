@@ -463,4 +463,74 @@ TEST_F_TIMEOUT(pair, bulk_transfer_both_directions_at_once, 60)
 	EXPECT_EQ(ss.hash, cr.hash);
 }
 
+static int sock_buf(int fd, int opt)
+{
+	int val = -1;
+	socklen_t len = sizeof(val);
+
+	getsockopt(fd, SOL_SOCKET, opt, &val, &len);
+	return val;
+}
+
+/* Send @bytes from @from to @to, checked; false if it failed. */
+static bool transfer(struct __test_metadata *_metadata, int from, int to,
+		     uint64_t bytes)
+{
+	struct pump s = { from, bytes, 3 }, r = { to };
+	pthread_t th[2];
+
+	if (pthread_create(&th[0], NULL, pump_send, &s) ||
+	    pthread_create(&th[1], NULL, pump_recv, &r))
+		return false;
+	pthread_join(th[0], NULL);
+	pthread_join(th[1], NULL);
+	EXPECT_EQ(0, s.err) TH_LOG("send: %s", strerror(s.err));
+	EXPECT_EQ(0, r.err) TH_LOG("recv: %s", strerror(r.err));
+	EXPECT_EQ(bytes, r.done);
+	EXPECT_EQ(s.hash, r.hash);
+	return !s.err && !r.err && r.done == bytes && s.hash == r.hash;
+}
+
+/*
+ * Buffer autotuning, as TCP's: a bulk transfer grows the receiver's
+ * buffer (dynamic right-sizing) and the sender's (to hold what the
+ * peer's window lets fly), up to rmem[2] and wmem[2]; a buffer the
+ * program set stays as it was set.  (Before autotuning, clasp's stayed
+ * at rmem_default and wmem_default, 208 KiB.)
+ */
+TEST_F_TIMEOUT(pair, buffers_grow_with_a_bulk_transfer_unless_set, 60)
+{
+	enum { BYTES = 16 << 20 };
+	int rcv0 = sock_buf(self->srv, SO_RCVBUF);
+	int snd0 = sock_buf(self->cli, SO_SNDBUF);
+	int fixed = 65536, cli, srv;
+
+	ASSERT_TRUE(transfer(_metadata, self->cli, self->srv, BYTES));
+	TH_LOG("SO_RCVBUF %d -> %d, SO_SNDBUF %d -> %d", rcv0,
+	       sock_buf(self->srv, SO_RCVBUF), snd0,
+	       sock_buf(self->cli, SO_SNDBUF));
+	EXPECT_LT(rcv0, sock_buf(self->srv, SO_RCVBUF));
+	EXPECT_LE(sock_buf(self->srv, SO_RCVBUF), 6291456);
+	/*
+	 * TCP's sender starts large over loopback (its initial congestion
+	 * window of 64 KiB segments): a megabyte or more, and never less
+	 * than it started.
+	 */
+	EXPECT_LE(snd0, sock_buf(self->cli, SO_SNDBUF));
+	EXPECT_LE(1 << 20, sock_buf(self->cli, SO_SNDBUF));
+	EXPECT_LE(sock_buf(self->cli, SO_SNDBUF), 4194304);
+
+	/* Set on the listener before the connection: the child has it. */
+	ASSERT_EQ(0, setsockopt(self->lis, SOL_SOCKET, SO_RCVBUF, &fixed,
+				sizeof(fixed)));
+	make_pair(_metadata, self->lis, self->port, &cli, &srv);
+	ASSERT_EQ(0, setsockopt(cli, SOL_SOCKET, SO_SNDBUF, &fixed,
+				sizeof(fixed)));
+	ASSERT_TRUE(transfer(_metadata, cli, srv, BYTES / 4));
+	EXPECT_EQ(2 * fixed, sock_buf(srv, SO_RCVBUF));
+	EXPECT_EQ(2 * fixed, sock_buf(cli, SO_SNDBUF));
+	close(cli);
+	close(srv);
+}
+
 CLASP_HARNESS_MAIN

@@ -645,6 +645,8 @@ static long long read_sysctl(const char *path, int field)
  * what SO_RCVBUF could still ask (2 * rmem_max); TCP: max(tcp_rmem[2],
  * rmem_max) (tcp_select_initial_window()).
  */
+#define CLASP_RMEM_MAX	6291456	/* rmem[2] in module/limits.c */
+
 static int our_wscale(int fd)
 {
 	long long rmem_max = rmem_max_init;
@@ -652,14 +654,18 @@ static int our_wscale(int fd)
 	int rcvbuf = 0, shift = 0;
 	socklen_t len = sizeof(rcvbuf);
 
+	/*
+	 * As tcp_select_initial_window(): the most the buffer may become,
+	 * by SO_RCVBUF or autotuning (rmem[2], clasp's own is TCP's
+	 * default), or rmem_max.
+	 */
 	getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len);
-	if (clasp_is_tcp()) {
-		space = read_sysctl("/proc/sys/net/ipv4/tcp_rmem", 2);
-		if (space < rmem_max)
-			space = rmem_max;
-	} else {
-		space = (rcvbuf > 2 * rmem_max ? rcvbuf : 2 * rmem_max) / 2;
-	}
+	space = clasp_is_tcp() ?
+		read_sysctl("/proc/sys/net/ipv4/tcp_rmem", 2) : CLASP_RMEM_MAX;
+	if (space < rmem_max)
+		space = rmem_max;
+	if (space < rcvbuf)
+		space = rcvbuf;
 	while (space > 65535 && shift < 14) {
 		space >>= 1;
 		shift++;

@@ -109,12 +109,14 @@
  *                        options (TIMESTAMPS, SACK, WSCALE as negotiated)
  *                        and snd_wscale/rcv_wscale, ca_state (Open;
  *                        Recovery after a fast retransmit, Loss after a
- *                        timeout), rcv_ooopack; on a listener, unacked
- *                        and sacked are the accept queue and its limit.
- *                        Zero: sacked, lost,
- *                        fackets, snd_cwnd (no congestion control),
- *                        delivery_rate, busy times, min_rtt, rcv_rtt and
- *                        everything else clasp does not keep.
+ *                        timeout), rcv_ooopack, rcv_rtt and rcv_space
+ *                        (the receiver's RTT estimate and what the
+ *                        reader took in one, as TCP's autotuning keeps
+ *                        them); on a listener, unacked and sacked are
+ *                        the accept queue and its limit.  Zero: sacked,
+ *                        lost, fackets, snd_cwnd (no congestion
+ *                        control), delivery_rate, busy times, min_rtt
+ *                        and everything else clasp does not keep.
  *
  * Every other option fails with ENOPROTOOPT, as TCP answers an option it
  * does not know: TCP_CONGESTION and TCP_CC_INFO (clasp has no congestion
