@@ -418,20 +418,6 @@ static void *pump_recv(void *arg)
 	}
 }
 
-/* Where a stalled transfer stands, for the log. */
-static void log_info(struct __test_metadata *_metadata, const char *who,
-		     int fd)
-{
-	struct clasp_info i = info_of(fd);
-
-	TH_LOG("%s: state %u timer %u/%u ms backoff %u snd_una %u snd_nxt %u "
-	       "snd_wnd %u rcv_nxt %u rcv_wnd %u unacked %u probes %u "
-	       "retrans %u send_queue %u recv_queue %u", who, i.state,
-	       i.timer, i.timer_ms, i.backoff, i.snd_una, i.snd_nxt,
-	       i.snd_wnd, i.rcv_nxt, i.rcv_wnd, i.unacked, i.probes,
-	       i.total_retrans, i.send_queue, i.recv_queue);
-}
-
 TEST_F_TIMEOUT(pair, bulk_transfer_both_directions_at_once, 60)
 {
 	enum { BYTES = 4 << 20 };
@@ -450,8 +436,8 @@ TEST_F_TIMEOUT(pair, bulk_transfer_both_directions_at_once, 60)
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, pthread_join(th[i], NULL));
 	if (cs.err || ss.err || cr.err || sr.err) {
-		log_info(_metadata, "client", self->cli);
-		log_info(_metadata, "server", self->srv);
+		clasp_log_info("client", self->cli);
+		clasp_log_info("server", self->srv);
 	}
 	EXPECT_EQ(0, cs.err) TH_LOG("client send: %s", strerror(cs.err));
 	EXPECT_EQ(0, ss.err) TH_LOG("server send: %s", strerror(ss.err));

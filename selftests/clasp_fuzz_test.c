@@ -261,6 +261,14 @@ static void *stream_reader(void *arg)
 		if (n == 0)
 			break;
 		if (n < 0) {
+			/*
+			 * Nothing for SO_RCVTIMEO after the writer stopped:
+			 * the stream stalled; say so rather than hang.
+			 */
+			if (errno == EAGAIN && atomic_load(&st->stop)) {
+				st->err_rx = ETIMEDOUT;
+				break;
+			}
 			if (errno == EAGAIN || errno == EINTR)
 				continue;
 			st->err_rx = errno;
@@ -290,6 +298,10 @@ static void stream_finish(struct __test_metadata *_metadata,
 	pthread_join(st->reader, NULL);
 	TH_LOG("%s: sent %llu, received %llu bytes", name,
 	       (unsigned long long)st->sent, (unsigned long long)st->got);
+	if (st->err_rx || st->got != st->sent) {
+		clasp_log_info("sender", st->tx);
+		clasp_log_info("receiver", st->rx);
+	}
 	EXPECT_EQ(0, st->err_tx) TH_LOG("%s: send: %s", name, strerror(st->err_tx));
 	EXPECT_EQ(0, st->err_rx) TH_LOG("%s: recv: %s", name, strerror(st->err_rx));
 	EXPECT_LT(0, st->sent);

@@ -758,6 +758,23 @@ static inline int clasp_get_info(int fd, struct clasp_info *info)
 	return len == sizeof(*info) ? 0 : -1;
 }
 
+/*
+ * Where a stalled connection stands, for the log: what a test prints
+ * before it gives up on a transfer.
+ */
+#define clasp_log_info(who, fd) do { \
+	struct clasp_info _i; \
+	\
+	if (clasp_get_info(fd, &_i)) \
+		memset(&_i, 0, sizeof(_i)); \
+	TH_LOG("%s: state %u timer %u/%u ms backoff %u snd_una %u " \
+	       "snd_nxt %u snd_wnd %u rcv_nxt %u rcv_wnd %u unacked %u " \
+	       "probes %u retrans %u send_queue %u recv_queue %u", (who), \
+	       _i.state, _i.timer, _i.timer_ms, _i.backoff, _i.snd_una, \
+	       _i.snd_nxt, _i.snd_wnd, _i.rcv_nxt, _i.rcv_wnd, _i.unacked, \
+	       _i.probes, _i.total_retrans, _i.send_queue, _i.recv_queue); \
+} while (0)
+
 /* The state in clasp_info, or -1 if it cannot be read. */
 static inline int clasp_state(int fd)
 {
