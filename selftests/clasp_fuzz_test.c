@@ -51,6 +51,8 @@
 #define MSL_MS		60000	/* TIME_WAIT entries outlive the test */
 #define CHALLENGE_LIMIT	20
 #define ATTACK_MS	3000
+/* Larger than any window a peer offers here: 6 MiB buffers at most. */
+#define MAX_WINDOW	(64U << 20)
 
 /* xorshift64*: fast, seedable, good enough to pick fields. */
 static uint64_t rng_state;
@@ -864,9 +866,15 @@ static void blind_guess(struct wire *w, const struct aim *t, int kind)
 		s.seq = rnd_below(2) ? t->rcv_nxt + rnd_below(t->rcv_wnd) : rnd();
 		break;
 	case 3: /* data in the window, with an ACK far behind snd_una */
+		/*
+		 * Further back than any window the peer may have offered
+		 * (RFC 5961 5.2: SND.UNA - MAX.SND.WND): with window scaling
+		 * that is megabytes, and an ACK 70,000 bytes back, as this
+		 * was before, made the data acceptable, for TCP as well.
+		 */
 		s.flags = TH_ACK | TH_PUSH;
 		s.seq = t->rcv_nxt + rnd_below(t->rcv_wnd);
-		s.ack = t->snd_una - 70000 - rnd_below(1U << 30);
+		s.ack = t->snd_una - MAX_WINDOW - 1 - rnd_below(1U << 30);
 		len = 1 + rnd_below(512);
 		break;
 	default: /* an ACK of what may be in flight, outside the window */
