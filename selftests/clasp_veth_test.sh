@@ -242,6 +242,49 @@ veth_4mib_under_reordering() {
 	return $ret
 }
 
+# netem_both NETEM...: the same netem on both ends of the pair, one
+# segment per packet under CLASP_PROTO=6 (see set_gso_max_segs); undone
+# by netem_off.
+NETEM_SEGS=
+netem_both() {
+	NETEM_SEGS=$(ip -n "$NSA" -d link show "$VA" | grep -o 'gso_max_segs [0-9]*')
+	set_gso_max_segs 1 &&
+		tc -n "$NSA" qdisc add dev "$VA" root netem "$@" &&
+		tc -n "$NSB" qdisc add dev "$VB" root netem "$@" || {
+		log "cannot add netem $*"
+		return 1
+	}
+}
+
+netem_off() {
+	tc -n "$NSA" qdisc del dev "$VA" root 2>/dev/null
+	tc -n "$NSB" qdisc del dev "$VB" root 2>/dev/null
+	set_gso_max_segs "${NETEM_SEGS#gso_max_segs }"
+}
+
+# 1% of the packets both ways lost and 1% sent twice: duplicates and
+# losses of data and of ACKs; every byte arrives once.
+veth_2mib_under_1pct_loss_and_duplication() {
+	local ret=0
+	netem_both loss 1% duplicate 1% || return 1
+	transfer "$NSB" "$NSA" "$IPB" $((2 << 20)) 180 || ret=1
+	netem_off
+	return $ret
+}
+
+# A long path: 100 ms round trip.  Window scaling and the receive
+# buffer's autotuning let the window grow past 64 KiB, which alone would
+# take 64 round trips, 6.4 s, for 4 MiB.
+veth_4mib_over_100ms_rtt() {
+	local ret=0 ms
+	netem_both delay 50ms || return 1
+	transfer "$NSB" "$NSA" "$IPB" $((4 << 20)) 120 || ret=1
+	netem_off
+	ms=$(awk '$1 == "bytes" { print $6 }' "$TMP/cli.out")
+	log "4 MiB over a 100 ms round trip in ${ms:-?} ms"
+	return $ret
+}
+
 # One connect against a peer that drops clasp, captured: the next two tests
 # judge the result and the SYN timing.
 SYN_OUT=
@@ -497,6 +540,7 @@ veth_nothing_left_behind() {
 
 TESTS=(veth_64mib_transfer_mss_1460 loopback_64mib_transfer
 	veth_1mib_under_5pct_loss veth_4mib_under_reordering
+	veth_2mib_under_1pct_loss_and_duplication veth_4mib_over_100ms_rtt
 	veth_connect_etimedout_when_peer_drops
 	veth_syn_retransmit_schedule_doubles veth_simultaneous_open
 	veth_listener_bound_to_device veth_nothing_left_behind)
