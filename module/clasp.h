@@ -744,6 +744,7 @@ bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
 struct sk_buff *clasp_ooo_next(struct sock *sk);
 void clasp_ooo_purge(struct sock *sk);
 u32 clasp_ooo_count(const struct sock *sk);
+void clasp_dsack(struct sock *sk, u32 start, u32 end);
 
 /* recovery.c */
 void clasp_recovery_init(struct sock *sk);

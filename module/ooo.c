@@ -109,6 +109,29 @@ static void clasp_ooo_drop_covered(struct sock *sk, struct sk_buff *skb)
 }
 
 /**
+ * clasp_dsack() - report bytes that arrived twice (RFC 2883)
+ * @sk: the socket, locked
+ * @start: first sequence number of the duplicate
+ * @end: the one after its last
+ *
+ * The next segment sent names them in its first SACK block, once.  As
+ * TCP's tcp_dsack_set(), the counter says whether they lay below rcv_nxt
+ * (DSACKOldSent) or in the out-of-order queue (DSACKOfoSent); a
+ * connection without SACK reports nothing.
+ */
+void clasp_dsack(struct sock *sk, u32 start, u32 end)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (!csk->sack_ok)
+		return;
+	clasp_stats_inc(sock_net(sk),
+			clasp_seq_before(start, csk->rcv_nxt) ?
+			CLASP_MIB_DSACKOLDSENT : CLASP_MIB_DSACKOFOSENT);
+	clasp_sack_duplicate(&csk->sack_rcv, start, end);
+}
+
+/**
  * clasp_ooo_queue() - hold a segment that starts beyond rcv_nxt
  * @sk: the socket, locked
  * @skb: the segment, its data at offset @off
@@ -131,7 +154,7 @@ bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
 	if (prev && !clasp_seq_before(clasp_ooo_end(prev), end) &&
 	    (!(seg->flags & CLASP_FIN) || CLASP_SKB_CB(prev)->flags)) {
 		/* Every byte of it is here already. */
-		clasp_sack_duplicate(&clasp_sk(sk)->sack_rcv, seg->seq, end);
+		clasp_dsack(sk, seg->seq, end);
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_OFOMERGE);
 		return false;
 	}
@@ -161,7 +184,8 @@ bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
 		kfree_skb(prev);
 	}
 	clasp_ooo_drop_covered(sk, skb);
-	clasp_sack_add(&clasp_sk(sk)->sack_rcv, seg->seq, end);
+	if (clasp_sk(sk)->sack_ok)
+		clasp_sack_add(&clasp_sk(sk)->sack_rcv, seg->seq, end);
 	clasp_sk(sk)->rcv_ooopack++;
 	clasp_stats_inc(sock_net(sk), CLASP_MIB_OFOQUEUE);
 	return true;

@@ -255,6 +255,8 @@ enum clasp_mib {
 	CLASP_MIB_SPURIOUSRTOS,		/* timeouts F-RTO found spurious */
 	CLASP_MIB_DELAYEDACKS,		/* ACKs the delayed-ACK timer sent */
 	CLASP_MIB_PAWSESTAB,		/* segments dropped by PAWS (RFC 7323 5) */
+	CLASP_MIB_DSACKOLDSENT,		/* D-SACKs sent for data below rcv_nxt */
+	CLASP_MIB_DSACKOFOSENT,		/* ... for data the out-of-order queue held */
 	__CLASP_MIB_MAX
 };
 
