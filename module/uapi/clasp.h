@@ -358,6 +358,7 @@ enum clasp_attr {
 	CLASP_A_RCV_WSCALE,		/* u8: ours (both only with scaling) */
 	CLASP_A_TS_OK,			/* u8: timestamps in use */
 	CLASP_A_SACK_OK,		/* u8: both ends permit SACK */
+	CLASP_A_SACK_BLOCKS,		/* u8: SACK blocks held for the next ACKs */
 	__CLASP_A_MAX
 };
 
