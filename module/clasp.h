@@ -741,7 +741,7 @@ int clasp_rcv(struct sk_buff *skb);
 /* ooo.c */
 bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
 		     const struct clasp_seg *seg, u32 off);
-struct sk_buff *clasp_ooo_next(struct sock *sk);
+struct sk_buff *clasp_ooo_next(struct sock *sk, u32 in_order);
 void clasp_ooo_purge(struct sock *sk);
 u32 clasp_ooo_count(const struct sock *sk);
 void clasp_dsack(struct sock *sk, u32 start, u32 end);

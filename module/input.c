@@ -589,9 +589,10 @@ static int clasp_rcv_queue(struct sock *sk, struct sk_buff *skb, u32 off,
 static bool clasp_rcv_ooo(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
+	u32 in_order = csk->rcv_nxt;
 	struct sk_buff *skb;
 
-	while ((skb = clasp_ooo_next(sk))) {
+	while ((skb = clasp_ooo_next(sk, in_order))) {
 		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 		u32 skip = csk->rcv_nxt - cb->seq;
 		u32 len = cb->end_seq - csk->rcv_nxt;

@@ -1191,4 +1191,40 @@ TEST(sack_three_blocks_beside_timestamps)
 	five_holes(_metadata, true);
 }
 
+/* 52 */
+TEST(dsack_for_overlaps_in_the_out_of_order_queue)
+{
+	long long old, ofo;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_open(_metadata, &e, false);
+	ASSERT_LE(0, fd);
+	old = clasp_counter("DSACKOldSent");
+	ofo = clasp_counter("DSACKOfoSent");
+	ASSERT_EQ(0, inject_100(p, false, 201));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "201:301"));
+	/* Its start overlaps the held segment before it. */
+	ASSERT_EQ(0, inject_100(p, false, 251));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "251:301 201:351"));
+	ASSERT_EQ(0, inject_100(p, false, 401));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "401:501 201:351"));
+	/* It covers a held segment, which it replaces. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 381:561(180) ack 1"));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "401:501 381:561 201:351"));
+	/* Same start as a held one, longer, into the next one too. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 201:321(120) ack 1"));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "201:321 201:351 381:561"));
+	/* In order, into held data: those bytes came twice. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:221(220) ack 1"));
+	ASSERT_EQ(0, expect_sack(p, false, 351, "201:221 381:561"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 351:381(30) ack 1"));
+	ASSERT_EQ(0, expect_sack(p, false, 561, ""));
+	EXPECT_EQ(ofo + 3, clasp_counter("DSACKOfoSent"));
+	EXPECT_EQ(old + 1, clasp_counter("DSACKOldSent"));
+	expect_stream(_metadata, fd, 560);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
 CLASP_HARNESS_MAIN
