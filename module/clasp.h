@@ -11,8 +11,10 @@
  *   sockopt.c   socket options, ioctls and CLASP_INFO
  *   tcpopt.c    SOL_TCP options with TCP's semantics, TCP_INFO
  *   input.c     segment reception: validation and the state machine
- *   ooo.c       the out-of-order queue: data beyond a hole, held
- *   sack.c      the SACK blocks a receiver reports (sack.h)
+ *   ooo.c       the out-of-order queue: data beyond a hole, held; the
+ *               duplicates a receiver reports (D-SACK)
+ *   sack.c      the SACK blocks a receiver reports (sack.h), which
+ *               output.c puts in every segment but SYNs
  *   recovery.c  loss recovery: fast retransmit, NewReno, after a timeout
  *   options.c   segment options, parsed and built (options.h)
  *   rtt.c       the RFC 6298 round-trip estimator (rtt.h)
@@ -331,7 +333,8 @@ struct clasp_sockopt {
  * @send_head: first segment of the write queue not yet sent
  * @ooo_queue: segments received beyond a hole, by sequence (ooo.c)
  * @rcv_ooopack: segments queued there over the connection's life
- * @sack_rcv: the SACK blocks that describe @ooo_queue (sack.c)
+ * @sack_rcv: the SACK blocks that describe @ooo_queue, and a D-SACK to
+ *	report (sack.c); kept only with @sack_ok
  * @srtt_us: smoothed round-trip time, 0 before the first sample
  * @rttvar_us: round-trip time variation
  * @rto_us: retransmission timeout before backoff
