@@ -1227,4 +1227,28 @@ TEST(dsack_for_overlaps_in_the_out_of_order_queue)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
+/* 53 */
+TEST(sack_blocks_ride_on_data_with_room_for_them)
+{
+	static const char seg[PEER_MSS];
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_open(_metadata, &e, false);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, inject_100(p, false, 101));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "101:201"));
+	/* Our data acknowledges too: its segment carries the blocks. */
+	ASSERT_EQ(5, send(fd, "hello", 5, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:6(5) ack 1 <nop,nop,sack 101:201>"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 6"));
+	if (clasp_only_check("a full data segment beside SACK blocks: TCP shortens it to make room, clasp sends it without them")) {
+		ASSERT_EQ(PEER_MSS, send(fd, seg, sizeof(seg), 0));
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 6:1206(1200) ack 1"));
+		ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1206"));
+	}
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
 CLASP_HARNESS_MAIN
