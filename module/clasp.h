@@ -11,8 +11,10 @@
  *   sockopt.c   socket options, ioctls and CLASP_INFO
  *   tcpopt.c    SOL_TCP options with TCP's semantics, TCP_INFO
  *   input.c     segment reception: validation and the state machine
- *   ooo.c       the out-of-order queue: data beyond a hole, held
- *   sack.c      the SACK blocks a receiver reports (sack.h)
+ *   ooo.c       the out-of-order queue: data beyond a hole, held; the
+ *               duplicates a receiver reports (D-SACK)
+ *   sack.c      the SACK blocks a receiver reports (sack.h), which
+ *               output.c puts in every segment but SYNs
  *   recovery.c  loss recovery: fast retransmit, NewReno, after a timeout
  *   options.c   segment options, parsed and built (options.h)
  *   rtt.c       the RFC 6298 round-trip estimator (rtt.h)
@@ -332,7 +334,8 @@ struct clasp_sockopt {
  * @send_head: first segment of the write queue not yet sent
  * @ooo_queue: segments received beyond a hole, by sequence (ooo.c)
  * @rcv_ooopack: segments queued there over the connection's life
- * @sack_rcv: the SACK blocks that describe @ooo_queue (sack.c)
+ * @sack_rcv: the SACK blocks that describe @ooo_queue, and a D-SACK to
+ *	report (sack.c); kept only with @sack_ok
  * @rcv_rtt_us: the receiver's RTT estimate: the least time a window took
  *	to arrive, 0 before the first (autotune.c)
  * @rcv_rtt_seq: the right edge of the window being timed
@@ -755,9 +758,10 @@ int clasp_rcv(struct sk_buff *skb);
 /* ooo.c */
 bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
 		     const struct clasp_seg *seg, u32 off);
-struct sk_buff *clasp_ooo_next(struct sock *sk);
+struct sk_buff *clasp_ooo_next(struct sock *sk, u32 in_order);
 void clasp_ooo_purge(struct sock *sk);
 u32 clasp_ooo_count(const struct sock *sk);
+void clasp_dsack(struct sock *sk, u32 start, u32 end);
 
 /* recovery.c */
 void clasp_recovery_init(struct sock *sk);

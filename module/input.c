@@ -187,6 +187,24 @@ static void clasp_oow_ack(struct sock *sk, const struct clasp_seg *seg)
 		clasp_send_ack(sk);
 }
 
+/*
+ * A segment refused for its place in the sequence space, or by PAWS, is
+ * answered with a duplicate ACK; text or a FIN it carries from below
+ * rcv_nxt came twice, and that ACK says so in a D-SACK (RFC 2883), as
+ * TCP's tcp_send_dupack().
+ */
+static void clasp_dup_ack(struct sock *sk, const struct clasp_seg *seg)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (seg->end_seq != seg->seq &&
+	    clasp_seq_before(seg->seq, csk->rcv_nxt))
+		clasp_dsack(sk, seg->seq,
+			    clasp_seq_after(seg->end_seq, csk->rcv_nxt) ?
+			    csk->rcv_nxt : seg->end_seq);
+	clasp_oow_ack(sk, seg);
+}
+
 static void clasp_challenge_ack(struct sock *sk)
 {
 	if (clasp_challenge_ack_allowed(sock_net(sk), &clasp_sk(sk)->oow_ack_stamp))
@@ -576,9 +594,10 @@ static int clasp_rcv_queue(struct sock *sk, struct sk_buff *skb, u32 off,
 static bool clasp_rcv_ooo(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
+	u32 in_order = csk->rcv_nxt;
 	struct sk_buff *skb;
 
-	while ((skb = clasp_ooo_next(sk))) {
+	while ((skb = clasp_ooo_next(sk, in_order))) {
 		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 		u32 skip = csk->rcv_nxt - cb->seq;
 		u32 len = cb->end_seq - csk->rcv_nxt;
@@ -614,9 +633,8 @@ static bool clasp_rcv_data(struct sock *sk, struct sk_buff *skb,
 		return false;
 	if (!ahead && skip) {
 		/* Bytes that came before: a D-SACK names them (RFC 2883). */
-		clasp_sack_duplicate(&csk->sack_rcv, seg->seq,
-				     skip >= seg->len ? seg->seq + seg->len :
-							csk->rcv_nxt);
+		clasp_dsack(sk, seg->seq, skip >= seg->len ?
+				seg->seq + seg->len : csk->rcv_nxt);
 		if (skip >= seg->len)
 			return false;
 	}
@@ -710,7 +728,7 @@ static void clasp_paws_reject(struct sock *sk, const struct clasp_seg *seg)
 {
 	clasp_stats_inc(sock_net(sk), CLASP_MIB_PAWSESTAB);
 	if (!(seg->flags & CLASP_RST))
-		clasp_oow_ack(sk, seg);
+		clasp_dup_ack(sk, seg);
 }
 
 /*
@@ -784,7 +802,7 @@ static bool clasp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
 		return false;
 	case CLASP_SEG_OOW_ACK:
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTOFWINDOWDROPS);
-		clasp_oow_ack(sk, seg);
+		clasp_dup_ack(sk, seg);
 		return false;
 	case CLASP_SEG_OOW_DROP:
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTOFWINDOWDROPS);

@@ -144,7 +144,8 @@ static int clasp_put_sock(struct sk_buff *skb, struct sock *sk, bool net_admin)
 	    nla_put_u8(skb, CLASP_A_CA_STATE, csk->ca_state) ||
 	    nla_put_u32(skb, CLASP_A_OOO_SEGS, clasp_ooo_count(sk)) ||
 	    nla_put_u8(skb, CLASP_A_TS_OK, csk->ts_ok) ||
-	    nla_put_u8(skb, CLASP_A_SACK_OK, csk->sack_ok))
+	    nla_put_u8(skb, CLASP_A_SACK_OK, csk->sack_ok) ||
+	    nla_put_u8(skb, CLASP_A_SACK_BLOCKS, csk->sack_rcv.nr))
 		return -EMSGSIZE;
 	if (csk->wscale_ok &&
 	    (nla_put_u8(skb, CLASP_A_SND_WSCALE, csk->snd_wscale) ||

@@ -28,6 +28,47 @@ static u32 clasp_ooo_end(const struct sk_buff *skb)
 	return CLASP_SKB_CB(skb)->end_seq;
 }
 
+static void clasp_dsack_count(struct sock *sk, u32 start)
+{
+	clasp_stats_inc(sock_net(sk),
+			clasp_seq_before(start, clasp_sk(sk)->rcv_nxt) ?
+			CLASP_MIB_DSACKOLDSENT : CLASP_MIB_DSACKOFOSENT);
+}
+
+/**
+ * clasp_dsack() - report bytes that arrived twice (RFC 2883)
+ * @sk: the socket, locked
+ * @start: first sequence number of the duplicate
+ * @end: the one after its last
+ *
+ * The next segment sent names them in its first SACK block, once.  As
+ * TCP's tcp_dsack_set(), the counter says whether they lay below rcv_nxt
+ * (DSACKOldSent) or in the out-of-order queue (DSACKOfoSent); a
+ * connection without SACK reports nothing.
+ */
+void clasp_dsack(struct sock *sk, u32 start, u32 end)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (!csk->sack_ok)
+		return;
+	clasp_dsack_count(sk, start);
+	clasp_sack_duplicate(&csk->sack_rcv, start, end);
+}
+
+/*
+ * More bytes of one segment came twice: they join the D-SACK not yet
+ * reported, or begin one (TCP's tcp_dsack_extend()).
+ */
+static void clasp_dsack_more(struct sock *sk, u32 start, u32 end)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (csk->sack_ok &&
+	    clasp_sack_duplicate_more(&csk->sack_rcv, start, end))
+		clasp_dsack_count(sk, start);
+}
+
 static void clasp_ooo_unlink(struct sock *sk, struct sk_buff *skb)
 {
 	rb_erase(&skb->rbnode, &clasp_sk(sk)->ooo_queue);
@@ -92,7 +133,10 @@ static bool clasp_ooo_charge(struct sock *sk, struct sk_buff *skb, u32 seq)
 	return true;
 }
 
-/* Free the buffers after @skb that it covers entirely. */
+/*
+ * Free the buffers after @skb that it covers entirely.  Their bytes, and
+ * those it shares with the next one, came twice.
+ */
 static void clasp_ooo_drop_covered(struct sock *sk, struct sk_buff *skb)
 {
 	struct rb_node *n;
@@ -100,8 +144,14 @@ static void clasp_ooo_drop_covered(struct sock *sk, struct sk_buff *skb)
 	while ((n = rb_next(&skb->rbnode))) {
 		struct sk_buff *next = rb_to_skb(n);
 
-		if (clasp_seq_after(clasp_ooo_end(next), clasp_ooo_end(skb)))
+		if (clasp_seq_after(clasp_ooo_end(next), clasp_ooo_end(skb))) {
+			if (clasp_seq_before(clasp_ooo_seq(next),
+					     clasp_ooo_end(skb)))
+				clasp_dsack_more(sk, clasp_ooo_seq(next),
+						 clasp_ooo_end(skb));
 			break;
+		}
+		clasp_dsack_more(sk, clasp_ooo_seq(next), clasp_ooo_end(next));
 		clasp_ooo_unlink(sk, next);
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_OFOMERGE);
 		kfree_skb(next);
@@ -131,7 +181,7 @@ bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
 	if (prev && !clasp_seq_before(clasp_ooo_end(prev), end) &&
 	    (!(seg->flags & CLASP_FIN) || CLASP_SKB_CB(prev)->flags)) {
 		/* Every byte of it is here already. */
-		clasp_sack_duplicate(&clasp_sk(sk)->sack_rcv, seg->seq, end);
+		clasp_dsack(sk, seg->seq, end);
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_OFOMERGE);
 		return false;
 	}
@@ -139,6 +189,10 @@ bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_OFODROP);
 		return false;
 	}
+	if (prev && clasp_seq_before(clasp_ooo_seq(prev), seg->seq) &&
+	    clasp_seq_after(clasp_ooo_end(prev), seg->seq))
+		/* Its start overlaps the segment before it. */
+		clasp_dsack(sk, seg->seq, clasp_ooo_end(prev));
 	cb = CLASP_SKB_CB(skb);
 	memset(cb, 0, sizeof(*cb));
 	cb->seq = seg->seq;
@@ -156,12 +210,14 @@ bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
 	rb_insert_color(&skb->rbnode, &clasp_sk(sk)->ooo_queue);
 	if (prev && clasp_ooo_seq(prev) == seg->seq) {
 		/* The same start, and more: it replaces the shorter one. */
+		clasp_dsack_more(sk, clasp_ooo_seq(prev), clasp_ooo_end(prev));
 		clasp_ooo_unlink(sk, prev);
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_OFOMERGE);
 		kfree_skb(prev);
 	}
 	clasp_ooo_drop_covered(sk, skb);
-	clasp_sack_add(&clasp_sk(sk)->sack_rcv, seg->seq, end);
+	if (clasp_sk(sk)->sack_ok)
+		clasp_sack_add(&clasp_sk(sk)->sack_rcv, seg->seq, end);
 	clasp_sk(sk)->rcv_ooopack++;
 	clasp_stats_inc(sock_net(sk), CLASP_MIB_OFOQUEUE);
 	return true;
@@ -170,6 +226,9 @@ bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
 /**
  * clasp_ooo_next() - take the next queued segment that rcv_nxt reached
  * @sk: the socket, locked
+ * @in_order: rcv_nxt before the queue was drained: what a segment holds
+ *	below it came in order too, hence twice (a D-SACK, as TCP's
+ *	tcp_ofo_queue())
  *
  * Segments that hold nothing new any more are freed on the way.  The
  * buffer returned is unlinked but still charged to @sk; its control
@@ -178,7 +237,7 @@ bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
  *
  * Return: the segment, or NULL when the next one lies beyond a hole.
  */
-struct sk_buff *clasp_ooo_next(struct sock *sk)
+struct sk_buff *clasp_ooo_next(struct sock *sk, u32 in_order)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct rb_node *first;
@@ -190,6 +249,10 @@ struct sk_buff *clasp_ooo_next(struct sock *sk)
 		if (clasp_seq_after(cb->seq, csk->rcv_nxt))
 			return NULL;
 		clasp_ooo_unlink(sk, skb);
+		if (clasp_seq_before(cb->seq, in_order))
+			clasp_dsack_more(sk, cb->seq,
+					 clasp_seq_before(cb->end_seq, in_order) ?
+					 cb->end_seq : in_order);
 		if (clasp_seq_after(cb->end_seq, csk->rcv_nxt) ||
 		    (cb->flags & CLASP_FIN && cb->end_seq == csk->rcv_nxt))
 			return skb;

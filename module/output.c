@@ -375,10 +375,38 @@ static int clasp_transmit(struct sock *sk, struct sk_buff *skb, bool rtx)
 }
 
 /*
+ * The SACK blocks for a segment without SYN whose payload is already in
+ * @skb (RFC 2018 section 4): the D-SACK first, then the ranges held, the
+ * most recent first, as many as the option space leaves room for: 4, or
+ * 3 beside timestamps.  TCP's tcp_established_options() likewise, but
+ * TCP also shortens data segments to make room for the blocks; clasp
+ * sized its queued segments when they were written, and gives a data
+ * segment only the blocks its spare bytes hold (none when it is full).
+ */
+static void clasp_sack_opts(struct sock *sk, const struct sk_buff *skb,
+			    struct clasp_opts *o)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	int room = CLASP_MAX_OPT_LEN;
+
+	if (!csk->sack_ok)
+		return;
+	if (skb->len)
+		room = min_t(int, room, (int)(clasp_opt_room(csk) + csk->mss) -
+					(int)skb->len);
+	room -= clasp_opt_room(csk) + 4;	/* NOP, NOP, kind, length */
+	if (room < CLASP_OPTLEN_SACK_BLOCK)
+		return;
+	o->nr_sack = clasp_sack_report(&csk->sack_rcv, o->sack,
+				       room / CLASP_OPTLEN_SACK_BLOCK);
+}
+
+/*
  * A socket's header and options for a segment with @flags: on a SYN what
  * it offers (the MSS @mss, SACK-permitted, timestamps, window scale), on
- * any other segment the timestamps once both ends use them, RSTs
- * included (as TCP's tcp_send_active_reset()), TSecr being TS.Recent.
+ * any other segment the timestamps once both ends use them and the SACK
+ * blocks, RSTs and probes included (as TCP's tcp_send_active_reset() and
+ * tcp_xmit_probe_skb()), TSecr being TS.Recent.
  */
 static void clasp_sock_header(struct sock *sk, struct sk_buff *skb, u32 seq,
 			      u8 flags, u16 mss)
@@ -401,6 +429,8 @@ static void clasp_sock_header(struct sock *sk, struct sk_buff *skb, u32 seq,
 		o.wscale = csk->rcv_wscale;
 		if (!(flags & CLASP_ACK))
 			o.tsecr = 0;
+	} else {
+		clasp_sack_opts(sk, skb, &o);
 	}
 	clasp_push_header(skb, inet->inet_sport, inet->inet_dport, seq, ack,
 			  flags, clasp_select_window(sk, syn), opts,

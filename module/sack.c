@@ -144,6 +144,35 @@ void clasp_sack_duplicate(struct clasp_sack_rcv *s, u32 start, u32 end)
 }
 
 /**
+ * clasp_sack_duplicate_more() - bytes [@start, @end) came twice too
+ * @s: the socket's blocks
+ * @start: first sequence number of the duplicate
+ * @end: the one after its last
+ *
+ * One segment can repeat bytes of several held ones: with a D-SACK not
+ * yet reported, they join it if they touch it (else they are left out,
+ * a block being one range); without one, they become it.
+ *
+ * Return: true if they began a new D-SACK.
+ */
+bool clasp_sack_duplicate_more(struct clasp_sack_rcv *s, u32 start, u32 end)
+{
+	struct clasp_sack_block *d = &s->dsack;
+
+	if (!s->has_dsack) {
+		clasp_sack_duplicate(s, start, end);
+		return true;
+	}
+	if (clasp_sack_touches(d, start, end)) {
+		if (clasp_seq_before(start, d->start))
+			d->start = start;
+		if (clasp_seq_after(end, d->end))
+			d->end = end;
+	}
+	return false;
+}
+
+/**
  * clasp_sack_report() - the blocks for the ACK about to be sent
  * @s: the socket's blocks
  * @out: where to write them

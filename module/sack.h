@@ -35,6 +35,7 @@ void clasp_sack_add(struct clasp_sack_rcv *s, u32 start, u32 end);
 void clasp_sack_advance(struct clasp_sack_rcv *s, u32 rcv_nxt);
 void clasp_sack_forget_above(struct clasp_sack_rcv *s, u32 seq);
 void clasp_sack_duplicate(struct clasp_sack_rcv *s, u32 start, u32 end);
+bool clasp_sack_duplicate_more(struct clasp_sack_rcv *s, u32 start, u32 end);
 int clasp_sack_report(struct clasp_sack_rcv *s, struct clasp_sack_block *out,
 		      int room);
 

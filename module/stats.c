@@ -66,6 +66,8 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_SPURIOUSRTOS]	= "SpuriousRTOs",
 	[CLASP_MIB_DELAYEDACKS]		= "DelayedACKs",
 	[CLASP_MIB_PAWSESTAB]		= "PAWSEstab",
+	[CLASP_MIB_DSACKOLDSENT]	= "DSACKOldSent",
+	[CLASP_MIB_DSACKOFOSENT]	= "DSACKOfoSent",
 };
 
 /*

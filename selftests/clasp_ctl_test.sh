@@ -314,12 +314,13 @@ rows = json.loads(text)
 assert text.count("\n") > 20 and '\n  {\n    "state": "ESTAB"' in text, text
 keys |= {"timer", "rto_us", "srtt_us", "mss", "snd_una", "snd_nxt",
          "rcv_nxt", "snd_wnd", "rcv_wnd", "backoff", "retrans", "uid",
-         "inode", "cookie", "ca_state", "ooo_segs", "passive", "snd_wscale",
-         "rcv_wscale", "ts", "sack"}
+         "inode", "cookie", "ca_state", "ooo_segs", "sack_blocks", "passive",
+         "snd_wscale", "rcv_wscale", "ts", "sack"}
 assert len(rows) == 2, rows
 for r in rows:
     assert set(r) == keys, sorted(set(r) ^ keys)
     assert r["ca_state"] == "open" and r["ooo_segs"] == 0, r
+    assert r["sack_blocks"] == 0, r
     assert r["state"] == "ESTAB" and r["local_port"] == 5000, r
     assert r["passive"] is True and r["uid"] == 0, r
     assert r["inode"] > 0 and r["cookie"] > 0 and r["mss"] > 0, r
@@ -369,7 +370,7 @@ EOF
 }
 
 conns_info() {
-	local re='^	 kind:socket rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_una:[0-9]+ snd_nxt:[0-9]+ rcv_nxt:[0-9]+ snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 uid:0 ino:[1-9][0-9]* sk:[0-9a-f]+ wscale:[0-9]+,[0-9]+ ts sack$'
+	local re='^	 kind:socket rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_una:[0-9]+ snd_nxt:[0-9]+ rcv_nxt:[0-9]+ snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 sack_blocks:0 uid:0 ino:[1-9][0-9]* sk:[0-9a-f]+ wscale:[0-9]+,[0-9]+ ts sack$'
 	ctl conns -i sport 41000 || return 1
 	if [ "${#OUT[@]}" -ne 3 ] || [[ ! ${OUT[2]} =~ $re ]]; then
 		log "conns -i: $(IFS='|'; echo "${OUT[*]}")"
@@ -737,7 +738,7 @@ unprivileged_checks() {
 # Sequence numbers are for CAP_NET_ADMIN over the namespace: -i leaves
 # them out, -j says null, and shows the rest as for root (conns_info).
 hidden_sequence_numbers() {
-	local re='^	 kind:socket rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 uid:[0-9]+ ino:[1-9][0-9]* sk:[0-9a-f]+ wscale:[0-9]+,[0-9]+ ts sack$'
+	local re='^	 kind:socket rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 sack_blocks:0 uid:[0-9]+ ino:[1-9][0-9]* sk:[0-9a-f]+ wscale:[0-9]+,[0-9]+ ts sack$'
 	ctl conns -i sport 41000 && [ "${#OUT[@]}" -eq 3 ] &&
 		[[ ${OUT[2]} =~ $re ]] ||
 		{ log "conns -i as nobody: $(IFS='|'; echo "${OUT[*]}")"; return 1; }

@@ -834,7 +834,7 @@ TEST(tsecr_echoes_ts_recent_by_rfc7323_rules)
 
 	env_setup(_metadata, &e, opts_on);
 	listen_on(_metadata, &e, LISTEN_PORT);
-	/* No SACK: TCP's duplicate ACKs would carry blocks clasp does not send yet. */
+	/* No SACK: these ACKs carry timestamps alone (SACK blocks: tests 47-51). */
 	fd = passive_open_opts(_metadata, &e, PEER_PORT,
 			       "<mss 1200,nop,nop,TS val 1000 ecr 0>",
 			       "<mss 1460,nop,nop,TS val 0 ecr 1000>",
@@ -985,6 +985,276 @@ TEST(syncookie_keeps_wscale_and_sackok_in_tsval)
 	get_tcp_info(_metadata, fd, &ti);
 	EXPECT_EQ(0, ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK |
 					TCPI_OPT_WSCALE));
+}
+
+/*
+ * SACK blocks (RFC 2018) and D-SACK (RFC 2883) in the module's ACKs.  The
+ * peer sends 100-byte segments; the blocks are written as relative
+ * sequence numbers of its data, most recent first as on the wire.
+ */
+
+/* A connection the peer opened permitting SACK, with timestamps if @ts. */
+static int sack_open(struct __test_metadata *_metadata, struct env *e, bool ts)
+{
+	env_setup(_metadata, e, opts_on);
+	listen_on(_metadata, e, LISTEN_PORT);
+	if (ts)
+		return passive_open_opts(_metadata, e, PEER_PORT,
+					 "<mss 1200,sackOK,TS val 1000 ecr 0>",
+					 "<mss 1460,sackOK,TS val 0 ecr 1000>",
+					 "<nop,nop,TS val 1001 ecr ours>");
+	return passive_open_opts(_metadata, e, PEER_PORT,
+				 "<mss 1200,nop,nop,sackOK>",
+				 "<mss 1460,nop,nop,sackOK>", "");
+}
+
+/* SACK blocks the module holds (netlink); -1 for TCP, which has no such view. */
+static int sack_blocks(const struct clasp_pkt *p)
+{
+	struct clasp_pkt_info info;
+
+	return clasp_pkt_info(p, &info) ? -2 : info.sack_blocks;
+}
+
+/* The peer's 100 bytes at relative @seq; its TSval 2000 when @ts. */
+static int inject_100(struct clasp_pkt *p, bool ts, int seq)
+{
+	return clasp_pkt_inject(p, "P. %d:%d(100) ack 1%s", seq, seq + 100,
+				ts ? " <nop,nop,TS val 2000 ecr ours>" : "");
+}
+
+/*
+ * The ACK of everything below relative @ack, with the blocks @sack ("" for
+ * none) after the timestamps when @ts (TSecr 2000: the TSval of the last
+ * segment in order, RFC 7323 4.3).
+ */
+static int expect_sack(struct clasp_pkt *p, bool ts, int ack, const char *sack)
+{
+	const char *tsopt = ts ? "nop,nop,TS val 0 ecr 2000" : "";
+
+	if (!*sack)
+		return clasp_pkt_expect(p, 0, ". 1:1(0) ack %d%s%s%s", ack,
+					ts ? " <" : "", tsopt, ts ? ">" : "");
+	return clasp_pkt_expect(p, 0, ". 1:1(0) ack %d <%s%snop,nop,sack %s>",
+				ack, tsopt, ts ? "," : "", sack);
+}
+
+/* 47 */
+TEST(sack_blocks_after_holes_most_recent_first)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_open(_metadata, &e, false);
+	ASSERT_LE(0, fd);
+	/* Segments 2, 4 and 5 of five arrive; 1 and 3 are missing. */
+	ASSERT_EQ(0, inject_100(p, false, 101));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "101:201"));
+	ASSERT_EQ(0, inject_100(p, false, 301));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "301:401 101:201"));
+	/* Segment 5 extends the block of 4, which stays first. */
+	ASSERT_EQ(0, inject_100(p, false, 401));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "301:501 101:201"));
+	if (!clasp_is_tcp())
+		EXPECT_EQ(2, sack_blocks(p));
+	/* Segment 3 joins both blocks into one. */
+	ASSERT_EQ(0, inject_100(p, false, 201));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "101:501"));
+	if (!clasp_is_tcp())
+		EXPECT_EQ(1, sack_blocks(p));
+	/* Segment 1: everything is acknowledged, no block is left. */
+	ASSERT_EQ(0, inject_100(p, false, 1));
+	ASSERT_EQ(0, expect_sack(p, false, 501, ""));
+	if (!clasp_is_tcp())
+		EXPECT_EQ(0, sack_blocks(p));
+	expect_stream(_metadata, fd, 500);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 48 */
+TEST(dsack_for_a_duplicate_below_rcv_nxt)
+{
+	long long old, ofo;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_open(_metadata, &e, false);
+	ASSERT_LE(0, fd);
+	old = clasp_counter("DSACKOldSent");
+	ofo = clasp_counter("DSACKOfoSent");
+	ASSERT_EQ(0, inject_100(p, false, 1));
+	ASSERT_EQ(0, expect_sack(p, false, 101, ""));
+	/* The same segment again: named in a D-SACK block, alone. */
+	ASSERT_EQ(0, inject_100(p, false, 1));
+	ASSERT_EQ(0, expect_sack(p, false, 101, "1:101"));
+	/* Half old, half new: the old half is the duplicate. */
+	ASSERT_EQ(0, inject_100(p, false, 51));
+	ASSERT_EQ(0, expect_sack(p, false, 151, "51:101"));
+	/* Older than the last ACK: the duplicate ACK says so too. */
+	ASSERT_EQ(0, inject_100(p, false, 1));
+	ASSERT_EQ(0, expect_sack(p, false, 151, "1:101"));
+	/* A D-SACK is reported once: new data is acknowledged without it. */
+	ASSERT_EQ(0, inject_100(p, false, 151));
+	ASSERT_EQ(0, expect_sack(p, false, 251, ""));
+	EXPECT_EQ(old + 3, clasp_counter("DSACKOldSent"));
+	EXPECT_EQ(ofo, clasp_counter("DSACKOfoSent"));
+	expect_stream(_metadata, fd, 250);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 49 */
+TEST(dsack_for_a_duplicate_of_held_data)
+{
+	long long old, ofo;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_open(_metadata, &e, false);
+	ASSERT_LE(0, fd);
+	old = clasp_counter("DSACKOldSent");
+	ofo = clasp_counter("DSACKOfoSent");
+	ASSERT_EQ(0, inject_100(p, false, 101));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "101:201"));
+	ASSERT_EQ(0, inject_100(p, false, 301));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "301:401 101:201"));
+	/*
+	 * A copy of held data: the D-SACK first, then the block that holds
+	 * it (RFC 2883 section 4), then the others.
+	 */
+	ASSERT_EQ(0, inject_100(p, false, 101));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "101:201 101:201 301:401"));
+	/* Reported once: the next segment beyond a hole comes first now. */
+	ASSERT_EQ(0, inject_100(p, false, 501));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "501:601 101:201 301:401"));
+	/* The first hole filled: the blocks rcv_nxt reached are gone. */
+	ASSERT_EQ(0, inject_100(p, false, 1));
+	ASSERT_EQ(0, expect_sack(p, false, 201, "501:601 301:401"));
+	ASSERT_EQ(0, inject_100(p, false, 201));
+	ASSERT_EQ(0, expect_sack(p, false, 401, "501:601"));
+	ASSERT_EQ(0, inject_100(p, false, 401));
+	ASSERT_EQ(0, expect_sack(p, false, 601, ""));
+	EXPECT_EQ(ofo + 1, clasp_counter("DSACKOfoSent"));
+	EXPECT_EQ(old, clasp_counter("DSACKOldSent"));
+	expect_stream(_metadata, fd, 600);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/*
+ * Five holes, one segment after each: the ACKs name the four most recent
+ * blocks, three beside timestamps (40 option bytes); a D-SACK takes the
+ * place of the last.
+ */
+static void five_holes(struct __test_metadata *_metadata, bool ts)
+{
+	static const char *const without[] = {
+		"201:301",
+		"401:501 201:301",
+		"601:701 401:501 201:301",
+		"801:901 601:701 401:501 201:301",
+		"1001:1101 801:901 601:701 401:501",
+	};
+	static const char *const with[] = {
+		"201:301",
+		"401:501 201:301",
+		"601:701 401:501 201:301",
+		"801:901 601:701 401:501",
+		"1001:1101 801:901 601:701",
+	};
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd, i;
+
+	fd = sack_open(_metadata, &e, ts);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, inject_100(p, ts, 1));
+	ASSERT_EQ(0, expect_sack(p, ts, 101, ""));
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(0, inject_100(p, ts, 201 + 200 * i));
+		ASSERT_EQ(0, expect_sack(p, ts, 101, ts ? with[i] : without[i]));
+	}
+	if (!clasp_is_tcp())
+		EXPECT_EQ(4, sack_blocks(p));
+	/* A copy of held data: the D-SACK, its block, then the most recent. */
+	ASSERT_EQ(0, inject_100(p, ts, 601));
+	ASSERT_EQ(0, expect_sack(p, ts, 101, ts ?
+				 "601:701 601:701 1001:1101" :
+				 "601:701 601:701 1001:1101 801:901"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 50 */
+TEST(sack_four_blocks_without_timestamps)
+{
+	five_holes(_metadata, false);
+}
+
+/* 51 */
+TEST(sack_three_blocks_beside_timestamps)
+{
+	five_holes(_metadata, true);
+}
+
+/* 52 */
+TEST(dsack_for_overlaps_in_the_out_of_order_queue)
+{
+	long long old, ofo;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_open(_metadata, &e, false);
+	ASSERT_LE(0, fd);
+	old = clasp_counter("DSACKOldSent");
+	ofo = clasp_counter("DSACKOfoSent");
+	ASSERT_EQ(0, inject_100(p, false, 201));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "201:301"));
+	/* Its start overlaps the held segment before it. */
+	ASSERT_EQ(0, inject_100(p, false, 251));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "251:301 201:351"));
+	ASSERT_EQ(0, inject_100(p, false, 401));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "401:501 201:351"));
+	/* It covers a held segment, which it replaces. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 381:561(180) ack 1"));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "401:501 381:561 201:351"));
+	/* Same start as a held one, longer, into the next one too. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 201:321(120) ack 1"));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "201:321 201:351 381:561"));
+	/* In order, into held data: those bytes came twice. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:221(220) ack 1"));
+	ASSERT_EQ(0, expect_sack(p, false, 351, "201:221 381:561"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 351:381(30) ack 1"));
+	ASSERT_EQ(0, expect_sack(p, false, 561, ""));
+	EXPECT_EQ(ofo + 3, clasp_counter("DSACKOfoSent"));
+	EXPECT_EQ(old + 1, clasp_counter("DSACKOldSent"));
+	expect_stream(_metadata, fd, 560);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 53 */
+TEST(sack_blocks_ride_on_data_with_room_for_them)
+{
+	static const char seg[PEER_MSS];
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_open(_metadata, &e, false);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, inject_100(p, false, 101));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "101:201"));
+	/* Our data acknowledges too: its segment carries the blocks. */
+	ASSERT_EQ(5, send(fd, "hello", 5, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:6(5) ack 1 <nop,nop,sack 101:201>"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 6"));
+	if (clasp_only_check("a full data segment beside SACK blocks: TCP shortens it to make room, clasp sends it without them")) {
+		ASSERT_EQ(PEER_MSS, send(fd, seg, sizeof(seg), 0));
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 6:1206(1200) ack 1"));
+		ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1206"));
+	}
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
 CLASP_HARNESS_MAIN

@@ -386,6 +386,7 @@ static int parse_one_opt(const char **s, struct clasp_pkt_spec *spec,
 			return -1;
 		o[0] = 5;
 		o[1] = k;
+		spec->sack_off = *n;
 		*n += k;
 	} else if (take(s, "nop") && room) {
 		o[0] = CLASP_OPT_NOP;
@@ -397,6 +398,19 @@ static int parse_one_opt(const char **s, struct clasp_pkt_spec *spec,
 		return -1;
 	}
 	return 0;
+}
+
+/* The SACK blocks of @spec, relative in the text, made absolute. */
+static void sack_rebase(struct clasp_pkt_spec *spec, uint32_t base)
+{
+	uint8_t *o;
+	int i;
+
+	if (spec->sack_off < 0)
+		return;
+	o = spec->opts + spec->sack_off;
+	for (i = 2; i < o[1]; i += 4)
+		put_be32(o + i, get_be32(o + i) + base);
 }
 
 /* "<mss 1460>", "<nop,nop,mss 536>", "<eol>", "<nop,nop,TS val 1 ecr 2>" */
@@ -446,9 +460,12 @@ bool clasp_pkt_ts(const uint8_t *opt, size_t len, uint32_t *tsval,
 	return false;
 }
 
-/* The options as tcpdump prints them, ", "-less: "<mss 1460,nop,...>". */
-static size_t format_opts(const uint8_t *opt, size_t len, char *buf,
-			  size_t size)
+/*
+ * The options as tcpdump prints them, ", "-less: "<mss 1460,nop,...>";
+ * SACK blocks relative to @sack_base, the ISN of the data they cover.
+ */
+static size_t format_opts(const uint8_t *opt, size_t len, uint32_t sack_base,
+			  char *buf, size_t size)
 {
 	size_t n = snprintf(buf, size, " <");
 	const char *sep = "";
@@ -482,9 +499,11 @@ static size_t format_opts(const uint8_t *opt, size_t len, char *buf,
 		else if (kind == 5 && olen >= 10 && !((olen - 2) % 8)) {
 			n += snprintf(buf + n, size - n, "%ssack", sep);
 			for (i = 2; i < olen && n < size; i += 8)
-				n += snprintf(buf + n, size - n, " %u:%u",
-					      get_be32(opt + i),
-					      get_be32(opt + i + 4));
+				n += snprintf(buf + n, size - n, " %d:%d",
+					      (int32_t)(get_be32(opt + i) -
+							sack_base),
+					      (int32_t)(get_be32(opt + i + 4) -
+							sack_base));
 		} else
 			n += snprintf(buf + n, size - n, "%sopt-%u:%u", sep,
 				      kind, olen);
@@ -504,6 +523,7 @@ int clasp_pkt_parse(const char *text, struct clasp_pkt_spec *spec)
 
 	memset(spec, 0, sizeof(*spec));
 	spec->ts_off = -1;
+	spec->sack_off = -1;
 	spec->seg.win = CLASP_PKT_WIN;
 	if (parse_flags(&s, &spec->seg.flags))
 		goto bad;
@@ -574,7 +594,8 @@ void clasp_pkt_format(const struct clasp_pkt *p, const struct clasp_seg *s,
 	if (n < size && show_win)
 		n += snprintf(buf + n, size - n, " win %u", s->win);
 	if (n < size && s->optlen && s->opts)
-		n += format_opts(s->opts, s->optlen, buf + n, size - n);
+		n += format_opts(s->opts, s->optlen, ack_base, buf + n,
+				 size - n);
 	else if (n < size && s->optlen == CLASP_OPTLEN_MSS && s->mss)
 		n += snprintf(buf + n, size - n, " <mss %u>", s->mss);
 	else if (n < size && s->optlen)
@@ -765,6 +786,7 @@ int clasp_pkt_inject(struct clasp_pkt *p, const char *fmt, ...)
 		return -1;
 	if (spec.ecr_ours)
 		put_be32(spec.opts + spec.ts_off + 6, p->local_tsval);
+	sack_rebase(&spec, p->local_isn);	/* the peer SACKs our data */
 	spec.seg.opts = spec.seg.optlen ? spec.opts : NULL;
 	return clasp_pkt_send(p, &spec.seg);
 }
@@ -858,6 +880,7 @@ int clasp_pkt_expect(struct clasp_pkt *p, int delta_ms, const char *fmt, ...)
 		return -1;
 	if (spec.ecr_ours)
 		put_be32(spec.opts + spec.ts_off + 6, p->local_tsval);
+	sack_rebase(&spec, p->peer_isn);	/* the module SACKs the peer's */
 	spec.seg.saddr = p->local_addr;
 	spec.seg.daddr = p->peer_addr;
 	spec.seg.sport = p->local_port;
@@ -1118,6 +1141,7 @@ static int tcp_diag_info(const struct clasp_pkt *p, struct clasp_pkt_info *info)
 			info->backoff = -1;
 			info->ca_state = -1;
 			info->ooo_segs = -1;
+			info->sack_blocks = -1;
 			alen = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
 			for (a = (struct rtattr *)(m + 1); RTA_OK(a, alen);
 			     a = RTA_NEXT(a, alen)) {
@@ -1175,6 +1199,7 @@ int clasp_pkt_info(const struct clasp_pkt *p, struct clasp_pkt_info *info)
 	info->ca_state = genl_u8(ans, CLASP_A_CA_STATE);
 	ooo = genl_attr(ans, CLASP_A_OOO_SEGS);
 	info->ooo_segs = ooo ? *ooo : -1;
+	info->sack_blocks = genl_u8(ans, CLASP_A_SACK_BLOCKS);
 	timer_ms = genl_attr(ans, CLASP_A_TIMER_MS);
 	info->timer_ms = timer_ms ? *timer_ms : 0;
 	ret = info->state < 0 ? -1 : 0;

@@ -24,7 +24,8 @@
  *
  * Options are written as tcpdump prints them, in the order they are on
  * the wire: "<mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>", also
- * "nop", "eol" and "sack 1:10 20:30" (absolute numbers).  "TS val N ecr
+ * "nop", "eol" and "sack 1:10 20:30" (relative, as sequence numbers of the
+ * data they cover, most recent first as on the wire).  "TS val N ecr
  * ours" echoes the TSval of the module's last segment (an injected ACK
  * must echo what it acknowledges).
  *
@@ -113,6 +114,7 @@ struct clasp_pkt {
  * @win_given: the text gave a window (checked when expected)
  * @opts: option bytes, which @seg.opts points to when there are some
  * @ts_off: where a timestamps option starts in @opts, -1 if none
+ * @sack_off: where a SACK option starts in @opts, -1 if none
  * @ecr_ours: its TSecr is to be the module's last TSval ("ecr ours")
  */
 struct clasp_pkt_spec {
@@ -120,6 +122,7 @@ struct clasp_pkt_spec {
 	bool win_given;
 	uint8_t opts[40];
 	int ts_off;
+	int sack_off;
 	bool ecr_ours;
 };
 
@@ -211,6 +214,7 @@ struct clasp_pkt_info {
 	int backoff;
 	int ca_state;		/* TCP's enum tcp_ca_state, -1 if none */
 	long long ooo_segs;	/* held beyond a hole; -1 for TCP */
+	int sack_blocks;	/* SACK blocks held; -1 for TCP */
 };
 
 /* The peer's connection: 0, 1 when the module has no such one, -1 on error. */

@@ -619,6 +619,8 @@ static inline long long clasp_counter(const char *name)
 		{ "SpuriousRTOs", "TCPSpuriousRTOs" },
 		{ "DelayedACKs", "DelayedACKs" },
 		{ "PAWSEstab", "PAWSEstab" },
+		{ "DSACKOldSent", "TCPDSACKOldSent" },
+		{ "DSACKOfoSent", "TCPDSACKOfoSent" },
 	};
 	size_t i;
 

@@ -180,10 +180,12 @@ clasp_tcp_stats() {
 	BEGIN {
 		split("AbortOnClose AbortOnData AbortOnLinger AbortOnTimeout " \
 		      "ChallengeAcks ReqQFullDoCookies ReqQFullDrop " \
-		      "RcvQDrops BacklogDrops OFOQueue", c)
+		      "RcvQDrops BacklogDrops OFOQueue DSACKOldSent " \
+		      "DSACKOfoSent", c)
 		split("TCPAbortOnClose TCPAbortOnData TCPAbortOnLinger " \
 		      "TCPAbortOnTimeout TCPChallengeACK TCPReqQFullDoCookies " \
-		      "TCPReqQFullDrop TCPRcvQDrop TCPBacklogDrop TCPOFOQueue", t)
+		      "TCPReqQFullDrop TCPRcvQDrop TCPBacklogDrop TCPOFOQueue " \
+		      "TCPDSACKOldSent TCPDSACKOfoSent", t)
 		for (i in c)
 			name[t[i]] = c[i]
 		split("ListenOverflows ListenDrops SyncookiesSent " \

@@ -34,11 +34,19 @@ static void expect(struct clasp_sack_rcv *s, int room, const char *want,
 	}
 }
 
+static void check(int ok, const char *what)
+{
+	++planned;
+	if (!ok)
+		failed++;
+	printf("%sok %d - %s\n", ok ? "" : "not ", planned, what);
+}
+
 int main(void)
 {
 	struct clasp_sack_rcv s;
 
-	printf("TAP version 13\n1..14\n");
+	printf("TAP version 13\n1..17\n");
 
 	memset(&s, 0, sizeof(s));
 	expect(&s, 4, "", "nothing held, no blocks");
@@ -72,6 +80,11 @@ int main(void)
 	clasp_sack_duplicate(&s, 146, 148);
 	expect(&s, 4, "146-148 145-150 160-165",
 	       "a D-SACK inside a range: that range second");
+	check(clasp_sack_duplicate_more(&s, 161, 163), "more duplicates, none pending: a new D-SACK");
+	check(!clasp_sack_duplicate_more(&s, 163, 165), "... that touches: joined");
+	clasp_sack_duplicate_more(&s, 100, 110);
+	expect(&s, 4, "161-165 160-165 145-150",
+	       "duplicates joined, one apart left out");
 
 	memset(&s, 0, sizeof(s));
 	clasp_sack_add(&s, 0xfffffff0u, 0x10);

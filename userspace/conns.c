@@ -169,6 +169,7 @@ static void print_json(const struct conn_list *l)
 			else
 				jw_null();
 			json_opt(c, "ooo_segs", CLASP_A_OOO_SEGS);
+			json_opt(c, "sack_blocks", CLASP_A_SACK_BLOCKS);
 			json_opt(c, "snd_wscale", CLASP_A_SND_WSCALE);
 			json_opt(c, "rcv_wscale", CLASP_A_RCV_WSCALE);
 			json_opt(c, "ts", CLASP_A_TS_OK);
@@ -201,6 +202,7 @@ static void print_info(const struct conn *c)
 		{ CLASP_A_SND_WND, " snd_wnd:%llu" },
 		{ CLASP_A_RCV_WND, " rcv_wnd:%llu" },
 		{ CLASP_A_OOO_SEGS, " ooo:%llu" },
+		{ CLASP_A_SACK_BLOCKS, " sack_blocks:%llu" },
 		{ CLASP_A_UID, " uid:%llu" },
 		{ CLASP_A_INODE, " ino:%llu" },
 		{ CLASP_A_COOKIE, " sk:%llx" },

@@ -224,6 +224,7 @@ static const enum mnl_attr_data_type clasp_types[CLASP_A_MAX + 1] = {
 	[CLASP_A_RCV_WSCALE] = MNL_TYPE_U8,
 	[CLASP_A_TS_OK] = MNL_TYPE_U8,
 	[CLASP_A_SACK_OK] = MNL_TYPE_U8,
+	[CLASP_A_SACK_BLOCKS] = MNL_TYPE_U8,
 };
 
 /* Keep attributes we know and whose size is right; skip the others. */

@@ -257,6 +257,8 @@ enum clasp_mib {
 	CLASP_MIB_SPURIOUSRTOS,		/* timeouts F-RTO found spurious */
 	CLASP_MIB_DELAYEDACKS,		/* ACKs the delayed-ACK timer sent */
 	CLASP_MIB_PAWSESTAB,		/* segments dropped by PAWS (RFC 7323 5) */
+	CLASP_MIB_DSACKOLDSENT,		/* D-SACKs sent for data below rcv_nxt */
+	CLASP_MIB_DSACKOFOSENT,		/* ... for data the out-of-order queue held */
 	__CLASP_MIB_MAX
 };
 
@@ -358,6 +360,7 @@ enum clasp_attr {
 	CLASP_A_RCV_WSCALE,		/* u8: ours (both only with scaling) */
 	CLASP_A_TS_OK,			/* u8: timestamps in use */
 	CLASP_A_SACK_OK,		/* u8: both ends permit SACK */
+	CLASP_A_SACK_BLOCKS,		/* u8: SACK blocks held for the next ACKs */
 	__CLASP_A_MAX
 };
 
