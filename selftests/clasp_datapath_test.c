@@ -1251,4 +1251,24 @@ TEST(sack_blocks_ride_on_data_with_room_for_them)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
+/* 54 */
+TEST(sack_block_covers_a_held_fin)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_open(_metadata, &e, false);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "FP. 101:201(100) ack 1"));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "101:202"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "FP. 101:201(100) ack 1"));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "101:202 101:202"));
+	ASSERT_EQ(0, inject_100(p, false, 1));
+	ASSERT_EQ(0, expect_sack(p, false, 202, ""));
+	EXPECT_EQ(TCP_CLOSE_WAIT, clasp_state(fd));
+	expect_stream(_metadata, fd, 200);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
 CLASP_HARNESS_MAIN
