@@ -828,7 +828,7 @@ TEST(tsecr_echoes_ts_recent_by_rfc7323_rules)
 
 	env_setup(_metadata, &e, opts_on);
 	listen_on(_metadata, &e, LISTEN_PORT);
-	/* No SACK: these ACKs carry timestamps alone (SACK blocks: tests 47-51). */
+	/* No SACK: these ACKs carry timestamps alone (SACK blocks: tests 47-54). */
 	fd = passive_open_opts(_metadata, &e, PEER_PORT,
 			       "<mss 1200,nop,nop,TS val 1000 ecr 0>",
 			       "<mss 1460,nop,nop,TS val 0 ecr 1000>",
