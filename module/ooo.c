@@ -180,8 +180,8 @@ bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
 	prev = clasp_ooo_floor(sk, seg->seq);
 	if (prev && !clasp_seq_before(clasp_ooo_end(prev), end) &&
 	    (!(seg->flags & CLASP_FIN) || CLASP_SKB_CB(prev)->flags)) {
-		/* Every byte of it is here already. */
-		clasp_dsack(sk, seg->seq, end);
+		/* Every byte of it is here already (its FIN too). */
+		clasp_dsack(sk, seg->seq, seg->end_seq);
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_OFOMERGE);
 		return false;
 	}
@@ -216,8 +216,9 @@ bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
 		kfree_skb(prev);
 	}
 	clasp_ooo_drop_covered(sk, skb);
+	/* A FIN held is held sequence space too, as TCP's blocks say. */
 	if (clasp_sk(sk)->sack_ok)
-		clasp_sack_add(&clasp_sk(sk)->sack_rcv, seg->seq, end);
+		clasp_sack_add(&clasp_sk(sk)->sack_rcv, seg->seq, seg->end_seq);
 	clasp_sk(sk)->rcv_ooopack++;
 	clasp_stats_inc(sock_net(sk), CLASP_MIB_OFOQUEUE);
 	return true;

@@ -834,7 +834,7 @@ TEST(tsecr_echoes_ts_recent_by_rfc7323_rules)
 
 	env_setup(_metadata, &e, opts_on);
 	listen_on(_metadata, &e, LISTEN_PORT);
-	/* No SACK: these ACKs carry timestamps alone (SACK blocks: tests 47-51). */
+	/* No SACK: these ACKs carry timestamps alone (SACK blocks: tests 47-54). */
 	fd = passive_open_opts(_metadata, &e, PEER_PORT,
 			       "<mss 1200,nop,nop,TS val 1000 ecr 0>",
 			       "<mss 1460,nop,nop,TS val 0 ecr 1000>",
@@ -1254,6 +1254,26 @@ TEST(sack_blocks_ride_on_data_with_room_for_them)
 		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 6:1206(1200) ack 1"));
 		ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1206"));
 	}
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 54 */
+TEST(sack_block_covers_a_held_fin)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_open(_metadata, &e, false);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "FP. 101:201(100) ack 1"));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "101:202"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "FP. 101:201(100) ack 1"));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "101:202 101:202"));
+	ASSERT_EQ(0, inject_100(p, false, 1));
+	ASSERT_EQ(0, expect_sack(p, false, 202, ""));
+	EXPECT_EQ(TCP_CLOSE_WAIT, clasp_state(fd));
+	expect_stream(_metadata, fd, 200);
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
