@@ -51,7 +51,13 @@ static int open_narrow(struct __test_metadata *_metadata, struct env *e,
 /* 24 */
 TEST(late_ack_after_timeout_sends_the_rest)
 {
-	const char *mid = clasp_is_tcp() ? "." : "P.";
+	/*
+	 * TCP joins writes the window held back into one buffer and sets
+	 * PSH on the last segment cut from it: where the cuts fall depends
+	 * on its size goal (half the largest window seen), so the middle
+	 * segments may come with PSH or without.
+	 */
+	const char *mid = clasp_is_tcp() ? "P?." : "P.";
 	struct env e;
 	struct clasp_pkt *p = &e.p;
 
@@ -67,7 +73,6 @@ TEST(late_ack_after_timeout_sends_the_rest)
 	 */
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 2401 win %u",
 				      2 * PEER_MSS));
-	/* TCP joined the writes the window held back: one PSH, at the end. */
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "%s 2401:3601(1200) ack 1", mid));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "%s 3601:4801(1200) ack 1", mid));
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 4801 win %u",
@@ -176,7 +181,6 @@ TEST(spurious_timeout_found_by_frto_sends_nothing_twice)
 	ASSERT_EQ(0, clasp_pkt_expect(p, RTO_MS, "P. 1:1201(1200) ack 1"));
 	/* RFC 5682 2b: the first ACK of the first flight; new data, not the next. */
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1201 win 6000"));
-	/* TCP joined the writes the window held back: one PSH, at the end. */
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "%s 6001:7201(1200) ack 1",
 				      clasp_is_tcp() ? "." : "P."));
 	/* 3b: a second one: the timeout was spurious. */

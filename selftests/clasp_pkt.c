@@ -228,11 +228,13 @@ static int parse_num(const char **s, long long *val)
 	return 0;
 }
 
-static int parse_flags(const char **s, uint8_t *flags)
+/* Flags; "P?" in an expectation: PSH or not (*@maybe). */
+static int parse_flags(const char **s, uint8_t *flags, uint8_t *maybe)
 {
 	const char *c = *s;
 
 	*flags = 0;
+	*maybe = 0;
 	for (; *c && *c != ' ' && *c != '\t'; c++) {
 		switch (*c) {
 		case 'S':
@@ -245,7 +247,12 @@ static int parse_flags(const char **s, uint8_t *flags)
 			*flags |= TH_RST;
 			break;
 		case 'P':
-			*flags |= TH_PUSH;
+			if (c[1] == '?') {
+				*maybe |= TH_PUSH;
+				c++;
+			} else {
+				*flags |= TH_PUSH;
+			}
 			break;
 		case '.':
 			*flags |= TH_ACK;
@@ -525,7 +532,7 @@ int clasp_pkt_parse(const char *text, struct clasp_pkt_spec *spec)
 	spec->ts_off = -1;
 	spec->sack_off = -1;
 	spec->seg.win = CLASP_PKT_WIN;
-	if (parse_flags(&s, &spec->seg.flags))
+	if (parse_flags(&s, &spec->seg.flags, &spec->flags_maybe))
 		goto bad;
 	s = skip_blank(s);
 	if (parse_range(&s, &spec->seg))
@@ -621,7 +628,7 @@ int clasp_pkt_match(const struct clasp_pkt *p,
 		diff = "addresses differ";
 	else if (got->sport != p->local_port || got->dport != p->peer_port)
 		diff = "ports differ";
-	else if (got->flags != w->flags)
+	else if ((got->flags & ~want->flags_maybe) != w->flags)
 		diff = "flags differ";
 	else if (got->seq != p->local_isn + w->seq)
 		diff = "seq differs";

@@ -119,6 +119,7 @@ struct clasp_pkt {
  */
 struct clasp_pkt_spec {
 	struct clasp_seg seg;
+	uint8_t flags_maybe;	/* flags that may be set or not ("P?") */
 	bool win_given;
 	uint8_t opts[40];
 	int ts_off;
