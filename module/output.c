@@ -716,8 +716,19 @@ void clasp_push_nonagle(struct sock *sk, int nonagle)
  */
 bool clasp_retransmit_one(struct sock *sk)
 {
+	return clasp_retransmit_skb(sk, skb_peek(&sk->sk_write_queue));
+}
+
+/**
+ * clasp_retransmit_skb() - send one segment of the flight again
+ * @sk: the socket, locked
+ * @skb: the segment, in the write queue; NULL or one never sent is left
+ *
+ * Return: true if it went out.
+ */
+bool clasp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+{
 	struct clasp_sock *csk = clasp_sk(sk);
-	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 
 	if (!skb || skb == csk->send_head || clasp_send_queued(sk, skb))
 		return false;

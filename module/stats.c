@@ -66,6 +66,11 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_SPURIOUSRTOS]	= "SpuriousRTOs",
 	[CLASP_MIB_DELAYEDACKS]		= "DelayedACKs",
 	[CLASP_MIB_PAWSESTAB]		= "PAWSEstab",
+	[CLASP_MIB_SACKRECOVERY]	= "SACKRecovery",
+	[CLASP_MIB_SACKREORDER]		= "SACKReorder",
+	[CLASP_MIB_DSACKRECV]		= "DSACKRecv",
+	[CLASP_MIB_DSACKOFORECV]	= "DSACKOfoRecv",
+	[CLASP_MIB_SACKRENEGING]	= "SACKReneging",
 };
 
 /*

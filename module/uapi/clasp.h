@@ -255,6 +255,11 @@ enum clasp_mib {
 	CLASP_MIB_SPURIOUSRTOS,		/* timeouts F-RTO found spurious */
 	CLASP_MIB_DELAYEDACKS,		/* ACKs the delayed-ACK timer sent */
 	CLASP_MIB_PAWSESTAB,		/* segments dropped by PAWS (RFC 7323 5) */
+	CLASP_MIB_SACKRECOVERY,		/* recoveries begun with SACK (RFC 6675) */
+	CLASP_MIB_SACKREORDER,		/* SACKs or ACKs that showed reordering */
+	CLASP_MIB_DSACKRECV,		/* D-SACKs below the ACK (RFC 2883) */
+	CLASP_MIB_DSACKOFORECV,		/* D-SACKs of data held beyond a hole */
+	CLASP_MIB_SACKRENEGING,		/* peers that dropped what they SACKed */
 	__CLASP_MIB_MAX
 };
 
