@@ -386,6 +386,7 @@ static int parse_one_opt(const char **s, struct clasp_pkt_spec *spec,
 			return -1;
 		o[0] = 5;
 		o[1] = k;
+		spec->sack_off = *n;
 		*n += k;
 	} else if (take(s, "nop") && room) {
 		o[0] = CLASP_OPT_NOP;
@@ -504,6 +505,7 @@ int clasp_pkt_parse(const char *text, struct clasp_pkt_spec *spec)
 
 	memset(spec, 0, sizeof(*spec));
 	spec->ts_off = -1;
+	spec->sack_off = -1;
 	spec->seg.win = CLASP_PKT_WIN;
 	if (parse_flags(&s, &spec->seg.flags))
 		goto bad;
@@ -752,6 +754,18 @@ int clasp_pkt_redirect(struct clasp_pkt *p, const char *gateway,
 			to.s_addr, seq, what);
 }
 
+/*
+ * The blocks of the SACK option at @o name the module's sequence numbers
+ * relative to its ISN, as the ACK field does: make them absolute.
+ */
+static void sack_to_module(const struct clasp_pkt *p, uint8_t *o)
+{
+	int k;
+
+	for (k = 2; k + 4 <= o[1]; k += 4)
+		put_be32(o + k, get_be32(o + k) + p->local_isn);
+}
+
 int clasp_pkt_inject(struct clasp_pkt *p, const char *fmt, ...)
 {
 	struct clasp_pkt_spec spec;
@@ -765,6 +779,8 @@ int clasp_pkt_inject(struct clasp_pkt *p, const char *fmt, ...)
 		return -1;
 	if (spec.ecr_ours)
 		put_be32(spec.opts + spec.ts_off + 6, p->local_tsval);
+	if (spec.sack_off >= 0)
+		sack_to_module(p, spec.opts + spec.sack_off);
 	spec.seg.opts = spec.seg.optlen ? spec.opts : NULL;
 	return clasp_pkt_send(p, &spec.seg);
 }

@@ -619,6 +619,11 @@ static inline long long clasp_counter(const char *name)
 		{ "SpuriousRTOs", "TCPSpuriousRTOs" },
 		{ "DelayedACKs", "DelayedACKs" },
 		{ "PAWSEstab", "PAWSEstab" },
+		{ "SACKRecovery", "TCPSackRecovery" },
+		{ "SACKReorder", "TCPSACKReorder" },
+		{ "DSACKRecv", "TCPDSACKRecv" },
+		{ "DSACKOfoRecv", "TCPDSACKOfoRecv" },
+		{ "SACKReneging", "TCPSACKReneging" },
 	};
 	size_t i;
 

@@ -180,10 +180,15 @@ clasp_tcp_stats() {
 	BEGIN {
 		split("AbortOnClose AbortOnData AbortOnLinger AbortOnTimeout " \
 		      "ChallengeAcks ReqQFullDoCookies ReqQFullDrop " \
-		      "RcvQDrops BacklogDrops OFOQueue", c)
+		      "RcvQDrops BacklogDrops OFOQueue SACKRecovery " \
+		      "SACKReorder DSACKRecv DSACKOfoRecv SACKReneging " \
+		      "RenoRecovery FastRetrans SpuriousRTOs", c)
 		split("TCPAbortOnClose TCPAbortOnData TCPAbortOnLinger " \
 		      "TCPAbortOnTimeout TCPChallengeACK TCPReqQFullDoCookies " \
-		      "TCPReqQFullDrop TCPRcvQDrop TCPBacklogDrop TCPOFOQueue", t)
+		      "TCPReqQFullDrop TCPRcvQDrop TCPBacklogDrop TCPOFOQueue " \
+		      "TCPSackRecovery TCPSACKReorder TCPDSACKRecv " \
+		      "TCPDSACKOfoRecv TCPSACKReneging TCPRenoRecovery " \
+		      "TCPFastRetrans TCPSpuriousRTOs", t)
 		for (i in c)
 			name[t[i]] = c[i]
 		split("ListenOverflows ListenDrops SyncookiesSent " \
