@@ -84,6 +84,8 @@
 #define CLASP_MAX_MSS		(SKB_WITH_OVERHEAD(32768) - CLASP_MAX_HEADER)
 #define CLASP_RCV_COPY_SIZE	SKB_WITH_OVERHEAD(2048)	/* buffer for small segments */
 #define CLASP_DEFAULT_MSS	536U	/* RFC 9293: when no MSS option */
+#define CLASP_TLP_MIN_US	10000U	/* a tail loss probe waits at least this */
+#define CLASP_TLP_DELACK_US	200000U	/* RFC 8985 WCDelAckT: one segment out */
 #define CLASP_MAX_REORDERING	300U	/* TCP's tcp_max_reordering */
 #define CLASP_MSS_ROUTE		0xffff	/* clasp_send_ctl(): MSS of the route */
 
@@ -128,6 +130,7 @@ struct clasp_tunables {
 	u32 window_scaling;
 	u32 timestamps;
 	u32 sack;
+	u32 early_retrans;
 };
 
 /**
@@ -354,6 +357,11 @@ struct clasp_sockopt {
  * @total_retrans: retransmissions over the connection's life
  * @rtx_timer: retransmission (and window probe) timer
  * @rtx_pending: @rtx_timer is meant to be armed
+ * @rtx_probe: @rtx_timer is armed as a tail loss probe (RFC 8985 7),
+ *	not as the RTO (TCP's ICSK_TIME_LOSS_PROBE)
+ * @tlp_high_seq: snd_max when the last probe went, 0 when no probe
+ *	episode is open (TLP.end_seq of RFC 8985)
+ * @tlp_retrans: that probe was a retransmission, not new data
  * @ka_timer: keepalive timer
  * @ka_pending: @ka_timer is meant to be armed
  * @probes: keepalive probes unanswered
@@ -460,6 +468,9 @@ struct clasp_sock {
 	u32 total_retrans;
 	struct hrtimer rtx_timer;
 	bool rtx_pending;
+	bool rtx_probe;
+	bool tlp_retrans;
+	u32 tlp_high_seq;
 
 	struct hrtimer ka_timer;
 	bool ka_pending;
@@ -780,6 +791,9 @@ void clasp_recovery_dupack(struct sock *sk);
 void clasp_recovery_ack(struct sock *sk);
 void clasp_recovery_sacked(struct sock *sk);
 void clasp_recovery_timeout(struct sock *sk);
+bool clasp_recovery_probe_due(struct sock *sk);
+void clasp_recovery_probe(struct sock *sk);
+void clasp_recovery_probe_acked(struct sock *sk, u32 ack, bool dupack);
 
 /* limits.c */
 bool clasp_orphan_add(struct sock *sk);
@@ -854,6 +868,7 @@ void clasp_dack_stop(struct sock *sk);
 void clasp_timers_init(struct sock *sk);
 void clasp_timers_stop(struct sock *sk);
 void clasp_rtx_arm(struct sock *sk);
+void clasp_rtx_schedule(struct sock *sk);
 void clasp_rtx_stop(struct sock *sk);
 void clasp_ka_reset(struct sock *sk);
 void clasp_ka_set(struct sock *sk, bool on);

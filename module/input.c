@@ -410,7 +410,7 @@ static void clasp_clean_acked(struct sock *sk, u32 ack)
 	csk->backoff = 0;
 	clasp_rtx_stop(sk);
 	if (csk->snd_una != csk->snd_max)
-		clasp_rtx_arm(sk);
+		clasp_rtx_schedule(sk);
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_write_space(sk);
 }
@@ -456,6 +456,8 @@ static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 	csk->probes = 0;
 	/* The scoreboard first, as TCP's tcp_sacktag_write_queue(). */
 	sacked = csk->sack_ok && clasp_sack_tag(sk, seg);
+	clasp_recovery_probe_acked(sk, seg->ack,
+				   seg->ack == csk->snd_una && !sacked);
 	if (clasp_seq_after(seg->ack, csk->snd_una)) {
 		clasp_clean_acked(sk, seg->ack);
 		clasp_recovery_ack(sk);

@@ -689,6 +689,7 @@ void clasp_push_pending(struct sock *sk)
 void clasp_push_nonagle(struct sock *sk, int nonagle)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
+	u32 prior = csk->snd_max;
 	struct sk_buff *skb;
 
 	while ((skb = csk->send_head)) {
@@ -702,7 +703,10 @@ void clasp_push_nonagle(struct sock *sk, int nonagle)
 		clasp_advance_head(sk, skb);
 	}
 	if (csk->snd_una != csk->snd_max || csk->send_head) {
-		if (!csk->rtx_pending)
+		/* New data went: a tail loss probe is due from now. */
+		if (csk->snd_max != prior && clasp_recovery_probe_due(sk))
+			clasp_rtx_schedule(sk);
+		else if (!csk->rtx_pending)
 			clasp_rtx_arm(sk);
 	}
 }

@@ -55,6 +55,7 @@ static void clasp_recovery_enter(struct sock *sk, u8 state)
 	csk->ca_state = state;
 	csk->recover = csk->snd_max;
 	csk->high_rxt = csk->snd_una;
+	csk->tlp_high_seq = 0;
 }
 
 /**
@@ -76,6 +77,7 @@ void clasp_recovery_init(struct sock *sk)
 	csk->sacked_bytes = 0;
 	csk->highest_sack = csk->iss;
 	csk->reordering = CLASP_DUPTHRESH;
+	csk->tlp_high_seq = 0;
 }
 
 /* Send @skb again; HighRxt moves past it (RFC 6675). */
@@ -128,6 +130,36 @@ static void clasp_recovery_repair(struct sock *sk, bool partial)
 		clasp_recovery_resend(sk, skb_peek(&sk->sk_write_queue));
 }
 
+/* Tail loss probes and early retransmit share TCP's switch. */
+static bool clasp_early_retrans_on(const struct sock *sk)
+{
+	u32 er = READ_ONCE(clasp_tun(sk)->early_retrans);
+
+	return er == 3 || er == 4;
+}
+
+/*
+ * RFC 5827 early retransmit, SACK variant: with fewer than four segments
+ * out and none waiting to be sent, DupThresh would never be reached; one
+ * fewer SACKed segment than are out shows the loss.  clasp has no RACK
+ * (RFC 8985 6), which is what tells Linux that a segment sent before a
+ * delivered tail loss probe was lost; this rule covers the same tail.
+ */
+static bool clasp_recovery_early(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *skb;
+	u32 oseg = 0;
+
+	if (!clasp_early_retrans_on(sk) || csk->send_head || !csk->sacked_out)
+		return false;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (++oseg > CLASP_DUPTHRESH)
+			return false;
+	}
+	return csk->sacked_out >= oseg - 1;
+}
+
 /*
  * Time for a fast retransmit?  DupThresh duplicate ACKs, or with SACK
  * IsLost(snd_una) (RFC 6675 section 5), unless the duplicates may answer
@@ -144,8 +176,10 @@ static bool clasp_recovery_due(struct sock *sk)
 		return false;
 	if (csk->dupacks >= CLASP_DUPTHRESH)
 		return true;
-	return csk->sack_ok &&
-	       clasp_seq_after(clasp_sack_lost_end(sk, &lost), csk->snd_una);
+	if (!csk->sack_ok)
+		return false;
+	return clasp_seq_after(clasp_sack_lost_end(sk, &lost), csk->snd_una) ||
+	       clasp_recovery_early(sk);
 }
 
 static void clasp_recovery_fast_retransmit(struct sock *sk)
@@ -264,4 +298,89 @@ void clasp_recovery_timeout(struct sock *sk)
 	clasp_recovery_enter(sk, TCP_CA_Loss);
 	csk->dupacks = 0;
 	clasp_recovery_resend(sk, skb_peek(&sk->sk_write_queue));
+}
+
+/* The states a tail loss probe may be sent in: data may be in flight. */
+#define CLASP_TLP_STATES	(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | \
+				 TCPF_FIN_WAIT1 | TCPF_CLOSING | TCPF_LAST_ACK)
+
+/**
+ * clasp_recovery_probe_due() - may a tail loss probe replace the RTO?
+ * @sk: the socket, locked
+ *
+ * RFC 8985 7.2, with Linux's conditions (tcp_schedule_loss_probe()):
+ * early_retrans 3 or 4, SACK in use, no recovery under way, data in
+ * flight, and no probe already out.
+ *
+ * Return: true if the retransmission timer should be a probe timer.
+ */
+bool clasp_recovery_probe_due(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	return clasp_early_retrans_on(sk) && csk->sack_ok &&
+	       csk->ca_state == TCP_CA_Open && !csk->tlp_high_seq &&
+	       csk->snd_una != csk->snd_max &&
+	       (1 << sk->sk_state) & CLASP_TLP_STATES;
+}
+
+/* The last segment sent: the one before send_head, or the queue's tail. */
+static struct sk_buff *clasp_last_sent(struct sock *sk)
+{
+	struct sk_buff *head = clasp_sk(sk)->send_head;
+
+	if (!head)
+		return skb_peek_tail(&sk->sk_write_queue);
+	if (skb_queue_is_first(&sk->sk_write_queue, head))
+		return NULL;
+	return skb_queue_prev(&sk->sk_write_queue, head);
+}
+
+/**
+ * clasp_recovery_probe() - the probe timeout expired (RFC 8985 7.3)
+ * @sk: the socket, locked
+ *
+ * A segment never sent goes if the peer's window admits it (what Nagle
+ * or a cork held back); otherwise the last segment sent goes again.  Its
+ * ACK, or the SACK blocks it draws, show a loss at the tail without
+ * waiting for the RTO, which is armed again behind it.
+ */
+void clasp_recovery_probe(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u32 prior = csk->snd_max;
+
+	if (csk->send_head)
+		clasp_push_nonagle(sk, CLASP_NAGLE_PUSH);
+	csk->tlp_retrans = csk->snd_max == prior;
+	if (!csk->tlp_retrans ||
+	    clasp_retransmit_skb(sk, clasp_last_sent(sk))) {
+		csk->tlp_high_seq = csk->snd_max;
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_LOSSPROBES);
+	}
+	clasp_rtx_arm(sk);
+}
+
+/**
+ * clasp_recovery_probe_acked() - an ACK came while a probe episode is open
+ * @sk: the socket, locked
+ * @ack: its acknowledgment number
+ * @dup: it acknowledged nothing new and SACKed nothing new
+ *
+ * RFC 8985 7.4, as tcp_process_tlp_ack(): an ACK beyond what was sent when
+ * a retransmitted probe went shows that the probe repaired a loss; a
+ * probe of new data, or a duplicate ACK for a retransmitted one (both
+ * copies arrived), ends the episode quietly.
+ */
+void clasp_recovery_probe_acked(struct sock *sk, u32 ack, bool dup)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (!csk->tlp_high_seq || clasp_seq_before(ack, csk->tlp_high_seq))
+		return;
+	if (csk->tlp_retrans && clasp_seq_after(ack, csk->tlp_high_seq))
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_LOSSPROBERECOVERY);
+	else if (csk->tlp_retrans && !dup)
+		return;
+	csk->tlp_high_seq = 0;
 }

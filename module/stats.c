@@ -71,6 +71,8 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_DSACKRECV]		= "DSACKRecv",
 	[CLASP_MIB_DSACKOFORECV]	= "DSACKOfoRecv",
 	[CLASP_MIB_SACKRENEGING]	= "SACKReneging",
+	[CLASP_MIB_LOSSPROBES]		= "LossProbes",
+	[CLASP_MIB_LOSSPROBERECOVERY]	= "LossProbeRecovery",
 };
 
 /*

@@ -1115,4 +1115,51 @@ TEST(dsack_received_is_counted)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
+/* 50 */
+TEST(tail_loss_probe_resends_the_last_segment_before_the_rto)
+{
+	static const struct clasp_param tlp_on[] = {
+		{ "rto_initial_ms", RTO_STOCK },
+		{ "rto_min_ms", RTO_STOCK },
+		{ "orphan_retries", RETRIES + 2 },
+		{ "sack", 1 },
+		{ "early_retrans", 3 },
+		{ NULL, 0 }
+	};
+	long long probes;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	env_setup(_metadata, &e, tlp_on);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	fd = passive_open_opts(_metadata, &e, PEER_PORT,
+			       "<mss 1200,nop,nop,sackOK>",
+			       "<mss 1460,nop,nop,sackOK>", "");
+	ASSERT_LE(0, fd);
+	probes = clasp_counter("LossProbes");
+	send_segs(_metadata, p, fd, 5);
+	/*
+	 * The first three arrive; the last two, or their ACKs, are lost.
+	 * RFC 8985 7: a probe goes after 2 * SRTT (the handshake's, well
+	 * under a millisecond here; clasp waits at least 10 ms, Linux adds
+	 * 2 ms), long before the RTO: nothing new to send, so the last
+	 * segment again, not the oldest as the RTO would.
+	 */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 3601"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 10, "P. 4801:6001(1200) ack 1"));
+	EXPECT_EQ(probes + 1, clasp_counter("LossProbes"));
+	expect_ca_state(_metadata, p, TCP_CA_Open);
+	/*
+	 * It draws a SACK: the fourth is lost, and goes at once (clasp:
+	 * RFC 5827 early retransmit, one SACKed of two outstanding; Linux:
+	 * RACK, the fourth went before the probe that arrived).
+	 */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 3601 <nop,nop,sack 4801:6001>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 3601:4801(1200) ack 1"));
+	expect_ca_state(_metadata, p, TCP_CA_Recovery);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 6001"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
 CLASP_HARNESS_MAIN

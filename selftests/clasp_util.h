@@ -624,6 +624,8 @@ static inline long long clasp_counter(const char *name)
 		{ "DSACKRecv", "TCPDSACKRecv" },
 		{ "DSACKOfoRecv", "TCPDSACKOfoRecv" },
 		{ "SACKReneging", "TCPSACKReneging" },
+		{ "LossProbes", "TCPLossProbes" },
+		{ "LossProbeRecovery", "TCPLossProbeRecovery" },
 	};
 	size_t i;
 

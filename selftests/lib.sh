@@ -182,13 +182,15 @@ clasp_tcp_stats() {
 		      "ChallengeAcks ReqQFullDoCookies ReqQFullDrop " \
 		      "RcvQDrops BacklogDrops OFOQueue SACKRecovery " \
 		      "SACKReorder DSACKRecv DSACKOfoRecv SACKReneging " \
-		      "RenoRecovery FastRetrans SpuriousRTOs", c)
+		      "RenoRecovery FastRetrans SpuriousRTOs LossProbes " \
+		      "LossProbeRecovery", c)
 		split("TCPAbortOnClose TCPAbortOnData TCPAbortOnLinger " \
 		      "TCPAbortOnTimeout TCPChallengeACK TCPReqQFullDoCookies " \
 		      "TCPReqQFullDrop TCPRcvQDrop TCPBacklogDrop TCPOFOQueue " \
 		      "TCPSackRecovery TCPSACKReorder TCPDSACKRecv " \
 		      "TCPDSACKOfoRecv TCPSACKReneging TCPRenoRecovery " \
-		      "TCPFastRetrans TCPSpuriousRTOs", t)
+		      "TCPFastRetrans TCPSpuriousRTOs TCPLossProbes " \
+		      "TCPLossProbeRecovery", t)
 		for (i in c)
 			name[t[i]] = c[i]
 		split("ListenOverflows ListenDrops SyncookiesSent " \

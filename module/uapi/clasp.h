@@ -260,6 +260,8 @@ enum clasp_mib {
 	CLASP_MIB_DSACKRECV,		/* D-SACKs below the ACK (RFC 2883) */
 	CLASP_MIB_DSACKOFORECV,		/* D-SACKs of data held beyond a hole */
 	CLASP_MIB_SACKRENEGING,		/* peers that dropped what they SACKed */
+	CLASP_MIB_LOSSPROBES,		/* tail loss probes sent (RFC 8985) */
+	CLASP_MIB_LOSSPROBERECOVERY,	/* ... that repaired a loss */
 	__CLASP_MIB_MAX
 };
 
