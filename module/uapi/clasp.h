@@ -363,6 +363,8 @@ enum clasp_attr {
 	CLASP_A_RCV_WSCALE,		/* u8: ours (both only with scaling) */
 	CLASP_A_TS_OK,			/* u8: timestamps in use */
 	CLASP_A_SACK_OK,		/* u8: both ends permit SACK */
+	CLASP_A_SACKED_SEGS,		/* u32: segments sent that the peer SACKed */
+	CLASP_A_REORDERING,		/* u32: reordering seen, in segments */
 	__CLASP_A_MAX
 };
 
