@@ -30,6 +30,14 @@
  * peer reneged.  The states are TCP's (enum tcp_ca_state), as TCP_INFO
  * reports them.
  *
+ * A loss at the tail of a flight draws too few ACKs for any of this.
+ * With SACK, the retransmission timer first fires as a tail loss probe
+ * (RFC 8985 section 7, armed by timer.c at about 2 * SRTT): a segment
+ * never sent, or the last one again.  The SACK it draws shows what
+ * before it is missing; with fewer than four segments out, RFC 5827
+ * early retransmit lowers the bar to one fewer SACKed segment than are
+ * out, where Linux relies on RACK's send times (not implemented here).
+ *
  * A timeout may be spurious: the flight was late, not lost.  F-RTO (RFC
  * 5682 section 2) tells the two apart without timestamps.  If the first
  * ACK after the timeout acknowledges data sent only once, new data goes
