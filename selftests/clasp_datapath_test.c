@@ -1162,32 +1162,4 @@ TEST(tail_loss_probe_resends_the_last_segment_before_the_rto)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
-/* 51 */
-TEST(ack_of_data_below_a_sack_counts_reordering)
-{
-	struct tcp_info ti;
-	long long reorder;
-	struct env e;
-	struct clasp_pkt *p = &e.p;
-	int fd;
-
-	fd = sack_established(_metadata, &e);
-	ASSERT_LE(0, fd);
-	reorder = clasp_counter("SACKReorder");
-	send_segs(_metadata, p, fd, 5);
-	/*
-	 * The last two arrive first (SACKed: not enough to call the first
-	 * three lost), then the first three: they were late, not lost, and
-	 * the data came out of order over five segments
-	 * (tcp_check_sack_reordering()).
-	 */
-	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 <nop,nop,sack 3601:6001>"));
-	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 6001"));
-	EXPECT_EQ(reorder + 1, clasp_counter("SACKReorder"));
-	get_tcp_info(_metadata, fd, &ti);
-	EXPECT_EQ(5, (int)ti.tcpi_reordering);
-	EXPECT_EQ(0, (int)ti.tcpi_sacked);
-	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
-}
-
 CLASP_HARNESS_MAIN
