@@ -15,7 +15,11 @@
  *               duplicates a receiver reports (D-SACK)
  *   sack.c      the SACK blocks a receiver reports (sack.h), which
  *               output.c puts in every segment but SYNs
- *   recovery.c  loss recovery: fast retransmit, NewReno, after a timeout
+ *   sackin.c    the SACK blocks a sender receives: validity, D-SACK,
+ *               IsLost (sackin.h)
+ *   scoreboard.c  the SACKed segments of the write queue
+ *   recovery.c  loss recovery: fast retransmit, RFC 6675 with SACK,
+ *               NewReno without, after a timeout
  *   options.c   segment options, parsed and built (options.h)
  *   rtt.c       the RFC 6298 round-trip estimator (rtt.h)
  *   acceptance.c  the segment-acceptance checks (RFC 9293, RFC 5961) that
@@ -57,6 +61,7 @@
 #include "options.h"
 #include "rtt.h"
 #include "sack.h"
+#include "sackin.h"
 #include "seq.h"
 #include "uapi/clasp.h"
 
@@ -82,7 +87,9 @@
 #define CLASP_MAX_MSS		(SKB_WITH_OVERHEAD(32768) - CLASP_MAX_HEADER)
 #define CLASP_RCV_COPY_SIZE	SKB_WITH_OVERHEAD(2048)	/* buffer for small segments */
 #define CLASP_DEFAULT_MSS	536U	/* RFC 9293: when no MSS option */
-#define CLASP_DUPACK_THRESH	3	/* RFC 5681: DupThresh */
+#define CLASP_TLP_MIN_US	10000U	/* a tail loss probe waits at least this */
+#define CLASP_TLP_DELACK_US	200000U	/* RFC 8985 WCDelAckT: one segment out */
+#define CLASP_MAX_REORDERING	300U	/* TCP's tcp_max_reordering */
 #define CLASP_MSS_ROUTE		0xffff	/* clasp_send_ctl(): MSS of the route */
 
 /* What holds a short segment back (clasp_push_nonagle()), as TCP's. */
@@ -126,6 +133,7 @@ struct clasp_tunables {
 	u32 window_scaling;
 	u32 timestamps;
 	u32 sack;
+	u32 early_retrans;
 };
 
 /**
@@ -241,6 +249,7 @@ enum clasp_deferred {
  * @end_seq: sequence number after it (FIN counts)
  * @flags: CLASP_FIN for the FIN marker
  * @retransmitted: sent more than once: no RTT sample (Karn)
+ * @sacked: the peer reported it held (a SACK block, scoreboard.c)
  * @sent: time of the first transmission
  * @offset: bytes already read (receive queue)
  */
@@ -249,6 +258,7 @@ struct clasp_skb_cb {
 	u32 end_seq;
 	u8 flags;
 	bool retransmitted;
+	bool sacked;
 	ktime_t sent;
 	u32 offset;
 };
@@ -320,6 +330,13 @@ struct clasp_sockopt {
  * @ca_state: loss recovery state, TCP's enum tcp_ca_state (recovery.c)
  * @recover: highest sequence sent when recovery began (RFC 6582)
  * @frto: F-RTO step after a timeout (RFC 5682, recovery.c)
+ * @high_rxt: HighRxt of RFC 6675: the end of the last segment recovery
+ *	sent again; those below it are not sent again until a timeout
+ * @sacked_out: segments of the write queue marked SACKed (scoreboard.c)
+ * @sacked_bytes: their bytes
+ * @highest_sack: end of the highest SACKed segment, valid with @sacked_out
+ * @reordering: how far, in segments, data was seen out of order (TCP's
+ *	tp->reordering; reported, not used to detect loss)
  * @snd_wscale: the peer's window shift: its windows are worth this more
  * @rcv_wscale: our window shift, announced in our SYN or SYN-ACK
  * @wscale_ok: window scaling in use (before the peer's SYN: offered)
@@ -351,6 +368,11 @@ struct clasp_sockopt {
  * @total_retrans: retransmissions over the connection's life
  * @rtx_timer: retransmission (and window probe) timer
  * @rtx_pending: @rtx_timer is meant to be armed
+ * @rtx_probe: @rtx_timer is armed as a tail loss probe (RFC 8985 7),
+ *	not as the RTO (TCP's ICSK_TIME_LOSS_PROBE)
+ * @tlp_high_seq: snd_max when the last probe went, 0 when no probe
+ *	episode is open (TLP.end_seq of RFC 8985)
+ * @tlp_retrans: that probe was a retransmission, not new data
  * @ka_timer: keepalive timer
  * @ka_pending: @ka_timer is meant to be armed
  * @probes: keepalive probes unanswered
@@ -428,6 +450,11 @@ struct clasp_sock {
 	u8 ca_state;
 	u8 frto;
 	u32 recover;
+	u32 high_rxt;
+	u32 sacked_out;
+	u32 sacked_bytes;
+	u32 highest_sack;
+	u32 reordering;
 	u8 snd_wscale;
 	u8 rcv_wscale;
 	bool wscale_ok;
@@ -458,6 +485,9 @@ struct clasp_sock {
 	u32 total_retrans;
 	struct hrtimer rtx_timer;
 	bool rtx_pending;
+	bool rtx_probe;
+	bool tlp_retrans;
+	u32 tlp_high_seq;
 
 	struct hrtimer ka_timer;
 	bool ka_pending;
@@ -763,11 +793,25 @@ void clasp_ooo_purge(struct sock *sk);
 u32 clasp_ooo_count(const struct sock *sk);
 void clasp_dsack(struct sock *sk, u32 start, u32 end);
 
+/* scoreboard.c */
+bool clasp_sack_tag(struct sock *sk, const struct clasp_seg *seg);
+u32 clasp_sack_fack(const struct clasp_sock *csk);
+void clasp_sack_acked(struct sock *sk, const struct sk_buff *skb, u32 fack,
+		      u32 *reord);
+void clasp_sack_reordering(struct sock *sk, u32 low_seq, u32 fack);
+void clasp_sack_check_reneging(struct sock *sk);
+void clasp_sack_clear(struct sock *sk);
+u32 clasp_sack_lost_end(struct sock *sk, u32 *lost);
+
 /* recovery.c */
 void clasp_recovery_init(struct sock *sk);
 void clasp_recovery_dupack(struct sock *sk);
 void clasp_recovery_ack(struct sock *sk);
+void clasp_recovery_sacked(struct sock *sk);
 void clasp_recovery_timeout(struct sock *sk);
+bool clasp_recovery_probe_due(struct sock *sk);
+void clasp_recovery_probe(struct sock *sk);
+void clasp_recovery_probe_acked(struct sock *sk, u32 ack, bool dupack);
 
 /* limits.c */
 bool clasp_orphan_add(struct sock *sk);
@@ -825,6 +869,7 @@ void clasp_push_nonagle(struct sock *sk, int nonagle);
 void clasp_push_pending(struct sock *sk);
 int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len);
 bool clasp_retransmit_one(struct sock *sk);
+bool clasp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
 void clasp_trace_retransmit(struct sock *sk, u32 seq);
 void clasp_queue_fin(struct sock *sk);
 u32 clasp_rcv_space(const struct sock *sk);
@@ -846,6 +891,7 @@ void clasp_dack_stop(struct sock *sk);
 void clasp_timers_init(struct sock *sk);
 void clasp_timers_stop(struct sock *sk);
 void clasp_rtx_arm(struct sock *sk);
+void clasp_rtx_schedule(struct sock *sk);
 void clasp_rtx_stop(struct sock *sk);
 void clasp_ka_reset(struct sock *sk);
 void clasp_ka_set(struct sock *sk, bool on);

@@ -71,13 +71,16 @@ static struct dst_entry *clasp_sk_route(struct sock *sk)
 
 /*
  * Cut every queued segment longer than the new MSS, then send the flight
- * again from its start (RFC 1191: the lost segment was too big).
+ * again from its start (RFC 1191: the lost segment was too big).  The
+ * SACK marks go: the pieces of a cut segment would share one, and all of
+ * it goes again anyway.
  */
 static void clasp_resend_smaller(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct sk_buff *skb;
 
+	clasp_sack_clear(sk);
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		if (skb->len > csk->mss && clasp_split(sk, skb, csk->mss))
 			return;

@@ -78,6 +78,8 @@ void clasp_parse_seg(const struct sk_buff *skb, struct clasp_seg *seg)
 	seg->ts_ok = o.ts_ok;
 	seg->tsval = o.tsval;
 	seg->tsecr = o.tsecr;
+	seg->nr_sack = o.nr_sack;
+	memcpy(seg->sack, o.sack, sizeof(seg->sack));
 }
 
 /*
@@ -398,7 +400,9 @@ static void clasp_rcv_rst(struct sock *sk)
 static void clasp_clean_acked(struct sock *sk, u32 ack)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
+	u32 fack = clasp_sack_fack(csk);
 	bool head_acked = false;
+	u32 reord = fack;
 	struct sk_buff *skb;
 	ktime_t sample = 0;
 
@@ -410,11 +414,14 @@ static void clasp_clean_acked(struct sock *sk, u32 ack)
 		head_acked |= skb == csk->send_head;
 		if (!cb->retransmitted)
 			sample = cb->sent;
+		clasp_sack_acked(sk, skb, fack, &reord);
 		__skb_unlink(skb, &sk->sk_write_queue);
 		clasp_wmem_free(sk, skb);
 	}
 	if (head_acked)
 		csk->send_head = skb;
+	clasp_sack_reordering(sk, reord, fack);
+	clasp_sack_check_reneging(sk);
 	if (sample)
 		clasp_rtt_sample(sk, sample);
 	else
@@ -426,7 +433,7 @@ static void clasp_clean_acked(struct sock *sk, u32 ack)
 	csk->backoff = 0;
 	clasp_rtx_stop(sk);
 	if (csk->snd_una != csk->snd_max)
-		clasp_rtx_arm(sk);
+		clasp_rtx_schedule(sk);
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_write_space(sk);
 }
@@ -462,6 +469,7 @@ static bool clasp_our_fin_acked(const struct clasp_sock *csk)
 static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
+	bool sacked;
 
 	if (sk->sk_state == TCP_SYN_RECV) {
 		clasp_rtt_sample_ts(sk, csk->rcv_tsecr);
@@ -469,6 +477,10 @@ static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 		clasp_push(sk);
 	}
 	csk->probes = 0;
+	/* The scoreboard first, as TCP's tcp_sacktag_write_queue(). */
+	sacked = csk->sack_ok && clasp_sack_tag(sk, seg);
+	clasp_recovery_probe_acked(sk, seg->ack,
+				   seg->ack == csk->snd_una && !sacked);
 	if (clasp_seq_after(seg->ack, csk->snd_una)) {
 		clasp_clean_acked(sk, seg->ack);
 		clasp_recovery_ack(sk);
@@ -478,6 +490,8 @@ static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 		   csk->snd_una != csk->snd_max) {
 		/* A duplicate ACK: RFC 5681 section 2. */
 		clasp_recovery_dupack(sk);
+	} else if (sacked) {
+		clasp_recovery_sacked(sk);
 	}
 	clasp_update_window(sk, seg);
 

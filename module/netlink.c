@@ -145,7 +145,9 @@ static int clasp_put_sock(struct sk_buff *skb, struct sock *sk, bool net_admin)
 	    nla_put_u32(skb, CLASP_A_OOO_SEGS, clasp_ooo_count(sk)) ||
 	    nla_put_u8(skb, CLASP_A_TS_OK, csk->ts_ok) ||
 	    nla_put_u8(skb, CLASP_A_SACK_OK, csk->sack_ok) ||
-	    nla_put_u8(skb, CLASP_A_SACK_BLOCKS, csk->sack_rcv.nr))
+	    nla_put_u8(skb, CLASP_A_SACK_BLOCKS, csk->sack_rcv.nr) ||
+	    nla_put_u32(skb, CLASP_A_SACKED_SEGS, csk->sacked_out) ||
+	    nla_put_u32(skb, CLASP_A_REORDERING, csk->reordering))
 		return -EMSGSIZE;
 	if (csk->wscale_ok &&
 	    (nla_put_u8(skb, CLASP_A_SND_WSCALE, csk->snd_wscale) ||

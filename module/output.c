@@ -722,6 +722,7 @@ void clasp_push_pending(struct sock *sk)
 void clasp_push_nonagle(struct sock *sk, int nonagle)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
+	u32 prior = csk->snd_max;
 	struct sk_buff *skb;
 
 	while ((skb = csk->send_head)) {
@@ -735,7 +736,10 @@ void clasp_push_nonagle(struct sock *sk, int nonagle)
 		clasp_advance_head(sk, skb);
 	}
 	if (csk->snd_una != csk->snd_max || csk->send_head) {
-		if (!csk->rtx_pending)
+		/* New data went: a tail loss probe is due from now. */
+		if (csk->snd_max != prior && clasp_recovery_probe_due(sk))
+			clasp_rtx_schedule(sk);
+		else if (!csk->rtx_pending)
 			clasp_rtx_arm(sk);
 	}
 }
@@ -749,8 +753,19 @@ void clasp_push_nonagle(struct sock *sk, int nonagle)
  */
 bool clasp_retransmit_one(struct sock *sk)
 {
+	return clasp_retransmit_skb(sk, skb_peek(&sk->sk_write_queue));
+}
+
+/**
+ * clasp_retransmit_skb() - send one segment of the flight again
+ * @sk: the socket, locked
+ * @skb: the segment, in the write queue; NULL or one never sent is left
+ *
+ * Return: true if it went out.
+ */
+bool clasp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+{
 	struct clasp_sock *csk = clasp_sk(sk);
-	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 
 	if (!skb || skb == csk->send_head || clasp_send_queued(sk, skb))
 		return false;

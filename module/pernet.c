@@ -38,6 +38,7 @@ static struct clasp_tunables clasp_defaults = {
 	.window_scaling		= 1,
 	.timestamps		= 1,
 	.sack			= 1,
+	.early_retrans		= 0,
 };
 
 /* Each parameter is the default for namespaces created after it is set. */
@@ -91,6 +92,8 @@ module_param_named(timestamps, clasp_defaults.timestamps, uint, 0644);
 MODULE_PARM_DESC(timestamps, "offer and accept timestamps and PAWS (RFC 7323), as tcp_timestamps");
 module_param_named(sack, clasp_defaults.sack, uint, 0644);
 MODULE_PARM_DESC(sack, "offer and accept SACK-permitted (RFC 2018), as tcp_sack");
+module_param_named(early_retrans, clasp_defaults.early_retrans, uint, 0644);
+MODULE_PARM_DESC(early_retrans, "tail loss probes (RFC 8985) when 3 or 4, as tcp_early_retrans");
 
 #define CLASP_DESC(field, lo, hi) \
 	{ #field, offsetof(struct clasp_tunables, field), lo, hi, NULL }
@@ -123,6 +126,7 @@ const struct clasp_tunable_desc clasp_tunable_descs[] = {
 	CLASP_DESC(window_scaling, 0, 1),
 	CLASP_DESC(timestamps, 0, 1),
 	CLASP_DESC(sack, 0, 1),
+	CLASP_DESC(early_retrans, 0, 4),
 	CLASP_GLOBAL(mem_min_pages, clasp_sysctl_mem[0]),
 	CLASP_GLOBAL(mem_pressure_pages, clasp_sysctl_mem[1]),
 	CLASP_GLOBAL(mem_max_pages, clasp_sysctl_mem[2]),

@@ -12,6 +12,8 @@
 
 #include <linux/types.h>
 
+#include "sack.h"	/* struct clasp_sack_block */
+
 /* Segment flags as they appear in byte 13 of the header. */
 #define CLASP_FIN	0x01
 #define CLASP_SYN	0x02
@@ -34,6 +36,8 @@ struct clasp_seg {
 	bool ts_ok;		/* a timestamps option: */
 	u32 tsval;
 	u32 tsecr;
+	u8 nr_sack;		/* SACK blocks, as they came: */
+	struct clasp_sack_block sack[CLASP_SACK_BLOCKS];
 };
 
 static inline bool clasp_seq_before(u32 a, u32 b)

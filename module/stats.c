@@ -68,6 +68,13 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_PAWSESTAB]		= "PAWSEstab",
 	[CLASP_MIB_DSACKOLDSENT]	= "DSACKOldSent",
 	[CLASP_MIB_DSACKOFOSENT]	= "DSACKOfoSent",
+	[CLASP_MIB_SACKRECOVERY]	= "SACKRecovery",
+	[CLASP_MIB_SACKREORDER]		= "SACKReorder",
+	[CLASP_MIB_DSACKRECV]		= "DSACKRecv",
+	[CLASP_MIB_DSACKOFORECV]	= "DSACKOfoRecv",
+	[CLASP_MIB_SACKRENEGING]	= "SACKReneging",
+	[CLASP_MIB_LOSSPROBES]		= "LossProbes",
+	[CLASP_MIB_LOSSPROBERECOVERY]	= "LossProbeRecovery",
 };
 
 /*

@@ -190,7 +190,7 @@ void clasp_tcp_info_fill(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_pacing_rate = rate == ~0UL ? ~0ULL : rate;
 	rate = READ_ONCE(sk->sk_max_pacing_rate);
 	ti->tcpi_max_pacing_rate = rate == ~0UL ? ~0ULL : rate;
-	ti->tcpi_reordering = CLASP_DUPACK_THRESH;
+	ti->tcpi_reordering = CLASP_DUPTHRESH;
 	if (sk->sk_state == TCP_LISTEN) {
 		/* As TCP: the accept queue's length and its limit. */
 		ti->tcpi_unacked = READ_ONCE(sk->sk_ack_backlog);
@@ -211,6 +211,9 @@ void clasp_tcp_info_fill(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_rcv_mss = ti->tcpi_advmss;
 	ti->tcpi_ato = csk->ato_us;
 	ti->tcpi_unacked = clasp_segs_in_flight(sk);
+	ti->tcpi_sacked = csk->sacked_out;
+	clasp_sack_lost_end(sk, &ti->tcpi_lost);
+	ti->tcpi_reordering = csk->reordering;
 	/* Segments go again one at a time: at most one is out again. */
 	ti->tcpi_retrans = ci.retransmits && ti->tcpi_unacked ? 1 : 0;
 	ti->tcpi_last_ack_recv = clasp_ms_since(csk->rcv_tstamp);

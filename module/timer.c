@@ -3,12 +3,12 @@
  * clasp: a socket's timers and round-trip estimation.
  *
  * Three soft hrtimers per socket: retransmission (SYN, SYN-ACK, data, FIN,
- * and window probes), keepalive, and the delayed ACK (its policy is in
- * ack.c).  An armed timer holds a reference on
- * the socket.  A timer that fires while the owner holds the socket leaves
- * a bit in ->deferred and the owner runs the work in release_cb, as TCP
- * does.  A firing that finds its timer re-armed or stopped in the meantime
- * does nothing.
+ * window probes, and tail loss probes: recovery.c decides what they
+ * send), keepalive, and the delayed ACK (its policy is in ack.c).  An
+ * armed timer holds a reference on the socket.  A timer that fires while
+ * the owner holds the socket leaves a bit in ->deferred and the owner
+ * runs the work in release_cb, as TCP does.  A firing that finds its
+ * timer re-armed or stopped in the meantime does nothing.
  */
 #include <linux/hrtimer.h>
 #include <net/sock.h>
@@ -123,7 +123,69 @@ void clasp_rtx_arm(struct sock *sk)
 		us = clamp_t(u64, clasp_user_timeout_left_us(sk, since), 1, us);
 
 	csk->rtx_pending = true;
+	csk->rtx_probe = false;
 	clasp_timer_arm(sk, &csk->rtx_timer, us * NSEC_PER_USEC);
+}
+
+/* Segments sent and not yet acknowledged, counted up to @max. */
+static u32 clasp_flight_segs(struct sock *sk, u32 max)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *skb;
+	u32 n = 0;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (skb == csk->send_head || n == max)
+			break;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * RFC 8985 7.2: PTO = 2 * SRTT, plus the worst delayed-ACK time when a
+ * single segment is out (its ACK may be delayed), at least
+ * CLASP_TLP_MIN_US; the initial RTO before any sample.
+ */
+static u64 clasp_pto_us(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u64 us;
+
+	if (!csk->srtt_us)
+		return (u64)clasp_tun(sk)->rto_initial_ms * USEC_PER_MSEC;
+	us = 2 * (u64)csk->srtt_us;
+	if (clasp_flight_segs(sk, 2) == 1)
+		us += CLASP_TLP_DELACK_US;
+	return max_t(u64, us, CLASP_TLP_MIN_US);
+}
+
+/**
+ * clasp_rtx_schedule() - arm the retransmission timer for what is in
+ * flight: as a tail loss probe when one may go, else as the RTO
+ * @sk: the socket, locked
+ *
+ * The probe fires at the PTO, or when the RTO would if that is sooner:
+ * the RTO still armed, or a full one (RFC 8985 7.2, as
+ * tcp_schedule_loss_probe()).
+ */
+void clasp_rtx_schedule(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u64 max_us = (u64)clasp_tun(sk)->rto_max_ms * USEC_PER_MSEC;
+	u64 rto_us = clasp_backoff(csk->rto_us, csk->backoff, max_us);
+
+	if (!clasp_recovery_probe_due(sk)) {
+		clasp_rtx_arm(sk);
+		return;
+	}
+	if (csk->rtx_pending)
+		rto_us = min_t(u64, rto_us,
+			       ktime_to_us(hrtimer_get_remaining(&csk->rtx_timer)));
+	csk->rtx_pending = true;
+	csk->rtx_probe = true;
+	clasp_timer_arm(sk, &csk->rtx_timer,
+			min(clasp_pto_us(sk), rto_us) * NSEC_PER_USEC);
 }
 
 /**
@@ -135,6 +197,7 @@ void clasp_rtx_stop(struct sock *sk)
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	csk->rtx_pending = false;
+	csk->rtx_probe = false;
 	clasp_timer_stop(sk, &csk->rtx_timer);
 }
 
@@ -350,6 +413,11 @@ static void clasp_data_timeout(struct sock *sk)
 		}
 		if (head)
 			clasp_window_probe(sk, limit);
+		return;
+	}
+	if (csk->rtx_probe) {
+		csk->rtx_probe = false;
+		clasp_recovery_probe(sk);
 		return;
 	}
 	/* TCP_USER_TIMEOUT, when set, replaces the count, as TCP's. */

@@ -315,12 +315,13 @@ assert text.count("\n") > 20 and '\n  {\n    "state": "ESTAB"' in text, text
 keys |= {"timer", "rto_us", "srtt_us", "mss", "snd_una", "snd_nxt",
          "rcv_nxt", "snd_wnd", "rcv_wnd", "backoff", "retrans", "uid",
          "inode", "cookie", "ca_state", "ooo_segs", "sack_blocks", "passive",
-         "snd_wscale", "rcv_wscale", "ts", "sack"}
+         "snd_wscale", "rcv_wscale", "ts", "sack", "sacked_segs", "reordering"}
 assert len(rows) == 2, rows
 for r in rows:
     assert set(r) == keys, sorted(set(r) ^ keys)
     assert r["ca_state"] == "open" and r["ooo_segs"] == 0, r
     assert r["sack_blocks"] == 0, r
+    assert r["sacked_segs"] == 0 and r["reordering"] == 3, r
     assert r["state"] == "ESTAB" and r["local_port"] == 5000, r
     assert r["passive"] is True and r["uid"] == 0, r
     assert r["inode"] > 0 and r["cookie"] > 0 and r["mss"] > 0, r

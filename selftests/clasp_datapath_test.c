@@ -1281,4 +1281,185 @@ TEST(sack_block_covers_a_held_fin)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
+/*
+ * The sender's use of SACK (RFC 2018, RFC 6675, RFC 2883): data_timers
+ * with SACK allowed, and a connection the peer opened offering it (MSS
+ * and SACK-permitted alone, so full segments stay 1200 bytes).
+ */
+static const struct clasp_param sack_timers[] = {
+	{ "rto_initial_ms", RTO_STOCK },
+	{ "rto_min_ms", RTO_STOCK },
+	{ "orphan_retries", RETRIES + 2 },
+	{ "sack", 1 },
+	{ NULL, 0 }
+};
+
+static int sack_established(struct __test_metadata *_metadata, struct env *e)
+{
+	env_setup(_metadata, e, sack_timers);
+	listen_on(_metadata, e, LISTEN_PORT);
+	return passive_open_opts(_metadata, e, PEER_PORT,
+				 "<mss 1200,nop,nop,sackOK>",
+				 "<mss 1460,nop,nop,sackOK>", "");
+}
+
+/* @n full segments from @fd, 1:1 + 1200 * n, seen on the wire. */
+static void send_segs(struct __test_metadata *_metadata, struct clasp_pkt *p,
+		      int fd, int n)
+{
+	static const char seg[PEER_MSS];
+	int i;
+
+	clasp_pkt_note(p, "send() %d x %u bytes", n, PEER_MSS);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(PEER_MSS, send(fd, seg, sizeof(seg), 0));
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. %d:%d(1200) ack 1",
+					      1 + 1200 * i, 1201 + 1200 * i));
+}
+
+/* 55 */
+TEST(sack_of_the_rest_resends_exactly_the_first_at_once)
+{
+	long long sack_rec, reno_rec, fast;
+	struct tcp_info ti;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_established(_metadata, &e);
+	ASSERT_LE(0, fd);
+	sack_rec = clasp_counter("SACKRecovery");
+	reno_rec = clasp_counter("RenoRecovery");
+	fast = clasp_counter("FastRetrans");
+	send_segs(_metadata, p, fd, 5);
+	/*
+	 * The first is lost.  One duplicate ACK SACKs the four others:
+	 * IsLost(snd_una) (RFC 6675 section 5), no need to wait for two
+	 * more duplicates.  Linux's RACK agrees: with three segments SACKed
+	 * its reordering window is 0.
+	 */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 <nop,nop,sack 1201:6001>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1"));
+	expect_ca_state(_metadata, p, TCP_CA_Recovery);
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(4, (int)ti.tcpi_sacked);
+	EXPECT_EQ(1, (int)ti.tcpi_lost);
+	EXPECT_EQ(3, (int)ti.tcpi_reordering);
+	/* The same news again sends nothing: the first went already. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 <nop,nop,sack 1201:6001>"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, RTO_MS / 4));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 6001"));
+	expect_ca_state(_metadata, p, TCP_CA_Open);
+	EXPECT_EQ(sack_rec + 1, clasp_counter("SACKRecovery"));
+	EXPECT_EQ(reno_rec, clasp_counter("RenoRecovery"));
+	EXPECT_EQ(fast + 1, clasp_counter("FastRetrans"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 56 */
+TEST(sack_two_holes_resends_both_and_nothing_sacked)
+{
+	long long fast;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_established(_metadata, &e);
+	ASSERT_LE(0, fd);
+	fast = clasp_counter("FastRetrans");
+	send_segs(_metadata, p, fd, 6);
+	/*
+	 * The first and the third are lost; the peer SACKs the second and
+	 * the last three.  Three SACKed segments lie above each hole: both
+	 * are lost (IsLost()), and go at once, in order.
+	 */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 <nop,nop,sack 3601:7201 1201:2401>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 2401:3601(1200) ack 1"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, RTO_MS / 4));
+	/* A partial ACK: the hole after it went already; nothing more. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 2401 <nop,nop,sack 3601:7201>"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, RTO_MS / 4));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 7201"));
+	EXPECT_EQ(fast + 2, clasp_counter("FastRetrans"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 57 */
+TEST(dsack_received_is_counted)
+{
+	long long old, ofo;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_established(_metadata, &e);
+	ASSERT_LE(0, fd);
+	old = clasp_counter("DSACKRecv");
+	ofo = clasp_counter("DSACKOfoRecv");
+	send_segs(_metadata, p, fd, 6);
+	/* RFC 2883 4: a first block below the ACK reports a duplicate. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 2401 <nop,nop,sack 1:1201>"));
+	EXPECT_EQ(old + 1, clasp_counter("DSACKRecv"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, RTO_MS / 4));
+	/*
+	 * One inside the second block: a duplicate of data held beyond a
+	 * hole.  The second block SACKs three segments: the hole is lost.
+	 */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 2401 <nop,nop,sack 6001:7201 3601:7201>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 2401:3601(1200) ack 1"));
+	EXPECT_EQ(ofo + 1, clasp_counter("DSACKOfoRecv"));
+	EXPECT_EQ(old + 1, clasp_counter("DSACKRecv"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 7201"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 58 */
+TEST(tail_loss_probe_resends_the_last_segment_before_the_rto)
+{
+	static const struct clasp_param tlp_on[] = {
+		{ "rto_initial_ms", RTO_STOCK },
+		{ "rto_min_ms", RTO_STOCK },
+		{ "orphan_retries", RETRIES + 2 },
+		{ "sack", 1 },
+		{ "early_retrans", 3 },
+		{ NULL, 0 }
+	};
+	long long probes;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	env_setup(_metadata, &e, tlp_on);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	fd = passive_open_opts(_metadata, &e, PEER_PORT,
+			       "<mss 1200,nop,nop,sackOK>",
+			       "<mss 1460,nop,nop,sackOK>", "");
+	ASSERT_LE(0, fd);
+	probes = clasp_counter("LossProbes");
+	send_segs(_metadata, p, fd, 5);
+	/*
+	 * The first three arrive; the last two, or their ACKs, are lost.
+	 * RFC 8985 7: a probe goes after 2 * SRTT (the handshake's, well
+	 * under a millisecond here; clasp waits at least 10 ms, Linux adds
+	 * 2 ms), long before the RTO: nothing new to send, so the last
+	 * segment again, not the oldest as the RTO would.
+	 */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 3601"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 10, "P. 4801:6001(1200) ack 1"));
+	EXPECT_EQ(probes + 1, clasp_counter("LossProbes"));
+	expect_ca_state(_metadata, p, TCP_CA_Open);
+	/*
+	 * It draws a SACK: the fourth is lost, and goes at once (clasp:
+	 * RFC 5827 early retransmit, one SACKed of two outstanding; Linux:
+	 * RACK, the fourth went before the probe that arrived).
+	 */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 3601 <nop,nop,sack 4801:6001>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 3601:4801(1200) ack 1"));
+	expect_ca_state(_metadata, p, TCP_CA_Recovery);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 6001"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
 CLASP_HARNESS_MAIN

@@ -123,7 +123,7 @@ struct clasp_pkt_spec {
 	bool win_given;
 	uint8_t opts[40];
 	int ts_off;
-	int sack_off;
+	int sack_off;	/* the SACK option's offset in @opts, -1 if none */
 	bool ecr_ours;
 };
 

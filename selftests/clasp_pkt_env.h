@@ -83,6 +83,8 @@ static const struct clasp_param base_params[] = {
 	{ "window_scaling", 0 },
 	{ "timestamps", 0 },
 	{ "sack", 0 },
+	/* No tail loss probes: TCP's lane turns them off too (tcp_env()). */
+	{ "early_retrans", 0 },
 	{ NULL, 0 }
 };
 
@@ -154,6 +156,7 @@ static inline void tcp_params(struct __test_metadata *_metadata, struct env *e,
 		{ "window_scaling", "tcp_window_scaling", 1 },
 		{ "timestamps", "tcp_timestamps", 1 },
 		{ "sack", "tcp_sack", 1 },
+		{ "early_retrans", "tcp_early_retrans", 1 },
 	};
 	char name[80];
 	size_t i;

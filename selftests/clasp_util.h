@@ -621,6 +621,13 @@ static inline long long clasp_counter(const char *name)
 		{ "PAWSEstab", "PAWSEstab" },
 		{ "DSACKOldSent", "TCPDSACKOldSent" },
 		{ "DSACKOfoSent", "TCPDSACKOfoSent" },
+		{ "SACKRecovery", "TCPSackRecovery" },
+		{ "SACKReorder", "TCPSACKReorder" },
+		{ "DSACKRecv", "TCPDSACKRecv" },
+		{ "DSACKOfoRecv", "TCPDSACKOfoRecv" },
+		{ "SACKReneging", "TCPSACKReneging" },
+		{ "LossProbes", "TCPLossProbes" },
+		{ "LossProbeRecovery", "TCPLossProbeRecovery" },
 	};
 	size_t i;
 

@@ -181,11 +181,18 @@ clasp_tcp_stats() {
 		split("AbortOnClose AbortOnData AbortOnLinger AbortOnTimeout " \
 		      "ChallengeAcks ReqQFullDoCookies ReqQFullDrop " \
 		      "RcvQDrops BacklogDrops OFOQueue DSACKOldSent " \
-		      "DSACKOfoSent", c)
+		      "DSACKOfoSent SACKRecovery " \
+		      "SACKReorder DSACKRecv DSACKOfoRecv SACKReneging " \
+		      "RenoRecovery FastRetrans SpuriousRTOs LossProbes " \
+		      "LossProbeRecovery", c)
 		split("TCPAbortOnClose TCPAbortOnData TCPAbortOnLinger " \
 		      "TCPAbortOnTimeout TCPChallengeACK TCPReqQFullDoCookies " \
 		      "TCPReqQFullDrop TCPRcvQDrop TCPBacklogDrop TCPOFOQueue " \
-		      "TCPDSACKOldSent TCPDSACKOfoSent", t)
+		      "TCPDSACKOldSent TCPDSACKOfoSent " \
+		      "TCPSackRecovery TCPSACKReorder TCPDSACKRecv " \
+		      "TCPDSACKOfoRecv TCPSACKReneging TCPRenoRecovery " \
+		      "TCPFastRetrans TCPSpuriousRTOs TCPLossProbes " \
+		      "TCPLossProbeRecovery", t)
 		for (i in c)
 			name[t[i]] = c[i]
 		split("ListenOverflows ListenDrops SyncookiesSent " \

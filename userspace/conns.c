@@ -174,6 +174,8 @@ static void print_json(const struct conn_list *l)
 			json_opt(c, "rcv_wscale", CLASP_A_RCV_WSCALE);
 			json_opt(c, "ts", CLASP_A_TS_OK);
 			json_opt(c, "sack", CLASP_A_SACK_OK);
+			json_opt(c, "sacked_segs", CLASP_A_SACKED_SEGS);
+			json_opt(c, "reordering", CLASP_A_REORDERING);
 			jw_key("passive");
 			if (c->have[CLASP_A_PASSIVE])
 				jw_bool(c->v[CLASP_A_PASSIVE]);
@@ -231,6 +233,13 @@ static void print_info(const struct conn *c)
 		printf(" ts");
 	if (c->have[CLASP_A_SACK_OK] && c->v[CLASP_A_SACK_OK])
 		printf(" sack");
+	/* As ss -i: reordering when not the initial 3, sacked when any. */
+	if (c->have[CLASP_A_REORDERING] && c->v[CLASP_A_REORDERING] != 3)
+		printf(" reordering:%llu",
+		       (unsigned long long)c->v[CLASP_A_REORDERING]);
+	if (c->have[CLASP_A_SACKED_SEGS] && c->v[CLASP_A_SACKED_SEGS])
+		printf(" sacked:%llu",
+		       (unsigned long long)c->v[CLASP_A_SACKED_SEGS]);
 	putchar('\n');
 }
 

@@ -225,6 +225,8 @@ static const enum mnl_attr_data_type clasp_types[CLASP_A_MAX + 1] = {
 	[CLASP_A_TS_OK] = MNL_TYPE_U8,
 	[CLASP_A_SACK_OK] = MNL_TYPE_U8,
 	[CLASP_A_SACK_BLOCKS] = MNL_TYPE_U8,
+	[CLASP_A_SACKED_SEGS] = MNL_TYPE_U32,
+	[CLASP_A_REORDERING] = MNL_TYPE_U32,
 };
 
 /* Keep attributes we know and whose size is right; skip the others. */

@@ -259,6 +259,13 @@ enum clasp_mib {
 	CLASP_MIB_PAWSESTAB,		/* segments dropped by PAWS (RFC 7323 5) */
 	CLASP_MIB_DSACKOLDSENT,		/* D-SACKs sent for data below rcv_nxt */
 	CLASP_MIB_DSACKOFOSENT,		/* ... for data the out-of-order queue held */
+	CLASP_MIB_SACKRECOVERY,		/* recoveries begun with SACK (RFC 6675) */
+	CLASP_MIB_SACKREORDER,		/* SACKs or ACKs that showed reordering */
+	CLASP_MIB_DSACKRECV,		/* D-SACKs below the ACK (RFC 2883) */
+	CLASP_MIB_DSACKOFORECV,		/* D-SACKs of data held beyond a hole */
+	CLASP_MIB_SACKRENEGING,		/* peers that dropped what they SACKed */
+	CLASP_MIB_LOSSPROBES,		/* tail loss probes sent (RFC 8985) */
+	CLASP_MIB_LOSSPROBERECOVERY,	/* ... that repaired a loss */
 	__CLASP_MIB_MAX
 };
 
@@ -361,6 +368,8 @@ enum clasp_attr {
 	CLASP_A_TS_OK,			/* u8: timestamps in use */
 	CLASP_A_SACK_OK,		/* u8: both ends permit SACK */
 	CLASP_A_SACK_BLOCKS,		/* u8: SACK blocks held for the next ACKs */
+	CLASP_A_SACKED_SEGS,		/* u32: segments sent that the peer SACKed */
+	CLASP_A_REORDERING,		/* u32: reordering seen, in segments */
 	__CLASP_A_MAX
 };
 

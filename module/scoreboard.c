@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The scoreboard (RFC 6675 section 3): which segments of the write queue
+ * the peer reported holding in SACK blocks (RFC 2018).
+ *
+ * Each ACK of a connection that negotiated SACK marks the segments its
+ * valid blocks cover wholly (sackin.c decides which blocks are valid); a
+ * segment a block covers in part stays unmarked, where Linux would split
+ * it (tcp_match_skb_to_sack()): at worst it goes again needlessly.
+ * Cumulative ACKs free segments as before, marked or not.  The queue is
+ * a list, walked from its head for each block: O(n) per block, not the
+ * O(log n) of TCP's rtx rbtree.
+ *
+ * Reordering is noticed as tcp_check_sack_reordering() notices it: a
+ * segment sent once and newly SACKed or cumulatively acknowledged below
+ * the highest SACKed one arrived out of order, not lost.
+ *
+ * A receiver may discard what it SACKed (reneging, RFC 2018 section 8).
+ * An ACK that moves snd_una to a marked segment shows it, as Linux's
+ * FLAG_SACK_RENEGING: every mark is cleared and recovery goes on from
+ * the cumulative ACK alone.  Linux waits a little (the retransmission
+ * timer, at srtt / 2) before it clears them; clasp clears them at once.
+ */
+#include <net/sock.h>
+
+#include "clasp.h"
+
+/**
+ * clasp_sack_fack() - the forward-most data the peer holds (FACK)
+ * @csk: the socket
+ *
+ * Return: the end of the highest SACKed segment, snd_una if none is.
+ */
+u32 clasp_sack_fack(const struct clasp_sock *csk)
+{
+	return csk->sacked_out ? csk->highest_sack : csk->snd_una;
+}
+
+/* The segments sent: those before send_head. */
+static bool clasp_sack_sent(const struct clasp_sock *csk,
+			    const struct sk_buff *skb)
+{
+	return clasp_seq_before(CLASP_SKB_CB(skb)->seq, csk->snd_max);
+}
+
+static void clasp_sack_mark(struct clasp_sock *csk, struct sk_buff *skb,
+			    u32 fack, u32 *reord)
+{
+	struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+
+	cb->sacked = true;
+	if (!cb->retransmitted && clasp_seq_before(cb->seq, fack) &&
+	    clasp_seq_before(cb->seq, *reord))
+		*reord = cb->seq;
+	if (!csk->sacked_out || clasp_seq_after(cb->end_seq, csk->highest_sack))
+		csk->highest_sack = cb->end_seq;
+	csk->sacked_out++;
+	csk->sacked_bytes += cb->end_seq - cb->seq;
+}
+
+/* Mark what @b covers; true if it marked anything new. */
+static bool clasp_sack_tag_block(struct sock *sk,
+				 const struct clasp_sack_block *b, u32 fack,
+				 u32 *reord)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	bool marked = false;
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+
+		if (!clasp_sack_sent(csk, skb) ||
+		    !clasp_seq_before(cb->seq, b->end))
+			break;
+		if (cb->sacked || clasp_seq_before(cb->seq, b->start) ||
+		    clasp_seq_after(cb->end_seq, b->end))
+			continue;
+		clasp_sack_mark(csk, skb, fack, reord);
+		marked = true;
+	}
+	return marked;
+}
+
+/**
+ * clasp_sack_tag() - mark the segments an ACK's SACK blocks cover
+ * @sk: the socket, locked, with SACK negotiated
+ * @seg: the ACK, before its cumulative acknowledgment is applied
+ *
+ * Counts a D-SACK (RFC 2883) in DSACKRecv (below the ACK) or DSACKOfoRecv
+ * (beyond it), as TCP counts them, and reordering in SACKReorder.
+ *
+ * Return: true if a segment was newly marked.
+ */
+bool clasp_sack_tag(struct sock *sk, const struct clasp_seg *seg)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u32 fack = clasp_sack_fack(csk);
+	u32 reord = csk->snd_max;
+	bool marked = false;
+	int i;
+
+	if (!seg->nr_sack)
+		return false;
+	switch (clasp_sackin_dsack(seg->sack, seg->nr_sack, seg->ack)) {
+	case CLASP_DSACK_OLD:
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_DSACKRECV);
+		break;
+	case CLASP_DSACK_OFO:
+		clasp_stats_inc(sock_net(sk), CLASP_MIB_DSACKOFORECV);
+		break;
+	case CLASP_DSACK_NONE:
+		break;
+	}
+	for (i = 0; i < seg->nr_sack; i++) {
+		if (clasp_sackin_valid(&seg->sack[i], csk->snd_una,
+				       csk->snd_max))
+			marked |= clasp_sack_tag_block(sk, &seg->sack[i], fack,
+						       &reord);
+	}
+	clasp_sack_reordering(sk, reord, fack);
+	return marked;
+}
+
+/**
+ * clasp_sack_acked() - a segment leaves the write queue, acknowledged
+ * @sk: the socket, locked
+ * @skb: the segment
+ * @fack: clasp_sack_fack() before the ACK
+ * @reord: lowest sequence number found out of order so far; lowered if
+ *	@skb, sent once and never SACKed, arrived below @fack
+ */
+void clasp_sack_acked(struct sock *sk, const struct sk_buff *skb, u32 fack,
+		      u32 *reord)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	const struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+
+	if (cb->sacked) {
+		csk->sacked_out--;
+		csk->sacked_bytes -= cb->end_seq - cb->seq;
+		return;
+	}
+	if (!cb->retransmitted && clasp_seq_before(cb->seq, fack) &&
+	    clasp_seq_before(cb->seq, *reord))
+		*reord = cb->seq;
+}
+
+/**
+ * clasp_sack_reordering() - data from @low_seq on arrived after data
+ * sent later, up to @fack: note how far (TCP's tp->reordering)
+ * @sk: the socket, locked
+ * @low_seq: the lowest sequence number found out of order
+ * @fack: the end of the highest SACKed segment then
+ */
+void clasp_sack_reordering(struct sock *sk, u32 low_seq, u32 fack)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u32 mss = csk->mss ?: 1;
+	u32 metric;
+
+	if (!clasp_seq_before(low_seq, fack))
+		return;
+	metric = fack - low_seq;
+	if (metric > csk->reordering * mss)
+		csk->reordering = min_t(u32, DIV_ROUND_UP(metric, mss),
+					CLASP_MAX_REORDERING);
+	clasp_stats_inc(sock_net(sk), CLASP_MIB_SACKREORDER);
+}
+
+/**
+ * clasp_sack_clear() - forget every mark (reneging, a new MSS)
+ * @sk: the socket, locked
+ */
+void clasp_sack_clear(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *skb;
+
+	if (!csk->sacked_out)
+		return;
+	skb_queue_walk(&sk->sk_write_queue, skb)
+		CLASP_SKB_CB(skb)->sacked = false;
+	csk->sacked_out = 0;
+	csk->sacked_bytes = 0;
+}
+
+/**
+ * clasp_sack_check_reneging() - after a cumulative ACK: does snd_una now
+ * point at a segment the peer said it held?  Then it discarded it.
+ * @sk: the socket, locked
+ */
+void clasp_sack_check_reneging(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	if (!skb || !CLASP_SKB_CB(skb)->sacked)
+		return;
+	clasp_stats_inc(sock_net(sk), CLASP_MIB_SACKRENEGING);
+	clasp_sack_clear(sk);
+}
+
+/**
+ * clasp_sack_lost_end() - where RFC 6675's IsLost() stops holding
+ * @sk: the socket, locked
+ * @lost: set to how many segments not SACKed lie below that point (TCP's
+ *	lost_out, as the scoreboard shows it)
+ *
+ * IsLost() can only grow towards the head of the queue: a segment has at
+ * least as much SACKed data above it as any segment after it.  So one
+ * walk from the highest segment sent finds the highest lost one.
+ *
+ * Return: the end of the highest segment IsLost() finds lost, snd_una if
+ * none.
+ */
+u32 clasp_sack_lost_end(struct sock *sk, u32 *lost)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u32 segs = 0, bytes = 0, end = csk->snd_una;
+	struct sk_buff *skb;
+
+	*lost = 0;
+	if (!csk->sacked_out)
+		return end;
+	skb_queue_reverse_walk(&sk->sk_write_queue, skb) {
+		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+
+		if (!clasp_sack_sent(csk, skb))
+			continue;
+		if (cb->sacked) {
+			segs++;
+			bytes += cb->end_seq - cb->seq;
+		} else if (clasp_sackin_is_lost(segs, bytes, csk->mss)) {
+			if (end == csk->snd_una)
+				end = cb->end_seq;
+			(*lost)++;
+		}
+	}
+	return end;
+}
