@@ -448,23 +448,13 @@ static int parse_opts(const char **s, struct clasp_pkt_spec *spec)
 bool clasp_pkt_ts(const uint8_t *opt, size_t len, uint32_t *tsval,
 		  uint32_t *tsecr)
 {
-	while (len > 0 && opt[0] != CLASP_OPT_EOL) {
-		if (opt[0] == CLASP_OPT_NOP) {
-			opt++;
-			len--;
-			continue;
-		}
-		if (len < 2 || opt[1] < 2 || opt[1] > len)
-			break;
-		if (opt[0] == 8 && opt[1] == 10) {
-			*tsval = get_be32(opt + 2);
-			*tsecr = get_be32(opt + 6);
-			return true;
-		}
-		len -= opt[1];
-		opt += opt[1];
-	}
-	return false;
+	const uint8_t *o = clasp_opt_find(opt, len, 8, 10);
+
+	if (!o)
+		return false;
+	*tsval = get_be32(o + 2);
+	*tsecr = get_be32(o + 6);
+	return true;
 }
 
 /*

@@ -199,8 +199,13 @@ static inline size_t clasp_ip_build(const struct clasp_seg *s, uint8_t *buf,
 	return sizeof(*iph) + n;
 }
 
-/* The MSS option among @len option bytes at @opt, 0 if none. */
-static inline uint16_t clasp_opt_mss(const uint8_t *opt, size_t len)
+/*
+ * The option of @kind and length @olen among @len option bytes at @opt,
+ * walked as a receiver walks them (an EOL or a bad length ends the
+ * walk); NULL if there is none.
+ */
+static inline const uint8_t *clasp_opt_find(const uint8_t *opt, size_t len,
+					    uint8_t kind, uint8_t olen)
 {
 	while (len > 0 && opt[0] != CLASP_OPT_EOL) {
 		if (opt[0] == CLASP_OPT_NOP) {
@@ -210,12 +215,21 @@ static inline uint16_t clasp_opt_mss(const uint8_t *opt, size_t len)
 		}
 		if (len < 2 || opt[1] < 2 || opt[1] > len)
 			break;
-		if (opt[0] == CLASP_OPT_MSS && opt[1] == CLASP_OPTLEN_MSS)
-			return opt[2] << 8 | opt[3];
+		if (opt[0] == kind && opt[1] == olen)
+			return opt;
 		len -= opt[1];
 		opt += opt[1];
 	}
-	return 0;
+	return NULL;
+}
+
+/* The MSS option among @len option bytes at @opt, 0 if none. */
+static inline uint16_t clasp_opt_mss(const uint8_t *opt, size_t len)
+{
+	const uint8_t *o = clasp_opt_find(opt, len, CLASP_OPT_MSS,
+					  CLASP_OPTLEN_MSS);
+
+	return o ? o[2] << 8 | o[3] : 0;
 }
 
 /*
