@@ -32,6 +32,24 @@ static u32 clasp_seg_truesize(u32 mss)
 }
 
 /**
+ * clasp_autotune_init() - a connection begins: no round trip measured,
+ * no reader's pace seen (a socket connected again after a disconnect
+ * keeps nothing of the last connection, as tcp_disconnect() resets it)
+ * @sk: the socket, locked
+ */
+void clasp_autotune_init(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	csk->rcv_rtt_us = 0;
+	csk->rcv_rtt_seq = 0;
+	csk->rcv_rtt_time = 0;
+	csk->rcvq_space = 0;
+	csk->rcvq_seq = 0;
+	csk->rcvq_time = 0;
+}
+
+/**
  * clasp_rcv_rtt_measure() - in-order data arrived: one more step of the
  * receiver's RTT estimate
  * @sk: the socket, locked, rcv_nxt already advanced

@@ -832,6 +832,7 @@ int clasp_mem_init(struct proto *prot);
 void clasp_mem_exit(void);
 
 /* autotune.c */
+void clasp_autotune_init(struct sock *sk);
 void clasp_rcv_rtt_measure(struct sock *sk);
 void clasp_rcvbuf_adjust(struct sock *sk);
 void clasp_sndbuf_expand(struct sock *sk);

@@ -450,6 +450,7 @@ static int clasp_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 	csk->snd_max = csk->snd_nxt;
 	csk->write_seq = csk->snd_nxt;
 	clasp_recovery_init(sk);
+	clasp_autotune_init(sk);
 	csk->retransmits = 0;
 	csk->backoff = 0;
 	csk->cause = CLASP_CAUSE_USER;
