@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Packet-level conformance of SACK: the blocks and D-SACKs the module
+ * puts in its ACKs (RFC 2018, RFC 2883), and how its sender uses the
+ * blocks it receives (RFC 6675 recovery, RFC 8985 tail loss probes).
+ * The world is clasp_datapath_test's; the scenario numbers continue its
+ * list.  CLASP_PROTO=6 plays the same scenarios against kernel TCP.  See
+ * CONFORMANCE.md.
+ */
+#include "clasp_datapath.h"
+
+/*
+ * SACK blocks (RFC 2018) and D-SACK (RFC 2883) in the module's ACKs.  The
+ * peer sends 100-byte segments; the blocks are written as relative
+ * sequence numbers of its data, most recent first as on the wire.
+ */
+
+/* A connection the peer opened permitting SACK, with timestamps if @ts. */
+static int sack_open(struct __test_metadata *_metadata, struct env *e, bool ts)
+{
+	env_setup(_metadata, e, opts_on);
+	listen_on(_metadata, e, LISTEN_PORT);
+	if (ts)
+		return passive_open_opts(_metadata, e, PEER_PORT,
+					 "<mss 1200,sackOK,TS val 1000 ecr 0>",
+					 "<mss 1460,sackOK,TS val 0 ecr 1000>",
+					 "<nop,nop,TS val 1001 ecr ours>");
+	return passive_open_opts(_metadata, e, PEER_PORT,
+				 "<mss 1200,nop,nop,sackOK>",
+				 "<mss 1460,nop,nop,sackOK>", "");
+}
+
+/* SACK blocks the module holds (netlink); -1 for TCP, which has no such view. */
+static int sack_blocks(const struct clasp_pkt *p)
+{
+	struct clasp_pkt_info info;
+
+	return clasp_pkt_info(p, &info) ? -2 : info.sack_blocks;
+}
+
+/* The peer's 100 bytes at relative @seq; its TSval 2000 when @ts. */
+static int inject_100(struct clasp_pkt *p, bool ts, int seq)
+{
+	return clasp_pkt_inject(p, "P. %d:%d(100) ack 1%s", seq, seq + 100,
+				ts ? " <nop,nop,TS val 2000 ecr ours>" : "");
+}
+
+/*
+ * The ACK of everything below relative @ack, with the blocks @sack ("" for
+ * none) after the timestamps when @ts (TSecr 2000: the TSval of the last
+ * segment in order, RFC 7323 4.3).
+ */
+static int expect_sack(struct clasp_pkt *p, bool ts, int ack, const char *sack)
+{
+	const char *tsopt = ts ? "nop,nop,TS val 0 ecr 2000" : "";
+
+	if (!*sack)
+		return clasp_pkt_expect(p, 0, ". 1:1(0) ack %d%s%s%s", ack,
+					ts ? " <" : "", tsopt, ts ? ">" : "");
+	return clasp_pkt_expect(p, 0, ". 1:1(0) ack %d <%s%snop,nop,sack %s>",
+				ack, tsopt, ts ? "," : "", sack);
+}
+
+/* 47 */
+TEST(sack_blocks_after_holes_most_recent_first)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_open(_metadata, &e, false);
+	ASSERT_LE(0, fd);
+	/* Segments 2, 4 and 5 of five arrive; 1 and 3 are missing. */
+	ASSERT_EQ(0, inject_100(p, false, 101));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "101:201"));
+	ASSERT_EQ(0, inject_100(p, false, 301));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "301:401 101:201"));
+	/* Segment 5 extends the block of 4, which stays first. */
+	ASSERT_EQ(0, inject_100(p, false, 401));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "301:501 101:201"));
+	if (!clasp_is_tcp())
+		EXPECT_EQ(2, sack_blocks(p));
+	/* Segment 3 joins both blocks into one. */
+	ASSERT_EQ(0, inject_100(p, false, 201));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "101:501"));
+	if (!clasp_is_tcp())
+		EXPECT_EQ(1, sack_blocks(p));
+	/* Segment 1: everything is acknowledged, no block is left. */
+	ASSERT_EQ(0, inject_100(p, false, 1));
+	ASSERT_EQ(0, expect_sack(p, false, 501, ""));
+	if (!clasp_is_tcp())
+		EXPECT_EQ(0, sack_blocks(p));
+	expect_stream(_metadata, fd, 500);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 48 */
+TEST(dsack_for_a_duplicate_below_rcv_nxt)
+{
+	long long old, ofo;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_open(_metadata, &e, false);
+	ASSERT_LE(0, fd);
+	old = clasp_counter("DSACKOldSent");
+	ofo = clasp_counter("DSACKOfoSent");
+	ASSERT_EQ(0, inject_100(p, false, 1));
+	ASSERT_EQ(0, expect_sack(p, false, 101, ""));
+	/* The same segment again: named in a D-SACK block, alone. */
+	ASSERT_EQ(0, inject_100(p, false, 1));
+	ASSERT_EQ(0, expect_sack(p, false, 101, "1:101"));
+	/* Half old, half new: the old half is the duplicate. */
+	ASSERT_EQ(0, inject_100(p, false, 51));
+	ASSERT_EQ(0, expect_sack(p, false, 151, "51:101"));
+	/* Older than the last ACK: the duplicate ACK says so too. */
+	ASSERT_EQ(0, inject_100(p, false, 1));
+	ASSERT_EQ(0, expect_sack(p, false, 151, "1:101"));
+	/* A D-SACK is reported once: new data is acknowledged without it. */
+	ASSERT_EQ(0, inject_100(p, false, 151));
+	ASSERT_EQ(0, expect_sack(p, false, 251, ""));
+	EXPECT_EQ(old + 3, clasp_counter("DSACKOldSent"));
+	EXPECT_EQ(ofo, clasp_counter("DSACKOfoSent"));
+	expect_stream(_metadata, fd, 250);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 49 */
+TEST(dsack_for_a_duplicate_of_held_data)
+{
+	long long old, ofo;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_open(_metadata, &e, false);
+	ASSERT_LE(0, fd);
+	old = clasp_counter("DSACKOldSent");
+	ofo = clasp_counter("DSACKOfoSent");
+	ASSERT_EQ(0, inject_100(p, false, 101));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "101:201"));
+	ASSERT_EQ(0, inject_100(p, false, 301));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "301:401 101:201"));
+	/*
+	 * A copy of held data: the D-SACK first, then the block that holds
+	 * it (RFC 2883 section 4), then the others.
+	 */
+	ASSERT_EQ(0, inject_100(p, false, 101));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "101:201 101:201 301:401"));
+	/* Reported once: the next segment beyond a hole comes first now. */
+	ASSERT_EQ(0, inject_100(p, false, 501));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "501:601 101:201 301:401"));
+	/* The first hole filled: the blocks rcv_nxt reached are gone. */
+	ASSERT_EQ(0, inject_100(p, false, 1));
+	ASSERT_EQ(0, expect_sack(p, false, 201, "501:601 301:401"));
+	ASSERT_EQ(0, inject_100(p, false, 201));
+	ASSERT_EQ(0, expect_sack(p, false, 401, "501:601"));
+	ASSERT_EQ(0, inject_100(p, false, 401));
+	ASSERT_EQ(0, expect_sack(p, false, 601, ""));
+	EXPECT_EQ(ofo + 1, clasp_counter("DSACKOfoSent"));
+	EXPECT_EQ(old, clasp_counter("DSACKOldSent"));
+	expect_stream(_metadata, fd, 600);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/*
+ * Five holes, one segment after each: the ACKs name the four most recent
+ * blocks, three beside timestamps (40 option bytes); a D-SACK takes the
+ * place of the last.
+ */
+static void five_holes(struct __test_metadata *_metadata, bool ts)
+{
+	static const char *const without[] = {
+		"201:301",
+		"401:501 201:301",
+		"601:701 401:501 201:301",
+		"801:901 601:701 401:501 201:301",
+		"1001:1101 801:901 601:701 401:501",
+	};
+	static const char *const with[] = {
+		"201:301",
+		"401:501 201:301",
+		"601:701 401:501 201:301",
+		"801:901 601:701 401:501",
+		"1001:1101 801:901 601:701",
+	};
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd, i;
+
+	fd = sack_open(_metadata, &e, ts);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, inject_100(p, ts, 1));
+	ASSERT_EQ(0, expect_sack(p, ts, 101, ""));
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(0, inject_100(p, ts, 201 + 200 * i));
+		ASSERT_EQ(0, expect_sack(p, ts, 101, ts ? with[i] : without[i]));
+	}
+	if (!clasp_is_tcp())
+		EXPECT_EQ(4, sack_blocks(p));
+	/* A copy of held data: the D-SACK, its block, then the most recent. */
+	ASSERT_EQ(0, inject_100(p, ts, 601));
+	ASSERT_EQ(0, expect_sack(p, ts, 101, ts ?
+				 "601:701 601:701 1001:1101" :
+				 "601:701 601:701 1001:1101 801:901"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 50 */
+TEST(sack_four_blocks_without_timestamps)
+{
+	five_holes(_metadata, false);
+}
+
+/* 51 */
+TEST(sack_three_blocks_beside_timestamps)
+{
+	five_holes(_metadata, true);
+}
+
+/* 52 */
+TEST(dsack_for_overlaps_in_the_out_of_order_queue)
+{
+	long long old, ofo;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_open(_metadata, &e, false);
+	ASSERT_LE(0, fd);
+	old = clasp_counter("DSACKOldSent");
+	ofo = clasp_counter("DSACKOfoSent");
+	ASSERT_EQ(0, inject_100(p, false, 201));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "201:301"));
+	/* Its start overlaps the held segment before it. */
+	ASSERT_EQ(0, inject_100(p, false, 251));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "251:301 201:351"));
+	ASSERT_EQ(0, inject_100(p, false, 401));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "401:501 201:351"));
+	/* It covers a held segment, which it replaces. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 381:561(180) ack 1"));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "401:501 381:561 201:351"));
+	/* Same start as a held one, longer, into the next one too. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 201:321(120) ack 1"));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "201:321 201:351 381:561"));
+	/* In order, into held data: those bytes came twice. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:221(220) ack 1"));
+	ASSERT_EQ(0, expect_sack(p, false, 351, "201:221 381:561"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 351:381(30) ack 1"));
+	ASSERT_EQ(0, expect_sack(p, false, 561, ""));
+	EXPECT_EQ(ofo + 3, clasp_counter("DSACKOfoSent"));
+	EXPECT_EQ(old + 1, clasp_counter("DSACKOldSent"));
+	expect_stream(_metadata, fd, 560);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 53 */
+TEST(sack_blocks_ride_on_data_with_room_for_them)
+{
+	static const char seg[PEER_MSS];
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_open(_metadata, &e, false);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, inject_100(p, false, 101));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "101:201"));
+	/* Our data acknowledges too: its segment carries the blocks. */
+	ASSERT_EQ(5, send(fd, "hello", 5, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:6(5) ack 1 <nop,nop,sack 101:201>"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 6"));
+	if (clasp_only_check("a full data segment beside SACK blocks: TCP shortens it to make room, clasp sends it without them")) {
+		ASSERT_EQ(PEER_MSS, send(fd, seg, sizeof(seg), 0));
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 6:1206(1200) ack 1"));
+		ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1206"));
+	}
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 54 */
+TEST(sack_block_covers_a_held_fin)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_open(_metadata, &e, false);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "FP. 101:201(100) ack 1"));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "101:202"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "FP. 101:201(100) ack 1"));
+	ASSERT_EQ(0, expect_sack(p, false, 1, "101:202 101:202"));
+	ASSERT_EQ(0, inject_100(p, false, 1));
+	ASSERT_EQ(0, expect_sack(p, false, 202, ""));
+	EXPECT_EQ(TCP_CLOSE_WAIT, clasp_state(fd));
+	expect_stream(_metadata, fd, 200);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/*
+ * The sender's use of SACK (RFC 2018, RFC 6675, RFC 2883): data_timers
+ * with SACK allowed, and a connection the peer opened offering it (MSS
+ * and SACK-permitted alone, so full segments stay 1200 bytes).
+ */
+static const struct clasp_param sack_timers[] = {
+	{ "rto_initial_ms", RTO_STOCK },
+	{ "rto_min_ms", RTO_STOCK },
+	{ "orphan_retries", RETRIES + 2 },
+	{ "sack", 1 },
+	{ NULL, 0 }
+};
+
+static int sack_established(struct __test_metadata *_metadata, struct env *e)
+{
+	env_setup(_metadata, e, sack_timers);
+	listen_on(_metadata, e, LISTEN_PORT);
+	return passive_open_opts(_metadata, e, PEER_PORT,
+				 "<mss 1200,nop,nop,sackOK>",
+				 "<mss 1460,nop,nop,sackOK>", "");
+}
+
+/* @n full segments from @fd, 1:1 + 1200 * n, seen on the wire. */
+static void send_segs(struct __test_metadata *_metadata, struct clasp_pkt *p,
+		      int fd, int n)
+{
+	static const char seg[PEER_MSS];
+	int i;
+
+	clasp_pkt_note(p, "send() %d x %u bytes", n, PEER_MSS);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(PEER_MSS, send(fd, seg, sizeof(seg), 0));
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. %d:%d(1200) ack 1",
+					      1 + 1200 * i, 1201 + 1200 * i));
+}
+
+/* 55 */
+TEST(sack_of_the_rest_resends_exactly_the_first_at_once)
+{
+	long long sack_rec, reno_rec, fast;
+	struct tcp_info ti;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_established(_metadata, &e);
+	ASSERT_LE(0, fd);
+	sack_rec = clasp_counter("SACKRecovery");
+	reno_rec = clasp_counter("RenoRecovery");
+	fast = clasp_counter("FastRetrans");
+	send_segs(_metadata, p, fd, 5);
+	/*
+	 * The first is lost.  One duplicate ACK SACKs the four others:
+	 * IsLost(snd_una) (RFC 6675 section 5), no need to wait for two
+	 * more duplicates.  Linux's RACK agrees: with three segments SACKed
+	 * its reordering window is 0.
+	 */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 <nop,nop,sack 1201:6001>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1"));
+	expect_ca_state(_metadata, p, TCP_CA_Recovery);
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(4, (int)ti.tcpi_sacked);
+	EXPECT_EQ(1, (int)ti.tcpi_lost);
+	EXPECT_EQ(3, (int)ti.tcpi_reordering);
+	/* The same news again sends nothing: the first went already. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 <nop,nop,sack 1201:6001>"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, RTO_MS / 4));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 6001"));
+	expect_ca_state(_metadata, p, TCP_CA_Open);
+	EXPECT_EQ(sack_rec + 1, clasp_counter("SACKRecovery"));
+	EXPECT_EQ(reno_rec, clasp_counter("RenoRecovery"));
+	EXPECT_EQ(fast + 1, clasp_counter("FastRetrans"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 56 */
+TEST(sack_two_holes_resends_both_and_nothing_sacked)
+{
+	long long fast;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_established(_metadata, &e);
+	ASSERT_LE(0, fd);
+	fast = clasp_counter("FastRetrans");
+	send_segs(_metadata, p, fd, 6);
+	/*
+	 * The first and the third are lost; the peer SACKs the second and
+	 * the last three.  Three SACKed segments lie above each hole: both
+	 * are lost (IsLost()), and go at once, in order.
+	 */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 <nop,nop,sack 3601:7201 1201:2401>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 2401:3601(1200) ack 1"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, RTO_MS / 4));
+	/* A partial ACK: the hole after it went already; nothing more. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 2401 <nop,nop,sack 3601:7201>"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, RTO_MS / 4));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 7201"));
+	EXPECT_EQ(fast + 2, clasp_counter("FastRetrans"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 57 */
+TEST(dsack_received_is_counted)
+{
+	long long old, ofo;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_established(_metadata, &e);
+	ASSERT_LE(0, fd);
+	old = clasp_counter("DSACKRecv");
+	ofo = clasp_counter("DSACKOfoRecv");
+	send_segs(_metadata, p, fd, 6);
+	/* RFC 2883 4: a first block below the ACK reports a duplicate. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 2401 <nop,nop,sack 1:1201>"));
+	EXPECT_EQ(old + 1, clasp_counter("DSACKRecv"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, RTO_MS / 4));
+	/*
+	 * One inside the second block: a duplicate of data held beyond a
+	 * hole.  The second block SACKs three segments: the hole is lost.
+	 */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 2401 <nop,nop,sack 6001:7201 3601:7201>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 2401:3601(1200) ack 1"));
+	EXPECT_EQ(ofo + 1, clasp_counter("DSACKOfoRecv"));
+	EXPECT_EQ(old + 1, clasp_counter("DSACKRecv"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 7201"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 58 */
+TEST(tail_loss_probe_resends_the_last_segment_before_the_rto)
+{
+	static const struct clasp_param tlp_on[] = {
+		{ "rto_initial_ms", RTO_STOCK },
+		{ "rto_min_ms", RTO_STOCK },
+		{ "orphan_retries", RETRIES + 2 },
+		{ "sack", 1 },
+		{ "early_retrans", 3 },
+		{ NULL, 0 }
+	};
+	long long probes;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	env_setup(_metadata, &e, tlp_on);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	fd = passive_open_opts(_metadata, &e, PEER_PORT,
+			       "<mss 1200,nop,nop,sackOK>",
+			       "<mss 1460,nop,nop,sackOK>", "");
+	ASSERT_LE(0, fd);
+	probes = clasp_counter("LossProbes");
+	send_segs(_metadata, p, fd, 5);
+	/*
+	 * The first three arrive; the last two, or their ACKs, are lost.
+	 * RFC 8985 7: a probe goes after 2 * SRTT (the handshake's, well
+	 * under a millisecond here; clasp waits at least 10 ms, Linux adds
+	 * 2 ms), long before the RTO: nothing new to send, so the last
+	 * segment again, not the oldest as the RTO would.
+	 */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 3601"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 10, "P. 4801:6001(1200) ack 1"));
+	EXPECT_EQ(probes + 1, clasp_counter("LossProbes"));
+	expect_ca_state(_metadata, p, TCP_CA_Open);
+	/*
+	 * It draws a SACK: the fourth is lost, and goes at once (clasp:
+	 * RFC 5827 early retransmit, one SACKed of two outstanding; Linux:
+	 * RACK, the fourth went before the probe that arrived).
+	 */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 3601 <nop,nop,sack 4801:6001>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 3601:4801(1200) ack 1"));
+	expect_ca_state(_metadata, p, TCP_CA_Recovery);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 6001"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+CLASP_HARNESS_MAIN
