@@ -132,6 +132,8 @@ bool clasp_pkt_ts(const uint8_t *opt, size_t len, uint32_t *tsval,
 		  uint32_t *tsecr);
 
 long long clasp_pkt_now_us(void);
+/* A "# clasp_pkt: " diagnostic line on stderr. */
+void clasp_pkt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Create the tun device and its addresses in the current namespace. */
 int clasp_pkt_open(struct clasp_pkt *p);
@@ -145,6 +147,13 @@ void clasp_pkt_forget_isn(struct clasp_pkt *p);
 
 /* Text to segment; -1 (with a message) if the text is not understood. */
 int clasp_pkt_parse(const char *text, struct clasp_pkt_spec *spec);
+/*
+ * Make what the text leaves relative absolute: "ecr ours" becomes @tsecr,
+ * SACK blocks are offset by @sack_base (the ISN of the side whose data
+ * they cover).
+ */
+void clasp_pkt_spec_resolve(struct clasp_pkt_spec *spec, uint32_t tsecr,
+			    uint32_t sack_base);
 /* One line, tcpdump-like, sequence numbers relative as in the text. */
 void clasp_pkt_format(const struct clasp_pkt *p, const struct clasp_seg *s,
 		      bool from_module, bool show_win, char *buf, size_t size);
