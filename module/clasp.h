@@ -5,6 +5,7 @@
  * Map of the module, one file per concern:
  *   main.c      registration and unwinding (module init/exit)
  *   pernet.c    per-network-namespace state and tunables
+ *   sysctl.c    the tunables as sysctls, net.clasp.*, per namespace
  *   stats.c     counters and /proc/net/clasp_stats
  *   table.c     port bindings, the connection table and listeners
  *   sock.c      struct proto and the socket calls
@@ -203,6 +204,8 @@ struct clasp_stats {
  * @challenge_stamp: second the budget belongs to
  * @challenge_count: challenge ACKs left in that second
  * @orphans: sockets close() orphaned that still live (limits.c)
+ * @sysctl: the namespace's net.clasp.* (sysctl.c)
+ * @sysctl_table: the table @sysctl shows, ours to free
  */
 struct clasp_net {
 	struct net *net;
@@ -233,6 +236,9 @@ struct clasp_net {
 	u32 challenge_count;
 
 	atomic_t orphans;
+
+	struct ctl_table_header *sysctl;
+	struct ctl_table *sysctl_table;
 };
 
 /* What a timer asks the owner to do once it releases the socket. */
@@ -852,6 +858,10 @@ bool clasp_challenge_ack_allowed(struct net *net, u32 *stamp);
 /* output.c */
 int clasp_ctl_sock_init(struct clasp_net *cn);
 void clasp_ctl_sock_exit(struct clasp_net *cn);
+
+/* sysctl.c */
+int clasp_sysctl_init_net(struct clasp_net *cn);
+void clasp_sysctl_exit_net(struct clasp_net *cn);
 void clasp_send_reset(struct net *net, struct sk_buff *skb);
 void clasp_resend_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
 		      u32 ack, u8 flags, u16 wnd, u16 mss);

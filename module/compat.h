@@ -10,7 +10,9 @@
 
 #include <linux/bpf-cgroup.h>
 #include <linux/hrtimer.h>
+#include <linux/sysctl.h>
 #include <linux/tcp.h>
+#include <net/net_namespace.h>
 #include <net/sock.h>
 
 /*
@@ -82,6 +84,21 @@ static inline void clasp_tcpi_set_rcv_wnd(struct tcp_info *ti, u32 wnd)
 {
 #ifdef CLASP_HAVE_TCPI_RCV_WND
 	ti->tcpi_rcv_wnd = wnd;
+#endif
+}
+
+/*
+ * 6.6 gave the table's size to register_net_sysctl_sz(); before, the
+ * kernel looked for an empty entry at its end (the caller provides one).
+ */
+static inline struct ctl_table_header *
+clasp_register_net_sysctl(struct net *net, const char *path,
+			  struct ctl_table *table, size_t n)
+{
+#ifdef CLASP_HAVE_NET_SYSCTL_SZ
+	return register_net_sysctl_sz(net, path, table, n);
+#else
+	return register_net_sysctl(net, path, table);
 #endif
 }
 

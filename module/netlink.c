@@ -3,7 +3,10 @@
  * clasp: the generic netlink family "clasp" (see uapi/clasp.h).
  *
  * Reading is open to everyone; changing a tunable or killing a connection
- * needs CAP_NET_ADMIN in the initial user namespace (GENL_ADMIN_PERM).
+ * needs CAP_NET_ADMIN over the namespace (GENL_UNS_ADMIN_PERM), as
+ * changing TCP's sysctls or killing its sockets with ss -K does: root of
+ * the user namespace that owns it may, root of another may not.  The
+ * memory pool's limits are global and stay with the initial namespace.
  * Sequence numbers are shown only to callers with CAP_NET_ADMIN over the
  * namespace (netlink_net_capable(), as sock_diag decides what of TCP's
  * internals it shows): whoever knows them can inject into a connection.
@@ -603,7 +606,7 @@ static const struct genl_ops clasp_genl_ops[] = {
 		.doit	= clasp_conn_kill_doit,
 		.policy	= clasp_conn_policy,
 		.maxattr = CLASP_A_MAX,
-		.flags	= GENL_ADMIN_PERM,
+		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= CLASP_CMD_STATS_GET,
@@ -622,7 +625,7 @@ static const struct genl_ops clasp_genl_ops[] = {
 		.doit	= clasp_config_set_doit,
 		.policy	= clasp_config_policy,
 		.maxattr = CLASP_A_MAX,
-		.flags	= GENL_ADMIN_PERM,
+		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 };
 

@@ -242,8 +242,13 @@ static int __net_init clasp_net_init(struct net *net)
 	err = clasp_ctl_sock_init(cn);
 	if (err)
 		goto out_stats;
+	err = clasp_sysctl_init_net(cn);
+	if (err)
+		goto out_ctl_sock;
 	return 0;
 
+out_ctl_sock:
+	clasp_ctl_sock_exit(cn);
 out_stats:
 	clasp_stats_exit(cn);
 out_table:
@@ -260,6 +265,7 @@ static void __net_exit clasp_net_exit(struct net *net)
 {
 	struct clasp_net *cn = clasp_pernet(net);
 
+	clasp_sysctl_exit_net(cn);
 	clasp_tw_exit_net(cn);
 	clasp_ctl_sock_exit(cn);
 	clasp_stats_exit(cn);

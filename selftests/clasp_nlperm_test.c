@@ -2,10 +2,11 @@
 /*
  * Who may do what with the generic netlink family "clasp": reading
  * connections, counters and tunables is open to everyone; changing a
- * tunable or killing a connection takes CAP_NET_ADMIN in the initial user
- * namespace (GENL_ADMIN_PERM).  Sequence numbers (SND_UNA, SND_NXT,
- * RCV_NXT) are for CAP_NET_ADMIN over the network namespace only, as
- * sock_diag keeps TCP's: others see the connections without them.
+ * tunable or killing a connection takes CAP_NET_ADMIN over the network
+ * namespace (GENL_UNS_ADMIN_PERM), as changing TCP's sysctls does.
+ * Sequence numbers (SND_UNA, SND_NXT, RCV_NXT) are for CAP_NET_ADMIN over
+ * the network namespace only, as sock_diag keeps TCP's: others see the
+ * connections without them.
  * Checked as "nobody", as root of a user namespace that does not own the
  * network namespace, and as root of one that does.  Shared helpers and
  * the fixture: clasp_nl.h.
@@ -162,7 +163,7 @@ enum who { NOBODY_USER, USERNS_NOT_OWNER, USERNS_OWNER };
  * when the child could not become @who for want of user namespaces.
  * Root of the user namespace that owns a network namespace has
  * CAP_NET_ADMIN over it: it sees the sequence numbers of a pair it opens
- * there, and still may not change anything (GENL_ADMIN_PERM).
+ * there, changes its tunables and kills its connections.
  */
 static int access_as(enum who who, struct pair *p, int conns)
 {
@@ -190,7 +191,8 @@ static int access_as(enum who who, struct pair *p, int conns)
 			conns = 3;
 		}
 		fflush(stdout);
-		_exit(check_access(p, conns, false, who == USERNS_OWNER) ? 1 : 0);
+		_exit(check_access(p, conns, who == USERNS_OWNER,
+				   who == USERNS_OWNER) ? 1 : 0);
 	}
 	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
 		return -1;
@@ -263,11 +265,11 @@ TEST_F(nl, userns_not_owner)
 }
 
 /*
- * The mutating commands are GENL_ADMIN_PERM: CAP_NET_ADMIN in the initial
- * user namespace.  Root of a user namespace may read even the namespace it
- * created, and may not steer it.
+ * The mutating commands are GENL_UNS_ADMIN_PERM: root of a user namespace
+ * steers the network namespace it created (but not the memory pool's
+ * global limits: clasp_sysctl_test).
  */
-TEST_F(nl, userns_owner_reads_but_does_not_steer)
+TEST_F(nl, userns_owner_steers_its_own)
 {
 	int rc = access_as(USERNS_OWNER, NULL, 0);
 
