@@ -8,6 +8,8 @@
 # make check-rt        the selftests on Debian's PREEMPT_RT 6.12
 # make demo            set up, build, boot a VM and show clasp at work
 # make bench           set up, build, clasp against TCP in one VM
+# make docs            regenerate the counter and tunable lists of
+#                      Documentation/counters-and-tunables.md from the code
 # make clean           remove everything the build made
 #
 # check, demo and bench run scripts/setup first and then call make again,
@@ -28,7 +30,7 @@ endif
 
 SOURCES := $(wildcard $(REPO)/module/*.[ch]) $(wildcard $(REPO)/module/uapi/*.h)
 
-.PHONY: all modules userspace selftests unit check check-tcp check-rt check-debug demo bench clean checkpatch setup
+.PHONY: all modules userspace selftests unit check check-tcp check-rt check-debug demo bench clean checkpatch setup docs
 
 all: modules userspace
 
@@ -91,6 +93,10 @@ bench: setup
 
 checkpatch:
 	$(REPO)/scripts/checkpatch
+
+# The generated lists of the documentation (make check checks them).
+docs:
+	$(REPO)/scripts/gen-docs
 
 # The module's pure functions in user space (scripts/check runs them too).
 unit:
