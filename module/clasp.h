@@ -50,6 +50,7 @@
 #ifndef _CLASP_H
 #define _CLASP_H
 
+#include <linux/build_bug.h>
 #include <linux/hrtimer.h>
 #include <linux/rhashtable.h>
 #include <linux/siphash.h>
@@ -268,6 +269,9 @@ struct clasp_skb_cb {
 	ktime_t sent;
 	u32 offset;
 };
+
+/* It lives in skb->cb, which the segment no longer needs for IP's. */
+static_assert(sizeof(struct clasp_skb_cb) <= sizeof_field(struct sk_buff, cb));
 
 #define CLASP_SKB_CB(skb) ((struct clasp_skb_cb *)&((skb)->cb[0]))
 

@@ -46,6 +46,13 @@ int clasp_ioctl(struct sock *sk, int cmd, CLASP_IOCTL_ARG_T arg)
 	return clasp_ioctl_put(arg, val);
 }
 
+/*
+ * struct clasp_info is ABI: programs built against an older uapi header
+ * pass its size.  Fields are only ever appended, and the size of each
+ * version is promised here.
+ */
+static_assert(sizeof(struct clasp_info) == 80);
+
 /**
  * clasp_info_fill() - what CLASP_INFO and the netlink dump report
  * @sk: the socket, locked
