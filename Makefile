@@ -10,6 +10,9 @@
 # make bench           set up, build, clasp against TCP in one VM
 # make docs            regenerate the counter and tunable lists of
 #                      Documentation/counters-and-tunables.md from the code
+# make dkms-install    have DKMS build and install clasp.ko for every
+#                      installed kernel, and rebuild it on kernel upgrades
+# make dkms-uninstall  remove it again
 # make clean           remove everything the build made
 #
 # check, demo and bench run scripts/setup first and then call make again,
@@ -30,7 +33,8 @@ endif
 
 SOURCES := $(wildcard $(REPO)/module/*.[ch]) $(wildcard $(REPO)/module/uapi/*.h)
 
-.PHONY: all modules userspace selftests unit check check-tcp check-rt check-debug demo bench clean checkpatch setup docs
+.PHONY: all modules userspace selftests unit check check-tcp check-rt check-debug demo bench clean checkpatch setup docs \
+	dkms-install dkms-uninstall
 
 all: modules userspace
 
@@ -90,6 +94,12 @@ demo: setup
 bench: setup
 	$(MAKE) all selftests
 	$(REPO)/scripts/bench
+
+dkms-install: setup
+	$(REPO)/scripts/dkms install
+
+dkms-uninstall:
+	$(REPO)/scripts/dkms uninstall
 
 checkpatch:
 	$(REPO)/scripts/checkpatch
