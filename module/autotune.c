@@ -33,8 +33,9 @@ static u32 clasp_seg_truesize(u32 mss)
 
 /**
  * clasp_autotune_init() - a connection begins: no round trip measured,
- * no reader's pace seen (a socket connected again after a disconnect
- * keeps nothing of the last connection, as tcp_disconnect() resets it)
+ * no reader's pace seen.  A socket connected again after a disconnect
+ * keeps nothing of the last connection's estimates but the buffer they
+ * grew; TCP keeps its receiver RTT too (Documentation/protocol.md).
  * @sk: the socket, locked
  */
 void clasp_autotune_init(struct sock *sk)
