@@ -10,6 +10,9 @@
 # make bench           set up, build, clasp against TCP in one VM
 # make docs            regenerate the counter and tunable lists of
 #                      Documentation/counters-and-tunables.md from the code
+# make install-dissector  the Wireshark plugin (userspace/wireshark/clasp.lua)
+#                      into PLUGIN_DIR, ~/.local/lib/wireshark/plugins
+#                      unless given (DESTDIR for packaging)
 # make clean           remove everything the build made
 #
 # check, demo and bench run scripts/setup first and then call make again,
@@ -30,7 +33,8 @@ endif
 
 SOURCES := $(wildcard $(REPO)/module/*.[ch]) $(wildcard $(REPO)/module/uapi/*.h)
 
-.PHONY: all modules userspace selftests unit check check-tcp check-rt check-debug demo bench clean checkpatch setup docs
+.PHONY: all modules userspace selftests unit check check-tcp check-rt check-debug demo bench clean checkpatch setup docs \
+	install-dissector uninstall-dissector
 
 all: modules userspace
 
@@ -101,6 +105,16 @@ docs:
 # The module's pure functions in user space (scripts/check runs them too).
 unit:
 	$(MAKE) -C $(REPO)/unit check
+
+# Wireshark loads Lua plugins from this personal directory without any
+# configuration; a system-wide one is e.g. /usr/lib/x86_64-linux-gnu/wireshark/plugins.
+PLUGIN_DIR ?= $(HOME)/.local/lib/wireshark/plugins
+
+install-dissector:
+	install -D -m 0644 $(REPO)/userspace/wireshark/clasp.lua $(DESTDIR)$(PLUGIN_DIR)/clasp.lua
+
+uninstall-dissector:
+	rm -f $(DESTDIR)$(PLUGIN_DIR)/clasp.lua
 
 clean:
 	rm -rf $(BUILD)/[0-9]* $(BUILD)/vm
