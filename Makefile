@@ -13,6 +13,9 @@
 # make dkms-install    have DKMS build and install clasp.ko for every
 #                      installed kernel, and rebuild it on kernel upgrades
 # make dkms-uninstall  remove it again
+# make install-dissector  the Wireshark plugin (userspace/wireshark/clasp.lua)
+#                      into PLUGIN_DIR, ~/.local/lib/wireshark/plugins
+#                      unless given (DESTDIR for packaging)
 # make clean           remove everything the build made
 #
 # check, demo and bench run scripts/setup first and then call make again,
@@ -34,7 +37,8 @@ endif
 SOURCES := $(wildcard $(REPO)/module/*.[ch]) $(wildcard $(REPO)/module/uapi/*.h)
 
 .PHONY: all modules userspace selftests unit check check-tcp check-rt check-debug demo bench clean checkpatch setup docs \
-	dkms-install dkms-uninstall
+	dkms-install dkms-uninstall \
+	install-dissector uninstall-dissector
 
 all: modules userspace
 
@@ -111,6 +115,16 @@ docs:
 # The module's pure functions in user space (scripts/check runs them too).
 unit:
 	$(MAKE) -C $(REPO)/unit check
+
+# Wireshark loads Lua plugins from this personal directory without any
+# configuration; a system-wide one is e.g. /usr/lib/x86_64-linux-gnu/wireshark/plugins.
+PLUGIN_DIR ?= $(HOME)/.local/lib/wireshark/plugins
+
+install-dissector:
+	install -D -m 0644 $(REPO)/userspace/wireshark/clasp.lua $(DESTDIR)$(PLUGIN_DIR)/clasp.lua
+
+uninstall-dissector:
+	rm -f $(DESTDIR)$(PLUGIN_DIR)/clasp.lua
 
 clean:
 	rm -rf $(BUILD)/[0-9]* $(BUILD)/vm

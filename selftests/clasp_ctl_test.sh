@@ -5,7 +5,13 @@
 #
 #  - conns: the table (LISTEN, ESTAB with unread data, TIME-WAIT rows with
 #    their addresses, ports and queues), state filters and groups,
-#    sport/dport/src/dst filters, -j/-p JSON and its keys, -o timers, -i;
+#    sport/dport/src/dst filters, -j/--pretty JSON and its keys, -o
+#    timers, -i;
+#  - side by side with ss on kernel TCP sockets the same program holds:
+#    -o's timer:(keepalive,...) in ss's format, service and host names
+#    (default, -n, -r), -H, -p's users:(("python3",pid=N,fd=N)) (and
+#    "users" in JSON), -N NETNS from another namespace, -K killing what a
+#    filter selects, exit 1 when stdout cannot be written;
 #  - stats and config show/get/set, the kernel's error text for a value
 #    out of range and an unknown tunable;
 #  - exit status 2 and a usage line for bad command lines; help, version;
@@ -38,7 +44,7 @@ PARAMS=/sys/module/clasp/parameters
 MSL=300000		# TIME_WAIT lasts 600 s: longer than the test may
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
 INIT_NS=(nsenter --net=/proc/1/ns/net --)
-NTESTS=22
+NTESTS=23
 INNER_TIMEOUT=$(clasp_slow_time 240)	# s, for checks 1 to NTESTS - 1 (settings: 300)
 
 fails=0
@@ -244,7 +250,7 @@ conns_table() {
 	local plain
 	expect_rows "$ALL" || return 1
 	plain=("${OUT[@]}")
-	# -n is accepted and changes nothing.
+	# -n changes nothing: these ports have no service names.
 	ctl -n conns && [ "${OUT[*]}" = "${plain[*]}" ]
 }
 
@@ -285,8 +291,8 @@ addr_port_filters() {
 conns_json() {
 	ctl -j conns || return 1
 	cp "$TMP/out" "$TMP/plain.json"
-	# -p: indented over many lines; filters, -o and -i apply.
-	ctl -p conns -o -i state established sport 5000 || return 1
+	# --pretty: indented over many lines; filters, -o and -i apply.
+	ctl --pretty conns -o -i state established sport 5000 || return 1
 	python3 - "$TMP/plain.json" "$TMP/out" <<'EOF'
 import json, sys
 text = open(sys.argv[1]).read()
@@ -495,6 +501,13 @@ conns src 1.2.3
 conns dst 10.0.0.0/33
 conns sport 1 sport 2
 conns -x
+-P conns
+-p stats
+-o config show
+-N
+-N
+--net
+conns -x
 stats extra
 kill 127.0.0.1:5000
 kill 127.0.0.1 127.0.0.2:5
@@ -518,6 +531,146 @@ help_and_version() {
 	ctl config --help && match "^Usage: claspctl.* config" "${OUT[0]}" &&
 		ctl --version && match '^claspctl [0-9]' "${OUT[@]}" &&
 		ctl -V && match '^claspctl [0-9]' "${OUT[@]}"
+}
+
+# The side-by-side helper: on 127.0.0.1:5432 (postgresql in
+# /etc/services) a kernel TCP listener and a clasp one, each with two
+# connections from 127.0.0.5 whose clients keep alive: from port 44000
+# after 9 s idle, from 44001 after 100 s.  One process holds them all.
+# The checks of the 9 s timer come first, before it fires.
+SS_PY='
+import socket, time
+
+def pair(proto, ls, sport, idle):
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, idle)
+    c.bind(("127.0.0.5", sport))
+    c.connect(("127.0.0.1", 5432))
+    return [c, ls.accept()[0]]
+
+keep = []
+for proto in (6, 253):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
+    ls.bind(("127.0.0.1", 5432))
+    ls.listen(8)
+    keep += [ls] + pair(proto, ls, 44000, 9) + pair(proto, ls, 44001, 100)
+print("ready", flush=True)
+time.sleep(600)
+'
+
+# ss_field RE LINE: the first word of LINE matching RE into F.
+ss_field() {
+	local w
+	F=""
+	for w in $2; do
+		[[ $w =~ $1 ]] && { F=$w; return 0; }
+	done
+	return 1
+}
+
+# same_as_ss WHAT RE SS_LINE CTL_LINE: the first word matching RE is in
+# both lines, and the two are the same but for the numbers in them (times
+# left, file descriptors).
+same_as_ss() {
+	local s="" c=""
+	ss_field "$2" "$3" && s=$F
+	ss_field "$2" "$4" && c=$F
+	[ -n "$s" ] && [ "$(sed -E 's/[0-9]+/N/g' <<<"$s")" = \
+		"$(sed -E 's/[0-9]+/N/g' <<<"$c")" ] && return 0
+	log "$1: ss '$3'"
+	log "$1: claspctl '$4'"
+	return 1
+}
+
+# no_rows ARGS...: claspctl -H conns ARGS shows nothing.
+no_rows() {
+	ctl -H conns "$@" && [ "${#OUT[@]}" -eq 0 ]
+}
+
+# ss_side_by_side: the formats claspctl shares with ss, on the TCP and
+# clasp sockets of one process (SS_PY), each compared with ss's.
+ss_side_by_side() {
+	local line pid ok=0 s
+	python3 -c "$SS_PY" </dev/null >"$TMP/ss_helper" 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	clasp_poll_until 60 grep -q ready "$TMP/ss_helper" ||
+		{ log "ss helper: $(<"$TMP/ss_helper")"; return 1; }
+
+	# -o: both keepalive timers in ss's words: "7.912ms" (sic) under 10 s,
+	# "1min38sec" under 10 min.  The times differ, the shapes may not; a
+	# second reading when a second's boundary fell between the two.
+	for _ in 1 2; do
+		s=$(ss -tHno sport = :44000)
+		ctl -H conns -o sport 44000
+		same_as_ss "timer 9 s" '^timer:\(keepalive,[1-8]\.[0-9]{3}ms,0\)$' \
+			"$s" "${OUT[*]}" && break
+	done || ok=1
+	s=$(ss -tHno sport = :44001)
+	ctl -H conns -o sport 44001
+	same_as_ss "timer 100 s" '^timer:\(keepalive,1min[1-3][0-9]sec,0\)$' \
+		"$s" "${OUT[*]}" || ok=1
+
+	# -H: no header, one line per row; ports by service name unless -n,
+	# hosts by name with -r, as ss shows them.
+	ctl -H conns state listening sport 5432
+	[ "${#OUT[@]}" -eq 1 ] || { log "-H: ${OUT[*]}"; ok=1; }
+	same_as_ss "service" '^127\.0\.0\.1:postgresql$' \
+		"$(ss -tlH sport = :5432)" "${OUT[*]}" || ok=1
+	ctl -H -n conns state listening sport 5432
+	same_as_ss "-n" '^127\.0\.0\.1:5432$' "$(ss -tlHn sport = :5432)" "${OUT[*]}" ||
+		ok=1
+	ctl -H -r conns state listening sport 5432
+	same_as_ss "-r" '^localhost:postgresql$' "$(ss -tlHr sport = :5432)" "${OUT[*]}" ||
+		ok=1
+	ctl -H conns sport 5432
+	[ "${#OUT[@]}" -eq 3 ] || { log "-H, 3 rows: ${OUT[*]}"; ok=1; }
+
+	# -p: users:(("python3",pid=PID,fd=N)), the fd its own.
+	ctl -H -p conns sport 44000
+	same_as_ss "-p" "^users:\\(\\(\"python3\",pid=$pid,fd=[0-9]+\\)\\)$" \
+		"$(ss -tHnp sport = :44000)" "${OUT[*]}" || ok=1
+	ctl -j -p conns sport 44000
+	python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert len(r) == 1 and len(r[0]["users"]) == 1, r
+u = r[0]["users"][0]
+assert u["name"] == "python3" and u["pid"] == int(sys.argv[2]) and u["fd"] > 2, u
+' "$TMP/out" "$pid" || ok=1
+
+	# -N: the same rows from the initial namespace.
+	ctl -H -n conns sport 5432
+	line=$("${INIT_NS[@]}" "$CTL" -N "$NS" -H -n conns sport 5432)
+	[ "$line" = "$(<"$TMP/out")" ] ||
+		{ log "-N $NS: '$line' != '$(<"$TMP/out")'"; ok=1; }
+
+	# stdout not writable: exit 1.
+	"$CTL" conns >/dev/full 2>"$TMP/err"
+	s=$?
+	[ "$s" -eq 1 ] && grep -q "cannot write" "$TMP/err" ||
+		{ log "conns >/dev/full: $s $(<"$TMP/err")"; ok=1; }
+
+	# -K: the clasp client from 44001 killed and shown, then gone, and its
+	# peer with it (reset); the others stay.
+	ctl -H -n -K conns sport 44001 &&
+		[ "${#OUT[@]}" -eq 1 ] && match '^ESTAB .* 127\.0\.0\.5:44001 +127\.0\.0\.1:5432 *$' "${OUT[0]}" ||
+		{ log "-K: ${OUT[*]} ${ERR[*]}"; ok=1; }
+	clasp_poll_until 5 no_rows dport 44001 ||
+		{ log "after -K: ${OUT[*]}"; ok=1; }
+	ctl -H conns sport 44000
+	[ "${#OUT[@]}" -eq 1 ] || { log "-K killed more: ${OUT[*]}"; ok=1; }
+
+	# The rest killed too, every end reset: no TIME-WAIT entry stays for
+	# the next checks to count.
+	ctl -H -K conns sport 5432 && [ "${#OUT[@]}" -eq 1 ] ||
+		{ log "-K sport 5432: ${OUT[*]} ${ERR[*]}"; ok=1; }
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	clasp_poll_until 10 no_rows sport 5432 && clasp_poll_until 10 no_rows dport 5432 ||
+		{ ctl conns; log "left: ${OUT[*]}"; ok=1; }
+	return "$ok"
 }
 
 monitor_start() {
@@ -815,6 +968,7 @@ in_ns() {
 	check config_global_memory_limits config_global
 	check usage_errors_exit_2 usage_errors
 	check help_and_version help_and_version
+	check ss_side_by_side ss_side_by_side
 	mon_fails=$fails
 	check monitor_start monitor_start
 	if [ "$fails" -eq "$mon_fails" ]; then
@@ -867,6 +1021,7 @@ module_missing() {
 
 if [ "${1:-}" = --in-ns ]; then
 	TMP=$CLASP_CTL_TMP
+	NS=$CLASP_CTL_NS
 	in_ns
 	exit 0
 fi
@@ -897,7 +1052,7 @@ if ! clasp_load || ! echo "$MSL" >"$PARAMS/msl_ms" ||
 fi
 # A claspctl that never returns (a dump whose end it misses, say) must
 # not hang the test: the whole inner part gets a time limit.
-CLASP_CTL_TMP=$TMP timeout -k 10 "$INNER_TIMEOUT" \
+CLASP_CTL_TMP=$TMP CLASP_CTL_NS=$NS timeout -k 10 "$INNER_TIMEOUT" \
 	nsenter --net="/run/netns/$NS" -- "$BASH" "$0" --in-ns
 if ! read -r ntest fails nskip <"$TMP/counts" 2>/dev/null; then
 	echo "Bail out! the checks in the namespace did not finish in $INNER_TIMEOUT s"

@@ -3,18 +3,23 @@
  * claspctl: inspect and steer the clasp transport over its generic netlink
  * family "clasp", in the style of iproute2's ss and ip.
  *
- *   claspctl [-j] [-p] [-n] conns [-o] [-i] [FILTER]...
+ *   claspctl [-N NETNS] [-j] [-n|-r] [-H] conns [-o] [-i] [-p] [-K] [FILTER]...
  *   claspctl kill SRC:PORT DST:PORT
  *   claspctl stats [-j]
  *   claspctl config [show [KEY] | set KEY VALUE]
  *   claspctl monitor [-j]
  *
- * Exit status: 0 success, 1 the kernel refused or the module is not loaded,
- * 2 bad command line.
+ * Exit status: 0 success, 1 the kernel refused, the module is not loaded
+ * or stdout could not be written, 2 bad command line.
  */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "claspctl.h"
 
@@ -24,15 +29,18 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: claspctl [OPTIONS] OBJECT [ARGS]\n"
-		"       claspctl [-j] [-p] [-n] conns [-o] [-i] [FILTER]...\n"
+		"       claspctl [-j] [-n|-r] [-H] conns [-o] [-i] [-p] [-K] [FILTER]...\n"
 		"       claspctl kill SRC:PORT DST:PORT\n"
 		"       claspctl [-j] stats\n"
 		"       claspctl [-j] config [show [KEY] | set KEY VALUE]\n"
 		"       claspctl [-j] monitor\n"
 		"       claspctl help | -V | --version\n"
 		"OPTIONS: -j, --json     JSON output\n"
-		"         -p, --pretty   indent JSON (implies -j)\n"
-		"         -n, --numeric  accepted for ss compatibility (never resolves)\n"
+		"         --pretty       indented JSON (implies -j)\n"
+		"         -n, --numeric  port numbers, not service names\n"
+		"         -r, --resolve  host names too\n"
+		"         -H, --no-header  no header line\n"
+		"         -N, --net NETNS  in the network namespace NETNS (ip netns)\n"
 		"         -s             same as \"stats\"\n"
 		"FILTER:  state STATE | exclude STATE | sport PORT | dport PORT |\n"
 		"         src ADDR[/LEN] | dst ADDR[/LEN]\n"
@@ -76,20 +84,28 @@ static const struct {
 	char flag;
 } long_flags[] = {
 	{ "--json", 'j' },
-	{ "--pretty", 'p' },
+	{ "--pretty", 'P' },	/* -p is ss's --processes */
 	{ "--numeric", 'n' },
+	{ "--resolve", 'r' },
+	{ "--no-header", 'H' },
 	{ "--options", 'o' },
 	{ "--info", 'i' },
+	{ "--processes", 'p' },
+	{ "--kill", 'K' },
 };
 
 static void set_flag(char c)
 {
 	switch (c) {
 	case 'j': opts.json = true; break;
-	case 'p': opts.json = opts.pretty = true; break;
-	case 'n': opts.numeric = true; break;
+	case 'P': opts.json = opts.pretty = true; break;
+	case 'n': opts.numeric = true; opts.resolve = false; break;
+	case 'r': opts.resolve = true; opts.numeric = false; break;
+	case 'H': opts.no_header = true; break;
 	case 'o': opts.timers = true; break;
 	case 'i': opts.info = true; break;
+	case 'p': opts.processes = true; break;
+	case 'K': opts.kill = true; break;
 	}
 }
 
@@ -143,7 +159,7 @@ int parse_flags(int argc, char **argv, const char *allowed,
 			continue;
 		}
 		for (k = 1; a[k]; k++) {
-			if (!strchr(allowed, a[k]))
+			if (a[k] == 'P' || !strchr(allowed, a[k]))
 				usage_error(use, "unknown option '-%c'", a[k]);
 			set_flag(a[k]);
 		}
@@ -171,11 +187,49 @@ static const struct {
 	{ "monitor", do_monitor, monitor_usage },
 };
 
+/*
+ * Enter the network namespace NAME as ip netns names it (a file under
+ * /run/netns), as ss -N does; a path works too.
+ */
+void enter_netns(const char *name)
+{
+	char path[4096];
+	int fd;
+
+	if (strchr(name, '/'))
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("cannot open network namespace \"%s\": %s", name,
+		    strerror(errno));
+	if (setns(fd, CLONE_NEWNET))
+		die("cannot enter network namespace \"%s\": %s", name,
+		    strerror(errno));
+	close(fd);
+}
+
+/* What was printed reached stdout, or exit 1 (a full disk, a closed pipe). */
+void check_stdout(void)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "claspctl: cannot write output: %s\n",
+			strerror(errno ? errno : EIO));
+		_exit(EXIT_FAIL);
+	}
+}
+
+/* Before the object: the general options, and those of conns (ss -tnop). */
+static const char global_flags[] = "jPnrHopiK";
+
 int main(int argc, char **argv)
 {
-	int i;
+	bool stats = false;
+	int i, rc;
 
-	for (i = 1; i < argc; i++) {
+	atexit(check_stdout);
+	for (i = 1; i < argc && !stats; i++) {
 		const char *a = argv[i];
 		size_t k;
 
@@ -185,8 +239,19 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		}
-		if (!strcmp(a, "-s") || !strcmp(a, "--stats"))
-			return do_stats(argc - i - 1, argv + i + 1);
+		if (!strcmp(a, "--stats")) {
+			stats = true;
+			continue;
+		}
+		if (!strcmp(a, "--net") || !strncmp(a, "--net=", 6)) {
+			if (a[5] == '=')
+				opts.netns = a + 6;
+			else if (i + 1 < argc)
+				opts.netns = argv[++i];
+			else
+				usage_error(usage, "'%s' needs a namespace name", a);
+			continue;
+		}
 		if (!strcmp(a, "--"))
 			continue;
 		if (!looks_like_option(a))
@@ -194,20 +259,41 @@ int main(int argc, char **argv)
 		if (a[1] == '-') {
 			for (k = 0; k < ARRAY_SIZE(long_flags); k++)
 				if (!strcmp(a, long_flags[k].name) &&
-				    strchr("jpn", long_flags[k].flag))
+				    strchr(global_flags, long_flags[k].flag))
 					break;
 			if (k == ARRAY_SIZE(long_flags))
 				usage_error(usage, "unknown option '%s'", a);
 			set_flag(long_flags[k].flag);
 			continue;
 		}
+		/* -s and -N NETNS end a cluster: -js, -nN NETNS. */
 		for (k = 1; a[k]; k++) {
-			if (a[k] == 's' && !a[k + 1])
-				return do_stats(argc - i - 1, argv + i + 1);
-			if (!strchr("jpn", a[k]))
+			if (a[k] == 's' && !a[k + 1]) {
+				stats = true;
+				break;
+			}
+			if (a[k] == 'N' && !a[k + 1]) {
+				if (i + 1 >= argc)
+					usage_error(usage, "'-N' needs a namespace name");
+				opts.netns = argv[++i];
+				break;
+			}
+			if (a[k] == 'P' || !strchr(global_flags, a[k]))
 				usage_error(usage, "unknown option '-%c'", a[k]);
 			set_flag(a[k]);
 		}
+	}
+	if (opts.netns && !*opts.netns)
+		usage_error(usage, "empty namespace name");
+	if (stats) {
+		if (opts.timers || opts.info || opts.processes || opts.kill)
+			usage_error(stats_usage,
+				    "-o, -i, -p and -K are options of conns");
+		if (opts.netns)
+			enter_netns(opts.netns);
+		rc = do_stats(argc - i, argv + i);
+		check_stdout();
+		return rc;
 	}
 	if (i == argc)
 		usage_error(usage, "no object given");
@@ -216,7 +302,16 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	for (size_t k = 0; k < ARRAY_SIZE(objects); k++)
-		if (!strcmp(argv[i], objects[k].name))
-			return objects[k].fn(argc - i - 1, argv + i + 1);
+		if (!strcmp(argv[i], objects[k].name)) {
+			if (objects[k].fn != do_conns &&
+			    (opts.timers || opts.info || opts.processes || opts.kill))
+				usage_error(objects[k].usage,
+					    "-o, -i, -p and -K are options of conns");
+			if (opts.netns)
+				enter_netns(opts.netns);
+			rc = objects[k].fn(argc - i - 1, argv + i + 1);
+			check_stdout();
+			return rc;
+		}
 	usage_error(usage, "unknown object '%s'", argv[i]);
 }

@@ -25,9 +25,14 @@
 struct opts {
 	bool json;
 	bool pretty;
-	bool numeric;
+	bool numeric;		/* -n: ports as numbers */
+	bool resolve;		/* -r: host names too */
+	bool no_header;		/* -H */
 	bool timers;		/* conns -o */
 	bool info;		/* conns -i */
+	bool processes;		/* conns -p */
+	bool kill;		/* conns -K */
+	const char *netns;	/* -N NAME */
 };
 
 extern struct opts opts;
@@ -88,6 +93,8 @@ int parse_port(const char *s, uint16_t *port);
 int parse_prefix(const char *s, uint32_t *be_addr, uint8_t *len);
 int parse_endpoint(const char *s, uint32_t *be_addr, uint16_t *port);
 void format_ms(char *buf, size_t len, uint32_t ms);
+void enter_netns(const char *name);
+void check_stdout(void);
 
 /* subcommands */
 int do_conns(int argc, char **argv);

@@ -3,17 +3,24 @@
  * claspctl conns: list connections like ss -tan, from a CLASP_CMD_CONN_GET
  * dump filtered in the kernel; claspctl kill: CLASP_CMD_CONN_KILL.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "claspctl.h"
 
 void conns_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: claspctl [-j] [-p] [-n] conns [-o] [-i] [FILTER]...\n"
+		"Usage: claspctl [-N NETNS] [-j] [-n|-r] [-H] conns [-o] [-i] [-p] [-K]\n"
+		"                [FILTER]...\n"
 		"FILTER := state STATE | exclude STATE | sport [=] PORT |\n"
 		"          dport [=] PORT | src [=] ADDR[/LEN] | dst [=] ADDR[/LEN]\n"
 		"STATE  := established | syn-sent | syn-recv | fin-wait-1 |\n"
@@ -21,7 +28,10 @@ void conns_usage(FILE *f)
 		"          listening | closing |\n"
 		"          all | connected | synchronized | bucket | big\n"
 		"  -o  show timers      -i  show internal information\n"
-		"  -j  JSON             -p  pretty JSON\n"
+		"  -p  show the processes owning each socket (as ss -p)\n"
+		"  -K  kill the connections the filter selects (as ss -K)\n"
+		"  -n  port numbers     -r  resolve host names\n"
+		"  -H  no header        -j  JSON    --pretty  indented JSON\n"
 		"Without a state filter every state is shown, listeners included.\n"
 		"sport/src are the local side, dport/dst the peer.\n");
 }
@@ -39,6 +49,7 @@ struct conn {
 	uint64_t v[CLASP_A_MAX + 1];
 	bool have[CLASP_A_MAX + 1];
 	uint32_t laddr, raddr;	/* network order */
+	char *users;		/* -p: ss's ("comm",pid=N,fd=N),... or NULL */
 };
 
 struct conn_list {
@@ -89,6 +100,136 @@ static int conn_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* An address as -r asks: its name when it has one, else the number. */
+static void host_str(uint32_t be_addr, char *buf, size_t len)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+
+	sin.sin_addr.s_addr = be_addr;
+	if (!opts.resolve || !be_addr ||
+	    getnameinfo((struct sockaddr *)&sin, sizeof(sin), buf, len, NULL,
+			0, NI_NAMEREQD))
+		inet_ntop(AF_INET, &sin.sin_addr, buf, len);
+}
+
+/*
+ * A port as ss shows it: its service name (clasp's ports mean TCP's) unless
+ * -n, the number when it has none.
+ */
+static void port_str(unsigned int port, char *buf, size_t len)
+{
+	struct servent *se = NULL;
+
+	if (!opts.numeric)
+		se = getservbyport(htons(port), "tcp");
+	if (se)
+		snprintf(buf, len, "%s", se->s_name);
+	else
+		snprintf(buf, len, "%u", port);
+}
+
+/* append(buf, fmt, ...): printf at the end of a malloc'd string. */
+static void __attribute__((format(printf, 2, 3)))
+append(char **buf, const char *fmt, ...)
+{
+	size_t old = *buf ? strlen(*buf) : 0;
+	va_list ap;
+	char *more;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&more, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !(*buf = realloc(*buf, old + n + 1)))
+		die("out of memory");
+	memcpy(*buf + old, more, n + 1);
+	free(more);
+}
+
+/*
+ * -p: the processes holding each socket, found as ss finds them: every
+ * /proc/PID/fd/N that links to "socket:[INODE]" of a row's inode (from the
+ * dump's CLASP_A_INODE).  Processes we may not look into are left out, as
+ * by ss; the name is /proc/PID/comm.
+ */
+static void find_users(struct conn_list *l)
+{
+	DIR *proc = opendir("/proc"), *fds;
+	struct dirent *p, *f;
+
+	if (!proc)
+		return;
+	while ((p = readdir(proc))) {
+		char path[600], link[64], comm[64] = "";
+		FILE *cf;
+
+		if (p->d_name[0] < '1' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while ((f = readdir(fds))) {
+			unsigned long long ino;
+			ssize_t n;
+			size_t i;
+
+			if (f->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s",
+				 p->d_name, f->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n <= 0)
+				continue;
+			link[n] = '\0';
+			if (sscanf(link, "socket:[%llu]", &ino) != 1)
+				continue;
+			for (i = 0; i < l->n; i++) {
+				struct conn *c = &l->rows[i];
+
+				if (!c->have[CLASP_A_INODE] ||
+				    c->v[CLASP_A_INODE] != ino || !ino)
+					continue;
+				if (!comm[0]) {
+					snprintf(path, sizeof(path),
+						 "/proc/%s/comm", p->d_name);
+					cf = fopen(path, "r");
+					if (!cf || !fgets(comm, sizeof(comm), cf))
+						strcpy(comm, "?");
+					if (cf)
+						fclose(cf);
+					comm[strcspn(comm, "\n")] = '\0';
+				}
+				append(&c->users, "%s(\"%s\",pid=%s,fd=%s)",
+				       c->users ? "," : "", comm, p->d_name,
+				       f->d_name);
+			}
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+}
+
+/* The users of -p as JSON: [{"name": "prog", "pid": N, "fd": N}, ...]. */
+static void json_users(const char *u)
+{
+	char name[64];
+	unsigned long long pid, fd;
+	int n;
+
+	jw_begin_array();
+	while (u && sscanf(u + (*u == ','), "(\"%63[^\"]\",pid=%llu,fd=%llu)%n",
+			   name, &pid, &fd, &n) == 3) {
+		jw_begin_object();
+		jw_kv_string("name", name);
+		jw_kv_u64("pid", pid);
+		jw_kv_u64("fd", fd);
+		jw_end_object();
+		u += n + (*u == ',');
+	}
+	jw_end_array();
+}
+
 /* ss's name for an armed timer; NULL when none is. */
 static const char *timer_name(const struct conn *c)
 {
@@ -137,6 +278,10 @@ static void print_json(const struct conn_list *l)
 		jw_kv_u64("peer_port", val(c, CLASP_A_RPORT));
 		jw_kv_u64("recv_q", val(c, CLASP_A_RECV_Q));
 		jw_kv_u64("send_q", val(c, CLASP_A_SEND_Q));
+		if (opts.processes) {
+			jw_key("users");
+			json_users(c->users);
+		}
 		if (opts.timers) {
 			jw_key("timer");
 			if (tn) {
@@ -250,63 +395,116 @@ static int width(const char *s, int w)
 	return n > w ? n : w;
 }
 
+/* A row's columns as text, resolved as -n and -r ask. */
+struct cols {
+	char recvq[24], sendq[24];
+	char la[NI_MAXHOST], lp[NI_MAXSERV], pa[NI_MAXHOST], pp[NI_MAXSERV];
+};
+
+static void row_cols(const struct conn *c, struct cols *k)
+{
+	snprintf(k->recvq, sizeof(k->recvq), "%llu",
+		 (unsigned long long)val(c, CLASP_A_RECV_Q));
+	snprintf(k->sendq, sizeof(k->sendq), "%llu",
+		 (unsigned long long)val(c, CLASP_A_SEND_Q));
+	host_str(c->laddr, k->la, sizeof(k->la));
+	host_str(c->raddr, k->pa, sizeof(k->pa));
+	port_str(val(c, CLASP_A_LPORT), k->lp, sizeof(k->lp));
+	if (val(c, CLASP_A_RPORT))
+		port_str(val(c, CLASP_A_RPORT), k->pp, sizeof(k->pp));
+	else
+		strcpy(k->pp, "*");
+}
+
 static void print_table(const struct conn_list *l)
 {
 	int ws = 5, wr = 6, wq = 6, wla = 13, wlp = 4, wpa = 12, wpp = 4;
+	struct cols *k = calloc(l->n + 1, sizeof(*k));
 	char buf[64];
 	size_t i;
 
+	if (!k)
+		die("out of memory");
 	/* Widths first, as ss does, so that the columns line up. */
 	for (i = 0; i < l->n; i++) {
 		const struct conn *c = &l->rows[i];
 
+		row_cols(c, &k[i]);
 		ws = width(state_name(c->v[CLASP_A_STATE]), ws);
-		snprintf(buf, sizeof(buf), "%llu",
-			 (unsigned long long)val(c, CLASP_A_RECV_Q));
-		wr = width(buf, wr);
-		snprintf(buf, sizeof(buf), "%llu",
-			 (unsigned long long)val(c, CLASP_A_SEND_Q));
-		wq = width(buf, wq);
-		wla = width(addr_str(c->laddr, buf), wla);
-		wpa = width(addr_str(c->raddr, buf), wpa);
-		snprintf(buf, sizeof(buf), "%llu",
-			 (unsigned long long)val(c, CLASP_A_LPORT));
-		wlp = width(buf, wlp);
-		snprintf(buf, sizeof(buf), "%llu",
-			 (unsigned long long)val(c, CLASP_A_RPORT));
-		wpp = width(buf, wpp);
+		wr = width(k[i].recvq, wr);
+		wq = width(k[i].sendq, wq);
+		wla = width(k[i].la, wla);
+		wpa = width(k[i].pa, wpa);
+		wlp = width(k[i].lp, wlp);
+		wpp = width(k[i].pp, wpp);
 	}
-	printf("%-*s %-*s %-*s %*s:%-*s %*s:%s\n", ws, "State", wr, "Recv-Q",
-	       wq, "Send-Q", wla, "Local Address", wlp, "Port", wpa,
-	       "Peer Address", "Port");
+	if (!opts.no_header)
+		printf("%-*s %-*s %-*s %*s:%-*s %*s:%s\n", ws, "State", wr,
+		       "Recv-Q", wq, "Send-Q", wla, "Local Address", wlp,
+		       "Port", wpa, "Peer Address", "Port");
 	for (i = 0; i < l->n; i++) {
 		const struct conn *c = &l->rows[i];
-		char la[INET_ADDRSTRLEN], pa[INET_ADDRSTRLEN], pp[24];
 		const char *tn = timer_name(c);
+		/* What follows the peer's port lines up after the widest. */
+		int pad = wpp - (int)strlen(k[i].pp);
 
-		if (val(c, CLASP_A_RPORT))
-			snprintf(pp, sizeof(pp), "%llu",
-				 (unsigned long long)val(c, CLASP_A_RPORT));
-		else
-			strcpy(pp, "*");
-		printf("%-*s %-*llu %-*llu %*s:%-*llu %*s:%s",
-			   ws, state_name(c->v[CLASP_A_STATE]),
-			   wr, (unsigned long long)val(c, CLASP_A_RECV_Q),
-			   wq, (unsigned long long)val(c, CLASP_A_SEND_Q),
-			   wla, addr_str(c->laddr, la),
-			   wlp, (unsigned long long)val(c, CLASP_A_LPORT),
-			   wpa, addr_str(c->raddr, pa), pp);
+		printf("%-*s %-*s %-*s %*s:%-*s %*s:%s",
+		       ws, state_name(c->v[CLASP_A_STATE]), wr, k[i].recvq,
+		       wq, k[i].sendq, wla, k[i].la, wlp, k[i].lp, wpa,
+		       k[i].pa, k[i].pp);
+		if (opts.processes && c->users) {
+			printf("%*s users:(%s)", pad, "", c->users);
+			pad = 0;
+		}
 		if (opts.timers && tn) {
 			format_ms(buf, sizeof(buf), val(c, CLASP_A_TIMER_MS));
-			/* Line the timers up after the widest peer port. */
-			printf("%*s timer:(%s,%s,%llu)",
-			       (int)(wpp - strlen(pp)), "", tn, buf,
+			printf("%*s timer:(%s,%s,%llu)", pad, "", tn, buf,
 			       (unsigned long long)val(c, CLASP_A_RETRANS));
 		}
 		putchar('\n');
 		if (opts.info)
 			print_info(c);
 	}
+	free(k);
+}
+
+/* Abort one row's connection; false when it is gone (or cannot be). */
+static bool kill_row(struct clasp_nl *nl, const struct conn *c)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, CLASP_CMD_CONN_KILL, NLM_F_ACK);
+	int err;
+
+	mnl_attr_put_u32(nlh, CLASP_A_LADDR, c->laddr);
+	mnl_attr_put_u16(nlh, CLASP_A_LPORT, val(c, CLASP_A_LPORT));
+	mnl_attr_put_u32(nlh, CLASP_A_RADDR, c->raddr);
+	mnl_attr_put_u16(nlh, CLASP_A_RPORT, val(c, CLASP_A_RPORT));
+	err = nl_talk(nl, nlh, NULL, NULL);
+	if (err == -ENOENT || err == -EINVAL)
+		return false;
+	if (err)
+		nl_die(err, "conns -K");
+	return true;
+}
+
+/*
+ * -K: kill every connection of the list, keeping in it those killed, as
+ * ss -K prints the sockets it closed.  Listeners are not connections and
+ * stay; entries gone meanwhile are left out.
+ */
+static void kill_rows(struct clasp_nl *nl, struct conn_list *l)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < l->n; i++) {
+		struct conn *c = &l->rows[i];
+
+		if (!val(c, CLASP_A_RPORT) || !kill_row(nl, c)) {
+			free(c->users);
+			continue;
+		}
+		l->rows[n++] = *c;
+	}
+	l->n = n;
 }
 
 struct filter {
@@ -401,7 +599,7 @@ int do_conns(int argc, char **argv)
 
 	if (!pos)
 		die("out of memory");
-	n = parse_flags(argc, argv, "jpnoi", conns_usage, pos);
+	n = parse_flags(argc, argv, "jPnroiHpK", conns_usage, pos);
 	parse_filter(pos, n, &f);
 	nl_open(&nl);
 	/* An empty state set ("state listen exclude listen") matches nothing. */
@@ -425,11 +623,17 @@ int do_conns(int argc, char **argv)
 		if (err)
 			nl_die(err, "conns");
 	}
+	if (opts.processes)
+		find_users(&l);
+	if (opts.kill)
+		kill_rows(&nl, &l);
 	if (opts.json)
 		print_json(&l);
 	else
 		print_table(&l);
 	nl_close(&nl);
+	for (size_t i = 0; i < l.n; i++)
+		free(l.rows[i].users);
 	free(l.rows);
 	free(pos);
 	return EXIT_OK;
@@ -446,7 +650,7 @@ int do_kill(int argc, char **argv)
 
 	if (!pos)
 		die("out of memory");
-	n = parse_flags(argc, argv, "jpn", kill_usage, pos);
+	n = parse_flags(argc, argv, "jPn", kill_usage, pos);
 	if (n != 2)
 		usage_error(kill_usage, "kill needs SRC:PORT and DST:PORT");
 	if (parse_endpoint(pos[0], &laddr, &lport))

@@ -164,7 +164,7 @@ int do_monitor(int argc, char **argv)
 	struct pollfd pfd;
 	int bufsz = 1 << 20;
 
-	if (parse_flags(argc, argv, "jpn", monitor_usage, pos))
+	if (parse_flags(argc, argv, "jPn", monitor_usage, pos))
 		usage_error(monitor_usage, "monitor takes no argument ('%s')",
 			    pos[0]);
 	/* One object per line, whatever -p says. */

@@ -109,7 +109,7 @@ int do_stats(int argc, char **argv)
 
 	if (!pos)
 		die("out of memory");
-	if (parse_flags(argc, argv, "jpn", stats_usage, pos))
+	if (parse_flags(argc, argv, "jPn", stats_usage, pos))
 		usage_error(stats_usage, "stats takes no argument ('%s')",
 			    pos[0]);
 	nl_open(&nl);
@@ -241,7 +241,7 @@ int do_config(int argc, char **argv)
 
 	if (!pos)
 		die("out of memory");
-	n = parse_flags(argc, argv, "jpn", config_usage, pos);
+	n = parse_flags(argc, argv, "jPn", config_usage, pos);
 	cmd = n ? pos[0] : "show";
 	if (!strcmp(cmd, "show") || !strcmp(cmd, "list")) {
 		/* keys checked once the kernel has told us the names */

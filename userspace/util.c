@@ -220,21 +220,29 @@ int parse_endpoint(const char *s, uint32_t *be_addr, uint16_t *port)
 }
 
 /*
- * A timer's time left, as ss -o writes it: 200ms, 1.204sec, 59sec, 2min,
- * 1min30sec.
+ * A timer's time left exactly as Debian 12's ss -o writes it (iproute2's
+ * print_ms_timer): milliseconds as three digits with "ms" (045ms), seconds
+ * below 10 as "1.204ms" (sic: ss's own quirk), whole seconds from 10 s
+ * (59sec), minutes with their seconds below 10 min (1min9sec), whole
+ * minutes from then on (11min); nothing at all for 0.
  */
 void format_ms(char *buf, size_t len, uint32_t ms)
 {
-	uint32_t min = ms / 60000, sec = ms / 1000 % 60;
+	uint32_t min = ms / 60000, sec = ms / 1000 % 60, msec = ms % 1000;
+	size_t n = 0;
 
-	if (ms < 1000)
-		snprintf(buf, len, "%ums", ms);
-	else if (ms < 10000)
-		snprintf(buf, len, "%u.%03usec", ms / 1000, ms % 1000);
-	else if (ms < 60000)
-		snprintf(buf, len, "%usec", ms / 1000);
-	else if (min > 9 || !sec)
-		snprintf(buf, len, "%umin", min);
-	else
-		snprintf(buf, len, "%umin%usec", min, sec);
+	buf[0] = '\0';
+	if (min) {
+		msec = 0;
+		if (min > 9)
+			sec = 0;
+		n += snprintf(buf + n, len - n, "%umin", min);
+	}
+	if (sec && n < len) {
+		if (sec > 9)
+			msec = 0;
+		n += snprintf(buf + n, len - n, "%u%s", sec, msec ? "." : "sec");
+	}
+	if (msec && n < len)
+		snprintf(buf + n, len - n, "%03ums", msec);
 }
