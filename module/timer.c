@@ -67,14 +67,33 @@ u64 clasp_timer_remaining_ms(struct hrtimer *t)
 	return ns > 0 ? div_u64(ns, NSEC_PER_MSEC) : 0;
 }
 
-/* Arm @t in @ns; the armed timer holds a reference on @sk. */
+/*
+ * Arm @t in @ns; the armed timer holds a reference on @sk.
+ *
+ * hrtimer_try_to_cancel() answers -1 whenever the callback runs, whether
+ * or not the timer was armed again since it started: by the callback's
+ * own work (a tail loss probe pushes, which arms the timer, and then arms
+ * it for the RTO), or by the lock holder while the callback waits for the
+ * lock.  The running callback drops the reference it was armed with; a
+ * timer queued again already holds one of its own, and hrtimer_start()
+ * only moves it.  Every arm runs under the socket lock, and a timer queued
+ * while its callback runs stays on that CPU's base, which cannot expire it
+ * before the callback returns.
+ */
 static void clasp_timer_arm(struct sock *sk, struct hrtimer *t, u64 ns)
 {
-	if (hrtimer_try_to_cancel(t) != 1)
+	int ret = hrtimer_try_to_cancel(t);
+
+	if (!ret || (ret < 0 && !hrtimer_is_queued(t)))
 		sock_hold(sk);
 	hrtimer_start(t, ns_to_ktime(ns), HRTIMER_MODE_REL_SOFT);
 }
 
+/*
+ * A timer armed again while its callback runs cannot be cancelled from
+ * here (-1); it fires later, finds its *_pending flag clear, does nothing
+ * and drops its reference then.
+ */
 static void clasp_timer_stop(struct sock *sk, struct hrtimer *t)
 {
 	if (hrtimer_try_to_cancel(t) == 1)
