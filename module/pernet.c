@@ -38,7 +38,7 @@ static struct clasp_tunables clasp_defaults = {
 	.window_scaling		= 1,
 	.timestamps		= 1,
 	.sack			= 1,
-	.early_retrans		= 0,
+	.early_retrans		= 3,
 };
 
 /* Each parameter is the default for namespaces created after it is set. */
