@@ -143,7 +143,28 @@ void clasp_rtx_arm(struct sock *sk)
 
 	csk->rtx_pending = true;
 	csk->rtx_probe = false;
+	csk->rtx_reo = false;
 	clasp_timer_arm(sk, &csk->rtx_timer, us * NSEC_PER_USEC);
+}
+
+/**
+ * clasp_rtx_reo_arm() - arm the retransmission timer as RACK's
+ * reordering timer (RFC 8985 6.3), in place of the RTO, which it
+ * re-arms when it fires
+ * @sk: the socket, locked
+ * @us: when, from now; no later than the RTO would fire
+ */
+void clasp_rtx_reo_arm(struct sock *sk, u32 us)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u64 max_us = (u64)clasp_tun(sk)->rto_max_ms * USEC_PER_MSEC;
+	u64 rto_us = clasp_backoff(csk->rto_us, csk->backoff, max_us);
+
+	csk->rtx_pending = true;
+	csk->rtx_probe = false;
+	csk->rtx_reo = true;
+	clasp_timer_arm(sk, &csk->rtx_timer,
+			min_t(u64, us, rto_us) * NSEC_PER_USEC);
 }
 
 /* Segments sent and not yet acknowledged, counted up to @max. */
@@ -203,6 +224,7 @@ void clasp_rtx_schedule(struct sock *sk)
 			       ktime_to_us(hrtimer_get_remaining(&csk->rtx_timer)));
 	csk->rtx_pending = true;
 	csk->rtx_probe = true;
+	csk->rtx_reo = false;
 	clasp_timer_arm(sk, &csk->rtx_timer,
 			min(clasp_pto_us(sk), rto_us) * NSEC_PER_USEC);
 }
@@ -217,6 +239,7 @@ void clasp_rtx_stop(struct sock *sk)
 
 	csk->rtx_pending = false;
 	csk->rtx_probe = false;
+	csk->rtx_reo = false;
 	clasp_timer_stop(sk, &csk->rtx_timer);
 }
 
@@ -315,6 +338,7 @@ void clasp_rtt_sample(struct sock *sk, ktime_t sent)
 
 	if (!sent || r < 0)
 		return;
+	clasp_rack_rtt_sample(&csk->rack, min_t(s64, r, U32_MAX));
 	csk->rto_us = clasp_rto_update(&csk->srtt_us, &csk->rttvar_us,
 				       min_t(s64, r, U32_MAX),
 				       tun->rto_min_ms * USEC_PER_MSEC,
@@ -417,7 +441,9 @@ static void clasp_data_timeout(struct sock *sk)
 	struct clasp_tunables *tun = clasp_tun(sk);
 	u32 limit = sock_flag(sk, SOCK_DEAD) ? tun->orphan_retries :
 					       tun->retries;
+	bool reo = csk->rtx_reo;
 
+	csk->rtx_reo = false;
 	if (csk->snd_una == csk->snd_max) {
 		struct sk_buff *head = csk->send_head;
 
@@ -432,6 +458,10 @@ static void clasp_data_timeout(struct sock *sk)
 		}
 		if (head)
 			clasp_window_probe(sk, limit);
+		return;
+	}
+	if (reo) {
+		clasp_rack_reo_timeout(sk);
 		return;
 	}
 	if (csk->rtx_probe) {
