@@ -281,8 +281,9 @@ static bool clasp_rack_check(struct sock *sk)
 		return false;
 	wait = clasp_rack_detect(sk, &marked);
 	csk->rack_reo_wait = wait;
+	/* A little late rather than a storm of firings a few us apart. */
 	if (wait)
-		clasp_rtx_reo_arm(sk, wait);
+		clasp_rtx_reo_arm(sk, wait + CLASP_RACK_SLACK_US);
 	return marked;
 }
 
@@ -300,7 +301,10 @@ static bool clasp_recovery_due(struct sock *sk, bool rack_lost)
 	if (csk->ca_state != TCP_CA_Open ||
 	    !clasp_seq_after(csk->snd_una, csk->recover))
 		return false;
-	if (csk->dupacks >= CLASP_DUPTHRESH || rack_lost)
+	/* With SACK, DupThresh grows with the reordering measured. */
+	if (csk->dupacks >= (csk->sack_ok ? max_t(u32, csk->reordering,
+						  CLASP_DUPTHRESH) :
+					    CLASP_DUPTHRESH) || rack_lost)
 		return true;
 	if (!csk->sack_ok)
 		return false;

@@ -236,7 +236,8 @@ u32 clasp_sack_lost_end(struct sock *sk, u32 *lost)
 		if (cb->sacked) {
 			segs++;
 			bytes += cb->end_seq - cb->seq;
-		} else if (clasp_sackin_is_lost(segs, bytes, csk->mss)) {
+		} else if (clasp_sackin_is_lost(segs, bytes, csk->mss,
+						 csk->reordering)) {
 			if (end == csk->snd_una)
 				end = cb->end_seq;
 			(*lost)++;
