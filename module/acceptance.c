@@ -84,6 +84,29 @@ static bool clasp_paws_fails(const struct clasp_view *v,
 	return v->ts_recent && v->ts_recent_age < CLASP_PAWS_IDLE_S;
 }
 
+/*
+ * A duplicate ACK that arrived behind a later ACK (ACKs the peer sent
+ * from two CPUs can cross) carries an older TSval; dropping it would lose
+ * its SACK blocks, which a sender needs to know what is missing.  Linux
+ * lets it pass PAWS (tcp_disordered_ack_check()): a pure ACK at RCV.NXT
+ * that acknowledges SND.UNA, would not update the window, and lags
+ * TS.Recent by no more than an RTO.
+ */
+static bool clasp_disordered_ack(const struct clasp_view *v,
+				 const struct clasp_seg *seg)
+{
+	u32 wnd = (u32)seg->wnd << v->snd_wscale;
+
+	if (v->kind != CLASP_VIEW_SYNCED || !(seg->flags & CLASP_ACK) ||
+	    seg->flags & (CLASP_SYN | CLASP_FIN | CLASP_RST) || seg->len ||
+	    seg->seq != v->rcv_nxt || seg->ack != v->snd_una)
+		return false;
+	if (clasp_seq_after(seg->seq, v->snd_wl1) ||
+	    (seg->seq == v->snd_wl1 && (wnd > v->snd_wnd || !wnd)))
+		return false;
+	return (s32)(v->ts_recent - seg->tsval) <= (s32)v->paws_replay;
+}
+
 /* PAWS first; CLASP_SEG_ACCEPT: the segment goes on to the other checks. */
 static enum clasp_verdict clasp_paws_check(const struct clasp_view *v,
 					   const struct clasp_seg *seg)
@@ -91,7 +114,8 @@ static enum clasp_verdict clasp_paws_check(const struct clasp_view *v,
 	bool synced = v->kind == CLASP_VIEW_SYNCED ||
 		      v->kind == CLASP_VIEW_SIMOPEN;
 
-	if (!clasp_paws_fails(v, seg, synced ? 1 : 0))
+	if (!clasp_paws_fails(v, seg, synced ? 1 : 0) ||
+	    clasp_disordered_ack(v, seg))
 		return CLASP_SEG_ACCEPT;
 	if (seg->flags & CLASP_RST) {
 		if (synced || (v->kind == CLASP_VIEW_TIME_WAIT &&

@@ -19,8 +19,11 @@
  *   sackin.c    the SACK blocks a sender receives: validity, D-SACK,
  *               IsLost (sackin.h)
  *   scoreboard.c  the SACKed segments of the write queue
+ *   rack.c      RACK's arithmetic (RFC 8985 6): send order, reordering
+ *               window, when a segment is lost (rack.h)
  *   recovery.c  loss recovery: fast retransmit, RFC 6675 with SACK,
- *               NewReno without, after a timeout
+ *               RACK loss detection and its reordering timer, NewReno
+ *               without SACK, after a timeout
  *   options.c   segment options, parsed and built (options.h)
  *   rtt.c       the RFC 6298 round-trip estimator (rtt.h)
  *   acceptance.c  the segment-acceptance checks (RFC 9293, RFC 5961) that
@@ -61,6 +64,7 @@
 #include <net/netns/generic.h>
 
 #include "options.h"
+#include "rack.h"
 #include "rtt.h"
 #include "sack.h"
 #include "sackin.h"
@@ -91,6 +95,7 @@
 #define CLASP_DEFAULT_MSS	536U	/* RFC 9293: when no MSS option */
 #define CLASP_TLP_MIN_US	10000U	/* a tail loss probe waits at least this */
 #define CLASP_TLP_DELACK_US	200000U	/* RFC 8985 WCDelAckT: one segment out */
+#define CLASP_RACK_SLACK_US	1000U	/* the reordering timer fires this late */
 #define CLASP_MAX_REORDERING	300U	/* TCP's tcp_max_reordering */
 #define CLASP_MSS_ROUTE		0xffff	/* clasp_send_ctl(): MSS of the route */
 
@@ -136,6 +141,7 @@ struct clasp_tunables {
 	u32 timestamps;
 	u32 sack;
 	u32 early_retrans;
+	u32 recovery;
 };
 
 /**
@@ -258,6 +264,8 @@ enum clasp_deferred {
  * @retransmitted: sent more than once: no RTT sample (Karn)
  * @sacked: the peer reported it held (a SACK block, scoreboard.c)
  * @sent: time of the first transmission
+ * @xmit: time of the latest transmission (RACK.xmit_ts of the segment)
+ * @lost: RACK (RFC 8985 6) found it lost and it has not gone again since
  * @offset: bytes already read (receive queue)
  */
 struct clasp_skb_cb {
@@ -266,7 +274,9 @@ struct clasp_skb_cb {
 	u8 flags;
 	bool retransmitted;
 	bool sacked;
+	bool lost;
 	ktime_t sent;
+	ktime_t xmit;
 	u32 offset;
 };
 
@@ -383,6 +393,11 @@ struct clasp_sockopt {
  * @tlp_high_seq: snd_max when the last probe went, 0 when no probe
  *	episode is open (TLP.end_seq of RFC 8985)
  * @tlp_retrans: that probe was a retransmission, not new data
+ * @rtx_reo: @rtx_timer is armed as RACK's reordering timer (RFC 8985
+ *	6.3, TCP's ICSK_TIME_REO_TIMEOUT)
+ * @rack_reo_wait: RACK's last look found a segment that will be lost
+ *	once its reordering window passes
+ * @rack: RACK state (rack.h)
  * @ka_timer: keepalive timer
  * @ka_pending: @ka_timer is meant to be armed
  * @probes: keepalive probes unanswered
@@ -498,6 +513,9 @@ struct clasp_sock {
 	bool rtx_probe;
 	bool tlp_retrans;
 	u32 tlp_high_seq;
+	bool rtx_reo;
+	bool rack_reo_wait;
+	struct clasp_rack rack;
 
 	struct hrtimer ka_timer;
 	bool ka_pending;
@@ -822,6 +840,9 @@ void clasp_recovery_timeout(struct sock *sk);
 bool clasp_recovery_probe_due(struct sock *sk);
 void clasp_recovery_probe(struct sock *sk);
 void clasp_recovery_probe_acked(struct sock *sk, u32 ack, bool dupack);
+void clasp_rack_delivered(struct sock *sk, const struct sk_buff *skb);
+void clasp_rack_dsack_seen(struct sock *sk, u32 ack);
+void clasp_rack_reo_timeout(struct sock *sk);
 
 /* limits.c */
 bool clasp_orphan_add(struct sock *sk);
@@ -908,6 +929,7 @@ void clasp_timers_stop(struct sock *sk);
 void clasp_rtx_arm(struct sock *sk);
 void clasp_rtx_schedule(struct sock *sk);
 void clasp_rtx_stop(struct sock *sk);
+void clasp_rtx_reo_arm(struct sock *sk, u32 us);
 void clasp_ka_reset(struct sock *sk);
 void clasp_ka_set(struct sock *sk, bool on);
 void clasp_ka_stop(struct sock *sk);

@@ -735,6 +735,10 @@ static void clasp_sock_view(const struct sock *sk, struct clasp_view *v)
 	v->ts_ok = csk->ts_ok;
 	v->ts_recent = csk->ts_recent;
 	v->ts_recent_age = (u32)ktime_get_seconds() - csk->ts_recent_stamp;
+	v->snd_wl1 = csk->snd_wl1;
+	v->snd_wnd = csk->snd_wnd;
+	v->snd_wscale = csk->snd_wscale;
+	v->paws_replay = csk->rto_us / USEC_PER_MSEC;
 }
 
 /* PAWS rejected a segment: count it, and a duplicate ACK unless a RST. */
@@ -908,12 +912,16 @@ int clasp_do_rcv(struct sock *sk, struct sk_buff *skb)
  * What the receive queue and the backlog may hold together while the
  * owner is busy: the queue's hard limit (clasp_rcv_data()) plus a full
  * window of segments at up to twice their size, so that data inside the
- * window offered is not dropped merely because the reader held the lock.
+ * window offered is not dropped merely because the reader held the lock;
+ * and the send buffer, as tcp_add_backlog() counts it: a writer holds the
+ * lock while the ACKs for its flight come in, and an ACK dropped there
+ * loses its SACK blocks.
  */
 static u32 clasp_backlog_limit(const struct sock *sk)
 {
 	u64 limit = 2ULL * READ_ONCE(sk->sk_rcvbuf) +
-		    2ULL * max(CLASP_MAX_WINDOW, clasp_sk(sk)->rcv_wnd);
+		    2ULL * max(CLASP_MAX_WINDOW, clasp_sk(sk)->rcv_wnd) +
+		    READ_ONCE(sk->sk_sndbuf);
 
 	return min_t(u64, limit, U32_MAX);
 }

@@ -544,6 +544,9 @@ static int clasp_send_queued(struct sock *sk, struct sk_buff *qskb)
 	clasp_ack_sent(sk);
 	if (!rtx && qskb->len)
 		clasp_ack_data_sent(sk);
+	/* RACK orders segments by their latest transmission. */
+	cb->xmit = ktime_get();
+	cb->lost = false;
 	return clasp_transmit(sk, skb, rtx);
 }
 

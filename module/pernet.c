@@ -38,7 +38,8 @@ static struct clasp_tunables clasp_defaults = {
 	.window_scaling		= 1,
 	.timestamps		= 1,
 	.sack			= 1,
-	.early_retrans		= 0,
+	.early_retrans		= 3,
+	.recovery		= 1,
 };
 
 /* Each parameter is the default for namespaces created after it is set. */
@@ -94,6 +95,8 @@ module_param_named(sack, clasp_defaults.sack, uint, 0644);
 MODULE_PARM_DESC(sack, "offer and accept SACK-permitted (RFC 2018), as tcp_sack");
 module_param_named(early_retrans, clasp_defaults.early_retrans, uint, 0644);
 MODULE_PARM_DESC(early_retrans, "tail loss probes (RFC 8985) when 3 or 4, as tcp_early_retrans");
+module_param_named(recovery, clasp_defaults.recovery, uint, 0644);
+MODULE_PARM_DESC(recovery, "RACK loss detection (RFC 8985 section 6) when 1, as tcp_recovery's bit 0x1");
 
 #define CLASP_DESC(field, lo, hi) \
 	{ #field, offsetof(struct clasp_tunables, field), lo, hi, NULL }
@@ -127,6 +130,7 @@ const struct clasp_tunable_desc clasp_tunable_descs[] = {
 	CLASP_DESC(timestamps, 0, 1),
 	CLASP_DESC(sack, 0, 1),
 	CLASP_DESC(early_retrans, 0, 4),
+	CLASP_DESC(recovery, 0, 1),
 	CLASP_GLOBAL(mem_min_pages, clasp_sysctl_mem[0]),
 	CLASP_GLOBAL(mem_pressure_pages, clasp_sysctl_mem[1]),
 	CLASP_GLOBAL(mem_max_pages, clasp_sysctl_mem[2]),

@@ -36,7 +36,17 @@
  * never sent, or the last one again.  The SACK it draws shows what
  * before it is missing; with fewer than four segments out, RFC 5827
  * early retransmit lowers the bar to one fewer SACKed segment than are
- * out, where Linux relies on RACK's send times (not implemented here).
+ * out, and RACK finds every segment sent before the probe lost.
+ *
+ * RACK (RFC 8985 section 6, recovery=1, with SACK) adds time to this:
+ * each segment keeps the time of its latest transmission, and a segment
+ * not delivered that went before the most recently sent one that was is
+ * lost once that delivery's round trip plus a reordering window has
+ * passed since it went (rack.c does the arithmetic).  What has not
+ * reached its window yet waits for the reordering timer, the
+ * retransmission timer armed in place of the RTO (timer.c).  A segment
+ * RACK finds lost starts a recovery as IsLost() does, and goes again
+ * even if it went before: a lost retransmission is found too.
  *
  * A timeout may be spurious: the flight was late, not lost.  F-RTO (RFC
  * 5682 section 2) tells the two apart without timestamps.  If the first
@@ -86,6 +96,8 @@ void clasp_recovery_init(struct sock *sk)
 	csk->highest_sack = csk->iss;
 	csk->reordering = CLASP_DUPTHRESH;
 	csk->tlp_high_seq = 0;
+	csk->rack_reo_wait = false;
+	clasp_rack_init(&csk->rack);
 }
 
 /* Send @skb again; HighRxt moves past it (RFC 6675). */
@@ -95,7 +107,8 @@ static bool clasp_recovery_resend(struct sock *sk, struct sk_buff *skb)
 
 	if (!clasp_retransmit_skb(sk, skb))
 		return false;
-	csk->high_rxt = CLASP_SKB_CB(skb)->end_seq;
+	if (clasp_seq_after(CLASP_SKB_CB(skb)->end_seq, csk->high_rxt))
+		csk->high_rxt = CLASP_SKB_CB(skb)->end_seq;
 	if (csk->ca_state == TCP_CA_Recovery)
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_FASTRETRANS);
 	return true;
@@ -105,7 +118,9 @@ static bool clasp_recovery_resend(struct sock *sk, struct sk_buff *skb)
  * RFC 6675 NextSeg() rule 1, for every segment it names: not SACKed, not
  * sent again in this recovery (at or above HighRxt), and lost by
  * IsLost().  With @head the oldest segment counts as lost too: the fast
- * retransmit (RFC 6675 5 step 4.3), or a partial ACK.
+ * retransmit (RFC 6675 5 step 4.3), or a partial ACK.  Every segment RACK
+ * marked lost goes too, wherever it lies: a retransmission can be lost
+ * again, which HighRxt alone would never let go.
  */
 static void clasp_recovery_resend_lost(struct sock *sk, bool head)
 {
@@ -118,9 +133,12 @@ static void clasp_recovery_resend_lost(struct sock *sk, bool head)
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 
-		if (skb == csk->send_head || !clasp_seq_before(cb->seq, end))
+		if (skb == csk->send_head)
 			break;
-		if (cb->sacked || clasp_seq_before(cb->seq, csk->high_rxt))
+		if (cb->sacked)
+			continue;
+		if (!cb->lost && (!clasp_seq_before(cb->seq, end) ||
+				  clasp_seq_before(cb->seq, csk->high_rxt)))
 			continue;
 		if (!clasp_recovery_resend(sk, skb))
 			break;
@@ -149,9 +167,9 @@ static bool clasp_early_retrans_on(const struct sock *sk)
 /*
  * RFC 5827 early retransmit, SACK variant: with fewer than four segments
  * out and none waiting to be sent, DupThresh would never be reached; one
- * fewer SACKed segment than are out shows the loss.  clasp has no RACK
- * (RFC 8985 6), which is what tells Linux that a segment sent before a
- * delivered tail loss probe was lost; this rule covers the same tail.
+ * fewer SACKed segment than are out shows the loss.  RACK (recovery=1)
+ * sees the same tail, and tells Linux that a segment sent before a
+ * delivered tail loss probe was lost; this rule covers it with RACK off.
  */
 static bool clasp_recovery_early(struct sock *sk)
 {
@@ -168,13 +186,114 @@ static bool clasp_recovery_early(struct sock *sk)
 	return csk->sacked_out >= oseg - 1;
 }
 
+/* RACK loss detection (RFC 8985 6): with SACK, recovery=1 (tcp_recovery). */
+static bool clasp_rack_on(const struct sock *sk)
+{
+	return clasp_sk(sk)->sack_ok && READ_ONCE(clasp_tun(sk)->recovery) & 1;
+}
+
+/**
+ * clasp_rack_delivered() - a segment was SACKed or cumulatively
+ * acknowledged for the first time (RFC 8985 6.2 step 2)
+ * @sk: the socket, locked
+ * @skb: the segment, still in the write queue
+ */
+void clasp_rack_delivered(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+
+	if (!clasp_rack_on(sk) || !cb->xmit)
+		return;
+	clasp_rack_advance(&clasp_sk(sk)->rack, ktime_to_us(cb->xmit),
+			   cb->end_seq, cb->retransmitted,
+			   ktime_to_us(ktime_get()));
+}
+
+/**
+ * clasp_rack_dsack_seen() - an ACK carried a D-SACK: RACK widens its
+ * reordering window, once per round trip (RFC 8985 6.2 step 4)
+ * @sk: the socket, locked
+ * @ack: the ACK's cumulative acknowledgment
+ */
+void clasp_rack_dsack_seen(struct sock *sk, u32 ack)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (clasp_rack_on(sk))
+		clasp_rack_dsack(&csk->rack, true, ack, csk->snd_max, false);
+}
+
+/*
+ * RFC 8985 6.2 step 5: every segment not delivered and sent before the
+ * most recently sent one that was is lost once the round trip that
+ * delivery took, plus the reordering window, has passed since it went.
+ * Sets *@marked if one was found lost now; returns the microseconds until
+ * the next one would be, 0 if none waits.
+ */
+static u32 clasp_rack_detect(struct sock *sk, bool *marked)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct clasp_rack *r = &csk->rack;
+	u64 now = ktime_to_us(ktime_get());
+	u32 reo = clasp_rack_reo_wnd(r, csk->ca_state != TCP_CA_Open,
+				     csk->sacked_out, csk->srtt_us);
+	struct sk_buff *skb;
+	s64 wait = 0;
+
+	r->advanced = false;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+		u64 xmit = ktime_to_us(cb->xmit);
+		s64 left;
+
+		if (skb == csk->send_head)
+			break;
+		if (cb->sacked || cb->lost ||
+		    !clasp_rack_sent_after(r->xmit_us, r->end_seq, xmit,
+					   cb->end_seq))
+			continue;
+		left = clasp_rack_remaining(r, xmit, reo, now);
+		if (left > 0) {
+			wait = max(wait, left);
+			continue;
+		}
+		cb->lost = true;
+		*marked = true;
+		if (cb->retransmitted)
+			clasp_stats_inc(sock_net(sk), CLASP_MIB_LOSTRETRANSMIT);
+	}
+	return min_t(s64, wait, U32_MAX);
+}
+
+/*
+ * RACK looks again when a delivery moved RACK.xmit_ts, or when a segment
+ * was waiting for its reordering window; the reordering timer (timer.c)
+ * fires when that window ends (RFC 8985 6.3).  True if a segment was found
+ * lost.
+ */
+static bool clasp_rack_check(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	bool marked = false;
+	u32 wait;
+
+	if (!clasp_rack_on(sk) || (!csk->rack.advanced && !csk->rack_reo_wait))
+		return false;
+	wait = clasp_rack_detect(sk, &marked);
+	csk->rack_reo_wait = wait;
+	/* A little late rather than a storm of firings a few us apart. */
+	if (wait)
+		clasp_rtx_reo_arm(sk, wait + CLASP_RACK_SLACK_US);
+	return marked;
+}
+
 /*
  * Time for a fast retransmit?  DupThresh duplicate ACKs, or with SACK
- * IsLost(snd_una) (RFC 6675 section 5), unless the duplicates may answer
- * segments sent before the last recovery ended: RFC 6582 3.2 step 1,
- * the ACK must cover more than recover.
+ * IsLost(snd_una) (RFC 6675 section 5) or a segment RACK found lost,
+ * unless the duplicates may answer segments sent before the last recovery
+ * ended: RFC 6582 3.2 step 1, the ACK must cover more than recover.
  */
-static bool clasp_recovery_due(struct sock *sk)
+static bool clasp_recovery_due(struct sock *sk, bool rack_lost)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	u32 lost;
@@ -182,7 +301,10 @@ static bool clasp_recovery_due(struct sock *sk)
 	if (csk->ca_state != TCP_CA_Open ||
 	    !clasp_seq_after(csk->snd_una, csk->recover))
 		return false;
-	if (csk->dupacks >= CLASP_DUPTHRESH)
+	/* With SACK, DupThresh grows with the reordering measured. */
+	if (csk->dupacks >= (csk->sack_ok ? max_t(u32, csk->reordering,
+						  CLASP_DUPTHRESH) :
+					    CLASP_DUPTHRESH) || rack_lost)
 		return true;
 	if (!csk->sack_ok)
 		return false;
@@ -214,10 +336,12 @@ static void clasp_recovery_fast_retransmit(struct sock *sk)
 void clasp_recovery_sacked(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
+	bool rack_lost;
 
 	if (csk->frto)
 		return;
-	if (clasp_recovery_due(sk))
+	rack_lost = clasp_rack_check(sk);
+	if (clasp_recovery_due(sk, rack_lost))
 		clasp_recovery_fast_retransmit(sk);
 	else if (csk->ca_state != TCP_CA_Open)
 		clasp_recovery_repair(sk, false);
@@ -267,6 +391,9 @@ void clasp_recovery_ack(struct sock *sk)
 	if (!clasp_seq_before(csk->snd_una, csk->recover)) {
 		csk->ca_state = TCP_CA_Open;
 		csk->frto = CLASP_FRTO_OFF;
+		if (clasp_rack_on(sk))
+			clasp_rack_dsack(&csk->rack, false, csk->snd_una,
+					 csk->snd_max, true);
 		return;
 	}
 	switch (csk->frto) {
@@ -285,6 +412,7 @@ void clasp_recovery_ack(struct sock *sk)
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_SPURIOUSRTOS);
 		return;
 	}
+	clasp_rack_check(sk);
 	clasp_recovery_repair(sk, true);
 }
 
@@ -326,7 +454,7 @@ bool clasp_recovery_probe_due(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 
-	return clasp_early_retrans_on(sk) && csk->sack_ok &&
+	return clasp_early_retrans_on(sk) && csk->sack_ok && !csk->rtx_reo &&
 	       csk->ca_state == TCP_CA_Open && !csk->tlp_high_seq &&
 	       csk->snd_una != csk->snd_max &&
 	       (1 << sk->sk_state) & CLASP_TLP_STATES;
@@ -391,4 +519,27 @@ void clasp_recovery_probe_acked(struct sock *sk, u32 ack, bool dup)
 	else if (csk->tlp_retrans && !dup)
 		return;
 	csk->tlp_high_seq = 0;
+}
+
+/**
+ * clasp_rack_reo_timeout() - RACK's reordering timer expired (RFC 8985
+ * 6.3): what waited for its window is lost now, and goes
+ * @sk: the socket, locked, with data in flight
+ *
+ * Starts a recovery if none is under way, as tcp_rack_reo_timeout(); the
+ * RTO is armed behind, unless RACK armed its timer again.
+ */
+void clasp_rack_reo_timeout(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	csk->rack_reo_wait = true;
+	if (clasp_rack_check(sk) && !csk->frto) {
+		if (csk->ca_state == TCP_CA_Open)
+			clasp_recovery_fast_retransmit(sk);
+		else
+			clasp_recovery_repair(sk, false);
+	}
+	if (!csk->rtx_pending)
+		clasp_rtx_arm(sk);
 }

@@ -43,12 +43,14 @@ static bool clasp_sack_sent(const struct clasp_sock *csk,
 	return clasp_seq_before(CLASP_SKB_CB(skb)->seq, csk->snd_max);
 }
 
-static void clasp_sack_mark(struct clasp_sock *csk, struct sk_buff *skb,
-			    u32 fack, u32 *reord)
+static void clasp_sack_mark(struct sock *sk, struct sk_buff *skb, u32 fack,
+			    u32 *reord)
 {
 	struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+	struct clasp_sock *csk = clasp_sk(sk);
 
 	cb->sacked = true;
+	clasp_rack_delivered(sk, skb);
 	if (!cb->retransmitted && clasp_seq_before(cb->seq, fack) &&
 	    clasp_seq_before(cb->seq, *reord))
 		*reord = cb->seq;
@@ -76,7 +78,7 @@ static bool clasp_sack_tag_block(struct sock *sk,
 		if (cb->sacked || clasp_seq_before(cb->seq, b->start) ||
 		    clasp_seq_after(cb->end_seq, b->end))
 			continue;
-		clasp_sack_mark(csk, skb, fack, reord);
+		clasp_sack_mark(sk, skb, fack, reord);
 		marked = true;
 	}
 	return marked;
@@ -105,9 +107,11 @@ bool clasp_sack_tag(struct sock *sk, const struct clasp_seg *seg)
 	switch (clasp_sackin_dsack(seg->sack, seg->nr_sack, seg->ack)) {
 	case CLASP_DSACK_OLD:
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_DSACKRECV);
+		clasp_rack_dsack_seen(sk, seg->ack);
 		break;
 	case CLASP_DSACK_OFO:
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_DSACKOFORECV);
+		clasp_rack_dsack_seen(sk, seg->ack);
 		break;
 	case CLASP_DSACK_NONE:
 		break;
@@ -141,6 +145,7 @@ void clasp_sack_acked(struct sock *sk, const struct sk_buff *skb, u32 fack,
 		csk->sacked_bytes -= cb->end_seq - cb->seq;
 		return;
 	}
+	clasp_rack_delivered(sk, skb);
 	if (!cb->retransmitted && clasp_seq_before(cb->seq, fack) &&
 	    clasp_seq_before(cb->seq, *reord))
 		*reord = cb->seq;
@@ -161,6 +166,7 @@ void clasp_sack_reordering(struct sock *sk, u32 low_seq, u32 fack)
 
 	if (!clasp_seq_before(low_seq, fack))
 		return;
+	csk->rack.reordering_seen = true;
 	metric = fack - low_seq;
 	if (metric > csk->reordering * mss)
 		csk->reordering = min_t(u32, DIV_ROUND_UP(metric, mss),
@@ -230,7 +236,8 @@ u32 clasp_sack_lost_end(struct sock *sk, u32 *lost)
 		if (cb->sacked) {
 			segs++;
 			bytes += cb->end_seq - cb->seq;
-		} else if (clasp_sackin_is_lost(segs, bytes, csk->mss)) {
+		} else if (clasp_sackin_is_lost(segs, bytes, csk->mss,
+						 csk->reordering)) {
 			if (end == csk->snd_una)
 				end = cb->end_seq;
 			(*lost)++;

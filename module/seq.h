@@ -71,6 +71,11 @@ enum clasp_view_kind {
  * @ts_ok: timestamps in use: PAWS applies (RFC 7323 section 5)
  * @ts_recent: TS.Recent
  * @ts_recent_age: seconds since TS.Recent was recorded
+ * @snd_wl1: SND.WL1, the sequence number of the last window update
+ * @snd_wnd: SND.WND, bytes
+ * @snd_wscale: shift of the peer's window field
+ * @paws_replay: how many TSval ticks an ACK that only repeats may lag
+ *	TS.Recent (a socket: its RTO in ms; 0 otherwise)
  */
 struct clasp_view {
 	u32 rcv_nxt;
@@ -83,6 +88,10 @@ struct clasp_view {
 	bool ts_ok;
 	u32 ts_recent;
 	u32 ts_recent_age;
+	u32 snd_wl1;
+	u32 snd_wnd;
+	u8 snd_wscale;
+	u32 paws_replay;
 };
 
 /* What to do with a segment; each caller maps these to its own actions. */

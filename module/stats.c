@@ -75,6 +75,7 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_SACKRENEGING]	= "SACKReneging",
 	[CLASP_MIB_LOSSPROBES]		= "LossProbes",
 	[CLASP_MIB_LOSSPROBERECOVERY]	= "LossProbeRecovery",
+	[CLASP_MIB_LOSTRETRANSMIT]	= "LostRetransmit",
 };
 
 /*

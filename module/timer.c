@@ -67,14 +67,33 @@ u64 clasp_timer_remaining_ms(struct hrtimer *t)
 	return ns > 0 ? div_u64(ns, NSEC_PER_MSEC) : 0;
 }
 
-/* Arm @t in @ns; the armed timer holds a reference on @sk. */
+/*
+ * Arm @t in @ns; the armed timer holds a reference on @sk.
+ *
+ * hrtimer_try_to_cancel() answers -1 whenever the callback runs, whether
+ * or not the timer was armed again since it started: by the callback's
+ * own work (a tail loss probe pushes, which arms the timer, and then arms
+ * it for the RTO), or by the lock holder while the callback waits for the
+ * lock.  The running callback drops the reference it was armed with; a
+ * timer queued again already holds one of its own, and hrtimer_start()
+ * only moves it.  Every arm runs under the socket lock, and a timer queued
+ * while its callback runs stays on that CPU's base, which cannot expire it
+ * before the callback returns.
+ */
 static void clasp_timer_arm(struct sock *sk, struct hrtimer *t, u64 ns)
 {
-	if (hrtimer_try_to_cancel(t) != 1)
+	int ret = hrtimer_try_to_cancel(t);
+
+	if (!ret || (ret < 0 && !hrtimer_is_queued(t)))
 		sock_hold(sk);
 	hrtimer_start(t, ns_to_ktime(ns), HRTIMER_MODE_REL_SOFT);
 }
 
+/*
+ * A timer armed again while its callback runs cannot be cancelled from
+ * here (-1); it fires later, finds its *_pending flag clear, does nothing
+ * and drops its reference then.
+ */
 static void clasp_timer_stop(struct sock *sk, struct hrtimer *t)
 {
 	if (hrtimer_try_to_cancel(t) == 1)
@@ -124,7 +143,28 @@ void clasp_rtx_arm(struct sock *sk)
 
 	csk->rtx_pending = true;
 	csk->rtx_probe = false;
+	csk->rtx_reo = false;
 	clasp_timer_arm(sk, &csk->rtx_timer, us * NSEC_PER_USEC);
+}
+
+/**
+ * clasp_rtx_reo_arm() - arm the retransmission timer as RACK's
+ * reordering timer (RFC 8985 6.3), in place of the RTO, which it
+ * re-arms when it fires
+ * @sk: the socket, locked
+ * @us: when, from now; no later than the RTO would fire
+ */
+void clasp_rtx_reo_arm(struct sock *sk, u32 us)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u64 max_us = (u64)clasp_tun(sk)->rto_max_ms * USEC_PER_MSEC;
+	u64 rto_us = clasp_backoff(csk->rto_us, csk->backoff, max_us);
+
+	csk->rtx_pending = true;
+	csk->rtx_probe = false;
+	csk->rtx_reo = true;
+	clasp_timer_arm(sk, &csk->rtx_timer,
+			min_t(u64, us, rto_us) * NSEC_PER_USEC);
 }
 
 /* Segments sent and not yet acknowledged, counted up to @max. */
@@ -184,6 +224,7 @@ void clasp_rtx_schedule(struct sock *sk)
 			       ktime_to_us(hrtimer_get_remaining(&csk->rtx_timer)));
 	csk->rtx_pending = true;
 	csk->rtx_probe = true;
+	csk->rtx_reo = false;
 	clasp_timer_arm(sk, &csk->rtx_timer,
 			min(clasp_pto_us(sk), rto_us) * NSEC_PER_USEC);
 }
@@ -198,6 +239,7 @@ void clasp_rtx_stop(struct sock *sk)
 
 	csk->rtx_pending = false;
 	csk->rtx_probe = false;
+	csk->rtx_reo = false;
 	clasp_timer_stop(sk, &csk->rtx_timer);
 }
 
@@ -296,6 +338,7 @@ void clasp_rtt_sample(struct sock *sk, ktime_t sent)
 
 	if (!sent || r < 0)
 		return;
+	clasp_rack_rtt_sample(&csk->rack, min_t(s64, r, U32_MAX));
 	csk->rto_us = clasp_rto_update(&csk->srtt_us, &csk->rttvar_us,
 				       min_t(s64, r, U32_MAX),
 				       tun->rto_min_ms * USEC_PER_MSEC,
@@ -398,7 +441,9 @@ static void clasp_data_timeout(struct sock *sk)
 	struct clasp_tunables *tun = clasp_tun(sk);
 	u32 limit = sock_flag(sk, SOCK_DEAD) ? tun->orphan_retries :
 					       tun->retries;
+	bool reo = csk->rtx_reo;
 
+	csk->rtx_reo = false;
 	if (csk->snd_una == csk->snd_max) {
 		struct sk_buff *head = csk->send_head;
 
@@ -413,6 +458,10 @@ static void clasp_data_timeout(struct sock *sk)
 		}
 		if (head)
 			clasp_window_probe(sk, limit);
+		return;
+	}
+	if (reo) {
+		clasp_rack_reo_timeout(sk);
 		return;
 	}
 	if (csk->rtx_probe) {

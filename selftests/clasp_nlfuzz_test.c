@@ -476,7 +476,7 @@ static const char *const tunable_names[] = {
 	"max_syn_backlog", "max_tw_buckets", "rfc1337", "challenge_ack_limit",
 	"invalid_ratelimit_ms",
 	"syncookies", "syncookie_period_ms", "abort_on_overflow", "max_orphans",
-	"window_scaling", "timestamps", "sack", "early_retrans",
+	"window_scaling", "timestamps", "sack", "early_retrans", "recovery",
 };
 
 /* An attribute that fits the policy of some operation. */

@@ -157,6 +157,7 @@ static inline void tcp_params(struct __test_metadata *_metadata, struct env *e,
 		{ "timestamps", "tcp_timestamps", 1 },
 		{ "sack", "tcp_sack", 1 },
 		{ "early_retrans", "tcp_early_retrans", 1 },
+		{ "recovery", "tcp_recovery", 1 },
 	};
 	char name[80];
 	size_t i;

@@ -642,6 +642,7 @@ static inline long long clasp_counter(const char *name)
 		{ "SACKReneging", "TCPSACKReneging" },
 		{ "LossProbes", "TCPLossProbes" },
 		{ "LossProbeRecovery", "TCPLossProbeRecovery" },
+		{ "LostRetransmit", "TCPLostRetransmit" },
 	};
 	size_t i;
 

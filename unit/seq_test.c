@@ -283,6 +283,46 @@ static void test_paws(void)
 		seg_ts(CLASP_RST, 2000, 0, 0, 400), CLASP_SEG_RESET);
 }
 
+/*
+ * PAWS lets a duplicate ACK that crossed a later one pass, as Linux's
+ * tcp_disordered_ack_check(): pure, at RCV.NXT, acknowledging SND.UNA,
+ * no window update, no older than the RTO (here 200 ticks).
+ */
+static void test_disordered_ack(void)
+{
+	struct clasp_view est = {
+		.rcv_nxt = 1000, .rcv_wnd = 5000, .snd_una = 7000, .snd_nxt = 8000,
+		.max_snd_wnd = 10000, .kind = CLASP_VIEW_SYNCED,
+		.ts_ok = true, .ts_recent = 500, .ts_recent_age = 3,
+		.snd_wl1 = 1000, .snd_wnd = 4000, .snd_wscale = 2,
+		.paws_replay = 200,
+	};
+	struct clasp_view req = est;
+	struct clasp_seg s;
+
+	s = seg_ts(CLASP_ACK, 1000, 0, 7000, 400);
+	s.wnd = 1000;
+	verdict("disordered dup ACK passes PAWS", &est, s, CLASP_SEG_ACCEPT);
+	s.tsval = 299;
+	verdict("disordered dup ACK older than the RTO fails", &est, s,
+		CLASP_SEG_PAWS);
+	s.tsval = 400;
+	s.wnd = 1001;
+	verdict("disordered ACK that would widen the window fails", &est, s,
+		CLASP_SEG_PAWS);
+	s.wnd = 1000;
+	s.ack = 7500;
+	verdict("disordered ACK of new data fails", &est, s, CLASP_SEG_PAWS);
+	s.ack = 7000;
+	s.len = 10;
+	s.end_seq = 1010;
+	verdict("disordered data fails", &est, s, CLASP_SEG_PAWS);
+	req.kind = CLASP_VIEW_REQUEST;
+	s = seg_ts(CLASP_ACK, 1000, 0, 7000, 400);
+	s.wnd = 1000;
+	verdict("no exemption for a request", &req, s, CLASP_SEG_PAWS);
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -291,6 +331,7 @@ int main(void)
 	test_syn_rcvd();
 	test_time_wait();
 	test_paws();
+	test_disordered_ack();
 	printf("1..%d\n", planned);
 	printf("# %d passed, %d failed\n", planned - failed, failed);
 	return failed ? 1 : 0;

@@ -14,5 +14,9 @@ typedef uint16_t u16;
 typedef uint32_t u32;
 typedef int32_t s32;
 typedef uint64_t u64;
+typedef int64_t s64;
+
+#define U8_MAX		((u8)~0U)
+#define U32_MAX		((u32)~0U)
 
 #endif

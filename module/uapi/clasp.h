@@ -266,6 +266,7 @@ enum clasp_mib {
 	CLASP_MIB_SACKRENEGING,		/* peers that dropped what they SACKed */
 	CLASP_MIB_LOSSPROBES,		/* tail loss probes sent (RFC 8985) */
 	CLASP_MIB_LOSSPROBERECOVERY,	/* ... that repaired a loss */
+	CLASP_MIB_LOSTRETRANSMIT,	/* retransmissions RACK found lost */
 	__CLASP_MIB_MAX
 };
 
