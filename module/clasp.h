@@ -336,7 +336,7 @@ struct clasp_sockopt {
  * @sacked_bytes: their bytes
  * @highest_sack: end of the highest SACKed segment, valid with @sacked_out
  * @reordering: how far, in segments, data was seen out of order (TCP's
- *	tp->reordering; reported, not used to detect loss)
+ *	tp->reordering): the DupThresh of loss detection (recovery.c)
  * @snd_wscale: the peer's window shift: its windows are worth this more
  * @rcv_wscale: our window shift, announced in our SYN or SYN-ACK
  * @wscale_ok: window scaling in use (before the peer's SYN: offered)

@@ -10,6 +10,10 @@
  * acknowledged, every partial ACK names the next hole, and its segment
  * goes at once.
  *
+ * DupThresh is csk->reordering: RFC 5681's 3 until the connection saw
+ * data arrive further out of order (scoreboard.c), then that distance,
+ * as TCP's tp->reordering (RFC 6675 section 6 allows DupThresh to adapt).
+ *
  * With SACK (RFC 6675), recovery also starts when the scoreboard
  * (scoreboard.c) shows the oldest segment lost, IsLost(snd_una), which
  * may be before the third duplicate ACK.  The fast retransmit sends the
@@ -182,7 +186,7 @@ static bool clasp_recovery_due(struct sock *sk)
 	if (csk->ca_state != TCP_CA_Open ||
 	    !clasp_seq_after(csk->snd_una, csk->recover))
 		return false;
-	if (csk->dupacks >= CLASP_DUPTHRESH)
+	if (csk->dupacks >= csk->reordering)
 		return true;
 	if (!csk->sack_ok)
 		return false;

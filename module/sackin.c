@@ -65,11 +65,15 @@ enum clasp_dsack clasp_sackin_dsack(const struct clasp_sack_block *b, int n,
  * @sacked_segs: SACKed segments above it
  * @sacked_bytes: SACKed bytes above it
  * @mss: the sender's MSS (SMSS)
+ * @dupthresh: DupThresh: CLASP_DUPTHRESH, or more once the path showed
+ *	that much reordering (TCP's tp->reordering, which TCP's own
+ *	SACK-based loss marking uses the same way)
  *
  * Return: true if what arrived beyond it says it was lost.
  */
-bool clasp_sackin_is_lost(u32 sacked_segs, u32 sacked_bytes, u32 mss)
+bool clasp_sackin_is_lost(u32 sacked_segs, u32 sacked_bytes, u32 mss,
+			  u32 dupthresh)
 {
-	return sacked_segs >= CLASP_DUPTHRESH ||
-	       sacked_bytes > (CLASP_DUPTHRESH - 1) * mss;
+	return sacked_segs >= dupthresh ||
+	       sacked_bytes > (dupthresh - 1) * mss;
 }

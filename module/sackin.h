@@ -24,6 +24,7 @@ enum clasp_dsack {
 
 enum clasp_dsack clasp_sackin_dsack(const struct clasp_sack_block *b, int n,
 				    u32 ack);
-bool clasp_sackin_is_lost(u32 sacked_segs, u32 sacked_bytes, u32 mss);
+bool clasp_sackin_is_lost(u32 sacked_segs, u32 sacked_bytes, u32 mss,
+			  u32 dupthresh);
 
 #endif /* _CLASP_SACKIN_H */

@@ -206,6 +206,11 @@ void clasp_sack_check_reneging(struct sock *sk)
  * @lost: set to how many segments not SACKed lie below that point (TCP's
  *	lost_out, as the scoreboard shows it)
  *
+ * DupThresh is csk->reordering: 3, or how far the path was seen to
+ * reorder (clasp_sack_reordering()), so that data that merely arrived
+ * late is not taken for lost, as TCP's SACK loss marking uses
+ * tp->reordering.
+ *
  * IsLost() can only grow towards the head of the queue: a segment has at
  * least as much SACKed data above it as any segment after it.  So one
  * walk from the highest segment sent finds the highest lost one.
@@ -230,7 +235,8 @@ u32 clasp_sack_lost_end(struct sock *sk, u32 *lost)
 		if (cb->sacked) {
 			segs++;
 			bytes += cb->end_seq - cb->seq;
-		} else if (clasp_sackin_is_lost(segs, bytes, csk->mss)) {
+		} else if (clasp_sackin_is_lost(segs, bytes, csk->mss,
+						 csk->reordering)) {
 			if (end == csk->snd_una)
 				end = cb->end_seq;
 			(*lost)++;

@@ -40,7 +40,7 @@ static enum clasp_dsack dsack(u32 s0, u32 e0, u32 s1, u32 e1, int n,
 
 int main(void)
 {
-	printf("TAP version 13\n1..21\n");
+	printf("TAP version 13\n1..23\n");
 	/* Outstanding: [1000, 5000). */
 	expect(valid(2000, 3000, 1000, 5000), true, "block inside the flight");
 	expect(valid(2000, 5000, 1000, 5000), true, "block up to snd_max");
@@ -68,15 +68,19 @@ int main(void)
 	expect(dsack(2000, 2500, 2000, 3000, 1, 1000) != CLASP_DSACK_NONE, false,
 	       "one plain block");
 
-	expect(clasp_sackin_is_lost(0, 0, 1000), false, "nothing SACKed above");
-	expect(clasp_sackin_is_lost(2, 2000, 1000), false,
+	expect(clasp_sackin_is_lost(0, 0, 1000, 3), false, "nothing SACKed above");
+	expect(clasp_sackin_is_lost(2, 2000, 1000, 3), false,
 	       "two full segments above");
-	expect(clasp_sackin_is_lost(3, 3000, 1000), true,
+	expect(clasp_sackin_is_lost(3, 3000, 1000, 3), true,
 	       "three segments above");
-	expect(clasp_sackin_is_lost(2, 2001, 1000), true,
+	expect(clasp_sackin_is_lost(2, 2001, 1000, 3), true,
 	       "more than two MSS above");
-	expect(clasp_sackin_is_lost(3, 300, 1000), true,
+	expect(clasp_sackin_is_lost(3, 300, 1000, 3), true,
 	       "three small segments above");
+	expect(clasp_sackin_is_lost(5, 5000, 1000, 6), false,
+	       "five segments above, reordering 6");
+	expect(clasp_sackin_is_lost(6, 6000, 1000, 6), true,
+	       "six segments above, reordering 6");
 
 	printf("# %d passed, %d failed\n", planned - failed, failed);
 	return failed ? 1 : 0;
