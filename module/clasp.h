@@ -410,6 +410,10 @@ struct clasp_sockopt {
  * @syn_tstamp: time our SYN was first sent (first RTT sample)
  * @opt: socket options (struct clasp_sockopt)
  * @deferred: enum clasp_deferred bits for release_cb
+ * @tsq_throttled: the send loop stopped because too much of this
+ *	socket's output waits below it, in qdiscs and device rings
+ *	(output.c, "small queues"); the first of it freed sends more
+ * @tsq_work: that sending, in process context (clasp_tsq_wq)
  * @cause: enum clasp_cause of the next state change (events)
  * @quiet: its last state change is not news (it became a compact entry)
  * @orphan_counted: counted in the namespace's orphans (limits.c)
@@ -521,6 +525,8 @@ struct clasp_sock {
 	struct clasp_sockopt opt;
 
 	unsigned long deferred;
+	unsigned long tsq_throttled;
+	struct work_struct tsq_work;
 	u8 cause;
 	bool quiet;
 	bool orphan_counted;
@@ -890,6 +896,9 @@ void clasp_dack_work(struct sock *sk);
 void clasp_dack_arm(struct sock *sk, u64 ns);
 void clasp_dack_stop(struct sock *sk);
 void clasp_timers_init(struct sock *sk);
+void clasp_tsq_init(struct sock *sk);
+int clasp_tsq_wq_init(void);
+void clasp_tsq_wq_exit(void);
 void clasp_timers_stop(struct sock *sk);
 void clasp_rtx_arm(struct sock *sk);
 void clasp_rtx_schedule(struct sock *sk);

@@ -34,6 +34,7 @@ static void clasp_init_private(struct sock *sk)
 	csk->mss = CLASP_DEFAULT_MSS;
 	csk->rto_us = clasp_tun(sk)->rto_initial_ms * USEC_PER_MSEC;
 	clasp_timers_init(sk);
+	clasp_tsq_init(sk);
 	clasp_stats_inc(sock_net(sk), CLASP_MIB_OBJECTS);
 }
 
