@@ -183,8 +183,9 @@ def result(ok, name, why=''):
     ntest += 1
     if not ok:
         fails += '# TODO' not in name
-        if why:
-            log(why)
+        # Every line a comment: a helper's "ok N ..." must not read as TAP.
+        for line in why.splitlines():
+            log(line)
     print('%sok %d %s' % ('' if ok else 'not ', ntest, name), flush=True)
 
 
