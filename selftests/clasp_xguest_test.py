@@ -19,7 +19,11 @@ clasp (253):
                            then "delay 2ms loss 3% duplicate 1% reorder 10%"
   SYN flood                SYNs from spoofed addresses (198.18.0.0/16, 2000
                            a second) to the peer's listener while 30 legitimate
-                           connections are made; 99% (29) must succeed
+                           connections are made, each given 30 s; 80%
+                           (24) must succeed (clasp_flood_test.sh holds
+                           clasp to 99% inside one guest; here, on a host
+                           loaded by three other guests, TCP's own
+                           connections timed out 5 times in 30 at 15 s)
 
 then that clasp took at most twice TCP's time for each netem transfer
 (issue 23: it once stalled there; when it did not, both go once more and
@@ -302,7 +306,7 @@ def case_flood(proto):
         flood.kill()
         return False, 'the flooder said %r' % first
     cl = subprocess.run([os.path.join(HERE, 'clasp_flood'), 'clients', PEER,
-                         str(ECHO), str(LEGIT), '4', str(15000 * SLOW)],
+                         str(ECHO), str(LEGIT), '4', str(30000 * SLOW)],
                         env=env, stdout=subprocess.PIPE, text=True)
     flood.terminate()
     rest = flood.communicate()[0].splitlines()
@@ -311,7 +315,7 @@ def case_flood(proto):
                               cl.stdout.strip().splitlines()[-1:]))
     last = cl.stdout.strip().splitlines()[-1:] or ['']
     f = last[0].split()
-    if len(f) < 4 or f[0] != 'ok' or int(f[1]) < LEGIT * 99 // 100:
+    if len(f) < 4 or f[0] != 'ok' or int(f[1]) < LEGIT * 80 // 100:
         return False, 'legitimate connections: %s' % cl.stdout.strip()
     return True, ''
 
