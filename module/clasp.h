@@ -356,7 +356,7 @@ struct clasp_sockopt {
  * @sacked_bytes: their bytes
  * @highest_sack: end of the highest SACKed segment, valid with @sacked_out
  * @reordering: how far, in segments, data was seen out of order (TCP's
- *	tp->reordering; reported, not used to detect loss)
+ *	tp->reordering): the DupThresh of loss detection (recovery.c)
  * @snd_wscale: the peer's window shift: its windows are worth this more
  * @rcv_wscale: our window shift, announced in our SYN or SYN-ACK
  * @wscale_ok: window scaling in use (before the peer's SYN: offered)
@@ -435,6 +435,10 @@ struct clasp_sockopt {
  * @syn_tstamp: time our SYN was first sent (first RTT sample)
  * @opt: socket options (struct clasp_sockopt)
  * @deferred: enum clasp_deferred bits for release_cb
+ * @tsq_throttled: the send loop stopped because too much of this
+ *	socket's output waits below it, in qdiscs and device rings
+ *	(output.c, "small queues"); the first of it freed sends more
+ * @tsq_work: that sending, in process context (clasp_tsq_wq)
  * @cause: enum clasp_cause of the next state change (events)
  * @quiet: its last state change is not news (it became a compact entry)
  * @orphan_counted: counted in the namespace's orphans (limits.c)
@@ -549,6 +553,8 @@ struct clasp_sock {
 	struct clasp_sockopt opt;
 
 	unsigned long deferred;
+	unsigned long tsq_throttled;
+	struct work_struct tsq_work;
 	u8 cause;
 	bool quiet;
 	bool orphan_counted;
@@ -925,6 +931,9 @@ void clasp_dack_work(struct sock *sk);
 void clasp_dack_arm(struct sock *sk, u64 ns);
 void clasp_dack_stop(struct sock *sk);
 void clasp_timers_init(struct sock *sk);
+void clasp_tsq_init(struct sock *sk);
+int clasp_tsq_wq_init(void);
+void clasp_tsq_wq_exit(void);
 void clasp_timers_stop(struct sock *sk);
 void clasp_rtx_arm(struct sock *sk);
 void clasp_rtx_schedule(struct sock *sk);

@@ -47,9 +47,12 @@ static int __init clasp_init(void)
 	err = clasp_mem_init(&clasp_prot);
 	if (err)
 		return err;
-	err = clasp_pernet_register();
+	err = clasp_tsq_wq_init();
 	if (err)
 		goto out_mem;
+	err = clasp_pernet_register();
+	if (err)
+		goto out_tsq;
 	err = proto_register(&clasp_prot, 1);
 	if (err)
 		goto out_pernet;
@@ -80,6 +83,8 @@ out_proto:
 	proto_unregister(&clasp_prot);
 out_pernet:
 	clasp_pernet_unregister();
+out_tsq:
+	clasp_tsq_wq_exit();
 out_mem:
 	clasp_mem_exit();
 	if (err != -EBUSY)
@@ -99,6 +104,8 @@ static void __exit clasp_exit(void)
 	clasp_pernet_entries_unregister();
 	clasp_netlink_unregister();
 	clasp_pernet_unregister();
+	/* The last small-queues work may still be returning from sock_put(). */
+	clasp_tsq_wq_exit();
 	/* Sockets and entries freed by RCU must be gone before the caches. */
 	rcu_barrier();
 	clasp_caches_destroy();

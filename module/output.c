@@ -358,6 +358,95 @@ static void clasp_count_out(struct sock *sk, struct sk_buff *skb, bool rtx)
 		WRITE_ONCE(csk->bytes_retrans, csk->bytes_retrans + payload);
 }
 
+/*
+ * Small queues, as TCP's TSQ (tcp_small_queue_check()): clasp has no
+ * congestion window, and without a bound the send loop hands the whole
+ * peer's window to the qdisc at once.  Between two guests (issue 23) the
+ * qdisc then held megabytes: fq_codel dropped from it, netem overflowed,
+ * and every retransmission waited behind the backlog long enough for the
+ * retransmission timer to fire, so recovery after recovery went again
+ * needlessly.  Each segment sent stays charged to the socket's
+ * sk_wmem_alloc until the device frees it; past CLASP_TSQ_LIMIT new data
+ * waits (retransmissions do not), and the destructor of a segment that
+ * brings the charge down to half of it sends more, from clasp_tsq_wq.
+ * Loopback, veth and tun orphan a segment when they take it: there the
+ * bound never holds anything back.
+ */
+#define CLASP_TSQ_LIMIT		(128 * 1024)
+
+static struct workqueue_struct *clasp_tsq_wq;
+
+/**
+ * clasp_tsq_wq_init() - create the small-queues workqueue
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int clasp_tsq_wq_init(void)
+{
+	clasp_tsq_wq = alloc_workqueue("clasp_tsq", WQ_UNBOUND, 0);
+	return clasp_tsq_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * clasp_tsq_wq_exit() - wait for queued small-queues work, destroy the queue
+ */
+void clasp_tsq_wq_exit(void)
+{
+	destroy_workqueue(clasp_tsq_wq);
+}
+
+static void clasp_tsq_work(struct work_struct *work)
+{
+	struct clasp_sock *csk = container_of(work, struct clasp_sock,
+					      tsq_work);
+	struct sock *sk = &csk->inet.sk;
+
+	lock_sock(sk);
+	clasp_push_pending(sk);
+	release_sock(sk);
+	sock_put(sk);
+}
+
+/**
+ * clasp_tsq_init() - set up a socket's small-queues state
+ * @sk: the socket
+ */
+void clasp_tsq_init(struct sock *sk)
+{
+	INIT_WORK(&clasp_sk(sk)->tsq_work, clasp_tsq_work);
+}
+
+/*
+ * The destructor of a segment sent: sock_wfree(), and more sending if the
+ * send loop waits for this.  Any context; the socket's memory lives as
+ * long as this segment's charge, its refcount may already be zero.
+ */
+static void clasp_wfree(struct sk_buff *skb)
+{
+	struct sock *sk = skb->sk;
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (test_bit(0, &csk->tsq_throttled) &&
+	    refcount_read(&sk->sk_wmem_alloc) - skb->truesize <=
+	    CLASP_TSQ_LIMIT / 2 &&
+	    test_and_clear_bit(0, &csk->tsq_throttled) &&
+	    refcount_inc_not_zero(&sk->sk_refcnt) &&
+	    !queue_work(clasp_tsq_wq, &csk->tsq_work))
+		sock_put(sk);
+	sock_wfree(skb);
+}
+
+/* Too much of the socket's output below it?  Then wait for clasp_wfree(). */
+static bool clasp_tsq_full(struct sock *sk)
+{
+	if (refcount_read(&sk->sk_wmem_alloc) <= CLASP_TSQ_LIMIT)
+		return false;
+	set_bit(0, &clasp_sk(sk)->tsq_throttled);
+	/* Order the bit before the second look, as tcp_small_queue_check(). */
+	smp_mb__after_atomic();
+	return refcount_read(&sk->sk_wmem_alloc) > CLASP_TSQ_LIMIT;
+}
+
 /* @rtx: the segment only retransmits (not counted in OutSegs). */
 static int clasp_transmit(struct sock *sk, struct sk_buff *skb, bool rtx)
 {
@@ -368,6 +457,7 @@ static int clasp_transmit(struct sock *sk, struct sk_buff *skb, bool rtx)
 	clasp_set_checksum(skb, inet->inet_saddr, inet->inet_daddr);
 	/* Whose segment it is: egress cgroup BPF, owner matches, SO_MARK. */
 	skb_set_owner_w(skb, sk);
+	skb->destructor = clasp_wfree;
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	if (!err && !rtx)
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTSEGS);
@@ -733,6 +823,8 @@ void clasp_push_nonagle(struct sock *sk, int nonagle)
 		    !clasp_split_to_window(sk, skb))
 			break;
 		if (clasp_nagle_holds(sk, skb, nonagle))
+			break;
+		if (clasp_tsq_full(sk))
 			break;
 		if (clasp_send_queued(sk, skb))
 			break;

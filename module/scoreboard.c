@@ -212,6 +212,11 @@ void clasp_sack_check_reneging(struct sock *sk)
  * @lost: set to how many segments not SACKed lie below that point (TCP's
  *	lost_out, as the scoreboard shows it)
  *
+ * DupThresh is csk->reordering: 3, or how far the path was seen to
+ * reorder (clasp_sack_reordering()), so that data that merely arrived
+ * late is not taken for lost, as TCP's SACK loss marking uses
+ * tp->reordering.
+ *
  * IsLost() can only grow towards the head of the queue: a segment has at
  * least as much SACKed data above it as any segment after it.  So one
  * walk from the highest segment sent finds the highest lost one.

@@ -240,6 +240,25 @@ clasp_listening() {
 		awk 'NR > 1 { found = 1 } END { exit !found }'
 }
 
+# clasp_pair_connects PROTO PORT: one connection to the other guest of a
+# vm-run --peer-cmd pair ($CLASP_PEER) on PORT with protocol PROTO (6 or
+# 253) succeeds within a second.
+clasp_pair_connects() {
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, int(sys.argv[1]))
+s.settimeout(1)
+s.connect((sys.argv[2], int(sys.argv[3])))' "$1" "${CLASP_PEER:?not in a vm-run pair}" "$2" 2>/dev/null
+}
+
+# clasp_pair_wait TIMEOUT PROTO PORT: in a vm-run --peer-cmd pair, wait
+# until the peer guest accepts connections on PORT (the guests boot
+# together, so one may be ready long before the other); TIMEOUT in
+# seconds of a stock kernel (clasp_poll_until).
+clasp_pair_wait() {
+	clasp_poll_until "$1" clasp_pair_connects "$2" "$3"
+}
+
 clasp_loaded() {
 	grep -q '^clasp ' /proc/modules
 }

@@ -41,6 +41,10 @@ WORKLOADS = [
     ("loss_veth", 10, "bulk goodput, 1% loss, 20 ms RTT", "MB/s", "higher"),
     ("rtx_per_loss", 10, "segments sent again per segment lost", "segs", "lower"),
     ("reorder_veth", 10, "bulk goodput, 1% reordered, 20 ms RTT", "MB/s", "higher"),
+    ("xg_bulk", 11, "two guests (virtio-net): bulk throughput", "MB/s", "higher"),
+    ("xg_bulk_loss", 11, "two guests: bulk throughput, 1% loss", "MB/s", "higher"),
+    ("xg_crr", 11, "two guests: connection rate", "conn/s", "higher"),
+    ("xg_crr_loss", 11, "two guests: connection rate, 1% loss", "conn/s", "higher"),
 ]
 ONLY_IF_RUN = {"flood_sent", "tw_create_s"}
 
