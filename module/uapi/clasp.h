@@ -99,8 +99,8 @@
  *                        passive socket's segs_in counts the SYN, its
  *                        segs_out not the SYN-ACK), pmtu, rtt, rttvar,
  *                        ato (the delayed-ACK timeout, 0 before data),
- *                        snd_ssthresh
- *                        (TCP_INFINITE_SSTHRESH), reordering (3, the
+ *                        snd_cwnd and snd_ssthresh (segments;
+ *                        TCP_INFINITE_SSTHRESH until a loss), reordering (3, the
  *                        duplicate ACK threshold), total_retrans,
  *                        bytes_acked and bytes_received (sequence space
  *                        as TCP counts it: the SYN of an active open and
@@ -113,15 +113,20 @@
  *                        (the receiver's RTT estimate and what the
  *                        reader took in one, as TCP's autotuning keeps
  *                        them); on a listener, unacked and sacked are
- *                        the accept queue and its limit.  Zero: sacked,
- *                        lost, fackets, snd_cwnd (no congestion
- *                        control), delivery_rate, busy times, min_rtt
- *                        and everything else clasp does not keep.
+ *                        the accept queue and its limit.  Zero: fackets,
+ *                        delivery_rate, busy times, min_rtt and
+ *                        everything else clasp does not keep.
+ * TCP_CONGESTION         the congestion control algorithm by name, as
+ *                        TCP's: at most 15 bytes are read, an unknown
+ *                        name is ENOENT, an empty one EINVAL; reads the
+ *                        name in 16 bytes (or as many as fit).  clasp has
+ *                        "reno" (NewReno, RFC 5681 and 6582, the name
+ *                        Linux gives its own); new connections use the
+ *                        namespace's congestion_control sysctl, reno.
  *
  * Every other option fails with ENOPROTOOPT, as TCP answers an option it
- * does not know: TCP_CONGESTION and TCP_CC_INFO (clasp has no congestion
- * control to choose or report, so a program that asks for an algorithm
- * learns it cannot have one), TCP_ULP, TCP_FASTOPEN*, TCP_MD5SIG*,
+ * does not know: TCP_CC_INFO (NewReno has nothing to report), TCP_ULP,
+ * TCP_FASTOPEN*, TCP_MD5SIG*,
  * TCP_AO_*, TCP_REPAIR*, TCP_ZEROCOPY_RECEIVE, TCP_INQ, TCP_SAVE_SYN,
  * TCP_SAVED_SYN, TCP_THIN_*, TCP_TIMESTAMP, TCP_TX_DELAY.
  */
