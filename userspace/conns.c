@@ -49,6 +49,7 @@ struct conn {
 	uint64_t v[CLASP_A_MAX + 1];
 	bool have[CLASP_A_MAX + 1];
 	uint32_t laddr, raddr;	/* network order */
+	char ca_name[16];	/* congestion control, "" if not sent */
 	char *users;		/* -p: ss's ("comm",pid=N,fd=N),... or NULL */
 };
 
@@ -89,11 +90,15 @@ static int conn_cb(const struct nlmsghdr *nlh, void *data)
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i <= CLASP_A_MAX; i++) {
 		if (!tb[i] || i == CLASP_A_NAME || i == CLASP_A_STATS ||
-		    i == CLASP_A_CONFIG || i == CLASP_A_ENTRY)
+		    i == CLASP_A_CONFIG || i == CLASP_A_ENTRY ||
+		    i == CLASP_A_CA_NAME || i == CLASP_A_CA_AVAILABLE)
 			continue;
 		c->have[i] = true;
 		c->v[i] = attr_value(tb[i]);
 	}
+	if (tb[CLASP_A_CA_NAME])
+		snprintf(c->ca_name, sizeof(c->ca_name), "%s",
+			 mnl_attr_get_str(tb[CLASP_A_CA_NAME]));
 	/* The addresses are big endian: keep their bytes as they are. */
 	c->laddr = mnl_attr_get_u32(tb[CLASP_A_LADDR]);
 	c->raddr = tb[CLASP_A_RADDR] ? mnl_attr_get_u32(tb[CLASP_A_RADDR]) : 0;
@@ -321,6 +326,14 @@ static void print_json(const struct conn_list *l)
 			json_opt(c, "sack", CLASP_A_SACK_OK);
 			json_opt(c, "sacked_segs", CLASP_A_SACKED_SEGS);
 			json_opt(c, "reordering", CLASP_A_REORDERING);
+			jw_key("congestion_control");
+			if (c->ca_name[0])
+				jw_string(c->ca_name);
+			else
+				jw_null();
+			json_opt(c, "cwnd", CLASP_A_CWND);
+			json_opt(c, "ssthresh", CLASP_A_SSTHRESH);
+			json_opt(c, "in_flight", CLASP_A_IN_FLIGHT);
 			jw_key("passive");
 			if (c->have[CLASP_A_PASSIVE])
 				jw_bool(c->v[CLASP_A_PASSIVE]);
@@ -359,6 +372,9 @@ static void print_info(const struct conn *c)
 	printf("\t kind:%s", kind_name(val(c, CLASP_A_KIND)));
 	if (c->have[CLASP_A_PASSIVE] && c->v[CLASP_A_PASSIVE])
 		printf(" passive");
+	/* As ss -i: the algorithm's name alone. */
+	if (c->ca_name[0])
+		printf(" %s", c->ca_name);
 	if (c->have[CLASP_A_RTO_US])
 		printf(" rto:%g", c->v[CLASP_A_RTO_US] / 1000.0);
 	if (c->have[CLASP_A_SRTT_US])
@@ -385,6 +401,15 @@ static void print_info(const struct conn *c)
 	if (c->have[CLASP_A_SACKED_SEGS] && c->v[CLASP_A_SACKED_SEGS])
 		printf(" sacked:%llu",
 		       (unsigned long long)c->v[CLASP_A_SACKED_SEGS]);
+	/* As ss -i: cwnd always, ssthresh once a loss set it. */
+	if (c->have[CLASP_A_CWND])
+		printf(" cwnd:%llu", (unsigned long long)c->v[CLASP_A_CWND]);
+	if (c->have[CLASP_A_SSTHRESH] && c->v[CLASP_A_SSTHRESH] < 0x7fffffff)
+		printf(" ssthresh:%llu",
+		       (unsigned long long)c->v[CLASP_A_SSTHRESH]);
+	if (c->have[CLASP_A_IN_FLIGHT])
+		printf(" in_flight:%llu",
+		       (unsigned long long)c->v[CLASP_A_IN_FLIGHT]);
 	putchar('\n');
 }
 

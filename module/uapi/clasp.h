@@ -170,6 +170,11 @@ enum clasp_timer_kind {
  * @snd_wscale: the peer's window shift (with CLASP_INFO_OPT_WSCALE)
  * @rcv_wscale: ours (with CLASP_INFO_OPT_WSCALE)
  * @pad: zero
+ * @cwnd: congestion window, in segments
+ * @ssthresh: slow-start threshold, in segments (0x7fffffff: none yet)
+ * @in_flight: segments thought to be in the network (RFC 6675's pipe),
+ *	what cwnd bounds; @unacked has the bytes sent and not acknowledged
+ * @ca_name: the congestion control algorithm, NUL-terminated
  */
 struct clasp_info {
 	__u8	state;
@@ -198,6 +203,10 @@ struct clasp_info {
 	__u8	snd_wscale;
 	__u8	rcv_wscale;
 	__u8	pad;
+	__u32	cwnd;
+	__u32	ssthresh;
+	__u32	in_flight;
+	char	ca_name[16];
 };
 
 /* clasp_info.options: TCP_INFO's tcpi_options bits. */
@@ -376,6 +385,13 @@ enum clasp_attr {
 	CLASP_A_SACK_BLOCKS,		/* u8: SACK blocks held for the next ACKs */
 	CLASP_A_SACKED_SEGS,		/* u32: segments sent that the peer SACKed */
 	CLASP_A_REORDERING,		/* u32: reordering seen, in segments */
+	CLASP_A_CWND,			/* u32: congestion window, segments */
+	CLASP_A_SSTHRESH,		/* u32: slow-start threshold, segments */
+	CLASP_A_IN_FLIGHT,		/* u32: segments in flight (pipe) */
+	CLASP_A_CA_NAME,		/* string: congestion control; config:
+					 * the namespace's congestion_control
+					 */
+	CLASP_A_CA_AVAILABLE,		/* string, config: every algorithm */
 	__CLASP_A_MAX
 };
 
