@@ -472,7 +472,15 @@ config_errors() {
 		expect_fail 1 "claspctl: kernel: unknown tunable" \
 			config set no_such_tunable 1 &&
 		expect_fail 1 "unknown tunable" config show no_such_tunable &&
-		ctl config get msl_ms && [ "${OUT[*]}" = "$MSL" ]
+		ctl config get msl_ms && [ "${OUT[*]}" = "$MSL" ] || return 1
+	# congestion_control takes a name: one there is, or ENOENT's extack.
+	ctl config set congestion_control reno && [ "${#OUT[@]}" -eq 0 ] &&
+		ctl config get congestion_control && [ "${OUT[*]}" = reno ] &&
+		ctl config show && match '^congestion_control reno \(available: reno\)$' "${OUT[@]}" ||
+		{ log "config congestion_control: $(IFS='|'; echo "${OUT[*]: -2}") ${ERR[*]}"; return 1; }
+	expect_fail 1 "claspctl: kernel: no such congestion control (see config show)" \
+		config set congestion_control cubic &&
+		ctl config get congestion_control && [ "${OUT[*]}" = reno ]
 }
 
 # The memory pool's limits are global (as tcp_mem): every namespace reads
