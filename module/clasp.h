@@ -24,6 +24,10 @@
  *   recovery.c  loss recovery: fast retransmit, RFC 6675 with SACK,
  *               RACK loss detection and its reordering timer, NewReno
  *               without SACK, after a timeout
+ *   cong.c      congestion control: the algorithms' interface and
+ *               registry (cong.h), cwnd at each loss event, pipe
+ *   cong_newreno.c  NewReno ("reno"): slow start and congestion
+ *               avoidance (RFC 5681, RFC 6582)
  *   options.c   segment options, parsed and built (options.h)
  *   rtt.c       the RFC 6298 round-trip estimator (rtt.h)
  *   acceptance.c  the segment-acceptance checks (RFC 9293, RFC 5961) that
@@ -63,6 +67,7 @@
 #include <net/inet_sock.h>
 #include <net/netns/generic.h>
 
+#include "cong.h"
 #include "options.h"
 #include "rack.h"
 #include "rtt.h"
@@ -103,6 +108,7 @@
 #define CLASP_NAGLE_OFF		1	/* TCP_NODELAY */
 #define CLASP_NAGLE_CORK	2	/* TCP_CORK, MSG_MORE */
 #define CLASP_NAGLE_PUSH	4	/* send anyway */
+#define CLASP_NAGLE_PROBE	8	/* one segment even if cwnd is full (TLP) */
 
 /* The flags byte of a header (byte 13, after the data offset). */
 #define clasp_flag_byte(th)	(((u8 *)(th))[13])
@@ -211,6 +217,8 @@ struct clasp_stats {
  * @challenge_stamp: second the budget belongs to
  * @challenge_count: challenge ACKs left in that second
  * @orphans: sockets close() orphaned that still live (limits.c)
+ * @ca_default: the congestion control connections start with, unless
+ *	TCP_CONGESTION chose another (congestion_control, cong.c)
  * @sysctl: the namespace's net.clasp.* (sysctl.c)
  * @sysctl_table: the table @sysctl shows, ours to free
  */
@@ -243,6 +251,7 @@ struct clasp_net {
 	u32 challenge_count;
 
 	atomic_t orphans;
+	const struct clasp_cong_ops *ca_default;
 
 	struct ctl_table_header *sysctl;
 	struct ctl_table *sysctl_table;
@@ -306,6 +315,8 @@ static_assert(sizeof(struct clasp_skb_cb) <= sizeof_field(struct sk_buff, cb));
  * @cork: TCP_CORK: hold partial segments (output.c)
  * @pingpong: interactive mode, TCP_QUICKACK cleared: no quick ACKs (ack.c);
  *	set and cleared by the connection itself too, as TCP's
+ * @ca_ops: TCP_CONGESTION: the congestion control chosen, NULL for the
+ *	namespace's (cong.c)
  */
 struct clasp_sockopt {
 	u32 ka_idle_ms;
@@ -321,6 +332,7 @@ struct clasp_sockopt {
 	bool nodelay;
 	bool cork;
 	bool pingpong;
+	const struct clasp_cong_ops *ca_ops;
 };
 
 /**
@@ -357,6 +369,7 @@ struct clasp_sockopt {
  * @highest_sack: end of the highest SACKed segment, valid with @sacked_out
  * @reordering: how far, in segments, data was seen out of order (TCP's
  *	tp->reordering): the DupThresh of loss detection (recovery.c)
+ * @cong: congestion control: the algorithm, cwnd and ssthresh (cong.c)
  * @snd_wscale: the peer's window shift: its windows are worth this more
  * @rcv_wscale: our window shift, announced in our SYN or SYN-ACK
  * @wscale_ok: window scaling in use (before the peer's SYN: offered)
@@ -484,6 +497,7 @@ struct clasp_sock {
 	u32 sacked_bytes;
 	u32 highest_sack;
 	u32 reordering;
+	struct clasp_cong cong;
 	u8 snd_wscale;
 	u8 rcv_wscale;
 	bool wscale_ok;
@@ -727,6 +741,7 @@ int clasp_pernet_entries_register(void);
 void clasp_pernet_entries_unregister(void);
 u32 clasp_isn(struct clasp_net *cn, const struct clasp_tuple *t);
 u32 clasp_ts_offset(struct clasp_net *cn, const struct clasp_tuple *t);
+int clasp_ca_default_set(struct clasp_net *cn, const char *name);
 
 /**
  * struct clasp_tunable_desc - a tunable as netlink shows and sets it
@@ -849,6 +864,24 @@ void clasp_recovery_probe_acked(struct sock *sk, u32 ack, bool dupack);
 void clasp_rack_delivered(struct sock *sk, const struct sk_buff *skb);
 void clasp_rack_dsack_seen(struct sock *sk, u32 ack);
 void clasp_rack_reo_timeout(struct sock *sk);
+
+/* cong.c */
+int clasp_cong_init_module(void);
+void clasp_cong_exit_module(void);
+void clasp_cong_sock_init(struct sock *sk);
+void clasp_cong_start(struct sock *sk);
+void clasp_cong_stop(struct sock *sk);
+int clasp_cong_set(struct sock *sk, const char *name);
+const char *clasp_cong_name(const struct sock *sk);
+u32 clasp_cong_pipe(struct sock *sk, u32 limit);
+void clasp_cong_validate(struct sock *sk, u32 pipe, bool blocked);
+void clasp_cong_state(struct sock *sk, u8 state);
+void clasp_cong_recovery(struct sock *sk);
+void clasp_cong_dupack(struct sock *sk);
+void clasp_cong_timeout(struct sock *sk);
+void clasp_cong_undo(struct sock *sk);
+void clasp_cong_ack(struct sock *sk, u32 acked, s32 rtt_us, u8 prior);
+void clasp_cong_tx_start(struct sock *sk);
 
 /* limits.c */
 bool clasp_orphan_add(struct sock *sk);

@@ -102,4 +102,11 @@ clasp_register_net_sysctl(struct net *net, const char *path,
 #endif
 }
 
+/* 6.11 made the table a sysctl handler receives const. */
+#ifdef CLASP_HAVE_CONST_CTL_TABLE
+#define CLASP_CTL_TABLE_T	const struct ctl_table
+#else
+#define CLASP_CTL_TABLE_T	struct ctl_table
+#endif
+
 #endif /* _CLASP_COMPAT_H */

@@ -395,9 +395,11 @@ static void clasp_rcv_rst(struct sock *sk)
  * Free what the peer acknowledged; RTT from segments sent once (Karn).
  * After a timeout the next segment to send may be one the peer has now
  * acknowledged (its first transmission arrived): sending resumes at the
- * first segment left.
+ * first segment left.  Returns the segments freed, and in *@rtt_us the
+ * RTT sample of the newest one sent once (-1 if none), for congestion
+ * control.
  */
-static void clasp_clean_acked(struct sock *sk, u32 ack)
+static u32 clasp_clean_acked(struct sock *sk, u32 ack, s32 *rtt_us)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	u32 fack = clasp_sack_fack(csk);
@@ -405,12 +407,14 @@ static void clasp_clean_acked(struct sock *sk, u32 ack)
 	u32 reord = fack;
 	struct sk_buff *skb;
 	ktime_t sample = 0;
+	u32 acked = 0;
 
 	while ((skb = skb_peek(&sk->sk_write_queue))) {
 		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 
 		if (clasp_seq_after(cb->end_seq, ack))
 			break;
+		acked++;
 		head_acked |= skb == csk->send_head;
 		if (!cb->retransmitted)
 			sample = cb->sent;
@@ -422,6 +426,8 @@ static void clasp_clean_acked(struct sock *sk, u32 ack)
 		csk->send_head = skb;
 	clasp_sack_reordering(sk, reord, fack);
 	clasp_sack_check_reneging(sk);
+	*rtt_us = sample ? (s32)min_t(s64, ktime_us_delta(ktime_get(), sample),
+				     S32_MAX) : -1;
 	if (sample)
 		clasp_rtt_sample(sk, sample);
 	else
@@ -436,6 +442,7 @@ static void clasp_clean_acked(struct sock *sk, u32 ack)
 		clasp_rtx_schedule(sk);
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_write_space(sk);
+	return acked;
 }
 
 /*
@@ -482,8 +489,13 @@ static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 	clasp_recovery_probe_acked(sk, seg->ack,
 				   seg->ack == csk->snd_una && !sacked);
 	if (clasp_seq_after(seg->ack, csk->snd_una)) {
-		clasp_clean_acked(sk, seg->ack);
+		u8 prior = csk->ca_state;
+		s32 rtt_us;
+		u32 acked;
+
+		acked = clasp_clean_acked(sk, seg->ack, &rtt_us);
 		clasp_recovery_ack(sk);
+		clasp_cong_ack(sk, acked, rtt_us, prior);
 	} else if (seg->ack == csk->snd_una && !seg->len &&
 		   !(seg->flags & CLASP_FIN) &&
 		   clasp_seg_wnd(csk, seg) == csk->snd_wnd &&

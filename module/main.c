@@ -50,9 +50,13 @@ static int __init clasp_init(void)
 	err = clasp_tsq_wq_init();
 	if (err)
 		goto out_mem;
-	err = clasp_pernet_register();
+	/* Namespaces look their default congestion control up. */
+	err = clasp_cong_init_module();
 	if (err)
 		goto out_tsq;
+	err = clasp_pernet_register();
+	if (err)
+		goto out_cong;
 	err = proto_register(&clasp_prot, 1);
 	if (err)
 		goto out_pernet;
@@ -83,6 +87,8 @@ out_proto:
 	proto_unregister(&clasp_prot);
 out_pernet:
 	clasp_pernet_unregister();
+out_cong:
+	clasp_cong_exit_module();
 out_tsq:
 	clasp_tsq_wq_exit();
 out_mem:
@@ -104,6 +110,7 @@ static void __exit clasp_exit(void)
 	clasp_pernet_entries_unregister();
 	clasp_netlink_unregister();
 	clasp_pernet_unregister();
+	clasp_cong_exit_module();
 	/* The last small-queues work may still be returning from sock_put(). */
 	clasp_tsq_wq_exit();
 	/* Sockets and entries freed by RCU must be gone before the caches. */

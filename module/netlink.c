@@ -64,6 +64,8 @@ static const struct nla_policy clasp_conn_policy[CLASP_A_MAX + 1] = {
 static const struct nla_policy clasp_config_policy[CLASP_A_MAX + 1] = {
 	[CLASP_A_NAME]		= { .type = NLA_NUL_STRING, .len = 31 },
 	[CLASP_A_VALUE]		= { .type = NLA_U64 },
+	[CLASP_A_CA_NAME]	= { .type = NLA_NUL_STRING,
+				    .len = CLASP_CA_NAME_MAX - 1 },
 };
 
 static const struct nla_policy clasp_empty_policy[CLASP_A_MAX + 1] = {
@@ -150,7 +152,11 @@ static int clasp_put_sock(struct sk_buff *skb, struct sock *sk, bool net_admin)
 	    nla_put_u8(skb, CLASP_A_SACK_OK, csk->sack_ok) ||
 	    nla_put_u8(skb, CLASP_A_SACK_BLOCKS, csk->sack_rcv.nr) ||
 	    nla_put_u32(skb, CLASP_A_SACKED_SEGS, csk->sacked_out) ||
-	    nla_put_u32(skb, CLASP_A_REORDERING, csk->reordering))
+	    nla_put_u32(skb, CLASP_A_REORDERING, csk->reordering) ||
+	    nla_put_u32(skb, CLASP_A_CWND, info.cwnd) ||
+	    nla_put_u32(skb, CLASP_A_SSTHRESH, info.ssthresh) ||
+	    nla_put_u32(skb, CLASP_A_IN_FLIGHT, info.in_flight) ||
+	    nla_put_string(skb, CLASP_A_CA_NAME, info.ca_name))
 		return -EMSGSIZE;
 	if (csk->wscale_ok &&
 	    (nla_put_u8(skb, CLASP_A_SND_WSCALE, csk->snd_wscale) ||
@@ -511,6 +517,21 @@ static int clasp_put_entry(struct sk_buff *skb, const char *name, u64 value,
 	return 0;
 }
 
+/*
+ * config-get: the congestion control, a name that the table of numbers
+ * cannot hold, beside it: the namespace's, and every one there is.
+ */
+static int clasp_put_ca_names(struct sk_buff *msg, struct clasp_net *cn)
+{
+	char names[CLASP_CA_LIST_MAX];
+
+	clasp_cong_available(names, sizeof(names));
+	if (nla_put_string(msg, CLASP_A_CA_NAME, READ_ONCE(cn->ca_default)->name) ||
+	    nla_put_string(msg, CLASP_A_CA_AVAILABLE, names))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int clasp_reply_table(struct genl_info *info, u8 cmd, bool config)
 {
 	struct clasp_net *cn = clasp_pernet(genl_info_net(info));
@@ -542,6 +563,8 @@ static int clasp_reply_table(struct genl_info *info, u8 cmd, bool config)
 			goto nospace;
 	}
 	nla_nest_end(msg, nest);
+	if (config && clasp_put_ca_names(msg, cn))
+		goto nospace;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
 nospace:
@@ -559,6 +582,24 @@ static int clasp_config_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return clasp_reply_table(info, CLASP_CMD_CONFIG_GET, true);
 }
 
+/* config-set congestion_control: the algorithm's name in CA_NAME. */
+static int clasp_config_set_ca(struct genl_info *info, struct clasp_net *cn)
+{
+	struct nlattr *ca = info->attrs[CLASP_A_CA_NAME];
+
+	if (!ca) {
+		NL_SET_ERR_MSG(info->extack,
+			       "congestion_control takes a name (CA_NAME)");
+		return -EINVAL;
+	}
+	if (clasp_ca_default_set(cn, nla_data(ca))) {
+		NL_SET_ERR_MSG_ATTR(info->extack, ca,
+				    "no such congestion control (see config show)");
+		return -ENOENT;
+	}
+	return 0;
+}
+
 static int clasp_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct clasp_net *cn = clasp_pernet(genl_info_net(info));
@@ -567,6 +608,8 @@ static int clasp_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *value = info->attrs[CLASP_A_VALUE];
 	u64 v;
 
+	if (name && !strcmp(nla_data(name), "congestion_control"))
+		return clasp_config_set_ca(info, cn);
 	if (!name || !value) {
 		NL_SET_ERR_MSG(info->extack, "config set needs NAME and VALUE");
 		return -EINVAL;

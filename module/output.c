@@ -778,8 +778,8 @@ static int clasp_nonagle(const struct clasp_sock *csk)
 }
 
 /**
- * clasp_push() - send what the peer's window and Nagle admit from the
- * write queue
+ * clasp_push() - send what the congestion window, the peer's window and
+ * Nagle admit from the write queue
  * @sk: the socket, locked, synchronized
  *
  * Arms the retransmission timer for what is in flight, or as a window
@@ -810,15 +810,31 @@ void clasp_push_pending(struct sock *sk)
  * back given by the caller
  * @sk: the socket, locked, synchronized
  * @nonagle: CLASP_NAGLE_* bits: CLASP_NAGLE_CORK for MSG_MORE,
- *	CLASP_NAGLE_PUSH to send the last segment whatever its size
+ *	CLASP_NAGLE_PUSH to send the last segment whatever its size,
+ *	CLASP_NAGLE_PROBE to send one segment even if cwnd is full
+ *
+ * New data goes while the segments in flight (pipe, cong.c) are fewer
+ * than cwnd, as tcp_write_xmit() asks tcp_cwnd_test(); a tail loss probe
+ * sends one anyway, as TCP's.
  */
 void clasp_push_nonagle(struct sock *sk, int nonagle)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
-	u32 prior = csk->snd_max;
+	u32 prior = csk->snd_max, cwnd, pipe, sent = 0;
+	bool blocked = false;
 	struct sk_buff *skb;
 
+	if (!csk->send_head)
+		goto arm;
+	if (csk->snd_una == csk->snd_max)
+		clasp_cong_tx_start(sk);
+	cwnd = csk->cong.cwnd;
+	pipe = clasp_cong_pipe(sk, cwnd);
 	while ((skb = csk->send_head)) {
+		if (pipe >= cwnd && !(nonagle & CLASP_NAGLE_PROBE && !sent)) {
+			blocked = true;
+			break;
+		}
 		if (!clasp_fits_window(csk, skb) &&
 		    !clasp_split_to_window(sk, skb))
 			break;
@@ -829,7 +845,11 @@ void clasp_push_nonagle(struct sock *sk, int nonagle)
 		if (clasp_send_queued(sk, skb))
 			break;
 		clasp_advance_head(sk, skb);
+		pipe++;
+		sent++;
 	}
+	clasp_cong_validate(sk, pipe, blocked);
+arm:
 	if (csk->snd_una != csk->snd_max || csk->send_head) {
 		/* New data went: a tail loss probe is due from now. */
 		if (csk->snd_max != prior && clasp_recovery_probe_due(sk))

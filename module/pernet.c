@@ -98,6 +98,47 @@ MODULE_PARM_DESC(early_retrans, "tail loss probes (RFC 8985) when 3 or 4, as tcp
 module_param_named(recovery, clasp_defaults.recovery, uint, 0644);
 MODULE_PARM_DESC(recovery, "RACK loss detection (RFC 8985 section 6) when 1, as tcp_recovery's bit 0x1");
 
+/*
+ * The congestion control new connections use: a name, not a number, so
+ * it lives beside the table of numeric tunables rather than in it
+ * (clasp_net.ca_default; its sysctl is sysctl.c's, netlink's config
+ * lists it, cong.c has the algorithms).
+ */
+static char clasp_ca_param[CLASP_CA_NAME_MAX] = "reno";
+module_param_string(congestion_control, clasp_ca_param, sizeof(clasp_ca_param), 0644);
+MODULE_PARM_DESC(congestion_control,
+		 "congestion control of new connections, as tcp_congestion_control (reno)");
+
+/**
+ * clasp_ca_default_set() - a namespace's congestion_control
+ * @cn: the namespace's clasp state
+ * @name: the algorithm's name
+ *
+ * Return: 0, or -ENOENT for a name no algorithm has.
+ */
+int clasp_ca_default_set(struct clasp_net *cn, const char *name)
+{
+	const struct clasp_cong_ops *ops = clasp_cong_find(name);
+
+	if (!ops)
+		return -ENOENT;
+	WRITE_ONCE(cn->ca_default, ops);
+	return 0;
+}
+
+/* A new namespace's: the parameter's, or NewReno if it names none. */
+static void clasp_ca_default_init(struct clasp_net *cn)
+{
+	char name[CLASP_CA_NAME_MAX];
+
+	strscpy(name, clasp_ca_param, sizeof(name));
+	if (!clasp_ca_default_set(cn, name))
+		return;
+	pr_warn_once("clasp: congestion_control=%s: no such algorithm, using reno\n",
+		     name);
+	cn->ca_default = &clasp_newreno;
+}
+
 #define CLASP_DESC(field, lo, hi) \
 	{ #field, offsetof(struct clasp_tunables, field), lo, hi, NULL }
 #define CLASP_GLOBAL(name, var) \
@@ -231,6 +272,7 @@ static int __net_init clasp_net_init(struct net *net)
 
 	cn->net = net;
 	cn->tun = clasp_defaults;
+	clasp_ca_default_init(cn);
 	get_random_bytes(&cn->isn_key, sizeof(cn->isn_key));
 	get_random_bytes(&cn->cookie_key, sizeof(cn->cookie_key));
 	get_random_bytes(&cn->ts_key, sizeof(cn->ts_key));

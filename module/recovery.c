@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Loss recovery: which segments go again, and when.  How much may be in
- * flight (congestion control) is not decided here: clasp has none yet,
- * and sends what the peer's window admits.
+ * flight is congestion control's (cong.c): this file tells it of each
+ * loss event (a fast retransmit, a timeout, a spurious timeout, the end
+ * of a recovery), and sends what it admits.
  *
  * Without SACK, the third duplicate ACK starts a fast retransmit of the
  * oldest segment (RFC 5681 3.2), and NewReno recovery (RFC 6582)
@@ -15,9 +16,9 @@
  * may be before the third duplicate ACK.  The fast retransmit sends the
  * oldest segment and every other segment IsLost() finds lost; each ACK
  * after it sends those it newly finds lost, never a SACKed one and none
- * below HighRxt (NextSeg() rule 1).  RFC 6675's pipe and cwnd do not
- * apply: with no congestion window, rules 2 to 4 reduce to sending new
- * data as the window admits, which clasp_push() does.  A partial ACK
+ * below HighRxt (NextSeg() rule 1), while pipe is below cwnd (RFC 6675
+ * 5 step 4.3; the fast retransmit itself always goes); new data follows
+ * in clasp_push() under the same bound (rules 2 to 4).  A partial ACK
  * still sends the segment at snd_una, unless it went already in this
  * recovery: the segments after it were delivered, as Linux's RACK would
  * conclude from their send times.
@@ -66,11 +67,18 @@ enum {
 	CLASP_FRTO_NEW_DATA,	/* step 2b done: new data went instead */
 };
 
+/* A new recovery state, which the congestion control hears of. */
+static void clasp_ca_set_state(struct sock *sk, u8 state)
+{
+	clasp_sk(sk)->ca_state = state;
+	clasp_cong_state(sk, state);
+}
+
 static void clasp_recovery_enter(struct sock *sk, u8 state)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 
-	csk->ca_state = state;
+	clasp_ca_set_state(sk, state);
 	csk->recover = csk->snd_max;
 	csk->high_rxt = csk->snd_una;
 	csk->tlp_high_seq = 0;
@@ -118,15 +126,20 @@ static bool clasp_recovery_resend(struct sock *sk, struct sk_buff *skb)
  * RFC 6675 NextSeg() rule 1, for every segment it names: not SACKed, not
  * sent again in this recovery (at or above HighRxt), and lost by
  * IsLost().  With @head the oldest segment counts as lost too: the fast
- * retransmit (RFC 6675 5 step 4.3), or a partial ACK.  Every segment RACK
- * marked lost goes too, wherever it lies: a retransmission can be lost
- * again, which HighRxt alone would never let go.
+ * retransmit (RFC 6675 5 step 4.3), or a partial ACK, and it goes
+ * whatever cwnd says.  Every segment RACK marked lost goes too, wherever
+ * it lies: a retransmission can be lost again, which HighRxt alone would
+ * never let go.  Each after the first only while pipe < cwnd (RFC 6675
+ * 5 step 4.3 and (C)); the rest waits for the ACKs that drain pipe.
  */
 static void clasp_recovery_resend_lost(struct sock *sk, bool head)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 	u32 lost, end = clasp_sack_lost_end(sk, &lost);
+	u32 cwnd = csk->cong.cwnd;
+	u32 pipe = clasp_cong_pipe(sk, cwnd);
+	struct sk_buff *oldest = skb;
 
 	if (head && skb && clasp_seq_after(CLASP_SKB_CB(skb)->end_seq, end))
 		end = CLASP_SKB_CB(skb)->end_seq;
@@ -140,8 +153,11 @@ static void clasp_recovery_resend_lost(struct sock *sk, bool head)
 		if (!cb->lost && (!clasp_seq_before(cb->seq, end) ||
 				  clasp_seq_before(cb->seq, csk->high_rxt)))
 			continue;
+		if (pipe >= cwnd && !(head && skb == oldest))
+			break;
 		if (!clasp_recovery_resend(sk, skb))
 			break;
+		pipe++;
 	}
 }
 
@@ -316,6 +332,7 @@ static void clasp_recovery_fast_retransmit(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 
+	clasp_cong_recovery(sk);
 	clasp_recovery_enter(sk, TCP_CA_Recovery);
 	clasp_stats_inc(sock_net(sk), csk->sack_ok ? CLASP_MIB_SACKRECOVERY :
 						     CLASP_MIB_RENORECOVERY);
@@ -356,6 +373,7 @@ void clasp_recovery_sacked(struct sock *sk)
 void clasp_recovery_dupack(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
+	bool recovering = csk->ca_state == TCP_CA_Recovery;
 
 	if (csk->frto) {
 		/* RFC 5682 2a, 3a: the timeout was real; go on as after any. */
@@ -367,6 +385,9 @@ void clasp_recovery_dupack(struct sock *sk)
 	if (csk->dupacks < U8_MAX)
 		csk->dupacks++;
 	clasp_recovery_sacked(sk);
+	/* Without SACK, a duplicate ACK is all that says a segment left. */
+	if (recovering && !csk->sack_ok)
+		clasp_cong_dupack(sk);
 }
 
 /**
@@ -389,7 +410,7 @@ void clasp_recovery_ack(struct sock *sk)
 		return;
 	}
 	if (!clasp_seq_before(csk->snd_una, csk->recover)) {
-		csk->ca_state = TCP_CA_Open;
+		clasp_ca_set_state(sk, TCP_CA_Open);
 		csk->frto = CLASP_FRTO_OFF;
 		if (clasp_rack_on(sk))
 			clasp_rack_dsack(&csk->rack, false, csk->snd_una,
@@ -408,7 +429,8 @@ void clasp_recovery_ack(struct sock *sk)
 	case CLASP_FRTO_NEW_DATA:
 		/* Step 3b: more of the first flight arrived: it was late. */
 		csk->frto = CLASP_FRTO_OFF;
-		csk->ca_state = TCP_CA_Open;
+		clasp_ca_set_state(sk, TCP_CA_Open);
+		clasp_cong_undo(sk);
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_SPURIOUSRTOS);
 		return;
 	}
@@ -431,6 +453,7 @@ void clasp_recovery_timeout(struct sock *sk)
 
 	csk->frto = csk->ca_state == TCP_CA_Open ? CLASP_FRTO_RESENT :
 						   CLASP_FRTO_OFF;
+	clasp_cong_timeout(sk);
 	clasp_recovery_enter(sk, TCP_CA_Loss);
 	csk->dupacks = 0;
 	clasp_recovery_resend(sk, skb_peek(&sk->sk_write_queue));
@@ -487,7 +510,7 @@ void clasp_recovery_probe(struct sock *sk)
 	u32 prior = csk->snd_max;
 
 	if (csk->send_head)
-		clasp_push_nonagle(sk, CLASP_NAGLE_PUSH);
+		clasp_push_nonagle(sk, CLASP_NAGLE_PUSH | CLASP_NAGLE_PROBE);
 	csk->tlp_retrans = csk->snd_max == prior;
 	if (!csk->tlp_retrans ||
 	    clasp_retransmit_skb(sk, clasp_last_sent(sk))) {

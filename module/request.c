@@ -361,6 +361,7 @@ static struct sock *clasp_create_child(struct sock *lsk,
 	csk->snd_max = csk->snd_una;
 	csk->write_seq = csk->snd_una;
 	clasp_recovery_init(child);
+	clasp_cong_start(child);
 	clasp_autotune_init(child);
 	clasp_set_snd_wnd(csk, req->snd_wnd);
 	csk->snd_wl1 = req->irs;

@@ -35,6 +35,7 @@ static void clasp_init_private(struct sock *sk)
 	csk->rto_us = clasp_tun(sk)->rto_initial_ms * USEC_PER_MSEC;
 	clasp_timers_init(sk);
 	clasp_tsq_init(sk);
+	clasp_cong_sock_init(sk);
 	clasp_stats_inc(sock_net(sk), CLASP_MIB_OBJECTS);
 }
 
@@ -193,6 +194,7 @@ void clasp_destroy_sock(struct sock *sk)
 	if (sk->sk_state != TCP_CLOSE)
 		clasp_set_state(sk, TCP_CLOSE);
 	clasp_timers_stop(sk);
+	clasp_cong_stop(sk);
 	clasp_put_port(sk);
 	clasp_purge_write_queue(sk);
 	skb_queue_purge(&sk->sk_receive_queue);
@@ -451,6 +453,7 @@ static int clasp_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 	csk->snd_max = csk->snd_nxt;
 	csk->write_seq = csk->snd_nxt;
 	clasp_recovery_init(sk);
+	clasp_cong_start(sk);
 	clasp_autotune_init(sk);
 	csk->retransmits = 0;
 	csk->backoff = 0;

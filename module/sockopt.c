@@ -51,7 +51,8 @@ int clasp_ioctl(struct sock *sk, int cmd, CLASP_IOCTL_ARG_T arg)
  * pass its size.  Fields are only ever appended, and the size of each
  * version is promised here.
  */
-static_assert(sizeof(struct clasp_info) == 80);
+static_assert(sizeof(struct clasp_info) == 108);	/* 80 before cwnd */
+static_assert(sizeof_field(struct clasp_info, ca_name) == CLASP_CA_NAME_MAX);
 
 /**
  * clasp_info_fill() - what CLASP_INFO and the netlink dump report
@@ -93,6 +94,11 @@ void clasp_info_fill(struct sock *sk, struct clasp_info *info)
 	info->probes = csk->probes;
 	info->send_queue = csk->write_seq - csk->snd_una;
 	info->recv_queue = clasp_unread(sk);
+	info->cwnd = csk->cong.cwnd;
+	info->ssthresh = csk->cong.ssthresh;
+	if (sk->sk_state != TCP_LISTEN)
+		info->in_flight = clasp_cong_pipe(sk, U32_MAX);
+	memcpy(info->ca_name, clasp_cong_name(sk), sizeof(info->ca_name));
 	if (csk->ts_ok)
 		info->options |= CLASP_INFO_OPT_TS;
 	if (csk->sack_ok)

@@ -13,6 +13,12 @@
  *
  * The memory pool's limits are global, as tcp_mem: they appear in the
  * initial namespace only, as net.ipv4.tcp_mem does.
+ *
+ * Two more files are names, not numbers, as TCP's are:
+ * congestion_control, the algorithm new connections use (a name no
+ * algorithm has is refused with ENOENT, as tcp_congestion_control
+ * refuses it), and available_congestion_control, read-only, the names of
+ * all (cong.c).
  */
 #include <linux/slab.h>
 #include <linux/sysctl.h>
@@ -46,6 +52,55 @@ static void clasp_sysctl_fill(struct ctl_table *t,
 	t->extra2 = (void *)&d->max;
 }
 
+/* congestion_control: the namespace's algorithm, by name. */
+static int clasp_sysctl_ca(CLASP_CTL_TABLE_T *table, int write, void *buffer,
+			   size_t *lenp, loff_t *ppos)
+{
+	struct clasp_net *cn = table->data;
+	char name[CLASP_CA_NAME_MAX];
+	struct ctl_table tmp = {
+		.data = name,
+		.maxlen = sizeof(name),
+	};
+	int err;
+
+	strscpy(name, READ_ONCE(cn->ca_default)->name, sizeof(name));
+	err = proc_dostring(&tmp, write, buffer, lenp, ppos);
+	if (write && !err)
+		err = clasp_ca_default_set(cn, name);
+	return err;
+}
+
+/* available_congestion_control: every algorithm's name, read-only. */
+static int clasp_sysctl_ca_avail(CLASP_CTL_TABLE_T *table, int write,
+				 void *buffer, size_t *lenp, loff_t *ppos)
+{
+	char names[CLASP_CA_LIST_MAX];
+	struct ctl_table tmp = {
+		.data = names,
+		.maxlen = sizeof(names),
+	};
+
+	clasp_cong_available(names, sizeof(names));
+	return proc_dostring(&tmp, write, buffer, lenp, ppos);
+}
+
+/* The two entries after the numeric tunables. */
+static unsigned int clasp_sysctl_fill_ca(struct ctl_table *t,
+					 struct clasp_net *cn)
+{
+	t[0].procname = "congestion_control";
+	t[0].mode = 0644;
+	t[0].data = cn;
+	t[0].maxlen = CLASP_CA_NAME_MAX;
+	t[0].proc_handler = clasp_sysctl_ca;
+	t[1].procname = "available_congestion_control";
+	t[1].mode = 0444;
+	t[1].maxlen = CLASP_CA_LIST_MAX;
+	t[1].proc_handler = clasp_sysctl_ca_avail;
+	return 2;
+}
+
 /**
  * clasp_sysctl_init_net() - register net.clasp.* for a new namespace
  * @cn: the namespace's clasp state, tunables already set
@@ -58,8 +113,11 @@ int clasp_sysctl_init_net(struct clasp_net *cn)
 	struct ctl_table *table;
 	unsigned int i, n = 0;
 
-	/* One more, zeroed: the end marker kernels before 6.6 look for. */
-	table = kcalloc(clasp_n_tunables + 1, sizeof(*table), GFP_KERNEL);
+	/*
+	 * The numeric tunables, the two congestion-control names, and one
+	 * more, zeroed: the end marker kernels before 6.6 look for.
+	 */
+	table = kcalloc(clasp_n_tunables + 3, sizeof(*table), GFP_KERNEL);
 	if (!table)
 		return -ENOMEM;
 	for (i = 0; i < clasp_n_tunables; i++) {
@@ -69,6 +127,7 @@ int clasp_sysctl_init_net(struct clasp_net *cn)
 			continue;
 		clasp_sysctl_fill(&table[n++], d, &cn->tun);
 	}
+	n += clasp_sysctl_fill_ca(&table[n], cn);
 	cn->sysctl = clasp_register_net_sysctl(cn->net, "net/clasp", table, n);
 	if (!cn->sysctl) {
 		kfree(table);

@@ -231,7 +231,8 @@ void clasp_tcp_info_fill(struct sock *sk, struct tcp_info *ti)
 	ti->tcpi_pmtu = dst ? dst_mtu(dst) : 0;
 	ti->tcpi_rtt = ci.srtt_us;
 	ti->tcpi_rttvar = ci.rttvar_us;
-	ti->tcpi_snd_ssthresh = TCP_INFINITE_SSTHRESH;
+	ti->tcpi_snd_ssthresh = csk->cong.ssthresh;
+	ti->tcpi_snd_cwnd = csk->cong.cwnd;
 	ti->tcpi_total_retrans = ci.total_retrans;
 	if (sk->sk_state != TCP_SYN_SENT && sk->sk_state != TCP_CLOSE) {
 		/*
@@ -272,6 +273,40 @@ static int clasp_tcp_info_get(struct sock *sk, char __user *optval,
 	return 0;
 }
 
+/* TCP_CONGESTION: the algorithm's name, as much of its 16 bytes as fit. */
+static int clasp_tcp_cong_get(struct sock *sk, char __user *optval,
+			      int __user *optlen, int len)
+{
+	char name[CLASP_CA_NAME_MAX];
+
+	memcpy(name, clasp_cong_name(sk), sizeof(name));
+	len = min_t(unsigned int, len, sizeof(name));
+	if (put_user(len, optlen) || copy_to_user(optval, name, len))
+		return -EFAULT;
+	return 0;
+}
+
+/* TCP_CONGESTION: a name, not an int, read as TCP reads it. */
+static int clasp_tcp_cong_set(struct sock *sk, sockptr_t optval,
+			      unsigned int optlen)
+{
+	char name[CLASP_CA_NAME_MAX];
+	long n;
+	int err;
+
+	if (optlen < 1)
+		return -EINVAL;
+	n = strncpy_from_sockptr(name, optval,
+				 min_t(long, sizeof(name) - 1, optlen));
+	if (n < 0)
+		return -EFAULT;
+	name[n] = 0;
+	lock_sock(sk);
+	err = clasp_cong_set(sk, name);
+	release_sock(sk);
+	return err;
+}
+
 /**
  * clasp_tcp_getsockopt() - getsockopt() at level SOL_TCP
  * @sk: the socket
@@ -297,6 +332,8 @@ int clasp_tcp_getsockopt(struct sock *sk, int optname, char __user *optval,
 	switch (optname) {
 	case TCP_INFO:
 		return clasp_tcp_info_get(sk, optval, optlen, len);
+	case TCP_CONGESTION:
+		return clasp_tcp_cong_get(sk, optval, optlen, len);
 	case TCP_MAXSEG:
 		/* The effective MSS; before a connection, what was asked. */
 		val = READ_ONCE(csk->mss);
@@ -347,7 +384,7 @@ int clasp_tcp_getsockopt(struct sock *sk, int optname, char __user *optval,
 		val = READ_ONCE(opt->notsent_lowat);
 		break;
 	default:
-		/* TCP_CONGESTION and TCP_CC_INFO included: no congestion control. */
+		/* TCP_CC_INFO included: NewReno keeps nothing to report. */
 		return -ENOPROTOOPT;
 	}
 	len = min_t(unsigned int, len, sizeof(int));
@@ -388,7 +425,8 @@ static int clasp_in_range(int val, int min, int max)
  * @optlen: its length
  *
  * Return: 0, or a negative errno: EINVAL for a value shorter than an int
- * or out of TCP's range, ENOPROTOOPT for an option clasp does not offer.
+ * or out of TCP's range, ENOPROTOOPT for an option clasp does not offer,
+ * ENOENT for a TCP_CONGESTION no algorithm is called.
  */
 int clasp_tcp_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 			 unsigned int optlen)
@@ -397,7 +435,8 @@ int clasp_tcp_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 	int val, err;
 
 	switch (optname) {
-	case TCP_CONGESTION:	/* no congestion control to choose */
+	case TCP_CONGESTION:
+		return clasp_tcp_cong_set(sk, optval, optlen);
 	case TCP_ULP:
 	case TCP_FASTOPEN_KEY:
 		return -ENOPROTOOPT;

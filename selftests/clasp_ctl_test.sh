@@ -321,13 +321,16 @@ assert text.count("\n") > 20 and '\n  {\n    "state": "ESTAB"' in text, text
 keys |= {"timer", "rto_ms", "rtt_ms", "mss", "snd_una", "snd_nxt",
          "rcv_nxt", "snd_wnd", "rcv_wnd", "backoff", "retrans", "uid",
          "inode", "cookie", "ca_state", "ooo_segs", "sack_blocks", "passive",
-         "snd_wscale", "rcv_wscale", "ts", "sack", "sacked_segs", "reordering"}
+         "snd_wscale", "rcv_wscale", "ts", "sack", "sacked_segs", "reordering",
+         "congestion_control", "cwnd", "ssthresh", "in_flight"}
 assert len(rows) == 2, rows
 for r in rows:
     assert set(r) == keys, sorted(set(r) ^ keys)
     assert r["ca_state"] == "open" and r["ooo_segs"] == 0, r
     assert r["sack_blocks"] == 0, r
     assert r["sacked_segs"] == 0 and r["reordering"] == 3, r
+    assert r["congestion_control"] == "reno" and r["cwnd"] == 10, r
+    assert r["ssthresh"] == 0x7fffffff and r["in_flight"] == 0, r
     assert r["state"] == "ESTAB" and r["local_port"] == 5000, r
     assert r["passive"] is True and r["uid"] == 0, r
     assert r["inode"] > 0 and r["cookie"] > 0 and r["mss"] > 0, r
@@ -393,7 +396,8 @@ names = {"rto": "rto_ms", "rtt": "rtt_ms", "mss": "mss", "backoff": "backoff",
          "rcv_nxt": "rcv_nxt", "snd_wnd": "snd_wnd", "rcv_wnd": "rcv_wnd",
          "ooo": "ooo_segs", "sack_blocks": "sack_blocks", "uid": "uid",
          "ino": "inode", "kind": "kind", "ca_state": "ca_state",
-         "sk": "cookie", "reordering": "reordering", "sacked": "sacked_segs"}
+         "sk": "cookie", "reordering": "reordering", "sacked": "sacked_segs",
+         "cwnd": "cwnd", "ssthresh": "ssthresh", "in_flight": "in_flight"}
 fixed = {"state", "kind", "local", "local_port", "peer", "peer_port",
          "recv_q", "send_q"}
 by_ends = {(r["local"], r["local_port"], r["peer"], r["peer_port"]): r
@@ -407,7 +411,10 @@ for head, info in zip(lines[0::2], lines[1::2]):
     assert r["recv_q"] == int(f[1]) and r["send_q"] == int(f[2]), (head, r)
     seen = set()
     for tok in info.split():
-        k, _, v = tok.partition(":")
+        k, colon, v = tok.partition(":")
+        if not colon and k == r["congestion_control"]:
+            seen.add("congestion_control")
+            continue
         if k == "sk":
             assert r["cookie"] == int(v, 16), (tok, r)
         elif k == "wscale":
@@ -433,18 +440,19 @@ for head, info in zip(lines[0::2], lines[1::2]):
         if k in seen or k in fixed:
             continue
         assert v is None or v is False or (k, v) in (
-            ("reordering", 3), ("sacked_segs", 0)), (k, v, info)
+            ("reordering", 3), ("sacked_segs", 0),
+            ("ssthresh", 0x7fffffff)), (k, v, info)
 EOF
 }
 
 conns_info() {
-	local re='^	 kind:socket rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_una:[0-9]+ snd_nxt:[0-9]+ rcv_nxt:[0-9]+ snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 sack_blocks:0 uid:0 ino:[1-9][0-9]* sk:[0-9a-f]+ wscale:[0-9]+,[0-9]+ ts sack$'
+	local re='^	 kind:socket reno rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_una:[0-9]+ snd_nxt:[0-9]+ rcv_nxt:[0-9]+ snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 sack_blocks:0 uid:0 ino:[1-9][0-9]* sk:[0-9a-f]+ wscale:[0-9]+,[0-9]+ ts sack cwnd:10 in_flight:0$'
 	ctl conns -i sport 41000 || return 1
 	if [ "${#OUT[@]}" -ne 3 ] || [[ ! ${OUT[2]} =~ $re ]]; then
 		log "conns -i: $(IFS='|'; echo "${OUT[*]}")"
 		return 1
 	fi
-	re='^	 kind:socket passive rto:'
+	re='^	 kind:socket passive reno rto:'
 	ctl conns -i dport 41000 || return 1
 	[ "${#OUT[@]}" -eq 3 ] && [[ ${OUT[2]} =~ $re ]] || return 1
 	re='^	 kind:compact snd_nxt:[0-9]+ rcv_nxt:[0-9]+$'
@@ -501,6 +509,8 @@ config_show() {
 import json, sys
 c = json.load(open(sys.argv[1]))
 assert c["msl_ms"] == {"value": int(sys.argv[2]), "min": 1, "max": 3600000}, c
+ca = c.pop("congestion_control")
+assert ca["value"] == "reno" and "reno" in ca["available"], ca
 assert len(c) > 10 and all(set(v) == {"value", "min", "max"} for v in c.values()), c
 EOF
 }
@@ -528,7 +538,15 @@ config_errors() {
 		expect_fail 1 "claspctl: kernel: unknown tunable" \
 			config set no_such_tunable 1 &&
 		expect_fail 1 "unknown tunable" config show no_such_tunable &&
-		ctl config get msl_ms && [ "${OUT[*]}" = "$MSL" ]
+		ctl config get msl_ms && [ "${OUT[*]}" = "$MSL" ] || return 1
+	# congestion_control takes a name: one there is, or ENOENT's extack.
+	ctl config set congestion_control reno && [ "${#OUT[@]}" -eq 0 ] &&
+		ctl config get congestion_control && [ "${OUT[*]}" = reno ] &&
+		ctl config show && match '^congestion_control reno \(available: reno\)$' "${OUT[@]}" ||
+		{ log "config congestion_control: $(IFS='|'; echo "${OUT[*]: -2}") ${ERR[*]}"; return 1; }
+	expect_fail 1 "claspctl: kernel: no such congestion control (see config show)" \
+		config set congestion_control cubic &&
+		ctl config get congestion_control && [ "${OUT[*]}" = reno ]
 }
 
 # The memory pool's limits are global (as tcp_mem): every namespace reads
@@ -953,7 +971,7 @@ unprivileged_checks() {
 # Sequence numbers are for CAP_NET_ADMIN over the namespace: -i leaves
 # them out, -j says null, and shows the rest as for root (conns_info).
 hidden_sequence_numbers() {
-	local re='^	 kind:socket rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 sack_blocks:0 uid:[0-9]+ ino:[1-9][0-9]* sk:[0-9a-f]+ wscale:[0-9]+,[0-9]+ ts sack$'
+	local re='^	 kind:socket reno rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 sack_blocks:0 uid:[0-9]+ ino:[1-9][0-9]* sk:[0-9a-f]+ wscale:[0-9]+,[0-9]+ ts sack cwnd:10 in_flight:0$'
 	ctl conns -i sport 41000 && [ "${#OUT[@]}" -eq 3 ] &&
 		[[ ${OUT[2]} =~ $re ]] ||
 		{ log "conns -i as nobody: $(IFS='|'; echo "${OUT[*]}")"; return 1; }

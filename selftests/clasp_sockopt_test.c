@@ -212,7 +212,7 @@ TEST_F(ns, unsupported_options)
 	size_t i;
 
 	ASSERT_LE(0, fd);
-	CLASP_ONLY("TCP has Fast Open, MD5, repair, ULPs, congestion control");
+	CLASP_ONLY("TCP has Fast Open, MD5, repair, ULPs, CUBIC and BBR");
 	for (i = 0; i < ARRAY_SIZE(opts); i++) {
 		errno = 0;
 		EXPECT_EQ(-1, opt_set(fd, opts[i], 1)) TH_LOG("option %d", opts[i]);
@@ -221,19 +221,19 @@ TEST_F(ns, unsupported_options)
 		EXPECT_EQ(-1, opt_get(fd, opts[i], &v)) TH_LOG("option %d", opts[i]);
 		EXPECT_EQ(ENOPROTOOPT, errno) TH_LOG("option %d", opts[i]);
 	}
-	/* The string options, whatever their length. */
+	/*
+	 * The string options, whatever their length.  TCP_CONGESTION knows
+	 * "reno" alone (clasp_cc_test): another name is ENOENT, as TCP
+	 * answers a name it has no algorithm for.
+	 */
 	errno = 0;
 	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5));
-	EXPECT_EQ(ENOPROTOOPT, errno);
+	EXPECT_EQ(ENOENT, errno);
 	errno = 0;
 	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "bbr", 3));
-	EXPECT_EQ(ENOPROTOOPT, errno);
+	EXPECT_EQ(ENOENT, errno);
 	errno = 0;
 	EXPECT_EQ(-1, setsockopt(fd, IPPROTO_TCP, TCP_ULP, "tls", 3));
-	EXPECT_EQ(ENOPROTOOPT, errno);
-	len = sizeof(big);
-	errno = 0;
-	EXPECT_EQ(-1, getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, &big, &len));
 	EXPECT_EQ(ENOPROTOOPT, errno);
 	len = sizeof(big);
 	errno = 0;

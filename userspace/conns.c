@@ -49,6 +49,7 @@ struct conn {
 	uint64_t v[CLASP_A_MAX + 1];
 	bool have[CLASP_A_MAX + 1];
 	uint32_t laddr, raddr;	/* network order */
+	char ca_name[16];	/* congestion control, "" if not sent */
 };
 
 struct cols;
@@ -102,11 +103,15 @@ static int conn_cb(const struct nlmsghdr *nlh, void *data)
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i <= CLASP_A_MAX; i++) {
 		if (!tb[i] || i == CLASP_A_NAME || i == CLASP_A_STATS ||
-		    i == CLASP_A_CONFIG || i == CLASP_A_ENTRY)
+		    i == CLASP_A_CONFIG || i == CLASP_A_ENTRY ||
+		    i == CLASP_A_CA_NAME || i == CLASP_A_CA_AVAILABLE)
 			continue;
 		c->have[i] = true;
 		c->v[i] = attr_value(tb[i]);
 	}
+	if (tb[CLASP_A_CA_NAME])
+		snprintf(c->ca_name, sizeof(c->ca_name), "%s",
+			 mnl_attr_get_str(tb[CLASP_A_CA_NAME]));
 	/* The addresses are big endian: keep their bytes as they are. */
 	c->laddr = mnl_attr_get_u32(tb[CLASP_A_LADDR]);
 	c->raddr = tb[CLASP_A_RADDR] ? mnl_attr_get_u32(tb[CLASP_A_RADDR]) : 0;
@@ -385,6 +390,8 @@ static void print_info(const struct conn *c)
 		printf("\t kind:%s", kind_name(val(c, CLASP_A_KIND)));
 	pr_flag("passive", " passive", c->have[CLASP_A_PASSIVE],
 		c->v[CLASP_A_PASSIVE]);
+	/* As ss -i: the algorithm's name alone. */
+	pr_str("congestion_control", " ", c->ca_name[0] ? c->ca_name : NULL);
 	pr_float("rto_ms", " rto:", "%g", c->have[CLASP_A_RTO_US],
 		 c->v[CLASP_A_RTO_US] / 1000.0);
 	pr_float("rtt_ms", " rtt:", "%.3f", c->have[CLASP_A_SRTT_US],
@@ -426,6 +433,13 @@ static void print_info(const struct conn *c)
 	pr_u64("sacked_segs", " sacked:%llu",
 	       have && (opts.json || c->v[CLASP_A_SACKED_SEGS]),
 	       c->v[CLASP_A_SACKED_SEGS]);
+	/* As ss -i: cwnd always, ssthresh once a loss set it. */
+	pr_attr(c, "cwnd", " cwnd:%llu", CLASP_A_CWND);
+	have = c->have[CLASP_A_SSTHRESH];
+	pr_u64("ssthresh", " ssthresh:%llu",
+	       have && (opts.json || c->v[CLASP_A_SSTHRESH] < 0x7fffffff),
+	       c->v[CLASP_A_SSTHRESH]);
+	pr_attr(c, "in_flight", " in_flight:%llu", CLASP_A_IN_FLIGHT);
 	if (!opts.json)
 		putchar('\n');
 }

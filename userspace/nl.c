@@ -227,6 +227,11 @@ static const enum mnl_attr_data_type clasp_types[CLASP_A_MAX + 1] = {
 	[CLASP_A_SACK_BLOCKS] = MNL_TYPE_U8,
 	[CLASP_A_SACKED_SEGS] = MNL_TYPE_U32,
 	[CLASP_A_REORDERING] = MNL_TYPE_U32,
+	[CLASP_A_CWND] = MNL_TYPE_U32,
+	[CLASP_A_SSTHRESH] = MNL_TYPE_U32,
+	[CLASP_A_IN_FLIGHT] = MNL_TYPE_U32,
+	[CLASP_A_CA_NAME] = MNL_TYPE_NUL_STRING,
+	[CLASP_A_CA_AVAILABLE] = MNL_TYPE_NUL_STRING,
 };
 
 /* Keep attributes we know and whose size is right; skip the others. */

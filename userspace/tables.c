@@ -2,7 +2,10 @@
 /*
  * claspctl stats and claspctl config: the namespace's counters
  * (CLASP_CMD_STATS_GET) and tunables (CLASP_CMD_CONFIG_GET/SET).  Both
- * replies are one message with a nest of CLASP_A_ENTRY nests.
+ * replies are one message with a nest of CLASP_A_ENTRY nests.  The
+ * congestion control is a name, not a number: config's reply carries it
+ * beside the nest (CLASP_A_CA_NAME, with every algorithm's name in
+ * CLASP_A_CA_AVAILABLE), and config set sends it as CLASP_A_CA_NAME.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -27,7 +30,8 @@ void config_usage(FILE *f)
 		"       claspctl config get KEY\n"
 		"       claspctl config set KEY VALUE\n"
 		"show lists tunables with their ranges, get prints one value,\n"
-		"set changes one in this network namespace (needs CAP_NET_ADMIN).\n");
+		"set changes one in this network namespace (needs CAP_NET_ADMIN).\n"
+		"congestion_control takes an algorithm's name (show lists them).\n");
 }
 
 struct entry {
@@ -40,7 +44,11 @@ struct table {
 	int nest;		/* CLASP_A_STATS or CLASP_A_CONFIG */
 	struct entry *e;
 	size_t n;
+	char ca[16];		/* config: congestion_control, "" if not sent */
+	char ca_avail[256];	/* config: the algorithms, space-separated */
 };
+
+#define CA_KEY	"congestion_control"
 
 static int table_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -50,6 +58,12 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nl_parse_attrs(nlh, tb))
 		return MNL_CB_ERROR;
+	if (tb[CLASP_A_CA_NAME])
+		snprintf(t->ca, sizeof(t->ca), "%s",
+			 mnl_attr_get_str(tb[CLASP_A_CA_NAME]));
+	if (tb[CLASP_A_CA_AVAILABLE])
+		snprintf(t->ca_avail, sizeof(t->ca_avail), "%s",
+			 mnl_attr_get_str(tb[CLASP_A_CA_AVAILABLE]));
 	if (!tb[t->nest])
 		return MNL_CB_OK;
 	mnl_attr_for_each_nested(a, tb[t->nest]) {
@@ -148,7 +162,27 @@ static const struct entry *find(const struct table *t, const char *name)
 	return NULL;
 }
 
-static void config_print(const struct entry **sel, size_t n)
+/* JSON: "congestion_control": {"value": NAME, "available": [NAMES]} */
+static void config_ca_json(const struct table *t)
+{
+	char avail[sizeof(t->ca_avail)], *name, *save = NULL;
+
+	jw_key(CA_KEY);
+	jw_begin_object();
+	jw_kv_string("value", t->ca);
+	jw_key("available");
+	jw_begin_array();
+	snprintf(avail, sizeof(avail), "%s", t->ca_avail);
+	for (name = strtok_r(avail, " ", &save); name;
+	     name = strtok_r(NULL, " ", &save))
+		jw_string(name);
+	jw_end_array();
+	jw_end_object();
+}
+
+/* @ca: with the congestion control after the numbers (NULL: without). */
+static void config_print(const struct entry **sel, size_t n,
+			 const struct table *ca)
 {
 	int wn = 4, wv = 5, wmin = 3, wmax = 3;
 	size_t i;
@@ -163,6 +197,8 @@ static void config_print(const struct entry **sel, size_t n)
 			jw_kv_u64("max", sel[i]->max);
 			jw_end_object();
 		}
+		if (ca && ca->ca[0])
+			config_ca_json(ca);
 		jw_end_object();
 		jw_finish();
 		return;
@@ -184,11 +220,16 @@ static void config_print(const struct entry **sel, size_t n)
 		printf("%-*s %*" PRIu64 " %*" PRIu64 " %*" PRIu64 "\n",
 		       wn, sel[i]->name, wv, sel[i]->value, wmin, sel[i]->min,
 		       wmax, sel[i]->max);
+	/* A name has no range: the names it may take instead. */
+	if (ca && ca->ca[0])
+		printf("%s %s (available: %s)\n", CA_KEY, ca->ca,
+		       ca->ca_avail);
 }
 
 static int config_show(struct clasp_nl *nl, char **keys, int nkeys, bool get)
 {
 	const struct entry **sel;
+	bool with_ca = !nkeys;
 	struct table t;
 	size_t n = 0;
 	int i;
@@ -202,29 +243,40 @@ static int config_show(struct clasp_nl *nl, char **keys, int nkeys, bool get)
 			sel[n] = &t.e[n];
 	}
 	for (i = 0; i < nkeys; i++) {
+		if (!strcmp(keys[i], CA_KEY) && t.ca[0]) {
+			with_ca = true;
+			continue;
+		}
 		sel[n] = find(&t, keys[i]);
 		if (!sel[n])
 			die("unknown tunable '%s' (see claspctl config show)",
 			    keys[i]);
 		n++;
 	}
-	if (get && !opts.json)
+	if (get && !opts.json && !n)
+		printf("%s\n", t.ca);
+	else if (get && !opts.json)
 		printf("%" PRIu64 "\n", sel[0]->value);
 	else
-		config_print(sel, n);
+		config_print(sel, n, with_ca ? &t : NULL);
 	free(sel);
 	free(t.e);
 	return EXIT_OK;
 }
 
-static int config_set(struct clasp_nl *nl, const char *key, uint64_t value)
+/* @name: congestion_control's value, NULL for a numeric tunable. */
+static int config_set(struct clasp_nl *nl, const char *key, uint64_t value,
+		      const char *name)
 {
 	struct nlmsghdr *nlh;
 	int err;
 
 	nlh = nl_msg(nl, CLASP_CMD_CONFIG_SET, NLM_F_ACK);
 	mnl_attr_put_strz(nlh, CLASP_A_NAME, key);
-	mnl_attr_put_u64(nlh, CLASP_A_VALUE, value);
+	if (name)
+		mnl_attr_put_strz(nlh, CLASP_A_CA_NAME, name);
+	else
+		mnl_attr_put_u64(nlh, CLASP_A_VALUE, value);
 	err = nl_talk(nl, nlh, NULL, NULL);
 	if (err)
 		nl_die(err, "config set");
@@ -252,7 +304,11 @@ int do_config(int argc, char **argv)
 		if (n != 3)
 			usage_error(config_usage,
 				    "config set needs KEY and VALUE");
-		if (parse_u64(pos[2], &value))
+		if (!strcmp(pos[1], CA_KEY)) {
+			if (strlen(pos[2]) > 15)
+				die("no such congestion control '%s' (see claspctl config show)",
+				    pos[2]);
+		} else if (parse_u64(pos[2], &value))
 			usage_error(config_usage,
 				    "invalid value '%s' (a decimal number)",
 				    pos[2]);
@@ -264,7 +320,8 @@ int do_config(int argc, char **argv)
 	}
 	nl_open(&nl);
 	if (!strcmp(cmd, "set"))
-		ret = config_set(&nl, pos[1], value);
+		ret = config_set(&nl, pos[1], value,
+				 strcmp(pos[1], CA_KEY) ? NULL : pos[2]);
 	else
 		ret = config_show(&nl, n ? pos + 1 : pos, n ? n - 1 : 0,
 				  !strcmp(cmd, "get"));

@@ -99,8 +99,8 @@
  *                        passive socket's segs_in counts the SYN, its
  *                        segs_out not the SYN-ACK), pmtu, rtt, rttvar,
  *                        ato (the delayed-ACK timeout, 0 before data),
- *                        snd_ssthresh
- *                        (TCP_INFINITE_SSTHRESH), reordering (3, the
+ *                        snd_cwnd and snd_ssthresh (segments;
+ *                        TCP_INFINITE_SSTHRESH until a loss), reordering (3, the
  *                        duplicate ACK threshold), total_retrans,
  *                        bytes_acked and bytes_received (sequence space
  *                        as TCP counts it: the SYN of an active open and
@@ -113,15 +113,20 @@
  *                        (the receiver's RTT estimate and what the
  *                        reader took in one, as TCP's autotuning keeps
  *                        them); on a listener, unacked and sacked are
- *                        the accept queue and its limit.  Zero: sacked,
- *                        lost, fackets, snd_cwnd (no congestion
- *                        control), delivery_rate, busy times, min_rtt
- *                        and everything else clasp does not keep.
+ *                        the accept queue and its limit.  Zero: fackets,
+ *                        delivery_rate, busy times, min_rtt and
+ *                        everything else clasp does not keep.
+ * TCP_CONGESTION         the congestion control algorithm by name, as
+ *                        TCP's: at most 15 bytes are read, an unknown
+ *                        name is ENOENT, an empty one EINVAL; reads the
+ *                        name in 16 bytes (or as many as fit).  clasp has
+ *                        "reno" (NewReno, RFC 5681 and 6582, the name
+ *                        Linux gives its own); new connections use the
+ *                        namespace's congestion_control sysctl, reno.
  *
  * Every other option fails with ENOPROTOOPT, as TCP answers an option it
- * does not know: TCP_CONGESTION and TCP_CC_INFO (clasp has no congestion
- * control to choose or report, so a program that asks for an algorithm
- * learns it cannot have one), TCP_ULP, TCP_FASTOPEN*, TCP_MD5SIG*,
+ * does not know: TCP_CC_INFO (NewReno has nothing to report), TCP_ULP,
+ * TCP_FASTOPEN*, TCP_MD5SIG*,
  * TCP_AO_*, TCP_REPAIR*, TCP_ZEROCOPY_RECEIVE, TCP_INQ, TCP_SAVE_SYN,
  * TCP_SAVED_SYN, TCP_THIN_*, TCP_TIMESTAMP, TCP_TX_DELAY.
  */
@@ -165,6 +170,11 @@ enum clasp_timer_kind {
  * @snd_wscale: the peer's window shift (with CLASP_INFO_OPT_WSCALE)
  * @rcv_wscale: ours (with CLASP_INFO_OPT_WSCALE)
  * @pad: zero
+ * @cwnd: congestion window, in segments
+ * @ssthresh: slow-start threshold, in segments (0x7fffffff: none yet)
+ * @in_flight: segments thought to be in the network (RFC 6675's pipe),
+ *	what cwnd bounds; @unacked has the bytes sent and not acknowledged
+ * @ca_name: the congestion control algorithm, NUL-terminated
  */
 struct clasp_info {
 	__u8	state;
@@ -193,6 +203,10 @@ struct clasp_info {
 	__u8	snd_wscale;
 	__u8	rcv_wscale;
 	__u8	pad;
+	__u32	cwnd;
+	__u32	ssthresh;
+	__u32	in_flight;
+	char	ca_name[16];
 };
 
 /* clasp_info.options: TCP_INFO's tcpi_options bits. */
@@ -371,6 +385,13 @@ enum clasp_attr {
 	CLASP_A_SACK_BLOCKS,		/* u8: SACK blocks held for the next ACKs */
 	CLASP_A_SACKED_SEGS,		/* u32: segments sent that the peer SACKed */
 	CLASP_A_REORDERING,		/* u32: reordering seen, in segments */
+	CLASP_A_CWND,			/* u32: congestion window, segments */
+	CLASP_A_SSTHRESH,		/* u32: slow-start threshold, segments */
+	CLASP_A_IN_FLIGHT,		/* u32: segments in flight (pipe) */
+	CLASP_A_CA_NAME,		/* string: congestion control; config:
+					 * the namespace's congestion_control
+					 */
+	CLASP_A_CA_AVAILABLE,		/* string, config: every algorithm */
 	__CLASP_A_MAX
 };
 
