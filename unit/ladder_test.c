@@ -255,6 +255,32 @@ static void one_side_and_loss(void)
 	free(out);
 }
 
+/* Started after the handshake: the half-close, numbers from the kernel. */
+static void started_late(void)
+{
+	struct ladder_event ev[] = {
+		state_ev(1, 90, ESTAB, FIN_WAIT1, "user"),
+		seg(1, 1, 100, F_FIN | F_ACK, C_ISN + 6, S_ISN + 1, 0, 0, 0),
+		seg(0, 0, 300, F_ACK, S_ISN + 1, C_ISN + 7, 0, FIN_WAIT1, FIN_WAIT2),
+		seg(1, 0, 200, F_FIN | F_ACK, C_ISN + 6, S_ISN + 1, 0, ESTAB, CLOSE_WAIT),
+		seg(0, 1, 250, F_ACK, S_ISN + 1, C_ISN + 7, 0, 0, 0),
+	};
+	char *out;
+
+	for (size_t i = 0; i < 5; i++) {
+		ev[i].isns = true;
+		ev[i].iss = ev[i].local.port == cli.port ? C_ISN : S_ISN;
+		ev[i].irs = ev[i].local.port == cli.port ? S_ISN : C_ISN;
+	}
+	out = run(ev, 5, true, false, NULL);
+	printf("# started after the handshake:\n");
+	for (char *p = out, *nl; (nl = strchr(p, '\n')); p = nl + 1)
+		printf("#%.*s\n", (int)(nl - p), p);
+	expect_line(out, "--- FIN,ACK seq=6 ack=1 win=502 ", "FIN-WAIT-1", "CLOSE-WAIT", "->");
+	expect_line(out, "<-- ACK seq=1 ack=7 win=502 ", "FIN-WAIT-2", "", NULL);
+	free(out);
+}
+
 static void names(void)
 {
 	char buf[64];
@@ -278,6 +304,7 @@ int main(void)
 	printf("TAP version 13\n");
 	life_both_sides();
 	one_side_and_loss();
+	started_late();
 	names();
 	printf("1..%d\n", planned);
 	return failed ? 1 : 0;

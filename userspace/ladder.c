@@ -441,6 +441,7 @@ static bool await_match(const struct ladder *l, uint64_t now_ms)
 static void draw(struct ladder *l, const struct ladder_event *e)
 {
 	int ci = find_conn(l, &e->local, &e->remote);
+	bool user;
 
 	if (e->kind == LADDER_STATE) {
 		/*
@@ -449,13 +450,18 @@ static void draw(struct ladder *l, const struct ladder_event *e)
 		 */
 		if (e->cause && !strcmp(e->cause, "segment"))
 			return;
-		/* A connect() opens a connection. */
-		if (ci < 0 && e->state == 2)
+		user = e->cause && !strcmp(e->cause, "user") &&
+		       next_is_sent(l, &e->local);
+		/*
+		 * A connect() opens a connection; so does, for a ladder
+		 * started later, a program's close() or shutdown() that
+		 * sends a segment.
+		 */
+		if (ci < 0 && (e->state == 2 || user))
 			ci = new_conn(l, e);
 		if (ci < 0)
 			return;
-		if (e->cause && !strcmp(e->cause, "user") &&
-		    next_is_sent(l, &e->local)) {
+		if (user) {
 			side_of(&l->conns[ci], &e->local)->pending = e->state;
 			return;
 		}
