@@ -42,7 +42,7 @@
  *   netlink.c   the generic netlink family "clasp" and its events
  *   ladder.c    per-segment events for ladder diagrams: the filters set,
  *               the static key that keeps them free when nobody listens,
- *               the hooks where segments are sent and received
+ *               the reports of the hooks in output.c and input.c
  *   trace.c     tracepoints (trace.h), system "clasp"
  *
  * Concurrency follows TCP.  A socket's state is changed under its lock:

@@ -421,19 +421,21 @@ static bool next_is_sent(const struct ladder *l, const struct ladder_ep *ep)
 
 /*
  * Must the segment sent at the head of the queue wait for the other
- * side's report?  With both sides watched, while LADDER_MATCH_MS have not
- * passed: when the other side has reported anything, or this opens the
- * connection (its SYN comes before the other side's first report).
+ * side's report?  While LADDER_MATCH_MS have not passed: when the other
+ * side reports too (it is watched in the peer's namespace, or in this one
+ * over loopback), or when it opens the connection while the peer's
+ * namespace is watched (its SYN comes before the other side's first
+ * report).
  */
 static bool await_match(const struct ladder *l, uint64_t now_ms)
 {
 	const struct ladder_queued *h = &l->q[0];
 
-	if (!l->pairs || h->e.kind != LADDER_SENT ||
+	if (h->e.kind != LADDER_SENT ||
 	    now_ms >= h->arrived_ms + LADDER_MATCH_MS)
 		return false;
 	if (!seen(l, &h->e.remote) &&
-	    (h->e.flags & (FLAG_SYN | FLAG_ACK)) != FLAG_SYN)
+	    (!l->pairs || (h->e.flags & (FLAG_SYN | FLAG_ACK)) != FLAG_SYN))
 		return false;
 	return find_match(l, &h->e) < 0;
 }

@@ -15,9 +15,9 @@
 /* Events older than this are drawn: time for the other side's to come. */
 #define LADDER_HOLD_MS	200
 /*
- * With both sides watched (@pairs), how long a segment sent waits for
- * the other side's report before it is drawn lost.  An emulated guest
- * may stall for hundreds of milliseconds between the two.
+ * How long a segment sent waits for the other side's report, when that
+ * side reports too, before it is drawn lost.  An emulated guest may stall
+ * for hundreds of milliseconds between the two.
  */
 #define LADDER_MATCH_MS	2000
 
@@ -88,7 +88,7 @@ struct ladder {
 	struct ladder_row *rows;
 	size_t nrows, rowcap;
 	bool keep_rows;
-	bool pairs;		/* both sides watched: wait for the match */
+	bool pairs;		/* the peer's namespace watched too */
 	bool have_t0;
 	uint64_t t0;
 	int last_conn;		/* of the last line written, -1 none */
