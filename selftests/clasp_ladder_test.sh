@@ -19,7 +19,9 @@
 #    back to 0 in both namespaces, and a connection made then sends no
 #    event (LadderEvents still);
 #  - without CAP_NET_ADMIN: refused, exit 1; bad command lines: exit 2
-#    with a usage line; stdout not writable: exit 1.
+#    with a usage line; stdout not writable: exit 1;
+#  - rmmod while a ladder listens, then a ladder on the module loaded
+#    again.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -285,9 +287,34 @@ full_stdout_fails() {
 		{ log "ladder >/dev/full: status $rc, $(cat "$TMP/full.err")"; return 1; }
 }
 
+# The module unloads while a ladder listens (its socket outlives the
+# family), loads again, and a new ladder works.
+unload_with_listener() {
+	local pid
+	ip netns exec "$NSC" "$CTL" ladder dport 5000 >"$TMP/un.out" 2>&1 &
+	pid=$!
+	clasp_poll_until 20 eval '[ "$(clasp_counter "$NSC" LadderListeners)" = 1 ]' ||
+		{ kill "$pid"; log "ladder never started: $(cat "$TMP/un.out")"; return 1; }
+	rmmod clasp || { kill "$pid"; log "rmmod failed"; return 1; }
+	kill -TERM "$pid"
+	wait "$pid"
+	# The namespaces take the parameters of the load.
+	clasp_scale_timers msl_ms=$MSL
+	clasp_load "${CLASP_SCALED[@]}" || { log "cannot load clasp again"; return 1; }
+	[ "$(clasp_counter "$NSC" LadderListeners)" = 0 ] ||
+		{ log "LadderListeners after reload: $(clasp_counter "$NSC" LadderListeners)"; return 1; }
+	ladder_start again --peer "$NSS" dport 5000 || return 1
+	conversation 5000 || return 1
+	clasp_poll_until 10 grep -q "CLOSED (timeout)" "$TMP/again.out" || {
+		log "no ladder after reload: $(cat "$TMP/again.out")"
+		return 1
+	}
+	ladder_stop "$LADDER_PID"
+}
+
 clasp_start_clock
 echo "TAP version 13"
-echo "1..13"
+echo "1..14"
 if ! clasp_load || ! clasp_set_timers msl_ms=$MSL ||
    ! clasp_veth_pair "$NSS" "$VS" "$IPS" "$NSC" "$VC" "$IPC"; then
 	echo "Bail out! setup failed"
@@ -322,5 +349,6 @@ check svg_well_formed svg_well_formed
 check listener_gone_on_exit eval 'listener_gone && no_events_after'
 check unprivileged_refused unprivileged_refused
 check usage_errors_exit_2 eval 'usage_errors && full_stdout_fails'
+check unload_with_a_listener unload_with_listener
 echo "# Totals: pass:$((ntest - fails)) fail:$fails xfail:0 xpass:0 skip:0 error:0"
 [ "$fails" -eq 0 ]
