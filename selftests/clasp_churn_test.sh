@@ -216,7 +216,7 @@ killer() {
 			fi
 			continue
 		fi
-		read -r _ _ _ l r _ < <(ctl "$NSB" conns state established \
+		read -r _ _ _ l r _ < <(ctl "$NSB" -n conns state established \
 			sport "$PORT" | sed -n "$((runs % 5 + 2))p")
 		[ -n "$r" ] || continue
 		if ctl "$NSB" kill "$l" "$r" 2>"$TMP/kill.err"; then

@@ -44,7 +44,7 @@ PARAMS=/sys/module/clasp/parameters
 MSL=300000		# TIME_WAIT lasts 600 s: longer than the test may
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
 INIT_NS=(nsenter --net=/proc/1/ns/net --)
-NTESTS=23
+NTESTS=24
 INNER_TIMEOUT=$(clasp_slow_time 240)	# s, for checks 1 to NTESTS - 1 (settings: 300)
 
 fails=0
@@ -318,7 +318,7 @@ assert got == want, got
 text = open(sys.argv[2]).read()
 rows = json.loads(text)
 assert text.count("\n") > 20 and '\n  {\n    "state": "ESTAB"' in text, text
-keys |= {"timer", "rto_us", "srtt_us", "mss", "snd_una", "snd_nxt",
+keys |= {"timer", "rto_ms", "rtt_ms", "mss", "snd_una", "snd_nxt",
          "rcv_nxt", "snd_wnd", "rcv_wnd", "backoff", "retrans", "uid",
          "inode", "cookie", "ca_state", "ooo_segs", "sack_blocks", "passive",
          "snd_wscale", "rcv_wscale", "ts", "sack", "sacked_segs", "reordering"}
@@ -331,8 +331,9 @@ for r in rows:
     assert r["state"] == "ESTAB" and r["local_port"] == 5000, r
     assert r["passive"] is True and r["uid"] == 0, r
     assert r["inode"] > 0 and r["cookie"] > 0 and r["mss"] > 0, r
-    assert r["rto_us"] > 0 and r["snd_wnd"] > 0 and r["rcv_wnd"] > 0, r
+    assert r["rto_ms"] > 0 and r["snd_wnd"] > 0 and r["rcv_wnd"] > 0, r
     assert r["snd_una"] == r["snd_nxt"], r
+    assert r["ts"] is True and r["sack"] is True, r
     assert r["timer"] is None, r
 assert len({r["cookie"] for r in rows}) == 2
 assert len({r["inode"] for r in rows}) == 2
@@ -373,6 +374,66 @@ for r in rows:
         assert r["kind"] == "socket" and r["inode"] > 0, r
 clients = [r for r in rows if r["peer_port"] == 5000 and r["state"] == "ESTAB"]
 assert len(clients) == 2 and all(r["passive"] is False for r in clients), rows
+EOF
+}
+
+# -j and the text show the same rows with the same values in the same
+# units: the two come from one printing path (iproute2's print_*() style).
+json_as_text() {
+	ctl -n -H conns -i || return 1
+	cp "$TMP/out" "$TMP/text"
+	ctl -j conns -i || return 1
+	python3 - "$TMP/text" "$TMP/out" <<'EOF'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+rows = json.load(open(sys.argv[2]))
+assert len(lines) == 2 * len(rows) and rows, (lines, rows)
+names = {"rto": "rto_ms", "rtt": "rtt_ms", "mss": "mss", "backoff": "backoff",
+         "retrans": "retrans", "snd_una": "snd_una", "snd_nxt": "snd_nxt",
+         "rcv_nxt": "rcv_nxt", "snd_wnd": "snd_wnd", "rcv_wnd": "rcv_wnd",
+         "ooo": "ooo_segs", "sack_blocks": "sack_blocks", "uid": "uid",
+         "ino": "inode", "kind": "kind", "ca_state": "ca_state",
+         "sk": "cookie", "reordering": "reordering", "sacked": "sacked_segs"}
+fixed = {"state", "kind", "local", "local_port", "peer", "peer_port",
+         "recv_q", "send_q"}
+by_ends = {(r["local"], r["local_port"], r["peer"], r["peer_port"]): r
+           for r in rows}
+for head, info in zip(lines[0::2], lines[1::2]):
+    f = head.split()
+    la, lp = f[3].rsplit(":", 1)
+    pa, pp = f[4].rsplit(":", 1)
+    r = by_ends[(la, int(lp), pa, 0 if pp == "*" else int(pp))]
+    assert r["state"] == f[0], (head, r)
+    assert r["recv_q"] == int(f[1]) and r["send_q"] == int(f[2]), (head, r)
+    seen = set()
+    for tok in info.split():
+        k, _, v = tok.partition(":")
+        if k == "sk":
+            assert r["cookie"] == int(v, 16), (tok, r)
+        elif k == "wscale":
+            assert [r["snd_wscale"], r["rcv_wscale"]] == \
+                [int(x) for x in v.split(",")], (tok, r)
+            seen |= {"snd_wscale", "rcv_wscale"}
+            continue
+        elif k in ("ts", "sack", "passive"):
+            assert not v and r[k] is True, (tok, r)
+            seen.add(k)
+            continue
+        elif k in ("rto", "rtt"):
+            assert abs(r[names[k]] - float(v)) <= 1e-5 * float(v) + 5e-4, \
+                (tok, r)
+        elif k in ("kind", "ca_state"):
+            assert r[names[k]] == v, (tok, r)
+        else:
+            assert r[names[k]] == int(v), (tok, r)
+        seen.add(names[k])
+    # What the text leaves out the JSON has as null, or as the value the
+    # text does not print: reordering 3, sacked 0, a flag false.
+    for k, v in r.items():
+        if k in seen or k in fixed:
+            continue
+        assert v is None or v is False or (k, v) in (
+            ("reordering", 3), ("sacked_segs", 0)), (k, v, info)
 EOF
 }
 
@@ -961,6 +1022,7 @@ in_ns() {
 	check conns_json conns_json
 	check conns_timers conns_timers
 	check conns_info conns_info
+	check json_as_text json_as_text
 	check stats stats
 	check config_show config_show
 	check config_set config_set

@@ -345,7 +345,7 @@ static inline int nl_resolve(struct nl *nl)
 
 /* ---- reading tables: stats and config ---- */
 
-#define MAX_ENTRIES	64
+#define MAX_ENTRIES	128
 
 struct table {
 	int n;

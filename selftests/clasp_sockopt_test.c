@@ -299,6 +299,19 @@ static long long json_num(const char *s, const char *key)
 	return strtoll(p, NULL, 10);
 }
 
+/* A time in milliseconds with three decimals, in microseconds. */
+static long long json_us(const char *s, const char *key)
+{
+	char k[64];
+	const char *p;
+
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	p = strstr(s, k);
+	if (!p)
+		return -1;
+	return (long long)(strtod(p + strlen(k), NULL) * 1000 + 0.5);
+}
+
 /* claspctl beside this program (CLASPCTL overrides). */
 static const char *claspctl_path(void)
 {
@@ -360,8 +373,8 @@ static void claspctl_compare(struct __test_metadata *_metadata, int fd)
 	}
 	TH_LOG("claspctl: %s", out);
 	EXPECT_EQ(ti.state == TCP_ESTABLISHED, !!strstr(out, "\"ESTAB\""));
-	EXPECT_EQ(ti.rto, json_num(out, "rto_us"));
-	EXPECT_EQ(ti.rtt, json_num(out, "srtt_us"));
+	EXPECT_EQ(ti.rto, json_us(out, "rto_ms"));
+	EXPECT_EQ(ti.rtt, json_us(out, "rtt_ms"));
 	EXPECT_EQ(ti.snd_mss, json_num(out, "mss"));
 	EXPECT_EQ(ti.snd_wnd, json_num(out, "snd_wnd"));
 	EXPECT_EQ(ti.backoff, json_num(out, "backoff"));

@@ -518,7 +518,7 @@ accepted 6102 $VA2 $IPB2"
 	# The dump shows each of the three listeners once, bound or not.
 	if [ "$PROTO" != 6 ]; then
 		got=$(ip netns exec "$NSA" "${CLASPCTL:-$CLASP_REPO/userspace/claspctl}" \
-			conns state listening | awk 'NR > 1 { print $4 }' | sort)
+			-n conns state listening | awk 'NR > 1 { print $4 }' | sort)
 		want="0.0.0.0:6101
 0.0.0.0:6102
 0.0.0.0:6102"

@@ -80,6 +80,12 @@ void jw_raw(const char *text);
 void jw_finish(void);		/* after a top-level value: newline */
 void jw_kv_string(const char *key, const char *s);
 void jw_kv_u64(const char *key, uint64_t v);
+/* one field as text or JSON, from one call (iproute2's print_*() style) */
+void pr_u64(const char *key, const char *fmt, bool have, uint64_t v);
+void pr_float(const char *key, const char *label, const char *numfmt,
+	      bool have, double v);
+void pr_str(const char *key, const char *label, const char *s);
+void pr_flag(const char *key, const char *label, bool have, bool v);
 
 /* util.c */
 const char *state_name(unsigned int state);

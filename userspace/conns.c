@@ -49,13 +49,24 @@ struct conn {
 	uint64_t v[CLASP_A_MAX + 1];
 	bool have[CLASP_A_MAX + 1];
 	uint32_t laddr, raddr;	/* network order */
-	char *users;		/* -p: ss's ("comm",pid=N,fd=N),... or NULL */
 };
 
+struct cols;
+struct widths;
+
+/*
+ * The rows of a dump: kept for the table, whose columns are as wide as
+ * the widest row, and for -K; under -j alone each row is printed as it
+ * arrives (@stream).
+ */
 struct conn_list {
 	struct conn *rows;
 	size_t n, cap;
+	bool stream;
 };
+
+static void print_conn(const struct conn *c, const struct cols *k,
+		       const struct widths *w);
 
 static uint64_t attr_value(const struct nlattr *a)
 {
@@ -72,20 +83,22 @@ static int conn_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[CLASP_A_MAX + 1];
 	struct conn_list *l = data;
-	struct conn *c;
+	struct conn row, *c = &row;
 	int i;
 
 	if (nl_parse_attrs(nlh, tb))
 		return MNL_CB_ERROR;
 	if (!tb[CLASP_A_LADDR] || !tb[CLASP_A_LPORT] || !tb[CLASP_A_STATE])
 		return MNL_CB_OK;	/* not a connection */
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 64;
-		l->rows = realloc(l->rows, l->cap * sizeof(*l->rows));
-		if (!l->rows)
-			die("out of memory");
+	if (!l->stream) {
+		if (l->n == l->cap) {
+			l->cap = l->cap ? 2 * l->cap : 64;
+			l->rows = realloc(l->rows, l->cap * sizeof(*l->rows));
+			if (!l->rows)
+				die("out of memory");
+		}
+		c = &l->rows[l->n++];
 	}
-	c = &l->rows[l->n++];
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i <= CLASP_A_MAX; i++) {
 		if (!tb[i] || i == CLASP_A_NAME || i == CLASP_A_STATS ||
@@ -97,6 +110,8 @@ static int conn_cb(const struct nlmsghdr *nlh, void *data)
 	/* The addresses are big endian: keep their bytes as they are. */
 	c->laddr = mnl_attr_get_u32(tb[CLASP_A_LADDR]);
 	c->raddr = tb[CLASP_A_RADDR] ? mnl_attr_get_u32(tb[CLASP_A_RADDR]) : 0;
+	if (l->stream)
+		print_conn(c, NULL, NULL);
 	return MNL_CB_OK;
 }
 
@@ -146,68 +161,141 @@ append(char **buf, const char *fmt, ...)
 	free(more);
 }
 
-/*
- * -p: the processes holding each socket, found as ss finds them: every
- * /proc/PID/fd/N that links to "socket:[INODE]" of a row's inode (from the
- * dump's CLASP_A_INODE).  Processes we may not look into are left out, as
- * by ss; the name is /proc/PID/comm.
- */
-static void find_users(struct conn_list *l)
+/* -p: which processes hold which socket inode. */
+struct user {
+	unsigned long long ino;
+	size_t seq;		/* the order found, kept among one inode's */
+	char *users;		/* ss's ("comm",pid=N,fd=N),... */
+};
+
+static struct {
+	struct user *v;
+	size_t n, cap;
+} users;
+
+static void add_user(unsigned long long ino, const char *comm,
+		     const char *pid, const char *fd)
 {
-	DIR *proc = opendir("/proc"), *fds;
-	struct dirent *p, *f;
+	struct user *u;
+
+	if (users.n == users.cap) {
+		users.cap = users.cap ? 2 * users.cap : 64;
+		users.v = realloc(users.v, users.cap * sizeof(*users.v));
+		if (!users.v)
+			die("out of memory");
+	}
+	u = &users.v[users.n];
+	*u = (struct user){ .ino = ino, .seq = users.n };
+	users.n++;
+	append(&u->users, "(\"%s\",pid=%s,fd=%s)", comm, pid, fd);
+}
+
+static int user_cmp(const void *a, const void *b)
+{
+	const struct user *x = a, *y = b;
+
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Sorted by inode, one entry per inode listing all its holders. */
+static void merge_users(void)
+{
+	size_t i, n = 0;
+
+	qsort(users.v, users.n, sizeof(*users.v), user_cmp);
+	for (i = 0; i < users.n; i++) {
+		if (n && users.v[n - 1].ino == users.v[i].ino) {
+			append(&users.v[n - 1].users, ",%s", users.v[i].users);
+			free(users.v[i].users);
+			continue;
+		}
+		users.v[n++] = users.v[i];
+	}
+	users.n = n;
+}
+
+static int user_ino_cmp(const void *key, const void *elem)
+{
+	unsigned long long ino = *(const unsigned long long *)key;
+	const struct user *u = elem;
+
+	return ino < u->ino ? -1 : ino > u->ino;
+}
+
+static const struct user *user_of(unsigned long long ino)
+{
+	return bsearch(&ino, users.v, users.n, sizeof(*users.v),
+		       user_ino_cmp);
+}
+
+/* One process's sockets, from its /proc/PID/fd links. */
+static void find_process_users(const char *pid)
+{
+	char path[600], link[64], comm[64] = "";
+	struct dirent *f;
+	FILE *cf;
+	DIR *fds;
+
+	snprintf(path, sizeof(path), "/proc/%s/fd", pid);
+	fds = opendir(path);
+	if (!fds)
+		return;
+	while ((f = readdir(fds))) {
+		unsigned long long ino;
+		ssize_t n;
+
+		if (f->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd/%s", pid, f->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (sscanf(link, "socket:[%llu]", &ino) != 1 || !ino)
+			continue;
+		if (!comm[0]) {
+			snprintf(path, sizeof(path), "/proc/%s/comm", pid);
+			cf = fopen(path, "r");
+			if (!cf || !fgets(comm, sizeof(comm), cf))
+				strcpy(comm, "?");
+			if (cf)
+				fclose(cf);
+			comm[strcspn(comm, "\n")] = '\0';
+		}
+		add_user(ino, comm, pid, f->d_name);
+	}
+	closedir(fds);
+}
+
+/*
+ * -p: the processes holding each socket, found as ss finds them, before
+ * the dump so that rows can be printed as they arrive: every
+ * /proc/PID/fd/N that links to "socket:[INODE]".  Processes we may not
+ * look into are left out, as by ss; the name is /proc/PID/comm.
+ */
+static void find_users(void)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *p;
 
 	if (!proc)
 		return;
-	while ((p = readdir(proc))) {
-		char path[600], link[64], comm[64] = "";
-		FILE *cf;
-
-		if (p->d_name[0] < '1' || p->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
-		fds = opendir(path);
-		if (!fds)
-			continue;
-		while ((f = readdir(fds))) {
-			unsigned long long ino;
-			ssize_t n;
-			size_t i;
-
-			if (f->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "/proc/%s/fd/%s",
-				 p->d_name, f->d_name);
-			n = readlink(path, link, sizeof(link) - 1);
-			if (n <= 0)
-				continue;
-			link[n] = '\0';
-			if (sscanf(link, "socket:[%llu]", &ino) != 1)
-				continue;
-			for (i = 0; i < l->n; i++) {
-				struct conn *c = &l->rows[i];
-
-				if (!c->have[CLASP_A_INODE] ||
-				    c->v[CLASP_A_INODE] != ino || !ino)
-					continue;
-				if (!comm[0]) {
-					snprintf(path, sizeof(path),
-						 "/proc/%s/comm", p->d_name);
-					cf = fopen(path, "r");
-					if (!cf || !fgets(comm, sizeof(comm), cf))
-						strcpy(comm, "?");
-					if (cf)
-						fclose(cf);
-					comm[strcspn(comm, "\n")] = '\0';
-				}
-				append(&c->users, "%s(\"%s\",pid=%s,fd=%s)",
-				       c->users ? "," : "", comm, p->d_name,
-				       f->d_name);
-			}
-		}
-		closedir(fds);
-	}
+	while ((p = readdir(proc)))
+		if (p->d_name[0] >= '1' && p->d_name[0] <= '9')
+			find_process_users(p->d_name);
 	closedir(proc);
+	merge_users();
+}
+
+static void free_users(void)
+{
+	size_t i;
+
+	for (i = 0; i < users.n; i++)
+		free(users.v[i].users);
+	free(users.v);
 }
 
 /* The users of -p as JSON: [{"name": "prog", "pid": N, "fd": N}, ...]. */
@@ -250,142 +338,96 @@ static uint64_t val(const struct conn *c, int attr)
 	return c->have[attr] ? c->v[attr] : 0;
 }
 
-static void json_opt(const struct conn *c, const char *key, int attr)
+/* One attribute through pr_u64(): null under -j when not reported. */
+static void pr_attr(const struct conn *c, const char *key, const char *fmt,
+		    int attr)
 {
-	jw_key(key);
-	if (c->have[attr])
-		jw_u64(c->v[attr]);
-	else
-		jw_null();
+	pr_u64(key, fmt, c->have[attr], c->v[attr]);
 }
 
-static void print_json(const struct conn_list *l)
+/*
+ * -o: " timer:(on,200ms,0)" as ss prints it, after @pad spaces that line
+ * it up; under -j {"kind": "on", "expires_ms": 200, "retrans": 0} or null.
+ */
+static void print_timer(const struct conn *c, int pad)
 {
-	char a[INET_ADDRSTRLEN];
-	size_t i;
+	const char *tn = timer_name(c);
+	char buf[64];
 
-	jw_begin_array();
-	for (i = 0; i < l->n; i++) {
-		const struct conn *c = &l->rows[i];
-		const char *tn = timer_name(c);
-
+	if (opts.json) {
+		jw_key("timer");
+		if (!tn) {
+			jw_null();
+			return;
+		}
 		jw_begin_object();
-		jw_kv_string("state", state_name(c->v[CLASP_A_STATE]));
-		jw_kv_string("kind", kind_name(val(c, CLASP_A_KIND)));
-		jw_kv_string("local", addr_str(c->laddr, a));
-		jw_kv_u64("local_port", val(c, CLASP_A_LPORT));
-		jw_kv_string("peer", addr_str(c->raddr, a));
-		jw_kv_u64("peer_port", val(c, CLASP_A_RPORT));
-		jw_kv_u64("recv_q", val(c, CLASP_A_RECV_Q));
-		jw_kv_u64("send_q", val(c, CLASP_A_SEND_Q));
-		if (opts.processes) {
-			jw_key("users");
-			json_users(c->users);
-		}
-		if (opts.timers) {
-			jw_key("timer");
-			if (tn) {
-				jw_begin_object();
-				jw_kv_string("kind", tn);
-				jw_kv_u64("expires_ms", val(c, CLASP_A_TIMER_MS));
-				jw_kv_u64("retrans", val(c, CLASP_A_RETRANS));
-				jw_end_object();
-			} else {
-				jw_null();
-			}
-		}
-		if (opts.info) {
-			json_opt(c, "rto_us", CLASP_A_RTO_US);
-			json_opt(c, "srtt_us", CLASP_A_SRTT_US);
-			json_opt(c, "mss", CLASP_A_MSS);
-			json_opt(c, "snd_una", CLASP_A_SND_UNA);
-			json_opt(c, "snd_nxt", CLASP_A_SND_NXT);
-			json_opt(c, "rcv_nxt", CLASP_A_RCV_NXT);
-			json_opt(c, "snd_wnd", CLASP_A_SND_WND);
-			json_opt(c, "rcv_wnd", CLASP_A_RCV_WND);
-			json_opt(c, "backoff", CLASP_A_BACKOFF);
-			json_opt(c, "retrans", CLASP_A_RETRANS);
-			json_opt(c, "uid", CLASP_A_UID);
-			json_opt(c, "inode", CLASP_A_INODE);
-			json_opt(c, "cookie", CLASP_A_COOKIE);
-			jw_key("ca_state");
-			if (c->have[CLASP_A_CA_STATE])
-				jw_string(ca_state_name(c->v[CLASP_A_CA_STATE]));
-			else
-				jw_null();
-			json_opt(c, "ooo_segs", CLASP_A_OOO_SEGS);
-			json_opt(c, "sack_blocks", CLASP_A_SACK_BLOCKS);
-			json_opt(c, "snd_wscale", CLASP_A_SND_WSCALE);
-			json_opt(c, "rcv_wscale", CLASP_A_RCV_WSCALE);
-			json_opt(c, "ts", CLASP_A_TS_OK);
-			json_opt(c, "sack", CLASP_A_SACK_OK);
-			json_opt(c, "sacked_segs", CLASP_A_SACKED_SEGS);
-			json_opt(c, "reordering", CLASP_A_REORDERING);
-			jw_key("passive");
-			if (c->have[CLASP_A_PASSIVE])
-				jw_bool(c->v[CLASP_A_PASSIVE]);
-			else
-				jw_null();
-		}
+		jw_kv_string("kind", tn);
+		jw_kv_u64("expires_ms", val(c, CLASP_A_TIMER_MS));
+		jw_kv_u64("retrans", val(c, CLASP_A_RETRANS));
 		jw_end_object();
+	} else if (tn) {
+		format_ms(buf, sizeof(buf), val(c, CLASP_A_TIMER_MS));
+		printf("%*s timer:(%s,%s,%llu)", pad, "", tn, buf,
+		       (unsigned long long)val(c, CLASP_A_RETRANS));
 	}
-	jw_end_array();
-	jw_finish();
 }
 
-/* The -i line: whatever the kernel knows about this kind of entry. */
+/*
+ * -i: whatever the kernel knows about this kind of entry, in ss -i's words
+ * on a line of its own, or as keys of the row's object.  Times are in
+ * milliseconds both ways, as ss shows them.
+ */
 static void print_info(const struct conn *c)
 {
-	static const struct {
-		int attr;
-		const char *fmt;
-	} plain[] = {
-		{ CLASP_A_MSS, " mss:%llu" },
-		{ CLASP_A_BACKOFF, " backoff:%llu" },
-		{ CLASP_A_RETRANS, " retrans:%llu" },
-		{ CLASP_A_SND_UNA, " snd_una:%llu" },
-		{ CLASP_A_SND_NXT, " snd_nxt:%llu" },
-		{ CLASP_A_RCV_NXT, " rcv_nxt:%llu" },
-		{ CLASP_A_SND_WND, " snd_wnd:%llu" },
-		{ CLASP_A_RCV_WND, " rcv_wnd:%llu" },
-		{ CLASP_A_OOO_SEGS, " ooo:%llu" },
-		{ CLASP_A_SACK_BLOCKS, " sack_blocks:%llu" },
-		{ CLASP_A_UID, " uid:%llu" },
-		{ CLASP_A_INODE, " ino:%llu" },
-		{ CLASP_A_COOKIE, " sk:%llx" },
-	};
-	size_t i;
+	bool have;
 
-	printf("\t kind:%s", kind_name(val(c, CLASP_A_KIND)));
-	if (c->have[CLASP_A_PASSIVE] && c->v[CLASP_A_PASSIVE])
-		printf(" passive");
-	if (c->have[CLASP_A_RTO_US])
-		printf(" rto:%g", c->v[CLASP_A_RTO_US] / 1000.0);
-	if (c->have[CLASP_A_SRTT_US])
-		printf(" rtt:%.3f", c->v[CLASP_A_SRTT_US] / 1000.0);
-	if (c->have[CLASP_A_CA_STATE])
-		printf(" ca_state:%s", ca_state_name(c->v[CLASP_A_CA_STATE]));
-	for (i = 0; i < ARRAY_SIZE(plain); i++)
-		if (c->have[plain[i].attr])
-			printf(plain[i].fmt,
-			       (unsigned long long)c->v[plain[i].attr]);
+	if (!opts.json)
+		printf("\t kind:%s", kind_name(val(c, CLASP_A_KIND)));
+	pr_flag("passive", " passive", c->have[CLASP_A_PASSIVE],
+		c->v[CLASP_A_PASSIVE]);
+	pr_float("rto_ms", " rto:", "%g", c->have[CLASP_A_RTO_US],
+		 c->v[CLASP_A_RTO_US] / 1000.0);
+	pr_float("rtt_ms", " rtt:", "%.3f", c->have[CLASP_A_SRTT_US],
+		 c->v[CLASP_A_SRTT_US] / 1000.0);
+	pr_str("ca_state", " ca_state:", c->have[CLASP_A_CA_STATE] ?
+	       ca_state_name(c->v[CLASP_A_CA_STATE]) : NULL);
+	pr_attr(c, "mss", " mss:%llu", CLASP_A_MSS);
+	pr_attr(c, "backoff", " backoff:%llu", CLASP_A_BACKOFF);
+	pr_attr(c, "retrans", " retrans:%llu", CLASP_A_RETRANS);
+	pr_attr(c, "snd_una", " snd_una:%llu", CLASP_A_SND_UNA);
+	pr_attr(c, "snd_nxt", " snd_nxt:%llu", CLASP_A_SND_NXT);
+	pr_attr(c, "rcv_nxt", " rcv_nxt:%llu", CLASP_A_RCV_NXT);
+	pr_attr(c, "snd_wnd", " snd_wnd:%llu", CLASP_A_SND_WND);
+	pr_attr(c, "rcv_wnd", " rcv_wnd:%llu", CLASP_A_RCV_WND);
+	pr_attr(c, "ooo_segs", " ooo:%llu", CLASP_A_OOO_SEGS);
+	pr_attr(c, "sack_blocks", " sack_blocks:%llu", CLASP_A_SACK_BLOCKS);
+	pr_attr(c, "uid", " uid:%llu", CLASP_A_UID);
+	pr_attr(c, "inode", " ino:%llu", CLASP_A_INODE);
+	pr_attr(c, "cookie", " sk:%llx", CLASP_A_COOKIE);
 	/* As ss -i: the peer's shift, then ours. */
-	if (c->have[CLASP_A_SND_WSCALE] && c->have[CLASP_A_RCV_WSCALE])
+	have = c->have[CLASP_A_SND_WSCALE] && c->have[CLASP_A_RCV_WSCALE];
+	if (opts.json) {
+		pr_attr(c, "snd_wscale", NULL, CLASP_A_SND_WSCALE);
+		pr_attr(c, "rcv_wscale", NULL, CLASP_A_RCV_WSCALE);
+	} else if (have) {
 		printf(" wscale:%llu,%llu",
 		       (unsigned long long)c->v[CLASP_A_SND_WSCALE],
 		       (unsigned long long)c->v[CLASP_A_RCV_WSCALE]);
-	if (c->have[CLASP_A_TS_OK] && c->v[CLASP_A_TS_OK])
-		printf(" ts");
-	if (c->have[CLASP_A_SACK_OK] && c->v[CLASP_A_SACK_OK])
-		printf(" sack");
-	/* As ss -i: reordering when not the initial 3, sacked when any. */
-	if (c->have[CLASP_A_REORDERING] && c->v[CLASP_A_REORDERING] != 3)
-		printf(" reordering:%llu",
-		       (unsigned long long)c->v[CLASP_A_REORDERING]);
-	if (c->have[CLASP_A_SACKED_SEGS] && c->v[CLASP_A_SACKED_SEGS])
-		printf(" sacked:%llu",
-		       (unsigned long long)c->v[CLASP_A_SACKED_SEGS]);
-	putchar('\n');
+	}
+	pr_flag("ts", " ts", c->have[CLASP_A_TS_OK], c->v[CLASP_A_TS_OK]);
+	pr_flag("sack", " sack", c->have[CLASP_A_SACK_OK],
+		c->v[CLASP_A_SACK_OK]);
+	/* As ss -i: text shows reordering when not 3, sacked when any. */
+	have = c->have[CLASP_A_REORDERING];
+	pr_u64("reordering", " reordering:%llu",
+	       have && (opts.json || c->v[CLASP_A_REORDERING] != 3),
+	       c->v[CLASP_A_REORDERING]);
+	have = c->have[CLASP_A_SACKED_SEGS];
+	pr_u64("sacked_segs", " sacked:%llu",
+	       have && (opts.json || c->v[CLASP_A_SACKED_SEGS]),
+	       c->v[CLASP_A_SACKED_SEGS]);
+	if (!opts.json)
+		putchar('\n');
 }
 
 static int width(const char *s, int w)
@@ -399,6 +441,11 @@ static int width(const char *s, int w)
 struct cols {
 	char recvq[24], sendq[24];
 	char la[NI_MAXHOST], lp[NI_MAXSERV], pa[NI_MAXHOST], pp[NI_MAXSERV];
+};
+
+/* The widths of the table's columns, the widest row's. */
+struct widths {
+	int state, recvq, sendq, la, lp, pa, pp;
 };
 
 static void row_cols(const struct conn *c, struct cols *k)
@@ -416,55 +463,91 @@ static void row_cols(const struct conn *c, struct cols *k)
 		strcpy(k->pp, "*");
 }
 
+/*
+ * The columns: ss's under a header in text; under -j numbers, never
+ * names (-n and -r are for reading, not for programs).
+ */
+static void print_columns(const struct conn *c, const struct cols *k,
+			  const struct widths *w)
+{
+	char a[INET_ADDRSTRLEN];
+
+	if (!opts.json) {
+		printf("%-*s %-*s %-*s %*s:%-*s %*s:%s",
+		       w->state, state_name(c->v[CLASP_A_STATE]), w->recvq,
+		       k->recvq, w->sendq, k->sendq, w->la, k->la, w->lp,
+		       k->lp, w->pa, k->pa, k->pp);
+		return;
+	}
+	jw_kv_string("state", state_name(c->v[CLASP_A_STATE]));
+	jw_kv_string("kind", kind_name(val(c, CLASP_A_KIND)));
+	jw_kv_string("local", addr_str(c->laddr, a));
+	jw_kv_u64("local_port", val(c, CLASP_A_LPORT));
+	jw_kv_string("peer", addr_str(c->raddr, a));
+	jw_kv_u64("peer_port", val(c, CLASP_A_RPORT));
+	jw_kv_u64("recv_q", val(c, CLASP_A_RECV_Q));
+	jw_kv_u64("send_q", val(c, CLASP_A_SEND_Q));
+}
+
+/* One row, text (@k and @w given) or a JSON object: one path for both. */
+static void print_conn(const struct conn *c, const struct cols *k,
+		       const struct widths *w)
+{
+	const struct user *u = NULL;
+	int pad = 0;
+
+	if (opts.processes && c->have[CLASP_A_INODE])
+		u = user_of(c->v[CLASP_A_INODE]);
+	if (opts.json)
+		jw_begin_object();
+	else	/* what follows the peer's port lines up after the widest */
+		pad = w->pp - (int)strlen(k->pp);
+	print_columns(c, k, w);
+	if (opts.processes && opts.json) {
+		jw_key("users");
+		json_users(u ? u->users : NULL);
+	} else if (opts.processes && u) {
+		printf("%*s users:(%s)", pad, "", u->users);
+		pad = 0;
+	}
+	if (opts.timers)
+		print_timer(c, pad);
+	if (!opts.json)
+		putchar('\n');
+	if (opts.info)
+		print_info(c);
+	if (opts.json)
+		jw_end_object();
+}
+
+/* The text table: widths first, as ss does, so that the columns line up. */
 static void print_table(const struct conn_list *l)
 {
-	int ws = 5, wr = 6, wq = 6, wla = 13, wlp = 4, wpa = 12, wpp = 4;
+	struct widths w = { 5, 6, 6, 13, 4, 12, 4 };
 	struct cols *k = calloc(l->n + 1, sizeof(*k));
-	char buf[64];
 	size_t i;
 
 	if (!k)
 		die("out of memory");
-	/* Widths first, as ss does, so that the columns line up. */
 	for (i = 0; i < l->n; i++) {
 		const struct conn *c = &l->rows[i];
 
 		row_cols(c, &k[i]);
-		ws = width(state_name(c->v[CLASP_A_STATE]), ws);
-		wr = width(k[i].recvq, wr);
-		wq = width(k[i].sendq, wq);
-		wla = width(k[i].la, wla);
-		wpa = width(k[i].pa, wpa);
-		wlp = width(k[i].lp, wlp);
-		wpp = width(k[i].pp, wpp);
+		w.state = width(state_name(c->v[CLASP_A_STATE]), w.state);
+		w.recvq = width(k[i].recvq, w.recvq);
+		w.sendq = width(k[i].sendq, w.sendq);
+		w.la = width(k[i].la, w.la);
+		w.pa = width(k[i].pa, w.pa);
+		w.lp = width(k[i].lp, w.lp);
+		w.pp = width(k[i].pp, w.pp);
 	}
 	if (!opts.no_header)
-		printf("%-*s %-*s %-*s %*s:%-*s %*s:%s\n", ws, "State", wr,
-		       "Recv-Q", wq, "Send-Q", wla, "Local Address", wlp,
-		       "Port", wpa, "Peer Address", "Port");
-	for (i = 0; i < l->n; i++) {
-		const struct conn *c = &l->rows[i];
-		const char *tn = timer_name(c);
-		/* What follows the peer's port lines up after the widest. */
-		int pad = wpp - (int)strlen(k[i].pp);
-
-		printf("%-*s %-*s %-*s %*s:%-*s %*s:%s",
-		       ws, state_name(c->v[CLASP_A_STATE]), wr, k[i].recvq,
-		       wq, k[i].sendq, wla, k[i].la, wlp, k[i].lp, wpa,
-		       k[i].pa, k[i].pp);
-		if (opts.processes && c->users) {
-			printf("%*s users:(%s)", pad, "", c->users);
-			pad = 0;
-		}
-		if (opts.timers && tn) {
-			format_ms(buf, sizeof(buf), val(c, CLASP_A_TIMER_MS));
-			printf("%*s timer:(%s,%s,%llu)", pad, "", tn, buf,
-			       (unsigned long long)val(c, CLASP_A_RETRANS));
-		}
-		putchar('\n');
-		if (opts.info)
-			print_info(c);
-	}
+		printf("%-*s %-*s %-*s %*s:%-*s %*s:%s\n", w.state, "State",
+		       w.recvq, "Recv-Q", w.sendq, "Send-Q", w.la,
+		       "Local Address", w.lp, "Port", w.pa, "Peer Address",
+		       "Port");
+	for (i = 0; i < l->n; i++)
+		print_conn(&l->rows[i], &k[i], &w);
 	free(k);
 }
 
@@ -498,10 +581,8 @@ static void kill_rows(struct clasp_nl *nl, struct conn_list *l)
 	for (i = 0; i < l->n; i++) {
 		struct conn *c = &l->rows[i];
 
-		if (!val(c, CLASP_A_RPORT) || !kill_row(nl, c)) {
-			free(c->users);
+		if (!val(c, CLASP_A_RPORT) || !kill_row(nl, c))
 			continue;
-		}
 		l->rows[n++] = *c;
 	}
 	l->n = n;
@@ -601,6 +682,11 @@ int do_conns(int argc, char **argv)
 		die("out of memory");
 	n = parse_flags(argc, argv, "jPnroiHpK", conns_usage, pos);
 	parse_filter(pos, n, &f);
+	if (opts.processes)
+		find_users();
+	l.stream = opts.json && !opts.kill;
+	if (l.stream)
+		jw_begin_array();
 	nl_open(&nl);
 	/* An empty state set ("state listen exclude listen") matches nothing. */
 	if (!f.saw_states || f.states) {
@@ -623,17 +709,21 @@ int do_conns(int argc, char **argv)
 		if (err)
 			nl_die(err, "conns");
 	}
-	if (opts.processes)
-		find_users(&l);
 	if (opts.kill)
 		kill_rows(&nl, &l);
-	if (opts.json)
-		print_json(&l);
-	else
+	if (opts.json && !l.stream) {
+		jw_begin_array();
+		for (size_t i = 0; i < l.n; i++)
+			print_conn(&l.rows[i], NULL, NULL);
+	}
+	if (opts.json) {
+		jw_end_array();
+		jw_finish();
+	} else {
 		print_table(&l);
+	}
 	nl_close(&nl);
-	for (size_t i = 0; i < l.n; i++)
-		free(l.rows[i].users);
+	free_users();
 	free(l.rows);
 	free(pos);
 	return EXIT_OK;

@@ -2,6 +2,10 @@
 /*
  * claspctl: a streaming JSON writer to stdout.  Compact by default (one
  * line per top-level value); indented with 2 spaces when opts.pretty.
+ *
+ * The pr_*() helpers print one field either way, as iproute2's print_*()
+ * do: as "key": value under -j, else as text through a format.  A field
+ * printed by one call shows the same number in both.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -156,4 +160,70 @@ void jw_kv_u64(const char *key, uint64_t v)
 {
 	jw_key(key);
 	jw_u64(v);
+}
+
+/* A number, or null when @have is false; text shows only a number. */
+void pr_u64(const char *key, const char *fmt, bool have, uint64_t v)
+{
+	if (opts.json) {
+		jw_key(key);
+		if (have)
+			jw_u64(v);
+		else
+			jw_null();
+	} else if (have) {
+		printf(fmt, (unsigned long long)v);
+	}
+}
+
+/*
+ * A number with a fraction, such as milliseconds from microseconds: text
+ * as @numfmt makes it (ss's "%g"), after @label; under -j with three
+ * decimals, so that no digit of a microsecond is lost.  Same unit both.
+ */
+void pr_float(const char *key, const char *label, const char *numfmt,
+	      bool have, double v)
+{
+	char num[64];
+
+	if (opts.json) {
+		jw_key(key);
+		if (!have) {
+			jw_null();
+			return;
+		}
+		snprintf(num, sizeof(num), "%.3f", v);
+		jw_raw(num);
+	} else if (have) {
+		fputs(label, stdout);
+		printf(numfmt, v);
+	}
+}
+
+/* A string, or null when @s is NULL; text shows @label and the string. */
+void pr_str(const char *key, const char *label, const char *s)
+{
+	if (opts.json) {
+		jw_key(key);
+		if (s)
+			jw_string(s);
+		else
+			jw_null();
+	} else if (s) {
+		printf("%s%s", label, s);
+	}
+}
+
+/* A flag: true, false or null under -j; @label in text when true. */
+void pr_flag(const char *key, const char *label, bool have, bool v)
+{
+	if (opts.json) {
+		jw_key(key);
+		if (have)
+			jw_bool(v);
+		else
+			jw_null();
+	} else if (have && v) {
+		fputs(label, stdout);
+	}
 }
