@@ -44,6 +44,9 @@
  *   timewait.c  compact TIME_WAIT and orphaned FIN_WAIT_2 entries
  *   syncookies.c  stateless SYN-ACKs under SYN floods
  *   netlink.c   the generic netlink family "clasp" and its events
+ *   ladder.c    per-segment events for ladder diagrams: the filters set,
+ *               the static key that keeps them free when nobody listens,
+ *               the reports of the hooks in output.c and input.c
  *   trace.c     tracepoints (trace.h), system "clasp"
  *
  * Concurrency follows TCP.  A socket's state is changed under its lock:
@@ -59,6 +62,7 @@
 
 #include <linux/build_bug.h>
 #include <linux/hrtimer.h>
+#include <linux/jump_label.h>
 #include <linux/rhashtable.h>
 #include <linux/siphash.h>
 #include <linux/skbuff.h>
@@ -221,6 +225,11 @@ struct clasp_stats {
  *	TCP_CONGESTION chose another (congestion_control, cong.c)
  * @sysctl: the namespace's net.clasp.* (sysctl.c)
  * @sysctl_table: the table @sysctl shows, ours to free
+ * @ladder_lock: protects @ladder_filters updates (ladder.c)
+ * @ladder_filters: the segment-event filters set, read under RCU
+ * @ladder_count: how many
+ * @ladder_stamp: jiffies when @ladder_budget was last refilled
+ * @ladder_budget: segment events left in this second
  */
 struct clasp_net {
 	struct net *net;
@@ -255,6 +264,12 @@ struct clasp_net {
 
 	struct ctl_table_header *sysctl;
 	struct ctl_table *sysctl_table;
+
+	spinlock_t ladder_lock;		/* see kernel-doc */
+	struct hlist_head ladder_filters;
+	unsigned int ladder_count;
+	unsigned long ladder_stamp;
+	atomic_t ladder_budget;
 };
 
 /* What a timer asks the owner to do once it releases the socket. */
@@ -275,6 +290,8 @@ enum clasp_deferred {
  * @sent: time of the first transmission
  * @xmit: time of the latest transmission (RACK.xmit_ts of the segment)
  * @lost: RACK (RFC 8985 6) found it lost and it has not gone again since
+ * @ladder: a segment received, already reported to the "segments" group
+ *	(the final ACK a request hands to its new socket is reported once)
  * @offset: bytes already read (receive queue)
  */
 struct clasp_skb_cb {
@@ -284,6 +301,7 @@ struct clasp_skb_cb {
 	bool retransmitted;
 	bool sacked;
 	bool lost;
+	bool ladder;
 	ktime_t sent;
 	ktime_t xmit;
 	u32 offset;
@@ -726,9 +744,88 @@ static inline u64 clasp_backoff(u32 base, u32 shift, u64 max)
 	return min((u64)base << shift, max);
 }
 
+/**
+ * struct clasp_filter - which connections a dump or a segment-event
+ *	listener wants, from the local side (netlink.c)
+ * @states: bit (1 << state) per state, 0 for all
+ * @laddr: local address, under @lmask
+ * @lmask: 0 for any
+ * @raddr: remote address, under @rmask
+ * @rmask: 0 for any
+ * @lport: local port (host order), 0 for any
+ * @rport: remote port, 0 for any
+ */
+struct clasp_filter {
+	u32 states;
+	__be32 laddr, lmask;
+	__be32 raddr, rmask;
+	u16 lport, rport;
+};
+
+/**
+ * struct clasp_ladder_seg - a segment as the "segments" group reports it
+ * @time_ns: when it was sent or arrived (CLOCK_MONOTONIC)
+ * @seq: sequence number
+ * @ack: acknowledgment number (with CLASP_ACK)
+ * @len: payload bytes
+ * @wnd: the window field, unscaled
+ * @iss: the local side's ISN (with @isns)
+ * @irs: the peer's ISN (with @isns)
+ * @flags: CLASP_* flags
+ * @old_state: the local side's state before it, 0 if unknown
+ * @state: after it, 0 if unknown
+ * @sent: sent rather than received
+ * @isns: @iss and @irs are known
+ * @skip: received and already reported by whoever handed it on
+ */
+struct clasp_ladder_seg {
+	u64 time_ns;
+	u32 seq;
+	u32 ack;
+	u32 len;
+	u32 wnd;
+	u32 iss;
+	u32 irs;
+	u8 flags;
+	u8 old_state;
+	u8 state;
+	bool sent;
+	bool isns;
+	bool skip;
+};
+
+struct netlink_ext_ack;
+struct nlattr;
+
 /* netlink.c */
 int clasp_netlink_register(void);
 void clasp_netlink_unregister(void);
+void clasp_parse_filter(struct nlattr **attrs, struct clasp_filter *f);
+bool clasp_filter_match(const struct clasp_filter *f,
+			const struct clasp_tuple *t, u8 state);
+int clasp_notify_segment(struct net *net, const struct clasp_tuple *t,
+			 const struct clasp_ladder_seg *ls);
+
+/* ladder.c: each hook costs one static branch while nobody listens */
+DECLARE_STATIC_KEY_FALSE(clasp_ladder_key);
+
+static inline bool clasp_ladder_on(void)
+{
+	return static_branch_unlikely(&clasp_ladder_key);
+}
+
+int clasp_ladder_start(struct net *net, u32 portid,
+		       const struct clasp_filter *f,
+		       struct netlink_ext_ack *extack);
+int clasp_ladder_init(void);
+void clasp_ladder_exit(void);
+void clasp_ladder_init_net(struct clasp_net *cn);
+void clasp_ladder_exit_net(struct clasp_net *cn);
+void clasp_ladder_begin(struct clasp_ladder_seg *ls, const struct sk_buff *skb,
+			bool sent, u8 old_state);
+void clasp_ladder_sock(struct sock *sk, struct clasp_ladder_seg *ls);
+void clasp_ladder_entry(struct net *net, const struct clasp_tuple *t,
+			struct clasp_ladder_seg *ls, u8 none);
 void clasp_notify_state(struct net *net, const struct clasp_tuple *t,
 			u8 old, u8 state, u8 cause);
 void clasp_notify_listener(struct net *net, u8 cmd, const struct sock *sk,

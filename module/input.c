@@ -878,6 +878,8 @@ static bool clasp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
 static bool clasp_sock_process(struct sock *sk, struct sk_buff *skb)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
+	bool ladder = clasp_ladder_on();
+	struct clasp_ladder_seg ls;
 	struct clasp_seg seg;
 	bool queued;
 
@@ -887,6 +889,8 @@ static bool clasp_sock_process(struct sock *sk, struct sk_buff *skb)
 	case TCP_LISTEN:
 		return false;
 	}
+	if (ladder)
+		clasp_ladder_begin(&ls, skb, false, sk->sk_state);
 	/* TCP_INFO: every segment the socket gets, as tcp_segs_in(). */
 	WRITE_ONCE(csk->segs_in, csk->segs_in + 1);
 	if (seg.len)
@@ -900,6 +904,8 @@ static bool clasp_sock_process(struct sock *sk, struct sk_buff *skb)
 	}
 	if (!queued)
 		kfree_skb(skb);
+	if (ladder)
+		clasp_ladder_sock(sk, &ls);
 	return true;
 }
 
@@ -998,10 +1004,20 @@ static bool clasp_deliver_entry(struct clasp_net *cn, struct sk_buff *skb,
 		if (!refcount_inc_not_zero(&req->refcnt))
 			goto none;
 		rcu_read_unlock();
-		if (clasp_policy_drops(cn->net, req->listener, skb))
+		if (clasp_policy_drops(cn->net, req->listener, skb)) {
 			kfree_skb(skb);
-		else
+		} else if (clasp_ladder_on()) {
+			struct clasp_ladder_seg ls;
+
+			clasp_ladder_begin(&ls, skb, false, TCP_SYN_RECV);
 			clasp_req_rcv(req, skb);
+			ls.iss = req->iss;
+			ls.irs = req->irs;
+			ls.isns = true;
+			clasp_ladder_entry(cn->net, t, &ls, TCP_CLOSE);
+		} else {
+			clasp_req_rcv(req, skb);
+		}
 		clasp_req_put(req);
 		return true;
 	}
@@ -1017,7 +1033,20 @@ static bool clasp_deliver_entry(struct clasp_net *cn, struct sk_buff *skb,
 			clasp_tw_put(tw);
 			return true;
 		}
-		ret = clasp_tw_rcv(cn, tw, skb);
+		if (clasp_ladder_on()) {
+			struct clasp_ladder_seg ls;
+
+			clasp_ladder_begin(&ls, skb, false,
+					   READ_ONCE(tw->entry.state));
+			ret = clasp_tw_rcv(cn, tw, skb);
+			/* A SYN it let through: the listener reports it. */
+			if (!ret)
+				clasp_ladder_entry(cn->net, t, &ls, TCP_CLOSE);
+			else if (!ls.skip)
+				CLASP_SKB_CB(skb)->ladder = false;
+		} else {
+			ret = clasp_tw_rcv(cn, tw, skb);
+		}
 		clasp_tw_put(tw);
 		/* A SYN that ended TIME_WAIT goes on to the listener. */
 		return !ret;
@@ -1053,16 +1082,29 @@ void clasp_rcv_lookup(struct net *net, struct sk_buff *skb)
 	lsk = clasp_listen_lookup(cn, t.laddr, t.lport, inet_iif(skb), 0);
 	rcu_read_unlock();
 	if (lsk) {
-		if (clasp_policy_drops(net, lsk, skb))
+		if (clasp_policy_drops(net, lsk, skb)) {
 			kfree_skb(skb);
-		else
+		} else if (clasp_ladder_on()) {
+			struct clasp_ladder_seg ls;
+
+			clasp_ladder_begin(&ls, skb, false, TCP_LISTEN);
 			clasp_listen_rcv(lsk, skb);
+			clasp_ladder_entry(net, &t, &ls, TCP_LISTEN);
+		} else {
+			clasp_listen_rcv(lsk, skb);
+		}
 		sock_put(lsk);
 		return;
 	}
 	if (clasp_policy_drops(net, NULL, skb)) {
 		kfree_skb(skb);
 		return;
+	}
+	if (clasp_ladder_on()) {
+		struct clasp_ladder_seg ls;
+
+		clasp_ladder_begin(&ls, skb, false, TCP_CLOSE);
+		clasp_ladder_entry(net, &t, &ls, TCP_CLOSE);
 	}
 	clasp_stats_inc(net, CLASP_MIB_NOPORT);
 	clasp_send_reset(net, skb);
@@ -1092,6 +1134,8 @@ int clasp_rcv(struct sk_buff *skb)
 	}
 	if (!clasp_header_ok(skb))
 		goto bad;
+	if (clasp_ladder_on())
+		CLASP_SKB_CB(skb)->ladder = false;
 
 	if (tcp_hdr(skb)->rst) {
 		struct clasp_tuple t;

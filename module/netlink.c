@@ -43,14 +43,6 @@ struct clasp_dump_ctx {
 	bool net_admin;
 };
 
-/* Filters of a dump request. */
-struct clasp_filter {
-	u32 states;
-	__be32 laddr, lmask;
-	__be32 raddr, rmask;
-	u16 lport, rport;
-};
-
 static const struct nla_policy clasp_conn_policy[CLASP_A_MAX + 1] = {
 	[CLASP_A_LADDR]		= { .type = NLA_BE32 },
 	[CLASP_A_RADDR]		= { .type = NLA_BE32 },
@@ -200,8 +192,16 @@ static int clasp_put_compact(struct sk_buff *skb, struct clasp_tw *tw,
 	return 0;
 }
 
-static bool clasp_filter_match(const struct clasp_filter *f,
-			       const struct clasp_tuple *t, u8 state)
+/**
+ * clasp_filter_match() - does a filter select a connection
+ * @f: the filter
+ * @t: the connection's 4-tuple from the local side
+ * @state: its state (ignored when @f selects all states)
+ *
+ * Return: true if it does.
+ */
+bool clasp_filter_match(const struct clasp_filter *f,
+			const struct clasp_tuple *t, u8 state)
 {
 	if (f->states && !(f->states & (1U << state)))
 		return false;
@@ -363,7 +363,12 @@ again:
 	return 0;
 }
 
-static void clasp_parse_filter(struct nlattr **attrs, struct clasp_filter *f)
+/**
+ * clasp_parse_filter() - a filter from a request's attributes
+ * @attrs: the parsed attributes
+ * @f: filled; what an attribute leaves out selects everything
+ */
+void clasp_parse_filter(struct nlattr **attrs, struct clasp_filter *f)
 {
 	memset(f, 0, sizeof(*f));
 	if (attrs[CLASP_A_FILTER_STATES])
@@ -634,6 +639,16 @@ static int clasp_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+static int clasp_ladder_start_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct clasp_filter f;
+
+	clasp_parse_filter(info->attrs, &f);
+	f.states = 0;
+	return clasp_ladder_start(genl_info_net(info), info->snd_portid, &f,
+				  info->extack);
+}
+
 static const struct genl_ops clasp_genl_ops[] = {
 	{
 		.cmd	= CLASP_CMD_CONN_GET,
@@ -670,10 +685,29 @@ static const struct genl_ops clasp_genl_ops[] = {
 		.maxattr = CLASP_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
+	{
+		.cmd	= CLASP_CMD_LADDER_START,
+		.doit	= clasp_ladder_start_doit,
+		.policy	= clasp_conn_policy,
+		.maxattr = CLASP_A_MAX,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
 };
 
+/* Indexes into clasp_mcgrps[], as genl_has_listeners() takes them. */
+enum {
+	CLASP_MCGRP_EVENTS_IDX,
+	CLASP_MCGRP_SEGMENTS_IDX,
+};
+
+/*
+ * Segment events carry sequence numbers: only for CAP_NET_ADMIN over the
+ * namespace, as the connection dumps show them.
+ */
 static const struct genl_multicast_group clasp_mcgrps[] = {
-	{ .name = CLASP_MCGRP_EVENTS },
+	[CLASP_MCGRP_EVENTS_IDX] = { .name = CLASP_MCGRP_EVENTS },
+	[CLASP_MCGRP_SEGMENTS_IDX] = { .name = CLASP_MCGRP_SEGMENTS,
+				       .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family clasp_genl_family __ro_after_init = {
@@ -704,7 +738,7 @@ void clasp_notify_state(struct net *net, const struct clasp_tuple *t,
 	void *hdr;
 
 	trace_clasp_state_change(t, old, state, cause);
-	if (!genl_has_listeners(&clasp_genl_family, net, 0))
+	if (!genl_has_listeners(&clasp_genl_family, net, CLASP_MCGRP_EVENTS_IDX))
 		return;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
 	if (!msg)
@@ -714,7 +748,9 @@ void clasp_notify_state(struct net *net, const struct clasp_tuple *t,
 	if (!hdr || clasp_put_tuple(msg, t) ||
 	    nla_put_u8(msg, CLASP_A_OLD_STATE, old) ||
 	    nla_put_u8(msg, CLASP_A_STATE, state) ||
-	    nla_put_u8(msg, CLASP_A_CAUSE, cause)) {
+	    nla_put_u8(msg, CLASP_A_CAUSE, cause) ||
+	    nla_put_u64_64bit(msg, CLASP_A_TIME_NS, ktime_get_ns(),
+			      CLASP_A_PAD)) {
 		nlmsg_free(msg);
 		return;
 	}
@@ -741,7 +777,7 @@ void clasp_notify_listener(struct net *net, u8 cmd, const struct sock *sk,
 	if (last && time_before(jiffies, last + HZ))
 		return;
 	WRITE_ONCE(*stamp, jiffies);
-	if (!genl_has_listeners(&clasp_genl_family, net, 0))
+	if (!genl_has_listeners(&clasp_genl_family, net, CLASP_MCGRP_EVENTS_IDX))
 		return;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
 	if (!msg)
@@ -758,20 +794,79 @@ void clasp_notify_listener(struct net *net, u8 cmd, const struct sock *sk,
 	genlmsg_multicast_netns(&clasp_genl_family, net, msg, 0, 0, GFP_ATOMIC);
 }
 
+/* Room for one segment event: header, tuple, ten small attributes. */
+#define CLASP_SEGMENT_MSG_SIZE	256
+
 /**
- * clasp_netlink_register() - register the generic netlink family
+ * clasp_notify_segment() - multicast a segment event to "segments"
+ * @net: the namespace
+ * @t: the connection's 4-tuple from the local side
+ * @ls: the segment
+ *
+ * Any context; never sleeps.
+ *
+ * Return: 0 when sent, -ESRCH when nobody listens, another negative
+ * errno when the event was lost (no memory, a listener's buffer full).
+ */
+int clasp_notify_segment(struct net *net, const struct clasp_tuple *t,
+			 const struct clasp_ladder_seg *ls)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&clasp_genl_family, net,
+				CLASP_MCGRP_SEGMENTS_IDX))
+		return -ESRCH;
+	msg = genlmsg_new(CLASP_SEGMENT_MSG_SIZE, GFP_ATOMIC);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put(msg, 0, 0, &clasp_genl_family, 0,
+			  CLASP_CMD_EVENT_SEGMENT);
+	if (!hdr || clasp_put_tuple(msg, t) ||
+	    nla_put_u8(msg, CLASP_A_SEG_SENT, ls->sent) ||
+	    nla_put_u8(msg, CLASP_A_SEG_FLAGS, ls->flags) ||
+	    nla_put_u32(msg, CLASP_A_SEG_SEQ, ls->seq) ||
+	    ((ls->flags & CLASP_ACK) &&
+	     nla_put_u32(msg, CLASP_A_SEG_ACK, ls->ack)) ||
+	    nla_put_u32(msg, CLASP_A_SEG_LEN, ls->len) ||
+	    nla_put_u32(msg, CLASP_A_SEG_WND, ls->wnd) ||
+	    nla_put_u64_64bit(msg, CLASP_A_TIME_NS, ls->time_ns, CLASP_A_PAD) ||
+	    (ls->isns && (nla_put_u32(msg, CLASP_A_ISS, ls->iss) ||
+			  nla_put_u32(msg, CLASP_A_IRS, ls->irs))) ||
+	    (ls->old_state &&
+	     nla_put_u8(msg, CLASP_A_OLD_STATE, ls->old_state)) ||
+	    (ls->state && nla_put_u8(msg, CLASP_A_STATE, ls->state))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_multicast_netns(&clasp_genl_family, net, msg, 0,
+				       CLASP_MCGRP_SEGMENTS_IDX, GFP_ATOMIC);
+}
+
+/**
+ * clasp_netlink_register() - register the generic netlink family, and
+ * follow the release of the sockets that asked for segment events
  *
  * Return: 0 or a negative errno.
  */
 int clasp_netlink_register(void)
 {
-	return genl_register_family(&clasp_genl_family);
+	int err = genl_register_family(&clasp_genl_family);
+
+	if (err)
+		return err;
+	err = clasp_ladder_init();
+	if (err)
+		genl_unregister_family(&clasp_genl_family);
+	return err;
 }
 
 /**
- * clasp_netlink_unregister() - unregister the family
+ * clasp_netlink_unregister() - unregister the family; segment events stop
  */
 void clasp_netlink_unregister(void)
 {
+	clasp_ladder_exit();
 	genl_unregister_family(&clasp_genl_family);
 }

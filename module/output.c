@@ -240,6 +240,12 @@ static void clasp_xmit_ctl(struct net *net, const struct clasp_tuple *t,
 			  flags & CLASP_ACK ? ack : 0, flags, wnd, opts,
 			  clasp_build_opts(opts, flags, o));
 	clasp_set_checksum(skb, fl4.saddr, fl4.daddr);
+	if (clasp_ladder_on()) {
+		struct clasp_ladder_seg ls;
+
+		clasp_ladder_begin(&ls, skb, true, 0);
+		clasp_ladder_entry(net, t, &ls, 0);
+	}
 	skb_dst_set(skb, &rt->dst);
 	if (ip_build_and_send_pkt(skb, cn->ctl_sk, fl4.saddr, fl4.daddr, NULL,
 				  0))
@@ -455,6 +461,12 @@ static int clasp_transmit(struct sock *sk, struct sk_buff *skb, bool rtx)
 
 	clasp_count_out(sk, skb, rtx);
 	clasp_set_checksum(skb, inet->inet_saddr, inet->inet_daddr);
+	if (clasp_ladder_on()) {
+		struct clasp_ladder_seg ls;
+
+		clasp_ladder_begin(&ls, skb, true, sk->sk_state);
+		clasp_ladder_sock(sk, &ls);
+	}
 	/* Whose segment it is: egress cgroup BPF, owner matches, SO_MARK. */
 	skb_set_owner_w(skb, sk);
 	skb->destructor = clasp_wfree;

@@ -278,6 +278,7 @@ static int __net_init clasp_net_init(struct net *net)
 	get_random_bytes(&cn->ts_key, sizeof(cn->ts_key));
 	spin_lock_init(&cn->challenge_lock);
 	atomic_set(&cn->orphans, 0);
+	clasp_ladder_init_net(cn);
 	clasp_tw_init_net(cn);
 	err = clasp_table_init(cn);
 	if (err)
@@ -312,6 +313,7 @@ static void __net_exit clasp_net_exit(struct net *net)
 	struct clasp_net *cn = clasp_pernet(net);
 
 	clasp_sysctl_exit_net(cn);
+	clasp_ladder_exit_net(cn);
 	clasp_tw_exit_net(cn);
 	clasp_ctl_sock_exit(cn);
 	clasp_stats_exit(cn);

@@ -76,6 +76,9 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_LOSSPROBES]		= "LossProbes",
 	[CLASP_MIB_LOSSPROBERECOVERY]	= "LossProbeRecovery",
 	[CLASP_MIB_LOSTRETRANSMIT]	= "LostRetransmit",
+	[CLASP_MIB_LADDERLISTENERS]	= "LadderListeners",
+	[CLASP_MIB_LADDEREVENTS]	= "LadderEvents",
+	[CLASP_MIB_LADDERDROPS]		= "LadderDrops",
 };
 
 /*

@@ -3,7 +3,9 @@
 #
 # The YNL spec (module/uapi/clasp.yaml) drives the module through the
 # kernel's own ynl CLI from linux-source-6.12: dump connections, read
-# counters, set a tunable, and see an extack error.
+# counters, set a tunable, and see an extack error; and through its
+# library, ask for segment events (ladder-start) and read them from the
+# segments group.
 
 source "$(dirname "$0")/lib.sh"
 clasp_only_program clasp_ynl_test "clasp's YNL spec and generic netlink family; TCP has neither"
@@ -76,8 +78,43 @@ config_set_extack() {
 		> "$out" 2>&1 && grep -q "outside the tunable's range" "$out"
 }
 
+# ladder-start for port 7101 and the segments group, through ynl's library
+# (the filter lives as long as its socket: one process does it all); a
+# connection to 7101 then shows its SYN arriving at the listener, and the
+# events decode as the spec says.  Its filter is gone once it exits.
+segment_events() {
+	timeout 120 ip netns exec "$ns" python3 - "$ynl_dir" "$spec" > "$out" 2>&1 <<-'EOF'
+	import socket, sys, time
+	sys.path.append(sys.argv[1])
+	from lib import YnlFamily
+	y = YnlFamily(sys.argv[2], schema="")
+	y.ntf_subscribe("segments")
+	y.do("ladder-start", {"lport": 7101})
+	ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
+	ls.bind(("127.0.0.1", 7101)); ls.listen(1)
+	c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
+	c.connect(("127.0.0.1", 7101)); a, _ = ls.accept()
+	c.send(b"hi"); a.recv(2)
+	for _ in range(100):
+	    y.check_ntf()
+	    ev = [m["msg"] for m in y.async_msg_queue if m["name"] == "event-segment"]
+	    syn = [e for e in ev if e["seg-flags"] == 2 and e["seg-sent"] == 0
+	           and e["lport"] == 7101 and e["old-state"] == 10 and e["state"] == 3]
+	    data = [e for e in ev if e["seg-len"] == 2 and e["seg-sent"] == 0 and
+	            e["iss"] and e["time-ns"]]
+	    if syn and data:
+	        print("ok", len(ev), "events")
+	        sys.exit(0)
+	    time.sleep(0.1)
+	print("events:", y.async_msg_queue)
+	sys.exit(1)
+	EOF
+	grep -q '^ok' "$out" || { sed 's/^/# /' "$out"; return 1; }
+	grep -q '^LadderListeners 0$' <(ip netns exec "$ns" cat /proc/net/clasp_stats)
+}
+
 echo "TAP version 13"
-echo "1..6"
+echo "1..7"
 ip netns add "$ns"
 ip -n "$ns" link set lo up
 ip netns exec "$ns" python3 -c '
@@ -104,5 +141,6 @@ check do_get_unknown_tuple_has_extack do_get_one
 check stats_get_reports_counters stats_get
 check config_set_then_get config_set
 check config_set_out_of_range_extack config_set_extack
+check ladder_start_and_segment_events segment_events
 echo "# Totals: pass:$((ntest - fails)) fail:$fails xfail:0 xpass:0 skip:0 error:0"
 [ "$fails" -eq 0 ]

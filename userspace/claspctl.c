@@ -8,6 +8,7 @@
  *   claspctl stats [-j]
  *   claspctl config [show [KEY] | set KEY VALUE]
  *   claspctl monitor [-j]
+ *   claspctl ladder [--peer NETNS] [--svg FILE] [FILTER]...
  *
  * Exit status: 0 success, 1 the kernel refused, the module is not loaded
  * or stdout could not be written, 2 bad command line.
@@ -34,6 +35,7 @@ static void usage(FILE *f)
 		"       claspctl [-j] stats\n"
 		"       claspctl [-j] config [show [KEY] | set KEY VALUE]\n"
 		"       claspctl [-j] monitor\n"
+		"       claspctl ladder [--peer NETNS] [--svg FILE] [FILTER]...\n"
 		"       claspctl help | -V | --version\n"
 		"OPTIONS: -j, --json     JSON output\n"
 		"         --pretty       indented JSON (implies -j)\n"
@@ -185,6 +187,7 @@ static const struct {
 	{ "stats", do_stats, stats_usage },
 	{ "config", do_config, config_usage },
 	{ "monitor", do_monitor, monitor_usage },
+	{ "ladder", do_ladder, ladder_usage },
 };
 
 /*

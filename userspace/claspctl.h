@@ -52,6 +52,7 @@ struct clasp_nl {
 	unsigned int seq;
 	uint16_t family;
 	uint32_t events_group;	/* 0 if the family has none */
+	uint32_t segments_group;	/* 0 if the family has none */
 	char *sbuf;		/* request being built */
 };
 
@@ -108,10 +109,12 @@ int do_kill(int argc, char **argv);
 int do_stats(int argc, char **argv);
 int do_config(int argc, char **argv);
 int do_monitor(int argc, char **argv);
+int do_ladder(int argc, char **argv);
 void conns_usage(FILE *f);
 void kill_usage(FILE *f);
 void stats_usage(FILE *f);
 void config_usage(FILE *f);
 void monitor_usage(FILE *f);
+void ladder_usage(FILE *f);
 
 #endif /* CLASPCTL_H */

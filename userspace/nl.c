@@ -232,6 +232,15 @@ static const enum mnl_attr_data_type clasp_types[CLASP_A_MAX + 1] = {
 	[CLASP_A_IN_FLIGHT] = MNL_TYPE_U32,
 	[CLASP_A_CA_NAME] = MNL_TYPE_NUL_STRING,
 	[CLASP_A_CA_AVAILABLE] = MNL_TYPE_NUL_STRING,
+	[CLASP_A_SEG_SENT] = MNL_TYPE_U8,
+	[CLASP_A_SEG_FLAGS] = MNL_TYPE_U8,
+	[CLASP_A_SEG_SEQ] = MNL_TYPE_U32,
+	[CLASP_A_SEG_ACK] = MNL_TYPE_U32,
+	[CLASP_A_SEG_LEN] = MNL_TYPE_U32,
+	[CLASP_A_SEG_WND] = MNL_TYPE_U32,
+	[CLASP_A_ISS] = MNL_TYPE_U32,
+	[CLASP_A_IRS] = MNL_TYPE_U32,
+	[CLASP_A_TIME_NS] = MNL_TYPE_U64,
 };
 
 /* Keep attributes we know and whose size is right; skip the others. */
@@ -310,6 +319,10 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 		if (!strcmp(mnl_attr_get_str(g[CTRL_ATTR_MCAST_GRP_NAME]),
 			    CLASP_MCGRP_EVENTS))
 			nl->events_group =
+				mnl_attr_get_u32(g[CTRL_ATTR_MCAST_GRP_ID]);
+		else if (!strcmp(mnl_attr_get_str(g[CTRL_ATTR_MCAST_GRP_NAME]),
+				 CLASP_MCGRP_SEGMENTS))
+			nl->segments_group =
 				mnl_attr_get_u32(g[CTRL_ATTR_MCAST_GRP_ID]);
 	}
 	return MNL_CB_OK;

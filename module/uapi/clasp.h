@@ -281,6 +281,9 @@ enum clasp_mib {
 	CLASP_MIB_LOSSPROBES,		/* tail loss probes sent (RFC 8985) */
 	CLASP_MIB_LOSSPROBERECOVERY,	/* ... that repaired a loss */
 	CLASP_MIB_LOSTRETRANSMIT,	/* retransmissions RACK found lost */
+	CLASP_MIB_LADDERLISTENERS,	/* gauge: segment-event filters set */
+	CLASP_MIB_LADDEREVENTS,		/* segment events sent ("segments") */
+	CLASP_MIB_LADDERDROPS,		/* ... held back: rate bound, memory */
 	__CLASP_MIB_MAX
 };
 
@@ -299,10 +302,22 @@ enum clasp_mib {
  *                      VALUE_MIN, VALUE_MAX}
  * CLASP_CMD_CONFIG_SET one tunable: NAME and VALUE (admin)
  * CLASP_CMD_EVENT_*    notifications on the "events" multicast group
+ * CLASP_CMD_LADDER_START  per-segment events for the segments matching a
+ *                      filter (LADDR/FILTER_LPLEN, RADDR/FILTER_RPLEN,
+ *                      LPORT, RPORT, as a dump's), until the netlink
+ *                      socket that asked closes (admin); one filter per
+ *                      socket, a second replaces the first
+ * CLASP_CMD_EVENT_SEGMENT  a segment sent or received, on the "segments"
+ *                      multicast group (CAP_NET_ADMIN over the namespace
+ *                      to join): 4-tuple from the local side, SEG_SENT,
+ *                      SEG_FLAGS, SEG_SEQ, SEG_ACK (with ACK), SEG_LEN,
+ *                      SEG_WND, TIME_NS, and where known ISS and IRS,
+ *                      OLD_STATE (before) and STATE (after)
  */
 #define CLASP_GENL_NAME		"clasp"
 #define CLASP_GENL_VERSION	1
 #define CLASP_MCGRP_EVENTS	"events"
+#define CLASP_MCGRP_SEGMENTS	"segments"
 
 enum clasp_cmd {
 	CLASP_CMD_UNSPEC,
@@ -314,6 +329,8 @@ enum clasp_cmd {
 	CLASP_CMD_EVENT_STATE,		/* a connection changed state */
 	CLASP_CMD_EVENT_SYNFLOOD,	/* cookies engaged or SYNs dropped */
 	CLASP_CMD_EVENT_OVERFLOW,	/* an accept queue overflowed */
+	CLASP_CMD_LADDER_START,		/* segment events for a filter (admin) */
+	CLASP_CMD_EVENT_SEGMENT,	/* a segment sent or received */
 	__CLASP_CMD_MAX
 };
 
@@ -392,6 +409,15 @@ enum clasp_attr {
 					 * the namespace's congestion_control
 					 */
 	CLASP_A_CA_AVAILABLE,		/* string, config: every algorithm */
+	CLASP_A_SEG_SENT,		/* u8: 1 sent, 0 received */
+	CLASP_A_SEG_FLAGS,		/* u8: the header's flags byte */
+	CLASP_A_SEG_SEQ,		/* u32: sequence number, as on the wire */
+	CLASP_A_SEG_ACK,		/* u32: acknowledgment number (with ACK) */
+	CLASP_A_SEG_LEN,		/* u32: payload bytes */
+	CLASP_A_SEG_WND,		/* u32: the window field, unscaled */
+	CLASP_A_ISS,			/* u32: the local side's ISN */
+	CLASP_A_IRS,			/* u32: the peer's ISN */
+	CLASP_A_TIME_NS,		/* u64: CLOCK_MONOTONIC, nanoseconds */
 	__CLASP_A_MAX
 };
 
