@@ -477,6 +477,7 @@ static inline int policy_len(uint8_t cmd, int type)
 	switch (cmd) {
 	case CLASP_CMD_CONN_GET:
 	case CLASP_CMD_CONN_KILL:
+	case CLASP_CMD_LADDER_START:
 		switch (type) {
 		case CLASP_A_LADDR:
 		case CLASP_A_RADDR:
@@ -493,8 +494,8 @@ static inline int policy_len(uint8_t cmd, int type)
 	case CLASP_CMD_CONFIG_SET:
 		if (type == CLASP_A_VALUE)
 			return 8;
-		if (type == CLASP_A_NAME)
-			return 0;	/* a string: any length up to 32 */
+		if (type == CLASP_A_NAME || type == CLASP_A_CA_NAME)
+			return 0;	/* a string: any length up to 32 (16) */
 		return -1;
 	}
 	return -1;
@@ -504,12 +505,13 @@ static inline bool op_exists(uint8_t cmd, bool dump)
 {
 	if (dump)
 		return cmd == CLASP_CMD_CONN_GET;
-	return cmd >= CLASP_CMD_CONN_GET && cmd <= CLASP_CMD_CONFIG_SET;
+	return (cmd >= CLASP_CMD_CONN_GET && cmd <= CLASP_CMD_CONFIG_SET) ||
+	       cmd == CLASP_CMD_LADDER_START;
 }
 
 static const uint8_t clasp_ops[] = {
 	CLASP_CMD_CONN_GET, CLASP_CMD_CONN_KILL, CLASP_CMD_STATS_GET,
-	CLASP_CMD_CONFIG_GET, CLASP_CMD_CONFIG_SET,
+	CLASP_CMD_CONFIG_GET, CLASP_CMD_CONFIG_SET, CLASP_CMD_LADDER_START,
 };
 
 #define NOPS	(sizeof(clasp_ops) / sizeof(clasp_ops[0]))
