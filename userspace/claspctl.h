@@ -103,6 +103,22 @@ void format_ms(char *buf, size_t len, uint32_t ms);
 void enter_netns(const char *name);
 void check_stdout(void);
 
+/*
+ * A filter on a connection's ends, from the local side: sport, dport,
+ * src ADDR[/LEN], dst ADDR[/LEN] (conns and ladder share it).
+ */
+struct addr_filter {
+	uint32_t src, dst;	/* network order */
+	uint8_t src_len, dst_len;
+	bool has_src, has_dst;
+	uint16_t sport, dport;
+};
+
+bool parse_addr_filter(char **pos, int n, int *i, struct addr_filter *f,
+		       void (*usage)(FILE *f));
+void nl_put_addr_filter(struct nlmsghdr *nlh, const struct addr_filter *f,
+			bool swap);
+
 /* subcommands */
 int do_conns(int argc, char **argv);
 int do_kill(int argc, char **argv);

@@ -605,25 +605,8 @@ static void kill_rows(struct clasp_nl *nl, struct conn_list *l)
 struct filter {
 	bool saw_states;
 	uint32_t states;
-	bool has_src, has_dst;
-	uint32_t src, dst;
-	uint8_t src_len, dst_len;
-	uint16_t sport, dport;
+	struct addr_filter ends;
 };
-
-/* The value after a filter keyword; ss allows "sport = :80" too. */
-static const char *filter_arg(char **pos, int n, int *i)
-{
-	const char *kw = pos[*i];
-
-	if (*i + 1 < n && (!strcmp(pos[*i + 1], "=") ||
-			   !strcmp(pos[*i + 1], "==") ||
-			   !strcmp(pos[*i + 1], "eq")))
-		(*i)++;
-	if (*i + 1 >= n)
-		usage_error(conns_usage, "'%s' needs an argument", kw);
-	return pos[++(*i)];
-}
 
 static void parse_filter(char **pos, int n, struct filter *f)
 {
@@ -634,52 +617,24 @@ static void parse_filter(char **pos, int n, struct filter *f)
 		const char *kw = pos[i], *arg;
 		uint32_t mask;
 
-		if (!strcmp(kw, "state") || !strcmp(kw, "exclude") ||
-		    !strcmp(kw, "excl")) {
-			bool excl = kw[0] == 'e';
-
-			if (i + 1 >= n)
-				usage_error(conns_usage,
-					    "'%s' needs a state name", kw);
-			arg = pos[++i];
-			if (parse_state_filter(arg, &mask))
-				usage_error(conns_usage,
-					    "wrong state name '%s'", arg);
-			if (!f->saw_states) {
-				f->states = excl ? STATES_ALL : 0;
-				f->saw_states = true;
-			}
-			if (excl)
-				f->states &= ~mask;
-			else
-				f->states |= mask;
-		} else if (!strcmp(kw, "sport") || !strcmp(kw, "dport")) {
-			uint16_t *p = kw[0] == 's' ? &f->sport : &f->dport;
-
-			arg = filter_arg(pos, n, &i);
-			if (*p)
-				usage_error(conns_usage, "'%s' given twice", kw);
-			if (parse_port(arg, p))
-				usage_error(conns_usage,
-					    "invalid port '%s' (1-65535)", arg);
-		} else if (!strcmp(kw, "src") || !strcmp(kw, "dst")) {
-			bool src = kw[0] == 's';
-
-			arg = filter_arg(pos, n, &i);
-			if (src ? f->has_src : f->has_dst)
-				usage_error(conns_usage, "'%s' given twice", kw);
-			if (parse_prefix(arg, src ? &f->src : &f->dst,
-					 src ? &f->src_len : &f->dst_len))
-				usage_error(conns_usage,
-					    "invalid address '%s' (A.B.C.D[/LEN])",
-					    arg);
-			if (src)
-				f->has_src = true;
-			else
-				f->has_dst = true;
-		} else {
+		if (parse_addr_filter(pos, n, &i, &f->ends, conns_usage))
+			continue;
+		if (strcmp(kw, "state") && strcmp(kw, "exclude") &&
+		    strcmp(kw, "excl"))
 			usage_error(conns_usage, "unknown filter '%s'", kw);
+		if (i + 1 >= n)
+			usage_error(conns_usage, "'%s' needs a state name", kw);
+		arg = pos[++i];
+		if (parse_state_filter(arg, &mask))
+			usage_error(conns_usage, "wrong state name '%s'", arg);
+		if (!f->saw_states) {
+			f->states = kw[0] == 'e' ? STATES_ALL : 0;
+			f->saw_states = true;
 		}
+		if (kw[0] == 'e')
+			f->states &= ~mask;
+		else
+			f->states |= mask;
 	}
 }
 
@@ -707,18 +662,7 @@ int do_conns(int argc, char **argv)
 		nlh = nl_msg(&nl, CLASP_CMD_CONN_GET, NLM_F_DUMP);
 		if (f.saw_states && f.states != STATES_ALL)
 			mnl_attr_put_u32(nlh, CLASP_A_FILTER_STATES, f.states);
-		if (f.has_src) {
-			mnl_attr_put_u32(nlh, CLASP_A_LADDR, f.src);
-			mnl_attr_put_u8(nlh, CLASP_A_FILTER_LPLEN, f.src_len);
-		}
-		if (f.has_dst) {
-			mnl_attr_put_u32(nlh, CLASP_A_RADDR, f.dst);
-			mnl_attr_put_u8(nlh, CLASP_A_FILTER_RPLEN, f.dst_len);
-		}
-		if (f.sport)
-			mnl_attr_put_u16(nlh, CLASP_A_LPORT, f.sport);
-		if (f.dport)
-			mnl_attr_put_u16(nlh, CLASP_A_RPORT, f.dport);
+		nl_put_addr_filter(nlh, &f.ends, false);
 		err = nl_talk(&nl, nlh, conn_cb, &l);
 		if (err)
 			nl_die(err, "conns");

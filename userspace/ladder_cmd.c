@@ -35,52 +35,14 @@ void ladder_usage(FILE *f)
 		"        (as conns: from this namespace's side)\n");
 }
 
-/* The filter, from this namespace's side. */
-struct lfilter {
-	uint32_t src, dst;
-	uint8_t src_len, dst_len;
-	bool has_src, has_dst;
-	uint16_t sport, dport;
-};
-
-static void parse_lfilter(char **pos, int n, struct lfilter *f)
+static void parse_lfilter(char **pos, int n, struct addr_filter *f)
 {
 	int i;
 
 	memset(f, 0, sizeof(*f));
-	for (i = 0; i < n; i++) {
-		const char *kw = pos[i], *arg;
-
-		if (strcmp(kw, "sport") && strcmp(kw, "dport") &&
-		    strcmp(kw, "src") && strcmp(kw, "dst"))
-			usage_error(ladder_usage, "unknown filter '%s'", kw);
-		if (i + 1 >= n)
-			usage_error(ladder_usage, "'%s' needs an argument", kw);
-		arg = pos[++i];
-		if (kw[1] == 'p') {
-			uint16_t *p = kw[0] == 's' ? &f->sport : &f->dport;
-
-			if (*p)
-				usage_error(ladder_usage, "'%s' given twice", kw);
-			if (parse_port(arg, p))
-				usage_error(ladder_usage,
-					    "invalid port '%s' (1-65535)", arg);
-		} else {
-			bool src = kw[0] == 's';
-
-			if (src ? f->has_src : f->has_dst)
-				usage_error(ladder_usage, "'%s' given twice", kw);
-			if (parse_prefix(arg, src ? &f->src : &f->dst,
-					 src ? &f->src_len : &f->dst_len))
-				usage_error(ladder_usage,
-					    "invalid address '%s' (A.B.C.D[/LEN])",
-					    arg);
-			if (src)
-				f->has_src = true;
-			else
-				f->has_dst = true;
-		}
-	}
+	for (i = 0; i < n; i++)
+		if (!parse_addr_filter(pos, n, &i, f, ladder_usage))
+			usage_error(ladder_usage, "unknown filter '%s'", pos[i]);
 }
 
 static uint32_t prefix_mask(uint8_t len)
@@ -89,7 +51,7 @@ static uint32_t prefix_mask(uint8_t len)
 }
 
 /* Does @f select the connection @local <-> @remote (swapped: the peer's)? */
-static bool lfilter_match(const struct lfilter *f, bool swap,
+static bool lfilter_match(const struct addr_filter *f, bool swap,
 			  const struct ladder_ep *local,
 			  const struct ladder_ep *remote)
 {
@@ -112,7 +74,7 @@ struct ladder_src {
 
 struct ladder_ctx {
 	struct ladder lad;
-	const struct lfilter *f;
+	const struct addr_filter *f;
 	const struct ladder_src *src;
 };
 
@@ -192,7 +154,7 @@ static void join(struct clasp_nl *nl, uint32_t group, const char *name)
 }
 
 /* Set the kernel's filter for this socket, then listen. */
-static void ladder_open(struct ladder_src *s, const struct lfilter *f)
+static void ladder_open(struct ladder_src *s, const struct addr_filter *f)
 {
 	struct nlmsghdr *nlh;
 	int bufsz = 4 << 20, err;
@@ -203,24 +165,7 @@ static void ladder_open(struct ladder_src *s, const struct lfilter *f)
 	setsockopt(mnl_socket_get_fd(s->nl.sk), SOL_SOCKET, SO_RCVBUF, &bufsz,
 		   sizeof(bufsz));
 	nlh = nl_msg(&s->nl, CLASP_CMD_LADDER_START, NLM_F_ACK);
-	if (f->has_src) {
-		mnl_attr_put_u32(nlh, s->swap ? CLASP_A_RADDR : CLASP_A_LADDR,
-				 f->src);
-		mnl_attr_put_u8(nlh, s->swap ? CLASP_A_FILTER_RPLEN :
-					       CLASP_A_FILTER_LPLEN, f->src_len);
-	}
-	if (f->has_dst) {
-		mnl_attr_put_u32(nlh, s->swap ? CLASP_A_LADDR : CLASP_A_RADDR,
-				 f->dst);
-		mnl_attr_put_u8(nlh, s->swap ? CLASP_A_FILTER_LPLEN :
-					       CLASP_A_FILTER_RPLEN, f->dst_len);
-	}
-	if (f->sport)
-		mnl_attr_put_u16(nlh, s->swap ? CLASP_A_RPORT : CLASP_A_LPORT,
-				 f->sport);
-	if (f->dport)
-		mnl_attr_put_u16(nlh, s->swap ? CLASP_A_LPORT : CLASP_A_RPORT,
-				 f->dport);
+	nl_put_addr_filter(nlh, f, s->swap);
 	err = nl_talk(&s->nl, nlh, NULL, NULL);
 	if (err)
 		nl_die(err, "ladder");
@@ -300,7 +245,7 @@ int do_ladder(int argc, char **argv)
 	struct pollfd pfd[2];
 	sigset_t block, orig;
 	struct sigaction sa;
-	struct lfilter f;
+	struct addr_filter f;
 	FILE *svgf = NULL;
 	int n, nsrc = 1, i;
 

@@ -400,3 +400,30 @@ int nl_recv_events(struct clasp_nl *nl, mnl_cb_t cb, void *data)
 		return t.err ? t.err : -EBADMSG;
 	return 0;
 }
+
+/*
+ * nl_put_addr_filter() - @f as a request's filter attributes; with @swap
+ * for the other end's namespace, where local and remote trade places.
+ */
+void nl_put_addr_filter(struct nlmsghdr *nlh, const struct addr_filter *f,
+			bool swap)
+{
+	if (f->has_src) {
+		mnl_attr_put_u32(nlh, swap ? CLASP_A_RADDR : CLASP_A_LADDR,
+				 f->src);
+		mnl_attr_put_u8(nlh, swap ? CLASP_A_FILTER_RPLEN :
+					    CLASP_A_FILTER_LPLEN, f->src_len);
+	}
+	if (f->has_dst) {
+		mnl_attr_put_u32(nlh, swap ? CLASP_A_LADDR : CLASP_A_RADDR,
+				 f->dst);
+		mnl_attr_put_u8(nlh, swap ? CLASP_A_FILTER_LPLEN :
+					    CLASP_A_FILTER_RPLEN, f->dst_len);
+	}
+	if (f->sport)
+		mnl_attr_put_u16(nlh, swap ? CLASP_A_RPORT : CLASP_A_LPORT,
+				 f->sport);
+	if (f->dport)
+		mnl_attr_put_u16(nlh, swap ? CLASP_A_LPORT : CLASP_A_RPORT,
+				 f->dport);
+}

@@ -246,3 +246,54 @@ void format_ms(char *buf, size_t len, uint32_t ms)
 	if (msec && n < len)
 		snprintf(buf + n, len - n, "%03ums", msec);
 }
+
+/* The value after a filter keyword; ss allows "sport = :80" too. */
+static const char *filter_arg(char **pos, int n, int *i,
+			      void (*usage)(FILE *f))
+{
+	const char *kw = pos[*i];
+
+	if (*i + 1 < n && (!strcmp(pos[*i + 1], "=") ||
+			   !strcmp(pos[*i + 1], "==") ||
+			   !strcmp(pos[*i + 1], "eq")))
+		(*i)++;
+	if (*i + 1 >= n)
+		usage_error(usage, "'%s' needs an argument", kw);
+	return pos[++(*i)];
+}
+
+/*
+ * parse_addr_filter() - take pos[*i] and its value when it is one of
+ * sport, dport, src and dst, into @f; false, and nothing taken, when it
+ * is not.  A bad value or a keyword given twice is a usage error.
+ */
+bool parse_addr_filter(char **pos, int n, int *i, struct addr_filter *f,
+		       void (*usage)(FILE *f))
+{
+	const char *kw = pos[*i], *arg;
+	bool src = kw[0] == 's';
+
+	if (!strcmp(kw, "sport") || !strcmp(kw, "dport")) {
+		uint16_t *p = src ? &f->sport : &f->dport;
+
+		arg = filter_arg(pos, n, i, usage);
+		if (*p)
+			usage_error(usage, "'%s' given twice", kw);
+		if (parse_port(arg, p))
+			usage_error(usage, "invalid port '%s' (1-65535)", arg);
+		return true;
+	}
+	if (strcmp(kw, "src") && strcmp(kw, "dst"))
+		return false;
+	arg = filter_arg(pos, n, i, usage);
+	if (src ? f->has_src : f->has_dst)
+		usage_error(usage, "'%s' given twice", kw);
+	if (parse_prefix(arg, src ? &f->src : &f->dst,
+			 src ? &f->src_len : &f->dst_len))
+		usage_error(usage, "invalid address '%s' (A.B.C.D[/LEN])", arg);
+	if (src)
+		f->has_src = true;
+	else
+		f->has_dst = true;
+	return true;
+}
