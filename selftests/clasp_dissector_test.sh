@@ -10,15 +10,21 @@
 #  - every segment as protocol clasp, with TCP's fields decoded: ports,
 #    flags, relative seq/ack, lengths, and the SYN's and SYN-ACK's MSS,
 #    window scale and SACK-permitted options;
-#  - clasp.checksum.status Good (1) for every segment, which needs the
-#    module's protocol number in the pseudo-header;
+#  - with the preference clasp.check_checksum on, clasp.checksum.status
+#    Good (1) for every segment, which needs the module's protocol number
+#    in the pseudo-header (the veth pair's transmit checksum offload off,
+#    so that the capture holds finished checksums);
 #  - Bad (0), and an expert item, for the one segment whose checksum the
 #    test then flips in the file, the others still Good;
+#  - with the offload on (veth's default), the data segments captured
+#    where they leave carry only the pseudo-header's sum: clasp leaves
+#    the checksum to the device, as TCP does;
+#  - without the preference, as Wireshark's TCP by default, Unverified (2);
 #  - with the preference clasp.proto set to another number, no clasp at
 #    all: the plugin registers on the configured number, not on 253 fixed.
 #
-# tshark runs in the guest, from the host's root filesystem; it and
-# tcpdump missing is a skip.
+# tshark runs in the guest, from the host's root filesystem; it, tcpdump
+# or ethtool missing is a skip.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -34,7 +40,7 @@ IPA=10.77.0.1
 IPB=10.77.0.2
 PORT=5001
 CPORT=40000
-NTESTS=7
+NTESTS=9
 pids=()
 
 TMP=$(mktemp -d) || exit "$KSFT_FAIL"
@@ -82,13 +88,14 @@ print("done", got.decode(), flush=True)
 
 # capture_has BYTES: the capture file has that many bytes.
 capture_has() {
-	[ "$(stat -c %s "$TMP/cap.pcap")" -ge "$1" ]
+	[ "$(stat -c %s "$1")" -ge "$2" ]
 }
 
-# capture: the connection's segments as seen on A's end, into $TMP/cap.pcap.
+# capture FILE CPORT: the segments of a connection from port CPORT, as
+# seen on A's end, into FILE.
 capture() {
-	local tcpdump_pid srv_pid out
-	ip netns exec "$NSA" tcpdump -U -n -i "$VA" -w "$TMP/cap.pcap" \
+	local file=$1 cport=$2 tcpdump_pid srv_pid out
+	ip netns exec "$NSA" tcpdump -U -n -i "$VA" -w "$file" \
 		"ip proto $PROTO" 2>"$TMP/tcpdump.err" &
 	tcpdump_pid=$!
 	pids+=("$tcpdump_pid")
@@ -105,7 +112,7 @@ capture() {
 		return 1
 	}
 	out=$(ip netns exec "$NSA" timeout 60 python3 -c "$CLIENT_PY" "$PROTO" \
-		"$IPB" "$PORT" "$CPORT" 2>&1)
+		"$IPB" "$PORT" "$cport" 2>&1)
 	[ "$out" = "done world" ] || {
 		log "client: $out"
 		return 1
@@ -118,7 +125,7 @@ capture() {
 	# The server's FIN and the client's ACK of it are on their way: at
 	# least 8 segments in all (pcap's 24 bytes, 16 + 54 a segment), then
 	# what else came soon after.
-	clasp_poll_until 10 capture_has $((24 + 8 * (16 + 54))) ||
+	clasp_poll_until 10 capture_has "$file" $((24 + 8 * (16 + 54))) ||
 		log "capture still short"
 	sleep "$(clasp_slow_time 1)"
 	kill -INT "$tcpdump_pid"
@@ -134,9 +141,18 @@ plugin_loads() {
 	return 1
 }
 
+# Checksums checked, as Wireshark's TCP preference tcp.check_checksum.
+CHECK=(-o clasp.check_checksum:TRUE)
+
+# Two connections: the first with the pair's transmit checksum offload on
+# (veth's default), the second with it off, which the test decodes.
 capture_decode() {
-	clasp_veth_pair "$NSA" "$VA" "$IPA" "$NSB" "$VB" "$IPB" && capture &&
-		decode "$TMP/cap.pcap" "$TMP/good"
+	clasp_veth_pair "$NSA" "$VA" "$IPA" "$NSB" "$VB" "$IPB" &&
+		capture "$TMP/offload.pcap" $((CPORT + 1)) &&
+		ip netns exec "$NSA" ethtool -K "$VA" tx off >/dev/null &&
+		ip netns exec "$NSB" ethtool -K "$VB" tx off >/dev/null &&
+		capture "$TMP/cap.pcap" "$CPORT" &&
+		decode "$TMP/cap.pcap" "$TMP/good" "${CHECK[@]}"
 }
 
 FIELDS=(frame.number _ws.col.Protocol tcp.srcport tcp.dstport tcp.flags
@@ -248,7 +264,8 @@ corrupt() {
 
 test_corrupted() {
 	local n i ok=0
-	corrupt "$TMP/cap.pcap" "$TMP/bad.pcap" && decode "$TMP/bad.pcap" "$TMP/bad" || return 1
+	corrupt "$TMP/cap.pcap" "$TMP/bad.pcap" &&
+		decode "$TMP/bad.pcap" "$TMP/bad" "${CHECK[@]}" || return 1
 	row 1 "$TMP/bad"
 	expect 1 "$F_PROTO" clasp && expect 1 "$F_STATUS" 0 || ok=1
 	[[ ${R[$F_EXPERT]} == *"Bad checksum"* ]] || {
@@ -263,9 +280,39 @@ test_corrupted() {
 	return "$ok"
 }
 
+# The offloaded capture: the segments that carry data, captured where
+# they leave (A's "hello") or arrive (B's "world"), hold the
+# pseudo-header's sum, not a finished checksum; the device finishes it
+# (veth: nobody needs to, the receiver trusts a local segment).
+test_offload() {
+	local n i data=0 ok=0
+	decode "$TMP/offload.pcap" "$TMP/offload" "${CHECK[@]}" || return 1
+	n=$(wc -l <"$TMP/offload")
+	for i in $(seq "$n"); do
+		row "$i" "$TMP/offload"
+		[ "${R[$F_LEN]}" = 5 ] || continue
+		data=$((data + 1))
+		expect "$i" "$F_STATUS" 0 || ok=1
+	done
+	[ "$data" = 2 ] || { log "$data data segments, not 2"; ok=1; }
+	return "$ok"
+}
+
+# Without clasp.check_checksum, nothing is checked: Unverified.
+test_unverified() {
+	local n i ok=0
+	decode "$TMP/cap.pcap" "$TMP/plain" || return 1
+	n=$(wc -l <"$TMP/plain")
+	for i in $(seq "$n"); do
+		row "$i" "$TMP/plain"
+		expect "$i" "$F_STATUS" 2 || ok=1
+	done
+	return "$ok"
+}
+
 # With clasp.proto another number, the plugin is not on 253.
 test_preference() {
-	decode "$TMP/cap.pcap" "$TMP/other" -o clasp.proto:254 || return 1
+	decode "$TMP/cap.pcap" "$TMP/other" "${CHECK[@]}" -o clasp.proto:254 || return 1
 	row 1 "$TMP/other"
 	[ "${R[$F_PROTO]}" != clasp ] && [ -z "${R[$F_STATUS]}" ] && return 0
 	log "with clasp.proto 254, frame 1 is still '${R[$F_PROTO]}' status '${R[$F_STATUS]}'"
@@ -273,9 +320,10 @@ test_preference() {
 }
 
 echo "1..$NTESTS"
-if ! command -v tshark >/dev/null || ! command -v tcpdump >/dev/null; then
+if ! command -v tshark >/dev/null || ! command -v tcpdump >/dev/null ||
+   ! command -v ethtool >/dev/null; then
 	for i in $(seq "$NTESTS"); do
-		echo "ok $i dissector # SKIP tshark or tcpdump missing"
+		echo "ok $i dissector # SKIP tshark, tcpdump or ethtool missing"
 	done
 	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:$NTESTS error:0"
 	exit "$KSFT_SKIP"
@@ -288,6 +336,8 @@ check "handshake: ports, flags, seq/ack, MSS, wscale, SACK-permitted" \
 	test_handshake "$TMP/good"
 check "data and teardown: lengths, seq/ack, FINs" test_data_teardown "$TMP/good"
 check "a corrupted checksum is bad, the others good" test_corrupted
+check "offloaded: data segments leave with the pseudo-header sum" test_offload
+check "without clasp.check_checksum, Unverified" test_unverified
 check "clasp.proto preference moves the registration" test_preference
 
 echo "# Totals: pass:$((ntest - fails)) fail:$fails xfail:0 xpass:0 skip:0 error:0"
