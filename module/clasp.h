@@ -1039,6 +1039,7 @@ void clasp_send_probe(struct sock *sk);
 void clasp_push(struct sock *sk);
 void clasp_push_nonagle(struct sock *sk, int nonagle);
 void clasp_push_pending(struct sock *sk);
+struct sk_buff *clasp_alloc_seg(unsigned int payload, gfp_t gfp);
 int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len);
 bool clasp_retransmit_one(struct sock *sk);
 bool clasp_retransmit_skb(struct sock *sk, struct sk_buff *skb);

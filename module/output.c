@@ -195,7 +195,18 @@ static int clasp_build_opts(u8 *buf, u8 flags, const struct clasp_opts *o)
 				   clasp_opts_put(buf, o);
 }
 
-static struct sk_buff *clasp_alloc_seg(unsigned int payload, gfp_t gfp)
+/**
+ * clasp_alloc_seg() - a buffer for a segment of @payload bytes
+ * @payload: bytes of payload it will hold
+ * @gfp: allocation flags
+ *
+ * With headroom for every header in front of the payload: a segment of
+ * the write queue goes out as a clone that pushes its headers there
+ * (clasp_xmit_skb()), so the payload is never copied again.
+ *
+ * Return: the buffer, empty, or NULL.
+ */
+struct sk_buff *clasp_alloc_seg(unsigned int payload, gfp_t gfp)
 {
 	struct sk_buff *skb = alloc_skb(CLASP_MAX_HEADER + payload, gfp);
 
@@ -453,6 +464,31 @@ static bool clasp_tsq_full(struct sock *sk)
 	return refcount_read(&sk->sk_wmem_alloc) > CLASP_TSQ_LIMIT;
 }
 
+/*
+ * A socket's segment leaves its checksum to the device when the route's
+ * device can checksum any protocol (NETIF_F_HW_CSUM: loopback, veth,
+ * virtio-net with the host's offload), as TCP's do: the header carries
+ * the pseudo-header's sum, the device or, should the route change, the
+ * core's software fallback (skb_csum_hwoffload_help()) the rest.  A
+ * device that knows only TCP and UDP (NETIF_F_IP_CSUM) gets a finished
+ * checksum.
+ */
+static void clasp_sock_checksum(struct sock *sk, struct sk_buff *skb)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct tcphdr *th = tcp_hdr(skb);
+
+	if (!(sk->sk_route_caps & NETIF_F_HW_CSUM)) {
+		clasp_set_checksum(skb, inet->inet_saddr, inet->inet_daddr);
+		return;
+	}
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_transport_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct tcphdr, check);
+	th->check = ~csum_tcpudp_magic(inet->inet_saddr, inet->inet_daddr,
+				       skb->len, clasp_proto, 0);
+}
+
 /* @rtx: the segment only retransmits (not counted in OutSegs). */
 static int clasp_transmit(struct sock *sk, struct sk_buff *skb, bool rtx)
 {
@@ -460,7 +496,7 @@ static int clasp_transmit(struct sock *sk, struct sk_buff *skb, bool rtx)
 	int err;
 
 	clasp_count_out(sk, skb, rtx);
-	clasp_set_checksum(skb, inet->inet_saddr, inet->inet_daddr);
+	clasp_sock_checksum(sk, skb);
 	if (clasp_ladder_on()) {
 		struct clasp_ladder_seg ls;
 
@@ -625,7 +661,32 @@ void clasp_send_probe(struct sock *sk)
 	clasp_send_seg(sk, clasp_sk(sk)->snd_una - 1, CLASP_ACK, 0, false);
 }
 
-/* Send one queued segment: payload copied into a fresh buffer. */
+/*
+ * What goes out for a queued segment: a clone sharing its payload, the
+ * headers pushed into the headroom clasp_alloc_seg() left, as TCP's
+ * tcp_transmit_skb().  While an earlier clone is still on its way (in a
+ * qdisc, or on loopback in the receiver's queue) it owns that headroom,
+ * so the segment is copied then, as it is when it has no headroom.
+ */
+static struct sk_buff *clasp_xmit_skb(struct sk_buff *qskb)
+{
+	struct sk_buff *skb;
+
+	if (skb_headroom(qskb) < CLASP_MAX_HEADER) {
+		skb = clasp_alloc_seg(qskb->len, GFP_ATOMIC);
+		if (skb)
+			skb_put_data(skb, qskb->data, qskb->len);
+		return skb;
+	}
+	skb = skb_cloned(qskb) ? pskb_copy(qskb, GFP_ATOMIC) :
+				 skb_clone(qskb, GFP_ATOMIC);
+	/* The control block was the write queue's; IP's starts empty. */
+	if (skb)
+		memset(skb->cb, 0, sizeof(skb->cb));
+	return skb;
+}
+
+/* Send one queued segment. */
 static int clasp_send_queued(struct sock *sk, struct sk_buff *qskb)
 {
 	struct clasp_skb_cb *cb = CLASP_SKB_CB(qskb);
@@ -634,13 +695,11 @@ static int clasp_send_queued(struct sock *sk, struct sk_buff *qskb)
 	u8 flags = CLASP_ACK;
 	struct sk_buff *skb;
 
-	skb = clasp_alloc_seg(qskb->len, GFP_ATOMIC);
+	skb = clasp_xmit_skb(qskb);
 	if (!skb)
 		return -ENOBUFS;
-	if (qskb->len) {
-		skb_put_data(skb, qskb->data, qskb->len);
+	if (qskb->len)
 		flags |= CLASP_PSH;
-	}
 	flags |= cb->flags & CLASP_FIN;
 	clasp_sock_header(sk, skb, cb->seq, flags, 0);
 	clasp_ack_sent(sk);
@@ -700,7 +759,7 @@ int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	u32 rest = skb->len - len;
 	struct sk_buff *tail;
 
-	tail = alloc_skb(rest, GFP_ATOMIC);
+	tail = clasp_alloc_seg(rest, GFP_ATOMIC);
 	if (!tail)
 		return -ENOBUFS;
 	skb_put_data(tail, skb->data + len, rest);

@@ -602,7 +602,7 @@ static struct sk_buff *clasp_unsent_tail(struct sock *sk)
 		return NULL;
 	if (skb_tailroom(tail) >= csk->mss - tail->len)
 		return tail;
-	skb = alloc_skb(csk->mss, sk->sk_allocation);
+	skb = clasp_alloc_seg(csk->mss, sk->sk_allocation);
 	if (!skb)
 		return ERR_PTR(-ENOBUFS);
 	if (!clasp_wmem_schedule(sk, skb)) {
@@ -645,7 +645,7 @@ static int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len)
 		return n;
 	}
 	csk->nagle_push = false;
-	skb = alloc_skb(n, sk->sk_allocation);
+	skb = clasp_alloc_seg(n, sk->sk_allocation);
 	if (!skb)
 		return -ENOBUFS;
 	if (!clasp_wmem_schedule(sk, skb)) {
