@@ -106,15 +106,19 @@ TEST(initial_window_is_ten_segments)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
-/* 2 */
-TEST(timeout_lets_one_segment_go_until_an_ack)
+/*
+ * A timeout after a flight of ten with @cc: the loss window of one
+ * segment, ssthresh @ssthresh.
+ */
+static void timeout_one_segment(struct __test_metadata *_metadata,
+				const char *cc, unsigned int ssthresh)
 {
 	struct tcp_info ti;
 	struct env e;
 	struct clasp_pkt *p = &e.p;
 	int fd;
 
-	fd = cc_open(_metadata, &e, data_timers, false);
+	fd = cc_open_with(_metadata, &e, data_timers, false, cc);
 	ASSERT_LE(0, fd);
 	write_segs(_metadata, p, fd, FLIGHT + 2);
 	expect_segs(_metadata, p, 0, FLIGHT, false);
@@ -123,7 +127,7 @@ TEST(timeout_lets_one_segment_go_until_an_ack)
 	get_tcp_info(_metadata, fd, &ti);
 	EXPECT_EQ(TCP_CA_Loss, ti.tcpi_ca_state);
 	EXPECT_EQ(1, ti.tcpi_snd_cwnd);
-	EXPECT_EQ(FLIGHT / 2, ti.tcpi_snd_ssthresh);
+	EXPECT_EQ(ssthresh, ti.tcpi_snd_ssthresh);
 	/* One segment is out: nothing else goes, old or new. */
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, RTO_MS / 2));
 	/*
@@ -138,6 +142,12 @@ TEST(timeout_lets_one_segment_go_until_an_ack)
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d",
 				      1 + 1200 * (FLIGHT + 2)));
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 2 */
+TEST(timeout_lets_one_segment_go_until_an_ack)
+{
+	timeout_one_segment(_metadata, "reno", FLIGHT / 2);
 }
 
 /*
@@ -233,6 +243,13 @@ static void get_cc(struct __test_metadata *_metadata, int fd, char *name,
 }
 
 /* 6 */
+TEST(cubic_timeout_lets_one_segment_go_with_ssthresh_seven_tenths)
+{
+	/* RFC 9438 4.8: Reno's loss window, CUBIC's beta for ssthresh. */
+	timeout_one_segment(_metadata, "cubic", FLIGHT * 7 / 10);
+}
+
+/* 7 */
 TEST(congestion_option_defaults_to_cubic_and_refuses_unknown_names)
 {
 	char name[32];
@@ -317,7 +334,7 @@ static int write_text(const char *path, const char *text)
 	return ret;
 }
 
-/* 7 */
+/* 8 */
 TEST(congestion_control_sysctls)
 {
 	char buf[256];
@@ -397,7 +414,7 @@ static int ack_each(struct __test_metadata *_metadata, struct clasp_pkt *p,
 
 #define HS_DELAY_MS	150	/* the RTT's rise in the second round */
 
-/* 8 */
+/* 9 */
 TEST(hystart_leaves_slow_start_when_the_rtt_rises)
 {
 	uint32_t acked = 1, end = 1, round_end;
