@@ -28,6 +28,10 @@
  *               registry (cong.h), cwnd at each loss event, pipe
  *   cong_newreno.c  NewReno ("reno"): slow start and congestion
  *               avoidance (RFC 5681, RFC 6582)
+ *   cong_cubic.c  CUBIC ("cubic", the default): RFC 9438 with HyStart++
+ *   cubic.c     CUBIC's arithmetic: the cubic window, K, W_est (cubic.h)
+ *   hystart.c   HyStart++ (RFC 9406): RTT rounds, Conservative Slow
+ *               Start (hystart.h)
  *   options.c   segment options, parsed and built (options.h)
  *   rtt.c       the RFC 6298 round-trip estimator (rtt.h)
  *   acceptance.c  the segment-acceptance checks (RFC 9293, RFC 5961) that

@@ -136,7 +136,16 @@ size_t clasp_cong_available(char *buf, size_t size)
  */
 int clasp_cong_init_module(void)
 {
-	return clasp_cong_register(&clasp_newreno);
+	int err;
+
+	/* In Linux's order: tcp_available_congestion_control says "reno cubic". */
+	err = clasp_cong_register(&clasp_newreno);
+	if (err)
+		return err;
+	err = clasp_cong_register(&clasp_cong_cubic);
+	if (err)
+		clasp_cong_unregister(&clasp_newreno);
+	return err;
 }
 
 /**
@@ -144,6 +153,7 @@ int clasp_cong_init_module(void)
  */
 void clasp_cong_exit_module(void)
 {
+	clasp_cong_unregister(&clasp_cong_cubic);
 	clasp_cong_unregister(&clasp_newreno);
 }
 

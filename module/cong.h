@@ -18,7 +18,7 @@ struct sock;
 #define CLASP_CA_NAME_MAX	16	/* TCP_CA_NAME_MAX */
 #define CLASP_INIT_CWND		10U	/* segments: RFC 6928, Linux's TCP_INIT_CWND */
 #define CLASP_INFINITE_SSTHRESH	0x7fffffffU	/* TCP_INFINITE_SSTHRESH */
-#define CLASP_CA_PRIV_SIZE	32	/* bytes an algorithm may keep per socket */
+#define CLASP_CA_PRIV_SIZE	64	/* bytes an algorithm may keep per socket */
 #define CLASP_CA_LIST_MAX	256	/* the names of all, space-separated */
 
 /* What an algorithm's cwnd_event() hears (TCP's enum tcp_ca_event). */
@@ -100,5 +100,7 @@ bool clasp_cong_limited(const struct sock *sk);
 
 /* cong_newreno.c */
 extern struct clasp_cong_ops clasp_newreno;
+/* cong_cubic.c */
+extern struct clasp_cong_ops clasp_cong_cubic;
 
 #endif /* _CLASP_CONG_H */

@@ -104,10 +104,10 @@ MODULE_PARM_DESC(recovery, "RACK loss detection (RFC 8985 section 6) when 1, as 
  * (clasp_net.ca_default; its sysctl is sysctl.c's, netlink's config
  * lists it, cong.c has the algorithms).
  */
-static char clasp_ca_param[CLASP_CA_NAME_MAX] = "reno";
+static char clasp_ca_param[CLASP_CA_NAME_MAX] = "cubic";
 module_param_string(congestion_control, clasp_ca_param, sizeof(clasp_ca_param), 0644);
 MODULE_PARM_DESC(congestion_control,
-		 "congestion control of new connections, as tcp_congestion_control (reno)");
+		 "congestion control of new connections, as tcp_congestion_control (cubic)");
 
 /**
  * clasp_ca_default_set() - a namespace's congestion_control
@@ -126,7 +126,7 @@ int clasp_ca_default_set(struct clasp_net *cn, const char *name)
 	return 0;
 }
 
-/* A new namespace's: the parameter's, or NewReno if it names none. */
+/* A new namespace's: the parameter's, or CUBIC if it names none. */
 static void clasp_ca_default_init(struct clasp_net *cn)
 {
 	char name[CLASP_CA_NAME_MAX];
@@ -134,9 +134,9 @@ static void clasp_ca_default_init(struct clasp_net *cn)
 	strscpy(name, clasp_ca_param, sizeof(name));
 	if (!clasp_ca_default_set(cn, name))
 		return;
-	pr_warn_once("clasp: congestion_control=%s: no such algorithm, using reno\n",
+	pr_warn_once("clasp: congestion_control=%s: no such algorithm, using cubic\n",
 		     name);
-	cn->ca_default = &clasp_newreno;
+	cn->ca_default = &clasp_cong_cubic;
 }
 
 #define CLASP_DESC(field, lo, hi) \

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Packet-level conformance of congestion control: NewReno ("reno") as
- * RFC 5681, RFC 6582 and RFC 6928 have it, seen segment by segment from
- * the fake peer of clasp_datapath_test (clasp_pkt_env.h), and the
- * TCP_CONGESTION option.  Every connection asks for "reno", so that
- * CLASP_PROTO=6 plays the same scenarios against kernel TCP with its own
- * Reno rather than its default CUBIC.  See CONFORMANCE.md.
+ * RFC 5681, RFC 6582 and RFC 6928 have it, CUBIC ("cubic", the default)
+ * as RFC 9438 and RFC 9406 (HyStart++) have it, seen segment by segment
+ * from the fake peer of clasp_datapath_test (clasp_pkt_env.h), and the
+ * TCP_CONGESTION option.  Each connection names its algorithm or takes
+ * the namespace's default, so that CLASP_PROTO=6 plays the same
+ * scenarios against kernel TCP with the same algorithm.  See
+ * CONFORMANCE.md.
  */
 #include "clasp_datapath.h"
 
@@ -17,20 +19,32 @@ static int set_cc(int fd, const char *name, socklen_t len)
 	return setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, len);
 }
 
-/* The listener asks for Reno; the connection the peer opens inherits it. */
-static int cc_open(struct __test_metadata *_metadata, struct env *e,
-		   const struct clasp_param *params, bool sack)
+/*
+ * The listener asks for @cc (NULL: the namespace's default); the
+ * connection the peer opens inherits it.
+ */
+static int cc_open_with(struct __test_metadata *_metadata, struct env *e,
+			const struct clasp_param *params, bool sack,
+			const char *cc)
 {
 	env_setup(_metadata, e, params);
 	listen_on(_metadata, e, LISTEN_PORT);
-	EXPECT_EQ(0, set_cc(e->lfd, "reno", 4)) {
-		TH_LOG("TCP_CONGESTION reno: %s", strerror(errno));
-	}
+	if (cc)
+		EXPECT_EQ(0, set_cc(e->lfd, cc, strlen(cc))) {
+			TH_LOG("TCP_CONGESTION %s: %s", cc, strerror(errno));
+		}
 	if (sack)
 		return passive_open_opts(_metadata, e, PEER_PORT,
 					 "<mss 1200,nop,nop,sackOK>",
 					 "<mss 1460,nop,nop,sackOK>", "");
 	return passive_open(_metadata, e, PEER_PORT);
+}
+
+/* NewReno, the algorithm of most cases. */
+static int cc_open(struct __test_metadata *_metadata, struct env *e,
+		   const struct clasp_param *params, bool sack)
+{
+	return cc_open_with(_metadata, e, params, sack, "reno");
 }
 
 /* @n full segments written, one send() each. */
@@ -92,15 +106,19 @@ TEST(initial_window_is_ten_segments)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
-/* 2 */
-TEST(timeout_lets_one_segment_go_until_an_ack)
+/*
+ * A timeout after a flight of ten with @cc: the loss window of one
+ * segment, ssthresh @ssthresh.
+ */
+static void timeout_one_segment(struct __test_metadata *_metadata,
+				const char *cc, unsigned int ssthresh)
 {
 	struct tcp_info ti;
 	struct env e;
 	struct clasp_pkt *p = &e.p;
 	int fd;
 
-	fd = cc_open(_metadata, &e, data_timers, false);
+	fd = cc_open_with(_metadata, &e, data_timers, false, cc);
 	ASSERT_LE(0, fd);
 	write_segs(_metadata, p, fd, FLIGHT + 2);
 	expect_segs(_metadata, p, 0, FLIGHT, false);
@@ -109,7 +127,7 @@ TEST(timeout_lets_one_segment_go_until_an_ack)
 	get_tcp_info(_metadata, fd, &ti);
 	EXPECT_EQ(TCP_CA_Loss, ti.tcpi_ca_state);
 	EXPECT_EQ(1, ti.tcpi_snd_cwnd);
-	EXPECT_EQ(FLIGHT / 2, ti.tcpi_snd_ssthresh);
+	EXPECT_EQ(ssthresh, ti.tcpi_snd_ssthresh);
 	/* One segment is out: nothing else goes, old or new. */
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, RTO_MS / 2));
 	/*
@@ -126,33 +144,48 @@ TEST(timeout_lets_one_segment_go_until_an_ack)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
+/* 2 */
+TEST(timeout_lets_one_segment_go_until_an_ack)
+{
+	timeout_one_segment(_metadata, "reno", FLIGHT / 2);
+}
+
 /*
  * SACK, and no RACK, so that the duplicate ACKs alone decide (RFC 6675
- * with DupThresh 3; TCP's tcp_recovery=0).
+ * with DupThresh 3; TCP's tcp_recovery=0).  clasp's RTO, armed when the
+ * flight goes and not re-armed by the fast retransmit (TCP re-arms it),
+ * is 3 s, so that a guest stalled by its host does not see it fire
+ * before the recovery ends (the tests' 1 s did, under a load of 12).
  */
 static const struct clasp_param sack_dupthresh[] = {
 	{ "sack", 1 },
 	{ "recovery", 0 },
+	{ "rto_initial_ms", 3 * CALM_RTO_STOCK },
+	{ "rto_min_ms", 3 * CALM_RTO_STOCK },
 	{ NULL, 0 }
 };
 
-/* 3 */
-TEST(three_duplicate_acks_halve_the_window)
+/*
+ * Three duplicate ACKs after a flight of ten with @cc (NULL: the
+ * default): ssthresh becomes @ssthresh, and cwnd returns there once the
+ * recovery ends.
+ */
+static void three_dupacks(struct __test_metadata *_metadata, const char *cc,
+			  unsigned int ssthresh)
 {
 	struct tcp_info ti;
 	struct env e;
 	struct clasp_pkt *p = &e.p;
 	int fd, i;
 
-	fd = cc_open(_metadata, &e, sack_dupthresh, true);
+	fd = cc_open_with(_metadata, &e, sack_dupthresh, true, cc);
 	ASSERT_LE(0, fd);
 	write_segs(_metadata, p, fd, FLIGHT);
 	expect_segs(_metadata, p, 0, FLIGHT, false);
 	/*
 	 * The first is lost; the next three arrive, each a duplicate ACK.
 	 * The waits stay short: the RTO, armed when the flight went, must
-	 * not fire before the recovery ends (TCP re-arms it at the fast
-	 * retransmit, clasp does not).
+	 * not fire before the recovery ends.
 	 */
 	for (i = 1; i <= 3; i++) {
 		ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 <nop,nop,sack 1201:%d>",
@@ -163,8 +196,7 @@ TEST(three_duplicate_acks_halve_the_window)
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1"));
 	get_tcp_info(_metadata, fd, &ti);
 	EXPECT_EQ(TCP_CA_Recovery, ti.tcpi_ca_state);
-	/* ssthresh: half the window of ten, the flight (RFC 5681 eq. 4). */
-	EXPECT_EQ(FLIGHT / 2, ti.tcpi_snd_ssthresh);
+	EXPECT_EQ(ssthresh, ti.tcpi_snd_ssthresh);
 	TH_LOG("in recovery: cwnd %u ssthresh %u", ti.tcpi_snd_cwnd,
 	       ti.tcpi_snd_ssthresh);
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 10));
@@ -172,12 +204,33 @@ TEST(three_duplicate_acks_halve_the_window)
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d", 1 + 1200 * FLIGHT));
 	get_tcp_info(_metadata, fd, &ti);
 	EXPECT_EQ(TCP_CA_Open, ti.tcpi_ca_state);
-	EXPECT_EQ(FLIGHT / 2, ti.tcpi_snd_ssthresh);
-	EXPECT_LE(FLIGHT / 2, ti.tcpi_snd_cwnd);
-	EXPECT_GE(FLIGHT / 2 + 1, ti.tcpi_snd_cwnd);
+	EXPECT_EQ(ssthresh, ti.tcpi_snd_ssthresh);
+	EXPECT_LE(ssthresh, ti.tcpi_snd_cwnd);
+	EXPECT_GE(ssthresh + 1, ti.tcpi_snd_cwnd);
 	TH_LOG("after recovery: cwnd %u ssthresh %u", ti.tcpi_snd_cwnd,
 	       ti.tcpi_snd_ssthresh);
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/* 3 */
+TEST(three_duplicate_acks_halve_the_window)
+{
+	/* ssthresh: half the window of ten, the flight (RFC 5681 eq. 4). */
+	three_dupacks(_metadata, "reno", FLIGHT / 2);
+}
+
+/* 4 */
+TEST(three_duplicate_acks_cut_cubic_window_to_seven_tenths)
+{
+	/* RFC 9438 4.6: ssthresh = beta_cubic * cwnd = 0.7 * 10. */
+	three_dupacks(_metadata, "cubic", FLIGHT * 7 / 10);
+}
+
+/* 5 */
+TEST(the_default_algorithm_cuts_the_window_to_seven_tenths)
+{
+	/* Nobody chose: the namespace's default, CUBIC, TCP's too. */
+	three_dupacks(_metadata, NULL, FLIGHT * 7 / 10);
 }
 
 static void get_cc(struct __test_metadata *_metadata, int fd, char *name,
@@ -189,8 +242,15 @@ static void get_cc(struct __test_metadata *_metadata, int fd, char *name,
 	}
 }
 
-/* 4 */
-TEST(congestion_option_names_reno_and_refuses_others)
+/* 6 */
+TEST(cubic_timeout_lets_one_segment_go_with_ssthresh_seven_tenths)
+{
+	/* RFC 9438 4.8: Reno's loss window, CUBIC's beta for ssthresh. */
+	timeout_one_segment(_metadata, "cubic", FLIGHT * 7 / 10);
+}
+
+/* 7 */
+TEST(congestion_option_defaults_to_cubic_and_refuses_unknown_names)
 {
 	char name[32];
 	socklen_t len;
@@ -199,13 +259,21 @@ TEST(congestion_option_names_reno_and_refuses_others)
 	ASSERT_EQ(0, clasp_new_netns()) TH_LOG("namespace: %s", strerror(errno));
 	fd = clasp_socket();
 	ASSERT_LE(0, fd);
-	if (clasp_only_check("the namespace's default is reno (TCP's: cubic)")) {
-		len = sizeof(name);
-		get_cc(_metadata, fd, name, &len);
-		EXPECT_EQ(16, len);
-		EXPECT_STREQ("reno", name);
-	}
-	/* TCP's name of NewReno, and the only one both have. */
+	/* A fresh namespace's default is CUBIC, as Linux's. */
+	len = sizeof(name);
+	get_cc(_metadata, fd, name, &len);
+	EXPECT_EQ(16, len);
+	EXPECT_STREQ("cubic", name);
+	/* TCP's names of NewReno and CUBIC, the two both have. */
+	EXPECT_EQ(0, set_cc(fd, "reno", 4));
+	len = sizeof(name);
+	get_cc(_metadata, fd, name, &len);
+	EXPECT_EQ(16, len);
+	EXPECT_STREQ("reno", name);
+	EXPECT_EQ(0, set_cc(fd, "cubic", 5));
+	len = sizeof(name);
+	get_cc(_metadata, fd, name, &len);
+	EXPECT_STREQ("cubic", name);
 	EXPECT_EQ(0, set_cc(fd, "reno", 4));
 	len = sizeof(name);
 	get_cc(_metadata, fd, name, &len);
@@ -266,7 +334,7 @@ static int write_text(const char *path, const char *text)
 	return ret;
 }
 
-/* 5 */
+/* 8 */
 TEST(congestion_control_sysctls)
 {
 	char buf[256];
@@ -275,19 +343,147 @@ TEST(congestion_control_sysctls)
 	ASSERT_EQ(0, clasp_new_netns()) TH_LOG("namespace: %s", strerror(errno));
 	ASSERT_LT(0, read_line("/proc/sys/net/clasp/congestion_control",
 				     buf, sizeof(buf)));
-	EXPECT_STREQ("reno\n", buf);
+	EXPECT_STREQ("cubic\n", buf);
 	ASSERT_LT(0, read_line("/proc/sys/net/clasp/available_congestion_control",
 				     buf, sizeof(buf)));
-	EXPECT_STREQ("reno\n", buf);
+	EXPECT_STREQ("reno cubic\n", buf);
 	/* A name no algorithm has is refused, as tcp_congestion_control's. */
 	EXPECT_EQ(-1, write_text("/proc/sys/net/clasp/congestion_control",
-				       "cubic"));
+				       "bbr"));
 	EXPECT_EQ(ENOENT, errno);
 	EXPECT_EQ(0, write_text("/proc/sys/net/clasp/congestion_control",
 				      "reno"));
+	ASSERT_LT(0, read_line("/proc/sys/net/clasp/congestion_control",
+				     buf, sizeof(buf)));
+	EXPECT_STREQ("reno\n", buf);
+	EXPECT_EQ(0, write_text("/proc/sys/net/clasp/congestion_control",
+				      "cubic"));
 	/* The list is read-only. */
 	EXPECT_EQ(-1, write_text("/proc/sys/net/clasp/available_congestion_control",
 				       "reno"));
+}
+
+/*
+ * Reads what the module sends until @ms pass without a segment: returns
+ * the segments, and moves *@end to the highest end (relative) of their
+ * data.
+ */
+static int drain(struct clasp_pkt *p, uint32_t *end, int ms)
+{
+	struct clasp_seg s;
+	int n = 0;
+
+	while (clasp_pkt_recv(p, &s, ms) == 1) {
+		uint32_t e = s.seq - p->local_isn + s.len;
+
+		if (s.len && (int32_t)(e - *end) > 0)
+			*end = e;
+		n++;
+	}
+	return n;
+}
+
+/* Writes full segments until the send buffer is full. */
+static void fill(int fd)
+{
+	static const char seg[PEER_MSS];
+
+	while (send(fd, seg, sizeof(seg), MSG_DONTWAIT) > 0)
+		;
+}
+
+/*
+ * ACKs the data sent, a segment per ACK, up to @upto (relative) or what
+ * was sent: each ACK answered by what the module sends then, the send
+ * buffer kept full.  Returns the ACKs sent.
+ */
+static int ack_each(struct __test_metadata *_metadata, struct clasp_pkt *p,
+		    int fd, uint32_t *acked, uint32_t *end, uint32_t upto)
+{
+	int n = 0;
+
+	while (*acked + PEER_MSS <= *end && *acked + PEER_MSS <= upto) {
+		*acked += PEER_MSS;
+		EXPECT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u", *acked));
+		fill(fd);
+		drain(p, end, 10);
+		n++;
+	}
+	return n;
+}
+
+#define HS_DELAY_MS	150	/* the RTT's rise in the second round */
+
+/* 9 */
+TEST(hystart_leaves_slow_start_when_the_rtt_rises)
+{
+	uint32_t acked = 1, end = 1, round_end;
+	int fd, i, sndbuf = 1 << 20;
+	struct tcp_info ti;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+
+	/* The namespace's default, CUBIC, with HyStart++ (TCP: HyStart). */
+	fd = cc_open_with(_metadata, &e, NULL, false, NULL);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)));
+	clasp_pkt_note(p, "send() %u bytes at a time until the buffer is full",
+		       PEER_MSS);
+	fill(fd);
+	drain(p, &end, 50);
+	ASSERT_EQ(1 + FLIGHT * PEER_MSS, end);
+	/*
+	 * Round 1: the initial window acknowledged segment by segment, at
+	 * once; each ACK of slow start sends two more.
+	 */
+	round_end = end;
+	ack_each(_metadata, p, fd, &acked, &end, round_end - PEER_MSS);
+	get_tcp_info(_metadata, fd, &ti);
+	TH_LOG("round 1: cwnd %u ssthresh %u, %u segments sent",
+	       ti.tcpi_snd_cwnd, ti.tcpi_snd_ssthresh, (end - 1) / PEER_MSS);
+	EXPECT_EQ(2 * FLIGHT - 1, ti.tcpi_snd_cwnd);
+	/*
+	 * Round 2: the RTT rises by HS_DELAY_MS, more than RttThresh (at
+	 * most 16 ms) above round 1's.  Slow start would reach 10 + 28 = 38
+	 * segments by its end; HyStart++ enters CSS at the eighth sample
+	 * (cwnd 26) and grows a quarter as fast: 26 + 12 / 4 = 29.
+	 * Linux's HyStart leaves slow start there (ssthresh = cwnd).
+	 */
+	clasp_sleep_ms(clasp_slow_time(HS_DELAY_MS));
+	round_end = end;
+	ack_each(_metadata, p, fd, &acked, &end, round_end);
+	get_tcp_info(_metadata, fd, &ti);
+	TH_LOG("round 2: cwnd %u ssthresh %u, %u acknowledged",
+	       ti.tcpi_snd_cwnd, ti.tcpi_snd_ssthresh, (acked - 1) / PEER_MSS);
+	EXPECT_EQ(1 + 28 * PEER_MSS, acked);
+	EXPECT_LE(24, ti.tcpi_snd_cwnd);
+	EXPECT_GE(30, ti.tcpi_snd_cwnd);
+	EXPECT_EQ(TCP_CA_Open, ti.tcpi_ca_state);
+	if (!clasp_only_check("TCP's HyStart leaves slow start at once; HyStart++ has CSS"))
+		goto out;
+	EXPECT_EQ(29, ti.tcpi_snd_cwnd);
+	EXPECT_EQ(INFINITE_SSTHRESH, ti.tcpi_snd_ssthresh);
+	/*
+	 * CSS lasts CSS_ROUNDS = 5 rounds (RFC 9406 4.2), round 2 the first:
+	 * four more with the RTT still high, then congestion avoidance with
+	 * ssthresh = cwnd.
+	 */
+	for (i = 3; i <= 7; i++) {
+		clasp_sleep_ms(clasp_slow_time(3 * HS_DELAY_MS));
+		round_end = end;
+		ack_each(_metadata, p, fd, &acked, &end, round_end);
+		get_tcp_info(_metadata, fd, &ti);
+		TH_LOG("round %d: cwnd %u ssthresh %u", i, ti.tcpi_snd_cwnd,
+		       ti.tcpi_snd_ssthresh);
+		if (ti.tcpi_snd_ssthresh != INFINITE_SSTHRESH)
+			break;
+	}
+	EXPECT_GE(7, i);
+	EXPECT_LE(6, i);
+	EXPECT_GE(ti.tcpi_snd_cwnd, ti.tcpi_snd_ssthresh);
+	EXPECT_LE(ti.tcpi_snd_cwnd - 2, ti.tcpi_snd_ssthresh);
+out:
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

@@ -329,7 +329,7 @@ for r in rows:
     assert r["ca_state"] == "open" and r["ooo_segs"] == 0, r
     assert r["sack_blocks"] == 0, r
     assert r["sacked_segs"] == 0 and r["reordering"] == 3, r
-    assert r["congestion_control"] == "reno" and r["cwnd"] == 10, r
+    assert r["congestion_control"] == "cubic" and r["cwnd"] == 10, r
     assert r["ssthresh"] == 0x7fffffff and r["in_flight"] == 0, r
     assert r["state"] == "ESTAB" and r["local_port"] == 5000, r
     assert r["passive"] is True and r["uid"] == 0, r
@@ -446,13 +446,13 @@ EOF
 }
 
 conns_info() {
-	local re='^	 kind:socket reno rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_una:[0-9]+ snd_nxt:[0-9]+ rcv_nxt:[0-9]+ snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 sack_blocks:0 uid:0 ino:[1-9][0-9]* sk:[0-9a-f]+ wscale:[0-9]+,[0-9]+ ts sack cwnd:10 in_flight:0$'
+	local re='^	 kind:socket cubic rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_una:[0-9]+ snd_nxt:[0-9]+ rcv_nxt:[0-9]+ snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 sack_blocks:0 uid:0 ino:[1-9][0-9]* sk:[0-9a-f]+ wscale:[0-9]+,[0-9]+ ts sack cwnd:10 in_flight:0$'
 	ctl conns -i sport 41000 || return 1
 	if [ "${#OUT[@]}" -ne 3 ] || [[ ! ${OUT[2]} =~ $re ]]; then
 		log "conns -i: $(IFS='|'; echo "${OUT[*]}")"
 		return 1
 	fi
-	re='^	 kind:socket passive reno rto:'
+	re='^	 kind:socket passive cubic rto:'
 	ctl conns -i dport 41000 || return 1
 	[ "${#OUT[@]}" -eq 3 ] && [[ ${OUT[2]} =~ $re ]] || return 1
 	re='^	 kind:compact snd_nxt:[0-9]+ rcv_nxt:[0-9]+$'
@@ -510,7 +510,7 @@ import json, sys
 c = json.load(open(sys.argv[1]))
 assert c["msl_ms"] == {"value": int(sys.argv[2]), "min": 1, "max": 3600000}, c
 ca = c.pop("congestion_control")
-assert ca["value"] == "reno" and "reno" in ca["available"], ca
+assert ca["value"] == "cubic" and ca["available"] == ["reno", "cubic"], ca
 assert len(c) > 10 and all(set(v) == {"value", "min", "max"} for v in c.values()), c
 EOF
 }
@@ -542,11 +542,13 @@ config_errors() {
 	# congestion_control takes a name: one there is, or ENOENT's extack.
 	ctl config set congestion_control reno && [ "${#OUT[@]}" -eq 0 ] &&
 		ctl config get congestion_control && [ "${OUT[*]}" = reno ] &&
-		ctl config show && match '^congestion_control reno \(available: reno\)$' "${OUT[@]}" ||
+		ctl config show && match '^congestion_control reno \(available: reno cubic\)$' "${OUT[@]}" ||
 		{ log "config congestion_control: $(IFS='|'; echo "${OUT[*]: -2}") ${ERR[*]}"; return 1; }
 	expect_fail 1 "claspctl: kernel: no such congestion control (see config show)" \
-		config set congestion_control cubic &&
-		ctl config get congestion_control && [ "${OUT[*]}" = reno ]
+		config set congestion_control bbr &&
+		ctl config get congestion_control && [ "${OUT[*]}" = reno ] &&
+		ctl config set congestion_control cubic &&
+		ctl config get congestion_control && [ "${OUT[*]}" = cubic ]
 }
 
 # The memory pool's limits are global (as tcp_mem): every namespace reads
@@ -971,7 +973,7 @@ unprivileged_checks() {
 # Sequence numbers are for CAP_NET_ADMIN over the namespace: -i leaves
 # them out, -j says null, and shows the rest as for root (conns_info).
 hidden_sequence_numbers() {
-	local re='^	 kind:socket reno rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 sack_blocks:0 uid:[0-9]+ ino:[1-9][0-9]* sk:[0-9a-f]+ wscale:[0-9]+,[0-9]+ ts sack cwnd:10 in_flight:0$'
+	local re='^	 kind:socket cubic rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 sack_blocks:0 uid:[0-9]+ ino:[1-9][0-9]* sk:[0-9a-f]+ wscale:[0-9]+,[0-9]+ ts sack cwnd:10 in_flight:0$'
 	ctl conns -i sport 41000 && [ "${#OUT[@]}" -eq 3 ] &&
 		[[ ${OUT[2]} =~ $re ]] ||
 		{ log "conns -i as nobody: $(IFS='|'; echo "${OUT[*]}")"; return 1; }

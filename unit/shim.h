@@ -17,6 +17,7 @@ typedef uint64_t u64;
 typedef int64_t s64;
 
 #define U8_MAX		((u8)~0U)
+#define U16_MAX		((u16)~0U)
 #define U32_MAX		((u32)~0U)
 
 #endif

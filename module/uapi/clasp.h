@@ -120,12 +120,13 @@
  *                        TCP's: at most 15 bytes are read, an unknown
  *                        name is ENOENT, an empty one EINVAL; reads the
  *                        name in 16 bytes (or as many as fit).  clasp has
- *                        "reno" (NewReno, RFC 5681 and 6582, the name
- *                        Linux gives its own); new connections use the
- *                        namespace's congestion_control sysctl, reno.
+ *                        "cubic" (RFC 9438 with HyStart++, RFC 9406) and
+ *                        "reno" (NewReno, RFC 5681 and 6582), the names
+ *                        Linux gives its own; new connections use the
+ *                        namespace's congestion_control sysctl, cubic.
  *
  * Every other option fails with ENOPROTOOPT, as TCP answers an option it
- * does not know: TCP_CC_INFO (NewReno has nothing to report), TCP_ULP,
+ * does not know: TCP_CC_INFO (neither algorithm reports any), TCP_ULP,
  * TCP_FASTOPEN*, TCP_MD5SIG*,
  * TCP_AO_*, TCP_REPAIR*, TCP_ZEROCOPY_RECEIVE, TCP_INQ, TCP_SAVE_SYN,
  * TCP_SAVED_SYN, TCP_THIN_*, TCP_TIMESTAMP, TCP_TX_DELAY.

@@ -45,6 +45,9 @@ WORKLOADS = [
     ("xg_bulk_loss", 11, "two guests: bulk throughput, 1% loss", "MB/s", "higher"),
     ("xg_crr", 11, "two guests: connection rate", "conn/s", "higher"),
     ("xg_crr_loss", 11, "two guests: connection rate, 1% loss", "conn/s", "higher"),
+    ("fair_share", 12, "fairness: clasp's share beside TCP", "share", "info"),
+    ("fair_share_loss", 12, "fairness: the same with 1% loss", "share", "info"),
+    ("fair_two", 12, "fairness: two of one protocol, smaller share", "share", "info"),
 ]
 ONLY_IF_RUN = {"flood_sent", "tw_create_s"}
 
