@@ -392,6 +392,7 @@ struct clasp_sockopt {
  * @undo_retrans: segments sent again since then that no D-SACK has shown
  *	needless yet (TCP's tp->undo_retrans)
  * @undo_on: the last reduction may still be undone
+ * @undo_ready: D-SACKs showed it needless; undone once no recovery runs
  * @cong: congestion control: the algorithm, cwnd and ssthresh (cong.c)
  * @snd_wscale: the peer's window shift: its windows are worth this more
  * @rcv_wscale: our window shift, announced in our SYN or SYN-ACK
@@ -523,6 +524,7 @@ struct clasp_sock {
 	u32 undo_marker;
 	u32 undo_retrans;
 	bool undo_on;
+	bool undo_ready;
 	struct clasp_cong cong;
 	u8 snd_wscale;
 	u8 rcv_wscale;

@@ -51,8 +51,9 @@
  *
  * A fast retransmit may be needless too: reordering, not loss.  D-SACKs
  * (RFC 2883) say so once they report every segment sent again since the
- * window was cut as received twice; the cut is then undone (RFC 3708,
- * as Linux's tcp_try_undo_dsack(): clasp_recovery_dsack()).
+ * window was cut as received twice; the cut is then undone, outside a
+ * recovery (RFC 3708, as Linux's tcp_try_undo_dsack():
+ * clasp_recovery_dsack()).
  *
  * A timeout may be spurious: the flight was late, not lost.  F-RTO (RFC
  * 5682 section 2) tells the two apart without timestamps.  If the first
@@ -109,6 +110,7 @@ void clasp_recovery_init(struct sock *sk)
 	csk->highest_sack = csk->iss;
 	csk->reordering = CLASP_DUPTHRESH;
 	csk->undo_on = false;
+	csk->undo_ready = false;
 	csk->undo_marker = csk->iss;
 	csk->undo_retrans = 0;
 	csk->tlp_high_seq = 0;
@@ -127,6 +129,7 @@ static void clasp_undo_init(struct sock *sk)
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	csk->undo_on = true;
+	csk->undo_ready = false;
 	csk->undo_marker = csk->snd_una;
 	csk->undo_retrans = 0;
 }
@@ -138,6 +141,24 @@ static void clasp_undo_count(struct sock *sk)
 
 	if (csk->undo_on && csk->undo_retrans < U32_MAX)
 		csk->undo_retrans++;
+}
+
+/*
+ * D-SACKs showed every segment sent again since the last reduction
+ * needless: undo it, outside a recovery (tcp_try_undo_dsack()).
+ */
+static void clasp_undo_try(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (!csk->undo_ready || csk->ca_state != TCP_CA_Open)
+		return;
+	csk->undo_on = false;
+	csk->undo_ready = false;
+	if (!csk->cong.prior_ssthresh)
+		return;
+	clasp_cong_undo(sk);
+	clasp_stats_inc(sock_net(sk), CLASP_MIB_DSACKUNDO);
 }
 
 /* Segments of the write queue within [@start, @end) that went again. */
@@ -169,12 +190,13 @@ static u32 clasp_dsack_retransmitted(struct sock *sk, u32 start, u32 end)
  * D-SACK reports was delivered twice, its first copy having arrived after
  * all.  Once every one of them is reported so, nothing was lost: the
  * reduction is undone (cwnd and ssthresh as before it, the algorithm's
- * undo_cwnd()) and a recovery under way ends, as Linux's partial undo
- * leaves it (tcp_try_keep_open()).  Counted in DSACKUndo.  A block that
- * ends at or below where the reduction began reports older data, and
- * counts for nothing; so does one of data never sent again (a duplicate
- * the network made): beyond snd_una only segments marked retransmitted
- * count, below it only data below HighRxt.
+ * undo_cwnd()), counted in DSACKUndo.  Linux tries this undo outside a
+ * recovery only (TCP_CA_Open, Disorder): one under way first ends (its
+ * full ACK), and the undo follows on the next ACK (clasp_undo_try()).
+ * A block that ends at or below where the reduction began reports older
+ * data, and counts for nothing; so does one of data never sent again (a
+ * duplicate the network made): beyond snd_una only segments marked
+ * retransmitted count, below it only data below HighRxt.
  */
 void clasp_recovery_dsack(struct sock *sk, u32 start, u32 end)
 {
@@ -190,20 +212,11 @@ void clasp_recovery_dsack(struct sock *sk, u32 start, u32 end)
 		segs = DIV_ROUND_UP(end - start, max(csk->mss, 1U));
 	else
 		segs = 0;
-	if (!segs)
-		return;
 	csk->undo_retrans -= min(segs, csk->undo_retrans);
-	if (csk->undo_retrans)
-		return;
-	csk->undo_on = false;
-	if (!csk->cong.prior_ssthresh)
-		return;
-	clasp_cong_undo(sk);
-	if (csk->ca_state != TCP_CA_Open) {
-		csk->frto = CLASP_FRTO_OFF;
-		clasp_ca_set_state(sk, TCP_CA_Open);
+	if (!csk->undo_retrans) {
+		csk->undo_ready = true;
+		clasp_undo_try(sk);
 	}
-	clasp_stats_inc(sock_net(sk), CLASP_MIB_DSACKUNDO);
 }
 
 /* Send @skb again; HighRxt moves past it (RFC 6675). */
@@ -457,6 +470,7 @@ void clasp_recovery_sacked(struct sock *sk)
 
 	if (csk->frto)
 		return;
+	clasp_undo_try(sk);
 	rack_lost = clasp_rack_check(sk);
 	if (clasp_recovery_due(sk, rack_lost))
 		clasp_recovery_fast_retransmit(sk);
