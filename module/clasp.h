@@ -391,6 +391,12 @@ struct clasp_sockopt {
  * @highest_sack: end of the highest SACKed segment, valid with @sacked_out
  * @reordering: how far, in segments, data was seen out of order (TCP's
  *	tp->reordering): the DupThresh of loss detection (recovery.c)
+ * @undo_marker: snd_una when the last window reduction began, valid with
+ *	@undo_on (TCP's tp->undo_marker, recovery.c)
+ * @undo_retrans: segments sent again since then that no D-SACK has shown
+ *	needless yet (TCP's tp->undo_retrans)
+ * @undo_on: the last reduction may still be undone
+ * @undo_ready: D-SACKs showed it needless; undone once no recovery runs
  * @cong: congestion control: the algorithm, cwnd and ssthresh (cong.c)
  * @snd_wscale: the peer's window shift: its windows are worth this more
  * @rcv_wscale: our window shift, announced in our SYN or SYN-ACK
@@ -519,6 +525,10 @@ struct clasp_sock {
 	u32 sacked_bytes;
 	u32 highest_sack;
 	u32 reordering;
+	u32 undo_marker;
+	u32 undo_retrans;
+	bool undo_on;
+	bool undo_ready;
 	struct clasp_cong cong;
 	u8 snd_wscale;
 	u8 rcv_wscale;
@@ -958,6 +968,7 @@ void clasp_recovery_init(struct sock *sk);
 void clasp_recovery_dupack(struct sock *sk);
 void clasp_recovery_ack(struct sock *sk);
 void clasp_recovery_sacked(struct sock *sk);
+void clasp_recovery_dsack(struct sock *sk, u32 start, u32 end);
 void clasp_recovery_timeout(struct sock *sk);
 bool clasp_recovery_probe_due(struct sock *sk);
 void clasp_recovery_probe(struct sock *sk);

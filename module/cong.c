@@ -513,8 +513,8 @@ void clasp_cong_ack(struct sock *sk, u32 acked, s32 rtt_us, u8 prior)
 			if (!csk->sack_ok)
 				c->cwnd = c->cwnd > acked ? c->cwnd - acked + 1 : 1;
 		} else {
+			/* prior_ssthresh stays: a D-SACK may undo it later. */
 			c->cwnd = c->ssthresh;
-			c->prior_ssthresh = 0;
 		}
 		return;
 	}

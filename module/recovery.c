@@ -49,6 +49,12 @@
  * RACK finds lost starts a recovery as IsLost() does, and goes again
  * even if it went before: a lost retransmission is found too.
  *
+ * A fast retransmit may be needless too: reordering, not loss.  D-SACKs
+ * (RFC 2883) say so once they report every segment sent again since the
+ * window was cut as received twice; the cut is then undone, outside a
+ * recovery (RFC 3708, as Linux's tcp_try_undo_dsack():
+ * clasp_recovery_dsack()).
+ *
  * A timeout may be spurious: the flight was late, not lost.  F-RTO (RFC
  * 5682 section 2) tells the two apart without timestamps.  If the first
  * ACK after the timeout acknowledges data sent only once, new data goes
@@ -103,9 +109,114 @@ void clasp_recovery_init(struct sock *sk)
 	csk->sacked_bytes = 0;
 	csk->highest_sack = csk->iss;
 	csk->reordering = CLASP_DUPTHRESH;
+	csk->undo_on = false;
+	csk->undo_ready = false;
+	csk->undo_marker = csk->iss;
+	csk->undo_retrans = 0;
 	csk->tlp_high_seq = 0;
 	csk->rack_reo_wait = false;
 	clasp_rack_init(&csk->rack);
+}
+
+/*
+ * A window reduction begins (a fast retransmit, or a timeout that lowered
+ * ssthresh): remember where, and count what goes again from now on, so
+ * that D-SACKs can show the reduction needless (RFC 3708 section 3.2, as
+ * Linux's tcp_init_undo()).
+ */
+static void clasp_undo_init(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	csk->undo_on = true;
+	csk->undo_ready = false;
+	csk->undo_marker = csk->snd_una;
+	csk->undo_retrans = 0;
+}
+
+/* A segment went again: one more that a D-SACK must show needless. */
+static void clasp_undo_count(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (csk->undo_on && csk->undo_retrans < U32_MAX)
+		csk->undo_retrans++;
+}
+
+/*
+ * D-SACKs showed every segment sent again since the last reduction
+ * needless: undo it, outside a recovery (tcp_try_undo_dsack()).
+ */
+static void clasp_undo_try(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (!csk->undo_ready || csk->ca_state != TCP_CA_Open)
+		return;
+	csk->undo_on = false;
+	csk->undo_ready = false;
+	if (!csk->cong.prior_ssthresh)
+		return;
+	clasp_cong_undo(sk);
+	clasp_stats_inc(sock_net(sk), CLASP_MIB_DSACKUNDO);
+}
+
+/* Segments of the write queue within [@start, @end) that went again. */
+static u32 clasp_dsack_retransmitted(struct sock *sk, u32 start, u32 end)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *skb;
+	u32 n = 0;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		const struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+
+		if (skb == csk->send_head || !clasp_seq_before(cb->seq, end))
+			break;
+		if (cb->retransmitted && !clasp_seq_before(cb->seq, start))
+			n++;
+	}
+	return n;
+}
+
+/**
+ * clasp_recovery_dsack() - a D-SACK reported data received twice
+ * @sk: the socket, locked
+ * @start: the block's first sequence number
+ * @end: the sequence number after it
+ *
+ * RFC 3708 section 3.2 (Linux's undo_retrans and tcp_try_undo_dsack()):
+ * every segment sent again since the last window reduction began that a
+ * D-SACK reports was delivered twice, its first copy having arrived after
+ * all.  Once every one of them is reported so, nothing was lost: the
+ * reduction is undone (cwnd and ssthresh as before it, the algorithm's
+ * undo_cwnd()), counted in DSACKUndo.  Linux tries this undo outside a
+ * recovery only (TCP_CA_Open, Disorder): one under way first ends (its
+ * full ACK), and the undo follows on the next ACK (clasp_undo_try()).
+ * A block that ends at or below where the reduction began reports older
+ * data, and counts for nothing; so does one of data never sent again (a
+ * duplicate the network made): beyond snd_una only segments marked
+ * retransmitted count, below it only data below HighRxt.
+ */
+void clasp_recovery_dsack(struct sock *sk, u32 start, u32 end)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u32 segs;
+
+	if (!csk->undo_on || !csk->undo_retrans ||
+	    !clasp_seq_after(end, csk->undo_marker))
+		return;
+	if (clasp_seq_after(end, csk->snd_una))
+		segs = clasp_dsack_retransmitted(sk, start, end);
+	else if (!clasp_seq_after(end, csk->high_rxt))
+		segs = DIV_ROUND_UP(end - start, max(csk->mss, 1U));
+	else
+		segs = 0;
+	csk->undo_retrans -= min(segs, csk->undo_retrans);
+	if (!csk->undo_retrans) {
+		csk->undo_ready = true;
+		clasp_undo_try(sk);
+	}
 }
 
 /* Send @skb again; HighRxt moves past it (RFC 6675). */
@@ -115,6 +226,7 @@ static bool clasp_recovery_resend(struct sock *sk, struct sk_buff *skb)
 
 	if (!clasp_retransmit_skb(sk, skb))
 		return false;
+	clasp_undo_count(sk);
 	if (clasp_seq_after(CLASP_SKB_CB(skb)->end_seq, csk->high_rxt))
 		csk->high_rxt = CLASP_SKB_CB(skb)->end_seq;
 	if (csk->ca_state == TCP_CA_Recovery)
@@ -333,6 +445,7 @@ static void clasp_recovery_fast_retransmit(struct sock *sk)
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	clasp_cong_recovery(sk);
+	clasp_undo_init(sk);
 	clasp_recovery_enter(sk, TCP_CA_Recovery);
 	clasp_stats_inc(sock_net(sk), csk->sack_ok ? CLASP_MIB_SACKRECOVERY :
 						     CLASP_MIB_RENORECOVERY);
@@ -357,6 +470,7 @@ void clasp_recovery_sacked(struct sock *sk)
 
 	if (csk->frto)
 		return;
+	clasp_undo_try(sk);
 	rack_lost = clasp_rack_check(sk);
 	if (clasp_recovery_due(sk, rack_lost))
 		clasp_recovery_fast_retransmit(sk);
@@ -453,6 +567,10 @@ void clasp_recovery_timeout(struct sock *sk)
 
 	csk->frto = csk->ca_state == TCP_CA_Open ? CLASP_FRTO_RESENT :
 						   CLASP_FRTO_OFF;
+	/* Where clasp_cong_timeout() saves the window to return to. */
+	if (csk->ca_state == TCP_CA_Open ||
+	    (csk->ca_state == TCP_CA_Loss && csk->retransmits <= 1))
+		clasp_undo_init(sk);
 	clasp_cong_timeout(sk);
 	clasp_recovery_enter(sk, TCP_CA_Loss);
 	csk->dupacks = 0;
@@ -495,6 +613,14 @@ static struct sk_buff *clasp_last_sent(struct sock *sk)
 	return skb_queue_prev(&sk->sk_write_queue, head);
 }
 
+static void clasp_recovery_probe_sent(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	csk->tlp_high_seq = csk->snd_max;
+	clasp_stats_inc(sock_net(sk), CLASP_MIB_LOSSPROBES);
+}
+
 /**
  * clasp_recovery_probe() - the probe timeout expired (RFC 8985 7.3)
  * @sk: the socket, locked
@@ -512,10 +638,11 @@ void clasp_recovery_probe(struct sock *sk)
 	if (csk->send_head)
 		clasp_push_nonagle(sk, CLASP_NAGLE_PUSH | CLASP_NAGLE_PROBE);
 	csk->tlp_retrans = csk->snd_max == prior;
-	if (!csk->tlp_retrans ||
-	    clasp_retransmit_skb(sk, clasp_last_sent(sk))) {
-		csk->tlp_high_seq = csk->snd_max;
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_LOSSPROBES);
+	if (!csk->tlp_retrans) {
+		clasp_recovery_probe_sent(sk);
+	} else if (clasp_retransmit_skb(sk, clasp_last_sent(sk))) {
+		clasp_undo_count(sk);
+		clasp_recovery_probe_sent(sk);
 	}
 	clasp_rtx_arm(sk);
 }

@@ -5,8 +5,8 @@
  * A block is believed only if it lies in what is outstanding, as Linux's
  * tcp_is_sackblock_valid() decides: wholly below the highest sequence
  * sent, start before end, and starting beyond snd_una.  A block below
- * snd_una can only be a D-SACK; clasp undoes nothing (no congestion
- * window to restore), so such blocks are counted and otherwise ignored.
+ * snd_una can only be a D-SACK: counted, and told to loss recovery,
+ * which may undo a window reduction (recovery.c); it marks nothing.
  *
  * RFC 2883 section 4: the first block is a D-SACK if it lies below the
  * cumulative ACK, or inside the second block (data held beyond a hole,

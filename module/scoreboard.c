@@ -108,10 +108,12 @@ bool clasp_sack_tag(struct sock *sk, const struct clasp_seg *seg)
 	case CLASP_DSACK_OLD:
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_DSACKRECV);
 		clasp_rack_dsack_seen(sk, seg->ack);
+		clasp_recovery_dsack(sk, seg->sack[0].start, seg->sack[0].end);
 		break;
 	case CLASP_DSACK_OFO:
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_DSACKOFORECV);
 		clasp_rack_dsack_seen(sk, seg->ack);
+		clasp_recovery_dsack(sk, seg->sack[0].start, seg->sack[0].end);
 		break;
 	case CLASP_DSACK_NONE:
 		break;

@@ -79,6 +79,7 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_LADDERLISTENERS]	= "LadderListeners",
 	[CLASP_MIB_LADDEREVENTS]	= "LadderEvents",
 	[CLASP_MIB_LADDERDROPS]		= "LadderDrops",
+	[CLASP_MIB_DSACKUNDO]		= "DSACKUndo",
 };
 
 /*

@@ -486,4 +486,89 @@ out:
 	close(fd);
 }
 
+/*
+ * 6: the fast retransmit of test 3 was needless, the first copy arrived
+ * after all: a D-SACK of the retransmission, after the recovery ended,
+ * undoes the reduction (RFC 3708 3.2, Linux's tcp_try_undo_dsack()):
+ * cwnd and ssthresh as before the loss, counted in DSACKUndo.
+ */
+TEST(dsack_of_the_retransmission_undoes_the_reduction)
+{
+	struct tcp_info ti;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	long long undo;
+	int fd, i;
+
+	fd = cc_open(_metadata, &e, sack_dupthresh, true);
+	ASSERT_LE(0, fd);
+	undo = clasp_counter("DSACKUndo");
+	write_segs(_metadata, p, fd, FLIGHT);
+	expect_segs(_metadata, p, 0, FLIGHT, false);
+	for (i = 1; i <= 3; i++) {
+		ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 <nop,nop,sack 1201:%d>",
+					      1201 + 1200 * i));
+		if (i < 3)
+			EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 20));
+	}
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 10));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d", 1 + 1200 * FLIGHT));
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(FLIGHT / 2, ti.tcpi_snd_ssthresh);
+	EXPECT_GE(FLIGHT / 2 + 1, ti.tcpi_snd_cwnd);
+	EXPECT_EQ(undo, clasp_counter("DSACKUndo"));
+	/* Then the retransmission arrives too: a D-SACK below the ACK. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d <nop,nop,sack 1:1201>",
+				      1 + 1200 * FLIGHT));
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(TCP_CA_Open, ti.tcpi_ca_state);
+	EXPECT_EQ(FLIGHT, ti.tcpi_snd_cwnd);
+	EXPECT_EQ(INFINITE_SSTHRESH, ti.tcpi_snd_ssthresh);
+	EXPECT_EQ(undo + 1, clasp_counter("DSACKUndo"));
+	TH_LOG("after the D-SACK: cwnd %u ssthresh %u", ti.tcpi_snd_cwnd,
+	       ti.tcpi_snd_ssthresh);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/*
+ * 7: a D-SACK of data that never went twice from here (the network
+ * duplicated it) undoes nothing: below the ACK clasp counts only what
+ * lies below HighRxt.  TCP counts any block there above the undo marker,
+ * as long as D-SACKs number no more than its retransmissions
+ * (tcp_check_dsack(), tcp_dsack_seen()), and undoes: clasp only.
+ */
+TEST(dsack_of_a_network_duplicate_undoes_nothing)
+{
+	struct tcp_info ti;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	long long undo;
+	int fd, i;
+
+	CLASP_ONLY("TCP counts every D-SACK below the ACK as a retransmission's");
+	fd = cc_open(_metadata, &e, sack_dupthresh, true);
+	ASSERT_LE(0, fd);
+	undo = clasp_counter("DSACKUndo");
+	write_segs(_metadata, p, fd, FLIGHT);
+	expect_segs(_metadata, p, 0, FLIGHT, false);
+	for (i = 1; i <= 3; i++) {
+		ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 <nop,nop,sack 1201:%d>",
+					      1201 + 1200 * i));
+		if (i < 3)
+			EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 20));
+	}
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 10));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d", 1 + 1200 * FLIGHT));
+	/* The third segment, sent once, reported twice. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d <nop,nop,sack 2401:3601>",
+				      1 + 1200 * FLIGHT));
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(FLIGHT / 2, ti.tcpi_snd_ssthresh);
+	EXPECT_GE(FLIGHT / 2 + 1, ti.tcpi_snd_cwnd);
+	EXPECT_EQ(undo, clasp_counter("DSACKUndo"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
 TEST_HARNESS_MAIN

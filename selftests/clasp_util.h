@@ -643,6 +643,7 @@ static inline long long clasp_counter(const char *name)
 		{ "LossProbes", "TCPLossProbes" },
 		{ "LossProbeRecovery", "TCPLossProbeRecovery" },
 		{ "LostRetransmit", "TCPLostRetransmit" },
+		{ "DSACKUndo", "TCPDSACKUndo" },
 	};
 	size_t i;
 

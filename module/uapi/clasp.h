@@ -285,6 +285,7 @@ enum clasp_mib {
 	CLASP_MIB_LADDERLISTENERS,	/* gauge: segment-event filters set */
 	CLASP_MIB_LADDEREVENTS,		/* segment events sent ("segments") */
 	CLASP_MIB_LADDERDROPS,		/* ... held back: rate bound, memory */
+	CLASP_MIB_DSACKUNDO,		/* reductions D-SACKs showed needless */
 	__CLASP_MIB_MAX
 };
 
