@@ -180,13 +180,39 @@ enum clasp_entry_kind {
  * @tuple: the key
  * @kind: enum clasp_entry_kind; says which structure embeds the entry
  * @state: TCP_* state (for requests and compact entries)
+ * @wscale: window shifts of a request or compact entry: ours in the high
+ *	nibble, the peer's in the low one (bytes that would be padding)
+ * @flags: a request's or compact entry's CLASP_EF_* bits (padding too)
+ *
+ * The key, @tuple, is defined in one place only: an entry for another
+ * address family changes struct clasp_tuple, not the structures that
+ * embed an entry.
  */
 struct clasp_entry {
 	struct rhash_head node;
 	struct clasp_tuple tuple;
 	u8 kind;
 	u8 state;
+	u8 wscale;
+	u8 flags;
 };
+
+#define CLASP_EF_TS_OK		BIT(0)	/* timestamps in use */
+#define CLASP_EF_WSCALE_OK	BIT(1)	/* window scaling in use (requests) */
+#define CLASP_EF_SACK_OK	BIT(2)	/* SACK permitted (requests) */
+#define CLASP_EF_ACKED		BIT(3)	/* bare ACK under TCP_DEFER_ACCEPT */
+#define CLASP_EF_LINKED		BIT(4)	/* request: in table and list */
+#define CLASP_EF_PAWS_IDLE	BIT(5)	/* TS.Recent older than 24 days */
+
+static inline u8 clasp_entry_rcv_wscale(const struct clasp_entry *e)
+{
+	return e->wscale >> 4;
+}
+
+static inline u8 clasp_entry_snd_wscale(const struct clasp_entry *e)
+{
+	return e->wscale & 0xf;
+}
 
 /**
  * struct clasp_stats - per-namespace counters
@@ -653,40 +679,45 @@ struct clasp_request {
 
 /**
  * struct clasp_tw - a compact entry: TIME_WAIT, or FIN_WAIT_2 after close()
- * @entry: its place in the connection table (kind CLASP_ENTRY_TW)
- * @expiry: linkage in the namespace's tw_list or fw2_list
- * @expires: when it ends (ktime)
+ * @entry: its place in the connection table (kind CLASP_ENTRY_TW); its
+ *	@wscale holds both window shifts, its @flags CLASP_EF_TS_OK and
+ *	CLASP_EF_PAWS_IDLE; state TCP_CLOSE once the entry is killed
+ * @expiry: linkage in the namespace's tw_list or fw2_list, while alive
+ * @rcu: deferred free, once killed (the linkage is not needed any more)
+ * @expires: when it ends, on clasp_tw_clock() (milliseconds, wrapping)
  * @snd_nxt: our next sequence number; everything before it is acknowledged
  * @rcv_nxt: the next sequence number expected from the peer
- * @rcv_wnd: the window last offered (FIN_WAIT_2; TIME_WAIT's is closed)
- * @max_snd_wnd: the largest window the peer offered (RFC 5961 5.2)
- * @fw2_ms: FIN_WAIT_2 lifetime: TCP_LINGER2 or fin_timeout_ms, at least
- *	3.5 RTO (tcp_fin_time()); 0 for the namespace's fin_timeout_ms
- * @ts_recent: TS.Recent, for PAWS and the TSecr of its ACKs (with @ts_ok)
- * @ts_recent_stamp: seconds when it was recorded
- * @ts_offset: the connection's timestamp offset
- * @ts_ok: the connection used timestamps
- * @refcnt: table and lookups
- * @oow_ack_stamp: jiffies of the last answer to an invalid segment
- * @rcu: deferred free
+ * @ts_recent: TS.Recent, for PAWS and the TSecr of its ACKs (with ts_ok)
+ * @ts_recent_stamp: low 16 bits of the second it was recorded
+ * @oow_ack_stamp: low 16 bits of the jiffies of the last answer to an
+ *	invalid segment, 0 for none
+ * @rcv_wnd: the window last offered, in units of our window shift
+ *	(FIN_WAIT_2; TIME_WAIT's is closed)
+ * @max_snd_wnd: the largest window the peer offered (RFC 5961 5.2), in
+ *	units of its window shift, rounded up
+ *
+ * At most 64 bytes (one cache line; Documentation/architecture.md says
+ * what each field costs).  Readers find an entry under RCU and use it
+ * inside that read-side section, taking no reference; it is freed a
+ * grace period after it left the table.
  */
 struct clasp_tw {
 	struct clasp_entry entry;
-	struct list_head expiry;
-	ktime_t expires;
+	union {
+		struct list_head expiry;
+		struct rcu_head rcu;
+	};
+	u32 expires;
 	u32 snd_nxt;
 	u32 rcv_nxt;
-	u32 rcv_wnd;
-	u32 max_snd_wnd;
-	u32 fw2_ms;
 	u32 ts_recent;
-	u32 ts_recent_stamp;
-	u32 ts_offset;
-	bool ts_ok;
-	refcount_t refcnt;
-	u32 oow_ack_stamp;
-	struct rcu_head rcu;
+	u16 ts_recent_stamp;
+	u16 oow_ack_stamp;
+	u16 rcv_wnd;
+	u16 max_snd_wnd;
 };
+
+static_assert(sizeof(struct clasp_tw) <= 64);
 
 static inline struct clasp_sock *clasp_sk(const struct sock *sk)
 {
@@ -1105,7 +1136,6 @@ u32 clasp_cookie_counter(struct clasp_net *cn);
 void clasp_time_wait(struct sock *sk, int state);
 int clasp_tw_rcv(struct clasp_net *cn, struct clasp_tw *tw,
 		 struct sk_buff *skb);
-void clasp_tw_put(struct clasp_tw *tw);
 void clasp_tw_abort(struct clasp_net *cn, struct clasp_tw *tw);
 void clasp_tw_init_net(struct clasp_net *cn);
 void clasp_tw_exit_net(struct clasp_net *cn);
