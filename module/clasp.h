@@ -633,16 +633,20 @@ struct clasp_sock {
  * small, no socket until the handshake completes
  * @entry: its place in the connection table (kind CLASP_ENTRY_REQ)
  * @listener: the listening socket, referenced
- * @list: linkage in the listener's @requests
- * @timer: SYN-ACK retransmission timer
+ * @list: linkage in the listener's @requests, while linked
+ * @rcu: deferred free, once the last reference is gone (it is unlinked
+ *	then, so it shares @list's place)
+ * @timer: SYN-ACK retransmission timer (a timer_list, as TCP's
+ *	request's: an hrtimer costs 24 bytes more)
  * @refcnt: table, timer and lookups
- * @linked: still in the table and the listener's list
  * @iss: our initial sequence number
  * @irs: the peer's initial sequence number
- * @peer_mss: MSS the peer announced
- * @snd_wnd: window the peer offered in its SYN
  * @ts_recent: TS.Recent (with @ts_ok)
  * @ts_recent_stamp: seconds when it was recorded
+ * @oow_ack_stamp: jiffies of the last answer to an invalid segment
+ * @peer_mss: MSS the peer announced
+ * @snd_wnd: window the peer offered in its SYN
+ * @linked: still in the table and the listener's list
  * @snd_wscale: the peer's window shift (with @wscale_ok)
  * @rcv_wscale: ours, announced in the SYN-ACK
  * @wscale_ok: both ends scale windows
@@ -650,22 +654,27 @@ struct clasp_sock {
  * @sack_ok: both ends permit SACK
  * @retrans: SYN-ACK retransmissions so far
  * @acked: a bare ACK came while TCP_DEFER_ACCEPT waited for data
- * @oow_ack_stamp: jiffies of the last answer to an invalid segment
- * @rcu: deferred free
+ *
+ * At most 128 bytes (two cache lines; Documentation/architecture.md
+ * says what each field costs).
  */
 struct clasp_request {
 	struct clasp_entry entry;
 	struct sock *listener;
-	struct list_head list;
-	struct hrtimer timer;
+	union {
+		struct list_head list;
+		struct rcu_head rcu;
+	};
+	struct timer_list timer;
 	refcount_t refcnt;
-	bool linked;
 	u32 iss;
 	u32 irs;
-	u16 peer_mss;
-	u16 snd_wnd;
 	u32 ts_recent;
 	u32 ts_recent_stamp;
+	u32 oow_ack_stamp;
+	u16 peer_mss;
+	u16 snd_wnd;
+	bool linked;
 	u8 snd_wscale;
 	u8 rcv_wscale;
 	bool wscale_ok;
@@ -673,9 +682,10 @@ struct clasp_request {
 	bool sack_ok;
 	u8 retrans;
 	bool acked;
-	u32 oow_ack_stamp;
-	struct rcu_head rcu;
 };
+
+/* Lock debugging puts a lockdep map in every timer_list. */
+static_assert(IS_ENABLED(CONFIG_LOCKDEP) || sizeof(struct clasp_request) <= 128);
 
 /**
  * struct clasp_tw - a compact entry: TIME_WAIT, or FIN_WAIT_2 after close()
@@ -1111,6 +1121,7 @@ u32 clasp_ka_idle_ms(const struct sock *sk);
 u32 clasp_ka_intvl_ms(const struct sock *sk);
 u32 clasp_ka_cnt(const struct sock *sk);
 u64 clasp_timer_remaining_ms(struct hrtimer *t);
+u64 clasp_timer_list_remaining_ms(const struct timer_list *t);
 
 /* request.c */
 int clasp_listen_rcv(struct sock *lsk, struct sk_buff *skb);

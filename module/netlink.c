@@ -165,7 +165,7 @@ static int clasp_put_request(struct sk_buff *skb, struct clasp_request *req,
 	    nla_put_u8(skb, CLASP_A_PASSIVE, 1) ||
 	    nla_put_u8(skb, CLASP_A_TIMER, CLASP_TIMER_RETRANS) ||
 	    nla_put_u32(skb, CLASP_A_TIMER_MS,
-			clasp_timer_remaining_ms(&req->timer)) ||
+			clasp_timer_list_remaining_ms(&req->timer)) ||
 	    nla_put_u8(skb, CLASP_A_RETRANS, req->retrans) ||
 	    clasp_put_seqs(skb, net_admin, req->iss, req->iss + 1,
 			   req->irs + 1, true) ||
