@@ -83,7 +83,6 @@
 /* The segment header is TCP's, byte for byte (RFC 9293 section 3.1). */
 #define CLASP_HDR_LEN		sizeof(struct tcphdr)
 
-#define CLASP_BIND_HASH_BITS	10
 #define CLASP_LISTEN_HASH_BITS	8
 
 /* Room for link, IP and the largest clasp header in front of a payload. */
@@ -203,6 +202,7 @@ struct clasp_entry {
 #define CLASP_EF_ACKED		BIT(3)	/* bare ACK under TCP_DEFER_ACCEPT */
 #define CLASP_EF_LINKED		BIT(4)	/* request: in table and list */
 #define CLASP_EF_PAWS_IDLE	BIT(5)	/* TS.Recent older than 24 days */
+#define CLASP_EF_PORT		BIT(6)	/* compact entry counted on its port */
 
 static inline u8 clasp_entry_rcv_wscale(const struct clasp_entry *e)
 {
@@ -232,9 +232,9 @@ struct clasp_stats {
  * @cookie_key: secret for SYN cookies
  * @ts_key: secret for the timestamp offsets of connections
  * @conns: connections, requests and compact entries by 4-tuple
- * @bind_lock: protects @bind_hash and @tw_ports
- * @bind_hash: sockets by local port, for bind conflicts and port choice
- * @tw_ports: compact entries per local port
+ * @bind_lock: protects @bind_table and its buckets
+ * @bind_table: a bucket per local port in use (table.c), for bind
+ *	conflicts and port choice
  * @listen_lock: protects @listen_hash updates
  * @listen_hash: listening sockets by port, read under RCU
  * @tw_lock: protects compact entries, their lists and @tw_count
@@ -268,8 +268,7 @@ struct clasp_net {
 	struct rhashtable conns;
 
 	spinlock_t bind_lock;		/* see kernel-doc */
-	struct hlist_head bind_hash[1 << CLASP_BIND_HASH_BITS];
-	u32 *tw_ports;
+	struct rhashtable bind_table;
 
 	spinlock_t listen_lock;		/* see kernel-doc */
 	struct hlist_head listen_hash[1 << CLASP_LISTEN_HASH_BITS];
@@ -932,7 +931,7 @@ void clasp_listen_add(struct sock *sk);
 void clasp_listen_del(struct sock *sk);
 struct sock *clasp_listen_lookup(struct clasp_net *cn, __be32 addr,
 				 __be16 port, int dif, int sdif);
-void clasp_tw_port_add(struct clasp_net *cn, u16 port);
+bool clasp_tw_port_add(struct clasp_net *cn, u16 port);
 void clasp_tw_port_del(struct clasp_net *cn, u16 port);
 
 /* sock.c */

@@ -133,7 +133,8 @@ static void clasp_tw_kill(struct clasp_net *cn, struct clasp_tw *tw, u8 cause)
 	list_del(&tw->expiry);
 	WRITE_ONCE(tw->entry.state, TCP_CLOSE);
 	rhashtable_remove_fast(&cn->conns, &tw->entry.node, clasp_conn_params);
-	clasp_tw_port_del(cn, ntohs(tw->entry.tuple.lport));
+	if (tw->entry.flags & CLASP_EF_PORT)
+		clasp_tw_port_del(cn, ntohs(tw->entry.tuple.lport));
 	cn->tw_count--;
 	clasp_stats_dec(cn->net, CLASP_MIB_OBJECTS);
 	/* Readers in an RCU section may still hold it: free after theirs. */
@@ -248,7 +249,8 @@ void clasp_time_wait(struct sock *sk, int state)
 				     &tw->entry.node, clasp_conn_params)) {
 		csk->hashed = false;
 		__sock_put(sk);		/* the table's reference */
-		clasp_tw_port_add(cn, ntohs(tw->entry.tuple.lport));
+		if (clasp_tw_port_add(cn, ntohs(tw->entry.tuple.lport)))
+			tw->entry.flags |= CLASP_EF_PORT;
 		cn->tw_count++;
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_OBJECTS);
 		clasp_tw_queue(cn, tw, state == TCP_TIME_WAIT ?
