@@ -65,6 +65,7 @@ int cmd_crr(const struct bench_opts *o);
 int cmd_latency(const struct bench_opts *o);
 int cmd_bulk(const struct bench_opts *o);
 int cmd_hold(const struct bench_opts *o);
+int cmd_connscale(const struct bench_opts *o);
 
 /* flood.c */
 int cmd_synflood(const struct bench_opts *o);

@@ -45,6 +45,12 @@ WORKLOADS = [
     ("xg_bulk_loss", 11, "two guests: bulk throughput, 1% loss", "MB/s", "higher"),
     ("xg_crr", 11, "two guests: connection rate", "conn/s", "higher"),
     ("xg_crr_loss", 11, "two guests: connection rate, 1% loss", "conn/s", "higher"),
+    ("scale_10k_p50", 12, "connect() p50, 10,000 connections open", "us", "lower"),
+    ("scale_10k_p99", 12, "connect() p99, 10,000 connections open", "us", "lower"),
+    ("scale_10k_p999", 12, "connect() p99.9, 10,000 connections open", "us", "lower"),
+    ("scale_100k_p50", 12, "connect() p50, 100,000 connections open", "us", "lower"),
+    ("scale_100k_p99", 12, "connect() p99, 100,000 connections open", "us", "lower"),
+    ("scale_100k_p999", 12, "connect() p99.9, 100,000 connections open", "us", "lower"),
 ]
 ONLY_IF_RUN = {"flood_sent", "tw_create_s"}
 
