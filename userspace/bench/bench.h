@@ -51,6 +51,7 @@ void set_linger0(int fd);
 int cmp_u64(const void *a, const void *b);
 uint64_t percentile(const uint64_t *sorted, size_t n, double p);
 long long slab_bytes(void);
+long long mem_used_bytes(void);
 long long clasp_stat(const char *name);
 long long tcp_timewait_count(void);
 long long tcp_synrecv_count(void);
