@@ -87,7 +87,6 @@
 /* The segment header is TCP's, byte for byte (RFC 9293 section 3.1). */
 #define CLASP_HDR_LEN		sizeof(struct tcphdr)
 
-#define CLASP_BIND_HASH_BITS	10
 #define CLASP_LISTEN_HASH_BITS	8
 
 /* Room for link, IP and the largest clasp header in front of a payload. */
@@ -184,13 +183,40 @@ enum clasp_entry_kind {
  * @tuple: the key
  * @kind: enum clasp_entry_kind; says which structure embeds the entry
  * @state: TCP_* state (for requests and compact entries)
+ * @wscale: window shifts of a request or compact entry: ours in the high
+ *	nibble, the peer's in the low one (bytes that would be padding)
+ * @flags: a request's or compact entry's CLASP_EF_* bits (padding too)
+ *
+ * The key, @tuple, is defined in one place only: an entry for another
+ * address family changes struct clasp_tuple, not the structures that
+ * embed an entry.
  */
 struct clasp_entry {
 	struct rhash_head node;
 	struct clasp_tuple tuple;
 	u8 kind;
 	u8 state;
+	u8 wscale;
+	u8 flags;
 };
+
+#define CLASP_EF_TS_OK		BIT(0)	/* timestamps in use */
+#define CLASP_EF_WSCALE_OK	BIT(1)	/* window scaling in use (requests) */
+#define CLASP_EF_SACK_OK	BIT(2)	/* SACK permitted (requests) */
+#define CLASP_EF_ACKED		BIT(3)	/* bare ACK under TCP_DEFER_ACCEPT */
+#define CLASP_EF_LINKED		BIT(4)	/* request: in table and list */
+#define CLASP_EF_PAWS_IDLE	BIT(5)	/* TS.Recent older than 24 days */
+#define CLASP_EF_PORT		BIT(6)	/* compact entry counted on its port */
+
+static inline u8 clasp_entry_rcv_wscale(const struct clasp_entry *e)
+{
+	return e->wscale >> 4;
+}
+
+static inline u8 clasp_entry_snd_wscale(const struct clasp_entry *e)
+{
+	return e->wscale & 0xf;
+}
 
 /**
  * struct clasp_stats - per-namespace counters
@@ -210,9 +236,9 @@ struct clasp_stats {
  * @cookie_key: secret for SYN cookies
  * @ts_key: secret for the timestamp offsets of connections
  * @conns: connections, requests and compact entries by 4-tuple
- * @bind_lock: protects @bind_hash and @tw_ports
- * @bind_hash: sockets by local port, for bind conflicts and port choice
- * @tw_ports: compact entries per local port
+ * @bind_lock: protects @bind_table and its buckets
+ * @bind_table: a bucket per local port in use (table.c), for bind
+ *	conflicts and port choice
  * @listen_lock: protects @listen_hash updates
  * @listen_hash: listening sockets by port, read under RCU
  * @tw_lock: protects compact entries, their lists and @tw_count
@@ -246,8 +272,7 @@ struct clasp_net {
 	struct rhashtable conns;
 
 	spinlock_t bind_lock;		/* see kernel-doc */
-	struct hlist_head bind_hash[1 << CLASP_BIND_HASH_BITS];
-	u32 *tw_ports;
+	struct rhashtable bind_table;
 
 	spinlock_t listen_lock;		/* see kernel-doc */
 	struct hlist_head listen_hash[1 << CLASP_LISTEN_HASH_BITS];
@@ -621,16 +646,20 @@ struct clasp_sock {
  * small, no socket until the handshake completes
  * @entry: its place in the connection table (kind CLASP_ENTRY_REQ)
  * @listener: the listening socket, referenced
- * @list: linkage in the listener's @requests
- * @timer: SYN-ACK retransmission timer
+ * @list: linkage in the listener's @requests, while linked
+ * @rcu: deferred free, once the last reference is gone (it is unlinked
+ *	then, so it shares @list's place)
+ * @timer: SYN-ACK retransmission timer (a timer_list, as TCP's
+ *	request's: an hrtimer costs 24 bytes more)
  * @refcnt: table, timer and lookups
- * @linked: still in the table and the listener's list
  * @iss: our initial sequence number
  * @irs: the peer's initial sequence number
- * @peer_mss: MSS the peer announced
- * @snd_wnd: window the peer offered in its SYN
  * @ts_recent: TS.Recent (with @ts_ok)
  * @ts_recent_stamp: seconds when it was recorded
+ * @oow_ack_stamp: jiffies of the last answer to an invalid segment
+ * @peer_mss: MSS the peer announced
+ * @snd_wnd: window the peer offered in its SYN
+ * @linked: still in the table and the listener's list
  * @snd_wscale: the peer's window shift (with @wscale_ok)
  * @rcv_wscale: ours, announced in the SYN-ACK
  * @wscale_ok: both ends scale windows
@@ -638,22 +667,27 @@ struct clasp_sock {
  * @sack_ok: both ends permit SACK
  * @retrans: SYN-ACK retransmissions so far
  * @acked: a bare ACK came while TCP_DEFER_ACCEPT waited for data
- * @oow_ack_stamp: jiffies of the last answer to an invalid segment
- * @rcu: deferred free
+ *
+ * At most 128 bytes (two cache lines; Documentation/architecture.md
+ * says what each field costs).
  */
 struct clasp_request {
 	struct clasp_entry entry;
 	struct sock *listener;
-	struct list_head list;
-	struct hrtimer timer;
+	union {
+		struct list_head list;
+		struct rcu_head rcu;
+	};
+	struct timer_list timer;
 	refcount_t refcnt;
-	bool linked;
 	u32 iss;
 	u32 irs;
-	u16 peer_mss;
-	u16 snd_wnd;
 	u32 ts_recent;
 	u32 ts_recent_stamp;
+	u32 oow_ack_stamp;
+	u16 peer_mss;
+	u16 snd_wnd;
+	bool linked;
 	u8 snd_wscale;
 	u8 rcv_wscale;
 	bool wscale_ok;
@@ -661,46 +695,52 @@ struct clasp_request {
 	bool sack_ok;
 	u8 retrans;
 	bool acked;
-	u32 oow_ack_stamp;
-	struct rcu_head rcu;
 };
+
+/* Lock debugging puts a lockdep map in every timer_list. */
+static_assert(IS_ENABLED(CONFIG_LOCKDEP) || sizeof(struct clasp_request) <= 128);
 
 /**
  * struct clasp_tw - a compact entry: TIME_WAIT, or FIN_WAIT_2 after close()
- * @entry: its place in the connection table (kind CLASP_ENTRY_TW)
- * @expiry: linkage in the namespace's tw_list or fw2_list
- * @expires: when it ends (ktime)
+ * @entry: its place in the connection table (kind CLASP_ENTRY_TW); its
+ *	@wscale holds both window shifts, its @flags CLASP_EF_TS_OK and
+ *	CLASP_EF_PAWS_IDLE; state TCP_CLOSE once the entry is killed
+ * @expiry: linkage in the namespace's tw_list or fw2_list, while alive
+ * @rcu: deferred free, once killed (the linkage is not needed any more)
+ * @expires: when it ends, on clasp_tw_clock() (milliseconds, wrapping)
  * @snd_nxt: our next sequence number; everything before it is acknowledged
  * @rcv_nxt: the next sequence number expected from the peer
- * @rcv_wnd: the window last offered (FIN_WAIT_2; TIME_WAIT's is closed)
- * @max_snd_wnd: the largest window the peer offered (RFC 5961 5.2)
- * @fw2_ms: FIN_WAIT_2 lifetime: TCP_LINGER2 or fin_timeout_ms, at least
- *	3.5 RTO (tcp_fin_time()); 0 for the namespace's fin_timeout_ms
- * @ts_recent: TS.Recent, for PAWS and the TSecr of its ACKs (with @ts_ok)
- * @ts_recent_stamp: seconds when it was recorded
- * @ts_offset: the connection's timestamp offset
- * @ts_ok: the connection used timestamps
- * @refcnt: table and lookups
- * @oow_ack_stamp: jiffies of the last answer to an invalid segment
- * @rcu: deferred free
+ * @ts_recent: TS.Recent, for PAWS and the TSecr of its ACKs (with ts_ok)
+ * @ts_recent_stamp: low 16 bits of the second it was recorded
+ * @oow_ack_stamp: low 16 bits of the jiffies of the last answer to an
+ *	invalid segment, 0 for none
+ * @rcv_wnd: the window last offered, in units of our window shift
+ *	(FIN_WAIT_2; TIME_WAIT's is closed)
+ * @max_snd_wnd: the largest window the peer offered (RFC 5961 5.2), in
+ *	units of its window shift, rounded up
+ *
+ * At most 64 bytes (one cache line; Documentation/architecture.md says
+ * what each field costs).  Readers find an entry under RCU and use it
+ * inside that read-side section, taking no reference; it is freed a
+ * grace period after it left the table.
  */
 struct clasp_tw {
 	struct clasp_entry entry;
-	struct list_head expiry;
-	ktime_t expires;
+	union {
+		struct list_head expiry;
+		struct rcu_head rcu;
+	};
+	u32 expires;
 	u32 snd_nxt;
 	u32 rcv_nxt;
-	u32 rcv_wnd;
-	u32 max_snd_wnd;
-	u32 fw2_ms;
 	u32 ts_recent;
-	u32 ts_recent_stamp;
-	u32 ts_offset;
-	bool ts_ok;
-	refcount_t refcnt;
-	u32 oow_ack_stamp;
-	struct rcu_head rcu;
+	u16 ts_recent_stamp;
+	u16 oow_ack_stamp;
+	u16 rcv_wnd;
+	u16 max_snd_wnd;
 };
+
+static_assert(sizeof(struct clasp_tw) <= 64);
 
 static inline struct clasp_sock *clasp_sk(const struct sock *sk)
 {
@@ -905,7 +945,7 @@ void clasp_listen_add(struct sock *sk);
 void clasp_listen_del(struct sock *sk);
 struct sock *clasp_listen_lookup(struct clasp_net *cn, __be32 addr,
 				 __be16 port, int dif, int sdif);
-void clasp_tw_port_add(struct clasp_net *cn, u16 port);
+bool clasp_tw_port_add(struct clasp_net *cn, u16 port);
 void clasp_tw_port_del(struct clasp_net *cn, u16 port);
 
 /* sock.c */
@@ -1096,6 +1136,7 @@ u32 clasp_ka_idle_ms(const struct sock *sk);
 u32 clasp_ka_intvl_ms(const struct sock *sk);
 u32 clasp_ka_cnt(const struct sock *sk);
 u64 clasp_timer_remaining_ms(struct hrtimer *t);
+u64 clasp_timer_list_remaining_ms(const struct timer_list *t);
 
 /* request.c */
 int clasp_listen_rcv(struct sock *lsk, struct sk_buff *skb);
@@ -1121,7 +1162,6 @@ u32 clasp_cookie_counter(struct clasp_net *cn);
 void clasp_time_wait(struct sock *sk, int state);
 int clasp_tw_rcv(struct clasp_net *cn, struct clasp_tw *tw,
 		 struct sk_buff *skb);
-void clasp_tw_put(struct clasp_tw *tw);
 void clasp_tw_abort(struct clasp_net *cn, struct clasp_tw *tw);
 void clasp_tw_init_net(struct clasp_net *cn);
 void clasp_tw_exit_net(struct clasp_net *cn);

@@ -1025,12 +1025,10 @@ static bool clasp_deliver_entry(struct clasp_net *cn, struct sk_buff *skb,
 		struct clasp_tw *tw = container_of(e, struct clasp_tw, entry);
 		int ret;
 
-		if (!refcount_inc_not_zero(&tw->refcnt))
-			goto none;
-		rcu_read_unlock();
+		/* No reference: the entry is used inside this RCU section. */
 		if (clasp_policy_drops(cn->net, NULL, skb)) {
+			rcu_read_unlock();
 			kfree_skb(skb);
-			clasp_tw_put(tw);
 			return true;
 		}
 		if (clasp_ladder_on()) {
@@ -1047,7 +1045,7 @@ static bool clasp_deliver_entry(struct clasp_net *cn, struct sk_buff *skb,
 		} else {
 			ret = clasp_tw_rcv(cn, tw, skb);
 		}
-		clasp_tw_put(tw);
+		rcu_read_unlock();
 		/* A SYN that ended TIME_WAIT goes on to the listener. */
 		return !ret;
 	}

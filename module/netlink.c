@@ -165,7 +165,7 @@ static int clasp_put_request(struct sk_buff *skb, struct clasp_request *req,
 	    nla_put_u8(skb, CLASP_A_PASSIVE, 1) ||
 	    nla_put_u8(skb, CLASP_A_TIMER, CLASP_TIMER_RETRANS) ||
 	    nla_put_u32(skb, CLASP_A_TIMER_MS,
-			clasp_timer_remaining_ms(&req->timer)) ||
+			clasp_timer_list_remaining_ms(&req->timer)) ||
 	    nla_put_u8(skb, CLASP_A_RETRANS, req->retrans) ||
 	    clasp_put_seqs(skb, net_admin, req->iss, req->iss + 1,
 			   req->irs + 1, true) ||
@@ -178,7 +178,7 @@ static int clasp_put_request(struct sk_buff *skb, struct clasp_request *req,
 static int clasp_put_compact(struct sk_buff *skb, struct clasp_tw *tw,
 			     bool net_admin)
 {
-	s64 left = ktime_ms_delta(READ_ONCE(tw->expires), ktime_get());
+	s32 left = (s32)(READ_ONCE(tw->expires) - (u32)ktime_to_ms(ktime_get()));
 	u8 timer = tw->entry.state == TCP_TIME_WAIT ? CLASP_TIMER_TIMEWAIT :
 						      CLASP_TIMER_FINWAIT2;
 
@@ -253,12 +253,14 @@ static int clasp_fill_entry(struct sk_buff *skb, struct clasp_net *cn,
 			if (!refcount_inc_not_zero(&req->refcnt))
 				req = NULL;
 		} else if (e) {
+			/* No reference: used before this RCU section ends. */
 			tw = container_of(e, struct clasp_tw, entry);
-			if (!refcount_inc_not_zero(&tw->refcnt))
+			if (READ_ONCE(tw->entry.state) == TCP_CLOSE)
 				tw = NULL;
 		}
 	}
-	rcu_read_unlock();
+	if (!tw)
+		rcu_read_unlock();
 	if (!sk && !req && !tw)
 		return -ENOENT;
 
@@ -294,7 +296,7 @@ out:
 	if (req)
 		clasp_req_put(req);
 	if (tw)
-		clasp_tw_put(tw);
+		rcu_read_unlock();
 	return err;
 }
 

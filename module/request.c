@@ -108,9 +108,10 @@ static void clasp_req_arm(struct clasp_request *req)
 	u64 ms = clasp_backoff(tun->rto_initial_ms, req->retrans,
 			       tun->rto_max_ms);
 
-	if (hrtimer_try_to_cancel(&req->timer) != 1)
-		refcount_inc(&req->refcnt);
-	hrtimer_start(&req->timer, ms_to_ktime(ms), HRTIMER_MODE_REL_SOFT);
+	/* The armed timer's reference: one already if it was pending. */
+	refcount_inc(&req->refcnt);
+	if (mod_timer(&req->timer, jiffies + msecs_to_jiffies(ms)))
+		refcount_dec(&req->refcnt);
 }
 
 /* Take a request out of the table and the listener.  Holds acc_lock. */
@@ -127,15 +128,15 @@ static void clasp_req_unlink(struct clasp_request *req, u8 cause)
 	clasp_sk(lsk)->nr_requests--;
 	rhashtable_remove_fast(&clasp_pernet(sock_net(lsk))->conns,
 			       &req->entry.node, clasp_conn_params);
-	if (hrtimer_try_to_cancel(&req->timer) == 1)
+	if (del_timer(&req->timer))
 		clasp_req_put(req);
 	clasp_stats_dec(sock_net(lsk), CLASP_MIB_OBJECTS);
 	clasp_req_put(req);	/* the table's reference */
 }
 
-static enum hrtimer_restart clasp_req_timer(struct hrtimer *t)
+static void clasp_req_timer(struct timer_list *t)
 {
-	struct clasp_request *req = container_of(t, struct clasp_request, timer);
+	struct clasp_request *req = from_timer(req, t, timer);
 	struct clasp_sock *lcsk = clasp_sk(req->listener);
 	u8 defer = READ_ONCE(lcsk->opt.defer_accept);
 	bool held;
@@ -143,7 +144,7 @@ static enum hrtimer_restart clasp_req_timer(struct hrtimer *t)
 	spin_lock(&lcsk->acc_lock);
 	/* TCP_DEFER_ACCEPT held back a bare ACK: wait out the count. */
 	held = defer && req->acked;
-	if (req->linked && !hrtimer_is_queued(&req->timer)) {
+	if (req->linked && !timer_pending(&req->timer)) {
 		if (req->retrans >= clasp_tun(req->listener)->synack_retries &&
 		    (!held || req->retrans >= defer)) {
 			clasp_req_unlink(req, CLASP_CAUSE_TIMEOUT);
@@ -162,7 +163,6 @@ static enum hrtimer_restart clasp_req_timer(struct hrtimer *t)
 	}
 	spin_unlock(&lcsk->acc_lock);
 	clasp_req_put(req);
-	return HRTIMER_NORESTART;
 }
 
 static u32 clasp_syn_backlog(const struct sock *lsk)
@@ -275,7 +275,7 @@ static void clasp_listen_syn(struct sock *lsk, struct sk_buff *skb,
 	req->snd_wnd = seg->wnd;
 	clasp_req_negotiate(lsk, req, seg);
 	refcount_set(&req->refcnt, 1);
-	clasp_hrtimer_setup(&req->timer, clasp_req_timer, HRTIMER_MODE_REL_SOFT);
+	timer_setup(&req->timer, clasp_req_timer, 0);
 	if (rhashtable_lookup_insert_fast(&cn->conns, &req->entry.node,
 					  clasp_conn_params)) {
 		kmem_cache_free(clasp_req_cache, req);
@@ -461,7 +461,7 @@ static struct sock *clasp_req_complete(struct clasp_request *req,
 	req->linked = false;
 	list_del(&req->list);
 	clasp_sk(lsk)->nr_requests--;
-	if (hrtimer_try_to_cancel(&req->timer) == 1)
+	if (del_timer(&req->timer))
 		clasp_req_put(req);
 	clasp_stats_dec(sock_net(lsk), CLASP_MIB_OBJECTS);
 	clasp_req_put(req);

@@ -147,11 +147,8 @@ int clasp_kill(struct clasp_net *cn, const struct clasp_tuple *t)
 	if (e->kind == CLASP_ENTRY_TW) {
 		struct clasp_tw *tw = container_of(e, struct clasp_tw, entry);
 
-		if (!refcount_inc_not_zero(&tw->refcnt))
-			goto gone;
-		rcu_read_unlock();
 		clasp_tw_abort(cn, tw);
-		clasp_tw_put(tw);
+		rcu_read_unlock();
 		return 0;
 	}
 	sk = &container_of(e, struct clasp_sock, entry)->inet.sk;

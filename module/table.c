@@ -3,10 +3,11 @@
  * clasp: who owns which port and which 4-tuple.
  *
  * Three per-namespace structures:
- *  - the bind hash: sockets by local port, for bind() conflicts (TCP's
- *    rules: overlapping addresses conflict unless both sockets set
- *    SO_REUSEADDR and the one already there does not listen) and
- *    ephemeral port choice;
+ *  - the bind table: an rhashtable of one bucket per local port in use
+ *    (struct clasp_bind_bucket, sized by what is in use), for bind()
+ *    conflicts (TCP's rules: overlapping addresses conflict unless both
+ *    sockets set SO_REUSEADDR and the one already there does not listen)
+ *    and ephemeral port choice in O(1) per port;
  *  - the connection table: an rhashtable of struct clasp_entry by 4-tuple
  *    holding sockets, half-open requests and compact entries alike, so a
  *    segment finds its connection with one RCU lookup;
@@ -27,10 +28,34 @@ const struct rhashtable_params clasp_conn_params = {
 	.automatic_shrinking	= true,
 };
 
-static struct hlist_head *clasp_bind_bucket(struct clasp_net *cn, u16 port)
-{
-	return &cn->bind_hash[hash_32(port, CLASP_BIND_HASH_BITS)];
-}
+/**
+ * struct clasp_bind_bucket - one local port in use, as TCP's
+ * inet_bind_bucket
+ * @node: linkage in the namespace's bind table
+ * @port: the port, host order (the key)
+ * @nr_tw: compact entries (TIME_WAIT, FIN_WAIT_2) on the port
+ * @owners: sockets holding the port: bound, listening, connected, and a
+ *	listener's children, which take their listener's bucket
+ *	(clasp_inherit_port()) and are never looked for by port
+ * @rcu: deferred free (the table is an rhashtable)
+ *
+ * A bucket exists while a socket or compact entry holds its port, so a
+ * port without one is free, found in one lookup.
+ */
+struct clasp_bind_bucket {
+	struct rhash_head node;
+	u16 port;
+	u32 nr_tw;
+	struct hlist_head owners;
+	struct rcu_head rcu;
+};
+
+static const struct rhashtable_params clasp_bind_params = {
+	.key_len		= sizeof(u16),
+	.key_offset		= offsetof(struct clasp_bind_bucket, port),
+	.head_offset		= offsetof(struct clasp_bind_bucket, node),
+	.automatic_shrinking	= true,
+};
 
 static struct hlist_head *clasp_listen_bucket(struct clasp_net *cn, u16 port)
 {
@@ -49,15 +74,12 @@ int clasp_table_init(struct clasp_net *cn)
 
 	spin_lock_init(&cn->bind_lock);
 	spin_lock_init(&cn->listen_lock);
-	for (i = 0; i < ARRAY_SIZE(cn->bind_hash); i++)
-		INIT_HLIST_HEAD(&cn->bind_hash[i]);
 	for (i = 0; i < ARRAY_SIZE(cn->listen_hash); i++)
 		INIT_HLIST_HEAD(&cn->listen_hash[i]);
-	cn->tw_ports = kvcalloc(1 << 16, sizeof(u32), GFP_KERNEL);
-	if (!cn->tw_ports)
+	if (rhashtable_init(&cn->bind_table, &clasp_bind_params))
 		return -ENOMEM;
 	if (rhashtable_init(&cn->conns, &clasp_conn_params)) {
-		kvfree(cn->tw_ports);
+		rhashtable_destroy(&cn->bind_table);
 		return -ENOMEM;
 	}
 	return 0;
@@ -70,8 +92,45 @@ int clasp_table_init(struct clasp_net *cn)
 void clasp_table_exit(struct clasp_net *cn)
 {
 	rhashtable_destroy(&cn->conns);
-	kvfree(cn->tw_ports);
-	cn->tw_ports = NULL;
+	WARN_ON_ONCE(atomic_read(&cn->bind_table.nelems));
+	rhashtable_destroy(&cn->bind_table);
+}
+
+/* The bucket of @port, or NULL.  Caller holds bind_lock. */
+static struct clasp_bind_bucket *clasp_bind_find(struct clasp_net *cn, u16 port)
+{
+	return rhashtable_lookup_fast(&cn->bind_table, &port, clasp_bind_params);
+}
+
+/* A bucket for @port from @spare (which it consumes).  Holds bind_lock. */
+static struct clasp_bind_bucket *
+clasp_bind_create(struct clasp_net *cn, u16 port, struct clasp_bind_bucket **spare)
+{
+	struct clasp_bind_bucket *b = *spare;
+
+	if (!b)
+		b = kmalloc(sizeof(*b), GFP_ATOMIC);
+	if (!b)
+		return NULL;
+	b->port = port;
+	b->nr_tw = 0;
+	INIT_HLIST_HEAD(&b->owners);
+	if (rhashtable_insert_fast(&cn->bind_table, &b->node, clasp_bind_params)) {
+		if (b != *spare)
+			kfree(b);
+		return NULL;
+	}
+	*spare = NULL;
+	return b;
+}
+
+/* Free @b once nothing holds its port.  Caller holds bind_lock. */
+static void clasp_bind_maybe_free(struct clasp_net *cn, struct clasp_bind_bucket *b)
+{
+	if (b->nr_tw || !hlist_empty(&b->owners))
+		return;
+	rhashtable_remove_fast(&cn->bind_table, &b->node, clasp_bind_params);
+	kfree_rcu(b, rcu);
 }
 
 static bool clasp_addrs_overlap(const struct sock *a, const struct sock *b)
@@ -94,58 +153,54 @@ static bool clasp_bind_conflict(const struct sock *sk, const struct sock *other)
 	return true;
 }
 
-static u32 clasp_tw_on_port(struct clasp_net *cn, u16 port)
-{
-	return cn->tw_ports[port];
-}
-
-static bool clasp_port_conflict(struct clasp_net *cn, const struct sock *sk,
-				u16 port)
+static bool clasp_port_conflict(const struct clasp_bind_bucket *b,
+				const struct sock *sk)
 {
 	struct sock *other;
 
+	if (!b)
+		return false;
 	/* TIME_WAIT holds its port against bind() without SO_REUSEADDR. */
-	if (!sk->sk_reuse && clasp_tw_on_port(cn, port))
+	if (!sk->sk_reuse && b->nr_tw)
 		return true;
-	sk_for_each_bound(other, clasp_bind_bucket(cn, port))
-		if (other->sk_num == port && clasp_bind_conflict(sk, other))
+	sk_for_each_bound(other, &b->owners)
+		if (clasp_bind_conflict(sk, other))
 			return true;
 	return false;
 }
 
-static bool clasp_port_in_use(struct clasp_net *cn, u16 port)
+static void clasp_bind_add(struct clasp_bind_bucket *b, struct sock *sk)
 {
-	struct sock *other;
-
-	if (clasp_tw_on_port(cn, port))
-		return true;
-	sk_for_each_bound(other, clasp_bind_bucket(cn, port))
-		if (other->sk_num == port)
-			return true;
-	return false;
-}
-
-static void clasp_bind_add(struct clasp_net *cn, struct sock *sk, u16 port)
-{
-	sk->sk_num = port;
-	sk_add_bind_node(sk, clasp_bind_bucket(cn, port));
+	sk->sk_num = b->port;
+	sk_add_bind_node(sk, &b->owners);
 }
 
 /**
  * clasp_inherit_port() - a listener's child shares the listener's port
  * @child: the new connection
  * @lsk: its listener
+ *
+ * The child hangs on the listener's bucket: it is found when the port's
+ * owners are checked for bind(), never looked for by port.
  */
 void clasp_inherit_port(struct sock *child, const struct sock *lsk)
 {
 	struct clasp_net *cn = clasp_pernet(sock_net(lsk));
+	struct clasp_bind_bucket *b;
 
 	spin_lock_bh(&cn->bind_lock);
-	clasp_bind_add(cn, child, lsk->sk_num);
+	b = clasp_bind_find(cn, lsk->sk_num);
+	if (!WARN_ON_ONCE(!b))
+		clasp_bind_add(b, child);
+	else
+		child->sk_num = lsk->sk_num;
 	spin_unlock_bh(&cn->bind_lock);
 }
 
-/* An ephemeral port no socket uses at all, as TCP prefers for bind(0). */
+/*
+ * An ephemeral port no socket or entry uses at all, as TCP prefers for
+ * bind(0): the first from a random start without a bucket.
+ */
 static int clasp_pick_port(struct clasp_net *cn, struct sock *sk)
 {
 	int low, high, range, offset, i;
@@ -158,7 +213,7 @@ static int clasp_pick_port(struct clasp_net *cn, struct sock *sk)
 
 		if (inet_is_local_reserved_port(cn->net, port))
 			continue;
-		if (!clasp_port_in_use(cn, port))
+		if (!clasp_bind_find(cn, port))
 			return port;
 	}
 	return 0;
@@ -171,23 +226,35 @@ static int clasp_pick_port(struct clasp_net *cn, struct sock *sk)
  *
  * Also called again by listen() to re-check a SO_REUSEADDR binding.
  *
+ * Context: process context (bind(), listen(), autobind).
  * Return: 0 when bound, -EADDRINUSE when the port is taken.
  */
 int clasp_get_port(struct sock *sk, unsigned short snum)
 {
 	struct clasp_net *cn = clasp_pernet(sock_net(sk));
+	struct clasp_bind_bucket *spare, *b;
 	int ret = -EADDRINUSE;
 
+	spare = kmalloc(sizeof(*spare), GFP_KERNEL);
 	spin_lock_bh(&cn->bind_lock);
 	if (!snum)
 		snum = clasp_pick_port(cn, sk);
-	if (!snum || clasp_port_conflict(cn, sk, snum))
+	if (!snum)
 		goto out;
-	if (hlist_unhashed(&sk->sk_bind_node))
-		clasp_bind_add(cn, sk, snum);
+	b = clasp_bind_find(cn, snum);
+	if (clasp_port_conflict(b, sk))
+		goto out;
+	if (hlist_unhashed(&sk->sk_bind_node)) {
+		if (!b)
+			b = clasp_bind_create(cn, snum, &spare);
+		if (!b)
+			goto out;
+		clasp_bind_add(b, sk);
+	}
 	ret = 0;
 out:
 	spin_unlock_bh(&cn->bind_lock);
+	kfree(spare);
 	return ret;
 }
 
@@ -201,8 +268,12 @@ void clasp_put_port(struct sock *sk)
 
 	spin_lock_bh(&cn->bind_lock);
 	if (!hlist_unhashed(&sk->sk_bind_node)) {
+		struct clasp_bind_bucket *b = clasp_bind_find(cn, sk->sk_num);
+
 		__sk_del_bind_node(sk);
 		sk_node_init(&sk->sk_bind_node);
+		if (!WARN_ON_ONCE(!b))
+			clasp_bind_maybe_free(cn, b);
 	}
 	spin_unlock_bh(&cn->bind_lock);
 	/* As TCP: the number goes, getsockname() still shows the port. */
@@ -236,15 +307,18 @@ static int clasp_insert(struct clasp_net *cn, struct sock *sk)
 	return 0;
 }
 
-/* A port for connect(): shared by connected sockets, never by bound ones. */
-static bool clasp_port_shareable(struct clasp_net *cn, u16 port)
+/*
+ * May connect() share @b's port?  Only with connected sockets that did
+ * not bind it: the first owner that bound it (or listens, or is a child
+ * of a listener that bound it) answers no.
+ */
+static bool clasp_port_shareable(const struct clasp_bind_bucket *b)
 {
 	struct sock *other;
 
-	sk_for_each_bound(other, clasp_bind_bucket(cn, port))
-		if (other->sk_num == port &&
-		    (other->sk_userlocks & SOCK_BINDPORT_LOCK ||
-		     other->sk_state == TCP_LISTEN || !other->sk_daddr))
+	sk_for_each_bound(other, &b->owners)
+		if (other->sk_userlocks & SOCK_BINDPORT_LOCK ||
+		    other->sk_state == TCP_LISTEN || !other->sk_daddr)
 			return false;
 	return true;
 }
@@ -253,15 +327,20 @@ static bool clasp_port_shareable(struct clasp_net *cn, u16 port)
  * clasp_connect_bind() - give a connecting socket a port and a table slot
  * @sk: the socket, locked, with both addresses and the remote port set
  *
- * An unbound socket gets the first ephemeral port (from a random start)
- * whose 4-tuple is free, sharing the port with other connections as TCP
- * does; a bound one keeps its port.
+ * An unbound socket gets the first ephemeral port from a random start
+ * that no bound socket holds and whose 4-tuple is free, sharing the port
+ * with other connections as TCP's __inet_hash_connect() does.  Each port
+ * costs one bucket lookup and, when shareable, one connection-table
+ * insertion that fails if the 4-tuple is taken: O(1) on average while
+ * free 4-tuples are common.  A bound socket keeps its port.
  *
+ * Context: process context (connect()).
  * Return: 0, or -EADDRNOTAVAIL when no 4-tuple is free.
  */
 int clasp_connect_bind(struct sock *sk)
 {
 	struct clasp_net *cn = clasp_pernet(sock_net(sk));
+	struct clasp_bind_bucket *spare, *b;
 	int low, high, range, offset, i;
 
 	if (sk->sk_num) {
@@ -271,6 +350,7 @@ int clasp_connect_bind(struct sock *sk)
 		return 0;
 	}
 
+	spare = kmalloc(sizeof(*spare), GFP_KERNEL);
 	inet_sk_get_local_port_range(sk, &low, &high);
 	range = high - low + 1;
 	offset = get_random_u32_below(range);
@@ -278,19 +358,29 @@ int clasp_connect_bind(struct sock *sk)
 	for (i = 0; i < range; i++) {
 		int port = low + (offset + i) % range;
 
-		if (inet_is_local_reserved_port(cn->net, port) ||
-		    !clasp_port_shareable(cn, port))
+		if (inet_is_local_reserved_port(cn->net, port))
 			continue;
+		b = clasp_bind_find(cn, port);
+		if (b && !clasp_port_shareable(b))
+			continue;
+		if (!b)
+			b = clasp_bind_create(cn, port, &spare);
+		if (!b)
+			break;
 		sk->sk_num = port;
-		if (clasp_insert(cn, sk))
+		if (clasp_insert(cn, sk)) {
+			clasp_bind_maybe_free(cn, b);
 			continue;
-		clasp_bind_add(cn, sk, port);
+		}
+		clasp_bind_add(b, sk);
 		spin_unlock_bh(&cn->bind_lock);
+		kfree(spare);
 		inet_sk(sk)->inet_sport = htons(port);
 		return 0;
 	}
 	sk->sk_num = 0;
 	spin_unlock_bh(&cn->bind_lock);
+	kfree(spare);
 	return -EADDRNOTAVAIL;
 }
 
@@ -425,12 +515,22 @@ struct sock *clasp_listen_lookup(struct clasp_net *cn, __be32 addr,
  * clasp_tw_port_add() - count a compact entry on a local port
  * @cn: the namespace's clasp state
  * @port: local port, host order
+ *
+ * The socket the entry replaces still holds the port, so its bucket
+ * exists; the entry keeps it alive after the socket lets go.
+ *
+ * Return: true when counted (clasp_tw_port_del() must follow).
  */
-void clasp_tw_port_add(struct clasp_net *cn, u16 port)
+bool clasp_tw_port_add(struct clasp_net *cn, u16 port)
 {
+	struct clasp_bind_bucket *b;
+
 	spin_lock_bh(&cn->bind_lock);
-	cn->tw_ports[port]++;
+	b = clasp_bind_find(cn, port);
+	if (b)
+		b->nr_tw++;
 	spin_unlock_bh(&cn->bind_lock);
+	return b;
 }
 
 /**
@@ -440,8 +540,13 @@ void clasp_tw_port_add(struct clasp_net *cn, u16 port)
  */
 void clasp_tw_port_del(struct clasp_net *cn, u16 port)
 {
+	struct clasp_bind_bucket *b;
+
 	spin_lock_bh(&cn->bind_lock);
-	if (!WARN_ON_ONCE(!cn->tw_ports[port]))
-		cn->tw_ports[port]--;
+	b = clasp_bind_find(cn, port);
+	if (!WARN_ON_ONCE(!b || !b->nr_tw)) {
+		b->nr_tw--;
+		clasp_bind_maybe_free(cn, b);
+	}
 	spin_unlock_bh(&cn->bind_lock);
 }

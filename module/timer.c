@@ -67,6 +67,19 @@ u64 clasp_timer_remaining_ms(struct hrtimer *t)
 	return ns > 0 ? div_u64(ns, NSEC_PER_MSEC) : 0;
 }
 
+/**
+ * clasp_timer_list_remaining_ms() - time until a timer_list timer fires
+ * @t: the timer
+ *
+ * Return: milliseconds, 0 if due or not armed.
+ */
+u64 clasp_timer_list_remaining_ms(const struct timer_list *t)
+{
+	long left = (long)(READ_ONCE(t->expires) - jiffies);
+
+	return timer_pending(t) && left > 0 ? jiffies_to_msecs(left) : 0;
+}
+
 /*
  * Arm @t in @ns; the armed timer holds a reference on @sk.
  *

@@ -3,8 +3,8 @@
  * clasp: compact entries for TIME_WAIT and for FIN_WAIT_2 after close().
  *
  * Once nobody can read from a connection, all it needs is its 4-tuple,
- * two sequence numbers, its timestamps state (for PAWS and the TSecr of
- * its ACKs) and an expiry: about 100 bytes instead of a socket.
+ * two sequence numbers, two windows, its timestamps state (for PAWS and
+ * the TSecr of its ACKs) and an expiry: 64 bytes instead of a socket.
  * Entries of one kind all live equally long, so each namespace keeps them
  * in two lists in expiry order and one hrtimer, with slack, reaps every
  * entry that is due: a million entries cost one timer, not a million.
@@ -25,41 +25,78 @@ static void clasp_tw_free_rcu(struct rcu_head *head)
 	kmem_cache_free(clasp_tw_cache, container_of(head, struct clasp_tw, rcu));
 }
 
-/**
- * clasp_tw_put() - drop a reference on an entry
- * @tw: the entry
- */
-void clasp_tw_put(struct clasp_tw *tw)
+/* The entries' clock: milliseconds, in 32 bits (wraps after 49 days). */
+static u32 clasp_tw_clock(void)
 {
-	if (refcount_dec_and_test(&tw->refcnt))
-		call_rcu(&tw->rcu, clasp_tw_free_rcu);
+	return (u32)ktime_to_ms(ktime_get());
 }
 
-/* 2 MSL; for FIN_WAIT_2, what clasp_fin_time_ms() said at the start. */
-static u64 clasp_tw_lifetime_ns(struct clasp_net *cn, const struct clasp_tw *tw)
-{
-	u64 ms = tw->entry.state == TCP_TIME_WAIT ? 2ULL * cn->tun.msl_ms :
-		 tw->fw2_ms ?: cn->tun.fin_timeout_ms;
+/* Longest lifetime, so that expiries compare as signed differences. */
+#define CLASP_TW_MAX_LIFE_MS	(S32_MAX / 2)
 
-	return ms * NSEC_PER_MSEC;
+/*
+ * 16-bit stamps.  A stamp holds the low 16 bits of a clock; read back, it
+ * is the latest time with those bits, not after now: exact for anything
+ * up to 65535 ticks old.  0 stays "never".
+ */
+static u32 clasp_tw_stamp_get(u16 stamp, u32 now)
+{
+	return stamp ? now - (u16)((u16)now - stamp) : 0;
+}
+
+static u16 clasp_tw_stamp_put(u32 t)
+{
+	return t ? ((u16)t ?: 1) : 0;
+}
+
+/* The rate limiters of input.c on the entry's 16-bit stamp. */
+static bool clasp_tw_oow_ok(struct clasp_net *cn, struct clasp_tw *tw,
+			    const struct clasp_seg *seg, bool challenge)
+{
+	u32 stamp = clasp_tw_stamp_get(tw->oow_ack_stamp, (u32)jiffies);
+	bool ok = challenge ? clasp_challenge_ack_allowed(cn->net, &stamp) :
+		  clasp_oow_ack_allowed(cn->net, seg, tw->rcv_nxt, &stamp);
+
+	tw->oow_ack_stamp = clasp_tw_stamp_put(stamp);
+	return ok;
+}
+
+/* Seconds since TS.Recent was recorded (U32_MAX: 24 days or more). */
+static u32 clasp_tw_ts_age(const struct clasp_tw *tw)
+{
+	u32 now = (u32)ktime_get_seconds();
+
+	if (tw->entry.flags & CLASP_EF_PAWS_IDLE)
+		return U32_MAX;
+	return now - clasp_tw_stamp_get(tw->ts_recent_stamp, now);
+}
+
+/* A window in units of 1 << @shift, rounded up, as 16 bits. */
+static u16 clasp_tw_wnd(u32 wnd, u8 shift)
+{
+	return min_t(u32, DIV_ROUND_UP(wnd, 1U << shift), U16_MAX);
 }
 
 /* Re-arm the reaper for the earliest expiry.  Caller holds tw_lock. */
 static void clasp_tw_schedule(struct clasp_net *cn)
 {
-	ktime_t next = KTIME_MAX;
-	struct clasp_tw *tw;
+	struct clasp_tw *a, *b;
+	ktime_t now, next;
+	u32 due;
+	s32 in;
 
 	if (cn->tw_dying)
 		return;
-	tw = list_first_entry_or_null(&cn->tw_list, struct clasp_tw, expiry);
-	if (tw)
-		next = tw->expires;
-	tw = list_first_entry_or_null(&cn->fw2_list, struct clasp_tw, expiry);
-	if (tw && ktime_before(tw->expires, next))
-		next = tw->expires;
-	if (next == KTIME_MAX)
+	a = list_first_entry_or_null(&cn->tw_list, struct clasp_tw, expiry);
+	b = list_first_entry_or_null(&cn->fw2_list, struct clasp_tw, expiry);
+	if (!a && !b)
 		return;
+	if (!a || (b && (s32)(b->expires - a->expires) < 0))
+		a = b;
+	due = a->expires;
+	now = ktime_get();
+	in = (s32)(due - (u32)ktime_to_ms(now));
+	next = ktime_add_ms(now, max(in, 0));
 	if (hrtimer_is_queued(&cn->tw_timer) &&
 	    !ktime_before(next, hrtimer_get_softexpires(&cn->tw_timer)))
 		return;
@@ -67,16 +104,20 @@ static void clasp_tw_schedule(struct clasp_net *cn)
 			       HRTIMER_MODE_ABS_SOFT);
 }
 
-/* Put @tw on its list in expiry order (almost always at the tail). */
-static void clasp_tw_queue(struct clasp_net *cn, struct clasp_tw *tw)
+/*
+ * Put @tw on its list in expiry order (almost always at the tail), to
+ * end @ms from now: 2 MSL in TIME_WAIT, what clasp_fin_time_ms() said in
+ * FIN_WAIT_2.
+ */
+static void clasp_tw_queue(struct clasp_net *cn, struct clasp_tw *tw, u64 ms)
 {
 	struct list_head *head = tw->entry.state == TCP_TIME_WAIT ?
 				 &cn->tw_list : &cn->fw2_list;
 	struct clasp_tw *pos;
 
-	tw->expires = ktime_add_ns(ktime_get(), clasp_tw_lifetime_ns(cn, tw));
+	tw->expires = clasp_tw_clock() + (u32)min_t(u64, ms, CLASP_TW_MAX_LIFE_MS);
 	list_for_each_entry_reverse(pos, head, expiry)
-		if (!ktime_after(pos->expires, tw->expires))
+		if ((s32)(pos->expires - tw->expires) <= 0)
 			break;
 	list_add(&tw->expiry, &pos->expiry);
 	clasp_tw_schedule(cn);
@@ -85,22 +126,25 @@ static void clasp_tw_queue(struct clasp_net *cn, struct clasp_tw *tw)
 /* Unlink an entry for good, @cause telling why.  Caller holds tw_lock. */
 static void clasp_tw_kill(struct clasp_net *cn, struct clasp_tw *tw, u8 cause)
 {
-	if (list_empty(&tw->expiry))
+	if (tw->entry.state == TCP_CLOSE)
 		return;		/* killed already */
 	clasp_notify_state(cn->net, &tw->entry.tuple, tw->entry.state,
 			   TCP_CLOSE, cause);
-	list_del_init(&tw->expiry);
+	list_del(&tw->expiry);
+	WRITE_ONCE(tw->entry.state, TCP_CLOSE);
 	rhashtable_remove_fast(&cn->conns, &tw->entry.node, clasp_conn_params);
-	clasp_tw_port_del(cn, ntohs(tw->entry.tuple.lport));
+	if (tw->entry.flags & CLASP_EF_PORT)
+		clasp_tw_port_del(cn, ntohs(tw->entry.tuple.lport));
 	cn->tw_count--;
 	clasp_stats_dec(cn->net, CLASP_MIB_OBJECTS);
-	clasp_tw_put(tw);
+	/* Readers in an RCU section may still hold it: free after theirs. */
+	call_rcu(&tw->rcu, clasp_tw_free_rcu);
 }
 
 static enum hrtimer_restart clasp_tw_reap(struct hrtimer *t)
 {
 	struct clasp_net *cn = container_of(t, struct clasp_net, tw_timer);
-	ktime_t now = ktime_get();
+	u32 now = clasp_tw_clock();
 	struct list_head *lists[] = { &cn->tw_list, &cn->fw2_list };
 	int i, budget = CLASP_TW_REAP_BATCH;
 
@@ -109,7 +153,7 @@ static enum hrtimer_restart clasp_tw_reap(struct hrtimer *t)
 		struct clasp_tw *tw, *tmp;
 
 		list_for_each_entry_safe(tw, tmp, lists[i], expiry) {
-			if (ktime_after(tw->expires, now) || !budget)
+			if ((s32)(tw->expires - now) > 0 || !budget)
 				break;
 			clasp_tw_kill(cn, tw, CLASP_CAUSE_TIMEOUT);
 			budget--;
@@ -154,6 +198,7 @@ void clasp_time_wait(struct sock *sk, int state)
 	struct clasp_net *cn = clasp_pernet(sock_net(sk));
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct clasp_tw *tw = NULL;
+	u32 age;
 
 	if (state == TCP_FIN_WAIT2 && csk->opt.linger2_ms < 0) {
 		/*
@@ -182,17 +227,21 @@ void clasp_time_wait(struct sock *sk, int state)
 	tw->entry.kind = CLASP_ENTRY_TW;
 	tw->entry.state = state;
 	tw->entry.tuple = csk->entry.tuple;
+	tw->entry.wscale = csk->rcv_wscale << 4 | csk->snd_wscale;
+	tw->entry.flags = csk->ts_ok ? CLASP_EF_TS_OK : 0;
 	tw->snd_nxt = csk->snd_max;
 	tw->rcv_nxt = csk->rcv_nxt;
-	tw->rcv_wnd = max_t(s32, csk->rcv_wup + csk->rcv_wnd - csk->rcv_nxt, 0);
-	tw->max_snd_wnd = csk->max_snd_wnd;
-	tw->fw2_ms = state == TCP_FIN_WAIT2 ? clasp_fin_time_ms(sk) : 0;
-	tw->ts_ok = csk->ts_ok;
+	tw->rcv_wnd = clasp_tw_wnd(max_t(s32, csk->rcv_wup + csk->rcv_wnd -
+					 csk->rcv_nxt, 0), csk->rcv_wscale);
+	tw->max_snd_wnd = clasp_tw_wnd(csk->max_snd_wnd, csk->snd_wscale);
 	tw->ts_recent = csk->ts_recent;
-	tw->ts_recent_stamp = csk->ts_recent_stamp;
-	tw->ts_offset = csk->ts_offset;
+	/* An age the 16-bit stamp cannot hold reads as 65535 s, or idle. */
+	age = (u32)ktime_get_seconds() - csk->ts_recent_stamp;
+	if (age >= CLASP_PAWS_IDLE_S)
+		tw->entry.flags |= CLASP_EF_PAWS_IDLE;
+	tw->ts_recent_stamp = clasp_tw_stamp_put((u32)ktime_get_seconds() -
+						 min_t(u32, age, U16_MAX));
 	tw->oow_ack_stamp = 0;
-	refcount_set(&tw->refcnt, 1);
 
 	spin_lock_bh(&cn->tw_lock);
 	if (csk->hashed &&
@@ -200,10 +249,13 @@ void clasp_time_wait(struct sock *sk, int state)
 				     &tw->entry.node, clasp_conn_params)) {
 		csk->hashed = false;
 		__sock_put(sk);		/* the table's reference */
-		clasp_tw_port_add(cn, ntohs(tw->entry.tuple.lport));
+		if (clasp_tw_port_add(cn, ntohs(tw->entry.tuple.lport)))
+			tw->entry.flags |= CLASP_EF_PORT;
 		cn->tw_count++;
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_OBJECTS);
-		clasp_tw_queue(cn, tw);
+		clasp_tw_queue(cn, tw, state == TCP_TIME_WAIT ?
+				       2ULL * cn->tun.msl_ms :
+				       clasp_fin_time_ms(sk));
 		tw = NULL;
 	}
 	spin_unlock_bh(&cn->tw_lock);
@@ -218,9 +270,11 @@ void clasp_time_wait(struct sock *sk, int state)
 /* An ACK, with timestamps if the connection used them (as TCP's). */
 static void clasp_tw_ack(struct clasp_net *cn, struct clasp_tw *tw)
 {
+	bool ts_ok = tw->entry.flags & CLASP_EF_TS_OK;
 	struct clasp_opts o = {
-		.ts_ok = tw->ts_ok,
-		.tsval = clasp_ts_now(tw->ts_offset),
+		.ts_ok = ts_ok,
+		/* The offset is a keyed hash of the 4-tuple: not stored. */
+		.tsval = ts_ok ? clasp_ts_now(clasp_ts_offset(cn, &tw->entry.tuple)) : 0,
 		.tsecr = tw->ts_recent,
 	};
 
@@ -234,10 +288,11 @@ static void clasp_tw_ack(struct clasp_net *cn, struct clasp_tw *tw)
  */
 static void clasp_tw_ts_update(struct clasp_tw *tw, const struct clasp_seg *seg)
 {
-	if (tw->ts_ok && seg->ts_ok &&
+	if (tw->entry.flags & CLASP_EF_TS_OK && seg->ts_ok &&
 	    ((s32)(tw->ts_recent - seg->tsval) <= 0 || !tw->ts_recent)) {
 		tw->ts_recent = seg->tsval;
-		tw->ts_recent_stamp = (u32)ktime_get_seconds();
+		tw->ts_recent_stamp = clasp_tw_stamp_put((u32)ktime_get_seconds());
+		tw->entry.flags &= ~CLASP_EF_PAWS_IDLE;
 	}
 }
 
@@ -245,7 +300,7 @@ static void clasp_tw_ts_update(struct clasp_tw *tw, const struct clasp_seg *seg)
 static void clasp_tw_rearm(struct clasp_net *cn, struct clasp_tw *tw)
 {
 	list_del(&tw->expiry);
-	clasp_tw_queue(cn, tw);
+	clasp_tw_queue(cn, tw, 2ULL * cn->tun.msl_ms);
 }
 
 /* The entry as clasp_seg_check() sees it: everything we sent is acked. */
@@ -255,14 +310,16 @@ static enum clasp_verdict clasp_tw_check(const struct clasp_tw *tw,
 	bool timewait = tw->entry.state == TCP_TIME_WAIT;
 	struct clasp_view view = {
 		.rcv_nxt	= tw->rcv_nxt,
-		.rcv_wnd	= timewait ? 0 : tw->rcv_wnd,
+		.rcv_wnd	= timewait ? 0 : (u32)tw->rcv_wnd <<
+				  clasp_entry_rcv_wscale(&tw->entry),
 		.snd_una	= tw->snd_nxt,
 		.snd_nxt	= tw->snd_nxt,
-		.max_snd_wnd	= tw->max_snd_wnd,
+		.max_snd_wnd	= (u32)tw->max_snd_wnd <<
+				  clasp_entry_snd_wscale(&tw->entry),
 		.kind		= timewait ? CLASP_VIEW_TIME_WAIT : CLASP_VIEW_SYNCED,
-		.ts_ok		= tw->ts_ok,
+		.ts_ok		= tw->entry.flags & CLASP_EF_TS_OK,
 		.ts_recent	= tw->ts_recent,
-		.ts_recent_age	= (u32)ktime_get_seconds() - tw->ts_recent_stamp,
+		.ts_recent_age	= clasp_tw_ts_age(tw),
 	};
 
 	return clasp_seg_check(&view, seg);
@@ -280,21 +337,19 @@ static bool clasp_tw_common(struct clasp_net *cn, struct clasp_tw *tw,
 		/* An old duplicate: ACK it (rate-limited) unless a RST. */
 		clasp_stats_inc(cn->net, CLASP_MIB_PAWSESTAB);
 		if (!(seg->flags & CLASP_RST) &&
-		    clasp_oow_ack_allowed(cn->net, seg, tw->rcv_nxt,
-					  &tw->oow_ack_stamp))
+		    clasp_tw_oow_ok(cn, tw, seg, false))
 			clasp_tw_ack(cn, tw);
 		return true;
 	case CLASP_SEG_OOW_ACK:
 		clasp_stats_inc(cn->net, CLASP_MIB_OUTOFWINDOWDROPS);
-		if (clasp_oow_ack_allowed(cn->net, seg, tw->rcv_nxt,
-					  &tw->oow_ack_stamp))
+		if (clasp_tw_oow_ok(cn, tw, seg, false))
 			clasp_tw_ack(cn, tw);
 		return true;
 	case CLASP_SEG_OOW_DROP:
 		clasp_stats_inc(cn->net, CLASP_MIB_OUTOFWINDOWDROPS);
 		return true;
 	case CLASP_SEG_CHALLENGE:
-		if (clasp_challenge_ack_allowed(cn->net, &tw->oow_ack_stamp))
+		if (clasp_tw_oow_ok(cn, tw, seg, true))
 			clasp_tw_ack(cn, tw);
 		return true;
 	case CLASP_SEG_ACCEPT:
@@ -389,7 +444,7 @@ static int clasp_tw_rcv_finwait2(struct clasp_net *cn, struct clasp_tw *tw,
 				   TCP_TIME_WAIT, CLASP_CAUSE_SEGMENT);
 		tw->entry.state = TCP_TIME_WAIT;
 		clasp_stats_inc(cn->net, CLASP_MIB_TIMEWAITENTERED);
-		clasp_tw_queue(cn, tw);
+		clasp_tw_queue(cn, tw, 2ULL * cn->tun.msl_ms);
 		clasp_tw_ack(cn, tw);
 	}
 	return 0;
@@ -398,9 +453,10 @@ static int clasp_tw_rcv_finwait2(struct clasp_net *cn, struct clasp_tw *tw,
 /**
  * clasp_tw_rcv() - a compact entry's share of a segment
  * @cn: the namespace's clasp state
- * @tw: the entry, referenced
+ * @tw: the entry, as the table gave it
  * @skb: the segment
  *
+ * Context: in the RCU read-side section of the lookup that found @tw.
  * Return: 1 when a SYN ended TIME_WAIT and should go on to a listener
  * (@skb not consumed), 0 when @skb was consumed.
  */
@@ -412,7 +468,7 @@ int clasp_tw_rcv(struct clasp_net *cn, struct clasp_tw *tw,
 
 	clasp_parse_seg(skb, &seg);
 	spin_lock_bh(&cn->tw_lock);
-	if (list_empty(&tw->expiry)) {
+	if (tw->entry.state == TCP_CLOSE) {
 		spin_unlock_bh(&cn->tw_lock);
 		return 1;	/* gone meanwhile: look again */
 	}
@@ -429,7 +485,9 @@ int clasp_tw_rcv(struct clasp_net *cn, struct clasp_tw *tw,
 /**
  * clasp_tw_abort() - end an entry now (CLASP_CMD_CONN_KILL)
  * @cn: the namespace's clasp state
- * @tw: the entry, referenced
+ * @tw: the entry, as the table gave it
+ *
+ * Context: in the RCU read-side section of the lookup that found @tw.
  */
 void clasp_tw_abort(struct clasp_net *cn, struct clasp_tw *tw)
 {

@@ -51,6 +51,7 @@ void set_linger0(int fd);
 int cmp_u64(const void *a, const void *b);
 uint64_t percentile(const uint64_t *sorted, size_t n, double p);
 long long slab_bytes(void);
+long long mem_used_bytes(void);
 long long clasp_stat(const char *name);
 long long tcp_timewait_count(void);
 long long tcp_synrecv_count(void);
@@ -65,6 +66,7 @@ int cmd_crr(const struct bench_opts *o);
 int cmd_latency(const struct bench_opts *o);
 int cmd_bulk(const struct bench_opts *o);
 int cmd_hold(const struct bench_opts *o);
+int cmd_connscale(const struct bench_opts *o);
 
 /* flood.c */
 int cmd_synflood(const struct bench_opts *o);

@@ -48,6 +48,19 @@ WORKLOADS = [
     ("fair_share", 12, "fairness: clasp's share beside TCP", "share", "info"),
     ("fair_share_loss", 12, "fairness: the same with 1% loss", "share", "info"),
     ("fair_two", 12, "fairness: two of one protocol, smaller share", "share", "info"),
+    ("scale_10k_p50", 13, "connect() p50, 10,000 connections open", "us", "lower"),
+    ("scale_10k_p99", 13, "connect() p99, 10,000 connections open", "us", "lower"),
+    ("scale_10k_p999", 13, "connect() p99.9, 10,000 connections open", "us", "lower"),
+    ("scale_100k_p50", 13, "connect() p50, 100,000 connections open", "us", "lower"),
+    ("scale_100k_p99", 13, "connect() p99, 100,000 connections open", "us", "lower"),
+    ("scale_100k_p999", 13, "connect() p99.9, 100,000 connections open", "us", "lower"),
+    ("tw1m_entries", 14, "TIME_WAIT entries held at once (1,000,000 asked)", "entries", "info"),
+    ("tw1m_slab_per_tw", 14, "1M TIME_WAIT: slab per entry", "B", "lower"),
+    ("tw1m_mem_per_tw", 14, "1M TIME_WAIT: memory per entry, hash buckets included", "B", "lower"),
+    ("tw1m_create_us_per_tw", 14, "1M TIME_WAIT: creation time per entry", "us", "lower"),
+    ("tw1m_late_p50_ms", 14, "1M TIME_WAIT: expiry lateness p50", "ms", "lower"),
+    ("tw1m_late_p99_ms", 14, "1M TIME_WAIT: expiry lateness p99", "ms", "lower"),
+    ("tw1m_late_max_ms", 14, "1M TIME_WAIT: expiry lateness max", "ms", "lower"),
 ]
 ONLY_IF_RUN = {"flood_sent", "tw_create_s"}
 

@@ -271,3 +271,90 @@ int cmd_hold(const struct bench_opts *o)
 	free(fds);
 	return n == o->count ? 0 : 1;
 }
+
+/*
+ * connscale: connect() latency with N connections already open in the
+ * namespace.  A listener on 0.0.0.0:PORT; N connections to it made by
+ * plain connect() (ephemeral ports), 30,000 to each of 127.0.0.1,
+ * 127.0.0.2, ..., both ends held; then -c SAMPLES more to 127.0.0.1,
+ * connect() timed, each accepted and both ends closed with RST.
+ */
+#define CONNSCALE_PER_DST 30000
+
+static int connscale_one(const struct bench_opts *o, int lfd, long i,
+			 int *fds, uint64_t *ns)
+{
+	struct sockaddr_in dst = o->dst;
+	uint64_t t0;
+	int c, s;
+
+	dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK + i / CONNSCALE_PER_DST);
+	c = stream_socket(o);
+	if (c < 0)
+		return -1;
+	t0 = now_ns();
+	if (connect(c, (const struct sockaddr *)&dst, sizeof(dst))) {
+		close(c);
+		return -1;
+	}
+	if (ns)
+		*ns = now_ns() - t0;
+	s = accept(lfd, NULL, NULL);
+	if (s < 0) {
+		close(c);
+		return -1;
+	}
+	set_linger0(c);
+	set_linger0(s);
+	fds[0] = c;
+	fds[1] = s;
+	return 0;
+}
+
+int cmd_connscale(const struct bench_opts *o)
+{
+	struct bench_opts lo = *o;
+	long i, n = 0, samples = o->conc > 0 ? o->conc : 1000, got = 0;
+	uint64_t t0, *ns;
+	int lfd, *fds, pair[2];
+
+	fds = calloc(2 * o->count + 2, sizeof(*fds));
+	ns = calloc(samples, sizeof(*ns));
+	if (!fds || !ns || raise_nofile(2 * o->count + 64)) {
+		perror("connscale: file limit");
+		return 1;
+	}
+	lo.dst.sin_addr.s_addr = htonl(INADDR_ANY);
+	lfd = listen_on(&lo, 4096);
+	if (lfd < 0) {
+		perror("connscale: listen");
+		return 1;
+	}
+	t0 = now_ns();
+	for (i = 0; i < o->count; i++) {
+		if (connscale_one(o, lfd, i, &fds[2 * n], NULL)) {
+			perror("connscale: connection");
+			break;
+		}
+		n++;
+	}
+	fprintf(stderr, "connscale: %ld connections in %.1f s\n", n,
+		(now_ns() - t0) / 1e9);
+	for (i = 0; i < samples; i++) {
+		if (connscale_one(o, lfd, 0, pair, &ns[got]))
+			continue;
+		got++;
+		close(pair[0]);
+		close(pair[1]);
+	}
+	qsort(ns, got, sizeof(*ns), cmp_u64);
+	printf("conns %ld p50_us %.1f p99_us %.1f p999_us %.1f n %ld errors %ld\n",
+	       n, percentile(ns, got, 50) / 1e3, percentile(ns, got, 99) / 1e3,
+	       percentile(ns, got, 99.9) / 1e3, got, samples - got);
+	for (i = 0; i < 2 * n; i++)
+		close(fds[i]);
+	close(lfd);
+	free(fds);
+	free(ns);
+	return n == o->count ? 0 : 1;
+}

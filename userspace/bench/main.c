@@ -36,6 +36,11 @@
  *   tw       -a ADDR -p PORT -n N -s CLIENT_NET -e LIFETIME_MS
  *	N connections closed client first, so N TIME_WAIT entries; then
  *	watches them expire: memory, kernel CPU time, lateness.
+ *   connscale -p PORT -n N -c SAMPLES
+ *	N loopback connections by plain connect() (ephemeral ports, 30,000
+ *	per destination 127.0.0.1, .2, ...) held open, then SAMPLES more
+ *	to 127.0.0.1 with connect() timed: "conns N p50_us X p99_us Y
+ *	p999_us Z".
  *   synrtx   -a ADDR -p PORT -n N -i IFNAME -e RTO_MS
  *	N connects to a peer that drops SYNs; SYNs captured on IFNAME, the
  *	intervals against RTO_MS * 2^k: "err_p50_us ... n SAMPLES".
@@ -61,12 +66,13 @@ static const struct {
 	{ "legit", cmd_legit },
 	{ "tw", cmd_tw },
 	{ "synrtx", cmd_synrtx },
+	{ "connscale", cmd_connscale },
 };
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: clasp_bench serve|crr|latency|bulk|hold|synflood|synmem|legit|tw|synrtx"
+		"usage: clasp_bench serve|crr|latency|bulk|hold|synflood|synmem|legit|tw|synrtx|connscale"
 		" -P clasp|tcp|NUM [-a ADDR] [-p PORT] [-n N] [-c N] [-d MS] [-T MS]"
 		" [-r PPS] [-e MS] [-s NET] [-i IFNAME] [-w]\n");
 	exit(2);

@@ -10,6 +10,11 @@
  * over, until every entry has gone.  It reports:
  *   entries      entries alive once creation ended
  *   slab_per_tw  slab bytes held per entry then
+ *   mem_per_tw   kernel memory held per entry then (mem_used_bytes():
+ *		  slab, and hash-table bucket arrays that come from the page
+ *		  allocator or vmalloc)
+ *   create_us_per_tw
+ *		  creation time per entry: connect, accept, close both ends
  *   create_s     how long creation took
  *   expire_cpu_ns_per_tw
  *		  kernel CPU time (system + irq + softirq of all CPUs) from
@@ -218,16 +223,20 @@ static size_t lateness(const struct tw_run *r, long total, int64_t *late)
 }
 
 static void report(const struct tw_run *r, long entries, long long slab_delta,
-		   double create_s, double cpu_ns, long total)
+		   long long mem_delta, double create_s, double cpu_ns,
+		   long total)
 {
 	static int64_t late[QUANTILES];
 	size_t n = lateness(r, total, late);
 	long gone = total - r->s[r->ns - 1].alive;
 
-	printf("entries %ld slab_per_tw %.0f create_s %.1f expire_cpu_ns_per_tw %.0f"
+	printf("entries %ld slab_per_tw %.0f mem_per_tw %.0f create_s %.1f"
+	       " create_us_per_tw %.1f expire_cpu_ns_per_tw %.0f"
 	       " late_p50_ms %.1f late_p99_ms %.1f late_max_ms %.1f gone %ld"
 	       " created %ld failed %ld\n",
-	       entries, entries ? (double)slab_delta / entries : 0.0, create_s,
+	       entries, entries ? (double)slab_delta / entries : 0.0,
+	       entries ? (double)mem_delta / entries : 0.0, create_s,
+	       total ? create_s * 1e6 / total : 0.0,
 	       entries ? cpu_ns / entries : 0.0,
 	       n ? late[n / 2] / 1e6 : 0.0, n ? late[(n * 99) / 100] / 1e6 : 0.0,
 	       n ? late[n - 1] / 1e6 : 0.0, gone, total, (long)r->failed);
@@ -249,7 +258,7 @@ int cmd_tw(const struct bench_opts *o)
 	static struct tw_run r;
 	struct tw_thread t[TW_THREADS_MAX];
 	pthread_t th[TW_THREADS_MAX];
-	long long slab0, slab1, cpu0, cpu1;
+	long long slab0, slab1, mem0, mem1, cpu0, cpu1;
 	uint64_t t_start, t_end, t_cpu;
 	double idle, busy;
 	long entries, total;
@@ -259,6 +268,7 @@ int cmd_tw(const struct bench_opts *o)
 	r.nthreads = o->conc < TW_THREADS_MAX ? o->conc : TW_THREADS_MAX;
 	idle = idle_ticks_per_s(&r, r.nthreads);
 	slab0 = slab_bytes();
+	mem0 = mem_used_bytes();
 	t_start = now_ns();
 	if (start_threads(&r, t, th))
 		return 1;
@@ -275,6 +285,7 @@ int cmd_tw(const struct bench_opts *o)
 	total = atomic_load(&r.created);
 	sleep_ms(100);	/* RCU: freed sockets back in their caches */
 	slab1 = slab_bytes();
+	mem1 = mem_used_bytes();
 	cpu0 = kernel_cpu_ticks();
 	t_cpu = now_ns();
 	if (record(&r, 0))
@@ -284,7 +295,7 @@ int cmd_tw(const struct bench_opts *o)
 		return 1;
 	cpu1 = kernel_cpu_ticks();
 	busy = (cpu1 - cpu0) - idle * (now_ns() - t_cpu) / 1e9;
-	report(&r, entries, slab1 - slab0, (t_end - t_start) / 1e9,
+	report(&r, entries, slab1 - slab0, mem1 - mem0, (t_end - t_start) / 1e9,
 	       busy * 1e9 / sysconf(_SC_CLK_TCK), total);
 	return 0;
 }

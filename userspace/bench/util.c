@@ -124,6 +124,37 @@ long long slab_bytes(void)
 	return sum;
 }
 
+/*
+ * Kernel memory in use, in bytes: MemTotal - MemFree - the page cache
+ * (Buffers, Cached) from /proc/meminfo.  Unlike slab_bytes() it sees what
+ * the page allocator and vmalloc give directly too, such as a large hash
+ * table's bucket array; it also sees everything else, so only large
+ * deltas mean something.
+ */
+long long mem_used_bytes(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	long long total = -1, freek = -1, buffers = 0, cached = 0, v;
+	char key[64];
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld kB\n", key, &v) == 2) {
+		if (!strcmp(key, "MemTotal:"))
+			total = v;
+		else if (!strcmp(key, "MemFree:"))
+			freek = v;
+		else if (!strcmp(key, "Buffers:"))
+			buffers = v;
+		else if (!strcmp(key, "Cached:"))
+			cached = v;
+	}
+	fclose(f);
+	if (total < 0 || freek < 0)
+		return -1;
+	return (total - freek - buffers - cached) * 1024;
+}
+
 /* One counter of this namespace's /proc/net/clasp_stats, or -1. */
 long long clasp_stat(const char *name)
 {
