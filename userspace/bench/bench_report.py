@@ -1,13 +1,29 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Turn the raw lines of scripts/bench-guest into the results table and the
-JSON results file of `make bench` (schema: userspace/bench/README-section.md).
+JSON results file of `make bench` (schema: userspace/bench/results.schema.json,
+checked when python3-jsonschema is installed).
+
+Each ratio (clasp median / TCP median) gets a 95% confidence interval:
+a percentile bootstrap of the ratio of the two medians, each protocol's
+runs resampled with replacement (BOOT resamples, a fixed seed so that a
+report is reproducible).  With fewer than MIN_CI_RUNS runs of either
+protocol there is no interval; when the interval holds 1.0 the table
+says "no difference" instead of a ratio.
 
 usage: bench_report.py RAWFILE JSONFILE COMMAND HOST_LOAD
 """
 import json
+import os
+import random
 import statistics
 import sys
+
+SCHEMA_VERSION = 2
+BOOT = 4000
+MIN_CI_RUNS = 3
+SCHEMA_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           "results.schema.json")
 
 # id: (issue workload, title, unit, which way is better)
 WORKLOADS = [
@@ -66,11 +82,13 @@ ONLY_IF_RUN = {"flood_sent", "tw_create_s"}
 
 
 def parse(path):
-    runs, skips, info = {}, {}, {}
+    runs, skips, info, order = {}, {}, {}, {}
     with open(path) as f:
         for line in f:
             w = line.split()
-            if len(w) >= 5 and w[0] == "R":
+            if len(w) >= 4 and w[0] == "O":
+                order.setdefault(w[1], []).append(w[3:])
+            elif len(w) >= 5 and w[0] == "R":
                 try:
                     v = float(w[4])
                 except ValueError:
@@ -80,7 +98,54 @@ def parse(path):
                 skips[w[1]] = " ".join(w[2:])
             elif len(w) >= 2 and w[0] == "I":
                 info[w[1]] = " ".join(w[2:])
-    return runs, skips, info
+    return runs, skips, info, order
+
+
+def number(text):
+    """@text as an int or a float if it is one, else itself."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except (TypeError, ValueError):
+            pass
+    return text
+
+
+def counts_of(text):
+    """ "a=1 b=2" as {"a": 1, "b": 2}."""
+    out = {}
+    for item in (text or "").split():
+        k, _, v = item.partition("=")
+        out[k] = number(v)
+    return out
+
+
+def load_of(text):
+    """ "0.1 0.2 0.3 before, 1 2 3 after" as {"before": [...], "after": [...]}."""
+    out = {}
+    for part in text.split(","):
+        w = part.split()
+        if w and w[-1] in ("before", "after"):
+            out[w[-1]] = [float(x) for x in w[:-1]]
+    return out
+
+
+def ratio_ci(c, t):
+    """95% percentile-bootstrap interval of median(c) / median(t)."""
+    if len(c) < MIN_CI_RUNS or len(t) < MIN_CI_RUNS:
+        return None, None
+    rng = random.Random(20261203)
+    ratios = []
+    for _ in range(BOOT):
+        tm = statistics.median(rng.choices(t, k=len(t)))
+        if tm == 0:
+            continue
+        ratios.append(statistics.median(rng.choices(c, k=len(c))) / tm)
+    if len(ratios) < BOOT // 2:
+        return None, None
+    ratios.sort()
+    return (ratios[int(0.025 * (len(ratios) - 1))],
+            ratios[int(0.975 * (len(ratios) - 1))])
 
 
 def summary(values):
@@ -103,6 +168,7 @@ def workload_entry(wid, num, title, unit, better, runs, skips, reps):
     cm, cmin, cmax = summary(c)
     tm, tmin, tmax = summary(t)
     ratio = cm / tm if cm is not None and tm else None
+    lo, hi = ratio_ci(c, t) if ratio is not None else (None, None)
     skipped = skips.get(wid)
     if skipped is None and (len(c) < reps or len(t) < reps):
         skipped = (f"only {len(c)} clasp and {len(t)} TCP runs of {reps} "
@@ -113,12 +179,25 @@ def workload_entry(wid, num, title, unit, better, runs, skips, reps):
         "better": better,
         "clasp_median": cm, "clasp_min": cmin, "clasp_max": cmax,
         "tcp_median": tm, "tcp_min": tmin, "tcp_max": tmax,
-        "ratio": ratio, "clasp_runs": c, "tcp_runs": t, "not_run": skipped,
+        "ratio": ratio, "ratio_ci_low": lo, "ratio_ci_high": hi,
+        "no_difference": None if lo is None else lo <= 1.0 <= hi,
+        "clasp_runs": c, "tcp_runs": t, "not_run": skipped,
     }
 
 
+def ratio_text(e):
+    if e["ratio"] is None:
+        return "-"
+    if e["ratio_ci_low"] is None:
+        return f"{e['ratio']:.2f} [too few runs]"
+    ci = f"[{e['ratio_ci_low']:.2f}-{e['ratio_ci_high']:.2f}]"
+    if e["no_difference"]:
+        return f"no difference {ci}"
+    return f"{e['ratio']:.2f} {ci}"
+
+
 def table(entries):
-    head = f"{'#':>1} {'workload':44} {'unit':7} {'clasp median [min-max]':>26} {'TCP median [min-max]':>26} {'clasp/TCP':>9}"
+    head = f"{'#':>1} {'workload':44} {'unit':7} {'clasp median [min-max]':>26} {'TCP median [min-max]':>26} {'clasp/TCP [95% CI]':>28}"
     lines = [head, "-" * len(head)]
     for e in entries:
         if e["clasp_median"] is None and e["tcp_median"] is None:
@@ -126,11 +205,22 @@ def table(entries):
             continue
         cs = f"{fmt(e['clasp_median'])} [{fmt(e['clasp_min'])}-{fmt(e['clasp_max'])}]"
         ts = f"{fmt(e['tcp_median'])} [{fmt(e['tcp_min'])}-{fmt(e['tcp_max'])}]"
-        ratio = f"{e['ratio']:.2f}" if e["ratio"] is not None else "-"
-        lines.append(f"{e['workload']} {e['title']:44} {e['unit']:7} {cs:>26} {ts:>26} {ratio:>9}")
+        lines.append(f"{e['workload']} {e['title']:44} {e['unit']:7} {cs:>26} {ts:>26} {ratio_text(e):>28}")
         if e["not_run"]:
             lines.append(f"  ({e['not_run']})")
     return "\n".join(lines)
+
+
+def validate(doc):
+    """Check @doc against the schema file, when jsonschema is there."""
+    try:
+        import jsonschema
+    except ImportError:
+        print("bench_report: python3-jsonschema missing, JSON not checked",
+              file=sys.stderr)
+        return
+    with open(SCHEMA_FILE) as f:
+        jsonschema.validate(doc, json.load(f))
 
 
 def main():
@@ -138,28 +228,35 @@ def main():
         print("usage: bench_report.py RAWFILE JSONFILE COMMAND HOST_LOAD", file=sys.stderr)
         sys.exit(2)
     raw, out, command, load = sys.argv[1:]
-    runs, skips, info = parse(raw)
+    runs, skips, info, order = parse(raw)
     reps = int(info.get("repetitions", "3"))
     entries = [workload_entry(*w, runs, skips, reps) for w in WORKLOADS
                if w[0] not in ONLY_IF_RUN or w[0] in runs]
     doc = {
-        "schema": 1,
+        "schema": SCHEMA_VERSION,
         "kernel": info.get("kernel"),
         "date": info.get("date"),
+        "commit": info.get("commit"),
+        "qemu": info.get("qemu"),
+        "accelerator": info.get("accelerator"),
         "repetitions": reps,
         "scale": float(info.get("scale", "1")),
         "command": command,
-        "host_load": load,
-        "guest": {"cpus": info.get("cpus"), "mem_kb": info.get("mem_kb"),
+        "host_load": load_of(load),
+        "guest": {"cpus": number(info.get("cpus")),
+                  "mem_kb": number(info.get("mem_kb")),
+                  "hz": number(info.get("hz")) if info.get("hz") else None,
                   "cmdline": info.get("cmdline")},
-        "counts": info.get("counts"),
+        "counts": counts_of(info.get("counts")),
+        "run_order": order,
         "workloads": entries,
     }
+    validate(doc)
     with open(out, "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
-    print(f"kernel {doc['kernel']}, {reps} runs each, clasp and TCP alternating; "
-          f"{doc['counts']}")
+    print(f"kernel {doc['kernel']}, {reps} runs each, the protocols in a "
+          f"random order each time; {info.get('counts')}")
     print(table(entries))
 
 
