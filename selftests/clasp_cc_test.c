@@ -166,6 +166,27 @@ static const struct clasp_param sack_dupthresh[] = {
 };
 
 /*
+ * FLIGHT segments out, the first lost: SACKs of the second to the fourth
+ * draw its fast retransmit.  The waits stay short: the RTO, armed when
+ * the flight went, must not fire before the recovery ends.
+ */
+static void fast_retransmit_of_the_first(struct __test_metadata *_metadata,
+					 struct clasp_pkt *p, int fd)
+{
+	int i;
+
+	write_segs(_metadata, p, fd, FLIGHT);
+	expect_segs(_metadata, p, 0, FLIGHT, false);
+	for (i = 1; i <= 3; i++) {
+		ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 <nop,nop,sack 1201:%d>",
+					      1201 + 1200 * i));
+		if (i < 3)
+			EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 20));
+	}
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1"));
+}
+
+/*
  * Three duplicate ACKs after a flight of ten with @cc (NULL: the
  * default): ssthresh becomes @ssthresh, and cwnd returns there once the
  * recovery ends.
@@ -176,24 +197,11 @@ static void three_dupacks(struct __test_metadata *_metadata, const char *cc,
 	struct tcp_info ti;
 	struct env e;
 	struct clasp_pkt *p = &e.p;
-	int fd, i;
+	int fd;
 
 	fd = cc_open_with(_metadata, &e, sack_dupthresh, true, cc);
 	ASSERT_LE(0, fd);
-	write_segs(_metadata, p, fd, FLIGHT);
-	expect_segs(_metadata, p, 0, FLIGHT, false);
-	/*
-	 * The first is lost; the next three arrive, each a duplicate ACK.
-	 * The waits stay short: the RTO, armed when the flight went, must
-	 * not fire before the recovery ends.
-	 */
-	for (i = 1; i <= 3; i++) {
-		ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 <nop,nop,sack 1201:%d>",
-					      1201 + 1200 * i));
-		if (i < 3)
-			EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 20));
-	}
-	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1"));
+	fast_retransmit_of_the_first(_metadata, p, fd);
 	get_tcp_info(_metadata, fd, &ti);
 	EXPECT_EQ(TCP_CA_Recovery, ti.tcpi_ca_state);
 	EXPECT_EQ(ssthresh, ti.tcpi_snd_ssthresh);
@@ -498,20 +506,12 @@ TEST(dsack_of_the_retransmission_undoes_the_reduction)
 	struct env e;
 	struct clasp_pkt *p = &e.p;
 	long long undo;
-	int fd, i;
+	int fd;
 
 	fd = cc_open(_metadata, &e, sack_dupthresh, true);
 	ASSERT_LE(0, fd);
 	undo = clasp_counter("DSACKUndo");
-	write_segs(_metadata, p, fd, FLIGHT);
-	expect_segs(_metadata, p, 0, FLIGHT, false);
-	for (i = 1; i <= 3; i++) {
-		ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 <nop,nop,sack 1201:%d>",
-					      1201 + 1200 * i));
-		if (i < 3)
-			EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 20));
-	}
-	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1"));
+	fast_retransmit_of_the_first(_metadata, p, fd);
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 10));
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d", 1 + 1200 * FLIGHT));
 	get_tcp_info(_metadata, fd, &ti);
@@ -544,21 +544,13 @@ TEST(dsack_of_a_network_duplicate_undoes_nothing)
 	struct env e;
 	struct clasp_pkt *p = &e.p;
 	long long undo;
-	int fd, i;
+	int fd;
 
 	CLASP_ONLY("TCP counts every D-SACK below the ACK as a retransmission's");
 	fd = cc_open(_metadata, &e, sack_dupthresh, true);
 	ASSERT_LE(0, fd);
 	undo = clasp_counter("DSACKUndo");
-	write_segs(_metadata, p, fd, FLIGHT);
-	expect_segs(_metadata, p, 0, FLIGHT, false);
-	for (i = 1; i <= 3; i++) {
-		ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 <nop,nop,sack 1201:%d>",
-					      1201 + 1200 * i));
-		if (i < 3)
-			EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 20));
-	}
-	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1"));
+	fast_retransmit_of_the_first(_metadata, p, fd);
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 10));
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d", 1 + 1200 * FLIGHT));
 	/* The third segment, sent once, reported twice. */

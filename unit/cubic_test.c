@@ -10,23 +10,7 @@
 #include <stdio.h>
 
 #include "cubic.h"
-
-static int planned, failed;
-
-static void ok(int cond, const char *what)
-{
-	++planned;
-	if (!cond)
-		failed++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", planned, what);
-}
-
-static void expect(long long got, long long want, const char *what)
-{
-	if (got != want)
-		printf("# %s: got %lld, want %lld\n", what, got, want);
-	ok(got == want, what);
-}
+#include "tap.h"
 
 /* x^3 in 128 bits: the root is right if y^3 <= x < (y + 1)^3. */
 static int cbrt_right(u64 x, u32 y)
@@ -91,7 +75,7 @@ int main(void)
 	int i, bad;
 	u32 cwnd, cnt, ss;
 
-	printf("TAP version 13\n1..30\n");
+	tap_plan(30);
 
 	/* The cube root. */
 	expect(clasp_cubic_cbrt(0), 0, "cbrt(0)");
@@ -120,7 +104,7 @@ int main(void)
 	expect(clasp_cubic_k(7 << 10, 7 << 10), 0, "K is 0 at W_max");
 	expect(clasp_cubic_k(7 << 10, 9 << 10), 0, "K is 0 above W_max");
 	k = ref_k(100, 70) * 1024;
-	ok(fabs(clasp_cubic_k(100 << 10, 70 << 10) - k) < 1.0,
+	tap_ok(fabs(clasp_cubic_k(100 << 10, 70 << 10) - k) < 1.0,
 	   "K for W_max 100, cwnd_epoch 70: 4.22 s");
 	for (bad = 0, i = 0; i < 10000; i++) {
 		u32 wm = 1024 + lcg(&seed) % (1U << 31);
@@ -152,7 +136,7 @@ int main(void)
 	expect(bad, 0, "W_cubic within 1/1024 segment of double, 100000 points");
 	k = clasp_cubic_k(100 << 10, 70 << 10);
 	w = clasp_cubic_window(100 << 10, k, 0) / 1024.0;
-	ok(w >= 70 && w < 70.01, "W_cubic(0) is cwnd_epoch");
+	tap_ok(w >= 70 && w < 70.01, "W_cubic(0) is cwnd_epoch");
 	expect(clasp_cubic_window(100 << 10, k, k), 100 << 10, "W_cubic(K) is W_max");
 	expect(clasp_cubic_window(100 << 10, 0, CLASP_CUBIC_T_MAX + 5000),
 	       clasp_cubic_window(100 << 10, 0, CLASP_CUBIC_T_MAX),
@@ -186,10 +170,10 @@ int main(void)
 	w = ref_w(10, ref_k(10, 7), 2.0);
 	printf("# Reno-friendly: cwnd %u, W_est %.2f, W_cubic %.2f\n", cwnd,
 	       c.w_est / 1024.0, w);
-	ok(cwnd == c.w_est >> 10 && cwnd > w + 5,
+	tap_ok(cwnd == c.w_est >> 10 && cwnd > w + 5,
 	   "long RTT, small window: cwnd follows W_est, above W_cubic");
 	/* W_est: 5.7 RTTs from 7 to 10 at alpha 0.53, then 1 per RTT */
-	ok(cwnd >= 21 && cwnd <= 25, "W_est grew as Reno with alpha_cubic");
+	tap_ok(cwnd >= 21 && cwnd <= 25, "W_est grew as Reno with alpha_cubic");
 
 	/*
 	 * The concave region (4.4): a window of 10000 lost, a 100 ms RTT.
@@ -205,18 +189,18 @@ int main(void)
 	t = (now - c.epoch_us) / 1e6;
 	printf("# concave: cwnd %u at %.2f s, W_cubic %.1f to %.1f\n", cwnd, t,
 	       ref_w(10000, k, t), ref_w(10000, k, t + 0.1));
-	ok(cwnd + 2 >= ref_w(10000, k, t) && cwnd <= ref_w(10000, k, t + 0.1) + 1,
+	tap_ok(cwnd + 2 >= ref_w(10000, k, t) && cwnd <= ref_w(10000, k, t + 0.1) + 1,
 	   "concave: cwnd follows W_cubic from below W_max");
 	cwnd = run(&c, cwnd, &now, 100000, 140);
 	t = (now - c.epoch_us) / 1e6;
 	printf("# plateau: cwnd %u at %.2f s\n", cwnd, t);
-	ok(t < k && cwnd <= 10000, "concave: at most W_max before K");
+	tap_ok(t < k && cwnd <= 10000, "concave: at most W_max before K");
 	/* The convex region (4.5): 10 s past K, 0.4 * 10^3 = 400 above. */
 	cwnd = run(&c, cwnd, &now, 100000, 100);
 	t = (now - c.epoch_us) / 1e6;
 	printf("# convex: cwnd %u at %.2f s, W_cubic %.1f to %.1f\n", cwnd, t,
 	       ref_w(10000, k, t), ref_w(10000, k, t + 0.1));
-	ok(t > k + 5 && cwnd + 2 >= ref_w(10000, k, t) &&
+	tap_ok(t > k + 5 && cwnd + 2 >= ref_w(10000, k, t) &&
 	   cwnd <= ref_w(10000, k, t + 0.1) + 1,
 	   "convex: cwnd follows W_cubic beyond W_max");
 
@@ -227,6 +211,5 @@ int main(void)
 	clasp_cubic_update(&c, 100, 1, 60000000, 10000, &cnt);
 	expect(cnt, 2, "the target is at most 1.5 cwnd: one segment per 2 ACKed");
 
-	printf("# %d of %d failed\n", failed, planned);
-	return failed ? 1 : 0;
+	return tap_end();
 }

@@ -9,20 +9,7 @@
 #include <stdio.h>
 
 #include "hystart.h"
-
-static int planned, failed;
-
-static void expect(long long got, long long want, const char *what)
-{
-	++planned;
-	if (got != want) {
-		failed++;
-		printf("not ok %d - %s: got %lld, want %lld\n", planned, what,
-		       got, want);
-	} else {
-		printf("ok %d - %s\n", planned, what);
-	}
-}
+#include "tap.h"
 
 /*
  * One round of slow start, up to @max ACKs: the segments are
@@ -46,7 +33,7 @@ int main(void)
 	u32 una = 0, nxt = 10;
 	int i;
 
-	printf("TAP version 13\n1..30\n");
+	tap_plan(30);
 
 	clasp_hystart_init(&h, 0);
 	expect(h.phase, CLASP_HYSTART_SS, "slow start at first");
@@ -129,6 +116,5 @@ int main(void)
 	expect(h.samples, 7, "ACKs without a sample are not samples");
 	expect(h.last_min_us, U32_MAX, "a round without samples has no least");
 
-	printf("# %d of %d failed\n", failed, planned);
-	return failed ? 1 : 0;
+	return tap_end();
 }

@@ -8,27 +8,14 @@
 #include <stdio.h>
 
 #include "rack.h"
-
-static int planned, failed;
-
-static void expect(long long got, long long want, const char *what)
-{
-	++planned;
-	if (got != want) {
-		failed++;
-		printf("not ok %d - %s: got %lld, want %lld\n", planned, what,
-		       got, want);
-	} else {
-		printf("ok %d - %s\n", planned, what);
-	}
-}
+#include "tap.h"
 
 int main(void)
 {
 	struct clasp_rack r;
 	int i;
 
-	printf("TAP version 13\n1..30\n");
+	tap_plan(30);
 
 	/* RACK_sent_after(): time first, sequence number on a tie. */
 	expect(clasp_rack_sent_after(200, 1000, 100, 5000), 1, "later send time");
@@ -93,6 +80,5 @@ int main(void)
 	expect(clasp_rack_remaining(&r, 900, 2000, 13000), -100,
 	       "lost once the window has passed");
 
-	printf("# %d passed, %d failed\n", planned - failed, failed);
-	return failed ? 1 : 0;
+	return tap_end();
 }

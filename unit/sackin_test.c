@@ -8,20 +8,7 @@
 #include <stdio.h>
 
 #include "sackin.h"
-
-static int planned, failed;
-
-static void expect(bool got, bool want, const char *what)
-{
-	++planned;
-	if (got != want) {
-		failed++;
-		printf("not ok %d - %s: got %d, want %d\n", planned, what, got,
-		       want);
-	} else {
-		printf("ok %d - %s\n", planned, what);
-	}
-}
+#include "tap.h"
 
 static bool valid(u32 start, u32 end, u32 una, u32 max)
 {
@@ -40,7 +27,7 @@ static enum clasp_dsack dsack(u32 s0, u32 e0, u32 s1, u32 e1, int n,
 
 int main(void)
 {
-	printf("TAP version 13\n1..25\n");
+	tap_plan(25);
 	/* Outstanding: [1000, 5000). */
 	expect(valid(2000, 3000, 1000, 5000), true, "block inside the flight");
 	expect(valid(2000, 5000, 1000, 5000), true, "block up to snd_max");
@@ -86,6 +73,5 @@ int main(void)
 	expect(clasp_sackin_is_lost(2, 7001, 1000, 8), true,
 	       "reordering of 8 seen: more than seven MSS above");
 
-	printf("# %d passed, %d failed\n", planned - failed, failed);
-	return failed ? 1 : 0;
+	return tap_end();
 }

@@ -207,12 +207,31 @@ static void hold_client_addr(const struct bench_opts *o, long i,
 	*port = 10000 + i % 50000;
 }
 
+/*
+ * The server end of the connection client @c just made on @lfd: both ends
+ * close with RST, their descriptors in @fds.  @c is closed on failure.
+ */
+static int accept_pair(int lfd, int c, int *fds)
+{
+	int s = accept(lfd, NULL, NULL);
+
+	if (s < 0) {
+		close(c);
+		return -1;
+	}
+	set_linger0(c);
+	set_linger0(s);
+	fds[0] = c;
+	fds[1] = s;
+	return 0;
+}
+
 /* Open connection @i, both ends; its two descriptors in @fds. */
 static int hold_one(const struct bench_opts *o, int lfd, long i, int *fds)
 {
 	uint32_t addr;
 	uint16_t port;
-	int c, s;
+	int c;
 
 	hold_client_addr(o, i, &addr, &port);
 	c = stream_socket(o);
@@ -223,16 +242,7 @@ static int hold_one(const struct bench_opts *o, int lfd, long i, int *fds)
 		close(c);
 		return -1;
 	}
-	s = accept(lfd, NULL, NULL);
-	if (s < 0) {
-		close(c);
-		return -1;
-	}
-	set_linger0(c);
-	set_linger0(s);
-	fds[0] = c;
-	fds[1] = s;
-	return 0;
+	return accept_pair(lfd, c, fds);
 }
 
 int cmd_hold(const struct bench_opts *o)
@@ -286,7 +296,7 @@ static int connscale_one(const struct bench_opts *o, int lfd, long i,
 {
 	struct sockaddr_in dst = o->dst;
 	uint64_t t0;
-	int c, s;
+	int c;
 
 	dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK + i / CONNSCALE_PER_DST);
 	c = stream_socket(o);
@@ -299,16 +309,7 @@ static int connscale_one(const struct bench_opts *o, int lfd, long i,
 	}
 	if (ns)
 		*ns = now_ns() - t0;
-	s = accept(lfd, NULL, NULL);
-	if (s < 0) {
-		close(c);
-		return -1;
-	}
-	set_linger0(c);
-	set_linger0(s);
-	fds[0] = c;
-	fds[1] = s;
-	return 0;
+	return accept_pair(lfd, c, fds);
 }
 
 int cmd_connscale(const struct bench_opts *o)
