@@ -55,8 +55,8 @@ rmmod_clean_without_sockets() {
 
 # In a namespace, with a monitor watching: a probe listener until the
 # monitor shows it, then $1 connections over loopback that the client
-# closes first, so that its side ends in TIME_WAIT, until the monitor has
-# seen every one enter it.  argv: monitor output, count, deadline (s).
+# closes first, so that its side alone ends in TIME_WAIT, until the
+# monitor has seen every one enter it.  argv: monitor output, count, deadline (s).
 TIMEWAIT_PY='
 import socket, sys, time
 out, n, deadline = sys.argv[1], int(sys.argv[2]), time.time() + float(sys.argv[3])
@@ -85,6 +85,9 @@ for i in range(n):
     a, _ = lis.accept()
     port = c.getsockname()[1]
     c.close()
+    # The server closes only once it has the FIN: closing both at once
+    # would be a simultaneous close, both sides in TIME_WAIT.
+    seen("127.0.0.1:6000 <-> 127.0.0.1:%d ESTAB -> CLOSE-WAIT" % port)
     a.close()
     seen("127.0.0.1:%d <-> 127.0.0.1:6000 FIN-WAIT-2 -> TIME-WAIT" % port)
 lis.close()
