@@ -10,12 +10,15 @@
  * Sequence numbers are shown only to callers with CAP_NET_ADMIN over the
  * namespace (netlink_net_capable(), as sock_diag decides what of TCP's
  * internals it shows): whoever knows them can inject into a connection.
- * A connection dump first takes a snapshot of the keys of every entry and
- * listener, then looks each one up again as it is emitted: a connection
- * present for the whole dump appears exactly once, one that went away is
- * skipped, and nothing is ever shown twice.
+ * A connection dump walks the listeners and then the connection table a
+ * batch of keys at a time, resuming where the last message stopped, as
+ * inet_diag walks TCP's hash tables: its memory is one batch, whatever
+ * the number of connections, and no RCU section spans more than one.
+ * Each key is looked up again as it is emitted: one that went away is
+ * skipped, and a connection present for the whole dump appears at least
+ * once (twice if the table was resized meanwhile; claspctl drops the
+ * repeat).
  */
-#include <linux/sort.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 
@@ -36,11 +39,24 @@ struct clasp_dump_key {
 	bool listener;
 };
 
+/* Keys a dump gathers at a time, then emits: its memory is this, not N. */
+#define CLASP_DUMP_BATCH	64
+
+/*
+ * Where a dump is: listener buckets first (@lbucket, and @lskip entries
+ * into it when one bucket outgrew a batch), then the connection table's
+ * walk (@iter).  @batch holds the keys gathered last, @pos the next one
+ * to emit.
+ */
 struct clasp_dump_ctx {
-	struct clasp_dump_key *keys;
+	struct rhashtable_iter iter;
+	unsigned int lbucket;
+	unsigned int lskip;
+	bool conns_done;
+	bool net_admin;
 	unsigned int n;
 	unsigned int pos;
-	bool net_admin;
+	struct clasp_dump_key batch[CLASP_DUMP_BATCH];
 };
 
 static const struct nla_policy clasp_conn_policy[CLASP_A_MAX + 1] = {
@@ -300,69 +316,94 @@ out:
 	return err;
 }
 
-static int clasp_key_cmp(const void *a, const void *b)
+static void clasp_listener_key(struct clasp_dump_key *k, struct sock *sk)
 {
-	return memcmp(a, b, sizeof(struct clasp_dump_key));
+	memset(k, 0, sizeof(*k));
+	k->t.laddr = sk->sk_rcv_saddr;
+	k->t.lport = htons(sk->sk_num);
+	k->dif = READ_ONCE(sk->sk_bound_dev_if);
+	k->listener = true;
 }
 
-/* Keys of every connection and listener now, sorted, without duplicates. */
-static int clasp_snapshot(struct clasp_net *cn, struct clasp_dump_ctx *ctx)
+/*
+ * Listeners into the batch, a bucket at a time: a bucket is taken whole
+ * when it fits, so that one listening the whole dump is never skipped
+ * when another in its bucket goes.  One bucket larger than a batch is
+ * taken a batch at a time.  Returns false when a bucket waits for room.
+ */
+static bool clasp_gather_listeners(struct clasp_net *cn,
+				   struct clasp_dump_ctx *ctx)
 {
-	unsigned int cap = atomic_read(&cn->conns.nelems) + 64, i, j;
-	struct rhashtable_iter iter;
-	struct clasp_entry *e;
 	struct clasp_sock *csk;
-
-again:
-	ctx->keys = kvcalloc(cap, sizeof(*ctx->keys), GFP_KERNEL);
-	if (!ctx->keys)
-		return -ENOMEM;
-	ctx->n = 0;
+	unsigned int len, i;
 
 	rcu_read_lock();
-	for (i = 0; i < (1 << CLASP_LISTEN_HASH_BITS); i++) {
-		hlist_for_each_entry_rcu(csk, &cn->listen_hash[i], listen_node) {
-			struct clasp_dump_key *k;
+	for (; ctx->lbucket < ARRAY_SIZE(cn->listen_hash); ctx->lbucket++) {
+		struct hlist_head *head = &cn->listen_hash[ctx->lbucket];
 
-			if (ctx->n == cap)
-				break;
-			k = &ctx->keys[ctx->n++];
-			k->t.laddr = csk->inet.sk.sk_rcv_saddr;
-			k->t.lport = htons(csk->inet.sk.sk_num);
-			k->dif = READ_ONCE(csk->inet.sk.sk_bound_dev_if);
-			k->listener = true;
+		len = 0;
+		hlist_for_each_entry_rcu(csk, head, listen_node)
+			len++;
+		if (len - min(len, ctx->lskip) > CLASP_DUMP_BATCH - ctx->n &&
+		    ctx->n) {
+			rcu_read_unlock();
+			return false;
 		}
+		i = 0;
+		hlist_for_each_entry_rcu(csk, head, listen_node) {
+			if (i++ < ctx->lskip)
+				continue;
+			if (ctx->n == CLASP_DUMP_BATCH) {
+				ctx->lskip = i - 1;
+				rcu_read_unlock();
+				return false;
+			}
+			clasp_listener_key(&ctx->batch[ctx->n++],
+					   &csk->inet.sk);
+		}
+		ctx->lskip = 0;
 	}
 	rcu_read_unlock();
+	return true;
+}
 
-	rhashtable_walk_enter(&cn->conns, &iter);
-	rhashtable_walk_start(&iter);
-	while ((e = rhashtable_walk_next(&iter))) {
+/*
+ * Connections into the batch, from where the walk stopped.  A resize of
+ * the table meanwhile rewinds the walk (-EAGAIN), and the entries already
+ * emitted come again: as in inet_diag's dumps, a connection present the
+ * whole dump appears at least once, and claspctl drops the repeats.
+ */
+static void clasp_gather_conns(struct clasp_dump_ctx *ctx)
+{
+	struct clasp_entry *e;
+
+	rhashtable_walk_start(&ctx->iter);
+	while (ctx->n < CLASP_DUMP_BATCH) {
+		e = rhashtable_walk_next(&ctx->iter);
 		if (IS_ERR(e)) {
 			if (PTR_ERR(e) == -EAGAIN)
-				continue;	/* resized: rewound, dedup below */
+				continue;
+			ctx->conns_done = true;
 			break;
 		}
-		if (ctx->n == cap)
+		if (!e) {
+			ctx->conns_done = true;
 			break;
-		ctx->keys[ctx->n].t = e->tuple;
-		ctx->keys[ctx->n++].listener = false;
+		}
+		memset(&ctx->batch[ctx->n], 0, sizeof(ctx->batch[0]));
+		ctx->batch[ctx->n++].t = e->tuple;
 	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
+	rhashtable_walk_stop(&ctx->iter);
+}
 
-	if (ctx->n == cap) {
-		/* Grew while we looked: start over with more room. */
-		kvfree(ctx->keys);
-		cap *= 2;
-		goto again;
-	}
-	sort(ctx->keys, ctx->n, sizeof(*ctx->keys), clasp_key_cmp, NULL);
-	for (i = 0, j = 0; i < ctx->n; i++)
-		if (!j || clasp_key_cmp(&ctx->keys[j - 1], &ctx->keys[i]))
-			ctx->keys[j++] = ctx->keys[i];
-	ctx->n = j;
-	return 0;
+/* The next batch of keys; false when the dump has seen everything. */
+static bool clasp_dump_refill(struct clasp_net *cn, struct clasp_dump_ctx *ctx)
+{
+	ctx->n = 0;
+	ctx->pos = 0;
+	if (clasp_gather_listeners(cn, ctx) && !ctx->conns_done)
+		clasp_gather_conns(ctx);
+	return ctx->n > 0;
 }
 
 /**
@@ -397,19 +438,15 @@ void clasp_parse_filter(struct nlattr **attrs, struct clasp_filter *f)
 
 static int clasp_conn_dump_start(struct netlink_callback *cb)
 {
+	struct clasp_net *cn = clasp_pernet(sock_net(cb->skb->sk));
 	struct clasp_dump_ctx *ctx;
-	int err;
 
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
 	/* Decided once, for the caller that asked, as inet_diag does. */
 	ctx->net_admin = netlink_net_capable(cb->skb, CAP_NET_ADMIN);
-	err = clasp_snapshot(clasp_pernet(sock_net(cb->skb->sk)), ctx);
-	if (err) {
-		kfree(ctx);
-		return err;
-	}
+	rhashtable_walk_enter(&cn->conns, &ctx->iter);
 	cb->args[0] = (long)ctx;
 	return 0;
 }
@@ -419,12 +456,17 @@ static int clasp_conn_dump_done(struct netlink_callback *cb)
 	struct clasp_dump_ctx *ctx = (struct clasp_dump_ctx *)cb->args[0];
 
 	if (ctx) {
-		kvfree(ctx->keys);
+		rhashtable_walk_exit(&ctx->iter);
 		kfree(ctx);
 	}
 	return 0;
 }
 
+/*
+ * A batch of keys is gathered under RCU, then each is looked up again and
+ * emitted: a socket's fill takes its lock, which may sleep.  What a full
+ * message left of the batch goes in the next.
+ */
 static int clasp_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct clasp_dump_ctx *ctx = (struct clasp_dump_ctx *)cb->args[0];
@@ -433,14 +475,16 @@ static int clasp_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	int err;
 
 	clasp_parse_filter(clasp_dump_attrs(cb), &f);
-	for (; ctx->pos < ctx->n; ctx->pos++) {
-		err = clasp_fill_entry(skb, cn, &ctx->keys[ctx->pos], &f,
-				       NETLINK_CB(cb->skb).portid,
-				       cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				       ctx->net_admin);
-		if (err == -EMSGSIZE)
-			break;
-	}
+	do {
+		for (; ctx->pos < ctx->n; ctx->pos++) {
+			err = clasp_fill_entry(skb, cn, &ctx->batch[ctx->pos],
+					       &f, NETLINK_CB(cb->skb).portid,
+					       cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					       ctx->net_admin);
+			if (err == -EMSGSIZE)
+				return skb->len;
+		}
+	} while (clasp_dump_refill(cn, ctx));
 	return skb->len;
 }
 

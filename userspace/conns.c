@@ -56,6 +56,29 @@ struct cols;
 struct widths;
 
 /*
+ * What tells two rows apart: the 4-tuple, and for a listener its cookie
+ * (listeners bound to different devices share address and port).  A
+ * connection shown twice may have changed kind between (socket, then
+ * TIME_WAIT entry): the first is kept.
+ */
+struct row_key {
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	uint64_t cookie;
+};
+
+/*
+ * The rows already shown, an open-addressing set of keys: a dump is
+ * resumed a message at a time, and a table resized meanwhile shows some
+ * connections twice (the kernel's walk restarts, as inet_diag's may).
+ */
+struct seen_set {
+	struct row_key *slots;
+	bool *used;
+	size_t n, cap;
+};
+
+/*
  * The rows of a dump: kept for the table, whose columns are as wide as
  * the widest row, and for -K; under -j alone each row is printed as it
  * arrives (@stream).
@@ -64,7 +87,81 @@ struct conn_list {
 	struct conn *rows;
 	size_t n, cap;
 	bool stream;
+	struct seen_set seen;
 };
+
+static uint64_t row_hash(const struct row_key *k)
+{
+	uint64_t h = ((uint64_t)k->laddr << 32 | k->raddr) ^
+		     ((uint64_t)k->lport << 16 | k->rport) ^ k->cookie;
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static bool seen_insert_slot(struct seen_set *s, const struct row_key *k)
+{
+	size_t i = row_hash(k) & (s->cap - 1);
+
+	while (s->used[i]) {
+		if (!memcmp(&s->slots[i], k, sizeof(*k)))
+			return false;
+		i = (i + 1) & (s->cap - 1);
+	}
+	s->used[i] = true;
+	s->slots[i] = *k;
+	s->n++;
+	return true;
+}
+
+/* Kept at most half full: twice as many slots as keys, doubled as it grows. */
+static void seen_grow(struct seen_set *s)
+{
+	struct seen_set big = { .cap = s->cap ? 2 * s->cap : 1024 };
+	size_t i;
+
+	big.slots = calloc(big.cap, sizeof(*big.slots));
+	big.used = calloc(big.cap, sizeof(*big.used));
+	if (!big.slots || !big.used)
+		die("out of memory");
+	for (i = 0; i < s->cap; i++)
+		if (s->used[i])
+			seen_insert_slot(&big, &s->slots[i]);
+	free(s->slots);
+	free(s->used);
+	*s = big;
+}
+
+/* False if the key was there already. */
+static bool seen_insert(struct seen_set *s, const struct row_key *k)
+{
+	if (2 * (s->n + 1) > s->cap)
+		seen_grow(s);
+	return seen_insert_slot(s, k);
+}
+
+static void seen_free(struct seen_set *s)
+{
+	free(s->slots);
+	free(s->used);
+}
+
+/* A row seen before in this dump (a repeat of the kernel's walk)? */
+static bool repeated_row(struct conn_list *l, const struct nlattr **tb)
+{
+	struct row_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.laddr = mnl_attr_get_u32(tb[CLASP_A_LADDR]);
+	k.raddr = tb[CLASP_A_RADDR] ? mnl_attr_get_u32(tb[CLASP_A_RADDR]) : 0;
+	k.lport = mnl_attr_get_u16(tb[CLASP_A_LPORT]);
+	k.rport = tb[CLASP_A_RPORT] ? mnl_attr_get_u16(tb[CLASP_A_RPORT]) : 0;
+	if (!k.rport && tb[CLASP_A_COOKIE])
+		k.cookie = mnl_attr_get_u64(tb[CLASP_A_COOKIE]);
+	return !seen_insert(&l->seen, &k);
+}
 
 static void print_conn(const struct conn *c, const struct cols *k,
 		       const struct widths *w);
@@ -91,6 +188,8 @@ static int conn_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	if (!tb[CLASP_A_LADDR] || !tb[CLASP_A_LPORT] || !tb[CLASP_A_STATE])
 		return MNL_CB_OK;	/* not a connection */
+	if (repeated_row(l, tb))
+		return MNL_CB_OK;
 	if (!l->stream) {
 		if (l->n == l->cap) {
 			l->cap = l->cap ? 2 * l->cap : 64;
@@ -683,6 +782,7 @@ int do_conns(int argc, char **argv)
 	nl_close(&nl);
 	free_users();
 	free(l.rows);
+	seen_free(&l.seen);
 	free(pos);
 	return EXIT_OK;
 }
