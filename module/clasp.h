@@ -941,10 +941,11 @@ void clasp_unhash_conn(struct sock *sk);
 struct clasp_entry *clasp_lookup(struct clasp_net *cn,
 				 const struct clasp_tuple *t);
 void clasp_inherit_port(struct sock *child, const struct sock *lsk);
-void clasp_listen_add(struct sock *sk);
+int clasp_listen_add(struct sock *sk);
 void clasp_listen_del(struct sock *sk);
 struct sock *clasp_listen_lookup(struct clasp_net *cn, __be32 addr,
-				 __be16 port, int dif, int sdif);
+				 __be16 port, int dif, int sdif,
+				 struct sk_buff *skb);
 bool clasp_tw_port_add(struct clasp_net *cn, u16 port);
 void clasp_tw_port_del(struct clasp_net *cn, u16 port);
 

@@ -1077,7 +1077,7 @@ void clasp_rcv_lookup(struct net *net, struct sk_buff *skb)
 		return;
 
 	rcu_read_lock();
-	lsk = clasp_listen_lookup(cn, t.laddr, t.lport, inet_iif(skb), 0);
+	lsk = clasp_listen_lookup(cn, t.laddr, t.lport, inet_iif(skb), 0, skb);
 	rcu_read_unlock();
 	if (lsk) {
 		if (clasp_policy_drops(net, lsk, skb)) {

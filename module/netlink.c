@@ -251,7 +251,8 @@ static int clasp_fill_entry(struct sk_buff *skb, struct clasp_net *cn,
 
 	rcu_read_lock();
 	if (key->listener) {
-		sk = clasp_listen_lookup(cn, t.laddr, t.lport, key->dif, 0);
+		sk = clasp_listen_lookup(cn, t.laddr, t.lport, key->dif, 0,
+					 NULL);
 		if (sk && (sk->sk_rcv_saddr != t.laddr ||
 			   READ_ONCE(sk->sk_bound_dev_if) != key->dif ||
 			   sk->sk_state != TCP_LISTEN)) {

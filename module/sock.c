@@ -930,7 +930,14 @@ static int clasp_listen(struct socket *sock, int backlog)
 		spin_lock_bh(&csk->acc_lock);
 		csk->listening = true;
 		spin_unlock_bh(&csk->acc_lock);
-		clasp_listen_add(sk);
+		err = clasp_listen_add(sk);
+		if (err) {
+			spin_lock_bh(&csk->acc_lock);
+			csk->listening = false;
+			spin_unlock_bh(&csk->acc_lock);
+			clasp_set_state(sk, TCP_CLOSE);
+			goto out;
+		}
 	}
 	err = 0;
 out:

@@ -6,18 +6,24 @@
  *  - the bind table: an rhashtable of one bucket per local port in use
  *    (struct clasp_bind_bucket, sized by what is in use), for bind()
  *    conflicts (TCP's rules: overlapping addresses conflict unless both
- *    sockets set SO_REUSEADDR and the one already there does not listen)
- *    and ephemeral port choice in O(1) per port;
+ *    sockets set SO_REUSEADDR and the one already there does not listen,
+ *    or both set SO_REUSEPORT and belong to the same user) and ephemeral
+ *    port choice in O(1) per port;
  *  - the connection table: an rhashtable of struct clasp_entry by 4-tuple
  *    holding sockets, half-open requests and compact entries alike, so a
  *    segment finds its connection with one RCU lookup;
- *  - the listen hash: listening sockets by port.
+ *  - the listen hash: listening sockets by port.  Listeners on one
+ *    address, port and device that set SO_REUSEPORT form a group (the
+ *    kernel's struct sock_reuseport, as TCP's do); a SYN goes to the
+ *    member a hash of its 4-tuple picks, or the group's BPF program.
  */
 #include <linux/hash.h>
+#include <linux/jhash.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <net/inet_sock.h>
 #include <net/ip.h>
+#include <net/sock_reuseport.h>
 
 #include "clasp.h"
 
@@ -149,6 +155,12 @@ static bool clasp_bind_conflict(const struct sock *sk, const struct sock *other)
 		return false;
 	/* TCP's rule looks at the other socket's state only. */
 	if (sk->sk_reuse && other->sk_reuse && other->sk_state != TCP_LISTEN)
+		return false;
+	/* One user's sockets may share a port; a group is joined once. */
+	if (sk->sk_reuseport && other->sk_reuseport &&
+	    !rcu_access_pointer(sk->sk_reuseport_cb) &&
+	    uid_eq(sock_i_uid((struct sock *)sk),
+		   sock_i_uid((struct sock *)other)))
 		return false;
 	return true;
 }
@@ -426,20 +438,53 @@ struct clasp_entry *clasp_lookup(struct clasp_net *cn,
 	return rhashtable_lookup(&cn->conns, t, clasp_conn_params);
 }
 
+/*
+ * A listener setting SO_REUSEPORT joins the group of one already on its
+ * address, port and device, of the same user, as inet_reuseport_add_sock()
+ * has it; else it starts a group of its own.  Holds listen_lock.
+ */
+static int clasp_reuseport_join(struct clasp_net *cn, struct sock *sk)
+{
+	kuid_t uid = sock_i_uid(sk);
+	struct clasp_sock *csk;
+
+	hlist_for_each_entry(csk, clasp_listen_bucket(cn, sk->sk_num),
+			     listen_node) {
+		struct sock *sk2 = &csk->inet.sk;
+
+		if (sk2->sk_num == sk->sk_num && sk2->sk_reuseport &&
+		    sk2->sk_rcv_saddr == sk->sk_rcv_saddr &&
+		    sk2->sk_bound_dev_if == sk->sk_bound_dev_if &&
+		    rcu_access_pointer(sk2->sk_reuseport_cb) &&
+		    uid_eq(uid, sock_i_uid(sk2)))
+			return reuseport_add_sock(sk, sk2, !sk->sk_rcv_saddr);
+	}
+	return reuseport_alloc(sk, !sk->sk_rcv_saddr);
+}
+
 /**
  * clasp_listen_add() - make a bound socket findable as a listener
  * @sk: the socket, locked, in LISTEN
+ *
+ * Return: 0, or -ENOMEM when its SO_REUSEPORT group could not be made.
  */
-void clasp_listen_add(struct sock *sk)
+int clasp_listen_add(struct sock *sk)
 {
 	struct clasp_net *cn = clasp_pernet(sock_net(sk));
+	int err = 0;
 
-	sock_hold(sk);
 	spin_lock_bh(&cn->listen_lock);
-	hlist_add_head_rcu(&clasp_sk(sk)->listen_node,
-			   clasp_listen_bucket(cn, sk->sk_num));
+	if (sk->sk_reuseport)
+		err = clasp_reuseport_join(cn, sk);
+	if (!err) {
+		sock_hold(sk);
+		hlist_add_head_rcu(&clasp_sk(sk)->listen_node,
+				   clasp_listen_bucket(cn, sk->sk_num));
+	}
 	spin_unlock_bh(&cn->listen_lock);
-	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
+	if (!err)
+		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
+	return err;
 }
 
 /**
@@ -455,9 +500,33 @@ void clasp_listen_del(struct sock *sk)
 		return;
 	spin_lock_bh(&cn->listen_lock);
 	hlist_del_init_rcu(&csk->listen_node);
+	if (rcu_access_pointer(sk->sk_reuseport_cb))
+		reuseport_detach_sock(sk);
 	spin_unlock_bh(&cn->listen_lock);
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 	__sock_put(sk);
+}
+
+/*
+ * The member of @sk's SO_REUSEPORT group a SYN goes to: the group's BPF
+ * program decides if it has one, else a hash of the 4-tuple, so that one
+ * connection's segments all reach one listener.
+ */
+static struct sock *clasp_reuseport_pick(struct sock *sk, struct sk_buff *skb)
+{
+	static u32 clasp_reuseport_secret __read_mostly;
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct sock *pick;
+	u32 hash;
+
+	net_get_random_once(&clasp_reuseport_secret,
+			    sizeof(clasp_reuseport_secret));
+	hash = jhash_3words((__force u32)iph->daddr, (__force u32)iph->saddr,
+			    (__force u32)th->dest << 16 | (__force u32)th->source,
+			    clasp_reuseport_secret ^ net_hash_mix(sock_net(sk)));
+	pick = reuseport_select_sock(sk, hash, skb, th->doff * 4);
+	return pick ?: sk;
 }
 
 /**
@@ -471,6 +540,8 @@ void clasp_listen_del(struct sock *sk)
  *	The receive path passes 0: clasp's control block overlays IPCB,
  *	where the slave's index was, so a listener bound to a VRF's slave
  *	device does not hear the segments that came through it.
+ * @skb: the segment, data at its clasp header, to pick a member of an
+ *	SO_REUSEPORT group; NULL for the listener itself (netlink)
  *
  * As TCP's listener lookup (compute_score() in inet_hashtables.c): a
  * listener bound to a device (SO_BINDTODEVICE) hears only segments that
@@ -482,7 +553,8 @@ void clasp_listen_del(struct sock *sk)
  * Return: the listener with a reference taken, or NULL.
  */
 struct sock *clasp_listen_lookup(struct clasp_net *cn, __be32 addr,
-				 __be16 port, int dif, int sdif)
+				 __be16 port, int dif, int sdif,
+				 struct sk_buff *skb)
 {
 	u16 hport = ntohs(port);
 	struct clasp_sock *csk;
@@ -506,6 +578,8 @@ struct sock *clasp_listen_lookup(struct clasp_net *cn, __be32 addr,
 			best_score = score;
 		}
 	}
+	if (best && skb && rcu_access_pointer(best->sk_reuseport_cb))
+		best = clasp_reuseport_pick(best, skb);
 	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
 		best = NULL;
 	return best;

@@ -5,6 +5,9 @@
 #include "kselftest_harness.h"
 #include "clasp_util.h"
 
+#include <linux/filter.h>
+#include <sys/wait.h>
+
 static uint16_t bound_port(int fd)
 {
 	struct sockaddr_in a;
@@ -261,6 +264,149 @@ TEST(msg_oob_is_refused)
 	EXPECT_EQ(EAGAIN, errno);
 	close(cli);
 	close(srv);
+}
+
+/* A listener on 127.0.0.1:@port with SO_REUSEPORT; -1 and errno if not. */
+static int reuseport_listener(uint16_t port)
+{
+	int fd = clasp_socket(), one = 1, err;
+
+	if (fd < 0)
+		return -1;
+	if (!setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) &&
+	    !bind_to(fd, "127.0.0.1", port) && !listen(fd, 64))
+		return fd;
+	err = errno;
+	close(fd);
+	errno = err;
+	return -1;
+}
+
+/*
+ * @n connections to @port, each accepted by whichever of the @nlis
+ * listeners has it: @count[i] is how many listener i took.  Returns the
+ * number accepted (a loopback connect() returns after the handshake, so
+ * each is queued on one listener by then).
+ */
+static int spread(int *lis, int nlis, uint16_t port, int n, int *count)
+{
+	int i, k, got = 0;
+
+	for (k = 0; k < nlis; k++)
+		count[k] = 0;
+	for (i = 0; i < n; i++) {
+		struct pollfd pfd[4];
+		int c = clasp_socket(), a;
+
+		if (c < 0 || connect_to(c, "127.0.0.1", port)) {
+			close(c);
+			continue;
+		}
+		for (k = 0; k < nlis; k++)
+			pfd[k] = (struct pollfd){ .fd = lis[k], .events = POLLIN };
+		if (poll(pfd, nlis, 5000) == 1) {
+			for (k = 0; k < nlis; k++) {
+				if (!(pfd[k].revents & POLLIN))
+					continue;
+				a = accept(lis[k], NULL, NULL);
+				if (a >= 0) {
+					count[k]++;
+					got++;
+					close(a);
+				}
+			}
+		}
+		close(c);
+	}
+	return got;
+}
+
+/*
+ * SO_REUSEPORT, as TCP's: listeners of one user that all set it share a
+ * port, a socket without it is refused the port, and connections are
+ * spread over the group by a hash of their 4-tuple (64 connections all
+ * on one of two listeners would happen once in 2^63).
+ */
+TEST(reuseport_listeners_share_a_port)
+{
+	int lis[2], other, count[2];
+	uint16_t port;
+
+	lis[0] = reuseport_listener(0);
+	ASSERT_LE(0, lis[0]) TH_LOG("first listener: %s", strerror(errno));
+	port = bound_port(lis[0]);
+	lis[1] = reuseport_listener(port);
+	ASSERT_LE(0, lis[1]) TH_LOG("second listener: %s", strerror(errno));
+	other = clasp_socket();
+	errno = 0;
+	EXPECT_EQ(-1, bind_to(other, "127.0.0.1", port));
+	EXPECT_EQ(EADDRINUSE, errno);
+	close(other);
+	EXPECT_EQ(64, spread(lis, 2, port, 64, count));
+	EXPECT_LT(0, count[0]);
+	EXPECT_LT(0, count[1]) TH_LOG("%d and %d", count[0], count[1]);
+	/* One listener gone, the other hears every connection. */
+	close(lis[0]);
+	EXPECT_EQ(8, spread(&lis[1], 1, port, 8, count));
+	close(lis[1]);
+}
+
+/*
+ * A classic BPF program attached to the group picks the listener by its
+ * index, the order in which they joined: one returning 1 sends every
+ * connection to the second.
+ */
+TEST(reuseport_bpf_picks_the_listener)
+{
+	struct sock_filter code[] = { BPF_STMT(BPF_RET | BPF_K, 1) };
+	struct sock_fprog prog = { .len = 1, .filter = code };
+	int lis[2], count[2];
+	uint16_t port;
+
+	lis[0] = reuseport_listener(0);
+	ASSERT_LE(0, lis[0]) TH_LOG("first listener: %s", strerror(errno));
+	port = bound_port(lis[0]);
+	lis[1] = reuseport_listener(port);
+	ASSERT_LE(0, lis[1]) TH_LOG("second listener: %s", strerror(errno));
+	ASSERT_EQ(0, setsockopt(lis[0], SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF,
+				&prog, sizeof(prog))) {
+		TH_LOG("SO_ATTACH_REUSEPORT_CBPF: %s", strerror(errno));
+	}
+	EXPECT_EQ(16, spread(lis, 2, port, 16, count));
+	EXPECT_EQ(0, count[0]);
+	EXPECT_EQ(16, count[1]);
+	close(lis[0]);
+	close(lis[1]);
+}
+
+/* Another user's socket may not join the group: EADDRINUSE, as TCP's. */
+TEST(reuseport_other_user_refused)
+{
+	int lis, status;
+	uint16_t port;
+	pid_t pid;
+
+	lis = reuseport_listener(0);
+	ASSERT_LE(0, lis) TH_LOG("listener: %s", strerror(errno));
+	port = bound_port(lis);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int fd;
+
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(3);
+		fd = reuseport_listener(port);
+		_exit(fd >= 0 ? 1 : errno == EADDRINUSE ? 0 : 2);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) {
+		TH_LOG("another user's listener: %s",
+		       WEXITSTATUS(status) == 1 ? "joined" : "failed otherwise");
+	}
+	close(lis);
 }
 
 CLASP_HARNESS_MAIN
