@@ -235,14 +235,44 @@ static void host_str(uint32_t be_addr, char *buf, size_t len)
  * A port as ss shows it: its service name (clasp's ports mean TCP's) unless
  * -n, the number when it has none.
  */
+/*
+ * The services database's TCP names by port, read once: getservbyport()
+ * reads it through from the start on every call, which a table of
+ * 100,000 rows would pay 200,000 times.  The first entry of a port wins,
+ * as with getservbyport().
+ */
+static char **service_names(void)
+{
+	static char **names;
+	struct servent *se;
+
+	if (names)
+		return names;
+	names = calloc(65536, sizeof(*names));
+	if (!names)
+		die("out of memory");
+	setservent(1);
+	while ((se = getservent())) {
+		unsigned int port = ntohs(se->s_port);
+
+		if (!strcmp(se->s_proto, "tcp") && !names[port]) {
+			names[port] = strdup(se->s_name);
+			if (!names[port])
+				die("out of memory");
+		}
+	}
+	endservent();
+	return names;
+}
+
 static void port_str(unsigned int port, char *buf, size_t len)
 {
-	struct servent *se = NULL;
+	const char *name = NULL;
 
-	if (!opts.numeric)
-		se = getservbyport(htons(port), "tcp");
-	if (se)
-		snprintf(buf, len, "%s", se->s_name);
+	if (!opts.numeric && port < 65536)
+		name = service_names()[port];
+	if (name)
+		snprintf(buf, len, "%s", name);
 	else
 		snprintf(buf, len, "%u", port);
 }
