@@ -25,6 +25,7 @@
  * @src: a source network (-s): spoofed SYNs, or client addresses
  * @ifname: interface to capture on (-i)
  * @wait: after measuring, wait for SIGTERM or SIGINT (-w)
+ * @listeners: serve: listeners sharing the port with SO_REUSEPORT (-L)
  */
 struct bench_opts {
 	int proto;
@@ -38,6 +39,7 @@ struct bench_opts {
 	struct in_addr src;
 	const char *ifname;
 	int wait;
+	int listeners;
 };
 
 /* util.c */

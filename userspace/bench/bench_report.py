@@ -77,6 +77,8 @@ WORKLOADS = [
     ("tw1m_late_p50_ms", 14, "1M TIME_WAIT: expiry lateness p50", "ms", "lower"),
     ("tw1m_late_p99_ms", 14, "1M TIME_WAIT: expiry lateness p99", "ms", "lower"),
     ("tw1m_late_max_ms", 14, "1M TIME_WAIT: expiry lateness max", "ms", "lower"),
+    ("reuseport_1", 15, "connection rate, loopback, 1 listener", "conn/s", "higher"),
+    ("reuseport_2", 15, "connection rate, 2 SO_REUSEPORT listeners", "conn/s", "higher"),
 ]
 ONLY_IF_RUN = {"flood_sent", "tw_create_s"}
 

@@ -45,18 +45,27 @@ static void *serve_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * The accept loop: -L listeners on one port (SO_REUSEPORT when more than
+ * one, so that each has its own queue and the kernel spreads SYNs), -c
+ * threads taking turns among them.
+ */
 int cmd_serve(const struct bench_opts *o)
 {
 	pthread_t th[SERVER_THREADS_MAX];
-	int lfd, i, n = o->conc < SERVER_THREADS_MAX ? o->conc : SERVER_THREADS_MAX;
+	int lfd[SERVER_THREADS_MAX], i;
+	int n = o->conc < SERVER_THREADS_MAX ? o->conc : SERVER_THREADS_MAX;
+	int nl = o->listeners < n ? o->listeners : n;
 
-	lfd = listen_on(o, 4096);
-	if (lfd < 0) {
-		perror("serve: listen");
-		return 1;
+	for (i = 0; i < nl; i++) {
+		lfd[i] = listen_on(o, 4096);
+		if (lfd[i] < 0) {
+			perror("serve: listen");
+			return 1;
+		}
 	}
 	for (i = 0; i < n; i++)
-		if (pthread_create(&th[i], NULL, serve_thread, &lfd))
+		if (pthread_create(&th[i], NULL, serve_thread, &lfd[i % nl]))
 			return 1;
 	printf("ready\n");
 	wait_for_stop();

@@ -74,7 +74,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: clasp_bench serve|crr|latency|bulk|hold|synflood|synmem|legit|tw|synrtx|connscale"
 		" -P clasp|tcp|NUM [-a ADDR] [-p PORT] [-n N] [-c N] [-d MS] [-T MS]"
-		" [-r PPS] [-e MS] [-s NET] [-i IFNAME] [-w]\n");
+		" [-r PPS] [-e MS] [-s NET] [-i IFNAME] [-w] [-L N]\n");
 	exit(2);
 }
 
@@ -102,7 +102,7 @@ static void parse_opts(int argc, char **argv, struct bench_opts *o)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "P:a:p:n:c:d:T:r:e:s:i:w")) != -1) {
+	while ((c = getopt(argc, argv, "P:a:p:n:c:d:T:r:e:s:i:wL:")) != -1) {
 		switch (c) {
 		case 'P': o->proto = parse_proto(optarg); break;
 		case 'a':
@@ -122,6 +122,7 @@ static void parse_opts(int argc, char **argv, struct bench_opts *o)
 			break;
 		case 'i': o->ifname = optarg; break;
 		case 'w': o->wait = 1; break;
+		case 'L': o->listeners = positive(optarg); break;
 		default: usage();
 		}
 	}
@@ -138,6 +139,7 @@ int main(int argc, char **argv)
 		.duration_ms = 3000,
 		.timeout_ms = 5000,
 		.expect_ms = 1000,
+		.listeners = 1,
 	};
 	size_t i;
 

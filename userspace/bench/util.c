@@ -43,6 +43,8 @@ int listen_on(const struct bench_opts *o, int backlog)
 	if (fd < 0)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    (o->listeners > 1 &&
+	     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one))) ||
 	    bind(fd, (const struct sockaddr *)&o->dst, sizeof(o->dst)) ||
 	    listen(fd, backlog)) {
 		close(fd);
