@@ -46,7 +46,7 @@ struct clasp_dump_key {
  * Where a dump is: listener buckets first (@lbucket, and @lskip entries
  * into it when one bucket outgrew a batch), then the connection table's
  * walk (@iter).  @batch holds the keys gathered last, @pos the next one
- * to emit.
+ * to emit; @ext what the dump asked of sockets (enum clasp_dump_ext).
  */
 struct clasp_dump_ctx {
 	struct rhashtable_iter iter;
@@ -54,6 +54,7 @@ struct clasp_dump_ctx {
 	unsigned int lskip;
 	bool conns_done;
 	bool net_admin;
+	u32 ext;
 	unsigned int n;
 	unsigned int pos;
 	struct clasp_dump_key batch[CLASP_DUMP_BATCH];
@@ -67,6 +68,7 @@ static const struct nla_policy clasp_conn_policy[CLASP_A_MAX + 1] = {
 	[CLASP_A_FILTER_STATES]	= { .type = NLA_U32 },
 	[CLASP_A_FILTER_LPLEN]	= NLA_POLICY_MAX(NLA_U8, 32),
 	[CLASP_A_FILTER_RPLEN]	= NLA_POLICY_MAX(NLA_U8, 32),
+	[CLASP_A_DUMP_EXT]	= NLA_POLICY_MASK(NLA_U32, CLASP_DUMP_EXT_ALL),
 };
 
 static const struct nla_policy clasp_config_policy[CLASP_A_MAX + 1] = {
@@ -119,41 +121,60 @@ static int clasp_put_seqs(struct sk_buff *skb, bool net_admin, u32 snd_una,
 	return 0;
 }
 
-static int clasp_put_sock(struct sk_buff *skb, struct sock *sk, bool net_admin)
+/* What every socket's message holds: the columns of claspctl conns. */
+static int clasp_put_columns(struct sk_buff *skb, struct sock *sk)
 {
-	struct clasp_sock *csk = clasp_sk(sk);
-	struct clasp_info info;
 	u32 recv_q, send_q;
 
-	clasp_info_fill(sk, &info);
 	if (sk->sk_state == TCP_LISTEN) {
 		recv_q = READ_ONCE(sk->sk_ack_backlog);
 		send_q = READ_ONCE(sk->sk_max_ack_backlog);
 	} else {
-		recv_q = info.recv_queue;
-		send_q = info.send_queue;
+		recv_q = clasp_unread(sk);
+		send_q = clasp_sk(sk)->write_seq - clasp_sk(sk)->snd_una;
 	}
 	if (nla_put_u8(skb, CLASP_A_STATE, sk->sk_state) ||
 	    nla_put_u8(skb, CLASP_A_KIND, CLASP_KIND_SOCKET) ||
-	    nla_put_u8(skb, CLASP_A_PASSIVE, csk->passive) ||
-	    nla_put_u8(skb, CLASP_A_TIMER, info.timer) ||
-	    nla_put_u32(skb, CLASP_A_TIMER_MS, info.timer_ms) ||
-	    nla_put_u8(skb, CLASP_A_RETRANS, info.retransmits) ||
-	    nla_put_u8(skb, CLASP_A_BACKOFF, info.backoff) ||
-	    nla_put_u32(skb, CLASP_A_RTO_US, info.rto_us) ||
-	    nla_put_u32(skb, CLASP_A_SRTT_US, info.srtt_us) ||
-	    clasp_put_seqs(skb, net_admin, info.snd_una, info.snd_nxt,
-			   info.rcv_nxt, true) ||
-	    nla_put_u32(skb, CLASP_A_SND_WND, info.snd_wnd) ||
-	    nla_put_u32(skb, CLASP_A_RCV_WND, info.rcv_wnd) ||
-	    nla_put_u32(skb, CLASP_A_MSS, info.mss) ||
+	    nla_put_u8(skb, CLASP_A_PASSIVE, clasp_sk(sk)->passive) ||
 	    nla_put_u32(skb, CLASP_A_RECV_Q, recv_q) ||
 	    nla_put_u32(skb, CLASP_A_SEND_Q, send_q) ||
-	    nla_put_u32(skb, CLASP_A_UID,
-			from_kuid_munged(current_user_ns(), sock_i_uid(sk))) ||
-	    nla_put_u64_64bit(skb, CLASP_A_INODE, sock_i_ino(sk), CLASP_A_PAD) ||
 	    nla_put_u64_64bit(skb, CLASP_A_COOKIE, clasp_sock_cookie(sk),
-			      CLASP_A_PAD) ||
+			      CLASP_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int clasp_put_owner(struct sk_buff *skb, struct sock *sk)
+{
+	if (nla_put_u32(skb, CLASP_A_UID,
+			from_kuid_munged(current_user_ns(), sock_i_uid(sk))) ||
+	    nla_put_u64_64bit(skb, CLASP_A_INODE, sock_i_ino(sk), CLASP_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int clasp_put_timers(struct sk_buff *skb, const struct clasp_info *info)
+{
+	if (nla_put_u8(skb, CLASP_A_TIMER, info->timer) ||
+	    nla_put_u32(skb, CLASP_A_TIMER_MS, info->timer_ms) ||
+	    nla_put_u8(skb, CLASP_A_RETRANS, info->retransmits) ||
+	    nla_put_u8(skb, CLASP_A_BACKOFF, info->backoff))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int clasp_put_info(struct sk_buff *skb, struct sock *sk,
+			  const struct clasp_info *info, bool net_admin)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (nla_put_u32(skb, CLASP_A_RTO_US, info->rto_us) ||
+	    nla_put_u32(skb, CLASP_A_SRTT_US, info->srtt_us) ||
+	    clasp_put_seqs(skb, net_admin, info->snd_una, info->snd_nxt,
+			   info->rcv_nxt, true) ||
+	    nla_put_u32(skb, CLASP_A_SND_WND, info->snd_wnd) ||
+	    nla_put_u32(skb, CLASP_A_RCV_WND, info->rcv_wnd) ||
+	    nla_put_u32(skb, CLASP_A_MSS, info->mss) ||
 	    nla_put_u8(skb, CLASP_A_CA_STATE, csk->ca_state) ||
 	    nla_put_u32(skb, CLASP_A_OOO_SEGS, clasp_ooo_count(sk)) ||
 	    nla_put_u8(skb, CLASP_A_TS_OK, csk->ts_ok) ||
@@ -161,16 +182,42 @@ static int clasp_put_sock(struct sk_buff *skb, struct sock *sk, bool net_admin)
 	    nla_put_u8(skb, CLASP_A_SACK_BLOCKS, csk->sack_rcv.nr) ||
 	    nla_put_u32(skb, CLASP_A_SACKED_SEGS, csk->sacked_out) ||
 	    nla_put_u32(skb, CLASP_A_REORDERING, csk->reordering) ||
-	    nla_put_u32(skb, CLASP_A_CWND, info.cwnd) ||
-	    nla_put_u32(skb, CLASP_A_SSTHRESH, info.ssthresh) ||
-	    nla_put_u32(skb, CLASP_A_IN_FLIGHT, info.in_flight) ||
-	    nla_put_string(skb, CLASP_A_CA_NAME, info.ca_name))
+	    nla_put_u32(skb, CLASP_A_CWND, info->cwnd) ||
+	    nla_put_u32(skb, CLASP_A_SSTHRESH, info->ssthresh) ||
+	    nla_put_u32(skb, CLASP_A_IN_FLIGHT, info->in_flight) ||
+	    nla_put_string(skb, CLASP_A_CA_NAME, info->ca_name))
 		return -EMSGSIZE;
 	if (csk->wscale_ok &&
 	    (nla_put_u8(skb, CLASP_A_SND_WSCALE, csk->snd_wscale) ||
 	     nla_put_u8(skb, CLASP_A_RCV_WSCALE, csk->rcv_wscale)))
 		return -EMSGSIZE;
 	return 0;
+}
+
+/*
+ * A socket's message: its columns, and what @ext asks beyond them.  The
+ * socket is locked, as tcp_get_info() locks TCP's, the fast way: nothing
+ * here sleeps.
+ */
+static int clasp_put_sock(struct sk_buff *skb, struct sock *sk, u32 ext,
+			  bool net_admin)
+{
+	struct clasp_info info;
+	bool slow;
+	int err;
+
+	if ((ext & CLASP_DUMP_EXT_OWNER) && clasp_put_owner(skb, sk))
+		return -EMSGSIZE;
+	slow = lock_sock_fast(sk);
+	err = clasp_put_columns(skb, sk);
+	if (!err && (ext & (CLASP_DUMP_EXT_TIMERS | CLASP_DUMP_EXT_INFO)))
+		clasp_info_fill(sk, &info);
+	if (!err && (ext & CLASP_DUMP_EXT_TIMERS))
+		err = clasp_put_timers(skb, &info);
+	if (!err && (ext & CLASP_DUMP_EXT_INFO))
+		err = clasp_put_info(skb, sk, &info, net_admin);
+	unlock_sock_fast(sk, slow);
+	return err;
 }
 
 static int clasp_put_request(struct sk_buff *skb, struct clasp_request *req,
@@ -231,14 +278,15 @@ bool clasp_filter_match(const struct clasp_filter *f,
 }
 
 /*
- * One connection message, with its sequence numbers if @net_admin.
+ * One connection message, a socket's with what @ext asks (enum
+ * clasp_dump_ext), with its sequence numbers if @net_admin.
  * Returns 0 when written or filtered out, -EMSGSIZE when @skb is full,
  * -ENOENT when the connection is gone.
  */
 static int clasp_fill_entry(struct sk_buff *skb, struct clasp_net *cn,
 			    const struct clasp_dump_key *key,
 			    const struct clasp_filter *f, u32 portid, u32 seq,
-			    int flags, bool net_admin)
+			    int flags, u32 ext, bool net_admin)
 {
 	struct clasp_tuple t = key->t;
 	struct clasp_request *req = NULL;
@@ -292,15 +340,12 @@ static int clasp_fill_entry(struct sk_buff *skb, struct clasp_net *cn,
 		goto out;
 	if (clasp_put_tuple(skb, &t))
 		goto cancel;
-	if (sk) {
-		lock_sock(sk);
-		err = clasp_put_sock(skb, sk, net_admin);
-		release_sock(sk);
-	} else if (req) {
+	if (sk)
+		err = clasp_put_sock(skb, sk, ext, net_admin);
+	else if (req)
 		err = clasp_put_request(skb, req, net_admin);
-	} else {
+	else
 		err = clasp_put_compact(skb, tw, net_admin);
-	}
 	if (err)
 		goto cancel;
 	genlmsg_end(skb, hdr);
@@ -441,12 +486,15 @@ static int clasp_conn_dump_start(struct netlink_callback *cb)
 {
 	struct clasp_net *cn = clasp_pernet(sock_net(cb->skb->sk));
 	struct clasp_dump_ctx *ctx;
+	struct nlattr *attr;
 
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
 	/* Decided once, for the caller that asked, as inet_diag does. */
 	ctx->net_admin = netlink_net_capable(cb->skb, CAP_NET_ADMIN);
+	attr = clasp_dump_attrs(cb)[CLASP_A_DUMP_EXT];
+	ctx->ext = attr ? nla_get_u32(attr) : CLASP_DUMP_EXT_ALL;
 	rhashtable_walk_enter(&cn->conns, &ctx->iter);
 	cb->args[0] = (long)ctx;
 	return 0;
@@ -481,7 +529,7 @@ static int clasp_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			err = clasp_fill_entry(skb, cn, &ctx->batch[ctx->pos],
 					       &f, NETLINK_CB(cb->skb).portid,
 					       cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					       ctx->net_admin);
+					       ctx->ext, ctx->net_admin);
 			if (err == -EMSGSIZE)
 				return skb->len;
 		}
@@ -525,7 +573,7 @@ static int clasp_conn_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	err = clasp_fill_entry(msg, cn, &key, &f, info->snd_portid,
-			       info->snd_seq, 0,
+			       info->snd_seq, 0, CLASP_DUMP_EXT_ALL,
 			       netlink_net_capable(skb, CAP_NET_ADMIN));
 	if (err) {
 		nlmsg_free(msg);

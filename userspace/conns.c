@@ -767,6 +767,20 @@ static void parse_filter(char **pos, int n, struct filter *f)
 	}
 }
 
+/* What the rows need of each socket beyond the columns, as ss asks. */
+static uint32_t dump_ext(void)
+{
+	uint32_t ext = 0;
+
+	if (opts.timers || opts.info)
+		ext |= CLASP_DUMP_EXT_TIMERS;
+	if (opts.processes || opts.info)
+		ext |= CLASP_DUMP_EXT_OWNER;
+	if (opts.info)
+		ext |= CLASP_DUMP_EXT_INFO;
+	return ext;
+}
+
 int do_conns(int argc, char **argv)
 {
 	char **pos = calloc(argc + 1, sizeof(*pos));
@@ -792,6 +806,7 @@ int do_conns(int argc, char **argv)
 		if (f.saw_states && f.states != STATES_ALL)
 			mnl_attr_put_u32(nlh, CLASP_A_FILTER_STATES, f.states);
 		nl_put_addr_filter(nlh, &f.ends, false);
+		mnl_attr_put_u32(nlh, CLASP_A_DUMP_EXT, dump_ext());
 		err = nl_talk(&nl, nlh, conn_cb, &l);
 		if (err)
 			nl_die(err, "conns");

@@ -290,6 +290,21 @@ enum clasp_mib {
 };
 
 /*
+ * What a connection dump asked with CLASP_A_DUMP_EXT adds to a socket's
+ * message, as inet_diag's idiag_ext: always the 4-tuple, STATE, KIND,
+ * PASSIVE, RECV_Q, SEND_Q and COOKIE; without the attribute, everything.
+ * Requests and compact entries always carry all they have.
+ */
+enum clasp_dump_ext {
+	CLASP_DUMP_EXT_TIMERS	= 1 << 0,	/* TIMER, TIMER_MS, RETRANS, BACKOFF */
+	CLASP_DUMP_EXT_OWNER	= 1 << 1,	/* UID, INODE */
+	CLASP_DUMP_EXT_INFO	= 1 << 2,	/* the rest: RTT, windows, ... */
+};
+
+#define CLASP_DUMP_EXT_ALL \
+	(CLASP_DUMP_EXT_TIMERS | CLASP_DUMP_EXT_OWNER | CLASP_DUMP_EXT_INFO)
+
+/*
  * Generic netlink family "clasp", version 1.  Every message carries
  * attributes of enum clasp_attr at the top level.
  *
@@ -297,7 +312,9 @@ enum clasp_mib {
  *                      RPORT); dump: every connection, listeners, requests
  *                      and compact entries included, filtered by
  *                      FILTER_STATES and LADDR/RADDR (with FILTER_LPLEN /
- *                      FILTER_RPLEN prefix lengths) and LPORT/RPORT
+ *                      FILTER_RPLEN prefix lengths) and LPORT/RPORT;
+ *                      DUMP_EXT, if given, names what a socket's message
+ *                      holds beyond the columns (see enum clasp_dump_ext)
  * CLASP_CMD_CONN_KILL  abort a connection with RST (admin)
  * CLASP_CMD_STATS_GET  every counter: nested STAT entries {NAME, VALUE}
  * CLASP_CMD_CONFIG_GET every tunable: nested CONFIG entries {NAME, VALUE,
@@ -420,6 +437,7 @@ enum clasp_attr {
 	CLASP_A_ISS,			/* u32: the local side's ISN */
 	CLASP_A_IRS,			/* u32: the peer's ISN */
 	CLASP_A_TIME_NS,		/* u64: CLOCK_MONOTONIC, nanoseconds */
+	CLASP_A_DUMP_EXT,		/* u32, dump request: CLASP_DUMP_EXT_* */
 	__CLASP_A_MAX
 };
 
