@@ -222,19 +222,27 @@ static int conn_cb(const struct nlmsghdr *nlh, void *data)
 /* An address as -r asks: its name when it has one, else the number. */
 static void host_str(uint32_t be_addr, char *buf, size_t len)
 {
+	/* The table is formatted twice (widths, then rows): -r asks once. */
+	static struct { uint32_t addr; char name[NI_MAXHOST]; } cache[256];
 	struct sockaddr_in sin = { .sin_family = AF_INET };
+	unsigned int slot = (be_addr ^ be_addr >> 8 ^ be_addr >> 16 ^
+			     be_addr >> 24) & 255;
 
 	sin.sin_addr.s_addr = be_addr;
+	if (opts.resolve && be_addr && cache[slot].addr == be_addr) {
+		snprintf(buf, len, "%s", cache[slot].name);
+		return;
+	}
 	if (!opts.resolve || !be_addr ||
 	    getnameinfo((struct sockaddr *)&sin, sizeof(sin), buf, len, NULL,
 			0, NI_NAMEREQD))
 		inet_ntop(AF_INET, &sin.sin_addr, buf, len);
+	if (opts.resolve && be_addr) {
+		cache[slot].addr = be_addr;
+		snprintf(cache[slot].name, sizeof(cache[slot].name), "%s", buf);
+	}
 }
 
-/*
- * A port as ss shows it: its service name (clasp's ports mean TCP's) unless
- * -n, the number when it has none.
- */
 /*
  * The services database's TCP names by port, read once: getservbyport()
  * reads it through from the start on every call, which a table of
@@ -265,6 +273,10 @@ static char **service_names(void)
 	return names;
 }
 
+/*
+ * A port as ss shows it: its service name (clasp's ports mean TCP's) unless
+ * -n, the number when it has none.
+ */
 static void port_str(unsigned int port, char *buf, size_t len)
 {
 	const char *name = NULL;
@@ -663,35 +675,38 @@ static void print_conn(const struct conn *c, const struct cols *k,
 		jw_end_object();
 }
 
-/* The text table: widths first, as ss does, so that the columns line up. */
+/*
+ * The text table: widths first, as ss does, so that the columns line up;
+ * each row is formatted again as it is printed, rather than kept: kept,
+ * 100,000 rows of host-name buffers took 200 MB.
+ */
 static void print_table(const struct conn_list *l)
 {
 	struct widths w = { 5, 6, 6, 13, 4, 12, 4 };
-	struct cols *k = calloc(l->n + 1, sizeof(*k));
+	struct cols k;
 	size_t i;
 
-	if (!k)
-		die("out of memory");
 	for (i = 0; i < l->n; i++) {
 		const struct conn *c = &l->rows[i];
 
-		row_cols(c, &k[i]);
+		row_cols(c, &k);
 		w.state = width(state_name(c->v[CLASP_A_STATE]), w.state);
-		w.recvq = width(k[i].recvq, w.recvq);
-		w.sendq = width(k[i].sendq, w.sendq);
-		w.la = width(k[i].la, w.la);
-		w.pa = width(k[i].pa, w.pa);
-		w.lp = width(k[i].lp, w.lp);
-		w.pp = width(k[i].pp, w.pp);
+		w.recvq = width(k.recvq, w.recvq);
+		w.sendq = width(k.sendq, w.sendq);
+		w.la = width(k.la, w.la);
+		w.pa = width(k.pa, w.pa);
+		w.lp = width(k.lp, w.lp);
+		w.pp = width(k.pp, w.pp);
 	}
 	if (!opts.no_header)
 		printf("%-*s %-*s %-*s %*s:%-*s %*s:%s\n", w.state, "State",
 		       w.recvq, "Recv-Q", w.sendq, "Send-Q", w.la,
 		       "Local Address", w.lp, "Port", w.pa, "Peer Address",
 		       "Port");
-	for (i = 0; i < l->n; i++)
-		print_conn(&l->rows[i], &k[i], &w);
-	free(k);
+	for (i = 0; i < l->n; i++) {
+		row_cols(&l->rows[i], &k);
+		print_conn(&l->rows[i], &k, &w);
+	}
 }
 
 /* Abort one row's connection; false when it is gone (or cannot be). */
