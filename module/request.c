@@ -7,6 +7,24 @@
  * The ACK that completes the handshake turns it into a socket that takes
  * the request's place in the connection table and waits in the listener's
  * accept queue.  The listener's acc_lock guards its requests and queue.
+ *
+ * Lifetimes.  A request is counted (refcnt): one reference for the
+ * connection table while it is linked, one for its SYN-ACK timer while
+ * the timer is pending, one for each lookup using it.  The request holds
+ * its listener (sock_hold() at creation, sock_put() once the request is
+ * freed, after an RCU grace period), and the listener, as every clasp
+ * socket, holds the module (sk_alloc() takes proto.owner) until its own
+ * destruction, again after a grace period (SOCK_RCU_FREE).  So a running
+ * SYN-ACK timer callback, which owns the timer's reference until its last
+ * statement, keeps the request, the listener, the namespace and the module
+ * alive: the module's refcount cannot reach 0 before the listener is
+ * destroyed, which waits for two grace periods after the callback's put,
+ * and a grace period cannot end while a timer callback runs (timers run
+ * with bottom halves disabled, an RCU read-side section, on PREEMPT_RT
+ * too).  That is why clasp_req_unlink() and clasp_req_complete(), which
+ * hold the acc_lock the callback takes, may use del_timer() and leave a
+ * running callback to drop its own reference; clasp_exit()'s
+ * rcu_barrier() then waits for the frees it queued.
  */
 #include <linux/slab.h>
 #include <net/ip.h>
