@@ -93,6 +93,11 @@ WORKLOADS = [
     ("cpu_crr_veth", 16, "kernel CPU per connection, veth", "us", "lower"),
 ]
 ONLY_IF_RUN = {"flood_sent", "tw_create_s"}
+# A run gives these only when something happened; their absence says so.
+WHEN_ABSENT = {
+    "flood_fail_rate": "no step of the ladder failed (flood_ladder): "
+                       "the flooders were the limit",
+}
 
 
 def parse(path):
@@ -190,9 +195,10 @@ def workload_entry(wid, num, title, unit, better, runs, skips, reps):
     lo, hi = ratio_ci(c, t) if ratio is not None else (None, None)
     skipped = skips.get(wid)
     if skipped is None and (len(c) < reps or len(t) < reps):
+        why = WHEN_ABSENT.get(wid, "see the log")
         skipped = (f"only {len(c)} clasp and {len(t)} TCP runs of {reps} "
-                   "gave a figure (see the log)") if (c or t) else \
-                  "no run gave a figure (see the log)"
+                   f"gave a figure ({why})") if (c or t) else \
+                  f"no run gave a figure ({why})"
     return {
         "name": wid, "workload": num, "title": title, "unit": unit,
         "better": better,
