@@ -11,6 +11,8 @@
 #include <stdio.h>
 
 #define BENCH_PROTO_CLASP	253
+/* rr's first byte: serve echoes every byte of such a connection */
+#define RR_ECHO			'e'
 
 /**
  * struct bench_opts - the command line, shared by every subcommand
@@ -58,6 +60,8 @@ long long clasp_stat(const char *name);
 long long tcp_timewait_count(void);
 long long tcp_synrecv_count(void);
 long long kernel_cpu_ticks(void);
+long long kernel_cpu_ns(void);
+double per_unit_us(long long cpu0, long long cpu1, long n);
 void catch_stop_signals(void);
 int stop_requested(void);
 void wait_for_stop(void);
@@ -69,6 +73,7 @@ int cmd_latency(const struct bench_opts *o);
 int cmd_bulk(const struct bench_opts *o);
 int cmd_hold(const struct bench_opts *o);
 int cmd_connscale(const struct bench_opts *o);
+int cmd_rr(const struct bench_opts *o);
 
 /* flood.c */
 int cmd_synflood(const struct bench_opts *o);

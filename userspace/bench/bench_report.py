@@ -19,7 +19,7 @@ import random
 import statistics
 import sys
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BOOT = 4000
 MIN_CI_RUNS = 3
 SCHEMA_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -32,9 +32,12 @@ WORKLOADS = [
     ("lat_p50", 2, "connect() latency p50", "us", "lower"),
     ("lat_p99", 2, "connect() latency p99", "us", "lower"),
     ("lat_p999", 2, "connect() latency p99.9", "us", "lower"),
-    ("flood_sent", 3, "SYN flood: crafted SYNs sent", "SYN/s", "info"),
-    ("flood_absorb", 3, "SYN flood: SYNs answered with cookies", "SYN/s", "higher"),
-    ("flood_legit_pct", 3, "SYN flood: legitimate connects ok", "%", "higher"),
+    ("flood_ok_rate", 3, "SYN flood: highest fixed rate passed", "SYN/s", "higher"),
+    ("flood_fail_rate", 3, "SYN flood: first fixed rate failed", "SYN/s", "higher"),
+    ("flood_sent", 3, "SYN flood, 2 flooders: SYNs sent", "SYN/s", "info"),
+    ("flood_absorb", 3, "SYN flood, 2 flooders: answered (cookies)", "SYN/s", "higher"),
+    ("flood_answered_pct", 3, "SYN flood, 2 flooders: answered of sent", "%", "higher"),
+    ("flood_legit_pct", 3, "SYN flood, 2 flooders: legitimate ok", "%", "higher"),
     ("mem_estab", 4, "memory per ESTABLISHED socket", "B", "lower"),
     ("mem_synrecv", 4, "memory per SYN_RCVD request", "B", "lower"),
     ("tw_slab_per_tw", 4, "memory per TIME_WAIT entry", "B", "lower"),
@@ -48,7 +51,8 @@ WORKLOADS = [
     ("rtx_err_p50", 7, "SYN retransmit timer |error| p50", "us", "lower"),
     ("rtx_err_p99", 7, "SYN retransmit timer |error| p99", "us", "lower"),
     ("rtx_err_max", 7, "SYN retransmit timer |error| max", "us", "lower"),
-    ("dump_ms", 6, "dump of all sockets (claspctl -j / ss -tan)", "ms", "lower"),
+    ("dump_ms", 6, "dump, text (claspctl -n conns / ss -tan)", "ms", "lower"),
+    ("dump_json_ms", 6, "dump, JSON (claspctl -j conns / ss -tanj)", "ms", "lower"),
     ("bulk_lo", 8, "bulk throughput, loopback", "MB/s", "higher"),
     ("bulk_veth", 8, "bulk throughput, veth", "MB/s", "higher"),
     ("iperf_1", 9, "iperf3 throughput, veth, 1 stream", "Mbit/s", "higher"),
@@ -77,18 +81,38 @@ WORKLOADS = [
     ("tw1m_late_p50_ms", 14, "1M TIME_WAIT: expiry lateness p50", "ms", "lower"),
     ("tw1m_late_p99_ms", 14, "1M TIME_WAIT: expiry lateness p99", "ms", "lower"),
     ("tw1m_late_max_ms", 14, "1M TIME_WAIT: expiry lateness max", "ms", "lower"),
-    ("reuseport_1", 15, "connection rate, loopback, 1 listener", "conn/s", "higher"),
-    ("reuseport_2", 15, "connection rate, 2 SO_REUSEPORT listeners", "conn/s", "higher"),
+    ("rr_lo", 15, "request/response, loopback", "tr/s", "higher"),
+    ("rr_lo_p50", 15, "request/response latency p50, loopback", "us", "lower"),
+    ("rr_lo_p99", 15, "request/response latency p99, loopback", "us", "lower"),
+    ("rr_veth", 15, "request/response, veth", "tr/s", "higher"),
+    ("rr_veth_p50", 15, "request/response latency p50, veth", "us", "lower"),
+    ("rr_veth_p99", 15, "request/response latency p99, veth", "us", "lower"),
+    ("cpu_rr_lo", 16, "kernel CPU per transaction, loopback", "us", "lower"),
+    ("cpu_rr_veth", 16, "kernel CPU per transaction, veth", "us", "lower"),
+    ("cpu_crr_lo", 16, "kernel CPU per connection, loopback", "us", "lower"),
+    ("cpu_crr_veth", 16, "kernel CPU per connection, veth", "us", "lower"),
+    ("reuseport_1", 17, "connection rate, loopback, 1 listener", "conn/s", "higher"),
+    ("reuseport_2", 17, "connection rate, 2 SO_REUSEPORT listeners", "conn/s", "higher"),
 ]
 ONLY_IF_RUN = {"flood_sent", "tw_create_s"}
+# A run gives these only when something happened; their absence says so.
+WHEN_ABSENT = {
+    "flood_fail_rate": "no step of the ladder failed (flood_ladder): "
+                       "the flooders were the limit",
+}
 
 
 def parse(path):
-    runs, skips, info, order = {}, {}, {}, {}
+    runs, skips, info, order, ladder = {}, {}, {}, {}, []
     with open(path) as f:
         for line in f:
             w = line.split()
-            if len(w) >= 4 and w[0] == "O":
+            if len(w) == 8 and w[0] == "L":
+                ladder.append({"protocol": w[1], "rep": int(w[2]),
+                               "rate": number(w[3]), "sent": number(w[4]),
+                               "answered": number(w[5]),
+                               "legit_pct": number(w[6]), "verdict": w[7]})
+            elif len(w) >= 4 and w[0] == "O":
                 order.setdefault(w[1], []).append(w[3:])
             elif len(w) >= 5 and w[0] == "R":
                 try:
@@ -100,7 +124,7 @@ def parse(path):
                 skips[w[1]] = " ".join(w[2:])
             elif len(w) >= 2 and w[0] == "I":
                 info[w[1]] = " ".join(w[2:])
-    return runs, skips, info, order
+    return runs, skips, info, order, ladder
 
 
 def number(text):
@@ -173,9 +197,10 @@ def workload_entry(wid, num, title, unit, better, runs, skips, reps):
     lo, hi = ratio_ci(c, t) if ratio is not None else (None, None)
     skipped = skips.get(wid)
     if skipped is None and (len(c) < reps or len(t) < reps):
+        why = WHEN_ABSENT.get(wid, "see the log")
         skipped = (f"only {len(c)} clasp and {len(t)} TCP runs of {reps} "
-                   "gave a figure (see the log)") if (c or t) else \
-                  "no run gave a figure (see the log)"
+                   f"gave a figure ({why})") if (c or t) else \
+                  f"no run gave a figure ({why})"
     return {
         "name": wid, "workload": num, "title": title, "unit": unit,
         "better": better,
@@ -213,6 +238,18 @@ def table(entries):
     return "\n".join(lines)
 
 
+def ladder_text(ladder):
+    """The SYN flood's rate ladder, a line per protocol and repetition."""
+    lines, rows = [], {}
+    for s in ladder:
+        rows.setdefault((s["protocol"], s["rep"]), []).append(
+            f"{s['rate']} {s['verdict']} (sent {s['sent']}, answered "
+            f"{s['answered']}, legit {s['legit_pct']}%)")
+    for (proto, rep), steps in sorted(rows.items()):
+        lines.append(f"3 SYN flood ladder, {proto} #{rep}: " + "; ".join(steps))
+    return "\n".join(lines)
+
+
 def validate(doc):
     """Check @doc against the schema file, when jsonschema is there."""
     try:
@@ -230,7 +267,7 @@ def main():
         print("usage: bench_report.py RAWFILE JSONFILE COMMAND HOST_LOAD", file=sys.stderr)
         sys.exit(2)
     raw, out, command, load = sys.argv[1:]
-    runs, skips, info, order = parse(raw)
+    runs, skips, info, order, ladder = parse(raw)
     reps = int(info.get("repetitions", "3"))
     entries = [workload_entry(*w, runs, skips, reps) for w in WORKLOADS
                if w[0] not in ONLY_IF_RUN or w[0] in runs]
@@ -251,6 +288,7 @@ def main():
                   "cmdline": info.get("cmdline")},
         "counts": counts_of(info.get("counts")),
         "run_order": order,
+        "flood_ladder": ladder,
         "workloads": entries,
     }
     validate(doc)
@@ -260,6 +298,8 @@ def main():
     print(f"kernel {doc['kernel']}, {reps} runs each, the protocols in a "
           f"random order each time; {info.get('counts')}")
     print(table(entries))
+    if ladder:
+        print(ladder_text(ladder))
 
 
 if __name__ == "__main__":

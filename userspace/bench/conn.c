@@ -17,16 +17,27 @@
 #define SERVER_THREADS_MAX	64
 #define BULK_CHUNK		65536
 
-/* Serve one connection: a byte back for the first read, then until EOF. */
+/*
+ * Serve one connection until EOF.  A connection whose first byte is
+ * RR_ECHO (rr's) gets back every byte it sends, so that each request has
+ * its response; any other gets one byte back for its first read (crr,
+ * legit), and the rest of its data is read and dropped (bulk).
+ */
 static void serve_conn(int fd)
 {
-	static char buf[BULK_CHUNK];	/* contents never looked at */
-	int answered = 0;
+	char buf[BULK_CHUNK];	/* per thread: echoed in rr mode */
+	int first = 1, echo = 0;
 	ssize_t n;
 
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		if (!answered && write(fd, "r", 1) == 1)
-			answered = 1;
+		if (first) {
+			first = 0;
+			echo = buf[0] == RR_ECHO;
+			if (!echo && write(fd, "r", 1) != 1)
+				break;
+		}
+		if (echo && write(fd, buf, n) != n)
+			break;
 	}
 	close(fd);
 }
@@ -135,9 +146,11 @@ int cmd_crr(const struct bench_opts *o)
 	static struct crr_run r;
 	pthread_t th[SERVER_THREADS_MAX];
 	int i, n = o->conc < SERVER_THREADS_MAX ? o->conc : SERVER_THREADS_MAX;
+	long long cpu0, cpu1;
 	uint64_t t0, ns;
 
 	r.o = o;
+	cpu0 = kernel_cpu_ns();
 	t0 = now_ns();
 	r.deadline = t0 + o->duration_ms * 1000000ULL;
 	for (i = 0; i < n; i++)
@@ -146,11 +159,73 @@ int cmd_crr(const struct bench_opts *o)
 	for (i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
 	ns = now_ns() - t0;
+	cpu1 = kernel_cpu_ns();
 	if (r.errors)
 		fprintf(stderr, "crr: %ld errors, the first: %s\n", (long)r.errors,
 			strerror(r.first_errno));
-	printf("rate %.1f conns %ld errors %ld\n", r.conns * 1e9 / ns,
-	       (long)r.conns, (long)r.errors);
+	printf("rate %.1f conns %ld errors %ld kcpu_us_per_conn %.1f\n",
+	       r.conns * 1e9 / ns, (long)r.conns, (long)r.errors,
+	       per_unit_us(cpu0, cpu1, r.conns));
+	return 0;
+}
+
+/*
+ * rr: request/response on one open connection, as netperf's TCP_RR: a
+ * 1-byte request, the server's 1-byte echo, the next request once the
+ * response is in, for o->duration_ms.  Each transaction is timed; the
+ * kernel CPU time of the whole guest (system + irq + softirq, both ends)
+ * is divided by the transactions.
+ */
+#define RR_SAMPLES_MAX	(1L << 24)
+
+int cmd_rr(const struct bench_opts *o)
+{
+	size_t cap = 65536, n = 0;
+	uint64_t *lat = malloc(cap * sizeof(*lat)), t0, t, deadline, ns;
+	long long cpu0, cpu1;
+	char c = RR_ECHO;
+	int fd;
+
+	fd = stream_socket(o);
+	if (!lat || fd < 0 ||
+	    connect(fd, (const struct sockaddr *)&o->dst, sizeof(o->dst))) {
+		perror("rr: connect");
+		return 1;
+	}
+	/* The first exchange says "echo" and is not timed. */
+	if (write(fd, &c, 1) != 1 || read(fd, &c, 1) != 1) {
+		perror("rr: first exchange");
+		return 1;
+	}
+	cpu0 = kernel_cpu_ns();
+	t0 = now_ns();
+	deadline = t0 + o->duration_ms * 1000000ULL;
+	for (t = t0; t < deadline && n < RR_SAMPLES_MAX; ) {
+		uint64_t start = t;
+
+		if (write(fd, &c, 1) != 1 || read(fd, &c, 1) != 1) {
+			perror("rr: transaction");
+			return 1;
+		}
+		t = now_ns();
+		if (n == cap) {
+			uint64_t *more = realloc(lat, 2 * cap * sizeof(*lat));
+
+			if (!more)
+				break;
+			lat = more;
+			cap *= 2;
+		}
+		lat[n++] = t - start;
+	}
+	ns = now_ns() - t0;
+	cpu1 = kernel_cpu_ns();
+	close(fd);
+	qsort(lat, n, sizeof(*lat), cmp_u64);
+	printf("tps %.1f p50_us %.1f p99_us %.1f n %zu kcpu_us_per_tr %.2f\n",
+	       n * 1e9 / ns, percentile(lat, n, 50) / 1e3,
+	       percentile(lat, n, 99) / 1e3, n, per_unit_us(cpu0, cpu1, n));
+	free(lat);
 	return 0;
 }
 

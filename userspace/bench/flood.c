@@ -79,7 +79,7 @@ static void build_syn(uint8_t *pkt, int proto, uint32_t saddr, uint32_t daddr,
 					      csum_add(pseudo, 12, 0))));
 }
 
-static uint64_t rng;
+static __thread uint64_t rng;	/* per flooder thread */
 
 static uint32_t rnd32(void)
 {
@@ -156,49 +156,84 @@ static void batch_fill_random(struct syn_batch *b, const struct bench_opts *o, i
 			  o->dst.sin_port, rnd32());
 }
 
-/* Sleep as needed to keep @sent SYNs since @t0 at o->rate a second. */
-static void pace(const struct bench_opts *o, uint64_t t0, long long sent)
+/* Sleep as needed to keep @sent SYNs since @t0 at @rate a second. */
+static void pace(long rate, uint64_t t0, long long sent)
 {
 	uint64_t due, now;
 
-	if (o->rate <= 0)
+	if (rate <= 0)
 		return;
-	due = t0 + sent * 1000000000ULL / o->rate;
+	due = t0 + sent * 1000000000ULL / rate;
 	now = now_ns();
 	if (due > now + 1000000)
 		sleep_ms((due - now) / 1000000);
 }
 
-int cmd_synflood(const struct bench_opts *o)
-{
-	static struct syn_batch b;
-	long long sent = 0, errors = 0;
-	uint64_t t0, end;
-	int fd, done;
+#define FLOOD_THREADS_MAX	8
 
-	fd = raw_sender();
-	if (fd < 0 || seed_rng()) {
+struct flood_run {
+	const struct bench_opts *o;
+	long rate;		/* per thread */
+	uint64_t t0, end;
+	atomic_llong sent;
+	atomic_llong errors;
+	atomic_int failed;
+};
+
+/* One flooder: its own raw socket, batch and random numbers. */
+static void *flood_thread(void *arg)
+{
+	struct flood_run *r = arg;
+	struct syn_batch *b = malloc(sizeof(*b));
+	long long sent = 0, errors = 0;
+	int fd = raw_sender(), done;
+
+	if (!b || fd < 0 || seed_rng()) {
 		perror("synflood: raw socket");
-		return 1;
+		atomic_store(&r->failed, 1);
+		goto out;
 	}
-	batch_init(&b, o);
-	t0 = now_ns();
-	end = t0 + o->duration_ms * 1000000ULL;
-	while (now_ns() < end && !stop_requested()) {
-		batch_fill_random(&b, o, SYN_BATCH);
-		done = batch_send(fd, &b, SYN_BATCH);
+	batch_init(b, r->o);
+	while (now_ns() < r->end && !stop_requested()) {
+		batch_fill_random(b, r->o, SYN_BATCH);
+		done = batch_send(fd, b, SYN_BATCH);
 		if (done < 0) {
 			perror("synflood: sendmmsg");
-			return 1;
+			atomic_store(&r->failed, 1);
+			break;
 		}
 		if (!done)
 			errors++;
 		sent += done;
-		pace(o, t0, sent);
+		pace(r->rate, r->t0, sent);
 	}
-	printf("sent %lld ms %.0f errors %lld\n", sent, (now_ns() - t0) / 1e6,
-	       errors);
-	return 0;
+out:
+	atomic_fetch_add(&r->sent, sent);
+	atomic_fetch_add(&r->errors, errors);
+	if (fd >= 0)
+		close(fd);
+	free(b);
+	return NULL;
+}
+
+int cmd_synflood(const struct bench_opts *o)
+{
+	static struct flood_run r;
+	pthread_t th[FLOOD_THREADS_MAX];
+	int i, n = o->conc < FLOOD_THREADS_MAX ? o->conc : FLOOD_THREADS_MAX;
+
+	r.o = o;
+	r.rate = o->rate > 0 ? (o->rate + n - 1) / n : 0;
+	r.t0 = now_ns();
+	r.end = r.t0 + o->duration_ms * 1000000ULL;
+	for (i = 0; i < n; i++)
+		if (pthread_create(&th[i], NULL, flood_thread, &r))
+			return 1;
+	for (i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	printf("sent %lld ms %.0f errors %lld threads %d\n", (long long)r.sent,
+	       (now_ns() - r.t0) / 1e6, (long long)r.errors, n);
+	return r.failed;
 }
 
 /* Half-open requests of this namespace now. */

@@ -10,9 +10,16 @@
  *   serve    -a ADDR -p PORT [-c THREADS]
  *	accept loop: per connection, answer the first read with one byte,
  *	read until EOF, close.  Prints "ready", runs until SIGTERM.
+ *	A connection whose first byte is 'e' (rr's) gets every byte echoed.
  *   crr      -a ADDR -p PORT -c CLIENTS -d MS
  *	connect, 1-byte request, 1-byte reply, close, in a loop on CLIENTS
- *	threads for MS: "rate CONN_PER_S conns N errors E".
+ *	threads for MS: "rate CONN_PER_S conns N errors E kcpu_us_per_conn
+ *	C", C the guest's kernel CPU time (system + irq + softirq of
+ *	/proc/stat, all CPUs, both ends) per connection.
+ *   rr       -a ADDR -p PORT -d MS
+ *	request/response on one open connection (netperf's TCP_RR): a
+ *	1-byte request, the 1-byte echo, again, for MS: "tps X p50_us Y
+ *	p99_us Z n N kcpu_us_per_tr C", C as crr's, per transaction.
  *   latency  -a ADDR -p PORT -n N
  *	N connections one after the other, connect() timed:
  *	"p50_us X p99_us Y p999_us Z".
@@ -23,9 +30,10 @@
  *	N loopback connections from CLIENT_NET addresses held open, both
  *	ends in this process: "slab_per_socket B sockets S"; with -w waits
  *	for SIGTERM before closing them (with RST).
- *   synflood -a ADDR -p PORT -s SPOOF_NET -d MS [-r PPS]
+ *   synflood -a ADDR -p PORT -s SPOOF_NET -d MS [-r PPS] [-c THREADS]
  *	crafted SYNs from random addresses of SPOOF_NET/16 through a raw
- *	socket: "sent N ms T errors E".
+ *	socket per thread, PPS a second in all (0: as fast as they can),
+ *	until MS or SIGTERM: "sent N ms T errors E".
  *   synmem   -a ADDR -p PORT -s SPOOF_NET -n N
  *	a listener and N crafted SYNs to it from SPOOF_NET/16 (whose
  *	SYN-ACKs the caller drops), then slab bytes per half-open request:
@@ -67,12 +75,13 @@ static const struct {
 	{ "tw", cmd_tw },
 	{ "synrtx", cmd_synrtx },
 	{ "connscale", cmd_connscale },
+	{ "rr", cmd_rr },
 };
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: clasp_bench serve|crr|latency|bulk|hold|synflood|synmem|legit|tw|synrtx|connscale"
+		"usage: clasp_bench serve|crr|rr|latency|bulk|hold|synflood|synmem|legit|tw|synrtx|connscale"
 		" -P clasp|tcp|NUM [-a ADDR] [-p PORT] [-n N] [-c N] [-d MS] [-T MS]"
 		" [-r PPS] [-e MS] [-s NET] [-i IFNAME] [-w] [-L N]\n");
 	exit(2);
@@ -114,7 +123,7 @@ static void parse_opts(int argc, char **argv, struct bench_opts *o)
 		case 'c': o->conc = positive(optarg); break;
 		case 'd': o->duration_ms = positive(optarg); break;
 		case 'T': o->timeout_ms = positive(optarg); break;
-		case 'r': o->rate = strtol(optarg, NULL, 10); break;
+		case 'r': o->rate = positive(optarg); break;
 		case 'e': o->expect_ms = positive(optarg); break;
 		case 's':
 			if (inet_pton(AF_INET, optarg, &o->src) != 1)

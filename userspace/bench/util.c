@@ -228,6 +228,22 @@ long long kernel_cpu_ticks(void)
 	return n == 7 ? sys + irq + softirq : -1;
 }
 
+/* kernel_cpu_ticks() in ns, or -1. */
+long long kernel_cpu_ns(void)
+{
+	long long t = kernel_cpu_ticks();
+
+	return t < 0 ? -1 : t * (1000000000LL / sysconf(_SC_CLK_TCK));
+}
+
+/* Kernel CPU from @cpu0 to @cpu1 (ns) per one of @n things, in us; -1 if unknown. */
+double per_unit_us(long long cpu0, long long cpu1, long n)
+{
+	if (cpu0 < 0 || cpu1 < 0 || n <= 0)
+		return -1;
+	return (cpu1 - cpu0) / 1e3 / n;
+}
+
 static volatile sig_atomic_t stop_flag;
 
 static void on_stop(int sig __attribute__((unused)))
