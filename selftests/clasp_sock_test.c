@@ -321,6 +321,19 @@ static int spread(int *lis, int nlis, uint16_t port, int n, int *count)
 	return got;
 }
 
+/* Two SO_REUSEPORT listeners on one port, @lis[0] the first; the port. */
+static uint16_t reuseport_pair(struct __test_metadata *_metadata, int *lis)
+{
+	uint16_t port;
+
+	lis[0] = reuseport_listener(0);
+	ASSERT_LE(0, lis[0]) TH_LOG("first listener: %s", strerror(errno));
+	port = bound_port(lis[0]);
+	lis[1] = reuseport_listener(port);
+	ASSERT_LE(0, lis[1]) TH_LOG("second listener: %s", strerror(errno));
+	return port;
+}
+
 /*
  * SO_REUSEPORT, as TCP's: listeners of one user that all set it share a
  * port, a socket without it is refused the port, and connections are
@@ -332,11 +345,7 @@ TEST(reuseport_listeners_share_a_port)
 	int lis[2], other, count[2];
 	uint16_t port;
 
-	lis[0] = reuseport_listener(0);
-	ASSERT_LE(0, lis[0]) TH_LOG("first listener: %s", strerror(errno));
-	port = bound_port(lis[0]);
-	lis[1] = reuseport_listener(port);
-	ASSERT_LE(0, lis[1]) TH_LOG("second listener: %s", strerror(errno));
+	port = reuseport_pair(_metadata, lis);
 	other = clasp_socket();
 	errno = 0;
 	EXPECT_EQ(-1, bind_to(other, "127.0.0.1", port));
@@ -363,11 +372,7 @@ TEST(reuseport_bpf_picks_the_listener)
 	int lis[2], count[2];
 	uint16_t port;
 
-	lis[0] = reuseport_listener(0);
-	ASSERT_LE(0, lis[0]) TH_LOG("first listener: %s", strerror(errno));
-	port = bound_port(lis[0]);
-	lis[1] = reuseport_listener(port);
-	ASSERT_LE(0, lis[1]) TH_LOG("second listener: %s", strerror(errno));
+	port = reuseport_pair(_metadata, lis);
 	ASSERT_EQ(0, setsockopt(lis[0], SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF,
 				&prog, sizeof(prog))) {
 		TH_LOG("SO_ATTACH_REUSEPORT_CBPF: %s", strerror(errno));

@@ -390,20 +390,7 @@ rmmod_with_timewait_entries() {
 	local refcnt sa sb si
 
 	clasp_set_timers "${SHORT[@]}" || return 1
-	ip -batch - <<-EOB || return 1
-		netns add $a
-		netns add $b
-		link add vab netns $a type veth peer name vba netns $b
-	EOB
-	ip -n "$a" -batch - <<-EOB || return 1
-		addr add $n.1/24 dev vab
-		link set vab up
-	EOB
-	ip -n "$b" -batch - <<-EOB || return 1
-		addr add $n.2/24 dev vba
-		link set vba up
-	EOB
-	carrier "$a" vab || return 1
+	clasp_veth_pair "$a" vab "$n.1" "$b" vba "$n.2" || return 1
 	load_stats ""
 	i0=${ST[Objects]}
 	t0=${ST[TimeWaitEntered]}
@@ -528,24 +515,11 @@ synack_round() {
 	local r0 msgs d0 refcnt
 
 	clasp_set_timers "${SYNACK_FAST[@]}" || return 1
-	ip -batch - <<-EOB || return 1
-		netns add $a
-		netns add $c
-		link add vac netns $a type veth peer name vca netns $c
-	EOB
-	ip -n "$a" -batch - <<-EOB || return 1
-		addr add $n.1/24 dev vac
-		link set vac up
-	EOB
-	ip -n "$c" -batch - <<-EOB || return 1
-		addr add $n.2/24 dev vca
-		link set vca up
-	EOB
+	clasp_veth_pair "$a" vac "$n.1" "$c" vca "$n.2" || return 1
 	ip netns exec "$c" nft "table inet f { $DROP }" || {
 		log "nft failed"
 		return 1
 	}
-	carrier "$a" vac || return 1
 	fill "$out" "server:$a:0.0.0.0:7000:0,0,0,0,0" \
 		"synsent:$c:$n.1:7000:$NFAST" || return 1
 	# Most of the requests exist, and their timers fire.
@@ -622,20 +596,7 @@ handover_under_crossing_segments() {
 	local a=${PFX}_ha b=${PFX}_hb n=10.205.0 out=$TMP/hfill
 
 	clasp_set_timers "${SHORT[@]}" || return 1
-	ip -batch - <<-EOB || return 1
-		netns add $a
-		netns add $b
-		link add vab netns $a type veth peer name vba netns $b
-	EOB
-	ip -n "$a" -batch - <<-EOB || return 1
-		addr add $n.1/24 dev vab
-		link set vab up
-	EOB
-	ip -n "$b" -batch - <<-EOB || return 1
-		addr add $n.2/24 dev vba
-		link set vba up
-	EOB
-	carrier "$a" vab || return 1
+	clasp_veth_pair "$a" vab "$n.1" "$b" vba "$n.2" || return 1
 	fill "$out" "server:$a:0.0.0.0:7000:0,0,0,$NHAND,$NHAND" \
 		"client:$b:$n.2:$n.1:7000:0,0,0,$NHAND,$NHAND" \
 		"expect:$a:TimeWaitEntered=$NHAND" \
