@@ -382,11 +382,32 @@ netns_delete_frees_everything() {
 	[ "$bad" = 0 ]
 }
 
+# rmmod_clean D0: rmmod, retried for 10 s while orphans finish; fails if
+# it never succeeds or if the kernel complained after dmesg line D0.  What
+# the kernel said since then is left in MSGS.
+rmmod_clean() {
+	local d0=$1 refcnt
+	for _ in $(seq 50); do
+		rmmod clasp 2>"$TMP/rmmod.err" && break
+		snooze 0.2
+	done
+	if clasp_loaded; then
+		read -r refcnt </sys/module/clasp/refcnt
+		log "rmmod failed for 10 s: $(cat "$TMP/rmmod.err"), refcnt $refcnt"
+		return 1
+	fi
+	MSGS=$(dmesg | tail -n +$((d0 + 1)))
+	if echo "$MSGS" | grep -q -E 'kmem_cache_destroy|Objects remaining|WARNING|BUG'; then
+		log "the kernel complained at rmmod: $(echo "$MSGS" | tr '\n' '|')"
+		return 1
+	fi
+}
+
 # ---------------------------------------------------------------------------
 # 2. rmmod with TIME_WAIT and FIN_WAIT_2 entries alive
 
 rmmod_with_timewait_entries() {
-	local a=${PFX}_ra b=${PFX}_rb n=10.203.0 i0 t0 d0 msgs v out=$TMP/rfill
+	local a=${PFX}_ra b=${PFX}_rb n=10.203.0 i0 t0 d0 v out=$TMP/rfill
 	local refcnt sa sb si
 
 	clasp_set_timers "${SHORT[@]}" || return 1
@@ -430,22 +451,9 @@ rmmod_with_timewait_entries() {
 
 	# No socket is left, so nothing pins the module; allow orphans 10 s.
 	d0=$(dmesg | wc -l)
-	for _ in $(seq 50); do
-		rmmod clasp 2>"$TMP/rmmod.err" && break
-		snooze 0.2
-	done
-	if clasp_loaded; then
-		read -r refcnt </sys/module/clasp/refcnt
-		log "rmmod failed for 10 s: $(cat "$TMP/rmmod.err"), refcnt $refcnt"
-		return 1
-	fi
-	msgs=$(dmesg | tail -n +$((d0 + 1)))
-	log "dmesg after rmmod: $(echo "$msgs" | tr '\n' '|')"
-	if echo "$msgs" | grep -q -E 'kmem_cache_destroy|Objects remaining|WARNING|BUG'; then
-		log "the kernel complained at rmmod"
-		return 1
-	fi
-	echo "$msgs" | grep -q 'unregistered IP protocol' || {
+	rmmod_clean "$d0" || return 1
+	log "dmesg after rmmod: $(echo "$MSGS" | tr '\n' '|')"
+	echo "$MSGS" | grep -q 'unregistered IP protocol' || {
 		log "no 'unregistered' message"
 		return 1
 	}
@@ -512,7 +520,7 @@ NFAST=200
 
 synack_round() {
 	local k=$1 a=${PFX}_sa$1 c=${PFX}_sc$1 n=10.204.$1 out=$TMP/sfill$1
-	local r0 msgs d0 refcnt
+	local r0 d0
 
 	clasp_set_timers "${SYNACK_FAST[@]}" || return 1
 	clasp_veth_pair "$a" vac "$n.1" "$c" vca "$n.2" || return 1
@@ -553,20 +561,7 @@ synack_round() {
 		EOB
 		kill_all
 	fi
-	for _ in $(seq 50); do
-		rmmod clasp 2>"$TMP/rmmod.err" && break
-		snooze 0.2
-	done
-	if clasp_loaded; then
-		read -r refcnt </sys/module/clasp/refcnt
-		log "rmmod failed for 10 s: $(cat "$TMP/rmmod.err"), refcnt $refcnt"
-		return 1
-	fi
-	msgs=$(dmesg | tail -n +$((d0 + 1)))
-	if echo "$msgs" | grep -q -E 'kmem_cache_destroy|Objects remaining|WARNING|BUG'; then
-		log "the kernel complained at rmmod: $(echo "$msgs" | tr '\n' '|')"
-		return 1
-	fi
+	rmmod_clean "$d0" || return 1
 	clasp_load || { log "insmod failed"; return 1; }
 }
 
