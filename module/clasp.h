@@ -1013,6 +1013,7 @@ void clasp_recovery_timeout(struct sock *sk);
 bool clasp_recovery_probe_due(struct sock *sk);
 void clasp_recovery_probe(struct sock *sk);
 void clasp_recovery_probe_acked(struct sock *sk, u32 ack, bool dupack);
+bool clasp_rack_decides(const struct sock *sk);
 void clasp_rack_delivered(struct sock *sk, const struct sk_buff *skb);
 void clasp_rack_dsack_seen(struct sock *sk, u32 ack);
 void clasp_rack_reo_timeout(struct sock *sk);

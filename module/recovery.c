@@ -219,6 +219,29 @@ void clasp_recovery_dsack(struct sock *sk, u32 start, u32 end)
 	}
 }
 
+/* RACK loss detection (RFC 8985 6): with SACK, recovery=1 (tcp_recovery). */
+static bool clasp_rack_on(const struct sock *sk)
+{
+	return clasp_sk(sk)->sack_ok && READ_ONCE(clasp_tun(sk)->recovery) & 1;
+}
+
+/**
+ * clasp_rack_decides() - does RACK alone say which segments are lost?
+ * @sk: the socket
+ *
+ * With RACK on, Linux marks segments lost by RACK alone (tcp_is_rack():
+ * no tcp_mark_head_lost(), no DupThresh in tcp_time_to_recover()); a
+ * timeout marks everything outstanding lost.  clasp does the same outside
+ * an RTO recovery; in one (TCP_CA_Loss), the scoreboard's IsLost() and
+ * the partial ACKs still name holes, a part of what Linux's timeout marks.
+ *
+ * Return: true if DupThresh, IsLost() and early retransmit are off.
+ */
+bool clasp_rack_decides(const struct sock *sk)
+{
+	return clasp_rack_on(sk) && clasp_sk(sk)->ca_state != TCP_CA_Loss;
+}
+
 /* Send @skb again; HighRxt moves past it (RFC 6675). */
 static bool clasp_recovery_resend(struct sock *sk, struct sk_buff *skb)
 {
@@ -243,17 +266,25 @@ static bool clasp_recovery_resend(struct sock *sk, struct sk_buff *skb)
  * it lies: a retransmission can be lost again, which HighRxt alone would
  * never let go.  Each after the first only while pipe < cwnd (RFC 6675
  * 5 step 4.3 and (C)); the rest waits for the ACKs that drain pipe.
+ *
+ * With RACK on, outside an RTO recovery, RACK's marks alone say what is
+ * lost (clasp_rack_decides()): neither IsLost() nor a partial ACK sends
+ * a segment RACK has not found lost, and @head only lets the first one
+ * go whatever cwnd says, as Linux's tcp_xmit_retransmit_queue() sends
+ * just what tcp_rack_mark_lost() marked.
  */
 static void clasp_recovery_resend_lost(struct sock *sk, bool head)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
-	u32 lost, end = clasp_sack_lost_end(sk, &lost);
+	bool rack = clasp_rack_decides(sk);
+	u32 lost, end = rack ? csk->snd_una : clasp_sack_lost_end(sk, &lost);
 	u32 cwnd = csk->cong.cwnd;
 	u32 pipe = clasp_cong_pipe(sk, cwnd);
-	struct sk_buff *oldest = skb;
+	struct sk_buff *first = rack ? NULL : skb;
 
-	if (head && skb && clasp_seq_after(CLASP_SKB_CB(skb)->end_seq, end))
+	if (!rack && head && skb &&
+	    clasp_seq_after(CLASP_SKB_CB(skb)->end_seq, end))
 		end = CLASP_SKB_CB(skb)->end_seq;
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
@@ -265,7 +296,9 @@ static void clasp_recovery_resend_lost(struct sock *sk, bool head)
 		if (!cb->lost && (!clasp_seq_before(cb->seq, end) ||
 				  clasp_seq_before(cb->seq, csk->high_rxt)))
 			continue;
-		if (pipe >= cwnd && !(head && skb == oldest))
+		if (!first)
+			first = skb;
+		if (pipe >= cwnd && !(head && skb == first))
 			break;
 		if (!clasp_recovery_resend(sk, skb))
 			break;
@@ -312,12 +345,6 @@ static bool clasp_recovery_early(struct sock *sk)
 			return false;
 	}
 	return csk->sacked_out >= oseg - 1;
-}
-
-/* RACK loss detection (RFC 8985 6): with SACK, recovery=1 (tcp_recovery). */
-static bool clasp_rack_on(const struct sock *sk)
-{
-	return clasp_sk(sk)->sack_ok && READ_ONCE(clasp_tun(sk)->recovery) & 1;
 }
 
 /**
@@ -415,24 +442,44 @@ static bool clasp_rack_check(struct sock *sk)
 	return marked;
 }
 
+/* A segment RACK marked lost is still to be sent again. */
+static bool clasp_rack_lost_any(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (skb == csk->send_head)
+			break;
+		if (CLASP_SKB_CB(skb)->lost && !CLASP_SKB_CB(skb)->sacked)
+			return true;
+	}
+	return false;
+}
+
 /*
- * Time for a fast retransmit?  DupThresh duplicate ACKs, or with SACK
- * IsLost(snd_una) (RFC 6675 section 5) or a segment RACK found lost,
- * unless the duplicates may answer segments sent before the last recovery
- * ended: RFC 6582 3.2 step 1, the ACK must cover more than recover.
+ * Time for a fast retransmit?  With RACK on, when a segment RACK found
+ * lost waits to go again (Linux's tcp_time_to_recover(): lost_out), and
+ * nothing else.  Otherwise DupThresh duplicate ACKs, or with SACK
+ * IsLost(snd_una) (RFC 6675 section 5), unless the duplicates may answer
+ * segments sent before the last recovery ended: RFC 6582 3.2 step 1, the
+ * ACK must cover more than recover.
  */
 static bool clasp_recovery_due(struct sock *sk, bool rack_lost)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	u32 lost;
 
-	if (csk->ca_state != TCP_CA_Open ||
-	    !clasp_seq_after(csk->snd_una, csk->recover))
+	if (csk->ca_state != TCP_CA_Open)
+		return false;
+	if (clasp_rack_decides(sk))
+		return rack_lost || clasp_rack_lost_any(sk);
+	if (!clasp_seq_after(csk->snd_una, csk->recover))
 		return false;
 	/* With SACK, DupThresh grows with the reordering measured. */
 	if (csk->dupacks >= (csk->sack_ok ? max_t(u32, csk->reordering,
 						  CLASP_DUPTHRESH) :
-					    CLASP_DUPTHRESH) || rack_lost)
+					    CLASP_DUPTHRESH))
 		return true;
 	if (!csk->sack_ok)
 		return false;
