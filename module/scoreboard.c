@@ -225,7 +225,8 @@ void clasp_sack_check_reneging(struct sock *sk)
  *
  * With RACK deciding (clasp_rack_decides()), IsLost() is not used, as
  * Linux marks nothing by the SACKed count then: *@lost counts the
- * segments RACK marked lost and not SACKed since.
+ * segments RACK marked lost and not SACKed since, those sent again in
+ * this recovery included (they stay in TCP's lost_out).
  *
  * Return: the end of the highest segment IsLost() finds lost, snd_una if
  * none (always, with RACK deciding).
@@ -246,7 +247,11 @@ u32 clasp_sack_lost_end(struct sock *sk, u32 *lost)
 		if (!clasp_sack_sent(csk, skb))
 			continue;
 		if (rack) {
-			if (cb->lost && !cb->sacked)
+			if (!cb->sacked &&
+			    (cb->lost || (csk->ca_state != TCP_CA_Open &&
+					  cb->retransmitted &&
+					  clasp_seq_before(cb->seq,
+							   csk->high_rxt))))
 				(*lost)++;
 		} else if (cb->sacked) {
 			segs++;
