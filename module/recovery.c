@@ -340,11 +340,12 @@ static void clasp_recovery_prr(struct sock *sk, bool partial)
 	struct clasp_cong *c = &csk->cong;
 	u32 prr_delivered = csk->delivered - csk->prr_base;
 	u32 now = csk->delivered - csk->prr_last;
-	u32 pipe = clasp_cong_pipe(sk, U32_MAX);
 	s64 sndcnt;
+	u32 pipe;
 
 	if (csk->ca_state != TCP_CA_Recovery || !clasp_rack_decides(sk))
 		return;
+	pipe = clasp_cong_pipe(sk, U32_MAX);
 	if (pipe > c->ssthresh) {
 		sndcnt = DIV_ROUND_UP_ULL((u64)prr_delivered * c->ssthresh,
 					  max(c->prior_cwnd, 1U));
