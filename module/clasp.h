@@ -422,7 +422,7 @@ struct clasp_sockopt {
  * @undo_retrans: segments sent again since then that no D-SACK has shown
  *	needless yet (TCP's tp->undo_retrans)
  * @delivered: segments SACKed or cumulatively acknowledged for the first
- *	time, ever (TCP's tp->delivered, counted with RACK on)
+ *	time, ever (TCP's tp->delivered, counted with SACK)
  * @prr_base: @delivered when the recovery began: RFC 6937's prr_delivered
  *	is @delivered - @prr_base (recovery.c)
  * @prr_last: @delivered before the ACK being processed (input.c)
