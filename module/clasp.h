@@ -21,9 +21,10 @@
  *   scoreboard.c  the SACKed segments of the write queue
  *   rack.c      RACK's arithmetic (RFC 8985 6): send order, reordering
  *               window, when a segment is lost (rack.h)
- *   recovery.c  loss recovery: fast retransmit, RFC 6675 with SACK,
- *               RACK loss detection and its reordering timer, NewReno
- *               without SACK, after a timeout
+ *   recovery.c  loss recovery: RACK loss detection (alone with SACK and
+ *               recovery=1, as Linux), its reordering timer and PRR;
+ *               RFC 6675 with recovery=0; NewReno without SACK; after a
+ *               timeout
  *   cong.c      congestion control: the algorithms' interface and
  *               registry (cong.h), cwnd at each loss event, pipe
  *   cong_newreno.c  NewReno ("reno"): slow start and congestion
@@ -420,6 +421,12 @@ struct clasp_sockopt {
  *	@undo_on (TCP's tp->undo_marker, recovery.c)
  * @undo_retrans: segments sent again since then that no D-SACK has shown
  *	needless yet (TCP's tp->undo_retrans)
+ * @delivered: segments SACKed or cumulatively acknowledged for the first
+ *	time, ever (TCP's tp->delivered, counted with SACK)
+ * @prr_base: @delivered when the recovery began: RFC 6937's prr_delivered
+ *	is @delivered - @prr_base (recovery.c)
+ * @prr_last: @delivered before the ACK being processed (input.c)
+ * @prr_out: segments sent in this recovery (RFC 6937 prr_out)
  * @undo_on: the last reduction may still be undone
  * @undo_ready: D-SACKs showed it needless; undone once no recovery runs
  * @cong: congestion control: the algorithm, cwnd and ssthresh (cong.c)
@@ -552,6 +559,10 @@ struct clasp_sock {
 	u32 reordering;
 	u32 undo_marker;
 	u32 undo_retrans;
+	u32 delivered;
+	u32 prr_base;
+	u32 prr_last;
+	u32 prr_out;
 	bool undo_on;
 	bool undo_ready;
 	struct clasp_cong cong;
@@ -1014,6 +1025,7 @@ void clasp_recovery_timeout(struct sock *sk);
 bool clasp_recovery_probe_due(struct sock *sk);
 void clasp_recovery_probe(struct sock *sk);
 void clasp_recovery_probe_acked(struct sock *sk, u32 ack, bool dupack);
+bool clasp_rack_decides(const struct sock *sk);
 void clasp_rack_delivered(struct sock *sk, const struct sk_buff *skb);
 void clasp_rack_dsack_seen(struct sock *sk, u32 ack);
 void clasp_rack_reo_timeout(struct sock *sk);

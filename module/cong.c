@@ -278,9 +278,10 @@ const char *clasp_cong_name(const struct sock *sk)
  * @limit: stop counting there
  *
  * A segment sent counts unless the peer SACKed it or it is thought lost:
- * RACK found it lost, IsLost() holds for it, or a timeout is being
- * recovered from and it was outstanding then.  A segment sent again in
- * this recovery (below HighRxt) counts once, for its retransmission.
+ * RACK found it lost, IsLost() holds for it (not while RACK decides
+ * alone), or a timeout is being recovered from and it was outstanding
+ * then.  A segment sent again in this recovery (below HighRxt) counts
+ * once, for its retransmission.
  *
  * Return: the count, at most @limit.
  */
@@ -292,7 +293,8 @@ u32 clasp_cong_pipe(struct sock *sk, u32 limit)
 	u32 pipe = 0, lost_end = csk->snd_una, lost;
 	struct sk_buff *skb;
 
-	if (csk->sacked_out)
+	/* With RACK deciding, its marks alone (cb->lost) say what is lost. */
+	if (csk->sacked_out && !clasp_rack_decides(sk))
 		lost_end = clasp_sack_lost_end(sk, &lost);
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		const struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);

@@ -484,6 +484,8 @@ static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 		clasp_push(sk);
 	}
 	csk->probes = 0;
+	/* What this ACK delivers, for Proportional Rate Reduction. */
+	csk->prr_last = csk->delivered;
 	/* The scoreboard first, as TCP's tcp_sacktag_write_queue(). */
 	sacked = csk->sack_ok && clasp_sack_tag(sk, seg);
 	clasp_recovery_probe_acked(sk, seg->ack,

@@ -11,10 +11,11 @@
  * acknowledged, every partial ACK names the next hole, and its segment
  * goes at once.
  *
- * With SACK (RFC 6675), recovery also starts when the scoreboard
- * (scoreboard.c) shows the oldest segment lost, IsLost(snd_una), which
- * may be before the third duplicate ACK.  The fast retransmit sends the
- * oldest segment and every other segment IsLost() finds lost; each ACK
+ * With SACK and RACK off (recovery=0), RFC 6675: recovery also starts
+ * when the scoreboard (scoreboard.c) shows the oldest segment lost,
+ * IsLost(snd_una), which may be before the third duplicate ACK.  The
+ * fast retransmit sends the oldest segment and every other segment
+ * IsLost() finds lost; each ACK
  * after it sends those it newly finds lost, never a SACKed one and none
  * below HighRxt (NextSeg() rule 1), while pipe is below cwnd (RFC 6675
  * 5 step 4.3; the fast retransmit itself always goes); new data follows
@@ -25,8 +26,10 @@
  *
  * A retransmission timeout (RFC 6298 5.4) resends the oldest segment
  * only and recovers the rest in the same way, one hole per partial ACK
- * and, with SACK, every hole IsLost() names: the receiver holds what
- * arrived beyond a hole (ooo.c), so it is not sent twice, and the
+ * and, with SACK, every hole IsLost() or RACK names (Linux takes all
+ * that was outstanding for lost; IsLost() stays on there with RACK):
+ * the receiver holds what arrived beyond a hole (ooo.c), so it is not
+ * sent twice, and the
  * scoreboard is kept (RFC 6675 section 5.1), as Linux keeps it unless the
  * peer reneged.  The states are TCP's (enum tcp_ca_state), as TCP_INFO
  * reports them.
@@ -35,19 +38,33 @@
  * With SACK, the retransmission timer first fires as a tail loss probe
  * (RFC 8985 section 7, armed by timer.c at about 2 * SRTT): a segment
  * never sent, or the last one again.  The SACK it draws shows what
- * before it is missing; with fewer than four segments out, RFC 5827
- * early retransmit lowers the bar to one fewer SACKed segment than are
- * out, and RACK finds every segment sent before the probe lost.
+ * before it is missing: RACK finds every segment sent before the probe
+ * lost, and with RACK off, RFC 5827 early retransmit lowers the bar to
+ * one fewer SACKed segment than are out when fewer than four are.
  *
- * RACK (RFC 8985 section 6, recovery=1, with SACK) adds time to this:
- * each segment keeps the time of its latest transmission, and a segment
- * not delivered that went before the most recently sent one that was is
- * lost once that delivery's round trip plus a reordering window has
- * passed since it went (rack.c does the arithmetic).  What has not
+ * RACK (RFC 8985 section 6) is on with SACK and recovery=1, the default,
+ * and then it alone finds losses, as Linux's tcp_is_rack() makes it
+ * (tcp_time_to_recover() asks for lost_out, tcp_mark_head_lost() is not
+ * called): no DupThresh, no IsLost(), no early retransmit, and a partial
+ * ACK sends nothing RACK has not found lost.  Each segment keeps the time
+ * of its latest transmission, and a segment not delivered that went
+ * before the most recently sent one that was is lost once that
+ * delivery's round trip plus a reordering window has passed since it
+ * went (rack.c does the arithmetic).  The window is a quarter of the
+ * least round trip (0 in a recovery, or with three segments SACKed, until
+ * the path is seen to reorder), and grows with every round trip that
+ * brings D-SACKs, up to SRTT, so that a path that reorders draws fewer
+ * needless retransmissions.  What has not
  * reached its window yet waits for the reordering timer, the
  * retransmission timer armed in place of the RTO (timer.c).  A segment
- * RACK finds lost starts a recovery as IsLost() does, and goes again
- * even if it went before: a lost retransmission is found too.
+ * RACK finds lost starts a recovery, and goes again even if it went
+ * before: a lost retransmission is found too.  The tail loss probe and
+ * the RTO find the rest.
+ *
+ * In a fast recovery that RACK decides, Proportional Rate Reduction (RFC
+ * 6937, as Linux's tcp_cwnd_reduction()) sets cwnd on each ACK: what
+ * RACK marked goes at the pace data is delivered, not at once, so that a
+ * segment that was only late is often delivered before it goes again.
  *
  * A fast retransmit may be needless too: reordering, not loss.  D-SACKs
  * (RFC 2883) say so once they report every segment sent again since the
@@ -219,6 +236,29 @@ void clasp_recovery_dsack(struct sock *sk, u32 start, u32 end)
 	}
 }
 
+/* RACK loss detection (RFC 8985 6): with SACK, recovery=1 (tcp_recovery). */
+static bool clasp_rack_on(const struct sock *sk)
+{
+	return clasp_sk(sk)->sack_ok && READ_ONCE(clasp_tun(sk)->recovery) & 1;
+}
+
+/**
+ * clasp_rack_decides() - does RACK alone say which segments are lost?
+ * @sk: the socket
+ *
+ * With RACK on, Linux marks segments lost by RACK alone (tcp_is_rack():
+ * no tcp_mark_head_lost(), no DupThresh in tcp_time_to_recover()); a
+ * timeout marks everything outstanding lost.  clasp does the same outside
+ * an RTO recovery; in one (TCP_CA_Loss), the scoreboard's IsLost() and
+ * the partial ACKs still name holes, a part of what Linux's timeout marks.
+ *
+ * Return: true if DupThresh, IsLost() and early retransmit are off.
+ */
+bool clasp_rack_decides(const struct sock *sk)
+{
+	return clasp_rack_on(sk) && clasp_sk(sk)->ca_state != TCP_CA_Loss;
+}
+
 /* Send @skb again; HighRxt moves past it (RFC 6675). */
 static bool clasp_recovery_resend(struct sock *sk, struct sk_buff *skb)
 {
@@ -243,17 +283,25 @@ static bool clasp_recovery_resend(struct sock *sk, struct sk_buff *skb)
  * it lies: a retransmission can be lost again, which HighRxt alone would
  * never let go.  Each after the first only while pipe < cwnd (RFC 6675
  * 5 step 4.3 and (C)); the rest waits for the ACKs that drain pipe.
+ *
+ * With RACK on, outside an RTO recovery, RACK's marks alone say what is
+ * lost (clasp_rack_decides()): neither IsLost() nor a partial ACK sends
+ * a segment RACK has not found lost, and @head only lets the first one
+ * go whatever cwnd says, as Linux's tcp_xmit_retransmit_queue() sends
+ * just what tcp_rack_mark_lost() marked.
  */
 static void clasp_recovery_resend_lost(struct sock *sk, bool head)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
-	u32 lost, end = clasp_sack_lost_end(sk, &lost);
+	bool rack = clasp_rack_decides(sk);
+	u32 lost, end = rack ? csk->snd_una : clasp_sack_lost_end(sk, &lost);
 	u32 cwnd = csk->cong.cwnd;
 	u32 pipe = clasp_cong_pipe(sk, cwnd);
-	struct sk_buff *oldest = skb;
+	struct sk_buff *first = rack ? NULL : skb;
 
-	if (head && skb && clasp_seq_after(CLASP_SKB_CB(skb)->end_seq, end))
+	if (!rack && head && skb &&
+	    clasp_seq_after(CLASP_SKB_CB(skb)->end_seq, end))
 		end = CLASP_SKB_CB(skb)->end_seq;
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
@@ -265,12 +313,50 @@ static void clasp_recovery_resend_lost(struct sock *sk, bool head)
 		if (!cb->lost && (!clasp_seq_before(cb->seq, end) ||
 				  clasp_seq_before(cb->seq, csk->high_rxt)))
 			continue;
-		if (pipe >= cwnd && !(head && skb == oldest))
+		if (!first)
+			first = skb;
+		if (pipe >= cwnd && !(head && skb == first))
 			break;
 		if (!clasp_recovery_resend(sk, skb))
 			break;
 		pipe++;
 	}
+}
+
+/*
+ * Proportional Rate Reduction (RFC 6937), as Linux's tcp_cwnd_reduction():
+ * while RACK decides, each ACK of a fast recovery sets cwnd to pipe plus
+ * what may go for it.  While pipe exceeds ssthresh, prr_delivered *
+ * ssthresh / RecoverFS less what went already (Linux divides by the
+ * window before the cut, as here); below it, the slow-start bound: no
+ * more than was delivered, plus one for an ACK that moved snd_una.  The
+ * lost segments go at the pace the ACKs come, not at once, so that a
+ * segment RACK found lost that was only late is often delivered before
+ * it goes again.
+ */
+static void clasp_recovery_prr(struct sock *sk, bool partial)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct clasp_cong *c = &csk->cong;
+	u32 prr_delivered = csk->delivered - csk->prr_base;
+	u32 now = csk->delivered - csk->prr_last;
+	s64 sndcnt;
+	u32 pipe;
+
+	if (csk->ca_state != TCP_CA_Recovery || !clasp_rack_decides(sk))
+		return;
+	pipe = clasp_cong_pipe(sk, U32_MAX);
+	if (pipe > c->ssthresh) {
+		sndcnt = DIV_ROUND_UP_ULL((u64)prr_delivered * c->ssthresh,
+					  max(c->prior_cwnd, 1U));
+		sndcnt -= csk->prr_out;
+	} else {
+		sndcnt = max_t(s64, (s64)prr_delivered - csk->prr_out, now);
+		if (partial)
+			sndcnt++;
+		sndcnt = min_t(s64, sndcnt, c->ssthresh - pipe);
+	}
+	c->cwnd = max_t(u32, pipe + max_t(s64, sndcnt, 0), 1);
 }
 
 /* Resend what the ACK shows lost: @partial, it advanced snd_una. */
@@ -314,12 +400,6 @@ static bool clasp_recovery_early(struct sock *sk)
 	return csk->sacked_out >= oseg - 1;
 }
 
-/* RACK loss detection (RFC 8985 6): with SACK, recovery=1 (tcp_recovery). */
-static bool clasp_rack_on(const struct sock *sk)
-{
-	return clasp_sk(sk)->sack_ok && READ_ONCE(clasp_tun(sk)->recovery) & 1;
-}
-
 /**
  * clasp_rack_delivered() - a segment was SACKed or cumulatively
  * acknowledged for the first time (RFC 8985 6.2 step 2)
@@ -330,6 +410,7 @@ void clasp_rack_delivered(struct sock *sk, const struct sk_buff *skb)
 {
 	const struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 
+	clasp_sk(sk)->delivered++;
 	if (!clasp_rack_on(sk) || !cb->xmit)
 		return;
 	clasp_rack_advance(&clasp_sk(sk)->rack, ktime_to_us(cb->xmit),
@@ -415,24 +496,44 @@ static bool clasp_rack_check(struct sock *sk)
 	return marked;
 }
 
+/* A segment RACK marked lost is still to be sent again. */
+static bool clasp_rack_lost_any(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (skb == csk->send_head)
+			break;
+		if (CLASP_SKB_CB(skb)->lost && !CLASP_SKB_CB(skb)->sacked)
+			return true;
+	}
+	return false;
+}
+
 /*
- * Time for a fast retransmit?  DupThresh duplicate ACKs, or with SACK
- * IsLost(snd_una) (RFC 6675 section 5) or a segment RACK found lost,
- * unless the duplicates may answer segments sent before the last recovery
- * ended: RFC 6582 3.2 step 1, the ACK must cover more than recover.
+ * Time for a fast retransmit?  With RACK on, when a segment RACK found
+ * lost waits to go again (Linux's tcp_time_to_recover(): lost_out), and
+ * nothing else.  Otherwise DupThresh duplicate ACKs, or with SACK
+ * IsLost(snd_una) (RFC 6675 section 5), unless the duplicates may answer
+ * segments sent before the last recovery ended: RFC 6582 3.2 step 1, the
+ * ACK must cover more than recover.
  */
 static bool clasp_recovery_due(struct sock *sk, bool rack_lost)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	u32 lost;
 
-	if (csk->ca_state != TCP_CA_Open ||
-	    !clasp_seq_after(csk->snd_una, csk->recover))
+	if (csk->ca_state != TCP_CA_Open)
+		return false;
+	if (clasp_rack_decides(sk))
+		return rack_lost || clasp_rack_lost_any(sk);
+	if (!clasp_seq_after(csk->snd_una, csk->recover))
 		return false;
 	/* With SACK, DupThresh grows with the reordering measured. */
 	if (csk->dupacks >= (csk->sack_ok ? max_t(u32, csk->reordering,
 						  CLASP_DUPTHRESH) :
-					    CLASP_DUPTHRESH) || rack_lost)
+					    CLASP_DUPTHRESH))
 		return true;
 	if (!csk->sack_ok)
 		return false;
@@ -447,6 +548,9 @@ static void clasp_recovery_fast_retransmit(struct sock *sk)
 	clasp_cong_recovery(sk);
 	clasp_undo_init(sk);
 	clasp_recovery_enter(sk, TCP_CA_Recovery);
+	csk->prr_base = csk->prr_last;
+	csk->prr_out = 0;
+	clasp_recovery_prr(sk, false);
 	clasp_stats_inc(sock_net(sk), csk->sack_ok ? CLASP_MIB_SACKRECOVERY :
 						     CLASP_MIB_RENORECOVERY);
 	if (csk->sack_ok)
@@ -472,10 +576,12 @@ void clasp_recovery_sacked(struct sock *sk)
 		return;
 	clasp_undo_try(sk);
 	rack_lost = clasp_rack_check(sk);
-	if (clasp_recovery_due(sk, rack_lost))
+	if (clasp_recovery_due(sk, rack_lost)) {
 		clasp_recovery_fast_retransmit(sk);
-	else if (csk->ca_state != TCP_CA_Open)
+	} else if (csk->ca_state != TCP_CA_Open) {
+		clasp_recovery_prr(sk, false);
 		clasp_recovery_repair(sk, false);
+	}
 }
 
 /**
@@ -549,6 +655,7 @@ void clasp_recovery_ack(struct sock *sk)
 		return;
 	}
 	clasp_rack_check(sk);
+	clasp_recovery_prr(sk, true);
 	clasp_recovery_repair(sk, true);
 }
 
@@ -684,6 +791,8 @@ void clasp_rack_reo_timeout(struct sock *sk)
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	csk->rack_reo_wait = true;
+	/* No ACK: nothing delivered now, for PRR. */
+	csk->prr_last = csk->delivered;
 	if (clasp_rack_check(sk) && !csk->frto) {
 		if (csk->ca_state == TCP_CA_Open)
 			clasp_recovery_fast_retransmit(sk);

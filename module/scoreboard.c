@@ -223,24 +223,37 @@ void clasp_sack_check_reneging(struct sock *sk)
  * least as much SACKed data above it as any segment after it.  So one
  * walk from the highest segment sent finds the highest lost one.
  *
+ * With RACK deciding (clasp_rack_decides()), IsLost() is not used, as
+ * Linux marks nothing by the SACKed count then: *@lost counts the
+ * segments RACK marked lost and not SACKed since, those sent again in
+ * this recovery included (they stay in TCP's lost_out).
+ *
  * Return: the end of the highest segment IsLost() finds lost, snd_una if
- * none.
+ * none (always, with RACK deciding).
  */
 u32 clasp_sack_lost_end(struct sock *sk, u32 *lost)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	u32 segs = 0, bytes = 0, end = csk->snd_una;
+	bool rack = clasp_rack_decides(sk);
 	struct sk_buff *skb;
 
 	*lost = 0;
-	if (!csk->sacked_out)
+	if (!csk->sacked_out && !rack)
 		return end;
 	skb_queue_reverse_walk(&sk->sk_write_queue, skb) {
 		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 
 		if (!clasp_sack_sent(csk, skb))
 			continue;
-		if (cb->sacked) {
+		if (rack) {
+			if (!cb->sacked &&
+			    (cb->lost || (csk->ca_state != TCP_CA_Open &&
+					  cb->retransmitted &&
+					  clasp_seq_before(cb->seq,
+							   csk->high_rxt))))
+				(*lost)++;
+		} else if (cb->sacked) {
 			segs++;
 			bytes += cb->end_seq - cb->seq;
 		} else if (clasp_sackin_is_lost(segs, bytes, csk->mss,

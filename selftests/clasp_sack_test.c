@@ -469,10 +469,15 @@ TEST(tail_loss_probe_resends_the_last_segment_before_the_rto)
 	EXPECT_EQ(probes + 1, clasp_counter("LossProbes"));
 	expect_ca_state(_metadata, p, TCP_CA_Open);
 	/*
-	 * It draws a SACK: the fourth is lost, and goes at once (clasp:
-	 * RFC 5827 early retransmit, one SACKed of two outstanding; Linux:
-	 * RACK, the fourth went before the probe that arrived).
+	 * It draws a SACK: the fourth is lost, and goes at once.  RACK (on
+	 * by default, as tcp_recovery=1): the fourth went before the probe
+	 * that arrived, long enough ago.  The SACK comes 20 ms after the
+	 * probe: a probe answered sooner than the least round trip seen is
+	 * ambiguous to RACK (the first copy may have arrived), and tells it
+	 * nothing, for clasp as for Linux.  With RACK off, RFC 5827 early
+	 * retransmit (one SACKed of two outstanding) finds it instead.
 	 */
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, 20));
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 3601 <nop,nop,sack 4801:6001>"));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 3601:4801(1200) ack 1"));
 	expect_ca_state(_metadata, p, TCP_CA_Recovery);
@@ -518,10 +523,10 @@ TEST(rack_resends_what_went_before_a_sacked_segment_before_the_rto)
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 <nop,nop,sack 2401:3601>"));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1"));
 	/*
-	 * The fourth arrives too.  Linux's Proportional Rate Reduction sends
-	 * one segment per segment delivered, so TCP's second hole may wait
-	 * for this ACK (the reference lane saw it wait for the RTO without
-	 * it); clasp, which has no PRR, sent it already.
+	 * The fourth arrives too.  Proportional Rate Reduction (RFC 6937,
+	 * clasp's as Linux's) sends about one segment per segment delivered,
+	 * so the second hole waits for this ACK (the reference lane saw TCP
+	 * wait for the RTO without it).
 	 */
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 <nop,nop,sack 2401:4801>"));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1201:2401(1200) ack 1"));
@@ -540,6 +545,87 @@ TEST(rack_resends_what_went_before_a_sacked_segment_before_the_rto)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, RTO_MS / 4));
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 6001"));
 	expect_ca_state(_metadata, p, TCP_CA_Open);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/*
+ * A connection the peer opened offering SACK, whose handshake took
+ * @rtt_ms, and so did the round trip of a first segment: the least round
+ * trip RACK knows (Linux samples the handshake, clasp the segment), so
+ * that its reordering window, a quarter of it, is long enough to see on
+ * a loaded guest.
+ */
+static int sack_established_rtt(struct __test_metadata *_metadata,
+				struct env *e, int rtt_ms)
+{
+	struct clasp_pkt *p = &e->p;
+	struct clasp_call acc;
+
+	env_setup(_metadata, e, sack_timers);
+	listen_on(_metadata, e, LISTEN_PORT);
+	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT);
+	if (clasp_call_accept(&acc, e->lfd))
+		return -1;
+	EXPECT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss 1200,nop,nop,sackOK>"));
+	EXPECT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK>"));
+	clasp_sleep_ms(rtt_ms);
+	EXPECT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+	if (clasp_call_wait(&acc, GUARD_MS)) {
+		TH_LOG("accept hangs");
+		return -1;
+	}
+	if (acc.ret < 0)
+		return acc.ret;
+	send_segs(_metadata, p, acc.ret, 1);
+	clasp_sleep_ms(rtt_ms);
+	EXPECT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1201"));
+	return acc.ret;
+}
+
+/* 60 */
+TEST(rack_waits_out_reordering_it_has_seen)
+{
+	static const char seg[PEER_MSS];
+	int rtt = clasp_slow_time(100);
+	long long rtx, fast;
+	int i;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_established_rtt(_metadata, &e, rtt);
+	ASSERT_LE(0, fd);
+	rtx = clasp_counter("RetransSegs");
+	fast = clasp_counter("FastRetrans");
+	/* Eight more segments, after the first one. */
+	clasp_pkt_note(p, "send() 8 x %u bytes", PEER_MSS);
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(PEER_MSS, send(fd, seg, sizeof(seg), 0));
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. %d:%d(1200) ack 1",
+					      1201 + 1200 * i, 2401 + 1200 * i));
+	/*
+	 * A round trip later, the third overtakes the first two: a SACK of
+	 * it, then, before RACK's window (a quarter of the 100 ms round
+	 * trip) is out, their ACK.  They arrived late, not lost: reordering
+	 * (RFC 8985 6.2 step 3, Linux's reord_seen), and nothing goes again.
+	 */
+	clasp_sleep_ms(rtt);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1201 <nop,nop,sack 3601:4801>"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 4801"));
+	/*
+	 * Now the fourth is late, and the four after it SACKed: RFC 6675's
+	 * IsLost() holds (three segments SACKed above it), and clasp once
+	 * sent it again at once.  RACK, which alone decides with SACK
+	 * (recovery=1, as Linux), has seen the path reorder: it waits its
+	 * window, and the fourth arrives within it.
+	 */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 4801 <nop,nop,sack 6001:10801>"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 10801"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, RTO_MS / 4));
+	expect_ca_state(_metadata, p, TCP_CA_Open);
+	EXPECT_EQ(rtx, clasp_counter("RetransSegs"));
+	EXPECT_EQ(fast, clasp_counter("FastRetrans"));
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 

@@ -242,6 +242,51 @@ veth_4mib_under_reordering() {
 	return $ret
 }
 
+# Reordering without loss: netem holds nine segments in ten 2 ms, and
+# lets the tenth overtake them, as the cross-guest lane's "reorder 10%"
+# (issue 23).  Nothing is lost, so every retransmission is needless; the
+# D-SACKs the receiver sends back say how many arrived twice, and the log
+# shows both, with the recoveries they cost.  On a loaded TCG guest
+# Linux's TCP sent 100 to 300 of the 2,900 segments again; clasp 340 to
+# 1,250 while it entered recovery on IsLost() or DupThresh whatever RACK
+# said, 260 to 940 since RACK alone decides (Documentation/protocol.md,
+# "Loss recovery with SACK"); the figure swings with the host's load.
+# The bound, half the segments, only catches a sender gone back to
+# resending most of what reordering delays; clasp_sack_test's
+# rack_waits_out_reordering_it_has_seen checks the rule itself.
+REORDER_RTX_MAX=$(((4 << 20) / 1448 / 2))
+veth_4mib_reordering_few_retransmits() {
+	local r0 d0 f0 s0 p0 r d ret=0 segs
+	segs=$(ip -n "$NSA" -d link show "$VA" | grep -o 'gso_max_segs [0-9]*')
+	set_gso_max_segs 1 || {
+		log "cannot set gso_max_segs"
+		return 1
+	}
+	r0=$(clasp_counter "$NSA" RetransSegs)
+	d0=$(clasp_counter "$NSA" DSACKRecv)
+	f0=$(clasp_counter "$NSA" FastRetrans)
+	s0=$(clasp_counter "$NSA" SACKRecovery)
+	p0=$(clasp_counter "$NSA" LossProbes)
+	tc -n "$NSA" qdisc add dev "$VA" root netem delay 2ms reorder 10% || {
+		log "cannot add netem"
+		return 1
+	}
+	transfer "$NSB" "$NSA" "$IPB" $((4 << 20)) 180 || ret=1
+	tc -n "$NSA" qdisc del dev "$VA" root
+	set_gso_max_segs "${segs#gso_max_segs }"
+	r=$(($(clasp_counter "$NSA" RetransSegs) - r0))
+	d=$(($(clasp_counter "$NSA" DSACKRecv) - d0))
+	log "sender RetransSegs +$r DSACKRecv +$d for ~$(((4 << 20) / 1448)) data segments, none lost;" \
+		"FastRetrans +$(($(clasp_counter "$NSA" FastRetrans) - f0))" \
+		"SACKRecovery +$(($(clasp_counter "$NSA" SACKRecovery) - s0))" \
+		"LossProbes +$(($(clasp_counter "$NSA" LossProbes) - p0))"
+	if [ "$r" -gt "$REORDER_RTX_MAX" ]; then
+		log "more than $REORDER_RTX_MAX needless retransmissions"
+		ret=1
+	fi
+	return $ret
+}
+
 # netem_both NETEM...: the same netem on both ends of the pair, one
 # segment per packet under CLASP_PROTO=6 (see set_gso_max_segs); undone
 # by netem_off.
@@ -540,11 +585,15 @@ veth_nothing_left_behind() {
 
 TESTS=(veth_64mib_transfer_mss_1460 loopback_64mib_transfer
 	veth_1mib_under_5pct_loss veth_4mib_under_reordering
+	veth_4mib_reordering_few_retransmits
 	veth_2mib_under_1pct_loss_and_duplication veth_4mib_over_100ms_rtt
 	veth_connect_etimedout_when_peer_drops
 	veth_syn_retransmit_schedule_doubles veth_simultaneous_open
 	veth_listener_bound_to_device veth_nothing_left_behind)
 
+# CLASP_VETH_TESTS="a b": those cases alone, by hand (make check runs all).
+# shellcheck disable=SC2206
+[ -n "${CLASP_VETH_TESTS:-}" ] && TESTS=($CLASP_VETH_TESTS)
 echo "TAP version 13"
 echo "1..${#TESTS[@]}"
 if [ ! -x "$XFER" ]; then

@@ -40,7 +40,9 @@ The peer serves on each protocol: port 5001 reads to EOF and answers
 pattern and closes.  Port 5000 (TCP) takes "quit".  The guests boot
 together: the first case polls the peer's port 5000 until it answers (a
 deadline of 120 s, scaled by CLASP_SLOW, as every deadline here).
-Figures go to TAP comments: "# xfer PROTO NAME SECONDS".  --plan
+Figures go to TAP comments: "# xfer PROTO NAME SECONDS", and what the
+sender sent again and heard was received twice: "# retrans PROTO NAME
+RetransSegs +N DSACKRecv +N" (issue 23's needless retransmissions).  --plan
 prints the number of cases (scripts/check's expected count).
 """
 import hashlib
@@ -239,7 +241,28 @@ def case_handshake(proto):
     return True, ''
 
 
+def counters(proto):
+    """RetransSegs and DSACKRecv of this guest for @proto (issue 23)."""
+    got = {}
+    try:
+        if proto == CLASP:
+            with open('/proc/net/clasp_stats') as f:
+                for line in f:
+                    k, v = line.split()[:2]
+                    got[k] = int(v)
+            return got.get('RetransSegs', 0), got.get('DSACKRecv', 0)
+        for path, want in (('/proc/net/snmp', 'Tcp:'),
+                           ('/proc/net/netstat', 'TcpExt:')):
+            with open(path) as f:
+                rows = [r.split() for r in f if r.startswith(want)]
+            got.update(zip(rows[0][1:], (int(v) for v in rows[1][1:])))
+        return got.get('RetransSegs', 0), got.get('TCPDSACKRecv', 0)
+    except (OSError, IndexError, ValueError):
+        return 0, 0
+
+
 def send_and_check(proto, data, name):
+    r0, d0 = counters(proto)
     t0 = time.monotonic()
     s = connect(proto, SINK)
     s.sendall(data)
@@ -254,7 +277,10 @@ def send_and_check(proto, data, name):
     dt = time.monotonic() - t0
     want = b'bytes %d sha256 %s\n' % (len(data),
                                       hashlib.sha256(data).hexdigest().encode())
+    r1, d1 = counters(proto)
     log('xfer %s %s %.2f' % (pname(proto), name, dt))
+    log('retrans %s %s RetransSegs +%d DSACKRecv +%d' % (
+        pname(proto), name, r1 - r0, d1 - d0))
     times[(proto, name)] = dt
     if reply != want:
         return False, 'the peer answered %r, not %r' % (reply, want)
