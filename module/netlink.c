@@ -39,8 +39,13 @@ struct clasp_dump_key {
 	bool listener;
 };
 
-/* Keys a dump gathers at a time, then emits: its memory is this, not N. */
+/*
+ * Keys a dump gathers at a time, then emits: its memory is this, not N.
+ * A batch ends with a whole bucket of the connection table, whose chain
+ * is at most RHT_ELASTICITY (16) long: room for one more.
+ */
 #define CLASP_DUMP_BATCH	64
+#define CLASP_DUMP_ROOM		(CLASP_DUMP_BATCH + 16)
 
 /*
  * Where a dump is: listener buckets first (@lbucket, and @lskip entries
@@ -57,7 +62,7 @@ struct clasp_dump_ctx {
 	u32 ext;
 	unsigned int n;
 	unsigned int pos;
-	struct clasp_dump_key batch[CLASP_DUMP_BATCH];
+	struct clasp_dump_key batch[CLASP_DUMP_ROOM];
 };
 
 static const struct nla_policy clasp_conn_policy[CLASP_A_MAX + 1] = {
@@ -308,15 +313,25 @@ static int clasp_fill_entry(struct sk_buff *skb, struct clasp_net *cn,
 			sk = NULL;
 		}
 	} else {
+		/*
+		 * A socket or request found dead has left the table for its
+		 * successor (a compact entry, a socket), already there: look
+		 * again, as clasp_deliver_entry() does.
+		 */
+again:
 		e = clasp_lookup(cn, &t);
 		if (e && e->kind == CLASP_ENTRY_SOCK) {
 			sk = &container_of(e, struct clasp_sock, entry)->inet.sk;
-			if (!refcount_inc_not_zero(&sk->sk_refcnt))
+			if (!refcount_inc_not_zero(&sk->sk_refcnt)) {
 				sk = NULL;
+				goto again;
+			}
 		} else if (e && e->kind == CLASP_ENTRY_REQ) {
 			req = container_of(e, struct clasp_request, entry);
-			if (!refcount_inc_not_zero(&req->refcnt))
+			if (!refcount_inc_not_zero(&req->refcnt)) {
 				req = NULL;
+				goto again;
+			}
 		} else if (e) {
 			/* No reference: used before this RCU section ends. */
 			tw = container_of(e, struct clasp_tw, entry);
@@ -414,32 +429,45 @@ static bool clasp_gather_listeners(struct clasp_net *cn,
 }
 
 /*
- * Connections into the batch, from where the walk stopped.  A resize of
- * the table meanwhile rewinds the walk (-EAGAIN), and the entries already
- * emitted come again: as in inet_diag's dumps, a connection present the
- * whole dump appears at least once, and claspctl drops the repeats.
+ * Connections into the batch, from where the walk stopped, a bucket of
+ * the table at a time.  Stopped within a bucket, the walker would resume
+ * by counting entries, and skip one unseen for each entry before it that
+ * went meanwhile: so a batch ends where a bucket starts, and the walk
+ * resumes at that bucket's head.  A resize of the table meanwhile
+ * rewinds the walk (-EAGAIN), and the entries already emitted come again:
+ * as in inet_diag's dumps, a connection present the whole dump appears
+ * at least once, and claspctl drops the repeats.
  */
 static void clasp_gather_conns(struct clasp_dump_ctx *ctx)
 {
+	struct rhashtable_iter *it = &ctx->iter;
 	struct clasp_entry *e;
+	unsigned int slot;
 
-	rhashtable_walk_start(&ctx->iter);
-	while (ctx->n < CLASP_DUMP_BATCH) {
-		e = rhashtable_walk_next(&ctx->iter);
-		if (IS_ERR(e)) {
-			if (PTR_ERR(e) == -EAGAIN)
-				continue;
+	rhashtable_walk_start(it);
+	for (;;) {
+		slot = it->slot;
+		e = rhashtable_walk_next(it);
+		if (IS_ERR(e) && PTR_ERR(e) == -EAGAIN)
+			continue;
+		if (IS_ERR_OR_NULL(e)) {
 			ctx->conns_done = true;
 			break;
 		}
-		if (!e) {
-			ctx->conns_done = true;
+		if ((it->slot != slot && ctx->n >= CLASP_DUMP_BATCH) ||
+		    ctx->n == CLASP_DUMP_ROOM) {
+			/* Not taken: the next batch starts again with it. */
+			if (it->slot != slot)
+				it->skip = 0;
+			else
+				it->skip--;
+			it->p = NULL;
 			break;
 		}
 		memset(&ctx->batch[ctx->n], 0, sizeof(ctx->batch[0]));
 		ctx->batch[ctx->n++].t = e->tuple;
 	}
-	rhashtable_walk_stop(&ctx->iter);
+	rhashtable_walk_stop(it);
 }
 
 /* The next batch of keys; false when the dump has seen everything. */

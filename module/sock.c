@@ -129,16 +129,18 @@ int clasp_kill(struct clasp_net *cn, const struct clasp_tuple *t)
 	struct sock *sk;
 
 	rcu_read_lock();
+again:
 	e = clasp_lookup(cn, t);
 	if (!e) {
 		rcu_read_unlock();
 		return -ENOENT;
 	}
+	/* One found dead has left for its successor: look again (input.c). */
 	if (e->kind == CLASP_ENTRY_REQ) {
 		struct clasp_request *req = container_of(e, struct clasp_request, entry);
 
 		if (!refcount_inc_not_zero(&req->refcnt))
-			goto gone;
+			goto again;
 		rcu_read_unlock();
 		clasp_req_abort(req);
 		clasp_req_put(req);
@@ -153,7 +155,7 @@ int clasp_kill(struct clasp_net *cn, const struct clasp_tuple *t)
 	}
 	sk = &container_of(e, struct clasp_sock, entry)->inet.sk;
 	if (!refcount_inc_not_zero(&sk->sk_refcnt))
-		goto gone;
+		goto again;
 	rcu_read_unlock();
 
 	lock_sock(sk);
@@ -166,9 +168,6 @@ int clasp_kill(struct clasp_net *cn, const struct clasp_tuple *t)
 	release_sock(sk);
 	sock_put(sk);
 	return 0;
-gone:
-	rcu_read_unlock();
-	return -ENOENT;
 }
 
 static void clasp_purge_write_queue(struct sock *sk)
