@@ -146,7 +146,7 @@ void clasp_ack_rcv(struct sock *sk, const struct clasp_seg *seg, bool arrived)
 	if (!seg->len && !(seg->flags & CLASP_FIN))
 		return;
 	if (arrived)
-		clasp_ack_data_rcvd(sk, seg->len);
+		clasp_ack_data_rcvd(sk, seg->gso_size ?: seg->len);
 	if (!arrived || seg->flags & CLASP_FIN || csk->ack_now ||
 	    clasp_in_quickack(csk) || clasp_ack_two_segments(sk)) {
 		clasp_send_ack(sk);

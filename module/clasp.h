@@ -38,6 +38,10 @@
  *   acceptance.c  the segment-acceptance checks (RFC 9293, RFC 5961) that
  *               sockets, requests and compact entries share (seq.h)
  *   output.c    segment construction and transmission, resets
+ *   wqueue.c    the write queue's segments: user data in page fragments,
+ *               splitting, several segments as one GSO buffer
+ *   offload.c   GSO: a GSO buffer cut into segments for a device that
+ *               cannot carry it whole
  *   icmp.c      ICMP errors: soft and hard errors, path MTU, redirects
  *   policy.c    IPsec policy, socket filters, LSM and cgroup BPF hooks
  *   limits.c    aggregate limits: orphans per namespace, the memory pool
@@ -99,11 +103,23 @@
 #define CLASP_CHALLENGE_UNLIMITED	0x7fffffffU
 #define CLASP_MIN_MSS		88U
 /*
- * Largest segment: one that, headers included, fills a 32 KiB buffer.
- * Loopback's 64 KiB MTU would allow more, but each segment would then
- * cost 128 KiB of buffer memory and starve the receive buffer.
+ * Largest segment: the largest IPv4 datagram less the IP and clasp
+ * headers, as TCP's advertised MSS on loopback (65,535 less 40).  The
+ * payload lies in page fragments, so a large segment costs its bytes and
+ * no more.
  */
-#define CLASP_MAX_MSS		(SKB_WITH_OVERHEAD(32768) - CLASP_MAX_HEADER)
+#define CLASP_MAX_MSS		(IP_MAX_MTU - sizeof(struct iphdr) - CLASP_HDR_LEN)
+
+/*
+ * The GSO type of a buffer of several clasp segments.  The kernel has no
+ * type for a protocol outside it; SCTP's is the one only software devices
+ * claim (veth, loopback, bridges, tunnels), which carry the buffer whole,
+ * while every device that offloads segmentation to hardware or to a
+ * hypervisor lacks it, so the core cuts the buffer with
+ * clasp_gso_segment() before it reaches one.  TCP's type would have a
+ * TSO device (or virtio-net's host) cut clasp's segments as TCP's.
+ */
+#define CLASP_GSO_TYPE		SKB_GSO_SCTP
 #define CLASP_RCV_COPY_SIZE	SKB_WITH_OVERHEAD(2048)	/* buffer for small segments */
 #define CLASP_DEFAULT_MSS	536U	/* RFC 9293: when no MSS option */
 #define CLASP_TLP_MIN_US	10000U	/* a tail loss probe waits at least this */
@@ -936,6 +952,7 @@ void clasp_stats_exit(struct clasp_net *cn);
 void clasp_stats_inc(struct net *net, enum clasp_mib field);
 bool clasp_oow_ack_allowed(struct net *net, const struct clasp_seg *seg,
 			   u32 rcv_nxt, u32 *stamp);
+void clasp_stats_add(struct net *net, enum clasp_mib field, u32 n);
 void clasp_stats_dec(struct net *net, enum clasp_mib field);
 const char *clasp_stats_name(enum clasp_mib field);
 u64 clasp_stats_read(struct clasp_net *cn, enum clasp_mib field);
@@ -1084,13 +1101,13 @@ void clasp_rcv_lookup(struct net *net, struct sk_buff *skb);
 void clasp_parse_seg(const struct sk_buff *skb, struct clasp_seg *seg);
 bool clasp_challenge_ack_allowed(struct net *net, u32 *stamp);
 
-/* output.c */
-int clasp_ctl_sock_init(struct clasp_net *cn);
-void clasp_ctl_sock_exit(struct clasp_net *cn);
-
 /* sysctl.c */
 int clasp_sysctl_init_net(struct clasp_net *cn);
 void clasp_sysctl_exit_net(struct clasp_net *cn);
+
+/* output.c */
+int clasp_ctl_sock_init(struct clasp_net *cn);
+void clasp_ctl_sock_exit(struct clasp_net *cn);
 void clasp_send_reset(struct net *net, struct sk_buff *skb);
 void clasp_resend_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
 		      u32 ack, u8 flags, u16 wnd, u16 mss);
@@ -1108,7 +1125,7 @@ void clasp_push(struct sock *sk);
 void clasp_push_nonagle(struct sock *sk, int nonagle);
 void clasp_push_pending(struct sock *sk);
 struct sk_buff *clasp_alloc_seg(unsigned int payload, gfp_t gfp);
-int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len);
+void clasp_wfree(struct sk_buff *skb);
 bool clasp_retransmit_one(struct sock *sk);
 bool clasp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
 void clasp_trace_retransmit(struct sock *sk, u32 seq);
@@ -1117,6 +1134,16 @@ u32 clasp_rcv_space(const struct sock *sk);
 u32 clasp_rcv_window(struct sock *sk);
 u8 clasp_choose_wscale(const struct sock *sk);
 u32 clasp_route_mss(const struct dst_entry *dst);
+
+/* wqueue.c */
+int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len);
+int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len);
+struct sk_buff *clasp_burst(struct sock *sk, struct sk_buff *first, u32 max,
+			    u32 *segs);
+
+/* offload.c */
+int clasp_offload_init(void);
+void clasp_offload_exit(void);
 
 /* ack.c */
 void clasp_ack_rcv(struct sock *sk, const struct clasp_seg *seg, bool arrived);

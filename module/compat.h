@@ -14,6 +14,10 @@
 #include <linux/tcp.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
+/* 6.5 moved the GSO helpers (gso_make_checksum() and others) to gso.h. */
+#ifdef CLASP_HAVE_NET_GSO_H
+#include <net/gso.h>
+#endif
 
 /*
  * 6.10 passed accept()'s flags, error and kern arguments in one structure.

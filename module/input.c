@@ -67,6 +67,7 @@ void clasp_parse_seg(const struct sk_buff *skb, struct clasp_seg *seg)
 	seg->flags = clasp_flag_byte(th) &
 		     (CLASP_FIN | CLASP_SYN | CLASP_RST | CLASP_PSH | CLASP_ACK);
 	seg->len = skb->len - th->doff * 4;
+	seg->gso_size = skb_is_gso(skb) ? skb_shinfo(skb)->gso_size : 0;
 	seg->end_seq = seg->seq + seg->len + th->syn + th->fin;
 	seg->wnd = ntohs(th->window);
 	clasp_opts_parse((const u8 *)(th + 1), th->doff * 4 - sizeof(*th),
@@ -884,6 +885,7 @@ static bool clasp_sock_process(struct sock *sk, struct sk_buff *skb)
 	struct clasp_ladder_seg ls;
 	struct clasp_seg seg;
 	bool queued;
+	u16 segs;
 
 	clasp_parse_seg(skb, &seg);
 	switch (sk->sk_state) {
@@ -894,9 +896,10 @@ static bool clasp_sock_process(struct sock *sk, struct sk_buff *skb)
 	if (ladder)
 		clasp_ladder_begin(&ls, skb, false, sk->sk_state);
 	/* TCP_INFO: every segment the socket gets, as tcp_segs_in(). */
-	WRITE_ONCE(csk->segs_in, csk->segs_in + 1);
+	segs = max_t(u16, 1, skb_shinfo(skb)->gso_segs);
+	WRITE_ONCE(csk->segs_in, csk->segs_in + segs);
 	if (seg.len)
-		WRITE_ONCE(csk->data_segs_in, csk->data_segs_in + 1);
+		WRITE_ONCE(csk->data_segs_in, csk->data_segs_in + segs);
 	switch (sk->sk_state) {
 	case TCP_SYN_SENT:
 		queued = clasp_rcv_syn_sent(sk, skb, &seg);
@@ -1142,7 +1145,9 @@ int clasp_rcv(struct sk_buff *skb)
 
 	if (skb->pkt_type != PACKET_HOST)
 		goto discard;
-	clasp_stats_inc(net, CLASP_MIB_INSEGS);
+	/* A GSO buffer (loopback, veth) counts as the segments it carries. */
+	clasp_stats_add(net, CLASP_MIB_INSEGS,
+			max_t(u16, 1, skb_shinfo(skb)->gso_segs));
 
 	if (!pskb_may_pull(skb, sizeof(struct tcphdr)))
 		goto bad;

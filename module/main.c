@@ -4,12 +4,13 @@
  *
  * Order matters.  Per-namespace state comes first, then the protocol,
  * the netlink family, the pernet operations that end compact entries, the
- * socket switch, and the IP protocol handler last: no segment arrives
- * before the state it needs exists, and no event is emitted before the
- * family that carries it.  Exit goes the other way: the handler and the
- * switch go, then the compact entries of every namespace end, their
- * events still carried by the family, then the family (which waits for
- * the requests in progress) and only then the namespaces' state.
+ * socket switch, the GSO offload, and the IP protocol handler last: no
+ * segment arrives before the state it needs exists, and no event is
+ * emitted before the family that carries it.  Exit goes the other way:
+ * the handler, the offload and the switch go, then the compact entries
+ * of every namespace end, their events still carried by the family, then
+ * the family (which waits for the requests in progress) and only then
+ * the namespaces' state.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -69,13 +70,18 @@ static int __init clasp_init(void)
 	err = clasp_sock_register();
 	if (err)
 		goto out_entries;
+	err = clasp_offload_init();
+	if (err)
+		goto out_sock;
 	if (inet_add_protocol(&clasp_protocol, clasp_proto) < 0) {
 		err = -EBUSY;
-		goto out_sock;
+		goto out_offload;
 	}
 	pr_info("registered IP protocol %d\n", clasp_proto);
 	return 0;
 
+out_offload:
+	clasp_offload_exit();
 out_sock:
 	clasp_sock_unregister();
 	clasp_caches_destroy();
@@ -105,6 +111,7 @@ static void __exit clasp_exit(void)
 {
 	inet_del_protocol(&clasp_protocol, clasp_proto);
 	/* inet_del_protocol() waited for readers: no segment is in flight. */
+	clasp_offload_exit();
 	clasp_sock_unregister();
 	/* No socket is left (each pins the module): end what outlives them. */
 	clasp_pernet_entries_unregister();

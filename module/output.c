@@ -364,12 +364,13 @@ static void clasp_count_out(struct sock *sk, struct sk_buff *skb, bool rtx)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	u32 payload = skb->len - tcp_hdrlen(skb);
+	u32 segs = skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1;
 
-	WRITE_ONCE(csk->segs_out, csk->segs_out + 1);
+	WRITE_ONCE(csk->segs_out, csk->segs_out + segs);
 	if (!payload)
 		return;
 	csk->data_sent_tstamp = ktime_get();
-	WRITE_ONCE(csk->data_segs_out, csk->data_segs_out + 1);
+	WRITE_ONCE(csk->data_segs_out, csk->data_segs_out + segs);
 	WRITE_ONCE(csk->bytes_sent, csk->bytes_sent + payload);
 	if (rtx)
 		WRITE_ONCE(csk->bytes_retrans, csk->bytes_retrans + payload);
@@ -433,12 +434,15 @@ void clasp_tsq_init(struct sock *sk)
 	INIT_WORK(&clasp_sk(sk)->tsq_work, clasp_tsq_work);
 }
 
-/*
- * The destructor of a segment sent: sock_wfree(), and more sending if the
- * send loop waits for this.  Any context; the socket's memory lives as
- * long as this segment's charge, its refcount may already be zero.
+/**
+ * clasp_wfree() - the destructor of a segment sent: sock_wfree(), and more
+ * sending if the send loop waits for this
+ * @skb: the segment, charged to its socket's sk_wmem_alloc
+ *
+ * Any context; the socket's memory lives as long as this segment's
+ * charge, its refcount may already be zero.
  */
-static void clasp_wfree(struct sk_buff *skb)
+void clasp_wfree(struct sk_buff *skb)
 {
 	struct sock *sk = skb->sk;
 	struct clasp_sock *csk = clasp_sk(sk);
@@ -493,6 +497,7 @@ static void clasp_sock_checksum(struct sock *sk, struct sk_buff *skb)
 static int clasp_transmit(struct sock *sk, struct sk_buff *skb, bool rtx)
 {
 	struct inet_sock *inet = inet_sk(sk);
+	u32 segs;
 	int err;
 
 	clasp_count_out(sk, skb, rtx);
@@ -506,9 +511,10 @@ static int clasp_transmit(struct sock *sk, struct sk_buff *skb, bool rtx)
 	/* Whose segment it is: egress cgroup BPF, owner matches, SO_MARK. */
 	skb_set_owner_w(skb, sk);
 	skb->destructor = clasp_wfree;
+	segs = skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1;
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	if (!err && !rtx)
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTSEGS);
+		clasp_stats_add(sock_net(sk), CLASP_MIB_OUTSEGS, segs);
 	return err;
 }
 
@@ -666,20 +672,16 @@ void clasp_send_probe(struct sock *sk)
  * headers pushed into the headroom clasp_alloc_seg() left, as TCP's
  * tcp_transmit_skb().  While an earlier clone is still on its way (in a
  * qdisc, or on loopback in the receiver's queue) it owns that headroom,
- * so the segment is copied then, as it is when it has no headroom.
+ * so the head is copied then, the payload pages shared all the same.
  */
 static struct sk_buff *clasp_xmit_skb(struct sk_buff *qskb)
 {
 	struct sk_buff *skb;
 
-	if (skb_headroom(qskb) < CLASP_MAX_HEADER) {
-		skb = clasp_alloc_seg(qskb->len, GFP_ATOMIC);
-		if (skb)
-			skb_put_data(skb, qskb->data, qskb->len);
-		return skb;
-	}
-	skb = skb_cloned(qskb) ? pskb_copy(qskb, GFP_ATOMIC) :
-				 skb_clone(qskb, GFP_ATOMIC);
+	if (skb_cloned(qskb) || skb_headroom(qskb) < CLASP_MAX_HEADER)
+		skb = __pskb_copy(qskb, CLASP_MAX_HEADER, GFP_ATOMIC);
+	else
+		skb = skb_clone(qskb, GFP_ATOMIC);
 	/* The control block was the write queue's; IP's starts empty. */
 	if (skb)
 		memset(skb->cb, 0, sizeof(skb->cb));
@@ -743,36 +745,6 @@ static u32 clasp_usable_window(struct clasp_sock *csk, struct sk_buff *skb)
 	s32 usable = csk->snd_una + csk->snd_wnd - CLASP_SKB_CB(skb)->seq;
 
 	return usable > 0 ? usable : 0;
-}
-
-/**
- * clasp_split() - cut a queued segment after its first @len bytes
- * @sk: the socket, locked
- * @skb: the segment, in the write queue, longer than @len
- * @len: what stays in @skb; the rest becomes the next queued segment
- *
- * For a window smaller than the segment, or an MSS that shrank.
- *
- * Return: 0 or -ENOBUFS.
- */
-int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len)
-{
-	struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
-	u32 rest = skb->len - len;
-	struct sk_buff *tail;
-
-	tail = clasp_alloc_seg(rest, GFP_ATOMIC);
-	if (!tail)
-		return -ENOBUFS;
-	skb_put_data(tail, skb->data + len, rest);
-	*CLASP_SKB_CB(tail) = *cb;
-	CLASP_SKB_CB(tail)->seq = cb->seq + len;
-	cb->end_seq = cb->seq + len;
-	cb->flags = 0;
-	clasp_wmem_queue(sk, tail);
-	skb_trim(skb, len);
-	__skb_queue_after(&sk->sk_write_queue, skb, tail);
-	return 0;
 }
 
 /*
@@ -850,6 +822,85 @@ static int clasp_nonagle(const struct clasp_sock *csk)
 	       (csk->nagle_push ? CLASP_NAGLE_PUSH : 0);
 }
 
+/*
+ * How many segments from the send head may leave as one GSO buffer: new
+ * data, each a full MSS held in page fragments, inside the peer's window,
+ * at most @room (what the congestion window leaves), the route device's
+ * GSO limits, and half the largest window the peer offered, so that one
+ * lost buffer is never the whole flight (TCP's tcp_bound_to_half_wnd()).
+ */
+static u32 clasp_burst_room(struct sock *sk, u32 room)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *skb = csk->send_head;
+	u32 limit, n = 0;
+
+	if (!sk_can_gso(sk) ||
+	    clasp_seq_before(CLASP_SKB_CB(skb)->seq, csk->snd_max))
+		return 0;
+	limit = min3(room, (u32)READ_ONCE(sk->sk_gso_max_segs),
+		     (u32)(READ_ONCE(sk->sk_gso_max_size) - 1 -
+			   CLASP_MAX_HEADER) / csk->mss);
+	limit = min(limit, max(csk->max_snd_wnd / 2 / csk->mss, 1U));
+	while (n < limit && skb->len == csk->mss && !skb_headlen(skb) &&
+	       !(CLASP_SKB_CB(skb)->flags & CLASP_FIN) &&
+	       clasp_fits_window(csk, skb)) {
+		n++;
+		if (skb_queue_is_last(&sk->sk_write_queue, skb))
+			break;
+		skb = skb_queue_next(&sk->sk_write_queue, skb);
+	}
+	return n;
+}
+
+/* Send @max segments from the send head as one GSO buffer: how many went. */
+static u32 clasp_send_burst(struct sock *sk, u32 max)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *first = csk->send_head, *skb;
+	ktime_t now = ktime_get();
+	u32 n, i;
+
+	skb = clasp_burst(sk, first, max, &n);
+	if (!skb)
+		return 0;
+	clasp_sock_header(sk, skb, CLASP_SKB_CB(first)->seq,
+			  CLASP_ACK | CLASP_PSH, 0);
+	clasp_ack_sent(sk);
+	clasp_ack_data_sent(sk);
+	if (clasp_transmit(sk, skb, false))
+		return 0;
+	for (i = 0; i < n; i++) {
+		struct sk_buff *head = csk->send_head;
+
+		CLASP_SKB_CB(head)->xmit = now;
+		CLASP_SKB_CB(head)->lost = false;
+		if (csk->ca_state == TCP_CA_Recovery)
+			csk->prr_out++;
+		clasp_advance_head(sk, head);
+	}
+	return n;
+}
+
+/*
+ * Send the segment at the send head, with the ones after it that may go
+ * in the same GSO buffer: how many went, 0 if none could.
+ */
+static u32 clasp_send_next(struct sock *sk, struct sk_buff *skb, u32 room)
+{
+	u32 n = clasp_burst_room(sk, room);
+
+	if (n > 1) {
+		n = clasp_send_burst(sk, n);
+		if (n)
+			return n;
+	}
+	if (clasp_send_queued(sk, skb))
+		return 0;
+	clasp_advance_head(sk, skb);
+	return 1;
+}
+
 /**
  * clasp_push() - send what the congestion window, the peer's window and
  * Nagle admit from the write queue
@@ -893,7 +944,7 @@ void clasp_push_pending(struct sock *sk)
 void clasp_push_nonagle(struct sock *sk, int nonagle)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
-	u32 prior = csk->snd_max, cwnd, pipe, sent = 0;
+	u32 prior = csk->snd_max, cwnd, pipe, sent = 0, n;
 	bool blocked = false;
 	struct sk_buff *skb;
 
@@ -915,11 +966,11 @@ void clasp_push_nonagle(struct sock *sk, int nonagle)
 			break;
 		if (clasp_tsq_full(sk))
 			break;
-		if (clasp_send_queued(sk, skb))
+		n = clasp_send_next(sk, skb, pipe < cwnd ? cwnd - pipe : 1);
+		if (!n)
 			break;
-		clasp_advance_head(sk, skb);
-		pipe++;
-		sent++;
+		pipe += n;
+		sent += n;
 	}
 	clasp_cong_validate(sk, pipe, blocked);
 arm:

@@ -329,6 +329,7 @@ static int clasp_child_route(struct sock *child)
 	rt = ip_route_output_flow(sock_net(child), fl4, child);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
+	child->sk_gso_type = CLASP_GSO_TYPE;
 	sk_setup_caps(child, &rt->dst);
 	return 0;
 }

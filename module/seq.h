@@ -27,6 +27,7 @@ struct clasp_seg {
 	u32 end_seq;		/* seq + data length + SYN + FIN */
 	u32 ack;
 	u32 len;		/* data bytes */
+	u16 gso_size;		/* segment size of a buffer of several, else 0 */
 	u16 wnd;
 	u16 mss;		/* from the MSS option, 0 if absent */
 	u8 flags;

@@ -429,7 +429,7 @@ static int clasp_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 		rt = NULL;
 		goto unhash;
 	}
-	sk->sk_gso_type = 0;
+	sk->sk_gso_type = CLASP_GSO_TYPE;
 	sk_setup_caps(sk, &rt->dst);
 	rt = NULL;
 
@@ -577,90 +577,6 @@ static void clasp_write_space(struct sock *sk)
 	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
 		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
 	rcu_read_unlock();
-}
-
-/*
- * The last segment of the write queue, if it is still unsent and shorter
- * than the MSS: what Nagle or a cork held back, which more data joins (as
- * TCP fills its tail skb).  Grown to a whole MSS of room the first time it
- * lacks room; NULL if there is none to join, an ERR_PTR if memory fails.
- */
-static struct sk_buff *clasp_unsent_tail(struct sock *sk)
-{
-	struct clasp_sock *csk = clasp_sk(sk);
-	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
-	struct sk_buff *skb;
-
-	/* After a timeout send_head rewinds: a tail sent once stays as sent. */
-	if (!csk->send_head || !tail || tail->len >= csk->mss ||
-	    CLASP_SKB_CB(tail)->flags & CLASP_FIN ||
-	    clasp_seq_before(CLASP_SKB_CB(tail)->seq, csk->snd_max))
-		return NULL;
-	if (skb_tailroom(tail) >= csk->mss - tail->len)
-		return tail;
-	skb = clasp_alloc_seg(csk->mss, sk->sk_allocation);
-	if (!skb)
-		return ERR_PTR(-ENOBUFS);
-	if (!clasp_wmem_schedule(sk, skb)) {
-		kfree_skb(skb);
-		return ERR_PTR(-ENOMEM);
-	}
-	skb_put_data(skb, tail->data, tail->len);
-	*CLASP_SKB_CB(skb) = *CLASP_SKB_CB(tail);
-	clasp_wmem_queue(sk, skb);
-	__skb_queue_after(&sk->sk_write_queue, tail, skb);
-	__skb_unlink(tail, &sk->sk_write_queue);
-	if (csk->send_head == tail)
-		csk->send_head = skb;
-	clasp_wmem_free(sk, tail);
-	return skb;
-}
-
-/*
- * Queue up to one MSS of user data: into the unsent tail while it is
- * short, else as a new segment.  -ENOMEM when the memory pool refuses the
- * buffer: the caller waits for memory.
- */
-static int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len)
-{
-	struct clasp_sock *csk = clasp_sk(sk);
-	size_t n = min_t(size_t, len, csk->mss);
-	struct sk_buff *skb;
-
-	skb = clasp_unsent_tail(sk);
-	if (IS_ERR(skb))
-		return PTR_ERR(skb);
-	if (skb) {
-		n = min_t(size_t, len, csk->mss - skb->len);
-		if (copy_from_iter(skb_put(skb, n), n, &msg->msg_iter) != n) {
-			skb_trim(skb, skb->len - n);
-			return -EFAULT;
-		}
-		CLASP_SKB_CB(skb)->end_seq += n;
-		csk->write_seq += n;
-		return n;
-	}
-	csk->nagle_push = false;
-	skb = clasp_alloc_seg(n, sk->sk_allocation);
-	if (!skb)
-		return -ENOBUFS;
-	if (!clasp_wmem_schedule(sk, skb)) {
-		kfree_skb(skb);
-		return -ENOMEM;
-	}
-	if (copy_from_iter(skb_put(skb, n), n, &msg->msg_iter) != n) {
-		kfree_skb(skb);
-		return -EFAULT;
-	}
-	memset(CLASP_SKB_CB(skb), 0, sizeof(struct clasp_skb_cb));
-	CLASP_SKB_CB(skb)->seq = csk->write_seq;
-	CLASP_SKB_CB(skb)->end_seq = csk->write_seq + n;
-	csk->write_seq += n;
-	clasp_wmem_queue(sk, skb);
-	__skb_queue_tail(&sk->sk_write_queue, skb);
-	if (!csk->send_head)
-		csk->send_head = skb;
-	return n;
 }
 
 /* The push at the end of a write: MSG_MORE corks it, as TCP's tcp_push(). */

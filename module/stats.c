@@ -114,6 +114,17 @@ void clasp_stats_inc(struct net *net, enum clasp_mib field)
 }
 
 /**
+ * clasp_stats_add() - count @n events in a namespace (not for gauges)
+ * @net: the namespace
+ * @field: which counter
+ * @n: how many
+ */
+void clasp_stats_add(struct net *net, enum clasp_mib field, u32 n)
+{
+	this_cpu_add(clasp_pernet(net)->stats.mib[field], n);
+}
+
+/**
  * clasp_stats_dec() - take one from a gauge (CurrEstab, Objects)
  * @net: the namespace
  * @field: which counter

@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # clasp between two network namespaces joined by a veth pair (MTU 1500):
-# MSS, a 64 MiB transfer checked end to end, 1 MiB under 5% loss both ways,
-# 4 MiB through reordering, connect timing out against a peer that drops
-# clasp, the SYN retransmit schedule read from a capture, and a
-# simultaneous open.  Also 64 MiB over loopback, and, over a second veth
+# MSS, a 64 MiB transfer checked end to end, GSO buffers carried whole and
+# cut in software, 1 MiB under 5% loss both ways, 4 MiB through
+# reordering, connect timing out against a peer that drops clasp, the SYN
+# retransmit schedule read from a capture, and a simultaneous open.  Also 64 MiB over loopback, and, over a second veth
 # pair, listeners bound to a device.  clasp_xfer does the socket work;
 # this script compares what both ends saw.
 #
@@ -168,7 +168,7 @@ veth_64mib_transfer_mss_1460() {
 	[ "$q" -eq 0 ] && [ $((b * 2000)) -le $(((64 << 20) / 1460)) ]
 }
 
-# Loopback has no wire and a larger MSS (32 KiB segments).  How fast it
+# Loopback has no wire and a larger MSS (64 KiB segments).  How fast it
 # goes is for make bench to say; here every byte must arrive intact.
 loopback_64mib_transfer() {
 	local ms
@@ -177,14 +177,64 @@ loopback_64mib_transfer() {
 	log "loopback $ms ms, veth ${VETH_MS:-?} ms"
 }
 
-# TCP hands the veth GSO packets of up to 64 KiB, which netem drops whole:
-# 1 MiB in a few dozen packets may then lose none.  Under CLASP_PROTO=6
-# the veth takes one segment per packet (gso_max_segs 1) meanwhile, as
-# clasp sends them, so that 5% of some 720 segments are lost.
+# Both protocols hand the veth GSO buffers of up to 64 KiB, which netem
+# drops whole: 1 MiB in a few dozen buffers may then lose none.  The
+# loss and reordering cases have the veth take one segment per packet
+# (gso_max_segs 1) meanwhile, so that 5% of some 720 segments are lost.
 set_gso_max_segs() {
-	[ "$PROTO" = 6 ] || return 0
 	ip -n "$NSA" link set "$VA" gso_max_segs "$1" &&
 		ip -n "$NSB" link set "$VB" gso_max_segs "$1"
+}
+
+# tx_packets NS DEV: the packets DEV sent, a GSO buffer counting as one.
+tx_packets() {
+	ip netns exec "$1" cat "/sys/class/net/$2/statistics/tx_packets"
+}
+
+# offloads ON|OFF: the veth's segmentation (TCP's and SCTP's type, which
+# clasp's GSO buffers use) and checksum offload, on or off.
+offloads() {
+	ip netns exec "$NSA" ethtool -K "$VA" tso "$1" \
+		tx-sctp-segmentation "$1" tx-checksum-ip-generic "$1"
+}
+
+# Full-sized segments leave as GSO buffers (module/offload.c): the veth
+# carries them whole, so far fewer packets cross it than segments leave.
+# Without the veth's segmentation and checksum offloads, the core cuts
+# each buffer before the device (clasp_gso_segment()) and sums each
+# segment in software: the stream arrives intact, the receiver finds no
+# bad checksum, and a packet crosses per segment.
+veth_gso_buffers_and_software_segmentation() {
+	local s0 p0 c0 s p c ret=0
+	s0=$(clasp_counter "$NSA" OutSegs)
+	p0=$(tx_packets "$NSA" "$VA")
+	transfer "$NSB" "$NSA" "$IPB" $((16 << 20)) 120 || return 1
+	s=$(($(clasp_counter "$NSA" OutSegs) - s0))
+	p=$(($(tx_packets "$NSA" "$VA") - p0))
+	log "GSO on: $s segments in $p packets"
+	if [ $((p * 4)) -gt "$s" ]; then
+		log "more than one packet in four segments: no GSO buffers"
+		ret=1
+	fi
+	offloads off || {
+		log "cannot turn the veth's offloads off"
+		return 1
+	}
+	s0=$(clasp_counter "$NSA" OutSegs)
+	p0=$(tx_packets "$NSA" "$VA")
+	c0=$(clasp_counter "$NSB" InCsumErrors)
+	transfer "$NSB" "$NSA" "$IPB" $((16 << 20)) 120 || ret=1
+	offloads on
+	s=$(($(clasp_counter "$NSA" OutSegs) - s0))
+	p=$(($(tx_packets "$NSA" "$VA") - p0))
+	c=$(($(clasp_counter "$NSB" InCsumErrors) - c0))
+	log "GSO and checksums in software: $s segments in $p packets," \
+		"receiver InCsumErrors +$c"
+	if [ $((p * 10)) -lt $((s * 9)) ] || [ "$c" -ne 0 ]; then
+		log "buffers not cut into segments, or cut with bad checksums"
+		ret=1
+	fi
+	return $ret
 }
 
 veth_1mib_under_5pct_loss() {
@@ -288,7 +338,7 @@ veth_4mib_reordering_few_retransmits() {
 }
 
 # netem_both NETEM...: the same netem on both ends of the pair, one
-# segment per packet under CLASP_PROTO=6 (see set_gso_max_segs); undone
+# segment per packet (see set_gso_max_segs); undone
 # by netem_off.
 NETEM_SEGS=
 netem_both() {
@@ -584,6 +634,7 @@ veth_nothing_left_behind() {
 }
 
 TESTS=(veth_64mib_transfer_mss_1460 loopback_64mib_transfer
+	veth_gso_buffers_and_software_segmentation
 	veth_1mib_under_5pct_loss veth_4mib_under_reordering
 	veth_4mib_reordering_few_retransmits
 	veth_2mib_under_1pct_loss_and_duplication veth_4mib_over_100ms_rtt

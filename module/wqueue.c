@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clasp: the write queue's segments.
+ *
+ * Each buffer of the write queue is one segment: a header-only sk_buff
+ * whose payload lies in page fragments, filled from the socket's page
+ * fragment as TCP's tcp_sendmsg_locked() fills its own.  A transmission
+ * clones the buffer or copies its (empty) head; the payload is written
+ * once, by sendmsg, and never copied again.  Fragments are what lets
+ * several consecutive segments leave as one GSO buffer (clasp_burst())
+ * that only takes references on their pages.
+ *
+ * Every byte of payload is charged to the socket (sk_wmem_queued, the
+ * memory pool) and counted in its buffer's truesize, so a buffer's
+ * charge is its truesize whatever it holds, and a split moves the bytes'
+ * charge with them.
+ */
+#include <linux/skbuff.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+
+#include "clasp.h"
+
+/* Charge @copy bytes more of payload to @sk, if the pool allows them. */
+static bool clasp_wmem_grow(struct sock *sk, int copy)
+{
+	return sk_wmem_schedule(sk, copy) ||
+	       skb_queue_empty(&sk->sk_write_queue);
+}
+
+/* @copy bytes just copied to the page fragment joined @skb's last frag. */
+static void clasp_skb_grow(struct sock *sk, struct sk_buff *skb, int copy)
+{
+	skb->len += copy;
+	skb->data_len += copy;
+	skb->truesize += copy;
+	sk_wmem_queued_add(sk, copy);
+	sk_mem_charge(sk, copy);
+}
+
+/*
+ * Copy up to @len bytes from @from into page fragments of @skb: the
+ * socket's page fragment, merged into the last fragment where they touch.
+ * Stops early when the page allocator or the pool refuses, or when the
+ * buffer has no fragment slot left.
+ *
+ * Return: bytes copied, or -ENOMEM (nothing copied: wait for memory), or
+ * -EFAULT (nothing copied: a bad user buffer).
+ */
+static int clasp_append(struct sock *sk, struct sk_buff *skb,
+			struct iov_iter *from, int len)
+{
+	struct page_frag *pfrag = sk_page_frag(sk);
+	int copied = 0;
+
+	while (copied < len) {
+		int i = skb_shinfo(skb)->nr_frags;
+		bool merge;
+		int copy;
+
+		if (!sk_page_frag_refill(sk, pfrag))
+			break;
+		merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+		if (!merge && i >= MAX_SKB_FRAGS)
+			break;
+		copy = min_t(int, len - copied, pfrag->size - pfrag->offset);
+		if (!clasp_wmem_grow(sk, copy))
+			break;
+		if (copy_page_from_iter(pfrag->page, pfrag->offset, copy,
+					from) != copy)
+			return copied ?: -EFAULT;
+		if (merge) {
+			skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
+		} else {
+			skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset,
+					   copy);
+			get_page(pfrag->page);
+		}
+		pfrag->offset += copy;
+		clasp_skb_grow(sk, skb, copy);
+		copied += copy;
+	}
+	return copied ?: -ENOMEM;
+}
+
+/*
+ * The last segment of the write queue, if it is still unsent, shorter
+ * than the MSS and has a fragment slot left: what Nagle or a cork held
+ * back, which more data joins (as TCP fills its tail skb).
+ */
+static struct sk_buff *clasp_unsent_tail(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+
+	/* After a timeout send_head rewinds: a tail sent once stays as sent. */
+	if (!csk->send_head || !tail || tail->len >= csk->mss ||
+	    CLASP_SKB_CB(tail)->flags & CLASP_FIN ||
+	    clasp_seq_before(CLASP_SKB_CB(tail)->seq, csk->snd_max) ||
+	    skb_shinfo(tail)->nr_frags >= MAX_SKB_FRAGS)
+		return NULL;
+	return tail;
+}
+
+/**
+ * clasp_queue_data() - queue up to one MSS of user data: into the unsent
+ * tail while it is short, else as a new segment
+ * @sk: the socket, locked
+ * @msg: the user's data, consumed as far as it is queued
+ * @len: bytes the write still has
+ *
+ * Return: bytes queued; -ENOMEM when memory is refused (the caller waits
+ * for memory), -ENOBUFS, or -EFAULT.
+ */
+int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *skb = clasp_unsent_tail(sk);
+	int n;
+
+	if (skb) {
+		n = clasp_append(sk, skb, &msg->msg_iter,
+				 min_t(size_t, len, csk->mss - skb->len));
+		if (n > 0) {
+			CLASP_SKB_CB(skb)->end_seq += n;
+			csk->write_seq += n;
+		}
+		return n;
+	}
+	csk->nagle_push = false;
+	skb = clasp_alloc_seg(0, sk->sk_allocation);
+	if (!skb)
+		return -ENOBUFS;
+	if (!clasp_wmem_schedule(sk, skb)) {
+		kfree_skb(skb);
+		return -ENOMEM;
+	}
+	/* Charged before the payload, which clasp_append() charges itself. */
+	clasp_wmem_queue(sk, skb);
+	n = clasp_append(sk, skb, &msg->msg_iter,
+			 min_t(size_t, len, csk->mss));
+	if (n < 0) {
+		clasp_wmem_free(sk, skb);
+		return n;
+	}
+	memset(CLASP_SKB_CB(skb), 0, sizeof(struct clasp_skb_cb));
+	CLASP_SKB_CB(skb)->seq = csk->write_seq;
+	CLASP_SKB_CB(skb)->end_seq = csk->write_seq + n;
+	csk->write_seq += n;
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	if (!csk->send_head)
+		csk->send_head = skb;
+	return n;
+}
+
+/**
+ * clasp_split() - cut a queued segment after its first @len bytes
+ * @sk: the socket, locked
+ * @skb: the segment, in the write queue, longer than @len
+ * @len: what stays in @skb; the rest becomes the next queued segment
+ *
+ * For a window smaller than the segment, or an MSS that shrank.  The
+ * pages are shared, not copied (skb_split()), and the bytes that move
+ * take their charge with them.
+ *
+ * Return: 0 or -ENOBUFS.
+ */
+int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+	u32 rest = skb->len - len;
+	struct sk_buff *tail;
+
+	tail = clasp_alloc_seg(0, GFP_ATOMIC);
+	if (!tail)
+		return -ENOBUFS;
+	clasp_wmem_queue(sk, tail);
+	skb_split(skb, tail, len);
+	skb->truesize -= rest;
+	tail->truesize += rest;
+	*CLASP_SKB_CB(tail) = *cb;
+	CLASP_SKB_CB(tail)->seq = cb->seq + len;
+	cb->end_seq = cb->seq + len;
+	cb->flags = 0;
+	__skb_queue_after(&sk->sk_write_queue, skb, tail);
+	return 0;
+}
+
+/*
+ * Reference @skb's payload pages from @gso, after what it holds: the
+ * first fragment merges with @gso's last when they touch (segments
+ * written one after the other share their page).  False, and @gso
+ * unchanged, when the fragment slots would not suffice.
+ */
+static bool clasp_burst_add(struct sk_buff *gso, const struct sk_buff *skb)
+{
+	const struct skb_shared_info *from = skb_shinfo(skb);
+	struct skb_shared_info *to = skb_shinfo(gso);
+	int i, need = from->nr_frags;
+
+	if (need && skb_can_coalesce(gso, to->nr_frags,
+				     skb_frag_page(&from->frags[0]),
+				     skb_frag_off(&from->frags[0])))
+		need--;
+	if (to->nr_frags + need > MAX_SKB_FRAGS)
+		return false;
+	for (i = 0; i < from->nr_frags; i++) {
+		const skb_frag_t *f = &from->frags[i];
+		struct page *page = skb_frag_page(f);
+		int n = to->nr_frags;
+
+		if (skb_can_coalesce(gso, n, page, skb_frag_off(f))) {
+			skb_frag_size_add(&to->frags[n - 1], skb_frag_size(f));
+			continue;
+		}
+		get_page(page);
+		skb_fill_page_desc(gso, n, page, skb_frag_off(f),
+				   skb_frag_size(f));
+	}
+	gso->len += skb->len;
+	gso->data_len += skb->len;
+	gso->truesize += skb->len;
+	return true;
+}
+
+/**
+ * clasp_burst() - one GSO buffer for consecutive queued segments
+ * @sk: the socket, locked
+ * @first: the first segment, in the write queue
+ * @max: how many segments from @first may go: each a full MSS of data
+ *	held in fragments alone (the caller checked)
+ * @segs: how many the buffer carries
+ *
+ * The buffer references the segments' pages, so the write queue keeps
+ * its segments whatever becomes of the buffer; clasp_gso_segment() (or
+ * the receiver, over loopback and veth) cuts it into segments of
+ * gso_size.
+ *
+ * Return: the buffer, with headroom for the headers and at least two
+ * segments, or NULL (no memory, or only one segment fits).
+ */
+struct sk_buff *clasp_burst(struct sock *sk, struct sk_buff *first, u32 max,
+			    u32 *segs)
+{
+	struct sk_buff *gso, *skb = first;
+	u32 n = 0;
+
+	gso = clasp_alloc_seg(0, GFP_ATOMIC);
+	if (!gso)
+		return NULL;
+	while (n < max && clasp_burst_add(gso, skb)) {
+		n++;
+		if (skb_queue_is_last(&sk->sk_write_queue, skb))
+			break;
+		skb = skb_queue_next(&sk->sk_write_queue, skb);
+	}
+	if (n < 2) {
+		consume_skb(gso);
+		return NULL;
+	}
+	skb_shinfo(gso)->gso_size = clasp_sk(sk)->mss;
+	skb_shinfo(gso)->gso_segs = n;
+	skb_shinfo(gso)->gso_type = CLASP_GSO_TYPE;
+	*segs = n;
+	return gso;
+}
