@@ -437,6 +437,10 @@ struct clasp_sockopt {
  *	@undo_on (TCP's tp->undo_marker, recovery.c)
  * @undo_retrans: segments sent again since then that no D-SACK has shown
  *	needless yet (TCP's tp->undo_retrans)
+ * @retrans_stamp: our timestamp clock (TSval) just before the first
+ *	retransmission of the current loss episode, 0 when no
+ *	retransmission is outstanding (TCP's tp->retrans_stamp): an echo
+ *	older than it shows an original transmission delivered (RFC 3522)
  * @delivered: segments SACKed or cumulatively acknowledged for the first
  *	time, ever (TCP's tp->delivered, counted with SACK)
  * @prr_base: @delivered when the recovery began: RFC 6937's prr_delivered
@@ -575,6 +579,7 @@ struct clasp_sock {
 	u32 reordering;
 	u32 undo_marker;
 	u32 undo_retrans;
+	u32 retrans_stamp;
 	u32 delivered;
 	u32 prr_base;
 	u32 prr_last;
@@ -1035,7 +1040,7 @@ u32 clasp_sack_lost_end(struct sock *sk, u32 *lost);
 /* recovery.c */
 void clasp_recovery_init(struct sock *sk);
 void clasp_recovery_dupack(struct sock *sk);
-void clasp_recovery_ack(struct sock *sk);
+void clasp_recovery_ack(struct sock *sk, u32 prior_una);
 void clasp_recovery_sacked(struct sock *sk);
 void clasp_recovery_dsack(struct sock *sk, u32 start, u32 end);
 void clasp_recovery_timeout(struct sock *sk);
@@ -1043,7 +1048,8 @@ bool clasp_recovery_probe_due(struct sock *sk);
 void clasp_recovery_probe(struct sock *sk);
 void clasp_recovery_probe_acked(struct sock *sk, u32 ack, bool dupack);
 bool clasp_rack_decides(const struct sock *sk);
-void clasp_rack_delivered(struct sock *sk, const struct sk_buff *skb);
+void clasp_rack_delivered(struct sock *sk, const struct sk_buff *skb,
+			  bool cumulative);
 void clasp_rack_dsack_seen(struct sock *sk, u32 ack);
 void clasp_rack_reo_timeout(struct sock *sk);
 

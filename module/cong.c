@@ -27,7 +27,10 @@
  *   full ACK      cwnd = ssthresh (RFC 6582 3.2 step 6, option 2)
  *   RTO           ssthresh = ssthresh() on the first timeout of an
  *                 episode (RFC 5681 3.1), cwnd = 1 (the loss window)
- *   spurious RTO  cwnd = undo_cwnd(), ssthresh as before (F-RTO, RFC 5682)
+ *   undo          cwnd = undo_cwnd(), ssthresh as before, when recovery.c
+ *                 finds a reduction needless: a spurious timeout (F-RTO,
+ *                 RFC 5682, or timestamps, RFC 3522), a fast retransmit
+ *                 of data only late (timestamps, or D-SACKs, RFC 3708)
  *   idle          nothing in flight and no data sent for an RTO: cwnd =
  *                 min(cwnd, IW) (RFC 5681 4.1)
  *
@@ -477,8 +480,9 @@ void clasp_cong_timeout(struct sock *sk)
 }
 
 /**
- * clasp_cong_undo() - the last reduction was needless (F-RTO found the
- * timeout spurious): back to the window before it
+ * clasp_cong_undo() - the last reduction was needless (recovery.c found
+ * it so: F-RTO, an echoed timestamp older than the retransmission, or
+ * D-SACKs of every retransmission): back to the window before it
  * @sk: the socket, locked
  */
 void clasp_cong_undo(struct sock *sk)
@@ -514,8 +518,11 @@ void clasp_cong_ack(struct sock *sk, u32 acked, s32 rtt_us, u8 prior)
 		if (csk->ca_state == TCP_CA_Recovery) {
 			if (!csk->sack_ok)
 				c->cwnd = c->cwnd > acked ? c->cwnd - acked + 1 : 1;
-		} else {
-			/* prior_ssthresh stays: a D-SACK may undo it later. */
+		} else if (c->prior_ssthresh) {
+			/*
+			 * prior_ssthresh stays: a D-SACK may undo it later.
+			 * Undone already (0), cwnd stays where undo put it.
+			 */
 			c->cwnd = c->ssthresh;
 		}
 		return;

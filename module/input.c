@@ -492,12 +492,13 @@ static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 	clasp_recovery_probe_acked(sk, seg->ack,
 				   seg->ack == csk->snd_una && !sacked);
 	if (clasp_seq_after(seg->ack, csk->snd_una)) {
+		u32 prior_una = csk->snd_una;
 		u8 prior = csk->ca_state;
 		s32 rtt_us;
 		u32 acked;
 
 		acked = clasp_clean_acked(sk, seg->ack, &rtt_us);
-		clasp_recovery_ack(sk);
+		clasp_recovery_ack(sk, prior_una);
 		clasp_cong_ack(sk, acked, rtt_us, prior);
 	} else if (seg->ack == csk->snd_una && !seg->len &&
 		   !(seg->flags & CLASP_FIN) &&

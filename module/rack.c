@@ -8,7 +8,8 @@
  * had it arrived no later than reo_wnd behind the other.  The window is a
  * quarter of the least round trip, times a multiplier that grows by one
  * for every round trip in which a D-SACK showed a retransmission was
- * needless, and falls back to 1 after 16 recoveries without one; never
+ * needless, and falls back to 1 after 16 recoveries without one (a
+ * recovery D-SACKs undo counts one more, as Linux's); never
  * above SRTT.  Until reordering is seen, a sender in recovery, or with
  * DupThresh segments SACKed, waits no window at all (RFC 8985 6.2 step 4).
  * scoreboard.c and recovery.c use this on the write queue; this file
@@ -119,6 +120,18 @@ void clasp_rack_dsack(struct clasp_rack *r, bool dsack, u32 snd_una,
 		if (!r->reo_wnd_persist)
 			r->reo_wnd_mult = 1;
 	}
+}
+
+/**
+ * clasp_rack_undo() - D-SACKs showed a window reduction needless: the
+ * window RACK grew lasts one recovery more, as Linux's tcp_try_undo_dsack()
+ * keeps it (at most CLASP_RACK_PERSIST)
+ * @r: the state
+ */
+void clasp_rack_undo(struct clasp_rack *r)
+{
+	if (r->reo_wnd_persist < CLASP_RACK_PERSIST)
+		r->reo_wnd_persist++;
 }
 
 /**

@@ -49,6 +49,7 @@ bool clasp_rack_advance(struct clasp_rack *r, u64 xmit_us, u32 end_seq,
 			bool retransmitted, u64 now_us);
 void clasp_rack_dsack(struct clasp_rack *r, bool dsack, u32 snd_una,
 		      u32 snd_nxt, bool recovery_ended);
+void clasp_rack_undo(struct clasp_rack *r);
 u32 clasp_rack_reo_wnd(const struct clasp_rack *r, bool recovering,
 		       u32 sacked_segs, u32 srtt_us);
 s64 clasp_rack_remaining(const struct clasp_rack *r, u64 xmit_us,

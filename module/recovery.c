@@ -66,11 +66,22 @@
  * RACK marked goes at the pace data is delivered, not at once, so that a
  * segment that was only late is often delivered before it goes again.
  *
- * A fast retransmit may be needless too: reordering, not loss.  D-SACKs
- * (RFC 2883) say so once they report every segment sent again since the
- * window was cut as received twice; the cut is then undone, outside a
- * recovery (RFC 3708, as Linux's tcp_try_undo_dsack():
- * clasp_recovery_dsack()).
+ * A fast retransmit may be needless too: reordering, not loss.  Two
+ * things say so, and the cut in the window is then undone, as Linux's
+ * tcp_try_undo_*() undo it.  D-SACKs (RFC 2883) once they report every
+ * segment sent again since the window was cut as received twice (RFC
+ * 3708: clasp_recovery_dsack(), DSACKUndo).  With timestamps, an ACK that
+ * echoes a TSval older than the first retransmission of the episode
+ * (retrans_stamp): the original filled the hole (RFC 3522, Eifel).  Then
+ * a partial ACK undoes a fast recovery once no retransmission is out
+ * (PartialUndo; until then it sends nothing again), a full ACK undoes it
+ * as it ends (FullUndo), any ACK after a timeout undoes that
+ * (LossUndo), and the path is known to reorder as far as the hole was
+ * from the highest SACKed data.  An undone recovery forgets which
+ * segments it found lost: RACK looks again, with the window the
+ * reordering now grants.  A cumulative ACK that echoes a TSval older than
+ * a retransmission it covers was drawn by the original, and does not
+ * advance RACK: its send time would make the whole flight look lost.
  *
  * A timeout may be spurious: the flight was late, not lost.  F-RTO (RFC
  * 5682 section 2) tells the two apart without timestamps.  If the first
@@ -130,6 +141,7 @@ void clasp_recovery_init(struct sock *sk)
 	csk->undo_ready = false;
 	csk->undo_marker = csk->iss;
 	csk->undo_retrans = 0;
+	csk->retrans_stamp = 0;
 	csk->tlp_high_seq = 0;
 	csk->rack_reo_wait = false;
 	clasp_rack_init(&csk->rack);
@@ -160,22 +172,141 @@ static void clasp_undo_count(struct sock *sk)
 		csk->undo_retrans++;
 }
 
+/* Is a segment sent again, and not SACKed, still outstanding? */
+static bool clasp_retrans_out(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		const struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+
+		if (skb == csk->send_head)
+			break;
+		if (cb->retransmitted && !cb->sacked)
+			return true;
+	}
+	return false;
+}
+
+/* Does the ACK being processed echo a timestamp older than @stamp? */
+static bool clasp_echo_before(const struct sock *sk, u32 stamp)
+{
+	u32 ecr = clasp_sk(sk)->rcv_tsecr;
+
+	return ecr && (s32)(ecr - stamp) < 0;
+}
+
+/*
+ * RFC 3522, Eifel detection, as Linux's tcp_packet_delayed(): an ACK that
+ * echoes a timestamp older than the first retransmission of this episode
+ * was drawn by a segment sent before it, an original that was only late,
+ * so the data it acknowledges was not lost.  With nothing sent again
+ * yet, nothing went needlessly either.
+ */
+static bool clasp_packet_delayed(const struct sock *sk)
+{
+	const struct clasp_sock *csk = clasp_sk(sk);
+
+	if (!csk->retrans_stamp)
+		return true;
+	return clasp_echo_before(sk, csk->retrans_stamp);
+}
+
+/*
+ * May the last reduction be undone (Linux's tcp_may_undo())?  Yes if
+ * D-SACKs showed every segment sent again since it began needless (RFC
+ * 3708), or if the timestamps show an original delivered (RFC 3522).
+ */
+static bool clasp_may_undo(const struct sock *sk)
+{
+	const struct clasp_sock *csk = clasp_sk(sk);
+
+	return csk->undo_on && (!csk->undo_retrans || clasp_packet_delayed(sk));
+}
+
+/*
+ * The reduction was needless: cwnd and ssthresh as before it (cong.c),
+ * counted in @mib, and RACK looks at the flight again.  With @unmark,
+ * what was marked lost is not, as Linux's tcp_undo_cwnd_reduction(): the
+ * segments were late, and RACK marks them again only once their
+ * reordering window has passed.
+ */
+static void clasp_undo(struct sock *sk, bool unmark, enum clasp_mib mib)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *skb;
+
+	csk->undo_on = false;
+	csk->undo_ready = false;
+	csk->rack.advanced = true;
+	if (unmark) {
+		skb_queue_walk(&sk->sk_write_queue, skb) {
+			if (skb == csk->send_head)
+				break;
+			CLASP_SKB_CB(skb)->lost = false;
+		}
+	}
+	if (!csk->cong.prior_ssthresh)
+		return;
+	clasp_cong_undo(sk);
+	clasp_stats_inc(sock_net(sk), mib);
+}
+
+/*
+ * Back to Open after a recovery; the timestamp of its first
+ * retransmission is kept while a segment sent again is still out.
+ */
+static void clasp_recovery_open(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	clasp_ca_set_state(sk, TCP_CA_Open);
+	csk->frto = CLASP_FRTO_OFF;
+	if (csk->retrans_stamp && !clasp_retrans_out(sk))
+		csk->retrans_stamp = 0;
+}
+
 /*
  * D-SACKs showed every segment sent again since the last reduction
- * needless: undo it, outside a recovery (tcp_try_undo_dsack()).
+ * needless: undo it now, in Open or in a fast recovery, which ends
+ * (Linux's tcp_try_undo_dsack() and tcp_try_to_open()); RACK's grown
+ * window lasts a recovery more.  After a timeout, the next ACK that
+ * moves snd_una undoes it (clasp_recovery_ack()).
  */
 static void clasp_undo_try(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 
-	if (!csk->undo_ready || csk->ca_state != TCP_CA_Open)
+	if (!csk->undo_ready || !csk->undo_on ||
+	    csk->ca_state == TCP_CA_Loss)
 		return;
-	csk->undo_on = false;
-	csk->undo_ready = false;
-	if (!csk->cong.prior_ssthresh)
-		return;
-	clasp_cong_undo(sk);
-	clasp_stats_inc(sock_net(sk), CLASP_MIB_DSACKUNDO);
+	clasp_undo(sk, false, CLASP_MIB_DSACKUNDO);
+	clasp_rack_undo(&csk->rack);
+	if (csk->ca_state == TCP_CA_Recovery)
+		clasp_recovery_open(sk);
+}
+
+/*
+ * A partial ACK in a fast recovery that echoes a timestamp from before
+ * the first retransmission (Linux's tcp_try_undo_partial()): the hole
+ * was filled by the original, late, not lost.  The path reorders further
+ * than thought; if nothing sent again is still out, the reduction is
+ * undone and the recovery ends.  True if the ACK should send nothing
+ * again: while retransmissions are out, more evidence is awaited.
+ */
+static bool clasp_undo_partial(struct sock *sk, u32 prior_una)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (!csk->undo_on || !clasp_packet_delayed(sk))
+		return false;
+	clasp_sack_reordering(sk, prior_una, clasp_sack_fack(csk));
+	if (clasp_retrans_out(sk))
+		return true;
+	clasp_undo(sk, true, CLASP_MIB_PARTIALUNDO);
+	clasp_recovery_open(sk);
+	return true;
 }
 
 /* Segments of the write queue within [@start, @end) that went again. */
@@ -207,9 +338,11 @@ static u32 clasp_dsack_retransmitted(struct sock *sk, u32 start, u32 end)
  * D-SACK reports was delivered twice, its first copy having arrived after
  * all.  Once every one of them is reported so, nothing was lost: the
  * reduction is undone (cwnd and ssthresh as before it, the algorithm's
- * undo_cwnd()), counted in DSACKUndo.  Linux tries this undo outside a
- * recovery only (TCP_CA_Open, Disorder): one under way first ends (its
- * full ACK), and the undo follows on the next ACK (clasp_undo_try()).
+ * undo_cwnd()), counted in DSACKUndo, at once in Open or in a fast
+ * recovery, which then ends (clasp_undo_try()); a segment RACK marked lost
+ * and not yet delivered starts the next one.  After a timeout the undo
+ * waits for an ACK that moves snd_una (LossUndo), as Linux's
+ * tcp_try_undo_loss().
  * A block that ends at or below where the reduction began reports older
  * data, and counts for nothing; so does one of data never sent again (a
  * duplicate the network made): beyond snd_una only segments marked
@@ -263,9 +396,13 @@ bool clasp_rack_decides(const struct sock *sk)
 static bool clasp_recovery_resend(struct sock *sk, struct sk_buff *skb)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
+	/* Before it goes: its TSval can be no older (clasp_packet_delayed()). */
+	u32 stamp = clasp_ts_now(csk->ts_offset);
 
 	if (!clasp_retransmit_skb(sk, skb))
 		return false;
+	if (!csk->retrans_stamp)
+		csk->retrans_stamp = stamp ?: 1;
 	clasp_undo_count(sk);
 	if (clasp_seq_after(CLASP_SKB_CB(skb)->end_seq, csk->high_rxt))
 		csk->high_rxt = CLASP_SKB_CB(skb)->end_seq;
@@ -405,17 +542,31 @@ static bool clasp_recovery_early(struct sock *sk)
  * acknowledged for the first time (RFC 8985 6.2 step 2)
  * @sk: the socket, locked
  * @skb: the segment, still in the write queue
+ * @cumulative: by the ACK's cumulative acknowledgment
+ *
+ * A segment sent again that a cumulative ACK covers, when the ACK echoes
+ * a timestamp older than the segment's last transmission, was delivered
+ * by an earlier copy (Linux's tcp_skb_spurious_retrans()): the time since
+ * the retransmission is no round trip, and RACK does not advance on it.
+ * Our TSval is taken at most a millisecond before the send time is, so
+ * only an echo older than that millisecond counts.
  */
-void clasp_rack_delivered(struct sock *sk, const struct sk_buff *skb)
+void clasp_rack_delivered(struct sock *sk, const struct sk_buff *skb,
+			  bool cumulative)
 {
 	const struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+	struct clasp_sock *csk = clasp_sk(sk);
 
-	clasp_sk(sk)->delivered++;
+	csk->delivered++;
 	if (!clasp_rack_on(sk) || !cb->xmit)
 		return;
-	clasp_rack_advance(&clasp_sk(sk)->rack, ktime_to_us(cb->xmit),
-			   cb->end_seq, cb->retransmitted,
-			   ktime_to_us(ktime_get()));
+	if (cumulative && cb->retransmitted &&
+	    clasp_echo_before(sk, (u32)div_u64(ktime_to_ns(cb->xmit),
+					       NSEC_PER_MSEC) +
+			      csk->ts_offset - 1))
+		return;
+	clasp_rack_advance(&csk->rack, ktime_to_us(cb->xmit), cb->end_seq,
+			   cb->retransmitted, ktime_to_us(ktime_get()));
 }
 
 /**
@@ -575,6 +726,10 @@ void clasp_recovery_sacked(struct sock *sk)
 	if (csk->frto)
 		return;
 	clasp_undo_try(sk);
+	/* Open with nothing sent again still out: a new episode may begin. */
+	if (csk->ca_state == TCP_CA_Open && csk->retrans_stamp &&
+	    !clasp_retrans_out(sk))
+		csk->retrans_stamp = 0;
 	rack_lost = clasp_rack_check(sk);
 	if (clasp_recovery_due(sk, rack_lost)) {
 		clasp_recovery_fast_retransmit(sk);
@@ -614,27 +769,50 @@ void clasp_recovery_dupack(struct sock *sk)
  * clasp_recovery_ack() - an ACK advanced snd_una (after the write queue
  * let go of what it covers)
  * @sk: the socket, locked
+ * @prior_una: snd_una before it
  *
  * A full ACK, one that covers recover, ends recovery; a partial one shows
  * where the next hole is, and its segment goes now (RFC 6582 3.2 step 3),
  * with SACK with every other segment found lost, unless F-RTO is still
  * deciding whether the timeout was spurious.
+ *
+ * Either may show the reduction needless, as Linux's undo does: after a
+ * timeout, an ACK that echoes a timestamp older than the first
+ * retransmission (RFC 3522), or once D-SACKs showed every retransmission
+ * needless (LossUndo, tcp_try_undo_loss()); a fast recovery's full ACK
+ * on the same evidence (FullUndo, tcp_try_undo_recovery()), its partial
+ * ACKs on the timestamps (PartialUndo, tcp_try_undo_partial()).
  */
-void clasp_recovery_ack(struct sock *sk)
+void clasp_recovery_ack(struct sock *sk, u32 prior_una)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
+	bool full = !clasp_seq_before(csk->snd_una, csk->recover);
+	bool undone = false;
 
 	csk->dupacks = 0;
 	if (csk->ca_state == TCP_CA_Open) {
 		clasp_recovery_sacked(sk);
 		return;
 	}
-	if (!clasp_seq_before(csk->snd_una, csk->recover)) {
-		clasp_ca_set_state(sk, TCP_CA_Open);
-		csk->frto = CLASP_FRTO_OFF;
+	if (csk->ca_state == TCP_CA_Loss && clasp_may_undo(sk)) {
+		clasp_undo(sk, true, CLASP_MIB_LOSSUNDO);
+		undone = true;
+		/* Without SACK, the holes left are still NewReno's to find. */
+		if (csk->sack_ok || full) {
+			clasp_recovery_open(sk);
+			clasp_recovery_sacked(sk);
+			return;
+		}
+	}
+	if (full) {
+		if (!undone && clasp_may_undo(sk)) {
+			clasp_undo(sk, false, CLASP_MIB_FULLUNDO);
+			undone = true;
+		}
+		clasp_recovery_open(sk);
 		if (clasp_rack_on(sk))
 			clasp_rack_dsack(&csk->rack, false, csk->snd_una,
-					 csk->snd_max, true);
+					 csk->snd_max, !undone);
 		return;
 	}
 	switch (csk->frto) {
@@ -648,10 +826,17 @@ void clasp_recovery_ack(struct sock *sk)
 		break;
 	case CLASP_FRTO_NEW_DATA:
 		/* Step 3b: more of the first flight arrived: it was late. */
-		csk->frto = CLASP_FRTO_OFF;
-		clasp_ca_set_state(sk, TCP_CA_Open);
-		clasp_cong_undo(sk);
+		clasp_undo(sk, true, CLASP_MIB_LOSSUNDO);
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_SPURIOUSRTOS);
+		clasp_recovery_open(sk);
+		return;
+	}
+	if (csk->ca_state == TCP_CA_Recovery &&
+	    clasp_undo_partial(sk, prior_una)) {
+		if (csk->ca_state == TCP_CA_Open)
+			clasp_recovery_sacked(sk);
+		else
+			clasp_recovery_prr(sk, true);
 		return;
 	}
 	clasp_rack_check(sk);

@@ -50,7 +50,7 @@ static void clasp_sack_mark(struct sock *sk, struct sk_buff *skb, u32 fack,
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	cb->sacked = true;
-	clasp_rack_delivered(sk, skb);
+	clasp_rack_delivered(sk, skb, false);
 	if (!cb->retransmitted && clasp_seq_before(cb->seq, fack) &&
 	    clasp_seq_before(cb->seq, *reord))
 		*reord = cb->seq;
@@ -147,7 +147,7 @@ void clasp_sack_acked(struct sock *sk, const struct sk_buff *skb, u32 fack,
 		csk->sacked_bytes -= cb->end_seq - cb->seq;
 		return;
 	}
-	clasp_rack_delivered(sk, skb);
+	clasp_rack_delivered(sk, skb, true);
 	if (!cb->retransmitted && clasp_seq_before(cb->seq, fack) &&
 	    clasp_seq_before(cb->seq, *reord))
 		*reord = cb->seq;

@@ -80,6 +80,9 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_LADDEREVENTS]	= "LadderEvents",
 	[CLASP_MIB_LADDERDROPS]		= "LadderDrops",
 	[CLASP_MIB_DSACKUNDO]		= "DSACKUndo",
+	[CLASP_MIB_FULLUNDO]		= "FullUndo",
+	[CLASP_MIB_PARTIALUNDO]		= "PartialUndo",
+	[CLASP_MIB_LOSSUNDO]		= "LossUndo",
 };
 
 /*

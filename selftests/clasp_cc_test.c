@@ -563,4 +563,181 @@ TEST(dsack_of_a_network_duplicate_undoes_nothing)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
+/*
+ * Timestamps on (RFC 7323), so that an ACK tells which copy of a segment
+ * drew it (RFC 3522, Eifel detection).  The peer's TSval stays PEER_TS:
+ * it echoes what it chooses, as a receiver echoes the TSval of the
+ * segment that filled the hole at rcv_nxt.  Its MSS of 1212 leaves 1200
+ * bytes of data beside the option.
+ */
+#define PEER_TS		1000
+
+static const struct clasp_param sack_dupthresh_ts[] = {
+	{ "sack", 1 },
+	{ "recovery", 0 },
+	{ "timestamps", 1 },
+	{ "rto_initial_ms", 3 * CALM_RTO_STOCK },
+	{ "rto_min_ms", 3 * CALM_RTO_STOCK },
+	{ NULL, 0 }
+};
+
+static const struct clasp_param sack_ts_timers[] = {
+	{ "sack", 1 },
+	{ "timestamps", 1 },
+	{ "rto_initial_ms", RTO_STOCK },
+	{ "rto_min_ms", RTO_STOCK },
+	{ NULL, 0 }
+};
+
+static int cc_open_ts(struct __test_metadata *_metadata, struct env *e,
+		      const struct clasp_param *params)
+{
+	env_setup(_metadata, e, params);
+	listen_on(_metadata, e, LISTEN_PORT);
+	EXPECT_EQ(0, set_cc(e->lfd, "reno", strlen("reno")));
+	return passive_open_opts(_metadata, e, PEER_PORT,
+				 "<mss 1212,sackOK,TS val 1000 ecr 0>",
+				 "<mss 1460,sackOK,TS val 0 ecr 1000>",
+				 "<nop,nop,TS val 1000 ecr ours>");
+}
+
+/*
+ * FLIGHT segments with timestamps; *@tsval0 is the first one's TSval.
+ * Then a pause, so that whatever goes again carries a later TSval.
+ */
+static void flight_ts(struct __test_metadata *_metadata, struct clasp_pkt *p,
+		      int fd, uint32_t *tsval0)
+{
+	int i;
+
+	write_segs(_metadata, p, fd, FLIGHT);
+	for (i = 0; i < FLIGHT; i++) {
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. %d:%d(1200) ack 1 <nop,nop,TS val 0 ecr %d>",
+					      1 + 1200 * i, 1201 + 1200 * i,
+					      PEER_TS));
+		if (!i)
+			*tsval0 = p->local_tsval;
+	}
+	clasp_sleep_ms(20);
+}
+
+/* Test 3's fast retransmit of the first segment, with timestamps. */
+static void fast_retransmit_ts(struct __test_metadata *_metadata,
+			       struct clasp_pkt *p, uint32_t tsval0)
+{
+	int i;
+
+	for (i = 1; i <= 3; i++) {
+		ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 <nop,nop,TS val %d ecr %u,nop,nop,sack 1201:%d>",
+					      PEER_TS, tsval0, 1201 + 1200 * i));
+		if (i < 3)
+			EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 20));
+	}
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1 <nop,nop,TS val 0 ecr %d>",
+				      PEER_TS));
+}
+
+/* The window after an undo: as before the reduction, or grown since. */
+static void expect_undone(struct __test_metadata *_metadata, int fd,
+			  const char *counter, long long before)
+{
+	struct tcp_info ti;
+
+	get_tcp_info(_metadata, fd, &ti);
+	TH_LOG("after the undo: state %u cwnd %u ssthresh %u, %s %lld -> %lld",
+	       ti.tcpi_ca_state, ti.tcpi_snd_cwnd, ti.tcpi_snd_ssthresh,
+	       counter, before, clasp_counter(counter));
+	EXPECT_EQ(TCP_CA_Open, ti.tcpi_ca_state);
+	EXPECT_LE(FLIGHT, ti.tcpi_snd_cwnd);
+	EXPECT_EQ(INFINITE_SSTHRESH, ti.tcpi_snd_ssthresh);
+	EXPECT_EQ(before + 1, clasp_counter(counter));
+}
+
+/*
+ * Test 3's fast retransmit was needless, and the ACK that ends the
+ * recovery says so: it echoes the first transmission's TSval, older than
+ * the retransmission's (RFC 3522).  The reduction is undone as the
+ * recovery ends (Linux's tcp_try_undo_recovery()), counted in FullUndo.
+ */
+TEST(echo_of_the_original_undoes_the_fast_recovery)
+{
+	struct tcp_info ti;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	uint32_t tsval0 = 0;
+	long long undo;
+	int fd;
+
+	fd = cc_open_ts(_metadata, &e, sack_dupthresh_ts);
+	ASSERT_LE(0, fd);
+	undo = clasp_counter("FullUndo");
+	flight_ts(_metadata, p, fd, &tsval0);
+	fast_retransmit_ts(_metadata, p, tsval0);
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(TCP_CA_Recovery, ti.tcpi_ca_state);
+	EXPECT_EQ(FLIGHT / 2, ti.tcpi_snd_ssthresh);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d <nop,nop,TS val %d ecr %u>",
+				      1 + 1200 * FLIGHT, PEER_TS, tsval0));
+	expect_undone(_metadata, fd, "FullUndo", undo);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/*
+ * The same, but the first ACK after the retransmission is partial:
+ * the first segment's original filled the hole, the fifth is still
+ * missing.  Nothing sent again is out any more: the reduction is undone
+ * at once and the recovery ends (Linux's tcp_try_undo_partial()),
+ * counted in PartialUndo, and nothing more goes again.
+ */
+TEST(partial_ack_echoing_the_original_undoes_the_fast_recovery)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	uint32_t tsval0 = 0;
+	long long undo;
+	int fd;
+
+	fd = cc_open_ts(_metadata, &e, sack_dupthresh_ts);
+	ASSERT_LE(0, fd);
+	undo = clasp_counter("PartialUndo");
+	flight_ts(_metadata, p, fd, &tsval0);
+	fast_retransmit_ts(_metadata, p, tsval0);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 4801 <nop,nop,TS val %d ecr %u>",
+				      PEER_TS, tsval0));
+	expect_undone(_metadata, fd, "PartialUndo", undo);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 10));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d <nop,nop,TS val %d ecr %u>",
+				      1 + 1200 * FLIGHT, PEER_TS, tsval0));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/*
+ * A timeout, and the ACK after the retransmission echoes the first
+ * transmission: the flight was late, not lost (RFC 3522).  The loss
+ * window is undone (Linux's tcp_try_undo_loss()), counted in LossUndo.
+ */
+TEST(echo_of_the_original_undoes_the_timeout)
+{
+	struct tcp_info ti;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	uint32_t tsval0 = 0;
+	long long undo;
+	int fd;
+
+	fd = cc_open_ts(_metadata, &e, sack_ts_timers);
+	ASSERT_LE(0, fd);
+	undo = clasp_counter("LossUndo");
+	flight_ts(_metadata, p, fd, &tsval0);
+	ASSERT_EQ(0, clasp_pkt_expect(p, RTO_MS, "P. 1:1201(1200) ack 1 <nop,nop,TS val 0 ecr %d>",
+				      PEER_TS));
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(TCP_CA_Loss, ti.tcpi_ca_state);
+	EXPECT_EQ(1, ti.tcpi_snd_cwnd);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d <nop,nop,TS val %d ecr %u>",
+				      1 + 1200 * FLIGHT, PEER_TS, tsval0));
+	expect_undone(_metadata, fd, "LossUndo", undo);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
 TEST_HARNESS_MAIN

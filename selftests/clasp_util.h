@@ -644,6 +644,9 @@ static inline long long clasp_counter(const char *name)
 		{ "LossProbeRecovery", "TCPLossProbeRecovery" },
 		{ "LostRetransmit", "TCPLostRetransmit" },
 		{ "DSACKUndo", "TCPDSACKUndo" },
+		{ "FullUndo", "TCPFullUndo" },
+		{ "PartialUndo", "TCPPartialUndo" },
+		{ "LossUndo", "TCPLossUndo" },
 	};
 	size_t i;
 

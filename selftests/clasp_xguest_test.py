@@ -41,8 +41,9 @@ pattern and closes.  Port 5000 (TCP) takes "quit".  The guests boot
 together: the first case polls the peer's port 5000 until it answers (a
 deadline of 120 s, scaled by CLASP_SLOW, as every deadline here).
 Figures go to TAP comments: "# xfer PROTO NAME SECONDS", and what the
-sender sent again and heard was received twice: "# retrans PROTO NAME
-RetransSegs +N DSACKRecv +N" (issue 23's needless retransmissions).  --plan
+sender sent again and heard was received twice, and the reductions it
+undid: "# retrans PROTO NAME RetransSegs +N DSACKRecv +N ..." (COUNTERS;
+issue 23's needless retransmissions).  --plan
 prints the number of cases (scripts/check's expected count).
 """
 import hashlib
@@ -241,8 +242,17 @@ def case_handshake(proto):
     return True, ''
 
 
+# What send_and_check() logs, clasp's names and TCP's (issue 23): the
+# retransmissions, the D-SACKs that showed some needless, and the window
+# reductions undone (RFC 3522, RFC 3708).
+COUNTERS = (('RetransSegs', 'RetransSegs'), ('DSACKRecv', 'TCPDSACKRecv'),
+            ('SACKRecovery', 'TCPSackRecovery'),
+            ('FullUndo', 'TCPFullUndo'), ('PartialUndo', 'TCPPartialUndo'),
+            ('DSACKUndo', 'TCPDSACKUndo'), ('LossUndo', 'TCPLossUndo'))
+
+
 def counters(proto):
-    """RetransSegs and DSACKRecv of this guest for @proto (issue 23)."""
+    """The COUNTERS of this guest for @proto, by clasp's names."""
     got = {}
     try:
         if proto == CLASP:
@@ -250,19 +260,19 @@ def counters(proto):
                 for line in f:
                     k, v = line.split()[:2]
                     got[k] = int(v)
-            return got.get('RetransSegs', 0), got.get('DSACKRecv', 0)
+            return {c: got.get(c, 0) for c, _ in COUNTERS}
         for path, want in (('/proc/net/snmp', 'Tcp:'),
                            ('/proc/net/netstat', 'TcpExt:')):
             with open(path) as f:
                 rows = [r.split() for r in f if r.startswith(want)]
             got.update(zip(rows[0][1:], (int(v) for v in rows[1][1:])))
-        return got.get('RetransSegs', 0), got.get('TCPDSACKRecv', 0)
+        return {c: got.get(t, 0) for c, t in COUNTERS}
     except (OSError, IndexError, ValueError):
-        return 0, 0
+        return {c: 0 for c, _ in COUNTERS}
 
 
 def send_and_check(proto, data, name):
-    r0, d0 = counters(proto)
+    c0 = counters(proto)
     t0 = time.monotonic()
     s = connect(proto, SINK)
     s.sendall(data)
@@ -277,10 +287,10 @@ def send_and_check(proto, data, name):
     dt = time.monotonic() - t0
     want = b'bytes %d sha256 %s\n' % (len(data),
                                       hashlib.sha256(data).hexdigest().encode())
-    r1, d1 = counters(proto)
+    c1 = counters(proto)
     log('xfer %s %s %.2f' % (pname(proto), name, dt))
-    log('retrans %s %s RetransSegs +%d DSACKRecv +%d' % (
-        pname(proto), name, r1 - r0, d1 - d0))
+    log('retrans %s %s %s' % (pname(proto), name, ' '.join(
+        '%s +%d' % (c, c1[c] - c0[c]) for c, _ in COUNTERS)))
     times[(proto, name)] = dt
     if reply != want:
         return False, 'the peer answered %r, not %r' % (reply, want)

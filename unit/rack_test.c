@@ -15,7 +15,7 @@ int main(void)
 	struct clasp_rack r;
 	int i;
 
-	tap_plan(30);
+	tap_plan(33);
 
 	/* RACK_sent_after(): time first, sequence number on a tie. */
 	expect(clasp_rack_sent_after(200, 1000, 100, 5000), 1, "later send time");
@@ -69,6 +69,20 @@ int main(void)
 	expect(r.reo_wnd_mult, 3, "kept for 15 recoveries");
 	clasp_rack_dsack(&r, false, 13000, 13000, true);
 	expect(r.reo_wnd_mult, 1, "back to 1 after the 16th");
+
+	/* A D-SACK undo keeps a grown window one recovery longer. */
+	clasp_rack_dsack(&r, true, 14000, 15000, false);
+	for (i = 0; i < 2; i++)
+		clasp_rack_dsack(&r, false, 15000 + i, 16000, true);
+	clasp_rack_undo(&r);
+	expect(r.reo_wnd_persist, CLASP_RACK_PERSIST - 1,
+	       "an undo gives back one recovery");
+	for (i = 0; i < 4; i++)
+		clasp_rack_undo(&r);
+	expect(r.reo_wnd_persist, CLASP_RACK_PERSIST, "never above 16");
+	for (i = 0; i < CLASP_RACK_PERSIST; i++)
+		clasp_rack_dsack(&r, false, 16000 + i, 17000, true);
+	expect(r.reo_wnd_mult, 1, "and still back to 1 after 16");
 
 	/* Loss (step 5): xmit_ts + RACK.rtt + reo_wnd. */
 	clasp_rack_init(&r);

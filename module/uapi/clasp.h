@@ -286,6 +286,9 @@ enum clasp_mib {
 	CLASP_MIB_LADDEREVENTS,		/* segment events sent ("segments") */
 	CLASP_MIB_LADDERDROPS,		/* ... held back: rate bound, memory */
 	CLASP_MIB_DSACKUNDO,		/* reductions D-SACKs showed needless */
+	CLASP_MIB_FULLUNDO,		/* ... undone as a fast recovery ended */
+	CLASP_MIB_PARTIALUNDO,		/* ... undone by a partial ACK (Eifel) */
+	CLASP_MIB_LOSSUNDO,		/* ... of a timeout, undone */
 	__CLASP_MIB_MAX
 };
 
