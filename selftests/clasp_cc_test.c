@@ -61,13 +61,14 @@ static void write_segs(struct __test_metadata *_metadata, struct clasp_pkt *p,
 
 /*
  * Segments @from to @to - 1 (0-based) on the wire.  Those that waited
- * for the window TCP cuts from one buffer: its PSH falls on the last, so
+ * for the window leave together as one GSO buffer, clasp's as TCP's, cut
+ * into segments before the tun device: its PSH falls on the last, so
  * @held segments may come with PSH or without.
  */
 static void expect_segs(struct __test_metadata *_metadata, struct clasp_pkt *p,
 			int from, int to, bool held)
 {
-	const char *flags = held && clasp_is_tcp() ? "P?." : "P.";
+	const char *flags = held ? "P?." : "P.";
 	int i;
 
 	for (i = from; i < to; i++)
