@@ -55,6 +55,8 @@ WORKLOADS = [
     ("dump_json_ms", 6, "dump, JSON (claspctl -j conns / ss -tanj)", "ms", "lower"),
     ("bulk_lo", 8, "bulk throughput, loopback", "MB/s", "higher"),
     ("bulk_veth", 8, "bulk throughput, veth", "MB/s", "higher"),
+    ("cpu_bulk_lo", 8, "kernel CPU per MB sent, loopback", "us", "lower"),
+    ("cpu_bulk_veth", 8, "kernel CPU per MB sent, veth", "us", "lower"),
     ("iperf_1", 9, "iperf3 throughput, veth, 1 stream", "Mbit/s", "higher"),
     ("iperf_4", 9, "iperf3 throughput, veth, 4 streams", "Mbit/s", "higher"),
     ("http_rps", 9, "HTTP requests (curl, python3 http.server)", "req/s", "higher"),

@@ -254,7 +254,7 @@ int cmd_bulk(const struct bench_opts *o)
 {
 	static char buf[BULK_CHUNK];
 	uint64_t t0, deadline, ns;
-	long long bytes = 0;
+	long long bytes = 0, cpu0, cpu1;
 	ssize_t n;
 	int fd;
 
@@ -263,6 +263,7 @@ int cmd_bulk(const struct bench_opts *o)
 		perror("bulk: connect");
 		return 1;
 	}
+	cpu0 = kernel_cpu_ns();
 	t0 = now_ns();
 	deadline = t0 + o->duration_ms * 1000000ULL;
 	while (now_ns() < deadline) {
@@ -278,8 +279,12 @@ int cmd_bulk(const struct bench_opts *o)
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		;
 	ns = now_ns() - t0;
+	cpu1 = kernel_cpu_ns();
 	close(fd);
-	printf("mbyte_per_s %.2f bytes %lld\n", bytes * 1e3 / ns, bytes);
+	printf("mbyte_per_s %.2f bytes %lld kcpu_us_per_mb %.1f\n",
+	       bytes * 1e3 / ns, bytes,
+	       cpu0 < 0 || cpu1 < 0 || !bytes ? -1.0 :
+	       (cpu1 - cpu0) / 1e3 / (bytes / 1e6));
 	return 0;
 }
 

@@ -25,7 +25,8 @@
  *	"p50_us X p99_us Y p999_us Z".
  *   bulk     -a ADDR -p PORT -d MS
  *	one connection sending for MS, then until the peer has read it all:
- *	"mbyte_per_s X bytes N".
+ *	"mbyte_per_s X bytes N kcpu_us_per_mb C", C as crr's, per megabyte
+ *	(10^6 bytes) sent.
  *   hold     -a ADDR -p PORT -n N -s CLIENT_NET [-w]
  *	N loopback connections from CLIENT_NET addresses held open, both
  *	ends in this process: "slab_per_socket B sockets S"; with -w waits
