@@ -80,6 +80,10 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_LADDEREVENTS]	= "LadderEvents",
 	[CLASP_MIB_LADDERDROPS]		= "LadderDrops",
 	[CLASP_MIB_DSACKUNDO]		= "DSACKUndo",
+	[CLASP_MIB_CERECV]		= "CERecv",
+	[CLASP_MIB_ECERECV]		= "ECERecv",
+	[CLASP_MIB_ECNREDUCTIONS]	= "ECNReductions",
+	[CLASP_MIB_DELIVEREDCE]		= "DeliveredCE",
 };
 
 /*

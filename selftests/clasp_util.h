@@ -644,6 +644,7 @@ static inline long long clasp_counter(const char *name)
 		{ "LossProbeRecovery", "TCPLossProbeRecovery" },
 		{ "LostRetransmit", "TCPLostRetransmit" },
 		{ "DSACKUndo", "TCPDSACKUndo" },
+		{ "DeliveredCE", "TCPDeliveredCE" },
 	};
 	size_t i;
 
