@@ -32,6 +32,25 @@ static void clasp_incr_quickack(struct clasp_sock *csk)
 		csk->quick = n;
 }
 
+/**
+ * clasp_ack_quick_enter() - acknowledge the next segments at once, at
+ * most @max of them, as tcp_enter_quickack_mode(): the sender may be
+ * short of window (a CE mark came, ecn_sock.c)
+ * @sk: the socket, locked
+ * @max: quick ACKs at most
+ */
+void clasp_ack_quick_enter(struct sock *sk, u32 max)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u32 n = csk->rcv_mss ? csk->rcv_wnd / (2 * csk->rcv_mss) : 0;
+
+	n = min(n ?: 2, max);
+	if (n > csk->quick)
+		csk->quick = n;
+	WRITE_ONCE(csk->opt.pingpong, false);
+	csk->ato_us = CLASP_ATO_MIN_US;
+}
+
 static bool clasp_in_quickack(const struct clasp_sock *csk)
 {
 	return csk->quick && !READ_ONCE(csk->opt.pingpong);

@@ -34,6 +34,10 @@
  *   hystart.c   HyStart++ (RFC 9406): RTT rounds, Conservative Slow
  *               Start (hystart.h)
  *   options.c   segment options, parsed and built (options.h)
+ *   ecn.c       ECN's rules (RFC 3168): setup, what a segment carries,
+ *               the echo and the sender's cut (ecn.h)
+ *   ecn_sock.c  ECN on sockets: SYNs, headers, the ECN field, CE marks
+ *               received, ECE acted on
  *   rtt.c       the RFC 6298 round-trip estimator (rtt.h)
  *   acceptance.c  the segment-acceptance checks (RFC 9293, RFC 5961) that
  *               sockets, requests and compact entries share (seq.h)
@@ -81,6 +85,7 @@
 #include <net/netns/generic.h>
 
 #include "cong.h"
+#include "ecn.h"
 #include "options.h"
 #include "rack.h"
 #include "rtt.h"
@@ -172,6 +177,7 @@ struct clasp_tunables {
 	u32 sack;
 	u32 early_retrans;
 	u32 recovery;
+	u32 ecn;
 };
 
 /**
@@ -455,6 +461,10 @@ struct clasp_sockopt {
  * @wscale_ok: window scaling in use (before the peer's SYN: offered)
  * @ts_ok: timestamps in use (before the peer's SYN: offered)
  * @sack_ok: both ends permit SACK (before the peer's SYN: offered)
+ * @ecn: ECN state, CLASP_ECN_* bits (ecn.h): in use (before the peer's
+ *	SYN-ACK: asked), CE seen, the echo, a CWR owed, the cut under way
+ * @cwr_high: snd_max when cwnd was last cut for an ECE: the cut's window
+ *	ends once an ACK goes beyond it (TCP's high_seq in its CWR state)
  * @ts_recent: TS.Recent, the TSval to echo (RFC 7323 4.3)
  * @ts_recent_stamp: seconds (ktime_get_seconds()) when it was recorded
  * @ts_offset: added to the millisecond clock for our TSval
@@ -592,6 +602,8 @@ struct clasp_sock {
 	bool wscale_ok;
 	bool ts_ok;
 	bool sack_ok;
+	u8 ecn;
+	u32 cwr_high;
 	u32 ts_recent;
 	u32 ts_recent_stamp;
 	u32 ts_offset;
@@ -697,6 +709,7 @@ struct clasp_sock {
  * @wscale_ok: both ends scale windows
  * @ts_ok: both ends send timestamps
  * @sack_ok: both ends permit SACK
+ * @ecn_ok: the SYN asked for ECN and we agreed (RFC 3168 6.1.1)
  * @retrans: SYN-ACK retransmissions so far
  * @acked: a bare ACK came while TCP_DEFER_ACCEPT waited for data
  *
@@ -725,6 +738,7 @@ struct clasp_request {
 	bool wscale_ok;
 	bool ts_ok;
 	bool sack_ok;
+	bool ecn_ok;
 	u8 retrans;
 	bool acked;
 };
@@ -804,6 +818,14 @@ static inline void clasp_set_snd_wnd(struct clasp_sock *csk, u32 wnd)
 {
 	csk->snd_wnd = wnd;
 	csk->max_snd_wnd = max(csk->max_snd_wnd, wnd);
+}
+
+/* TCP's recovery state, with its CWR state while a cut for ECN lasts. */
+static inline u8 clasp_ca_state(const struct clasp_sock *csk)
+{
+	if (csk->ca_state == TCP_CA_Open && csk->ecn & CLASP_ECN_IN_CWR)
+		return TCP_CA_CWR;
+	return csk->ca_state;
 }
 
 static inline struct clasp_net *clasp_pernet(const struct net *net)
@@ -1070,6 +1092,7 @@ void clasp_cong_timeout(struct sock *sk);
 void clasp_cong_undo(struct sock *sk);
 void clasp_cong_ack(struct sock *sk, u32 acked, s32 rtt_us, u8 prior);
 void clasp_cong_tx_start(struct sock *sk);
+void clasp_cong_cwr(struct sock *sk);
 
 /* limits.c */
 bool clasp_orphan_add(struct sock *sk);
@@ -1151,7 +1174,18 @@ struct sk_buff *clasp_burst(struct sock *sk, struct sk_buff *first, u32 max,
 int clasp_offload_init(void);
 void clasp_offload_exit(void);
 
+/* ecn_sock.c */
+u8 clasp_ecn_syn_flags(struct sock *sk, u8 flags);
+void clasp_ecn_rcv_synsent(struct sock *sk, const struct clasp_seg *seg);
+u8 clasp_ecn_xmit(struct sock *sk, u32 seq, u32 len);
+void clasp_ecn_rcv_data(struct sock *sk, const struct sk_buff *skb);
+bool clasp_ecn_rcv_ack(struct sock *sk, const struct clasp_seg *seg);
+void clasp_ecn_queue_cwr(struct sock *sk);
+bool clasp_ecn_req(const struct sock *lsk, const struct sk_buff *skb,
+		   const struct clasp_seg *seg);
+
 /* ack.c */
+void clasp_ack_quick_enter(struct sock *sk, u32 max);
 void clasp_ack_rcv(struct sock *sk, const struct clasp_seg *seg, bool arrived);
 void clasp_ack_sent(struct sock *sk);
 void clasp_ack_data_sent(struct sock *sk);

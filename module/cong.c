@@ -427,6 +427,7 @@ static void clasp_cong_save(struct sock *sk)
 	c->prior_ssthresh = c->ssthresh;
 	c->ssthresh = max(c->ops->ssthresh(sk), 2U);
 	c->cwnd_cnt = 0;
+	clasp_ecn_queue_cwr(sk);
 }
 
 /**
@@ -527,9 +528,31 @@ void clasp_cong_ack(struct sock *sk, u32 acked, s32 rtt_us, u8 prior)
 		}
 		return;
 	}
-	if (csk->ca_state == TCP_CA_Recovery || !acked)
+	/* Nor while the cut for an ECE lasts, as TCP's CWR state. */
+	if (csk->ca_state == TCP_CA_Recovery || !acked ||
+	    csk->ecn & CLASP_ECN_IN_CWR)
 		return;
 	c->ops->cong_avoid(sk, acked);
+}
+
+/**
+ * clasp_cong_cwr() - an ECE came: cut the window, as for a loss but
+ * without one (RFC 3168 6.1.2, Linux's tcp_enter_cwr())
+ * @sk: the socket, locked, no recovery under way
+ *
+ * ssthresh from the algorithm, cwnd no more than it at once; nothing to
+ * undo later, as TCP keeps nothing to undo a cut for ECN.  The algorithm
+ * hears of TCP's CWR state.
+ */
+void clasp_cong_cwr(struct sock *sk)
+{
+	struct clasp_cong *c = &clasp_sk(sk)->cong;
+
+	c->ssthresh = max(c->ops->ssthresh(sk), 2U);
+	c->cwnd = min(c->cwnd, c->ssthresh);
+	c->cwnd_cnt = 0;
+	c->prior_ssthresh = 0;
+	clasp_cong_state(sk, TCP_CA_CWR);
 }
 
 /**

@@ -65,7 +65,8 @@ void clasp_parse_seg(const struct sk_buff *skb, struct clasp_seg *seg)
 	seg->seq = ntohl(th->seq);
 	seg->ack = ntohl(th->ack_seq);
 	seg->flags = clasp_flag_byte(th) &
-		     (CLASP_FIN | CLASP_SYN | CLASP_RST | CLASP_PSH | CLASP_ACK);
+		     (CLASP_FIN | CLASP_SYN | CLASP_RST | CLASP_PSH | CLASP_ACK |
+		      CLASP_ECE | CLASP_CWR);
 	seg->len = skb->len - th->doff * 4;
 	seg->gso_size = skb_is_gso(skb) ? skb_shinfo(skb)->gso_size : 0;
 	seg->end_seq = seg->seq + seg->len + th->syn + th->fin;
@@ -340,6 +341,7 @@ static bool clasp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 	csk->copied_seq = csk->rcv_nxt;
 	csk->rcv_wup = csk->rcv_nxt;
 	clasp_negotiate(csk, seg);
+	clasp_ecn_rcv_synsent(sk, seg);
 	clasp_update_mss(sk, seg->mss);
 	if (!ack) {
 		/* Simultaneous open: answer their SYN with our SYN-ACK. */
@@ -361,7 +363,8 @@ static bool clasp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 		struct clasp_seg rest = *seg;
 
 		rest.seq = seg->seq + 1;
-		rest.flags &= ~CLASP_SYN;
+		/* Its ECE set ECN up; it echoes no CE (RFC 3168 6.1.1). */
+		rest.flags &= ~(CLASP_SYN | CLASP_ECE | CLASP_CWR);
 		/* Without SYN its window reads as scaled: the SYN's is not. */
 		rest.wnd = seg->wnd >> csk->snd_wscale;
 		return clasp_rcv_synchronized(sk, skb, &rest);
@@ -477,7 +480,7 @@ static bool clasp_our_fin_acked(const struct clasp_sock *csk)
 static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
-	bool sacked;
+	bool sacked, ece;
 
 	if (sk->sk_state == TCP_SYN_RECV) {
 		clasp_rtt_sample_ts(sk, csk->rcv_tsecr);
@@ -491,6 +494,8 @@ static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 	sacked = csk->sack_ok && clasp_sack_tag(sk, seg);
 	clasp_recovery_probe_acked(sk, seg->ack,
 				   seg->ack == csk->snd_una && !sacked);
+	/* ECN's echo: a cut before the ACK may grow cwnd (ecn_sock.c). */
+	ece = clasp_ecn_rcv_ack(sk, seg);
 	if (clasp_seq_after(seg->ack, csk->snd_una)) {
 		u32 prior_una = csk->snd_una;
 		u8 prior = csk->ca_state;
@@ -509,6 +514,9 @@ static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 	} else if (sacked) {
 		clasp_recovery_sacked(sk);
 	}
+	if (ece)
+		clasp_stats_add(sock_net(sk), CLASP_MIB_DELIVEREDCE,
+				csk->delivered - csk->prr_last);
 	clasp_update_window(sk, seg);
 
 	switch (sk->sk_state) {
@@ -675,6 +683,8 @@ static bool clasp_rcv_data(struct sock *sk, struct sk_buff *skb,
 		clasp_reset(sk, ECONNRESET);
 		return false;
 	}
+	/* New data, in order or not: its ECN field (RFC 3168 6.1.3). */
+	clasp_ecn_rcv_data(sk, skb);
 	if (ahead) {
 		/* Beyond a hole: held until the hole is filled. */
 		*kept = clasp_ooo_queue(sk, skb, seg, off);

@@ -180,10 +180,12 @@ static int clasp_put_info(struct sk_buff *skb, struct sock *sk,
 	    nla_put_u32(skb, CLASP_A_SND_WND, info->snd_wnd) ||
 	    nla_put_u32(skb, CLASP_A_RCV_WND, info->rcv_wnd) ||
 	    nla_put_u32(skb, CLASP_A_MSS, info->mss) ||
-	    nla_put_u8(skb, CLASP_A_CA_STATE, csk->ca_state) ||
+	    nla_put_u8(skb, CLASP_A_CA_STATE, clasp_ca_state(csk)) ||
 	    nla_put_u32(skb, CLASP_A_OOO_SEGS, clasp_ooo_count(sk)) ||
 	    nla_put_u8(skb, CLASP_A_TS_OK, csk->ts_ok) ||
 	    nla_put_u8(skb, CLASP_A_SACK_OK, csk->sack_ok) ||
+	    nla_put_u8(skb, CLASP_A_ECN_OK, !!(csk->ecn & CLASP_ECN_OK)) ||
+	    nla_put_u8(skb, CLASP_A_ECN_SEEN, !!(csk->ecn & CLASP_ECN_SEEN)) ||
 	    nla_put_u8(skb, CLASP_A_SACK_BLOCKS, csk->sack_rcv.nr) ||
 	    nla_put_u32(skb, CLASP_A_SACKED_SEGS, csk->sacked_out) ||
 	    nla_put_u32(skb, CLASP_A_REORDERING, csk->reordering) ||

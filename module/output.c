@@ -550,7 +550,8 @@ static void clasp_sack_opts(struct sock *sk, const struct sk_buff *skb,
  * it offers (the MSS @mss, SACK-permitted, timestamps, window scale), on
  * any other segment the timestamps once both ends use them and the SACK
  * blocks, RSTs and probes included (as TCP's tcp_send_active_reset() and
- * tcp_xmit_probe_skb()), TSecr being TS.Recent.
+ * tcp_xmit_probe_skb()), TSecr being TS.Recent, and ECN's flags (ECE
+ * while an echo lasts, CWR on new data after a cut).
  */
 static void clasp_sock_header(struct sock *sk, struct sk_buff *skb, u32 seq,
 			      u8 flags, u16 mss)
@@ -575,6 +576,8 @@ static void clasp_sock_header(struct sock *sk, struct sk_buff *skb, u32 seq,
 			o.tsecr = 0;
 	} else {
 		clasp_sack_opts(sk, skb, &o);
+		/* ECE, CWR, and the ECN field of new data. */
+		flags |= clasp_ecn_xmit(sk, seq, skb->len);
 	}
 	clasp_push_header(skb, inet->inet_sport, inet->inet_dport, seq, ack,
 			  flags, clasp_select_window(sk, syn), opts,
@@ -638,6 +641,7 @@ void clasp_send_syn(struct sock *sk)
 
 	if (!csk->retransmits)
 		csk->syn_tstamp = ktime_get();
+	flags |= clasp_ecn_syn_flags(sk, flags);
 	/*
 	 * Announce what we can receive, from the route (and TCP_MAXSEG):
 	 * csk->mss is what we send, and a simultaneous open has already cut

@@ -40,6 +40,7 @@ static struct clasp_tunables clasp_defaults = {
 	.sack			= 1,
 	.early_retrans		= 3,
 	.recovery		= 1,
+	.ecn			= 2,
 };
 
 /* Each parameter is the default for namespaces created after it is set. */
@@ -97,6 +98,8 @@ module_param_named(early_retrans, clasp_defaults.early_retrans, uint, 0644);
 MODULE_PARM_DESC(early_retrans, "tail loss probes (RFC 8985) when 3 or 4, as tcp_early_retrans");
 module_param_named(recovery, clasp_defaults.recovery, uint, 0644);
 MODULE_PARM_DESC(recovery, "RACK loss detection (RFC 8985 section 6) when 1, as tcp_recovery's bit 0x1");
+module_param_named(ecn, clasp_defaults.ecn, uint, 0644);
+MODULE_PARM_DESC(ecn, "ECN (RFC 3168), as tcp_ecn: 0 off, 1 ask and accept, 2 accept when asked");
 
 /*
  * The congestion control new connections use: a name, not a number, so
@@ -172,6 +175,7 @@ const struct clasp_tunable_desc clasp_tunable_descs[] = {
 	CLASP_DESC(sack, 0, 1),
 	CLASP_DESC(early_retrans, 0, 4),
 	CLASP_DESC(recovery, 0, 1),
+	CLASP_DESC(ecn, 0, 2),
 	CLASP_GLOBAL(mem_min_pages, clasp_sysctl_mem[0]),
 	CLASP_GLOBAL(mem_pressure_pages, clasp_sysctl_mem[1]),
 	CLASP_GLOBAL(mem_max_pages, clasp_sysctl_mem[2]),

@@ -97,16 +97,18 @@ static void clasp_req_send_synack(struct clasp_request *req, bool rtx)
 
 	clasp_req_synack_opts(req, &o);
 	clasp_send_ctl_opts(sock_net(lsk), &req->entry.tuple, req->iss,
-			    req->irs + 1, CLASP_SYN | CLASP_ACK,
+			    req->irs + 1,
+			    CLASP_SYN | CLASP_ACK | (req->ecn_ok ? CLASP_ECE : 0),
 			    clasp_listen_window(lsk), &o, rtx);
 }
 
 /*
  * What a SYN offers that the namespace's tunables accept, into @req:
  * window scaling (our shift from the listener's buffer), SACK-permitted
- * and timestamps, the SYN's TSval becoming TS.Recent.
+ * and timestamps, the SYN's TSval becoming TS.Recent, and ECN.
  */
 static void clasp_req_negotiate(struct sock *lsk, struct clasp_request *req,
+				const struct sk_buff *skb,
 				const struct clasp_seg *seg)
 {
 	struct clasp_tunables *tun = clasp_tun(lsk);
@@ -118,6 +120,7 @@ static void clasp_req_negotiate(struct sock *lsk, struct clasp_request *req,
 	req->ts_ok = seg->ts_ok && READ_ONCE(tun->timestamps);
 	req->ts_recent = req->ts_ok ? seg->tsval : 0;
 	req->ts_recent_stamp = (u32)ktime_get_seconds();
+	req->ecn_ok = clasp_ecn_req(lsk, skb, seg);
 }
 
 static void clasp_req_arm(struct clasp_request *req)
@@ -213,11 +216,12 @@ static void clasp_listen_cookie(struct sock *lsk, struct sk_buff *skb,
 	 * echoes: without timestamps, a cookie connection has no window
 	 * scaling and no SACK (as Linux's).
 	 */
-	clasp_req_negotiate(lsk, &tmp, seg);
+	clasp_req_negotiate(lsk, &tmp, skb, seg);
 	if (!tmp.ts_ok) {
 		tmp.wscale_ok = false;
 		tmp.rcv_wscale = 0;
 		tmp.sack_ok = false;
+		tmp.ecn_ok = false;
 	}
 	cookie = clasp_cookie_make(cn, &tmp.entry.tuple, seg->seq, seg->mss);
 	trace_clasp_cookie_sent(&tmp.entry.tuple, cookie, seg->mss);
@@ -227,8 +231,8 @@ static void clasp_listen_cookie(struct sock *lsk, struct sk_buff *skb,
 	if (tmp.ts_ok)
 		o.tsval = clasp_cookie_tsval(&tmp, clasp_req_ts_offset(&tmp));
 	clasp_send_ctl_opts(cn->net, &tmp.entry.tuple, cookie, seg->seq + 1,
-			    CLASP_SYN | CLASP_ACK, clasp_listen_window(lsk), &o,
-			    false);
+			    CLASP_SYN | CLASP_ACK | (tmp.ecn_ok ? CLASP_ECE : 0),
+			    clasp_listen_window(lsk), &o, false);
 }
 
 /* The SYN queue is full; say so once per listener, as TCP does. */
@@ -291,7 +295,7 @@ static void clasp_listen_syn(struct sock *lsk, struct sk_buff *skb,
 	req->iss = CLASP_SKB_CB(skb)->seq ?: clasp_isn(cn, &req->entry.tuple);
 	req->peer_mss = seg->mss ?: CLASP_DEFAULT_MSS;
 	req->snd_wnd = seg->wnd;
-	clasp_req_negotiate(lsk, req, seg);
+	clasp_req_negotiate(lsk, req, skb, seg);
 	refcount_set(&req->refcnt, 1);
 	timer_setup(&req->timer, clasp_req_timer, 0);
 	if (rhashtable_lookup_insert_fast(&cn->conns, &req->entry.node,
@@ -394,6 +398,7 @@ static struct sock *clasp_create_child(struct sock *lsk,
 	csk->rcv_wscale = req->rcv_wscale;
 	csk->sack_ok = req->sack_ok;
 	csk->ts_ok = req->ts_ok;
+	csk->ecn = req->ecn_ok ? CLASP_ECN_OK : 0;
 	csk->ts_recent = req->ts_recent;
 	csk->ts_recent_stamp = req->ts_recent_stamp;
 	csk->ts_offset = clasp_req_ts_offset(req);

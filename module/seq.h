@@ -20,6 +20,8 @@
 #define CLASP_RST	0x04
 #define CLASP_PSH	0x08
 #define CLASP_ACK	0x10
+#define CLASP_ECE	0x40	/* ECN-Echo (RFC 3168 6.1) */
+#define CLASP_CWR	0x80	/* Congestion Window Reduced */
 
 /* What a received segment says, parsed once. */
 struct clasp_seg {

@@ -103,6 +103,10 @@ void clasp_info_fill(struct sock *sk, struct clasp_info *info)
 		info->options |= CLASP_INFO_OPT_TS;
 	if (csk->sack_ok)
 		info->options |= CLASP_INFO_OPT_SACK;
+	if (csk->ecn & CLASP_ECN_OK)
+		info->options |= CLASP_INFO_OPT_ECN;
+	if (csk->ecn & CLASP_ECN_SEEN)
+		info->options |= CLASP_INFO_OPT_ECN_SEEN;
 	if (csk->wscale_ok) {
 		info->options |= CLASP_INFO_OPT_WSCALE;
 		info->snd_wscale = csk->snd_wscale;

@@ -83,6 +83,10 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_FULLUNDO]		= "FullUndo",
 	[CLASP_MIB_PARTIALUNDO]		= "PartialUndo",
 	[CLASP_MIB_LOSSUNDO]		= "LossUndo",
+	[CLASP_MIB_CERECV]		= "CERecv",
+	[CLASP_MIB_ECERECV]		= "ECERecv",
+	[CLASP_MIB_ECNREDUCTIONS]	= "ECNReductions",
+	[CLASP_MIB_DELIVEREDCE]		= "DeliveredCE",
 };
 
 /*

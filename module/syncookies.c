@@ -24,9 +24,9 @@
  * When the SYN carried timestamps, the low 6 bits of our TSval (less the
  * connection's offset) carry what else it offered, as Linux's
  * cookie_init_timestamp(): the peer's window shift (15: none), then
- * SACK-permitted, then ECN (always 0: clasp has no ECN).  The ACK echoes
- * them in its TSecr.  Without timestamps a cookie connection has no
- * window scaling and no SACK, as with Linux.
+ * SACK-permitted, then ECN (RFC 3168: the SYN asked and we agreed).  The
+ * ACK echoes them in its TSecr.  Without timestamps a cookie connection
+ * has no window scaling, no SACK and no ECN, as with Linux.
  *
  * What a cookie connection loses: the peer's exact MSS (rounded down to
  * the table) and the SYN-ACK retransmission (there is no state to
@@ -48,7 +48,7 @@
 #define CLASP_COOKIE_TS_MASK	((1U << CLASP_COOKIE_TS_BITS) - 1)
 #define CLASP_COOKIE_TS_WSCALE	0xfU	/* the peer's shift; 15: none */
 #define CLASP_COOKIE_TS_SACK	BIT(4)
-#define CLASP_COOKIE_TS_ECN	BIT(5)	/* never set: no ECN */
+#define CLASP_COOKIE_TS_ECN	BIT(5)
 
 /* MSS values a cookie can carry, ascending (Ethernet, tunnels, jumbo). */
 static const u16 clasp_cookie_mss[1 << CLASP_COOKIE_MSS_BITS] = {
@@ -137,7 +137,7 @@ u16 clasp_cookie_check(struct clasp_net *cn, const struct clasp_tuple *t,
  * clasp_cookie_tsval() - the TSval of a cookie's SYN-ACK, carrying what
  * the SYN offered, as Linux's cookie_init_timestamp()
  * @req: what was negotiated (@req->wscale_ok with the peer's shift
- *	@req->snd_wscale, @req->sack_ok)
+ *	@req->snd_wscale, @req->sack_ok, @req->ecn_ok)
  * @offset: the connection's timestamp offset
  *
  * The clock with its low 6 bits replaced by the options, one step back if
@@ -153,6 +153,8 @@ u32 clasp_cookie_tsval(const struct clasp_request *req, u32 offset)
 
 	if (req->sack_ok)
 		bits |= CLASP_COOKIE_TS_SACK;
+	if (req->ecn_ok)
+		bits |= CLASP_COOKIE_TS_ECN;
 	ts = (now & ~CLASP_COOKIE_TS_MASK) | bits;
 	if ((s32)(ts - now) > 0)
 		ts -= 1U << CLASP_COOKIE_TS_BITS;
@@ -162,8 +164,8 @@ u32 clasp_cookie_tsval(const struct clasp_request *req, u32 offset)
 /**
  * clasp_cookie_ts_decode() - what the TSecr of a cookie's ACK says the
  * SYN offered, as Linux's cookie_timestamp_decode()
- * @req: where to put it: @req->wscale_ok, @req->snd_wscale, @req->sack_ok
- *	(each only if the namespace still accepts it)
+ * @req: where to put it: @req->wscale_ok, @req->snd_wscale, @req->sack_ok,
+ *	@req->ecn_ok (each only if the namespace still accepts it)
  * @tsecr: the ACK's TSecr
  * @offset: the connection's timestamp offset
  */
@@ -174,6 +176,8 @@ void clasp_cookie_ts_decode(struct clasp_request *req, u32 tsecr, u32 offset)
 	u32 shift = bits & CLASP_COOKIE_TS_WSCALE;
 
 	req->sack_ok = bits & CLASP_COOKIE_TS_SACK && READ_ONCE(tun->sack);
+	/* As Linux's cookie_ecn_ok(): unless ecn has been set to 0 since. */
+	req->ecn_ok = bits & CLASP_COOKIE_TS_ECN && READ_ONCE(tun->ecn);
 	req->wscale_ok = shift != CLASP_COOKIE_TS_WSCALE &&
 			 READ_ONCE(tun->window_scaling);
 	req->snd_wscale = req->wscale_ok ? min_t(u32, shift, CLASP_MAX_WSCALE) : 0;

@@ -199,7 +199,7 @@ void clasp_tcp_info_fill(struct sock *sk, struct tcp_info *ti)
 	}
 
 	clasp_info_fill(sk, &ci);
-	ti->tcpi_ca_state = csk->ca_state;
+	ti->tcpi_ca_state = clasp_ca_state(csk);
 	ti->tcpi_retransmits = ci.retransmits;
 	ti->tcpi_probes = ci.probes;
 	ti->tcpi_backoff = ci.backoff;
@@ -255,6 +255,10 @@ void clasp_tcp_info_fill(struct sock *sk, struct tcp_info *ti)
 		ti->tcpi_options |= TCPI_OPT_SACK;
 	if (ci.options & CLASP_INFO_OPT_WSCALE)
 		ti->tcpi_options |= TCPI_OPT_WSCALE;
+	if (ci.options & CLASP_INFO_OPT_ECN)
+		ti->tcpi_options |= TCPI_OPT_ECN;
+	if (ci.options & CLASP_INFO_OPT_ECN_SEEN)
+		ti->tcpi_options |= TCPI_OPT_ECN_SEEN;
 	ti->tcpi_snd_wscale = ci.snd_wscale;
 	ti->tcpi_rcv_wscale = ci.rcv_wscale;
 }

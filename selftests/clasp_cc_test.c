@@ -741,4 +741,276 @@ TEST(echo_of_the_original_undoes_the_timeout)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
+/*
+ * ECN (RFC 3168), as tcp_ecn: ecn=1 asks with an ECN-setup SYN (ECE and
+ * CWR), and a SYN-ACK with ECE alone sets it up: new data leaves ECT(0),
+ * TCP_INFO says TCPI_OPT_ECN.
+ */
+static const struct clasp_param ecn_on[] = {
+	{ "ecn", 1 },
+	{ NULL, 0 }
+};
+
+static const struct clasp_param ecn_accept[] = {
+	{ "ecn", 2 },
+	{ NULL, 0 }
+};
+
+static const struct clasp_param ecn_off[] = {
+	{ "ecn", 0 },
+	{ NULL, 0 }
+};
+
+/* Connect from ACTIVE_PORT with ECN asked; @synack is the peer's answer. */
+static int ecn_connect(struct __test_metadata *_metadata, struct env *e,
+		       const char *synack)
+{
+	struct sockaddr_in to = clasp_addr(CLASP_PKT_PEER, REMOTE_PORT);
+	struct clasp_pkt *p = &e->p;
+	struct clasp_call c;
+	char win[32];
+	int fd;
+
+	env_setup(_metadata, e, ecn_on);
+	fd = bound_socket(_metadata, CLASP_PKT_LOCAL, ACTIVE_PORT);
+	if (fd < 0)
+		return -1;
+	clasp_pkt_conn(p, ACTIVE_PORT, REMOTE_PORT);
+	clasp_pkt_mark(p);
+	EXPECT_EQ(0, clasp_call_connect(&c, fd, &to));
+	EXPECT_EQ(0, clasp_pkt_expect(p, 0, "SEW 0:0(0) %s<mss %u>",
+				      syn_win(fd, win, sizeof(win)), ROUTE_MSS));
+	EXPECT_EQ(0, clasp_pkt_inject(p, "%s 0:0(0) ack 1 <mss %u>", synack,
+				      PEER_MSS));
+	EXPECT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1"));
+	EXPECT_EQ(0, clasp_call_wait(&c, GUARD_MS)) TH_LOG("connect hangs");
+	EXPECT_EQ(0, c.ret) TH_LOG("connect: %s", strerror(c.err));
+	return fd;
+}
+
+static unsigned int ecn_options(struct __test_metadata *_metadata, int fd)
+{
+	struct tcp_info ti;
+
+	get_tcp_info(_metadata, fd, &ti);
+	return ti.tcpi_options & (TCPI_OPT_ECN | TCPI_OPT_ECN_SEEN);
+}
+
+/* ECN 1 */
+TEST(ecn_1_sends_an_ecn_setup_syn_and_ect0_data)
+{
+	static const char buf[100];
+	struct env e;
+	int fd;
+
+	fd = ecn_connect(_metadata, &e, "SE.");
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(TCPI_OPT_ECN, ecn_options(_metadata, fd));
+	ASSERT_EQ(100, send(fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, clasp_pkt_expect(&e.p, 0, "P. 1:101(100) ack 1 ect0"));
+	/* The ACK of it is not ECN-capable: RFC 3168 6.1.4. */
+	ASSERT_EQ(0, clasp_pkt_inject(&e.p, "P. 1:11(10) ack 101 ect0"));
+	EXPECT_EQ(0, clasp_pkt_expect(&e.p, 0, ". 101:101(0) ack 11"));
+	EXPECT_EQ(TCPI_OPT_ECN | TCPI_OPT_ECN_SEEN, ecn_options(_metadata, fd));
+	close(fd);
+}
+
+/* ECN 2: a SYN-ACK without ECE (or with CWR too) turns it down. */
+TEST(ecn_1_without_ece_in_the_synack_sends_no_ect)
+{
+	static const char buf[100];
+	struct env e;
+	int fd;
+
+	fd = ecn_connect(_metadata, &e, "S.");
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, ecn_options(_metadata, fd));
+	ASSERT_EQ(100, send(fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, clasp_pkt_expect(&e.p, 0, "P. 1:101(100) ack 1"));
+	close(fd);
+}
+
+/* Open from the peer with a SYN of @syn flags; the SYN-ACK is @synack. */
+static int ecn_passive(struct __test_metadata *_metadata, struct env *e,
+		       const struct clasp_param *params, const char *syn,
+		       const char *synack)
+{
+	struct clasp_pkt *p = &e->p;
+	struct clasp_call acc;
+
+	env_setup(_metadata, e, params);
+	listen_on(_metadata, e, LISTEN_PORT);
+	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT);
+	if (clasp_call_accept(&acc, e->lfd))
+		return -1;
+	EXPECT_EQ(0, clasp_pkt_inject(p, "%s 0:0(0) <mss %u>", syn, PEER_MSS));
+	EXPECT_EQ(0, clasp_pkt_expect(p, 0, "%s 0:0(0) ack 1 <mss %u>", synack,
+				      ROUTE_MSS));
+	EXPECT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+	if (clasp_call_wait(&acc, GUARD_MS)) {
+		TH_LOG("accept hangs");
+		return -1;
+	}
+	return acc.ret;
+}
+
+/* ECN 3: the default, 2, answers an ECN-setup SYN with ECE alone. */
+TEST(ecn_2_answers_an_ecn_setup_syn)
+{
+	static const char buf[100];
+	struct env e;
+	int fd;
+
+	fd = ecn_passive(_metadata, &e, ecn_accept, "SEW", "SE.");
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(TCPI_OPT_ECN, ecn_options(_metadata, fd));
+	ASSERT_EQ(100, send(fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, clasp_pkt_expect(&e.p, 0, "P. 1:101(100) ack 1 ect0"));
+	close(fd);
+}
+
+/* ECN 4: no ECN unless the peer asks, nor with ecn=0. */
+TEST(no_ecn_when_the_peer_does_not_ask_or_ecn_is_0)
+{
+	static const char buf[100];
+	struct env e;
+	int fd;
+
+	fd = ecn_passive(_metadata, &e, ecn_on, "S", "S.");
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, ecn_options(_metadata, fd));
+	ASSERT_EQ(100, send(fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, clasp_pkt_expect(&e.p, 0, "P. 1:101(100) ack 1"));
+	close(fd);
+	close(e.lfd);
+	clasp_pkt_close(&e.p);
+
+	fd = ecn_passive(_metadata, &e, ecn_off, "SEW", "S.");
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, ecn_options(_metadata, fd));
+	ASSERT_EQ(100, send(fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, clasp_pkt_expect(&e.p, 0, "P. 1:101(100) ack 1"));
+	close(fd);
+}
+
+/*
+ * ECN 5: a CE mark makes the receiver set ECE on what it sends, ACKs and
+ * data, until a segment with CWR comes (RFC 3168 6.1.3).
+ */
+TEST(ce_is_echoed_until_cwr)
+{
+	static const char buf[50];
+	long long ce = clasp_counter("CERecv");
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = ecn_passive(_metadata, &e, ecn_accept, "SEW", "SE.");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 1:101(100) ack 1 ce"));
+	EXPECT_EQ(0, clasp_pkt_expect(p, 0, ".E 1:1(0) ack 101"));
+	if (!clasp_is_tcp())
+		EXPECT_EQ(ce + 1, clasp_counter("CERecv"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 101:201(100) ack 1 ect0"));
+	EXPECT_EQ(0, clasp_pkt_expect(p, 0, ".E 1:1(0) ack 201"));
+	ASSERT_EQ(50, send(fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, clasp_pkt_expect(p, 0, "P.E 1:51(50) ack 201 ect0"));
+	EXPECT_EQ(TCPI_OPT_ECN | TCPI_OPT_ECN_SEEN, ecn_options(_metadata, fd));
+	/* The sender cut its window: CWR ends the echo. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P.W 201:301(100) ack 51 ect0"));
+	EXPECT_EQ(0, clasp_pkt_expect(p, 0, ". 51:51(0) ack 301"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "P. 301:401(100) ack 51 ect0"));
+	EXPECT_EQ(0, clasp_pkt_expect(p, 0, ". 51:51(0) ack 401"));
+	close(fd);
+}
+
+/*
+ * ECN 6: the first ECE cuts the window as a loss would, CUBIC's to 7 of
+ * 10, and puts the sender in TCP's CWR state; further ECEs of the same
+ * window change nothing.  CWR goes on the next new data; once an ACK
+ * goes beyond what was sent at the cut, an ECE cuts again (7 to 4).
+ */
+TEST(ece_cuts_cwnd_once_per_window_and_cwr_goes_on_the_next_data)
+{
+	static const char seg[PEER_MSS];
+	long long cuts = clasp_counter("ECNReductions");
+	struct tcp_info ti;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd, i;
+
+	fd = ecn_passive(_metadata, &e, ecn_accept, "SEW", "SE.");
+	ASSERT_LE(0, fd);
+	clasp_pkt_note(p, "send() %d x %u bytes", FLIGHT, PEER_MSS);
+	for (i = 0; i < FLIGHT; i++)
+		ASSERT_EQ(PEER_MSS, send(fd, seg, sizeof(seg), 0));
+	for (i = 0; i < FLIGHT; i++)
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P?. %d:%d(1200) ack 1 ect0",
+					      1 + 1200 * i, 1201 + 1200 * i));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ".E 1:1(0) ack 1201"));
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(TCP_CA_CWR, ti.tcpi_ca_state);
+	EXPECT_EQ(7, ti.tcpi_snd_ssthresh);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ".E 1:1(0) ack 2401"));
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(TCP_CA_CWR, ti.tcpi_ca_state);
+	EXPECT_EQ(7, ti.tcpi_snd_ssthresh);
+	if (!clasp_is_tcp())
+		EXPECT_EQ(cuts + 1, clasp_counter("ECNReductions"));
+	/* All acknowledged, nothing beyond: the window of the cut lasts. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d", 1 + 1200 * FLIGHT));
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(TCP_CA_CWR, ti.tcpi_ca_state);
+	EXPECT_EQ(7, ti.tcpi_snd_cwnd);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 10));
+	ASSERT_EQ(PEER_MSS, send(fd, seg, sizeof(seg), 0));
+	EXPECT_EQ(0, clasp_pkt_expect(p, 0, "P.W %d:%d(1200) ack 1 ect0",
+				      1 + 1200 * FLIGHT, 1201 + 1200 * FLIGHT));
+	/* Beyond the cut's window: a new ECE cuts again. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ".E 1:1(0) ack %d",
+				      1201 + 1200 * FLIGHT));
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(TCP_CA_CWR, ti.tcpi_ca_state);
+	EXPECT_EQ(4, ti.tcpi_snd_ssthresh);
+	if (!clasp_is_tcp())
+		EXPECT_EQ(cuts + 2, clasp_counter("ECNReductions"));
+	TH_LOG("after the second cut: cwnd %u ssthresh %u", ti.tcpi_snd_cwnd,
+	       ti.tcpi_snd_ssthresh);
+	close(fd);
+}
+
+/*
+ * ECN 7: a connection answered with a SYN cookie keeps ECN, which the
+ * cookie's TSval carries (Linux's cookie_init_timestamp()).
+ */
+TEST(a_cookie_connection_keeps_ecn)
+{
+	static const struct clasp_param params[] = {
+		{ "ecn", 2 },
+		{ "syncookies", 2 },
+		{ "timestamps", 1 },
+		{ NULL, 0 }
+	};
+	static const char buf[100];
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	struct clasp_call acc;
+
+	env_setup(_metadata, &e, params);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT);
+	ASSERT_EQ(0, clasp_call_accept(&acc, e.lfd));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "SEW 0:0(0) <mss %u,nop,nop,TS val 1000 ecr 0>",
+				      PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "SE. 0:0(0) ack 1 <mss %u,nop,nop,TS val 0 ecr 1000>",
+				      ROUTE_MSS));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 <nop,nop,TS val 1001 ecr ours>"));
+	ASSERT_EQ(0, clasp_call_wait(&acc, GUARD_MS)) TH_LOG("accept hangs");
+	ASSERT_LE(0, acc.ret) TH_LOG("accept: %s", strerror(acc.err));
+	EXPECT_EQ(TCPI_OPT_ECN, ecn_options(_metadata, acc.ret));
+	ASSERT_EQ(100, send(acc.ret, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:101(100) ack 1 <nop,nop,TS val 0 ecr 1001> ect0"));
+	close(acc.ret);
+}
+
 TEST_HARNESS_MAIN

@@ -321,7 +321,8 @@ assert text.count("\n") > 20 and '\n  {\n    "state": "ESTAB"' in text, text
 keys |= {"timer", "rto_ms", "rtt_ms", "mss", "snd_una", "snd_nxt",
          "rcv_nxt", "snd_wnd", "rcv_wnd", "backoff", "retrans", "uid",
          "inode", "cookie", "ca_state", "ooo_segs", "sack_blocks", "passive",
-         "snd_wscale", "rcv_wscale", "ts", "sack", "sacked_segs", "reordering",
+         "snd_wscale", "rcv_wscale", "ts", "sack", "ecn", "ecn_seen",
+         "sacked_segs", "reordering",
          "congestion_control", "cwnd", "ssthresh", "in_flight"}
 assert len(rows) == 2, rows
 for r in rows:

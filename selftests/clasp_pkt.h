@@ -16,7 +16,10 @@
  *	P. 1:11(10) ack 1			10 bytes of data
  *	F. 1:1(0) ack 1   R 5:5(0)   R. 0:0(0) ack 1
  *
- * Flags are S, F, R, P and "." for ACK, in any order.  Sequence numbers
+ * Flags are S, F, R, P, "." for ACK, E for ECE and W for CWR, in any
+ * order; "ect0", "ect1" or "ce" after them sets the ECN field of the IP
+ * header (RFC 3168), which an expected segment must match: none unless
+ * given.  Sequence numbers
  * are relative to the sender's ISN and acknowledgment numbers to the
  * receiver's: the peer's ISN is chosen at random per connection, the
  * module's is learned from the first SYN it sends.  Until then it counts

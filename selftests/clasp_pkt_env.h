@@ -85,6 +85,8 @@ static const struct clasp_param base_params[] = {
 	{ "sack", 0 },
 	/* No tail loss probes: TCP's lane turns them off too (tcp_env()). */
 	{ "early_retrans", 0 },
+	/* Nor ECN: the ECN tests ask for it (TCP: tcp_ecn). */
+	{ "ecn", 0 },
 	{ NULL, 0 }
 };
 
@@ -158,6 +160,7 @@ static inline void tcp_params(struct __test_metadata *_metadata, struct env *e,
 		{ "sack", "tcp_sack", 1 },
 		{ "early_retrans", "tcp_early_retrans", 1 },
 		{ "recovery", "tcp_recovery", 1 },
+		{ "ecn", "tcp_ecn", 1 },
 	};
 	char name[80];
 	size_t i;

@@ -56,6 +56,12 @@ static int parse_flags(const char **s, uint8_t *flags, uint8_t *maybe)
 		case '.':
 			*flags |= TH_ACK;
 			break;
+		case 'E':
+			*flags |= CLASP_TH_ECE;
+			break;
+		case 'W':
+			*flags |= CLASP_TH_CWR;
+			break;
 		default:
 			return -1;
 		}
@@ -352,6 +358,12 @@ int clasp_pkt_parse(const char *text, struct clasp_pkt_spec *spec)
 		} else if (*s == '<') {
 			if (parse_opts(&s, spec))
 				goto bad;
+		} else if (!strncmp(s, "ect0", 4) || !strncmp(s, "ect1", 4)) {
+			spec->seg.tos = s[3] == '0' ? CLASP_ECN_ECT_0 : CLASP_ECN_ECT_1;
+			s += 4;
+		} else if (!strncmp(s, "ce", 2) && (!s[2] || s[2] == ' ')) {
+			spec->seg.tos = CLASP_ECN_CE;
+			s += 2;
 		} else {
 			goto bad;
 		}
@@ -366,13 +378,15 @@ static void format_flags(uint8_t flags, char *buf)
 	static const struct { uint8_t bit; char c; } names[] = {
 		{ TH_SYN, 'S' }, { TH_FIN, 'F' }, { TH_RST, 'R' },
 		{ TH_PUSH, 'P' }, { TH_URG, 'U' }, { TH_ACK, '.' },
+		{ CLASP_TH_ECE, 'E' }, { CLASP_TH_CWR, 'W' },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (flags & names[i].bit)
 			*buf++ = names[i].c;
-	if (flags & ~(TH_SYN | TH_FIN | TH_RST | TH_PUSH | TH_URG | TH_ACK))
+	if (flags & ~(TH_SYN | TH_FIN | TH_RST | TH_PUSH | TH_URG | TH_ACK |
+		      CLASP_TH_ECE | CLASP_TH_CWR))
 		buf += sprintf(buf, "[%#x]", flags);
 	*buf = '\0';
 }
@@ -397,6 +411,12 @@ void clasp_pkt_format(const struct clasp_pkt *p, const struct clasp_seg *s,
 			      (int32_t)(s->ack - ack_base));
 	if (n < size && show_win)
 		n += snprintf(buf + n, size - n, " win %u", s->win);
+	if (n < size && s->tos & CLASP_ECN_MASK) {
+		static const char *const ecn[] = { "", "ect1", "ect0", "ce" };
+
+		n += snprintf(buf + n, size - n, " %s",
+			      ecn[s->tos & CLASP_ECN_MASK]);
+	}
 	if (n < size && s->optlen && s->opts)
 		n += format_opts(s->opts, s->optlen, ack_base, buf + n,
 				 size - n);
@@ -433,6 +453,8 @@ int clasp_pkt_match(const struct clasp_pkt *p,
 		diff = "ack differs";
 	else if (got->len != w->len)
 		diff = "payload length differs";
+	else if ((got->tos ^ w->tos) & CLASP_ECN_MASK)
+		diff = "ECN field differs";
 	else if (want->win_given && got->win != w->win)
 		diff = "window differs";
 	else if (got->optlen != w->optlen || got->mss != w->mss)

@@ -81,6 +81,7 @@ struct clasp_seg {
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint8_t flags;			/* TH_SYN, TH_ACK, ... */
+	uint8_t tos;			/* the IP header's; its ECN field */
 	uint16_t win;
 	uint8_t doff;			/* in 32-bit words; 0 means 5 */
 	uint16_t mss;			/* MSS option, 0 for none */
@@ -91,6 +92,15 @@ struct clasp_seg {
 	int bad_csum;			/* corrupt the checksum */
 	size_t truncate;		/* send only this many bytes if nonzero */
 };
+
+/* The header flags netinet/tcp.h does not name (RFC 3168). */
+#define CLASP_TH_ECE		0x40
+#define CLASP_TH_CWR		0x80
+/* The ECN field of the IP header: its low two bits. */
+#define CLASP_ECN_MASK		3
+#define CLASP_ECN_ECT_1		1
+#define CLASP_ECN_ECT_0		2
+#define CLASP_ECN_CE		3
 
 #define CLASP_OPT_EOL		0
 #define CLASP_OPT_NOP		1
@@ -191,6 +201,7 @@ static inline size_t clasp_ip_build(const struct clasp_seg *s, uint8_t *buf,
 	iph->ihl = sizeof(*iph) / 4;
 	iph->tot_len = htons(sizeof(*iph) + n);
 	iph->frag_off = htons(IP_DF);
+	iph->tos = s->tos;
 	iph->ttl = 64;
 	iph->protocol = clasp_proto();
 	iph->saddr = s->saddr;
@@ -261,6 +272,7 @@ static inline int clasp_seg_parse(const uint8_t *pkt, size_t n,
 	out->seq = ntohl(th->th_seq);
 	out->ack = ntohl(th->th_ack);
 	out->flags = th->th_flags;
+	out->tos = iph->tos;
 	out->win = ntohs(th->th_win);
 	out->doff = th->th_off;
 	out->optlen = doff - sizeof(*th);
@@ -647,6 +659,7 @@ static inline long long clasp_counter(const char *name)
 		{ "FullUndo", "TCPFullUndo" },
 		{ "PartialUndo", "TCPPartialUndo" },
 		{ "LossUndo", "TCPLossUndo" },
+		{ "DeliveredCE", "TCPDeliveredCE" },
 	};
 	size_t i;
 

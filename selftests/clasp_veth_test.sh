@@ -3,7 +3,8 @@
 #
 # clasp between two network namespaces joined by a veth pair (MTU 1500):
 # MSS, a 64 MiB transfer checked end to end, GSO buffers carried whole and
-# cut in software, 1 MiB under 5% loss both ways, 4 MiB through
+# cut in software, 1 MiB under 5% loss both ways, 1 MiB with ECN through
+# a link that marks CE instead of dropping, 4 MiB through
 # reordering, connect timing out against a peer that drops clasp, the SYN
 # retransmit schedule read from a capture, and a simultaneous open.  Also 64 MiB over loopback, and, over a second veth
 # pair, listeners bound to a device.  clasp_xfer does the socket work;
@@ -47,7 +48,7 @@ DEFAULTS=(msl_ms=30000 rto_initial_ms=1000 rto_min_ms=200 rto_max_ms=120000
 	keepalive_probes=9 max_syn_backlog=1024 max_tw_buckets=262144 rfc1337=0
 	challenge_ack_limit=1000 invalid_ratelimit_ms=500 syncookies=1
 	abort_on_overflow=0 max_orphans=65536 window_scaling=1 timestamps=1
-	sack=1 early_retrans=3 recovery=1)
+	sack=1 early_retrans=3 recovery=1 ecn=2)
 
 cleanup() {
 	clasp_stop_all "$NSA" "$NSB"
@@ -262,6 +263,57 @@ veth_1mib_under_5pct_loss() {
 		ret=1
 	fi
 	return $ret
+}
+
+# ECN (RFC 3168) through a link that marks instead of dropping: netem
+# turns 5% of the ECN-capable packets CE where it would lose them, as an
+# AQM (RED, CoDel with ecn) does when its queue grows.  Both ends ask for
+# ECN (ecn 1 and tcp_ecn 1); the sender's new data leaves ECT(0), so its
+# marks come back as ECE and cut cwnd instead of costing a retransmission:
+# the stream is whole, the receiver counted CE marks, the sender ACKs that
+# echoed them (DeliveredCE, TCP's TCPDeliveredCE), and almost nothing went
+# again (only what is not ECT may still be lost: a SYN, a FIN, an ACK).
+veth_1mib_ecn_marks_instead_of_drops() {
+	local segs ret=0 r0 r1 d0 d1 c0=0 c1=0 ns key=net.clasp.ecn
+	[ "$PROTO" = 6 ] && key=net.ipv4.tcp_ecn
+	segs=$(ip -n "$NSA" -d link show "$VA" | grep -o 'gso_max_segs [0-9]*')
+	for ns in "$NSA" "$NSB"; do
+		ip netns exec "$ns" sysctl -qw "$key=1" || {
+			log "cannot set $key in $ns"
+			return 1
+		}
+	done
+	set_gso_max_segs 1 || {
+		log "cannot set gso_max_segs"
+		return 1
+	}
+	r0=$(clasp_counter "$NSA" RetransSegs)
+	d0=$(clasp_counter "$NSA" DeliveredCE)
+	[ "$PROTO" = 6 ] || c0=$(clasp_counter "$NSB" CERecv)
+	tc -n "$NSA" qdisc add dev "$VA" root netem loss 5% ecn || {
+		log "cannot add netem"
+		ret=1
+	}
+	[ "$ret" = 0 ] && { transfer "$NSB" "$NSA" "$IPB" $((1 << 20)) 180 || ret=1; }
+	tc -n "$NSA" qdisc del dev "$VA" root 2>/dev/null
+	set_gso_max_segs "${segs#gso_max_segs }"
+	for ns in "$NSA" "$NSB"; do
+		ip netns exec "$ns" sysctl -qw "$key=2"
+	done
+	r1=$(clasp_counter "$NSA" RetransSegs)
+	d1=$(clasp_counter "$NSA" DeliveredCE)
+	[ "$PROTO" = 6 ] || c1=$(clasp_counter "$NSB" CERecv)
+	log "receiver CERecv +$((c1 - c0)); sender DeliveredCE +$((d1 - d0))," \
+		"RetransSegs +$((r1 - r0)) for ~$(((1 << 20) / 1460)) data segments"
+	[ "$ret" = 0 ] || return 1
+	if [ $((d1 - d0)) -lt 1 ] || { [ "$PROTO" != 6 ] && [ $((c1 - c0)) -lt 1 ]; }; then
+		log "no CE marks came back: the data was not ECN-capable"
+		return 1
+	fi
+	if [ $((r1 - r0)) -gt 5 ]; then
+		log "marks still cost retransmissions"
+		return 1
+	fi
 }
 
 # Reordering: netem sends three segments in four 10 ms late, so that the
@@ -638,6 +690,7 @@ TESTS=(veth_64mib_transfer_mss_1460 loopback_64mib_transfer
 	veth_1mib_under_5pct_loss veth_4mib_under_reordering
 	veth_4mib_reordering_few_retransmits
 	veth_2mib_under_1pct_loss_and_duplication veth_4mib_over_100ms_rtt
+	veth_1mib_ecn_marks_instead_of_drops
 	veth_connect_etimedout_when_peer_drops
 	veth_syn_retransmit_schedule_doubles veth_simultaneous_open
 	veth_listener_bound_to_device veth_nothing_left_behind)

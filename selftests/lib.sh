@@ -184,7 +184,7 @@ clasp_tcp_stats() {
 		      "DSACKOfoSent SACKRecovery " \
 		      "SACKReorder DSACKRecv DSACKOfoRecv SACKReneging " \
 		      "RenoRecovery FastRetrans SpuriousRTOs LossProbes " \
-		      "LossProbeRecovery LostRetransmit", c)
+		      "LossProbeRecovery LostRetransmit DeliveredCE", c)
 		split("TCPAbortOnClose TCPAbortOnData TCPAbortOnLinger " \
 		      "TCPAbortOnTimeout TCPChallengeACK TCPReqQFullDoCookies " \
 		      "TCPReqQFullDrop TCPRcvQDrop TCPBacklogDrop TCPOFOQueue " \
@@ -192,7 +192,7 @@ clasp_tcp_stats() {
 		      "TCPSackRecovery TCPSACKReorder TCPDSACKRecv " \
 		      "TCPDSACKOfoRecv TCPSACKReneging TCPRenoRecovery " \
 		      "TCPFastRetrans TCPSpuriousRTOs TCPLossProbes " \
-		      "TCPLossProbeRecovery TCPLostRetransmit", t)
+		      "TCPLossProbeRecovery TCPLostRetransmit TCPDeliveredCE", t)
 		for (i in c)
 			name[t[i]] = c[i]
 		split("ListenOverflows ListenDrops SyncookiesSent " \

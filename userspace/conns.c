@@ -565,6 +565,10 @@ static void print_info(const struct conn *c)
 	pr_flag("ts", " ts", c->have[CLASP_A_TS_OK], c->v[CLASP_A_TS_OK]);
 	pr_flag("sack", " sack", c->have[CLASP_A_SACK_OK],
 		c->v[CLASP_A_SACK_OK]);
+	/* As ss -i: "ecn" when in use, "ecnseen" once a mark came. */
+	pr_flag("ecn", " ecn", c->have[CLASP_A_ECN_OK], c->v[CLASP_A_ECN_OK]);
+	pr_flag("ecn_seen", " ecnseen", c->have[CLASP_A_ECN_SEEN],
+		c->v[CLASP_A_ECN_SEEN]);
 	/* As ss -i: text shows reordering when not 3, sacked when any. */
 	have = c->have[CLASP_A_REORDERING];
 	pr_u64("reordering", " reordering:%llu",

@@ -241,6 +241,8 @@ static const enum mnl_attr_data_type clasp_types[CLASP_A_MAX + 1] = {
 	[CLASP_A_ISS] = MNL_TYPE_U32,
 	[CLASP_A_IRS] = MNL_TYPE_U32,
 	[CLASP_A_TIME_NS] = MNL_TYPE_U64,
+	[CLASP_A_ECN_OK] = MNL_TYPE_U8,
+	[CLASP_A_ECN_SEEN] = MNL_TYPE_U8,
 };
 
 /* Keep attributes we know and whose size is right; skip the others. */

@@ -214,6 +214,8 @@ struct clasp_info {
 #define CLASP_INFO_OPT_TS	1
 #define CLASP_INFO_OPT_SACK	2
 #define CLASP_INFO_OPT_WSCALE	4
+#define CLASP_INFO_OPT_ECN	8	/* ECN in use (RFC 3168) */
+#define CLASP_INFO_OPT_ECN_SEEN	16	/* an ECT or CE segment arrived */
 
 /* Counters, in the order /proc/net/clasp_stats prints them. */
 enum clasp_mib {
@@ -289,6 +291,10 @@ enum clasp_mib {
 	CLASP_MIB_FULLUNDO,		/* ... undone as a fast recovery ended */
 	CLASP_MIB_PARTIALUNDO,		/* ... undone by a partial ACK (Eifel) */
 	CLASP_MIB_LOSSUNDO,		/* ... of a timeout, undone */
+	CLASP_MIB_CERECV,		/* data segments that came marked CE (ECN) */
+	CLASP_MIB_ECERECV,		/* ACKs that echoed CE (ECE) */
+	CLASP_MIB_ECNREDUCTIONS,	/* ... that cut cwnd, once per window */
+	CLASP_MIB_DELIVEREDCE,		/* segments ACKs with ECE acknowledged */
 	__CLASP_MIB_MAX
 };
 
@@ -441,6 +447,8 @@ enum clasp_attr {
 	CLASP_A_IRS,			/* u32: the peer's ISN */
 	CLASP_A_TIME_NS,		/* u64: CLOCK_MONOTONIC, nanoseconds */
 	CLASP_A_DUMP_EXT,		/* u32, dump request: CLASP_DUMP_EXT_* */
+	CLASP_A_ECN_OK,			/* u8: ECN in use (RFC 3168) */
+	CLASP_A_ECN_SEEN,		/* u8: an ECT or CE segment arrived */
 	__CLASP_A_MAX
 };
 
