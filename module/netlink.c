@@ -313,25 +313,11 @@ static int clasp_fill_entry(struct sk_buff *skb, struct clasp_net *cn,
 			sk = NULL;
 		}
 	} else {
-		/*
-		 * A socket or request found dead has left the table for its
-		 * successor (a compact entry, a socket), already there: look
-		 * again, as clasp_deliver_entry() does.
-		 */
-again:
-		e = clasp_lookup(cn, &t);
+		e = clasp_lookup_live(cn, &t);
 		if (e && e->kind == CLASP_ENTRY_SOCK) {
 			sk = &container_of(e, struct clasp_sock, entry)->inet.sk;
-			if (!refcount_inc_not_zero(&sk->sk_refcnt)) {
-				sk = NULL;
-				goto again;
-			}
 		} else if (e && e->kind == CLASP_ENTRY_REQ) {
 			req = container_of(e, struct clasp_request, entry);
-			if (!refcount_inc_not_zero(&req->refcnt)) {
-				req = NULL;
-				goto again;
-			}
 		} else if (e) {
 			/* No reference: used before this RCU section ends. */
 			tw = container_of(e, struct clasp_tw, entry);
