@@ -979,9 +979,9 @@ static void clasp_tuple_of(const struct sk_buff *skb, struct clasp_tuple *t)
  * Give the segment to whoever the table says owns it.  Returns true when
  * @skb is consumed; false, @skb untouched, when the table holds nothing
  * for the 4-tuple or a SYN ended its TIME_WAIT: a listener's, or nobody's.
- * A socket found dead is looked past (clasp_lookup_live()): else the
- * listener would answer the FIN of a peer whose socket had just gone to
- * TIME_WAIT with a RST.
+ * A socket found dead is looked past (clasp_lookup_live()): else, when
+ * the socket has just gone to TIME_WAIT, the listener would answer the
+ * peer's FIN with a RST.
  */
 static bool clasp_deliver_entry(struct clasp_net *cn, struct sk_buff *skb,
 				const struct clasp_tuple *t)
