@@ -995,6 +995,8 @@ int clasp_hash_conn(struct sock *sk);
 void clasp_unhash_conn(struct sock *sk);
 struct clasp_entry *clasp_lookup(struct clasp_net *cn,
 				 const struct clasp_tuple *t);
+struct clasp_entry *clasp_lookup_live(struct clasp_net *cn,
+				      const struct clasp_tuple *t);
 void clasp_inherit_port(struct sock *child, const struct sock *lsk);
 int clasp_listen_add(struct sock *sk);
 void clasp_listen_del(struct sock *sk);

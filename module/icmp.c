@@ -231,25 +231,22 @@ int clasp_err(struct sk_buff *skb, u32 info)
 	clasp_stats_inc(net, CLASP_MIB_INICMPERRORS);
 	clasp_icmp_tuple(skb, &t, &seq);
 	rcu_read_lock();
-	e = clasp_lookup(cn, &t);
+	e = clasp_lookup_live(cn, &t);
 	if (e && e->kind == CLASP_ENTRY_SOCK) {
 		struct sock *sk = &container_of(e, struct clasp_sock, entry)->inet.sk;
 
-		if (refcount_inc_not_zero(&sk->sk_refcnt)) {
-			rcu_read_unlock();
-			clasp_icmp_sock_rcv(sk, skb, seq, type, code, info);
-			sock_put(sk);
-			return 0;
-		}
-	} else if (e && e->kind == CLASP_ENTRY_REQ) {
+		rcu_read_unlock();
+		clasp_icmp_sock_rcv(sk, skb, seq, type, code, info);
+		sock_put(sk);
+		return 0;
+	}
+	if (e && e->kind == CLASP_ENTRY_REQ) {
 		struct clasp_request *req = container_of(e, struct clasp_request, entry);
 
-		if (refcount_inc_not_zero(&req->refcnt)) {
-			rcu_read_unlock();
-			clasp_icmp_req(req, seq, type, code);
-			clasp_req_put(req);
-			return 0;
-		}
+		rcu_read_unlock();
+		clasp_icmp_req(req, seq, type, code);
+		clasp_req_put(req);
+		return 0;
 	}
 	/* Nobody, or a TIME_WAIT or FIN_WAIT_2 entry: nothing to do. */
 	rcu_read_unlock();

@@ -993,16 +993,9 @@ static void clasp_tuple_of(const struct sk_buff *skb, struct clasp_tuple *t)
  * Give the segment to whoever the table says owns it.  Returns true when
  * @skb is consumed; false, @skb untouched, when the table holds nothing
  * for the 4-tuple or a SYN ended its TIME_WAIT: a listener's, or nobody's.
- *
- * A socket or request whose last reference went while we looked has left
- * the table already (the table holds a reference while it holds the
- * entry), and whatever took its place was in the table before it left:
- * a TIME_WAIT or FIN_WAIT_2 entry for a socket (clasp_time_wait()), a
- * socket for a request (clasp_req_complete()), each put in its slot by
- * one rhashtable_replace_fast().  So such an entry means "look again",
- * never "nobody": on another CPU, the socket's last segment can move it
- * to TIME_WAIT and free it between our lookup and our reference, and the
- * listener would then answer the peer's FIN with a RST.
+ * A socket found dead is looked past (clasp_lookup_live()): else, when
+ * the socket has just gone to TIME_WAIT, the listener would answer the
+ * peer's FIN with a RST.
  */
 static bool clasp_deliver_entry(struct clasp_net *cn, struct sk_buff *skb,
 				const struct clasp_tuple *t)
@@ -1010,16 +1003,15 @@ static bool clasp_deliver_entry(struct clasp_net *cn, struct sk_buff *skb,
 	struct clasp_entry *e;
 
 	rcu_read_lock();
-again:
-	e = clasp_lookup(cn, t);
-	if (!e)
-		goto none;
+	e = clasp_lookup_live(cn, t);
+	if (!e) {
+		rcu_read_unlock();
+		return false;
+	}
 	switch (e->kind) {
 	case CLASP_ENTRY_SOCK: {
 		struct sock *sk = &container_of(e, struct clasp_sock, entry)->inet.sk;
 
-		if (!refcount_inc_not_zero(&sk->sk_refcnt))
-			goto dead;
 		rcu_read_unlock();
 		if (clasp_policy_drops(cn->net, sk, skb)) {
 			kfree_skb(skb);
@@ -1032,8 +1024,6 @@ again:
 	case CLASP_ENTRY_REQ: {
 		struct clasp_request *req = container_of(e, struct clasp_request, entry);
 
-		if (!refcount_inc_not_zero(&req->refcnt))
-			goto dead;
 		rcu_read_unlock();
 		if (clasp_policy_drops(cn->net, req->listener, skb)) {
 			kfree_skb(skb);
@@ -1081,13 +1071,8 @@ again:
 		return !ret;
 	}
 	}
-none:
 	rcu_read_unlock();
 	return false;
-dead:
-	/* Its removal from the table came before its last put: see it. */
-	smp_rmb();
-	goto again;
 }
 
 /**

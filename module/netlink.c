@@ -315,25 +315,11 @@ static int clasp_fill_entry(struct sk_buff *skb, struct clasp_net *cn,
 			sk = NULL;
 		}
 	} else {
-		/*
-		 * A socket or request found dead has left the table for its
-		 * successor (a compact entry, a socket), already there: look
-		 * again, as clasp_deliver_entry() does.
-		 */
-again:
-		e = clasp_lookup(cn, &t);
+		e = clasp_lookup_live(cn, &t);
 		if (e && e->kind == CLASP_ENTRY_SOCK) {
 			sk = &container_of(e, struct clasp_sock, entry)->inet.sk;
-			if (!refcount_inc_not_zero(&sk->sk_refcnt)) {
-				sk = NULL;
-				goto again;
-			}
 		} else if (e && e->kind == CLASP_ENTRY_REQ) {
 			req = container_of(e, struct clasp_request, entry);
-			if (!refcount_inc_not_zero(&req->refcnt)) {
-				req = NULL;
-				goto again;
-			}
 		} else if (e) {
 			/* No reference: used before this RCU section ends. */
 			tw = container_of(e, struct clasp_tw, entry);
@@ -432,13 +418,26 @@ static bool clasp_gather_listeners(struct clasp_net *cn,
 
 /*
  * Connections into the batch, from where the walk stopped, a bucket of
- * the table at a time.  Stopped within a bucket, the walker would resume
- * by counting entries, and skip one unseen for each entry before it that
- * went meanwhile: so a batch ends where a bucket starts, and the walk
- * resumes at that bucket's head.  A resize of the table meanwhile
- * rewinds the walk (-EAGAIN), and the entries already emitted come again:
- * as in inet_diag's dumps, a connection present the whole dump appears
- * at least once, and claspctl drops the repeats.
+ * the table at a time.
+ *
+ * rhashtable_walk_start() resumes a walk at the entry it returned last
+ * when that entry is still in the table, and otherwise by counting the
+ * entries of its bucket from the head (lib/rhashtable.c, the same in 6.1
+ * and 6.12): each entry ahead of it that went meanwhile (TIME_WAIT
+ * entries expiring) would make it skip one it has not returned.  So a
+ * batch ends where a bucket starts: the entry that starts it is not
+ * taken, and the next batch asks for it again with rhashtable_walk_peek(),
+ * which returns it if it is still there, else counts from its bucket's
+ * head past nothing.  New entries go to a bucket's head, so one missed
+ * there was not in the table the whole dump.  @it->slot, the bucket of
+ * the entry returned last, is read, never written.  A bucket's chain is
+ * at most RHT_ELASTICITY long, and the batch has room for one; past that
+ * room, a batch ends inside a bucket.
+ *
+ * A resize of the table meanwhile rewinds the walk (-EAGAIN), and the
+ * entries already emitted come again: as in inet_diag's dumps, a
+ * connection present the whole dump appears at least once, and claspctl
+ * drops the repeats.
  */
 static void clasp_gather_conns(struct clasp_dump_ctx *ctx)
 {
@@ -447,27 +446,26 @@ static void clasp_gather_conns(struct clasp_dump_ctx *ctx)
 	unsigned int slot;
 
 	rhashtable_walk_start(it);
+	/* The entry the last batch left, or the first one. */
+	e = rhashtable_walk_peek(it);
+	slot = it->slot;
 	for (;;) {
-		slot = it->slot;
-		e = rhashtable_walk_next(it);
-		if (IS_ERR(e) && PTR_ERR(e) == -EAGAIN)
+		if (IS_ERR(e) && PTR_ERR(e) == -EAGAIN) {
+			e = rhashtable_walk_next(it);
 			continue;
+		}
 		if (IS_ERR_OR_NULL(e)) {
 			ctx->conns_done = true;
 			break;
 		}
+		/* Left for the next batch's rhashtable_walk_peek(). */
 		if ((it->slot != slot && ctx->n >= CLASP_DUMP_BATCH) ||
-		    ctx->n == CLASP_DUMP_ROOM) {
-			/* Not taken: the next batch starts again with it. */
-			if (it->slot != slot)
-				it->skip = 0;
-			else
-				it->skip--;
-			it->p = NULL;
+		    ctx->n == CLASP_DUMP_ROOM)
 			break;
-		}
 		memset(&ctx->batch[ctx->n], 0, sizeof(ctx->batch[0]));
 		ctx->batch[ctx->n++].t = e->tuple;
+		slot = it->slot;
+		e = rhashtable_walk_next(it);
 	}
 	rhashtable_walk_stop(it);
 }

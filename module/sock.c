@@ -129,18 +129,14 @@ int clasp_kill(struct clasp_net *cn, const struct clasp_tuple *t)
 	struct sock *sk;
 
 	rcu_read_lock();
-again:
-	e = clasp_lookup(cn, t);
+	e = clasp_lookup_live(cn, t);
 	if (!e) {
 		rcu_read_unlock();
 		return -ENOENT;
 	}
-	/* One found dead has left for its successor: look again (input.c). */
 	if (e->kind == CLASP_ENTRY_REQ) {
 		struct clasp_request *req = container_of(e, struct clasp_request, entry);
 
-		if (!refcount_inc_not_zero(&req->refcnt))
-			goto again;
 		rcu_read_unlock();
 		clasp_req_abort(req);
 		clasp_req_put(req);
@@ -154,8 +150,6 @@ again:
 		return 0;
 	}
 	sk = &container_of(e, struct clasp_sock, entry)->inet.sk;
-	if (!refcount_inc_not_zero(&sk->sk_refcnt))
-		goto again;
 	rcu_read_unlock();
 
 	lock_sock(sk);

@@ -438,6 +438,54 @@ struct clasp_entry *clasp_lookup(struct clasp_net *cn,
 	return rhashtable_lookup(&cn->conns, t, clasp_conn_params);
 }
 
+/* A reference on a socket or request; false when its last one went. */
+static bool clasp_entry_get(struct clasp_entry *e)
+{
+	switch (e->kind) {
+	case CLASP_ENTRY_SOCK:
+		return refcount_inc_not_zero(&container_of(e, struct clasp_sock,
+							   entry)->inet.sk.sk_refcnt);
+	case CLASP_ENTRY_REQ:
+		return refcount_inc_not_zero(&container_of(e, struct clasp_request,
+							   entry)->refcnt);
+	}
+	return true;	/* a compact entry: no reference to take */
+}
+
+/**
+ * clasp_lookup_live() - find what holds a 4-tuple, alive
+ * @cn: the namespace's clasp state
+ * @t: the 4-tuple, local side first
+ *
+ * A socket or request whose last reference went while we looked has left
+ * the table already (the table holds a reference while it holds the
+ * entry), and whatever took its place was in the table before it left:
+ * a TIME_WAIT or FIN_WAIT_2 entry for a socket (clasp_time_wait()), a
+ * socket for a request (clasp_req_complete()), each put in its slot by
+ * one rhashtable_replace_fast().  So such an entry means "look again",
+ * never "nobody": on another CPU, the socket's last segment can move it
+ * to TIME_WAIT and free it between the lookup and the reference.
+ *
+ * Context: under rcu_read_lock().
+ * Return: NULL when nothing holds @t; else a socket (CLASP_ENTRY_SOCK)
+ * or request (CLASP_ENTRY_REQ) with a reference the caller drops
+ * (sock_put(), clasp_req_put()), or a compact entry (CLASP_ENTRY_TW)
+ * with none, to be used before the RCU section ends.
+ */
+struct clasp_entry *clasp_lookup_live(struct clasp_net *cn,
+				      const struct clasp_tuple *t)
+{
+	struct clasp_entry *e;
+
+	for (;;) {
+		e = clasp_lookup(cn, t);
+		if (!e || clasp_entry_get(e))
+			return e;
+		/* Its removal from the table came before its last put: see it. */
+		smp_rmb();
+	}
+}
+
 /*
  * A listener setting SO_REUSEPORT joins the group of one already on its
  * address, port and device, of the same user, as inet_reuseport_add_sock()

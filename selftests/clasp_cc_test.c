@@ -47,18 +47,6 @@ static int cc_open(struct __test_metadata *_metadata, struct env *e,
 	return cc_open_with(_metadata, e, params, sack, "reno");
 }
 
-/* @n full segments written, one send() each. */
-static void write_segs(struct __test_metadata *_metadata, struct clasp_pkt *p,
-		       int fd, int n)
-{
-	static const char seg[PEER_MSS];
-	int i;
-
-	clasp_pkt_note(p, "send() %d x %u bytes", n, PEER_MSS);
-	for (i = 0; i < n; i++)
-		ASSERT_EQ(PEER_MSS, send(fd, seg, sizeof(seg), 0));
-}
-
 /*
  * Segments @from to @to - 1 (0-based) on the wire.  Those that waited
  * for the window leave together as one GSO buffer, clasp's as TCP's, cut

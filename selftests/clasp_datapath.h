@@ -18,6 +18,35 @@ static inline void expect_ca_state(struct __test_metadata *_metadata,
 	EXPECT_EQ(want, info.ca_state);
 }
 
+/* @n full segments of PEER_MSS bytes written to @fd, one send() each. */
+static inline void write_segs(struct __test_metadata *_metadata,
+			      struct clasp_pkt *p, int fd, int n)
+{
+	static const char seg[PEER_MSS];
+	int i;
+
+	clasp_pkt_note(p, "send() %d x %u bytes", n, PEER_MSS);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(PEER_MSS, send(fd, seg, sizeof(seg), 0));
+}
+
+/*
+ * @n full segments written to @fd (write_segs()), then seen on the wire
+ * from relative sequence number @seq on.
+ */
+static inline void send_segs(struct __test_metadata *_metadata,
+			     struct clasp_pkt *p, int fd, int seq, int n)
+{
+	int i;
+
+	write_segs(_metadata, p, fd, n);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. %d:%d(%u) ack 1",
+					      seq + PEER_MSS * i,
+					      seq + PEER_MSS * (i + 1),
+					      PEER_MSS));
+}
+
 /* Read @len bytes and check they are the peer's, from relative seq 1. */
 static inline void expect_stream(struct __test_metadata *_metadata, int fd,
 			  size_t len)

@@ -84,21 +84,6 @@ TEST(late_ack_after_timeout_sends_the_rest)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
-/* Five full segments from @fd, 1:6001, seen on the wire. */
-static void send_five(struct __test_metadata *_metadata, struct clasp_pkt *p,
-		      int fd)
-{
-	static const char seg[PEER_MSS];
-	int i;
-
-	clasp_pkt_note(p, "send() 5 x %u bytes", PEER_MSS);
-	for (i = 0; i < 5; i++)
-		ASSERT_EQ(PEER_MSS, send(fd, seg, sizeof(seg), 0));
-	for (i = 0; i < 5; i++)
-		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. %d:%d(1200) ack 1",
-					      1 + 1200 * i, 1201 + 1200 * i));
-}
-
 /* 25 */
 TEST(fast_retransmit_then_each_partial_ack_sends_the_next_hole)
 {
@@ -110,7 +95,7 @@ TEST(fast_retransmit_then_each_partial_ack_sends_the_next_hole)
 	fd = env_established(_metadata, &e, data_timers);
 	recoveries = clasp_counter("RenoRecovery");
 	fast = clasp_counter("FastRetrans");
-	send_five(_metadata, p, fd);
+	send_segs(_metadata, p, fd, 1, 5);
 	/* The first and the third are lost: three duplicate ACKs. */
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
@@ -135,7 +120,7 @@ TEST(timeout_resends_the_oldest_then_the_holes_not_the_flight)
 	int fd;
 
 	fd = env_established(_metadata, &e, data_timers);
-	send_five(_metadata, p, fd);
+	send_segs(_metadata, p, fd, 1, 5);
 	/* The first and the third are lost, and the ACKs of the rest. */
 	ASSERT_EQ(0, clasp_pkt_expect(p, RTO_MS, "P. 1:1201(1200) ack 1"));
 	expect_ca_state(_metadata, p, TCP_CA_Loss);

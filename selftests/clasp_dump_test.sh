@@ -18,6 +18,16 @@
 #  - the churn was real: thousands of connections (CHURN_MIN at least)
 #    during the dumps, the dumps were big enough to take several netlink
 #    messages, and what they saw of the churn changed from dump to dump.
+#
+# Then ABANDON dumps are started and their sockets closed after the first
+# message, while the TIME-WAIT entries of the churn expire and the table
+# shrinks under their walks: netlink ends each with the family's .done,
+# which must free its context (a kmalloc-2k object: kmalloc-2k grows by
+# less than half of ABANDON) and unhook its table walker (a walker left
+# on the table would be written to, freed, by the next resize: KASAN in
+# the debug kernel, which also scans for leaks after the tests).  The
+# kernel must not be tainted meanwhile, and a whole dump after them still
+# lists every long-lived connection.
 
 source "$(dirname "$0")/lib.sh"
 clasp_only_program clasp_dump_test "claspctl dumps of clasp's netlink family; TCP has none"
@@ -33,6 +43,7 @@ CHURN_MIN=2000		# connections opened and closed during the dumps
 # is about 350 bytes, so 400 rows take several messages of at most 32 KiB.
 MIN_ROWS=$((2 * LONG + 2 + 20))
 MSL_MS=$(clasp_slow_time 1000)	# TIME-WAIT entries live 2 s (CLASP_SLOW: longer)
+ABANDON=1000		# dumps closed after their first message
 pids=()
 
 cleanup() {
@@ -87,6 +98,54 @@ while not stop:
     s.close()
     n += 1
 print(n, flush=True)
+'
+
+# Start ABANDON (argv[1]) dumps of the connections, each on a netlink
+# socket of its own closed after the dump's first message; print how many
+# had more to come (no NLMSG_DONE, no error in that message).
+ABANDON_PY='
+import socket, struct, sys
+NETLINK_GENERIC, GENL_ID_CTRL, CTRL_CMD_GETFAMILY = 16, 0x10, 3
+CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
+NLM_F_REQUEST, NLM_F_MULTI, NLM_F_DUMP = 0x1, 0x2, 0x300
+CLASP_CMD_CONN_GET = 1
+def nl():
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
+    s.bind((0, 0))
+    return s
+def request(s, family, flags, cmd, attrs=b""):
+    body = struct.pack("BBH", cmd, 1, 0) + attrs
+    s.send(struct.pack("=IHHII", 16 + len(body), family,
+                       NLM_F_REQUEST | flags, 1, 0) + body)
+def messages(buf):
+    while len(buf) >= 16:
+        n, typ, flags = struct.unpack_from("=IHH", buf)
+        yield typ, flags, buf[16:n]
+        buf = buf[(n + 3) & ~3:]
+def family():
+    s = nl()
+    name = b"clasp\0"
+    attr = struct.pack("HH", 4 + len(name), CTRL_ATTR_FAMILY_NAME) + name
+    request(s, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY,
+            attr + b"\0" * (-len(attr) % 4))
+    for typ, _, data in messages(s.recv(65536)):
+        a = data[4:] if typ == GENL_ID_CTRL else b""
+        while len(a) >= 4:
+            n, t = struct.unpack_from("HH", a)
+            if t == CTRL_ATTR_FAMILY_ID:
+                return struct.unpack_from("H", a, 4)[0]
+            a = a[(n + 3) & ~3:]
+    sys.exit("no generic netlink family clasp")
+fam = family()
+midway = 0
+for _ in range(int(sys.argv[1])):
+    s = nl()
+    request(s, fam, NLM_F_DUMP, CLASP_CMD_CONN_GET)
+    msgs = list(messages(s.recv(1 << 17)))
+    if msgs and all(t == fam and f & NLM_F_MULTI for t, f, _ in msgs):
+        midway += 1
+    s.close()
+print(midway)
 '
 
 CHECK_PY='
@@ -199,12 +258,70 @@ dump_under_churn() {
 	fi
 }
 
+# kmalloc-2k objects in use (the slab's active_objs), or nothing.  The
+# cache is shrunk first: that frees its per-CPU slabs, counted as in use,
+# and the objects KASAN's quarantine holds back after kfree() (hundreds
+# in the debug kernel), which would pass for a leak.
+kmalloc_2k() {
+	local shrink=/sys/kernel/slab/kmalloc-2k/shrink
+	[ -w "$shrink" ] && echo 1 >"$shrink"
+	awk '$1 == "kmalloc-2k" { print $2 }' /proc/slabinfo
+}
+
+# grew_less_than N BEFORE: kmalloc-2k holds fewer than N objects more than
+# BEFORE (sockets closed meanwhile are freed after an RCU grace period).
+grew_less_than() {
+	GREW=$(($(kmalloc_2k) - $2))
+	[ "$GREW" -lt "$1" ]
+}
+
+abandoned_dumps() {
+	local slab0 taint0 n rows
+	# Case 1 started them; started here if it failed before that.
+	[ -n "${hold_fd:-}" ] || start hold "$HOLD_PY" "$LONG" || return 1
+	read -r taint0 </proc/sys/kernel/tainted
+	slab0=$(kmalloc_2k)
+	[ -n "$slab0" ] || {
+		log "no kmalloc-2k in /proc/slabinfo"
+		return 1
+	}
+	n=$(ip netns exec "$NS" python3 -c "$ABANDON_PY" "$ABANDON") || return 1
+	log "$ABANDON dumps abandoned, $n of them after a first message of several"
+	if [ "$n" != "$ABANDON" ]; then
+		log "want all $ABANDON: the table holds $((2 * LONG + 1)) connections at least"
+		return 1
+	fi
+	if ! clasp_poll_until 10 grew_less_than $((ABANDON / 2)) "$slab0"; then
+		log "kmalloc-2k grew by $GREW objects: dump contexts not freed?"
+		return 1
+	fi
+	log "kmalloc-2k grew by $GREW objects"
+	rows=$(ip netns exec "$NS" "$CTL" -j conns | python3 -c '
+import json, sys
+n = int(sys.argv[1])
+rows = json.load(sys.stdin)
+have = set((r["local"], r["local_port"], r["peer_port"]) for r in rows
+           if r["state"] == "ESTAB")
+print(sum(("127.0.0.2", 41000 + i, 5000) in have and
+          ("127.0.0.1", 5000, 41000 + i) in have for i in range(n)))' "$LONG") ||
+		return 1
+	if [ "$rows" != "$LONG" ]; then
+		log "a whole dump then showed $rows long-lived connections of $LONG"
+		return 1
+	fi
+	if [ "$(cat /proc/sys/kernel/tainted)" != "$taint0" ]; then
+		log "the kernel is tainted now: $(cat /proc/sys/kernel/tainted), was $taint0"
+		return 1
+	fi
+}
+
 echo "TAP version 13"
-echo "1..1"
+echo "1..2"
 if ! clasp_load || ! setup; then
 	echo "Bail out! setup failed"
 	exit "$KSFT_FAIL"
 fi
 check dump_consistent_under_churn dump_under_churn
+check abandoned_dumps_are_freed abandoned_dumps
 echo "# Totals: pass:$((ntest - fails)) fail:$fails xfail:0 xpass:0 skip:0 error:0"
 [ "$fails" -eq 0 ]

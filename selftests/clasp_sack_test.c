@@ -321,21 +321,6 @@ static int sack_established(struct __test_metadata *_metadata, struct env *e)
 				 "<mss 1460,nop,nop,sackOK>", "");
 }
 
-/* @n full segments from @fd, 1:1 + 1200 * n, seen on the wire. */
-static void send_segs(struct __test_metadata *_metadata, struct clasp_pkt *p,
-		      int fd, int n)
-{
-	static const char seg[PEER_MSS];
-	int i;
-
-	clasp_pkt_note(p, "send() %d x %u bytes", n, PEER_MSS);
-	for (i = 0; i < n; i++)
-		ASSERT_EQ(PEER_MSS, send(fd, seg, sizeof(seg), 0));
-	for (i = 0; i < n; i++)
-		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. %d:%d(1200) ack 1",
-					      1 + 1200 * i, 1201 + 1200 * i));
-}
-
 /* 55 */
 TEST(sack_of_the_rest_resends_exactly_the_first_at_once)
 {
@@ -350,7 +335,7 @@ TEST(sack_of_the_rest_resends_exactly_the_first_at_once)
 	sack_rec = clasp_counter("SACKRecovery");
 	reno_rec = clasp_counter("RenoRecovery");
 	fast = clasp_counter("FastRetrans");
-	send_segs(_metadata, p, fd, 5);
+	send_segs(_metadata, p, fd, 1, 5);
 	/*
 	 * The first is lost.  One duplicate ACK SACKs the four others:
 	 * IsLost(snd_una) (RFC 6675 section 5), no need to wait for two
@@ -386,7 +371,7 @@ TEST(sack_two_holes_resends_both_and_nothing_sacked)
 	fd = sack_established(_metadata, &e);
 	ASSERT_LE(0, fd);
 	fast = clasp_counter("FastRetrans");
-	send_segs(_metadata, p, fd, 6);
+	send_segs(_metadata, p, fd, 1, 6);
 	/*
 	 * The first and the third are lost; the peer SACKs the second and
 	 * the last three.  Three SACKed segments lie above each hole: both
@@ -416,7 +401,7 @@ TEST(dsack_received_is_counted)
 	ASSERT_LE(0, fd);
 	old = clasp_counter("DSACKRecv");
 	ofo = clasp_counter("DSACKOfoRecv");
-	send_segs(_metadata, p, fd, 6);
+	send_segs(_metadata, p, fd, 1, 6);
 	/* RFC 2883 4: a first block below the ACK reports a duplicate. */
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 2401 <nop,nop,sack 1:1201>"));
 	EXPECT_EQ(old + 1, clasp_counter("DSACKRecv"));
@@ -456,7 +441,7 @@ TEST(tail_loss_probe_resends_the_last_segment_before_the_rto)
 			       "<mss 1460,nop,nop,sackOK>", "");
 	ASSERT_LE(0, fd);
 	probes = clasp_counter("LossProbes");
-	send_segs(_metadata, p, fd, 5);
+	send_segs(_metadata, p, fd, 1, 5);
 	/*
 	 * The first three arrive; the last two, or their ACKs, are lost.
 	 * RFC 8985 7: a probe goes after 2 * SRTT (the handshake's, well
@@ -508,7 +493,7 @@ TEST(rack_resends_what_went_before_a_sacked_segment_before_the_rto)
 			       "<mss 1460,nop,nop,sackOK>", "");
 	ASSERT_LE(0, fd);
 	lostrtx = clasp_counter("LostRetransmit");
-	send_segs(_metadata, p, fd, 5);
+	send_segs(_metadata, p, fd, 1, 5);
 	/*
 	 * The first two are lost; one duplicate ACK SACKs the third.  One
 	 * SACKed segment is not IsLost() (RFC 6675 needs three), five out is
@@ -576,7 +561,7 @@ static int sack_established_rtt(struct __test_metadata *_metadata,
 	}
 	if (acc.ret < 0)
 		return acc.ret;
-	send_segs(_metadata, p, acc.ret, 1);
+	send_segs(_metadata, p, acc.ret, 1, 1);
 	clasp_sleep_ms(rtt_ms);
 	EXPECT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1201"));
 	return acc.ret;
@@ -585,10 +570,8 @@ static int sack_established_rtt(struct __test_metadata *_metadata,
 /* 60 */
 TEST(rack_waits_out_reordering_it_has_seen)
 {
-	static const char seg[PEER_MSS];
 	int rtt = clasp_slow_time(100);
 	long long rtx, fast;
-	int i;
 	struct env e;
 	struct clasp_pkt *p = &e.p;
 	int fd;
@@ -598,12 +581,7 @@ TEST(rack_waits_out_reordering_it_has_seen)
 	rtx = clasp_counter("RetransSegs");
 	fast = clasp_counter("FastRetrans");
 	/* Eight more segments, after the first one. */
-	clasp_pkt_note(p, "send() 8 x %u bytes", PEER_MSS);
-	for (i = 0; i < 8; i++)
-		ASSERT_EQ(PEER_MSS, send(fd, seg, sizeof(seg), 0));
-	for (i = 0; i < 8; i++)
-		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. %d:%d(1200) ack 1",
-					      1201 + 1200 * i, 2401 + 1200 * i));
+	send_segs(_metadata, p, fd, 1201, 8);
 	/*
 	 * A round trip later, the third overtakes the first two: a SACK of
 	 * it, then, before RACK's window (a quarter of the 100 ms round

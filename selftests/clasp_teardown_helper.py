@@ -13,7 +13,10 @@ process started in.  fill switches between namespaces with setns(), so one
 process (one slow Python start-up on an emulated guest) holds every socket
 of a test; killing it closes them all at once.  Its steps run in order:
 
-  server:NS:ADDR:PORT:COUNTS      a listener, and a thread per connection
+  server:NS:ADDR:PORT:COUNTS[:G]  a listener, and a thread per connection;
+                                  with G, G listeners in a SO_REUSEPORT
+                                  group whose cBPF program picks one at
+                                  random for each SYN
   client:NS:SRC:DST:PORT:COUNTS   connections to a server, by kind
   synsent:NS:DST:PORT:N           N non-blocking connects (to stay in
                                   SYN_SENT, the SYN-ACKs must be dropped)
@@ -109,6 +112,22 @@ def sock():
     return s
 
 
+# A SO_REUSEPORT group's program: A = a random number; return A % N (the
+# member), N patched in.
+SO_ATTACH_REUSEPORT_CBPF = 51
+SKF_AD_RANDOM = -0x1000 + 56
+BPF_LD_W_ABS, BPF_ALU_MOD_K, BPF_RET_A = 0x20, 0x94, 0x16
+
+
+def attach_random_pick(s, n):
+    prog = struct.pack("=HBBI", BPF_LD_W_ABS, 0, 0, SKF_AD_RANDOM & 0xffffffff)
+    prog += struct.pack("=HBBI", BPF_ALU_MOD_K, 0, 0, n)
+    prog += struct.pack("=HBBI", BPF_RET_A, 0, 0, 0)
+    buf = ctypes.create_string_buffer(prog)
+    fprog = struct.pack("HxxxxxxQ", len(prog) // 8, ctypes.addressof(buf))
+    s.setsockopt(socket.SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, fprog)
+
+
 def spawn(fn, *args):
     t = threading.Thread(target=fn, args=args, daemon=True)
     t.start()
@@ -191,16 +210,24 @@ class Fill:
             with self.lock:
                 srv[1] += 1
 
-    def server(self, ns, addr, port, n):
+    def server(self, ns, addr, port, n, group=None):
         setns(ns)
-        ls = sock()
-        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        ls.bind((addr, int(port)))
-        ls.listen(256)
-        self.keep.append(ls)	# SYN_RCVD requests hang on it
         srv = ["server " + ns, 0, sum(counts(n))]
         self.servers.append(srv)
-        spawn(self.accept_loop, ls, srv)
+        group_socks = []
+        for _ in range(int(group or 1)):
+            ls = sock()
+            ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if group:
+                ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            ls.bind((addr, int(port)))
+            ls.listen(256)
+            self.keep.append(ls)	# SYN_RCVD requests hang on it
+            group_socks.append(ls)
+        if group:
+            attach_random_pick(group_socks[0], len(group_socks))
+        for ls in group_socks:
+            spawn(self.accept_loop, ls, srv)
 
     def client(self, ns, src, dst, port, n):
         setns(ns)

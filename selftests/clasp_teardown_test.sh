@@ -21,6 +21,10 @@
 #  5. Hundreds of sockets handed over to TIME_WAIT and FIN_WAIT_2 entries
 #     as the peer's FIN arrives: every one reaches TIME_WAIT, none draws a
 #     RST from the listener.
+#  6. A SO_REUSEPORT group of listeners with a cBPF program, their
+#     connections and TIME_WAIT entries: the namespaces deleted and rmmod
+#     tried while the group lives (refused), then the module goes once the
+#     group's process is killed.
 #
 # clasp_teardown_helper.py does the socket work, one process per step
 # holding the sockets of all namespaces (Python starts slowly on an
@@ -598,8 +602,73 @@ handover_under_crossing_segments() {
 		"expect:$b:TimeWaitEntered=$NHAND"
 }
 
+# ---------------------------------------------------------------------------
+# 6. Namespace deletion and rmmod with a SO_REUSEPORT group alive
+
+# group_round K: in A, a group of GROUP listeners on port 7000 (the
+# kernel's struct sock_reuseport, its cBPF program picking a member at
+# random), each with connections from B: stalled and flowing ones, and
+# TIME_WAIT entries on both sides.  Then the namespaces are deleted while
+# the process holding the group lives (odd K), or after it is killed (even
+# K), and rmmod is tried while the group lives: it must be refused and
+# change nothing.  Once the process is killed the listeners leave their
+# group, their children are reset and the namespaces go; rmmod must then
+# succeed without a complaint from the kernel, insmod work again.  A
+# listener, child or entry whose reference is never put keeps rmmod
+# failing; one freed under a member's pick is a fault vm-run reports.
+GROUP=4
+
+group_round() {
+	local k=$1 a=${PFX}_ga$1 b=${PFX}_gb$1 n=10.206.$1 out=$TMP/gfill$1
+	local d0 err
+
+	clasp_set_timers "${SHORT[@]}" || return 1
+	clasp_veth_pair "$a" vab "$n.1" "$b" vba "$n.2" || return 1
+	#  A: the group, 2 + 2 ESTABLISHED, 2 TIME_WAIT
+	#  B: 2 + 2 ESTABLISHED, 2 TIME_WAIT
+	fill "$out" "server:$a:0.0.0.0:7000:2,2,0,2,2:$GROUP" \
+		"client:$b:$n.2:$n.1:7000:2,2,0,2,2" \
+		"expect:$a:Objects=$((GROUP + 6)),TimeWaitEntered=2" \
+		"expect:$b:Objects=6,TimeWaitEntered=2" || return 1
+
+	d0=$(dmesg | wc -l)
+	if [ $((k % 2)) = 1 ]; then
+		ip -batch - <<-EOB || return 1
+			netns del $a
+			netns del $b
+		EOB
+	fi
+	if rmmod clasp 2>"$TMP/rmmod.err"; then
+		log "round $k: rmmod succeeded while the group's sockets were open"
+		return 1
+	fi
+	err=$(cat "$TMP/rmmod.err")
+	clasp_loaded || {
+		log "round $k: clasp is gone after a failed rmmod: $err"
+		return 1
+	}
+	log "round $k: rmmod with the group alive: $err"
+	kill_all
+	if [ $((k % 2)) = 0 ]; then
+		ip -batch - <<-EOB || return 1
+			netns del $a
+			netns del $b
+		EOB
+	fi
+	rmmod_clean "$d0" || return 1
+	clasp_load || { log "insmod failed"; return 1; }
+}
+
+reuseport_group_netns_delete_and_rmmod() {
+	local k
+	for k in 1 2; do
+		group_round "$k" || { log "round $k failed"; return 1; }
+		tidy
+	done
+}
+
 echo "TAP version 13"
-echo "1..5"
+echo "1..6"
 # Let what earlier tests left behind (orphans finishing in namespaces
 # being deleted) settle, so that counts are this script's own.
 wait_other 0 15 || log "starting anyway"
@@ -608,6 +677,7 @@ check rmmod_with_timewait_entries rmmod_with_timewait_entries
 check objects_zero_after_close objects_zero_after_close
 check rmmod_while_synack_timers_fire rmmod_while_synack_timers_fire
 check handover_under_crossing_segments handover_under_crossing_segments
+check reuseport_group_netns_delete_and_rmmod reuseport_group_netns_delete_and_rmmod
 clasp_set_params "${SAVED[@]}"
 echo "# Totals: pass:$((ntest - fails)) fail:$fails xfail:0 xpass:0 skip:0 error:0"
 [ "$fails" -eq 0 ]
