@@ -161,7 +161,8 @@ int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len)
  *
  * For a window smaller than the segment, or an MSS that shrank.  The
  * pages are shared, not copied (skb_split()), and the bytes that move
- * take their charge with them.
+ * take their charge with them.  A segment sent before may be split
+ * too (a timeout rewound the send head, or the path MTU fell).
  *
  * Return: 0 or -ENOBUFS.
  */
@@ -171,6 +172,19 @@ int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	u32 rest = skb->len - len;
 	struct sk_buff *tail;
 
+	/*
+	 * A clone still in flight (in a qdisc, or on loopback in the
+	 * receiver's queue) shares the fragment array that skb_split()
+	 * rewrites: split a private copy of it.  The copy keeps the charge
+	 * the segment was queued with, as TCP's skb_unclone_keeptruesize().
+	 */
+	if (skb_cloned(skb)) {
+		unsigned int truesize = skb->truesize;
+
+		if (pskb_expand_head(skb, 0, 0, GFP_ATOMIC))
+			return -ENOBUFS;
+		skb->truesize = truesize;
+	}
 	tail = clasp_alloc_seg(0, GFP_ATOMIC);
 	if (!tail)
 		return -ENOBUFS;

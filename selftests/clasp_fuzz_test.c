@@ -14,6 +14,10 @@
  * listener still accepts afterwards.  CLASP_FUZZ_SEGMENTS sets the count
  * (default 20000), CLASP_FUZZ_SEED the seed (default: the time).
  *
+ * blind.frag_needed_spares_what_the_receiver_holds: a path MTU that falls
+ * while the receiver holds segments it has not acknowledged leaves the
+ * data it reads intact.
+ *
  * blind.attacker_kills_and_corrupts_nothing: an off-path attacker that
  * knows a connection's 4-tuple but not its sequence numbers sends RSTs,
  * SYNs, data with in-window sequence numbers, ACKs of unsent or
@@ -896,23 +900,21 @@ static void blind_guess(struct wire *w, const struct aim *t, int kind)
 }
 
 /*
- * An ICMP error from @t's peer quoting a segment of @t's: unreachable
- * port or host (soft errors in ESTABLISHED) or fragmentation needed,
- * about a sequence number in the flight or anywhere.
+ * An ICMP destination unreachable from @t's peer, @code (4: fragmentation
+ * needed, next hop's MTU @mtu), quoting a segment of @t's at @seq.
  */
-static void blind_icmp(struct wire *w, const struct aim *t)
+static void icmp_unreach(struct wire *w, const struct aim *t, uint8_t code,
+			 uint16_t mtu, uint32_t seq)
 {
-	static const uint8_t codes[] = { 1, 3, 4 };	/* host, port, frag needed */
 	struct iphdr *iph = (struct iphdr *)w->buf;
 	uint8_t *icmp = w->buf + sizeof(*iph);
 	struct iphdr *quoted = (struct iphdr *)(icmp + 8);
 	uint8_t *qth = (uint8_t *)(quoted + 1);
-	uint32_t seq = rnd_below(2) ? t->snd_una + rnd_below(1U << 16) : rnd();
-	uint16_t mtu = 552 + rnd_below(1000), c;
+	uint16_t c;
 
 	memset(w->buf, 0, sizeof(*iph) + 8 + sizeof(*quoted) + 8);
 	icmp[0] = 3;				/* destination unreachable */
-	icmp[1] = codes[rnd_below(sizeof(codes))];
+	icmp[1] = code;
 	if (icmp[1] == 4) {
 		icmp[6] = mtu >> 8;
 		icmp[7] = mtu & 0xff;
@@ -939,6 +941,20 @@ static void blind_icmp(struct wire *w, const struct aim *t)
 	iph->daddr = t->daddr;
 	iph->tot_len = htons(sizeof(*iph) + 8 + sizeof(*quoted) + 8);
 	w->len = sizeof(*iph) + 8 + sizeof(*quoted) + 8;
+}
+
+/*
+ * A random one: unreachable port or host (soft errors in ESTABLISHED) or
+ * fragmentation needed, about a sequence number in the flight or
+ * anywhere.
+ */
+static void blind_icmp(struct wire *w, const struct aim *t)
+{
+	static const uint8_t codes[] = { 1, 3, 4 };	/* host, port, frag needed */
+	uint32_t seq = rnd_below(2) ? t->snd_una + rnd_below(1U << 16) : rnd();
+
+	icmp_unreach(w, t, codes[rnd_below(sizeof(codes))],
+		     552 + rnd_below(1000), seq);
 }
 
 /*
@@ -1026,6 +1042,46 @@ TEST_F_TIMEOUT(blind, attacker_kills_and_corrupts_nothing, 120)
 	EXPECT_LT(0, chal);
 	/* Budgets renew each second: a partial second at each end. */
 	EXPECT_GE((secs + 1) * budget, chal);
+}
+
+/*
+ * Fragmentation needed while the receiver holds data it has not yet
+ * acknowledged.  Over loopback the receiver's queue holds the sender's
+ * very transmissions, clones that share the queued segments' buffers,
+ * and the smaller MSS cuts those segments in two: the cut must leave the
+ * clones alone, and what the reader reads be what was written.  The
+ * receiver delays its ACK (TCP_QUICKACK 0) so that the segment is still
+ * unacknowledged when the error comes.
+ */
+TEST_F(blind, frag_needed_spares_what_the_receiver_holds)
+{
+	static char out[60000], in[sizeof(out)];
+	int zero = 0, one = 1;
+	size_t got = 0;
+	struct wire w;
+	ssize_t n;
+	size_t i;
+
+	for (i = 0; i < sizeof(out); i++)
+		out[i] = (char)(i * 7 + i / 251);
+	ASSERT_EQ(0, setsockopt(self->srv, IPPROTO_TCP, TCP_NODELAY, &one,
+				sizeof(one)));
+	/* A first byte, acknowledged at once: the segment then goes alone. */
+	ASSERT_EQ(1, send(self->srv, "x", 1, 0));
+	ASSERT_EQ(1, recv(self->cli, in, 1, 0));
+	clasp_sleep_ms(100);
+	ASSERT_EQ(0, setsockopt(self->cli, IPPROTO_TCP, TCP_QUICKACK, &zero,
+				sizeof(zero)));
+	aim_at(self->srv, &self->at_srv);
+	ASSERT_EQ(sizeof(out), send(self->srv, out, sizeof(out), 0));
+	icmp_unreach(&w, &self->at_srv, 4, 1000, self->at_srv.snd_una);
+	ASSERT_EQ(0, wire_send(self->raw, &w));
+	while (got < sizeof(in)) {
+		n = recv(self->cli, in + got, sizeof(in) - got, 0);
+		ASSERT_LT(0, n) TH_LOG("recv: %s", n ? strerror(errno) : "EOF");
+		got += n;
+	}
+	EXPECT_EQ(0, memcmp(in, out, sizeof(out)));
 }
 
 CLASP_HARNESS_MAIN
