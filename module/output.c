@@ -159,8 +159,9 @@ static void clasp_set_checksum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 	struct tcphdr *th = tcp_hdr(skb);
 
 	th->check = 0;
+	/* The header is linear, the payload of a queued segment in pages. */
 	th->check = csum_tcpudp_magic(saddr, daddr, skb->len, clasp_proto,
-				      csum_partial(th, skb->len, 0));
+				      skb_checksum(skb, 0, skb->len, 0));
 	skb->ip_summed = CHECKSUM_NONE;
 }
 

@@ -204,7 +204,8 @@ offloads() {
 # Without the veth's segmentation and checksum offloads, the core cuts
 # each buffer before the device (clasp_gso_segment()) and sums each
 # segment in software: the stream arrives intact, the receiver finds no
-# bad checksum, and a packet crosses per segment.
+# bad checksum, and a packet crosses per segment.  Without scatter-gather
+# too, clasp sums each segment itself.
 veth_gso_buffers_and_software_segmentation() {
 	local s0 p0 c0 s p c ret=0
 	s0=$(clasp_counter "$NSA" OutSegs)
@@ -233,6 +234,22 @@ veth_gso_buffers_and_software_segmentation() {
 		"receiver InCsumErrors +$c"
 	if [ $((p * 10)) -lt $((s * 9)) ] || [ "$c" -ne 0 ]; then
 		log "buffers not cut into segments, or cut with bad checksums"
+		ret=1
+	fi
+	# Without scatter-gather there is no GSO, and clasp sums each
+	# segment itself, its payload in pages (as over a virtio-net
+	# device without offloads).
+	ip netns exec "$NSA" ethtool -K "$VA" sg off || {
+		log "cannot turn the veth's scatter-gather off"
+		return 1
+	}
+	c0=$(clasp_counter "$NSB" InCsumErrors)
+	transfer "$NSB" "$NSA" "$IPB" $((4 << 20)) 120 || ret=1
+	ip netns exec "$NSA" ethtool -K "$VA" sg on
+	c=$(($(clasp_counter "$NSB" InCsumErrors) - c0))
+	log "no scatter-gather: receiver InCsumErrors +$c"
+	if [ "$c" -ne 0 ]; then
+		log "segments summed wrongly"
 		ret=1
 	fi
 	return $ret
