@@ -22,12 +22,16 @@
 #define CLASP_ATO_LONG_US	500000U	/* HZ / 2: the ceiling without a reply */
 #define CLASP_MAX_QUICKACKS	16U	/* TCP_MAX_QUICKACKS */
 
-/* Quick ACKs for the next segments: about half a window's worth. */
-static void clasp_incr_quickack(struct clasp_sock *csk)
+/*
+ * Quick ACKs for the next segments: about half a window's worth, at most
+ * @max (tcp_incr_quickack()).  Before any data the receive MSS is not
+ * known yet: two.
+ */
+static void clasp_incr_quickack(struct clasp_sock *csk, u32 max)
 {
-	u32 n = csk->rcv_wnd / (2 * csk->rcv_mss);
+	u32 n = csk->rcv_mss ? csk->rcv_wnd / (2 * csk->rcv_mss) : 0;
 
-	n = min(n ?: 2, CLASP_MAX_QUICKACKS);
+	n = min(n ?: 2, max);
 	if (n > csk->quick)
 		csk->quick = n;
 }
@@ -42,11 +46,8 @@ static void clasp_incr_quickack(struct clasp_sock *csk)
 void clasp_ack_quick_enter(struct sock *sk, u32 max)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
-	u32 n = csk->rcv_mss ? csk->rcv_wnd / (2 * csk->rcv_mss) : 0;
 
-	n = min(n ?: 2, max);
-	if (n > csk->quick)
-		csk->quick = n;
+	clasp_incr_quickack(csk, max);
 	WRITE_ONCE(csk->opt.pingpong, false);
 	csk->ato_us = CLASP_ATO_MIN_US;
 }
@@ -78,7 +79,7 @@ static void clasp_ack_data_rcvd(struct sock *sk, u32 len)
 	csk->ack_sched = true;
 
 	if (!csk->ato_us) {
-		clasp_incr_quickack(csk);
+		clasp_incr_quickack(csk, CLASP_MAX_QUICKACKS);
 		csk->ato_us = CLASP_ATO_MIN_US;
 	} else {
 		s64 m = ktime_us_delta(now, csk->lrcvtime);
@@ -88,7 +89,7 @@ static void clasp_ack_data_rcvd(struct sock *sk, u32 len)
 		else if (m < csk->ato_us)
 			csk->ato_us = min_t(u32, csk->ato_us / 2 + m, csk->rto_us);
 		else if (m > csk->rto_us)
-			clasp_incr_quickack(csk);
+			clasp_incr_quickack(csk, CLASP_MAX_QUICKACKS);
 	}
 	csk->lrcvtime = now;
 }
