@@ -81,7 +81,9 @@
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/tcp.h>
+#include <linux/in6.h>
 #include <net/inet_sock.h>
+#include <net/ipv6.h>
 #include <net/netns/generic.h>
 
 #include "cong.h"
@@ -181,18 +183,39 @@ struct clasp_tunables {
 };
 
 /**
- * struct clasp_tuple - a connection's addresses from the local side
- * @laddr: local address
- * @raddr: remote address
+ * struct clasp_tuple - a connection's ports and addresses, local side first
  * @lport: local port
  * @rport: remote port
+ * @laddr: local IPv4 address
+ * @raddr: remote IPv4 address
+ * @laddr6: local IPv6 address (an entry with CLASP_EF_V6)
+ * @raddr6: remote IPv6 address (likewise)
+ *
+ * The family is the wire's: a connection of an AF_INET6 socket to a
+ * v4-mapped address has an IPv4 tuple, as TCP hashes it.  An IPv4 key is
+ * its first CLASP_TUPLE4_LEN bytes: an entry ends with its tuple, and the
+ * requests and compact entries of IPv4 are allocated without the room of
+ * the IPv6 addresses (CLASP_REQ_SIZE(), CLASP_TW_SIZE()).
  */
 struct clasp_tuple {
-	__be32 laddr;
-	__be32 raddr;
 	__be16 lport;
 	__be16 rport;
+	union {
+		struct {
+			__be32 laddr;
+			__be32 raddr;
+		};
+		struct {
+			struct in6_addr laddr6;
+			struct in6_addr raddr6;
+		};
+	};
 };
+
+#define CLASP_TUPLE4_LEN	offsetofend(struct clasp_tuple, raddr)
+#define CLASP_TUPLE6_LEN	sizeof(struct clasp_tuple)
+/* Room for either end of a key as a socket address (clasp_key_sockaddr()) */
+#define CLASP_SOCKADDR_LEN	sizeof(struct sockaddr_in6)
 
 enum clasp_entry_kind {
 	CLASP_ENTRY_SOCK,	/* a full socket, SYN_SENT onwards */
@@ -201,26 +224,28 @@ enum clasp_entry_kind {
 };
 
 /**
- * struct clasp_entry - what the connection table holds, by 4-tuple
+ * struct clasp_entry - what the connection table holds, by 4-tuple; also
+ * a key to look for, with its family
  * @node: rhashtable linkage
- * @tuple: the key
  * @kind: enum clasp_entry_kind; says which structure embeds the entry
  * @state: TCP_* state (for requests and compact entries)
  * @wscale: window shifts of a request or compact entry: ours in the high
  *	nibble, the peer's in the low one (bytes that would be padding)
- * @flags: a request's or compact entry's CLASP_EF_* bits (padding too)
+ * @flags: CLASP_EF_V6 for every kind; a request's or compact entry's
+ *	other CLASP_EF_* bits (padding too)
+ * @tuple: the key; last, so that an IPv4 entry may end at its IPv4 part
  *
- * The key, @tuple, is defined in one place only: an entry for another
- * address family changes struct clasp_tuple, not the structures that
- * embed an entry.
+ * The key is defined in one place only: the structures that embed an
+ * entry end with it.  Functions that need a connection's addresses take
+ * an entry, which carries the family of its tuple in @flags.
  */
 struct clasp_entry {
 	struct rhash_head node;
-	struct clasp_tuple tuple;
 	u8 kind;
 	u8 state;
 	u8 wscale;
 	u8 flags;
+	struct clasp_tuple tuple;
 };
 
 #define CLASP_EF_TS_OK		BIT(0)	/* timestamps in use */
@@ -230,6 +255,26 @@ struct clasp_entry {
 #define CLASP_EF_LINKED		BIT(4)	/* request: in table and list */
 #define CLASP_EF_PAWS_IDLE	BIT(5)	/* TS.Recent older than 24 days */
 #define CLASP_EF_PORT		BIT(6)	/* compact entry counted on its port */
+#define CLASP_EF_V6		BIT(7)	/* an IPv6 tuple (in the IPv6 table) */
+
+static inline bool clasp_key_v6(const struct clasp_entry *e)
+{
+	return e->flags & CLASP_EF_V6;
+}
+
+/* The bytes of @e's key: an IPv4 tuple is shorter. */
+static inline unsigned int clasp_key_len(const struct clasp_entry *e)
+{
+	return clasp_key_v6(e) ? CLASP_TUPLE6_LEN : CLASP_TUPLE4_LEN;
+}
+
+/* Copy @src's key and family into @dst (of the same family's size). */
+static inline void clasp_key_copy(struct clasp_entry *dst,
+				  const struct clasp_entry *src)
+{
+	dst->flags = (dst->flags & ~CLASP_EF_V6) | (src->flags & CLASP_EF_V6);
+	memcpy(&dst->tuple, &src->tuple, clasp_key_len(src));
+}
 
 static inline u8 clasp_entry_rcv_wscale(const struct clasp_entry *e)
 {
@@ -253,12 +298,14 @@ struct clasp_stats {
  * struct clasp_net - everything clasp keeps per network namespace
  * @net: the namespace
  * @ctl_sk: kernel socket that sends replies on behalf of no socket
+ * @ctl_sk6: its IPv6 twin, NULL when IPv6 is disabled
  * @stats: counters
  * @tun: tunables
  * @isn_key: secret for initial sequence numbers (RFC 6528)
  * @cookie_key: secret for SYN cookies
  * @ts_key: secret for the timestamp offsets of connections
- * @conns: connections, requests and compact entries by 4-tuple
+ * @conns: connections, requests and compact entries by IPv4 4-tuple
+ * @conns6: the same by IPv6 4-tuple
  * @bind_lock: protects @bind_table and its buckets
  * @bind_table: a bucket per local port in use (table.c), for bind
  *	conflicts and port choice
@@ -287,12 +334,14 @@ struct clasp_stats {
 struct clasp_net {
 	struct net *net;
 	struct sock *ctl_sk;
+	struct sock *ctl_sk6;
 	struct clasp_stats stats;
 	struct clasp_tunables tun;
 	siphash_key_t isn_key;
 	siphash_key_t cookie_key;
 	siphash_key_t ts_key;
 	struct rhashtable conns;
+	struct rhashtable conns6;
 
 	spinlock_t bind_lock;		/* see kernel-doc */
 	struct rhashtable bind_table;
@@ -688,7 +737,6 @@ struct clasp_sock {
 /**
  * struct clasp_request - a connection in SYN_RCVD after a passive open:
  * small, no socket until the handshake completes
- * @entry: its place in the connection table (kind CLASP_ENTRY_REQ)
  * @listener: the listening socket, referenced
  * @list: linkage in the listener's @requests, while linked
  * @rcu: deferred free, once the last reference is gone (it is unlinked
@@ -712,12 +760,13 @@ struct clasp_sock {
  * @ecn_ok: the SYN asked for ECN and we agreed (RFC 3168 6.1.1)
  * @retrans: SYN-ACK retransmissions so far
  * @acked: a bare ACK came while TCP_DEFER_ACCEPT waited for data
+ * @entry: its place in the connection table (kind CLASP_ENTRY_REQ); last,
+ *	see struct clasp_tuple
  *
- * At most 128 bytes (two cache lines; Documentation/architecture.md
+ * At most 128 bytes for IPv4 (two cache lines; Documentation/architecture.md
  * says what each field costs).
  */
 struct clasp_request {
-	struct clasp_entry entry;
 	struct sock *listener;
 	union {
 		struct list_head list;
@@ -741,16 +790,20 @@ struct clasp_request {
 	bool ecn_ok;
 	u8 retrans;
 	bool acked;
+	struct clasp_entry entry;
 };
 
+/* Bytes of a request or compact entry: IPv4's end at the IPv4 key. */
+#define CLASP_REQ_SIZE(v6)	(offsetof(struct clasp_request, entry.tuple) + \
+				 ((v6) ? CLASP_TUPLE6_LEN : CLASP_TUPLE4_LEN))
+#define CLASP_TW_SIZE(v6)	(offsetof(struct clasp_tw, entry.tuple) + \
+				 ((v6) ? CLASP_TUPLE6_LEN : CLASP_TUPLE4_LEN))
+
 /* Lock debugging puts a lockdep map in every timer_list. */
-static_assert(IS_ENABLED(CONFIG_LOCKDEP) || sizeof(struct clasp_request) <= 128);
+static_assert(IS_ENABLED(CONFIG_LOCKDEP) || CLASP_REQ_SIZE(false) <= 128);
 
 /**
  * struct clasp_tw - a compact entry: TIME_WAIT, or FIN_WAIT_2 after close()
- * @entry: its place in the connection table (kind CLASP_ENTRY_TW); its
- *	@wscale holds both window shifts, its @flags CLASP_EF_TS_OK and
- *	CLASP_EF_PAWS_IDLE; state TCP_CLOSE once the entry is killed
  * @expiry: linkage in the namespace's tw_list or fw2_list, while alive
  * @rcu: deferred free, once killed (the linkage is not needed any more)
  * @expires: when it ends, on clasp_tw_clock() (milliseconds, wrapping)
@@ -764,14 +817,17 @@ static_assert(IS_ENABLED(CONFIG_LOCKDEP) || sizeof(struct clasp_request) <= 128)
  *	(FIN_WAIT_2; TIME_WAIT's is closed)
  * @max_snd_wnd: the largest window the peer offered (RFC 5961 5.2), in
  *	units of its window shift, rounded up
+ * @entry: its place in the connection table (kind CLASP_ENTRY_TW); its
+ *	@wscale holds both window shifts, its @flags CLASP_EF_TS_OK and
+ *	CLASP_EF_PAWS_IDLE; state TCP_CLOSE once the entry is killed.  Last,
+ *	see struct clasp_tuple
  *
- * At most 64 bytes (one cache line; Documentation/architecture.md says
+ * At most 64 bytes for IPv4, 88 for IPv6 (one cache line for IPv4; Documentation/architecture.md says
  * what each field costs).  Readers find an entry under RCU and use it
  * inside that read-side section, taking no reference; it is freed a
  * grace period after it left the table.
  */
 struct clasp_tw {
-	struct clasp_entry entry;
 	union {
 		struct list_head expiry;
 		struct rcu_head rcu;
@@ -784,13 +840,34 @@ struct clasp_tw {
 	u16 oow_ack_stamp;
 	u16 rcv_wnd;
 	u16 max_snd_wnd;
+	struct clasp_entry entry;
 };
 
-static_assert(sizeof(struct clasp_tw) <= 64);
+static_assert(CLASP_TW_SIZE(false) <= 64);
 
 static inline struct clasp_sock *clasp_sk(const struct sock *sk)
 {
 	return (struct clasp_sock *)sk;
+}
+
+/* Did @skb come over IPv6? */
+static inline bool clasp_skb_v6(const struct sk_buff *skb)
+{
+	return skb->protocol == htons(ETH_P_IPV6);
+}
+
+/*
+ * Does @sk speak IPv6 on the wire?  An AF_INET6 socket connected to a
+ * v4-mapped address (or accepted from an IPv4 SYN) speaks IPv4, as TCP's.
+ */
+static inline bool clasp_sk_v6(const struct sock *sk)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	return sk->sk_family == AF_INET6 &&
+	       !ipv6_addr_v4mapped(&sk->sk_v6_daddr);
+#else
+	return false;
+#endif
 }
 
 /* Our timestamp clock: milliseconds, plus the connection's offset. */
@@ -910,8 +987,8 @@ int clasp_netlink_register(void);
 void clasp_netlink_unregister(void);
 void clasp_parse_filter(struct nlattr **attrs, struct clasp_filter *f);
 bool clasp_filter_match(const struct clasp_filter *f,
-			const struct clasp_tuple *t, u8 state);
-int clasp_notify_segment(struct net *net, const struct clasp_tuple *t,
+			const struct clasp_entry *k, u8 state);
+int clasp_notify_segment(struct net *net, const struct clasp_entry *k,
 			 const struct clasp_ladder_seg *ls);
 
 /* ladder.c: each hook costs one static branch while nobody listens */
@@ -932,9 +1009,9 @@ void clasp_ladder_exit_net(struct clasp_net *cn);
 void clasp_ladder_begin(struct clasp_ladder_seg *ls, const struct sk_buff *skb,
 			bool sent, u8 old_state);
 void clasp_ladder_sock(struct sock *sk, struct clasp_ladder_seg *ls);
-void clasp_ladder_entry(struct net *net, const struct clasp_tuple *t,
+void clasp_ladder_entry(struct net *net, const struct clasp_entry *k,
 			struct clasp_ladder_seg *ls, u8 none);
-void clasp_notify_state(struct net *net, const struct clasp_tuple *t,
+void clasp_notify_state(struct net *net, const struct clasp_entry *k,
 			u8 old, u8 state, u8 cause);
 void clasp_notify_listener(struct net *net, u8 cmd, const struct sock *sk,
 			   unsigned long *stamp);
@@ -944,8 +1021,8 @@ int clasp_pernet_register(void);
 void clasp_pernet_unregister(void);
 int clasp_pernet_entries_register(void);
 void clasp_pernet_entries_unregister(void);
-u32 clasp_isn(struct clasp_net *cn, const struct clasp_tuple *t);
-u32 clasp_ts_offset(struct clasp_net *cn, const struct clasp_tuple *t);
+u32 clasp_isn(struct clasp_net *cn, const struct clasp_entry *k);
+u32 clasp_ts_offset(struct clasp_net *cn, const struct clasp_entry *k);
 int clasp_ca_default_set(struct clasp_net *cn, const char *name);
 
 /**
@@ -985,7 +1062,6 @@ const char *clasp_stats_name(enum clasp_mib field);
 u64 clasp_stats_read(struct clasp_net *cn, enum clasp_mib field);
 
 /* table.c */
-extern const struct rhashtable_params clasp_conn_params;
 int clasp_table_init(struct clasp_net *cn);
 void clasp_table_exit(struct clasp_net *cn);
 int clasp_get_port(struct sock *sk, unsigned short snum);
@@ -994,14 +1070,19 @@ int clasp_connect_bind(struct sock *sk);
 int clasp_hash_conn(struct sock *sk);
 void clasp_unhash_conn(struct sock *sk);
 struct clasp_entry *clasp_lookup(struct clasp_net *cn,
-				 const struct clasp_tuple *t);
+				 const struct clasp_entry *k);
+int clasp_table_insert(struct clasp_net *cn, struct clasp_entry *e);
+void clasp_table_remove(struct clasp_net *cn, struct clasp_entry *e);
+int clasp_table_replace(struct clasp_net *cn, struct clasp_entry *old,
+			struct clasp_entry *new);
+void clasp_key_sockaddr(const struct clasp_entry *k, bool local, void *out);
 struct clasp_entry *clasp_lookup_live(struct clasp_net *cn,
-				      const struct clasp_tuple *t);
+				      const struct clasp_entry *k);
 void clasp_inherit_port(struct sock *child, const struct sock *lsk);
 int clasp_listen_add(struct sock *sk);
 void clasp_listen_del(struct sock *sk);
-struct sock *clasp_listen_lookup(struct clasp_net *cn, __be32 addr,
-				 __be16 port, int dif, int sdif,
+struct sock *clasp_listen_lookup(struct clasp_net *cn,
+				 const struct clasp_entry *k, int dif, int sdif,
 				 struct sk_buff *skb);
 bool clasp_tw_port_add(struct clasp_net *cn, u16 port);
 void clasp_tw_port_del(struct clasp_net *cn, u16 port);
@@ -1015,8 +1096,12 @@ void clasp_done(struct sock *sk);
 void clasp_reset(struct sock *sk, int err);
 void clasp_init_child(struct sock *child);
 void clasp_destroy_sock(struct sock *sk);
-void clasp_sock_tuple(const struct sock *sk, struct clasp_tuple *t);
-int clasp_kill(struct clasp_net *cn, const struct clasp_tuple *t);
+void clasp_sock_tuple(const struct sock *sk, struct clasp_entry *k);
+void clasp_connect_start(struct sock *sk);
+int clasp_listen(struct socket *sock, int backlog);
+__poll_t clasp_poll(struct file *file, struct socket *sock, poll_table *wait);
+int clasp_connect4(struct sock *sk, const struct sockaddr_in *usin);
+int clasp_kill(struct clasp_net *cn, const struct clasp_entry *k);
 u32 clasp_unread(const struct sock *sk);
 
 /* sockopt.c */
@@ -1042,6 +1127,7 @@ u32 clasp_user_timeout_left_us(const struct sock *sk, ktime_t since);
 
 /* input.c */
 int clasp_rcv(struct sk_buff *skb);
+void clasp_key_of(const struct sk_buff *skb, struct clasp_entry *k);
 
 /* ooo.c */
 bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
@@ -1140,11 +1226,11 @@ void clasp_sysctl_exit_net(struct clasp_net *cn);
 int clasp_ctl_sock_init(struct clasp_net *cn);
 void clasp_ctl_sock_exit(struct clasp_net *cn);
 void clasp_send_reset(struct net *net, struct sk_buff *skb);
-void clasp_resend_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
+void clasp_resend_ctl(struct net *net, const struct clasp_entry *k, u32 seq,
 		      u32 ack, u8 flags, u16 wnd, u16 mss);
-void clasp_send_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
+void clasp_send_ctl(struct net *net, const struct clasp_entry *k, u32 seq,
 		    u32 ack, u8 flags, u16 wnd, u16 mss);
-void clasp_send_ctl_opts(struct net *net, const struct clasp_tuple *t,
+void clasp_send_ctl_opts(struct net *net, const struct clasp_entry *k,
 			 u32 seq, u32 ack, u8 flags, u16 wnd,
 			 const struct clasp_opts *o, bool rtx);
 void clasp_send_flags(struct sock *sk, u8 flags);
@@ -1175,6 +1261,24 @@ struct sk_buff *clasp_burst(struct sock *sk, struct sk_buff *first, u32 max,
 /* offload.c */
 int clasp_offload_init(void);
 void clasp_offload_exit(void);
+int clasp_offload6_init(void);
+void clasp_offload6_exit(void);
+
+/* ipv6.c */
+struct flowi6;
+void clasp_v6_prot_init(void);
+int clasp_v6_init(void);
+void clasp_v6_stop(void);
+void clasp_v6_exit(void);
+bool clasp_v6_enabled(void);
+void clasp_v6_child_init(struct sock *child, const struct clasp_entry *k);
+int clasp_v6_child_route(struct sock *child);
+struct dst_entry *clasp_v6_ctl_route(struct net *net,
+				     const struct clasp_entry *k,
+				     struct flowi6 *fl6);
+int clasp_v6_ctl_xmit(struct net *net, struct sk_buff *skb, struct flowi6 *fl6);
+int clasp_v6_ctl_sock_init(struct clasp_net *cn);
+void clasp_v6_ctl_sock_exit(struct clasp_net *cn);
 
 /* ecn_sock.c */
 u8 clasp_ecn_syn_flags(struct sock *sk, u8 flags);
@@ -1232,11 +1336,11 @@ int clasp_request_cache_init(void);
 void clasp_request_cache_exit(void);
 
 /* syncookies.c */
-u32 clasp_cookie_make(struct clasp_net *cn, const struct clasp_tuple *t,
+u32 clasp_cookie_make(struct clasp_net *cn, const struct clasp_entry *k,
 		      u32 irs, u16 peer_mss);
 u32 clasp_cookie_tsval(const struct clasp_request *req, u32 offset);
 void clasp_cookie_ts_decode(struct clasp_request *req, u32 tsecr, u32 offset);
-u16 clasp_cookie_check(struct clasp_net *cn, const struct clasp_tuple *t,
+u16 clasp_cookie_check(struct clasp_net *cn, const struct clasp_entry *k,
 		       u32 irs, u32 cookie);
 u32 clasp_cookie_counter(struct clasp_net *cn);
 

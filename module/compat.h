@@ -37,6 +37,24 @@
 #define clasp_accept_set_err(e)	(*err = (e))
 #endif
 
+/*
+ * 6.7 found an AF_INET6 socket's ipv6_pinfo at proto.ipv6_pinfo_offset;
+ * 6.1 at the end of the object, where struct clasp6_sock keeps it anyway.
+ */
+#ifdef CLASP_HAVE_IPV6_PINFO_OFFSET
+#define clasp_set_pinfo_offset(prot, type, member)	\
+	((prot)->ipv6_pinfo_offset = offsetof(type, member))
+#else
+#define clasp_set_pinfo_offset(prot, type, member)	do { } while (0)
+#endif
+
+/* 6.6 moved a socket's IPv6 flow label list from ipv6_pinfo to inet_sock. */
+#ifdef CLASP_HAVE_INET_FL_LIST
+#define clasp_fl_list(sk)	(inet_sk(sk)->ipv6_fl_list)
+#else
+#define clasp_fl_list(sk)	(inet6_sk(sk)->ipv6_fl_list)
+#endif
+
 /* 6.5 made proto.ioctl return its result through an int pointer. */
 #ifdef CLASP_HAVE_IOCTL_KARG
 #define CLASP_IOCTL_ARG_T	int *

@@ -14,6 +14,7 @@
  * the window is over.  Linux reaches the same ssthresh and lets cwnd down
  * by Proportional Rate Reduction over that window.
  */
+#include <net/dsfield.h>
 #include <net/inet_ecn.h>
 #include <net/sock.h>
 
@@ -83,6 +84,16 @@ u8 clasp_ecn_xmit(struct sock *sk, u32 seq, u32 len)
 	return th;
 }
 
+/* The DS field of @skb's IPv4 or IPv6 header: DSCP and ECN. */
+static u8 clasp_dsfield(const struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	if (clasp_skb_v6(skb))
+		return ipv6_get_dsfield(ipv6_hdr(skb));
+#endif
+	return ip_hdr(skb)->tos;
+}
+
 /**
  * clasp_ecn_rcv_data() - data arrived, in order or beyond a hole, with
  * the ECN field of @skb's IP header
@@ -92,7 +103,7 @@ u8 clasp_ecn_xmit(struct sock *sk, u32 seq, u32 len)
 void clasp_ecn_rcv_data(struct sock *sk, const struct sk_buff *skb)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
-	u8 tos = ip_hdr(skb)->tos;
+	u8 tos = clasp_dsfield(skb);
 
 	if (!(csk->ecn & CLASP_ECN_OK))
 		return;
@@ -160,5 +171,5 @@ bool clasp_ecn_req(const struct sock *lsk, const struct sk_buff *skb,
 		   const struct clasp_seg *seg)
 {
 	return clasp_ecn_accept(READ_ONCE(clasp_tun(lsk)->ecn), seg->flags,
-				ip_hdr(skb)->tos);
+				clasp_dsfield(skb));
 }

@@ -29,16 +29,16 @@
 #include "clasp.h"
 
 /* The connection, request or entry the quoted segment came from. */
-static void clasp_icmp_tuple(const struct sk_buff *skb, struct clasp_tuple *t,
+static void clasp_icmp_tuple(const struct sk_buff *skb, struct clasp_entry *k,
 			     u32 *seq)
 {
 	const struct iphdr *iph = (const struct iphdr *)skb->data;
 	const struct tcphdr *th = (const struct tcphdr *)(skb->data + iph->ihl * 4);
 
-	t->laddr = iph->saddr;
-	t->raddr = iph->daddr;
-	t->lport = th->source;
-	t->rport = th->dest;
+	k->tuple.laddr = iph->saddr;
+	k->tuple.raddr = iph->daddr;
+	k->tuple.lport = th->source;
+	k->tuple.rport = th->dest;
 	*seq = ntohl(th->seq);
 }
 
@@ -225,13 +225,13 @@ int clasp_err(struct sk_buff *skb, u32 info)
 	int type = icmp_hdr(skb)->type;
 	int code = icmp_hdr(skb)->code;
 	struct clasp_entry *e;
-	struct clasp_tuple t;
+	struct clasp_entry k = {};
 	u32 seq;
 
 	clasp_stats_inc(net, CLASP_MIB_INICMPERRORS);
-	clasp_icmp_tuple(skb, &t, &seq);
+	clasp_icmp_tuple(skb, &k, &seq);
 	rcu_read_lock();
-	e = clasp_lookup_live(cn, &t);
+	e = clasp_lookup_live(cn, &k);
 	if (e && e->kind == CLASP_ENTRY_SOCK) {
 		struct sock *sk = &container_of(e, struct clasp_sock, entry)->inet.sk;
 

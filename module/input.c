@@ -11,25 +11,35 @@
 #include <linux/ip.h>
 #include <linux/random.h>
 #include <net/ip.h>
+#include <net/ip6_checksum.h>
 #include <net/sock.h>
 
 #include "clasp.h"
 #include "compat.h"
 #include "trace.h"
 
+/* The sum of the segment's pseudo-header, IPv4's or IPv6's, unfolded. */
+static __wsum clasp_pseudo_sum(struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	if (clasp_skb_v6(skb))
+		return ip6_compute_pseudo(skb, clasp_proto);
+#endif
+	return inet_compute_pseudo(skb, clasp_proto);
+}
+
 /* Internet checksum over the pseudo-header, header and payload. */
 static bool clasp_checksum_ok(struct sk_buff *skb)
 {
-	const struct iphdr *iph = ip_hdr(skb);
+	__wsum pseudo;
 
 	if (skb_csum_unnecessary(skb))
 		return true;
+	pseudo = clasp_pseudo_sum(skb);
 	if (skb->ip_summed == CHECKSUM_COMPLETE &&
-	    !csum_tcpudp_magic(iph->saddr, iph->daddr, skb->len, clasp_proto,
-			       skb->csum))
+	    !csum_fold(csum_add(pseudo, skb->csum)))
 		return true;
-	skb->csum = csum_tcpudp_nofold(iph->saddr, iph->daddr, skb->len,
-				       clasp_proto, 0);
+	skb->csum = pseudo;
 	return !__skb_checksum_complete(skb);
 }
 
@@ -978,15 +988,28 @@ static void clasp_sock_rcv(struct sock *sk, struct sk_buff *skb)
 	sock_put(sk);
 }
 
-static void clasp_tuple_of(const struct sk_buff *skb, struct clasp_tuple *t)
+/**
+ * clasp_key_of() - the key of a received segment, from our side
+ * @skb: the segment, transport header set
+ * @k: its tuple and CLASP_EF_V6 set, the other fields untouched
+ */
+void clasp_key_of(const struct sk_buff *skb, struct clasp_entry *k)
 {
-	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 
-	t->laddr = iph->daddr;
-	t->raddr = iph->saddr;
-	t->lport = th->dest;
-	t->rport = th->source;
+	k->tuple.lport = th->dest;
+	k->tuple.rport = th->source;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (clasp_skb_v6(skb)) {
+		k->flags |= CLASP_EF_V6;
+		k->tuple.laddr6 = ipv6_hdr(skb)->daddr;
+		k->tuple.raddr6 = ipv6_hdr(skb)->saddr;
+		return;
+	}
+#endif
+	k->flags &= ~CLASP_EF_V6;
+	k->tuple.laddr = ip_hdr(skb)->daddr;
+	k->tuple.raddr = ip_hdr(skb)->saddr;
 }
 
 /*
@@ -998,12 +1021,12 @@ static void clasp_tuple_of(const struct sk_buff *skb, struct clasp_tuple *t)
  * peer's FIN with a RST.
  */
 static bool clasp_deliver_entry(struct clasp_net *cn, struct sk_buff *skb,
-				const struct clasp_tuple *t)
+				const struct clasp_entry *k)
 {
 	struct clasp_entry *e;
 
 	rcu_read_lock();
-	e = clasp_lookup_live(cn, t);
+	e = clasp_lookup_live(cn, k);
 	if (!e) {
 		rcu_read_unlock();
 		return false;
@@ -1035,7 +1058,7 @@ static bool clasp_deliver_entry(struct clasp_net *cn, struct sk_buff *skb,
 			ls.iss = req->iss;
 			ls.irs = req->irs;
 			ls.isns = true;
-			clasp_ladder_entry(cn->net, t, &ls, TCP_CLOSE);
+			clasp_ladder_entry(cn->net, k, &ls, TCP_CLOSE);
 		} else {
 			clasp_req_rcv(req, skb);
 		}
@@ -1060,7 +1083,7 @@ static bool clasp_deliver_entry(struct clasp_net *cn, struct sk_buff *skb,
 			ret = clasp_tw_rcv(cn, tw, skb);
 			/* A SYN it let through: the listener reports it. */
 			if (!ret)
-				clasp_ladder_entry(cn->net, t, &ls, TCP_CLOSE);
+				clasp_ladder_entry(cn->net, k, &ls, TCP_CLOSE);
 			else if (!ls.skip)
 				CLASP_SKB_CB(skb)->ladder = false;
 		} else {
@@ -1088,16 +1111,16 @@ static bool clasp_deliver_entry(struct clasp_net *cn, struct sk_buff *skb,
 void clasp_rcv_lookup(struct net *net, struct sk_buff *skb)
 {
 	struct clasp_net *cn = clasp_pernet(net);
-	struct clasp_tuple t;
+	struct clasp_entry k = {};
 	struct sock *lsk;
 
-	clasp_tuple_of(skb, &t);
+	clasp_key_of(skb, &k);
 	CLASP_SKB_CB(skb)->seq = 0;	/* no ISN floor unless TIME_WAIT sets one */
-	if (clasp_deliver_entry(cn, skb, &t))
+	if (clasp_deliver_entry(cn, skb, &k))
 		return;
 
 	rcu_read_lock();
-	lsk = clasp_listen_lookup(cn, t.laddr, t.lport, inet_iif(skb), 0, skb);
+	lsk = clasp_listen_lookup(cn, &k, inet_iif(skb), 0, skb);
 	rcu_read_unlock();
 	if (lsk) {
 		if (clasp_policy_drops(net, lsk, skb)) {
@@ -1107,7 +1130,7 @@ void clasp_rcv_lookup(struct net *net, struct sk_buff *skb)
 
 			clasp_ladder_begin(&ls, skb, false, TCP_LISTEN);
 			clasp_listen_rcv(lsk, skb);
-			clasp_ladder_entry(net, &t, &ls, TCP_LISTEN);
+			clasp_ladder_entry(net, &k, &ls, TCP_LISTEN);
 		} else {
 			clasp_listen_rcv(lsk, skb);
 		}
@@ -1122,7 +1145,7 @@ void clasp_rcv_lookup(struct net *net, struct sk_buff *skb)
 		struct clasp_ladder_seg ls;
 
 		clasp_ladder_begin(&ls, skb, false, TCP_CLOSE);
-		clasp_ladder_entry(net, &t, &ls, TCP_CLOSE);
+		clasp_ladder_entry(net, &k, &ls, TCP_CLOSE);
 	}
 	clasp_stats_inc(net, CLASP_MIB_NOPORT);
 	clasp_send_reset(net, skb);
@@ -1130,7 +1153,8 @@ void clasp_rcv_lookup(struct net *net, struct sk_buff *skb)
 }
 
 /**
- * clasp_rcv() - receive one segment from IP (net_protocol.handler)
+ * clasp_rcv() - receive one segment from IPv4 or IPv6 (net_protocol's and
+ * inet6_protocol's handler)
  * @skb: the segment, data pointing at the clasp header
  *
  * Return: 0; the skb is always consumed.
@@ -1158,10 +1182,10 @@ int clasp_rcv(struct sk_buff *skb)
 		CLASP_SKB_CB(skb)->ladder = false;
 
 	if (tcp_hdr(skb)->rst) {
-		struct clasp_tuple t;
+		struct clasp_entry k = {};
 
-		clasp_tuple_of(skb, &t);
-		trace_clasp_rst_recv(&t, ntohl(tcp_hdr(skb)->seq),
+		clasp_key_of(skb, &k);
+		trace_clasp_rst_recv(&k, ntohl(tcp_hdr(skb)->seq),
 				     ntohl(tcp_hdr(skb)->ack_seq));
 	}
 	clasp_rcv_lookup(net, skb);

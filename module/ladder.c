@@ -255,7 +255,7 @@ static bool clasp_ladder_budget(struct clasp_net *cn)
 	return atomic_dec_if_positive(&cn->ladder_budget) >= 0;
 }
 
-static void clasp_ladder_emit(struct net *net, const struct clasp_tuple *t,
+static void clasp_ladder_emit(struct net *net, const struct clasp_entry *k,
 			      const struct clasp_ladder_seg *ls)
 {
 	struct clasp_net *cn = clasp_pernet(net);
@@ -267,7 +267,7 @@ static void clasp_ladder_emit(struct net *net, const struct clasp_tuple *t,
 		return;
 	rcu_read_lock();
 	hlist_for_each_entry_rcu(lf, &cn->ladder_filters, node) {
-		if (clasp_filter_match(&lf->f, t, 0)) {
+		if (clasp_filter_match(&lf->f, k, 0)) {
 			match = true;
 			break;
 		}
@@ -279,7 +279,7 @@ static void clasp_ladder_emit(struct net *net, const struct clasp_tuple *t,
 		clasp_stats_inc(net, CLASP_MIB_LADDERDROPS);
 		return;
 	}
-	err = clasp_notify_segment(net, t, ls);
+	err = clasp_notify_segment(net, k, ls);
 	if (!err)
 		clasp_stats_inc(net, CLASP_MIB_LADDEREVENTS);
 	else if (err != -ESRCH)
@@ -287,14 +287,14 @@ static void clasp_ladder_emit(struct net *net, const struct clasp_tuple *t,
 }
 
 /* What holds @t now: its state, or @none when nothing does. */
-static u8 clasp_ladder_state_now(struct net *net, const struct clasp_tuple *t,
+static u8 clasp_ladder_state_now(struct net *net, const struct clasp_entry *k,
 				 u8 none)
 {
 	struct clasp_entry *e;
 	u8 state = none;
 
 	rcu_read_lock();
-	e = clasp_lookup(clasp_pernet(net), t);
+	e = clasp_lookup(clasp_pernet(net), k);
 	if (e && e->kind == CLASP_ENTRY_SOCK)
 		state = READ_ONCE(container_of(e, struct clasp_sock,
 					       entry)->inet.sk.sk_state);
@@ -315,35 +315,35 @@ static u8 clasp_ladder_state_now(struct net *net, const struct clasp_tuple *t,
 void clasp_ladder_sock(struct sock *sk, struct clasp_ladder_seg *ls)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
-	struct clasp_tuple t;
+	struct clasp_entry k = {};
 
 	if (ls->skip)
 		return;
-	clasp_sock_tuple(sk, &t);
+	clasp_sock_tuple(sk, &k);
 	ls->iss = csk->iss;
 	ls->irs = csk->irs;
 	ls->isns = sk->sk_state != TCP_SYN_SENT;
 	if (!ls->sent)
-		ls->state = clasp_ladder_state_now(sock_net(sk), &t,
+		ls->state = clasp_ladder_state_now(sock_net(sk), &k,
 						   READ_ONCE(sk->sk_state));
-	clasp_ladder_emit(sock_net(sk), &t, ls);
+	clasp_ladder_emit(sock_net(sk), &k, ls);
 }
 
 /**
  * clasp_ladder_entry() - report a segment sent or processed on behalf of
  * a request, a compact entry, a listener or nobody
  * @net: the namespace
- * @t: the 4-tuple from the local side
+ * @k: the key: 4-tuple from the local side, and family
  * @ls: from clasp_ladder_begin(); for one received, the state after is
  *	what holds @t now
  * @none: the state after when nothing holds @t (LISTEN for a listener's)
  */
-void clasp_ladder_entry(struct net *net, const struct clasp_tuple *t,
+void clasp_ladder_entry(struct net *net, const struct clasp_entry *k,
 			struct clasp_ladder_seg *ls, u8 none)
 {
 	if (ls->skip)
 		return;
 	if (!ls->sent)
-		ls->state = clasp_ladder_state_now(net, t, none);
-	clasp_ladder_emit(net, t, ls);
+		ls->state = clasp_ladder_state_now(net, k, none);
+	clasp_ladder_emit(net, k, ls);
 }

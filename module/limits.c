@@ -16,6 +16,8 @@
 #include <net/inet_common.h>
 #include <net/sock.h>
 
+#include <net/ipv6.h>
+
 #include "clasp.h"
 
 /**
@@ -198,6 +200,12 @@ bool clasp_rmem_schedule(struct sock *sk, struct sk_buff *skb)
 static void clasp_sock_destruct(struct sock *sk)
 {
 	sk_sockets_allocated_dec(sk);
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6) {
+		inet6_sock_destruct(sk);
+		return;
+	}
+#endif
 	inet_sock_destruct(sk);
 }
 

@@ -48,6 +48,7 @@ static int __init clasp_init(void)
 	err = clasp_mem_init(&clasp_prot);
 	if (err)
 		return err;
+	clasp_v6_prot_init();
 	err = clasp_tsq_wq_init();
 	if (err)
 		goto out_mem;
@@ -77,9 +78,14 @@ static int __init clasp_init(void)
 		err = -EBUSY;
 		goto out_offload;
 	}
+	err = clasp_v6_init();
+	if (err)
+		goto out_protocol;
 	pr_info("registered IP protocol %d\n", clasp_proto);
 	return 0;
 
+out_protocol:
+	inet_del_protocol(&clasp_protocol, clasp_proto);
 out_offload:
 	clasp_offload_exit();
 out_sock:
@@ -109,6 +115,7 @@ busy:
 
 static void __exit clasp_exit(void)
 {
+	clasp_v6_stop();
 	inet_del_protocol(&clasp_protocol, clasp_proto);
 	/* inet_del_protocol() waited for readers: no segment is in flight. */
 	clasp_offload_exit();
@@ -123,6 +130,7 @@ static void __exit clasp_exit(void)
 	/* Sockets and entries freed by RCU must be gone before the caches. */
 	rcu_barrier();
 	clasp_caches_destroy();
+	clasp_v6_exit();
 	proto_unregister(&clasp_prot);
 	clasp_mem_exit();
 	pr_info("unregistered IP protocol %d\n", clasp_proto);

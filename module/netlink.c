@@ -34,7 +34,7 @@ static struct genl_family clasp_genl_family;
  * may share an address and port).
  */
 struct clasp_dump_key {
-	struct clasp_tuple t;
+	struct clasp_entry k;
 	int dif;
 	bool listener;
 };
@@ -49,8 +49,8 @@ struct clasp_dump_key {
 
 /*
  * Where a dump is: listener buckets first (@lbucket, and @lskip entries
- * into it when one bucket outgrew a batch), then the connection table's
- * walk (@iter).  @batch holds the keys gathered last, @pos the next one
+ * into it when one bucket outgrew a batch), then the walk (@iter) of the
+ * IPv4 connection table, then of the IPv6 one (@conns6).  @batch holds the keys gathered last, @pos the next one
  * to emit; @ext what the dump asked of sockets (enum clasp_dump_ext).
  */
 struct clasp_dump_ctx {
@@ -58,6 +58,7 @@ struct clasp_dump_ctx {
 	unsigned int lbucket;
 	unsigned int lskip;
 	bool conns_done;
+	bool conns6;
 	bool net_admin;
 	u32 ext;
 	unsigned int n;
@@ -100,12 +101,12 @@ static u64 clasp_sock_cookie(struct sock *sk)
 	return cookie;
 }
 
-static int clasp_put_tuple(struct sk_buff *skb, const struct clasp_tuple *t)
+static int clasp_put_tuple(struct sk_buff *skb, const struct clasp_entry *k)
 {
-	if (nla_put_be32(skb, CLASP_A_LADDR, t->laddr) ||
-	    nla_put_be32(skb, CLASP_A_RADDR, t->raddr) ||
-	    nla_put_u16(skb, CLASP_A_LPORT, ntohs(t->lport)) ||
-	    nla_put_u16(skb, CLASP_A_RPORT, ntohs(t->rport)))
+	if (nla_put_be32(skb, CLASP_A_LADDR, k->tuple.laddr) ||
+	    nla_put_be32(skb, CLASP_A_RADDR, k->tuple.raddr) ||
+	    nla_put_u16(skb, CLASP_A_LPORT, ntohs(k->tuple.lport)) ||
+	    nla_put_u16(skb, CLASP_A_RPORT, ntohs(k->tuple.rport)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -265,23 +266,23 @@ static int clasp_put_compact(struct sk_buff *skb, struct clasp_tw *tw,
 /**
  * clasp_filter_match() - does a filter select a connection
  * @f: the filter
- * @t: the connection's 4-tuple from the local side
+ * @k: the connection's key
  * @state: its state (ignored when @f selects all states)
  *
  * Return: true if it does.
  */
 bool clasp_filter_match(const struct clasp_filter *f,
-			const struct clasp_tuple *t, u8 state)
+			const struct clasp_entry *k, u8 state)
 {
 	if (f->states && !(f->states & (1U << state)))
 		return false;
-	if ((t->laddr ^ f->laddr) & f->lmask)
+	if ((k->tuple.laddr ^ f->laddr) & f->lmask)
 		return false;
-	if ((t->raddr ^ f->raddr) & f->rmask)
+	if ((k->tuple.raddr ^ f->raddr) & f->rmask)
 		return false;
-	if (f->lport && ntohs(t->lport) != f->lport)
+	if (f->lport && ntohs(k->tuple.lport) != f->lport)
 		return false;
-	return !f->rport || ntohs(t->rport) == f->rport;
+	return !f->rport || ntohs(k->tuple.rport) == f->rport;
 }
 
 /*
@@ -290,12 +291,22 @@ bool clasp_filter_match(const struct clasp_filter *f,
  * Returns 0 when written or filtered out, -EMSGSIZE when @skb is full,
  * -ENOENT when the connection is gone.
  */
+/* Is @sk the listener of key @k, bound to its very address? */
+static bool clasp_listener_is(const struct sock *sk, const struct clasp_entry *k)
+{
+	struct clasp_entry mine = {};
+
+	clasp_sock_tuple(sk, &mine);
+	return clasp_key_v6(&mine) == clasp_key_v6(k) &&
+	       !memcmp(&mine.tuple, &k->tuple, clasp_key_len(k));
+}
+
 static int clasp_fill_entry(struct sk_buff *skb, struct clasp_net *cn,
 			    const struct clasp_dump_key *key,
 			    const struct clasp_filter *f, u32 portid, u32 seq,
 			    int flags, u32 ext, bool net_admin)
 {
-	struct clasp_tuple t = key->t;
+	struct clasp_entry k = key->k;
 	struct clasp_request *req = NULL;
 	struct clasp_tw *tw = NULL;
 	struct sock *sk = NULL;
@@ -306,16 +317,15 @@ static int clasp_fill_entry(struct sk_buff *skb, struct clasp_net *cn,
 
 	rcu_read_lock();
 	if (key->listener) {
-		sk = clasp_listen_lookup(cn, t.laddr, t.lport, key->dif, 0,
-					 NULL);
-		if (sk && (sk->sk_rcv_saddr != t.laddr ||
+		sk = clasp_listen_lookup(cn, &k, key->dif, 0, NULL);
+		if (sk && (!clasp_listener_is(sk, &k) ||
 			   READ_ONCE(sk->sk_bound_dev_if) != key->dif ||
 			   sk->sk_state != TCP_LISTEN)) {
 			sock_put(sk);
 			sk = NULL;
 		}
 	} else {
-		e = clasp_lookup_live(cn, &t);
+		e = clasp_lookup_live(cn, &k);
 		if (e && e->kind == CLASP_ENTRY_SOCK) {
 			sk = &container_of(e, struct clasp_sock, entry)->inet.sk;
 		} else if (e && e->kind == CLASP_ENTRY_REQ) {
@@ -334,14 +344,14 @@ static int clasp_fill_entry(struct sk_buff *skb, struct clasp_net *cn,
 
 	state = sk ? sk->sk_state : req ? TCP_SYN_RECV : tw->entry.state;
 	err = 0;
-	if (!clasp_filter_match(f, &t, state))
+	if (!clasp_filter_match(f, &k, state))
 		goto out;
 	err = -EMSGSIZE;
 	hdr = genlmsg_put(skb, portid, seq, &clasp_genl_family, flags,
 			  CLASP_CMD_CONN_GET);
 	if (!hdr)
 		goto out;
-	if (clasp_put_tuple(skb, &t))
+	if (clasp_put_tuple(skb, &k))
 		goto cancel;
 	if (sk)
 		err = clasp_put_sock(skb, sk, ext, net_admin);
@@ -368,8 +378,7 @@ out:
 static void clasp_listener_key(struct clasp_dump_key *k, struct sock *sk)
 {
 	memset(k, 0, sizeof(*k));
-	k->t.laddr = sk->sk_rcv_saddr;
-	k->t.lport = htons(sk->sk_num);
+	clasp_sock_tuple(sk, &k->k);
 	k->dif = READ_ONCE(sk->sk_bound_dev_if);
 	k->listener = true;
 }
@@ -463,7 +472,7 @@ static void clasp_gather_conns(struct clasp_dump_ctx *ctx)
 		    ctx->n == CLASP_DUMP_ROOM)
 			break;
 		memset(&ctx->batch[ctx->n], 0, sizeof(ctx->batch[0]));
-		ctx->batch[ctx->n++].t = e->tuple;
+		clasp_key_copy(&ctx->batch[ctx->n++].k, e);
 		slot = it->slot;
 		e = rhashtable_walk_next(it);
 	}
@@ -475,8 +484,19 @@ static bool clasp_dump_refill(struct clasp_net *cn, struct clasp_dump_ctx *ctx)
 {
 	ctx->n = 0;
 	ctx->pos = 0;
-	if (clasp_gather_listeners(cn, ctx) && !ctx->conns_done)
+	if (!clasp_gather_listeners(cn, ctx))
+		return ctx->n > 0;
+	if (!ctx->conns_done)
 		clasp_gather_conns(ctx);
+	/* The IPv4 table walked, the IPv6 one next. */
+	if (ctx->conns_done && !ctx->conns6) {
+		rhashtable_walk_exit(&ctx->iter);
+		rhashtable_walk_enter(&cn->conns6, &ctx->iter);
+		ctx->conns6 = true;
+		ctx->conns_done = false;
+		if (!ctx->n)
+			clasp_gather_conns(ctx);
+	}
 	return ctx->n > 0;
 }
 
@@ -565,7 +585,7 @@ static int clasp_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
-static int clasp_get_tuple(struct genl_info *info, struct clasp_tuple *t)
+static int clasp_get_tuple(struct genl_info *info, struct clasp_entry *k)
 {
 	static const int need[] = {
 		CLASP_A_LADDR, CLASP_A_LPORT, CLASP_A_RADDR, CLASP_A_RPORT,
@@ -579,10 +599,10 @@ static int clasp_get_tuple(struct genl_info *info, struct clasp_tuple *t)
 			return -EINVAL;
 		}
 	}
-	t->laddr = nla_get_be32(info->attrs[CLASP_A_LADDR]);
-	t->raddr = nla_get_be32(info->attrs[CLASP_A_RADDR]);
-	t->lport = htons(nla_get_u16(info->attrs[CLASP_A_LPORT]));
-	t->rport = htons(nla_get_u16(info->attrs[CLASP_A_RPORT]));
+	k->tuple.laddr = nla_get_be32(info->attrs[CLASP_A_LADDR]);
+	k->tuple.raddr = nla_get_be32(info->attrs[CLASP_A_RADDR]);
+	k->tuple.lport = htons(nla_get_u16(info->attrs[CLASP_A_LPORT]));
+	k->tuple.rport = htons(nla_get_u16(info->attrs[CLASP_A_RPORT]));
 	return 0;
 }
 
@@ -594,7 +614,7 @@ static int clasp_conn_get_doit(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	int err;
 
-	err = clasp_get_tuple(info, &key.t);
+	err = clasp_get_tuple(info, &key.k);
 	if (err)
 		return err;
 	msg = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
@@ -615,13 +635,13 @@ static int clasp_conn_get_doit(struct sk_buff *skb, struct genl_info *info)
 static int clasp_conn_kill_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct clasp_net *cn = clasp_pernet(genl_info_net(info));
-	struct clasp_tuple t;
+	struct clasp_entry k = {};
 	int err;
 
-	err = clasp_get_tuple(info, &t);
+	err = clasp_get_tuple(info, &k);
 	if (err)
 		return err;
-	err = clasp_kill(cn, &t);
+	err = clasp_kill(cn, &k);
 	if (err == -ENOENT)
 		NL_SET_ERR_MSG(info->extack, "no such connection");
 	return err;
@@ -849,18 +869,18 @@ static struct genl_family clasp_genl_family __ro_after_init = {
  * clasp_notify_state() - trace a state change and multicast it to
  * "events" listeners
  * @net: the namespace
- * @t: the connection's 4-tuple (for a listener: remote side zero)
+ * @k: the connection's key (for a listener: remote side zero)
  * @old: state before
  * @state: state after
  * @cause: enum clasp_cause
  */
-void clasp_notify_state(struct net *net, const struct clasp_tuple *t,
+void clasp_notify_state(struct net *net, const struct clasp_entry *k,
 			u8 old, u8 state, u8 cause)
 {
 	struct sk_buff *msg;
 	void *hdr;
 
-	trace_clasp_state_change(t, old, state, cause);
+	trace_clasp_state_change(k, old, state, cause);
 	if (!genl_has_listeners(&clasp_genl_family, net, CLASP_MCGRP_EVENTS_IDX))
 		return;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
@@ -868,7 +888,7 @@ void clasp_notify_state(struct net *net, const struct clasp_tuple *t,
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &clasp_genl_family, 0,
 			  CLASP_CMD_EVENT_STATE);
-	if (!hdr || clasp_put_tuple(msg, t) ||
+	if (!hdr || clasp_put_tuple(msg, k) ||
 	    nla_put_u8(msg, CLASP_A_OLD_STATE, old) ||
 	    nla_put_u8(msg, CLASP_A_STATE, state) ||
 	    nla_put_u8(msg, CLASP_A_CAUSE, cause) ||
@@ -923,7 +943,7 @@ void clasp_notify_listener(struct net *net, u8 cmd, const struct sock *sk,
 /**
  * clasp_notify_segment() - multicast a segment event to "segments"
  * @net: the namespace
- * @t: the connection's 4-tuple from the local side
+ * @k: the connection's key
  * @ls: the segment
  *
  * Any context; never sleeps.
@@ -931,7 +951,7 @@ void clasp_notify_listener(struct net *net, u8 cmd, const struct sock *sk,
  * Return: 0 when sent, -ESRCH when nobody listens, another negative
  * errno when the event was lost (no memory, a listener's buffer full).
  */
-int clasp_notify_segment(struct net *net, const struct clasp_tuple *t,
+int clasp_notify_segment(struct net *net, const struct clasp_entry *k,
 			 const struct clasp_ladder_seg *ls)
 {
 	struct sk_buff *msg;
@@ -945,7 +965,7 @@ int clasp_notify_segment(struct net *net, const struct clasp_tuple *t,
 		return -ENOMEM;
 	hdr = genlmsg_put(msg, 0, 0, &clasp_genl_family, 0,
 			  CLASP_CMD_EVENT_SEGMENT);
-	if (!hdr || clasp_put_tuple(msg, t) ||
+	if (!hdr || clasp_put_tuple(msg, k) ||
 	    nla_put_u8(msg, CLASP_A_SEG_SENT, ls->sent) ||
 	    nla_put_u8(msg, CLASP_A_SEG_FLAGS, ls->flags) ||
 	    nla_put_u32(msg, CLASP_A_SEG_SEQ, ls->seq) ||

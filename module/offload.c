@@ -11,6 +11,7 @@
  */
 #include <linux/skbuff.h>
 #include <net/checksum.h>
+#include <net/ip6_checksum.h>
 #include <net/protocol.h>
 #include <net/tcp.h>
 
@@ -22,13 +23,21 @@
  * (CHECKSUM_PARTIAL), or, for a device that checksums nothing, the whole
  * sum from what skb_segment() summed of the payload.
  */
-static void clasp_gso_checksum(struct sk_buff *seg, __be32 saddr,
-			       __be32 daddr)
+static void clasp_gso_checksum(struct sk_buff *seg)
 {
 	struct tcphdr *th = tcp_hdr(seg);
 	unsigned int len = seg->len - skb_transport_offset(seg);
 
-	th->check = ~csum_tcpudp_magic(saddr, daddr, len, clasp_proto, 0);
+#if IS_ENABLED(CONFIG_IPV6)
+	if (clasp_skb_v6(seg))
+		th->check = ~csum_ipv6_magic(&ipv6_hdr(seg)->saddr,
+					     &ipv6_hdr(seg)->daddr, len,
+					     clasp_proto, 0);
+	else
+#endif
+		th->check = ~csum_tcpudp_magic(ip_hdr(seg)->saddr,
+					       ip_hdr(seg)->daddr, len,
+					       clasp_proto, 0);
 	if (seg->ip_summed == CHECKSUM_PARTIAL) {
 		seg->csum_start = skb_transport_header(seg) - seg->head;
 		seg->csum_offset = offsetof(struct tcphdr, check);
@@ -69,12 +78,12 @@ static void clasp_gso_owner(struct sk_buff *gso, struct sk_buff *segs)
 
 /*
  * net_offload.gso_segment: @skb's data at the clasp header, its IP header
- * before it (inet_gso_segment() fixes each segment's IP header after).
+ * before it (inet_gso_segment() or ipv6_gso_segment() fixes each
+ * segment's IP header after).
  */
 static struct sk_buff *clasp_gso_segment(struct sk_buff *skb,
 					 netdev_features_t features)
 {
-	const struct iphdr *iph;
 	struct sk_buff *segs, *seg;
 	unsigned int thlen, mss;
 	struct tcphdr *th;
@@ -87,8 +96,7 @@ static struct sk_buff *clasp_gso_segment(struct sk_buff *skb,
 	thlen = tcp_hdr(skb)->doff * 4;
 	if (thlen < sizeof(*th) || !pskb_may_pull(skb, thlen))
 		return ERR_PTR(-EINVAL);
-	/* The pulls may have moved the head: the headers are read after. */
-	iph = ip_hdr(skb);
+	/* The pulls may have moved the head: the header is read after. */
 	th = tcp_hdr(skb);
 	seq = ntohl(th->seq);
 	__skb_pull(skb, thlen);
@@ -114,7 +122,7 @@ static struct sk_buff *clasp_gso_segment(struct sk_buff *skb,
 		}
 		if (seg != segs)
 			th->cwr = 0;
-		clasp_gso_checksum(seg, iph->saddr, iph->daddr);
+		clasp_gso_checksum(seg);
 		seq += seg->len - skb_transport_offset(seg) - thlen;
 	}
 	clasp_gso_owner(skb, segs);
@@ -144,3 +152,23 @@ void clasp_offload_exit(void)
 {
 	inet_del_offload(&clasp_offload, clasp_proto);
 }
+
+#if IS_ENABLED(CONFIG_IPV6)
+/**
+ * clasp_offload6_init() - register clasp's GSO callback with IPv6
+ *
+ * Return: 0, or -EBUSY if the protocol number has an offload already.
+ */
+int clasp_offload6_init(void)
+{
+	return inet6_add_offload(&clasp_offload, clasp_proto) ? -EBUSY : 0;
+}
+
+/**
+ * clasp_offload6_exit() - unregister it; waits for callers in flight
+ */
+void clasp_offload6_exit(void)
+{
+	inet6_del_offload(&clasp_offload, clasp_proto);
+}
+#endif

@@ -9,7 +9,9 @@
  * SYN-ACKs, TIME_WAIT's ACKs) leave through a per-namespace control socket.
  */
 #include <linux/ip.h>
+#include <net/inet6_connection_sock.h>
 #include <net/inet_common.h>
+#include <net/ip6_checksum.h>
 #include <net/ip.h>
 #include <net/route.h>
 
@@ -18,23 +20,33 @@
 #include "compat.h"
 
 /**
- * clasp_ctl_sock_init() - create a namespace's control socket
+ * clasp_ctl_sock_init() - create a namespace's control sockets, IPv4's and
+ * (unless IPv6 is disabled) IPv6's
  * @cn: the namespace's clasp state
  *
  * Return: 0 or a negative errno.
  */
 int clasp_ctl_sock_init(struct clasp_net *cn)
 {
-	return inet_ctl_sock_create(&cn->ctl_sk, PF_INET, SOCK_RAW,
-				    clasp_proto, cn->net);
+	int err;
+
+	err = inet_ctl_sock_create(&cn->ctl_sk, PF_INET, SOCK_RAW, clasp_proto,
+				   cn->net);
+	if (err)
+		return err;
+	err = clasp_v6_ctl_sock_init(cn);
+	if (err)
+		inet_ctl_sock_destroy(cn->ctl_sk);
+	return err;
 }
 
 /**
- * clasp_ctl_sock_exit() - destroy a namespace's control socket
+ * clasp_ctl_sock_exit() - destroy a namespace's control sockets
  * @cn: the namespace's clasp state
  */
 void clasp_ctl_sock_exit(struct clasp_net *cn)
 {
+	clasp_v6_ctl_sock_exit(cn);
 	inet_ctl_sock_destroy(cn->ctl_sk);
 }
 
@@ -47,13 +59,15 @@ void clasp_ctl_sock_exit(struct clasp_net *cn)
  */
 u32 clasp_route_mss(const struct dst_entry *dst)
 {
-	u32 mtu, mss;
+	u32 mtu, mss, hlen;
 
 	if (!dst)
 		return CLASP_DEFAULT_MSS;
 	mtu = dst_mtu(dst);
-	mss = mtu > sizeof(struct iphdr) + CLASP_HDR_LEN ?
-	      mtu - sizeof(struct iphdr) - CLASP_HDR_LEN : 0;
+	hlen = (dst->ops->family == AF_INET6 ? sizeof(struct ipv6hdr) :
+					       sizeof(struct iphdr)) +
+	       CLASP_HDR_LEN;
+	mss = mtu > hlen ? mtu - hlen : 0;
 
 	return clamp_t(u32, mss, CLASP_MIN_MSS, CLASP_MAX_MSS);
 }
@@ -154,15 +168,37 @@ u32 clasp_rcv_window(struct sock *sk)
 	return clasp_select_window(sk, false);
 }
 
-static void clasp_set_checksum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
+/*
+ * The checksum of a segment from @k's local end to its remote one: the
+ * pseudo-header's sum alone with @partial (for the device to finish), the
+ * whole sum without.
+ */
+static void clasp_key_checksum(struct sk_buff *skb, const struct clasp_entry *k,
+			       bool partial)
 {
 	struct tcphdr *th = tcp_hdr(skb);
+	__wsum sum = 0;
 
 	th->check = 0;
 	/* The header is linear, the payload of a queued segment in pages. */
-	th->check = csum_tcpudp_magic(saddr, daddr, skb->len, clasp_proto,
-				      skb_checksum(skb, 0, skb->len, 0));
-	skb->ip_summed = CHECKSUM_NONE;
+	if (!partial)
+		sum = skb_checksum(skb, 0, skb->len, 0);
+#if IS_ENABLED(CONFIG_IPV6)
+	if (clasp_key_v6(k))
+		th->check = csum_ipv6_magic(&k->tuple.laddr6, &k->tuple.raddr6,
+					    skb->len, clasp_proto, sum);
+	else
+#endif
+		th->check = csum_tcpudp_magic(k->tuple.laddr, k->tuple.raddr,
+					      skb->len, clasp_proto, sum);
+	if (!partial) {
+		skb->ip_summed = CHECKSUM_NONE;
+		return;
+	}
+	th->check = ~th->check;
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_transport_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct tcphdr, check);
 }
 
 /* Push a header and @optlen bytes of options in front of the payload. */
@@ -216,82 +252,109 @@ struct sk_buff *clasp_alloc_seg(unsigned int payload, gfp_t gfp)
 	return skb;
 }
 
+/* The route of a reply to no socket, from @k's local end. */
+static struct dst_entry *clasp_ctl_route(struct net *net,
+					 const struct clasp_entry *k,
+					 struct flowi *fl)
+{
+	struct rtable *rt;
+
+#if IS_ENABLED(CONFIG_IPV6)
+	if (clasp_key_v6(k))
+		return clasp_v6_ctl_route(net, k, &fl->u.ip6);
+#endif
+	flowi4_init_output(&fl->u.ip4, 0, 0, 0, RT_SCOPE_UNIVERSE, clasp_proto,
+			   0, k->tuple.raddr, k->tuple.laddr, k->tuple.rport,
+			   k->tuple.lport, sock_net_uid(net, NULL));
+	rt = ip_route_output_key(net, &fl->u.ip4);
+	return IS_ERR(rt) ? ERR_CAST(rt) : &rt->dst;
+}
+
+/* Send a reply to no socket, its route attached; 0 when it left. */
+static int clasp_ctl_xmit(struct net *net, const struct clasp_entry *k,
+			  struct sk_buff *skb, struct flowi *fl)
+{
+	struct clasp_net *cn = clasp_pernet(net);
+
+#if IS_ENABLED(CONFIG_IPV6)
+	if (clasp_key_v6(k))
+		return clasp_v6_ctl_xmit(net, skb, &fl->u.ip6);
+#endif
+	return ip_build_and_send_pkt(skb, cn->ctl_sk, fl->u.ip4.saddr,
+				     fl->u.ip4.daddr, NULL, 0);
+}
+
 /*
  * OutSegs counts what clasp sends except segments that only retransmit,
  * as RFC 1213's tcpOutSegs and Linux's TCP do; RetransSegs counts those.
  */
-static void clasp_xmit_ctl(struct net *net, const struct clasp_tuple *t,
+static void clasp_xmit_ctl(struct net *net, const struct clasp_entry *k,
 			   u32 seq, u32 ack, u8 flags, u16 wnd,
 			   const struct clasp_opts *o, bool rtx)
 {
-	struct clasp_net *cn = clasp_pernet(net);
 	u8 opts[CLASP_MAX_OPT_LEN];
 	struct clasp_opts copy;
-	struct flowi4 fl4;
+	struct dst_entry *dst;
 	struct sk_buff *skb;
-	struct rtable *rt;
+	struct flowi fl;
 
-	flowi4_init_output(&fl4, 0, 0, 0, RT_SCOPE_UNIVERSE, clasp_proto, 0,
-			   t->raddr, t->laddr, t->rport, t->lport,
-			   sock_net_uid(net, NULL));
-	rt = ip_route_output_key(net, &fl4);
-	if (IS_ERR(rt))
+	dst = clasp_ctl_route(net, k, &fl);
+	if (IS_ERR(dst))
 		return;
 	skb = clasp_alloc_seg(0, GFP_ATOMIC);
 	if (!skb) {
-		ip_rt_put(rt);
+		dst_release(dst);
 		return;
 	}
 	/* CLASP_MSS_ROUTE, or a TCP_MAXSEG: never more than the route's. */
 	if (o && o->mss) {
 		copy = *o;
-		copy.mss = min_t(u32, o->mss, clasp_route_mss(&rt->dst));
+		copy.mss = min_t(u32, o->mss, clasp_route_mss(dst));
 		o = &copy;
 	}
-	clasp_push_header(skb, t->lport, t->rport, seq,
+	clasp_push_header(skb, k->tuple.lport, k->tuple.rport, seq,
 			  flags & CLASP_ACK ? ack : 0, flags, wnd, opts,
 			  clasp_build_opts(opts, flags, o));
-	clasp_set_checksum(skb, fl4.saddr, fl4.daddr);
+	clasp_key_checksum(skb, k, false);
 	if (clasp_ladder_on()) {
 		struct clasp_ladder_seg ls;
 
 		clasp_ladder_begin(&ls, skb, true, 0);
-		clasp_ladder_entry(net, t, &ls, 0);
+		clasp_ladder_entry(net, k, &ls, 0);
 	}
-	skb_dst_set(skb, &rt->dst);
-	if (ip_build_and_send_pkt(skb, cn->ctl_sk, fl4.saddr, fl4.daddr, NULL,
-				  0))
+	skb_dst_set(skb, dst);
+	if (clasp_ctl_xmit(net, k, skb, &fl))
 		return;
 	if (!rtx)
 		clasp_stats_inc(net, CLASP_MIB_OUTSEGS);
 	if (flags & CLASP_RST) {
 		clasp_stats_inc(net, CLASP_MIB_OUTRSTS);
-		trace_clasp_rst_send(t, seq, ack);
+		trace_clasp_rst_send(k, seq, ack);
 	}
 }
 
 /**
  * clasp_send_ctl() - send a segment on behalf of no socket
  * @net: the namespace
- * @t: the connection's 4-tuple from the local side
+ * @k: the connection's key
  * @seq: sequence number
  * @ack: acknowledgment number (sent only with CLASP_ACK)
  * @flags: CLASP_* flags
  * @wnd: window
  * @mss: MSS option to include, 0 for none, CLASP_MSS_ROUTE for the route's
  */
-void clasp_send_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
+void clasp_send_ctl(struct net *net, const struct clasp_entry *k, u32 seq,
 		    u32 ack, u8 flags, u16 wnd, u16 mss)
 {
 	struct clasp_opts o = { .mss = mss };
 
-	clasp_xmit_ctl(net, t, seq, ack, flags, wnd, mss ? &o : NULL, false);
+	clasp_xmit_ctl(net, k, seq, ack, flags, wnd, mss ? &o : NULL, false);
 }
 
 /**
  * clasp_send_ctl_opts() - clasp_send_ctl() with options
  * @net: the namespace
- * @t: the connection's 4-tuple from the local side
+ * @k: the connection's key
  * @seq: sequence number
  * @ack: acknowledgment number (sent only with CLASP_ACK)
  * @flags: CLASP_* flags
@@ -301,30 +364,30 @@ void clasp_send_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
  * @rtx: the segment was sent before (RetransSegs, counted by the caller,
  *	not OutSegs)
  */
-void clasp_send_ctl_opts(struct net *net, const struct clasp_tuple *t,
+void clasp_send_ctl_opts(struct net *net, const struct clasp_entry *k,
 			 u32 seq, u32 ack, u8 flags, u16 wnd,
 			 const struct clasp_opts *o, bool rtx)
 {
-	clasp_xmit_ctl(net, t, seq, ack, flags, wnd, o, rtx);
+	clasp_xmit_ctl(net, k, seq, ack, flags, wnd, o, rtx);
 }
 
 /**
  * clasp_resend_ctl() - clasp_send_ctl() for a segment sent before: counted
  * in RetransSegs by the caller, not in OutSegs
  * @net: the namespace
- * @t: the connection's 4-tuple from the local side
+ * @k: the connection's key
  * @seq: sequence number
  * @ack: acknowledgment number (sent only with CLASP_ACK)
  * @flags: CLASP_* flags
  * @wnd: window
  * @mss: MSS option to include, 0 for none, CLASP_MSS_ROUTE for the route's
  */
-void clasp_resend_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
+void clasp_resend_ctl(struct net *net, const struct clasp_entry *k, u32 seq,
 		      u32 ack, u8 flags, u16 wnd, u16 mss)
 {
 	struct clasp_opts o = { .mss = mss };
 
-	clasp_xmit_ctl(net, t, seq, ack, flags, wnd, mss ? &o : NULL, true);
+	clasp_xmit_ctl(net, k, seq, ack, flags, wnd, mss ? &o : NULL, true);
 }
 
 /**
@@ -338,21 +401,18 @@ void clasp_resend_ctl(struct net *net, const struct clasp_tuple *t, u32 seq,
  */
 void clasp_send_reset(struct net *net, struct sk_buff *skb)
 {
-	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
-	struct clasp_tuple t = {
-		.laddr = iph->daddr, .raddr = iph->saddr,
-		.lport = th->dest, .rport = th->source,
-	};
+	struct clasp_entry k = {};
 	struct clasp_seg seg;
 
 	if (th->rst)
 		return;
+	clasp_key_of(skb, &k);
 	clasp_parse_seg(skb, &seg);
 	if (th->ack)
-		clasp_send_ctl(net, &t, seg.ack, 0, CLASP_RST, 0, 0);
+		clasp_send_ctl(net, &k, seg.ack, 0, CLASP_RST, 0, 0);
 	else
-		clasp_send_ctl(net, &t, 0, seg.end_seq, CLASP_RST | CLASP_ACK,
+		clasp_send_ctl(net, &k, 0, seg.end_seq, CLASP_RST | CLASP_ACK,
 			       0, 0);
 }
 
@@ -480,18 +540,10 @@ static bool clasp_tsq_full(struct sock *sk)
  */
 static void clasp_sock_checksum(struct sock *sk, struct sk_buff *skb)
 {
-	struct inet_sock *inet = inet_sk(sk);
-	struct tcphdr *th = tcp_hdr(skb);
+	struct clasp_entry k = {};
 
-	if (!(sk->sk_route_caps & NETIF_F_HW_CSUM)) {
-		clasp_set_checksum(skb, inet->inet_saddr, inet->inet_daddr);
-		return;
-	}
-	skb->ip_summed = CHECKSUM_PARTIAL;
-	skb->csum_start = skb_transport_header(skb) - skb->head;
-	skb->csum_offset = offsetof(struct tcphdr, check);
-	th->check = ~csum_tcpudp_magic(inet->inet_saddr, inet->inet_daddr,
-				       skb->len, clasp_proto, 0);
+	clasp_sock_tuple(sk, &k);
+	clasp_key_checksum(skb, &k, sk->sk_route_caps & NETIF_F_HW_CSUM);
 }
 
 /* @rtx: the segment only retransmits (not counted in OutSegs). */
@@ -513,7 +565,12 @@ static int clasp_transmit(struct sock *sk, struct sk_buff *skb, bool rtx)
 	skb_set_owner_w(skb, sk);
 	skb->destructor = clasp_wfree;
 	segs = skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1;
-	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
+#if IS_ENABLED(CONFIG_IPV6)
+	if (clasp_sk_v6(sk))
+		err = inet6_csk_xmit(sk, skb, NULL);
+	else
+#endif
+		err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	if (!err && !rtx)
 		clasp_stats_add(sock_net(sk), CLASP_MIB_OUTSEGS, segs);
 	return err;
@@ -598,11 +655,11 @@ static void clasp_send_seg(struct sock *sk, u32 seq, u8 flags, u16 mss,
 	if (flags & CLASP_ACK)
 		clasp_ack_sent(sk);
 	if (!clasp_transmit(sk, skb, rtx) && flags & CLASP_RST) {
-		struct clasp_tuple t;
+		struct clasp_entry k = {};
 
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTRSTS);
-		clasp_sock_tuple(sk, &t);
-		trace_clasp_rst_send(&t, seq, ack);
+		clasp_sock_tuple(sk, &k);
+		trace_clasp_rst_send(&k, seq, ack);
 	}
 }
 
@@ -727,12 +784,12 @@ static int clasp_send_queued(struct sock *sk, struct sk_buff *qskb)
  */
 void clasp_trace_retransmit(struct sock *sk, u32 seq)
 {
-	struct clasp_tuple t;
+	struct clasp_entry k = {};
 
 	if (!trace_clasp_retransmit_enabled())
 		return;
-	clasp_sock_tuple(sk, &t);
-	trace_clasp_retransmit(&t, seq, clasp_sk(sk)->retransmits);
+	clasp_sock_tuple(sk, &k);
+	trace_clasp_retransmit(&k, seq, clasp_sk(sk)->retransmits);
 }
 
 static bool clasp_fits_window(struct clasp_sock *csk, struct sk_buff *skb)

@@ -233,7 +233,7 @@ void clasp_tunable_set(struct clasp_tunables *tun,
 /**
  * clasp_isn() - initial sequence number for a connection (RFC 6528)
  * @cn: the namespace's clasp state, holding the secret
- * @t: the connection's 4-tuple
+ * @k: the connection's key
  *
  * A keyed hash of the 4-tuple plus a clock ticking every 64 ns, so that
  * ISNs of different connections are unrelated and those of one 4-tuple
@@ -241,11 +241,9 @@ void clasp_tunable_set(struct clasp_tunables *tun,
  *
  * Return: the ISN.
  */
-u32 clasp_isn(struct clasp_net *cn, const struct clasp_tuple *t)
+u32 clasp_isn(struct clasp_net *cn, const struct clasp_entry *k)
 {
-	u32 hash = siphash_3u32((__force u32)t->laddr, (__force u32)t->raddr,
-				(__force u32)t->lport << 16 | (__force u32)t->rport,
-				&cn->isn_key);
+	u32 hash = siphash(&k->tuple, clasp_key_len(k), &cn->isn_key);
 
 	return hash + (u32)(ktime_get_real_ns() >> 6);
 }
@@ -253,7 +251,7 @@ u32 clasp_isn(struct clasp_net *cn, const struct clasp_tuple *t)
 /**
  * clasp_ts_offset() - what a connection adds to the clock for its TSval
  * @cn: the namespace's clasp state, holding the secret
- * @t: the connection's 4-tuple
+ * @k: the connection's key
  *
  * A keyed hash of the 4-tuple, as Linux's secure_tcp_ts_off(): the
  * timestamps of different connections are unrelated and reveal nothing
@@ -262,11 +260,9 @@ u32 clasp_isn(struct clasp_net *cn, const struct clasp_tuple *t)
  *
  * Return: the offset.
  */
-u32 clasp_ts_offset(struct clasp_net *cn, const struct clasp_tuple *t)
+u32 clasp_ts_offset(struct clasp_net *cn, const struct clasp_entry *k)
 {
-	return siphash_3u32((__force u32)t->laddr, (__force u32)t->raddr,
-			    (__force u32)t->lport << 16 | (__force u32)t->rport,
-			    &cn->ts_key);
+	return siphash(&k->tuple, clasp_key_len(k), &cn->ts_key);
 }
 
 static int __net_init clasp_net_init(struct net *net)

@@ -2,7 +2,7 @@
 /*
  * clasp: the policy hooks every kernel transport runs, as TCP does.
  *
- * Input: IPsec policy (xfrm4_policy_check(), even for segments that find
+ * Input: IPsec policy (xfrm4_policy_check() or xfrm6_policy_check(), even for segments that find
  * no socket, before they earn a RST), then for a socket or listener
  * sk_filter_trim_cap(), which runs cgroup BPF ingress programs, the LSM's
  * socket_sock_rcv_skb hook and the socket's own filter (SO_ATTACH_FILTER,
@@ -33,7 +33,8 @@
  */
 bool clasp_policy_drops(struct net *net, struct sock *sk, struct sk_buff *skb)
 {
-	if (!xfrm4_policy_check(sk, XFRM_POLICY_IN, skb)) {
+	if (clasp_skb_v6(skb) ? !xfrm6_policy_check(sk, XFRM_POLICY_IN, skb) :
+				!xfrm4_policy_check(sk, XFRM_POLICY_IN, skb)) {
 		clasp_stats_inc(net, CLASP_MIB_POLICYDROPS);
 		return true;
 	}

@@ -35,14 +35,25 @@
 #include "compat.h"
 #include "trace.h"
 
-static struct kmem_cache *clasp_req_cache __read_mostly;
+/* Requests by family: an IPv4 one is allocated without IPv6's addresses. */
+static struct kmem_cache *clasp_req_cache[2] __read_mostly;
+
+static struct kmem_cache *clasp_req_cache_of(bool v6)
+{
+	return clasp_req_cache[v6];
+}
+
+static void clasp_req_free(struct clasp_request *req)
+{
+	kmem_cache_free(clasp_req_cache_of(clasp_key_v6(&req->entry)), req);
+}
 
 static void clasp_req_free_rcu(struct rcu_head *head)
 {
 	struct clasp_request *req = container_of(head, struct clasp_request, rcu);
 
 	sock_put(req->listener);
-	kmem_cache_free(clasp_req_cache, req);
+	clasp_req_free(req);
 }
 
 /**
@@ -71,7 +82,7 @@ static u16 clasp_listen_mss(const struct sock *lsk)
 static u32 clasp_req_ts_offset(const struct clasp_request *req)
 {
 	return clasp_ts_offset(clasp_pernet(sock_net(req->listener)),
-			       &req->entry.tuple);
+			       &req->entry);
 }
 
 /* The options of a request's SYN-ACK: what both ends support. */
@@ -96,7 +107,7 @@ static void clasp_req_send_synack(struct clasp_request *req, bool rtx)
 	struct clasp_opts o;
 
 	clasp_req_synack_opts(req, &o);
-	clasp_send_ctl_opts(sock_net(lsk), &req->entry.tuple, req->iss,
+	clasp_send_ctl_opts(sock_net(lsk), &req->entry, req->iss,
 			    req->irs + 1,
 			    CLASP_SYN | CLASP_ACK | (req->ecn_ok ? CLASP_ECE : 0),
 			    clasp_listen_window(lsk), &o, rtx);
@@ -142,13 +153,12 @@ static void clasp_req_unlink(struct clasp_request *req, u8 cause)
 
 	if (!req->linked)
 		return;
-	clasp_notify_state(sock_net(lsk), &req->entry.tuple, TCP_SYN_RECV,
+	clasp_notify_state(sock_net(lsk), &req->entry, TCP_SYN_RECV,
 			   TCP_CLOSE, cause);
 	req->linked = false;
 	list_del(&req->list);
 	clasp_sk(lsk)->nr_requests--;
-	rhashtable_remove_fast(&clasp_pernet(sock_net(lsk))->conns,
-			       &req->entry.node, clasp_conn_params);
+	clasp_table_remove(clasp_pernet(sock_net(lsk)), &req->entry);
 	if (del_timer(&req->timer))
 		clasp_req_put(req);
 	clasp_stats_dec(sock_net(lsk), CLASP_MIB_OBJECTS);
@@ -175,7 +185,7 @@ static void clasp_req_timer(struct timer_list *t)
 			if (!held || req->retrans >= defer) {
 				clasp_stats_inc(sock_net(req->listener),
 						CLASP_MIB_RETRANSSEGS);
-				trace_clasp_retransmit(&req->entry.tuple,
+				trace_clasp_retransmit(&req->entry,
 						       req->iss, req->retrans);
 				clasp_req_send_synack(req, true);
 			}
@@ -192,15 +202,6 @@ static u32 clasp_syn_backlog(const struct sock *lsk)
 		     clasp_tun(lsk)->max_syn_backlog);
 }
 
-static void clasp_tuple_from_skb(const struct sk_buff *skb,
-				 struct clasp_tuple *t)
-{
-	t->laddr = ip_hdr(skb)->daddr;
-	t->raddr = ip_hdr(skb)->saddr;
-	t->lport = tcp_hdr(skb)->dest;
-	t->rport = tcp_hdr(skb)->source;
-}
-
 /* Answer a SYN with a cookie and forget it (RFC 4987 section 3.6). */
 static void clasp_listen_cookie(struct sock *lsk, struct sk_buff *skb,
 				const struct clasp_seg *seg)
@@ -210,7 +211,7 @@ static void clasp_listen_cookie(struct sock *lsk, struct sk_buff *skb,
 	struct clasp_opts o;
 	u32 cookie;
 
-	clasp_tuple_from_skb(skb, &tmp.entry.tuple);
+	clasp_key_of(skb, &tmp.entry);
 	/*
 	 * What the SYN offered survives only in our TSval, which the ACK
 	 * echoes: without timestamps, a cookie connection has no window
@@ -223,14 +224,14 @@ static void clasp_listen_cookie(struct sock *lsk, struct sk_buff *skb,
 		tmp.sack_ok = false;
 		tmp.ecn_ok = false;
 	}
-	cookie = clasp_cookie_make(cn, &tmp.entry.tuple, seg->seq, seg->mss);
-	trace_clasp_cookie_sent(&tmp.entry.tuple, cookie, seg->mss);
+	cookie = clasp_cookie_make(cn, &tmp.entry, seg->seq, seg->mss);
+	trace_clasp_cookie_sent(&tmp.entry, cookie, seg->mss);
 	WRITE_ONCE(clasp_sk(lsk)->cookie_stamp, jiffies);
 	clasp_stats_inc(cn->net, CLASP_MIB_SYNCOOKIESSENT);
 	clasp_req_synack_opts(&tmp, &o);
 	if (tmp.ts_ok)
 		o.tsval = clasp_cookie_tsval(&tmp, clasp_req_ts_offset(&tmp));
-	clasp_send_ctl_opts(cn->net, &tmp.entry.tuple, cookie, seg->seq + 1,
+	clasp_send_ctl_opts(cn->net, &tmp.entry, cookie, seg->seq + 1,
 			    CLASP_SYN | CLASP_ACK | (tmp.ecn_ok ? CLASP_ECE : 0),
 			    clasp_listen_window(lsk), &o, false);
 }
@@ -284,23 +285,23 @@ static void clasp_listen_syn(struct sock *lsk, struct sk_buff *skb,
 		clasp_stats_inc(cn->net, CLASP_MIB_REQQFULLDROP);
 		goto drop;
 	}
-	req = kmem_cache_zalloc(clasp_req_cache, GFP_ATOMIC);
+	req = kmem_cache_zalloc(clasp_req_cache_of(clasp_skb_v6(skb)),
+				GFP_ATOMIC);
 	if (!req)
 		goto drop;
 	req->entry.kind = CLASP_ENTRY_REQ;
 	req->entry.state = TCP_SYN_RECV;
-	clasp_tuple_from_skb(skb, &req->entry.tuple);
+	clasp_key_of(skb, &req->entry);
 	req->listener = lsk;
 	req->irs = seg->seq;
-	req->iss = CLASP_SKB_CB(skb)->seq ?: clasp_isn(cn, &req->entry.tuple);
+	req->iss = CLASP_SKB_CB(skb)->seq ?: clasp_isn(cn, &req->entry);
 	req->peer_mss = seg->mss ?: CLASP_DEFAULT_MSS;
 	req->snd_wnd = seg->wnd;
 	clasp_req_negotiate(lsk, req, skb, seg);
 	refcount_set(&req->refcnt, 1);
 	timer_setup(&req->timer, clasp_req_timer, 0);
-	if (rhashtable_lookup_insert_fast(&cn->conns, &req->entry.node,
-					  clasp_conn_params)) {
-		kmem_cache_free(clasp_req_cache, req);
+	if (clasp_table_insert(cn, &req->entry)) {
+		clasp_req_free(req);
 		goto unlock;
 	}
 	sock_hold(lsk);
@@ -309,7 +310,7 @@ static void clasp_listen_syn(struct sock *lsk, struct sk_buff *skb,
 	lcsk->nr_requests++;
 	clasp_stats_inc(cn->net, CLASP_MIB_PASSIVEOPENS);
 	clasp_stats_inc(cn->net, CLASP_MIB_OBJECTS);
-	clasp_notify_state(cn->net, &req->entry.tuple, TCP_LISTEN, TCP_SYN_RECV,
+	clasp_notify_state(cn->net, &req->entry, TCP_LISTEN, TCP_SYN_RECV,
 			   CLASP_CAUSE_SEGMENT);
 	clasp_req_send_synack(req, false);
 	clasp_req_arm(req);
@@ -350,7 +351,7 @@ static void clasp_child_discard(struct sock *child)
 static struct sock *clasp_create_child(struct sock *lsk,
 				       struct clasp_request *req)
 {
-	const struct clasp_tuple *t = &req->entry.tuple;
+	const struct clasp_entry *k = &req->entry;
 	struct clasp_sock *csk;
 	struct inet_sock *inet;
 	struct sock *child;
@@ -365,13 +366,18 @@ static struct sock *clasp_create_child(struct sock *lsk,
 	csk->opt = clasp_sk(lsk)->opt;
 	csk->opt.defer_accept = 0;
 	inet = inet_sk(child);
-	inet->inet_daddr = t->raddr;
-	inet->inet_rcv_saddr = t->laddr;
-	inet->inet_saddr = t->laddr;
-	inet->inet_dport = t->rport;
-	inet->inet_sport = t->lport;
-	inet->inet_num = ntohs(t->lport);
-	if (clasp_child_route(child)) {
+	if (!clasp_key_v6(k)) {
+		inet->inet_daddr = k->tuple.raddr;
+		inet->inet_rcv_saddr = k->tuple.laddr;
+		inet->inet_saddr = k->tuple.laddr;
+	}
+	if (child->sk_family == AF_INET6)
+		clasp_v6_child_init(child, k);
+	inet->inet_dport = k->tuple.rport;
+	inet->inet_sport = k->tuple.lport;
+	inet->inet_num = ntohs(k->tuple.lport);
+	if (clasp_key_v6(k) ? clasp_v6_child_route(child) :
+			      clasp_child_route(child)) {
 		/* Not yet in any table: the raw clone just goes away. */
 		clasp_child_discard(child);
 		return NULL;
@@ -429,16 +435,11 @@ static bool clasp_child_publish(struct sock *lsk, struct sock *child,
 	int err;
 
 	csk->entry.kind = CLASP_ENTRY_SOCK;
-	csk->entry.tuple = req->entry.tuple;
-	if (replace) {
-		err = rhashtable_replace_fast(&cn->conns, &req->entry.node,
-					      &csk->entry.node,
-					      clasp_conn_params);
-	} else {
-		err = rhashtable_lookup_insert_fast(&cn->conns,
-						    &csk->entry.node,
-						    clasp_conn_params);
-	}
+	clasp_key_copy(&csk->entry, &req->entry);
+	if (replace)
+		err = clasp_table_replace(cn, &req->entry, &csk->entry);
+	else
+		err = clasp_table_insert(cn, &csk->entry);
 	if (err)
 		return false;
 	csk->hashed = true;		/* the clone's second reference */
@@ -526,17 +527,17 @@ static int clasp_cookie_ack(struct sock *lsk, struct sk_buff *skb,
 	struct sock *child = NULL;
 	u16 mss;
 
-	clasp_tuple_from_skb(skb, &tmp.entry.tuple);
-	mss = clasp_cookie_check(cn, &tmp.entry.tuple, seg->seq - 1,
+	clasp_key_of(skb, &tmp.entry);
+	mss = clasp_cookie_check(cn, &tmp.entry, seg->seq - 1,
 				 seg->ack - 1);
 	if (!mss) {
-		trace_clasp_cookie_failed(&tmp.entry.tuple, seg->ack - 1, 0);
+		trace_clasp_cookie_failed(&tmp.entry, seg->ack - 1, 0);
 		clasp_stats_inc(cn->net, CLASP_MIB_SYNCOOKIESFAILED);
 		clasp_send_reset(cn->net, skb);
 		kfree_skb(skb);
 		return 0;
 	}
-	trace_clasp_cookie_validated(&tmp.entry.tuple, seg->ack - 1, mss);
+	trace_clasp_cookie_validated(&tmp.entry, seg->ack - 1, mss);
 	tmp.iss = seg->ack - 1;
 	tmp.irs = seg->seq - 1;
 	tmp.peer_mss = mss;
@@ -621,7 +622,7 @@ static void clasp_req_ack(struct clasp_request *req)
 		.tsecr = req->ts_recent,
 	};
 
-	clasp_send_ctl_opts(sock_net(req->listener), &req->entry.tuple,
+	clasp_send_ctl_opts(sock_net(req->listener), &req->entry,
 			    req->iss + 1, req->irs + 1, CLASP_ACK,
 			    clasp_listen_window(req->listener), &o, false);
 }
@@ -826,20 +827,30 @@ void clasp_listen_stop(struct sock *lsk)
 }
 
 /**
- * clasp_request_cache_init() - create the slab cache for requests
+ * clasp_request_cache_init() - create the slab caches for requests, one
+ * per family
  *
  * Return: 0 or -ENOMEM.
  */
 int clasp_request_cache_init(void)
 {
-	clasp_req_cache = KMEM_CACHE(clasp_request, 0);
-	return clasp_req_cache ? 0 : -ENOMEM;
+	clasp_req_cache[0] = kmem_cache_create("clasp_request",
+					       CLASP_REQ_SIZE(false), 0, 0,
+					       NULL);
+	clasp_req_cache[1] = kmem_cache_create("clasp_request6",
+					       CLASP_REQ_SIZE(true), 0, 0,
+					       NULL);
+	if (clasp_req_cache[0] && clasp_req_cache[1])
+		return 0;
+	clasp_request_cache_exit();
+	return -ENOMEM;
 }
 
 /**
- * clasp_request_cache_exit() - destroy the cache; every request is freed
+ * clasp_request_cache_exit() - destroy the caches; every request is freed
  */
 void clasp_request_cache_exit(void)
 {
-	kmem_cache_destroy(clasp_req_cache);
+	kmem_cache_destroy(clasp_req_cache[1]);
+	kmem_cache_destroy(clasp_req_cache[0]);
 }

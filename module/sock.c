@@ -95,41 +95,51 @@ void clasp_set_state(struct sock *sk, int state)
 	if (state == TCP_CLOSE)
 		clasp_unhash_conn(sk);
 	if (!csk->quiet) {
-		struct clasp_tuple t;
+		struct clasp_entry k = {};
 
-		clasp_sock_tuple(sk, &t);
-		clasp_notify_state(net, &t, old, state, csk->cause);
+		clasp_sock_tuple(sk, &k);
+		clasp_notify_state(net, &k, old, state, csk->cause);
 	}
 	csk->cause = CLASP_CAUSE_SEGMENT;
 }
 
 /**
- * clasp_sock_tuple() - a socket's 4-tuple from the local side
+ * clasp_sock_tuple() - a socket's key: its 4-tuple from the local side,
+ * in the family it uses on the wire
  * @sk: the socket
- * @t: filled in
+ * @k: its tuple and CLASP_EF_V6 set, the other fields untouched
  */
-void clasp_sock_tuple(const struct sock *sk, struct clasp_tuple *t)
+void clasp_sock_tuple(const struct sock *sk, struct clasp_entry *k)
 {
-	t->laddr = sk->sk_rcv_saddr;
-	t->raddr = sk->sk_daddr;
-	t->lport = htons(sk->sk_num ?: ntohs(inet_sk(sk)->inet_sport));
-	t->rport = sk->sk_dport;
+	k->tuple.lport = htons(sk->sk_num ?: ntohs(inet_sk(sk)->inet_sport));
+	k->tuple.rport = sk->sk_dport;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (clasp_sk_v6(sk)) {
+		k->flags |= CLASP_EF_V6;
+		k->tuple.laddr6 = sk->sk_v6_rcv_saddr;
+		k->tuple.raddr6 = sk->sk_v6_daddr;
+		return;
+	}
+#endif
+	k->flags &= ~CLASP_EF_V6;
+	k->tuple.laddr = sk->sk_rcv_saddr;
+	k->tuple.raddr = sk->sk_daddr;
 }
 
 /**
  * clasp_kill() - abort a connection with RST, as ss -K does
  * @cn: the namespace's clasp state
- * @t: the connection's 4-tuple from the local side
+ * @k: the connection's key
  *
  * Return: 0, or -ENOENT when there is no such connection.
  */
-int clasp_kill(struct clasp_net *cn, const struct clasp_tuple *t)
+int clasp_kill(struct clasp_net *cn, const struct clasp_entry *k)
 {
 	struct clasp_entry *e;
 	struct sock *sk;
 
 	rcu_read_lock();
-	e = clasp_lookup_live(cn, t);
+	e = clasp_lookup_live(cn, k);
 	if (!e) {
 		rcu_read_unlock();
 		return -ENOENT;
@@ -377,23 +387,57 @@ static int clasp_disconnect(struct sock *sk, int flags)
 	return 0;
 }
 
-static int clasp_connect(struct sock *sk, struct sockaddr *uaddr, int len)
+/**
+ * clasp_connect_start() - send the SYN of a socket routed and hashed
+ * @sk: the socket, locked, its addresses, port and route set
+ */
+void clasp_connect_start(struct sock *sk)
 {
-	struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
 	struct clasp_net *cn = clasp_pernet(sock_net(sk));
 	struct clasp_sock *csk = clasp_sk(sk);
+
+	csk->mss = clasp_adv_mss(sk);
+	csk->iss = clasp_isn(cn, &csk->entry);
+	/* What our SYN offers; the peer's SYN-ACK settles it. */
+	csk->wscale_ok = READ_ONCE(cn->tun.window_scaling);
+	csk->rcv_wscale = csk->wscale_ok ? clasp_choose_wscale(sk) : 0;
+	csk->snd_wscale = 0;
+	csk->ts_ok = READ_ONCE(cn->tun.timestamps);
+	csk->ts_offset = clasp_ts_offset(cn, &csk->entry);
+	csk->ts_recent = 0;
+	csk->ts_recent_stamp = 0;
+	csk->sack_ok = READ_ONCE(cn->tun.sack);
+	csk->snd_una = csk->iss;
+	csk->snd_nxt = csk->iss + 1;
+	csk->snd_max = csk->snd_nxt;
+	csk->write_seq = csk->snd_nxt;
+	clasp_recovery_init(sk);
+	clasp_cong_start(sk);
+	clasp_autotune_init(sk);
+	csk->retransmits = 0;
+	csk->backoff = 0;
+	csk->cause = CLASP_CAUSE_USER;
+	clasp_set_state(sk, TCP_SYN_SENT);
+	clasp_stats_inc(sock_net(sk), CLASP_MIB_ACTIVEOPENS);
+	clasp_send_syn(sk);
+	clasp_rtx_arm(sk);
+}
+
+/**
+ * clasp_connect4() - connect to an IPv4 address: route, port, SYN
+ * @sk: the socket, locked, in CLOSE (AF_INET, or AF_INET6 connecting to a
+ *	v4-mapped address, its sk_v6_daddr set to it)
+ * @usin: the address
+ *
+ * Return: 0 or a negative errno, the socket left unconnected.
+ */
+int clasp_connect4(struct sock *sk, const struct sockaddr_in *usin)
+{
 	struct inet_sock *inet = inet_sk(sk);
 	__be16 orig_sport, orig_dport;
 	struct flowi4 *fl4;
 	struct rtable *rt;
 	int err;
-
-	if (len < sizeof(*usin))
-		return -EINVAL;
-	if (usin->sin_family != AF_INET)
-		return -EAFNOSUPPORT;
-	if (sk->sk_state != TCP_CLOSE)
-		return -EISCONN;
 
 	orig_sport = inet->inet_sport;
 	orig_dport = usin->sin_port;
@@ -425,33 +469,7 @@ static int clasp_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 	}
 	sk->sk_gso_type = CLASP_GSO_TYPE;
 	sk_setup_caps(sk, &rt->dst);
-	rt = NULL;
-
-	csk->mss = clasp_adv_mss(sk);
-	csk->iss = clasp_isn(cn, &csk->entry.tuple);
-	/* What our SYN offers; the peer's SYN-ACK settles it. */
-	csk->wscale_ok = READ_ONCE(cn->tun.window_scaling);
-	csk->rcv_wscale = csk->wscale_ok ? clasp_choose_wscale(sk) : 0;
-	csk->snd_wscale = 0;
-	csk->ts_ok = READ_ONCE(cn->tun.timestamps);
-	csk->ts_offset = clasp_ts_offset(cn, &csk->entry.tuple);
-	csk->ts_recent = 0;
-	csk->ts_recent_stamp = 0;
-	csk->sack_ok = READ_ONCE(cn->tun.sack);
-	csk->snd_una = csk->iss;
-	csk->snd_nxt = csk->iss + 1;
-	csk->snd_max = csk->snd_nxt;
-	csk->write_seq = csk->snd_nxt;
-	clasp_recovery_init(sk);
-	clasp_cong_start(sk);
-	clasp_autotune_init(sk);
-	csk->retransmits = 0;
-	csk->backoff = 0;
-	csk->cause = CLASP_CAUSE_USER;
-	clasp_set_state(sk, TCP_SYN_SENT);
-	clasp_stats_inc(sock_net(sk), CLASP_MIB_ACTIVEOPENS);
-	clasp_send_syn(sk);
-	clasp_rtx_arm(sk);
+	clasp_connect_start(sk);
 	return 0;
 
 unhash:
@@ -463,6 +481,19 @@ failure:
 	inet->inet_dport = 0;
 	inet->inet_daddr = 0;
 	return err;
+}
+
+static int clasp_connect(struct sock *sk, struct sockaddr *uaddr, int len)
+{
+	struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
+
+	if (len < sizeof(*usin))
+		return -EINVAL;
+	if (usin->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+	if (sk->sk_state != TCP_CLOSE)
+		return -EISCONN;
+	return clasp_connect4(sk, usin);
 }
 
 static void clasp_shutdown(struct sock *sk, int how)
@@ -815,7 +846,14 @@ struct proto clasp_prot = {
 	.no_autobind		= true,
 };
 
-static int clasp_listen(struct socket *sock, int backlog)
+/**
+ * clasp_listen() - proto_ops.listen of both families
+ * @sock: the socket
+ * @backlog: the accept queue's length
+ *
+ * Return: 0 or a negative errno.
+ */
+int clasp_listen(struct socket *sock, int backlog)
 {
 	struct sock *sk = sock->sk;
 	struct clasp_sock *csk = clasp_sk(sk);
@@ -854,8 +892,15 @@ out:
 	return err;
 }
 
-static __poll_t clasp_poll(struct file *file, struct socket *sock,
-			   poll_table *wait)
+/**
+ * clasp_poll() - proto_ops.poll of both families, TCP's semantics
+ * @file: the file
+ * @sock: the socket
+ * @wait: the poll table
+ *
+ * Return: the events ready.
+ */
+__poll_t clasp_poll(struct file *file, struct socket *sock, poll_table *wait)
 {
 	struct sock *sk = sock->sk;
 	__poll_t mask = 0;

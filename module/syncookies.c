@@ -68,27 +68,33 @@ u32 clasp_cookie_counter(struct clasp_net *cn)
 	return div_u64(get_jiffies_64(), msecs_to_jiffies(period) ?: 1);
 }
 
-static u32 clasp_cookie_mac(struct clasp_net *cn, const struct clasp_tuple *t,
+static u32 clasp_cookie_mac(struct clasp_net *cn, const struct clasp_entry *k,
 			    u32 irs, u32 count, u32 mss_idx)
 {
-	u64 ports = (u64)ntohs(t->lport) << 16 | ntohs(t->rport);
-	u64 addrs = (u64)ntohl(t->laddr) << 32 | ntohl(t->raddr);
 	u64 rest = (u64)irs << 32 | count << CLASP_COOKIE_MSS_BITS | mss_idx;
+	struct {
+		struct clasp_tuple tuple;
+		u64 rest;
+	} in = {};
+	unsigned int len = clasp_key_len(k);
 
-	return (u32)siphash_3u64(addrs, ports, rest, &cn->cookie_key) >>
+	/* The key's bytes, then the rest: an IPv4 key is shorter. */
+	memcpy(&in.tuple, &k->tuple, len);
+	memcpy((u8 *)&in.tuple + len, &rest, sizeof(rest));
+	return (u32)siphash(&in, len + sizeof(rest), &cn->cookie_key) >>
 	       CLASP_COOKIE_MAC_SHIFT;
 }
 
 /**
  * clasp_cookie_make() - the ISN that answers a SYN without keeping state
  * @cn: the namespace's clasp state
- * @t: the 4-tuple from the listener's side
+ * @k: the key, from the listener's side
  * @irs: the SYN's sequence number
  * @peer_mss: MSS the SYN announced (0 if none)
  *
  * Return: the cookie.
  */
-u32 clasp_cookie_make(struct clasp_net *cn, const struct clasp_tuple *t,
+u32 clasp_cookie_make(struct clasp_net *cn, const struct clasp_entry *k,
 		      u32 irs, u16 peer_mss)
 {
 	u32 count = clasp_cookie_counter(cn);
@@ -99,7 +105,7 @@ u32 clasp_cookie_make(struct clasp_net *cn, const struct clasp_tuple *t,
 	for (i = 0; i < ARRAY_SIZE(clasp_cookie_mss); i++)
 		if (clasp_cookie_mss[i] <= peer_mss)
 			idx = i;
-	return clasp_cookie_mac(cn, t, irs, count, idx) <<
+	return clasp_cookie_mac(cn, k, irs, count, idx) <<
 	       CLASP_COOKIE_MAC_SHIFT |
 	       (count & CLASP_COOKIE_T_MASK) << CLASP_COOKIE_MSS_BITS | idx;
 }
@@ -107,14 +113,14 @@ u32 clasp_cookie_make(struct clasp_net *cn, const struct clasp_tuple *t,
 /**
  * clasp_cookie_check() - validate the cookie an ACK returns
  * @cn: the namespace's clasp state
- * @t: the 4-tuple from the listener's side
+ * @k: the key, from the listener's side
  * @irs: the peer's ISN (the ACK's sequence number - 1)
  * @cookie: the ACK's acknowledgment number - 1
  *
  * Return: the MSS the cookie carries, or 0 if it is not valid (wrong MAC,
  * or older than two periods).
  */
-u16 clasp_cookie_check(struct clasp_net *cn, const struct clasp_tuple *t,
+u16 clasp_cookie_check(struct clasp_net *cn, const struct clasp_entry *k,
 		       u32 irs, u32 cookie)
 {
 	u32 idx = cookie & CLASP_COOKIE_MSS_MASK;
@@ -127,7 +133,7 @@ u16 clasp_cookie_check(struct clasp_net *cn, const struct clasp_tuple *t,
 		u32 count = now - age;
 
 		if ((count & CLASP_COOKIE_T_MASK) == t4 &&
-		    clasp_cookie_mac(cn, t, irs, count, idx) == mac)
+		    clasp_cookie_mac(cn, k, irs, count, idx) == mac)
 			return clasp_cookie_mss[idx];
 	}
 	return 0;

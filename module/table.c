@@ -27,8 +27,16 @@
 
 #include "clasp.h"
 
-const struct rhashtable_params clasp_conn_params = {
-	.key_len		= sizeof(struct clasp_tuple),
+/* The connection tables, one per family: their keys differ in length. */
+static const struct rhashtable_params clasp_conn_params = {
+	.key_len		= CLASP_TUPLE4_LEN,
+	.key_offset		= offsetof(struct clasp_entry, tuple),
+	.head_offset		= offsetof(struct clasp_entry, node),
+	.automatic_shrinking	= true,
+};
+
+static const struct rhashtable_params clasp_conn6_params = {
+	.key_len		= CLASP_TUPLE6_LEN,
 	.key_offset		= offsetof(struct clasp_entry, tuple),
 	.head_offset		= offsetof(struct clasp_entry, node),
 	.automatic_shrinking	= true,
@@ -84,11 +92,17 @@ int clasp_table_init(struct clasp_net *cn)
 		INIT_HLIST_HEAD(&cn->listen_hash[i]);
 	if (rhashtable_init(&cn->bind_table, &clasp_bind_params))
 		return -ENOMEM;
-	if (rhashtable_init(&cn->conns, &clasp_conn_params)) {
-		rhashtable_destroy(&cn->bind_table);
-		return -ENOMEM;
-	}
+	if (rhashtable_init(&cn->conns, &clasp_conn_params))
+		goto out_bind;
+	if (rhashtable_init(&cn->conns6, &clasp_conn6_params))
+		goto out_conns;
 	return 0;
+
+out_conns:
+	rhashtable_destroy(&cn->conns);
+out_bind:
+	rhashtable_destroy(&cn->bind_table);
+	return -ENOMEM;
 }
 
 /**
@@ -97,6 +111,7 @@ int clasp_table_init(struct clasp_net *cn)
  */
 void clasp_table_exit(struct clasp_net *cn)
 {
+	rhashtable_destroy(&cn->conns6);
 	rhashtable_destroy(&cn->conns);
 	WARN_ON_ONCE(atomic_read(&cn->bind_table.nelems));
 	rhashtable_destroy(&cn->bind_table);
@@ -139,14 +154,93 @@ static void clasp_bind_maybe_free(struct clasp_net *cn, struct clasp_bind_bucket
 	kfree_rcu(b, rcu);
 }
 
+/*
+ * What a socket is bound to, as TCP's bind rules tell addresses apart: an
+ * AF_INET6 socket bound to a v4-mapped address is bound to IPv4's.
+ */
+enum clasp_bound {
+	CLASP_BOUND_ANY4,	/* 0.0.0.0 */
+	CLASP_BOUND_ADDR4,	/* one IPv4 address */
+	CLASP_BOUND_ANY,	/* ::, both families */
+	CLASP_BOUND_ANY6,	/* :: with IPV6_V6ONLY */
+	CLASP_BOUND_ADDR6,	/* one IPv6 address */
+};
+
+static enum clasp_bound clasp_bound_of(const struct sock *sk)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6) {
+		const struct in6_addr *a = &sk->sk_v6_rcv_saddr;
+
+		if (ipv6_addr_any(a))
+			return ipv6_only_sock(sk) ? CLASP_BOUND_ANY6 :
+						    CLASP_BOUND_ANY;
+		if (!ipv6_addr_v4mapped(a))
+			return CLASP_BOUND_ADDR6;
+	}
+#endif
+	return sk->sk_rcv_saddr ? CLASP_BOUND_ADDR4 : CLASP_BOUND_ANY4;
+}
+
+static bool clasp_same_addr6(const struct sock *a, const struct sock *b)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	return ipv6_addr_equal(&a->sk_v6_rcv_saddr, &b->sk_v6_rcv_saddr);
+#else
+	return false;
+#endif
+}
+
+/* Do @a's and @b's bound addresses overlap?  TCP's inet_rcv_saddr_equal(). */
+static bool clasp_bound_overlap(const struct sock *a, const struct sock *b)
+{
+	enum clasp_bound x = clasp_bound_of(a), y = clasp_bound_of(b);
+
+	if (x > y)
+		swap(x, y);
+	switch (x) {
+	case CLASP_BOUND_ANY4:
+		return y <= CLASP_BOUND_ANY;
+	case CLASP_BOUND_ADDR4:
+		return y == CLASP_BOUND_ANY ||
+		       (y == CLASP_BOUND_ADDR4 &&
+			a->sk_rcv_saddr == b->sk_rcv_saddr);
+	case CLASP_BOUND_ANY:
+		return true;
+	case CLASP_BOUND_ANY6:
+		return true;	/* y is ANY6 or ADDR6 */
+	case CLASP_BOUND_ADDR6:
+		return clasp_same_addr6(a, b);
+	}
+	return true;
+}
+
 static bool clasp_addrs_overlap(const struct sock *a, const struct sock *b)
 {
-	__be32 x = a->sk_rcv_saddr, y = b->sk_rcv_saddr;
-
 	if (a->sk_bound_dev_if && b->sk_bound_dev_if &&
 	    a->sk_bound_dev_if != b->sk_bound_dev_if)
 		return false;
-	return !x || !y || x == y;
+	return clasp_bound_overlap(a, b);
+}
+
+/* Bound to the wildcard of its family (SO_REUSEPORT groups' "any"). */
+static bool clasp_bound_any(const struct sock *sk)
+{
+	enum clasp_bound b = clasp_bound_of(sk);
+
+	return b != CLASP_BOUND_ADDR4 && b != CLASP_BOUND_ADDR6;
+}
+
+/* Bound to the same address, family and IPV6_V6ONLY alike. */
+static bool clasp_bound_same(const struct sock *a, const struct sock *b)
+{
+	enum clasp_bound x = clasp_bound_of(a);
+
+	if (x != clasp_bound_of(b))
+		return false;
+	if (x == CLASP_BOUND_ADDR4)
+		return a->sk_rcv_saddr == b->sk_rcv_saddr;
+	return x != CLASP_BOUND_ADDR6 || clasp_same_addr6(a, b);
 }
 
 static bool clasp_bind_conflict(const struct sock *sk, const struct sock *other)
@@ -292,24 +386,15 @@ void clasp_put_port(struct sock *sk)
 	sk->sk_num = 0;
 }
 
-static void clasp_fill_tuple(const struct sock *sk, struct clasp_tuple *t)
-{
-	t->laddr = sk->sk_rcv_saddr;
-	t->raddr = sk->sk_daddr;
-	t->lport = htons(sk->sk_num);
-	t->rport = sk->sk_dport;
-}
-
 static int clasp_insert(struct clasp_net *cn, struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	int err;
 
 	csk->entry.kind = CLASP_ENTRY_SOCK;
-	clasp_fill_tuple(sk, &csk->entry.tuple);
+	clasp_sock_tuple(sk, &csk->entry);
 	sock_hold(sk);
-	err = rhashtable_lookup_insert_fast(&cn->conns, &csk->entry.node,
-					    clasp_conn_params);
+	err = clasp_table_insert(cn, &csk->entry);
 	if (err) {
 		__sock_put(sk);
 		return err;
@@ -417,8 +502,7 @@ void clasp_unhash_conn(struct sock *sk)
 
 	if (!csk->hashed)
 		return;
-	rhashtable_remove_fast(&clasp_pernet(sock_net(sk))->conns,
-			       &csk->entry.node, clasp_conn_params);
+	clasp_table_remove(clasp_pernet(sock_net(sk)), &csk->entry);
 	csk->hashed = false;
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 	__sock_put(sk);
@@ -427,15 +511,92 @@ void clasp_unhash_conn(struct sock *sk)
 /**
  * clasp_lookup() - find what the table holds for a 4-tuple
  * @cn: the namespace's clasp state
- * @t: the 4-tuple, local side first
+ * @k: the key: its 4-tuple, local side first, and family
  *
  * Context: under rcu_read_lock(); the caller takes its own reference.
  * Return: the entry or NULL.
  */
 struct clasp_entry *clasp_lookup(struct clasp_net *cn,
-				 const struct clasp_tuple *t)
+				 const struct clasp_entry *k)
 {
-	return rhashtable_lookup(&cn->conns, t, clasp_conn_params);
+	if (clasp_key_v6(k))
+		return rhashtable_lookup(&cn->conns6, &k->tuple,
+					 clasp_conn6_params);
+	return rhashtable_lookup(&cn->conns, &k->tuple, clasp_conn_params);
+}
+
+/**
+ * clasp_table_insert() - put an entry in its family's connection table
+ * @cn: the namespace's clasp state
+ * @e: the entry, its key and CLASP_EF_V6 set
+ *
+ * Return: 0, -EEXIST when the 4-tuple is taken, or the table's error.
+ */
+int clasp_table_insert(struct clasp_net *cn, struct clasp_entry *e)
+{
+	if (clasp_key_v6(e))
+		return rhashtable_lookup_insert_fast(&cn->conns6, &e->node,
+						     clasp_conn6_params);
+	return rhashtable_lookup_insert_fast(&cn->conns, &e->node,
+					     clasp_conn_params);
+}
+
+/**
+ * clasp_table_remove() - take an entry out of its connection table
+ * @cn: the namespace's clasp state
+ * @e: the entry, in the table
+ */
+void clasp_table_remove(struct clasp_net *cn, struct clasp_entry *e)
+{
+	if (clasp_key_v6(e))
+		rhashtable_remove_fast(&cn->conns6, &e->node,
+				       clasp_conn6_params);
+	else
+		rhashtable_remove_fast(&cn->conns, &e->node,
+				       clasp_conn_params);
+}
+
+/**
+ * clasp_table_replace() - put an entry in another's place, atomically for
+ * readers
+ * @cn: the namespace's clasp state
+ * @old: the entry in the table
+ * @new: the entry with the same key that takes its place
+ *
+ * Return: 0, or -ENOENT when @old is no longer there.
+ */
+int clasp_table_replace(struct clasp_net *cn, struct clasp_entry *old,
+			struct clasp_entry *new)
+{
+	if (clasp_key_v6(old))
+		return rhashtable_replace_fast(&cn->conns6, &old->node,
+					       &new->node, clasp_conn6_params);
+	return rhashtable_replace_fast(&cn->conns, &old->node, &new->node,
+				       clasp_conn_params);
+}
+
+/**
+ * clasp_key_sockaddr() - one end of a key as a socket address
+ * @k: the key
+ * @local: the local end, else the remote one
+ * @out: CLASP_SOCKADDR_LEN bytes: a struct sockaddr_in or sockaddr_in6
+ */
+void clasp_key_sockaddr(const struct clasp_entry *k, bool local, void *out)
+{
+	memset(out, 0, CLASP_SOCKADDR_LEN);
+	if (clasp_key_v6(k)) {
+		struct sockaddr_in6 *sin6 = out;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = local ? k->tuple.lport : k->tuple.rport;
+		sin6->sin6_addr = local ? k->tuple.laddr6 : k->tuple.raddr6;
+	} else {
+		struct sockaddr_in *sin = out;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = local ? k->tuple.lport : k->tuple.rport;
+		sin->sin_addr.s_addr = local ? k->tuple.laddr : k->tuple.raddr;
+	}
 }
 
 /* A reference on a socket or request; false when its last one went. */
@@ -455,7 +616,7 @@ static bool clasp_entry_get(struct clasp_entry *e)
 /**
  * clasp_lookup_live() - find what holds a 4-tuple, alive
  * @cn: the namespace's clasp state
- * @t: the 4-tuple, local side first
+ * @k: the key: its 4-tuple, local side first, and family
  *
  * A socket or request whose last reference went while we looked has left
  * the table already (the table holds a reference while it holds the
@@ -473,12 +634,12 @@ static bool clasp_entry_get(struct clasp_entry *e)
  * with none, to be used before the RCU section ends.
  */
 struct clasp_entry *clasp_lookup_live(struct clasp_net *cn,
-				      const struct clasp_tuple *t)
+				      const struct clasp_entry *k)
 {
 	struct clasp_entry *e;
 
 	for (;;) {
-		e = clasp_lookup(cn, t);
+		e = clasp_lookup(cn, k);
 		if (!e || clasp_entry_get(e))
 			return e;
 		/* Its removal from the table came before its last put: see it. */
@@ -501,13 +662,14 @@ static int clasp_reuseport_join(struct clasp_net *cn, struct sock *sk)
 		struct sock *sk2 = &csk->inet.sk;
 
 		if (sk2->sk_num == sk->sk_num && sk2->sk_reuseport &&
-		    sk2->sk_rcv_saddr == sk->sk_rcv_saddr &&
+		    clasp_bound_same(sk2, sk) &&
 		    sk2->sk_bound_dev_if == sk->sk_bound_dev_if &&
 		    rcu_access_pointer(sk2->sk_reuseport_cb) &&
 		    uid_eq(uid, sock_i_uid(sk2)))
-			return reuseport_add_sock(sk, sk2, !sk->sk_rcv_saddr);
+			return reuseport_add_sock(sk, sk2,
+						  clasp_bound_any(sk));
 	}
-	return reuseport_alloc(sk, !sk->sk_rcv_saddr);
+	return reuseport_alloc(sk, clasp_bound_any(sk));
 }
 
 /**
@@ -560,29 +722,58 @@ void clasp_listen_del(struct sock *sk)
  * program decides if it has one, else a hash of the 4-tuple, so that one
  * connection's segments all reach one listener.
  */
-static struct sock *clasp_reuseport_pick(struct sock *sk, struct sk_buff *skb)
+static struct sock *clasp_reuseport_pick(struct sock *sk,
+					 const struct clasp_entry *k,
+					 struct sk_buff *skb)
 {
 	static u32 clasp_reuseport_secret __read_mostly;
-	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct sock *pick;
 	u32 hash;
 
 	net_get_random_once(&clasp_reuseport_secret,
 			    sizeof(clasp_reuseport_secret));
-	hash = jhash_3words((__force u32)iph->daddr, (__force u32)iph->saddr,
-			    (__force u32)th->dest << 16 | (__force u32)th->source,
-			    clasp_reuseport_secret ^ net_hash_mix(sock_net(sk)));
+	hash = jhash(&k->tuple, clasp_key_len(k),
+		     clasp_reuseport_secret ^ net_hash_mix(sock_net(sk)));
 	pick = reuseport_select_sock(sk, hash, skb, th->doff * 4);
 	return pick ?: sk;
+}
+
+/*
+ * How well listener @sk's address matches a segment to @k's local address
+ * and family: 2 for its own address, 1 for its wildcard, 0 not at all.
+ * An AF_INET6 listener hears IPv4 unless IPV6_V6ONLY, as TCP's.
+ */
+static int clasp_listen_addr_score(const struct sock *sk,
+				   const struct clasp_entry *k)
+{
+	switch (clasp_bound_of(sk)) {
+	case CLASP_BOUND_ANY4:
+		return clasp_key_v6(k) ? 0 : 1;
+	case CLASP_BOUND_ADDR4:
+		return !clasp_key_v6(k) && sk->sk_rcv_saddr == k->tuple.laddr ?
+		       2 : 0;
+	case CLASP_BOUND_ANY:
+		return 1;
+	case CLASP_BOUND_ANY6:
+		return clasp_key_v6(k) ? 1 : 0;
+	case CLASP_BOUND_ADDR6:
+#if IS_ENABLED(CONFIG_IPV6)
+		return clasp_key_v6(k) &&
+		       ipv6_addr_equal(&sk->sk_v6_rcv_saddr,
+				       &k->tuple.laddr6) ? 2 : 0;
+#else
+		return 0;
+#endif
+	}
+	return 0;
 }
 
 /**
  * clasp_listen_lookup() - the listener for a segment's local address and
  * port, as it arrived on a device
  * @cn: the namespace's clasp state
- * @addr: local address the segment was sent to
- * @port: local port
+ * @k: the segment's key: its local address, port and family
  * @dif: index of the device it arrived on (inet_iif())
  * @sdif: index of the L3 slave device it arrived through, 0 if none.
  *	The receive path passes 0: clasp's control block overlays IPCB,
@@ -593,18 +784,18 @@ static struct sock *clasp_reuseport_pick(struct sock *sk, struct sk_buff *skb)
  *
  * As TCP's listener lookup (compute_score() in inet_hashtables.c): a
  * listener bound to a device (SO_BINDTODEVICE) hears only segments that
- * arrived on it; of the listeners that match, one bound to @addr wins over
+ * arrived on it; of the listeners that match, one bound to the address wins over
  * one bound to the wildcard, then one bound to the device over one that
  * is not.
  *
  * Context: under rcu_read_lock().
  * Return: the listener with a reference taken, or NULL.
  */
-struct sock *clasp_listen_lookup(struct clasp_net *cn, __be32 addr,
-				 __be16 port, int dif, int sdif,
+struct sock *clasp_listen_lookup(struct clasp_net *cn,
+				 const struct clasp_entry *k, int dif, int sdif,
 				 struct sk_buff *skb)
 {
-	u16 hport = ntohs(port);
+	u16 hport = ntohs(k->tuple.lport);
 	struct clasp_sock *csk;
 	struct sock *best = NULL;
 	int best_score = 0;
@@ -612,22 +803,27 @@ struct sock *clasp_listen_lookup(struct clasp_net *cn, __be32 addr,
 	hlist_for_each_entry_rcu(csk, clasp_listen_bucket(cn, hport),
 				 listen_node) {
 		struct sock *sk = &csk->inet.sk;
-		int bound = READ_ONCE(sk->sk_bound_dev_if), score;
+		int bound = READ_ONCE(sk->sk_bound_dev_if), addr, score;
 
 		if (sk->sk_num != hport)
 			continue;
-		if (sk->sk_rcv_saddr && sk->sk_rcv_saddr != addr)
+		addr = clasp_listen_addr_score(sk, k);
+		if (!addr)
 			continue;
 		if (!inet_sk_bound_dev_eq(cn->net, bound, dif, sdif))
 			continue;
-		score = (sk->sk_rcv_saddr ? 4 : 0) + (bound ? 2 : 1);
+		/* Then, as TCP's compute_score(), a socket of the segment's
+		 * own family before an AF_INET6 one that takes IPv4 too.
+		 */
+		score = addr * 8 + (bound ? 4 : 2) +
+			((sk->sk_family == AF_INET6) == clasp_key_v6(k));
 		if (score > best_score) {
 			best = sk;
 			best_score = score;
 		}
 	}
 	if (best && skb && rcu_access_pointer(best->sk_reuseport_cb))
-		best = clasp_reuseport_pick(best, skb);
+		best = clasp_reuseport_pick(best, k, skb);
 	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
 		best = NULL;
 	return best;

@@ -18,11 +18,17 @@
 #define CLASP_TW_SLACK_NS	(10 * NSEC_PER_MSEC)
 #define CLASP_TW_REAP_BATCH	4096
 
-static struct kmem_cache *clasp_tw_cache __read_mostly;
+/* Entries by family: an IPv4 one is allocated without IPv6's addresses. */
+static struct kmem_cache *clasp_tw_cache[2] __read_mostly;
+
+static void clasp_tw_free(struct clasp_tw *tw)
+{
+	kmem_cache_free(clasp_tw_cache[clasp_key_v6(&tw->entry)], tw);
+}
 
 static void clasp_tw_free_rcu(struct rcu_head *head)
 {
-	kmem_cache_free(clasp_tw_cache, container_of(head, struct clasp_tw, rcu));
+	clasp_tw_free(container_of(head, struct clasp_tw, rcu));
 }
 
 /* The entries' clock: milliseconds, in 32 bits (wraps after 49 days). */
@@ -128,11 +134,11 @@ static void clasp_tw_kill(struct clasp_net *cn, struct clasp_tw *tw, u8 cause)
 {
 	if (tw->entry.state == TCP_CLOSE)
 		return;		/* killed already */
-	clasp_notify_state(cn->net, &tw->entry.tuple, tw->entry.state,
+	clasp_notify_state(cn->net, &tw->entry, tw->entry.state,
 			   TCP_CLOSE, cause);
 	list_del(&tw->expiry);
 	WRITE_ONCE(tw->entry.state, TCP_CLOSE);
-	rhashtable_remove_fast(&cn->conns, &tw->entry.node, clasp_conn_params);
+	clasp_table_remove(cn, &tw->entry);
 	if (tw->entry.flags & CLASP_EF_PORT)
 		clasp_tw_port_del(cn, ntohs(tw->entry.tuple.lport));
 	cn->tw_count--;
@@ -218,7 +224,8 @@ void clasp_time_wait(struct sock *sk, int state)
 	if (state == TCP_TIME_WAIT)
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_TIMEWAITENTERED);
 	if (READ_ONCE(cn->tw_count) < cn->tun.max_tw_buckets)
-		tw = kmem_cache_alloc(clasp_tw_cache, GFP_ATOMIC);
+		tw = kmem_cache_alloc(clasp_tw_cache[clasp_key_v6(&csk->entry)],
+				      GFP_ATOMIC);
 	if (!tw) {
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_TIMEWAITOVERFLOW);
 		clasp_done(sk);
@@ -226,9 +233,9 @@ void clasp_time_wait(struct sock *sk, int state)
 	}
 	tw->entry.kind = CLASP_ENTRY_TW;
 	tw->entry.state = state;
-	tw->entry.tuple = csk->entry.tuple;
-	tw->entry.wscale = csk->rcv_wscale << 4 | csk->snd_wscale;
 	tw->entry.flags = csk->ts_ok ? CLASP_EF_TS_OK : 0;
+	clasp_key_copy(&tw->entry, &csk->entry);
+	tw->entry.wscale = csk->rcv_wscale << 4 | csk->snd_wscale;
 	tw->snd_nxt = csk->snd_max;
 	tw->rcv_nxt = csk->rcv_nxt;
 	tw->rcv_wnd = clasp_tw_wnd(max_t(s32, csk->rcv_wup + csk->rcv_wnd -
@@ -245,8 +252,7 @@ void clasp_time_wait(struct sock *sk, int state)
 
 	spin_lock_bh(&cn->tw_lock);
 	if (csk->hashed &&
-	    !rhashtable_replace_fast(&cn->conns, &csk->entry.node,
-				     &tw->entry.node, clasp_conn_params)) {
+	    !clasp_table_replace(cn, &csk->entry, &tw->entry)) {
 		csk->hashed = false;
 		__sock_put(sk);		/* the table's reference */
 		if (clasp_tw_port_add(cn, ntohs(tw->entry.tuple.lport)))
@@ -260,7 +266,7 @@ void clasp_time_wait(struct sock *sk, int state)
 	}
 	spin_unlock_bh(&cn->tw_lock);
 	if (tw)
-		kmem_cache_free(clasp_tw_cache, tw);
+		clasp_tw_free(tw);
 	clasp_set_state(sk, state);
 	/* The connection lives on in the entry: the socket's end is no news. */
 	csk->quiet = true;
@@ -274,11 +280,11 @@ static void clasp_tw_ack(struct clasp_net *cn, struct clasp_tw *tw)
 	struct clasp_opts o = {
 		.ts_ok = ts_ok,
 		/* The offset is a keyed hash of the 4-tuple: not stored. */
-		.tsval = ts_ok ? clasp_ts_now(clasp_ts_offset(cn, &tw->entry.tuple)) : 0,
+		.tsval = ts_ok ? clasp_ts_now(clasp_ts_offset(cn, &tw->entry)) : 0,
 		.tsecr = tw->ts_recent,
 	};
 
-	clasp_send_ctl_opts(cn->net, &tw->entry.tuple, tw->snd_nxt,
+	clasp_send_ctl_opts(cn->net, &tw->entry, tw->snd_nxt,
 			    tw->rcv_nxt, CLASP_ACK, 0, &o, false);
 }
 
@@ -432,7 +438,7 @@ static int clasp_tw_rcv_finwait2(struct clasp_net *cn, struct clasp_tw *tw,
 	}
 	if (seg->len && clasp_seq_after(seg->seq + seg->len, tw->rcv_nxt)) {
 		clasp_stats_inc(cn->net, CLASP_MIB_ABORTONDATA);
-		clasp_send_ctl(cn->net, &tw->entry.tuple, tw->snd_nxt, 0,
+		clasp_send_ctl(cn->net, &tw->entry, tw->snd_nxt, 0,
 			       CLASP_RST, 0, 0);
 		clasp_tw_kill(cn, tw, CLASP_CAUSE_SEGMENT);
 		return 0;
@@ -440,7 +446,7 @@ static int clasp_tw_rcv_finwait2(struct clasp_net *cn, struct clasp_tw *tw,
 	if (seg->flags & CLASP_FIN && seg->end_seq == tw->rcv_nxt + 1) {
 		tw->rcv_nxt++;
 		list_del(&tw->expiry);
-		clasp_notify_state(cn->net, &tw->entry.tuple, TCP_FIN_WAIT2,
+		clasp_notify_state(cn->net, &tw->entry, TCP_FIN_WAIT2,
 				   TCP_TIME_WAIT, CLASP_CAUSE_SEGMENT);
 		tw->entry.state = TCP_TIME_WAIT;
 		clasp_stats_inc(cn->net, CLASP_MIB_TIMEWAITENTERED);
@@ -535,20 +541,28 @@ void clasp_tw_exit_net(struct clasp_net *cn)
 }
 
 /**
- * clasp_tw_cache_init() - create the slab cache for compact entries
+ * clasp_tw_cache_init() - create the slab caches for compact entries, one
+ * per family
  *
  * Return: 0 or -ENOMEM.
  */
 int clasp_tw_cache_init(void)
 {
-	clasp_tw_cache = KMEM_CACHE(clasp_tw, 0);
-	return clasp_tw_cache ? 0 : -ENOMEM;
+	clasp_tw_cache[0] = kmem_cache_create("clasp_tw", CLASP_TW_SIZE(false),
+					      0, 0, NULL);
+	clasp_tw_cache[1] = kmem_cache_create("clasp_tw6", CLASP_TW_SIZE(true),
+					      0, 0, NULL);
+	if (clasp_tw_cache[0] && clasp_tw_cache[1])
+		return 0;
+	clasp_tw_cache_exit();
+	return -ENOMEM;
 }
 
 /**
- * clasp_tw_cache_exit() - destroy the cache; every entry must be freed
+ * clasp_tw_cache_exit() - destroy the caches; every entry must be freed
  */
 void clasp_tw_cache_exit(void)
 {
-	kmem_cache_destroy(clasp_tw_cache);
+	kmem_cache_destroy(clasp_tw_cache[1]);
+	kmem_cache_destroy(clasp_tw_cache[0]);
 }

@@ -28,50 +28,40 @@
 		{ TCP_CLOSING, "CLOSING" })
 
 DECLARE_EVENT_CLASS(clasp_conn_class,
-		    TP_PROTO(const struct clasp_tuple *t, u32 a, u32 b),
-		    TP_ARGS(t, a, b),
-		    TP_STRUCT__entry(__field(__be32, laddr)
-				     __field(__be32, raddr)
-				     __field(u16, lport)
-				     __field(u16, rport)
+		    TP_PROTO(const struct clasp_entry *k, u32 a, u32 b),
+		    TP_ARGS(k, a, b),
+		    TP_STRUCT__entry(__array(u8, local, CLASP_SOCKADDR_LEN)
+				     __array(u8, remote, CLASP_SOCKADDR_LEN)
 				     __field(u32, a)
 				     __field(u32, b)),
-		    TP_fast_assign(__entry->laddr = t->laddr;
-				   __entry->raddr = t->raddr;
-				   __entry->lport = ntohs(t->lport);
-				   __entry->rport = ntohs(t->rport);
+		    TP_fast_assign(clasp_key_sockaddr(k, true, __entry->local);
+				   clasp_key_sockaddr(k, false, __entry->remote);
 				   __entry->a = a;
 				   __entry->b = b;),
-		    TP_printk("%pI4:%u -> %pI4:%u a=%u b=%u", &__entry->laddr,
-			      __entry->lport, &__entry->raddr, __entry->rport,
-			      __entry->a, __entry->b));
+		    TP_printk("%pISpc -> %pISpc a=%u b=%u", __entry->local,
+			      __entry->remote, __entry->a, __entry->b));
 
 TRACE_EVENT(clasp_state_change,
-	    TP_PROTO(const struct clasp_tuple *t, u8 old, u8 state, u8 cause),
-	    TP_ARGS(t, old, state, cause),
-	    TP_STRUCT__entry(__field(__be32, laddr)
-			     __field(__be32, raddr)
-			     __field(u16, lport)
-			     __field(u16, rport)
+	    TP_PROTO(const struct clasp_entry *k, u8 old, u8 state, u8 cause),
+	    TP_ARGS(k, old, state, cause),
+	    TP_STRUCT__entry(__array(u8, local, CLASP_SOCKADDR_LEN)
+			     __array(u8, remote, CLASP_SOCKADDR_LEN)
 			     __field(u8, old)
 			     __field(u8, state)
 			     __field(u8, cause)),
-	    TP_fast_assign(__entry->laddr = t->laddr;
-			   __entry->raddr = t->raddr;
-			   __entry->lport = ntohs(t->lport);
-			   __entry->rport = ntohs(t->rport);
+	    TP_fast_assign(clasp_key_sockaddr(k, true, __entry->local);
+			   clasp_key_sockaddr(k, false, __entry->remote);
 			   __entry->old = old;
 			   __entry->state = state;
 			   __entry->cause = cause;),
-	    TP_printk("%pI4:%u -> %pI4:%u %s -> %s cause=%u", &__entry->laddr,
-		      __entry->lport, &__entry->raddr, __entry->rport,
-		      clasp_show_state(__entry->old),
+	    TP_printk("%pISpc -> %pISpc %s -> %s cause=%u", __entry->local,
+		      __entry->remote, clasp_show_state(__entry->old),
 		      clasp_show_state(__entry->state), __entry->cause));
 
 #define CLASP_CONN_EVENT(name)						\
 	DEFINE_EVENT(clasp_conn_class, name,				\
-		     TP_PROTO(const struct clasp_tuple *t, u32 a, u32 b), \
-		     TP_ARGS(t, a, b))
+		     TP_PROTO(const struct clasp_entry *k, u32 a, u32 b), \
+		     TP_ARGS(k, a, b))
 
 /* a: sequence number sent again, b: retransmissions of it so far */
 CLASP_CONN_EVENT(clasp_retransmit);
