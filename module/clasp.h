@@ -47,6 +47,8 @@
  *   offload.c   GSO: a GSO buffer cut into segments for a device that
  *               cannot carry it whole
  *   icmp.c      ICMP errors: soft and hard errors, path MTU, redirects
+ *   ipv6.c      IPv6: AF_INET6 sockets, their connect(), the IPv6 handler,
+ *               a child's IPv6 state and route, replies over IPv6
  *   policy.c    IPsec policy, socket filters, LSM and cgroup BPF hooks
  *   limits.c    aggregate limits: orphans per namespace, the memory pool
  *   autotune.c  buffer autotuning: receive (dynamic right-sizing) and send

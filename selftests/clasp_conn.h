@@ -26,7 +26,7 @@
 
 #include "clasp_util.h"
 
-#define LO		"127.0.0.1"
+#define LO		clasp_lo()
 /*
  * For anything that should happen "soon": SOON_MS in a stock kernel's time
  * (as clasp_wait_until() takes it), WAIT_MS in this kernel's.
@@ -131,29 +131,29 @@ static inline int sock_new(void)
 
 static inline int bind_lo(int fd, uint16_t port)
 {
-	struct sockaddr_in a = clasp_addr(LO, port);
+	union clasp_sa a = clasp_sa_of(LO, port);
 
-	return bind(fd, (struct sockaddr *)&a, sizeof(a));
+	return bind(fd, &a.sa, clasp_sa_len(&a));
 }
 
 static inline int connect_lo(int fd, uint16_t port)
 {
-	struct sockaddr_in a = clasp_addr(LO, port);
+	union clasp_sa a = clasp_sa_of(LO, port);
 
-	return connect(fd, (struct sockaddr *)&a, sizeof(a));
+	return connect(fd, &a.sa, clasp_sa_len(&a));
 }
 
 static inline uint16_t local_port(int fd)
 {
-	struct sockaddr_in a;
+	union clasp_sa a;
 	socklen_t len = sizeof(a);
 
-	if (getsockname(fd, (struct sockaddr *)&a, &len))
+	if (getsockname(fd, &a.sa, &len))
 		return 0;
-	return ntohs(a.sin_port);
+	return clasp_sa_port(&a);
 }
 
-/* A listener on 127.0.0.1 and an ephemeral port. */
+/* A listener on the loopback address (LO) and an ephemeral port. */
 static inline int listener(struct __test_metadata *_metadata,
 			   uint16_t *port)
 {

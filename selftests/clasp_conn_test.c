@@ -71,7 +71,7 @@ TEST_F(pair, mss_is_min_of_both_and_matches_maxseg)
 
 TEST_F(pair, getsockname_getpeername_agree)
 {
-	struct sockaddr_in cs, cp, ss, sp, lp;
+	union clasp_sa cs, cp, ss, sp, lp, lo_sa = clasp_sa_of(LO, 0);
 	socklen_t len = sizeof(cs);
 	int lo, hi;
 	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
@@ -80,29 +80,29 @@ TEST_F(pair, getsockname_getpeername_agree)
 	ASSERT_EQ(2, fscanf(f, "%d %d", &lo, &hi));
 	fclose(f);
 
-	ASSERT_EQ(0, getsockname(self->cli, (struct sockaddr *)&cs, &len));
+	ASSERT_EQ(0, getsockname(self->cli, &cs.sa, &len));
 	len = sizeof(cp);
-	ASSERT_EQ(0, getpeername(self->cli, (struct sockaddr *)&cp, &len));
+	ASSERT_EQ(0, getpeername(self->cli, &cp.sa, &len));
 	len = sizeof(ss);
-	ASSERT_EQ(0, getsockname(self->srv, (struct sockaddr *)&ss, &len));
+	ASSERT_EQ(0, getsockname(self->srv, &ss.sa, &len));
 	len = sizeof(sp);
-	ASSERT_EQ(0, getpeername(self->srv, (struct sockaddr *)&sp, &len));
+	ASSERT_EQ(0, getpeername(self->srv, &sp.sa, &len));
 
-	EXPECT_EQ(AF_INET, cs.sin_family);
-	EXPECT_EQ(htonl(INADDR_LOOPBACK), cs.sin_addr.s_addr);
+	EXPECT_EQ(clasp_family(), cs.sa.sa_family);
+	EXPECT_TRUE(clasp_sa_addr_eq(&lo_sa, &cs));
 	/* connect() chose an ephemeral port. */
-	EXPECT_LE(lo, ntohs(cs.sin_port));
-	EXPECT_GE(hi, ntohs(cs.sin_port));
-	EXPECT_EQ(htons(self->port), cp.sin_port);
-	EXPECT_EQ(htonl(INADDR_LOOPBACK), cp.sin_addr.s_addr);
-	EXPECT_EQ(cs.sin_port, sp.sin_port);
-	EXPECT_EQ(cs.sin_addr.s_addr, sp.sin_addr.s_addr);
-	EXPECT_EQ(cp.sin_port, ss.sin_port);
-	EXPECT_EQ(cp.sin_addr.s_addr, ss.sin_addr.s_addr);
+	EXPECT_LE(lo, clasp_sa_port(&cs));
+	EXPECT_GE(hi, clasp_sa_port(&cs));
+	EXPECT_EQ(self->port, clasp_sa_port(&cp));
+	EXPECT_TRUE(clasp_sa_addr_eq(&lo_sa, &cp));
+	EXPECT_EQ(clasp_sa_port(&cs), clasp_sa_port(&sp));
+	EXPECT_TRUE(clasp_sa_addr_eq(&cs, &sp));
+	EXPECT_EQ(clasp_sa_port(&cp), clasp_sa_port(&ss));
+	EXPECT_TRUE(clasp_sa_addr_eq(&cp, &ss));
 
 	len = sizeof(lp);
 	errno = 0;
-	EXPECT_EQ(-1, getpeername(self->lis, (struct sockaddr *)&lp, &len));
+	EXPECT_EQ(-1, getpeername(self->lis, &lp.sa, &len));
 	EXPECT_EQ(ENOTCONN, errno);
 }
 
@@ -350,7 +350,7 @@ TEST_F(ns, params_are_copied_when_the_namespace_is_created)
 
 TEST_F(pair, accept4_flags_and_empty_queue)
 {
-	struct sockaddr_in peer, name;
+	union clasp_sa peer, name;
 	socklen_t len = sizeof(peer), nlen = sizeof(name);
 	int c2 = sock_new(), c3 = sock_new(), a2, a3;
 	char c;
@@ -369,16 +369,16 @@ TEST_F(pair, accept4_flags_and_empty_queue)
 
 	ASSERT_EQ(0, connect_lo(c2, self->port));
 	ASSERT_TRUE(poll1(self->lis, POLLIN, WAIT_MS) & POLLIN);
-	a2 = accept4(self->lis, (struct sockaddr *)&peer, &len,
+	a2 = accept4(self->lis, &peer.sa, &len,
 		     SOCK_NONBLOCK | SOCK_CLOEXEC);
 	ASSERT_LE(0, a2) TH_LOG("accept4: %s", strerror(errno));
 	EXPECT_TRUE(fcntl(a2, F_GETFL) & O_NONBLOCK);
 	EXPECT_TRUE(fcntl(a2, F_GETFD) & FD_CLOEXEC);
 	/* The address accept4 reports is the connecting socket's. */
-	ASSERT_EQ(sizeof(peer), len);
-	ASSERT_EQ(0, getsockname(c2, (struct sockaddr *)&name, &nlen));
-	EXPECT_EQ(name.sin_port, peer.sin_port);
-	EXPECT_EQ(name.sin_addr.s_addr, peer.sin_addr.s_addr);
+	ASSERT_EQ(clasp_sa_len(&peer), len);
+	ASSERT_EQ(0, getsockname(c2, &name.sa, &nlen));
+	EXPECT_EQ(clasp_sa_port(&name), clasp_sa_port(&peer));
+	EXPECT_TRUE(clasp_sa_addr_eq(&name, &peer));
 	errno = 0;
 	EXPECT_EQ(-1, recv(a2, &c, 1, 0));
 	EXPECT_EQ(EAGAIN, errno);
@@ -600,7 +600,7 @@ TEST_F(ns, data_on_the_third_handshake_segment_is_accepted)
 	ASSERT_LE(0, cli);
 	/* Lose the pure ACK that ends the handshake. */
 	snprintf(match, sizeof(match),
-		 "@th,16,16 %u @th,104,8 0x10 ip length < 100", port);
+		 "@th,16,16 %u @th,104,8 0x10 meta length < 100", port);
 	drop(_metadata, match);
 	ASSERT_EQ(0, connect_lo(cli, port));
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(cli));
@@ -627,7 +627,7 @@ TEST_F(ns, data_on_the_third_handshake_segment_is_accepted)
 
 TEST_F(ns, self_connect_reads_back_its_own_writes)
 {
-	struct sockaddr_in name, peer;
+	union clasp_sa name, peer;
 	socklen_t len = sizeof(name);
 	int fd = sock_new();
 	uint16_t port;
@@ -637,11 +637,11 @@ TEST_F(ns, self_connect_reads_back_its_own_writes)
 	port = local_port(fd);
 	ASSERT_EQ(0, connect_lo(fd, port)) TH_LOG("connect: %s", strerror(errno));
 	ASSERT_STATE(fd, TCP_ESTABLISHED, WAIT_MS);
-	ASSERT_EQ(0, getsockname(fd, (struct sockaddr *)&name, &len));
+	ASSERT_EQ(0, getsockname(fd, &name.sa, &len));
 	len = sizeof(peer);
-	ASSERT_EQ(0, getpeername(fd, (struct sockaddr *)&peer, &len));
-	EXPECT_EQ(name.sin_port, peer.sin_port);
-	EXPECT_EQ(name.sin_addr.s_addr, peer.sin_addr.s_addr);
+	ASSERT_EQ(0, getpeername(fd, &peer.sa, &len));
+	EXPECT_EQ(clasp_sa_port(&name), clasp_sa_port(&peer));
+	EXPECT_TRUE(clasp_sa_addr_eq(&name, &peer));
 	send_str(_metadata, fd, "mirror");
 	expect_str(_metadata, fd, "mirror");
 	EXPECT_EQ(1, clasp_counter("ActiveOpens"));

@@ -39,9 +39,74 @@ static inline int clasp_proto(void)
 	return p ? atoi(p) : IPPROTO_CLASP;
 }
 
+/*
+ * CLASP_FAMILY=6: a program that supports it runs over AF_INET6 and ::1
+ * (the selftests' *6_test.sh wrappers); IPv4 otherwise.
+ */
+static inline int clasp_family(void)
+{
+	const char *f = getenv("CLASP_FAMILY");
+
+	return f && !strcmp(f, "6") ? AF_INET6 : AF_INET;
+}
+
+/* The loopback address of the test's family. */
+static inline const char *clasp_lo(void)
+{
+	return clasp_family() == AF_INET6 ? "::1" : "127.0.0.1";
+}
+
 static inline int clasp_socket(void)
 {
-	return socket(AF_INET, SOCK_STREAM, clasp_proto());
+	return socket(clasp_family(), SOCK_STREAM, clasp_proto());
+}
+
+/* A socket address of either family. */
+union clasp_sa {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
+/* @ip (IPv6 when it has a colon) and @port as a socket address. */
+static inline union clasp_sa clasp_sa_of(const char *ip, uint16_t port)
+{
+	union clasp_sa a;
+
+	memset(&a, 0, sizeof(a));
+	if (strchr(ip, ':')) {
+		a.in6.sin6_family = AF_INET6;
+		a.in6.sin6_port = htons(port);
+		inet_pton(AF_INET6, ip, &a.in6.sin6_addr);
+	} else {
+		a.in.sin_family = AF_INET;
+		a.in.sin_port = htons(port);
+		inet_pton(AF_INET, ip, &a.in.sin_addr);
+	}
+	return a;
+}
+
+static inline socklen_t clasp_sa_len(const union clasp_sa *a)
+{
+	return a->sa.sa_family == AF_INET6 ? sizeof(a->in6) : sizeof(a->in);
+}
+
+static inline uint16_t clasp_sa_port(const union clasp_sa *a)
+{
+	return ntohs(a->sa.sa_family == AF_INET6 ? a->in6.sin6_port :
+						   a->in.sin_port);
+}
+
+/* Same family and address (the ports aside)? */
+static inline bool clasp_sa_addr_eq(const union clasp_sa *a,
+				    const union clasp_sa *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET6)
+		return !memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr,
+			       sizeof(a->in6.sin6_addr));
+	return a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
 }
 
 /* One counter from /proc/net/clasp_stats, or -1 if it is not there. */
@@ -558,22 +623,22 @@ static inline int clasp_sh(const char *fmt, ...)
 }
 
 /*
- * Drop the clasp segments arriving in the current namespace that also match
- * the nft expression @match ("" for all of them), with an nft rule on the
- * input hook: the sender does not notice.  clasp_undrop() removes all such
+ * Drop the clasp segments arriving in the current namespace, over IPv4 or
+ * IPv6, that also match the nft expression @match ("" for all of them),
+ * with an nft rule on the input hook: the sender does not notice.  clasp_undrop() removes all such
  * rules.  0 on success.
  */
 static inline int clasp_drop(const char *match)
 {
-	return clasp_sh("nft 'add table ip clasp_drop; "
-			"add chain ip clasp_drop in { type filter hook input priority 0; }; "
-			"add rule ip clasp_drop in ip protocol %d %s drop'",
+	return clasp_sh("nft 'add table inet clasp_drop; "
+			"add chain inet clasp_drop in { type filter hook input priority 0; }; "
+			"add rule inet clasp_drop in meta l4proto %d %s drop'",
 			clasp_proto(), match);
 }
 
 static inline int clasp_undrop(void)
 {
-	return clasp_sh("nft delete table ip clasp_drop 2>/dev/null");
+	return clasp_sh("nft delete table inet clasp_drop 2>/dev/null");
 }
 
 static inline long long clasp_snmp(const char *file, const char *prefix,
