@@ -46,7 +46,8 @@
  *               splitting, several segments as one GSO buffer
  *   offload.c   GSO: a GSO buffer cut into segments for a device that
  *               cannot carry it whole
- *   icmp.c      ICMP errors: soft and hard errors, path MTU, redirects
+ *   icmp.c      ICMP and ICMPv6 errors: soft and hard errors, path MTU,
+ *               redirects
  *   ipv6.c      IPv6: AF_INET6 sockets, their connect(), the IPv6 handler,
  *               a child's IPv6 state and route, replies over IPv6
  *   policy.c    IPsec policy, socket filters, LSM and cgroup BPF hooks
@@ -824,10 +825,11 @@ static_assert(IS_ENABLED(CONFIG_LOCKDEP) || CLASP_REQ_SIZE(false) <= 128);
  *	CLASP_EF_PAWS_IDLE; state TCP_CLOSE once the entry is killed.  Last,
  *	see struct clasp_tuple
  *
- * At most 64 bytes for IPv4, 88 for IPv6 (one cache line for IPv4; Documentation/architecture.md says
- * what each field costs).  Readers find an entry under RCU and use it
- * inside that read-side section, taking no reference; it is freed a
- * grace period after it left the table.
+ * At most 64 bytes for IPv4, one cache line, and 88 for IPv6
+ * (Documentation/architecture.md says what each field costs).  Readers
+ * find an entry under RCU and use it inside that read-side section,
+ * taking no reference; it is freed a grace period after it left the
+ * table.
  */
 struct clasp_tw {
 	union {
@@ -1214,6 +1216,9 @@ int clasp_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 
 /* icmp.c */
 int clasp_err(struct sk_buff *skb, u32 info);
+struct inet6_skb_parm;
+int clasp_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
+		 u8 code, int offset, __be32 info);
 void clasp_mtu_reduced(struct sock *sk);
 int clasp_do_rcv(struct sock *sk, struct sk_buff *skb);
 void clasp_rcv_lookup(struct net *net, struct sk_buff *skb);

@@ -42,10 +42,10 @@
  * 6.1 at the end of the object, where struct clasp6_sock keeps it anyway.
  */
 #ifdef CLASP_HAVE_IPV6_PINFO_OFFSET
-#define clasp_set_pinfo_offset(prot, type, member)	\
-	((prot)->ipv6_pinfo_offset = offsetof(type, member))
+#define clasp_set_pinfo_offset(prot, offset)	\
+	((prot)->ipv6_pinfo_offset = (offset))
 #else
-#define clasp_set_pinfo_offset(prot, type, member)	do { } while (0)
+#define clasp_set_pinfo_offset(prot, offset)	((void)(prot), (void)(offset))
 #endif
 
 /* 6.6 moved a socket's IPv6 flow label list from ipv6_pinfo to inet_sock. */

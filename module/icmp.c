@@ -19,28 +19,37 @@
  *   - a half-open request dies of network or host unreachable and of a
  *     parameter problem, as TCP's (tcp_req_err()).
  *
+ * ICMPv6 errors (struct inet6_protocol err_handler) follow the same rules,
+ * as tcp_v6_err() has them: packet too big is fragmentation needed (below
+ * IPv6's minimum MTU of 1280 it is ignored), a redirect updates the
+ * route, and the rest fail or are soft by icmpv6_err_convert().
+ *
  * Every error is counted by what became of it.
  */
 #include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <net/icmp.h>
 #include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
 #include <net/route.h>
 
+/**
+ * struct clasp_icmp - what an ICMP or ICMPv6 error says, either family
+ * @redirect: a redirect
+ * @mtu: the next hop's MTU of a fragmentation needed or packet too big,
+ *	else 0
+ * @err: the -errno it fails or troubles a connection with, 0 for none
+ * @req_fatal: it kills a half-open request whose SYN-ACK it quotes
+ */
+struct clasp_icmp {
+	bool redirect;
+	u32 mtu;
+	int err;
+	bool req_fatal;
+};
+
 #include "clasp.h"
-
-/* The connection, request or entry the quoted segment came from. */
-static void clasp_icmp_tuple(const struct sk_buff *skb, struct clasp_entry *k,
-			     u32 *seq)
-{
-	const struct iphdr *iph = (const struct iphdr *)skb->data;
-	const struct tcphdr *th = (const struct tcphdr *)(skb->data + iph->ihl * 4);
-
-	k->tuple.laddr = iph->saddr;
-	k->tuple.raddr = iph->daddr;
-	k->tuple.lport = th->source;
-	k->tuple.rport = th->dest;
-	*seq = ntohl(th->seq);
-}
 
 /* The -errno an ICMP error stands for; 0 for those that fail nothing. */
 static int clasp_icmp_errno(int type, int code)
@@ -59,14 +68,56 @@ static int clasp_icmp_errno(int type, int code)
 	}
 }
 
+/* What an ICMP (IPv4) error says. */
+static void clasp_icmp_classify(int type, int code, u32 info,
+				struct clasp_icmp *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	if (type == ICMP_REDIRECT) {
+		ev->redirect = true;
+		return;
+	}
+	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
+		ev->mtu = info;
+		return;
+	}
+	ev->err = clasp_icmp_errno(type, code);
+	ev->req_fatal = type == ICMP_PARAMETERPROB ||
+			(type == ICMP_DEST_UNREACH &&
+			 (code == ICMP_NET_UNREACH || code == ICMP_HOST_UNREACH));
+}
+
 /* The route to the peer, rebuilt if it went stale.  Socket locked. */
 static struct dst_entry *clasp_sk_route(struct sock *sk)
 {
-	struct dst_entry *dst = __sk_dst_check(sk, 0);
+	struct dst_entry *dst = __sk_dst_check(sk, clasp_sk_v6(sk) ?
+					       inet6_sk(sk)->dst_cookie : 0);
+	int err;
 
-	if (!dst && !inet_sk_rebuild_header(sk))
-		dst = __sk_dst_get(sk);
-	return dst;
+	if (dst)
+		return dst;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (clasp_sk_v6(sk))
+		err = inet6_sk_rebuild_header(sk);
+	else
+#endif
+		err = inet_sk_rebuild_header(sk);
+	return err ? NULL : __sk_dst_get(sk);
+}
+
+/* May the path MTU of @sk's route lower its MSS?  IPv6 never fragments. */
+static bool clasp_pmtu_applies(struct sock *sk, struct dst_entry *dst, u32 mtu)
+{
+	if (clasp_sk_v6(sk)) {
+		if (mtu < dst_mtu(dst))
+			WRITE_ONCE(sk->sk_err_soft, EMSGSIZE);
+		return true;
+	}
+	/* Remembered, in case the connection cannot recover. */
+	if (mtu < dst_mtu(dst) && ip_dont_fragment(sk, dst))
+		WRITE_ONCE(sk->sk_err_soft, EMSGSIZE);
+	return READ_ONCE(inet_sk(sk)->pmtudisc) != IP_PMTUDISC_DONT &&
+	       ip_sk_accept_pmtu(sk);
 }
 
 /*
@@ -116,13 +167,7 @@ void clasp_mtu_reduced(struct sock *sk)
 		return;
 	dst->ops->update_pmtu(dst, sk, NULL, mtu, true);
 	dst = clasp_sk_route(sk);
-	if (!dst)
-		return;
-	/* Remembered, in case the connection cannot recover. */
-	if (mtu < dst_mtu(dst) && ip_dont_fragment(sk, dst))
-		WRITE_ONCE(sk->sk_err_soft, EMSGSIZE);
-	if (READ_ONCE(inet_sk(sk)->pmtudisc) == IP_PMTUDISC_DONT ||
-	    !ip_sk_accept_pmtu(sk))
+	if (!dst || !clasp_pmtu_applies(sk, dst, mtu))
 		return;
 	mss = clasp_route_mss(dst) - clasp_opt_room(csk);
 	if (mss >= csk->mss)
@@ -134,13 +179,13 @@ void clasp_mtu_reduced(struct sock *sk)
 }
 
 /* An error for a socket; its seq is in flight.  Socket locked. */
-static void clasp_icmp_sock(struct sock *sk, struct sk_buff *skb, int type,
-			    int code, u32 info)
+static void clasp_icmp_sock(struct sock *sk, struct sk_buff *skb,
+			    const struct clasp_icmp *ev)
 {
 	struct net *net = sock_net(sk);
 	int err;
 
-	if (type == ICMP_REDIRECT) {
+	if (ev->redirect) {
 		struct dst_entry *dst = __sk_dst_check(sk, 0);
 
 		if (dst && !sock_owned_by_user(sk))
@@ -148,15 +193,15 @@ static void clasp_icmp_sock(struct sock *sk, struct sk_buff *skb, int type,
 		clasp_stats_inc(net, CLASP_MIB_ICMPREDIRECTS);
 		return;
 	}
-	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
-		WRITE_ONCE(clasp_sk(sk)->mtu_info, info);
+	if (ev->mtu) {
+		WRITE_ONCE(clasp_sk(sk)->mtu_info, ev->mtu);
 		if (!sock_owned_by_user(sk))
 			clasp_mtu_reduced(sk);
 		else if (!test_and_set_bit(CLASP_DEFER_MTU, &clasp_sk(sk)->deferred))
 			sock_hold(sk);
 		return;
 	}
-	err = -clasp_icmp_errno(type, code);
+	err = -ev->err;
 	if (!err)
 		return;
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV) &&
@@ -173,7 +218,7 @@ static void clasp_icmp_sock(struct sock *sk, struct sk_buff *skb, int type,
 }
 
 static void clasp_icmp_sock_rcv(struct sock *sk, struct sk_buff *skb,
-				u32 seq, int type, int code, u32 info)
+				u32 seq, const struct clasp_icmp *ev)
 {
 	struct clasp_sock *csk;
 
@@ -185,14 +230,14 @@ static void clasp_icmp_sock_rcv(struct sock *sk, struct sk_buff *skb,
 	if (seq - csk->snd_una > csk->snd_max - csk->snd_una)
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTOFWINDOWICMPS);
 	else
-		clasp_icmp_sock(sk, skb, type, code, info);
+		clasp_icmp_sock(sk, skb, ev);
 out:
 	bh_unlock_sock(sk);
 }
 
 /* A request dies of a hard error about its SYN-ACK (tcp_req_err()). */
-static void clasp_icmp_req(struct clasp_request *req, u32 seq, int type,
-			   int code)
+static void clasp_icmp_req(struct clasp_request *req, u32 seq,
+			   const struct clasp_icmp *ev)
 {
 	struct net *net = sock_net(req->listener);
 
@@ -200,13 +245,41 @@ static void clasp_icmp_req(struct clasp_request *req, u32 seq, int type,
 		clasp_stats_inc(net, CLASP_MIB_OUTOFWINDOWICMPS);
 		return;
 	}
-	if (type == ICMP_PARAMETERPROB ||
-	    (type == ICMP_DEST_UNREACH &&
-	     (code == ICMP_NET_UNREACH || code == ICMP_HOST_UNREACH))) {
+	if (ev->req_fatal) {
 		clasp_stats_inc(net, CLASP_MIB_ICMPHARDERRORS);
 		clasp_stats_inc(net, CLASP_MIB_LISTENDROPS);
 		clasp_req_drop(req, CLASP_CAUSE_ICMP);
 	}
+}
+
+/* Act on @ev, about the segment of @k with sequence number @seq. */
+static void clasp_icmp_deliver(struct net *net, struct sk_buff *skb,
+			       const struct clasp_entry *k, u32 seq,
+			       const struct clasp_icmp *ev)
+{
+	struct clasp_entry *e;
+
+	clasp_stats_inc(net, CLASP_MIB_INICMPERRORS);
+	rcu_read_lock();
+	e = clasp_lookup_live(clasp_pernet(net), k);
+	if (e && e->kind == CLASP_ENTRY_SOCK) {
+		struct sock *sk = &container_of(e, struct clasp_sock, entry)->inet.sk;
+
+		rcu_read_unlock();
+		clasp_icmp_sock_rcv(sk, skb, seq, ev);
+		sock_put(sk);
+		return;
+	}
+	if (e && e->kind == CLASP_ENTRY_REQ) {
+		struct clasp_request *req = container_of(e, struct clasp_request, entry);
+
+		rcu_read_unlock();
+		clasp_icmp_req(req, seq, ev);
+		clasp_req_put(req);
+		return;
+	}
+	/* Nobody, or a TIME_WAIT or FIN_WAIT_2 entry: nothing to do. */
+	rcu_read_unlock();
 }
 
 /**
@@ -220,35 +293,63 @@ static void clasp_icmp_req(struct clasp_request *req, u32 seq, int type,
  */
 int clasp_err(struct sk_buff *skb, u32 info)
 {
-	struct net *net = dev_net(skb->dev);
-	struct clasp_net *cn = clasp_pernet(net);
-	int type = icmp_hdr(skb)->type;
-	int code = icmp_hdr(skb)->code;
-	struct clasp_entry *e;
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	const struct tcphdr *th = (const struct tcphdr *)(skb->data + iph->ihl * 4);
 	struct clasp_entry k = {};
-	u32 seq;
+	struct clasp_icmp ev;
 
-	clasp_stats_inc(net, CLASP_MIB_INICMPERRORS);
-	clasp_icmp_tuple(skb, &k, &seq);
-	rcu_read_lock();
-	e = clasp_lookup_live(cn, &k);
-	if (e && e->kind == CLASP_ENTRY_SOCK) {
-		struct sock *sk = &container_of(e, struct clasp_sock, entry)->inet.sk;
-
-		rcu_read_unlock();
-		clasp_icmp_sock_rcv(sk, skb, seq, type, code, info);
-		sock_put(sk);
-		return 0;
-	}
-	if (e && e->kind == CLASP_ENTRY_REQ) {
-		struct clasp_request *req = container_of(e, struct clasp_request, entry);
-
-		rcu_read_unlock();
-		clasp_icmp_req(req, seq, type, code);
-		clasp_req_put(req);
-		return 0;
-	}
-	/* Nobody, or a TIME_WAIT or FIN_WAIT_2 entry: nothing to do. */
-	rcu_read_unlock();
+	k.tuple.laddr = iph->saddr;
+	k.tuple.raddr = iph->daddr;
+	k.tuple.lport = th->source;
+	k.tuple.rport = th->dest;
+	clasp_icmp_classify(icmp_hdr(skb)->type, icmp_hdr(skb)->code, info,
+			    &ev);
+	clasp_icmp_deliver(dev_net(skb->dev), skb, &k, ntohl(th->seq), &ev);
 	return 0;
 }
+
+#if IS_ENABLED(CONFIG_IPV6)
+/**
+ * clasp_v6_err() - an ICMPv6 error for a segment we sent
+ * (struct inet6_protocol.err_handler)
+ * @skb: the ICMPv6 message, data at the quoted IPv6 header; the first 8
+ *	bytes of the quoted segment, at @offset, are in the linear area
+ * @opt: the IPv6 control block (unused)
+ * @type: ICMPv6 type
+ * @code: ICMPv6 code
+ * @offset: where the quoted clasp header starts, past extension headers
+ * @info: the MTU of a packet too big
+ *
+ * Return: 0.
+ */
+int clasp_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
+		 u8 code, int offset, __be32 info)
+{
+	const struct ipv6hdr *hdr = (const struct ipv6hdr *)skb->data;
+	const struct tcphdr *th = (const struct tcphdr *)(skb->data + offset);
+	struct clasp_entry k = { .flags = CLASP_EF_V6 };
+	struct clasp_icmp ev = {};
+	int err;
+
+	k.tuple.laddr6 = hdr->saddr;
+	k.tuple.raddr6 = hdr->daddr;
+	k.tuple.lport = th->source;
+	k.tuple.rport = th->dest;
+	if (type == NDISC_REDIRECT) {
+		ev.redirect = true;
+	} else if (type == ICMPV6_PKT_TOOBIG) {
+		/* Below IPv6's minimum it is a lie (RFC 8201 section 4). */
+		if (ntohl(info) < IPV6_MIN_MTU) {
+			clasp_stats_inc(dev_net(skb->dev),
+					CLASP_MIB_INICMPERRORS);
+			return 0;
+		}
+		ev.mtu = ntohl(info);
+	} else {
+		ev.req_fatal = icmpv6_err_convert(type, code, &err);
+		ev.err = -err;
+	}
+	clasp_icmp_deliver(dev_net(skb->dev), skb, &k, ntohl(th->seq), &ev);
+	return 0;
+}
+#endif

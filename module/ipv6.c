@@ -75,6 +75,7 @@ static struct dst_entry *clasp_v6_route(struct sock *sk,
 {
 	struct ipv6_pinfo *np = clasp_inet6(sk);
 	struct in6_addr *final_p, final;
+	struct ipv6_txoptions *opt;
 
 	memset(fl6, 0, sizeof(*fl6));
 	fl6->flowi6_proto = clasp_proto;
@@ -85,8 +86,8 @@ static struct dst_entry *clasp_v6_route(struct sock *sk,
 	fl6->fl6_dport = dport;
 	fl6->fl6_sport = inet_sk(sk)->inet_sport;
 	fl6->flowi6_uid = sk->sk_uid;
-	final_p = fl6_update_dst(fl6, rcu_dereference_protected(np->opt,
-				 lockdep_sock_is_held(sk)), &final);
+	opt = rcu_dereference_protected(np->opt, lockdep_sock_is_held(sk));
+	final_p = fl6_update_dst(fl6, opt, &final);
 	security_sk_classify_flow(sk, flowi6_to_flowi_common(fl6));
 	return ip6_dst_lookup_flow(sock_net(sk), sk, fl6, final_p);
 }
@@ -322,6 +323,7 @@ static struct inet_protosw clasp_v6_protosw = {
 
 static struct inet6_protocol clasp_v6_protocol = {
 	.handler	= clasp_rcv,
+	.err_handler	= clasp_v6_err,
 	.flags		= INET6_PROTO_NOPOLICY | INET6_PROTO_FINAL,
 };
 
@@ -342,7 +344,8 @@ void clasp_v6_prot_init(void)
 	clasp_v6_prot.setsockopt = clasp_v6_setsockopt;
 	clasp_v6_prot.getsockopt = clasp_v6_getsockopt;
 	clasp_v6_prot.obj_size = sizeof(struct clasp6_sock);
-	clasp_set_pinfo_offset(&clasp_v6_prot, struct clasp6_sock, inet6);
+	clasp_set_pinfo_offset(&clasp_v6_prot,
+			       offsetof(struct clasp6_sock, inet6));
 }
 
 /**

@@ -50,8 +50,9 @@ struct clasp_dump_key {
 /*
  * Where a dump is: listener buckets first (@lbucket, and @lskip entries
  * into it when one bucket outgrew a batch), then the walk (@iter) of the
- * IPv4 connection table, then of the IPv6 one (@conns6).  @batch holds the keys gathered last, @pos the next one
- * to emit; @ext what the dump asked of sockets (enum clasp_dump_ext).
+ * IPv4 connection table, then of the IPv6 one (@conns6).  @batch holds
+ * the keys gathered last, @pos the next one to emit; @ext what the dump
+ * asked of sockets (enum clasp_dump_ext).
  */
 struct clasp_dump_ctx {
 	struct rhashtable_iter iter;
