@@ -407,7 +407,8 @@ TEST(handshake_completes_without_request_object)
 		EXPECT_EQ(cookie + 1, info.snd_nxt);
 		EXPECT_EQ(isn + 1, info.rcv_nxt);
 	}
-	EXPECT_EQ(1460, peer_mss(fd, &info));
+	/* TCP over IPv6: 1440, its IPv6 table has no 1460. */
+	EXPECT_EQ(cookie_mss_of(1460), peer_mss(fd, &info));
 	ASSERT_EQ(0, getpeername(fd, &peer.sa, &plen));
 	EXPECT_EQ(lo.sa.sa_family, peer.sa.sa_family);
 	EXPECT_EQ(port, clasp_sockaddr_port(&peer));
@@ -678,12 +679,19 @@ TEST(cookie_bound_to_four_tuple_and_isn)
 	 */
 	if (clasp_only_check("an ACK whose ISN is one above the SYN's is rejected; Linux takes it as a cookie for the next smaller MSS"))
 		expect_rejected_ack(_metadata, &e, port, isn + 2, cookie + 1, 1);
-	expect_rejected_ack(_metadata, &e, port, isn, cookie + 1, 1);
+	/*
+	 * One below reads as the next larger index: past the end of IPv4's
+	 * table, but IPv6's has one above 1440 (8940).
+	 */
+	if (!(clasp_is_tcp() && clasp_v6()) ||
+	    clasp_only_check("an ACK whose ISN is one below the SYN's is rejected; Linux over IPv6 takes it as a cookie for the next larger MSS"))
+		expect_rejected_ack(_metadata, &e, port, isn, cookie + 1, 1);
 	expect_no_connection(_metadata, &e);
 
 	send_cookie_ack(_metadata, &e, port, isn, cookie, NULL);
 	fd = accept_wait(_metadata, &e);
-	EXPECT_EQ(clasp_is_tcp() ? 2 : 3, clasp_counter("SyncookiesFailed"));
+	EXPECT_EQ(!clasp_is_tcp() ? 3 : clasp_v6() ? 1 : 2,
+		  clasp_counter("SyncookiesFailed"));
 	EXPECT_EQ(1, clasp_counter("SyncookiesRecv"));
 	close_abort(fd);
 }
