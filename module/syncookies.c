@@ -72,16 +72,18 @@ static u32 clasp_cookie_mac(struct clasp_net *cn, const struct clasp_entry *k,
 			    u32 irs, u32 count, u32 mss_idx)
 {
 	u64 rest = (u64)irs << 32 | count << CLASP_COOKIE_MSS_BITS | mss_idx;
-	struct {
-		struct clasp_tuple tuple;
-		u64 rest;
-	} in = {};
+	u64 in[DIV_ROUND_UP(CLASP_TUPLE6_LEN + sizeof(rest), sizeof(u64))] = {};
 	unsigned int len = clasp_key_len(k);
 
-	/* The key's bytes, then the rest: an IPv4 key is shorter. */
-	memcpy(&in.tuple, &k->tuple, len);
-	memcpy((u8 *)&in.tuple + len, &rest, sizeof(rest));
-	return (u32)siphash(&in, len + sizeof(rest), &cn->cookie_key) >>
+	/*
+	 * The key's bytes, then the rest: an IPv4 key is shorter.  One
+	 * buffer, not a structure of the two: the rest follows an IPv6 key
+	 * past the end of a struct clasp_tuple, which FORTIFY_SOURCE takes
+	 * for an overflow of that field.
+	 */
+	memcpy(in, &k->tuple, len);
+	memcpy((u8 *)in + len, &rest, sizeof(rest));
+	return (u32)siphash(in, len + sizeof(rest), &cn->cookie_key) >>
 	       CLASP_COOKIE_MAC_SHIFT;
 }
 

@@ -753,7 +753,7 @@ static const struct clasp_param ecn_off[] = {
 static int ecn_connect(struct __test_metadata *_metadata, struct env *e,
 		       const char *synack)
 {
-	struct sockaddr_in to = clasp_addr(CLASP_PKT_PEER, REMOTE_PORT);
+	struct clasp_sockaddr to = clasp_sockaddr(CLASP_PKT_PEER, REMOTE_PORT);
 	struct clasp_pkt *p = &e->p;
 	struct clasp_call c;
 	char win[32];
@@ -765,7 +765,7 @@ static int ecn_connect(struct __test_metadata *_metadata, struct env *e,
 		return -1;
 	clasp_pkt_conn(p, ACTIVE_PORT, REMOTE_PORT);
 	clasp_pkt_mark(p);
-	EXPECT_EQ(0, clasp_call_connect(&c, fd, &to));
+	EXPECT_EQ(0, clasp_call_connect(&c, fd, &to.sa));
 	EXPECT_EQ(0, clasp_pkt_expect(p, 0, "SEW 0:0(0) %s<mss %u>",
 				      syn_win(fd, win, sizeof(win)), ROUTE_MSS));
 	EXPECT_EQ(0, clasp_pkt_inject(p, "%s 0:0(0) ack 1 <mss %u>", synack,

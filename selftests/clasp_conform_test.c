@@ -299,7 +299,7 @@ TEST(syn_sent_synack_with_bad_ack_gets_rst)
 /* 10 */
 TEST(simultaneous_open_and_self_connect)
 {
-	struct sockaddr_in self = clasp_addr("127.0.0.1", ACTIVE_PORT + 1);
+	struct clasp_sockaddr self = clasp_sockaddr(clasp_loopback(), ACTIVE_PORT + 1);
 	struct clasp_call con;
 	struct env e;
 	struct clasp_pkt *p = &e.p;
@@ -335,9 +335,9 @@ TEST(simultaneous_open_and_self_connect)
 
 	/* Self-connect: one socket, both ends. */
 	close(fd);
-	fd = bound_socket(_metadata, "127.0.0.1", ACTIVE_PORT + 1);
+	fd = bound_socket(_metadata, clasp_loopback(), ACTIVE_PORT + 1);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, connect(fd, (struct sockaddr *)&self, sizeof(self))) {
+	ASSERT_EQ(0, connect(fd, &self.sa, self.len)) {
 		TH_LOG("self-connect: %s", strerror(errno));
 	}
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
@@ -813,7 +813,7 @@ static void sample_isn(struct __test_metadata *_metadata, struct env *e,
 {
 	struct clasp_pkt *p = &e->p;
 
-	inet_pton(AF_INET, s->peer, &p->peer_addr);
+	ASSERT_EQ(0, clasp_pkt_set_peer(p, s->peer));
 	clasp_pkt_conn(p, s->local_port, s->peer_port);
 	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", PEER_MSS));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));

@@ -26,7 +26,7 @@
 
 #include "clasp_util.h"
 
-#define LO		clasp_lo()
+#define LO		clasp_loopback()
 /*
  * For anything that should happen "soon": SOON_MS in a stock kernel's time
  * (as clasp_wait_until() takes it), WAIT_MS in this kernel's.
@@ -131,26 +131,26 @@ static inline int sock_new(void)
 
 static inline int bind_lo(int fd, uint16_t port)
 {
-	union clasp_sa a = clasp_sa_of(LO, port);
+	struct clasp_sockaddr a = clasp_sockaddr(LO, port);
 
-	return bind(fd, &a.sa, clasp_sa_len(&a));
+	return bind(fd, &a.sa, a.len);
 }
 
 static inline int connect_lo(int fd, uint16_t port)
 {
-	union clasp_sa a = clasp_sa_of(LO, port);
+	struct clasp_sockaddr a = clasp_sockaddr(LO, port);
 
-	return connect(fd, &a.sa, clasp_sa_len(&a));
+	return connect(fd, &a.sa, a.len);
 }
 
 static inline uint16_t local_port(int fd)
 {
-	union clasp_sa a;
+	struct clasp_sockaddr a;
 	socklen_t len = sizeof(a);
 
 	if (getsockname(fd, &a.sa, &len))
 		return 0;
-	return clasp_sa_port(&a);
+	return clasp_sockaddr_port(&a);
 }
 
 /* A listener on the loopback address (LO) and an ephemeral port. */

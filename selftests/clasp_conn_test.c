@@ -71,7 +71,7 @@ TEST_F(pair, mss_is_min_of_both_and_matches_maxseg)
 
 TEST_F(pair, getsockname_getpeername_agree)
 {
-	union clasp_sa cs, cp, ss, sp, lp, lo_sa = clasp_sa_of(LO, 0);
+	struct clasp_sockaddr cs, cp, ss, sp, lp, lo_sa = clasp_sockaddr(LO, 0);
 	socklen_t len = sizeof(cs);
 	int lo, hi;
 	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
@@ -88,17 +88,17 @@ TEST_F(pair, getsockname_getpeername_agree)
 	len = sizeof(sp);
 	ASSERT_EQ(0, getpeername(self->srv, &sp.sa, &len));
 
-	EXPECT_EQ(clasp_family(), cs.sa.sa_family);
-	EXPECT_TRUE(clasp_sa_addr_eq(&lo_sa, &cs));
+	EXPECT_EQ(clasp_af(), cs.sa.sa_family);
+	EXPECT_TRUE(clasp_sockaddr_addr_eq(&lo_sa, &cs));
 	/* connect() chose an ephemeral port. */
-	EXPECT_LE(lo, clasp_sa_port(&cs));
-	EXPECT_GE(hi, clasp_sa_port(&cs));
-	EXPECT_EQ(self->port, clasp_sa_port(&cp));
-	EXPECT_TRUE(clasp_sa_addr_eq(&lo_sa, &cp));
-	EXPECT_EQ(clasp_sa_port(&cs), clasp_sa_port(&sp));
-	EXPECT_TRUE(clasp_sa_addr_eq(&cs, &sp));
-	EXPECT_EQ(clasp_sa_port(&cp), clasp_sa_port(&ss));
-	EXPECT_TRUE(clasp_sa_addr_eq(&cp, &ss));
+	EXPECT_LE(lo, clasp_sockaddr_port(&cs));
+	EXPECT_GE(hi, clasp_sockaddr_port(&cs));
+	EXPECT_EQ(self->port, clasp_sockaddr_port(&cp));
+	EXPECT_TRUE(clasp_sockaddr_addr_eq(&lo_sa, &cp));
+	EXPECT_EQ(clasp_sockaddr_port(&cs), clasp_sockaddr_port(&sp));
+	EXPECT_TRUE(clasp_sockaddr_addr_eq(&cs, &sp));
+	EXPECT_EQ(clasp_sockaddr_port(&cp), clasp_sockaddr_port(&ss));
+	EXPECT_TRUE(clasp_sockaddr_addr_eq(&cp, &ss));
 
 	len = sizeof(lp);
 	errno = 0;
@@ -350,7 +350,7 @@ TEST_F(ns, params_are_copied_when_the_namespace_is_created)
 
 TEST_F(pair, accept4_flags_and_empty_queue)
 {
-	union clasp_sa peer, name;
+	struct clasp_sockaddr peer, name;
 	socklen_t len = sizeof(peer), nlen = sizeof(name);
 	int c2 = sock_new(), c3 = sock_new(), a2, a3;
 	char c;
@@ -375,10 +375,10 @@ TEST_F(pair, accept4_flags_and_empty_queue)
 	EXPECT_TRUE(fcntl(a2, F_GETFL) & O_NONBLOCK);
 	EXPECT_TRUE(fcntl(a2, F_GETFD) & FD_CLOEXEC);
 	/* The address accept4 reports is the connecting socket's. */
-	ASSERT_EQ(clasp_sa_len(&peer), len);
+	ASSERT_EQ(clasp_sockaddr(LO, 0).len, len);
 	ASSERT_EQ(0, getsockname(c2, &name.sa, &nlen));
-	EXPECT_EQ(clasp_sa_port(&name), clasp_sa_port(&peer));
-	EXPECT_TRUE(clasp_sa_addr_eq(&name, &peer));
+	EXPECT_EQ(clasp_sockaddr_port(&name), clasp_sockaddr_port(&peer));
+	EXPECT_TRUE(clasp_sockaddr_addr_eq(&name, &peer));
 	errno = 0;
 	EXPECT_EQ(-1, recv(a2, &c, 1, 0));
 	EXPECT_EQ(EAGAIN, errno);
@@ -627,7 +627,7 @@ TEST_F(ns, data_on_the_third_handshake_segment_is_accepted)
 
 TEST_F(ns, self_connect_reads_back_its_own_writes)
 {
-	union clasp_sa name, peer;
+	struct clasp_sockaddr name, peer;
 	socklen_t len = sizeof(name);
 	int fd = sock_new();
 	uint16_t port;
@@ -640,8 +640,8 @@ TEST_F(ns, self_connect_reads_back_its_own_writes)
 	ASSERT_EQ(0, getsockname(fd, &name.sa, &len));
 	len = sizeof(peer);
 	ASSERT_EQ(0, getpeername(fd, &peer.sa, &len));
-	EXPECT_EQ(clasp_sa_port(&name), clasp_sa_port(&peer));
-	EXPECT_TRUE(clasp_sa_addr_eq(&name, &peer));
+	EXPECT_EQ(clasp_sockaddr_port(&name), clasp_sockaddr_port(&peer));
+	EXPECT_TRUE(clasp_sockaddr_addr_eq(&name, &peer));
 	send_str(_metadata, fd, "mirror");
 	expect_str(_metadata, fd, "mirror");
 	EXPECT_EQ(1, clasp_counter("ActiveOpens"));

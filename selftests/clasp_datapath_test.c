@@ -708,7 +708,7 @@ TEST(active_open_offers_wscale_ts_sackok)
 	struct tcp_info ti;
 	struct env e;
 	struct clasp_pkt *p = &e.p;
-	struct sockaddr_in to = clasp_addr(CLASP_PKT_PEER, REMOTE_PORT);
+	struct clasp_sockaddr to = clasp_sockaddr(CLASP_PKT_PEER, REMOTE_PORT);
 	char win[32];
 	int fd, ws;
 
@@ -718,7 +718,7 @@ TEST(active_open_offers_wscale_ts_sackok)
 	ws = our_wscale(fd);
 	clasp_pkt_conn(p, ACTIVE_PORT, REMOTE_PORT);
 	clasp_pkt_mark(p);	/* the SYN is due from now */
-	ASSERT_EQ(0, clasp_call_connect(&con, fd, &to));
+	ASSERT_EQ(0, clasp_call_connect(&con, fd, &to.sa));
 	/* The SYN offers all three, its TSecr 0 and its window unscaled. */
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S 0:0(0) %s<mss %u,sackOK,TS val 0 ecr 0,nop,wscale %d>",
 				      syn_win(fd, win, sizeof(win)), ROUTE_MSS, ws));
@@ -738,7 +738,7 @@ TEST(active_open_offers_wscale_ts_sackok)
 	ASSERT_LE(0, fd);
 	clasp_pkt_conn(p, ACTIVE_PORT + 1, REMOTE_PORT);
 	clasp_pkt_mark(p);
-	ASSERT_EQ(0, clasp_call_connect(&con, fd, &to));
+	ASSERT_EQ(0, clasp_call_connect(&con, fd, &to.sa));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S 0:0(0) %s<mss %u,sackOK,TS val 0 ecr 0,nop,wscale %d>",
 				      syn_win(fd, win, sizeof(win)), ROUTE_MSS, ws));
 	ASSERT_EQ(0, clasp_pkt_inject(p, "S. 0:0(0) ack 1 win 100 <mss 1200>"));

@@ -30,6 +30,13 @@
  * Segments are sent through an IPPROTO_RAW socket (IP_HDRINCL) over
  * loopback, so any 127/8 source address can be forged.
  *
+ * CLASP_FAMILY=6 (clasp_fuzz6_test): the same over IPv6, from an
+ * IPPROTO_RAW socket of AF_INET6 (header included as well).  ::1 stands
+ * for 127.0.0.1, fd97::2 and fd97::3 on lo for 127.0.0.2 and .3, and a
+ * local route to fd97::/48 lets forged sources come back as 127/8 does.
+ * The module has no ICMPv6 handling yet: the blind attacker sends no ICMP
+ * errors, and frag_needed_spares_what_the_receiver_holds is IPv4 only.
+ *
  * CLASP_PROTO=6: the same against kernel TCP, with its sysctls for the
  * parameters and no window scaling or timestamps (clasp has neither, and
  * "ACK far behind snd_una" must stay behind any window sent, RFC 5961
@@ -82,9 +89,48 @@ static uint32_t ip4(const char *s)
 	return a.s_addr;
 }
 
+/* The family's addresses: the victims', the TIME_WAIT entries' peers'. */
+#define VICTIM_SRC	(clasp_v6() ? "fd97::2" : "127.0.0.2")
+#define TW_SRC		(clasp_v6() ? "fd97::3" : "127.0.0.3")
+
+/*
+ * An IPv6 address in fd97::/48, local (fuzz_local6()): fd97:@net::@host,
+ * as 127.@net.x.x stands for a forged IPv4 source.
+ */
+static struct in6_addr fd97(uint16_t net, uint32_t host)
+{
+	struct in6_addr a = { 0 };
+
+	a.s6_addr[0] = 0xfd;
+	a.s6_addr[1] = 0x97;
+	a.s6_addr[4] = net >> 8;
+	a.s6_addr[5] = net & 0xff;
+	a.s6_addr[12] = host >> 24;
+	a.s6_addr[13] = host >> 16;
+	a.s6_addr[14] = host >> 8;
+	a.s6_addr[15] = host;
+	return a;
+}
+
+/* IPv6: the victims' addresses on lo, and all of fd97::/48 local. */
+static int fuzz_local6(void)
+{
+	if (!clasp_v6())
+		return 0;
+	return clasp_sh("ip -6 route add local fd97::/48 dev lo && "
+			"ip -6 addr add %s/128 dev lo nodad && "
+			"ip -6 addr add %s/128 dev lo nodad", VICTIM_SRC, TW_SRC);
+}
+
+/* The IP header the wire carries: 40 bytes over IPv6, 20 over IPv4. */
+static size_t wire_hlen(void)
+{
+	return clasp_v6() ? 40 : sizeof(struct iphdr);
+}
+
 /* A segment on the wire: IP header, clasp header, options, payload. */
 struct wire {
-	uint8_t buf[20 + 60 + 1500];
+	uint8_t buf[40 + 60 + 1500];
 	size_t len;		/* IP header included */
 	bool malformed;		/* the module must count it in InErrs */
 	bool bad_csum;		/* ... and in InCsumErrors */
@@ -132,25 +178,36 @@ static void wire_finish(struct wire *w, const struct clasp_seg *s,
 			size_t seg_len, bool bad_csum)
 {
 	struct iphdr *iph = (struct iphdr *)w->buf;
-	uint8_t *seg = w->buf + sizeof(*iph);
+	uint8_t *seg = w->buf + wire_hlen();
 	struct tcphdr *th = (struct tcphdr *)seg;
 	unsigned int doff = th->th_off * 4;
 
-	memset(iph, 0, sizeof(*iph));
-	iph->version = 4;
-	iph->ihl = 5;
-	iph->ttl = 64;
-	iph->protocol = clasp_proto();
-	iph->saddr = s->saddr;
-	iph->daddr = s->daddr;
-	iph->tot_len = htons(sizeof(*iph) + seg_len);
-	w->len = sizeof(*iph) + seg_len;
+	if (s->v6) {
+		memset(w->buf, 0, 40);
+		w->buf[0] = 0x60;
+		w->buf[4] = seg_len >> 8;
+		w->buf[5] = seg_len & 0xff;
+		w->buf[6] = clasp_proto();
+		w->buf[7] = CLASP_HOP_LIMIT;
+		memcpy(w->buf + 8, &s->saddr6, 16);
+		memcpy(w->buf + 24, &s->daddr6, 16);
+	} else {
+		memset(iph, 0, sizeof(*iph));
+		iph->version = 4;
+		iph->ihl = 5;
+		iph->ttl = 64;
+		iph->protocol = clasp_proto();
+		iph->saddr = s->saddr;
+		iph->daddr = s->daddr;
+		iph->tot_len = htons(sizeof(*iph) + seg_len);
+	}
+	w->len = wire_hlen() + seg_len;
 
 	if (seg_len >= 18) {
 		uint16_t c;
 
 		th->th_sum = 0;
-		c = clasp_seg_csum(s->saddr, s->daddr, seg, seg_len);
+		c = clasp_seg_csum_of(s, seg, seg_len);
 		th->th_sum = htons(bad_csum ? (uint16_t)(c ^ 0x1234) : c);
 	}
 	w->bad_csum = seg_len >= sizeof(*th) && bad_csum;
@@ -169,12 +226,17 @@ static void wire_finish(struct wire *w, const struct clasp_seg *s,
 static void wire_print(FILE *f, uint64_t i, const struct wire *w)
 {
 	const struct iphdr *iph = (const struct iphdr *)w->buf;
-	const struct tcphdr *th = (const struct tcphdr *)(iph + 1);
-	size_t seg_len = w->len - sizeof(*iph);
-	char src[16], dst[16];
+	const struct tcphdr *th = (const struct tcphdr *)(w->buf + wire_hlen());
+	size_t seg_len = w->len - wire_hlen();
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &iph->saddr, src, sizeof(src));
-	inet_ntop(AF_INET, &iph->daddr, dst, sizeof(dst));
+	if (clasp_v6()) {
+		inet_ntop(AF_INET6, w->buf + 8, src, sizeof(src));
+		inet_ntop(AF_INET6, w->buf + 24, dst, sizeof(dst));
+	} else {
+		inet_ntop(AF_INET, &iph->saddr, src, sizeof(src));
+		inet_ntop(AF_INET, &iph->daddr, dst, sizeof(dst));
+	}
 	if (seg_len < sizeof(*th)) {
 		fprintf(f, "%llu %s > %s: %zu bytes\n", (unsigned long long)i,
 			src, dst, seg_len);
@@ -191,7 +253,7 @@ static void wire_print(FILE *f, uint64_t i, const struct wire *w)
 
 static int raw_sender(void)
 {
-	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	int fd = socket(clasp_af(), SOCK_RAW, IPPROTO_RAW);	/* IPv6: HDRINCL too */
 	int big = 4 << 20;
 
 	if (fd >= 0)
@@ -204,12 +266,19 @@ static uint64_t send_retries;	/* loopback's backlog was full */
 static int wire_send(int fd, const struct wire *w)
 {
 	const struct iphdr *iph = (const struct iphdr *)w->buf;
-	struct sockaddr_in dst = { .sin_family = AF_INET };
+	struct clasp_sockaddr dst = { .len = sizeof(dst.in) };
 
-	dst.sin_addr.s_addr = iph->daddr;
+	dst.in.sin_family = AF_INET;
+	dst.in.sin_addr.s_addr = iph->daddr;
+	if (w->buf[0] >> 4 == 6) {
+		memset(&dst, 0, sizeof(dst));
+		dst.in6.sin6_family = AF_INET6;
+		memcpy(&dst.in6.sin6_addr, w->buf + 24, 16);
+		dst.len = sizeof(dst.in6);
+	}
 	for (;;) {
-		if (sendto(fd, w->buf, w->len, 0, (struct sockaddr *)&dst,
-			   sizeof(dst)) == (ssize_t)w->len)
+		if (sendto(fd, w->buf, w->len, 0, &dst.sa, dst.len) ==
+		    (ssize_t)w->len)
 			return 0;
 		if (errno != ENOBUFS && errno != EAGAIN)
 			return -1;
@@ -319,27 +388,28 @@ static void stream_finish(struct __test_metadata *_metadata,
 
 static int listen_any(struct __test_metadata *_metadata, uint16_t port)
 {
-	struct sockaddr_in a = clasp_addr("0.0.0.0", port);
+	struct clasp_sockaddr a = clasp_sockaddr(clasp_any(), port);
 	int one = 1, fd = clasp_socket();
 
 	EXPECT_LE(0, fd);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	EXPECT_EQ(0, bind(fd, (struct sockaddr *)&a, sizeof(a)));
+	EXPECT_EQ(0, bind(fd, &a.sa, a.len));
 	EXPECT_EQ(0, listen(fd, 128));
 	return fd;
 }
 
-/* Connect from @src to 127.0.0.1:@port and accept: *@cli and *@srv. */
+/* Connect from @src to 127.0.0.1:@port (::1) and accept: *@cli and *@srv. */
 static void pair_from(struct __test_metadata *_metadata, int lis,
 		      const char *src, uint16_t port, int *cli, int *srv)
 {
-	struct sockaddr_in a = clasp_addr(src, 0), d = clasp_addr("127.0.0.1", port);
+	struct clasp_sockaddr a = clasp_sockaddr(src, 0);
+	struct clasp_sockaddr d = clasp_sockaddr(clasp_loopback(), port);
 	struct timeval tv = { .tv_sec = clasp_slow_time(20) };
 
 	*cli = clasp_socket();
 	ASSERT_LE(0, *cli);
-	ASSERT_EQ(0, bind(*cli, (struct sockaddr *)&a, sizeof(a)));
-	ASSERT_EQ(0, connect(*cli, (struct sockaddr *)&d, sizeof(d))) {
+	ASSERT_EQ(0, bind(*cli, &a.sa, a.len)) TH_LOG("bind %s: %s", src, strerror(errno));
+	ASSERT_EQ(0, connect(*cli, &d.sa, d.len)) {
 		TH_LOG("connect from %s: %s", src, strerror(errno));
 	}
 	setsockopt(lis, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -354,6 +424,7 @@ static void pair_from(struct __test_metadata *_metadata, int lis,
 /* The 4-tuple and sequence state of a socket, as a peer would aim at it. */
 struct aim {
 	uint32_t saddr, daddr;	/* from the peer's side, network order */
+	struct in6_addr saddr6, daddr6;	/* the same over IPv6 */
 	uint16_t sport, dport;
 	uint32_t rcv_nxt, snd_una, rcv_wnd;
 };
@@ -394,17 +465,21 @@ static void tcp_aim(int fd, struct aim *t)
 
 static void aim_at(int fd, struct aim *t)
 {
-	struct sockaddr_in l, r;
+	struct clasp_sockaddr l, r;
 	socklen_t len = sizeof(l);
 	struct clasp_info ci;
 
-	getsockname(fd, (struct sockaddr *)&l, &len);
+	getsockname(fd, &l.sa, &len);
 	len = sizeof(r);
-	getpeername(fd, (struct sockaddr *)&r, &len);
-	t->saddr = r.sin_addr.s_addr;
-	t->sport = ntohs(r.sin_port);
-	t->daddr = l.sin_addr.s_addr;
-	t->dport = ntohs(l.sin_port);
+	getpeername(fd, &r.sa, &len);
+	t->saddr = r.in.sin_addr.s_addr;
+	t->daddr = l.in.sin_addr.s_addr;
+	if (r.sa.sa_family == AF_INET6) {
+		t->saddr6 = r.in6.sin6_addr;
+		t->daddr6 = l.in6.sin6_addr;
+	}
+	t->sport = clasp_sockaddr_port(&r);
+	t->dport = clasp_sockaddr_port(&l);
 	if (clasp_is_tcp()) {
 		tcp_aim(fd, t);
 		return;
@@ -513,15 +588,17 @@ static uint32_t near(uint32_t base, uint32_t span)
 static void fuzz_one(struct wire *w, const struct aim *t,
 		     const struct aim *sources, uint16_t lport)
 {
-	uint8_t *seg = w->buf + sizeof(struct iphdr);
+	uint8_t *seg = w->buf + wire_hlen();
 	struct tcphdr *th = (struct tcphdr *)seg;
-	struct clasp_seg s = { 0 };
+	struct clasp_seg s = { .v6 = clasp_v6() };
 	size_t optlen, hlen, total;
 	uint32_t r = rnd_below(100);
 
 	if (t) {
 		s.saddr = t->saddr;
 		s.daddr = t->daddr;
+		s.saddr6 = t->saddr6;
+		s.daddr6 = t->daddr6;
 		s.sport = t->sport;
 		s.dport = t->dport;
 	} else {
@@ -530,12 +607,15 @@ static void fuzz_one(struct wire *w, const struct aim *t,
 			const struct aim *src = &sources[rnd_below(N_SOURCES)];
 
 			s.saddr = src->saddr;
+			s.saddr6 = src->saddr6;
 			s.sport = src->sport;
 		} else {
 			s.saddr = htonl(0x7f010000 | rnd_below(0x10000));
+			s.saddr6 = fd97(1, rnd_below(0x10000));
 			s.sport = rnd();
 		}
 		s.daddr = ip4("127.0.0.1");
+		s.daddr6 = in6addr_loopback;
 		s.dport = rnd_below(4) ? lport : (uint16_t)rnd();
 	}
 	s.flags = rnd_below(2) ? common_flags[rnd_below(sizeof(common_flags))] :
@@ -638,7 +718,7 @@ static long long tw_entered(void)
 
 	if (!clasp_is_tcp())
 		return clasp_stat("TimeWaitEntered");
-	f = fopen("/proc/net/tcp", "r");
+	f = fopen(clasp_v6() ? "/proc/net/tcp6" : "/proc/net/tcp", "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -670,6 +750,7 @@ FIXTURE_SETUP(fuzz)
 	ASSERT_EQ(0, clasp_netns_params(fuzz_params, NULL))
 		TH_LOG("parameters and namespace: %s", strerror(errno));
 	ASSERT_EQ(0, tcp_sysctls(fuzz_params));
+	ASSERT_EQ(0, fuzz_local6()) TH_LOG("IPv6 addresses on lo");
 
 	self->raw = raw_sender();
 	ASSERT_LE(0, self->raw) TH_LOG("raw socket: %s", strerror(errno));
@@ -677,18 +758,18 @@ FIXTURE_SETUP(fuzz)
 
 	/* Established connections the fuzzer aims at, from both ends. */
 	for (i = 0; i < N_VICTIMS; i++) {
-		pair_from(_metadata, self->lis, "127.0.0.2", LPORT,
+		pair_from(_metadata, self->lis, VICTIM_SRC, LPORT,
 			  &self->vcli[i], &self->vsrv[i]);
 		aim_at(self->vsrv[i], &self->aims[self->naims++]);
 		aim_at(self->vcli[i], &self->aims[self->naims++]);
 	}
-	/* TIME_WAIT entries: active close from 127.0.0.3. */
+	/* TIME_WAIT entries: active close from 127.0.0.3 (fd97::3). */
 	tw0 = tw_entered();
 	for (i = 0; i < N_TW; i++) {
 		char c;
 		int cli, srv;
 
-		pair_from(_metadata, self->lis, "127.0.0.3", LPORT, &cli, &srv);
+		pair_from(_metadata, self->lis, TW_SRC, LPORT, &cli, &srv);
 		/* Aimed now: a closed socket has no peer name. */
 		aim_at(cli, &self->aims[self->naims++]);
 		ASSERT_EQ(0, shutdown(cli, SHUT_WR));
@@ -701,10 +782,11 @@ FIXTURE_SETUP(fuzz)
 		TH_LOG("%lld TIME_WAIT entries, want %d", tw_entered() - tw0, N_TW);
 	for (i = 0; i < N_SOURCES; i++) {
 		self->sources[i].saddr = htonl(0x7f020000 | rnd_below(0x10000));
+		self->sources[i].saddr6 = fd97(2, rnd_below(0x10000));
 		self->sources[i].sport = 1024 + rnd_below(60000);
 	}
-	/* The bystander: 127.0.0.1 to 127.0.0.1, which nothing forges. */
-	pair_from(_metadata, self->lis, "127.0.0.1", LPORT, &self->bcli,
+	/* The bystander: 127.0.0.1 to 127.0.0.1 (::1), which nothing forges. */
+	pair_from(_metadata, self->lis, clasp_loopback(), LPORT, &self->bcli,
 		  &self->bsrv);
 }
 
@@ -802,7 +884,7 @@ TEST_F_TIMEOUT(fuzz, segments_are_survived_and_accounted, 3600)
 	stream_finish(_metadata, &self->bystander, "bystander");
 
 	/* The listener still serves. */
-	pair_from(_metadata, self->lis, "127.0.0.1", LPORT, &cli, &srv);
+	pair_from(_metadata, self->lis, clasp_loopback(), LPORT, &cli, &srv);
 	EXPECT_EQ(5, send(cli, "hello", 5, 0));
 	EXPECT_EQ(5, recv(srv, (char[8]){ 0 }, 8, 0));
 }
@@ -830,7 +912,7 @@ FIXTURE_SETUP(blind)
 	self->raw = raw_sender();
 	ASSERT_LE(0, self->raw) TH_LOG("raw socket: %s", strerror(errno));
 	self->lis = listen_any(_metadata, LPORT);
-	pair_from(_metadata, self->lis, "127.0.0.1", LPORT, &self->cli,
+	pair_from(_metadata, self->lis, clasp_loopback(), LPORT, &self->cli,
 		  &self->srv);
 }
 
@@ -845,10 +927,11 @@ FIXTURE_TEARDOWN(blind)
  */
 static void blind_guess(struct wire *w, const struct aim *t, int kind)
 {
-	uint8_t *seg = w->buf + sizeof(struct iphdr);
+	uint8_t *seg = w->buf + wire_hlen();
 	struct tcphdr *th = (struct tcphdr *)seg;
 	struct clasp_seg s = {
 		.saddr = t->saddr, .daddr = t->daddr,
+		.v6 = clasp_v6(), .saddr6 = t->saddr6, .daddr6 = t->daddr6,
 		.sport = t->sport, .dport = t->dport, .win = 65535,
 	};
 	size_t len = 0;
@@ -966,6 +1049,8 @@ static uint64_t blind_attack(struct __test_metadata *_metadata,
 			     FIXTURE_DATA(blind) *self, unsigned int kinds,
 			     long long ms, bool streaming)
 {
+	/* ICMP errors (kind 5) are IPv4 only: no ICMPv6 in the module yet. */
+	unsigned int icmp_ok = clasp_v6() ? ~(1U << 5) : ~0U;
 	long long t0 = clasp_now_ms();
 	uint64_t guesses = 0;
 	struct wire w;
@@ -980,7 +1065,7 @@ static uint64_t blind_attack(struct __test_metadata *_metadata,
 		for (i = 0; i < 64; i++) {
 			do
 				kind = rnd_below(6);
-			while (!(kinds & (1 << kind)));
+			while (!(kinds & (1 << kind) & icmp_ok));
 			if (kind == 5)
 				blind_icmp(&w, i % 2 ? &self->at_cli : &self->at_srv);
 			else
@@ -1013,6 +1098,8 @@ TEST_F_TIMEOUT(blind, attacker_kills_and_corrupts_nothing, 120)
 	uint64_t idle, busy;
 
 	rng_state = (uint64_t)time(NULL) | 1;
+	if (clasp_v6())
+		TH_LOG("no ICMP errors among the guesses: IPv4 only, the module has no ICMPv6 handling yet");
 	idle = blind_attack(_metadata, self, 1 << 0 | 1 << 2 | 1 << 3 | 1 << 4 | 1 << 5,
 			    clasp_slow_time(ATTACK_MS) / 3, false);
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(self->cli));
@@ -1062,6 +1149,8 @@ TEST_F(blind, frag_needed_spares_what_the_receiver_holds)
 	ssize_t n;
 	size_t i;
 
+	if (clasp_v6())
+		SKIP(return, "IPv4 only: fragmentation needed is ICMPv4; the module has no ICMPv6 (Packet Too Big) handling yet");
 	for (i = 0; i < sizeof(out); i++)
 		out[i] = (char)(i * 7 + i / 251);
 	ASSERT_EQ(0, setsockopt(self->srv, IPPROTO_TCP, TCP_NODELAY, &one,

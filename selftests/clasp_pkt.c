@@ -56,12 +56,13 @@ static void history_dump(const struct clasp_pkt *p)
 {
 	unsigned int i = p->nhist > CLASP_PKT_HISTORY ?
 			 p->nhist - CLASP_PKT_HISTORY : 0;
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &p->peer_addr, a, sizeof(a));
-	inet_ntop(AF_INET, &p->local_addr, b, sizeof(b));
-	clasp_pkt_log("peer %s:%u ISN %#x, module %s:%u ISN %#x%s", a, p->peer_port,
-		p->peer_isn, b, p->local_port, p->local_isn,
+	clasp_pkt_log("peer %s:%u ISN %#x, module %s:%u ISN %#x%s",
+		clasp_pkt_ntop(p, p->peer_addr, &p->peer_addr6, a), p->peer_port,
+		p->peer_isn,
+		clasp_pkt_ntop(p, p->local_addr, &p->local_addr6, b),
+		p->local_port, p->local_isn,
 		p->local_isn_known ? "" : " (not yet known)");
 	clasp_pkt_log("last events (seconds since the start):");
 	for (; i < p->nhist; i++)
@@ -116,8 +117,43 @@ static int set_sin(int s, unsigned long req, const char *name,
 	return ioctl(s, req, &ifr);
 }
 
-/* The module's address on @name, the peer's subnet behind it, link up. */
-static int tun_configure(const char *name)
+/* Write @val to the IPv6 setting @what of device @name (best effort). */
+static void ipv6_conf(const char *name, const char *what, const char *val)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", name,
+		 what);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(val, f);
+		fclose(f);
+	}
+}
+
+/*
+ * IPv6: the module's address on @name, usable at once (nodad), the
+ * peer's /64 behind it; no router solicitations.  The link is up.
+ */
+static int tun_configure6(const char *name)
+{
+	ipv6_conf(name, "disable_ipv6", "0\n");
+	ipv6_conf(name, "accept_ra", "0\n");
+	ipv6_conf(name, "router_solicitations", "0\n");
+	if (clasp_sh("ip -6 addr add %s/64 dev %s nodad", CLASP_PKT_LOCAL6,
+		     name)) {
+		clasp_pkt_log("configuring %s for IPv6 failed", name);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The module's address on @name, the peer's subnet behind it, link up;
+ * over IPv6 (@v6) an IPv6 address, else an IPv4 one and no IPv6.
+ */
+static int tun_configure(const char *name, bool v6)
 {
 	struct ifreq ifr = { 0 };
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = -1;
@@ -129,18 +165,21 @@ static int tun_configure(const char *name)
 	/* No IPv6 chatter on the device (best effort). */
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
 		 name);
-	f = fopen(path, "w");
+	f = v6 ? NULL : fopen(path, "w");
 	if (f) {
 		fputs("1\n", f);
 		fclose(f);
 	}
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (set_sin(s, SIOCSIFADDR, name, CLASP_PKT_LOCAL) ||
-	    set_sin(s, SIOCSIFNETMASK, name, TUN_NETMASK) ||
-	    ioctl(s, SIOCGIFFLAGS, &ifr))
+	if (!v6 && (set_sin(s, SIOCSIFADDR, name, CLASP_PKT_LOCAL4) ||
+		    set_sin(s, SIOCSIFNETMASK, name, TUN_NETMASK)))
+		goto out;
+	if (ioctl(s, SIOCGIFFLAGS, &ifr))
 		goto out;
 	ifr.ifr_flags |= IFF_UP;
 	ret = ioctl(s, SIOCSIFFLAGS, &ifr);
+	if (!ret && v6)
+		ret = tun_configure6(name);
 out:
 	if (ret)
 		clasp_pkt_log("configuring %s: %s", name, strerror(errno));
@@ -155,17 +194,37 @@ int clasp_pkt_open(struct clasp_pkt *p)
 	p->quiet_ms = p->tol_abs_ms > 100 ? p->tol_abs_ms : 100;
 	p->t0_us = clasp_pkt_now_us();
 	p->ref_us = p->t0_us;
-	inet_pton(AF_INET, CLASP_PKT_LOCAL, &p->local_addr);
-	inet_pton(AF_INET, CLASP_PKT_PEER, &p->peer_addr);
+	p->v6 = clasp_v6();
+	inet_pton(AF_INET, CLASP_PKT_LOCAL4, &p->local_addr);
+	inet_pton(AF_INET6, CLASP_PKT_LOCAL6, &p->local_addr6);
+	clasp_pkt_set_peer(p, CLASP_PKT_PEER);
 	p->tun = tun_attach(TUN_NAME);
 	if (p->tun < 0)
 		return -1;
-	if (tun_configure(TUN_NAME)) {
+	if (tun_configure(TUN_NAME, p->v6)) {
 		close(p->tun);
 		p->tun = -1;
 		return -1;
 	}
 	return 0;
+}
+
+int clasp_pkt_set_peer(struct clasp_pkt *p, const char *addr)
+{
+	if (p->v6 ? inet_pton(AF_INET6, addr, &p->peer_addr6) != 1 :
+		    inet_pton(AF_INET, addr, &p->peer_addr) != 1) {
+		clasp_pkt_log("%s is no IPv%d address", addr, p->v6 ? 6 : 4);
+		return -1;
+	}
+	return 0;
+}
+
+const char *clasp_pkt_ntop(const struct clasp_pkt *p, uint32_t addr,
+			   const struct in6_addr *addr6, char *buf)
+{
+	if (p->v6)
+		return inet_ntop(AF_INET6, addr6, buf, INET6_ADDRSTRLEN);
+	return inet_ntop(AF_INET, &addr, buf, INET6_ADDRSTRLEN);
 }
 
 void clasp_pkt_close(struct clasp_pkt *p)
@@ -208,6 +267,11 @@ static void to_wire(const struct clasp_pkt *p, const struct clasp_seg *rel,
 	*abs = *rel;
 	abs->saddr = rel->saddr ? rel->saddr : p->peer_addr;
 	abs->daddr = rel->daddr ? rel->daddr : p->local_addr;
+	abs->v6 = p->v6;
+	if (!rel->v6 || IN6_IS_ADDR_UNSPECIFIED(&rel->saddr6))
+		abs->saddr6 = p->peer_addr6;
+	if (!rel->v6 || IN6_IS_ADDR_UNSPECIFIED(&rel->daddr6))
+		abs->daddr6 = p->local_addr6;
 	abs->sport = rel->sport ? rel->sport : p->peer_port;
 	abs->dport = rel->dport ? rel->dport : p->local_port;
 	abs->seq = p->peer_isn + rel->seq;
@@ -263,6 +327,10 @@ static int pkt_icmp(struct clasp_pkt *p, uint32_t from, int type, int code,
 	uint32_t abs_seq = htonl(p->local_isn + seq);
 	char line[160];
 
+	if (p->v6) {
+		clasp_pkt_log("ICMP over IPv6: the module has no ICMPv6 handling yet");
+		return -1;
+	}
 	outer->version = 4;
 	outer->ihl = 5;
 	outer->tot_len = htons(sizeof(buf));
@@ -363,6 +431,7 @@ int clasp_pkt_recv(struct clasp_pkt *p, struct clasp_seg *got, int ms)
 			continue;
 		if (n < 0)
 			return -1;
+		p->rx_len = n;
 		if (!clasp_seg_parse(p->rx, n, got)) {
 			uint32_t val, ecr;
 
@@ -370,7 +439,19 @@ int clasp_pkt_recv(struct clasp_pkt *p, struct clasp_seg *got, int ms)
 				p->local_tsval = val;
 			return 1;
 		}
-		/* Not clasp (IPv6 neighbour chatter, say): not ours to judge. */
+		/*
+		 * A clasp segment whose IPv6 header does not hold (its
+		 * payload length, an extension header) is the module's
+		 * error; anything else (neighbour discovery, MLD) is not
+		 * ours to judge.
+		 */
+		if (p->v6 && n >= CLASP_IP6_HLEN && p->rx[0] >> 4 == 6 &&
+		    p->rx[6] == clasp_proto()) {
+			clasp_pkt_log("a clasp datagram of %zd bytes with a bad IPv6 header: payload length %u, next header %u",
+				n, p->rx[4] << 8 | p->rx[5], p->rx[6]);
+			errno = EPROTO;
+			return -1;
+		}
 	}
 }
 
@@ -431,6 +512,9 @@ int clasp_pkt_expect(struct clasp_pkt *p, int delta_ms, const char *fmt, ...)
 	clasp_pkt_spec_resolve(&spec, p->local_tsval, p->peer_isn);
 	spec.seg.saddr = p->local_addr;
 	spec.seg.daddr = p->peer_addr;
+	spec.seg.v6 = p->v6;
+	spec.seg.saddr6 = p->local_addr6;
+	spec.seg.daddr6 = p->peer_addr6;
 	spec.seg.sport = p->local_port;
 	spec.seg.dport = p->peer_port;
 
@@ -538,8 +622,7 @@ static void *call_main(void *arg)
 		c->ret = accept(c->fd, NULL, NULL);
 		break;
 	case CLASP_CALL_CONNECT:
-		c->ret = connect(c->fd, (struct sockaddr *)&c->addr,
-				 sizeof(c->addr));
+		c->ret = connect(c->fd, &c->addr.sa, c->addr.len);
 		break;
 	case CLASP_CALL_RECV:
 		c->ret = recv(c->fd, c->buf, c->len, 0);
@@ -570,13 +653,16 @@ int clasp_call_accept(struct clasp_call *c, int lfd)
 	return call_start(c);
 }
 
-int clasp_call_connect(struct clasp_call *c, int fd,
-		       const struct sockaddr_in *to)
+int clasp_call_connect(struct clasp_call *c, int fd, const void *to)
 {
+	const struct sockaddr *sa = to;
+
 	memset(c, 0, sizeof(*c));
 	c->op = CLASP_CALL_CONNECT;
 	c->fd = fd;
-	c->addr = *to;
+	c->addr.len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+						  sizeof(struct sockaddr_in);
+	memcpy(&c->addr.sa, to, c->addr.len);
 	return call_start(c);
 }
 

@@ -59,9 +59,21 @@
 
 #include "clasp_util.h"
 
-#define CLASP_PKT_LOCAL		"10.99.0.1"	/* the module's address */
-#define CLASP_PKT_PEER		"10.99.0.2"	/* the fake peer's */
-#define CLASP_PKT_PEER2		"10.99.0.3"	/* another address of the peer */
+/*
+ * The addresses, of the family in use (clasp_family(), CLASP_FAMILY=6 for
+ * IPv6): the same tun device carries either.
+ */
+#define CLASP_PKT_LOCAL4	"10.99.0.1"	/* the module's address */
+#define CLASP_PKT_PEER4		"10.99.0.2"	/* the fake peer's */
+#define CLASP_PKT_PEER2_4	"10.99.0.3"	/* another address of the peer */
+#define CLASP_PKT_LOCAL6	"fd99::1"
+#define CLASP_PKT_PEER6		"fd99::2"
+#define CLASP_PKT_PEER2_6	"fd99::3"
+#define CLASP_PKT_LOCAL		(clasp_v6() ? CLASP_PKT_LOCAL6 : CLASP_PKT_LOCAL4)
+#define CLASP_PKT_PEER		(clasp_v6() ? CLASP_PKT_PEER6 : CLASP_PKT_PEER4)
+#define CLASP_PKT_PEER2		(clasp_v6() ? CLASP_PKT_PEER2_6 : CLASP_PKT_PEER2_4)
+/* The IP header the module's segments carry over the tun device. */
+#define CLASP_PKT_IPHLEN	(clasp_v6() ? CLASP_IP6_HLEN : 20)
 #define CLASP_PKT_WIN		65535		/* window of injected segments */
 #define CLASP_PKT_HISTORY	16		/* events shown on a failure */
 #define CLASP_PKT_LATE_FACTOR	3		/* late tolerance / early one */
@@ -69,8 +81,11 @@
 /**
  * struct clasp_pkt - the fake peer and the connection it plays
  * @tun: the tun device's descriptor
- * @local_addr: the module's address (network order)
- * @peer_addr: the peer's address in use (network order)
+ * @v6: the peer speaks IPv6 (clasp_family() when it was opened)
+ * @local_addr: the module's address (network order), IPv4
+ * @peer_addr: the peer's address in use (network order), IPv4
+ * @local_addr6: the module's address, IPv6
+ * @peer_addr6: the peer's address in use, IPv6
  * @local_port: the module's port
  * @peer_port: the peer's port
  * @peer_isn: the peer's ISN: relative sequence number 0 of what it sends
@@ -88,11 +103,15 @@
  * @nhist: events recorded so far
  * @local_tsval: the TSval of the module's last segment with timestamps
  * @rx: the datagram last received
+ * @rx_len: its length
  */
 struct clasp_pkt {
 	int tun;
+	bool v6;
 	uint32_t local_addr;
 	uint32_t peer_addr;
+	struct in6_addr local_addr6;
+	struct in6_addr peer_addr6;
 	uint16_t local_port;
 	uint16_t peer_port;
 	uint32_t peer_isn;
@@ -109,6 +128,7 @@ struct clasp_pkt {
 	unsigned int nhist;
 	uint32_t local_tsval;
 	uint8_t rx[65536];
+	size_t rx_len;
 };
 
 /**
@@ -142,6 +162,12 @@ void clasp_pkt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int clasp_pkt_open(struct clasp_pkt *p);
 void clasp_pkt_close(struct clasp_pkt *p);
 
+/* The peer's address in use from now on, text of its family: 0 or -1. */
+int clasp_pkt_set_peer(struct clasp_pkt *p, const char *addr);
+/* An address of @p's family as text, in @buf of INET6_ADDRSTRLEN. */
+const char *clasp_pkt_ntop(const struct clasp_pkt *p, uint32_t addr,
+			   const struct in6_addr *addr6, char *buf);
+
 /* Play a new connection: fresh peer ISN, module's ISN not yet known. */
 void clasp_pkt_conn(struct clasp_pkt *p, uint16_t local_port,
 		    uint16_t peer_port);
@@ -172,6 +198,7 @@ int clasp_pkt_send(struct clasp_pkt *p, const struct clasp_seg *rel);
 /*
  * Send an ICMP error of @type and @code (and next-hop @mtu) from the peer,
  * quoting a segment the module sent with relative sequence number @seq.
+ * IPv4 only (the module has no ICMPv6 handling yet): -1 over IPv6.
  */
 int clasp_pkt_icmp(struct clasp_pkt *p, int type, int code, int mtu,
 		   uint32_t seq);
@@ -250,7 +277,7 @@ enum clasp_call_op {
  * @thread: the thread
  * @op: enum clasp_call_op
  * @fd: the socket
- * @addr: where to connect
+ * @addr: where to connect, of either family
  * @buf: where to receive
  * @len: how much to receive at most
  * @ret: the call's return value
@@ -262,7 +289,7 @@ struct clasp_call {
 	pthread_t thread;
 	int op;
 	int fd;
-	struct sockaddr_in addr;
+	struct clasp_sockaddr addr;
 	void *buf;
 	size_t len;
 	int ret;
@@ -272,8 +299,8 @@ struct clasp_call {
 };
 
 int clasp_call_accept(struct clasp_call *c, int lfd);
-int clasp_call_connect(struct clasp_call *c, int fd,
-		       const struct sockaddr_in *to);
+/* @to: a struct sockaddr_in, sockaddr_in6 or clasp_sockaddr's @sa. */
+int clasp_call_connect(struct clasp_call *c, int fd, const void *to);
 int clasp_call_recv(struct clasp_call *c, int fd, void *buf, size_t len);
 /* Has it returned yet? */
 bool clasp_call_done(struct clasp_call *c);

@@ -22,7 +22,8 @@
 #define REMOTE_PORT	9000	/* the fake peer's port for active opens */
 #define CLOSED_PORT	9	/* nothing listens here */
 
-#define ROUTE_MSS	1460	/* tun's MTU of 1500, less the headers */
+/* tun's MTU of 1500, less the headers (IPv6's 40 bytes, IPv4's 20). */
+#define ROUTE_MSS	(clasp_v6() ? 1440 : 1460)
 #define PEER_MSS	1200	/* what the fake peer announces */
 
 /*
@@ -256,10 +257,12 @@ static inline void env_setup(struct __test_metadata *_metadata, struct env *e,
 	if (clasp_is_tcp()) {
 		/* Load sock_diag now, not in the middle of a handshake. */
 		ASSERT_LE(0, clasp_pkt_state(&e->p));
-		ASSERT_EQ(0, clasp_sh("ip route add %s/32 dev claspt0 src %s rto_min %dms && "
-				      "ip route add %s/32 dev claspt0 src %s rto_min %dms",
-				      CLASP_PKT_PEER, CLASP_PKT_LOCAL, e->tcp_rto_min_ms,
-				      CLASP_PKT_PEER2, CLASP_PKT_LOCAL, e->tcp_rto_min_ms));
+		int plen = clasp_v6() ? 128 : 32;
+
+		ASSERT_EQ(0, clasp_sh("ip route add %s/%d dev claspt0 src %s rto_min %dms && "
+				      "ip route add %s/%d dev claspt0 src %s rto_min %dms",
+				      CLASP_PKT_PEER, plen, CLASP_PKT_LOCAL, e->tcp_rto_min_ms,
+				      CLASP_PKT_PEER2, plen, CLASP_PKT_LOCAL, e->tcp_rto_min_ms));
 	}
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -267,10 +270,9 @@ static inline void env_setup(struct __test_metadata *_metadata, struct env *e,
 /* The window of the segment the peer received last. */
 static inline unsigned int last_win(const struct clasp_pkt *p)
 {
-	const struct iphdr *iph = (const struct iphdr *)p->rx;
 	struct clasp_seg s;
 
-	if (clasp_seg_parse(p->rx, ntohs(iph->tot_len), &s))
+	if (clasp_seg_parse(p->rx, p->rx_len, &s))
 		return 0;
 	return s.win;
 }
@@ -294,12 +296,15 @@ static inline const char *syn_win(int fd, char *buf, size_t size)
 	return buf;
 }
 
-/* A socket bound to the module's address and @port; no call hangs long. */
+/*
+ * A socket of the family in use bound to the module's address (@ip, of
+ * that family) and @port; no call hangs long.
+ */
 static inline int bound_socket(struct __test_metadata *_metadata, const char *ip,
 			uint16_t port)
 {
 	struct timeval guard = { GUARD_MS / 1000, 0 };
-	struct sockaddr_in a = clasp_addr(ip, port);
+	struct clasp_sockaddr a = clasp_sockaddr(ip, port);
 	int one = 1, fd = clasp_socket();
 
 	EXPECT_LE(0, fd) TH_LOG("socket: %s", strerror(errno));
@@ -308,7 +313,7 @@ static inline int bound_socket(struct __test_metadata *_metadata, const char *ip
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &guard, sizeof(guard));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &guard, sizeof(guard));
-	EXPECT_EQ(0, bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+	EXPECT_EQ(0, bind(fd, &a.sa, a.len)) {
 		TH_LOG("bind %s:%u: %s", ip, port, strerror(errno));
 	}
 	return fd;
@@ -357,12 +362,12 @@ static inline int env_established(struct __test_metadata *_metadata,
 static inline void active_syn(struct __test_metadata *_metadata, struct env *e,
 		       int fd, uint16_t local_port, struct clasp_call *c)
 {
-	struct sockaddr_in to = clasp_addr(CLASP_PKT_PEER, REMOTE_PORT);
+	struct clasp_sockaddr to = clasp_sockaddr(CLASP_PKT_PEER, REMOTE_PORT);
 	char win[32];
 
 	clasp_pkt_conn(&e->p, local_port, REMOTE_PORT);
 	clasp_pkt_mark(&e->p);
-	ASSERT_EQ(0, clasp_call_connect(c, fd, &to));
+	ASSERT_EQ(0, clasp_call_connect(c, fd, &to.sa));
 	ASSERT_EQ(0, clasp_pkt_expect(&e->p, 0, "S 0:0(0) %s<mss %u>",
 				      syn_win(fd, win, sizeof(win)), ROUTE_MSS));
 }

@@ -94,6 +94,54 @@ static int genl_family(int fd, const char *name)
 	return id ? *id : -1;
 }
 
+/*
+ * IPv6: the module's netlink family takes no IPv6 address yet (its
+ * attributes are IPv4's), so the connection is found by a dump filtered
+ * on the ports, the first of its messages copied to @ans: in a test's
+ * namespace of one family, the ports are the peer's connection.  Its
+ * length, -ENOENT when there is none, or -errno.
+ */
+static int genl_dump_ports(int fd, uint16_t family, uint16_t lport,
+			   uint16_t rport, char *ans, size_t size)
+{
+	static char buf[65536];
+	struct genl_req r;
+	int found = 0;
+
+	genl_init(&r, family, CLASP_CMD_CONN_GET);
+	genl_put(&r, CLASP_A_LPORT, &lport, 2);
+	genl_put(&r, CLASP_A_RPORT, &rport, 2);
+	r.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	r.n.nlmsg_seq = 1;
+	if (send(fd, &r, r.n.nlmsg_len, 0) != (ssize_t)r.n.nlmsg_len)
+		return -errno;
+	for (;;) {
+		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+		if (len < 0)
+			return -errno;
+		for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			const uint16_t *lp, *rp;
+
+			if (h->nlmsg_type == NLMSG_DONE)
+				return found ? found : -ENOENT;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+
+				return e->error ? e->error : -ENODATA;
+			}
+			lp = genl_attr((char *)h, CLASP_A_LPORT);
+			rp = genl_attr((char *)h, CLASP_A_RPORT);
+			if (found || !lp || !rp || *lp != lport ||
+			    *rp != rport || h->nlmsg_len > size)
+				continue;
+			memcpy(ans, h, h->nlmsg_len);
+			found = h->nlmsg_len;
+		}
+	}
+}
+
 static int genl_u8(const char *ans, uint16_t type)
 {
 	const uint8_t *v = genl_attr(ans, type);
@@ -123,7 +171,7 @@ static int tcp_diag_info(const struct clasp_pkt *p, struct clasp_pkt_info *info)
 			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
 		},
 		.r = {
-			.sdiag_family = AF_INET,
+			.sdiag_family = p->v6 ? AF_INET6 : AF_INET,
 			.sdiag_protocol = IPPROTO_TCP,
 			.idiag_ext = 1 << (INET_DIAG_INFO - 1),
 			.idiag_states = ~(1U << TCP_LISTEN),
@@ -154,8 +202,12 @@ static int tcp_diag_info(const struct clasp_pkt *p, struct clasp_pkt_info *info)
 			}
 			if (h->nlmsg_type == NLMSG_ERROR)
 				goto out;
-			if (found || m->id.idiag_src[0] != p->local_addr ||
-			    m->id.idiag_dst[0] != p->peer_addr ||
+			if (found || (!p->v6 &&
+				       (m->id.idiag_src[0] != p->local_addr ||
+					m->id.idiag_dst[0] != p->peer_addr)) ||
+			    (p->v6 &&
+			     (memcmp(m->id.idiag_src, &p->local_addr6, 16) ||
+			      memcmp(m->id.idiag_dst, &p->peer_addr6, 16))) ||
 			    ntohs(m->id.idiag_sport) != p->local_port ||
 			    ntohs(m->id.idiag_dport) != p->peer_port)
 				continue;
@@ -197,7 +249,7 @@ int clasp_pkt_info(const struct clasp_pkt *p, struct clasp_pkt_info *info)
 	const uint32_t *timer_ms, *ooo;
 	struct genl_req r;
 	int fd, family, ret = -1;
-	char ans[1024];
+	char ans[4096];
 
 	memset(info, 0, sizeof(*info));
 	if (clasp_is_tcp()) {
@@ -212,12 +264,17 @@ int clasp_pkt_info(const struct clasp_pkt *p, struct clasp_pkt_info *info)
 	family = genl_family(fd, CLASP_GENL_NAME);
 	if (family < 0)
 		goto out;
-	genl_init(&r, family, CLASP_CMD_CONN_GET);
-	genl_put(&r, CLASP_A_LADDR, &p->local_addr, 4);
-	genl_put(&r, CLASP_A_RADDR, &p->peer_addr, 4);
-	genl_put(&r, CLASP_A_LPORT, &lport, 2);
-	genl_put(&r, CLASP_A_RPORT, &rport, 2);
-	ret = genl_talk(fd, &r.n, ans, sizeof(ans));
+	if (p->v6) {
+		ret = genl_dump_ports(fd, family, lport, rport, ans,
+				      sizeof(ans));
+	} else {
+		genl_init(&r, family, CLASP_CMD_CONN_GET);
+		genl_put(&r, CLASP_A_LADDR, &p->local_addr, 4);
+		genl_put(&r, CLASP_A_RADDR, &p->peer_addr, 4);
+		genl_put(&r, CLASP_A_LPORT, &lport, 2);
+		genl_put(&r, CLASP_A_RPORT, &rport, 2);
+		ret = genl_talk(fd, &r.n, ans, sizeof(ans));
+	}
 	if (ret == -ENOENT) {
 		ret = 1;
 		goto out;

@@ -397,13 +397,19 @@ void clasp_pkt_format(const struct clasp_pkt *p, const struct clasp_seg *s,
 	uint32_t seq_base = from_module ? p->local_isn : p->peer_isn;
 	uint32_t ack_base = from_module ? p->peer_isn : p->local_isn;
 	uint32_t seq = s->seq - seq_base;
-	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN], flags[16];
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], flags[16];
 	size_t n;
 
-	inet_ntop(AF_INET, &s->saddr, src, sizeof(src));
-	inet_ntop(AF_INET, &s->daddr, dst, sizeof(dst));
+	if (s->v6) {
+		inet_ntop(AF_INET6, &s->saddr6, src, sizeof(src));
+		inet_ntop(AF_INET6, &s->daddr6, dst, sizeof(dst));
+	} else {
+		inet_ntop(AF_INET, &s->saddr, src, sizeof(src));
+		inet_ntop(AF_INET, &s->daddr, dst, sizeof(dst));
+	}
 	format_flags(s->flags, flags);
-	n = snprintf(buf, size, "%s:%u > %s:%u %s %d:%d(%zu)", src, s->sport,
+	n = snprintf(buf, size, s->v6 ? "[%s]:%u > [%s]:%u %s %d:%d(%zu)" :
+			       "%s:%u > %s:%u %s %d:%d(%zu)", src, s->sport,
 		     dst, s->dport, flags, (int32_t)seq,
 		     (int32_t)(seq + s->len), s->len);
 	if (n < size && s->flags & TH_ACK)
@@ -425,6 +431,8 @@ void clasp_pkt_format(const struct clasp_pkt *p, const struct clasp_seg *s,
 	else if (n < size && s->optlen)
 		n += snprintf(buf + n, size - n, " <%zu option bytes, mss %u>",
 			      s->optlen, s->mss);
+	if (n < size && s->v6 && s->hlim && s->hlim != CLASP_HOP_LIMIT)
+		n += snprintf(buf + n, size - n, " hlim %u", s->hlim);
 	if (n < size && s->doff && s->doff * 4 != 20 + s->optlen)
 		n += snprintf(buf + n, size - n, " [doff %u]", s->doff);
 	if (n < size && s->bad_csum)
@@ -439,10 +447,20 @@ int clasp_pkt_match(const struct clasp_pkt *p,
 {
 	const struct clasp_seg *w = &want->seg;
 	uint32_t peer = w->daddr ? w->daddr : p->peer_addr;
+	const struct in6_addr *peer6 = w->v6 &&
+		!IN6_IS_ADDR_UNSPECIFIED(&w->daddr6) ? &w->daddr6 : &p->peer_addr6;
 	const char *diff = NULL;
 
-	if (got->saddr != p->local_addr || got->daddr != peer)
+	if (got->v6 != p->v6)
+		diff = "address family differs";
+	else if (!p->v6 && (got->saddr != p->local_addr || got->daddr != peer))
 		diff = "addresses differ";
+	else if (p->v6 && (memcmp(&got->saddr6, &p->local_addr6, 16) ||
+			   memcmp(&got->daddr6, peer6, 16)))
+		diff = "addresses differ";
+	/* Linux's default, a new namespace's (the tests do not change it). */
+	else if (p->v6 && got->hlim != CLASP_HOP_LIMIT)
+		diff = "hop limit differs";
 	else if (got->sport != p->local_port || got->dport != p->peer_port)
 		diff = "ports differ";
 	else if ((got->flags & ~want->flags_maybe) != w->flags)

@@ -40,73 +40,44 @@ static inline int clasp_proto(void)
 }
 
 /*
- * CLASP_FAMILY=6: a program that supports it runs over AF_INET6 and ::1
- * (the selftests' *6_test.sh wrappers); IPv4 otherwise.
+ * CLASP_FAMILY=6: the tests that support it run over IPv6 (the packet
+ * library's fake peer, their sockets and raw sockets); 4, the default,
+ * over IPv4.  The *6_test programs set it for themselves.
  */
 static inline int clasp_family(void)
 {
 	const char *f = getenv("CLASP_FAMILY");
 
-	return f && !strcmp(f, "6") ? AF_INET6 : AF_INET;
+	return f && atoi(f) == 6 ? 6 : 4;
 }
 
-/* The loopback address of the test's family. */
-static inline const char *clasp_lo(void)
+static inline bool clasp_v6(void)
 {
-	return clasp_family() == AF_INET6 ? "::1" : "127.0.0.1";
+	return clasp_family() == 6;
 }
 
+/* AF_INET or AF_INET6, after clasp_family(). */
+static inline int clasp_af(void)
+{
+	return clasp_v6() ? AF_INET6 : AF_INET;
+}
+
+/* The loopback address of the family in use, as text. */
+static inline const char *clasp_loopback(void)
+{
+	return clasp_v6() ? "::1" : "127.0.0.1";
+}
+
+/* The wildcard address of the family in use, as text. */
+static inline const char *clasp_any(void)
+{
+	return clasp_v6() ? "::" : "0.0.0.0";
+}
+
+/* A clasp socket of the family in use (clasp_family()). */
 static inline int clasp_socket(void)
 {
-	return socket(clasp_family(), SOCK_STREAM, clasp_proto());
-}
-
-/* A socket address of either family. */
-union clasp_sa {
-	struct sockaddr sa;
-	struct sockaddr_in in;
-	struct sockaddr_in6 in6;
-};
-
-/* @ip (IPv6 when it has a colon) and @port as a socket address. */
-static inline union clasp_sa clasp_sa_of(const char *ip, uint16_t port)
-{
-	union clasp_sa a;
-
-	memset(&a, 0, sizeof(a));
-	if (strchr(ip, ':')) {
-		a.in6.sin6_family = AF_INET6;
-		a.in6.sin6_port = htons(port);
-		inet_pton(AF_INET6, ip, &a.in6.sin6_addr);
-	} else {
-		a.in.sin_family = AF_INET;
-		a.in.sin_port = htons(port);
-		inet_pton(AF_INET, ip, &a.in.sin_addr);
-	}
-	return a;
-}
-
-static inline socklen_t clasp_sa_len(const union clasp_sa *a)
-{
-	return a->sa.sa_family == AF_INET6 ? sizeof(a->in6) : sizeof(a->in);
-}
-
-static inline uint16_t clasp_sa_port(const union clasp_sa *a)
-{
-	return ntohs(a->sa.sa_family == AF_INET6 ? a->in6.sin6_port :
-						   a->in.sin_port);
-}
-
-/* Same family and address (the ports aside)? */
-static inline bool clasp_sa_addr_eq(const union clasp_sa *a,
-				    const union clasp_sa *b)
-{
-	if (a->sa.sa_family != b->sa.sa_family)
-		return false;
-	if (a->sa.sa_family == AF_INET6)
-		return !memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr,
-			       sizeof(a->in6.sin6_addr));
-	return a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+	return socket(clasp_af(), SOCK_STREAM, clasp_proto());
 }
 
 /* One counter from /proc/net/clasp_stats, or -1 if it is not there. */
@@ -136,6 +107,63 @@ static inline struct sockaddr_in clasp_addr(const char *ip, uint16_t port)
 	return a;
 }
 
+/**
+ * struct clasp_sockaddr - a socket address of either family
+ * @sa: as the socket calls take it
+ * @in: IPv4
+ * @in6: IPv6
+ * @len: its length, for those calls
+ */
+struct clasp_sockaddr {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	};
+	socklen_t len;
+};
+
+/*
+ * @ip (IPv4 or IPv6 text, the family it is written in) and @port as a
+ * socket address; an unparsable @ip gives family AF_UNSPEC.
+ */
+static inline struct clasp_sockaddr clasp_sockaddr(const char *ip,
+						   uint16_t port)
+{
+	struct clasp_sockaddr a;
+
+	memset(&a, 0, sizeof(a));
+	if (inet_pton(AF_INET6, ip, &a.in6.sin6_addr) == 1) {
+		a.in6.sin6_family = AF_INET6;
+		a.in6.sin6_port = htons(port);
+		a.len = sizeof(a.in6);
+	} else if (inet_pton(AF_INET, ip, &a.in.sin_addr) == 1) {
+		a.in.sin_family = AF_INET;
+		a.in.sin_port = htons(port);
+		a.len = sizeof(a.in);
+	}
+	return a;
+}
+
+/* The port of @a (host order). */
+static inline uint16_t clasp_sockaddr_port(const struct clasp_sockaddr *a)
+{
+	return ntohs(a->sa.sa_family == AF_INET6 ? a->in6.sin6_port :
+						   a->in.sin_port);
+}
+
+/* Same family and address, the ports aside? */
+static inline bool clasp_sockaddr_addr_eq(const struct clasp_sockaddr *a,
+					  const struct clasp_sockaddr *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET6)
+		return !memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr,
+			       sizeof(a->in6.sin6_addr));
+	return a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+}
+
 /*
  * A segment as the tests see it: the header fields in host order.  The
  * builder sends @opts when given, else an MSS option when @mss is set; the
@@ -143,6 +171,10 @@ static inline struct sockaddr_in clasp_addr(const char *ip, uint16_t port)
  */
 struct clasp_seg {
 	uint32_t saddr, daddr;		/* network order */
+	bool v6;			/* IPv6: the addresses are these */
+	struct in6_addr saddr6, daddr6;
+	uint8_t hlim;			/* parsed: IPv6 hop limit */
+	uint32_t flowlabel;		/* parsed: IPv6 flow label */
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint8_t flags;			/* TH_SYN, TH_ACK, ... */
@@ -210,6 +242,36 @@ static inline uint16_t clasp_seg_csum(uint32_t saddr, uint32_t daddr,
 	return clasp_csum(seg, len, sum);
 }
 
+/* The same over IPv6's pseudo-header (RFC 8200 8.1). */
+static inline uint16_t clasp_seg_csum6(const struct in6_addr *saddr,
+				       const struct in6_addr *daddr,
+				       const void *seg, size_t len)
+{
+	uint8_t pseudo[40] = { 0 };
+	uint32_t sum = 0;
+	size_t i;
+
+	memcpy(pseudo, saddr, 16);
+	memcpy(pseudo + 16, daddr, 16);
+	pseudo[32] = len >> 24;
+	pseudo[33] = len >> 16;
+	pseudo[34] = len >> 8;
+	pseudo[35] = len & 0xff;
+	pseudo[39] = clasp_proto();
+	for (i = 0; i < sizeof(pseudo); i += 2)
+		sum += (pseudo[i] << 8) | pseudo[i + 1];
+	return clasp_csum(seg, len, sum);
+}
+
+/* The checksum of @s serialised in @len bytes at @seg, by its family. */
+static inline uint16_t clasp_seg_csum_of(const struct clasp_seg *s,
+					 const void *seg, size_t len)
+{
+	if (s->v6)
+		return clasp_seg_csum6(&s->saddr6, &s->daddr6, seg, len);
+	return clasp_seg_csum(s->saddr, s->daddr, seg, len);
+}
+
 /* Serialise @s into @buf with a correct (or deliberately bad) checksum. */
 static inline size_t clasp_seg_build(const struct clasp_seg *s, uint8_t *buf,
 				     size_t size)
@@ -239,16 +301,45 @@ static inline size_t clasp_seg_build(const struct clasp_seg *s, uint8_t *buf,
 	if (s->len)
 		memcpy(buf + hlen, s->data, s->len);
 
-	c = clasp_seg_csum(s->saddr, s->daddr, buf, total);
+	c = clasp_seg_csum_of(s, buf, total);
 	th->th_sum = htons(s->bad_csum ? (uint16_t)(c ^ 0x5a5a) : c);
 	return s->truncate ? s->truncate : total;
 }
 
+#define CLASP_IP6_HLEN	40	/* the fixed IPv6 header */
+#define CLASP_HOP_LIMIT	64	/* what the peer sends; a new namespace's too */
+
 /*
- * Serialise @s with an IPv4 header in front, as a device would carry it
- * (a tun device, say).  The IP header always counts what is sent, so a
- * truncated segment is a short but well-formed datagram.  Returns the
- * datagram's length, 0 if it does not fit.
+ * @s with an IPv6 header in front (clasp_ip_build()): next header the
+ * clasp protocol, hop limit 64, flow label 0, traffic class @s->tos.
+ */
+static inline size_t clasp_ip6_build(const struct clasp_seg *s, uint8_t *buf,
+				     size_t size)
+{
+	uint32_t vtcfl = htonl(6U << 28 | (uint32_t)s->tos << 20);
+	size_t n;
+
+	if (size < CLASP_IP6_HLEN)
+		return 0;
+	n = clasp_seg_build(s, buf + CLASP_IP6_HLEN, size - CLASP_IP6_HLEN);
+	if (!n)
+		return 0;
+	memset(buf, 0, CLASP_IP6_HLEN);
+	memcpy(buf, &vtcfl, 4);
+	buf[4] = n >> 8;
+	buf[5] = n & 0xff;
+	buf[6] = clasp_proto();
+	buf[7] = CLASP_HOP_LIMIT;
+	memcpy(buf + 8, &s->saddr6, 16);
+	memcpy(buf + 24, &s->daddr6, 16);
+	return CLASP_IP6_HLEN + n;
+}
+
+/*
+ * Serialise @s with an IPv4 header in front (IPv6 if @s->v6), as a device
+ * would carry it (a tun device, say).  The IP header always counts what
+ * is sent, so a truncated segment is a short but well-formed datagram.
+ * Returns the datagram's length, 0 if it does not fit.
  */
 static inline size_t clasp_ip_build(const struct clasp_seg *s, uint8_t *buf,
 				    size_t size)
@@ -256,6 +347,8 @@ static inline size_t clasp_ip_build(const struct clasp_seg *s, uint8_t *buf,
 	struct iphdr *iph = (struct iphdr *)buf;
 	size_t n;
 
+	if (s->v6)
+		return clasp_ip6_build(s, buf, size);
 	if (size < sizeof(*iph))
 		return 0;
 	n = clasp_seg_build(s, buf + sizeof(*iph), size - sizeof(*iph));
@@ -309,8 +402,63 @@ static inline uint16_t clasp_opt_mss(const uint8_t *opt, size_t len)
 }
 
 /*
- * Parse the IPv4 datagram of @n bytes at @pkt into @out.  @out->data
- * points into @pkt.  Returns 0, or -1 if it is not a whole clasp segment.
+ * The clasp header of @n bytes at @seg into @out, whose addresses are set
+ * already (clasp_seg_parse()): 0, or -1 if it is not a whole header.
+ */
+static inline int clasp_seg_parse_l4(const uint8_t *seg, size_t n,
+				     struct clasp_seg *out)
+{
+	const struct tcphdr *th = (const struct tcphdr *)seg;
+	size_t doff;
+
+	if (n < sizeof(*th))
+		return -1;
+	doff = th->th_off * 4;
+	if (doff < sizeof(*th) || n < doff)
+		return -1;
+	out->sport = ntohs(th->th_sport);
+	out->dport = ntohs(th->th_dport);
+	out->seq = ntohl(th->th_seq);
+	out->ack = ntohl(th->th_ack);
+	out->flags = th->th_flags;
+	out->win = ntohs(th->th_win);
+	out->doff = th->th_off;
+	out->optlen = doff - sizeof(*th);
+	out->opts = th + 1;
+	out->mss = clasp_opt_mss((const uint8_t *)(th + 1), out->optlen);
+	out->data = seg + doff;
+	out->len = n - doff;
+	return 0;
+}
+
+/*
+ * An IPv6 datagram (clasp_seg_parse()): version 6, the payload length
+ * what came, the next header clasp's (no extension header), else -1.
+ */
+static inline int clasp_seg_parse6(const uint8_t *pkt, size_t n,
+				   struct clasp_seg *out)
+{
+	uint32_t vtcfl;
+
+	if (n < CLASP_IP6_HLEN || pkt[0] >> 4 != 6 || pkt[6] != clasp_proto() ||
+	    (size_t)(pkt[4] << 8 | pkt[5]) != n - CLASP_IP6_HLEN)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	memcpy(&vtcfl, pkt, 4);
+	vtcfl = ntohl(vtcfl);
+	out->v6 = true;
+	out->tos = vtcfl >> 20;
+	out->flowlabel = vtcfl & 0xfffff;
+	out->hlim = pkt[7];
+	memcpy(&out->saddr6, pkt + 8, 16);
+	memcpy(&out->daddr6, pkt + 24, 16);
+	return clasp_seg_parse_l4(pkt + CLASP_IP6_HLEN, n - CLASP_IP6_HLEN, out);
+}
+
+/*
+ * Parse the IPv4 or IPv6 datagram of @n bytes at @pkt into @out.
+ * @out->data points into @pkt.  Returns 0, or -1 if it is not a whole
+ * clasp segment.
  */
 static inline int clasp_seg_parse(const uint8_t *pkt, size_t n,
 				  struct clasp_seg *out)
@@ -319,6 +467,8 @@ static inline int clasp_seg_parse(const uint8_t *pkt, size_t n,
 	const struct tcphdr *th;
 	size_t ihl, doff;
 
+	if (n && pkt[0] >> 4 == 6)
+		return clasp_seg_parse6(pkt, n, out);
 	if (n < sizeof(*iph) || iph->version != 4 ||
 	    iph->protocol != clasp_proto())
 		return -1;
@@ -348,13 +498,21 @@ static inline int clasp_seg_parse(const uint8_t *pkt, size_t n,
 	return 0;
 }
 
-/* A raw socket for clasp's protocol number bound to @ip. */
+/*
+ * A raw socket for clasp's protocol number bound to @ip, of @ip's family.
+ * An IPv6 one reports where a segment went (IPV6_RECVPKTINFO).
+ */
 static inline int clasp_raw_open(const char *ip)
 {
-	struct sockaddr_in a = clasp_addr(ip, 0);
-	int fd = socket(AF_INET, SOCK_RAW, clasp_proto());
+	struct clasp_sockaddr a = clasp_sockaddr(ip, 0);
+	int one = 1, fd = socket(a.sa.sa_family, SOCK_RAW, clasp_proto());
 
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+	if (fd >= 0 && a.sa.sa_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one))) {
+		close(fd);
+		return -1;
+	}
+	if (fd >= 0 && bind(fd, &a.sa, a.len)) {
 		close(fd);
 		return -1;
 	}
@@ -363,13 +521,57 @@ static inline int clasp_raw_open(const char *ip)
 
 static inline int clasp_raw_send(int fd, const struct clasp_seg *s)
 {
-	struct sockaddr_in dst = { .sin_family = AF_INET };
+	struct clasp_sockaddr dst = { 0 };
 	uint8_t buf[2048];
 	size_t n = clasp_seg_build(s, buf, sizeof(buf));
 
-	dst.sin_addr.s_addr = s->daddr;
-	return sendto(fd, buf, n, 0, (struct sockaddr *)&dst, sizeof(dst)) ==
-	       (ssize_t)n ? 0 : -1;
+	if (s->v6) {
+		dst.in6.sin6_family = AF_INET6;
+		dst.in6.sin6_addr = s->daddr6;
+		dst.len = sizeof(dst.in6);
+	} else {
+		dst.in.sin_family = AF_INET;
+		dst.in.sin_addr.s_addr = s->daddr;
+		dst.len = sizeof(dst.in);
+	}
+	return sendto(fd, buf, n, 0, &dst.sa, dst.len) == (ssize_t)n ? 0 : -1;
+}
+
+/*
+ * One datagram from raw socket @fd into @out: an IPv4 one comes with its
+ * header, an IPv6 one without (its addresses from the source address and
+ * IPV6_PKTINFO).  0, or -1 if it is no clasp segment; @n its length.
+ */
+static inline int clasp_raw_parse(int fd, uint8_t *buf, size_t size,
+				  struct clasp_seg *out, ssize_t *n)
+{
+	char cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	struct sockaddr_in6 from;
+	struct iovec iov = { buf, size };
+	struct msghdr msg = {
+		.msg_name = &from, .msg_namelen = sizeof(from),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int domain = AF_INET;
+	socklen_t len = sizeof(domain);
+
+	getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
+	*n = recvmsg(fd, &msg, 0);
+	if (*n < 0)
+		return -1;
+	if (domain != AF_INET6)
+		return clasp_seg_parse(buf, *n, out);
+	memset(out, 0, sizeof(*out));
+	out->v6 = true;
+	out->saddr6 = from.sin6_addr;
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == IPPROTO_IPV6 &&
+		    cm->cmsg_type == IPV6_PKTINFO)
+			memcpy(&out->daddr6, CMSG_DATA(cm) +
+			       offsetof(struct in6_pktinfo, ipi6_addr), 16);
+	return clasp_seg_parse_l4(buf, *n, out);
 }
 
 /*
@@ -384,18 +586,33 @@ static inline int clasp_raw_recv(int fd, uint16_t sport, uint16_t dport,
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
+		int bad;
 
 		if (poll(&pfd, 1, ms) <= 0)
 			return 0;
-		n = recv(fd, buf, sizeof(buf), 0);
+		bad = clasp_raw_parse(fd, buf, sizeof(buf), out, &n);
 		if (n < 0)
 			return -1;
-		if (clasp_seg_parse(buf, n, out) ||
-		    out->sport != sport || out->dport != dport)
+		if (bad || out->sport != sport || out->dport != dport)
 			continue;
 		out->data = NULL;	/* @buf is gone on return */
 		return 1;
 	}
+}
+
+/*
+ * Set the addresses of @s from text, of the family they are written in:
+ * IPv6 ones make @s an IPv6 segment.  0, or -1 if they do not parse.
+ */
+static inline int clasp_seg_addrs(struct clasp_seg *s, const char *src,
+				  const char *dst)
+{
+	s->v6 = strchr(src, ':') != NULL;
+	if (s->v6)
+		return inet_pton(AF_INET6, src, &s->saddr6) == 1 &&
+		       inet_pton(AF_INET6, dst, &s->daddr6) == 1 ? 0 : -1;
+	return inet_pton(AF_INET, src, &s->saddr) == 1 &&
+	       inet_pton(AF_INET, dst, &s->daddr) == 1 ? 0 : -1;
 }
 
 /*
