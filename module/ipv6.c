@@ -13,6 +13,8 @@
  * Nothing here runs on a kernel booted with ipv6.disable=1: clasp serves
  * IPv4 alone there.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/ipv6.h>
 #include <net/addrconf.h>
 #include <net/inet6_connection_sock.h>
