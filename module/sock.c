@@ -583,20 +583,20 @@ static void clasp_push_msg(struct sock *sk, int flags)
 }
 
 /*
- * Segments a write queues between two looks at the backlog, as
- * tcp_sendmsg_locked()'s process_backlog.  While the writer holds the
+ * A write sends what it queued, and takes in what arrived meanwhile,
+ * each time a full GSO buffer's worth waits unsent (clasp_tso_segs(): 64
+ * KiB on a short path), as tcp_sendmsg_locked() pushes each full skb and
+ * looks at its backlog (process_backlog).  While the writer holds the
  * lock, what arrives (the ACKs of what it sent above all) waits in the
  * backlog; a write of megabytes that looked only at its end filled the
  * backlog past its limit (issue 23: 537 to 767 ACKs dropped per 4 MiB
  * between two guests), and the SACK blocks lost with them sent data again.
  */
-#define CLASP_SEND_BACKLOG_EVERY	16
-
 static int clasp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	int flags = msg->msg_flags;
-	unsigned int queued = 0;
 	size_t copied = 0;
+	u32 goal;
 	long timeo;
 	int err;
 
@@ -610,6 +610,7 @@ static int clasp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		if (err)
 			goto error;
 	}
+	goal = clasp_tso_segs(sk);
 	while (copied < size) {
 		err = -EPIPE;
 		if (sk->sk_err || sk->sk_shutdown & SEND_SHUTDOWN)
@@ -629,7 +630,7 @@ static int clasp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			goto error;
 		copied += err;
 		/* Send what is queued, then take in what arrived meanwhile. */
-		if (++queued % CLASP_SEND_BACKLOG_EVERY == 0 && copied < size) {
+		if (copied < size && clasp_tso_write_full(sk, goal)) {
 			clasp_push_pending(sk);
 			sk_flush_backlog(sk);
 		}
