@@ -650,17 +650,31 @@ error:
 	return err;
 }
 
-/* Open the window again once the reader made room for a segment or more. */
+/*
+ * Tell the peer of the room a read made, as tcp_cleanup_rbuf(): when
+ * what is left of the window is at most half the window of an empty
+ * buffer, and the read at least doubled it (by an MSS at least, or half
+ * of what it offers: RFC 1122 4.2.3.3).  A window update for each
+ * segment's worth read cost a fast reader about as many ACKs again as
+ * its data asked for (issue 18); while half the window is left the
+ * sender is not held back, and the next ACK carries the window anyway.
+ */
 static void clasp_maybe_window_update(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	u32 left = csk->rcv_wup + csk->rcv_wnd - csk->rcv_nxt;
-	u32 could = clasp_rcv_space(sk);
+	u32 full, could;
 
-	/* RFC 1122 4.2.3.3: only when it grows by an MSS or half of itself. */
-	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
-				   TCPF_FIN_WAIT2) &&
-	    could > left && could - left >= min(csk->mss, could / 2))
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
+				     TCPF_FIN_WAIT2)))
+		return;
+	full = clasp_window_clamp(sk, min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2,
+					    CLASP_MAX_WINDOW << csk->rcv_wscale));
+	if (2ULL * left > full)
+		return;
+	could = clasp_rcv_space(sk);
+	if (could > left && could >= 2ULL * left &&
+	    could - left >= min(csk->mss, could / 2))
 		clasp_send_ack(sk);
 }
 
