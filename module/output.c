@@ -887,9 +887,10 @@ static int clasp_nonagle(const struct clasp_sock *csk)
 /*
  * How many segments from the send head may leave as one GSO buffer: new
  * data, each a full MSS held in page fragments, inside the peer's window,
- * at most @room (what the congestion window leaves), the route device's
- * GSO limits, and half the largest window the peer offered, so that one
- * lost buffer is never the whole flight (TCP's tcp_bound_to_half_wnd()).
+ * at most @room (what the congestion window leaves), the size
+ * clasp_tso_segs() asks for (within the route device's GSO limits), and
+ * half the largest window the peer offered, so that one lost buffer is
+ * never the whole flight (TCP's tcp_bound_to_half_wnd()).
  */
 static u32 clasp_burst_room(struct sock *sk, u32 room)
 {
@@ -900,9 +901,7 @@ static u32 clasp_burst_room(struct sock *sk, u32 room)
 	if (!sk_can_gso(sk) ||
 	    clasp_seq_before(CLASP_SKB_CB(skb)->seq, csk->snd_max))
 		return 0;
-	limit = min3(room, (u32)READ_ONCE(sk->sk_gso_max_segs),
-		     (u32)(READ_ONCE(sk->sk_gso_max_size) - 1 -
-			   CLASP_MAX_HEADER) / csk->mss);
+	limit = min(room, clasp_tso_segs(sk));
 	limit = min(limit, max(csk->max_snd_wnd / 2 / csk->mss, 1U));
 	while (n < limit && skb->len == csk->mss && !skb_headlen(skb) &&
 	       !(CLASP_SKB_CB(skb)->flags & CLASP_FIN) &&

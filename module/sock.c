@@ -614,20 +614,20 @@ static void clasp_push_msg(struct sock *sk, int flags)
 }
 
 /*
- * Segments a write queues between two looks at the backlog, as
- * tcp_sendmsg_locked()'s process_backlog.  While the writer holds the
+ * A write sends what it queued, and takes in what arrived meanwhile,
+ * each time a full GSO buffer's worth waits unsent (clasp_tso_segs(): 64
+ * KiB on a short path), as tcp_sendmsg_locked() pushes each full skb and
+ * looks at its backlog (process_backlog).  While the writer holds the
  * lock, what arrives (the ACKs of what it sent above all) waits in the
  * backlog; a write of megabytes that looked only at its end filled the
  * backlog past its limit (issue 23: 537 to 767 ACKs dropped per 4 MiB
  * between two guests), and the SACK blocks lost with them sent data again.
  */
-#define CLASP_SEND_BACKLOG_EVERY	16
-
 static int clasp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	int flags = msg->msg_flags;
-	unsigned int queued = 0;
 	size_t copied = 0;
+	u32 goal;
 	long timeo;
 	int err;
 
@@ -641,6 +641,7 @@ static int clasp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		if (err)
 			goto error;
 	}
+	goal = clasp_tso_segs(sk);
 	while (copied < size) {
 		err = -EPIPE;
 		if (sk->sk_err || sk->sk_shutdown & SEND_SHUTDOWN)
@@ -660,7 +661,7 @@ static int clasp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			goto error;
 		copied += err;
 		/* Send what is queued, then take in what arrived meanwhile. */
-		if (++queued % CLASP_SEND_BACKLOG_EVERY == 0 && copied < size) {
+		if (copied < size && clasp_tso_write_full(sk, goal)) {
 			clasp_push_pending(sk);
 			sk_flush_backlog(sk);
 		}
@@ -680,17 +681,31 @@ error:
 	return err;
 }
 
-/* Open the window again once the reader made room for a segment or more. */
+/*
+ * Tell the peer of the room a read made, as tcp_cleanup_rbuf(): when
+ * what is left of the window is at most half the window of an empty
+ * buffer, and the read at least doubled it (by an MSS at least, or half
+ * of what it offers: RFC 1122 4.2.3.3).  A window update for each
+ * segment's worth read cost a fast reader about as many ACKs again as
+ * its data asked for (issue 18); while half the window is left the
+ * sender is not held back, and the next ACK carries the window anyway.
+ */
 static void clasp_maybe_window_update(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	u32 left = csk->rcv_wup + csk->rcv_wnd - csk->rcv_nxt;
-	u32 could = clasp_rcv_space(sk);
+	u32 full, could;
 
-	/* RFC 1122 4.2.3.3: only when it grows by an MSS or half of itself. */
-	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
-				   TCPF_FIN_WAIT2) &&
-	    could > left && could - left >= min(csk->mss, could / 2))
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
+				     TCPF_FIN_WAIT2)))
+		return;
+	full = clasp_window_clamp(sk, min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2,
+					    CLASP_MAX_WINDOW << csk->rcv_wscale));
+	if (2ULL * left > full)
+		return;
+	could = clasp_rcv_space(sk);
+	if (could > left && could >= 2ULL * left &&
+	    could - left >= min(csk->mss, could / 2))
 		clasp_send_ack(sk);
 }
 

@@ -914,4 +914,46 @@ TEST(syncookie_keeps_wscale_and_sackok_in_tsval)
 					TCPI_OPT_WSCALE));
 }
 
+/* Window scaling alone: a window that the field's 65535 does not cap. */
+static const struct clasp_param wscale_on[] = {
+	{ "window_scaling", 1 },
+	{ NULL, 0 }
+};
+
+/*
+ * A read that leaves more than half the window open says nothing: the
+ * peer is not held back, and the next ACK carries the window anyway (TCP's
+ * tcp_cleanup_rbuf()).  A window update for each segment's worth read
+ * cost a fast reader as many ACKs again as its data asked for.
+ */
+/* 61 */
+TEST(read_leaving_half_the_window_sends_no_update)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	char buf[4 * ROUTE_MSS];
+	char synack[64];
+	uint32_t seq = 1;
+	int fd, i;
+
+	env_setup(_metadata, &e, wscale_on);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	snprintf(synack, sizeof(synack), "<mss %u,nop,wscale %d>", ROUTE_MSS,
+		 our_wscale(e.lfd));
+	fd = passive_open_opts(_metadata, &e, PEER_PORT,
+			       "<mss 1200,nop,wscale 7>", synack, "");
+	ASSERT_LE(0, fd);
+	/* Quick-ACK mode: each segment acknowledged at once. */
+	for (i = 0; i < 4; i++, seq += ROUTE_MSS) {
+		ASSERT_EQ(0, clasp_pkt_inject(p, "P. %u:%u(%u) ack 1", seq,
+					      seq + ROUTE_MSS, ROUTE_MSS));
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack %u",
+					      seq + ROUTE_MSS));
+	}
+	ASSERT_EQ((ssize_t)sizeof(buf), recv(fd, buf, sizeof(buf), MSG_WAITALL));
+	clasp_pkt_mark(p);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1)) TH_LOG("a window update");
+	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
+}
+
 CLASP_HARNESS_MAIN
