@@ -825,9 +825,10 @@ static_assert(IS_ENABLED(CONFIG_LOCKDEP) || CLASP_REQ_SIZE(false) <= 128);
  *	see struct clasp_tuple
  *
  * At most 64 bytes for IPv4, 88 for IPv6 (one cache line for IPv4;
- * Documentation/architecture.md says what each field costs).  Readers find an entry under RCU and use it
- * inside that read-side section, taking no reference; it is freed a
- * grace period after it left the table.
+ * Documentation/architecture.md says what each field costs).  Readers
+ * find an entry under RCU and use it inside that read-side section,
+ * taking no reference; it is freed a grace period after it left the
+ * table.
  */
 struct clasp_tw {
 	union {
