@@ -9,6 +9,8 @@
  *   stats.c     counters and /proc/net/clasp_stats
  *   table.c     port bindings, the connection table and listeners
  *   sock.c      struct proto and the socket calls
+ *   ipv6.c      AF_INET6 sockets: their proto, connect(), the protocol
+ *               handler, a child's IPv6 state, the control socket
  *   sockopt.c   socket options, ioctls and CLASP_INFO
  *   tcpopt.c    SOL_TCP options with TCP's semantics, TCP_INFO
  *   input.c     segment reception: validation and the state machine
