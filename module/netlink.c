@@ -52,7 +52,7 @@ struct clasp_dump_key {
  * into it when one bucket outgrew a batch), then the walk (@iter) of the
  * IPv4 connection table, then of the IPv6 one (@conns6).  @batch holds
  * the keys gathered last, @pos the next one to emit; @ext what the dump
- * asked of sockets (enum clasp_dump_ext), @f its filter.
+ * asked of sockets (enum clasp_dump_ext), @f its filter (once @parsed).
  */
 struct clasp_dump_ctx {
 	struct rhashtable_iter iter;
@@ -61,6 +61,7 @@ struct clasp_dump_ctx {
 	bool conns_done;
 	bool conns6;
 	bool net_admin;
+	bool parsed;
 	u32 ext;
 	struct clasp_filter f;
 	unsigned int n;
@@ -682,16 +683,10 @@ static int clasp_conn_dump_start(struct netlink_callback *cb)
 	struct clasp_net *cn = clasp_pernet(sock_net(cb->skb->sk));
 	struct clasp_dump_ctx *ctx;
 	struct nlattr *attr;
-	int err;
 
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
-	err = clasp_parse_filter(clasp_dump_attrs(cb), &ctx->f, cb->extack);
-	if (err) {
-		kfree(ctx);
-		return err;
-	}
 	/* Decided once, for the caller that asked, as inet_diag does. */
 	ctx->net_admin = netlink_net_capable(cb->skb, CAP_NET_ADMIN);
 	attr = clasp_dump_attrs(cb)[CLASP_A_DUMP_EXT];
@@ -723,6 +718,18 @@ static int clasp_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct clasp_net *cn = clasp_pernet(sock_net(skb->sk));
 	int err;
 
+	/*
+	 * The filter is parsed here, not in .start: 6.1 gives .start no
+	 * extack, and a dump's first call ends it with the error and its
+	 * message in NLMSG_DONE on 6.1 and 6.12 alike.
+	 */
+	if (!ctx->parsed) {
+		err = clasp_parse_filter(clasp_dump_attrs(cb), &ctx->f,
+					 cb->extack);
+		if (err)
+			return err;
+		ctx->parsed = true;
+	}
 	do {
 		for (; ctx->pos < ctx->n; ctx->pos++) {
 			err = clasp_fill_entry(skb, cn, &ctx->batch[ctx->pos],
