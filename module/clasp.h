@@ -9,6 +9,8 @@
  *   stats.c     counters and /proc/net/clasp_stats
  *   table.c     port bindings, the connection table and listeners
  *   sock.c      struct proto and the socket calls
+ *   ipv6.c      AF_INET6 sockets: their proto, connect(), the protocol
+ *               handler, a child's IPv6 state, the control socket
  *   sockopt.c   socket options, ioctls and CLASP_INFO
  *   tcpopt.c    SOL_TCP options with TCP's semantics, TCP_INFO
  *   input.c     segment reception: validation and the state machine
@@ -257,6 +259,8 @@ struct clasp_entry {
 #define CLASP_EF_WSCALE_OK	BIT(1)	/* window scaling in use (requests) */
 #define CLASP_EF_SACK_OK	BIT(2)	/* SACK permitted (requests) */
 #define CLASP_EF_ACKED		BIT(3)	/* bare ACK under TCP_DEFER_ACCEPT */
+/* compact entry: of an AF_INET6 socket (a request's family is its listener's) */
+#define CLASP_EF_SOCK6		BIT(3)
 #define CLASP_EF_LINKED		BIT(4)	/* request: in table and list */
 #define CLASP_EF_PAWS_IDLE	BIT(5)	/* TS.Recent older than 24 days */
 #define CLASP_EF_PORT		BIT(6)	/* compact entry counted on its port */
@@ -939,18 +943,26 @@ static inline u64 clasp_backoff(u32 base, u32 shift, u64 max)
  * struct clasp_filter - which connections a dump or a segment-event
  *	listener wants, from the local side (netlink.c)
  * @states: bit (1 << state) per state, 0 for all
- * @laddr: local address, under @lmask
- * @lmask: 0 for any
+ * @laddr: local address, under @lmask; an IPv4 one v4-mapped
+ * @lmask: its prefix as a mask (96 bits more for IPv4)
  * @raddr: remote address, under @rmask
- * @rmask: 0 for any
+ * @rmask: likewise
  * @lport: local port (host order), 0 for any
  * @rport: remote port, 0 for any
+ * @lfamily: the family @laddr was given in, 0 for any address: AF_INET
+ *	selects IPv4 connections only, AF_INET6 any connection, an IPv4
+ *	one by its addresses v4-mapped
+ * @rfamily: likewise for @raddr
+ * @family: the family on the wire, 0 for both
+ * @sock_family: the socket's family, 0 for both (dumps only)
  */
 struct clasp_filter {
 	u32 states;
-	__be32 laddr, lmask;
-	__be32 raddr, rmask;
+	struct in6_addr laddr, lmask;
+	struct in6_addr raddr, rmask;
 	u16 lport, rport;
+	u8 lfamily, rfamily;
+	u8 family, sock_family;
 };
 
 /**
@@ -991,7 +1003,8 @@ struct nlattr;
 /* netlink.c */
 int clasp_netlink_register(void);
 void clasp_netlink_unregister(void);
-void clasp_parse_filter(struct nlattr **attrs, struct clasp_filter *f);
+int clasp_parse_filter(struct nlattr **attrs, struct clasp_filter *f,
+		       struct netlink_ext_ack *extack);
 bool clasp_filter_match(const struct clasp_filter *f,
 			const struct clasp_entry *k, u8 state);
 int clasp_notify_segment(struct net *net, const struct clasp_entry *k,

@@ -52,7 +52,7 @@ struct clasp_dump_key {
  * into it when one bucket outgrew a batch), then the walk (@iter) of the
  * IPv4 connection table, then of the IPv6 one (@conns6).  @batch holds
  * the keys gathered last, @pos the next one to emit; @ext what the dump
- * asked of sockets (enum clasp_dump_ext).
+ * asked of sockets (enum clasp_dump_ext), @f its filter (once @parsed).
  */
 struct clasp_dump_ctx {
 	struct rhashtable_iter iter;
@@ -61,7 +61,9 @@ struct clasp_dump_ctx {
 	bool conns_done;
 	bool conns6;
 	bool net_admin;
+	bool parsed;
 	u32 ext;
+	struct clasp_filter f;
 	unsigned int n;
 	unsigned int pos;
 	struct clasp_dump_key batch[CLASP_DUMP_ROOM];
@@ -73,9 +75,13 @@ static const struct nla_policy clasp_conn_policy[CLASP_A_MAX + 1] = {
 	[CLASP_A_LPORT]		= { .type = NLA_U16 },
 	[CLASP_A_RPORT]		= { .type = NLA_U16 },
 	[CLASP_A_FILTER_STATES]	= { .type = NLA_U32 },
-	[CLASP_A_FILTER_LPLEN]	= NLA_POLICY_MAX(NLA_U8, 32),
-	[CLASP_A_FILTER_RPLEN]	= NLA_POLICY_MAX(NLA_U8, 32),
+	[CLASP_A_FILTER_LPLEN]	= NLA_POLICY_MAX(NLA_U8, 128),
+	[CLASP_A_FILTER_RPLEN]	= NLA_POLICY_MAX(NLA_U8, 128),
 	[CLASP_A_DUMP_EXT]	= NLA_POLICY_MASK(NLA_U32, CLASP_DUMP_EXT_ALL),
+	[CLASP_A_FAMILY]	= { .type = NLA_U8 },
+	[CLASP_A_SOCK_FAMILY]	= { .type = NLA_U8 },
+	[CLASP_A_LADDR6]	= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[CLASP_A_RADDR6]	= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 };
 
 static const struct nla_policy clasp_config_policy[CLASP_A_MAX + 1] = {
@@ -102,12 +108,60 @@ static u64 clasp_sock_cookie(struct sock *sk)
 	return cookie;
 }
 
+/* FAMILY and the local address of key @k, in its family's attribute. */
+static int clasp_put_local(struct sk_buff *skb, const struct clasp_entry *k)
+{
+	if (clasp_key_v6(k))
+		return nla_put_u8(skb, CLASP_A_FAMILY, AF_INET6) ||
+		       nla_put_in6_addr(skb, CLASP_A_LADDR6, &k->tuple.laddr6) ?
+		       -EMSGSIZE : 0;
+	return nla_put_u8(skb, CLASP_A_FAMILY, AF_INET) ||
+	       nla_put_in_addr(skb, CLASP_A_LADDR, k->tuple.laddr) ?
+	       -EMSGSIZE : 0;
+}
+
 static int clasp_put_tuple(struct sk_buff *skb, const struct clasp_entry *k)
 {
-	if (nla_put_be32(skb, CLASP_A_LADDR, k->tuple.laddr) ||
-	    nla_put_be32(skb, CLASP_A_RADDR, k->tuple.raddr) ||
+	if (clasp_put_local(skb, k) ||
+	    (clasp_key_v6(k) ?
+	     nla_put_in6_addr(skb, CLASP_A_RADDR6, &k->tuple.raddr6) :
+	     nla_put_in_addr(skb, CLASP_A_RADDR, k->tuple.raddr)) ||
 	    nla_put_u16(skb, CLASP_A_LPORT, ntohs(k->tuple.lport)) ||
 	    nla_put_u16(skb, CLASP_A_RPORT, ntohs(k->tuple.rport)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* The socket family of the object behind a dump's entry. */
+static u8 clasp_entry_sock_family(const struct sock *sk,
+				  const struct clasp_request *req,
+				  const struct clasp_tw *tw)
+{
+	if (req)
+		sk = req->listener;
+	if (sk)
+		return sk->sk_family;
+	return clasp_key_v6(&tw->entry) || (tw->entry.flags & CLASP_EF_SOCK6) ?
+	       AF_INET6 : AF_INET;
+}
+
+/*
+ * The family of the socket behind a dump's entry, and for an AF_INET6
+ * socket whether it is IPV6_V6ONLY: what ss prints an address by (an
+ * AF_INET6 socket's IPv4 peer v4-mapped, its :: as * unless V6ONLY).
+ */
+static int clasp_put_sock_family(struct sk_buff *skb, const struct sock *sk,
+				 const struct clasp_request *req,
+				 const struct clasp_tw *tw)
+{
+	u8 family = clasp_entry_sock_family(sk, req, tw);
+
+	if (req)
+		sk = req->listener;
+	if (nla_put_u8(skb, CLASP_A_SOCK_FAMILY, family))
+		return -EMSGSIZE;
+	if (sk && family == AF_INET6 &&
+	    nla_put_u8(skb, CLASP_A_V6ONLY, !!sk->sk_ipv6only))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -264,6 +318,31 @@ static int clasp_put_compact(struct sk_buff *skb, struct clasp_tw *tw,
 	return 0;
 }
 
+/*
+ * Does one end of key @k match a filter's address @want under @mask, given
+ * in @family (0: any address)?  An IPv4 filter selects IPv4 keys only; an
+ * IPv6 one sees an IPv4 key's address v4-mapped, as an AF_INET6 socket
+ * shows it.
+ */
+static bool clasp_filter_addr(u8 family, const struct in6_addr *want,
+			      const struct in6_addr *mask,
+			      const struct clasp_entry *k, bool local)
+{
+	struct in6_addr a;
+
+	if (!family)
+		return true;
+	if (clasp_key_v6(k)) {
+		if (family != AF_INET6)
+			return false;
+		a = local ? k->tuple.laddr6 : k->tuple.raddr6;
+	} else {
+		ipv6_addr_set_v4mapped(local ? k->tuple.laddr : k->tuple.raddr,
+				       &a);
+	}
+	return !ipv6_masked_addr_cmp(&a, mask, want);
+}
+
 /**
  * clasp_filter_match() - does a filter select a connection
  * @f: the filter
@@ -277,21 +356,16 @@ bool clasp_filter_match(const struct clasp_filter *f,
 {
 	if (f->states && !(f->states & (1U << state)))
 		return false;
-	if ((k->tuple.laddr ^ f->laddr) & f->lmask)
+	if (f->family && f->family != (clasp_key_v6(k) ? AF_INET6 : AF_INET))
 		return false;
-	if ((k->tuple.raddr ^ f->raddr) & f->rmask)
+	if (!clasp_filter_addr(f->lfamily, &f->laddr, &f->lmask, k, true) ||
+	    !clasp_filter_addr(f->rfamily, &f->raddr, &f->rmask, k, false))
 		return false;
 	if (f->lport && ntohs(k->tuple.lport) != f->lport)
 		return false;
 	return !f->rport || ntohs(k->tuple.rport) == f->rport;
 }
 
-/*
- * One connection message, a socket's with what @ext asks (enum
- * clasp_dump_ext), with its sequence numbers if @net_admin.
- * Returns 0 when written or filtered out, -EMSGSIZE when @skb is full,
- * -ENOENT when the connection is gone.
- */
 /* Is @sk the listener of key @k, bound to its very address? */
 static bool clasp_listener_is(const struct sock *sk, const struct clasp_entry *k)
 {
@@ -302,6 +376,12 @@ static bool clasp_listener_is(const struct sock *sk, const struct clasp_entry *k
 	       !memcmp(&mine.tuple, &k->tuple, clasp_key_len(k));
 }
 
+/*
+ * One connection message, a socket's with what @ext asks (enum
+ * clasp_dump_ext), with its sequence numbers if @net_admin.
+ * Returns 0 when written or filtered out, -EMSGSIZE when @skb is full,
+ * -ENOENT when the connection is gone.
+ */
 static int clasp_fill_entry(struct sk_buff *skb, struct clasp_net *cn,
 			    const struct clasp_dump_key *key,
 			    const struct clasp_filter *f, u32 portid, u32 seq,
@@ -345,14 +425,16 @@ static int clasp_fill_entry(struct sk_buff *skb, struct clasp_net *cn,
 
 	state = sk ? sk->sk_state : req ? TCP_SYN_RECV : tw->entry.state;
 	err = 0;
-	if (!clasp_filter_match(f, &k, state))
+	if (!clasp_filter_match(f, &k, state) ||
+	    (f->sock_family &&
+	     f->sock_family != clasp_entry_sock_family(sk, req, tw)))
 		goto out;
 	err = -EMSGSIZE;
 	hdr = genlmsg_put(skb, portid, seq, &clasp_genl_family, flags,
 			  CLASP_CMD_CONN_GET);
 	if (!hdr)
 		goto out;
-	if (clasp_put_tuple(skb, &k))
+	if (clasp_put_tuple(skb, &k) || clasp_put_sock_family(skb, sk, req, tw))
 		goto cancel;
 	if (sk)
 		err = clasp_put_sock(skb, sk, ext, net_admin);
@@ -501,34 +583,99 @@ static bool clasp_dump_refill(struct clasp_net *cn, struct clasp_dump_ctx *ctx)
 	return ctx->n > 0;
 }
 
+/* A prefix of @len bits as a mask. */
+static void clasp_prefix_mask(struct in6_addr *mask, unsigned int len)
+{
+	unsigned int i, n;
+
+	memset(mask, 0, sizeof(*mask));
+	for (i = 0; i < 4 && len; i++, len -= n) {
+		n = min(len, 32U);
+		mask->s6_addr32[i] = htonl(~0U << (32 - n));
+	}
+}
+
+/* A FAMILY or SOCK_FAMILY attribute: AF_INET, AF_INET6 or absent (0). */
+static int clasp_parse_family(struct nlattr *attr, u8 *family,
+			      struct netlink_ext_ack *extack)
+{
+	*family = attr ? nla_get_u8(attr) : 0;
+	if (attr && *family != AF_INET && *family != AF_INET6) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "a family is AF_INET (2) or AF_INET6 (10)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * One end of a filter: the IPv4 address @a4 or the IPv6 one @a6, not
+ * both, with the prefix length @plen (the whole address without it).
+ */
+static int clasp_parse_end(struct nlattr *a4, struct nlattr *a6,
+			   struct nlattr *plen, struct in6_addr *addr,
+			   struct in6_addr *mask, u8 *family,
+			   struct netlink_ext_ack *extack)
+{
+	unsigned int len = plen ? nla_get_u8(plen) : 0;
+
+	*family = 0;
+	if (a4 && a6) {
+		NL_SET_ERR_MSG_ATTR(extack, a6,
+				    "an address of one family: IPv4 or IPv6, not both");
+		return -EINVAL;
+	}
+	if (plen && len > 32 && !a6) {
+		NL_SET_ERR_MSG_ATTR(extack, plen,
+				    "prefix length over 32: an IPv6 address only");
+		return -EINVAL;
+	}
+	if (a4) {
+		ipv6_addr_set_v4mapped(nla_get_in_addr(a4), addr);
+		clasp_prefix_mask(mask, 96 + (plen ? len : 32));
+		*family = AF_INET;
+	} else if (a6) {
+		*addr = nla_get_in6_addr(a6);
+		clasp_prefix_mask(mask, plen ? len : 128);
+		*family = AF_INET6;
+	}
+	return 0;
+}
+
 /**
  * clasp_parse_filter() - a filter from a request's attributes
  * @attrs: the parsed attributes
  * @f: filled; what an attribute leaves out selects everything
+ * @extack: for the reason of an error
+ *
+ * Return: 0, or -EINVAL for a filter that makes no sense: addresses of
+ * both families for one end, an IPv4 prefix over 32, a family that is
+ * neither AF_INET nor AF_INET6.
  */
-void clasp_parse_filter(struct nlattr **attrs, struct clasp_filter *f)
+int clasp_parse_filter(struct nlattr **attrs, struct clasp_filter *f,
+		       struct netlink_ext_ack *extack)
 {
+	int err;
+
 	memset(f, 0, sizeof(*f));
 	if (attrs[CLASP_A_FILTER_STATES])
 		f->states = nla_get_u32(attrs[CLASP_A_FILTER_STATES]);
-	if (attrs[CLASP_A_LADDR]) {
-		u8 len = attrs[CLASP_A_FILTER_LPLEN] ?
-			 nla_get_u8(attrs[CLASP_A_FILTER_LPLEN]) : 32;
-
-		f->laddr = nla_get_be32(attrs[CLASP_A_LADDR]);
-		f->lmask = len ? htonl(~0U << (32 - len)) : 0;
-	}
-	if (attrs[CLASP_A_RADDR]) {
-		u8 len = attrs[CLASP_A_FILTER_RPLEN] ?
-			 nla_get_u8(attrs[CLASP_A_FILTER_RPLEN]) : 32;
-
-		f->raddr = nla_get_be32(attrs[CLASP_A_RADDR]);
-		f->rmask = len ? htonl(~0U << (32 - len)) : 0;
-	}
+	err = clasp_parse_end(attrs[CLASP_A_LADDR], attrs[CLASP_A_LADDR6],
+			      attrs[CLASP_A_FILTER_LPLEN], &f->laddr, &f->lmask,
+			      &f->lfamily, extack) ?:
+	      clasp_parse_end(attrs[CLASP_A_RADDR], attrs[CLASP_A_RADDR6],
+			      attrs[CLASP_A_FILTER_RPLEN], &f->raddr, &f->rmask,
+			      &f->rfamily, extack) ?:
+	      clasp_parse_family(attrs[CLASP_A_FAMILY], &f->family, extack) ?:
+	      clasp_parse_family(attrs[CLASP_A_SOCK_FAMILY], &f->sock_family,
+				 extack);
+	if (err)
+		return err;
 	if (attrs[CLASP_A_LPORT])
 		f->lport = nla_get_u16(attrs[CLASP_A_LPORT]);
 	if (attrs[CLASP_A_RPORT])
 		f->rport = nla_get_u16(attrs[CLASP_A_RPORT]);
+	return 0;
 }
 
 static int clasp_conn_dump_start(struct netlink_callback *cb)
@@ -569,14 +716,24 @@ static int clasp_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct clasp_dump_ctx *ctx = (struct clasp_dump_ctx *)cb->args[0];
 	struct clasp_net *cn = clasp_pernet(sock_net(skb->sk));
-	struct clasp_filter f;
 	int err;
 
-	clasp_parse_filter(clasp_dump_attrs(cb), &f);
+	/*
+	 * The filter is parsed here, not in .start: 6.1 gives .start no
+	 * extack, and a dump's first call ends it with the error and its
+	 * message in NLMSG_DONE on 6.1 and 6.12 alike.
+	 */
+	if (!ctx->parsed) {
+		err = clasp_parse_filter(clasp_dump_attrs(cb), &ctx->f,
+					 cb->extack);
+		if (err)
+			return err;
+		ctx->parsed = true;
+	}
 	do {
 		for (; ctx->pos < ctx->n; ctx->pos++) {
 			err = clasp_fill_entry(skb, cn, &ctx->batch[ctx->pos],
-					       &f, NETLINK_CB(cb->skb).portid,
+					       &ctx->f, NETLINK_CB(cb->skb).portid,
 					       cb->nlh->nlmsg_seq, NLM_F_MULTI,
 					       ctx->ext, ctx->net_admin);
 			if (err == -EMSGSIZE)
@@ -586,24 +743,55 @@ static int clasp_conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/*
+ * A connection's key from a request: LPORT, RPORT and the addresses of
+ * one family, LADDR and RADDR or LADDR6 and RADDR6 (FAMILY, if given,
+ * agreeing).  Two v4-mapped IPv6 addresses, as ss and claspctl show an
+ * AF_INET6 socket's IPv4 connection, name that IPv4 connection.
+ */
 static int clasp_get_tuple(struct genl_info *info, struct clasp_entry *k)
 {
-	static const int need[] = {
-		CLASP_A_LADDR, CLASP_A_LPORT, CLASP_A_RADDR, CLASP_A_RPORT,
-	};
-	int i;
+	struct nlattr **a = info->attrs;
+	bool v4 = a[CLASP_A_LADDR] && a[CLASP_A_RADDR];
+	bool v6 = a[CLASP_A_LADDR6] && a[CLASP_A_RADDR6];
+	u8 family;
+	int err;
 
-	for (i = 0; i < ARRAY_SIZE(need); i++) {
-		if (!info->attrs[need[i]]) {
-			NL_SET_ERR_MSG_ATTR(info->extack, NULL,
-					    "a connection needs LADDR, LPORT, RADDR and RPORT");
-			return -EINVAL;
-		}
+	if (!a[CLASP_A_LPORT] || !a[CLASP_A_RPORT] || v4 == v6 ||
+	    (v4 && (a[CLASP_A_LADDR6] || a[CLASP_A_RADDR6])) ||
+	    (v6 && (a[CLASP_A_LADDR] || a[CLASP_A_RADDR]))) {
+		NL_SET_ERR_MSG(info->extack,
+			       "a connection needs LPORT, RPORT and LADDR and RADDR (IPv4) or LADDR6 and RADDR6 (IPv6)");
+		return -EINVAL;
 	}
-	k->tuple.laddr = nla_get_be32(info->attrs[CLASP_A_LADDR]);
-	k->tuple.raddr = nla_get_be32(info->attrs[CLASP_A_RADDR]);
-	k->tuple.lport = htons(nla_get_u16(info->attrs[CLASP_A_LPORT]));
-	k->tuple.rport = htons(nla_get_u16(info->attrs[CLASP_A_RPORT]));
+	err = clasp_parse_family(a[CLASP_A_FAMILY], &family, info->extack);
+	if (err)
+		return err;
+	if (family && family != (v6 ? AF_INET6 : AF_INET)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[CLASP_A_FAMILY],
+				    "FAMILY is not the family of the addresses");
+		return -EINVAL;
+	}
+	k->tuple.lport = htons(nla_get_u16(a[CLASP_A_LPORT]));
+	k->tuple.rport = htons(nla_get_u16(a[CLASP_A_RPORT]));
+	if (v6) {
+		struct in6_addr l = nla_get_in6_addr(a[CLASP_A_LADDR6]);
+		struct in6_addr r = nla_get_in6_addr(a[CLASP_A_RADDR6]);
+
+		if (!ipv6_addr_v4mapped(&l) || !ipv6_addr_v4mapped(&r)) {
+			k->flags |= CLASP_EF_V6;
+			k->tuple.laddr6 = l;
+			k->tuple.raddr6 = r;
+			return 0;
+		}
+		k->flags &= ~CLASP_EF_V6;
+		k->tuple.laddr = l.s6_addr32[3];
+		k->tuple.raddr = r.s6_addr32[3];
+		return 0;
+	}
+	k->flags &= ~CLASP_EF_V6;
+	k->tuple.laddr = nla_get_in_addr(a[CLASP_A_LADDR]);
+	k->tuple.raddr = nla_get_in_addr(a[CLASP_A_RADDR]);
 	return 0;
 }
 
@@ -786,9 +974,14 @@ static int clasp_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 static int clasp_ladder_start_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct clasp_filter f;
+	int err;
 
-	clasp_parse_filter(info->attrs, &f);
+	err = clasp_parse_filter(info->attrs, &f, info->extack);
+	if (err)
+		return err;
+	/* A segment's filter sees its key alone. */
 	f.states = 0;
+	f.sock_family = 0;
 	return clasp_ladder_start(genl_info_net(info), info->snd_portid, &f,
 				  info->extack);
 }
@@ -915,6 +1108,7 @@ void clasp_notify_listener(struct net *net, u8 cmd, const struct sock *sk,
 			   unsigned long *stamp)
 {
 	unsigned long last = READ_ONCE(*stamp);
+	struct clasp_entry k = {};
 	struct sk_buff *msg;
 	void *hdr;
 
@@ -926,9 +1120,9 @@ void clasp_notify_listener(struct net *net, u8 cmd, const struct sock *sk,
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
 	if (!msg)
 		return;
+	clasp_sock_tuple(sk, &k);
 	hdr = genlmsg_put(msg, 0, 0, &clasp_genl_family, 0, cmd);
-	if (!hdr ||
-	    nla_put_be32(msg, CLASP_A_LADDR, sk->sk_rcv_saddr) ||
+	if (!hdr || clasp_put_local(msg, &k) ||
 	    nla_put_u16(msg, CLASP_A_LPORT, sk->sk_num) ||
 	    nla_put_u8(msg, CLASP_A_STATE, TCP_LISTEN)) {
 		nlmsg_free(msg);
@@ -938,7 +1132,7 @@ void clasp_notify_listener(struct net *net, u8 cmd, const struct sock *sk,
 	genlmsg_multicast_netns(&clasp_genl_family, net, msg, 0, 0, GFP_ATOMIC);
 }
 
-/* Room for one segment event: header, tuple, ten small attributes. */
+/* Room for one segment event: header, IPv6 tuple, ten small attributes. */
 #define CLASP_SEGMENT_MSG_SIZE	256
 
 /**

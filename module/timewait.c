@@ -235,6 +235,9 @@ void clasp_time_wait(struct sock *sk, int state)
 	tw->entry.state = state;
 	tw->entry.flags = csk->ts_ok ? CLASP_EF_TS_OK : 0;
 	clasp_key_copy(&tw->entry, &csk->entry);
+	/* An AF_INET6 socket's IPv4 connection: dumps show it v4-mapped. */
+	if (sk->sk_family == AF_INET6)
+		tw->entry.flags |= CLASP_EF_SOCK6;
 	tw->entry.wscale = csk->rcv_wscale << 4 | csk->snd_wscale;
 	tw->snd_nxt = csk->snd_max;
 	tw->rcv_nxt = csk->rcv_nxt;

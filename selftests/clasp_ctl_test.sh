@@ -25,6 +25,13 @@
 #  - so can root of a user namespace that does not own the network
 #    namespace (unshare -U -r run by that user): reading works, config
 #    set and kill are refused the same way;
+#  - IPv6: a dual-stack :: listener on port 6100, a ::1 connection, an
+#    AF_INET client's connection (v4-mapped on the server's side) and an
+#    AF_INET6 client's to ::ffff:127.0.0.1, shown as ss -tan shows TCP's
+#    (*:6100, [::1]:6100, [::ffff:127.0.0.1]:6100); -4 and -6 as ss's;
+#    IPv6 address filters, bare and bracketed, with prefixes; the JSON
+#    family; kill of an IPv6 and of a v4-mapped connection; bad IPv6
+#    arguments exit 2;
 #  - with the module unloaded, "the clasp module is not loaded".
 #
 # msl_ms is set before the namespace is created so that its TIME_WAIT
@@ -44,7 +51,7 @@ PARAMS=/sys/module/clasp/parameters
 MSL=300000		# TIME_WAIT lasts 600 s: longer than the test may
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
 INIT_NS=(nsenter --net=/proc/1/ns/net --)
-NTESTS=24
+NTESTS=28
 INNER_TIMEOUT=$(clasp_slow_time 240)	# s, for checks 1 to NTESTS - 1 (settings: 300)
 
 fails=0
@@ -298,8 +305,8 @@ import json, sys
 text = open(sys.argv[1]).read()
 rows = json.loads(text)
 assert text.count("\n") == 1, "plain -j is one line"
-keys = {"state", "kind", "local", "local_port", "peer", "peer_port",
-        "recv_q", "send_q"}
+keys = {"state", "kind", "family", "local", "local_port", "peer",
+        "peer_port", "recv_q", "send_q"}
 assert isinstance(rows, list) and len(rows) == 6, rows
 for r in rows:
     assert set(r) == keys, r
@@ -399,8 +406,8 @@ names = {"rto": "rto_ms", "rtt": "rtt_ms", "mss": "mss", "backoff": "backoff",
          "ino": "inode", "kind": "kind", "ca_state": "ca_state",
          "sk": "cookie", "reordering": "reordering", "sacked": "sacked_segs",
          "cwnd": "cwnd", "ssthresh": "ssthresh", "in_flight": "in_flight"}
-fixed = {"state", "kind", "local", "local_port", "peer", "peer_port",
-         "recv_q", "send_q"}
+fixed = {"state", "kind", "family", "local", "local_port", "peer",
+         "peer_port", "recv_q", "send_q"}
 by_ends = {(r["local"], r["local_port"], r["peer"], r["peer_port"]): r
            for r in rows}
 for head, info in zip(lines[0::2], lines[1::2]):
@@ -598,6 +605,13 @@ config set msl_ms -1
 config get
 monitor extra
 -z conns
+conns src [::1]/129
+conns dst [1.2.3.4]
+conns dst ::1/
+kill ::1:5000 [::1]:5
+kill [::1]5000 [::1]:5
+-6 stats
+-4 monitor
 EOF
 	expect_fail 2 "Usage: claspctl"
 }
@@ -909,11 +923,12 @@ monitor_json() {
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
 ev = [json.loads(l) for l in lines]      # every line is one object
-state_keys = {"time", "timestamp", "event", "local", "local_port", "peer",
-              "peer_port", "old_state", "state", "cause"}
+state_keys = {"time", "timestamp", "event", "family", "local", "local_port",
+              "peer", "peer_port", "old_state", "state", "cause"}
 for e in ev:
     if e["event"] == "state":
         assert set(e) == state_keys, e
+    assert e["family"] == "inet", e
 def seen(**kw):
     return any(all(e.get(k) == v for k, v in kw.items()) for e in ev)
 c = dict(local="127.0.0.5", local_port=44000, peer="127.0.0.1", peer_port=5000)
@@ -928,8 +943,8 @@ assert seen(event="state", local="127.0.0.1", local_port=5000, peer="127.0.0.4",
 assert seen(event="state", local="127.0.0.4", local_port=43000,
             old_state="ESTAB", state="UNCONN", cause="rst")
 lst = [e for e in ev if e["event"] in ("synflood", "overflow")]
-assert lst and all(set(e) == {"time", "timestamp", "event", "local",
-                              "local_port", "state"} for e in lst), lst
+assert lst and all(set(e) == {"time", "timestamp", "event", "family",
+                              "local", "local_port", "state"} for e in lst), lst
 assert all(e["local"] == "127.0.0.1" and e["local_port"] == 7001 and
            e["state"] == "LISTEN" for e in lst), lst
 ts = [e["timestamp"] for e in ev]
@@ -1030,6 +1045,154 @@ userns_root() {
 		expect_rows "$ROW_AC" sport 41000
 }
 
+# The IPv6 helper: a dual-stack listener on [::]:6100 and three
+# connections to it:
+#   6 [::1]:46000, IPv6;
+#   4 127.0.0.5:47000 from an AF_INET socket: IPv4, v4-mapped on the
+#     server's (AF_INET6) side;
+#   M [::ffff:127.0.0.6]:48000 from an AF_INET6 socket to
+#     ::ffff:127.0.0.1: IPv4 on the wire, v4-mapped on both sides.
+# "killed" reads 6 from both ends.
+HELPER6_PY='
+import errno, socket, sys
+
+def sock(family):
+    return socket.socket(family, socket.SOCK_STREAM, 253)
+
+ls = sock(socket.AF_INET6)
+ls.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+ls.bind(("::", 6100))
+ls.listen(8)
+
+def pair(family, src, port, dst):
+    c = sock(family)
+    c.bind((src, port))
+    c.connect((dst, 6100))
+    s, _ = ls.accept()
+    return c, s
+
+c6, s6 = pair(socket.AF_INET6, "::1", 46000, "::1")
+c4, s4 = pair(socket.AF_INET, "127.0.0.5", 47000, "127.0.0.1")
+cm, sm = pair(socket.AF_INET6, "::ffff:127.0.0.6", 48000, "::ffff:127.0.0.1")
+print("ready", flush=True)
+
+def read(s):
+    s.settimeout(10)
+    try:
+        return "data:%r" % s.recv(16)
+    except TimeoutError:
+        return "timeout"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+
+for line in sys.stdin:
+    if line.strip() == "killed":
+        print("local=%s peer=%s" % (read(s6), read(c6)), flush=True)
+    elif line.strip() == "quit":
+        break
+'
+
+# As ss -tan shows TCP's (checked on 6.12 with the same sockets over TCP):
+# a dual-stack :: is *, an AF_INET6 socket's IPv4 peer v4-mapped.
+ROW6_L="LISTEN 0 8 *:6100 *:*"
+ROW6_6S="ESTAB 0 0 [::1]:6100 [::1]:46000"
+ROW6_6C="ESTAB 0 0 [::1]:46000 [::1]:6100"
+ROW6_4S="ESTAB 0 0 [::ffff:127.0.0.1]:6100 [::ffff:127.0.0.5]:47000"
+ROW6_4C="ESTAB 0 0 127.0.0.5:47000 127.0.0.1:6100"
+ROW6_MS="ESTAB 0 0 [::ffff:127.0.0.1]:6100 [::ffff:127.0.0.6]:48000"
+ROW6_MC="ESTAB 0 0 [::ffff:127.0.0.6]:48000 [::ffff:127.0.0.1]:6100"
+
+start_helper6() {
+	local line=""
+	coproc H6 { exec python3 -c "$HELPER6_PY"; }
+	HELPER6_PID=$H6_PID
+	pids+=("$HELPER6_PID")
+	read -r -t "$(clasp_slow_time 60)" line <&"${H6[0]}"
+	if [ "$line" != ready ]; then
+		log "IPv6 helper not ready: '$line'"
+		return 1
+	fi
+}
+
+# The rows of both families, and -4/-6 selecting sockets as ss's do.
+conns_ipv6() {
+	expect_rows "$ROW6_L;$ROW6_6S;$ROW6_4S;$ROW6_MS" sport 6100 &&
+		expect_rows "$ROW6_6C;$ROW6_4C;$ROW6_MC" dport 6100 &&
+		expect_rows "$ROW6_4C" -4 dport 6100 &&
+		expect_rows "$ROW6_6C;$ROW6_MC" -6 dport 6100 &&
+		expect_rows "$ROW6_6C;$ROW6_MC" dport 6100 --ipv6 &&
+		expect_rows "$ROW6_6C;$ROW6_4C;$ROW6_MC" -4 -6 dport 6100 &&
+		expect_rows "$ROW6_L;$ROW6_6S;$ROW6_4S;$ROW6_MS" -6 sport 6100 &&
+		expect_rows "" -4 sport 6100 &&
+		expect_rows "$ROW6_L" -6 sport 6100 state listening
+}
+
+conns_ipv6_filters() {
+	expect_rows "$ROW6_6S;$ROW6_6C" src ::1 &&
+		expect_rows "$ROW6_6S;$ROW6_6C" src [::1] &&
+		expect_rows "$ROW6_6S" dst [::1]/128 sport 6100 &&
+		expect_rows "$ROW6_6S" dst = ::1/128 dport 46000 &&
+		expect_rows "$ROW6_4S;$ROW6_MS" dst [::ffff:127.0.0.0]/104 sport 6100 &&
+		expect_rows "$ROW6_MC" src [::ffff:127.0.0.6] &&
+		expect_rows "$ROW6_4S" dst 127.0.0.5 sport 6100 &&
+		expect_rows "$ROW6_MC" src 127.0.0.6 &&
+		expect_rows "$ROW6_L" src ::/128 sport 6100 &&
+		expect_rows "$ROW6_L;$ROW6_6S;$ROW6_4S;$ROW6_MS" src ::/0 sport 6100 &&
+		expect_rows "" -4 src ::1 &&
+		expect_rows "" src ::2
+}
+
+conns_ipv6_json() {
+	ctl -j conns sport 6100 || return 1
+	python3 - "$TMP/out" <<'EOF'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+got = sorted((r["state"], r["family"], r["local"], r["local_port"], r["peer"],
+              r["peer_port"]) for r in rows)
+want = sorted([
+    ("LISTEN", "inet6", "::", 6100, "::", 0),
+    ("ESTAB", "inet6", "::1", 6100, "::1", 46000),
+    ("ESTAB", "inet6", "::ffff:127.0.0.1", 6100, "::ffff:127.0.0.5", 47000),
+    ("ESTAB", "inet6", "::ffff:127.0.0.1", 6100, "::ffff:127.0.0.6", 48000),
+])
+assert got == want, got
+EOF
+	ctl -j conns -4 dport 6100 || return 1
+	python3 - "$TMP/out" <<'EOF'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert [(r["family"], r["local"], r["peer"]) for r in rows] == \
+    [("inet", "127.0.0.5", "127.0.0.1")], rows
+EOF
+}
+
+# kill takes [IPV6]:PORT, and a v4-mapped pair for a dual-stack socket's
+# IPv4 connection; bad IPv6 arguments are usage errors.
+kill_ipv6() {
+	local line=""
+	ctl kill [::1]:6100 [::1]:46000 && [ "${#OUT[@]}" -eq 0 ] ||
+		{ log "kill: ${ERR[*]}"; return 1; }
+	echo killed >&"${H6[1]}"
+	read -r -t 30 line <&"${H6[0]}"
+	if [ "$line" != "local=ECONNABORTED peer=ECONNRESET" ]; then
+		log "after kill: '$line'"
+		return 1
+	fi
+	expect_rows "$ROW6_L;$ROW6_4S;$ROW6_MS" sport 6100 || return 1
+	expect_fail 1 "claspctl: kernel: no such connection" \
+		kill [::1]:6100 [::1]:46000 || return 1
+	ctl kill [::ffff:127.0.0.1]:6100 [::ffff:127.0.0.6]:48000 ||
+		{ log "kill v4-mapped: ${ERR[*]}"; return 1; }
+	expect_rows "$ROW6_L;$ROW6_4S" sport 6100 &&
+		expect_fail 2 "invalid endpoint" kill ::1:6100 [::1]:46000 &&
+		expect_fail 2 "invalid endpoint" kill [127.0.0.1]:6100 [::1]:1 &&
+		expect_fail 2 "invalid endpoint" kill [::1:6100 [::1]:1 &&
+		expect_fail 2 "invalid address" conns src [::1]/129 &&
+		expect_fail 2 "invalid address" conns dst ::g &&
+		expect_fail 2 "unknown filter '-5'" conns -5 &&
+		expect_fail 2 "are options of conns" -6 stats
+}
+
 # The checks that run inside the namespace: 1 to NTESTS - 1.
 in_ns() {
 	local mon_fails
@@ -1072,6 +1235,23 @@ in_ns() {
 	fi
 	check unprivileged_read_only unprivileged
 	check userns_root_read_only userns_root
+
+	if start_helper6; then
+		check conns_ipv6 conns_ipv6
+		check conns_ipv6_filters conns_ipv6_filters
+		check conns_ipv6_json conns_ipv6_json
+		check kill_ipv6 kill_ipv6
+		# Reset what is left: no TIME_WAIT entry stays behind.
+		ctl conns -K sport 6100
+		ctl conns -K dport 6100
+		echo quit >&"${H6[1]}"
+		wait "$HELPER6_PID"
+	else
+		check conns_ipv6 false
+		skip conns_ipv6_filters "no IPv6 helper"
+		skip conns_ipv6_json "no IPv6 helper"
+		skip kill_ipv6 "no IPv6 helper"
+	fi
 
 	echo quit >&"${HCMD[1]}"
 	wait "$HELPER_PID"

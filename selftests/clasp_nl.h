@@ -489,6 +489,9 @@ static inline int policy_len(uint8_t cmd, int type)
 		case CLASP_A_FILTER_LPLEN:
 		case CLASP_A_FILTER_RPLEN:
 			return 1;
+		case CLASP_A_LADDR6:
+		case CLASP_A_RADDR6:
+			return 16;
 		}
 		return -1;
 	case CLASP_CMD_CONFIG_SET:

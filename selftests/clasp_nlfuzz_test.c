@@ -446,6 +446,241 @@ TEST_F(nl, dump_bad_filters)
 	EXPECT_EQ(0, family_alive(&self->nl));
 }
 
+/* What the messages of a dump said about their addresses. */
+struct v6_seen {
+	int n, v6, v4, bad;
+};
+
+static void v6_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *tb[CLASP_A_MAX + 1];
+	struct v6_seen *s = arg;
+
+	genl_attrs(nlh, tb, CLASP_A_MAX);
+	if (!tb[CLASP_A_STATE])
+		return;
+	s->n++;
+	if (!tb[CLASP_A_FAMILY] || !tb[CLASP_A_SOCK_FAMILY]) {
+		s->bad++;
+		return;
+	}
+	if (((const uint8_t *)tb[CLASP_A_FAMILY])[NLA_HDRLEN] == AF_INET6) {
+		s->v6++;
+		s->bad += !tb[CLASP_A_LADDR6] || !tb[CLASP_A_RADDR6] ||
+			  tb[CLASP_A_LADDR6]->nla_len != NLA_HDRLEN + 16 ||
+			  tb[CLASP_A_LADDR] || tb[CLASP_A_RADDR] ||
+			  !tb[CLASP_A_V6ONLY];
+	} else {
+		s->v4++;
+		s->bad += !tb[CLASP_A_LADDR] || tb[CLASP_A_LADDR6];
+	}
+}
+
+/* One dump with @filter's attributes, counted by family. */
+static void v6_dump(struct nl *nl, void (*filter)(struct msg *m),
+		    struct v6_seen *s, struct answer *a)
+{
+	memset(s, 0, sizeof(*s));
+	msg_init(&req, nl->family, NLM_F_DUMP, CLASP_CMD_CONN_GET);
+	filter(&req);
+	nl_talk(nl, &req, v6_cb, s, a);
+}
+
+#define PORT6	(PORT + 6)
+
+static const struct in6_addr lo6 = IN6ADDR_LOOPBACK_INIT;
+
+static void f_rport6(struct msg *m)
+{
+	msg_put_u16(m, CLASP_A_RPORT, PORT6);
+}
+
+static void f_lport6_v6(struct msg *m)
+{
+	msg_put_u16(m, CLASP_A_LPORT, PORT6);
+	msg_put_u8(m, CLASP_A_FAMILY, AF_INET6);
+}
+
+static void f_lport6_v4(struct msg *m)
+{
+	msg_put_u16(m, CLASP_A_LPORT, PORT6);
+	msg_put_u8(m, CLASP_A_FAMILY, AF_INET);
+}
+
+static void f_lport6_sock4(struct msg *m)
+{
+	msg_put_u16(m, CLASP_A_LPORT, PORT6);
+	msg_put_u8(m, CLASP_A_SOCK_FAMILY, AF_INET);
+}
+
+static void f_raddr6_128(struct msg *m)
+{
+	msg_put(m, CLASP_A_RADDR6, &lo6, 16);
+	msg_put_u8(m, CLASP_A_FILTER_RPLEN, 128);
+}
+
+static void f_laddr6_other(struct msg *m)
+{
+	struct in6_addr a;
+
+	inet_pton(AF_INET6, "2001:db8::1", &a);
+	msg_put(m, CLASP_A_LADDR6, &a, 16);
+	msg_put_u8(m, CLASP_A_FILTER_LPLEN, 64);
+}
+
+/* The client's side of an IPv6 pair, v6 addresses, ports. */
+static void msg_tuple6(struct msg *m, const struct in6_addr *l, uint16_t lport,
+		       const struct in6_addr *r, uint16_t rport)
+{
+	msg_put(m, CLASP_A_LADDR6, l, 16);
+	msg_put_u16(m, CLASP_A_LPORT, lport);
+	msg_put(m, CLASP_A_RADDR6, r, 16);
+	msg_put_u16(m, CLASP_A_RPORT, rport);
+}
+
+/*
+ * IPv6: messages carry FAMILY and LADDR6/RADDR6; filters, gets and kills
+ * take them; malformed IPv6 attributes fail with an extack message.
+ */
+TEST_F(nl, ipv6_attrs)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(PORT6),
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT }, me;
+	static const uint16_t lens[] = { 0, 4, 8, 15, 17, 32 };
+	uint8_t eight[8] = { 127, 0, 0, 1, 127, 0, 0, 1 };
+	socklen_t len = sizeof(me);
+	int lis, cli, srv, one = 1;
+	struct v6_seen s;
+	struct answer a;
+	uint16_t cport;
+	size_t k;
+
+	lis = socket(AF_INET6, SOCK_STREAM, clasp_proto());
+	cli = socket(AF_INET6, SOCK_STREAM, clasp_proto());
+	ASSERT_LE(0, lis);
+	ASSERT_LE(0, cli);
+	setsockopt(lis, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	ASSERT_EQ(0, bind(lis, (struct sockaddr *)&a6, sizeof(a6)));
+	ASSERT_EQ(0, listen(lis, 8));
+	ASSERT_EQ(0, connect(cli, (struct sockaddr *)&a6, sizeof(a6)));
+	srv = accept(lis, NULL, NULL);
+	ASSERT_LE(0, srv);
+	ASSERT_EQ(0, getsockname(cli, (struct sockaddr *)&me, &len));
+	cport = ntohs(me.sin6_port);
+
+	/* Malformed: sizes (the policy's exact length), families, prefixes. */
+	for (k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+		uint8_t junk[32] = { 0 };
+
+		msg_init(&req, self->nl.family, NLM_F_DUMP, CLASP_CMD_CONN_GET);
+		msg_put(&req, CLASP_A_LADDR6, junk, lens[k]);
+		nl_talk(&self->nl, &req, NULL, NULL, &a);
+		EXPECT_EQ(0, want_error_with_msg(&a, "LADDR6 not 16 bytes"));
+		msg_init(&req, self->nl.family, 0, CLASP_CMD_CONN_KILL);
+		msg_put(&req, CLASP_A_LADDR6, &lo6, 16);
+		msg_put(&req, CLASP_A_RADDR6, junk, lens[k]);
+		msg_put_u16(&req, CLASP_A_LPORT, PORT6);
+		msg_put_u16(&req, CLASP_A_RPORT, cport);
+		nl_talk(&self->nl, &req, NULL, NULL, &a);
+		EXPECT_EQ(0, want_error_with_msg(&a, "RADDR6 not 16 bytes"));
+		msg_init(&req, self->nl.family, 0, CLASP_CMD_LADDER_START);
+		msg_put(&req, CLASP_A_RADDR6, junk, lens[k]);
+		nl_talk(&self->nl, &req, NULL, NULL, &a);
+		EXPECT_EQ(0, want_error_with_msg(&a, "ladder RADDR6 not 16 bytes"));
+	}
+	msg_init(&req, self->nl.family, NLM_F_DUMP, CLASP_CMD_CONN_GET);
+	msg_put(&req, CLASP_A_LADDR, eight, 4);
+	msg_put(&req, CLASP_A_LADDR6, &lo6, 16);
+	nl_talk(&self->nl, &req, NULL, NULL, &a);
+	EXPECT_EQ(0, want_error_with_msg(&a, "LADDR and LADDR6"));
+	msg_init(&req, self->nl.family, NLM_F_DUMP, CLASP_CMD_CONN_GET);
+	msg_put(&req, CLASP_A_RADDR, eight, 4);
+	msg_put_u8(&req, CLASP_A_FILTER_RPLEN, 33);
+	nl_talk(&self->nl, &req, NULL, NULL, &a);
+	EXPECT_EQ(0, want_error_with_msg(&a, "IPv4 RADDR with RPLEN 33"));
+	msg_init(&req, self->nl.family, NLM_F_DUMP, CLASP_CMD_CONN_GET);
+	msg_put(&req, CLASP_A_LADDR6, &lo6, 16);
+	msg_put_u8(&req, CLASP_A_FILTER_LPLEN, 129);
+	nl_talk(&self->nl, &req, NULL, NULL, &a);
+	EXPECT_EQ(0, want_error_with_msg(&a, "LADDR6 with LPLEN 129"));
+	msg_init(&req, self->nl.family, 0, CLASP_CMD_LADDER_START);
+	msg_put(&req, CLASP_A_LADDR, eight, 4);
+	msg_put_u8(&req, CLASP_A_FILTER_LPLEN, 64);
+	nl_talk(&self->nl, &req, NULL, NULL, &a);
+	EXPECT_EQ(0, want_error_with_msg(&a, "ladder IPv4 LADDR with LPLEN 64"));
+	msg_init(&req, self->nl.family, NLM_F_DUMP, CLASP_CMD_CONN_GET);
+	msg_put_u8(&req, CLASP_A_FAMILY, 7);
+	nl_talk(&self->nl, &req, NULL, NULL, &a);
+	EXPECT_EQ(0, want_error_with_msg(&a, "FAMILY 7"));
+	msg_init(&req, self->nl.family, NLM_F_DUMP, CLASP_CMD_CONN_GET);
+	msg_put_u16(&req, CLASP_A_SOCK_FAMILY, AF_INET6);
+	nl_talk(&self->nl, &req, NULL, NULL, &a);
+	EXPECT_EQ(0, want_error_with_msg(&a, "16-bit SOCK_FAMILY"));
+	/* A tuple of mixed families, or FAMILY against its addresses. */
+	msg_init(&req, self->nl.family, 0, CLASP_CMD_CONN_GET);
+	msg_put(&req, CLASP_A_LADDR6, &lo6, 16);
+	msg_put_u16(&req, CLASP_A_LPORT, cport);
+	msg_put(&req, CLASP_A_RADDR, eight, 4);
+	msg_put_u16(&req, CLASP_A_RPORT, PORT6);
+	nl_talk(&self->nl, &req, NULL, NULL, &a);
+	EXPECT_EQ(0, want_error_with_msg(&a, "LADDR6 with RADDR"));
+	msg_init(&req, self->nl.family, 0, CLASP_CMD_CONN_GET);
+	msg_tuple6(&req, &lo6, cport, &lo6, PORT6);
+	msg_put_u8(&req, CLASP_A_FAMILY, AF_INET);
+	nl_talk(&self->nl, &req, NULL, NULL, &a);
+	EXPECT_EQ(0, want_error_with_msg(&a, "FAMILY AF_INET, IPv6 tuple"));
+
+	/* Dumps: every row IPv6 with its attributes, and the filters. */
+	v6_dump(&self->nl, f_rport6, &s, &a);
+	EXPECT_EQ(0, want_errno(&a, 0, "rport dump"));
+	EXPECT_EQ(1, s.n);
+	EXPECT_EQ(1, s.v6);
+	EXPECT_EQ(0, s.bad);
+	v6_dump(&self->nl, f_lport6_v6, &s, &a);
+	EXPECT_EQ(0, want_errno(&a, 0, "FAMILY AF_INET6"));
+	EXPECT_EQ(2, s.v6);	/* the listener and the server's side */
+	EXPECT_EQ(0, s.bad);
+	v6_dump(&self->nl, f_lport6_v4, &s, &a);
+	EXPECT_EQ(0, want_errno(&a, 0, "FAMILY AF_INET"));
+	EXPECT_EQ(0, s.n);
+	v6_dump(&self->nl, f_lport6_sock4, &s, &a);
+	EXPECT_EQ(0, want_errno(&a, 0, "SOCK_FAMILY AF_INET"));
+	EXPECT_EQ(0, s.n);
+	v6_dump(&self->nl, f_raddr6_128, &s, &a);
+	EXPECT_EQ(0, want_errno(&a, 0, "RADDR6 ::1/128"));
+	EXPECT_EQ(2, s.v6);	/* the two sides of the connection */
+	v6_dump(&self->nl, f_laddr6_other, &s, &a);
+	EXPECT_EQ(0, want_errno(&a, 0, "LADDR6 2001:db8::/64"));
+	EXPECT_EQ(0, s.n);
+
+	/* Get and kill by IPv6 tuple. */
+	memset(&s, 0, sizeof(s));
+	msg_init(&req, self->nl.family, 0, CLASP_CMD_CONN_GET);
+	msg_tuple6(&req, &lo6, cport, &lo6, PORT6);
+	msg_put_u8(&req, CLASP_A_FAMILY, AF_INET6);
+	nl_talk(&self->nl, &req, v6_cb, &s, &a);
+	EXPECT_EQ(0, want_errno(&a, 0, "get by IPv6 tuple"));
+	EXPECT_EQ(1, s.v6);
+	EXPECT_EQ(0, s.bad);
+	msg_init(&req, self->nl.family, 0, CLASP_CMD_CONN_KILL);
+	msg_tuple6(&req, &lo6, cport, &lo6, PORT6 + 1);
+	nl_talk(&self->nl, &req, NULL, NULL, &a);
+	EXPECT_EQ(0, want_errno(&a, -ENOENT, "kill of no IPv6 connection"));
+	EXPECT_EQ(0, want_error_with_msg(&a, "kill of no IPv6 connection"));
+	msg_init(&req, self->nl.family, 0, CLASP_CMD_CONN_KILL);
+	msg_tuple6(&req, &lo6, cport, &lo6, PORT6);
+	nl_talk(&self->nl, &req, NULL, NULL, &a);
+	EXPECT_EQ(0, want_errno(&a, 0, "kill by IPv6 tuple"));
+	v6_dump(&self->nl, f_rport6, &s, &a);
+	EXPECT_EQ(0, s.n);
+
+	close(srv);
+	close(cli);
+	close(lis);
+	EXPECT_EQ(0, family_alive(&self->nl));
+}
+
 /* ---- the random phase ---- */
 
 static uint64_t rng_state;

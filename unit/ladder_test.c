@@ -295,17 +295,38 @@ static void names(void)
 	       !strcmp(ladder_state_name(0), "?"), "state names");
 }
 
+/* Endpoints as ss writes them: IPv6 in brackets; the families apart. */
+static void endpoints(void)
+{
+	struct ladder_ep a = { .family = AF_INET6, .port = 5000 };
+	struct ladder_ep b = { .family = AF_INET, .port = 5000 };
+	char buf[64];
+
+	inet_pton(AF_INET6, "2001:db8::1", a.addr);
+	ladder_ep_str(&a, buf, sizeof(buf));
+	report(!strcmp(buf, "[2001:db8::1]:5000"), "IPv6 endpoint");
+	inet_pton(AF_INET6, "::ffff:127.0.0.1", a.addr);
+	ladder_ep_str(&a, buf, sizeof(buf));
+	report(!strcmp(buf, "[::ffff:127.0.0.1]:5000"), "v4-mapped endpoint");
+	inet_pton(AF_INET, "127.0.0.1", b.addr);
+	ladder_ep_str(&b, buf, sizeof(buf));
+	report(!strcmp(buf, "127.0.0.1:5000"), "IPv4 endpoint");
+}
+
 int main(void)
 {
-	inet_pton(AF_INET, "10.0.0.2", &cli.addr);
+	cli.family = AF_INET;
+	inet_pton(AF_INET, "10.0.0.2", cli.addr);
 	cli.port = 40000;
-	inet_pton(AF_INET, "10.0.0.1", &srv.addr);
+	srv.family = AF_INET;
+	inet_pton(AF_INET, "10.0.0.1", srv.addr);
 	srv.port = 5000;
 	printf("TAP version 13\n");
 	life_both_sides();
 	one_side_and_loss();
 	started_late();
 	names();
+	endpoints();
 	printf("1..%d\n", planned);
 	return failed ? 1 : 0;
 }

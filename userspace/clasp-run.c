@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * clasp-run: run a program with its IPv4 stream sockets created as clasp,
+ * clasp-run: run a program with its TCP sockets (IPv4 and IPv6) created as clasp,
  * through the LD_PRELOAD library libclasp-run.so (clasp_preload.c).
  *
  *   clasp-run [-l | -c] [-p PROTO] [-v] [--] COMMAND [ARG]...
@@ -29,7 +29,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f, USAGE
-		"Run COMMAND with its IPv4 stream sockets created as clasp sockets.\n"
+		"Run COMMAND with its TCP sockets (IPv4 and IPv6) created as clasp sockets.\n"
 		"  -l, --listen      only listening sockets become clasp\n"
 		"  -c, --connect     only connecting sockets become clasp\n"
 		"  -p, --proto PROTO IP protocol number (default: the module's, from\n"

@@ -2,9 +2,9 @@
 /*
  * libclasp-run.so - the LD_PRELOAD library of clasp-run(1).
  *
- * It turns socket(AF_INET, SOCK_STREAM[|flags], 0 or IPPROTO_TCP) into
- * socket(AF_INET, SOCK_STREAM[|flags], CLASP_RUN_PROTO) and leaves every
- * other socket alone.  clasp-run sets the environment it reads:
+ * It turns socket(AF_INET or AF_INET6, SOCK_STREAM[|flags], 0 or
+ * IPPROTO_TCP) into socket(the same family, SOCK_STREAM[|flags],
+ * CLASP_RUN_PROTO) and leaves every other socket alone.  clasp-run sets the environment it reads:
  *
  *   CLASP_RUN_PROTO    the protocol number (default 253)
  *   CLASP_RUN_ROLE     all (default), listen or connect
@@ -61,6 +61,7 @@ struct opt {
 struct cand {
 	dev_t dev;
 	ino_t ino;
+	int domain;		/* AF_INET or AF_INET6 */
 	struct opt *opts, **tail;
 };
 
@@ -130,10 +131,10 @@ static void setup(void)
 	errno = e;
 }
 
-/* Is this the socket() call of an IPv4 TCP socket? */
-static int is_tcp4(int domain, int type, int protocol)
+/* Is this the socket() call of an IPv4 or IPv6 TCP socket? */
+static int is_tcp(int domain, int type, int protocol)
 {
-	return domain == AF_INET &&
+	return (domain == AF_INET || domain == AF_INET6) &&
 	       (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) == SOCK_STREAM &&
 	       (protocol == 0 || protocol == IPPROTO_TCP);
 }
@@ -152,8 +153,13 @@ static void free_opts(struct cand *c)
 	c->dev = 0;
 }
 
-/* Remember fd as a candidate; the caller holds cand_lock. */
-static void remember(int fd)
+static const char *family_name(int domain)
+{
+	return domain == AF_INET6 ? "AF_INET6" : "AF_INET";
+}
+
+/* Remember fd, of family domain, as a candidate; cand_lock held. */
+static void remember(int fd, int domain)
 {
 	struct stat st;
 
@@ -172,6 +178,7 @@ static void remember(int fd)
 	free_opts(&cands[fd]);
 	cands[fd].dev = st.st_dev;
 	cands[fd].ino = st.st_ino;
+	cands[fd].domain = domain;
 }
 
 /* The candidate at fd, if fd is still that socket; cand_lock held. */
@@ -195,12 +202,13 @@ int socket(int domain, int type, int protocol)
 	int fd;
 
 	setup();
-	if (!is_tcp4(domain, type, protocol))
+	if (!is_tcp(domain, type, protocol))
 		return real_socket(domain, type, protocol);
 	if (clasp_role == ROLE_ALL) {
 		fd = real_socket(domain, type, clasp_proto);
 		if (verbose && fd >= 0)
-			say("fd %d: socket(AF_INET, SOCK_STREAM, %d)", fd, clasp_proto);
+			say("fd %d: socket(%s, SOCK_STREAM, %d)", fd,
+			    family_name(domain), clasp_proto);
 		return fd;
 	}
 	fd = real_socket(domain, type, protocol);
@@ -208,7 +216,7 @@ int socket(int domain, int type, int protocol)
 		int e = errno;
 
 		pthread_mutex_lock(&cand_lock);
-		remember(fd);
+		remember(fd, domain);
 		pthread_mutex_unlock(&cand_lock);
 		errno = e;
 	}
@@ -254,26 +262,38 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
  * options, bound address, file status flags and FD_CLOEXEC.  0, or -1
  * with errno set and fd left as it was.  cand_lock held.
  */
+/* Was the socket bound: to a port, or to an address not the wildcard? */
+static int bound(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+	if (ss->ss_family == AF_INET6)
+		return sin6->sin6_port ||
+		       !IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
+	return sin->sin_port || sin->sin_addr.s_addr != htonl(INADDR_ANY);
+}
+
 static int become_clasp(int fd, struct cand *c)
 {
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof(sin);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
 	int fl, fdfl, nfd, e;
 	struct opt *o;
 
 	fl = fcntl(fd, F_GETFL);
 	fdfl = fcntl(fd, F_GETFD);
-	if (fl < 0 || fdfl < 0 || getsockname(fd, (struct sockaddr *)&sin, &sl) < 0)
+	if (fl < 0 || fdfl < 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
 		return -1;
-	nfd = real_socket(AF_INET, SOCK_STREAM, clasp_proto);
+	/* IPV6_V6ONLY, set or not, comes over with the options. */
+	nfd = real_socket(c->domain, SOCK_STREAM, clasp_proto);
 	if (nfd < 0)
 		return -1;
 	for (o = c->opts; o; o = o->next)
 		if (real_setsockopt(nfd, o->level, o->name, o->val, o->len) < 0)
 			say("fd %d: option (level %d, name %d) not carried over to clasp: %s",
 			    fd, o->level, o->name, strerror(errno));
-	if ((sin.sin_port || sin.sin_addr.s_addr != htonl(INADDR_ANY)) &&
-	    bind(nfd, (struct sockaddr *)&sin, sl) < 0)
+	if (bound(&ss) && bind(nfd, (struct sockaddr *)&ss, sl) < 0)
 		goto fail;
 	if (fcntl(nfd, F_SETFL, fl) < 0)
 		goto fail;
@@ -281,8 +301,9 @@ static int become_clasp(int fd, struct cand *c)
 		goto fail;
 	close(nfd);
 	if (verbose)
-		say("fd %d: now socket(AF_INET, SOCK_STREAM, %d), before %s", fd,
-		    clasp_proto, clasp_role == ROLE_LISTEN ? "listen()" : "connect()");
+		say("fd %d: now socket(%s, SOCK_STREAM, %d), before %s", fd,
+		    family_name(c->domain), clasp_proto,
+		    clasp_role == ROLE_LISTEN ? "listen()" : "connect()");
 	return 0;
 fail:
 	e = errno;
@@ -324,7 +345,7 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	setup();
 	/* connect(AF_UNSPEC) on a fresh socket does nothing: no decision yet. */
 	if (clasp_role != ROLE_ALL && addr && len >= sizeof(sa_family_t) &&
-	    addr->sa_family == AF_INET &&
+	    (addr->sa_family == AF_INET || addr->sa_family == AF_INET6) &&
 	    settle(fd, clasp_role == ROLE_CONNECT) < 0)
 		return -1;
 	return real_connect(fd, addr, len);

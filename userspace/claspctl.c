@@ -3,7 +3,8 @@
  * claspctl: inspect and steer the clasp transport over its generic netlink
  * family "clasp", in the style of iproute2's ss and ip.
  *
- *   claspctl [-N NETNS] [-j] [-n|-r] [-H] conns [-o] [-i] [-p] [-K] [FILTER]...
+ *   claspctl [-N NETNS] [-j] [-n|-r] [-H] conns [-o] [-i] [-p] [-K] [-4|-6]
+ *            [FILTER]...
  *   claspctl kill SRC:PORT DST:PORT
  *   claspctl stats [-j]
  *   claspctl config [show [KEY] | set KEY VALUE]
@@ -30,7 +31,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: claspctl [OPTIONS] OBJECT [ARGS]\n"
-		"       claspctl [-j] [-n|-r] [-H] conns [-o] [-i] [-p] [-K] [FILTER]...\n"
+		"       claspctl [-j] [-n|-r] [-H] conns [-o] [-i] [-p] [-K] [-4|-6] [FILTER]...\n"
 		"       claspctl kill SRC:PORT DST:PORT\n"
 		"       claspctl [-j] stats\n"
 		"       claspctl [-j] config [show [KEY] | set KEY VALUE]\n"
@@ -45,7 +46,7 @@ static void usage(FILE *f)
 		"         -N, --net NETNS  in the network namespace NETNS (ip netns)\n"
 		"         -s             same as \"stats\"\n"
 		"FILTER:  state STATE | exclude STATE | sport PORT | dport PORT |\n"
-		"         src ADDR[/LEN] | dst ADDR[/LEN]\n"
+		"         src ADDR[/LEN] | dst ADDR[/LEN]  (ADDR: A.B.C.D or [IPV6])\n"
 		"\"claspctl OBJECT help\" describes one object; see claspctl(8).\n");
 }
 
@@ -94,6 +95,8 @@ static const struct {
 	{ "--info", 'i' },
 	{ "--processes", 'p' },
 	{ "--kill", 'K' },
+	{ "--ipv4", '4' },
+	{ "--ipv6", '6' },
 };
 
 static void set_flag(char c)
@@ -108,14 +111,17 @@ static void set_flag(char c)
 	case 'i': opts.info = true; break;
 	case 'p': opts.processes = true; break;
 	case 'K': opts.kill = true; break;
+	case '4': opts.ipv4 = true; break;
+	case '6': opts.ipv6 = true; break;
 	}
 }
 
+/* Letters, and -4 and -6 (of conns, as ss's). */
 static bool looks_like_option(const char *arg)
 {
 	return arg[0] == '-' && ((arg[1] >= 'a' && arg[1] <= 'z') ||
 				 (arg[1] >= 'A' && arg[1] <= 'Z') ||
-				 arg[1] == '-');
+				 arg[1] == '-' || arg[1] == '4' || arg[1] == '6');
 }
 
 /*
@@ -224,7 +230,7 @@ void check_stdout(void)
 }
 
 /* Before the object: the general options, and those of conns (ss -tnop). */
-static const char global_flags[] = "jPnrHopiK";
+static const char global_flags[] = "jPnrHopiK46";
 
 int main(int argc, char **argv)
 {
@@ -289,9 +295,10 @@ int main(int argc, char **argv)
 	if (opts.netns && !*opts.netns)
 		usage_error(usage, "empty namespace name");
 	if (stats) {
-		if (opts.timers || opts.info || opts.processes || opts.kill)
+		if (opts.timers || opts.info || opts.processes || opts.kill ||
+		    opts.ipv4 || opts.ipv6)
 			usage_error(stats_usage,
-				    "-o, -i, -p and -K are options of conns");
+				    "-o, -i, -p, -K, -4 and -6 are options of conns");
 		if (opts.netns)
 			enter_netns(opts.netns);
 		rc = do_stats(argc - i, argv + i);
@@ -307,9 +314,10 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < ARRAY_SIZE(objects); k++)
 		if (!strcmp(argv[i], objects[k].name)) {
 			if (objects[k].fn != do_conns &&
-			    (opts.timers || opts.info || opts.processes || opts.kill))
+			    (opts.timers || opts.info || opts.processes ||
+			     opts.kill || opts.ipv4 || opts.ipv6))
 				usage_error(objects[k].usage,
-					    "-o, -i, -p and -K are options of conns");
+					    "-o, -i, -p, -K, -4 and -6 are options of conns");
 			if (opts.netns)
 				enter_netns(opts.netns);
 			rc = objects[k].fn(argc - i - 1, argv + i + 1);

@@ -32,6 +32,7 @@ struct opts {
 	bool info;		/* conns -i */
 	bool processes;		/* conns -p */
 	bool kill;		/* conns -K */
+	bool ipv4, ipv6;	/* conns -4, -6: those sockets only (ss's) */
 	const char *netns;	/* -N NAME */
 };
 
@@ -94,11 +95,25 @@ int parse_state_filter(const char *name, uint32_t *mask);
 const char *cause_name(unsigned int cause);
 const char *kind_name(unsigned int kind);
 const char *ca_state_name(unsigned int state);
-const char *addr_str(uint32_t be_addr, char *buf);
+
+/* An address of either family: an IPv4 one in the first 4 bytes of @a. */
+struct ip_addr {
+	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint8_t a[16];		/* network order */
+};
+
+#define ADDR_STRLEN	48	/* INET6_ADDRSTRLEN and two brackets, rounded up */
+const char *addr_str(const struct ip_addr *a, char *buf);
+void addr_v4mapped(const struct ip_addr *a, struct ip_addr *out);
+bool addr_is_any(const struct ip_addr *a);
+bool addr_in_prefix(const struct ip_addr *a, const struct ip_addr *want,
+		    unsigned int len);
 int parse_u64(const char *s, uint64_t *v);
 int parse_port(const char *s, uint16_t *port);
-int parse_prefix(const char *s, uint32_t *be_addr, uint8_t *len);
-int parse_endpoint(const char *s, uint32_t *be_addr, uint16_t *port);
+int parse_prefix(const char *s, struct ip_addr *a, uint8_t *len);
+int parse_endpoint(const char *s, struct ip_addr *a, uint16_t *port);
+bool nl_get_addr(const struct nlattr **tb, bool local, struct ip_addr *a);
+void nl_put_addr(struct nlmsghdr *nlh, bool local, const struct ip_addr *a);
 void format_ms(char *buf, size_t len, uint32_t ms);
 void enter_netns(const char *name);
 void check_stdout(void);
@@ -108,7 +123,7 @@ void check_stdout(void);
  * src ADDR[/LEN], dst ADDR[/LEN] (conns and ladder share it).
  */
 struct addr_filter {
-	uint32_t src, dst;	/* network order */
+	struct ip_addr src, dst;
 	uint8_t src_len, dst_len;
 	bool has_src, has_dst;
 	uint16_t sport, dport;

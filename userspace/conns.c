@@ -20,9 +20,10 @@ void conns_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: claspctl [-N NETNS] [-j] [-n|-r] [-H] conns [-o] [-i] [-p] [-K]\n"
-		"                [FILTER]...\n"
+		"                [-4|-6] [FILTER]...\n"
 		"FILTER := state STATE | exclude STATE | sport [=] PORT |\n"
 		"          dport [=] PORT | src [=] ADDR[/LEN] | dst [=] ADDR[/LEN]\n"
+		"ADDR   := A.B.C.D | IPV6 | [IPV6]\n"
 		"STATE  := established | syn-sent | syn-recv | fin-wait-1 |\n"
 		"          fin-wait-2 | time-wait | closed | close-wait | last-ack |\n"
 		"          listening | closing |\n"
@@ -30,6 +31,7 @@ void conns_usage(FILE *f)
 		"  -o  show timers      -i  show internal information\n"
 		"  -p  show the processes owning each socket (as ss -p)\n"
 		"  -K  kill the connections the filter selects (as ss -K)\n"
+		"  -4  IPv4 sockets only    -6  IPv6 sockets only (as ss)\n"
 		"  -n  port numbers     -r  resolve host names\n"
 		"  -H  no header        -j  JSON    --pretty  indented JSON\n"
 		"Without a state filter every state is shown, listeners included.\n"
@@ -41,14 +43,15 @@ void kill_usage(FILE *f)
 	fprintf(f,
 		"Usage: claspctl kill SRC:PORT DST:PORT\n"
 		"Aborts one connection with RST, as ss -K does; SRC:PORT is the\n"
-		"local side.  Needs CAP_NET_ADMIN.\n");
+		"local side, A.B.C.D:PORT or [IPV6]:PORT as conns shows it.\n"
+		"Needs CAP_NET_ADMIN.\n");
 }
 
 /* One row, with every attribute the kernel sent. */
 struct conn {
 	uint64_t v[CLASP_A_MAX + 1];
 	bool have[CLASP_A_MAX + 1];
-	uint32_t laddr, raddr;	/* network order */
+	struct ip_addr laddr, raddr;	/* as on the wire */
 	char ca_name[16];	/* congestion control, "" if not sent */
 };
 
@@ -62,7 +65,7 @@ struct widths;
  * TIME_WAIT entry): the first is kept.
  */
 struct row_key {
-	uint32_t laddr, raddr;
+	struct ip_addr laddr, raddr;
 	uint16_t lport, rport;
 	uint64_t cookie;
 };
@@ -92,9 +95,15 @@ struct conn_list {
 
 static uint64_t row_hash(const struct row_key *k)
 {
-	uint64_t h = ((uint64_t)k->laddr << 32 | k->raddr) ^
-		     ((uint64_t)k->lport << 16 | k->rport) ^ k->cookie;
+	uint64_t h = ((uint64_t)k->lport << 16 | k->rport) ^ k->cookie, w;
+	size_t i;
 
+	for (i = 0; i < 16; i += 8) {
+		memcpy(&w, k->laddr.a + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		memcpy(&w, k->raddr.a + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+	}
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;
@@ -154,8 +163,8 @@ static bool repeated_row(struct conn_list *l, const struct nlattr **tb)
 	struct row_key k;
 
 	memset(&k, 0, sizeof(k));
-	k.laddr = mnl_attr_get_u32(tb[CLASP_A_LADDR]);
-	k.raddr = tb[CLASP_A_RADDR] ? mnl_attr_get_u32(tb[CLASP_A_RADDR]) : 0;
+	nl_get_addr(tb, true, &k.laddr);
+	nl_get_addr(tb, false, &k.raddr);
 	k.lport = mnl_attr_get_u16(tb[CLASP_A_LPORT]);
 	k.rport = tb[CLASP_A_RPORT] ? mnl_attr_get_u16(tb[CLASP_A_RPORT]) : 0;
 	if (!k.rport && tb[CLASP_A_COOKIE])
@@ -182,11 +191,13 @@ static int conn_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *tb[CLASP_A_MAX + 1];
 	struct conn_list *l = data;
 	struct conn row, *c = &row;
+	struct ip_addr la;
 	int i;
 
 	if (nl_parse_attrs(nlh, tb))
 		return MNL_CB_ERROR;
-	if (!tb[CLASP_A_LADDR] || !tb[CLASP_A_LPORT] || !tb[CLASP_A_STATE])
+	if (!nl_get_addr(tb, true, &la) || !tb[CLASP_A_LPORT] ||
+	    !tb[CLASP_A_STATE])
 		return MNL_CB_OK;	/* not a connection */
 	if (repeated_row(l, tb))
 		return MNL_CB_OK;
@@ -203,7 +214,8 @@ static int conn_cb(const struct nlmsghdr *nlh, void *data)
 	for (i = 0; i <= CLASP_A_MAX; i++) {
 		if (!tb[i] || i == CLASP_A_NAME || i == CLASP_A_STATS ||
 		    i == CLASP_A_CONFIG || i == CLASP_A_ENTRY ||
-		    i == CLASP_A_CA_NAME || i == CLASP_A_CA_AVAILABLE)
+		    i == CLASP_A_CA_NAME || i == CLASP_A_CA_AVAILABLE ||
+		    i == CLASP_A_LADDR6 || i == CLASP_A_RADDR6)
 			continue;
 		c->have[i] = true;
 		c->v[i] = attr_value(tb[i]);
@@ -212,33 +224,82 @@ static int conn_cb(const struct nlmsghdr *nlh, void *data)
 		snprintf(c->ca_name, sizeof(c->ca_name), "%s",
 			 mnl_attr_get_str(tb[CLASP_A_CA_NAME]));
 	/* The addresses are big endian: keep their bytes as they are. */
-	c->laddr = mnl_attr_get_u32(tb[CLASP_A_LADDR]);
-	c->raddr = tb[CLASP_A_RADDR] ? mnl_attr_get_u32(tb[CLASP_A_RADDR]) : 0;
+	c->laddr = la;
+	nl_get_addr(tb, false, &c->raddr);
 	if (l->stream)
 		print_conn(c, NULL, NULL);
 	return MNL_CB_OK;
 }
 
-/* An address as -r asks: its name when it has one, else the number. */
-static void host_str(uint32_t be_addr, char *buf, size_t len)
+/*
+ * The family the socket shows its addresses in: an AF_INET6 socket's
+ * IPv4 connection v4-mapped, as ss shows it.  A module that does not say
+ * (no SOCK_FAMILY): the wire's.
+ */
+static int sock_family(const struct conn *c)
+{
+	return c->have[CLASP_A_SOCK_FAMILY] ? (int)c->v[CLASP_A_SOCK_FAMILY] :
+					      c->laddr.family;
+}
+
+/* One end's address as its socket shows it. */
+static void shown_addr(const struct conn *c, bool local, struct ip_addr *a)
+{
+	const struct ip_addr *w = local ? &c->laddr : &c->raddr;
+
+	if (sock_family(c) == AF_INET6)
+		addr_v4mapped(w, a);
+	else
+		*a = *w;
+}
+
+/*
+ * An address as ss prints it: IPv4 as a number, IPv6 in brackets, the
+ * unspecified :: of an AF_INET6 socket that takes IPv4 too (not V6ONLY)
+ * as *; with -r a name when it has one (no brackets then).
+ */
+static void host_str(const struct conn *c, bool local, char *buf, size_t len)
 {
 	/* The table is formatted twice (widths, then rows): -r asks once. */
-	static struct { uint32_t addr; char name[NI_MAXHOST]; } cache[256];
+	static struct { struct ip_addr addr; char name[NI_MAXHOST]; } cache[256];
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
 	struct sockaddr_in sin = { .sin_family = AF_INET };
-	unsigned int slot = (be_addr ^ be_addr >> 8 ^ be_addr >> 16 ^
-			     be_addr >> 24) & 255;
+	struct sockaddr *sa = (struct sockaddr *)&sin;
+	socklen_t salen = sizeof(sin);
+	unsigned int slot = 0, i;
+	struct ip_addr a;
+	char num[ADDR_STRLEN];
 
-	sin.sin_addr.s_addr = be_addr;
-	if (opts.resolve && be_addr && cache[slot].addr == be_addr) {
+	shown_addr(c, local, &a);
+	if (a.family == AF_INET6 && addr_is_any(&a) &&
+	    !(c->have[CLASP_A_V6ONLY] && c->v[CLASP_A_V6ONLY])) {
+		snprintf(buf, len, "*");
+		return;
+	}
+	addr_str(&a, num);
+	if (a.family == AF_INET6) {
+		memcpy(&sin6.sin6_addr, a.a, 16);
+		sa = (struct sockaddr *)&sin6;
+		salen = sizeof(sin6);
+	} else {
+		memcpy(&sin.sin_addr, a.a, 4);
+	}
+	for (i = 0; i < sizeof(a.a); i++)
+		slot = (slot * 31 + a.a[i]) & 255;
+	if (opts.resolve && !addr_is_any(&a) &&
+	    !memcmp(&cache[slot].addr, &a, sizeof(a))) {
 		snprintf(buf, len, "%s", cache[slot].name);
 		return;
 	}
-	if (!opts.resolve || !be_addr ||
-	    getnameinfo((struct sockaddr *)&sin, sizeof(sin), buf, len, NULL,
-			0, NI_NAMEREQD))
-		inet_ntop(AF_INET, &sin.sin_addr, buf, len);
-	if (opts.resolve && be_addr) {
-		cache[slot].addr = be_addr;
+	if (!opts.resolve || addr_is_any(&a) ||
+	    getnameinfo(sa, salen, buf, len, NULL, 0, NI_NAMEREQD)) {
+		if (a.family == AF_INET6)
+			snprintf(buf, len, "[%s]", num);
+		else
+			snprintf(buf, len, "%s", num);
+	}
+	if (opts.resolve && !addr_is_any(&a)) {
+		cache[slot].addr = a;
 		snprintf(cache[slot].name, sizeof(cache[slot].name), "%s", buf);
 	}
 }
@@ -613,8 +674,8 @@ static void row_cols(const struct conn *c, struct cols *k)
 		 (unsigned long long)val(c, CLASP_A_RECV_Q));
 	snprintf(k->sendq, sizeof(k->sendq), "%llu",
 		 (unsigned long long)val(c, CLASP_A_SEND_Q));
-	host_str(c->laddr, k->la, sizeof(k->la));
-	host_str(c->raddr, k->pa, sizeof(k->pa));
+	host_str(c, true, k->la, sizeof(k->la));
+	host_str(c, false, k->pa, sizeof(k->pa));
 	port_str(val(c, CLASP_A_LPORT), k->lp, sizeof(k->lp));
 	if (val(c, CLASP_A_RPORT))
 		port_str(val(c, CLASP_A_RPORT), k->pp, sizeof(k->pp));
@@ -629,7 +690,8 @@ static void row_cols(const struct conn *c, struct cols *k)
 static void print_columns(const struct conn *c, const struct cols *k,
 			  const struct widths *w)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[ADDR_STRLEN];
+	struct ip_addr sa;
 
 	if (!opts.json) {
 		printf("%-*s %-*s %-*s %*s:%-*s %*s:%s",
@@ -640,9 +702,13 @@ static void print_columns(const struct conn *c, const struct cols *k,
 	}
 	jw_kv_string("state", state_name(c->v[CLASP_A_STATE]));
 	jw_kv_string("kind", kind_name(val(c, CLASP_A_KIND)));
-	jw_kv_string("local", addr_str(c->laddr, a));
+	/* The socket's family, which the addresses are in (as ss -f). */
+	jw_kv_string("family", sock_family(c) == AF_INET6 ? "inet6" : "inet");
+	shown_addr(c, true, &sa);
+	jw_kv_string("local", addr_str(&sa, a));
 	jw_kv_u64("local_port", val(c, CLASP_A_LPORT));
-	jw_kv_string("peer", addr_str(c->raddr, a));
+	shown_addr(c, false, &sa);
+	jw_kv_string("peer", addr_str(&sa, a));
 	jw_kv_u64("peer_port", val(c, CLASP_A_RPORT));
 	jw_kv_u64("recv_q", val(c, CLASP_A_RECV_Q));
 	jw_kv_u64("send_q", val(c, CLASP_A_SEND_Q));
@@ -719,9 +785,9 @@ static bool kill_row(struct clasp_nl *nl, const struct conn *c)
 	struct nlmsghdr *nlh = nl_msg(nl, CLASP_CMD_CONN_KILL, NLM_F_ACK);
 	int err;
 
-	mnl_attr_put_u32(nlh, CLASP_A_LADDR, c->laddr);
+	nl_put_addr(nlh, true, &c->laddr);
 	mnl_attr_put_u16(nlh, CLASP_A_LPORT, val(c, CLASP_A_LPORT));
-	mnl_attr_put_u32(nlh, CLASP_A_RADDR, c->raddr);
+	nl_put_addr(nlh, false, &c->raddr);
 	mnl_attr_put_u16(nlh, CLASP_A_RPORT, val(c, CLASP_A_RPORT));
 	err = nl_talk(nl, nlh, NULL, NULL);
 	if (err == -ENOENT || err == -EINVAL)
@@ -751,6 +817,7 @@ static void kill_rows(struct clasp_nl *nl, struct conn_list *l)
 }
 
 struct filter {
+	bool none;		/* selects nothing: -4 with an IPv6 address */
 	bool saw_states;
 	uint32_t states;
 	struct addr_filter ends;
@@ -811,8 +878,19 @@ int do_conns(int argc, char **argv)
 
 	if (!pos)
 		die("out of memory");
-	n = parse_flags(argc, argv, "jPnroiHpK", conns_usage, pos);
+	n = parse_flags(argc, argv, "jPnroiHpK46", conns_usage, pos);
 	parse_filter(pos, n, &f);
+	/*
+	 * Only AF_INET6 sockets show IPv6 addresses (an IPv4 peer
+	 * v4-mapped): an IPv6 address filter is for them, as ss's.
+	 */
+	if ((f.ends.has_src && f.ends.src.family == AF_INET6) ||
+	    (f.ends.has_dst && f.ends.dst.family == AF_INET6)) {
+		if (opts.ipv4 && !opts.ipv6)
+			f.none = true;
+		opts.ipv4 = false;
+		opts.ipv6 = true;
+	}
 	if (opts.processes)
 		find_users();
 	l.stream = opts.json && !opts.kill;
@@ -820,11 +898,14 @@ int do_conns(int argc, char **argv)
 		jw_begin_array();
 	nl_open(&nl);
 	/* An empty state set ("state listen exclude listen") matches nothing. */
-	if (!f.saw_states || f.states) {
+	if ((!f.saw_states || f.states) && !f.none) {
 		nlh = nl_msg(&nl, CLASP_CMD_CONN_GET, NLM_F_DUMP);
 		if (f.saw_states && f.states != STATES_ALL)
 			mnl_attr_put_u32(nlh, CLASP_A_FILTER_STATES, f.states);
 		nl_put_addr_filter(nlh, &f.ends, false);
+		if (opts.ipv4 != opts.ipv6)
+			mnl_attr_put_u8(nlh, CLASP_A_SOCK_FAMILY,
+					opts.ipv4 ? AF_INET : AF_INET6);
 		mnl_attr_put_u32(nlh, CLASP_A_DUMP_EXT, dump_ext());
 		err = nl_talk(&nl, nlh, conn_cb, &l);
 		if (err)
@@ -854,7 +935,7 @@ int do_conns(int argc, char **argv)
 int do_kill(int argc, char **argv)
 {
 	char **pos = calloc(argc + 1, sizeof(*pos));
-	uint32_t laddr, raddr;
+	struct ip_addr laddr, raddr;
 	uint16_t lport, rport;
 	struct clasp_nl nl;
 	struct nlmsghdr *nlh;
@@ -869,11 +950,16 @@ int do_kill(int argc, char **argv)
 		usage_error(kill_usage, "invalid endpoint '%s'", pos[0]);
 	if (parse_endpoint(pos[1], &raddr, &rport))
 		usage_error(kill_usage, "invalid endpoint '%s'", pos[1]);
+	/* One end IPv4, the other IPv6: both as IPv6, the kernel sorts it. */
+	if (laddr.family != raddr.family) {
+		addr_v4mapped(&laddr, &laddr);
+		addr_v4mapped(&raddr, &raddr);
+	}
 	nl_open(&nl);
 	nlh = nl_msg(&nl, CLASP_CMD_CONN_KILL, NLM_F_ACK);
-	mnl_attr_put_u32(nlh, CLASP_A_LADDR, laddr);
+	nl_put_addr(nlh, true, &laddr);
 	mnl_attr_put_u16(nlh, CLASP_A_LPORT, lport);
-	mnl_attr_put_u32(nlh, CLASP_A_RADDR, raddr);
+	nl_put_addr(nlh, false, &raddr);
 	mnl_attr_put_u16(nlh, CLASP_A_RPORT, rport);
 	err = nl_talk(&nl, nlh, NULL, NULL);
 	if (err)

@@ -88,11 +88,17 @@ void ladder_flags_str(uint8_t flags, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
+/* A.B.C.D:PORT, or [IPV6]:PORT as ss writes it. */
 void ladder_ep_str(const struct ladder_ep *ep, char *buf, size_t len)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &ep->addr, a, sizeof(a));
+	if (ep->family == AF_INET6) {
+		inet_ntop(AF_INET6, ep->addr, a, sizeof(a));
+		snprintf(buf, len, "[%s]:%u", a, ep->port);
+		return;
+	}
+	inet_ntop(AF_INET, ep->addr, a, sizeof(a));
 	snprintf(buf, len, "%s:%u", a, ep->port);
 }
 
@@ -115,7 +121,8 @@ void ladder_free(struct ladder *l)
 
 static bool ep_eq(const struct ladder_ep *a, const struct ladder_ep *b)
 {
-	return a->addr == b->addr && a->port == b->port;
+	return (a->family == AF_INET6) == (b->family == AF_INET6) &&
+	       !memcmp(a->addr, b->addr, sizeof(a->addr)) && a->port == b->port;
 }
 
 static bool seen(const struct ladder *l, const struct ladder_ep *ep)
@@ -245,7 +252,7 @@ static void state_note(struct ladder_side *s, uint8_t state, char *buf,
 static void header(struct ladder *l, int ci)
 {
 	const struct ladder_conn *c = &l->conns[ci];
-	char a[32], b[32];
+	char a[64], b[64];
 	int gap = STATE_W + ARROW_W + 1;
 
 	ladder_ep_str(&c->side[0].ep, a, sizeof(a));
@@ -558,7 +565,7 @@ void ladder_svg(const struct ladder *l, FILE *f)
 			break;
 		if (r->conn != last) {
 			const struct ladder_conn *c = &l->conns[r->conn];
-			char a[32], b[32];
+			char a[64], b[64];
 
 			ladder_ep_str(&c->side[0].ep, a, sizeof(a));
 			ladder_ep_str(&c->side[1].ep, b, sizeof(b));

@@ -21,9 +21,13 @@
  */
 #define LADDER_MATCH_MS	2000
 
-/* One end of a connection; the address in network byte order. */
+/*
+ * One end of a connection; the address in network byte order, an IPv4
+ * one in the first 4 bytes (@family AF_INET, or 0), the rest zero.
+ */
 struct ladder_ep {
-	uint32_t addr;
+	uint8_t family;
+	uint8_t addr[16];
 	uint16_t port;
 };
 

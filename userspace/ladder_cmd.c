@@ -32,7 +32,7 @@ void ladder_usage(FILE *f)
 		"  --peer NETNS  the other end's namespace too (ip netns name)\n"
 		"  --svg FILE    also write the diagram to FILE as SVG, at the end\n"
 		"FILTER: sport PORT | dport PORT | src ADDR[/LEN] | dst ADDR[/LEN]\n"
-		"        (as conns: from this namespace's side)\n");
+		"        (as conns: from this namespace's side; ADDR A.B.C.D or [IPV6])\n");
 }
 
 static void parse_lfilter(char **pos, int n, struct addr_filter *f)
@@ -45,9 +45,20 @@ static void parse_lfilter(char **pos, int n, struct addr_filter *f)
 			usage_error(ladder_usage, "unknown filter '%s'", pos[i]);
 }
 
-static uint32_t prefix_mask(uint8_t len)
+/* A connection's end as claspctl's address. */
+static void ep_addr(const struct ladder_ep *ep, struct ip_addr *a)
 {
-	return len ? htonl(~0U << (32 - len)) : 0;
+	a->family = ep->family == AF_INET6 ? AF_INET6 : AF_INET;
+	memcpy(a->a, ep->addr, sizeof(a->a));
+}
+
+static bool addr_match(const struct ladder_ep *ep, const struct ip_addr *want,
+		       uint8_t len)
+{
+	struct ip_addr a;
+
+	ep_addr(ep, &a);
+	return addr_in_prefix(&a, want, len);
 }
 
 /* Does @f select the connection @local <-> @remote (swapped: the peer's)? */
@@ -58,9 +69,9 @@ static bool lfilter_match(const struct addr_filter *f, bool swap,
 	const struct ladder_ep *l = swap ? remote : local;
 	const struct ladder_ep *r = swap ? local : remote;
 
-	if (f->has_src && ((l->addr ^ f->src) & prefix_mask(f->src_len)))
+	if (f->has_src && !addr_match(l, &f->src, f->src_len))
 		return false;
-	if (f->has_dst && ((r->addr ^ f->dst) & prefix_mask(f->dst_len)))
+	if (f->has_dst && !addr_match(r, &f->dst, f->dst_len))
 		return false;
 	if (f->sport && l->port != f->sport)
 		return false;
@@ -102,15 +113,19 @@ static int ladder_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *tb[CLASP_A_MAX + 1];
 	struct ladder_ctx *ctx = data;
 	struct ladder_event e = { };
+	struct ip_addr la, ra;
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*g) ||
 	    (g->cmd != CLASP_CMD_EVENT_SEGMENT && g->cmd != CLASP_CMD_EVENT_STATE) ||
-	    nl_parse_attrs(nlh, tb) || !tb[CLASP_A_LADDR] ||
-	    !tb[CLASP_A_LPORT] || !tb[CLASP_A_RADDR] || !tb[CLASP_A_RPORT])
+	    nl_parse_attrs(nlh, tb) || !nl_get_addr(tb, true, &la) ||
+	    !tb[CLASP_A_LPORT] || !nl_get_addr(tb, false, &ra) ||
+	    !tb[CLASP_A_RPORT])
 		return MNL_CB_OK;
-	e.local.addr = mnl_attr_get_u32(tb[CLASP_A_LADDR]);
+	e.local.family = la.family;
+	memcpy(e.local.addr, la.a, sizeof(e.local.addr));
 	e.local.port = mnl_attr_get_u16(tb[CLASP_A_LPORT]);
-	e.remote.addr = mnl_attr_get_u32(tb[CLASP_A_RADDR]);
+	e.remote.family = ra.family;
+	memcpy(e.remote.addr, ra.a, sizeof(e.remote.addr));
 	e.remote.port = mnl_attr_get_u16(tb[CLASP_A_RPORT]);
 	if (!e.remote.port ||
 	    !lfilter_match(ctx->f, ctx->src->swap, &e.local, &e.remote))

@@ -61,11 +61,33 @@ static unsigned int u8_or(const struct nlattr *a, unsigned int def)
 	return a ? mnl_attr_get_u8(a) : def;
 }
 
+/* An address as the text shows it: IPv6 in brackets. */
+static void addr_text(const struct ip_addr *a, char *buf)
+{
+	char num[ADDR_STRLEN];
+
+	addr_str(a, num);
+	snprintf(buf, ADDR_STRLEN + 2, a->family == AF_INET6 ? "[%s]" : "%s",
+		 num);
+}
+
+/* The number inside, for JSON. */
+static const char *unbracket(char *s)
+{
+	size_t n = strlen(s);
+
+	if (s[0] != '[')
+		return s;
+	s[n - 1] = '\0';
+	return s + 1;
+}
+
 static int event_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[CLASP_A_MAX + 1];
-	char ts[32], la[INET_ADDRSTRLEN], pa[INET_ADDRSTRLEN], pp[24];
+	char ts[32], la[ADDR_STRLEN + 2], pa[ADDR_STRLEN + 2], pp[24];
+	struct ip_addr a;
 	unsigned int lport, rport;
 	const char *ev;
 	struct timeval tv;
@@ -74,13 +96,14 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*g))
 		return MNL_CB_OK;
 	ev = event_name(g->cmd);
-	if (!ev || nl_parse_attrs(nlh, tb) || !tb[CLASP_A_LADDR] ||
+	if (!ev || nl_parse_attrs(nlh, tb) || !nl_get_addr(tb, true, &a) ||
 	    !tb[CLASP_A_LPORT])
 		return MNL_CB_OK;
 	stamp(ts, sizeof(ts), &tv);
-	addr_str(mnl_attr_get_u32(tb[CLASP_A_LADDR]), la);
-	addr_str(tb[CLASP_A_RADDR] ? mnl_attr_get_u32(tb[CLASP_A_RADDR]) : 0,
-		 pa);
+	/* As on the wire; IPv6 in brackets in the text, as ss writes it. */
+	addr_text(&a, la);
+	nl_get_addr(tb, false, &a);
+	addr_text(&a, pa);
 	lport = mnl_attr_get_u16(tb[CLASP_A_LPORT]);
 	rport = tb[CLASP_A_RPORT] ? mnl_attr_get_u16(tb[CLASP_A_RPORT]) : 0;
 
@@ -94,10 +117,11 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 		jw_key("timestamp");
 		jw_raw(t);
 		jw_kv_string("event", ev);
-		jw_kv_string("local", la);
+		jw_kv_string("family", a.family == AF_INET6 ? "inet6" : "inet");
+		jw_kv_string("local", unbracket(la));
 		jw_kv_u64("local_port", lport);
 		if (g->cmd == CLASP_CMD_EVENT_STATE) {
-			jw_kv_string("peer", pa);
+			jw_kv_string("peer", unbracket(pa));
 			jw_kv_u64("peer_port", rport);
 			jw_kv_string("old_state",
 				     state_name(u8_or(tb[CLASP_A_OLD_STATE], 0)));

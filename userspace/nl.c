@@ -243,6 +243,11 @@ static const enum mnl_attr_data_type clasp_types[CLASP_A_MAX + 1] = {
 	[CLASP_A_TIME_NS] = MNL_TYPE_U64,
 	[CLASP_A_ECN_OK] = MNL_TYPE_U8,
 	[CLASP_A_ECN_SEEN] = MNL_TYPE_U8,
+	[CLASP_A_FAMILY] = MNL_TYPE_U8,
+	[CLASP_A_LADDR6] = MNL_TYPE_BINARY,
+	[CLASP_A_RADDR6] = MNL_TYPE_BINARY,
+	[CLASP_A_SOCK_FAMILY] = MNL_TYPE_U8,
+	[CLASP_A_V6ONLY] = MNL_TYPE_U8,
 };
 
 /* Keep attributes we know and whose size is right; skip the others. */
@@ -254,6 +259,9 @@ static int clasp_attr_cb(const struct nlattr *attr, void *data)
 	if (type > CLASP_A_MAX || clasp_types[type] == MNL_TYPE_UNSPEC)
 		return MNL_CB_OK;
 	if (mnl_attr_validate(attr, clasp_types[type]) < 0)
+		return MNL_CB_OK;
+	if ((type == CLASP_A_LADDR6 || type == CLASP_A_RADDR6) &&
+	    mnl_attr_get_payload_len(attr) != 16)
 		return MNL_CB_OK;
 	tb[type] = attr;
 	return MNL_CB_OK;
@@ -411,14 +419,12 @@ void nl_put_addr_filter(struct nlmsghdr *nlh, const struct addr_filter *f,
 			bool swap)
 {
 	if (f->has_src) {
-		mnl_attr_put_u32(nlh, swap ? CLASP_A_RADDR : CLASP_A_LADDR,
-				 f->src);
+		nl_put_addr(nlh, !swap, &f->src);
 		mnl_attr_put_u8(nlh, swap ? CLASP_A_FILTER_RPLEN :
 					    CLASP_A_FILTER_LPLEN, f->src_len);
 	}
 	if (f->has_dst) {
-		mnl_attr_put_u32(nlh, swap ? CLASP_A_LADDR : CLASP_A_RADDR,
-				 f->dst);
+		nl_put_addr(nlh, swap, &f->dst);
 		mnl_attr_put_u8(nlh, swap ? CLASP_A_FILTER_LPLEN :
 					    CLASP_A_FILTER_RPLEN, f->dst_len);
 	}

@@ -139,12 +139,53 @@ const char *ca_state_name(unsigned int state)
 	return buf;
 }
 
-/* @buf holds at least INET_ADDRSTRLEN bytes. */
-const char *addr_str(uint32_t be_addr, char *buf)
+/* The address as a number, no brackets; @buf holds ADDR_STRLEN bytes. */
+const char *addr_str(const struct ip_addr *a, char *buf)
 {
-	struct in_addr a = { .s_addr = be_addr };
+	return inet_ntop(a->family, a->a, buf, ADDR_STRLEN);
+}
 
-	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+/* An IPv4 address as an IPv6 one, ::ffff:A.B.C.D; IPv6 as it is. */
+void addr_v4mapped(const struct ip_addr *a, struct ip_addr *out)
+{
+	struct ip_addr m = { .family = AF_INET6 };
+
+	if (a->family != AF_INET) {
+		*out = *a;
+		return;
+	}
+	m.a[10] = m.a[11] = 0xff;
+	memcpy(m.a + 12, a->a, 4);
+	*out = m;
+}
+
+/*
+ * Is @a in the prefix @want/@len?  As the kernel's filter: an IPv4 prefix
+ * holds IPv4 addresses only, an IPv6 one sees IPv4 addresses v4-mapped.
+ */
+bool addr_in_prefix(const struct ip_addr *a, const struct ip_addr *want,
+		    unsigned int len)
+{
+	struct ip_addr m = *a;
+	unsigned int i;
+
+	if (want->family == AF_INET && a->family != AF_INET)
+		return false;
+	if (want->family == AF_INET6)
+		addr_v4mapped(a, &m);
+	for (i = 0; i < len / 8; i++)
+		if (m.a[i] != want->a[i])
+			return false;
+	return !(len % 8) ||
+	       !((m.a[i] ^ want->a[i]) & (0xff00 >> (len % 8)) & 0xff);
+}
+
+/* 0.0.0.0 or :: */
+bool addr_is_any(const struct ip_addr *a)
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(a->a, zero, a->family == AF_INET6 ? 16 : 4);
 }
 
 /* A decimal number, nothing else (no sign, no spaces). */
@@ -176,47 +217,92 @@ int parse_port(const char *s, uint16_t *port)
 	return 0;
 }
 
-/* A.B.C.D or A.B.C.D/LEN (LEN 0..32; 32 without it). */
-int parse_prefix(const char *s, uint32_t *be_addr, uint8_t *len)
+/*
+ * The @n bytes at @s as an address: A.B.C.D, or IPv6 bare or in brackets
+ * as ss writes it ([::1]).
+ */
+static int parse_addr(const char *s, size_t n, struct ip_addr *a)
 {
-	char buf[INET_ADDRSTRLEN + 4];
-	struct in_addr a;
-	const char *slash = strchr(s, '/');
-	uint64_t l = 32;
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	char buf[ADDR_STRLEN];
 
-	if (n >= INET_ADDRSTRLEN)
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+		s++;
+		n -= 2;
+		if (!memchr(s, ':', n))
+			return -EINVAL;	/* [A.B.C.D] is no IPv6 address */
+	}
+	if (!n || n >= sizeof(buf) || memchr(s, '[', n) || memchr(s, ']', n))
 		return -EINVAL;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
-	if (inet_pton(AF_INET, buf, &a) != 1)
+	memset(a, 0, sizeof(*a));
+	a->family = strchr(buf, ':') ? AF_INET6 : AF_INET;
+	return inet_pton(a->family, buf, a->a) == 1 ? 0 : -EINVAL;
+}
+
+/*
+ * ADDR or ADDR/LEN: A.B.C.D (LEN 0..32, 32 without it), or IPv6, bare or
+ * in brackets: ::1, [::1], [::1]/128, ::/0 (LEN 0..128, 128 without it).
+ */
+int parse_prefix(const char *s, struct ip_addr *a, uint8_t *len)
+{
+	const char *slash = strrchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	uint64_t l;
+
+	if (parse_addr(s, n, a))
 		return -EINVAL;
-	if (slash && (parse_u64(slash + 1, &l) || l > 32))
+	l = a->family == AF_INET6 ? 128 : 32;
+	if (slash && (parse_u64(slash + 1, &l) ||
+		      l > (a->family == AF_INET6 ? 128U : 32U)))
 		return -EINVAL;
-	*be_addr = a.s_addr;
 	*len = l;
 	return 0;
 }
 
-/* A.B.C.D:PORT */
-int parse_endpoint(const char *s, uint32_t *be_addr, uint16_t *port)
+/* A.B.C.D:PORT or [IPV6]:PORT, as ss prints them. */
+int parse_endpoint(const char *s, struct ip_addr *a, uint16_t *port)
 {
-	char buf[INET_ADDRSTRLEN];
 	const char *colon = strrchr(s, ':');
-	struct in_addr a;
-	size_t n;
 
-	if (!colon)
+	if (!colon || parse_addr(s, colon - s, a) ||
+	    parse_port(colon + 1, port))
 		return -EINVAL;
-	n = colon - s;
-	if (n >= sizeof(buf))
+	/* An IPv6 address needs its brackets: ::1:5000 is ambiguous. */
+	if (a->family == AF_INET6 && s[0] != '[')
 		return -EINVAL;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (inet_pton(AF_INET, buf, &a) != 1 || parse_port(colon + 1, port))
-		return -EINVAL;
-	*be_addr = a.s_addr;
 	return 0;
+}
+
+/* The local or remote address of a message, in FAMILY's attribute. */
+bool nl_get_addr(const struct nlattr **tb, bool local, struct ip_addr *a)
+{
+	const struct nlattr *a4 = tb[local ? CLASP_A_LADDR : CLASP_A_RADDR];
+	const struct nlattr *a6 = tb[local ? CLASP_A_LADDR6 : CLASP_A_RADDR6];
+
+	memset(a, 0, sizeof(*a));
+	a->family = a6 ? AF_INET6 : AF_INET;
+	if (tb[CLASP_A_FAMILY])
+		a->family = mnl_attr_get_u8(tb[CLASP_A_FAMILY]);
+	if (a->family == AF_INET6 && a6) {
+		memcpy(a->a, mnl_attr_get_payload(a6), 16);
+		return true;
+	}
+	if (a->family == AF_INET && a4) {
+		memcpy(a->a, mnl_attr_get_payload(a4), 4);
+		return true;
+	}
+	return false;
+}
+
+/* @a as the local or remote address of a request. */
+void nl_put_addr(struct nlmsghdr *nlh, bool local, const struct ip_addr *a)
+{
+	if (a->family == AF_INET6)
+		mnl_attr_put(nlh, local ? CLASP_A_LADDR6 : CLASP_A_RADDR6, 16,
+			     a->a);
+	else
+		mnl_attr_put(nlh, local ? CLASP_A_LADDR : CLASP_A_RADDR, 4, a->a);
 }
 
 /*
@@ -290,7 +376,9 @@ bool parse_addr_filter(char **pos, int n, int *i, struct addr_filter *f,
 		usage_error(usage, "'%s' given twice", kw);
 	if (parse_prefix(arg, src ? &f->src : &f->dst,
 			 src ? &f->src_len : &f->dst_len))
-		usage_error(usage, "invalid address '%s' (A.B.C.D[/LEN])", arg);
+		usage_error(usage,
+			    "invalid address '%s' (A.B.C.D[/LEN] or [IPV6][/LEN])",
+			    arg);
 	if (src)
 		f->has_src = true;
 	else

@@ -317,11 +317,23 @@ enum clasp_dump_ext {
  * Generic netlink family "clasp", version 1.  Every message carries
  * attributes of enum clasp_attr at the top level.
  *
+ * Addresses: a message about a connection carries FAMILY (the family on
+ * the wire) and that family's addresses: LADDR and RADDR (be32) for
+ * AF_INET, LADDR6 and RADDR6 (16 bytes) for AF_INET6.  An AF_INET6
+ * socket's connection to an IPv4 peer (v4-mapped) is AF_INET on the wire;
+ * a dump says SOCK_FAMILY AF_INET6 for it, and V6ONLY for AF_INET6
+ * sockets.  A request takes either family's pair, not both; IPv6
+ * addresses that are both v4-mapped name the IPv4 connection.
+ *
  * CLASP_CMD_CONN_GET   do: one connection by 4-tuple (LADDR, LPORT, RADDR,
- *                      RPORT); dump: every connection, listeners, requests
- *                      and compact entries included, filtered by
- *                      FILTER_STATES and LADDR/RADDR (with FILTER_LPLEN /
- *                      FILTER_RPLEN prefix lengths) and LPORT/RPORT;
+ *                      RPORT, or LADDR6 and RADDR6 for IPv6); dump: every
+ *                      connection, listeners, requests and compact entries
+ *                      included, filtered by FILTER_STATES, LADDR/RADDR or
+ *                      LADDR6/RADDR6 (with FILTER_LPLEN / FILTER_RPLEN
+ *                      prefix lengths: at most 32 for IPv4, 128 for IPv6;
+ *                      an IPv6 prefix sees an IPv4 connection's addresses
+ *                      v4-mapped), LPORT/RPORT, FAMILY (the wire's) and
+ *                      SOCK_FAMILY (the socket's);
  *                      DUMP_EXT, if given, names what a socket's message
  *                      holds beyond the columns (see enum clasp_dump_ext)
  * CLASP_CMD_CONN_KILL  abort a connection with RST (admin)
@@ -332,12 +344,14 @@ enum clasp_dump_ext {
  * CLASP_CMD_EVENT_*    notifications on the "events" multicast group
  * CLASP_CMD_LADDER_START  per-segment events for the segments matching a
  *                      filter (LADDR/FILTER_LPLEN, RADDR/FILTER_RPLEN,
- *                      LPORT, RPORT, as a dump's), until the netlink
+ *                      LADDR6, RADDR6, LPORT, RPORT, FAMILY, as a dump's),
+ *                      until the netlink
  *                      socket that asked closes (admin); one filter per
  *                      socket, a second replaces the first
  * CLASP_CMD_EVENT_SEGMENT  a segment sent or received, on the "segments"
  *                      multicast group (CAP_NET_ADMIN over the namespace
- *                      to join): 4-tuple from the local side, SEG_SENT,
+ *                      to join): FAMILY and the 4-tuple from the local
+ *                      side, SEG_SENT,
  *                      SEG_FLAGS, SEG_SEQ, SEG_ACK (with ACK), SEG_LEN,
  *                      SEG_WND, TIME_NS, and where known ISS and IRS,
  *                      OLD_STATE (before) and STATE (after)
@@ -449,6 +463,17 @@ enum clasp_attr {
 	CLASP_A_DUMP_EXT,		/* u32, dump request: CLASP_DUMP_EXT_* */
 	CLASP_A_ECN_OK,			/* u8: ECN in use (RFC 3168) */
 	CLASP_A_ECN_SEEN,		/* u8: an ECT or CE segment arrived */
+	CLASP_A_FAMILY,			/* u8: AF_INET or AF_INET6, the wire's;
+					 * dump request: that family only
+					 */
+	CLASP_A_LADDR6,			/* binary, 16 bytes: local IPv6 address */
+	CLASP_A_RADDR6,			/* binary, 16 bytes: remote IPv6 address */
+	CLASP_A_SOCK_FAMILY,		/* u8: the socket's family (AF_INET6 for
+					 * a dual-stack socket's IPv4
+					 * connection); dump request: that
+					 * family only, as ss -4/-6
+					 */
+	CLASP_A_V6ONLY,			/* u8: an AF_INET6 socket with IPV6_V6ONLY */
 	__CLASP_A_MAX
 };
 
