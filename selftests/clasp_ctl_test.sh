@@ -162,6 +162,28 @@ expect_fail() {
 	return 1
 }
 
+# The end of both holders: say "ready", then on "killed" tell what the
+# killed pair's ends read (local: the held socket, peer: its client).
+HOLDER_TAIL='
+print("ready", flush=True)
+
+def read(s):
+    s.settimeout(10)
+    try:
+        return "data:%r" % s.recv(16)
+    except TimeoutError:
+        return "timeout"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+
+for line in sys.stdin:
+    if line.strip() == "killed":
+        print("local=%s peer=%s" % (read(KILLED[0]), read(KILLED[1])),
+              flush=True)
+    elif line.strip() == "quit":
+        break
+'
+
 # The helper: one listener on 127.0.0.1:5000 and three connections to it,
 # each from its own address so that address filters tell them apart:
 #   A 127.0.0.2:41000, 5 bytes unread on the server side;
@@ -214,23 +236,8 @@ while not (a_received() and a_acknowledged() and t_in_time_wait()):
     if time.monotonic() > deadline:
         sys.exit("# the connections never settled")
     time.sleep(0.05)
-print("ready", flush=True)
-
-def read(s):
-    s.settimeout(10)
-    try:
-        return "data:%r" % s.recv(16)
-    except TimeoutError:
-        return "timeout"
-    except OSError as e:
-        return errno.errorcode.get(e.errno, str(e.errno))
-
-for line in sys.stdin:
-    if line.strip() == "killed":
-        print("local=%s peer=%s" % (read(sk), read(ck)), flush=True)
-    elif line.strip() == "quit":
-        break
-'
+KILLED = (sk, ck)
+'"$HOLDER_TAIL"
 
 ROW_L="LISTEN 0 8 127.0.0.1:5000 0.0.0.0:*"
 ROW_AS="ESTAB 5 0 127.0.0.1:5000 127.0.0.2:41000"
@@ -1074,23 +1081,8 @@ def pair(family, src, port, dst):
 c6, s6 = pair(socket.AF_INET6, "::1", 46000, "::1")
 c4, s4 = pair(socket.AF_INET, "127.0.0.5", 47000, "127.0.0.1")
 cm, sm = pair(socket.AF_INET6, "::ffff:127.0.0.6", 48000, "::ffff:127.0.0.1")
-print("ready", flush=True)
-
-def read(s):
-    s.settimeout(10)
-    try:
-        return "data:%r" % s.recv(16)
-    except TimeoutError:
-        return "timeout"
-    except OSError as e:
-        return errno.errorcode.get(e.errno, str(e.errno))
-
-for line in sys.stdin:
-    if line.strip() == "killed":
-        print("local=%s peer=%s" % (read(s6), read(c6)), flush=True)
-    elif line.strip() == "quit":
-        break
-'
+KILLED = (s6, c6)
+'"$HOLDER_TAIL"
 
 # As ss -tan shows TCP's (checked on 6.12 with the same sockets over TCP):
 # a dual-stack :: is *, an AF_INET6 socket's IPv4 peer v4-mapped.
