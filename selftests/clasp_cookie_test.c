@@ -316,7 +316,8 @@ static void expect_no_connection(struct __test_metadata *_metadata,
 
 /*
  * Send an ACK from @sport and expect the listener to reject it as a
- * cookie: <SEQ=SEG.ACK><CTL=RST>, SyncookiesFailed + 1, no connection.
+ * cookie: <SEQ=SEG.ACK><CTL=RST>, SyncookiesFailed + @counted (-1: not
+ * checked), no connection.
  */
 static void expect_rejected_ack(struct __test_metadata *_metadata,
 				struct env *e, uint16_t sport, uint32_t seq,
@@ -334,7 +335,10 @@ static void expect_rejected_ack(struct __test_metadata *_metadata,
 	EXPECT_EQ(TH_RST, r.flags) TH_LOG("ack %#x", ack);
 	EXPECT_EQ(ack, r.seq);
 	EXPECT_EQ(0, r.len);
-	EXPECT_EQ(failed + counted, clasp_counter("SyncookiesFailed")) TH_LOG("ack %#x", ack);
+	if (counted >= 0)
+		EXPECT_EQ(failed + counted, clasp_counter("SyncookiesFailed")) {
+			TH_LOG("ack %#x", ack);
+		}
 	EXPECT_EQ(recv, clasp_counter("SyncookiesRecv")) TH_LOG("ack %#x", ack);
 	EXPECT_EQ(1, objects());
 }
@@ -706,16 +710,20 @@ TEST(ack_for_cookie_never_sent_is_rejected)
 	/*
 	 * Linux checks an ACK as a cookie only when its listener has sent
 	 * cookies in the last two minutes (tcp_synq_no_recent_overflow()):
-	 * here it resets them without counting a failed cookie.
+	 * here it resets them without counting a failed cookie.  Over IPv6
+	 * it counted them in one run and not in the next: then the count is
+	 * not checked against TCP (-1).
 	 */
-	int counted = clasp_is_tcp() ? 0 : 1;
+	int counted = !clasp_is_tcp() ? 1 : !clasp_v6() ? 0 :
+		      clasp_only_check("SyncookiesFailed for ACKs no cookie answered: Linux over IPv6 counts them or not from run to run") ? 1 : -1;
 
 	env_setup(_metadata, &e, cookies_always, 16);
 	ASSERT_EQ((ssize_t)sizeof(rnd), getrandom(rnd, sizeof(rnd), 0));
 	for (i = 0; i < 64; i++)
 		expect_rejected_ack(_metadata, &e, peer_port(&e), rnd[2 * i],
 				    rnd[2 * i + 1], counted);
-	EXPECT_EQ(64 * counted, clasp_counter("SyncookiesFailed"));
+	if (counted >= 0)
+		EXPECT_EQ(64 * counted, clasp_counter("SyncookiesFailed"));
 	EXPECT_EQ(0, clasp_counter("SyncookiesRecv"));
 	EXPECT_EQ(0, clasp_counter("SyncookiesSent"));
 	expect_no_connection(_metadata, &e);
@@ -878,7 +886,9 @@ TEST(cookies_only_when_syn_queue_full)
 		ASSERT_EQ(1, peer_recv(&e, s.sport, &r, WAIT_MS));
 		EXPECT_EQ(TH_RST, r.flags);
 		EXPECT_EQ(0xabcdef, r.seq);
-		EXPECT_EQ(0, clasp_counter("SyncookiesFailed"));
+		if (!clasp_is_tcp() || !clasp_v6() ||
+		    clasp_only_check("SyncookiesFailed after a bare ACK: Linux over IPv6 counts it or not from run to run"))
+			EXPECT_EQ(0, clasp_counter("SyncookiesFailed"));
 	}
 
 	ca = get_cookie(_metadata, &e, a, 100, 1460);
@@ -927,7 +937,9 @@ TEST(cookies_only_when_syn_queue_full)
 	send_cookie_ack(_metadata, &e, a, 100, ca, NULL);
 	close_abort(accept_wait(_metadata, &e));
 	EXPECT_EQ(1, clasp_counter("SyncookiesRecv"));
-	EXPECT_EQ(0, clasp_counter("SyncookiesFailed"));
+	if (!clasp_is_tcp() || !clasp_v6() ||
+	    clasp_only_check("SyncookiesFailed after a bare ACK: Linux over IPv6 counts it or not from run to run"))
+		EXPECT_EQ(0, clasp_counter("SyncookiesFailed"));
 	EXPECT_EQ(3, clasp_counter("PassiveOpens"));
 }
 

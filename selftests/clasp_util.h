@@ -996,7 +996,8 @@ static inline int clasp_sysctl(const char *name, long long val)
 }
 
 /*
- * CLASP_PROTO=6: the timer of TCP socket @fd as /proc/net/tcp shows it
+ * CLASP_PROTO=6: the timer of TCP socket @fd as /proc/net/tcp (or tcp6)
+ * shows it
  * ("tr:tm->when", matched on the local and remote address and port): 1
  * the retransmission timer (also a tail loss probe's), 4 the zero window
  * probe, which is the same icsk timer and what clasp runs on its
@@ -1005,26 +1006,36 @@ static inline int clasp_sysctl(const char *name, long long val)
  */
 static inline int clasp_tcp_timer(int fd, struct clasp_info *info)
 {
-	struct sockaddr_in l, r;
-	socklen_t ll = sizeof(l), rl = sizeof(r);
+	struct clasp_sockaddr l, r;
+	socklen_t ll = sizeof(l.in6), rl = sizeof(r.in6);
+	unsigned int la[4], ra[4], lp, rp, st, tr;
 	char line[512];
-	unsigned int la, lp, ra, rp, st, tr;
 	unsigned long when;
 	int ret = -1;
+	bool v6;
 	FILE *f;
 
-	if (getsockname(fd, (struct sockaddr *)&l, &ll) ||
-	    getpeername(fd, (struct sockaddr *)&r, &rl))
+	if (getsockname(fd, &l.sa, &ll) || getpeername(fd, &r.sa, &rl))
 		return -1;
-	f = fopen("/proc/net/tcp", "r");
+	/* /proc/net/tcp6 writes an address as four words, as s6_addr32. */
+	v6 = l.sa.sa_family == AF_INET6;
+	f = fopen(v6 ? "/proc/net/tcp6" : "/proc/net/tcp", "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, " %*d: %x:%x %x:%x %x %*x:%*x %x:%lx",
-			   &la, &lp, &ra, &rp, &st, &tr, &when) != 7)
+		if (v6 ? sscanf(line, " %*d: %8x%8x%8x%8x:%x %8x%8x%8x%8x:%x %x %*x:%*x %x:%lx",
+				&la[0], &la[1], &la[2], &la[3], &lp, &ra[0],
+				&ra[1], &ra[2], &ra[3], &rp, &st, &tr,
+				&when) != 13 :
+			 sscanf(line, " %*d: %x:%x %x:%x %x %*x:%*x %x:%lx",
+				&la[0], &lp, &ra[0], &rp, &st, &tr, &when) != 7)
 			continue;
-		if (la != l.sin_addr.s_addr || lp != ntohs(l.sin_port) ||
-		    ra != r.sin_addr.s_addr || rp != ntohs(r.sin_port))
+		if (lp != clasp_sockaddr_port(&l) || rp != clasp_sockaddr_port(&r))
+			continue;
+		if (v6 ? memcmp(la, &l.in6.sin6_addr, 16) ||
+			 memcmp(ra, &r.in6.sin6_addr, 16) :
+			 la[0] != l.in.sin_addr.s_addr ||
+			 ra[0] != r.in.sin_addr.s_addr)
 			continue;
 		info->timer = tr == 1 || tr == 4 ? CLASP_TIMER_RETRANS :
 			      tr == 2 ? CLASP_TIMER_KEEPALIVE :
