@@ -377,7 +377,10 @@ def main():
             ok, after = packet_too_big(p, 5100 + i)
             result(bool(ok), '%s: 1 MiB intact through a 1280-byte link' %
                    pname(p))
-            if p == CLASP:
+            if TCP == CLASP:
+                result(True, 'clasp: packet too big lowered the MSS # SKIP '
+                       'clasp only: PmtuUpdates is clasp\'s counter')
+            elif p == CLASP:
                 result(isinstance(after, int) and after > before,
                        'clasp: packet too big lowered the MSS',
                        'PmtuUpdates %s -> %s' % (before, after))
@@ -392,6 +395,10 @@ def main():
     finally:
         for ns in ('v6a', 'v6r', 'v6b'):
             subprocess.run(['ip', 'netns', 'del', ns])
+    if TCP == CLASP:
+        result(True, 'clasp: TIME_WAIT over IPv6 # SKIP clasp only: '
+               'TimeWaitEntered is clasp\'s counter')
+        return 1 if failed else 0
     tw = time_wait_and_netns_exit()
     result(isinstance(tw, int) and tw >= 1,
            'clasp: TIME_WAIT over IPv6; the namespace goes with it and '
