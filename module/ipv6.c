@@ -12,6 +12,13 @@
  * and route, and the replies that leave through the IPv6 control socket.
  * Nothing here runs on a kernel booted with ipv6.disable=1: clasp serves
  * IPv4 alone there.
+ *
+ * Flow labels: clasp leaves sk_txhash unset, so that ip6_xmit() labels
+ * every segment of a connection with the flow's keyed hash (RFC 6437's
+ * section 3 way): the SYN-ACK a request sends, the socket's segments and
+ * the replies of its TIME_WAIT entry, all from the control socket or the
+ * connection's own, carry one label each way, as TCP's do with its
+ * random per-connection hash.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -154,7 +161,6 @@ static int clasp_v6_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 	}
 	sk->sk_gso_type = CLASP_GSO_TYPE;
 	ip6_dst_store(sk, dst, NULL, 0);
-	sk_set_txhash(sk);
 	clasp_connect_start(sk);
 	return 0;
 
@@ -217,7 +223,6 @@ int clasp_v6_child_route(struct sock *child)
 		return PTR_ERR(dst);
 	child->sk_gso_type = CLASP_GSO_TYPE;
 	ip6_dst_store(child, dst, NULL, 0);
-	sk_set_txhash(child);
 	return 0;
 }
 

@@ -19,6 +19,9 @@ must see the same:
                      clasp the path MTU lowered the MSS (PmtuUpdates)
   unreachable        r rejects a prefix: connect() fails at once with
                      TCP's errno (an ICMPv6 destination unreachable)
+  flow labels        every segment of a connection carries one flow label
+                     each way, not zero, from the SYN and SYN-ACK to the
+                     last ACK (captured on lo)
   time wait          an IPv6 connection closed actively leaves a
                      TIME_WAIT entry; the namespace goes with it and the
                      connections its process left behind
@@ -30,6 +33,7 @@ import errno
 import hashlib
 import os
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -301,6 +305,38 @@ def connect_errno(proto, addr):
     return in_ns('v6a', run)
 
 
+def flow_labels(proto, port):
+    """The flow labels of an echo over ::1, by direction: {(sport, dport):
+    set of labels}, from a packet socket on lo."""
+    cap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                        socket.htons(0x86dd))
+    cap.bind(('lo', 0))
+    cap.setblocking(False)
+    ls = listener(socket.AF_INET6, proto, '::1', port)
+    peers = []
+    t = threading.Thread(target=serve_once, args=(ls, peers))
+    t.start()
+    ok = echo(socket.AF_INET6, proto, '::1', port, b'x' * 100000)
+    t.join()
+    ls.close()
+    time.sleep(0.2)		# the last ACK, and the packet socket's copy
+    seen = {}
+    while True:
+        try:
+            frame = cap.recv(65536)
+        except BlockingIOError:
+            break
+        ip6 = frame[14:]		# lo's Ethernet header
+        if len(ip6) < 44 or ip6[6] != proto:
+            continue
+        sport, dport = struct.unpack('!HH', ip6[40:44])
+        if port in (sport, dport):
+            label = struct.unpack('!I', ip6[0:4])[0] & 0xfffff
+            seen.setdefault((sport, dport), set()).add(label)
+    cap.close()
+    return ok, seen
+
+
 def time_wait_and_netns_exit():
     """TIME_WAIT over IPv6, then the namespace goes with it and orphans."""
     def run():
@@ -329,7 +365,7 @@ def time_wait_and_netns_exit():
 
 
 PLAN = 2 * len(PROTOS) + 2 + len(PROTOS) + len(BINDS) + 2 * len(PROTOS) + \
-    len(PROTOS) + 1
+    len(PROTOS) + len(PROTOS) + 1
 
 
 def main():
@@ -395,6 +431,12 @@ def main():
     finally:
         for ns in ('v6a', 'v6r', 'v6b'):
             subprocess.run(['ip', 'netns', 'del', ns])
+    for i, p in enumerate(PROTOS):
+        ok, seen = flow_labels(p, 5200 + i)
+        result(ok and len(seen) == 2 and
+               all(len(v) == 1 and 0 not in v for v in seen.values()),
+               '%s: one flow label each way, not zero' % pname(p),
+               'labels by direction %s' % seen)
     if TCP == CLASP:
         result(True, 'clasp: TIME_WAIT over IPv6 # SKIP clasp only: '
                'TimeWaitEntered is clasp\'s counter')
