@@ -868,13 +868,15 @@ static inline bool clasp_skb_v6(const struct sk_buff *skb)
 
 /*
  * Does @sk speak IPv6 on the wire?  An AF_INET6 socket connected to a
- * v4-mapped address (or accepted from an IPv4 SYN) speaks IPv4, as TCP's.
+ * v4-mapped address (or accepted from an IPv4 SYN), or bound to one,
+ * speaks IPv4, as TCP's.
  */
 static inline bool clasp_sk_v6(const struct sock *sk)
 {
 #if IS_ENABLED(CONFIG_IPV6)
 	return sk->sk_family == AF_INET6 &&
-	       !ipv6_addr_v4mapped(&sk->sk_v6_daddr);
+	       !ipv6_addr_v4mapped(&sk->sk_v6_daddr) &&
+	       !ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr);
 #else
 	return false;
 #endif

@@ -1058,7 +1058,8 @@ userns_root() {
 #   4 127.0.0.5:47000 from an AF_INET socket: IPv4, v4-mapped on the
 #     server's (AF_INET6) side;
 #   M [::ffff:127.0.0.6]:48000 from an AF_INET6 socket to
-#     ::ffff:127.0.0.1: IPv4 on the wire, v4-mapped on both sides.
+#     ::ffff:127.0.0.1: IPv4 on the wire, v4-mapped on both sides;
+# and an AF_INET6 listener bound to [::ffff:127.0.0.1]:6101, IPv4's alone.
 # "killed" reads 6 from both ends.
 HELPER6_PY='
 import errno, socket, sys
@@ -1070,6 +1071,9 @@ ls = sock(socket.AF_INET6)
 ls.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
 ls.bind(("::", 6100))
 ls.listen(8)
+lm = sock(socket.AF_INET6)
+lm.bind(("::ffff:127.0.0.1", 6101))
+lm.listen(8)
 
 def pair(family, src, port, dst):
     c = sock(family)
@@ -1093,6 +1097,7 @@ ROW6_4S="ESTAB 0 0 [::ffff:127.0.0.1]:6100 [::ffff:127.0.0.5]:47000"
 ROW6_4C="ESTAB 0 0 127.0.0.5:47000 127.0.0.1:6100"
 ROW6_MS="ESTAB 0 0 [::ffff:127.0.0.1]:6100 [::ffff:127.0.0.6]:48000"
 ROW6_MC="ESTAB 0 0 [::ffff:127.0.0.6]:48000 [::ffff:127.0.0.1]:6100"
+ROW6_LM="LISTEN 0 8 [::ffff:127.0.0.1]:6101 *:*"
 
 start_helper6() {
 	local line=""
@@ -1116,7 +1121,10 @@ conns_ipv6() {
 		expect_rows "$ROW6_6C;$ROW6_4C;$ROW6_MC" -4 -6 dport 6100 &&
 		expect_rows "$ROW6_L;$ROW6_6S;$ROW6_4S;$ROW6_MS" -6 sport 6100 &&
 		expect_rows "" -4 sport 6100 &&
-		expect_rows "$ROW6_L" -6 sport 6100 state listening
+		expect_rows "$ROW6_L" -6 sport 6100 state listening &&
+		expect_rows "$ROW6_LM" sport 6101 &&
+		expect_rows "$ROW6_LM" -6 sport 6101 &&
+		expect_rows "" -4 sport 6101
 }
 
 conns_ipv6_filters() {

@@ -242,15 +242,23 @@ static int sock_family(const struct conn *c)
 					      c->laddr.family;
 }
 
-/* One end's address as its socket shows it. */
+/*
+ * One end's address as its socket shows it: v4-mapped in an AF_INET6
+ * socket, but for the unspecified one, which is :: there (the peer of a
+ * listener bound to ::ffff:a.b.c.d).
+ */
 static void shown_addr(const struct conn *c, bool local, struct ip_addr *a)
 {
 	const struct ip_addr *w = local ? &c->laddr : &c->raddr;
 
-	if (sock_family(c) == AF_INET6)
-		addr_v4mapped(w, a);
-	else
+	if (sock_family(c) != AF_INET6) {
 		*a = *w;
+	} else if (w->family == AF_INET && addr_is_any(w)) {
+		memset(a, 0, sizeof(*a));
+		a->family = AF_INET6;
+	} else {
+		addr_v4mapped(w, a);
+	}
 }
 
 /*
