@@ -4,7 +4,8 @@
 # A connection dump stays consistent while connections come and go.
 #
 # In a namespace of its own: LONG connections (127.0.0.2:41000+ to a
-# listener on 127.0.0.1:5000) stay open the whole time, while a churner
+# listener on 127.0.0.1:5000, every other one [::1]:41000+ to [::1]:5000,
+# so that a dump walks both families' tables) stay open the whole time, while a churner
 # opens and closes connections to a second listener (127.0.0.1:5001) as
 # fast as it can, each leaving a TIME-WAIT entry that expires 2 * msl_ms
 # later, so that full sockets, requests and compact entries appear and
@@ -41,7 +42,7 @@ CHURN_MIN=2000		# connections opened and closed during the dumps
 # Rows a dump has at least: the long-lived sockets and listeners, and some
 # of the churn (how much depends on the host's speed).  With -o -i a row
 # is about 350 bytes, so 400 rows take several messages of at most 32 KiB.
-MIN_ROWS=$((2 * LONG + 2 + 20))
+MIN_ROWS=$((2 * LONG + 3 + 20))
 MSL_MS=$(clasp_slow_time 1000)	# TIME-WAIT entries live 2 s (CLASP_SLOW: longer)
 ABANDON=1000		# dumps closed after their first message
 pids=()
@@ -58,16 +59,22 @@ trap cleanup EXIT
 # then hold them until stdin closes.
 HOLD_PY='
 import socket, sys
-def sock():
-    return socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
-ls = sock()
-ls.bind(("127.0.0.1", 5000))
-ls.listen(1024)
+def sock(family):
+    return socket.socket(family, socket.SOCK_STREAM, 253)
+listeners = {socket.AF_INET: ("127.0.0.1", "127.0.0.2"),
+             socket.AF_INET6: ("::1", "::1")}
+for family, (addr, _) in listeners.items():
+    ls = sock(family)
+    ls.bind((addr, 5000))
+    ls.listen(1024)
+    listeners[family] += (ls,)
 held = []
 for i in range(int(sys.argv[1])):
-    c = sock()
-    c.bind(("127.0.0.2", 41000 + i))
-    c.connect(("127.0.0.1", 5000))
+    family = socket.AF_INET6 if i % 2 else socket.AF_INET
+    addr, src, ls = listeners[family]
+    c = sock(family)
+    c.bind((src, 41000 + i))
+    c.connect((addr, 5000))
     held += [c, ls.accept()[0]]
 print("ready", flush=True)
 sys.stdin.read()
@@ -152,10 +159,12 @@ CHECK_PY='
 import json, sys
 ndumps, nlong, min_rows = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 tmp = sys.argv[4]
-must = {("127.0.0.1", 5000, "0.0.0.0", 0), ("127.0.0.1", 5001, "0.0.0.0", 0)}
+must = {("127.0.0.1", 5000, "0.0.0.0", 0), ("127.0.0.1", 5001, "0.0.0.0", 0),
+        ("::1", 5000, "::", 0)}
 for i in range(nlong):
-    must.add(("127.0.0.2", 41000 + i, "127.0.0.1", 5000))
-    must.add(("127.0.0.1", 5000, "127.0.0.2", 41000 + i))
+    src, dst = ("::1", "::1") if i % 2 else ("127.0.0.2", "127.0.0.1")
+    must.add((src, 41000 + i, dst, 5000))
+    must.add((dst, 5000, src, 41000 + i))
 ok = True
 def bad(msg):
     global ok
@@ -302,8 +311,10 @@ n = int(sys.argv[1])
 rows = json.load(sys.stdin)
 have = set((r["local"], r["local_port"], r["peer_port"]) for r in rows
            if r["state"] == "ESTAB")
-print(sum(("127.0.0.2", 41000 + i, 5000) in have and
-          ("127.0.0.1", 5000, 41000 + i) in have for i in range(n)))' "$LONG") ||
+ends = [("::1", "::1") if i % 2 else ("127.0.0.2", "127.0.0.1")
+        for i in range(n)]
+print(sum((src, 41000 + i, 5000) in have and (dst, 5000, 41000 + i) in have
+          for i, (src, dst) in enumerate(ends)))' "$LONG") ||
 		return 1
 	if [ "$rows" != "$LONG" ]; then
 		log "a whole dump then showed $rows long-lived connections of $LONG"
