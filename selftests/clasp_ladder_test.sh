@@ -21,7 +21,9 @@
 #  - without CAP_NET_ADMIN: refused, exit 1; bad command lines: exit 2
 #    with a usage line; stdout not writable: exit 1;
 #  - rmmod while a ladder listens, then a ladder on the module loaded
-#    again.
+#    again;
+#  - the same conversation over IPv6: [ADDR]:PORT in the header, the
+#    handshake and TIME-WAIT's end drawn.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -36,6 +38,8 @@ VC=cllc$$
 NET=10.252.$(($$ % 250))
 IPS=$NET.1
 IPC=$NET.2
+IPS6=fd00:252:$(($$ % 250))::1
+IPC6=fd00:252:$(($$ % 250))::2
 MSL=500			# TIME-WAIT: 1 s (scaled)
 TMP=$(mktemp -d)
 OLD_MSL=$(cat "$PARAMS/msl_ms" 2>/dev/null)
@@ -53,7 +57,8 @@ trap cleanup EXIT
 SERVER_PY='
 import socket, sys, time
 ip, port = sys.argv[1], int(sys.argv[2])
-l = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
+fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
+l = socket.socket(fam, socket.SOCK_STREAM, 253)
 l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 l.bind((ip, port))
 l.listen(8)
@@ -76,7 +81,8 @@ print("server got", got.decode(), flush=True)
 CLIENT_PY='
 import socket, sys, time
 ip, port = sys.argv[1], int(sys.argv[2])
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 253)
+fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_STREAM, 253)
 s.connect((ip, port))
 time.sleep(0.2)
 s.send(b"hello")
@@ -92,13 +98,15 @@ s.close()
 print("client got", got.decode(), flush=True)
 '
 
-# conversation PORT: one connection's life from the client namespace to
-# the server's on PORT; both ends must report what they read.
+# conversation PORT [ADDR]: one connection's life from the client
+# namespace to the server's on ADDR (default IPS) and PORT; both ends
+# must report what they read.
 conversation() {
-	ip netns exec "$NSS" python3 -c "$SERVER_PY" "$IPS" "$1" >"$TMP/srv.$1" 2>&1 &
+	local ips=${2:-$IPS}
+	ip netns exec "$NSS" python3 -c "$SERVER_PY" "$ips" "$1" >"$TMP/srv.$1" 2>&1 &
 	local spid=$!
 	clasp_poll_until 20 grep -q ready "$TMP/srv.$1" || { log "server on $1 never ready"; return 1; }
-	ip netns exec "$NSC" python3 -c "$CLIENT_PY" "$IPS" "$1" >"$TMP/cli.$1" 2>&1 ||
+	ip netns exec "$NSC" python3 -c "$CLIENT_PY" "$ips" "$1" >"$TMP/cli.$1" 2>&1 ||
 		{ log "client: $(cat "$TMP/cli.$1")"; return 1; }
 	wait "$spid"
 	grep -q "client got bye" "$TMP/cli.$1" && grep -q "server got hello" "$TMP/srv.$1" || {
@@ -287,6 +295,22 @@ full_stdout_fails() {
 		{ log "ladder >/dev/full: status $rc, $(cat "$TMP/full.err")"; return 1; }
 }
 
+# A conversation over IPv6, drawn as over IPv4.
+ipv6_drawn() {
+	local first
+	ladder_start v6 --peer "$NSS" dport 5006 || return 1
+	conversation 5006 "$IPS6" || return 1
+	clasp_poll_until 10 grep -q "CLOSED (timeout)" "$TMP/v6.out"
+	ladder_stop "$LADDER_PID" || return 1
+	first=$(head -n1 "$TMP/v6.out")
+	[[ $first =~ ^\ +time\ \[$IPC6\]:[0-9]+\ +\[$IPS6\]:5006$ ]] ||
+		{ log "IPv6 header: '$first'"; return 1; }
+	has v6 "SYN: SYN-SENT, SYN-RECV" "${T}SYN-SENT +--- SYN seq=0${W}-+> SYN-RECV$" &&
+		has v6 "SYN-ACK: ESTAB on the left" "${T}ESTAB +<-- SYN,ACK seq=0 ack=1${W}-+$" &&
+		has v6 "the last ACK" "${T} {12}--- ACK seq=7 ack=5${W}-+> CLOSED$" &&
+		has v6 "TIME-WAIT's end" "${T}CLOSED \(timeout\)$"
+}
+
 # The module unloads while a ladder listens (its socket outlives the
 # family), loads again, and a new ladder works.
 unload_with_listener() {
@@ -314,9 +338,10 @@ unload_with_listener() {
 
 clasp_start_clock
 echo "TAP version 13"
-echo "1..14"
+echo "1..15"
 if ! clasp_load || ! clasp_set_timers msl_ms=$MSL ||
-   ! clasp_veth_pair "$NSS" "$VS" "$IPS" "$NSC" "$VC" "$IPC"; then
+   ! clasp_veth_pair "$NSS" "$VS" "$IPS" "$NSC" "$VC" "$IPC" ||
+   ! clasp_veth_pair6 "$NSS" "$VS" "$IPS6" "$NSC" "$VC" "$IPC6"; then
 	echo "Bail out! setup failed"
 	exit "$KSFT_FAIL"
 fi
@@ -349,6 +374,7 @@ check svg_well_formed svg_well_formed
 check listener_gone_on_exit eval 'listener_gone && no_events_after'
 check unprivileged_refused unprivileged_refused
 check usage_errors_exit_2 eval 'usage_errors && full_stdout_fails'
+check ipv6_conversation_drawn ipv6_drawn
 check unload_with_a_listener unload_with_listener
 echo "# Totals: pass:$((ntest - fails)) fail:$fails xfail:0 xpass:0 skip:0 error:0"
 [ "$fails" -eq 0 ]

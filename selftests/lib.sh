@@ -155,6 +155,17 @@ clasp_veth_pair() {
 	return 1
 }
 
+# clasp_veth_pair6 NA DA IA NB DB IB: IPv6 addresses IA and IB (/64,
+# usable at once: no duplicate address detection) on the ends DA in NA and
+# DB in NB of a pair clasp_veth_pair made.
+clasp_veth_pair6() {
+	ip -n "$1" addr add "$3/64" dev "$2" nodad &&
+		ip -n "$4" addr add "$6/64" dev "$5" nodad || {
+		log "cannot add the IPv6 addresses"
+		return 1
+	}
+}
+
 # clasp_counter NS NAME: counter NAME of /proc/net/clasp_stats in
 # namespace NS, or "?".  Under CLASP_PROTO=6, TCP's counter for that name
 # (clasp_tcp_stats).
