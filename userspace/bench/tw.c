@@ -256,7 +256,8 @@ static void report(const struct tw_run *r, long entries, long long slab_delta,
 	long gone = total - r->s[r->ns - 1].alive;
 	long long size = r->objsize;
 
-	if (size >= 0 && r->cache_objs * 100 < (long long)entries * CACHE_MIN_PCT) {
+	if (size >= 0 && (entries <= 0 ||
+			  r->cache_objs * 100 < (long long)entries * CACHE_MIN_PCT)) {
 		fprintf(stderr, "tw: %s gained %lld objects for %ld entries: not"
 			" where the entries are\n", r->cache, r->cache_objs, entries);
 		size = -1;
