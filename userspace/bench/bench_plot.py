@@ -11,9 +11,12 @@ import sys
 
 PANELS = [
     ("connection rate (conn/s, higher is better)", False,
-     [("crr_lo", "loopback"), ("crr_veth", "veth")]),
+     [("crr_lo", "loopback"), ("crr_veth", "veth"),
+      ("crr6_lo", "loopback v6"), ("crr6_veth", "veth v6")]),
     ("connect() latency (us, log scale, lower is better)", True,
-     [("lat_p50", "p50"), ("lat_p99", "p99"), ("lat_p999", "p99.9")]),
+     [("lat_p50", "p50"), ("lat_p99", "p99"), ("lat_p999", "p99.9"),
+      ("lat6_p50", "p50 v6"), ("lat6_p99", "p99 v6"),
+      ("lat6_p999", "p99.9 v6")]),
 ]
 
 

@@ -19,7 +19,7 @@ import random
 import statistics
 import sys
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BOOT = 4000
 MIN_CI_RUNS = 3
 SCHEMA_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -32,6 +32,11 @@ WORKLOADS = [
     ("lat_p50", 2, "connect() latency p50", "us", "lower"),
     ("lat_p99", 2, "connect() latency p99", "us", "lower"),
     ("lat_p999", 2, "connect() latency p99.9", "us", "lower"),
+    ("crr6_lo", 1, "connection rate, loopback, IPv6", "conn/s", "higher"),
+    ("crr6_veth", 1, "connection rate, veth, IPv6", "conn/s", "higher"),
+    ("lat6_p50", 2, "connect() latency p50, IPv6", "us", "lower"),
+    ("lat6_p99", 2, "connect() latency p99, IPv6", "us", "lower"),
+    ("lat6_p999", 2, "connect() latency p99.9, IPv6", "us", "lower"),
     ("flood_ok_rate", 3, "SYN flood: highest fixed rate passed", "SYN/s", "higher"),
     ("flood_fail_rate", 3, "SYN flood: first fixed rate failed", "SYN/s", "higher"),
     ("flood_sent", 3, "SYN flood, 2 flooders: SYNs sent", "SYN/s", "info"),
@@ -41,6 +46,9 @@ WORKLOADS = [
     ("mem_estab", 4, "memory per ESTABLISHED socket", "B", "lower"),
     ("mem_synrecv", 4, "memory per SYN_RCVD request", "B", "lower"),
     ("tw_slab_per_tw", 4, "memory per TIME_WAIT entry", "B", "lower"),
+    ("tw6_slab_per_tw", 4, "memory per TIME_WAIT entry, IPv6", "B", "lower"),
+    ("tw_entry_size", 4, "TIME_WAIT entry size (slab object), IPv4", "B", "lower"),
+    ("tw6_entry_size", 4, "TIME_WAIT entry size (slab object), IPv6", "B", "lower"),
     ("tw_entries", 5, "TIME_WAIT entries held at once", "entries", "info"),
     ("tw_create_s", 5, "TIME_WAIT: time to create them", "s", "info"),
     ("tw_expire_cpu_ns_per_tw", 5, "TIME_WAIT: kernel CPU to expire one", "ns", "lower"),
@@ -48,6 +56,13 @@ WORKLOADS = [
     ("tw_late_p50_ms", 7, "TIME_WAIT expiry lateness p50", "ms", "lower"),
     ("tw_late_p99_ms", 7, "TIME_WAIT expiry lateness p99", "ms", "lower"),
     ("tw_late_max_ms", 7, "TIME_WAIT expiry lateness max", "ms", "lower"),
+    ("tw6_entries", 5, "TIME_WAIT entries held at once, IPv6", "entries", "info"),
+    ("tw6_create_s", 5, "TIME_WAIT, IPv6: time to create them", "s", "info"),
+    ("tw6_expire_cpu_ns_per_tw", 5, "TIME_WAIT, IPv6: kernel CPU to expire one", "ns", "lower"),
+    ("tw6_gone_pct", 5, "TIME_WAIT, IPv6: expired by lifetime + 30 s", "%", "higher"),
+    ("tw6_late_p50_ms", 7, "TIME_WAIT expiry lateness p50, IPv6", "ms", "lower"),
+    ("tw6_late_p99_ms", 7, "TIME_WAIT expiry lateness p99, IPv6", "ms", "lower"),
+    ("tw6_late_max_ms", 7, "TIME_WAIT expiry lateness max, IPv6", "ms", "lower"),
     ("rtx_err_p50", 7, "SYN retransmit timer |error| p50", "us", "lower"),
     ("rtx_err_p99", 7, "SYN retransmit timer |error| p99", "us", "lower"),
     ("rtx_err_max", 7, "SYN retransmit timer |error| max", "us", "lower"),
@@ -96,7 +111,9 @@ WORKLOADS = [
     ("reuseport_1", 17, "connection rate, loopback, 1 listener", "conn/s", "higher"),
     ("reuseport_2", 17, "connection rate, 2 SO_REUSEPORT listeners", "conn/s", "higher"),
 ]
-ONLY_IF_RUN = {"flood_sent", "tw_create_s"}
+ONLY_IF_RUN = {"flood_sent", "tw_create_s", "tw6_create_s"}
+# Rows over IPv6 (issue 21); every other row's connections are IPv4.
+V6_PREFIXES = ("crr6_", "lat6_", "tw6_")
 # A run gives these only when something happened; their absence says so.
 WHEN_ABSENT = {
     "flood_fail_rate": "no step of the ladder failed (flood_ladder): "
@@ -205,7 +222,7 @@ def workload_entry(wid, num, title, unit, better, runs, skips, reps):
                   f"no run gave a figure ({why})"
     return {
         "name": wid, "workload": num, "title": title, "unit": unit,
-        "better": better,
+        "better": better, "family": 6 if wid.startswith(V6_PREFIXES) else 4,
         "clasp_median": cm, "clasp_min": cmin, "clasp_max": cmax,
         "tcp_median": tm, "tcp_min": tmin, "tcp_max": tmax,
         "ratio": ratio, "ratio_ci_low": lo, "ratio_ci_high": hi,

@@ -91,16 +91,19 @@ int cmd_serve(const struct bench_opts *o)
  */
 static int one_crr(const struct bench_opts *o, uint64_t *connect_ns)
 {
+	const struct sockaddr *a;
+	socklen_t len;
 	uint64_t t0;
 	ssize_t r;
 	char c;
 	int fd, ret = -1;
 
+	a = dst_addr(o, &len);
 	fd = stream_socket(o);
 	if (fd < 0)
 		return -1;
 	t0 = now_ns();
-	if (connect(fd, (const struct sockaddr *)&o->dst, sizeof(o->dst)))
+	if (connect(fd, a, len))
 		goto out;
 	*connect_ns = now_ns() - t0;
 	if (write(fd, "q", 1) != 1)
@@ -182,13 +185,15 @@ int cmd_rr(const struct bench_opts *o)
 {
 	size_t cap = 65536, n = 0;
 	uint64_t *lat = malloc(cap * sizeof(*lat)), t0, t, deadline, ns;
+	const struct sockaddr *a;
 	long long cpu0, cpu1;
 	char c = RR_ECHO;
+	socklen_t len;
 	int fd;
 
+	a = dst_addr(o, &len);
 	fd = stream_socket(o);
-	if (!lat || fd < 0 ||
-	    connect(fd, (const struct sockaddr *)&o->dst, sizeof(o->dst))) {
+	if (!lat || fd < 0 || connect(fd, a, len)) {
 		perror("rr: connect");
 		return 1;
 	}
@@ -255,11 +260,14 @@ int cmd_bulk(const struct bench_opts *o)
 	static char buf[BULK_CHUNK];
 	uint64_t t0, deadline, ns;
 	long long bytes = 0, cpu0, cpu1;
+	const struct sockaddr *a;
+	socklen_t len;
 	ssize_t n;
 	int fd;
 
+	a = dst_addr(o, &len);
 	fd = stream_socket(o);
-	if (fd < 0 || connect(fd, (const struct sockaddr *)&o->dst, sizeof(o->dst))) {
+	if (fd < 0 || connect(fd, a, len)) {
 		perror("bulk: connect");
 		return 1;
 	}
@@ -288,14 +296,6 @@ int cmd_bulk(const struct bench_opts *o)
 	return 0;
 }
 
-/* Connection @i's client address and port: CLIENT_NET + i / 50000. */
-static void hold_client_addr(const struct bench_opts *o, long i,
-			     uint32_t *addr, uint16_t *port)
-{
-	*addr = ntohl(o->src.s_addr) + 1 + i / 50000;
-	*port = 10000 + i % 50000;
-}
-
 /*
  * The server end of the connection client @c just made on @lfd: both ends
  * close with RST, their descriptors in @fds.  @c is closed on failure.
@@ -315,19 +315,21 @@ static int accept_pair(int lfd, int c, int *fds)
 	return 0;
 }
 
-/* Open connection @i, both ends; its two descriptors in @fds. */
+/*
+ * Open connection @i from its own client address and port (bind_client()),
+ * both ends; its two descriptors in @fds.
+ */
 static int hold_one(const struct bench_opts *o, int lfd, long i, int *fds)
 {
-	uint32_t addr;
-	uint16_t port;
+	const struct sockaddr *a;
+	socklen_t len;
 	int c;
 
-	hold_client_addr(o, i, &addr, &port);
+	a = dst_addr(o, &len);
 	c = stream_socket(o);
 	if (c < 0)
 		return -1;
-	if (bind_addr(c, addr, port) ||
-	    connect(c, (const struct sockaddr *)&o->dst, sizeof(o->dst))) {
+	if (bind_client(c, o, i) || connect(c, a, len)) {
 		close(c);
 		return -1;
 	}

@@ -2,7 +2,11 @@
 /*
  * clasp_bench - the workloads of `make bench`, for clasp or for TCP.
  *
- *   clasp_bench CMD -P clasp|tcp|NUMBER [options]
+ *   clasp_bench CMD -P clasp|tcp|NUMBER [-6] [options]
+ *
+ * -6 makes the sockets AF_INET6: -a and -s then take IPv6 addresses.  serve,
+ * crr, rr, latency, bulk, hold and tw have it; the others are IPv4 only
+ * (raw IPv4 packets, or IPv4 address arithmetic).
  *
  * Every command prints one line of "key value" pairs that scripts/bench
  * reads; progress and errors go to stderr.  The commands:
@@ -28,7 +32,9 @@
  *	"mbyte_per_s X bytes N kcpu_us_per_mb C", C as crr's, per megabyte
  *	(10^6 bytes) sent.
  *   hold     -a ADDR -p PORT -n N -s CLIENT_NET [-w]
- *	N loopback connections from CLIENT_NET addresses held open, both
+ *	N loopback connections from CLIENT_NET addresses (1 + i / 50000,
+ *	port 10000 + i % 50000; with -6 a locally routed prefix, see
+ *	bind_client()) held open, both
  *	ends in this process: "slab_per_socket B sockets S"; with -w waits
  *	for SIGTERM before closing them (with RST).
  *   synflood -a ADDR -p PORT -s SPOOF_NET -d MS [-r PPS] [-c THREADS]
@@ -43,8 +49,10 @@
  *	N connections (each: connect, a byte there and back, within MS):
  *	"ok N fail M".
  *   tw       -a ADDR -p PORT -n N -s CLIENT_NET -e LIFETIME_MS
- *	N connections closed client first, so N TIME_WAIT entries; then
- *	watches them expire: memory, kernel CPU time, lateness.
+ *	N connections closed client first, so N TIME_WAIT entries, each from
+ *	its own CLIENT_NET address and port as hold's; then watches them
+ *	expire: memory, the entries' slab cache and its object size, kernel
+ *	CPU time, lateness.
  *   connscale -p PORT -n N -c SAMPLES
  *	N loopback connections by plain connect() (ephemeral ports, 30,000
  *	per destination 127.0.0.1, .2, ...) held open, then SAMPLES more
@@ -64,26 +72,27 @@
 static const struct {
 	const char *name;
 	int (*fn)(const struct bench_opts *o);
+	int v6;		/* takes -6 */
 } cmds[] = {
-	{ "serve", cmd_serve },
-	{ "crr", cmd_crr },
-	{ "latency", cmd_latency },
-	{ "bulk", cmd_bulk },
-	{ "hold", cmd_hold },
-	{ "synflood", cmd_synflood },
-	{ "synmem", cmd_synmem },
-	{ "legit", cmd_legit },
-	{ "tw", cmd_tw },
-	{ "synrtx", cmd_synrtx },
-	{ "connscale", cmd_connscale },
-	{ "rr", cmd_rr },
+	{ "serve", cmd_serve, 1 },
+	{ "crr", cmd_crr, 1 },
+	{ "latency", cmd_latency, 1 },
+	{ "bulk", cmd_bulk, 1 },
+	{ "hold", cmd_hold, 1 },
+	{ "synflood", cmd_synflood, 0 },
+	{ "synmem", cmd_synmem, 0 },
+	{ "legit", cmd_legit, 0 },
+	{ "tw", cmd_tw, 1 },
+	{ "synrtx", cmd_synrtx, 0 },
+	{ "connscale", cmd_connscale, 0 },
+	{ "rr", cmd_rr, 1 },
 };
 
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: clasp_bench serve|crr|rr|latency|bulk|hold|synflood|synmem|legit|tw|synrtx|connscale"
-		" -P clasp|tcp|NUM [-a ADDR] [-p PORT] [-n N] [-c N] [-d MS] [-T MS]"
+		" -P clasp|tcp|NUM [-6] [-a ADDR] [-p PORT] [-n N] [-c N] [-d MS] [-T MS]"
 		" [-r PPS] [-e MS] [-s NET] [-i IFNAME] [-w] [-L N]\n");
 	exit(2);
 }
@@ -110,26 +119,22 @@ static long positive(const char *s)
 
 static void parse_opts(int argc, char **argv, struct bench_opts *o)
 {
+	const char *a = NULL, *src = NULL;
 	int c;
 
-	while ((c = getopt(argc, argv, "P:a:p:n:c:d:T:r:e:s:i:wL:")) != -1) {
+	while ((c = getopt(argc, argv, "P:6a:p:n:c:d:T:r:e:s:i:wL:")) != -1) {
 		switch (c) {
 		case 'P': o->proto = parse_proto(optarg); break;
-		case 'a':
-			if (inet_pton(AF_INET, optarg, &o->dst.sin_addr) != 1)
-				usage();
-			break;
-		case 'p': o->dst.sin_port = htons(positive(optarg)); break;
+		case '6': o->family = AF_INET6; break;
+		case 'a': a = optarg; break;
+		case 'p': set_dst_port(o, positive(optarg)); break;
 		case 'n': o->count = positive(optarg); break;
 		case 'c': o->conc = positive(optarg); break;
 		case 'd': o->duration_ms = positive(optarg); break;
 		case 'T': o->timeout_ms = positive(optarg); break;
 		case 'r': o->rate = positive(optarg); break;
 		case 'e': o->expect_ms = positive(optarg); break;
-		case 's':
-			if (inet_pton(AF_INET, optarg, &o->src) != 1)
-				usage();
-			break;
+		case 's': src = optarg; break;
 		case 'i': o->ifname = optarg; break;
 		case 'w': o->wait = 1; break;
 		case 'L': o->listeners = positive(optarg); break;
@@ -138,12 +143,23 @@ static void parse_opts(int argc, char **argv, struct bench_opts *o)
 	}
 	if (optind != argc || o->proto <= 0 || o->proto > 255)
 		usage();
+	/* After the loop: -6 may come after the addresses. */
+	if (o->family == AF_INET6) {
+		if ((a && inet_pton(AF_INET6, a, &o->dst6.sin6_addr) != 1) ||
+		    (src && inet_pton(AF_INET6, src, &o->src6) != 1))
+			usage();
+	} else if ((a && inet_pton(AF_INET, a, &o->dst.sin_addr) != 1) ||
+		   (src && inet_pton(AF_INET, src, &o->src) != 1)) {
+		usage();
+	}
 }
 
 int main(int argc, char **argv)
 {
 	struct bench_opts o = {
+		.family = AF_INET,
 		.dst = { .sin_family = AF_INET },
+		.dst6 = { .sin6_family = AF_INET6 },
 		.count = 1000,
 		.conc = 1,
 		.duration_ms = 3000,
@@ -158,9 +174,16 @@ int main(int argc, char **argv)
 	parse_opts(argc - 1, argv + 1, &o);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	catch_stop_signals();
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(argv[1], cmds[i].name))
-			return cmds[i].fn(&o);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[1], cmds[i].name))
+			continue;
+		if (o.family == AF_INET6 && !cmds[i].v6) {
+			fprintf(stderr, "clasp_bench %s: IPv4 only, no -6\n",
+				cmds[i].name);
+			return 2;
+		}
+		return cmds[i].fn(&o);
+	}
 	usage();
 	return 2;
 }

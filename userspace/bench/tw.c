@@ -26,6 +26,16 @@
  *		  resolution either way); negative is early
  *   gone         entries that went before the deadline of LIFETIME_MS +
  *		  30 s after the end of creation
+ *   entry_cache  the slab cache of the protocol's entries of this family:
+ *		  clasp_tw or clasp_tw6, TCP's tw_sock_TCP or tw_sock_TCPv6
+ *   entry_objs   objects that cache gained during creation
+ *   entry_size   the size of one of its objects (its objsize), when it
+ *		  gained at least half as many objects as there are entries
+ *		  (slabinfo's count of objects in use is approximate); -1 if
+ *		  not (the entries are elsewhere, or the cache was merged:
+ *		  boot with slab_nomerge)
+ *
+ * -6: IPv6, o->dst6 and client addresses from o->src6.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -42,6 +52,7 @@
 #define TW_THREADS_MAX	8
 #define QUANTILES	1000
 #define GRACE_MS	30000
+#define CACHE_MIN_PCT	50
 
 struct tw_sample {
 	uint64_t t;		/* ns */
@@ -57,10 +68,22 @@ struct tw_run {
 	atomic_int threads_done;
 	struct tw_sample *s;
 	size_t ns, cap;
+	const char *cache;	/* the entries' slab cache */
+	long long cache_objs;	/* objects it gained during creation */
+	long long objsize;	/* its object size, -1 if unknown */
 };
+
+/* The slab cache of @o's TIME_WAIT entries, for its protocol and family. */
+static const char *tw_cache_name(const struct bench_opts *o)
+{
+	if (o->proto == IPPROTO_TCP)
+		return o->family == AF_INET6 ? "tw_sock_TCPv6" : "tw_sock_TCP";
+	return o->family == AF_INET6 ? "clasp_tw6" : "clasp_tw";
+}
 
 struct tw_thread {
 	struct tw_run *run;
+	struct bench_opts o;	/* the options, with this thread's port */
 	int idx;
 	int lfd;
 };
@@ -73,19 +96,22 @@ static long alive_now(const struct tw_run *r, int listeners)
 	return clasp_stat("Objects") - listeners;
 }
 
-/* Connection @i from its own client address and port, closed client first. */
-static int tw_one(const struct bench_opts *o, int lfd, uint16_t lport, long i)
+/*
+ * Connection @i from its own client address and port (bind_client()) to
+ * o->dst, whose listener is @lfd, closed client first.
+ */
+static int tw_one(const struct bench_opts *o, int lfd, long i)
 {
-	struct sockaddr_in dst = o->dst;
+	const struct sockaddr *dst;
+	socklen_t len;
 	char buf[16];
 	int c, s;
 
-	dst.sin_port = htons(lport);
+	dst = dst_addr(o, &len);
 	c = stream_socket(o);
 	if (c < 0)
 		return -1;
-	if (bind_addr(c, ntohl(o->src.s_addr) + 1 + i / 50000, 10000 + i % 50000) ||
-	    connect(c, (struct sockaddr *)&dst, sizeof(dst))) {
+	if (bind_client(c, o, i) || connect(c, dst, len)) {
 		close(c);
 		return -1;
 	}
@@ -104,11 +130,10 @@ static void *tw_thread_fn(void *arg)
 {
 	struct tw_thread *t = arg;
 	struct tw_run *r = t->run;
-	uint16_t lport = ntohs(r->o->dst.sin_port) + t->idx;
 	long i;
 
 	for (i = t->idx; i < r->o->count && !stop_requested(); i += r->nthreads) {
-		if (tw_one(r->o, t->lfd, lport, i)) {
+		if (tw_one(&t->o, t->lfd, i)) {
 			if (atomic_fetch_add(&r->failed, 1) == 0)
 				perror("tw: connection");
 			continue;
@@ -156,14 +181,14 @@ static double idle_ticks_per_s(struct tw_run *r, int listeners)
 
 static int start_threads(struct tw_run *r, struct tw_thread *t, pthread_t *th)
 {
-	struct bench_opts lo = *r->o;
 	int i;
 
 	for (i = 0; i < r->nthreads; i++) {
-		lo.dst.sin_port = htons(ntohs(r->o->dst.sin_port) + i);
+		t[i].o = *r->o;
+		set_dst_port(&t[i].o, dst_port(r->o) + i);
 		t[i].run = r;
 		t[i].idx = i;
-		t[i].lfd = listen_on(&lo, 4096);
+		t[i].lfd = listen_on(&t[i].o, 4096);
 		if (t[i].lfd < 0) {
 			perror("tw: listen");
 			return -1;
@@ -229,17 +254,26 @@ static void report(const struct tw_run *r, long entries, long long slab_delta,
 	static int64_t late[QUANTILES];
 	size_t n = lateness(r, total, late);
 	long gone = total - r->s[r->ns - 1].alive;
+	long long size = r->objsize;
 
+	if (size >= 0 && (entries <= 0 ||
+			  r->cache_objs * 100 < (long long)entries * CACHE_MIN_PCT)) {
+		fprintf(stderr, "tw: %s gained %lld objects for %ld entries: not"
+			" where the entries are\n", r->cache, r->cache_objs, entries);
+		size = -1;
+	}
 	printf("entries %ld slab_per_tw %.0f mem_per_tw %.0f create_s %.1f"
 	       " create_us_per_tw %.1f expire_cpu_ns_per_tw %.0f"
 	       " late_p50_ms %.1f late_p99_ms %.1f late_max_ms %.1f gone %ld"
-	       " created %ld failed %ld\n",
+	       " created %ld failed %ld entry_cache %s entry_objs %lld"
+	       " entry_size %lld\n",
 	       entries, entries ? (double)slab_delta / entries : 0.0,
 	       entries ? (double)mem_delta / entries : 0.0, create_s,
 	       total ? create_s * 1e6 / total : 0.0,
 	       entries ? cpu_ns / entries : 0.0,
 	       n ? late[n / 2] / 1e6 : 0.0, n ? late[(n * 99) / 100] / 1e6 : 0.0,
-	       n ? late[n - 1] / 1e6 : 0.0, gone, total, (long)r->failed);
+	       n ? late[n - 1] / 1e6 : 0.0, gone, total, (long)r->failed,
+	       r->cache, r->cache_objs, size);
 }
 
 /* Sample until every entry has gone, or the deadline passes. */
@@ -258,7 +292,7 @@ int cmd_tw(const struct bench_opts *o)
 	static struct tw_run r;
 	struct tw_thread t[TW_THREADS_MAX];
 	pthread_t th[TW_THREADS_MAX];
-	long long slab0, slab1, mem0, mem1, cpu0, cpu1;
+	long long slab0, slab1, mem0, mem1, cpu0, cpu1, objs0 = 0, objs1 = 0;
 	uint64_t t_start, t_end, t_cpu;
 	double idle, busy;
 	long entries, total;
@@ -266,7 +300,10 @@ int cmd_tw(const struct bench_opts *o)
 
 	r.o = o;
 	r.nthreads = o->conc < TW_THREADS_MAX ? o->conc : TW_THREADS_MAX;
+	r.cache = tw_cache_name(o);
+	r.objsize = -1;
 	idle = idle_ticks_per_s(&r, r.nthreads);
+	slab_cache(r.cache, &objs0, &r.objsize);
 	slab0 = slab_bytes();
 	mem0 = mem_used_bytes();
 	t_start = now_ns();
@@ -286,6 +323,9 @@ int cmd_tw(const struct bench_opts *o)
 	sleep_ms(100);	/* RCU: freed sockets back in their caches */
 	slab1 = slab_bytes();
 	mem1 = mem_used_bytes();
+	if (slab_cache(r.cache, &objs1, &r.objsize))
+		r.objsize = -1;
+	r.cache_objs = objs1 - objs0;
 	cpu0 = kernel_cpu_ticks();
 	t_cpu = now_ns();
 	if (record(&r, 0))

@@ -32,21 +32,47 @@ void sleep_ms(long ms)
 
 int stream_socket(const struct bench_opts *o)
 {
-	return socket(AF_INET, SOCK_STREAM, o->proto);
+	return socket(o->family, SOCK_STREAM, o->proto);
 }
 
-/* A listener on o->dst with SO_REUSEADDR, or -1. */
+/* o->dst or o->dst6, by o->family; its length in *@len. */
+const struct sockaddr *dst_addr(const struct bench_opts *o, socklen_t *len)
+{
+	if (o->family == AF_INET6) {
+		*len = sizeof(o->dst6);
+		return (const struct sockaddr *)&o->dst6;
+	}
+	*len = sizeof(o->dst);
+	return (const struct sockaddr *)&o->dst;
+}
+
+/* The port of o->dst (host order). */
+uint16_t dst_port(const struct bench_opts *o)
+{
+	return ntohs(o->dst.sin_port);
+}
+
+/* Set the port (host order) of o->dst and o->dst6 alike. */
+void set_dst_port(struct bench_opts *o, uint16_t port)
+{
+	o->dst.sin_port = htons(port);
+	o->dst6.sin6_port = htons(port);
+}
+
+/* A listener on o->dst (o->dst6 with -6) with SO_REUSEADDR, or -1. */
 int listen_on(const struct bench_opts *o, int backlog)
 {
 	int fd = stream_socket(o), one = 1;
+	const struct sockaddr *a;
+	socklen_t len;
 
 	if (fd < 0)
 		return -1;
+	a = dst_addr(o, &len);
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    (o->listeners > 1 &&
 	     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one))) ||
-	    bind(fd, (const struct sockaddr *)&o->dst, sizeof(o->dst)) ||
-	    listen(fd, backlog)) {
+	    bind(fd, a, len) || listen(fd, backlog)) {
 		close(fd);
 		return -1;
 	}
@@ -62,6 +88,33 @@ int bind_addr(int fd, uint32_t addr, uint16_t port)
 		.sin_port = htons(port),
 	};
 
+	return bind(fd, (struct sockaddr *)&a, sizeof(a));
+}
+
+/*
+ * Bind @fd to client @i of the source network o->src (o->src6 with -6):
+ * address 1 + i / 50000 of the network (IPv6: added to its low 32 bits),
+ * port 10000 + i % 50000, so that every client has its own address and
+ * port.  The caller routes the network to lo (127/8 is; an IPv6 one needs
+ * a local route, `ip -6 route add local NET dev lo`, and
+ * net.ipv6.ip_nonlocal_bind, since IPv6 binds only to an interface's
+ * addresses).
+ */
+int bind_client(int fd, const struct bench_opts *o, long i)
+{
+	struct sockaddr_in6 a = {
+		.sin6_family = AF_INET6,
+		.sin6_addr = o->src6,
+		.sin6_port = htons(10000 + i % 50000),
+	};
+	uint32_t low;
+
+	if (o->family != AF_INET6)
+		return bind_addr(fd, ntohl(o->src.s_addr) + 1 + i / 50000,
+				 10000 + i % 50000);
+	memcpy(&low, &a.sin6_addr.s6_addr[12], sizeof(low));
+	low = htonl(ntohl(low) + 1 + i / 50000);
+	memcpy(&a.sin6_addr.s6_addr[12], &low, sizeof(low));
 	return bind(fd, (struct sockaddr *)&a, sizeof(a));
 }
 
@@ -124,6 +177,33 @@ long long slab_bytes(void)
 	}
 	fclose(f);
 	return sum;
+}
+
+/*
+ * The line of slab cache @name in /proc/slabinfo: its objects in use in
+ * *@active and their size in *@objsize.  0, or -1 when there is no such
+ * cache (merged into another without slab_nomerge, or not loaded).
+ */
+int slab_cache(const char *name, long long *active, long long *objsize)
+{
+	FILE *f = fopen("/proc/slabinfo", "r");
+	char line[512], n[128];
+	long long a, total, size;
+	int ret = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%127s %lld %lld %lld", n, &a, &total,
+			   &size) == 4 && !strcmp(n, name)) {
+			*active = a;
+			*objsize = size;
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
 }
 
 /*
