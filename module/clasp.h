@@ -92,6 +92,7 @@
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
 #include <net/netns/generic.h>
+#include <net/route.h>
 
 #include "cong.h"
 #include "ecn.h"
@@ -867,6 +868,16 @@ static inline bool clasp_skb_v6(const struct sk_buff *skb)
 }
 
 /*
+ * The index of the device @skb arrived on.  inet_iif() reads an IPv4
+ * route; an IPv6 segment's is skb_iif (IP6CB's iif is gone under clasp's
+ * control block, and the same but for an L3 master device).
+ */
+static inline int clasp_iif(const struct sk_buff *skb)
+{
+	return clasp_skb_v6(skb) ? skb->skb_iif : inet_iif(skb);
+}
+
+/*
  * Does @sk speak IPv6 on the wire?  An AF_INET6 socket connected to a
  * v4-mapped address (or accepted from an IPv4 SYN), or bound to one,
  * speaks IPv4, as TCP's.
@@ -1299,7 +1310,8 @@ int clasp_v6_init(void);
 void clasp_v6_stop(void);
 void clasp_v6_exit(void);
 bool clasp_v6_enabled(void);
-void clasp_v6_child_init(struct sock *child, const struct clasp_entry *k);
+void clasp_v6_child_init(struct sock *child, const struct clasp_entry *k,
+			 int iif);
 int clasp_v6_child_route(struct sock *child);
 struct dst_entry *clasp_v6_ctl_route(struct net *net,
 				     const struct clasp_entry *k,

@@ -1120,7 +1120,7 @@ void clasp_rcv_lookup(struct net *net, struct sk_buff *skb)
 		return;
 
 	rcu_read_lock();
-	lsk = clasp_listen_lookup(cn, &k, inet_iif(skb), 0, skb);
+	lsk = clasp_listen_lookup(cn, &k, clasp_iif(skb), 0, skb);
 	rcu_read_unlock();
 	if (lsk) {
 		if (clasp_policy_drops(net, lsk, skb)) {

@@ -175,13 +175,17 @@ failure:
  * clasp_v6_child_init() - the IPv6 state of a listener's fresh clone
  * @child: the clone, of an AF_INET6 listener, not yet visible to anyone
  * @k: the connection's key, IPv6 or (to a dual-stack listener) IPv4
+ * @iif: the device the handshake's last segment arrived on
  *
  * The clone's pinet6 still points into its listener; it gets its own,
  * without the listener's multicast, anycast and flow label lists, packet
  * options or IPv6 header options.  Its addresses are @k's, v4-mapped for
- * an IPv4 key.
+ * an IPv4 key.  A link-local peer is reached through the device it came
+ * from (unless the listener is bound to one), as TCP's child is, so
+ * that the address has its scope.
  */
-void clasp_v6_child_init(struct sock *child, const struct clasp_entry *k)
+void clasp_v6_child_init(struct sock *child, const struct clasp_entry *k,
+			 int iif)
 {
 	struct ipv6_pinfo *np = clasp_inet6(child);
 	struct inet_sock *inet = inet_sk(child);
@@ -200,6 +204,9 @@ void clasp_v6_child_init(struct sock *child, const struct clasp_entry *k)
 	}
 	child->sk_v6_daddr = k->tuple.raddr6;
 	child->sk_v6_rcv_saddr = k->tuple.laddr6;
+	if (!child->sk_bound_dev_if &&
+	    (ipv6_addr_type(&k->tuple.raddr6) & IPV6_ADDR_LINKLOCAL))
+		child->sk_bound_dev_if = iif;
 	np->saddr = k->tuple.laddr6;
 	inet->inet_daddr = LOOPBACK4_IPV6;
 	inet->inet_saddr = LOOPBACK4_IPV6;

@@ -347,9 +347,13 @@ static void clasp_child_discard(struct sock *child)
 	sk_free_unlock_clone(child);
 }
 
-/* The socket a completed handshake becomes, locked, or NULL. */
+/*
+ * The socket a completed handshake becomes, locked, or NULL; @skb is the
+ * segment that completed it.
+ */
 static struct sock *clasp_create_child(struct sock *lsk,
-				       struct clasp_request *req)
+				       struct clasp_request *req,
+				       const struct sk_buff *skb)
 {
 	const struct clasp_entry *k = &req->entry;
 	struct clasp_sock *csk;
@@ -372,7 +376,7 @@ static struct sock *clasp_create_child(struct sock *lsk,
 		inet->inet_saddr = k->tuple.laddr;
 	}
 	if (child->sk_family == AF_INET6)
-		clasp_v6_child_init(child, k);
+		clasp_v6_child_init(child, k, clasp_iif(skb));
 	inet->inet_dport = k->tuple.rport;
 	inet->inet_sport = k->tuple.lport;
 	inet->inet_num = ntohs(k->tuple.lport);
@@ -475,7 +479,7 @@ static struct sock *clasp_req_complete(struct clasp_request *req,
 			clasp_req_unlink(req, CLASP_CAUSE_USER);
 		return NULL;
 	}
-	child = clasp_create_child(lsk, req);
+	child = clasp_create_child(lsk, req, skb);
 	if (!child)
 		return NULL;
 	if (!clasp_child_publish(lsk, child, req, true)) {
@@ -567,7 +571,7 @@ static int clasp_cookie_ack(struct sock *lsk, struct sk_buff *skb,
 	if (sk_acceptq_is_full(lsk)) {
 		clasp_accept_overflow(lsk, skb);
 	} else {
-		child = clasp_create_child(lsk, &tmp);
+		child = clasp_create_child(lsk, &tmp, skb);
 		if (child && !clasp_child_publish(lsk, child, &tmp, false)) {
 			clasp_child_discard(child);
 			child = NULL;

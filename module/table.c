@@ -774,7 +774,7 @@ static int clasp_listen_addr_score(const struct sock *sk,
  * port, as it arrived on a device
  * @cn: the namespace's clasp state
  * @k: the segment's key: its local address, port and family
- * @dif: index of the device it arrived on (inet_iif())
+ * @dif: index of the device it arrived on (clasp_iif())
  * @sdif: index of the L3 slave device it arrived through, 0 if none.
  *	The receive path passes 0: clasp's control block overlays IPCB,
  *	where the slave's index was, so a listener bound to a VRF's slave

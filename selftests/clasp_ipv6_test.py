@@ -19,6 +19,11 @@ must see the same:
                      clasp the path MTU lowered the MSS (PmtuUpdates)
   unreachable        r rejects a prefix: connect() fails at once with
                      TCP's errno (an ICMPv6 destination unreachable)
+  link-local         a connects to r's fe80:: address on their link (r
+                     has two links): the echo intact, and the accepted
+                     socket's peer has the scope of r's device, as TCP's
+  bound device       b's listener bound to its device (SO_BINDTODEVICE)
+                     serves a
   flow labels        every segment of a connection carries one flow label
                      each way, not zero, from the SYN and SYN-ACK to the
                      last ACK (captured on lo)
@@ -110,9 +115,11 @@ def serve_once(ls, out):
 
 
 def echo(fam, proto, addr, port, data=b'hello over clasp'):
+    """Send @data to @addr:@port (or to the address tuple @addr when @port
+    is None), half-close, and read it back: was it intact?"""
     c = socket.socket(fam, socket.SOCK_STREAM, proto)
     c.settimeout(TIMEOUT)
-    c.connect((addr, port))
+    c.connect(addr if port is None else (addr, port))
     c.sendall(data)
     c.shutdown(socket.SHUT_WR)
     back = b''
@@ -268,6 +275,8 @@ def topology():
     sh('ip -6 addr add fd00:1::2/64 dev ra nodad', 'v6r')
     sh('ip -6 addr add fd00:2::1/64 dev rb nodad', 'v6r')
     sh('ip -6 addr add fd00:2::2/64 dev vb nodad', 'v6b')
+    sh('ip -6 addr add fe80::a1/64 dev va nodad', 'v6a')
+    sh('ip -6 addr add fe80::a2/64 dev ra nodad', 'v6r')
     for ns, dev in (('v6a', 'va'), ('v6r', 'ra'), ('v6r', 'rb'),
                     ('v6b', 'vb')):
         sh('ip link set %s up' % dev, ns)
@@ -289,6 +298,55 @@ def packet_too_big(proto, port):
     t.join()
     want = (hashlib.sha256(data).hexdigest(), len(data))
     return out and out[0] == want, pmtu
+
+
+def serve_in(ns, proto, port, out, device=None):
+    """In @ns: a listener on [::]:@port (bound to @device if given) echoes
+    one connection; its peer's address tuple and the device index its
+    scope should name (@device's, else the one of the link to a) to @out."""
+    def run():
+        ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM, proto)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if device:
+            ls.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE,
+                          device.encode())
+        ls.bind(('::', port))
+        ls.listen(8)
+        ls.settimeout(TIMEOUT)
+        c, peer = ls.accept()
+        c.settimeout(TIMEOUT)
+        while True:
+            b = c.recv(65536)
+            if not b:
+                break
+            c.sendall(b)
+        c.close()
+        ls.close()
+        return peer, socket.if_nametoindex(device or 'ra')
+    out.append(in_ns(ns, run))
+
+
+def scoped_echo(ns, proto, port, addr, scope_dev=None, device=None):
+    """An echo from a to @addr:@port, the server in @ns; (echo intact,
+    the server's view of its peer, the device index its scope should be)."""
+    out = []
+    t = threading.Thread(target=serve_in, args=(ns, proto, port, out, device))
+    t.start()
+
+    def client():
+        scope = socket.if_nametoindex(scope_dev) if scope_dev else 0
+        for _ in range(100):
+            try:
+                return echo(socket.AF_INET6, proto, (addr, port, 0, scope),
+                            None)
+            except ConnectionRefusedError:
+                time.sleep(0.05)
+        return False
+    ok = in_ns('v6a', client)
+    t.join()
+    if not out or not isinstance(out[0], tuple):
+        return False, out, 0
+    return ok, out[0][0], out[0][1]
 
 
 def connect_errno(proto, addr):
@@ -365,7 +423,7 @@ def time_wait_and_netns_exit():
 
 
 PLAN = 2 * len(PROTOS) + 2 + len(PROTOS) + len(BINDS) + 2 * len(PROTOS) + \
-    len(PROTOS) + len(PROTOS) + 1
+    2 * len(PROTOS) + len(PROTOS) + len(PROTOS) + 1
 
 
 def main():
@@ -422,6 +480,17 @@ def main():
                        'PmtuUpdates %s -> %s' % (before, after))
             else:
                 result(True, 'tcp: (PmtuUpdates is clasp\'s)')
+        for i, p in enumerate(PROTOS):
+            ok, peer, want = scoped_echo('v6r', p, 5300 + i, 'fe80::a2', 'va')
+            result(ok is True and peer[0].startswith('fe80:') and
+                   peer[3] == want,
+                   '%s: a link-local peer, accepted with its device\'s '
+                   'scope' % pname(p), 'echo %s, peer %s, want scope %s' %
+                   (ok, peer, want))
+            ok, peer, _ = scoped_echo('v6b', p, 5310 + i, 'fd00:2::2',
+                                      device='vb')
+            result(ok is True, '%s: a listener bound to its device serves '
+                   'IPv6' % pname(p), 'echo %s, peer %s' % (ok, peer))
         want = connect_errno(TCP, 'fd00:99::1')
         for p in PROTOS:
             got = connect_errno(p, 'fd00:99::1')
