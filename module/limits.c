@@ -197,6 +197,7 @@ bool clasp_rmem_schedule(struct sock *sk, struct sk_buff *skb)
 
 static void clasp_sock_destruct(struct sock *sk)
 {
+	clasp_rtxq_free(sk);
 	sk_sockets_allocated_dec(sk);
 	inet_sock_destruct(sk);
 }

@@ -115,6 +115,7 @@ static void clasp_recovery_enter(struct sock *sk, u8 state)
 	clasp_ca_set_state(sk, state);
 	csk->recover = csk->snd_max;
 	csk->high_rxt = csk->snd_una;
+	clasp_rtxq_high_rxt_reset(sk);
 	csk->tlp_high_seq = 0;
 }
 
@@ -131,6 +132,7 @@ void clasp_recovery_init(struct sock *sk)
 	csk->ca_state = TCP_CA_Open;
 	csk->recover = csk->iss;
 	csk->high_rxt = csk->iss;
+	clasp_rtxq_rebuild(sk);
 	csk->dupacks = 0;
 	csk->frto = CLASP_FRTO_OFF;
 	csk->sacked_out = 0;
@@ -175,18 +177,7 @@ static void clasp_undo_count(struct sock *sk)
 /* Is a segment sent again, and not SACKed, still outstanding? */
 static bool clasp_retrans_out(struct sock *sk)
 {
-	struct clasp_sock *csk = clasp_sk(sk);
-	struct sk_buff *skb;
-
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		const struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
-
-		if (skb == csk->send_head)
-			break;
-		if (cb->retransmitted && !cb->sacked)
-			return true;
-	}
-	return false;
+	return clasp_sk(sk)->rtxq.retrans;
 }
 
 /* Does the ACK being processed echo a timestamp older than @stamp? */
@@ -246,6 +237,8 @@ static void clasp_undo(struct sock *sk, bool unmark, enum clasp_mib mib)
 				break;
 			CLASP_SKB_CB(skb)->lost = false;
 		}
+		/* Back on the list by send time: RACK looks at them again. */
+		clasp_rtxq_rebuild(sk);
 	}
 	if (!csk->cong.prior_ssthresh)
 		return;
@@ -398,14 +391,17 @@ static bool clasp_recovery_resend(struct sock *sk, struct sk_buff *skb)
 	struct clasp_sock *csk = clasp_sk(sk);
 	/* Before it goes: its TSval can be no older (clasp_packet_delayed()). */
 	u32 stamp = clasp_ts_now(csk->ts_offset);
+	u32 prior = csk->high_rxt;
 
 	if (!clasp_retransmit_skb(sk, skb))
 		return false;
 	if (!csk->retrans_stamp)
 		csk->retrans_stamp = stamp ?: 1;
 	clasp_undo_count(sk);
-	if (clasp_seq_after(CLASP_SKB_CB(skb)->end_seq, csk->high_rxt))
+	if (clasp_seq_after(CLASP_SKB_CB(skb)->end_seq, csk->high_rxt)) {
 		csk->high_rxt = CLASP_SKB_CB(skb)->end_seq;
+		clasp_rtxq_high_rxt(sk, skb, prior);
+	}
 	if (csk->ca_state == TCP_CA_Recovery)
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_FASTRETRANS);
 	return true;
@@ -435,16 +431,26 @@ static void clasp_recovery_resend_lost(struct sock *sk, bool head)
 	u32 lost, end = rack ? csk->snd_una : clasp_sack_lost_end(sk, &lost);
 	u32 cwnd = csk->cong.cwnd;
 	u32 pipe = clasp_cong_pipe(sk, cwnd);
-	struct sk_buff *first = rack ? NULL : skb;
+	struct sk_buff *first = rack ? NULL : skb, *next;
 
 	if (!rack && head && skb &&
 	    clasp_seq_after(CLASP_SKB_CB(skb)->end_seq, end))
 		end = CLASP_SKB_CB(skb)->end_seq;
-	skb_queue_walk(&sk->sk_write_queue, skb) {
+	for (; skb && skb != csk->send_head; skb = next) {
 		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 
-		if (skb == csk->send_head)
-			break;
+		next = clasp_rtxq_next(sk, skb);
+		/*
+		 * With RACK, past the oldest segment only the lost go: from
+		 * the lowest, and no further than the last (rtxq.c).
+		 */
+		if (rack && skb_queue_is_first(&sk->sk_write_queue, skb) &&
+		    next && next != csk->send_head) {
+			if (!csk->rtxq.lost)
+				next = NULL;
+			else if (clasp_seq_after(csk->rtxq.lost_seq, cb->end_seq))
+				next = clasp_rtxq_find(sk, csk->rtxq.lost_seq);
+		}
 		if (cb->sacked)
 			continue;
 		if (!cb->lost && (!clasp_seq_before(cb->seq, end) ||
@@ -452,11 +458,16 @@ static void clasp_recovery_resend_lost(struct sock *sk, bool head)
 			continue;
 		if (!first)
 			first = skb;
-		if (pipe >= cwnd && !(head && skb == first))
+		if ((pipe >= cwnd && !(head && skb == first)) ||
+		    !clasp_recovery_resend(sk, skb)) {
+			/* Every lost segment below this one went again. */
+			if (cb->lost)
+				csk->rtxq.lost_seq = cb->seq;
 			break;
-		if (!clasp_recovery_resend(sk, skb))
-			break;
+		}
 		pipe++;
+		if (rack && !csk->rtxq.lost)
+			break;
 	}
 }
 
@@ -597,19 +608,25 @@ static u32 clasp_rack_detect(struct sock *sk, bool *marked)
 	u64 now = ktime_to_us(ktime_get());
 	u32 reo = clasp_rack_reo_wnd(r, csk->ca_state != TCP_CA_Open,
 				     csk->sacked_out, csk->srtt_us);
-	struct sk_buff *skb;
+	struct sk_buff *skb, *tmp;
 	s64 wait = 0;
+	bool out;
 
 	r->advanced = false;
-	skb_queue_walk(&sk->sk_write_queue, skb) {
+	/*
+	 * The segments out neither SACKed nor lost, oldest transmission
+	 * first: none after the first sent later than RACK.xmit_ts was sent
+	 * before it.
+	 */
+	list_for_each_entry_safe(skb, tmp, &csk->rtxq.tsorted,
+				 tcp_tsorted_anchor) {
 		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 		u64 xmit = ktime_to_us(cb->xmit);
 		s64 left;
 
-		if (skb == csk->send_head)
+		if (xmit > r->xmit_us)
 			break;
-		if (cb->sacked || cb->lost ||
-		    !clasp_rack_sent_after(r->xmit_us, r->end_seq, xmit,
+		if (!clasp_rack_sent_after(r->xmit_us, r->end_seq, xmit,
 					   cb->end_seq))
 			continue;
 		left = clasp_rack_remaining(r, xmit, reo, now);
@@ -617,7 +634,9 @@ static u32 clasp_rack_detect(struct sock *sk, bool *marked)
 			wait = max(wait, left);
 			continue;
 		}
+		out = clasp_rtxq_begin(sk, skb);
 		cb->lost = true;
+		clasp_rtxq_end(sk, skb, out, false);
 		*marked = true;
 		if (cb->retransmitted)
 			clasp_stats_inc(sock_net(sk), CLASP_MIB_LOSTRETRANSMIT);
@@ -650,16 +669,7 @@ static bool clasp_rack_check(struct sock *sk)
 /* A segment RACK marked lost is still to be sent again. */
 static bool clasp_rack_lost_any(struct sock *sk)
 {
-	struct clasp_sock *csk = clasp_sk(sk);
-	struct sk_buff *skb;
-
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		if (skb == csk->send_head)
-			break;
-		if (CLASP_SKB_CB(skb)->lost && !CLASP_SKB_CB(skb)->sacked)
-			return true;
-	}
-	return false;
+	return clasp_sk(sk)->rtxq.lost;
 }
 
 /*
