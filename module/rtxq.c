@@ -429,13 +429,29 @@ bool clasp_rtxq_pipe(struct sock *sk, u32 *pipe)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	const struct clasp_rtxq *q = &csk->rtxq;
+	bool recovering = csk->ca_state != TCP_CA_Open;
+	const struct clasp_skb_cb *cb;
+	struct sk_buff *head;
 
 	if (csk->ca_state == TCP_CA_Loss ||
 	    (csk->sacked_out && !clasp_rack_decides(sk)))
 		return false;
 	*pipe = q->out - q->sacked - q->lost;
-	if (csk->ca_state != TCP_CA_Open)
+	if (recovering)
 		*pipe += q->lost_retrans;
+	/*
+	 * The oldest segment, acknowledged in part, is below snd_una, where
+	 * IsLost() would begin (lost_end): the walk leaves it out unless it
+	 * counts as sent again in this recovery.
+	 */
+	head = skb_peek(&sk->sk_write_queue);
+	if (!q->out || !head)
+		return true;
+	cb = CLASP_SKB_CB(head);
+	if (clasp_seq_before(cb->seq, csk->snd_una) && !cb->sacked &&
+	    !cb->lost && !(recovering && cb->retransmitted &&
+			   clasp_seq_before(cb->seq, csk->high_rxt)))
+		(*pipe)--;
 	return true;
 }
 
