@@ -1123,6 +1123,8 @@ bool clasp_rtxq_pipe(struct sock *sk, u32 *pipe);
 struct sk_buff *clasp_rtxq_find(struct sock *sk, u32 seq);
 struct sk_buff *clasp_rtxq_next(struct sock *sk, struct sk_buff *skb);
 void clasp_rtxq_check(struct sock *sk, u32 pipe, u32 walked);
+void clasp_rtxq_check_block(struct sock *sk, const struct clasp_sack_block *b);
+u32 clasp_rtxq_rack_detect(struct sock *sk, bool *marked);
 
 /* recovery.c */
 void clasp_recovery_init(struct sock *sk);

@@ -595,56 +595,6 @@ void clasp_rack_dsack_seen(struct sock *sk, u32 ack)
 }
 
 /*
- * RFC 8985 6.2 step 5: every segment not delivered and sent before the
- * most recently sent one that was is lost once the round trip that
- * delivery took, plus the reordering window, has passed since it went.
- * Sets *@marked if one was found lost now; returns the microseconds until
- * the next one would be, 0 if none waits.
- */
-static u32 clasp_rack_detect(struct sock *sk, bool *marked)
-{
-	struct clasp_sock *csk = clasp_sk(sk);
-	struct clasp_rack *r = &csk->rack;
-	u64 now = ktime_to_us(ktime_get());
-	u32 reo = clasp_rack_reo_wnd(r, csk->ca_state != TCP_CA_Open,
-				     csk->sacked_out, csk->srtt_us);
-	struct sk_buff *skb, *tmp;
-	s64 wait = 0;
-	bool out;
-
-	r->advanced = false;
-	/*
-	 * The segments out neither SACKed nor lost, oldest transmission
-	 * first: none after the first sent later than RACK.xmit_ts was sent
-	 * before it.
-	 */
-	list_for_each_entry_safe(skb, tmp, &csk->rtxq.tsorted,
-				 tcp_tsorted_anchor) {
-		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
-		u64 xmit = ktime_to_us(cb->xmit);
-		s64 left;
-
-		if (xmit > r->xmit_us)
-			break;
-		if (!clasp_rack_sent_after(r->xmit_us, r->end_seq, xmit,
-					   cb->end_seq))
-			continue;
-		left = clasp_rack_remaining(r, xmit, reo, now);
-		if (left > 0) {
-			wait = max(wait, left);
-			continue;
-		}
-		out = clasp_rtxq_begin(sk, skb);
-		cb->lost = true;
-		clasp_rtxq_end(sk, skb, out, false);
-		*marked = true;
-		if (cb->retransmitted)
-			clasp_stats_inc(sock_net(sk), CLASP_MIB_LOSTRETRANSMIT);
-	}
-	return min_t(s64, wait, U32_MAX);
-}
-
-/*
  * RACK looks again when a delivery moved RACK.xmit_ts, or when a segment
  * was waiting for its reordering window; the reordering timer (timer.c)
  * fires when that window ends (RFC 8985 6.3).  True if a segment was found
@@ -658,7 +608,7 @@ static bool clasp_rack_check(struct sock *sk)
 
 	if (!clasp_rack_on(sk) || (!csk->rack.advanced && !csk->rack_reo_wait))
 		return false;
-	wait = clasp_rack_detect(sk, &marked);
+	wait = clasp_rtxq_rack_detect(sk, &marked);
 	csk->rack_reo_wait = wait;
 	/* A little late rather than a storm of firings a few us apart. */
 	if (wait)

@@ -35,8 +35,10 @@
  *   the queue meanwhile.
  *
  * With debug_rtxq set, every pipe computed is checked against the walk it
- * replaced and every counter against a recount; a difference is logged
- * and counted in rtxq_errors, which the selftests read.
+ * replaced and every counter against a recount, RACK's look against a
+ * walk of every segment out, each SACK block against a walk of all it
+ * covers; a difference is logged and counted in rtxq_errors, which the
+ * selftests read.
  */
 #include <linux/list_sort.h>
 #include <linux/moduleparam.h>
@@ -519,6 +521,129 @@ static void clasp_rtxq_differs(struct sock *sk, const char *what, u32 have,
 	pr_err_ratelimited("clasp: rtxq %s is %u, a recount says %u (state %u, snd_una %u)\n",
 			   what, have, want, clasp_sk(sk)->ca_state,
 			   clasp_sk(sk)->snd_una);
+}
+
+/*
+ * With debug_rtxq: what the walk of every segment out that RACK did
+ * before the list would mark (*@n) and wait for (*@wait).
+ */
+static void clasp_rtxq_rack_walk(struct sock *sk, u32 reo, u64 now, u32 *n,
+				 s64 *wait)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	const struct clasp_rack *r = &csk->rack;
+	struct sk_buff *skb;
+
+	*n = 0;
+	*wait = 0;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		const struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+		u64 xmit = ktime_to_us(cb->xmit);
+		s64 left;
+
+		if (skb == csk->send_head)
+			break;
+		if (cb->sacked || cb->lost ||
+		    !clasp_rack_sent_after(r->xmit_us, r->end_seq, xmit,
+					   cb->end_seq))
+			continue;
+		left = clasp_rack_remaining(r, xmit, reo, now);
+		if (left > 0)
+			*wait = max(*wait, left);
+		else
+			(*n)++;
+	}
+}
+
+/**
+ * clasp_rtxq_rack_detect() - RACK's loss detection (RFC 8985 6.2 step 5)
+ * @sk: the socket, locked
+ * @marked: set if a segment was found lost now
+ *
+ * Every segment not delivered and sent before the most recently sent one
+ * that was is lost once the round trip that delivery took, plus the
+ * reordering window, has passed since it went.  The list by send time
+ * holds the segments out neither SACKed nor lost, the oldest
+ * transmission first: none after the first sent later than RACK.xmit_ts
+ * was sent before it, and the look stops there, as Linux's
+ * tcp_rack_detect_loss().
+ *
+ * Return: microseconds until the next one would be lost, 0 if none waits.
+ */
+u32 clasp_rtxq_rack_detect(struct sock *sk, bool *marked)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct clasp_rack *r = &csk->rack;
+	u64 now = ktime_to_us(ktime_get());
+	u32 reo = clasp_rack_reo_wnd(r, csk->ca_state != TCP_CA_Open,
+				     csk->sacked_out, csk->srtt_us);
+	bool debug = clasp_rtxq_debugging();
+	struct sk_buff *skb, *tmp;
+	u32 n = 0, want_n = 0;
+	s64 wait = 0, want_wait = 0;
+	bool out;
+
+	r->advanced = false;
+	if (unlikely(debug))
+		clasp_rtxq_rack_walk(sk, reo, now, &want_n, &want_wait);
+	list_for_each_entry_safe(skb, tmp, &csk->rtxq.tsorted,
+				 tcp_tsorted_anchor) {
+		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+		u64 xmit = ktime_to_us(cb->xmit);
+		s64 left;
+
+		if (xmit > r->xmit_us)
+			break;
+		if (!clasp_rack_sent_after(r->xmit_us, r->end_seq, xmit,
+					   cb->end_seq))
+			continue;
+		left = clasp_rack_remaining(r, xmit, reo, now);
+		if (left > 0) {
+			wait = max(wait, left);
+			continue;
+		}
+		out = clasp_rtxq_begin(sk, skb);
+		cb->lost = true;
+		clasp_rtxq_end(sk, skb, out, false);
+		*marked = true;
+		n++;
+		if (cb->retransmitted)
+			clasp_stats_inc(sock_net(sk), CLASP_MIB_LOSTRETRANSMIT);
+	}
+	if (unlikely(debug)) {
+		if (n != want_n)
+			clasp_rtxq_differs(sk, "RACK's lost", n, want_n);
+		if (wait != want_wait)
+			clasp_rtxq_differs(sk, "RACK's wait", min_t(s64, wait, U32_MAX),
+					   min_t(s64, want_wait, U32_MAX));
+	}
+	return min_t(s64, wait, U32_MAX);
+}
+
+/**
+ * clasp_rtxq_check_block() - with debug_rtxq, after a SACK block was
+ * looked at in part (clasp_sackin_fresh()): is every segment sent that
+ * it covers wholly marked, as a walk of the whole block would have left
+ * it?
+ * @sk: the socket, locked
+ * @b: the block, valid
+ */
+void clasp_rtxq_check_block(struct sock *sk, const struct clasp_sack_block *b)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		const struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+
+		if (!clasp_seq_before(cb->seq, csk->snd_max) ||
+		    !clasp_seq_before(cb->seq, b->end))
+			break;
+		if (!cb->sacked && !clasp_seq_before(cb->seq, b->start) &&
+		    !clasp_seq_after(cb->end_seq, b->end))
+			clasp_rtxq_differs(sk, "unmarked in a block", cb->seq,
+					   b->start);
+	}
 }
 
 /**

@@ -138,6 +138,8 @@ bool clasp_sack_tag(struct sock *sk, const struct clasp_seg *seg)
 				       csk->snd_max)) {
 			marked |= clasp_sack_tag_block(sk, &seg->sack[i], fack,
 						       &reord);
+			if (unlikely(clasp_rtxq_debugging()))
+				clasp_rtxq_check_block(sk, &seg->sack[i]);
 			cache[n++] = seg->sack[i];
 		}
 	}
