@@ -21,6 +21,9 @@
  *   sackin.c    the SACK blocks a sender receives: validity, D-SACK,
  *               IsLost (sackin.h)
  *   scoreboard.c  the SACKed segments of the write queue
+ *   rtxq.c      the segments out: counters kept as their marks change
+ *               (pipe), the list by send time RACK walks, an index by
+ *               sequence number SACK blocks are found in
  *   rack.c      RACK's arithmetic (RFC 8985 6): send order, reordering
  *               window, when a segment is lost (rack.h)
  *   recovery.c  loss recovery: RACK loss detection (alone with SACK and
@@ -424,6 +427,45 @@ static_assert(sizeof(struct clasp_skb_cb) <= sizeof_field(struct sk_buff, cb));
 #define CLASP_SKB_CB(skb) ((struct clasp_skb_cb *)&((skb)->cb[0]))
 
 /**
+ * struct clasp_rtxq - the segments out, those of the write queue before
+ * send_head (rtxq.c)
+ * @out: how many (Linux's packets_out)
+ * @sacked: of them, SACKed
+ * @lost: not SACKed and marked lost (lost_out)
+ * @retrans: not SACKed and sent more than once
+ * @lost_retrans: not SACKed, lost, sent more than once and below
+ *	HighRxt: a fast recovery counts them in pipe
+ * @lost_seq: no segment counted in @lost starts below it (while @lost)
+ * @tsorted: those neither SACKed nor lost, in the order they were last
+ *	sent, through skb->tcp_tsorted_anchor (Linux's tsorted_sent_queue)
+ * @idx: a ring of @cap pointers to them, in sequence order: @len from
+ *	@first
+ * @cap: its size, a power of two, 0 before it is allocated
+ * @first: where the oldest is
+ * @len: how many it holds
+ * @idx_bad: one was split, or the ring could not grow: it is not used
+ *	until none is out
+ * @cache: the valid SACK blocks of the last ACK (scoreboard.c)
+ * @ncache: how many
+ */
+struct clasp_rtxq {
+	u32 out;
+	u32 sacked;
+	u32 lost;
+	u32 retrans;
+	u32 lost_retrans;
+	u32 lost_seq;
+	struct list_head tsorted;
+	struct sk_buff **idx;
+	u32 cap;
+	u32 first;
+	u32 len;
+	bool idx_bad;
+	u8 ncache;
+	struct clasp_sack_block cache[CLASP_SACK_CACHE];
+};
+
+/**
  * struct clasp_sockopt - what a program set on a socket (SOL_TCP and
  * SOL_CLASP options); a listener's children inherit it, as TCP's do
  * @ka_idle_ms: keepalive idle time, 0 for the namespace default
@@ -493,6 +535,7 @@ struct clasp_sockopt {
  * @frto: F-RTO step after a timeout (RFC 5682, recovery.c)
  * @high_rxt: HighRxt of RFC 6675: the end of the last segment recovery
  *	sent again; those below it are not sent again until a timeout
+ * @rtxq: the segments out, counted and indexed (rtxq.c)
  * @sacked_out: segments of the write queue marked SACKed (scoreboard.c)
  * @sacked_bytes: their bytes
  * @highest_sack: end of the highest SACKed segment, valid with @sacked_out
@@ -642,6 +685,7 @@ struct clasp_sock {
 	u8 frto;
 	u32 recover;
 	u32 high_rxt;
+	struct clasp_rtxq rtxq;
 	u32 sacked_out;
 	u32 sacked_bytes;
 	u32 highest_sack;
@@ -1178,6 +1222,27 @@ void clasp_sack_reordering(struct sock *sk, u32 low_seq, u32 fack);
 void clasp_sack_check_reneging(struct sock *sk);
 void clasp_sack_clear(struct sock *sk);
 u32 clasp_sack_lost_end(struct sock *sk, u32 *lost);
+
+/* rtxq.c */
+bool clasp_rtxq_debugging(void);
+void clasp_rtxq_init(struct sock *sk);
+void clasp_rtxq_purge(struct sock *sk);
+void clasp_rtxq_free(struct sock *sk);
+void clasp_rtxq_rebuild(struct sock *sk);
+void clasp_rtxq_sent(struct sock *sk, struct sk_buff *skb);
+void clasp_rtxq_acked(struct sock *sk, struct sk_buff *skb, bool out);
+bool clasp_rtxq_begin(struct sock *sk, const struct sk_buff *skb);
+void clasp_rtxq_end(struct sock *sk, struct sk_buff *skb, bool out, bool sent);
+void clasp_rtxq_split(struct sock *sk, struct sk_buff *skb,
+		      struct sk_buff *tail);
+void clasp_rtxq_high_rxt(struct sock *sk, struct sk_buff *skb, u32 prior);
+void clasp_rtxq_high_rxt_reset(struct sock *sk);
+bool clasp_rtxq_pipe(struct sock *sk, u32 *pipe);
+struct sk_buff *clasp_rtxq_find(struct sock *sk, u32 seq);
+struct sk_buff *clasp_rtxq_next(struct sock *sk, struct sk_buff *skb);
+void clasp_rtxq_check(struct sock *sk, u32 pipe, u32 walked);
+void clasp_rtxq_check_block(struct sock *sk, const struct clasp_sack_block *b);
+u32 clasp_rtxq_rack_detect(struct sock *sk, bool *marked);
 
 /* recovery.c */
 void clasp_recovery_init(struct sock *sk);

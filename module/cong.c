@@ -274,21 +274,8 @@ const char *clasp_cong_name(const struct sock *sk)
 	return READ_ONCE(clasp_sk(sk)->cong.ops)->name;
 }
 
-/**
- * clasp_cong_pipe() - the segments thought to be in the network, RFC
- * 6675's pipe (Linux's tcp_packets_in_flight()), counted up to @limit
- * @sk: the socket, locked
- * @limit: stop counting there
- *
- * A segment sent counts unless the peer SACKed it or it is thought lost:
- * RACK found it lost, IsLost() holds for it (not while RACK decides
- * alone), or a timeout is being recovered from and it was outstanding
- * then.  A segment sent again in this recovery (below HighRxt) counts
- * once, for its retransmission.
- *
- * Return: the count, at most @limit.
- */
-u32 clasp_cong_pipe(struct sock *sk, u32 limit)
+/* clasp_cong_pipe() by a walk of the segments out: O(n). */
+static u32 clasp_cong_pipe_walk(struct sock *sk, u32 limit)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	bool recovering = csk->ca_state != TCP_CA_Open;
@@ -317,6 +304,38 @@ u32 clasp_cong_pipe(struct sock *sk, u32 limit)
 		pipe++;
 	}
 	return pipe;
+}
+
+/**
+ * clasp_cong_pipe() - the segments thought to be in the network, RFC
+ * 6675's pipe (Linux's tcp_packets_in_flight()), counted up to @limit
+ * @sk: the socket, locked
+ * @limit: stop counting there
+ *
+ * A segment sent counts unless the peer SACKed it or it is thought lost:
+ * RACK found it lost, IsLost() holds for it (not while RACK decides
+ * alone), or a timeout is being recovered from and it was outstanding
+ * then.  A segment sent again in this recovery (below HighRxt) counts
+ * once, for its retransmission.  The counters of the segments out say it
+ * in O(1) (rtxq.c), but in a recovery after a timeout, or while IsLost()
+ * is in use: then a walk of the queue does.
+ *
+ * Return: the count, at most @limit.
+ */
+u32 clasp_cong_pipe(struct sock *sk, u32 limit)
+{
+	u32 pipe, walked;
+
+	if (!clasp_rtxq_pipe(sk, &pipe)) {
+		if (unlikely(clasp_rtxq_debugging()))
+			clasp_rtxq_check(sk, U32_MAX, 0);
+		return clasp_cong_pipe_walk(sk, limit);
+	}
+	if (unlikely(clasp_rtxq_debugging())) {
+		walked = clasp_cong_pipe_walk(sk, U32_MAX);
+		clasp_rtxq_check(sk, pipe, walked);
+	}
+	return min(pipe, limit);
 }
 
 /**

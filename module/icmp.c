@@ -141,6 +141,7 @@ static void clasp_resend_smaller(struct sock *sk)
 		return;
 	csk->send_head = skb;
 	csk->snd_nxt = csk->snd_una;
+	clasp_rtxq_rebuild(sk);		/* none is out now */
 	clasp_push(sk);
 }
 

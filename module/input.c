@@ -433,6 +433,7 @@ static u32 clasp_clean_acked(struct sock *sk, u32 ack, s32 *rtt_us)
 		if (!cb->retransmitted)
 			sample = cb->sent;
 		clasp_sack_acked(sk, skb, fack, &reord);
+		clasp_rtxq_acked(sk, skb, !head_acked);
 		__skb_unlink(skb, &sk->sk_write_queue);
 		clasp_wmem_free(sk, skb);
 	}

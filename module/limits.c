@@ -199,6 +199,7 @@ bool clasp_rmem_schedule(struct sock *sk, struct sk_buff *skb)
 
 static void clasp_sock_destruct(struct sock *sk)
 {
+	clasp_rtxq_free(sk);
 	sk_sockets_allocated_dec(sk);
 #if IS_ENABLED(CONFIG_IPV6)
 	if (sk->sk_family == AF_INET6) {

@@ -738,12 +738,20 @@ void clasp_send_probe(struct sock *sk)
  */
 static struct sk_buff *clasp_xmit_skb(struct sk_buff *qskb)
 {
+	/*
+	 * The send-time list's linkage lies where a buffer's destination
+	 * does (rtxq.c), which a copy takes a reference on: hidden meanwhile,
+	 * as tcp_skb_tsorted_save() hides it.
+	 */
+	unsigned long anchor = qskb->_skb_refdst;
 	struct sk_buff *skb;
 
+	qskb->_skb_refdst = 0;
 	if (skb_cloned(qskb) || skb_headroom(qskb) < CLASP_MAX_HEADER)
 		skb = __pskb_copy(qskb, CLASP_MAX_HEADER, GFP_ATOMIC);
 	else
 		skb = skb_clone(qskb, GFP_ATOMIC);
+	qskb->_skb_refdst = anchor;
 	/* The control block was the write queue's; IP's starts empty. */
 	if (skb)
 		memset(skb->cb, 0, sizeof(skb->cb));
@@ -846,6 +854,7 @@ static void clasp_advance_head(struct sock *sk, struct sk_buff *skb)
 	if (clasp_seq_after(csk->snd_nxt, csk->snd_max))
 		csk->snd_max = csk->snd_nxt;
 	csk->probe_tstamp = 0;	/* the window took data: probing is over */
+	clasp_rtxq_sent(sk, skb);
 	csk->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 			 NULL : skb_queue_next(&sk->sk_write_queue, skb);
 }
@@ -1066,10 +1075,17 @@ bool clasp_retransmit_one(struct sock *sk)
 bool clasp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
+	bool out;
 
-	if (!skb || skb == csk->send_head || clasp_send_queued(sk, skb))
+	if (!skb || skb == csk->send_head)
 		return false;
+	out = clasp_rtxq_begin(sk, skb);
+	if (clasp_send_queued(sk, skb)) {
+		clasp_rtxq_end(sk, skb, out, false);
+		return false;
+	}
 	CLASP_SKB_CB(skb)->retransmitted = true;
+	clasp_rtxq_end(sk, skb, out, true);
 	csk->total_retrans++;
 	clasp_stats_inc(sock_net(sk), CLASP_MIB_RETRANSSEGS);
 	clasp_trace_retransmit(sk, CLASP_SKB_CB(skb)->seq);

@@ -115,6 +115,7 @@ static void clasp_recovery_enter(struct sock *sk, u8 state)
 	clasp_ca_set_state(sk, state);
 	csk->recover = csk->snd_max;
 	csk->high_rxt = csk->snd_una;
+	clasp_rtxq_high_rxt_reset(sk);
 	csk->tlp_high_seq = 0;
 }
 
@@ -131,6 +132,7 @@ void clasp_recovery_init(struct sock *sk)
 	csk->ca_state = TCP_CA_Open;
 	csk->recover = csk->iss;
 	csk->high_rxt = csk->iss;
+	clasp_rtxq_rebuild(sk);
 	csk->dupacks = 0;
 	csk->frto = CLASP_FRTO_OFF;
 	csk->sacked_out = 0;
@@ -175,18 +177,7 @@ static void clasp_undo_count(struct sock *sk)
 /* Is a segment sent again, and not SACKed, still outstanding? */
 static bool clasp_retrans_out(struct sock *sk)
 {
-	struct clasp_sock *csk = clasp_sk(sk);
-	struct sk_buff *skb;
-
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		const struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
-
-		if (skb == csk->send_head)
-			break;
-		if (cb->retransmitted && !cb->sacked)
-			return true;
-	}
-	return false;
+	return clasp_sk(sk)->rtxq.retrans;
 }
 
 /* Does the ACK being processed echo a timestamp older than @stamp? */
@@ -246,6 +237,8 @@ static void clasp_undo(struct sock *sk, bool unmark, enum clasp_mib mib)
 				break;
 			CLASP_SKB_CB(skb)->lost = false;
 		}
+		/* Back on the list by send time: RACK looks at them again. */
+		clasp_rtxq_rebuild(sk);
 	}
 	if (!csk->cong.prior_ssthresh)
 		return;
@@ -398,14 +391,17 @@ static bool clasp_recovery_resend(struct sock *sk, struct sk_buff *skb)
 	struct clasp_sock *csk = clasp_sk(sk);
 	/* Before it goes: its TSval can be no older (clasp_packet_delayed()). */
 	u32 stamp = clasp_ts_now(csk->ts_offset);
+	u32 prior = csk->high_rxt;
 
 	if (!clasp_retransmit_skb(sk, skb))
 		return false;
 	if (!csk->retrans_stamp)
 		csk->retrans_stamp = stamp ?: 1;
 	clasp_undo_count(sk);
-	if (clasp_seq_after(CLASP_SKB_CB(skb)->end_seq, csk->high_rxt))
+	if (clasp_seq_after(CLASP_SKB_CB(skb)->end_seq, csk->high_rxt)) {
 		csk->high_rxt = CLASP_SKB_CB(skb)->end_seq;
+		clasp_rtxq_high_rxt(sk, skb, prior);
+	}
 	if (csk->ca_state == TCP_CA_Recovery)
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_FASTRETRANS);
 	return true;
@@ -435,16 +431,26 @@ static void clasp_recovery_resend_lost(struct sock *sk, bool head)
 	u32 lost, end = rack ? csk->snd_una : clasp_sack_lost_end(sk, &lost);
 	u32 cwnd = csk->cong.cwnd;
 	u32 pipe = clasp_cong_pipe(sk, cwnd);
-	struct sk_buff *first = rack ? NULL : skb;
+	struct sk_buff *first = rack ? NULL : skb, *next;
 
 	if (!rack && head && skb &&
 	    clasp_seq_after(CLASP_SKB_CB(skb)->end_seq, end))
 		end = CLASP_SKB_CB(skb)->end_seq;
-	skb_queue_walk(&sk->sk_write_queue, skb) {
+	for (; skb && skb != csk->send_head; skb = next) {
 		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 
-		if (skb == csk->send_head)
-			break;
+		next = clasp_rtxq_next(sk, skb);
+		/*
+		 * With RACK, past the oldest segment only the lost go: from
+		 * the lowest, and no further than the last (rtxq.c).
+		 */
+		if (rack && skb_queue_is_first(&sk->sk_write_queue, skb) &&
+		    next && next != csk->send_head) {
+			if (!csk->rtxq.lost)
+				next = NULL;
+			else if (clasp_seq_after(csk->rtxq.lost_seq, cb->end_seq))
+				next = clasp_rtxq_find(sk, csk->rtxq.lost_seq);
+		}
 		if (cb->sacked)
 			continue;
 		if (!cb->lost && (!clasp_seq_before(cb->seq, end) ||
@@ -452,11 +458,16 @@ static void clasp_recovery_resend_lost(struct sock *sk, bool head)
 			continue;
 		if (!first)
 			first = skb;
-		if (pipe >= cwnd && !(head && skb == first))
+		if ((pipe >= cwnd && !(head && skb == first)) ||
+		    !clasp_recovery_resend(sk, skb)) {
+			/* Every lost segment below this one went again. */
+			if (cb->lost)
+				csk->rtxq.lost_seq = cb->seq;
 			break;
-		if (!clasp_recovery_resend(sk, skb))
-			break;
+		}
 		pipe++;
+		if (rack && !csk->rtxq.lost)
+			break;
 	}
 }
 
@@ -584,48 +595,6 @@ void clasp_rack_dsack_seen(struct sock *sk, u32 ack)
 }
 
 /*
- * RFC 8985 6.2 step 5: every segment not delivered and sent before the
- * most recently sent one that was is lost once the round trip that
- * delivery took, plus the reordering window, has passed since it went.
- * Sets *@marked if one was found lost now; returns the microseconds until
- * the next one would be, 0 if none waits.
- */
-static u32 clasp_rack_detect(struct sock *sk, bool *marked)
-{
-	struct clasp_sock *csk = clasp_sk(sk);
-	struct clasp_rack *r = &csk->rack;
-	u64 now = ktime_to_us(ktime_get());
-	u32 reo = clasp_rack_reo_wnd(r, csk->ca_state != TCP_CA_Open,
-				     csk->sacked_out, csk->srtt_us);
-	struct sk_buff *skb;
-	s64 wait = 0;
-
-	r->advanced = false;
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
-		u64 xmit = ktime_to_us(cb->xmit);
-		s64 left;
-
-		if (skb == csk->send_head)
-			break;
-		if (cb->sacked || cb->lost ||
-		    !clasp_rack_sent_after(r->xmit_us, r->end_seq, xmit,
-					   cb->end_seq))
-			continue;
-		left = clasp_rack_remaining(r, xmit, reo, now);
-		if (left > 0) {
-			wait = max(wait, left);
-			continue;
-		}
-		cb->lost = true;
-		*marked = true;
-		if (cb->retransmitted)
-			clasp_stats_inc(sock_net(sk), CLASP_MIB_LOSTRETRANSMIT);
-	}
-	return min_t(s64, wait, U32_MAX);
-}
-
-/*
  * RACK looks again when a delivery moved RACK.xmit_ts, or when a segment
  * was waiting for its reordering window; the reordering timer (timer.c)
  * fires when that window ends (RFC 8985 6.3).  True if a segment was found
@@ -639,7 +608,7 @@ static bool clasp_rack_check(struct sock *sk)
 
 	if (!clasp_rack_on(sk) || (!csk->rack.advanced && !csk->rack_reo_wait))
 		return false;
-	wait = clasp_rack_detect(sk, &marked);
+	wait = clasp_rtxq_rack_detect(sk, &marked);
 	csk->rack_reo_wait = wait;
 	/* A little late rather than a storm of firings a few us apart. */
 	if (wait)
@@ -650,16 +619,7 @@ static bool clasp_rack_check(struct sock *sk)
 /* A segment RACK marked lost is still to be sent again. */
 static bool clasp_rack_lost_any(struct sock *sk)
 {
-	struct clasp_sock *csk = clasp_sk(sk);
-	struct sk_buff *skb;
-
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		if (skb == csk->send_head)
-			break;
-		if (CLASP_SKB_CB(skb)->lost && !CLASP_SKB_CB(skb)->sacked)
-			return true;
-	}
-	return false;
+	return clasp_sk(sk)->rtxq.lost;
 }
 
 /*

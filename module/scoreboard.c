@@ -7,9 +7,11 @@
  * valid blocks cover wholly (sackin.c decides which blocks are valid); a
  * segment a block covers in part stays unmarked, where Linux would split
  * it (tcp_match_skb_to_sack()): at worst it goes again needlessly.
- * Cumulative ACKs free segments as before, marked or not.  The queue is
- * a list, walked from its head for each block: O(n) per block, not the
- * O(log n) of TCP's rtx rbtree.
+ * Cumulative ACKs free segments as before, marked or not.  A block is
+ * looked at only where it says something the last ACK's blocks did not
+ * (clasp_sackin_fresh()), and the first segment of each such range is
+ * found by sequence number in O(log n) (rtxq.c), as TCP finds it in its
+ * rtx rbtree: an ACK costs O(log n) and O(1) per segment newly marked.
  *
  * Reordering is noticed as tcp_check_sack_reordering() notices it: a
  * segment sent once and newly SACKed or cumulatively acknowledged below
@@ -48,8 +50,10 @@ static void clasp_sack_mark(struct sock *sk, struct sk_buff *skb, u32 fack,
 {
 	struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 	struct clasp_sock *csk = clasp_sk(sk);
+	bool out = clasp_rtxq_begin(sk, skb);
 
 	cb->sacked = true;
+	clasp_rtxq_end(sk, skb, out, false);
 	clasp_rack_delivered(sk, skb, false);
 	if (!cb->retransmitted && clasp_seq_before(cb->seq, fack) &&
 	    clasp_seq_before(cb->seq, *reord))
@@ -60,26 +64,36 @@ static void clasp_sack_mark(struct sock *sk, struct sk_buff *skb, u32 fack,
 	csk->sacked_bytes += cb->end_seq - cb->seq;
 }
 
-/* Mark what @b covers; true if it marked anything new. */
+/*
+ * Mark what @b covers; true if it marked anything new.  Only the ranges
+ * clasp_sackin_fresh() names are walked, each from the segment the index
+ * finds, in sequence order as a walk of the whole block would mark them.
+ */
 static bool clasp_sack_tag_block(struct sock *sk,
 				 const struct clasp_sack_block *b, u32 fack,
 				 u32 *reord)
 {
+	struct clasp_sack_block r[CLASP_SACK_FRESH_MAX];
 	struct clasp_sock *csk = clasp_sk(sk);
 	bool marked = false;
 	struct sk_buff *skb;
+	int i, n;
 
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+	n = clasp_sackin_fresh(b, csk->rtxq.cache, csk->rtxq.ncache, r);
+	for (i = 0; i < n; i++) {
+		for (skb = clasp_rtxq_find(sk, r[i].start); skb;
+		     skb = clasp_rtxq_next(sk, skb)) {
+			struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 
-		if (!clasp_sack_sent(csk, skb) ||
-		    !clasp_seq_before(cb->seq, b->end))
-			break;
-		if (cb->sacked || clasp_seq_before(cb->seq, b->start) ||
-		    clasp_seq_after(cb->end_seq, b->end))
-			continue;
-		clasp_sack_mark(sk, skb, fack, reord);
-		marked = true;
+			if (!clasp_sack_sent(csk, skb) ||
+			    !clasp_seq_before(cb->seq, r[i].end))
+				break;
+			if (cb->sacked || clasp_seq_before(cb->seq, b->start) ||
+			    clasp_seq_after(cb->end_seq, b->end))
+				continue;
+			clasp_sack_mark(sk, skb, fack, reord);
+			marked = true;
+		}
 	}
 	return marked;
 }
@@ -98,9 +112,10 @@ bool clasp_sack_tag(struct sock *sk, const struct clasp_seg *seg)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	u32 fack = clasp_sack_fack(csk);
+	struct clasp_sack_block cache[CLASP_SACK_CACHE];
 	u32 reord = csk->snd_max;
 	bool marked = false;
-	int i;
+	int i, n = 0;
 
 	if (!seg->nr_sack)
 		return false;
@@ -120,10 +135,17 @@ bool clasp_sack_tag(struct sock *sk, const struct clasp_seg *seg)
 	}
 	for (i = 0; i < seg->nr_sack; i++) {
 		if (clasp_sackin_valid(&seg->sack[i], csk->snd_una,
-				       csk->snd_max))
+				       csk->snd_max)) {
 			marked |= clasp_sack_tag_block(sk, &seg->sack[i], fack,
 						       &reord);
+			if (unlikely(clasp_rtxq_debugging()))
+				clasp_rtxq_check_block(sk, &seg->sack[i]);
+			cache[n++] = seg->sack[i];
+		}
 	}
+	/* What the next ACK need not look at again. */
+	memcpy(csk->rtxq.cache, cache, n * sizeof(cache[0]));
+	csk->rtxq.ncache = n;
 	clasp_sack_reordering(sk, reord, fack);
 	return marked;
 }
@@ -185,12 +207,14 @@ void clasp_sack_clear(struct sock *sk)
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct sk_buff *skb;
 
+	csk->rtxq.ncache = 0;
 	if (!csk->sacked_out)
 		return;
 	skb_queue_walk(&sk->sk_write_queue, skb)
 		CLASP_SKB_CB(skb)->sacked = false;
 	csk->sacked_out = 0;
 	csk->sacked_bytes = 0;
+	clasp_rtxq_rebuild(sk);
 }
 
 /**

@@ -31,6 +31,7 @@ static void clasp_init_private(struct sock *sk)
 	INIT_LIST_HEAD(&csk->requests);
 	INIT_LIST_HEAD(&csk->accept_queue);
 	spin_lock_init(&csk->acc_lock);
+	clasp_rtxq_init(sk);
 	csk->mss = CLASP_DEFAULT_MSS;
 	csk->rto_us = clasp_tun(sk)->rto_initial_ms * USEC_PER_MSEC;
 	clasp_timers_init(sk);
@@ -178,6 +179,7 @@ static void clasp_purge_write_queue(struct sock *sk)
 {
 	struct sk_buff *skb;
 
+	clasp_rtxq_purge(sk);
 	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
 		clasp_wmem_free(sk, skb);
 	clasp_sk(sk)->send_head = NULL;

@@ -197,6 +197,7 @@ int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	cb->end_seq = cb->seq + len;
 	cb->flags = 0;
 	__skb_queue_after(&sk->sk_write_queue, skb, tail);
+	clasp_rtxq_split(sk, skb, tail);
 	return 0;
 }
 

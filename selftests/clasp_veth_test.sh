@@ -5,7 +5,8 @@
 # MSS, a 64 MiB transfer checked end to end, GSO buffers carried whole and
 # cut in software, 1 MiB under 5% loss both ways, 1 MiB with ECN through
 # a link that marks CE instead of dropping, 4 MiB through
-# reordering, connect timing out against a peer that drops clasp, the SYN
+# reordering, 16 MiB through loss and reordering with the sender's
+# counters checked on every ACK, connect timing out against a peer that drops clasp, the SYN
 # retransmit schedule read from a capture, and a simultaneous open.  Also 64 MiB over loopback, and, over a second veth
 # pair, listeners bound to a device.  clasp_xfer does the socket work;
 # this script compares what both ends saw.
@@ -406,6 +407,58 @@ veth_4mib_reordering_few_retransmits() {
 	return $ret
 }
 
+# The counters of the segments out (module/rtxq.c): a long transfer
+# through loss and reordering, on a 10 ms path where the window grows to
+# hundreds of segments, with debug_rtxq set, which checks every pipe
+# against a walk of the write queue and every counter, the send-time list
+# and the sequence index against a recount on each ACK; rtxq_errors counts
+# what differed.  Counters that drift would also show as a transfer that
+# stalls (pipe too high) or as a storm of retransmissions (too low): the
+# data must arrive whole, and RetransSegs stay within twice what netem
+# dropped plus a tenth of the segments (the reordering's needless ones;
+# about 1.1 times the drops and 2% were seen).
+veth_16mib_counters_under_loss_and_reordering() {
+	local r0 e0=0 r d e ret=0 segs n=$(((16 << 20) / 1448))
+	segs=$(ip -n "$NSA" -d link show "$VA" | grep -o 'gso_max_segs [0-9]*')
+	set_gso_max_segs 1 || {
+		log "cannot set gso_max_segs"
+		return 1
+	}
+	if [ "$PROTO" != 6 ]; then
+		e0=$(cat /sys/module/clasp/parameters/rtxq_errors) &&
+			clasp_set_params debug_rtxq=1 || return 1
+	fi
+	r0=$(clasp_counter "$NSA" RetransSegs)
+	tc -n "$NSA" qdisc add dev "$VA" root netem delay 5ms reorder 3% 50% \
+		loss 1% limit 10000 &&
+		tc -n "$NSB" qdisc add dev "$VB" root netem delay 5ms || {
+		log "cannot add netem"
+		return 1
+	}
+	transfer "$NSB" "$NSA" "$IPB" $((16 << 20)) 300 || ret=1
+	d=$(tc -n "$NSA" -s qdisc show dev "$VA" |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "(dropped") { sub(",", "", $(i + 1)); print $(i + 1); exit } }')
+	tc -n "$NSA" qdisc del dev "$VA" root
+	tc -n "$NSB" qdisc del dev "$VB" root
+	set_gso_max_segs "${segs#gso_max_segs }"
+	r=$(($(clasp_counter "$NSA" RetransSegs) - r0))
+	log "sender RetransSegs +$r, netem dropped ${d:-?} of ~$n data segments"
+	if [ "$PROTO" != 6 ]; then
+		clasp_set_params debug_rtxq=0
+		e=$(($(cat /sys/module/clasp/parameters/rtxq_errors) - e0))
+		log "rtxq_errors +$e"
+		[ "$e" -eq 0 ] || ret=1
+	fi
+	if [ -z "$d" ] || [ "$d" -lt 1 ] || [ "$r" -lt 1 ]; then
+		log "no loss, or none repaired: netem did not drop"
+		ret=1
+	elif [ "$r" -gt $((2 * d + n / 10)) ]; then
+		log "more than $((2 * d + n / 10)) retransmissions"
+		ret=1
+	fi
+	return $ret
+}
+
 # netem_both NETEM...: the same netem on both ends of the pair, one
 # segment per packet (see set_gso_max_segs); undone
 # by netem_off.
@@ -706,6 +759,7 @@ TESTS=(veth_64mib_transfer_mss_1460 loopback_64mib_transfer
 	veth_gso_buffers_and_software_segmentation
 	veth_1mib_under_5pct_loss veth_4mib_under_reordering
 	veth_4mib_reordering_few_retransmits
+	veth_16mib_counters_under_loss_and_reordering
 	veth_2mib_under_1pct_loss_and_duplication veth_4mib_over_100ms_rtt
 	veth_1mib_ecn_marks_instead_of_drops
 	veth_connect_etimedout_when_peer_drops
