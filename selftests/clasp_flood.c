@@ -3,24 +3,31 @@
  * clasp_flood: the socket work of clasp_flood_test.sh.
  *
  *   clasp_flood flood DST PORT SRCNET MIN MAX PPS
- *	SYNs to DST:PORT from a raw IP_HDRINCL socket, each from a random
- *	address of SRCNET/16 (e.g. 10.99.0.0), random port and ISN, MSS 1460.
+ *	SYNs to DST:PORT from a raw socket that writes the IP header, each
+ *	from a random address of SRCNET, random port and ISN, MSS 1460.
+ *	IPv4 (DST and SRCNET written so): an IP_HDRINCL socket, SRCNET a /16
+ *	(e.g. 10.99.0.0).  IPv6: an AF_INET6 IPPROTO_RAW socket (which
+ *	implies IPV6_HDRINCL), SRCNET a /64 (e.g. fd00:99::), the interface
+ *	identifier random.  The protocol is CLASP_PROTO's, the checksum over
+ *	the family's pseudo-header (clasp_ip_build()).
  *	Sends at most PPS a second (0: as fast as it can), at least MIN and at
  *	most MAX; between the two it stops on SIGTERM.  Prints "flooding" once
  *	the first batch left, "sent N" every second, and at the end
  *	"done sent N ms T pps R errors E".
  *
  *   clasp_flood server PORT BACKLOG
- *	A clasp listener on 0.0.0.0:PORT with that backlog that accepts every
- *	connection and echoes what it reads until EOF.  Until SIGUSR1 it keeps
+ *	A clasp listener on PORT of the wildcard address of CLASP_FAMILY
+ *	(0.0.0.0, or :: with CLASP_FAMILY=6) with that backlog that accepts
+ *	every connection and echoes what it reads until EOF.  Until SIGUSR1 it keeps
  *	the connections the peer has closed open (in CLOSE_WAIT, so counted
  *	by CurrEstab); SIGUSR1 closes them and later ones close at EOF.
  *	Prints "ready", "released N" and "accepted N" when SIGTERM ends it.
  *
  *   clasp_flood clients DST PORT COUNT PARALLEL TIMEOUT_MS
- *	COUNT connections, PARALLEL at a time; each must connect, send a
- *	line and read it back within TIMEOUT_MS.  Prints one "# fail" line per
- *	failure and "ok N fail M avg_ms A max_ms X".
+ *	COUNT connections to DST (of either family), PARALLEL at a time;
+ *	each must connect, send a line and read it back within TIMEOUT_MS.
+ *	Prints one "# fail" line per failure and "ok N fail M avg_ms A
+ *	max_ms X".
  *
  *   clasp_flood watch INTERVAL_MS
  *	Until SIGTERM, every INTERVAL_MS prints "T GLOBAL OBJECTS CURRESTAB":
@@ -29,15 +36,15 @@
  *	atomic) and two gauges of this namespace's /proc/net/clasp_stats
  *	(per-CPU sums, each read on its own).  CLASP_PROTO=6: TCP has no
  *	object count; GLOBAL and OBJECTS are then both the sockets of this
- *	namespace in /proc/net/tcp but TIME_WAIT ones (which last a fixed
- *	60 s): listeners, requests and connections; and CURRESTAB those of
- *	them that are neither listeners nor requests, from the same read,
- *	so that OBJECTS - CURRESTAB is the listeners and their requests at
- *	one moment.  (A request is a SYN_RECV line of get_openreq4()'s
- *	12 fields, counted once: /proc/net/tcp is read in chunks, and an
- *	entry may show twice when others come and go meanwhile; a full
- *	socket still in SYN_RECV has 17 and counts as a connection, as
- *	clasp's.)
+ *	namespace in /proc/net/tcp and /proc/net/tcp6 but TIME_WAIT ones
+ *	(which last a fixed 60 s): listeners, requests and connections; and
+ *	CURRESTAB those of them that are neither listeners nor requests,
+ *	from the same reads, so that OBJECTS - CURRESTAB is the listeners
+ *	and their requests at one moment.  (A request is a SYN_RECV line of
+ *	get_openreq4()'s or get_openreq6()'s 12 fields, counted once: a
+ *	file is read in chunks, and an entry may show twice when others
+ *	come and go meanwhile; a full socket still in SYN_RECV has 17 and
+ *	counts as a connection, as clasp's.)
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -48,7 +55,6 @@
 #include "clasp_util.h"
 
 #define BATCH	32
-#define PKT_LEN	(20 + 20 + 4)	/* IP, clasp header, MSS option */
 
 static volatile sig_atomic_t stop;
 
@@ -84,83 +90,40 @@ static uint32_t rnd(void)
 	return (rng_state * 0x2545f4914f6cdd1dULL) >> 32;
 }
 
-static uint32_t sum16(const void *buf, size_t len, uint32_t sum)
-{
-	const uint8_t *p = buf;
-
-	for (; len > 1; p += 2, len -= 2)
-		sum += (p[0] << 8) | p[1];
-	if (len)
-		sum += p[0] << 8;
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return ~sum;
-}
-
-/* One SYN from @saddr:@sport with ISN @seq, IP header included. */
-static void make_syn(uint8_t *pkt, uint32_t saddr, uint32_t daddr,
-		     uint16_t sport, uint16_t dport, uint32_t seq)
-{
-	struct iphdr *iph = (struct iphdr *)pkt;
-	struct tcphdr *th = (struct tcphdr *)(pkt + 20);
-	uint8_t *opt = pkt + 40, pseudo[12];
-	uint32_t sum;
-
-	memset(pkt, 0, PKT_LEN);
-	iph->version = 4;
-	iph->ihl = 5;
-	iph->tot_len = htons(PKT_LEN);
-	iph->ttl = 64;
-	iph->protocol = clasp_proto();
-	iph->saddr = saddr;
-	iph->daddr = daddr;
-	/* id and header checksum: the kernel fills them in */
-
-	th->th_sport = htons(sport);
-	th->th_dport = htons(dport);
-	th->th_seq = htonl(seq);
-	th->th_off = 6;
-	th->th_flags = TH_SYN;
-	th->th_win = htons(65535);
-	opt[0] = 2;
-	opt[1] = 4;
-	opt[2] = 1460 >> 8;
-	opt[3] = 1460 & 0xff;
-
-	memcpy(pseudo, &saddr, 4);
-	memcpy(pseudo + 4, &daddr, 4);
-	pseudo[8] = 0;
-	pseudo[9] = clasp_proto();
-	pseudo[10] = 0;
-	pseudo[11] = PKT_LEN - 20;
-	sum = sum16(pseudo, sizeof(pseudo), 0);
-	th->th_sum = htons(fold(sum16(th, PKT_LEN - 20, sum)));
-}
+/* The largest datagram: IPv6's header, clasp's, the MSS option. */
+#define PKT_MAX	(CLASP_IP6_HLEN + 20 + CLASP_OPTLEN_MSS)
 
 static int do_flood(int argc, char **argv)
 {
-	static uint8_t pkts[BATCH][PKT_LEN];
+	static uint8_t pkts[BATCH][PKT_MAX];
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
-	struct sockaddr_in dst = { .sin_family = AF_INET };
-	uint32_t daddr, srcnet;
+	struct clasp_sockaddr dst, net;
+	struct clasp_seg syn = {
+		.flags = TH_SYN, .win = 65535, .mss = 1460,
+	};
 	long long min, max, pps, sent = 0, errors = 0, t0, next_report;
-	uint16_t dport;
-	struct in_addr a;
+	uint32_t srcnet = 0;
 	int fd, i, one = 1, reported = 0;
+	bool v6;
 
-	if (argc != 8 || !inet_pton(AF_INET, argv[2], &a))
+	if (argc != 8)
 		return 2;
-	daddr = a.s_addr;
-	dport = atoi(argv[3]);
-	if (!inet_pton(AF_INET, argv[4], &a))
+	dst = clasp_sockaddr(argv[2], 0);
+	net = clasp_sockaddr(argv[4], 0);
+	v6 = dst.sa.sa_family == AF_INET6;
+	if (dst.sa.sa_family == AF_UNSPEC ||
+	    net.sa.sa_family != dst.sa.sa_family)
 		return 2;
-	srcnet = ntohl(a.s_addr) & 0xffff0000;
+	syn.v6 = v6;
+	syn.dport = atoi(argv[3]);
+	if (v6) {
+		syn.daddr6 = dst.in6.sin6_addr;
+		syn.saddr6 = net.in6.sin6_addr;
+	} else {
+		syn.daddr = dst.in.sin_addr.s_addr;
+		srcnet = ntohl(net.in.sin_addr.s_addr) & 0xffff0000;
+	}
 	min = atoll(argv[5]);
 	max = atoll(argv[6]);
 	pps = atoll(argv[7]);
@@ -168,20 +131,20 @@ static int do_flood(int argc, char **argv)
 		return 1;
 	rng_state |= 1;
 
-	fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
-	if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one))) {
+	/* Either socket sends the IP header it is given, any source in it. */
+	fd = socket(dst.sa.sa_family, SOCK_RAW, IPPROTO_RAW);
+	if (fd < 0 || (!v6 && setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one,
+					 sizeof(one)))) {
 		perror("raw socket");
 		return 1;
 	}
-	dst.sin_addr.s_addr = daddr;
 	memset(msgs, 0, sizeof(msgs));
 	for (i = 0; i < BATCH; i++) {
 		iov[i].iov_base = pkts[i];
-		iov[i].iov_len = PKT_LEN;
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
-		msgs[i].msg_hdr.msg_name = &dst;
-		msgs[i].msg_hdr.msg_namelen = sizeof(dst);
+		msgs[i].msg_hdr.msg_name = &dst.sa;
+		msgs[i].msg_hdr.msg_namelen = dst.len;
 	}
 
 	catch_signals();
@@ -193,11 +156,20 @@ static int do_flood(int argc, char **argv)
 		if (max - sent < n)
 			n = max - sent;
 		for (i = 0; i < n; i++) {
-			/* host part 1..65534 of the /16 */
-			uint32_t host = 1 + rnd() % 65534;
+			if (v6) {
+				/* a random interface identifier, never 0 */
+				uint32_t hi = rnd(), lo = rnd() | 1;
 
-			make_syn(pkts[i], htonl(srcnet | host), daddr,
-				 1024 + rnd() % 64000, dport, rnd());
+				syn.saddr6.s6_addr32[2] = hi;
+				syn.saddr6.s6_addr32[3] = lo;
+			} else {
+				/* host part 1..65534 of the /16 */
+				syn.saddr = htonl(srcnet | (1 + rnd() % 65534));
+			}
+			syn.sport = 1024 + rnd() % 64000;
+			syn.seq = rnd();
+			iov[i].iov_len = clasp_ip_build(&syn, pkts[i],
+							sizeof(pkts[i]));
 		}
 		done = sendmmsg(fd, msgs, n, 0);
 		if (done < 0) {
@@ -251,15 +223,15 @@ static int do_server(int argc, char **argv)
 	static struct pollfd pfd[MAX_CONNS + 1];
 	static int held[MAX_CONNS];
 	struct sigaction sa = { .sa_handler = on_release };
-	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct clasp_sockaddr a;
 	long long accepted = 0;
 	int lis, n = 1, nheld = 0, i;
 
 	if (argc != 4)
 		return 2;
-	a.sin_port = htons(atoi(argv[2]));
+	a = clasp_sockaddr(clasp_any(), atoi(argv[2]));
 	lis = clasp_socket();
-	if (lis < 0 || bind(lis, (struct sockaddr *)&a, sizeof(a)) ||
+	if (lis < 0 || bind(lis, &a.sa, a.len) ||
 	    listen(lis, atoi(argv[3])) || fcntl(lis, F_SETFL, O_NONBLOCK)) {
 		perror("listener");
 		return 1;
@@ -325,7 +297,7 @@ static int do_server(int argc, char **argv)
 }
 
 struct clients {
-	struct sockaddr_in dst;
+	struct clasp_sockaddr dst;
 	int count, timeout_ms;
 	atomic_int next, ok;
 	pthread_mutex_t lock;
@@ -343,13 +315,13 @@ static const char *one_client(struct clients *c, int idx, int *err)
 	int fd;
 
 	*err = 0;
-	fd = clasp_socket();
+	fd = socket(c->dst.sa.sa_family, SOCK_STREAM, clasp_proto());
 	if (fd < 0) {
 		*err = errno;
 		return "socket";
 	}
 	fcntl(fd, F_SETFL, O_NONBLOCK);
-	if (connect(fd, (struct sockaddr *)&c->dst, sizeof(c->dst)) &&
+	if (connect(fd, &c->dst.sa, c->dst.len) &&
 	    errno != EINPROGRESS) {
 		*err = errno;
 		close(fd);
@@ -426,10 +398,11 @@ static int do_clients(int argc, char **argv)
 	pthread_t th[64];
 	int i, par, ok;
 
-	if (argc != 7 || !inet_pton(AF_INET, argv[2], &c.dst.sin_addr))
+	if (argc != 7)
 		return 2;
-	c.dst.sin_family = AF_INET;
-	c.dst.sin_port = htons(atoi(argv[3]));
+	c.dst = clasp_sockaddr(argv[2], atoi(argv[3]));
+	if (c.dst.sa.sa_family == AF_UNSPEC)
+		return 2;
 	c.count = atoi(argv[4]);
 	par = atoi(argv[5]);
 	c.timeout_ms = atoi(argv[6]);
@@ -447,53 +420,72 @@ static int do_clients(int argc, char **argv)
 	return 0;
 }
 
+/* FNV-1a of @len bytes at @p, on from @h. */
+static uint64_t fnv(uint64_t h, const void *p, size_t len)
+{
+	const uint8_t *c = p;
+
+	while (len--)
+		h = (h ^ *c++) * 0x100000001b3ULL;
+	return h;
+}
+
 /*
- * TCP: the sockets in /proc/net/tcp but TIME_WAIT ones into @objects, and
- * those of them neither listeners nor requests into @estab.
+ * TCP: the sockets in /proc/net/tcp and /proc/net/tcp6 but TIME_WAIT
+ * ones into @objects, and those of them neither listeners nor requests
+ * into @estab.  A request is known by its remote address and port and its
+ * local port.
  */
 static int tcp_objects(long long *objects, long long *estab)
 {
-	static unsigned long long req[65536];
-	FILE *f = fopen("/proc/net/tcp", "r");
-	unsigned int st, la, lp, ra, rp;
-	char line[256];
-	int nreq = 0, i;
+	static const char *const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+	static uint64_t req[65536];
+	unsigned int st, lp, rp;
+	char line[512], ra[33];
+	int nreq = 0, i, k;
 
-	*objects = *estab = -1;
-	if (!f)
-		return -1;
 	*objects = *estab = 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, " %*d: %x:%x %x:%x %x", &la, &lp, &ra, &rp,
-			   &st) != 5 || st == TCP_TIME_WAIT)
-			continue;
-		if (st == TCP_SYN_RECV) {
-			unsigned long long key = (unsigned long long)ra << 32 |
-						 rp << 16 | lp;
+	for (k = 0; k < 2; k++) {
+		FILE *f = fopen(files[k], "r");
 
-			for (i = 0; i < nreq && req[i] != key; i++)
-				;
-			if (i < nreq)
-				continue;	/* listed twice */
-			if (nreq < 65536)
-				req[nreq++] = key;
+		if (!f) {
+			*objects = *estab = -1;
+			return -1;
 		}
-		(*objects)++;
-		if (st == TCP_LISTEN)
-			continue;
-		if (st == TCP_SYN_RECV) {
-			char *tok, *save;
-			int n = 0;
+		while (fgets(line, sizeof(line), f)) {
+			if (sscanf(line, " %*d: %*32[0-9A-Fa-f]:%x %32[0-9A-Fa-f]:%x %x",
+				   &lp, ra, &rp, &st) != 4 || st == TCP_TIME_WAIT)
+				continue;
+			if (st == TCP_SYN_RECV) {
+				uint64_t key = fnv(0xcbf29ce484222325ULL, ra,
+						   strlen(ra));
 
-			for (tok = strtok_r(line, " \t\n", &save); tok;
-			     tok = strtok_r(NULL, " \t\n", &save))
-				n++;
-			if (n < 17)
-				continue;	/* a request */
+				key = fnv(key, &rp, sizeof(rp));
+				key = fnv(key, &lp, sizeof(lp));
+				for (i = 0; i < nreq && req[i] != key; i++)
+					;
+				if (i < nreq)
+					continue;	/* listed twice */
+				if (nreq < 65536)
+					req[nreq++] = key;
+			}
+			(*objects)++;
+			if (st == TCP_LISTEN)
+				continue;
+			if (st == TCP_SYN_RECV) {
+				char *tok, *save;
+				int n = 0;
+
+				for (tok = strtok_r(line, " \t\n", &save); tok;
+				     tok = strtok_r(NULL, " \t\n", &save))
+					n++;
+				if (n < 17)
+					continue;	/* a request */
+			}
+			(*estab)++;
 		}
-		(*estab)++;
+		fclose(f);
 	}
-	fclose(f);
 	return 0;
 }
 
