@@ -22,9 +22,15 @@ of a test; killing it closes them all at once.  Its steps run in order:
                                   SYN_SENT, the SYN-ACKs must be dropped)
   expect:NS:NAME=VALUE,...        counters NS should reach
 
+An address is IPv4 or, in brackets, IPv6 ([::], [fd00::1]); a socket takes
+the family of the address it binds or connects to.
+
 COUNTS is "stall,flow,fw2,tw1,tw2": how many connections of each kind.
-The client binds source port 40000 + 1000 * kind + i, so the server
-knows each connection's kind from its peer's port:
+The client binds source port 40000 + 1000 * kind + i (+ 500 over IPv6),
+so the server knows each connection's kind from its peer's port.  (The
+IPv6 ports are apart because clasp, unlike TCP, refuses a bind() to a
+port that any TIME_WAIT or FIN_WAIT_2 entry holds, whatever its address
+and family: clasp_port_conflict() in module/table.c.)  The kinds:
 
   stall  ESTABLISHED, both ends send and never read: unread data both ways
   flow   ESTABLISHED, both ends send and read all the time
@@ -41,6 +47,7 @@ Name value ..." for each namespace expected, then "ready" or "fail REASON".
 import ctypes
 import errno
 import os
+import re
 import socket
 import struct
 import sys
@@ -103,11 +110,12 @@ def info(s):
                                                 struct.calcsize(INFO_FMT)))
 
 
-def sock():
-    """A socket with keepalive on: its timer is armed in every synchronized
-    state (accepted sockets inherit it), so teardown frees armed keepalive
-    timers too."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, PROTO)
+def sock(addr="0.0.0.0"):
+    """A socket of ADDR's family with keepalive on: its timer is armed in
+    every synchronized state (accepted sockets inherit it), so teardown
+    frees armed keepalive timers too."""
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM, PROTO)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
     return s
 
@@ -193,7 +201,8 @@ class Fill:
 
     def accept_loop(self, ls, srv):
         while srv[1] < srv[2]:
-            c, (_, pport) = ls.accept()
+            c, peer = ls.accept()
+            pport = peer[1]
             kind = pport // 1000 - 40
             if kind in (0, 1):
                 self.hold(srv[0], c, kind)
@@ -216,7 +225,7 @@ class Fill:
         self.servers.append(srv)
         group_socks = []
         for _ in range(int(group or 1)):
-            ls = sock()
+            ls = sock(addr)
             ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if group:
                 ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
@@ -233,9 +242,9 @@ class Fill:
         setns(ns)
         for kind, count in enumerate(counts(n)):
             for i in range(count):
-                s = sock()
+                s = sock(dst)
                 s.settimeout(DEADLINE)
-                s.bind((src, 40000 + 1000 * kind + i))
+                s.bind((src, 40000 + 1000 * kind + 500 * (":" in src) + i))
                 s.connect((dst, int(port)))
                 if kind in (0, 1):
                     self.hold("client " + ns, s, kind)
@@ -252,7 +261,7 @@ class Fill:
         setns(ns)
         socks = []
         for _ in range(int(n)):
-            s = sock()
+            s = sock(dst)
             s.setblocking(False)
             err = s.connect_ex((dst, int(port)))
             if err != errno.EINPROGRESS:
@@ -318,7 +327,9 @@ class Fill:
 
     def run(self, steps):
         for step in steps:
-            f = step.split(":")
+            # fields split at colons outside brackets, brackets dropped
+            f = [x.strip("[]") for x in
+                 re.findall(r"\[[^\]]*\]|[^:]+", step)]
             if f[0] == "expect":
                 want = dict((kv.split("=")[0], int(kv.split("=")[1]))
                             for kv in f[2].split(","))

@@ -6,18 +6,20 @@
 #  1. Namespaces full of connections in every state (a listener, SYN_RCVD
 #     requests, ESTABLISHED with unread data both ways and with traffic
 #     flowing, orphaned FIN_WAIT_2 and TIME_WAIT entries; every socket
-#     with SO_KEEPALIVE, so keepalive timers are armed too) are deleted,
-#     several times over: the global object count returns to where it was
-#     and the namespaces really go.
+#     with SO_KEEPALIVE, so keepalive timers are armed too), over IPv4 and
+#     IPv6 side by side, are deleted, several times over: the global
+#     object count returns to where it was and the namespaces really go.
 #  2. rmmod while TIME_WAIT and FIN_WAIT_2 entries with armed timers sit in
-#     the initial namespace and in two others: it succeeds and frees them
+#     the initial namespace and in two others (there of both families):
+#     it succeeds and frees them
 #     (an object left over makes kmem_cache_destroy() complain on the
 #     console, which scripts/vm-run reports); insmod then works again.
 #  3. Hundreds of connections opened and closed over loopback, ending in
 #     every way: with msl_ms=100 the namespace's Objects is 0 again soon
 #     after 2*MSL, without deleting the namespace.
-#  4. rmmod just after a listener with hundreds of half-open requests
-#     closes while their SYN-ACK timers fire every few milliseconds.
+#  4. rmmod just after two listeners (IPv4 and IPv6) with hundreds of
+#     half-open requests close while their SYN-ACK timers fire every few
+#     milliseconds.
 #  5. Hundreds of sockets handed over to TIME_WAIT and FIN_WAIT_2 entries
 #     as the peer's FIN arrives: every one reaches TIME_WAIT, none draws a
 #     RST from the listener.
@@ -36,6 +38,7 @@ source "$(dirname "$0")/lib.sh"
 clasp_only_program clasp_teardown_test "clasp's Objects gauge and rmmod with connections armed; TCP is not a module"
 
 HELPER=$(cd "$(dirname "$0")" && pwd)/clasp_teardown_helper.py
+CLASPCTL=${CLASPCTL:-$CLASP_REPO/userspace/claspctl}
 PARAMS=/sys/module/clasp/parameters
 PFX=ctd$$
 TMP=$(mktemp -d)
@@ -276,16 +279,24 @@ ns_alive() {
 # ---------------------------------------------------------------------------
 # 1. Namespaces full of connections, deleted
 
-# Connections B opens to the server in A, by kind: stall,flow,fw2,tw1,tw2
-# (see clasp_teardown_helper.py).
+# Connections B opens to the servers in A, by kind: stall,flow,fw2,tw1,tw2
+# (see clasp_teardown_helper.py), over IPv4 to port 7000 and over IPv6 to
+# port 7001; C's connects to each.
 KINDS1=3,1,3,3,3
+KINDS6=1,1,1,1,1
 NSYN=4
+NSYN6=2
 # A: listener + stall + flow + fw2 (CLOSE_WAIT sockets) + requests + tw2
 # (TIME_WAIT entries); B: stall + flow + fw2 (FIN_WAIT_2 entries) + tw1
-# (TIME_WAIT entries); C: SYN_SENT sockets.
-WANT_A=$((1 + 3 + 1 + 3 + NSYN + 3))
-WANT_B=$((3 + 1 + 3 + 3))
-WANT_C=$NSYN
+# (TIME_WAIT entries); C: SYN_SENT sockets.  IPv4, then IPv6.
+WANT_A=$((1 + 3 + 1 + 3 + NSYN + 3 + 1 + 1 + 1 + 1 + NSYN6 + 1))
+WANT_B=$((3 + 1 + 3 + 3 + 1 + 1 + 1 + 1))
+WANT_C=$((NSYN + NSYN6))
+# Connections (stall, flow, fw2's CLOSE_WAIT on A) and TIME_WAIT entries.
+ESTAB_A=$((3 + 1 + 3 + 1 + 1 + 1))
+ESTAB_B=$((3 + 1 + 1 + 1))
+TW_A=$((3 + 1))
+TW_B=$((3 + 1))
 
 # one_cycle K: one fill-and-delete cycle; odd K deletes the namespaces
 # while the process holding their sockets still runs, even K kills it
@@ -293,6 +304,7 @@ WANT_C=$NSYN
 one_cycle() {
 	local k=$1 a=${PFX}_a$1 b=${PFX}_b$1 c=${PFX}_c$1 inos
 	local n1=10.201.$k n2=10.202.$k t0=$SECONDS o0 out=$TMP/fill$k ok=1
+	local m1=fd00:201:$k: m2=fd00:202:$k:
 
 	o0=$(other_objects)
 	clasp_set_timers "${SHORT[@]}" || return 1
@@ -307,15 +319,19 @@ one_cycle() {
 	ip -n "$a" -batch - <<-EOB || return 1
 		addr add $n1.1/24 dev vab
 		addr add $n2.1/24 dev vac
+		addr add $m1:1/64 dev vab nodad
+		addr add $m2:1/64 dev vac nodad
 		link set vab up
 		link set vac up
 	EOB
 	ip -n "$b" -batch - <<-EOB || return 1
 		addr add $n1.2/24 dev vba
+		addr add $m1:2/64 dev vba nodad
 		link set vba up
 	EOB
 	ip -n "$c" -batch - <<-EOB || return 1
 		addr add $n2.2/24 dev vca
+		addr add $m2:2/64 dev vca nodad
 		link set vca up
 	EOB
 	# SYN-ACKs to C die there: C's connects stay in SYN_SENT and A's
@@ -334,13 +350,16 @@ one_cycle() {
 	# was answered with RST instead of going to the entry.)
 	# Even if this goes wrong, the teardown below is still checked.
 	fill "$out" "server:$a:0.0.0.0:7000:$KINDS1" \
+		"server:$a:[::]:7001:$KINDS6" \
 		"synsent:$c:$n2.1:7000:$NSYN" \
+		"synsent:$c:[$m2:1]:7001:$NSYN6" \
 		"client:$b:$n1.2:$n1.1:7000:$KINDS1" \
-		"expect:$a:Objects=$WANT_A,TimeWaitEntered=3" \
-		"expect:$b:Objects=$WANT_B,TimeWaitEntered=3" \
+		"client:$b:[$m1:2]:[$m1:1]:7001:$KINDS6" \
+		"expect:$a:Objects=$WANT_A,TimeWaitEntered=$TW_A" \
+		"expect:$b:Objects=$WANT_B,TimeWaitEntered=$TW_B" \
 		"expect:$c:Objects=$WANT_C" &&
-		stat_is "$out" "$a" Objects="$WANT_A" TimeWaitEntered=3 CurrEstab=7 &&
-		stat_is "$out" "$b" Objects="$WANT_B" TimeWaitEntered=3 CurrEstab=4 &&
+		stat_is "$out" "$a" Objects="$WANT_A" TimeWaitEntered=$TW_A CurrEstab=$ESTAB_A &&
+		stat_is "$out" "$b" Objects="$WANT_B" TimeWaitEntered=$TW_B CurrEstab=$ESTAB_B &&
 		stat_is "$out" "$c" Objects="$WANT_C" CurrEstab=0 &&
 		# The global count agrees with the namespaces' own.
 		wait_other $((o0 + WANT_A + WANT_B + WANT_C)) 2 || ok=0
@@ -411,26 +430,30 @@ rmmod_clean() {
 # 2. rmmod with TIME_WAIT and FIN_WAIT_2 entries alive
 
 rmmod_with_timewait_entries() {
-	local a=${PFX}_ra b=${PFX}_rb n=10.203.0 i0 t0 d0 v out=$TMP/rfill
-	local refcnt sa sb si
+	local a=${PFX}_ra b=${PFX}_rb n=10.203.0 m=fd00:203:: i0 t0 d0 v
+	local out=$TMP/rfill refcnt sa sb si
 
 	clasp_set_timers "${SHORT[@]}" || return 1
-	clasp_veth_pair "$a" vab "$n.1" "$b" vba "$n.2" || return 1
+	clasp_veth_pair "$a" vab "$n.1" "$b" vba "$n.2" &&
+		clasp_veth_pair6 "$a" vab "${m}1" "$b" vba "${m}2" || return 1
 	load_stats ""
 	i0=${ST[Objects]}
 	t0=${ST[TimeWaitEntered]}
-	# A and B: 3 connections each of kinds fw2, tw1, tw2.  The initial
-	# namespace (whose tunables are the load-time defaults: TIME_WAIT and
-	# FIN_WAIT_2 last 60 s) gets 2 of each over loopback.
-	#  A: listener, 3 CLOSE_WAIT, 3 TIME_WAIT
-	#  B: 3 FIN_WAIT_2, 3 TIME_WAIT
+	# A and B: 3 connections each of kinds fw2, tw1, tw2 over IPv4, and
+	# one of each over IPv6.  The initial namespace (whose tunables are
+	# the load-time defaults: TIME_WAIT and FIN_WAIT_2 last 60 s) gets 2
+	# of each over loopback.
+	#  A: listener, 3 CLOSE_WAIT, 3 TIME_WAIT; IPv6 listener, 1 + 1
+	#  B: 3 FIN_WAIT_2, 3 TIME_WAIT; IPv6 1 + 1
 	#  init: listener, 2 CLOSE_WAIT, 2 + 2 TIME_WAIT, 2 FIN_WAIT_2
 	fill "$out" "server:$a:0.0.0.0:7000:0,0,3,3,3" \
+		"server:$a:[::]:7001:0,0,1,1,1" \
 		"server:-:127.0.0.1:7100:0,0,2,2,2" \
 		"client:$b:$n.2:$n.1:7000:0,0,3,3,3" \
+		"client:$b:[${m}2]:[${m}1]:7001:0,0,1,1,1" \
 		"client:-:127.0.0.1:127.0.0.1:7100:0,0,2,2,2" \
-		"expect:$a:Objects=7,TimeWaitEntered=3" \
-		"expect:$b:Objects=6,TimeWaitEntered=3" \
+		"expect:$a:Objects=10,TimeWaitEntered=4" \
+		"expect:$b:Objects=8,TimeWaitEntered=4" \
 		"expect:-:Objects=$((i0 + 9)),TimeWaitEntered=$((t0 + 4))" || return 1
 
 	# The servers' CLOSE_WAIT sockets hold unread data: killing them
@@ -442,9 +465,9 @@ rmmod_with_timewait_entries() {
 		return 1
 	}
 	kill_all
-	wait_stats "$a" 15 Objects=3 AbortOnClose=3 TimeWaitEntered=3 || return 1
+	wait_stats "$a" 15 Objects=4 AbortOnClose=4 TimeWaitEntered=4 || return 1
 	sa=$(show_stats Objects TimeWaitEntered AbortOnClose)
-	wait_stats "$b" 15 Objects=6 TimeWaitEntered=3 || return 1
+	wait_stats "$b" 15 Objects=8 TimeWaitEntered=4 || return 1
 	sb=$(show_stats Objects TimeWaitEntered)
 	wait_stats "" 15 Objects=$((i0 + 6)) || return 1
 	si=$(show_stats Objects TimeWaitEntered AbortOnClose)
@@ -508,11 +531,12 @@ objects_zero_after_close() {
 # ---------------------------------------------------------------------------
 # 4. rmmod while SYN-ACK timers fire
 
-# synack_round K: a listener in A with hundreds of half-open requests
-# from C's connects, whose SYN-ACKs C drops, each request's SYN-ACK timer
-# firing every 5 to 50 ms; then the listener closes (its process killed,
-# before or after the namespaces are deleted: odd and even K) and the
-# module goes as soon as it can.  The timers' callbacks run up to that
+# synack_round K: a listener in A with NFAST half-open requests from C's
+# connects and an IPv6 one with NFAST6 (200 together, as many as IPv4
+# alone had: more slow the emulated guest down), whose SYN-ACKs C drops,
+# each request's SYN-ACK timer firing every 5 to 50 ms; then the
+# listeners close (their process killed, before or after the namespaces
+# are deleted: odd and even K) and the module goes as soon as it can.  The timers' callbacks run up to that
 # moment.  A request pins its listener, which pins the module, so rmmod
 # must wait for the last callback's put and succeed soon after it; a
 # callback still running module text at the unload, or touching a request
@@ -520,29 +544,35 @@ objects_zero_after_close() {
 # request leaked (a reference never put) keeps rmmod failing.
 SYNACK_FAST=(rto_initial_ms=5 rto_min_ms=5 rto_max_ms=50 synack_retries=127
 	syn_retries=127)
-NFAST=200
+NFAST=160
+NFAST6=40
 
 synack_round() {
-	local k=$1 a=${PFX}_sa$1 c=${PFX}_sc$1 n=10.204.$1 out=$TMP/sfill$1
-	local r0 d0
+	local k=$1 a=${PFX}_sa$1 c=${PFX}_sc$1 n=10.204.$1 m=fd00:204:$1:: out=$TMP/sfill$1
+	local r0 d0 n6
 
 	clasp_set_timers "${SYNACK_FAST[@]}" || return 1
-	clasp_veth_pair "$a" vac "$n.1" "$c" vca "$n.2" || return 1
+	clasp_veth_pair "$a" vac "$n.1" "$c" vca "$n.2" &&
+		clasp_veth_pair6 "$a" vac "${m}1" "$c" vca "${m}2" || return 1
 	ip netns exec "$c" nft "table inet f { $DROP }" || {
 		log "nft failed"
 		return 1
 	}
 	fill "$out" "server:$a:0.0.0.0:7000:0,0,0,0,0" \
-		"synsent:$c:$n.1:7000:$NFAST" || return 1
-	# Most of the requests exist, and their timers fire.
+		"server:$a:[::]:7001:0,0,0,0,0" \
+		"synsent:$c:$n.1:7000:$NFAST" \
+		"synsent:$c:[${m}1]:7001:$NFAST6" || return 1
+	# Most of the requests exist, of both families, and their timers fire.
 	for _ in $(seq 100); do
 		load_stats "$a"
-		[ "${ST[Objects]}" -gt $((NFAST / 2)) ] && break
+		n6=$(ip netns exec "$a" "$CLASPCTL" -H conns -6 state syn-recv | wc -l)
+		[ "${ST[Objects]}" -gt $(((NFAST + NFAST6) / 2)) ] &&
+			[ "$n6" -gt $((NFAST6 / 2)) ] && break
 		snooze 0.1
 	done
 	r0=${ST[RetransSegs]}
-	log "round $k: A $(show_stats Objects PassiveOpens RetransSegs)"
-	[ "${ST[Objects]}" -gt $((NFAST / 2)) ] || return 1
+	log "round $k: A $(show_stats Objects PassiveOpens RetransSegs), IPv6 requests $n6"
+	[ "${ST[Objects]}" -gt $(((NFAST + NFAST6) / 2)) ] && [ "$n6" -gt $((NFAST6 / 2)) ] || return 1
 	snooze 0.3
 	load_stats "$a"
 	log "round $k: A $(show_stats Objects PassiveOpens RetransSegs)"
