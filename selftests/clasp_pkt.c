@@ -5,10 +5,15 @@
  */
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <netinet/icmp6.h>
 #include <netinet/ip_icmp.h>
 #include <sys/random.h>
 
 #include "clasp_pkt.h"
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
 #define TUN_NAME	"claspt0"
 #define TUN_NETMASK	"255.255.255.0"
@@ -328,7 +333,7 @@ static int pkt_icmp(struct clasp_pkt *p, uint32_t from, int type, int code,
 	char line[160];
 
 	if (p->v6) {
-		clasp_pkt_log("ICMP over IPv6: the module has no ICMPv6 handling yet");
+		clasp_pkt_log("ICMP type %d over IPv6: IPv4's alone", type);
 		return -1;
 	}
 	outer->version = 4;
@@ -369,14 +374,144 @@ static int pkt_icmp(struct clasp_pkt *p, uint32_t from, int type, int code,
 	return 0;
 }
 
+/*
+ * An ICMPv6 error (RFC 4443) from the peer quoting the module's segment
+ * with relative sequence number @seq: its IPv6 header and its clasp
+ * header; @rest is the word after the checksum, in network order.
+ */
+static int pkt_icmp6(struct clasp_pkt *p, int type, int code, uint32_t rest,
+		     uint32_t seq, const char *what)
+{
+	enum { ICMP6_HLEN = 8, TH_LEN = 20 };
+	uint8_t buf[CLASP_IP6_HLEN + ICMP6_HLEN + CLASP_IP6_HLEN + TH_LEN] = { 0 };
+	uint8_t *icmp = buf + CLASP_IP6_HLEN;
+	uint8_t *quoted = icmp + ICMP6_HLEN;
+	uint8_t *th = quoted + CLASP_IP6_HLEN;
+	uint32_t abs_seq = htonl(p->local_isn + seq);
+	size_t icmp_len = sizeof(buf) - CLASP_IP6_HLEN, i;
+	uint8_t pseudo[40] = { 0 };
+	uint32_t sum = 0;
+	char line[160];
+
+	/* The outer header: from the peer to the module, next header ICMPv6. */
+	buf[0] = 6 << 4;
+	buf[4] = icmp_len >> 8;
+	buf[5] = icmp_len & 0xff;
+	buf[6] = IPPROTO_ICMPV6;
+	buf[7] = CLASP_HOP_LIMIT;
+	memcpy(buf + 8, &p->peer_addr6, 16);
+	memcpy(buf + 24, &p->local_addr6, 16);
+	icmp[0] = type;
+	icmp[1] = code;
+	memcpy(icmp + 4, &rest, 4);
+	/* The module's segment as it left, 1400 bytes of data (not quoted). */
+	quoted[0] = 6 << 4;
+	quoted[4] = (TH_LEN + 1400) >> 8;
+	quoted[5] = (TH_LEN + 1400) & 0xff;
+	quoted[6] = clasp_proto();
+	quoted[7] = CLASP_HOP_LIMIT;
+	memcpy(quoted + 8, &p->local_addr6, 16);
+	memcpy(quoted + 24, &p->peer_addr6, 16);
+	memcpy(th, &(uint16_t){ htons(p->local_port) }, 2);
+	memcpy(th + 2, &(uint16_t){ htons(p->peer_port) }, 2);
+	memcpy(th + 4, &abs_seq, 4);
+	th[12] = (TH_LEN / 4) << 4;
+	th[13] = TH_ACK;
+	/* The checksum covers IPv6's pseudo-header (RFC 4443 2.3). */
+	memcpy(pseudo, &p->peer_addr6, 16);
+	memcpy(pseudo + 16, &p->local_addr6, 16);
+	pseudo[34] = icmp_len >> 8;
+	pseudo[35] = icmp_len & 0xff;
+	pseudo[39] = IPPROTO_ICMPV6;
+	for (i = 0; i < sizeof(pseudo); i += 2)
+		sum += (pseudo[i] << 8) | pseudo[i + 1];
+	memcpy(icmp + 2, &(uint16_t){ htons(clasp_csum(icmp, icmp_len, sum)) }, 2);
+
+	snprintf(line, sizeof(line), "ICMPv6 type %d code %d %s quoting seq %u",
+		 type, code, what, seq);
+	history_add(p, "inject", line);
+	p->sent_us = clasp_pkt_now_us();
+	if (write(p->tun, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
+		clasp_pkt_log("writing %s to the tun device: %s", line, strerror(errno));
+		return -1;
+	}
+	p->ref_us = clasp_pkt_now_us();
+	return 0;
+}
+
 int clasp_pkt_icmp(struct clasp_pkt *p, int type, int code, int mtu,
 		   uint32_t seq)
 {
 	char what[32];
 
 	snprintf(what, sizeof(what), "mtu %d", mtu);
+	if (p->v6)
+		return pkt_icmp6(p, type, code, htonl(mtu), seq, what);
 	return pkt_icmp(p, p->peer_addr, type, code, htonl(mtu & 0xffff), seq,
 			what);
+}
+
+/* Each kind's type and code: IPv4's, then IPv6's (and its word). */
+static const struct {
+	const char *name;
+	uint8_t type4, code4, type6, code6;
+	uint32_t rest6;
+} icmp_kinds[] = {
+	[CLASP_ICMP_NET_UNREACH] = { "net unreachable",
+		ICMP_DEST_UNREACH, ICMP_NET_UNREACH, ICMP6_DST_UNREACH,
+		ICMP6_DST_UNREACH_NOROUTE },
+	[CLASP_ICMP_HOST_UNREACH] = { "host unreachable",
+		ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, ICMP6_DST_UNREACH,
+		ICMP6_DST_UNREACH_ADDR },
+	[CLASP_ICMP_PROT_UNREACH] = { "protocol unreachable",
+		ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, ICMP6_PARAM_PROB,
+		ICMP6_PARAMPROB_NEXTHEADER, 6 },
+	[CLASP_ICMP_PORT_UNREACH] = { "port unreachable",
+		ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, ICMP6_DST_UNREACH,
+		ICMP6_DST_UNREACH_NOPORT },
+	[CLASP_ICMP_ADMIN_PROHIBITED] = { "administratively prohibited",
+		ICMP_DEST_UNREACH, ICMP_PKT_FILTERED, ICMP6_DST_UNREACH,
+		ICMP6_DST_UNREACH_ADMIN },
+	[CLASP_ICMP_TIME_EXCEEDED] = { "time exceeded",
+		ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, ICMP6_TIME_EXCEEDED,
+		ICMP6_TIME_EXCEED_TRANSIT },
+	[CLASP_ICMP_PARAM_PROBLEM] = { "parameter problem",
+		ICMP_PARAMETERPROB, 0, ICMP6_PARAM_PROB,
+		ICMP6_PARAMPROB_HEADER },
+	[CLASP_ICMP_TOO_BIG] = { "too big",
+		ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP6_PACKET_TOO_BIG, 0 },
+};
+
+const char *clasp_icmp_kind_name(enum clasp_icmp_kind kind)
+{
+	if ((unsigned int)kind >= ARRAY_SIZE(icmp_kinds))
+		return "?";
+	return icmp_kinds[kind].name;
+}
+
+int clasp_pkt_icmp_err(struct clasp_pkt *p, enum clasp_icmp_kind kind,
+		       int mtu, uint32_t seq)
+{
+	char what[64];
+
+	if ((unsigned int)kind >= ARRAY_SIZE(icmp_kinds)) {
+		clasp_pkt_log("no ICMP error of kind %d", kind);
+		return -1;
+	}
+	if (kind == CLASP_ICMP_TOO_BIG)
+		snprintf(what, sizeof(what), "(%s, mtu %d)",
+			 icmp_kinds[kind].name, mtu);
+	else
+		snprintf(what, sizeof(what), "(%s)", icmp_kinds[kind].name);
+	if (p->v6)
+		return pkt_icmp6(p, icmp_kinds[kind].type6,
+				 icmp_kinds[kind].code6,
+				 htonl(kind == CLASP_ICMP_TOO_BIG ? (uint32_t)mtu :
+				       icmp_kinds[kind].rest6), seq, what);
+	return pkt_icmp(p, p->peer_addr, icmp_kinds[kind].type4,
+			icmp_kinds[kind].code4,
+			htonl(kind == CLASP_ICMP_TOO_BIG ? mtu & 0xffff : 0),
+			seq, what);
 }
 
 int clasp_pkt_redirect(struct clasp_pkt *p, const char *gateway,

@@ -197,14 +197,40 @@ void clasp_pkt_fill(uint32_t seq, void *buf, size_t len);
 int clasp_pkt_send(struct clasp_pkt *p, const struct clasp_seg *rel);
 /*
  * Send an ICMP error of @type and @code (and next-hop @mtu) from the peer,
- * quoting a segment the module sent with relative sequence number @seq.
- * IPv4 only (the module has no ICMPv6 handling yet): -1 over IPv6.
+ * quoting a segment the module sent with relative sequence number @seq:
+ * over IPv6 an ICMPv6 error (RFC 4443; @type and @code ICMPv6's, @mtu the
+ * 32-bit word after the checksum: a packet too big's MTU, a parameter
+ * problem's pointer), quoting the segment's IPv6 header and clasp header.
  */
 int clasp_pkt_icmp(struct clasp_pkt *p, int type, int code, int mtu,
 		   uint32_t seq);
+
+/*
+ * ICMP errors by what they mean, for tests written once for both
+ * families: clasp_pkt_icmp_err() sends the peer's family's message.
+ */
+enum clasp_icmp_kind {
+	CLASP_ICMP_NET_UNREACH,		/* net unreachable; ICMPv6 no route */
+	CLASP_ICMP_HOST_UNREACH,	/* host unreachable; address unreachable */
+	/* What a host without the module answers: protocol unreachable;
+	 * ICMPv6 parameter problem, unrecognized next header (pointer 6). */
+	CLASP_ICMP_PROT_UNREACH,
+	CLASP_ICMP_PORT_UNREACH,	/* port unreachable, both */
+	CLASP_ICMP_ADMIN_PROHIBITED,	/* code 13 (filtered); ICMPv6 code 1 */
+	CLASP_ICMP_TIME_EXCEEDED,	/* hop limit exceeded in transit */
+	CLASP_ICMP_PARAM_PROBLEM,	/* parameter problem, pointer 0 */
+	CLASP_ICMP_TOO_BIG,		/* fragmentation needed; packet too big */
+};
+
+/* The @kind of error (with @mtu for CLASP_ICMP_TOO_BIG), as above. */
+int clasp_pkt_icmp_err(struct clasp_pkt *p, enum clasp_icmp_kind kind,
+		       int mtu, uint32_t seq);
+/* Its name, for messages. */
+const char *clasp_icmp_kind_name(enum clasp_icmp_kind kind);
 /*
  * Send an ICMP host redirect from @gateway (the route's gateway to the
  * peer) naming @new_gateway, quoting the segment with sequence @seq.
+ * IPv4 only (IPv6's redirects are neighbour discovery's): -1 over IPv6.
  */
 int clasp_pkt_redirect(struct clasp_pkt *p, const char *gateway,
 		       const char *new_gateway, uint32_t seq);
