@@ -8,6 +8,7 @@
 #include <netinet/icmp6.h>
 #include <netinet/ip_icmp.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 
 #include "clasp_pkt.h"
 
@@ -752,6 +753,7 @@ static void *call_main(void *arg)
 {
 	struct clasp_call *c = arg;
 
+	__atomic_store_n(&c->tid, (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
 	switch (c->op) {
 	case CLASP_CALL_ACCEPT:
 		c->ret = accept(c->fd, NULL, NULL);
@@ -814,6 +816,43 @@ int clasp_call_recv(struct clasp_call *c, int fd, void *buf, size_t len)
 bool clasp_call_done(struct clasp_call *c)
 {
 	return __atomic_load_n(&c->done_us, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* The state letter of thread @tid of this process (R, S, D...), 0 if unknown. */
+static char thread_state(int tid)
+{
+	char path[64], buf[512], *end;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* "tid (comm) S ...": the name may hold anything but the last ')'. */
+	end = strrchr(buf, ')');
+	return end && end[1] == ' ' ? end[2] : 0;
+}
+
+int clasp_call_sleeping(struct clasp_call *c, int ms)
+{
+	long long end = clasp_pkt_now_us() + ms * 1000LL;
+	int tid;
+
+	while (!clasp_call_done(c)) {
+		tid = __atomic_load_n(&c->tid, __ATOMIC_ACQUIRE);
+		if (tid && thread_state(tid) == 'S')
+			return 0;
+		if (clasp_pkt_now_us() >= end)
+			break;
+		usleep(200);
+	}
+	return -1;
 }
 
 int clasp_call_wait(struct clasp_call *c, int ms)

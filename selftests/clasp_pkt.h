@@ -309,6 +309,7 @@ enum clasp_call_op {
  * @ret: the call's return value
  * @err: errno after it
  * @done_us: when it returned, 0 while it runs (atomic)
+ * @tid: the thread's id, 0 until it starts the call (atomic)
  * @joined: the thread has been joined
  */
 struct clasp_call {
@@ -321,6 +322,7 @@ struct clasp_call {
 	int ret;
 	int err;
 	long long done_us;
+	int tid;
 	bool joined;
 };
 
@@ -330,6 +332,14 @@ int clasp_call_connect(struct clasp_call *c, int fd, const void *to);
 int clasp_call_recv(struct clasp_call *c, int fd, void *buf, size_t len);
 /* Has it returned yet? */
 bool clasp_call_done(struct clasp_call *c);
+/*
+ * Wait up to @ms for the call to sleep interruptibly in the kernel: a
+ * connect() waiting for the handshake, its socket's lock released (a
+ * thread that waits for a lock sleeps uninterruptibly).  Until then an
+ * error about its SYN finds the socket owned, and is only soft.  0 when
+ * it sleeps so, -1 if it did not (or returned).
+ */
+int clasp_call_sleeping(struct clasp_call *c, int ms);
 /* Wait up to @ms for it to return: 0 when it has (and is joined), else -1. */
 int clasp_call_wait(struct clasp_call *c, int ms);
 
