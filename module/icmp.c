@@ -162,6 +162,12 @@ void clasp_mtu_reduced(struct sock *sk)
 
 	if ((1 << sk->sk_state) & (TCPF_LISTEN | TCPF_CLOSE))
 		return;
+	/*
+	 * IPV6_PMTUDISC_INTERFACE or _OMIT: the socket takes no path MTU,
+	 * nor does its route learn one from it (tcp_v6_err()).
+	 */
+	if (clasp_sk_v6(sk) && !ip6_sk_accept_pmtu(sk))
+		return;
 	dst = clasp_sk_route(sk);
 	if (!dst)
 		return;
