@@ -327,6 +327,44 @@ TEST(too_big_below_the_minimum)
 }
 
 /*
+ * IP_PMTUDISC_INTERFACE (IPV6_PMTUDISC_INTERFACE): the socket sends at
+ * the interface's MTU and takes no path MTU from ICMP
+ * (ip_sk_accept_pmtu(), ip6_sk_accept_pmtu()): a segment too big is
+ * neither cut nor sent again at once, as with TCP, and over IPv6 later
+ * segments keep the interface's MSS.  Over IPv4 TCP's route learns the
+ * MTU all the same, and its later segments follow it
+ * (tcp_current_mss()), clasp's do not: not compared (CONFORMANCE.md).
+ */
+TEST(pmtudisc_interface_ignores_too_big)
+{
+	static const char data[3000];
+	int mode = clasp_v6() ? IPV6_PMTUDISC_INTERFACE : IP_PMTUDISC_INTERFACE;
+	int mtu = clasp_v6() ? 1280 : 1000, fd;
+	uint32_t full = ROUTE_MSS;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+
+	fd = env_full_size(_metadata, &e);
+	ASSERT_EQ(0, clasp_v6() ?
+		  setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &mode, sizeof(mode)) :
+		  setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &mode, sizeof(mode)));
+	ASSERT_EQ(full, send(fd, data, full, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:%u(%u) ack 1", 1 + full, full));
+	ASSERT_EQ(0, clasp_pkt_icmp_err(p, CLASP_ICMP_TOO_BIG, mtu, 1));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u", 1 + full));
+	if (!clasp_v6()) {
+		close(fd);
+		return;
+	}
+	ASSERT_EQ(sizeof(data), send(fd, data, sizeof(data), 0));
+	expect_data(_metadata, p, 1 + full, 1 + full + sizeof(data), full);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %zu", 1 + full + sizeof(data)));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	close(fd);
+}
+
+/*
  * IP_MTU_DISCOVER = IP_PMTUDISC_DONT: segments leave without DF, and a
  * fragmentation-needed error shrinks nothing and resends nothing, as
  * with TCP (the route may still learn the smaller MTU).
