@@ -163,6 +163,12 @@ void clasp_mtu_reduced(struct sock *sk)
 
 	if ((1 << sk->sk_state) & (TCPF_LISTEN | TCPF_CLOSE))
 		return;
+	/*
+	 * IPV6_PMTUDISC_INTERFACE or _OMIT: the socket takes no path MTU,
+	 * nor does its route learn one from it (tcp_v6_err()).
+	 */
+	if (clasp_sk_v6(sk) && !ip6_sk_accept_pmtu(sk))
+		return;
 	dst = clasp_sk_route(sk);
 	if (!dst)
 		return;
@@ -339,13 +345,13 @@ int clasp_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
 	if (type == NDISC_REDIRECT) {
 		ev.redirect = true;
 	} else if (type == ICMPV6_PKT_TOOBIG) {
-		/* Below IPv6's minimum it is a lie (RFC 8201 section 4). */
-		if (ntohl(info) < IPV6_MIN_MTU) {
-			clasp_stats_inc(dev_net(skb->dev),
-					CLASP_MIB_INICMPERRORS);
-			return 0;
-		}
-		ev.mtu = ntohl(info);
+		/*
+		 * Below IPv6's minimum it is a lie (RFC 8201 section 4): it
+		 * says nothing, but its sequence number is still checked and
+		 * counted, as tcp_v6_err() does it.
+		 */
+		if (ntohl(info) >= IPV6_MIN_MTU)
+			ev.mtu = ntohl(info);
 	} else {
 		ev.req_fatal = icmpv6_err_convert(type, code, &err);
 		ev.err = -err;

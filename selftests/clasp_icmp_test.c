@@ -3,58 +3,68 @@
  * ICMP errors about the module's segments, as TCP treats them
  * (tcp_v4_err(), RFC 1122 4.2.3.9, RFC 1191, RFC 5927): the fake peer of
  * clasp_pkt_env.h answers a segment with an ICMP message quoting it.
+ * clasp_icmp6_test runs the same over IPv6 (tcp_v6_err(), RFC 4443, RFC
+ * 8201): the cases name errors by meaning (enum clasp_icmp_kind), and
+ * expect each family's errno where TCP's differ (icmpv6_err_convert()).
  *
  * - In SYN_SENT an error fails connect() at once with TCP's errno.
  * - In a synchronized state it is a soft error: SO_ERROR reports it, and
  *   the connection fails with it when its retries run out.
- * - Fragmentation needed lowers the path MTU and the MSS, and the flight
- *   goes out again at once in segments that fit.
- * - A half-open request dies of host unreachable about its SYN-ACK.
+ * - Fragmentation needed (packet too big) lowers the path MTU and the
+ *   MSS, and the flight goes out again at once in segments that fit.
+ *   Over IPv6 a packet too big below 1280 changes nothing; over IPv4 one
+ *   below the route's minimum sets the minimum, as TCP.
+ * - A half-open request dies of the errors TCP's does about its SYN-ACK
+ *   (host unreachable over IPv4, port unreachable over IPv6).
  * - An error that quotes a sequence number outside the flight changes
  *   nothing (a forgery, or a stale one).
  *
  * CLASP_PROTO=6 plays the same against kernel TCP.
  */
-#include <netinet/ip_icmp.h>
-
 #include "clasp_pkt_env.h"
 
-/* One kind of ICMP error, and the errno connect() fails with. */
+/*
+ * One kind of ICMP error, and the errno connect() fails with: IPv4's
+ * (icmp_err_convert[]), IPv6's (icmpv6_err_convert()).
+ */
 FIXTURE_VARIANT(hard) {
-	int type, code, err;
+	enum clasp_icmp_kind kind;
+	int err4, err6;
 };
+
+#define VARIANT_ERR(v)	(clasp_v6() ? (v)->err6 : (v)->err4)
 
 FIXTURE(hard) {
 	struct env e;
 };
 
 FIXTURE_VARIANT_ADD(hard, net_unreachable) {
-	.type = ICMP_DEST_UNREACH, .code = ICMP_NET_UNREACH, .err = ENETUNREACH,
+	.kind = CLASP_ICMP_NET_UNREACH, .err4 = ENETUNREACH, .err6 = ENETUNREACH,
 };
 
 FIXTURE_VARIANT_ADD(hard, host_unreachable) {
-	.type = ICMP_DEST_UNREACH, .code = ICMP_HOST_UNREACH, .err = EHOSTUNREACH,
+	.kind = CLASP_ICMP_HOST_UNREACH, .err4 = EHOSTUNREACH, .err6 = EHOSTUNREACH,
 };
 
-/* A host without the module answers this. */
+/* A host without the module answers this (IPv6: unrecognized next header). */
 FIXTURE_VARIANT_ADD(hard, protocol_unreachable) {
-	.type = ICMP_DEST_UNREACH, .code = ICMP_PROT_UNREACH, .err = ENOPROTOOPT,
+	.kind = CLASP_ICMP_PROT_UNREACH, .err4 = ENOPROTOOPT, .err6 = EPROTO,
 };
 
 FIXTURE_VARIANT_ADD(hard, port_unreachable) {
-	.type = ICMP_DEST_UNREACH, .code = ICMP_PORT_UNREACH, .err = ECONNREFUSED,
+	.kind = CLASP_ICMP_PORT_UNREACH, .err4 = ECONNREFUSED, .err6 = ECONNREFUSED,
 };
 
 FIXTURE_VARIANT_ADD(hard, admin_prohibited) {
-	.type = ICMP_DEST_UNREACH, .code = ICMP_PKT_FILTERED, .err = EHOSTUNREACH,
+	.kind = CLASP_ICMP_ADMIN_PROHIBITED, .err4 = EHOSTUNREACH, .err6 = EACCES,
 };
 
 FIXTURE_VARIANT_ADD(hard, time_exceeded) {
-	.type = ICMP_TIME_EXCEEDED, .code = ICMP_EXC_TTL, .err = EHOSTUNREACH,
+	.kind = CLASP_ICMP_TIME_EXCEEDED, .err4 = EHOSTUNREACH, .err6 = EHOSTUNREACH,
 };
 
 FIXTURE_VARIANT_ADD(hard, parameter_problem) {
-	.type = ICMP_PARAMETERPROB, .code = 0, .err = EPROTO,
+	.kind = CLASP_ICMP_PARAM_PROBLEM, .err4 = EPROTO, .err6 = EPROTO,
 };
 
 FIXTURE_SETUP(hard)
@@ -76,10 +86,12 @@ TEST_F(hard, syn_sent_fails_at_once)
 
 	ASSERT_LE(0, fd);
 	active_syn(_metadata, &self->e, fd, ACTIVE_PORT, &c);
-	ASSERT_EQ(0, clasp_pkt_icmp(p, variant->type, variant->code, 0, 0));
+	/* Not while connect() holds the socket: the error would be soft. */
+	ASSERT_EQ(0, clasp_call_sleeping(&c, GUARD_MS)) TH_LOG("connect does not wait");
+	ASSERT_EQ(0, clasp_pkt_icmp_err(p, variant->kind, 0, 0));
 	ASSERT_EQ(0, clasp_call_wait(&c, GUARD_MS)) TH_LOG("connect hangs");
 	EXPECT_EQ(-1, c.ret);
-	EXPECT_EQ(variant->err, c.err) TH_LOG("connect: %s", strerror(c.err));
+	EXPECT_EQ(VARIANT_ERR(variant), c.err) TH_LOG("connect: %s", strerror(c.err));
 	/* Well before the SYN's first retransmission. */
 	EXPECT_GT(SYN_RTO_MS / 2, (c.done_us - p->sent_us) / 1000);
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
@@ -104,11 +116,11 @@ TEST_F(hard, established_keeps_it_soft)
 	fd = passive_open(_metadata, &self->e, PEER_PORT);
 	ASSERT_EQ(100, send(fd, data, sizeof(data), 0));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:101(100) ack 1"));
-	ASSERT_EQ(0, clasp_pkt_icmp(p, variant->type, variant->code, 0, 1));
+	ASSERT_EQ(0, clasp_pkt_icmp_err(p, variant->kind, 0, 1));
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
 	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len));
-	EXPECT_EQ(variant->err, err) TH_LOG("SO_ERROR: %s", strerror(err));
+	EXPECT_EQ(VARIANT_ERR(variant), err) TH_LOG("SO_ERROR: %s", strerror(err));
 	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len));
 	EXPECT_EQ(0, err) TH_LOG("SO_ERROR read twice: %s", strerror(err));
 	/* The connection carries on. */
@@ -132,7 +144,7 @@ TEST(timeout_reports_the_soft_error)
 	ASSERT_EQ(0, clasp_call_recv(&rd, fd, buf, sizeof(buf)));
 	ASSERT_EQ(100, send(fd, data, sizeof(data), 0));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:101(100) ack 1"));
-	ASSERT_EQ(0, clasp_pkt_icmp(p, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, 1));
+	ASSERT_EQ(0, clasp_pkt_icmp_err(p, CLASP_ICMP_PORT_UNREACH, 0, 1));
 	/* retries = 2: the data twice more, then the connection fails. */
 	ASSERT_EQ(0, clasp_pkt_expect(p, RTO_MS, "P. 1:101(100) ack 1"));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 2 * RTO_MS, "P. 1:101(100) ack 1"));
@@ -156,9 +168,11 @@ TEST(forged_error_outside_the_flight_ignored)
 
 	fd = env_connecting(_metadata, &e, syn_timers, &c);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, clasp_pkt_icmp(p, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, 1000));
-	ASSERT_EQ(0, clasp_pkt_icmp(p, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, 0, -1));
-	ASSERT_EQ(0, clasp_pkt_icmp(p, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, 600, 5));
+	ASSERT_EQ(0, clasp_pkt_icmp_err(p, CLASP_ICMP_PORT_UNREACH, 0, 1000));
+	ASSERT_EQ(0, clasp_pkt_icmp_err(p, CLASP_ICMP_PROT_UNREACH, 0, -1));
+	/* A path MTU the family would take, were it in the flight. */
+	ASSERT_EQ(0, clasp_pkt_icmp_err(p, CLASP_ICMP_TOO_BIG,
+					clasp_v6() ? 1280 : 600, 5));
 	EXPECT_EQ(oow + 3, clasp_counter("OutOfWindowIcmps"));
 	EXPECT_FALSE(clasp_call_done(&c));
 	/* The SYN goes on, and the handshake completes. */
@@ -168,15 +182,15 @@ TEST(forged_error_outside_the_flight_ignored)
 	ASSERT_EQ(0, clasp_call_wait(&c, GUARD_MS)) TH_LOG("connect hangs");
 	EXPECT_EQ(0, c.ret) TH_LOG("connect: %s", strerror(c.err));
 	/* In ESTABLISHED too: nothing in flight, nothing believed. */
-	ASSERT_EQ(0, clasp_pkt_icmp(p, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0, 1));
+	ASSERT_EQ(0, clasp_pkt_icmp_err(p, CLASP_ICMP_PORT_UNREACH, 0, 1));
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 	close(fd);
 }
 
 /*
- * The module's data from @from (relative) up to @to, in segments of at
- * most @mss bytes, in order and at once.
+ * The module's data from @from (relative) up to @to, in segments of
+ * @mss bytes but the last, in order and at once.
  */
 static void expect_data(struct __test_metadata *_metadata,
 			struct clasp_pkt *p, uint32_t from, uint32_t to,
@@ -189,39 +203,163 @@ static void expect_data(struct __test_metadata *_metadata,
 			TH_LOG("no segment at %u (up to %u)", from, to);
 		}
 		ASSERT_EQ(from, got.seq - p->local_isn);
-		ASSERT_GE(mss, got.len) TH_LOG("a segment of %zu bytes", got.len);
-		ASSERT_LT(0, got.len);
+		ASSERT_EQ(to - from < mss ? to - from : mss, got.len) {
+			TH_LOG("a segment of %zu bytes at %u (MSS %u, up to %u)",
+			       got.len, from, mss, to);
+		}
 		from += got.len;
 	}
 }
 
-/*
- * Fragmentation needed (RFC 1191): the route's path MTU drops to 1000,
- * the MSS to 960, and the segment that was too big goes again at once
- * in pieces that fit; later data is cut to the new MSS.
- */
-TEST(frag_needed_shrinks_segments_and_resends)
+/* The path MTU the socket knows (IP_MTU, IPV6_MTU), -1 on error. */
+static int path_mtu(int fd)
 {
-	static const char data[2000];
-	long long updates = clasp_counter("PmtuUpdates");
-	int mtu = 0, fd;
+	int mtu = 0;
 	socklen_t len = sizeof(mtu);
+
+	if (clasp_v6() ? getsockopt(fd, IPPROTO_IPV6, IPV6_MTU, &mtu, &len) :
+			 getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &len))
+		return -1;
+	return mtu;
+}
+
+/* A connection the peer opened announcing the route's MSS: full segments. */
+static int env_full_size(struct __test_metadata *_metadata, struct env *e)
+{
+	struct clasp_pkt *p = &e->p;
+	struct clasp_call acc;
+
+	env_setup(_metadata, e, NULL);
+	listen_on(_metadata, e, LISTEN_PORT);
+	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT);
+	ASSERT_EQ(0, clasp_call_accept(&acc, e->lfd));
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", ROUTE_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+	ASSERT_EQ(0, clasp_call_wait(&acc, GUARD_MS)) TH_LOG("accept hangs");
+	ASSERT_LE(0, acc.ret) TH_LOG("accept: %s", strerror(acc.err));
+	return acc.ret;
+}
+
+/* The MSS of a path MTU, with no options: the family's headers less. */
+#define MTU_MSS(mtu)	((mtu) - CLASP_PKT_IPHLEN - 20)
+
+/*
+ * Fragmentation needed (RFC 1191), packet too big over IPv6 (RFC 8201):
+ * the route's path MTU drops to 1000 (IPv6: its minimum, 1280), the MSS
+ * to 960 (1220), and the segment that was too big goes again at once in
+ * pieces that fit; later data is cut to the new MSS.
+ */
+TEST(too_big_shrinks_segments_and_resends)
+{
+	static const char data[3000];
+	long long updates = clasp_counter("PmtuUpdates");
+	int mtu = clasp_v6() ? 1280 : 1000, mss = MTU_MSS(mtu), fd;
+	uint32_t full = ROUTE_MSS;
 	struct env e;
 	struct clasp_pkt *p = &e.p;
 
-	fd = env_established(_metadata, &e, NULL);
-	ASSERT_EQ(PEER_MSS, send(fd, data, PEER_MSS, 0));
-	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1"));
-	ASSERT_EQ(0, clasp_pkt_icmp(p, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, 1000, 1));
-	expect_data(_metadata, p, 1, 1201, 960);
-	ASSERT_EQ(0, getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &len));
-	EXPECT_EQ(1000, mtu);
+	fd = env_full_size(_metadata, &e);
+	ASSERT_EQ(full, send(fd, data, full, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:%u(%u) ack 1", 1 + full, full));
+	ASSERT_EQ(0, clasp_pkt_icmp_err(p, CLASP_ICMP_TOO_BIG, mtu, 1));
+	expect_data(_metadata, p, 1, 1 + full, mss);
+	EXPECT_EQ(mtu, path_mtu(fd));
 	if (clasp_only_check("PmtuUpdates: TCP has no counter of path MTU updates"))
 		EXPECT_EQ(updates + 1, clasp_counter("PmtuUpdates"));
-	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1201"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u", 1 + full));
 	ASSERT_EQ(sizeof(data), send(fd, data, sizeof(data), 0));
-	expect_data(_metadata, p, 1201, 3201, 960);
-	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 3201"));
+	expect_data(_metadata, p, 1 + full, 1 + full + sizeof(data), mss);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %zu", 1 + full + sizeof(data)));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	close(fd);
+}
+
+/*
+ * A path MTU below the family's floor.  IPv6: a packet too big below
+ * 1280 is ignored (RFC 8201 section 4, tcp_v6_err()); nothing shrinks,
+ * nothing goes again.  IPv4 has no such rule in TCP: the route takes the
+ * floor instead (min_pmtu, 552: __ip_rt_update_pmtu()), locked, and the
+ * segments cut to its MSS leave without DF (ip_dont_fragment()).  Outside
+ * the flight, either is ignored as any other error.
+ */
+#define MIN_PMTU4	552	/* net.ipv4.route.min_pmtu's default */
+
+TEST(too_big_below_the_minimum)
+{
+	static const char data[3000];
+	long long oow = clasp_counter("OutOfWindowIcmps");
+	long long updates = clasp_counter("PmtuUpdates");
+	int tiny = clasp_v6() ? 1000 : 500;
+	uint32_t full = ROUTE_MSS, mss = clasp_v6() ? full : MTU_MSS(MIN_PMTU4);
+	const struct iphdr *iph;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = env_full_size(_metadata, &e);
+	ASSERT_EQ(full, send(fd, data, full, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:%u(%u) ack 1", 1 + full, full));
+	ASSERT_EQ(0, clasp_pkt_icmp_err(p, CLASP_ICMP_TOO_BIG, tiny, 1 + full + 1000));
+	EXPECT_EQ(oow + 1, clasp_counter("OutOfWindowIcmps"));
+	ASSERT_EQ(0, clasp_pkt_icmp_err(p, CLASP_ICMP_TOO_BIG, tiny, 1));
+	EXPECT_EQ(oow + 1, clasp_counter("OutOfWindowIcmps"));
+	if (clasp_v6()) {
+		EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+		EXPECT_EQ(1500, path_mtu(fd));
+		if (clasp_only_check("PmtuUpdates: TCP has no counter of path MTU updates"))
+			EXPECT_EQ(updates, clasp_counter("PmtuUpdates"));
+	} else {
+		expect_data(_metadata, p, 1, 1 + full, mss);
+		iph = (const struct iphdr *)p->rx;
+		EXPECT_EQ(0, ntohs(iph->frag_off) & IP_DF) TH_LOG("DF set");
+		EXPECT_EQ(MIN_PMTU4, path_mtu(fd));
+		if (clasp_only_check("PmtuUpdates: TCP has no counter of path MTU updates"))
+			EXPECT_EQ(updates + 1, clasp_counter("PmtuUpdates"));
+	}
+	/* Later data in segments of that MSS. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u", 1 + full));
+	ASSERT_EQ(sizeof(data), send(fd, data, sizeof(data), 0));
+	expect_data(_metadata, p, 1 + full, 1 + full + sizeof(data), mss);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %zu", 1 + full + sizeof(data)));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	close(fd);
+}
+
+/*
+ * IP_PMTUDISC_INTERFACE (IPV6_PMTUDISC_INTERFACE): the socket sends at
+ * the interface's MTU and takes no path MTU from ICMP
+ * (ip_sk_accept_pmtu(), ip6_sk_accept_pmtu()): a segment too big is
+ * neither cut nor sent again at once, as with TCP, and over IPv6 later
+ * segments keep the interface's MSS.  Over IPv4 TCP's route learns the
+ * MTU all the same, and its later segments follow it
+ * (tcp_current_mss()), clasp's do not: not compared (CONFORMANCE.md).
+ */
+TEST(pmtudisc_interface_ignores_too_big)
+{
+	static const char data[3000];
+	int mode = clasp_v6() ? IPV6_PMTUDISC_INTERFACE : IP_PMTUDISC_INTERFACE;
+	int mtu = clasp_v6() ? 1280 : 1000, fd;
+	uint32_t full = ROUTE_MSS;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+
+	fd = env_full_size(_metadata, &e);
+	ASSERT_EQ(0, clasp_v6() ?
+		  setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &mode, sizeof(mode)) :
+		  setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &mode, sizeof(mode)));
+	ASSERT_EQ(full, send(fd, data, full, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:%u(%u) ack 1", 1 + full, full));
+	ASSERT_EQ(0, clasp_pkt_icmp_err(p, CLASP_ICMP_TOO_BIG, mtu, 1));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u", 1 + full));
+	if (!clasp_v6()) {
+		close(fd);
+		return;
+	}
+	ASSERT_EQ(sizeof(data), send(fd, data, sizeof(data), 0));
+	expect_data(_metadata, p, 1 + full, 1 + full + sizeof(data), full);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %zu", 1 + full + sizeof(data)));
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 	close(fd);
 }
@@ -240,13 +378,15 @@ TEST(pmtudisc_dont_sends_without_df_and_keeps_its_mss)
 	struct env e;
 	struct clasp_pkt *p = &e.p;
 
+	if (clasp_v6())
+		SKIP(return, "IPv4 only: IPv6 has no DF bit, routers never fragment (RFC 8200 section 5)");
 	fd = env_established(_metadata, &e, NULL);
 	ASSERT_EQ(0, setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &dont, sizeof(dont)));
 	ASSERT_EQ(PEER_MSS, send(fd, data, PEER_MSS, 0));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:1201(1200) ack 1"));
 	iph = (const struct iphdr *)p->rx;
 	EXPECT_EQ(0, ntohs(iph->frag_off) & IP_DF) TH_LOG("DF set");
-	ASSERT_EQ(0, clasp_pkt_icmp(p, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, 1000, 1));
+	ASSERT_EQ(0, clasp_pkt_icmp_err(p, CLASP_ICMP_TOO_BIG, 1000, 1));
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 	if (clasp_only_check("PmtuUpdates: TCP has no counter of path MTU updates"))
 		EXPECT_EQ(updates, clasp_counter("PmtuUpdates"));
@@ -277,6 +417,8 @@ TEST(redirect_moves_the_route)
 	struct clasp_pkt *p = &e.p;
 	int fd;
 
+	if (clasp_v6())
+		SKIP(return, "IPv4 only: IPv6's redirects are neighbour discovery's (RFC 4861 section 8), not ICMP errors");
 	env_setup(_metadata, &e, NULL);
 	ASSERT_EQ(0, clasp_sh("ip route replace %s/32 via %s dev claspt0",
 			      CLASP_PKT_PEER2, CLASP_PKT_PEER));
@@ -297,30 +439,74 @@ TEST(redirect_moves_the_route)
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(fd));
 	close(fd);
 }
+/*
+ * A request dies of the errors about its SYN-ACK that TCP's does
+ * (tcp_req_err()): over IPv4 network and host unreachable and parameter
+ * problems (tcp_v4_err()), over IPv6 the fatal ones of
+ * icmpv6_err_convert(): port unreachable, administratively prohibited,
+ * parameter problems, not address unreachable.  What does not kill it
+ * leaves the handshake to complete.
+ */
+FIXTURE_VARIANT(req) {
+	enum clasp_icmp_kind kind;
+	bool kills4, kills6;
+};
 
-/* A request dies of host unreachable about its SYN-ACK (tcp_req_err()). */
-TEST(request_dropped_on_host_unreachable)
+FIXTURE(req) {
+	struct env e;
+};
+
+FIXTURE_VARIANT_ADD(req, host_unreachable) {
+	.kind = CLASP_ICMP_HOST_UNREACH, .kills4 = true, .kills6 = false,
+};
+
+FIXTURE_VARIANT_ADD(req, port_unreachable) {
+	.kind = CLASP_ICMP_PORT_UNREACH, .kills4 = false, .kills6 = true,
+};
+
+FIXTURE_SETUP(req)
+{
+	env_setup(_metadata, &self->e, synack_timers);
+}
+
+FIXTURE_TEARDOWN(req)
+{
+}
+
+TEST_F(req, dropped_or_kept)
 {
 	long long drops = clasp_counter("ListenDrops");
-	struct env e;
-	struct clasp_pkt *p = &e.p;
+	struct env *e = &self->e;
+	struct clasp_pkt *p = &e->p;
+	struct clasp_call acc;
 
-	env_setup(_metadata, &e, synack_timers);
-	listen_on(_metadata, &e, LISTEN_PORT);
+	listen_on(_metadata, e, LISTEN_PORT);
 	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT);
 	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", PEER_MSS));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
 	/* Quoting another sequence number: ignored. */
-	ASSERT_EQ(0, clasp_pkt_icmp(p, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, 1));
-	expect_state(_metadata, &e, TCP_SYN_RECV);
-	ASSERT_EQ(0, clasp_pkt_icmp(p, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, 0));
-	expect_state(_metadata, &e, 0);
+	ASSERT_EQ(0, clasp_pkt_icmp_err(p, variant->kind, 0, 1));
+	expect_state(_metadata, e, TCP_SYN_RECV);
+	ASSERT_EQ(0, clasp_pkt_icmp_err(p, variant->kind, 0, 0));
+	if (!(clasp_v6() ? variant->kills6 : variant->kills4)) {
+		/* Not fatal: the request lives, the handshake completes. */
+		expect_state(_metadata, e, TCP_SYN_RECV);
+		EXPECT_EQ(drops, clasp_counter("ListenDrops"));
+		ASSERT_EQ(0, clasp_call_accept(&acc, e->lfd));
+		ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+		ASSERT_EQ(0, clasp_call_wait(&acc, GUARD_MS)) TH_LOG("accept hangs");
+		ASSERT_LE(0, acc.ret) TH_LOG("accept: %s", strerror(acc.err));
+		EXPECT_EQ(TCP_ESTABLISHED, clasp_state(acc.ret));
+		close(acc.ret);
+		return;
+	}
+	expect_state(_metadata, e, 0);
 	EXPECT_EQ(drops + 1, clasp_counter("ListenDrops"));
 	/* No SYN-ACK again, and the late ACK finds no request. */
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, SYN_RTO_MS + SYN_RTO_MS / 2));
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "R 1:1(0)"));
-	expect_no_child(_metadata, e.lfd);
+	expect_no_child(_metadata, e->lfd);
 }
 
 CLASP_HARNESS_MAIN

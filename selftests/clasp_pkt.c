@@ -5,10 +5,17 @@
  */
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/rtnetlink.h>
+#include <netinet/icmp6.h>
 #include <netinet/ip_icmp.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 
 #include "clasp_pkt.h"
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
 #define TUN_NAME	"claspt0"
 #define TUN_NETMASK	"255.255.255.0"
@@ -133,6 +140,95 @@ static void ipv6_conf(const char *name, const char *what, const char *val)
 }
 
 /*
+ * Address @addr/@plen on device @name, without duplicate address
+ * detection: "ip -6 addr add ADDR/PLEN dev NAME nodad" over rtnetlink,
+ * with no shell to start (a third of a second in a busy guest, for every
+ * test).  0, or -1 with errno.
+ */
+static int addr6_add(const char *name, const char *addr, int plen)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifaddrmsg ifa;
+		struct rtattr rta;
+		struct in6_addr a;
+	} req = {
+		.nh = {
+			.nlmsg_len = sizeof(req),
+			.nlmsg_type = RTM_NEWADDR,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE |
+				       NLM_F_EXCL,
+		},
+		.ifa = {
+			.ifa_family = AF_INET6,
+			.ifa_prefixlen = plen,
+			.ifa_flags = IFA_F_NODAD,
+			.ifa_index = if_nametoindex(name),
+		},
+		.rta = {
+			.rta_len = RTA_LENGTH(sizeof(struct in6_addr)),
+			.rta_type = IFA_LOCAL,
+		},
+	};
+	struct {
+		struct nlmsghdr nh;
+		struct nlmsgerr err;
+	} ack;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	int fd, ret = -1;
+	ssize_t n;
+
+	if (!req.ifa.ifa_index || inet_pton(AF_INET6, addr, &req.a) != 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -1;
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel,
+		   sizeof(kernel)) != sizeof(req))
+		goto out;
+	n = recv(fd, &ack, sizeof(ack), 0);
+	if (n < (ssize_t)sizeof(ack) || ack.nh.nlmsg_type != NLMSG_ERROR) {
+		errno = EPROTO;
+		goto out;
+	}
+	errno = -ack.err.error;
+	ret = ack.err.error ? -1 : 0;
+out:
+	close(fd);
+	return ret;
+}
+
+/*
+ * Is @addr a local address in the routing tables yet?  The kernel adds
+ * an address's local route from a work item after the address itself
+ * (addrconf_dad_work()), and until then what the peer sends to it is not
+ * delivered.  0 when it is, -1 when not, or on error.
+ */
+static int addr6_routed(const char *addr)
+{
+	char want[40], line[256];
+	struct in6_addr a;
+	int i, ret = -1;
+	FILE *f;
+
+	if (inet_pton(AF_INET6, addr, &a) != 1)
+		return -1;
+	for (i = 0; i < 16; i++)
+		snprintf(want + 2 * i, 3, "%02x", a.s6_addr[i]);
+	strcat(want, " 80 ");	/* a /128 */
+	f = fopen("/proc/self/net/ipv6_route", "r");
+	if (!f)
+		return -1;
+	while (ret && fgets(line, sizeof(line), f))
+		if (!strncmp(line, want, strlen(want)))
+			ret = 0;
+	fclose(f);
+	return ret;
+}
+
+/*
  * IPv6: the module's address on @name, usable at once (nodad), the
  * peer's /64 behind it; no router solicitations.  The link is up.
  */
@@ -141,9 +237,12 @@ static int tun_configure6(const char *name)
 	ipv6_conf(name, "disable_ipv6", "0\n");
 	ipv6_conf(name, "accept_ra", "0\n");
 	ipv6_conf(name, "router_solicitations", "0\n");
-	if (clasp_sh("ip -6 addr add %s/64 dev %s nodad", CLASP_PKT_LOCAL6,
-		     name)) {
-		clasp_pkt_log("configuring %s for IPv6 failed", name);
+	if (addr6_add(name, CLASP_PKT_LOCAL6, 64)) {
+		clasp_pkt_log("configuring %s for IPv6: %s", name, strerror(errno));
+		return -1;
+	}
+	if (!clasp_wait_until(!addr6_routed(CLASP_PKT_LOCAL6), 2000)) {
+		clasp_pkt_log("%s: no local route to %s", name, CLASP_PKT_LOCAL6);
 		return -1;
 	}
 	return 0;
@@ -328,7 +427,7 @@ static int pkt_icmp(struct clasp_pkt *p, uint32_t from, int type, int code,
 	char line[160];
 
 	if (p->v6) {
-		clasp_pkt_log("ICMP over IPv6: the module has no ICMPv6 handling yet");
+		clasp_pkt_log("ICMP type %d over IPv6: IPv4's alone", type);
 		return -1;
 	}
 	outer->version = 4;
@@ -369,14 +468,144 @@ static int pkt_icmp(struct clasp_pkt *p, uint32_t from, int type, int code,
 	return 0;
 }
 
+/*
+ * An ICMPv6 error (RFC 4443) from the peer quoting the module's segment
+ * with relative sequence number @seq: its IPv6 header and its clasp
+ * header; @rest is the word after the checksum, in network order.
+ */
+static int pkt_icmp6(struct clasp_pkt *p, int type, int code, uint32_t rest,
+		     uint32_t seq, const char *what)
+{
+	enum { ICMP6_HLEN = 8, TH_LEN = 20 };
+	uint8_t buf[CLASP_IP6_HLEN + ICMP6_HLEN + CLASP_IP6_HLEN + TH_LEN] = { 0 };
+	uint8_t *icmp = buf + CLASP_IP6_HLEN;
+	uint8_t *quoted = icmp + ICMP6_HLEN;
+	uint8_t *th = quoted + CLASP_IP6_HLEN;
+	uint32_t abs_seq = htonl(p->local_isn + seq);
+	size_t icmp_len = sizeof(buf) - CLASP_IP6_HLEN, i;
+	uint8_t pseudo[40] = { 0 };
+	uint32_t sum = 0;
+	char line[160];
+
+	/* The outer header: from the peer to the module, next header ICMPv6. */
+	buf[0] = 6 << 4;
+	buf[4] = icmp_len >> 8;
+	buf[5] = icmp_len & 0xff;
+	buf[6] = IPPROTO_ICMPV6;
+	buf[7] = CLASP_HOP_LIMIT;
+	memcpy(buf + 8, &p->peer_addr6, 16);
+	memcpy(buf + 24, &p->local_addr6, 16);
+	icmp[0] = type;
+	icmp[1] = code;
+	memcpy(icmp + 4, &rest, 4);
+	/* The module's segment as it left, 1400 bytes of data (not quoted). */
+	quoted[0] = 6 << 4;
+	quoted[4] = (TH_LEN + 1400) >> 8;
+	quoted[5] = (TH_LEN + 1400) & 0xff;
+	quoted[6] = clasp_proto();
+	quoted[7] = CLASP_HOP_LIMIT;
+	memcpy(quoted + 8, &p->local_addr6, 16);
+	memcpy(quoted + 24, &p->peer_addr6, 16);
+	memcpy(th, &(uint16_t){ htons(p->local_port) }, 2);
+	memcpy(th + 2, &(uint16_t){ htons(p->peer_port) }, 2);
+	memcpy(th + 4, &abs_seq, 4);
+	th[12] = (TH_LEN / 4) << 4;
+	th[13] = TH_ACK;
+	/* The checksum covers IPv6's pseudo-header (RFC 4443 2.3). */
+	memcpy(pseudo, &p->peer_addr6, 16);
+	memcpy(pseudo + 16, &p->local_addr6, 16);
+	pseudo[34] = icmp_len >> 8;
+	pseudo[35] = icmp_len & 0xff;
+	pseudo[39] = IPPROTO_ICMPV6;
+	for (i = 0; i < sizeof(pseudo); i += 2)
+		sum += (pseudo[i] << 8) | pseudo[i + 1];
+	memcpy(icmp + 2, &(uint16_t){ htons(clasp_csum(icmp, icmp_len, sum)) }, 2);
+
+	snprintf(line, sizeof(line), "ICMPv6 type %d code %d %s quoting seq %u",
+		 type, code, what, seq);
+	history_add(p, "inject", line);
+	p->sent_us = clasp_pkt_now_us();
+	if (write(p->tun, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
+		clasp_pkt_log("writing %s to the tun device: %s", line, strerror(errno));
+		return -1;
+	}
+	p->ref_us = clasp_pkt_now_us();
+	return 0;
+}
+
 int clasp_pkt_icmp(struct clasp_pkt *p, int type, int code, int mtu,
 		   uint32_t seq)
 {
 	char what[32];
 
 	snprintf(what, sizeof(what), "mtu %d", mtu);
+	if (p->v6)
+		return pkt_icmp6(p, type, code, htonl(mtu), seq, what);
 	return pkt_icmp(p, p->peer_addr, type, code, htonl(mtu & 0xffff), seq,
 			what);
+}
+
+/* Each kind's type and code: IPv4's, then IPv6's (and its word). */
+static const struct {
+	const char *name;
+	uint8_t type4, code4, type6, code6;
+	uint32_t rest6;
+} icmp_kinds[] = {
+	[CLASP_ICMP_NET_UNREACH] = { "net unreachable",
+		ICMP_DEST_UNREACH, ICMP_NET_UNREACH, ICMP6_DST_UNREACH,
+		ICMP6_DST_UNREACH_NOROUTE },
+	[CLASP_ICMP_HOST_UNREACH] = { "host unreachable",
+		ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, ICMP6_DST_UNREACH,
+		ICMP6_DST_UNREACH_ADDR },
+	[CLASP_ICMP_PROT_UNREACH] = { "protocol unreachable",
+		ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, ICMP6_PARAM_PROB,
+		ICMP6_PARAMPROB_NEXTHEADER, 6 },
+	[CLASP_ICMP_PORT_UNREACH] = { "port unreachable",
+		ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, ICMP6_DST_UNREACH,
+		ICMP6_DST_UNREACH_NOPORT },
+	[CLASP_ICMP_ADMIN_PROHIBITED] = { "administratively prohibited",
+		ICMP_DEST_UNREACH, ICMP_PKT_FILTERED, ICMP6_DST_UNREACH,
+		ICMP6_DST_UNREACH_ADMIN },
+	[CLASP_ICMP_TIME_EXCEEDED] = { "time exceeded",
+		ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, ICMP6_TIME_EXCEEDED,
+		ICMP6_TIME_EXCEED_TRANSIT },
+	[CLASP_ICMP_PARAM_PROBLEM] = { "parameter problem",
+		ICMP_PARAMETERPROB, 0, ICMP6_PARAM_PROB,
+		ICMP6_PARAMPROB_HEADER },
+	[CLASP_ICMP_TOO_BIG] = { "too big",
+		ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP6_PACKET_TOO_BIG, 0 },
+};
+
+const char *clasp_icmp_kind_name(enum clasp_icmp_kind kind)
+{
+	if ((unsigned int)kind >= ARRAY_SIZE(icmp_kinds))
+		return "?";
+	return icmp_kinds[kind].name;
+}
+
+int clasp_pkt_icmp_err(struct clasp_pkt *p, enum clasp_icmp_kind kind,
+		       int mtu, uint32_t seq)
+{
+	char what[64];
+
+	if ((unsigned int)kind >= ARRAY_SIZE(icmp_kinds)) {
+		clasp_pkt_log("no ICMP error of kind %d", kind);
+		return -1;
+	}
+	if (kind == CLASP_ICMP_TOO_BIG)
+		snprintf(what, sizeof(what), "(%s, mtu %d)",
+			 icmp_kinds[kind].name, mtu);
+	else
+		snprintf(what, sizeof(what), "(%s)", icmp_kinds[kind].name);
+	if (p->v6)
+		return pkt_icmp6(p, icmp_kinds[kind].type6,
+				 icmp_kinds[kind].code6,
+				 htonl(kind == CLASP_ICMP_TOO_BIG ? (uint32_t)mtu :
+				       icmp_kinds[kind].rest6), seq, what);
+	return pkt_icmp(p, p->peer_addr, icmp_kinds[kind].type4,
+			icmp_kinds[kind].code4,
+			htonl(kind == CLASP_ICMP_TOO_BIG ? mtu & 0xffff : 0),
+			seq, what);
 }
 
 int clasp_pkt_redirect(struct clasp_pkt *p, const char *gateway,
@@ -617,6 +846,7 @@ static void *call_main(void *arg)
 {
 	struct clasp_call *c = arg;
 
+	__atomic_store_n(&c->tid, (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
 	switch (c->op) {
 	case CLASP_CALL_ACCEPT:
 		c->ret = accept(c->fd, NULL, NULL);
@@ -679,6 +909,43 @@ int clasp_call_recv(struct clasp_call *c, int fd, void *buf, size_t len)
 bool clasp_call_done(struct clasp_call *c)
 {
 	return __atomic_load_n(&c->done_us, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* The state letter of thread @tid of this process (R, S, D...), 0 if unknown. */
+static char thread_state(int tid)
+{
+	char path[64], buf[512], *end;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* "tid (comm) S ...": the name may hold anything but the last ')'. */
+	end = strrchr(buf, ')');
+	return end && end[1] == ' ' ? end[2] : 0;
+}
+
+int clasp_call_sleeping(struct clasp_call *c, int ms)
+{
+	long long end = clasp_pkt_now_us() + ms * 1000LL;
+	int tid;
+
+	while (!clasp_call_done(c)) {
+		tid = __atomic_load_n(&c->tid, __ATOMIC_ACQUIRE);
+		if (tid && thread_state(tid) == 'S')
+			return 0;
+		if (clasp_pkt_now_us() >= end)
+			break;
+		usleep(200);
+	}
+	return -1;
 }
 
 int clasp_call_wait(struct clasp_call *c, int ms)

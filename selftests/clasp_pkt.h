@@ -197,14 +197,40 @@ void clasp_pkt_fill(uint32_t seq, void *buf, size_t len);
 int clasp_pkt_send(struct clasp_pkt *p, const struct clasp_seg *rel);
 /*
  * Send an ICMP error of @type and @code (and next-hop @mtu) from the peer,
- * quoting a segment the module sent with relative sequence number @seq.
- * IPv4 only (the module has no ICMPv6 handling yet): -1 over IPv6.
+ * quoting a segment the module sent with relative sequence number @seq:
+ * over IPv6 an ICMPv6 error (RFC 4443; @type and @code ICMPv6's, @mtu the
+ * 32-bit word after the checksum: a packet too big's MTU, a parameter
+ * problem's pointer), quoting the segment's IPv6 header and clasp header.
  */
 int clasp_pkt_icmp(struct clasp_pkt *p, int type, int code, int mtu,
 		   uint32_t seq);
+
+/*
+ * ICMP errors by what they mean, for tests written once for both
+ * families: clasp_pkt_icmp_err() sends the peer's family's message.
+ */
+enum clasp_icmp_kind {
+	CLASP_ICMP_NET_UNREACH,		/* net unreachable; ICMPv6 no route */
+	CLASP_ICMP_HOST_UNREACH,	/* host unreachable; address unreachable */
+	/* What a host without the module answers: protocol unreachable;
+	 * ICMPv6 parameter problem, unrecognized next header (pointer 6). */
+	CLASP_ICMP_PROT_UNREACH,
+	CLASP_ICMP_PORT_UNREACH,	/* port unreachable, both */
+	CLASP_ICMP_ADMIN_PROHIBITED,	/* code 13 (filtered); ICMPv6 code 1 */
+	CLASP_ICMP_TIME_EXCEEDED,	/* hop limit exceeded in transit */
+	CLASP_ICMP_PARAM_PROBLEM,	/* parameter problem, pointer 0 */
+	CLASP_ICMP_TOO_BIG,		/* fragmentation needed; packet too big */
+};
+
+/* The @kind of error (with @mtu for CLASP_ICMP_TOO_BIG), as above. */
+int clasp_pkt_icmp_err(struct clasp_pkt *p, enum clasp_icmp_kind kind,
+		       int mtu, uint32_t seq);
+/* Its name, for messages. */
+const char *clasp_icmp_kind_name(enum clasp_icmp_kind kind);
 /*
  * Send an ICMP host redirect from @gateway (the route's gateway to the
  * peer) naming @new_gateway, quoting the segment with sequence @seq.
+ * IPv4 only (IPv6's redirects are neighbour discovery's): -1 over IPv6.
  */
 int clasp_pkt_redirect(struct clasp_pkt *p, const char *gateway,
 		       const char *new_gateway, uint32_t seq);
@@ -283,6 +309,7 @@ enum clasp_call_op {
  * @ret: the call's return value
  * @err: errno after it
  * @done_us: when it returned, 0 while it runs (atomic)
+ * @tid: the thread's id, 0 until it starts the call (atomic)
  * @joined: the thread has been joined
  */
 struct clasp_call {
@@ -295,6 +322,7 @@ struct clasp_call {
 	int ret;
 	int err;
 	long long done_us;
+	int tid;
 	bool joined;
 };
 
@@ -304,6 +332,14 @@ int clasp_call_connect(struct clasp_call *c, int fd, const void *to);
 int clasp_call_recv(struct clasp_call *c, int fd, void *buf, size_t len);
 /* Has it returned yet? */
 bool clasp_call_done(struct clasp_call *c);
+/*
+ * Wait up to @ms for the call to sleep interruptibly in the kernel: a
+ * connect() waiting for the handshake, its socket's lock released (a
+ * thread that waits for a lock sleeps uninterruptibly).  Until then an
+ * error about its SYN finds the socket owned, and is only soft.  0 when
+ * it sleeps so, -1 if it did not (or returned).
+ */
+int clasp_call_sleeping(struct clasp_call *c, int ms);
 /* Wait up to @ms for it to return: 0 when it has (and is joined), else -1. */
 int clasp_call_wait(struct clasp_call *c, int ms);
 
