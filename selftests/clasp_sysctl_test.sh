@@ -32,6 +32,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The cases that go through every tunable run in one shell in the
+# namespace (in_ns) and read and write the sysctls as files, with the
+# shell's builtins (what sysctl -n and sysctl -w do): under emulation a
+# process costs tens of milliseconds, and an `ip netns exec` with a
+# sysctl, claspctl and awk for each step of each tunable took 100 s a
+# kernel.  Every read is still of every tunable.
+
 # config NS: "name value min max" lines of claspctl config in NS.
 config() {
 	ip netns exec "$1" "$CTL" config | awk 'NF == 4 && $2 ~ /^[0-9]+$/'
@@ -47,88 +54,243 @@ ctl_get() {
 	config "$1" | awk -v n="$2" '$1 == n { print $2 }'
 }
 
+# What read_config and read_sysctls fill.
+NAMES=()
+declare -A VAL MIN MAX SYS
+
+# read_config [-N NS]: the numeric tunables of claspctl config (lines
+# "name value min max" with a number for value) into NAMES, in claspctl's
+# order, and VAL, MIN and MAX by name; in the current namespace, or NS.
+read_config() {
+	local out name value min max rest
+
+	out=$("$CTL" "$@" config) || { log "claspctl $* config failed"; return 1; }
+	NAMES=()
+	VAL=()
+	MIN=()
+	MAX=()
+	while read -r name value min max rest; do
+		[[ -n $max && -z $rest && $value =~ ^[0-9]+$ ]] || continue
+		NAMES+=("$name")
+		VAL[$name]=$value
+		MIN[$name]=$min
+		MAX[$name]=$max
+	done <<<"$out"
+}
+
+# read_sysctls: every net.clasp.* of the current namespace into SYS, by
+# name, read as the files they are (sysctl -n reads them so).
+read_sysctls() {
+	local f
+
+	SYS=()
+	for f in /proc/sys/net/clasp/*; do
+		[ -e "$f" ] || continue
+		read -r "SYS[${f##*/}]" <"$f"
+	done
+}
+
+# print_sysctls: "name value" lines of read_sysctls.
+print_sysctls() {
+	local name
+
+	read_sysctls
+	for name in "${!SYS[@]}"; do
+		echo "$name ${SYS[$name]}"
+	done
+}
+
+# write_sysctl NAME VALUE: write net.clasp.NAME of the current namespace,
+# as sysctl -w does; fails as the write does, the error in $TMP/err.
+write_sysctl() {
+	{ printf '%s\n' "$2" >"/proc/sys/net/clasp/$1"; } 2>"$TMP/err"
+}
+
+# in_ns NS FUNC [ARGS...]: this file's function FUNC, with ARGS, in a
+# shell in network namespace NS: one `ip netns exec` for a whole case.
+in_ns() {
+	local ns=$1
+
+	shift
+	ip netns exec "$ns" bash -c \
+		"$(declare -p CTL TMP NAMES VAL MIN MAX SYS ${CLASP_T0+CLASP_T0}; declare -f); \"\$@\"" \
+		"$0" "$@"
+}
+
 # Every tunable of a namespace is a sysctl with claspctl's value, but the
 # global memory limits, which only the initial namespace has.
 every_tunable_is_a_sysctl() {
-	local name value min max got n=0 bad=0
+	local name value got n=0 bad=0
+	local -A ns_sys init_val
 
-	while read -r name value min max; do
+	read_config || return 1
+	for name in "${NAMES[@]}"; do
+		init_val[$name]=${VAL[$name]}
+	done
+	read_sysctls
+	while read -r name value; do
+		ns_sys[$name]=$value
+	done < <(in_ns "$NS" print_sysctls)
+	read_config -N "$NS" || return 1
+	for name in "${NAMES[@]}"; do
 		n=$((n + 1))
-		got=$(sysctl_get "$NS" "$name")
+		got=${ns_sys[$name]-}
+		value=${VAL[$name]}
 		case $name in
 		mem_*)
-			if [ -n "$got" ]; then
+			if [ -n "${ns_sys[$name]+set}" ]; then
 				log "$name is a sysctl of a namespace other than the initial one"
 				bad=1
 			fi
-			got=$(sysctl -n "net.clasp.$name")
-			value=$("$CTL" config | awk -v n="$name" '$1 == n { print $2 }')
+			got=${SYS[$name]-}
+			value=${init_val[$name]-}
 			;;
 		esac
 		if [ "$got" != "$value" ]; then
 			log "$name: sysctl reads '$got', claspctl $value"
 			bad=1
 		fi
-	done < <(config "$NS")
+	done
 	log "$n tunables"
 	[ "$n" -ge 20 ] && [ "$bad" = 0 ]
 }
 
-# A value in range other than @value: what a set can be seen to change.
+# other_value VAR VALUE MIN MAX: a value in range other than VALUE, what a
+# set can be seen to change, into VAR (without a subshell).
 other_value() {
-	local value=$1 min=$2 max=$3
+	local value=$2 min=$3 max=$4
 
 	if [ "$value" != "$min" ]; then
-		echo "$min"
+		printf -v "$1" %s "$min"
 	elif [ "$value" != "$max" ]; then
-		echo "$max"
+		printf -v "$1" %s "$max"
 	else
-		echo "$value"
+		printf -v "$1" %s "$value"
 	fi
 }
 
-# Set through sysctl, read through claspctl; set back through claspctl,
-# read through sysctl; for every tunable of the namespace.
-set_through_either_read_through_the_other() {
-	local name value min max v got bad=0
+# tunables_are WHAT WANT AFTER: every tunable as WHAT reads it (VAL,
+# claspctl's; SYS, the sysctls', which have no mem_*) has its value in the
+# array named WANT; log each that has not, and AFTER, what changed them.
+tunables_are() {
+	local -n _what=$1 _want=$2
+	local name by=claspctl bad=0
 
-	while read -r name value min max; do
+	[ "$1" = SYS ] && by=sysctl
+	for name in "${NAMES[@]}"; do
+		[ "$by" = sysctl ] && [[ $name == mem_* ]] && continue
+		[ "${_what[$name]-}" = "${_want[$name]}" ] && continue
+		log "after $3, $by reads $name '${_what[$name]-}', want ${_want[$name]}"
+		bad=1
+	done
+	[ "$bad" = 0 ]
+}
+
+# Set through claspctl, read through sysctl; set back through sysctl, read
+# through claspctl; for every tunable of the namespace.  Every read is of
+# all tunables, each of which must have the value last set, so a set that
+# reaches another tunable, or none, is seen.
+#
+# claspctl sets one tunable a call, and each set is read back through the
+# sysctls at once (as files, no process).  The sets back through the
+# sysctls go in rounds, each writing every tunable and read back by one
+# claspctl: round k writes the k-th bit of its index's value (the set
+# value or the original) to each, and a last round the originals.  Any
+# two tunables are written different values in some round (originals
+# that differ, or a bit of their indexes that does, one set value beside
+# an original equal to the other's), so a write that reached another
+# tunable is seen as surely as with a claspctl call per tunable, and one
+# that reached none in the last round: 1 + log2(tunables) calls, not one
+# per tunable.
+set_through_either_read_through_the_other() {
+	in_ns "$NS" set_through_either_in_ns
+}
+
+set_through_either_in_ns() {
+	local name v i bit nbits=0 bad=0
+	local -a names=()
+	local -A orig set want
+
+	read_config || return 1
+	for name in "${NAMES[@]}"; do
+		orig[$name]=${VAL[$name]}
+		want[$name]=${VAL[$name]}
 		[[ $name == mem_* ]] && continue
-		v=$(other_value "$value" "$min" "$max")
-		if ! ip netns exec "$NS" sysctl -qw "net.clasp.$name=$v"; then
-			log "sysctl -w net.clasp.$name=$v failed"
+		names+=("$name")
+		other_value "set[$name]" "${VAL[$name]}" "${MIN[$name]}" "${MAX[$name]}"
+	done
+	for name in "${names[@]}"; do
+		v=${set[$name]}
+		if ! "$CTL" config set "$name" "$v"; then
+			log "claspctl config set $name $v failed"
 			bad=1
 			continue
 		fi
-		got=$(ctl_get "$NS" "$name")
-		[ "$got" = "$v" ] || { log "$name: set $v by sysctl, claspctl reads $got"; bad=1; }
-		ip netns exec "$NS" "$CTL" config set "$name" "$value" ||
-			{ log "claspctl config set $name $value failed"; bad=1; }
-		got=$(sysctl_get "$NS" "$name")
-		[ "$got" = "$value" ] || { log "$name: set $value by claspctl, sysctl reads $got"; bad=1; }
-	done < <(config "$NS")
+		want[$name]=$v
+		read_sysctls
+		tunables_are SYS want "claspctl config set $name $v" || bad=1
+	done
+	while [ $((1 << nbits)) -lt "${#names[@]}" ]; do
+		nbits=$((nbits + 1))
+	done
+	for ((bit = 0; bit <= nbits; bit++)); do
+		for i in "${!names[@]}"; do
+			name=${names[i]}
+			if [ "$bit" -lt "$nbits" ] && (((i >> bit) & 1)); then
+				v=${set[$name]}
+			else
+				v=${orig[$name]}
+			fi
+			if write_sysctl "$name" "$v"; then
+				want[$name]=$v
+			else
+				log "sysctl -w net.clasp.$name=$v failed: $(<"$TMP/err")"
+				bad=1
+			fi
+		done
+		read_config || return 1
+		tunables_are VAL want "round $bit of sysctl writes" || bad=1
+		read_sysctls
+		tunables_are SYS want "round $bit of sysctl writes" || bad=1
+	done
+	log "${#names[@]} tunables set both ways, $((nbits + 1)) rounds of sysctl writes"
 	[ "$bad" = 0 ]
 }
 
 # Just past either end of the range: refused, with the value unchanged.
 out_of_range_is_refused() {
-	local name value min max v err bad=0
+	in_ns "$NS" out_of_range_in_ns
+}
 
-	while read -r name value min max; do
+out_of_range_in_ns() {
+	local name v err got bad=0
+	local -A want
+
+	read_config || return 1
+	for name in "${NAMES[@]}"; do
+		want[$name]=${VAL[$name]}
+	done
+	for name in "${NAMES[@]}"; do
 		[[ $name == mem_* ]] && continue
-		for v in $((max + 1)) $((min - 1)); do
+		for v in $((${MAX[$name]} + 1)) $((${MIN[$name]} - 1)); do
 			[ "$v" -ge 0 ] || continue
-			if ip netns exec "$NS" sysctl -qw "net.clasp.$name=$v" 2>"$TMP/err"; then
-				log "net.clasp.$name=$v (range $min..$max) was accepted"
+			if write_sysctl "$name" "$v"; then
+				log "net.clasp.$name=$v (range ${MIN[$name]}..${MAX[$name]}) was accepted"
 				bad=1
 			fi
-			err=$(cat "$TMP/err")
+			err=
+			read -r err <"$TMP/err"
 			[[ $err == *"Invalid argument"* ]] ||
 				{ log "net.clasp.$name=$v: '$err', want Invalid argument"; bad=1; }
-			[ "$(sysctl_get "$NS" "$name")" = "$value" ] ||
+			got=
+			read -r got <"/proc/sys/net/clasp/$name"
+			[ "$got" = "${want[$name]}" ] ||
 				{ log "net.clasp.$name changed by a refused write"; bad=1; }
 		done
-	done < <(config "$NS")
+	done
+	# and claspctl, once, sees every tunable as it was
+	read_config || return 1
+	tunables_are VAL want "the refused writes" || bad=1
 	[ "$bad" = 0 ]
 }
 
@@ -221,6 +383,7 @@ if ! clasp_load || ! ip netns add "$NS" || ! ip netns add "$NS2"; then
 	echo "Bail out! setup failed"
 	exit "$KSFT_FAIL"
 fi
+clasp_start_clock
 check every_tunable_is_a_sysctl every_tunable_is_a_sysctl
 check set_through_either_read_through_the_other set_through_either_read_through_the_other
 check out_of_range_is_refused out_of_range_is_refused
