@@ -181,6 +181,12 @@ static void clasp_req_timer(struct timer_list *t)
 			clasp_req_unlink(req, CLASP_CAUSE_TIMEOUT);
 		} else {
 			req->retrans++;
+			/*
+			 * Rearmed before the SYN-ACK leaves: a dump (which
+			 * takes no acc_lock) prompted by it sees the next
+			 * timeout, never a timer that looks idle.
+			 */
+			clasp_req_arm(req);
 			/* Held: silent until the last, whose answer completes. */
 			if (!held || req->retrans >= defer) {
 				clasp_stats_inc(sock_net(req->listener),
@@ -189,7 +195,6 @@ static void clasp_req_timer(struct timer_list *t)
 						       req->iss, req->retrans);
 				clasp_req_send_synack(req, true);
 			}
-			clasp_req_arm(req);
 		}
 	}
 	spin_unlock(&lcsk->acc_lock);
@@ -312,8 +317,8 @@ static void clasp_listen_syn(struct sock *lsk, struct sk_buff *skb,
 	clasp_stats_inc(cn->net, CLASP_MIB_OBJECTS);
 	clasp_notify_state(cn->net, &req->entry, TCP_LISTEN, TCP_SYN_RECV,
 			   CLASP_CAUSE_SEGMENT);
-	clasp_req_send_synack(req, false);
 	clasp_req_arm(req);
+	clasp_req_send_synack(req, false);
 	goto unlock;
 drop:
 	clasp_stats_inc(cn->net, CLASP_MIB_LISTENDROPS);
