@@ -260,12 +260,10 @@ struct clasp_entry {
 };
 
 #define CLASP_EF_TS_OK		BIT(0)	/* timestamps in use */
-#define CLASP_EF_WSCALE_OK	BIT(1)	/* window scaling in use (requests) */
-#define CLASP_EF_SACK_OK	BIT(2)	/* SACK permitted (requests) */
-#define CLASP_EF_ACKED		BIT(3)	/* bare ACK under TCP_DEFER_ACCEPT */
+/* compact entry: its socket had SO_REUSEADDR (TCP's tw_reuse) */
+#define CLASP_EF_REUSE		BIT(1)
 /* compact entry: of an AF_INET6 socket (a request's family is its listener's) */
 #define CLASP_EF_SOCK6		BIT(3)
-#define CLASP_EF_LINKED		BIT(4)	/* request: in table and list */
 #define CLASP_EF_PAWS_IDLE	BIT(5)	/* TS.Recent older than 24 days */
 #define CLASP_EF_PORT		BIT(6)	/* compact entry counted on its port */
 #define CLASP_EF_V6		BIT(7)	/* an IPv6 tuple (in the IPv6 table) */
@@ -872,8 +870,9 @@ static_assert(IS_ENABLED(CONFIG_LOCKDEP) || CLASP_REQ_SIZE(false) <= 128);
  * @max_snd_wnd: the largest window the peer offered (RFC 5961 5.2), in
  *	units of its window shift, rounded up
  * @entry: its place in the connection table (kind CLASP_ENTRY_TW); its
- *	@wscale holds both window shifts, its @flags CLASP_EF_TS_OK and
- *	CLASP_EF_PAWS_IDLE; state TCP_CLOSE once the entry is killed.  Last,
+ *	@wscale holds both window shifts, its @flags CLASP_EF_TS_OK,
+ *	CLASP_EF_REUSE and CLASP_EF_PAWS_IDLE; state TCP_CLOSE once the
+ *	entry is killed.  Last,
  *	see struct clasp_tuple
  *
  * At most 64 bytes for IPv4, one cache line, and 88 for IPv6
@@ -1160,8 +1159,8 @@ void clasp_listen_del(struct sock *sk);
 struct sock *clasp_listen_lookup(struct clasp_net *cn,
 				 const struct clasp_entry *k, int dif, int sdif,
 				 struct sk_buff *skb);
-bool clasp_tw_port_add(struct clasp_net *cn, u16 port);
-void clasp_tw_port_del(struct clasp_net *cn, u16 port);
+bool clasp_tw_port_add(struct clasp_net *cn, const struct clasp_entry *e);
+void clasp_tw_port_del(struct clasp_net *cn, const struct clasp_entry *e);
 
 /* sock.c */
 int clasp_sock_register(void);

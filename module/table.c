@@ -47,7 +47,8 @@ static const struct rhashtable_params clasp_conn6_params = {
  * inet_bind_bucket
  * @node: linkage in the namespace's bind table
  * @port: the port, host order (the key)
- * @nr_tw: compact entries (TIME_WAIT, FIN_WAIT_2) on the port
+ * @tw_addrs: the local addresses of the compact entries (TIME_WAIT,
+ *	FIN_WAIT_2) on the port, struct clasp_tw_addr
  * @owners: sockets holding the port: bound, listening, connected, and a
  *	listener's children, which take their listener's bucket
  *	(clasp_inherit_port()) and are never looked for by port
@@ -59,9 +60,33 @@ static const struct rhashtable_params clasp_conn6_params = {
 struct clasp_bind_bucket {
 	struct rhash_head node;
 	u16 port;
-	u32 nr_tw;
+	struct hlist_head tw_addrs;
 	struct hlist_head owners;
 	struct rcu_head rcu;
+};
+
+/**
+ * struct clasp_tw_addr - the compact entries of one local address and port
+ * @node: linkage in the bucket's @tw_addrs
+ * @v6: an IPv6 address (@addr6), else IPv4 (@addr)
+ * @nr: the entries
+ * @nr_noreuse: those whose socket had no SO_REUSEADDR
+ * @addr: the IPv4 address
+ * @addr6: the IPv6 address
+ *
+ * TCP's bind() looks at each TIME_WAIT socket on a port: its address and
+ * whether it had SO_REUSEADDR.  Entries of one address behave alike, so
+ * they are counted together; a port has few addresses.
+ */
+struct clasp_tw_addr {
+	struct hlist_node node;
+	bool v6;
+	u32 nr;
+	u32 nr_noreuse;
+	union {
+		__be32 addr;
+		struct in6_addr addr6;
+	};
 };
 
 static const struct rhashtable_params clasp_bind_params = {
@@ -134,7 +159,7 @@ clasp_bind_create(struct clasp_net *cn, u16 port, struct clasp_bind_bucket **spa
 	if (!b)
 		return NULL;
 	b->port = port;
-	b->nr_tw = 0;
+	INIT_HLIST_HEAD(&b->tw_addrs);
 	INIT_HLIST_HEAD(&b->owners);
 	if (rhashtable_insert_fast(&cn->bind_table, &b->node, clasp_bind_params)) {
 		if (b != *spare)
@@ -148,7 +173,7 @@ clasp_bind_create(struct clasp_net *cn, u16 port, struct clasp_bind_bucket **spa
 /* Free @b once nothing holds its port.  Caller holds bind_lock. */
 static void clasp_bind_maybe_free(struct clasp_net *cn, struct clasp_bind_bucket *b)
 {
-	if (b->nr_tw || !hlist_empty(&b->owners))
+	if (!hlist_empty(&b->tw_addrs) || !hlist_empty(&b->owners))
 		return;
 	rhashtable_remove_fast(&cn->bind_table, &b->node, clasp_bind_params);
 	kfree_rcu(b, rcu);
@@ -259,6 +284,45 @@ static bool clasp_bind_conflict(const struct sock *sk, const struct sock *other)
 	return true;
 }
 
+/* Does @sk's bound address overlap the compact entries' address @a? */
+static bool clasp_tw_addr_overlap(const struct sock *sk,
+				  const struct clasp_tw_addr *a)
+{
+	switch (clasp_bound_of(sk)) {
+	case CLASP_BOUND_ANY:
+		return true;
+	case CLASP_BOUND_ANY4:
+		return !a->v6;
+	case CLASP_BOUND_ADDR4:
+		return !a->v6 && a->addr == sk->sk_rcv_saddr;
+	case CLASP_BOUND_ANY6:
+		return a->v6;
+	case CLASP_BOUND_ADDR6:
+#if IS_ENABLED(CONFIG_IPV6)
+		return a->v6 && ipv6_addr_equal(&a->addr6, &sk->sk_v6_rcv_saddr);
+#else
+		return false;
+#endif
+	}
+	return true;
+}
+
+/*
+ * A compact entry holds its address and port against bind() as TCP's
+ * TIME_WAIT socket does: unless both it and @sk have SO_REUSEADDR.
+ */
+static bool clasp_tw_conflict(const struct clasp_bind_bucket *b,
+			      const struct sock *sk)
+{
+	const struct clasp_tw_addr *a;
+
+	hlist_for_each_entry(a, &b->tw_addrs, node)
+		if ((sk->sk_reuse ? a->nr_noreuse : a->nr) &&
+		    clasp_tw_addr_overlap(sk, a))
+			return true;
+	return false;
+}
+
 static bool clasp_port_conflict(const struct clasp_bind_bucket *b,
 				const struct sock *sk)
 {
@@ -266,8 +330,7 @@ static bool clasp_port_conflict(const struct clasp_bind_bucket *b,
 
 	if (!b)
 		return false;
-	/* TIME_WAIT holds its port against bind() without SO_REUSEADDR. */
-	if (!sk->sk_reuse && b->nr_tw)
+	if (clasp_tw_conflict(b, sk))
 		return true;
 	sk_for_each_bound(other, &b->owners)
 		if (clasp_bind_conflict(sk, other))
@@ -829,41 +892,92 @@ struct sock *clasp_listen_lookup(struct clasp_net *cn,
 	return best;
 }
 
+static bool clasp_tw_addr_is(const struct clasp_tw_addr *a,
+			     const struct clasp_entry *e)
+{
+	if (a->v6 != clasp_key_v6(e))
+		return false;
+	return a->v6 ? ipv6_addr_equal(&a->addr6, &e->tuple.laddr6) :
+		       a->addr == e->tuple.laddr;
+}
+
+static struct clasp_tw_addr *clasp_tw_addr_find(struct clasp_bind_bucket *b,
+						const struct clasp_entry *e)
+{
+	struct clasp_tw_addr *a;
+
+	hlist_for_each_entry(a, &b->tw_addrs, node)
+		if (clasp_tw_addr_is(a, e))
+			return a;
+	return NULL;
+}
+
+static struct clasp_tw_addr *clasp_tw_addr_new(struct clasp_bind_bucket *b,
+					       const struct clasp_entry *e)
+{
+	struct clasp_tw_addr *a = kzalloc(sizeof(*a), GFP_ATOMIC);
+
+	if (!a)
+		return NULL;
+	a->v6 = clasp_key_v6(e);
+	if (a->v6)
+		a->addr6 = e->tuple.laddr6;
+	else
+		a->addr = e->tuple.laddr;
+	hlist_add_head(&a->node, &b->tw_addrs);
+	return a;
+}
+
 /**
- * clasp_tw_port_add() - count a compact entry on a local port
+ * clasp_tw_port_add() - count a compact entry on its local address and port
  * @cn: the namespace's clasp state
- * @port: local port, host order
+ * @e: the entry, CLASP_EF_REUSE set if its socket had SO_REUSEADDR
  *
  * The socket the entry replaces still holds the port, so its bucket
  * exists; the entry keeps it alive after the socket lets go.
  *
  * Return: true when counted (clasp_tw_port_del() must follow).
  */
-bool clasp_tw_port_add(struct clasp_net *cn, u16 port)
+bool clasp_tw_port_add(struct clasp_net *cn, const struct clasp_entry *e)
 {
 	struct clasp_bind_bucket *b;
+	struct clasp_tw_addr *a = NULL;
 
 	spin_lock_bh(&cn->bind_lock);
-	b = clasp_bind_find(cn, port);
+	b = clasp_bind_find(cn, ntohs(e->tuple.lport));
 	if (b)
-		b->nr_tw++;
+		a = clasp_tw_addr_find(b, e) ?: clasp_tw_addr_new(b, e);
+	if (a) {
+		a->nr++;
+		if (!(e->flags & CLASP_EF_REUSE))
+			a->nr_noreuse++;
+	}
 	spin_unlock_bh(&cn->bind_lock);
-	return b;
+	return a;
 }
 
 /**
- * clasp_tw_port_del() - uncount a compact entry on a local port
+ * clasp_tw_port_del() - uncount a compact entry on its local address and port
  * @cn: the namespace's clasp state
- * @port: local port, host order
+ * @e: the entry clasp_tw_port_add() counted
  */
-void clasp_tw_port_del(struct clasp_net *cn, u16 port)
+void clasp_tw_port_del(struct clasp_net *cn, const struct clasp_entry *e)
 {
 	struct clasp_bind_bucket *b;
+	struct clasp_tw_addr *a = NULL;
 
 	spin_lock_bh(&cn->bind_lock);
-	b = clasp_bind_find(cn, port);
-	if (!WARN_ON_ONCE(!b || !b->nr_tw)) {
-		b->nr_tw--;
+	b = clasp_bind_find(cn, ntohs(e->tuple.lport));
+	if (b)
+		a = clasp_tw_addr_find(b, e);
+	if (!WARN_ON_ONCE(!a || !a->nr)) {
+		a->nr--;
+		if (!(e->flags & CLASP_EF_REUSE))
+			a->nr_noreuse--;
+		if (!a->nr) {
+			hlist_del(&a->node);
+			kfree(a);
+		}
 		clasp_bind_maybe_free(cn, b);
 	}
 	spin_unlock_bh(&cn->bind_lock);

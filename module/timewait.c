@@ -140,7 +140,7 @@ static void clasp_tw_kill(struct clasp_net *cn, struct clasp_tw *tw, u8 cause)
 	WRITE_ONCE(tw->entry.state, TCP_CLOSE);
 	clasp_table_remove(cn, &tw->entry);
 	if (tw->entry.flags & CLASP_EF_PORT)
-		clasp_tw_port_del(cn, ntohs(tw->entry.tuple.lport));
+		clasp_tw_port_del(cn, &tw->entry);
 	cn->tw_count--;
 	clasp_stats_dec(cn->net, CLASP_MIB_OBJECTS);
 	/* Readers in an RCU section may still hold it: free after theirs. */
@@ -234,6 +234,8 @@ void clasp_time_wait(struct sock *sk, int state)
 	tw->entry.kind = CLASP_ENTRY_TW;
 	tw->entry.state = state;
 	tw->entry.flags = csk->ts_ok ? CLASP_EF_TS_OK : 0;
+	if (sk->sk_reuse)
+		tw->entry.flags |= CLASP_EF_REUSE;
 	clasp_key_copy(&tw->entry, &csk->entry);
 	/* An AF_INET6 socket's IPv4 connection: dumps show it v4-mapped. */
 	if (sk->sk_family == AF_INET6)
@@ -258,7 +260,7 @@ void clasp_time_wait(struct sock *sk, int state)
 	    !clasp_table_replace(cn, &csk->entry, &tw->entry)) {
 		csk->hashed = false;
 		__sock_put(sk);		/* the table's reference */
-		if (clasp_tw_port_add(cn, ntohs(tw->entry.tuple.lport)))
+		if (clasp_tw_port_add(cn, &tw->entry))
 			tw->entry.flags |= CLASP_EF_PORT;
 		cn->tw_count++;
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_OBJECTS);

@@ -136,6 +136,94 @@ TEST_F(ns, time_wait_holds_the_port_for_2msl)
 	EXPECT_COUNTER("Objects", 0);
 }
 
+/*
+ * Bind a new socket to @ip:@port, SO_REUSEADDR or not, IPV6_V6ONLY for
+ * an IPv6 one; 0 or errno.
+ */
+static int try_bind_at(const char *ip, uint16_t port, int reuse)
+{
+	struct clasp_sockaddr a = clasp_sockaddr(ip, port);
+	int fd = socket(a.sa.sa_family, SOCK_STREAM, clasp_proto());
+	int one = 1, err = 0;
+
+	if (fd < 0)
+		return errno;
+	if ((reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse,
+				 sizeof(reuse))) ||
+	    (a.sa.sa_family == AF_INET6 && strcmp(ip, "::") &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
+	    bind(fd, &a.sa, a.len))
+		err = errno;
+	close(fd);
+	return err;
+}
+
+/*
+ * A client on LO, SO_REUSEADDR or not (@reuse), closes first and leaves
+ * its TIME_WAIT behind, the @nth in the namespace: the port it used.
+ */
+static uint16_t client_time_wait(struct __test_metadata *_metadata, int reuse,
+				 int nth)
+{
+	uint16_t port, cport;
+	int lis = listener(_metadata, &port), cli, srv;
+	char c;
+
+	cli = sock_new();
+	ASSERT_LE(0, cli);
+	ASSERT_EQ(0, setsockopt(cli, SOL_SOCKET, SO_REUSEADDR, &reuse,
+				sizeof(reuse)));
+	ASSERT_EQ(0, connect_lo(cli, port));
+	cport = local_port(cli);
+	srv = accept_wait(_metadata, lis);
+	ASSERT_EQ(0, close(cli));
+	ASSERT_EQ(0, read(srv, &c, 1));
+	ASSERT_EQ(0, close(srv));
+	ASSERT_EQ(0, close(lis));
+	if (clasp_is_tcp())
+		clasp_sleep_ms(clasp_slow_time(200));
+	else
+		ASSERT_EQ(nth, clasp_wait_counter("TimeWaitEntered", nth,
+						  WAIT_MS));
+	return cport;
+}
+
+/*
+ * TIME_WAIT holds its own address and port, as TCP's does: a bind() to
+ * it, or to a wildcard that covers it, fails without SO_REUSEADDR; one to
+ * another address of the host succeeds.  The other address is
+ * 127.0.0.2, or fd97::2 added to lo.
+ */
+TEST_F(ns, time_wait_holds_its_address_not_the_port)
+{
+	const char *other = clasp_v6() ? "fd97::2" : "127.0.0.2";
+	uint16_t cport;
+
+	if (clasp_v6())
+		ASSERT_EQ(0, clasp_sh("ip addr add fd97::2/128 dev lo nodad"));
+	cport = client_time_wait(_metadata, 0, 1);
+	EXPECT_EQ(EADDRINUSE, try_bind_at(LO, cport, 0));
+	EXPECT_EQ(EADDRINUSE, try_bind_at(clasp_any(), cport, 0));
+	EXPECT_EQ(EADDRINUSE, try_bind_at("::", cport, 0));
+	EXPECT_EQ(0, try_bind_at(other, cport, 0));
+}
+
+/*
+ * SO_REUSEADDR frees TIME_WAIT's port only if the socket that left it had
+ * it as well (Linux asks it of both sides, as for two sockets).
+ */
+TEST_F(ns, time_wait_reuse_needs_both_sides)
+{
+	uint16_t cport = client_time_wait(_metadata, 0, 1);
+
+	EXPECT_EQ(EADDRINUSE, try_bind_at(LO, cport, 1));
+	EXPECT_EQ(EADDRINUSE, try_bind_at(clasp_any(), cport, 1));
+	cport = client_time_wait(_metadata, 1, 2);
+	EXPECT_EQ(0, try_bind_at(LO, cport, 1));
+	EXPECT_EQ(0, try_bind_at(clasp_any(), cport, 1));
+	EXPECT_EQ(EADDRINUSE, try_bind_at(LO, cport, 0));
+}
+
 TEST_F(ns, objects_gauge_returns_to_zero)
 {
 	uint16_t port;
