@@ -34,8 +34,8 @@
  * IPPROTO_RAW socket of AF_INET6 (header included as well).  ::1 stands
  * for 127.0.0.1, fd97::2 and fd97::3 on lo for 127.0.0.2 and .3, and a
  * local route to fd97::/48 lets forged sources come back as 127/8 does.
- * The module has no ICMPv6 handling yet: the blind attacker sends no ICMP
- * errors, and frag_needed_spares_what_the_receiver_holds is IPv4 only.
+ * The ICMP errors are ICMPv6's (RFC 4443): address and port unreachable,
+ * and packet too big (never below 1280) for fragmentation needed.
  *
  * CLASP_PROTO=6: the same against kernel TCP, with its sysctls for the
  * parameters and no window scaling or timestamps (clasp has neither, and
@@ -1027,17 +1027,80 @@ static void icmp_unreach(struct wire *w, const struct aim *t, uint8_t code,
 }
 
 /*
+ * The same over IPv6 (RFC 4443): destination unreachable, @code (3:
+ * address, 4: port), or packet too big with @mtu when @code is -1.
+ */
+static void icmp6_error(struct wire *w, const struct aim *t, int code,
+			uint32_t mtu, uint32_t seq)
+{
+	enum { IP6_HLEN = 40, ICMP6_HLEN = 8, QUOTED_TH = 8 };
+	size_t icmp_len = ICMP6_HLEN + IP6_HLEN + QUOTED_TH;
+	uint8_t *icmp = w->buf + IP6_HLEN;
+	uint8_t *quoted = icmp + ICMP6_HLEN;
+	uint8_t *qth = quoted + IP6_HLEN;
+	uint16_t c;
+
+	memset(w->buf, 0, IP6_HLEN + icmp_len);
+	icmp[0] = code < 0 ? 2 : 1;	/* packet too big, unreachable */
+	icmp[1] = code < 0 ? 0 : code;
+	if (code < 0)
+		memcpy(icmp + 4, &(uint32_t){ htonl(mtu) }, 4);
+	quoted[0] = 6 << 4;
+	quoted[4] = 1500 >> 8;
+	quoted[5] = 1500 & 0xff;
+	quoted[6] = clasp_proto();
+	quoted[7] = CLASP_HOP_LIMIT;
+	memcpy(quoted + 8, &t->daddr6, 16);	/* the victim sent it */
+	memcpy(quoted + 24, &t->saddr6, 16);
+	memcpy(qth, &(uint16_t){ htons(t->dport) }, 2);
+	memcpy(qth + 2, &(uint16_t){ htons(t->sport) }, 2);
+	memcpy(qth + 4, &(uint32_t){ htonl(seq) }, 4);
+	c = htons(clasp_csum6(&t->saddr6, &t->daddr6, IPPROTO_ICMPV6, icmp,
+			      icmp_len));
+	memcpy(icmp + 2, &c, 2);
+
+	w->buf[0] = 6 << 4;
+	w->buf[4] = icmp_len >> 8;
+	w->buf[5] = icmp_len & 0xff;
+	w->buf[6] = IPPROTO_ICMPV6;
+	w->buf[7] = CLASP_HOP_LIMIT;
+	memcpy(w->buf + 8, &t->saddr6, 16);
+	memcpy(w->buf + 24, &t->daddr6, 16);
+	w->len = IP6_HLEN + icmp_len;
+}
+
+/*
+ * Path MTU @mtu is too small for @t's segments at @seq: fragmentation
+ * needed (ICMP) or packet too big (ICMPv6), by @t's family.
+ */
+static void icmp_too_big(struct wire *w, const struct aim *t, uint32_t mtu,
+			 uint32_t seq)
+{
+	if (clasp_v6())
+		icmp6_error(w, t, -1, mtu, seq);
+	else
+		icmp_unreach(w, t, 4, mtu, seq);
+}
+
+/*
  * A random one: unreachable port or host (soft errors in ESTABLISHED) or
- * fragmentation needed, about a sequence number in the flight or
- * anywhere.
+ * a smaller path MTU, about a sequence number in the flight or anywhere.
+ * IPv6's packet too big is never below 1280 (RFC 8200 5).
  */
 static void blind_icmp(struct wire *w, const struct aim *t)
 {
-	static const uint8_t codes[] = { 1, 3, 4 };	/* host, port, frag needed */
+	static const uint8_t codes[] = { 1, 3, 4 };	/* host, port, too big */
+	static const uint8_t codes6[] = { 3, 4, 0 };	/* address, port, too big */
 	uint32_t seq = rnd_below(2) ? t->snd_una + rnd_below(1U << 16) : rnd();
+	unsigned int pick = rnd_below(sizeof(codes));
 
-	icmp_unreach(w, t, codes[rnd_below(sizeof(codes))],
-		     552 + rnd_below(1000), seq);
+	if (pick == 2)
+		icmp_too_big(w, t, (clasp_v6() ? 1280 : 552) + rnd_below(1000),
+			     seq);
+	else if (clasp_v6())
+		icmp6_error(w, t, codes6[pick], 0, seq);
+	else
+		icmp_unreach(w, t, codes[pick], 0, seq);
 }
 
 /*
@@ -1049,8 +1112,6 @@ static uint64_t blind_attack(struct __test_metadata *_metadata,
 			     FIXTURE_DATA(blind) *self, unsigned int kinds,
 			     long long ms, bool streaming)
 {
-	/* ICMP errors (kind 5) are IPv4 only: no ICMPv6 in the module yet. */
-	unsigned int icmp_ok = clasp_v6() ? ~(1U << 5) : ~0U;
 	long long t0 = clasp_now_ms();
 	uint64_t guesses = 0;
 	struct wire w;
@@ -1065,7 +1126,7 @@ static uint64_t blind_attack(struct __test_metadata *_metadata,
 		for (i = 0; i < 64; i++) {
 			do
 				kind = rnd_below(6);
-			while (!(kinds & (1 << kind) & icmp_ok));
+			while (!(kinds & (1 << kind)));
 			if (kind == 5)
 				blind_icmp(&w, i % 2 ? &self->at_cli : &self->at_srv);
 			else
@@ -1098,8 +1159,6 @@ TEST_F_TIMEOUT(blind, attacker_kills_and_corrupts_nothing, 120)
 	uint64_t idle, busy;
 
 	rng_state = (uint64_t)time(NULL) | 1;
-	if (clasp_v6())
-		TH_LOG("no ICMP errors among the guesses: IPv4 only, the module has no ICMPv6 handling yet");
 	idle = blind_attack(_metadata, self, 1 << 0 | 1 << 2 | 1 << 3 | 1 << 4 | 1 << 5,
 			    clasp_slow_time(ATTACK_MS) / 3, false);
 	EXPECT_EQ(TCP_ESTABLISHED, clasp_state(self->cli));
@@ -1149,8 +1208,6 @@ TEST_F(blind, frag_needed_spares_what_the_receiver_holds)
 	ssize_t n;
 	size_t i;
 
-	if (clasp_v6())
-		SKIP(return, "IPv4 only: fragmentation needed is ICMPv4; the module has no ICMPv6 (Packet Too Big) handling yet");
 	for (i = 0; i < sizeof(out); i++)
 		out[i] = (char)(i * 7 + i / 251);
 	ASSERT_EQ(0, setsockopt(self->srv, IPPROTO_TCP, TCP_NODELAY, &one,
@@ -1163,7 +1220,8 @@ TEST_F(blind, frag_needed_spares_what_the_receiver_holds)
 				sizeof(zero)));
 	aim_at(self->srv, &self->at_srv);
 	ASSERT_EQ(sizeof(out), send(self->srv, out, sizeof(out), 0));
-	icmp_unreach(&w, &self->at_srv, 4, 1000, self->at_srv.snd_una);
+	icmp_too_big(&w, &self->at_srv, clasp_v6() ? 1280 : 1000,
+		     self->at_srv.snd_una);
 	ASSERT_EQ(0, wire_send(self->raw, &w));
 	while (got < sizeof(in)) {
 		n = recv(self->cli, in + got, sizeof(in) - got, 0);

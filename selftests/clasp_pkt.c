@@ -482,10 +482,9 @@ static int pkt_icmp6(struct clasp_pkt *p, int type, int code, uint32_t rest,
 	uint8_t *quoted = icmp + ICMP6_HLEN;
 	uint8_t *th = quoted + CLASP_IP6_HLEN;
 	uint32_t abs_seq = htonl(p->local_isn + seq);
-	size_t icmp_len = sizeof(buf) - CLASP_IP6_HLEN, i;
-	uint8_t pseudo[40] = { 0 };
-	uint32_t sum = 0;
+	size_t icmp_len = sizeof(buf) - CLASP_IP6_HLEN;
 	char line[160];
+	uint16_t csum;
 
 	/* The outer header: from the peer to the module, next header ICMPv6. */
 	buf[0] = 6 << 4;
@@ -511,15 +510,9 @@ static int pkt_icmp6(struct clasp_pkt *p, int type, int code, uint32_t rest,
 	memcpy(th + 4, &abs_seq, 4);
 	th[12] = (TH_LEN / 4) << 4;
 	th[13] = TH_ACK;
-	/* The checksum covers IPv6's pseudo-header (RFC 4443 2.3). */
-	memcpy(pseudo, &p->peer_addr6, 16);
-	memcpy(pseudo + 16, &p->local_addr6, 16);
-	pseudo[34] = icmp_len >> 8;
-	pseudo[35] = icmp_len & 0xff;
-	pseudo[39] = IPPROTO_ICMPV6;
-	for (i = 0; i < sizeof(pseudo); i += 2)
-		sum += (pseudo[i] << 8) | pseudo[i + 1];
-	memcpy(icmp + 2, &(uint16_t){ htons(clasp_csum(icmp, icmp_len, sum)) }, 2);
+	csum = htons(clasp_csum6(&p->peer_addr6, &p->local_addr6,
+				 IPPROTO_ICMPV6, icmp, icmp_len));
+	memcpy(icmp + 2, &csum, 2);
 
 	snprintf(line, sizeof(line), "ICMPv6 type %d code %d %s quoting seq %u",
 		 type, code, what, seq);

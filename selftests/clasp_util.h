@@ -242,10 +242,14 @@ static inline uint16_t clasp_seg_csum(uint32_t saddr, uint32_t daddr,
 	return clasp_csum(seg, len, sum);
 }
 
-/* The same over IPv6's pseudo-header (RFC 8200 8.1). */
-static inline uint16_t clasp_seg_csum6(const struct in6_addr *saddr,
-				       const struct in6_addr *daddr,
-				       const void *seg, size_t len)
+/*
+ * The checksum of @len bytes at @buf (checksum field zero) carried with
+ * next header @nexthdr from @saddr to @daddr, over IPv6's pseudo-header
+ * (RFC 8200 8.1): clasp segments and ICMPv6 messages (RFC 4443 2.3).
+ */
+static inline uint16_t clasp_csum6(const struct in6_addr *saddr,
+				   const struct in6_addr *daddr,
+				   uint8_t nexthdr, const void *buf, size_t len)
 {
 	uint8_t pseudo[40] = { 0 };
 	uint32_t sum = 0;
@@ -257,10 +261,18 @@ static inline uint16_t clasp_seg_csum6(const struct in6_addr *saddr,
 	pseudo[33] = len >> 16;
 	pseudo[34] = len >> 8;
 	pseudo[35] = len & 0xff;
-	pseudo[39] = clasp_proto();
+	pseudo[39] = nexthdr;
 	for (i = 0; i < sizeof(pseudo); i += 2)
 		sum += (pseudo[i] << 8) | pseudo[i + 1];
-	return clasp_csum(seg, len, sum);
+	return clasp_csum(buf, len, sum);
+}
+
+/* The checksum of a clasp segment over IPv6. */
+static inline uint16_t clasp_seg_csum6(const struct in6_addr *saddr,
+				       const struct in6_addr *daddr,
+				       const void *seg, size_t len)
+{
+	return clasp_csum6(saddr, daddr, clasp_proto(), seg, len);
 }
 
 /* The checksum of @s serialised in @len bytes at @seg, by its family. */
