@@ -81,61 +81,6 @@ TEST_F(pair, simultaneous_close_passes_closing)
 	EXPECT_EQ(0, clasp_counter("EstabResets"));
 }
 
-/* Bind a new socket to 127.0.0.1:@port, SO_REUSEADDR or not; 0 or errno. */
-static int try_bind(uint16_t port, int reuse)
-{
-	int fd = clasp_socket(), err = 0;
-
-	if (fd < 0)
-		return errno;
-	if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse,
-				sizeof(reuse)))
-		err = errno;
-	else if (bind_lo(fd, port))
-		err = errno;
-	close(fd);
-	return err;
-}
-
-TEST_F(ns, time_wait_holds_the_port_for_2msl)
-{
-	uint16_t port, cport;
-	int lis = listener(_metadata, &port), cli, srv, one = 1, err;
-	long long t0, held;
-	char c;
-
-	CLASP_ONLY("msl_ms: TCP's TIME_WAIT lasts a fixed 60 s");
-	cli = sock_new();
-	ASSERT_LE(0, cli);
-	/* As a restarting server would have: TIME_WAIT keeps it. */
-	ASSERT_EQ(0, setsockopt(cli, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
-	ASSERT_EQ(0, connect_lo(cli, port));
-	cport = local_port(cli);
-	srv = accept_wait(_metadata, lis);
-	ASSERT_EQ(0, close(cli));
-	ASSERT_EQ(0, read(srv, &c, 1));
-	ASSERT_EQ(0, close(srv));
-	ASSERT_EQ(1, clasp_wait_counter("TimeWaitEntered", 1, WAIT_MS));
-	t0 = clasp_now_ms();
-
-	EXPECT_EQ(EADDRINUSE, try_bind(cport, 0));
-	EXPECT_EQ(0, try_bind(cport, 1));
-	do {
-		err = try_bind(cport, 0);
-		if (err != EADDRINUSE)
-			break;
-		clasp_sleep_ms(clasp_slow_time(20));
-	} while (clasp_now_ms() - t0 < clasp_slow_time(4 * 2 * MSL_MS));
-	held = clasp_now_ms() - t0;
-	ASSERT_EQ(0, err) TH_LOG("bind after %lld ms: %s", held, strerror(err));
-	EXPECT_TIMER(clasp_slow_time(2 * MSL_MS), held);
-	EXPECT_EQ(0, clasp_counter("TimeWaitKilled"));
-	/* Only the listener is left. */
-	EXPECT_COUNTER("Objects", 1);
-	close(lis);
-	EXPECT_COUNTER("Objects", 0);
-}
-
 /*
  * Bind a new socket to @ip:@port, SO_REUSEADDR or not, IPV6_V6ONLY for
  * an IPv6 one; 0 or errno.
@@ -186,6 +131,33 @@ static uint16_t client_time_wait(struct __test_metadata *_metadata, int reuse,
 		ASSERT_EQ(nth, clasp_wait_counter("TimeWaitEntered", nth,
 						  WAIT_MS));
 	return cport;
+}
+
+TEST_F(ns, time_wait_holds_the_port_for_2msl)
+{
+	long long t0, held;
+	uint16_t cport;
+	int err;
+
+	CLASP_ONLY("msl_ms: TCP's TIME_WAIT lasts a fixed 60 s");
+	/* As a restarting server would have: TIME_WAIT keeps it. */
+	cport = client_time_wait(_metadata, 1, 1);
+	t0 = clasp_now_ms();
+
+	EXPECT_EQ(EADDRINUSE, try_bind_at(LO, cport, 0));
+	EXPECT_EQ(0, try_bind_at(LO, cport, 1));
+	do {
+		err = try_bind_at(LO, cport, 0);
+		if (err != EADDRINUSE)
+			break;
+		clasp_sleep_ms(clasp_slow_time(20));
+	} while (clasp_now_ms() - t0 < clasp_slow_time(4 * 2 * MSL_MS));
+	held = clasp_now_ms() - t0;
+	ASSERT_EQ(0, err) TH_LOG("bind after %lld ms: %s", held, strerror(err));
+	EXPECT_TIMER(clasp_slow_time(2 * MSL_MS), held);
+	EXPECT_EQ(0, clasp_counter("TimeWaitKilled"));
+	/* The listener closed before: nothing is left. */
+	EXPECT_COUNTER("Objects", 0);
 }
 
 /*

@@ -377,6 +377,20 @@ static void to_wire(const struct clasp_pkt *p, const struct clasp_seg *rel,
 	abs->ack = p->local_isn + rel->ack;
 }
 
+/* Inject packet @buf of @len bytes, described by @line, through the tun. */
+static int pkt_write(struct clasp_pkt *p, const void *buf, size_t len,
+		     const char *line)
+{
+	history_add(p, "inject", line);
+	p->sent_us = clasp_pkt_now_us();
+	if (write(p->tun, buf, len) != (ssize_t)len) {
+		clasp_pkt_log("writing %s to the tun device: %s", line, strerror(errno));
+		return -1;
+	}
+	p->ref_us = clasp_pkt_now_us();
+	return 0;
+}
+
 int clasp_pkt_send(struct clasp_pkt *p, const struct clasp_seg *rel)
 {
 	uint8_t buf[2048], payload[1500];
@@ -399,16 +413,9 @@ int clasp_pkt_send(struct clasp_pkt *p, const struct clasp_seg *rel)
 		clasp_pkt_log("cannot build %s", line);
 		return -1;
 	}
-	history_add(p, "inject", line);
-	p->sent_us = clasp_pkt_now_us();
-	if (write(p->tun, buf, n) != (ssize_t)n) {
-		clasp_pkt_log("writing %s to the tun device: %s", line,
-			strerror(errno));
-		return -1;
-	}
-	p->ref_us = clasp_pkt_now_us();
-	return 0;
+	return pkt_write(p, buf, n, line);
 }
+
 
 /*
  * An ICMP error from @from quoting the module's segment with relative
@@ -458,14 +465,7 @@ static int pkt_icmp(struct clasp_pkt *p, uint32_t from, int type, int code,
 
 	snprintf(line, sizeof(line), "ICMP type %d code %d %s quoting seq %u",
 		 type, code, what, seq);
-	history_add(p, "inject", line);
-	p->sent_us = clasp_pkt_now_us();
-	if (write(p->tun, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
-		clasp_pkt_log("writing %s to the tun device: %s", line, strerror(errno));
-		return -1;
-	}
-	p->ref_us = clasp_pkt_now_us();
-	return 0;
+	return pkt_write(p, buf, sizeof(buf), line);
 }
 
 /*
@@ -516,14 +516,7 @@ static int pkt_icmp6(struct clasp_pkt *p, int type, int code, uint32_t rest,
 
 	snprintf(line, sizeof(line), "ICMPv6 type %d code %d %s quoting seq %u",
 		 type, code, what, seq);
-	history_add(p, "inject", line);
-	p->sent_us = clasp_pkt_now_us();
-	if (write(p->tun, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
-		clasp_pkt_log("writing %s to the tun device: %s", line, strerror(errno));
-		return -1;
-	}
-	p->ref_us = clasp_pkt_now_us();
-	return 0;
+	return pkt_write(p, buf, sizeof(buf), line);
 }
 
 int clasp_pkt_icmp(struct clasp_pkt *p, int type, int code, int mtu,
