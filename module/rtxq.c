@@ -188,6 +188,22 @@ void clasp_rtxq_init(struct sock *sk)
 	INIT_LIST_HEAD(&clasp_sk(sk)->rtxq.tsorted);
 }
 
+/* Empty the list and the ring, and zero the counts of what is out. */
+static void clasp_rtxq_forget(struct clasp_rtxq *q)
+{
+	struct sk_buff *skb, *tmp;
+
+	list_for_each_entry_safe(skb, tmp, &q->tsorted, tcp_tsorted_anchor)
+		clasp_ts_del(skb);
+	clasp_idx_clear(q);
+	q->out = 0;
+	q->sacked = 0;
+	q->lost = 0;
+	q->retrans = 0;
+	q->lost_retrans = 0;
+	q->ncache = 0;
+}
+
 /**
  * clasp_rtxq_purge() - every segment of the write queue is about to be
  * freed: take them off the list, and free the ring
@@ -196,20 +212,11 @@ void clasp_rtxq_init(struct sock *sk)
 void clasp_rtxq_purge(struct sock *sk)
 {
 	struct clasp_rtxq *q = &clasp_sk(sk)->rtxq;
-	struct sk_buff *skb, *tmp;
 
-	list_for_each_entry_safe(skb, tmp, &q->tsorted, tcp_tsorted_anchor)
-		clasp_ts_del(skb);
+	clasp_rtxq_forget(q);
 	kfree(q->idx);
 	q->idx = NULL;
 	q->cap = 0;
-	clasp_idx_clear(q);
-	q->out = 0;
-	q->sacked = 0;
-	q->lost = 0;
-	q->retrans = 0;
-	q->lost_retrans = 0;
-	q->ncache = 0;
 }
 
 /**
@@ -243,18 +250,10 @@ void clasp_rtxq_rebuild(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct clasp_rtxq *q = &csk->rtxq;
-	struct sk_buff *skb, *tmp;
+	struct sk_buff *skb;
 
-	list_for_each_entry_safe(skb, tmp, &q->tsorted, tcp_tsorted_anchor)
-		clasp_ts_del(skb);
-	clasp_idx_clear(q);
-	q->out = 0;
-	q->sacked = 0;
-	q->lost = 0;
-	q->retrans = 0;
-	q->lost_retrans = 0;
+	clasp_rtxq_forget(q);
 	q->lost_seq = csk->snd_max;
-	q->ncache = 0;
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		if (skb == csk->send_head)
 			break;

@@ -101,17 +101,20 @@ def in_ns(ns, fn, *args):
     return eval(data.decode())  # our own repr()
 
 
-def serve_once(ls, out):
-    """Accept one connection, echo until EOF; its peer address to @out."""
+def serve_once(ls, out=None):
+    """Accept one connection, echo until EOF; its peer address to @out
+    if given.  Returns the peer's address tuple."""
     c, peer = ls.accept()
     c.settimeout(TIMEOUT)
-    out.append(peer[0])
+    if out is not None:
+        out.append(peer[0])
     while True:
         b = c.recv(65536)
         if not b:
             break
         c.sendall(b)
     c.close()
+    return peer
 
 
 def echo(fam, proto, addr, port, data=b'hello over clasp'):
@@ -313,14 +316,7 @@ def serve_in(ns, proto, port, out, device=None):
         ls.bind(('::', port))
         ls.listen(8)
         ls.settimeout(TIMEOUT)
-        c, peer = ls.accept()
-        c.settimeout(TIMEOUT)
-        while True:
-            b = c.recv(65536)
-            if not b:
-                break
-            c.sendall(b)
-        c.close()
+        peer = serve_once(ls)
         ls.close()
         return peer, socket.if_nametoindex(device or 'ra')
     out.append(in_ns(ns, run))
