@@ -196,6 +196,38 @@ TEST_F(ns, time_wait_reuse_needs_both_sides)
 	EXPECT_EQ(EADDRINUSE, try_bind_at(LO, cport, 0));
 }
 
+/*
+ * A server restarted on its port: the connections it closed first left
+ * TIME_WAIT behind on the listener's address and port.  Its children had
+ * the listener's SO_REUSEADDR, so a new listener with it binds, one
+ * without it does not, as with TCP.
+ */
+TEST_F(ns, restarted_server_binds_beside_its_time_wait)
+{
+	int lis = sock_new(), one = 1, cli, srv;
+	uint16_t port;
+	char c;
+
+	ASSERT_LE(0, lis);
+	ASSERT_EQ(0, setsockopt(lis, SOL_SOCKET, SO_REUSEADDR, &one,
+				sizeof(one)));
+	ASSERT_EQ(0, bind_lo(lis, 0));
+	ASSERT_EQ(0, listen(lis, 4));
+	port = local_port(lis);
+	make_pair(_metadata, lis, port, &cli, &srv);
+	ASSERT_EQ(0, close(srv));
+	ASSERT_EQ(0, read(cli, &c, 1));
+	ASSERT_EQ(0, close(cli));
+	ASSERT_EQ(0, close(lis));
+	if (clasp_is_tcp())
+		clasp_sleep_ms(clasp_slow_time(200));
+	else
+		ASSERT_EQ(1, clasp_wait_counter("TimeWaitEntered", 1, WAIT_MS));
+	EXPECT_EQ(EADDRINUSE, try_bind_at(LO, port, 0));
+	EXPECT_EQ(0, try_bind_at(LO, port, 1));
+	EXPECT_EQ(0, try_bind_at(clasp_any(), port, 1));
+}
+
 TEST_F(ns, objects_gauge_returns_to_zero)
 {
 	uint16_t port;
