@@ -51,8 +51,9 @@
  *               splitting, several segments as one GSO buffer
  *   offload.c   GSO: a GSO buffer cut into segments for a device that
  *               cannot carry it whole
- *   tso.c       how many segments a GSO buffer should carry (TCP's
- *               autosizing), and when a write sends what it queued
+ *   tso.c       software GSO on any route, as TCP's; how many segments
+ *               a GSO buffer should carry (TCP's autosizing), and when a
+ *               write sends what it queued
  *   icmp.c      ICMP and ICMPv6 errors: soft and hard errors, path MTU,
  *               redirects
  *   ipv6.c      IPv6: AF_INET6 sockets, their connect(), the IPv6 handler,
@@ -1358,6 +1359,7 @@ struct sk_buff *clasp_burst(struct sock *sk, struct sk_buff *first, u32 max,
 			    u32 *segs);
 
 /* tso.c */
+bool clasp_route_caps(struct sock *sk);
 u32 clasp_tso_segs(const struct sock *sk);
 bool clasp_tso_write_full(const struct sock *sk, u32 goal);
 

@@ -531,12 +531,14 @@ static bool clasp_tsq_full(struct sock *sk)
 
 /*
  * A socket's segment leaves its checksum to the device when the route's
- * device can checksum any protocol (NETIF_F_HW_CSUM: loopback, veth,
- * virtio-net with the host's offload), as TCP's do: the header carries
- * the pseudo-header's sum, the device or, should the route change, the
- * core's software fallback (skb_csum_hwoffload_help()) the rest.  A
- * device that knows only TCP and UDP (NETIF_F_IP_CSUM) gets a finished
- * checksum.
+ * caps say NETIF_F_HW_CSUM, as TCP's do: on a device that checksums any
+ * protocol (loopback, veth, virtio-net with the host's offload), and on
+ * any route with GSO, which sk_setup_caps() and clasp_route_caps() give
+ * it.  The header carries the pseudo-header's sum, the device or the
+ * core's software fallback (skb_csum_hwoffload_help(), or the segments'
+ * sums in clasp_gso_segment()) the rest.  Without GSO on the route (IPsec
+ * the device does not offload) and without NETIF_F_HW_CSUM, the segment
+ * leaves with a finished checksum.
  */
 static void clasp_sock_checksum(struct sock *sk, struct sk_buff *skb)
 {
@@ -554,6 +556,7 @@ static int clasp_transmit(struct sock *sk, struct sk_buff *skb, bool rtx)
 	int err;
 
 	clasp_count_out(sk, skb, rtx);
+	clasp_route_caps(sk);
 	clasp_sock_checksum(sk, skb);
 	if (clasp_ladder_on()) {
 		struct clasp_ladder_seg ls;
@@ -907,7 +910,7 @@ static u32 clasp_burst_room(struct sock *sk, u32 room)
 	struct sk_buff *skb = csk->send_head;
 	u32 limit, n = 0;
 
-	if (!sk_can_gso(sk) ||
+	if (!clasp_route_caps(sk) ||
 	    clasp_seq_before(CLASP_SKB_CB(skb)->seq, csk->snd_max))
 		return 0;
 	limit = min(room, clasp_tso_segs(sk));
