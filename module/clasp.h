@@ -405,6 +405,8 @@ enum clasp_deferred {
  * @lost: RACK (RFC 8985 6) found it lost and it has not gone again since
  * @ladder: a segment received, already reported to the "segments" group
  *	(the final ACK a request hands to its new socket is reported once)
+ * @rack_lost: RACK marked it lost since it last went: it stays off RACK's
+ *	list until it goes again, even if an undo clears @lost (rtxq.c)
  * @offset: bytes already read (receive queue)
  */
 struct clasp_skb_cb {
@@ -415,6 +417,7 @@ struct clasp_skb_cb {
 	bool sacked;
 	bool lost;
 	bool ladder;
+	bool rack_lost;
 	ktime_t sent;
 	ktime_t xmit;
 	u32 offset;

@@ -783,6 +783,7 @@ static int clasp_send_queued(struct sock *sk, struct sk_buff *qskb)
 	/* RACK orders segments by their latest transmission. */
 	cb->xmit = ktime_get();
 	cb->lost = false;
+	cb->rack_lost = false;
 	if (csk->ca_state == TCP_CA_Recovery)
 		csk->prr_out++;
 	return clasp_transmit(sk, skb, rtx);
