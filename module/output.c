@@ -530,22 +530,37 @@ static bool clasp_tsq_full(struct sock *sk)
 }
 
 /*
- * A socket's segment leaves its checksum to the device when the route's
- * caps say NETIF_F_HW_CSUM, as TCP's do: on a device that checksums any
- * protocol (loopback, veth, virtio-net with the host's offload), and on
- * any route with GSO, which sk_setup_caps() and clasp_route_caps() give
- * it.  The header carries the pseudo-header's sum, the device or the
- * core's software fallback (skb_csum_hwoffload_help(), or the segments'
- * sums in clasp_gso_segment()) the rest.  Without GSO on the route (IPsec
- * the device does not offload) and without NETIF_F_HW_CSUM, the segment
- * leaves with a finished checksum.
+ * Whether the socket's route leaves by a device that finishes a checksum
+ * at any offset (NETIF_F_HW_CSUM).  A device with NETIF_F_IP_CSUM or
+ * NETIF_F_IPV6_CSUM alone sums TCP and UDP only, yet the core hands it
+ * any CHECKSUM_PARTIAL buffer whose csum_offset is TCP's
+ * (skb_csum_hwoffload_help()), and clasp's header puts its sum there:
+ * such a device would send clasp's segments with the pseudo-header's
+ * sum alone (8139cp warns, e1000 class devices say nothing).
+ */
+static bool clasp_dev_csum(struct sock *sk)
+{
+	const struct dst_entry *dst = __sk_dst_get(sk);
+
+	return dst && READ_ONCE(dst->dev)->features & NETIF_F_HW_CSUM;
+}
+
+/*
+ * A socket's segment leaves its checksum to the device that sums any
+ * protocol (loopback, veth, virtio-net with the host's offload; see
+ * clasp_dev_csum()), and a GSO buffer always: the header carries the
+ * pseudo-header's sum, the device or clasp_gso_segment() the rest,
+ * which finishes each segment's sum in software for any other device.
+ * Any other segment leaves with its sum done.  A route rebuilt on output
+ * to another device between here and ip_queue_xmit() would see the
+ * buffer as it was made for the first.
  */
 static void clasp_sock_checksum(struct sock *sk, struct sk_buff *skb)
 {
 	struct clasp_entry k = {};
 
 	clasp_sock_tuple(sk, &k);
-	clasp_key_checksum(skb, &k, sk->sk_route_caps & NETIF_F_HW_CSUM);
+	clasp_key_checksum(skb, &k, skb_is_gso(skb) || clasp_dev_csum(sk));
 }
 
 /* @rtx: the segment only retransmits (not counted in OutSegs). */

@@ -487,9 +487,50 @@ TODO_VS_TCP = {
     'ldr': 'clasp still retransmits needlessly under reordering at times',
 }
 PLAN = 1 + 2 * len(CASES) + 2 * 2 + 1
+# CLASP_XGUEST_LINK=rtl8139: scripts/check's second pair, over QEMU's
+# rtl8139 (VM_RUN_NIC), whose driver 8139cp offloads the checksums of TCP
+# and UDP alone (NETIF_F_IP_CSUM): the short plan, a check of the device,
+# and the clean cases, which need every clasp segment to leave with its
+# sum done.
+LINK = os.environ.get('CLASP_XGUEST_LINK', 'virtio')
+SHORT_CASES = CASES[:1] + CASES[2:4]
+PLAN_SHORT = 1 + 1 + 2 * len(SHORT_CASES) + 1
+
+
+def case_ip_csum_only():
+    """eth0 is 8139cp's, summing TCP and UDP over IPv4 and nothing else."""
+    drv = os.path.basename(os.readlink('/sys/class/net/eth0/device/driver'))
+    r = subprocess.run(['ethtool', '-k', 'eth0'], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    feat = dict(line.strip().split(': ', 1) for line in r.stdout.splitlines()
+                if ': ' in line)
+    ok = (drv == '8139cp' and
+          feat.get('tx-checksum-ipv4', '').startswith('on') and
+          feat.get('tx-checksum-ip-generic', '').startswith('off'))
+    return ok, 'driver %s, ethtool -k eth0:\n%s' % (drv, r.stdout)
+
+
+def main_short():
+    print('1..%d' % PLAN_SHORT, flush=True)
+    ok, why = wait_peer()
+    result(ok, 'the peer %s answers' % PEER, why)
+    if not ok:
+        for _ in range(PLAN_SHORT - 1):
+            result(False, 'no peer')
+        return 1
+    run('the link\'s device sums TCP and UDP alone (8139cp)',
+        case_ip_csum_only)
+    for proto in (TCP, CLASP):
+        p = pname(proto)
+        run('%s: handshake and teardown' % p, case_handshake, proto)
+        run('%s: 4 MiB there, clean link' % p, case_there, proto, 'clean')
+        run('%s: 4 MiB back, clean link' % p, case_back, proto)
+    return finish()
 
 
 def main():
+    if LINK == 'rtl8139':
+        return main_short()
     print('1..%d' % PLAN, flush=True)
     ok, why = wait_peer()
     result(ok, 'the peer %s answers' % PEER, why)
@@ -512,6 +553,11 @@ def main():
             case_flood, proto)
     for name in ('loss', 'ldr'):
         ratio_checks(name)
+    return finish()
+
+
+def finish():
+    """The last case (no socket left), then stop the peer; the status."""
     end = time.monotonic() + 20 * SLOW
     left, lines = sockets_left()
     while left != 0 and time.monotonic() < end:
@@ -531,6 +577,6 @@ if __name__ == '__main__':
     if sys.argv[1:] == ['--peer']:
         sys.exit(peer())
     if sys.argv[1:] == ['--plan']:
-        print(PLAN)
+        print(PLAN_SHORT if LINK == 'rtl8139' else PLAN)
         sys.exit(0)
     sys.exit(main())
