@@ -51,8 +51,9 @@
  *               splitting, several segments as one GSO buffer
  *   offload.c   GSO: a GSO buffer cut into segments for a device that
  *               cannot carry it whole
- *   tso.c       how many segments a GSO buffer should carry (TCP's
- *               autosizing), and when a write sends what it queued
+ *   tso.c       software GSO on any route, as TCP's; how many segments
+ *               a GSO buffer should carry (TCP's autosizing), and when a
+ *               write sends what it queued
  *   icmp.c      ICMP and ICMPv6 errors: soft and hard errors, path MTU,
  *               redirects
  *   ipv6.c      IPv6: AF_INET6 sockets, their connect(), the IPv6 handler,
@@ -404,6 +405,8 @@ enum clasp_deferred {
  * @lost: RACK (RFC 8985 6) found it lost and it has not gone again since
  * @ladder: a segment received, already reported to the "segments" group
  *	(the final ACK a request hands to its new socket is reported once)
+ * @rack_lost: RACK marked it lost since it last went: it stays off RACK's
+ *	list until it goes again, even if an undo clears @lost (rtxq.c)
  * @offset: bytes already read (receive queue)
  */
 struct clasp_skb_cb {
@@ -414,6 +417,7 @@ struct clasp_skb_cb {
 	bool sacked;
 	bool lost;
 	bool ladder;
+	bool rack_lost;
 	ktime_t sent;
 	ktime_t xmit;
 	u32 offset;
@@ -1358,6 +1362,7 @@ struct sk_buff *clasp_burst(struct sock *sk, struct sk_buff *first, u32 max,
 			    u32 *segs);
 
 /* tso.c */
+bool clasp_route_caps(struct sock *sk);
 u32 clasp_tso_segs(const struct sock *sk);
 bool clasp_tso_write_full(const struct sock *sk, u32 goal);
 

@@ -131,4 +131,18 @@ clasp_register_net_sysctl(struct net *net, const char *path,
 #define CLASP_CTL_TABLE_T	struct ctl_table
 #endif
 
+/*
+ * 6.3 gave IPv4 a GSO size of its own (BIG TCP over IPv4); before, one
+ * size served both families.
+ */
+static inline unsigned int clasp_dev_gso_max_size(const struct net_device *dev,
+						  bool v6)
+{
+#ifdef CLASP_HAVE_GSO_IPV4_MAX_SIZE
+	if (!v6)
+		return READ_ONCE(dev->gso_ipv4_max_size);
+#endif
+	return READ_ONCE(dev->gso_max_size);
+}
+
 #endif /* _CLASP_COMPAT_H */

@@ -109,6 +109,12 @@ static struct sk_buff *clasp_gso_segment(struct sk_buff *skb,
 		return NULL;
 	}
 
+	/*
+	 * Segments the device is to finish need NETIF_F_HW_CSUM: one with
+	 * NETIF_F_IP_CSUM sums TCP and UDP alone (see clasp_dev_csum()).
+	 */
+	if (!(features & NETIF_F_HW_CSUM))
+		features &= ~NETIF_F_CSUM_MASK;
 	segs = skb_segment(skb, features);
 	if (IS_ERR(segs))
 		return segs;

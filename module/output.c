@@ -530,20 +530,37 @@ static bool clasp_tsq_full(struct sock *sk)
 }
 
 /*
- * A socket's segment leaves its checksum to the device when the route's
- * device can checksum any protocol (NETIF_F_HW_CSUM: loopback, veth,
- * virtio-net with the host's offload), as TCP's do: the header carries
- * the pseudo-header's sum, the device or, should the route change, the
- * core's software fallback (skb_csum_hwoffload_help()) the rest.  A
- * device that knows only TCP and UDP (NETIF_F_IP_CSUM) gets a finished
- * checksum.
+ * Whether the socket's route leaves by a device that finishes a checksum
+ * at any offset (NETIF_F_HW_CSUM).  A device with NETIF_F_IP_CSUM or
+ * NETIF_F_IPV6_CSUM alone sums TCP and UDP only, yet the core hands it
+ * any CHECKSUM_PARTIAL buffer whose csum_offset is TCP's
+ * (skb_csum_hwoffload_help()), and clasp's header puts its sum there:
+ * such a device would send clasp's segments with the pseudo-header's
+ * sum alone (8139cp warns, e1000 class devices say nothing).
+ */
+static bool clasp_dev_csum(struct sock *sk)
+{
+	const struct dst_entry *dst = __sk_dst_get(sk);
+
+	return dst && READ_ONCE(dst->dev)->features & NETIF_F_HW_CSUM;
+}
+
+/*
+ * A socket's segment leaves its checksum to the device that sums any
+ * protocol (loopback, veth, virtio-net with the host's offload; see
+ * clasp_dev_csum()), and a GSO buffer always: the header carries the
+ * pseudo-header's sum, the device or clasp_gso_segment() the rest,
+ * which finishes each segment's sum in software for any other device.
+ * Any other segment leaves with its sum done.  A route rebuilt on output
+ * to another device between here and ip_queue_xmit() would see the
+ * buffer as it was made for the first.
  */
 static void clasp_sock_checksum(struct sock *sk, struct sk_buff *skb)
 {
 	struct clasp_entry k = {};
 
 	clasp_sock_tuple(sk, &k);
-	clasp_key_checksum(skb, &k, sk->sk_route_caps & NETIF_F_HW_CSUM);
+	clasp_key_checksum(skb, &k, skb_is_gso(skb) || clasp_dev_csum(sk));
 }
 
 /* @rtx: the segment only retransmits (not counted in OutSegs). */
@@ -554,6 +571,7 @@ static int clasp_transmit(struct sock *sk, struct sk_buff *skb, bool rtx)
 	int err;
 
 	clasp_count_out(sk, skb, rtx);
+	clasp_route_caps(sk);
 	clasp_sock_checksum(sk, skb);
 	if (clasp_ladder_on()) {
 		struct clasp_ladder_seg ls;
@@ -780,6 +798,7 @@ static int clasp_send_queued(struct sock *sk, struct sk_buff *qskb)
 	/* RACK orders segments by their latest transmission. */
 	cb->xmit = ktime_get();
 	cb->lost = false;
+	cb->rack_lost = false;
 	if (csk->ca_state == TCP_CA_Recovery)
 		csk->prr_out++;
 	return clasp_transmit(sk, skb, rtx);
@@ -907,7 +926,7 @@ static u32 clasp_burst_room(struct sock *sk, u32 room)
 	struct sk_buff *skb = csk->send_head;
 	u32 limit, n = 0;
 
-	if (!sk_can_gso(sk) ||
+	if (!clasp_route_caps(sk) ||
 	    clasp_seq_before(CLASP_SKB_CB(skb)->seq, csk->snd_max))
 		return 0;
 	limit = min(room, clasp_tso_segs(sk));

@@ -220,8 +220,9 @@ static bool clasp_may_undo(const struct sock *sk)
  * The reduction was needless: cwnd and ssthresh as before it (cong.c),
  * counted in @mib, and RACK looks at the flight again.  With @unmark,
  * what was marked lost is not, as Linux's tcp_undo_cwnd_reduction(): the
- * segments were late, and RACK marks them again only once their
- * reordering window has passed.
+ * segments were late.  Those a timeout marked RACK looks at again; those
+ * RACK marked itself it leaves to the timers until they go again, as
+ * Linux's (rtxq.c): its evidence against them stands.
  */
 static void clasp_undo(struct sock *sk, bool unmark, enum clasp_mib mib)
 {

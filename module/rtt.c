@@ -4,6 +4,8 @@
  * section 2, with a clock granularity of 1 ms and the RTO held between
  * rto_min_ms and rto_max_ms.
  */
+#include <linux/limits.h>
+
 #include "rtt.h"
 
 static u64 clasp_clamp64(u64 v, u64 lo, u64 hi)
@@ -44,4 +46,26 @@ u32 clasp_rto_update(u32 *srtt_us, u32 *rttvar_us, u32 sample_us,
 	if (var4 < CLASP_RTT_GRANULARITY_US)
 		var4 = CLASP_RTT_GRANULARITY_US;
 	return clasp_clamp64(*srtt_us + var4, min_us, max_us);
+}
+
+/**
+ * clasp_rtt_echo_us() - a round trip measured by a timestamp echo (RFC
+ * 7323 section 4.1)
+ * @ms: ticks of the timestamp clock since the echoed TSval: milliseconds
+ *
+ * The clock ticks once a millisecond: a round trip shorter than that
+ * reads 0 ticks, and counts as one, as Linux's tcp_rtt_tsopt_us() counts
+ * it.  A sample of 0 would be the least round trip for the rest of the
+ * connection, and RACK's reordering window, a quarter of it times its
+ * multiplier, 0 whatever D-SACKs showed (rack.c).
+ *
+ * Return: microseconds, at least CLASP_RTT_GRANULARITY_US.
+ */
+u32 clasp_rtt_echo_us(u32 ms)
+{
+	if (!ms)
+		ms = 1;
+	if (ms > U32_MAX / CLASP_RTT_GRANULARITY_US)
+		return U32_MAX;
+	return ms * CLASP_RTT_GRANULARITY_US;
 }

@@ -12,5 +12,6 @@
 
 u32 clasp_rto_update(u32 *srtt_us, u32 *rttvar_us, u32 sample_us,
 		     u32 min_us, u32 max_us);
+u32 clasp_rtt_echo_us(u32 ms);
 
 #endif /* _CLASP_RTT_H */

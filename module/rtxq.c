@@ -17,10 +17,16 @@
  *   stops at the first segment sent after the one RACK.xmit_ts names,
  *   rather than at the end of the queue.  A segment leaves it when it is
  *   SACKed, found lost or acknowledged, and goes to its tail when it is
- *   sent again.  The field shares its place with the buffer's destination
- *   and destructor, which a queued segment does not use: output.c hides
- *   it while it clones, and it is zeroed whenever the segment is not on
- *   the list, so a buffer freed off the list holds neither.
+ *   sent again.  One RACK found lost stays off it until then, even when
+ *   an undo clears the mark (cb->rack_lost), as Linux's
+ *   tcp_rack_detect_loss() takes it off for good: else RACK, whose
+ *   evidence has not changed, would find it lost again on the next ACK,
+ *   and a recovery would begin and be undone per ACK, each sending a
+ *   segment needlessly.  The field shares its place with the buffer's
+ *   destination and destructor, which a queued segment does not use:
+ *   output.c hides it while it clones, and it is zeroed whenever the
+ *   segment is not on the list, so a buffer freed off the list holds
+ *   neither.
  *
  * - An index by sequence number: a ring of pointers to the segments, in
  *   order.  The segments out only grow at their end (a transmission) and
@@ -127,7 +133,7 @@ static void clasp_ts_tail(struct clasp_sock *csk, struct sk_buff *skb)
 	const struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 
 	clasp_ts_del(skb);
-	if (!cb->sacked && !cb->lost)
+	if (!cb->sacked && !cb->lost && !cb->rack_lost)
 		list_add_tail(&skb->tcp_tsorted_anchor, &csk->rtxq.tsorted);
 }
 
@@ -542,7 +548,7 @@ static void clasp_rtxq_rack_walk(struct sock *sk, u32 reo, u64 now, u32 *n,
 
 		if (skb == csk->send_head)
 			break;
-		if (cb->sacked || cb->lost ||
+		if (cb->sacked || cb->lost || cb->rack_lost ||
 		    !clasp_rack_sent_after(r->xmit_us, r->end_seq, xmit,
 					   cb->end_seq))
 			continue;
@@ -603,6 +609,7 @@ u32 clasp_rtxq_rack_detect(struct sock *sk, bool *marked)
 		}
 		out = clasp_rtxq_begin(sk, skb);
 		cb->lost = true;
+		cb->rack_lost = true;
 		clasp_rtxq_end(sk, skb, out, false);
 		*marked = true;
 		n++;
@@ -656,7 +663,7 @@ void clasp_rtxq_check(struct sock *sk, u32 pipe, u32 walked)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	const struct clasp_rtxq *q = &csk->rtxq;
-	u32 out = 0, sacked = 0, lost = 0, retrans = 0, lr = 0, ts = 0;
+	u32 out = 0, sacked = 0, lost = 0, retrans = 0, lr = 0, ts = 0, off = 0;
 	struct sk_buff *skb;
 	ktime_t prev = 0;
 
@@ -683,7 +690,9 @@ void clasp_rtxq_check(struct sock *sk, u32 pipe, u32 walked)
 		}
 		retrans += cb->retransmitted;
 		lr += clasp_rtxq_lost_retrans(csk, cb);
-		if (!cb->lost && !clasp_ts_on(skb))
+		if (!cb->lost && cb->rack_lost)
+			off++;
+		else if (!cb->lost && !clasp_ts_on(skb))
 			clasp_rtxq_differs(sk, "off the list", cb->seq, 0);
 	}
 	list_for_each_entry(skb, &q->tsorted, tcp_tsorted_anchor) {
@@ -702,8 +711,9 @@ void clasp_rtxq_check(struct sock *sk, u32 pipe, u32 walked)
 		clasp_rtxq_differs(sk, "retrans", q->retrans, retrans);
 	if (q->lost_retrans != lr)
 		clasp_rtxq_differs(sk, "lost_retrans", q->lost_retrans, lr);
-	if (ts != out - sacked - lost)
-		clasp_rtxq_differs(sk, "list length", ts, out - sacked - lost);
+	if (ts != out - sacked - lost - off)
+		clasp_rtxq_differs(sk, "list length", ts,
+				   out - sacked - lost - off);
 	if (!q->idx_bad && q->len != q->out)
 		clasp_rtxq_differs(sk, "index length", q->len, q->out);
 }

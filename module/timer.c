@@ -375,7 +375,7 @@ void clasp_rtt_sample_ts(struct sock *sk, u32 tsecr)
 	ms = clasp_ts_now(csk->ts_offset) - tsecr;
 	if (ms < 0)
 		return;
-	clasp_rtt_sample(sk, ktime_sub_ms(ktime_get(), ms));
+	clasp_rtt_sample(sk, ktime_sub_us(ktime_get(), clasp_rtt_echo_us(ms)));
 }
 
 /*

@@ -13,13 +13,62 @@
  * its pacing rate (tcp_update_pacing_rate()).
  */
 #include <net/sock.h>
+#include <net/tcp.h>
+#include <net/xfrm.h>
 
 #include "clasp.h"
+#include "compat.h"
 
 #define CLASP_TSO_MIN_SEGS	2U	/* tcp_min_tso_segs */
 #define CLASP_TSO_RTT_LOG	9	/* tcp_tso_rtt_log: halve per 512 us */
 #define CLASP_RATE_SS_PCT	200U	/* tcp_pacing_ss_ratio */
 #define CLASP_RATE_CA_PCT	120U	/* tcp_pacing_ca_ratio */
+
+/**
+ * clasp_route_caps() - software GSO on the socket's route, as TCP has it
+ * @sk: the socket, locked
+ *
+ * sk_setup_caps() gives TCP's sockets software GSO (NETIF_F_GSO) on any
+ * route, other sockets only where the device has it, and a device
+ * without scatter-gather has not (netdev_fix_features()): virtio-net
+ * whose host offers no offloads, as QEMU's dgram netdev (issue 23).
+ * TCP sends GSO buffers there all the same, cut into segments below the
+ * qdisc, and clasp sent one segment per buffer: netem lost, duplicated
+ * and reordered its segments one by one, where TCP's bursts made a third
+ * as many loss events.  The same here: the GSO types cut in software,
+ * scatter-gather and any checksum (which the core finishes in software,
+ * skb_csum_hwoffload_help()), and the device's limits, as sk_setup_caps()
+ * sets them for TCP (no IPsec transform on the route that the device does
+ * not offload, and not after sk_gso_disabled).  The kernel sets the caps
+ * again when it rebuilds the route on output (ip_queue_xmit(),
+ * inet6_csk_xmit()), without NETIF_F_GSO: the socket's transmissions call
+ * this first, and it costs a test once it has been done.
+ *
+ * Return: whether the socket may send GSO buffers (sk_can_gso()).
+ */
+bool clasp_route_caps(struct sock *sk)
+{
+	const struct net_device *dev;
+	struct dst_entry *dst;
+	u32 max;
+
+	if (sk->sk_route_caps & NETIF_F_GSO || sk->sk_gso_disabled)
+		return sk_can_gso(sk);
+	dst = __sk_dst_get(sk);
+	if (!dst || (dst->header_len && !xfrm_dst_offload_ok(dst)))
+		return false;
+	rcu_read_lock();
+	dev = READ_ONCE(dst->dev);
+	max = min(clasp_dev_gso_max_size(dev, clasp_sk_v6(sk)),
+		  GSO_LEGACY_MAX_SIZE);
+	WRITE_ONCE(sk->sk_gso_max_size, max - (MAX_TCP_HEADER + 1));
+	WRITE_ONCE(sk->sk_gso_max_segs,
+		   max_t(u32, READ_ONCE(dev->gso_max_segs), 1));
+	rcu_read_unlock();
+	sk->sk_route_caps |= NETIF_F_GSO | NETIF_F_GSO_SOFTWARE | NETIF_F_SG |
+			     NETIF_F_HW_CSUM;
+	return sk_can_gso(sk);
+}
 
 /*
  * Largest payload one GSO buffer takes on the socket's route: the route

@@ -700,6 +700,72 @@ TEST(partial_ack_echoing_the_original_undoes_the_fast_recovery)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
+/* RACK (recovery=1), timestamps, no tail loss probe, a calm RTO. */
+static const struct clasp_param rack_ts_calm[] = {
+	{ "sack", 1 },
+	{ "recovery", 1 },
+	{ "timestamps", 1 },
+	{ "early_retrans", 0 },
+	{ "rto_initial_ms", 3 * CALM_RTO_STOCK },
+	{ "rto_min_ms", 3 * CALM_RTO_STOCK },
+	{ NULL, 0 }
+};
+
+/*
+ * RACK finds seven segments lost at once, and PRR sends a few of them
+ * again; then the ACK that covers those echoes the first transmission:
+ * the originals filled the holes (a partial undo, Linux's
+ * tcp_try_undo_partial()).  The rest were late too, most likely, and
+ * nothing changed RACK's evidence against them: Linux's
+ * tcp_rack_detect_loss() took them off the list it walks when it marked
+ * them, and only the timers send them after the undo.  clasp once put
+ * them back, RACK found them lost again on the next ACK or reordering
+ * timer, and a recovery began and was undone per ACK, each sending a
+ * segment needlessly (issue 23: hundreds of D-SACKs per 4 MiB under
+ * netem's reordering).
+ */
+TEST(an_undo_leaves_what_rack_found_lost_to_the_timers)
+{
+	struct clasp_pkt *p;
+	struct tcp_info ti;
+	uint32_t tsval0 = 0, end = 0;
+	long long undo, rtx;
+	struct env e;
+	int fd, n;
+
+	fd = cc_open_ts(_metadata, &e, rack_ts_calm);
+	ASSERT_LE(0, fd);
+	p = &e.p;
+	undo = clasp_counter("PartialUndo");
+	flight_ts(_metadata, p, fd, &tsval0);
+	rtx = clasp_counter("RetransSegs");
+	/*
+	 * The last three SACKed: with no reordering seen, RACK waits no
+	 * window, and the seven before them are lost (RFC 8985 6.2).
+	 */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 <nop,nop,TS val %d ecr %u,nop,nop,sack 8401:12001>",
+				      PEER_TS, tsval0));
+	n = drain(p, &end, CALM_RTO_MS / 20);
+	TH_LOG("%d segments went again, up to %u", n, end);
+	ASSERT_LE(1, n);
+	ASSERT_GT(7, n);
+	ASSERT_EQ(1 + 1200 * n, end);
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(TCP_CA_Recovery, ti.tcpi_ca_state);
+	/* The originals of those arrived: no retransmission is out. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u <nop,nop,TS val %d ecr %u,nop,nop,sack 8401:12001>",
+				      end, PEER_TS, tsval0));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 4));
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_NE(TCP_CA_Recovery, ti.tcpi_ca_state);
+	EXPECT_EQ(undo + 1, clasp_counter("PartialUndo"));
+	EXPECT_EQ(rtx + n, clasp_counter("RetransSegs"));
+	/* And so did the rest. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d <nop,nop,TS val %d ecr %u>",
+				      1 + 1200 * FLIGHT, PEER_TS, tsval0));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
 /*
  * A timeout, and the ACK after the retransmission echoes the first
  * transmission: the flight was late, not lost (RFC 3522).  The loss

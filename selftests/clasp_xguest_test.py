@@ -27,11 +27,13 @@ clasp (253):
 
 then that clasp took at most twice TCP's time for each netem transfer
 (issue 23: it once stalled there), each the median of three transfers
-(the case above and two more), against TCP sending one segment per skb:
-netem loses skbs, and TCP's GSO skbs otherwise lose whole bursts: a
-half to a third as many loss events as the same rate makes of
-one-segment skbs (ratio_checks()).  Against TCP as it comes the same check is a TAP
-TODO when it fails (issue 23 stays open for it).  A transfer that does
+(the case above and two more), against TCP sending one segment per skb
+and against TCP as it comes: netem loses skbs, and GSO skbs lose whole
+bursts, a half to a third as many loss events as the same rate makes of
+one-segment skbs; clasp sends GSO bursts as TCP does, also where the
+device has no GSO of its own (ratio_checks()).  Against TCP as it comes
+the check is still a TAP TODO when it fails (TODO_VS_TCP: it passes
+most runs, not all).  A transfer that does
 not complete within 120 s (scaled; the issue's "stalled") fails its own
 case.  Last, that no clasp socket is left here but those in TIME_WAIT.
 
@@ -383,10 +385,10 @@ def ratio_checks(name):
     netem drops, duplicates and reorders skbs, not segments, and TCP's
     skbs are GSO bursts of up to 64 KB: its "3% loss" takes whole bursts
     and so makes a half to a third of the loss events (fast recoveries)
-    that clasp's one-segment skbs see
-    (testing.md, "Two guests").  The real check compares clasp with TCP
-    sending one segment per skb (gso_max_segs 1 on eth0), the same loss
-    process; TCP as it comes is compared too, as a TODO.  Each figure is
+    that one-segment skbs see (testing.md, "Two guests").  clasp sends
+    GSO bursts as TCP does, sized as TCP sizes them, and is compared with
+    TCP as it comes, and with TCP sending one segment per skb
+    (gso_max_segs 1 on eth0), whose loss process is harsher.  Each figure is
     the median of RUNS transfers (the case above is the first), taken in
     turn so that a load on the host falls on all three alike.
     """
@@ -419,8 +421,8 @@ def ratio_checks(name):
                       (TCP, 'TCP\'s time')):
         ok = full[CLASP] and full[key] and med[CLASP] <= 2 * med[key]
         case = 'clasp within twice %s, %s' % (what, NETEM[name])
-        if key == TCP and not ok and full[CLASP]:
-            case += ' # TODO issue 23: TCP\'s GSO bursts lose less often'
+        if key == TCP and name in TODO_VS_TCP and not ok and full[CLASP]:
+            case += ' # TODO issue 23: %s' % TODO_VS_TCP[name]
         result(ok, case, 'clasp %s, against %s' % (
             ' '.join('%.2f' % t for t in runs[CLASP]),
             ' '.join('%.2f' % t for t in runs[key])))
@@ -476,10 +478,59 @@ def sockets_left():
 CASES = ['handshake and teardown', 'half-close', '4 MiB there', '4 MiB back',
          '4 MiB loss', '4 MiB ldr', 'SYN flood']
 RUNS = 3                        # transfers per median in ratio_checks()
+# Checks against TCP as it comes that are still TODOs when they fail: each
+# failed in 1 lane of 7 on 2026-12-04 after clasp's GSO and RACK fixes
+# (loss: 2.10 s against 0.97 s; ldr: 2.77 s against 1.14 s, one clasp
+# transfer of 4.47 s with 414 D-SACKs, testing.md).
+TODO_VS_TCP = {
+    'loss': 'TCP\'s median sometimes below half clasp\'s',
+    'ldr': 'clasp still retransmits needlessly under reordering at times',
+}
 PLAN = 1 + 2 * len(CASES) + 2 * 2 + 1
+# CLASP_XGUEST_LINK=rtl8139: scripts/check's second pair, over QEMU's
+# rtl8139 (VM_RUN_NIC), whose driver 8139cp offloads the checksums of TCP
+# and UDP alone (NETIF_F_IP_CSUM): the short plan, a check of the device,
+# and the clean cases, which need every clasp segment to leave with its
+# sum done.
+LINK = os.environ.get('CLASP_XGUEST_LINK', 'virtio')
+SHORT_CASES = CASES[:1] + CASES[2:4]
+PLAN_SHORT = 1 + 1 + 2 * len(SHORT_CASES) + 1
+
+
+def case_ip_csum_only():
+    """eth0 is 8139cp's, summing TCP and UDP over IPv4 and nothing else."""
+    drv = os.path.basename(os.readlink('/sys/class/net/eth0/device/driver'))
+    r = subprocess.run(['ethtool', '-k', 'eth0'], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    feat = dict(line.strip().split(': ', 1) for line in r.stdout.splitlines()
+                if ': ' in line)
+    ok = (drv == '8139cp' and
+          feat.get('tx-checksum-ipv4', '').startswith('on') and
+          feat.get('tx-checksum-ip-generic', '').startswith('off'))
+    return ok, 'driver %s, ethtool -k eth0:\n%s' % (drv, r.stdout)
+
+
+def main_short():
+    print('1..%d' % PLAN_SHORT, flush=True)
+    ok, why = wait_peer()
+    result(ok, 'the peer %s answers' % PEER, why)
+    if not ok:
+        for _ in range(PLAN_SHORT - 1):
+            result(False, 'no peer')
+        return 1
+    run('the link\'s device sums TCP and UDP alone (8139cp)',
+        case_ip_csum_only)
+    for proto in (TCP, CLASP):
+        p = pname(proto)
+        run('%s: handshake and teardown' % p, case_handshake, proto)
+        run('%s: 4 MiB there, clean link' % p, case_there, proto, 'clean')
+        run('%s: 4 MiB back, clean link' % p, case_back, proto)
+    return finish()
 
 
 def main():
+    if LINK == 'rtl8139':
+        return main_short()
     print('1..%d' % PLAN, flush=True)
     ok, why = wait_peer()
     result(ok, 'the peer %s answers' % PEER, why)
@@ -502,6 +553,11 @@ def main():
             case_flood, proto)
     for name in ('loss', 'ldr'):
         ratio_checks(name)
+    return finish()
+
+
+def finish():
+    """The last case (no socket left), then stop the peer; the status."""
     end = time.monotonic() + 20 * SLOW
     left, lines = sockets_left()
     while left != 0 and time.monotonic() < end:
@@ -521,6 +577,6 @@ if __name__ == '__main__':
     if sys.argv[1:] == ['--peer']:
         sys.exit(peer())
     if sys.argv[1:] == ['--plan']:
-        print(PLAN)
+        print(PLAN_SHORT if LINK == 'rtl8139' else PLAN)
         sys.exit(0)
     sys.exit(main())

@@ -52,6 +52,11 @@ int main(void)
 	srtt = 0;
 	rto = clasp_rto_update(&srtt, &var, 0, 0, MAX_US);
 	check("a zero sample counts as 1 us", srtt, 1);
+	/* A timestamp echo: whole milliseconds, at least one. */
+	check("echo of 0 ms: one tick", clasp_rtt_echo_us(0), 1000);
+	check("echo of 7 ms", clasp_rtt_echo_us(7), 7000);
+	check("echo beyond 32 bits of us: clamped", clasp_rtt_echo_us(5000000),
+	      0xffffffffU);
 	/* The ceiling, and no wrap at 32 bits. */
 	srtt = 0;
 	rto = clasp_rto_update(&srtt, &var, 4000000000U, MIN_US, MAX_US);
