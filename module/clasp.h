@@ -46,7 +46,11 @@
  *   rtt.c       the RFC 6298 round-trip estimator (rtt.h)
  *   acceptance.c  the segment-acceptance checks (RFC 9293, RFC 5961) that
  *               sockets, requests and compact entries share (seq.h)
- *   output.c    segment construction and transmission, resets
+ *   output.c    a socket's segments built and sent: headers, checksums,
+ *               windows, Nagle, small queues, retransmissions
+ *   ctl.c       segments on behalf of no socket (resets, a listener's
+ *               SYN-ACKs, compact entries' ACKs) through the namespace's
+ *               control sockets
  *   wqueue.c    the write queue's segments: user data in page fragments,
  *               splitting, several segments as one GSO buffer
  *   offload.c   GSO: a GSO buffer cut into segments for a device that
@@ -1325,7 +1329,7 @@ bool clasp_challenge_ack_allowed(struct net *net, u32 *stamp);
 int clasp_sysctl_init_net(struct clasp_net *cn);
 void clasp_sysctl_exit_net(struct clasp_net *cn);
 
-/* output.c */
+/* ctl.c */
 int clasp_ctl_sock_init(struct clasp_net *cn);
 void clasp_ctl_sock_exit(struct clasp_net *cn);
 void clasp_send_reset(struct net *net, struct sk_buff *skb);
@@ -1336,6 +1340,14 @@ void clasp_send_ctl(struct net *net, const struct clasp_entry *k, u32 seq,
 void clasp_send_ctl_opts(struct net *net, const struct clasp_entry *k,
 			 u32 seq, u32 ack, u8 flags, u16 wnd,
 			 const struct clasp_opts *o, bool rtx);
+
+/* output.c */
+void clasp_key_checksum(struct sk_buff *skb, const struct clasp_entry *k,
+			bool partial);
+void clasp_push_header(struct sk_buff *skb, __be16 sport, __be16 dport,
+		       u32 seq, u32 ack, u8 flags, u16 wnd, const u8 *opts,
+		       int optlen);
+int clasp_build_opts(u8 *buf, u8 flags, const struct clasp_opts *o);
 void clasp_send_flags(struct sock *sk, u8 flags);
 void clasp_send_ack(struct sock *sk);
 void clasp_send_syn(struct sock *sk);
