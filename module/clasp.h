@@ -55,6 +55,8 @@
  *               splitting, several segments as one GSO buffer
  *   offload.c   GSO: a GSO buffer cut into segments for a device that
  *               cannot carry it whole
+ *   pacing.c    the pacing rate from cwnd and SRTT, for fq and GSO sizing,
+ *               and pacing of clasp's own where SO_MAX_PACING_RATE asks
  *   tso.c       software GSO on any route, as TCP's; how many segments
  *               a GSO buffer should carry (TCP's autosizing), and when a
  *               write sends what it queued
@@ -395,6 +397,7 @@ enum clasp_deferred {
 	CLASP_DEFER_KEEPALIVE,
 	CLASP_DEFER_MTU,	/* and so does an ICMP fragmentation needed */
 	CLASP_DEFER_DELACK,
+	CLASP_DEFER_PACE,
 };
 
 /**
@@ -612,6 +615,9 @@ struct clasp_sockopt {
  * @ka_timer: keepalive timer
  * @ka_pending: @ka_timer is meant to be armed
  * @probes: keepalive probes unanswered
+ * @pace_timer: sends new data again when its time comes (pacing.c)
+ * @wstamp_ns: when new data may leave, with pacing of clasp's own
+ *	(ktime_get_ns(); pacing.c)
  * @dack_timer: delayed-ACK timer (ack.c)
  * @dack_pending: @dack_timer is meant to be armed
  * @ack_sched: data or a FIN arrived that no ACK has covered yet
@@ -748,6 +754,9 @@ struct clasp_sock {
 	struct hrtimer ka_timer;
 	bool ka_pending;
 	u8 probes;
+
+	struct hrtimer pace_timer;
+	u64 wstamp_ns;
 
 	struct hrtimer dack_timer;
 	bool dack_pending;
@@ -1373,6 +1382,11 @@ int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len);
 struct sk_buff *clasp_burst(struct sock *sk, struct sk_buff *first, u32 max,
 			    u32 *segs);
 
+/* pacing.c */
+void clasp_pacing_update(struct sock *sk);
+bool clasp_pacing_holds(struct sock *sk);
+void clasp_pacing_sent(struct sock *sk, u32 len);
+
 /* tso.c */
 bool clasp_route_caps(struct sock *sk);
 u32 clasp_tso_segs(const struct sock *sk);
@@ -1443,6 +1457,7 @@ u32 clasp_ka_idle_ms(const struct sock *sk);
 u32 clasp_ka_intvl_ms(const struct sock *sk);
 u32 clasp_ka_cnt(const struct sock *sk);
 u64 clasp_timer_remaining_ms(struct hrtimer *t);
+void clasp_timer_arm(struct sock *sk, struct hrtimer *t, u64 ns);
 u64 clasp_timer_list_remaining_ms(const struct timer_list *t);
 
 /* request.c */

@@ -528,6 +528,7 @@ static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 	if (ece)
 		clasp_stats_add(sock_net(sk), CLASP_MIB_DELIVEREDCE,
 				csk->delivered - csk->prr_last);
+	clasp_pacing_update(sk);
 	clasp_update_window(sk, seg);
 
 	switch (sk->sk_state) {

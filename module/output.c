@@ -392,6 +392,7 @@ static void clasp_sock_checksum(struct sock *sk, struct sk_buff *skb)
 /* @rtx: the segment only retransmits (not counted in OutSegs). */
 static int clasp_transmit(struct sock *sk, struct sk_buff *skb, bool rtx)
 {
+	u32 payload = skb->len - tcp_hdrlen(skb);
 	struct inet_sock *inet = inet_sk(sk);
 	u32 segs;
 	int err;
@@ -415,6 +416,8 @@ static int clasp_transmit(struct sock *sk, struct sk_buff *skb, bool rtx)
 	else
 #endif
 		err = ip_queue_xmit(sk, skb, &inet->cork.fl);
+	if (!err && payload)
+		clasp_pacing_sent(sk, payload);
 	if (!err && !rtx)
 		clasp_stats_add(sock_net(sk), CLASP_MIB_OUTSEGS, segs);
 	return err;
@@ -879,7 +882,7 @@ void clasp_push_nonagle(struct sock *sk, int nonagle)
 			break;
 		if (clasp_nagle_holds(sk, skb, nonagle))
 			break;
-		if (clasp_tsq_full(sk))
+		if (clasp_tsq_full(sk) || clasp_pacing_holds(sk))
 			break;
 		n = clasp_send_next(sk, skb, pipe < cwnd ? cwnd - pipe : 1);
 		if (!n)

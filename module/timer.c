@@ -2,9 +2,10 @@
 /*
  * clasp: a socket's timers and round-trip estimation.
  *
- * Three soft hrtimers per socket: retransmission (SYN, SYN-ACK, data, FIN,
+ * Four soft hrtimers per socket: retransmission (SYN, SYN-ACK, data, FIN,
  * window probes, and tail loss probes: recovery.c decides what they
- * send), keepalive, and the delayed ACK (its policy is in ack.c).  An
+ * send), keepalive, the delayed ACK (its policy is in ack.c), and the
+ * pace timer (pacing.c decides when it is due).  An
  * armed timer holds a reference on the socket.  A timer that fires while
  * the owner holds the socket leaves a bit in ->deferred and the owner
  * runs the work in release_cb, as TCP does.  A firing that finds its
@@ -80,8 +81,13 @@ u64 clasp_timer_list_remaining_ms(const struct timer_list *t)
 	return timer_pending(t) && left > 0 ? jiffies_to_msecs(left) : 0;
 }
 
-/*
- * Arm @t in @ns; the armed timer holds a reference on @sk.
+/**
+ * clasp_timer_arm() - arm one of a socket's timers
+ * @sk: the socket, locked
+ * @t: the timer, set up with HRTIMER_MODE_REL_SOFT
+ * @ns: when it fires, from now
+ *
+ * The armed timer holds a reference on @sk.
  *
  * hrtimer_try_to_cancel() answers -1 whenever the callback runs, whether
  * or not the timer was armed again since it started: by the callback's
@@ -93,7 +99,7 @@ u64 clasp_timer_list_remaining_ms(const struct timer_list *t)
  * while its callback runs stays on that CPU's base, which cannot expire it
  * before the callback returns.
  */
-static void clasp_timer_arm(struct sock *sk, struct hrtimer *t, u64 ns)
+void clasp_timer_arm(struct sock *sk, struct hrtimer *t, u64 ns)
 {
 	int ret = hrtimer_try_to_cancel(t);
 
@@ -605,6 +611,20 @@ static enum hrtimer_restart clasp_dack_fire(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
+/* The pace timer: new data's time to leave has come (pacing.c). */
+static void clasp_pace_work(struct sock *sk)
+{
+	clasp_push_pending(sk);
+}
+
+static enum hrtimer_restart clasp_pace_fire(struct hrtimer *t)
+{
+	struct clasp_sock *csk = container_of(t, struct clasp_sock, pace_timer);
+
+	clasp_timer_fired(&csk->inet.sk, CLASP_DEFER_PACE, clasp_pace_work);
+	return HRTIMER_NORESTART;
+}
+
 /**
  * clasp_release_cb() - run timer and ICMP work deferred while the owner
  * held the socket (struct proto.release_cb)
@@ -626,6 +646,10 @@ void clasp_release_cb(struct sock *sk)
 		clasp_dack_timer_work(sk);
 		__sock_put(sk);
 	}
+	if (test_and_clear_bit(CLASP_DEFER_PACE, &csk->deferred)) {
+		clasp_pace_work(sk);
+		__sock_put(sk);
+	}
 	if (test_and_clear_bit(CLASP_DEFER_MTU, &csk->deferred)) {
 		clasp_mtu_reduced(sk);
 		__sock_put(sk);
@@ -645,6 +669,8 @@ void clasp_timers_init(struct sock *sk)
 	clasp_hrtimer_setup(&csk->ka_timer, clasp_ka_fire, HRTIMER_MODE_REL_SOFT);
 	clasp_hrtimer_setup(&csk->dack_timer, clasp_dack_fire,
 			    HRTIMER_MODE_REL_SOFT);
+	clasp_hrtimer_setup(&csk->pace_timer, clasp_pace_fire,
+			    HRTIMER_MODE_REL_SOFT);
 }
 
 /**
@@ -656,4 +682,5 @@ void clasp_timers_stop(struct sock *sk)
 	clasp_rtx_stop(sk);
 	clasp_ka_stop(sk);
 	clasp_dack_stop(sk);
+	clasp_timer_stop(sk, &clasp_sk(sk)->pace_timer);
 }

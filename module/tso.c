@@ -8,9 +8,8 @@
  * byte.  On a path of short round trips a buffer should carry as much
  * as the device takes (64 KiB); on a long one, where bursts are what
  * queues and loses, about a millisecond of the sending rate.  TCP's
- * tcp_tso_autosize() makes the same choice, from the pacing rate; clasp
- * paces nothing and takes the rate from cwnd and SRTT as TCP computes
- * its pacing rate (tcp_update_pacing_rate()).
+ * tcp_tso_autosize() makes the same choice, from the pacing rate, and so
+ * does clasp, from its own (pacing.c).
  */
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -21,8 +20,6 @@
 
 #define CLASP_TSO_MIN_SEGS	2U	/* tcp_min_tso_segs */
 #define CLASP_TSO_RTT_LOG	9	/* tcp_tso_rtt_log: halve per 512 us */
-#define CLASP_RATE_SS_PCT	200U	/* tcp_pacing_ss_ratio */
-#define CLASP_RATE_CA_PCT	120U	/* tcp_pacing_ca_ratio */
 
 /**
  * clasp_route_caps() - software GSO on the socket's route, as TCP has it
@@ -80,25 +77,6 @@ static u32 clasp_gso_max_payload(const struct sock *sk)
 	return READ_ONCE(sk->sk_gso_max_size);
 }
 
-/*
- * What the connection sends in a millisecond, as TCP's pacing rate (the
- * rate of tcp_update_pacing_rate(), shifted by sk_pacing_shift: about a
- * millisecond): cwnd segments per SRTT, twice that while cwnd is below
- * half ssthresh, 1.2 times after.  0 without an RTT sample.
- */
-static u64 clasp_rate_per_ms(const struct clasp_sock *csk)
-{
-	const struct clasp_cong *c = &csk->cong;
-	u32 pct = c->cwnd < c->ssthresh / 2 ? CLASP_RATE_SS_PCT :
-					      CLASP_RATE_CA_PCT;
-
-	if (!csk->srtt_us)
-		return 0;
-	/* mss * cwnd * pct / 100 bytes per SRTT, USEC_PER_MSEC us each */
-	return div_u64((u64)csk->mss * c->cwnd * pct *
-		       (USEC_PER_MSEC / 100), csk->srtt_us);
-}
-
 /**
  * clasp_tso_segs() - how many full segments one GSO buffer should carry
  * @sk: the socket, locked
@@ -107,23 +85,23 @@ static u64 clasp_rate_per_ms(const struct clasp_sock *csk)
  * the device's largest buffer halved for every 512 us of the least
  * round trip seen, so that a short path gets whole 64 KiB buffers and a
  * long one small bursts; at most what the device takes, at least two.
- * Before any round trip was measured, what the device takes.
+ * Before any round trip was measured, what the device takes, unless
+ * SO_MAX_PACING_RATE bounds the rate.
  *
  * Return: segments, at least 1.
  */
 u32 clasp_tso_segs(const struct sock *sk)
 {
 	const struct clasp_sock *csk = clasp_sk(sk);
-	u32 max = clasp_gso_max_payload(sk), r, segs;
-	u64 bytes = max;
+	u32 max = clasp_gso_max_payload(sk), segs;
+	u32 r = csk->rack.min_rtt_us >> CLASP_TSO_RTT_LOG;
+	u64 bytes;
 
-	if (csk->rack.min_rtt_us) {
-		bytes = clasp_rate_per_ms(csk);
-		r = csk->rack.min_rtt_us >> CLASP_TSO_RTT_LOG;
-		if (r < 32)
-			bytes += max >> r;
-		bytes = min_t(u64, bytes, max);
-	}
+	/* pacing.c's rate, ~0UL before it has one: about a millisecond. */
+	bytes = READ_ONCE(sk->sk_pacing_rate) >> READ_ONCE(sk->sk_pacing_shift);
+	if (csk->rack.min_rtt_us && r < 32)
+		bytes += max >> r;
+	bytes = min_t(u64, bytes, max);
 	segs = max_t(u32, (u32)bytes / csk->mss, CLASP_TSO_MIN_SEGS);
 	return max(min(segs, (u32)READ_ONCE(sk->sk_gso_max_segs)), 1U);
 }

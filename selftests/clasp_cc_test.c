@@ -10,6 +10,7 @@
  * CONFORMANCE.md.
  */
 #include "clasp_datapath.h"
+#include "clasp_tcpinfo.h"
 
 #define FLIGHT		10	/* the initial window, segments (RFC 6928) */
 #define INFINITE_SSTHRESH 0x7fffffffU	/* TCP_INFINITE_SSTHRESH */
@@ -1065,6 +1066,78 @@ TEST(a_cookie_connection_keeps_ecn)
 	ASSERT_EQ(100, send(acc.ret, buf, sizeof(buf), 0));
 	EXPECT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:101(100) ack 1 <nop,nop,TS val 0 ecr 1001> ect0"));
 	close(acc.ret);
+}
+
+/*
+ * Pacing 1: SO_MAX_PACING_RATE paces what the connection sends, as TCP's
+ * internal pacing (no fq qdisc on the tun device): the first ten data
+ * segments go at once, then each transmission waits until the one before
+ * it has left at the rate.  At 2,400 bytes a second a 1200-byte segment
+ * is worth 500 ms: the ACK of the first ten opens the window for two
+ * more, written with them, and the first of those may leave only 500 ms
+ * after the tenth (more when the tenth left in a larger buffer), however
+ * soon the ACK came.  Without pacing it leaves with the ACK, some 65 ms
+ * after the tenth under this emulation.
+ */
+TEST(max_pacing_rate_spaces_segments_after_the_first_ten)
+{
+	const unsigned int rate = 2400, more = 2;
+	long long tenth, next;
+	struct ktcp_info kti;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = cc_open(_metadata, &e, NULL, false);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_MAX_PACING_RATE, &rate,
+				sizeof(rate)));
+	write_segs(_metadata, p, fd, FLIGHT + more);
+	expect_segs(_metadata, p, 0, FLIGHT, true);
+	tenth = clasp_pkt_now_us();
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d", 1 + 1200 * FLIGHT));
+	expect_segs(_metadata, p, FLIGHT, FLIGHT + 1, true);
+	next = clasp_pkt_now_us();
+	TH_LOG("the eleventh segment %lld ms after the tenth",
+	       (next - tenth) / 1000);
+	EXPECT_LE(300000, next - tenth);
+	expect_segs(_metadata, p, FLIGHT + 1, FLIGHT + more, true);
+	ASSERT_LT(0, ti_get(fd, &kti));
+	EXPECT_EQ(rate, kti.max_pacing_rate);
+	EXPECT_GE(rate, kti.pacing_rate);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d",
+				      1 + 1200 * (FLIGHT + more)));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/*
+ * Pacing 2: the pacing rate follows cwnd and SRTT, as TCP's
+ * tcp_update_pacing_rate(): twice cwnd * MSS per SRTT in slow start.
+ */
+TEST(pacing_rate_is_twice_cwnd_per_srtt_in_slow_start)
+{
+	struct ktcp_info ti;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	double want;
+	int fd;
+
+	fd = cc_open(_metadata, &e, NULL, false);
+	ASSERT_LE(0, fd);
+	write_segs(_metadata, p, fd, FLIGHT);
+	expect_segs(_metadata, p, 0, FLIGHT, false);
+	usleep(20000);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d", 1 + 1200 * FLIGHT));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 4));
+	ASSERT_LT(0, ti_get(fd, &ti));
+	ASSERT_LT(0, ti.rtt);
+	want = 2.0 * ti.snd_cwnd * ti.snd_mss * 1e6 / ti.rtt;
+	TH_LOG("pacing rate %llu B/s; cwnd %u mss %u srtt %u us: %.0f",
+	       (unsigned long long)ti.pacing_rate, ti.snd_cwnd, ti.snd_mss,
+	       ti.rtt, want);
+	EXPECT_LE(want * 0.85, (double)ti.pacing_rate);
+	EXPECT_GE(want * 1.15, (double)ti.pacing_rate);
+	EXPECT_EQ(~0ULL, ti.max_pacing_rate);
 }
 
 TEST_HARNESS_MAIN
