@@ -25,7 +25,8 @@
  * @conc: parallel clients or server threads (-c)
  * @duration_ms: how long to run (-d)
  * @timeout_ms: deadline of one operation (-T)
- * @rate: SYNs per second, 0 for as fast as possible (-r)
+ * @rate: SYNs per second, 0 for as fast as possible; bulk: the
+ *	socket's SO_MAX_PACING_RATE in bytes per second, 0 for none (-r)
  * @expect_ms: the scheduled time a timer workload checks against (-e)
  * @src: a source network (-s): spoofed SYNs, or client addresses
  * @src6: the same, IPv6 (-6): client addresses only

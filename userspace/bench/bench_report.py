@@ -110,6 +110,12 @@ WORKLOADS = [
     ("cpu_crr_veth", 16, "kernel CPU per connection, veth", "us", "lower"),
     ("reuseport_1", 17, "connection rate, loopback, 1 listener", "conn/s", "higher"),
     ("reuseport_2", 17, "connection rate, 2 SO_REUSEPORT listeners", "conn/s", "higher"),
+    ("pace_none", 18, "pacing: goodput unpaced, 50 Mbit/s, 20 ms RTT", "MB/s", "higher"),
+    ("pace_none_rtx", 18, "pacing: unpaced, segments sent again per MB", "segs", "lower"),
+    ("pace_sock", 18, "pacing: goodput paced by the socket", "MB/s", "higher"),
+    ("pace_sock_rtx", 18, "pacing: by the socket, segments sent again per MB", "segs", "lower"),
+    ("pace_fq", 18, "pacing: goodput paced by fq", "MB/s", "higher"),
+    ("pace_fq_rtx", 18, "pacing: by fq, segments sent again per MB", "segs", "lower"),
 ]
 ONLY_IF_RUN = {"flood_sent", "tw_create_s", "tw6_create_s"}
 # Rows over IPv6 (issue 21); every other row's connections are IPv4.

@@ -5,6 +5,7 @@
  * accounting and dumps.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -270,6 +271,16 @@ int cmd_bulk(const struct bench_opts *o)
 	if (fd < 0 || connect(fd, a, len)) {
 		perror("bulk: connect");
 		return 1;
+	}
+	if (o->rate > 0) {
+		unsigned int rate = o->rate > UINT_MAX - 1 ? UINT_MAX - 1 :
+							     o->rate;
+
+		if (setsockopt(fd, SOL_SOCKET, SO_MAX_PACING_RATE, &rate,
+			       sizeof(rate))) {
+			perror("bulk: SO_MAX_PACING_RATE");
+			return 1;
+		}
 	}
 	cpu0 = kernel_cpu_ns();
 	t0 = now_ns();

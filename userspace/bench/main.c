@@ -27,8 +27,9 @@
  *   latency  -a ADDR -p PORT -n N
  *	N connections one after the other, connect() timed:
  *	"p50_us X p99_us Y p999_us Z".
- *   bulk     -a ADDR -p PORT -d MS
- *	one connection sending for MS, then until the peer has read it all:
+ *   bulk     -a ADDR -p PORT -d MS [-r BYTES_PER_S]
+ *	one connection sending for MS, then until the peer has read it all
+ *	(-r: its SO_MAX_PACING_RATE, which asks for pacing without fq):
  *	"mbyte_per_s X bytes N kcpu_us_per_mb C", C as crr's, per megabyte
  *	(10^6 bytes) sent.
  *   hold     -a ADDR -p PORT -n N -s CLIENT_NET [-w]
