@@ -309,6 +309,8 @@ static void clasp_established(struct sock *sk, const struct clasp_seg *seg)
 	csk->data_rcvd_tstamp = csk->data_sent_tstamp;
 	clasp_rtx_stop(sk);
 	clasp_set_state(sk, TCP_ESTABLISHED);
+	/* A rate from the handshake's round trip, as TCP's. */
+	clasp_pacing_update(sk);
 	clasp_ka_reset(sk);
 	if (!sock_flag(sk, SOCK_DEAD)) {
 		sk->sk_state_change(sk);

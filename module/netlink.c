@@ -224,6 +224,21 @@ static int clasp_put_timers(struct sk_buff *skb, const struct clasp_info *info)
 	return 0;
 }
 
+/* The pacing rate and SO_MAX_PACING_RATE, each when it is not ~0UL. */
+static int clasp_put_pacing(struct sk_buff *skb, const struct sock *sk)
+{
+	unsigned long rate = READ_ONCE(sk->sk_pacing_rate);
+
+	if (rate != ~0UL &&
+	    nla_put_u64_64bit(skb, CLASP_A_PACING_RATE, rate, CLASP_A_PAD))
+		return -EMSGSIZE;
+	rate = READ_ONCE(sk->sk_max_pacing_rate);
+	if (rate != ~0UL &&
+	    nla_put_u64_64bit(skb, CLASP_A_MAX_PACING_RATE, rate, CLASP_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int clasp_put_info(struct sk_buff *skb, struct sock *sk,
 			  const struct clasp_info *info, bool net_admin)
 {
@@ -254,7 +269,7 @@ static int clasp_put_info(struct sk_buff *skb, struct sock *sk,
 	    (nla_put_u8(skb, CLASP_A_SND_WSCALE, csk->snd_wscale) ||
 	     nla_put_u8(skb, CLASP_A_RCV_WSCALE, csk->rcv_wscale)))
 		return -EMSGSIZE;
-	return 0;
+	return clasp_put_pacing(skb, sk);
 }
 
 /*

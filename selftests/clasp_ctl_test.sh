@@ -337,7 +337,8 @@ keys |= {"timer", "rto_ms", "rtt_ms", "mss", "snd_una", "snd_nxt",
          "inode", "cookie", "ca_state", "ooo_segs", "sack_blocks", "passive",
          "snd_wscale", "rcv_wscale", "ts", "sack", "ecn", "ecn_seen",
          "sacked_segs", "reordering",
-         "congestion_control", "cwnd", "ssthresh", "in_flight"}
+         "congestion_control", "cwnd", "ssthresh", "in_flight",
+         "pacing_rate", "max_pacing_rate"}
 assert len(rows) == 2, rows
 for r in rows:
     assert set(r) == keys, sorted(set(r) ^ keys)
@@ -425,7 +426,22 @@ for head, info in zip(lines[0::2], lines[1::2]):
     assert r["state"] == f[0], (head, r)
     assert r["recv_q"] == int(f[1]) and r["send_q"] == int(f[2]), (head, r)
     seen = set()
-    for tok in info.split():
+    toks = info.split()
+    if "pacing_rate" in toks:
+        # ss's words: "pacing_rate 4.5Mbps", in bits, to a tenth of a unit
+        i = toks.index("pacing_rate")
+        bw = toks.pop(i + 1)
+        toks.pop(i)
+        units = {"": 1, "K": 1e3, "M": 1e6, "G": 1e9}
+        got = [float(b[:-3].rstrip("KMG")) * units[b[:-3].lstrip("0123456789.")]
+               for b in bw.split("/")]
+        want = [8 * r["pacing_rate"]]
+        if r["max_pacing_rate"] is not None:
+            want.append(8 * r["max_pacing_rate"])
+        assert len(got) == len(want) and all(
+            abs(g - w) <= 0.06 * w for g, w in zip(got, want)), (bw, r)
+        seen |= {"pacing_rate", "max_pacing_rate"}
+    for tok in toks:
         k, colon, v = tok.partition(":")
         if not colon and k == r["congestion_control"]:
             seen.add("congestion_control")
@@ -461,7 +477,7 @@ EOF
 }
 
 conns_info() {
-	local re='^	 kind:socket cubic rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_una:[0-9]+ snd_nxt:[0-9]+ rcv_nxt:[0-9]+ snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 sack_blocks:0 uid:0 ino:[1-9][0-9]* sk:[0-9a-f]+ wscale:[0-9]+,[0-9]+ ts sack cwnd:10 in_flight:0$'
+	local re='^	 kind:socket cubic rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_una:[0-9]+ snd_nxt:[0-9]+ rcv_nxt:[0-9]+ snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 sack_blocks:0 uid:0 ino:[1-9][0-9]* sk:[0-9a-f]+ wscale:[0-9]+,[0-9]+ ts sack cwnd:10 in_flight:0 pacing_rate [0-9.]+[KMG]?bps$'
 	ctl conns -i sport 41000 || return 1
 	if [ "${#OUT[@]}" -ne 3 ] || [[ ! ${OUT[2]} =~ $re ]]; then
 		log "conns -i: $(IFS='|'; echo "${OUT[*]}")"
@@ -996,7 +1012,7 @@ unprivileged_checks() {
 # Sequence numbers are for CAP_NET_ADMIN over the namespace: -i leaves
 # them out, -j says null, and shows the rest as for root (conns_info).
 hidden_sequence_numbers() {
-	local re='^	 kind:socket cubic rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 sack_blocks:0 uid:[0-9]+ ino:[1-9][0-9]* sk:[0-9a-f]+ wscale:[0-9]+,[0-9]+ ts sack cwnd:10 in_flight:0$'
+	local re='^	 kind:socket cubic rto:[0-9.]+ rtt:[0-9.]+ ca_state:open mss:[1-9][0-9]* backoff:0 retrans:0 snd_wnd:[0-9]+ rcv_wnd:[0-9]+ ooo:0 sack_blocks:0 uid:[0-9]+ ino:[1-9][0-9]* sk:[0-9a-f]+ wscale:[0-9]+,[0-9]+ ts sack cwnd:10 in_flight:0 pacing_rate [0-9.]+[KMG]?bps$'
 	ctl conns -i sport 41000 && [ "${#OUT[@]}" -eq 3 ] &&
 		[[ ${OUT[2]} =~ $re ]] ||
 		{ log "conns -i as nobody: $(IFS='|'; echo "${OUT[*]}")"; return 1; }

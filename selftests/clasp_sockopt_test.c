@@ -343,6 +343,7 @@ static void claspctl_compare(struct __test_metadata *_metadata, int fd)
 	EXPECT_EQ(ti.retransmits, json_num(out, "retrans"));
 	if (HAS_FIELD(n, rcv_wnd))
 		EXPECT_EQ(ti.rcv_wnd, json_num(out, "rcv_wnd"));
+	EXPECT_EQ((long long)ti.pacing_rate, json_num(out, "pacing_rate"));
 }
 
 TEST_F(pair, tcp_info_connected)

@@ -587,6 +587,44 @@ static void print_timer(const struct conn *c, int pad)
 	}
 }
 
+/* A rate in bits a second as ss's sprint_bw() writes it (-n: a number). */
+static void format_bw(char *buf, size_t size, double bw)
+{
+	if (opts.numeric)
+		snprintf(buf, size, "%.0f", bw);
+	else if (bw > 1e9)
+		snprintf(buf, size, "%.1fG", bw / 1e9);
+	else if (bw > 1e6)
+		snprintf(buf, size, "%.1fM", bw / 1e6);
+	else if (bw > 1e3)
+		snprintf(buf, size, "%.1fK", bw / 1e3);
+	else
+		snprintf(buf, size, "%g", bw);
+}
+
+/*
+ * -i: " pacing_rate 4.5Mbps" as ss, "/1.0Gbps" after it under
+ * SO_MAX_PACING_RATE; under -j both in bytes a second, or null.
+ */
+static void print_pacing(const struct conn *c)
+{
+	char rate[32], max[32];
+
+	if (opts.json) {
+		pr_attr(c, "pacing_rate", "", CLASP_A_PACING_RATE);
+		pr_attr(c, "max_pacing_rate", "", CLASP_A_MAX_PACING_RATE);
+		return;
+	}
+	if (!c->have[CLASP_A_PACING_RATE])
+		return;
+	format_bw(rate, sizeof(rate), 8.0 * c->v[CLASP_A_PACING_RATE]);
+	printf(" pacing_rate %sbps", rate);
+	if (c->have[CLASP_A_MAX_PACING_RATE]) {
+		format_bw(max, sizeof(max), 8.0 * c->v[CLASP_A_MAX_PACING_RATE]);
+		printf("/%sbps", max);
+	}
+}
+
 /*
  * -i: whatever the kernel knows about this kind of entry, in ss -i's words
  * on a line of its own, or as keys of the row's object.  Times are in
@@ -654,6 +692,7 @@ static void print_info(const struct conn *c)
 	       have && (opts.json || c->v[CLASP_A_SSTHRESH] < 0x7fffffff),
 	       c->v[CLASP_A_SSTHRESH]);
 	pr_attr(c, "in_flight", " in_flight:%llu", CLASP_A_IN_FLIGHT);
+	print_pacing(c);
 	if (!opts.json)
 		putchar('\n');
 }

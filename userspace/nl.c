@@ -248,6 +248,8 @@ static const enum mnl_attr_data_type clasp_types[CLASP_A_MAX + 1] = {
 	[CLASP_A_RADDR6] = MNL_TYPE_BINARY,
 	[CLASP_A_SOCK_FAMILY] = MNL_TYPE_U8,
 	[CLASP_A_V6ONLY] = MNL_TYPE_U8,
+	[CLASP_A_PACING_RATE] = MNL_TYPE_U64,
+	[CLASP_A_MAX_PACING_RATE] = MNL_TYPE_U64,
 };
 
 /* Keep attributes we know and whose size is right; skip the others. */

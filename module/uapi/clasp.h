@@ -474,6 +474,10 @@ enum clasp_attr {
 					 * family only, as ss -4/-6
 					 */
 	CLASP_A_V6ONLY,			/* u8: an AF_INET6 socket with IPV6_V6ONLY */
+	CLASP_A_PACING_RATE,		/* u64: bytes a second (pacing.c), once
+					 * the socket has a rate
+					 */
+	CLASP_A_MAX_PACING_RATE,	/* u64: SO_MAX_PACING_RATE, when set */
 	__CLASP_A_MAX
 };
 
