@@ -44,6 +44,9 @@
  *   ecn_sock.c  ECN on sockets: SYNs, headers, the ECN field, CE marks
  *               received, ECE acted on
  *   rtt.c       the RFC 6298 round-trip estimator (rtt.h)
+ *   challenge.c how often an invalid segment is answered: the challenge
+ *               ACK budget and the per-connection rate limit (RFC 5961,
+ *               CVE-2016-5696)
  *   acceptance.c  the segment-acceptance checks (RFC 9293, RFC 5961) that
  *               sockets, requests and compact entries share (seq.h)
  *   output.c    a socket's segments built and sent: headers, checksums,
@@ -1146,8 +1149,6 @@ void clasp_tunable_set(struct clasp_tunables *tun,
 int clasp_stats_init(struct clasp_net *cn);
 void clasp_stats_exit(struct clasp_net *cn);
 void clasp_stats_inc(struct net *net, enum clasp_mib field);
-bool clasp_oow_ack_allowed(struct net *net, const struct clasp_seg *seg,
-			   u32 rcv_nxt, u32 *stamp);
 void clasp_stats_add(struct net *net, enum clasp_mib field, u32 n);
 void clasp_stats_dec(struct net *net, enum clasp_mib field);
 const char *clasp_stats_name(enum clasp_mib field);
@@ -1332,7 +1333,11 @@ void clasp_mtu_reduced(struct sock *sk);
 int clasp_do_rcv(struct sock *sk, struct sk_buff *skb);
 void clasp_rcv_lookup(struct net *net, struct sk_buff *skb);
 void clasp_parse_seg(const struct sk_buff *skb, struct clasp_seg *seg);
+
+/* challenge.c */
 bool clasp_challenge_ack_allowed(struct net *net, u32 *stamp);
+bool clasp_oow_ack_allowed(struct net *net, const struct clasp_seg *seg,
+			   u32 rcv_nxt, u32 *stamp);
 
 /* sysctl.c */
 int clasp_sysctl_init_net(struct clasp_net *cn);
