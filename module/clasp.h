@@ -152,7 +152,7 @@
 #define CLASP_DEFAULT_MSS	536U	/* RFC 9293: when no MSS option */
 #define CLASP_TLP_MIN_US	10000U	/* a tail loss probe waits at least this */
 #define CLASP_TLP_DELACK_US	200000U	/* RFC 8985 WCDelAckT: one segment out */
-#define CLASP_RACK_SLACK_US	1000U	/* the reordering timer fires this late */
+#define CLASP_RACK_SLACK_US	2000U	/* RACK's timer this late: TCP_TIMEOUT_MIN_US */
 #define CLASP_MAX_REORDERING	300U	/* TCP's tcp_max_reordering */
 #define CLASP_MSS_ROUTE		0xffff	/* clasp_send_ctl(): MSS of the route */
 

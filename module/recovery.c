@@ -611,7 +611,15 @@ static bool clasp_rack_check(struct sock *sk)
 		return false;
 	wait = clasp_rtxq_rack_detect(sk, &marked);
 	csk->rack_reo_wait = wait;
-	/* A little late rather than a storm of firings a few us apart. */
+	/*
+	 * 2 ms late, as Linux's tcp_rack_mark_lost() adds TCP_TIMEOUT_MIN_US
+	 * (then rounds up to a jiffy): a segment held a little longer than
+	 * the window, as a path that reorders by a fixed delay holds every
+	 * segment the reordered one overtook, is delivered before it goes
+	 * again.  With 1 ms, under netem's "delay 2ms reorder 10%", half of
+	 * what RACK found lost outside a recovery it found by this timer,
+	 * 1 to 1.25 ms past the window, still in netem's queue (issue 23).
+	 */
 	if (wait)
 		clasp_rtx_reo_arm(sk, wait + CLASP_RACK_SLACK_US);
 	return marked;
