@@ -174,13 +174,19 @@ static bool repeated_row(struct conn_list *l, const struct nlattr **tb)
 
 static void print_conn(const struct conn *c, struct table *t);
 
+/* An integer attribute's value, read in place (libmnl's calls cost more). */
 static uint64_t attr_value(const struct nlattr *a)
 {
-	switch (mnl_attr_get_payload_len(a)) {
-	case 1: return mnl_attr_get_u8(a);
-	case 2: return mnl_attr_get_u16(a);
-	case 4: return mnl_attr_get_u32(a);
-	case 8: return mnl_attr_get_u64(a);
+	const void *p = (const char *)a + MNL_ATTR_HDRLEN;
+	uint64_t v64;
+	uint32_t v32;
+	uint16_t v16;
+
+	switch (a->nla_len - MNL_ATTR_HDRLEN) {
+	case 1: return *(const uint8_t *)p;
+	case 2: memcpy(&v16, p, 2); return v16;
+	case 4: memcpy(&v32, p, 4); return v32;
+	case 8: memcpy(&v64, p, 8); return v64;
 	}
 	return 0;
 }
