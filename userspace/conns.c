@@ -733,7 +733,7 @@ struct cols {
  * columns (a 16-bit length and the text each), and the lengths of what
  * follows them in @tail (two 32-bit ones: what the widest peer port lines
  * up, -p's users and -o's timer; then, after the newline, -i's line).
- * Some 50 bytes a row: a struct conn kept for each took 700, and
+ * Some 50 bytes a row: a struct conn kept for each took 672, and
  * host-name buffers 2,000.  @tail is one stream for all rows, pr_text
  * while they come; without -p, -o and -i it stays empty.
  */
