@@ -637,10 +637,10 @@ static void print_pacing(const struct conn *c)
 	if (!c->have[CLASP_A_PACING_RATE])
 		return;
 	format_bw(rate, sizeof(rate), 8.0 * c->v[CLASP_A_PACING_RATE]);
-	printf(" pacing_rate %sbps", rate);
+	fprintf(pr_text, " pacing_rate %sbps", rate);
 	if (c->have[CLASP_A_MAX_PACING_RATE]) {
 		format_bw(max, sizeof(max), 8.0 * c->v[CLASP_A_MAX_PACING_RATE]);
-		printf("/%sbps", max);
+		fprintf(pr_text, "/%sbps", max);
 	}
 }
 
