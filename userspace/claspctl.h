@@ -81,7 +81,11 @@ void jw_raw(const char *text);
 void jw_finish(void);		/* after a top-level value: newline */
 void jw_kv_string(const char *key, const char *s);
 void jw_kv_u64(const char *key, uint64_t v);
-/* one field as text or JSON, from one call (iproute2's print_*() style) */
+/*
+ * one field as text or JSON, from one call (iproute2's print_*() style);
+ * the text goes to pr_text, stdout when NULL (conns collects it there)
+ */
+extern FILE *pr_text;
 void pr_u64(const char *key, const char *fmt, bool have, uint64_t v);
 void pr_float(const char *key, const char *label, const char *numfmt,
 	      bool have, double v);
@@ -104,6 +108,7 @@ struct ip_addr {
 
 #define ADDR_STRLEN	48	/* INET6_ADDRSTRLEN and two brackets, rounded up */
 const char *addr_str(const struct ip_addr *a, char *buf);
+size_t fmt_u64(char *buf, uint64_t v);
 void addr_v4mapped(const struct ip_addr *a, struct ip_addr *out);
 bool addr_is_any(const struct ip_addr *a);
 bool addr_in_prefix(const struct ip_addr *a, const struct ip_addr *want,

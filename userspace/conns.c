@@ -55,8 +55,7 @@ struct conn {
 	char ca_name[16];	/* congestion control, "" if not sent */
 };
 
-struct cols;
-struct widths;
+struct table;
 
 /*
  * What tells two rows apart: the 4-tuple, and for a listener its cookie
@@ -82,14 +81,15 @@ struct seen_set {
 };
 
 /*
- * The rows of a dump: kept for the table, whose columns are as wide as
- * the widest row, and for -K; under -j alone each row is printed as it
- * arrives (@stream).
+ * The rows of a dump: kept whole for -K (@keep), which kills before it
+ * prints; otherwise each row is printed as it arrives, as a JSON object
+ * or into the text @table.
  */
 struct conn_list {
 	struct conn *rows;
 	size_t n, cap;
-	bool stream;
+	bool keep;
+	struct table *table;
 	struct seen_set seen;
 };
 
@@ -172,16 +172,21 @@ static bool repeated_row(struct conn_list *l, const struct nlattr **tb)
 	return !seen_insert(&l->seen, &k);
 }
 
-static void print_conn(const struct conn *c, const struct cols *k,
-		       const struct widths *w);
+static void print_conn(const struct conn *c, struct table *t);
 
+/* An integer attribute's value, read in place (libmnl's calls cost more). */
 static uint64_t attr_value(const struct nlattr *a)
 {
-	switch (mnl_attr_get_payload_len(a)) {
-	case 1: return mnl_attr_get_u8(a);
-	case 2: return mnl_attr_get_u16(a);
-	case 4: return mnl_attr_get_u32(a);
-	case 8: return mnl_attr_get_u64(a);
+	const void *p = (const char *)a + MNL_ATTR_HDRLEN;
+	uint64_t v64;
+	uint32_t v32;
+	uint16_t v16;
+
+	switch (a->nla_len - MNL_ATTR_HDRLEN) {
+	case 1: return *(const uint8_t *)p;
+	case 2: memcpy(&v16, p, 2); return v16;
+	case 4: memcpy(&v32, p, 4); return v32;
+	case 8: memcpy(&v64, p, 8); return v64;
 	}
 	return 0;
 }
@@ -201,7 +206,7 @@ static int conn_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;	/* not a connection */
 	if (repeated_row(l, tb))
 		return MNL_CB_OK;
-	if (!l->stream) {
+	if (l->keep) {
 		if (l->n == l->cap) {
 			l->cap = l->cap ? 2 * l->cap : 64;
 			l->rows = realloc(l->rows, l->cap * sizeof(*l->rows));
@@ -226,8 +231,8 @@ static int conn_cb(const struct nlmsghdr *nlh, void *data)
 	/* The addresses are big endian: keep their bytes as they are. */
 	c->laddr = la;
 	nl_get_addr(tb, false, &c->raddr);
-	if (l->stream)
-		print_conn(c, NULL, NULL);
+	if (!l->keep)
+		print_conn(c, l->table);
 	return MNL_CB_OK;
 }
 
@@ -261,14 +266,29 @@ static void shown_addr(const struct conn *c, bool local, struct ip_addr *a)
 	}
 }
 
+/* A number as ss prints it: IPv4 as it is, IPv6 in brackets. */
+static size_t num_host_str(const struct ip_addr *a, char *buf)
+{
+	if (a->family != AF_INET6) {
+		addr_str(a, buf);
+		return strlen(buf);
+	}
+	buf[0] = '[';
+	addr_str(a, buf + 1);
+	strcat(buf, "]");
+	return strlen(buf);
+}
+
 /*
  * An address as ss prints it: IPv4 as a number, IPv6 in brackets, the
  * unspecified :: of an AF_INET6 socket that takes IPv4 too (not V6ONLY)
- * as *; with -r a name when it has one (no brackets then).
+ * as *; with -r a name when it has one (no brackets then).  @buf holds
+ * @len bytes, at least ADDR_STRLEN; returns the length written.
  */
-static void host_str(const struct conn *c, bool local, char *buf, size_t len)
+static size_t host_str(const struct conn *c, bool local, char *buf,
+		       size_t len)
 {
-	/* The table is formatted twice (widths, then rows): -r asks once. */
+	/* Many rows share an address: -r asks once for each. */
 	static struct { struct ip_addr addr; char name[NI_MAXHOST]; } cache[256];
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
 	struct sockaddr_in sin = { .sin_family = AF_INET };
@@ -276,15 +296,15 @@ static void host_str(const struct conn *c, bool local, char *buf, size_t len)
 	socklen_t salen = sizeof(sin);
 	unsigned int slot = 0, i;
 	struct ip_addr a;
-	char num[ADDR_STRLEN];
 
 	shown_addr(c, local, &a);
 	if (a.family == AF_INET6 && addr_is_any(&a) &&
 	    !(c->have[CLASP_A_V6ONLY] && c->v[CLASP_A_V6ONLY])) {
-		snprintf(buf, len, "*");
-		return;
+		strcpy(buf, "*");
+		return 1;
 	}
-	addr_str(&a, num);
+	if (!opts.resolve || addr_is_any(&a))
+		return num_host_str(&a, buf);
 	if (a.family == AF_INET6) {
 		memcpy(&sin6.sin6_addr, a.a, 16);
 		sa = (struct sockaddr *)&sin6;
@@ -294,22 +314,15 @@ static void host_str(const struct conn *c, bool local, char *buf, size_t len)
 	}
 	for (i = 0; i < sizeof(a.a); i++)
 		slot = (slot * 31 + a.a[i]) & 255;
-	if (opts.resolve && !addr_is_any(&a) &&
-	    !memcmp(&cache[slot].addr, &a, sizeof(a))) {
+	if (!memcmp(&cache[slot].addr, &a, sizeof(a))) {
 		snprintf(buf, len, "%s", cache[slot].name);
-		return;
+		return strlen(buf);
 	}
-	if (!opts.resolve || addr_is_any(&a) ||
-	    getnameinfo(sa, salen, buf, len, NULL, 0, NI_NAMEREQD)) {
-		if (a.family == AF_INET6)
-			snprintf(buf, len, "[%s]", num);
-		else
-			snprintf(buf, len, "%s", num);
-	}
-	if (opts.resolve && !addr_is_any(&a)) {
-		cache[slot].addr = a;
-		snprintf(cache[slot].name, sizeof(cache[slot].name), "%s", buf);
-	}
+	if (getnameinfo(sa, salen, buf, len, NULL, 0, NI_NAMEREQD))
+		num_host_str(&a, buf);
+	cache[slot].addr = a;
+	snprintf(cache[slot].name, sizeof(cache[slot].name), "%s", buf);
+	return strlen(buf);
 }
 
 /*
@@ -344,18 +357,24 @@ static char **service_names(void)
 
 /*
  * A port as ss shows it: its service name (clasp's ports mean TCP's) unless
- * -n, the number when it has none.
+ * -n, the number when it has none.  Returns the length written to @buf
+ * (@len bytes, at least 21).
  */
-static void port_str(unsigned int port, char *buf, size_t len)
+static size_t port_str(unsigned int port, char *buf, size_t len)
 {
 	const char *name = NULL;
+	size_t n;
 
 	if (!opts.numeric && port < 65536)
 		name = service_names()[port];
-	if (name)
-		snprintf(buf, len, "%s", name);
-	else
-		snprintf(buf, len, "%u", port);
+	if (name) {
+		n = strnlen(name, len - 1);
+		memcpy(buf, name, n);
+	} else {
+		n = fmt_u64(buf, port);
+	}
+	buf[n] = '\0';
+	return n;
 }
 
 /* append(buf, fmt, ...): printf at the end of a malloc'd string. */
@@ -561,10 +580,10 @@ static void pr_attr(const struct conn *c, const char *key, const char *fmt,
 }
 
 /*
- * -o: " timer:(on,200ms,0)" as ss prints it, after @pad spaces that line
- * it up; under -j {"kind": "on", "expires_ms": 200, "retrans": 0} or null.
+ * -o: " timer:(on,200ms,0)" as ss prints it (the table lines it up); under
+ * -j {"kind": "on", "expires_ms": 200, "retrans": 0} or null.
  */
-static void print_timer(const struct conn *c, int pad)
+static void print_timer(const struct conn *c)
 {
 	const char *tn = timer_name(c);
 	char buf[64];
@@ -582,8 +601,8 @@ static void print_timer(const struct conn *c, int pad)
 		jw_end_object();
 	} else if (tn) {
 		format_ms(buf, sizeof(buf), val(c, CLASP_A_TIMER_MS));
-		printf("%*s timer:(%s,%s,%llu)", pad, "", tn, buf,
-		       (unsigned long long)val(c, CLASP_A_RETRANS));
+		fprintf(pr_text, " timer:(%s,%s,%llu)", tn, buf,
+			(unsigned long long)val(c, CLASP_A_RETRANS));
 	}
 }
 
@@ -618,10 +637,10 @@ static void print_pacing(const struct conn *c)
 	if (!c->have[CLASP_A_PACING_RATE])
 		return;
 	format_bw(rate, sizeof(rate), 8.0 * c->v[CLASP_A_PACING_RATE]);
-	printf(" pacing_rate %sbps", rate);
+	fprintf(pr_text, " pacing_rate %sbps", rate);
 	if (c->have[CLASP_A_MAX_PACING_RATE]) {
 		format_bw(max, sizeof(max), 8.0 * c->v[CLASP_A_MAX_PACING_RATE]);
-		printf("/%sbps", max);
+		fprintf(pr_text, "/%sbps", max);
 	}
 }
 
@@ -635,7 +654,7 @@ static void print_info(const struct conn *c)
 	bool have;
 
 	if (!opts.json)
-		printf("\t kind:%s", kind_name(val(c, CLASP_A_KIND)));
+		fprintf(pr_text, "\t kind:%s", kind_name(val(c, CLASP_A_KIND)));
 	pr_flag("passive", " passive", c->have[CLASP_A_PASSIVE],
 		c->v[CLASP_A_PASSIVE]);
 	/* As ss -i: the algorithm's name alone. */
@@ -665,9 +684,9 @@ static void print_info(const struct conn *c)
 		pr_attr(c, "snd_wscale", NULL, CLASP_A_SND_WSCALE);
 		pr_attr(c, "rcv_wscale", NULL, CLASP_A_RCV_WSCALE);
 	} else if (have) {
-		printf(" wscale:%llu,%llu",
-		       (unsigned long long)c->v[CLASP_A_SND_WSCALE],
-		       (unsigned long long)c->v[CLASP_A_RCV_WSCALE]);
+		fprintf(pr_text, " wscale:%llu,%llu",
+			(unsigned long long)c->v[CLASP_A_SND_WSCALE],
+			(unsigned long long)c->v[CLASP_A_RCV_WSCALE]);
 	}
 	pr_flag("ts", " ts", c->have[CLASP_A_TS_OK], c->v[CLASP_A_TS_OK]);
 	pr_flag("sack", " sack", c->have[CLASP_A_SACK_OK],
@@ -694,59 +713,234 @@ static void print_info(const struct conn *c)
 	pr_attr(c, "in_flight", " in_flight:%llu", CLASP_A_IN_FLIGHT);
 	print_pacing(c);
 	if (!opts.json)
-		putchar('\n');
+		fputc('\n', pr_text);
 }
 
-static int width(const char *s, int w)
-{
-	int n = strlen(s);
-
-	return n > w ? n : w;
-}
+/* The text table's columns after the state, in order. */
+enum { COL_RECVQ, COL_SENDQ, COL_LADDR, COL_LPORT, COL_PADDR, COL_PPORT,
+       NR_COLS };
 
 /* A row's columns as text, resolved as -n and -r ask. */
 struct cols {
-	char recvq[24], sendq[24];
-	char la[NI_MAXHOST], lp[NI_MAXSERV], pa[NI_MAXHOST], pp[NI_MAXSERV];
+	char text[NR_COLS][NI_MAXHOST];
+	size_t len[NR_COLS];
 };
 
-/* The widths of the table's columns, the widest row's. */
-struct widths {
-	int state, recvq, sendq, la, lp, pa, pp;
+/*
+ * The text table: ss's columns, each as wide as its widest row's, so that
+ * no row is printed before the last has come.  Each row is formatted
+ * once, as it comes, and kept packed in @rows: its state (a byte), its
+ * columns (a 16-bit length and the text each), and the lengths of what
+ * follows them in @tail (two 32-bit ones: what the widest peer port lines
+ * up, -p's users and -o's timer; then, after the newline, -i's line).
+ * Some 50 bytes a row: a struct conn kept for each took 672, and
+ * host-name buffers 2,000.  @tail is one stream for all rows, pr_text
+ * while they come; without -p, -o and -i it stays empty.
+ */
+struct table {
+	char *rows;
+	size_t len, cap, n;
+	int wstate, w[NR_COLS];
+	FILE *tail;
+	char *tail_buf;
+	size_t tail_size;
+	long tail_start, tail_mid;
 };
 
 static void row_cols(const struct conn *c, struct cols *k)
 {
-	snprintf(k->recvq, sizeof(k->recvq), "%llu",
-		 (unsigned long long)val(c, CLASP_A_RECV_Q));
-	snprintf(k->sendq, sizeof(k->sendq), "%llu",
-		 (unsigned long long)val(c, CLASP_A_SEND_Q));
-	host_str(c, true, k->la, sizeof(k->la));
-	host_str(c, false, k->pa, sizeof(k->pa));
-	port_str(val(c, CLASP_A_LPORT), k->lp, sizeof(k->lp));
-	if (val(c, CLASP_A_RPORT))
-		port_str(val(c, CLASP_A_RPORT), k->pp, sizeof(k->pp));
-	else
-		strcpy(k->pp, "*");
+	k->len[COL_RECVQ] = fmt_u64(k->text[COL_RECVQ], val(c, CLASP_A_RECV_Q));
+	k->len[COL_SENDQ] = fmt_u64(k->text[COL_SENDQ], val(c, CLASP_A_SEND_Q));
+	k->len[COL_LADDR] = host_str(c, true, k->text[COL_LADDR], NI_MAXHOST);
+	k->len[COL_PADDR] = host_str(c, false, k->text[COL_PADDR], NI_MAXHOST);
+	k->len[COL_LPORT] = port_str(val(c, CLASP_A_LPORT), k->text[COL_LPORT],
+				     NI_MAXSERV);
+	if (val(c, CLASP_A_RPORT)) {
+		k->len[COL_PPORT] = port_str(val(c, CLASP_A_RPORT),
+					     k->text[COL_PPORT], NI_MAXSERV);
+	} else {
+		k->text[COL_PPORT][0] = '*';
+		k->len[COL_PPORT] = 1;
+	}
 }
 
-/*
- * The columns: ss's under a header in text; under -j numbers, never
- * names (-n and -r are for reading, not for programs).
- */
-static void print_columns(const struct conn *c, const struct cols *k,
-			  const struct widths *w)
+static void table_init(struct table *t)
+{
+	/* ss's headers are the narrowest the columns get. */
+	static const int w[NR_COLS] = { 6, 6, 13, 4, 12, 4 };
+
+	memset(t, 0, sizeof(*t));
+	t->wstate = 5;
+	memcpy(t->w, w, sizeof(w));
+	t->tail = open_memstream(&t->tail_buf, &t->tail_size);
+	if (!t->tail)
+		die("out of memory");
+}
+
+static void table_put(struct table *t, const void *p, size_t n)
+{
+	memcpy(t->rows + t->len, p, n);
+	t->len += n;
+}
+
+/* The end of t->tail: no ftell() for each row when nothing goes there. */
+static long table_tell(struct table *t)
+{
+	return opts.processes || opts.timers || opts.info ? ftell(t->tail) : 0;
+}
+
+/* A row's state and columns into the table; its tail follows in t->tail. */
+static void table_add_cols(struct table *t, const struct conn *c)
+{
+	struct cols k;
+	size_t need = 1 + 8;
+	uint8_t state = c->v[CLASP_A_STATE];
+	int i;
+
+	row_cols(c, &k);
+	for (i = 0; i < NR_COLS; i++)
+		need += 2 + k.len[i];
+	if (t->len + need > t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 1 << 16;
+		if (t->cap < t->len + need)
+			t->cap = t->len + need;
+		t->rows = realloc(t->rows, t->cap);
+		if (!t->rows)
+			die("out of memory");
+	}
+	table_put(t, &state, 1);
+	i = strlen(state_name(state));
+	if (i > t->wstate)
+		t->wstate = i;
+	for (i = 0; i < NR_COLS; i++) {
+		uint16_t len = k.len[i];
+
+		table_put(t, &len, 2);
+		table_put(t, k.text[i], len);
+		if (len > t->w[i])
+			t->w[i] = len;
+	}
+	t->n++;
+	t->tail_start = table_tell(t);
+}
+
+/* Where the row's users and timer end and its newline goes. */
+static void table_mid(struct table *t)
+{
+	t->tail_mid = table_tell(t);
+}
+
+static void table_end_row(struct table *t)
+{
+	uint32_t len[2] = { t->tail_mid - t->tail_start,
+			    table_tell(t) - t->tail_mid };
+
+	table_put(t, len, sizeof(len));
+}
+
+/* Output a block at a time: a printf() for each field was most of the time. */
+static struct {
+	char buf[1 << 16];
+	size_t n;
+} out;
+
+static void out_flush(void)
+{
+	if (out.n && fwrite(out.buf, 1, out.n, stdout) != out.n)
+		die("cannot write output: %s", strerror(errno));
+	out.n = 0;
+}
+
+static void out_put(const char *p, size_t n)
+{
+	if (n > sizeof(out.buf) - out.n) {
+		out_flush();
+		if (n > sizeof(out.buf)) {
+			if (fwrite(p, 1, n, stdout) != n)
+				die("cannot write output: %s", strerror(errno));
+			return;
+		}
+	}
+	memcpy(out.buf + out.n, p, n);
+	out.n += n;
+}
+
+static void out_pad(int n)
+{
+	static const char spaces[64] = { [0 ... 63] = ' ' };
+
+	for (; n > 0; n -= sizeof(spaces))
+		out_put(spaces, n < (int)sizeof(spaces) ? n : (int)sizeof(spaces));
+}
+
+/* A column: @s padded to @w on its right (@left) or on its left. */
+static void out_col(const char *s, size_t n, int w, bool left)
+{
+	if (!left)
+		out_pad(w - (int)n);
+	out_put(s, n);
+	if (left)
+		out_pad(w - (int)n);
+}
+
+/* The table, as ss prints it: "%-*s %-*s %-*s %*s:%-*s %*s:%s". */
+static void table_print(struct table *t)
+{
+	static const char sep[NR_COLS] = { ' ', ' ', ':', ' ', ':', 0 };
+	static const bool left[NR_COLS] = { true, true, false, true, false,
+					    true };
+	const char *p = t->rows, *tail;
+	size_t r;
+	int i;
+
+	if (fflush(t->tail))
+		die("out of memory");
+	tail = t->tail_buf;
+	if (!opts.no_header)
+		printf("%-*s %-*s %-*s %*s:%-*s %*s:%s\n", t->wstate, "State",
+		       t->w[COL_RECVQ], "Recv-Q", t->w[COL_SENDQ], "Send-Q",
+		       t->w[COL_LADDR], "Local Address", t->w[COL_LPORT], "Port",
+		       t->w[COL_PADDR], "Peer Address", "Port");
+	for (r = 0; r < t->n; r++) {
+		const char *state = state_name((uint8_t)*p++);
+		uint32_t len[2];
+		uint16_t n = 0;
+
+		out_col(state, strlen(state), t->wstate, true);
+		out_put(" ", 1);
+		for (i = 0; i < NR_COLS; i++) {
+			memcpy(&n, p, 2);
+			/* The peer's port: padded only when more follows. */
+			out_col(p + 2, n, i == COL_PPORT ? 0 : t->w[i], left[i]);
+			p += 2 + n;
+			if (sep[i])
+				out_put(&sep[i], 1);
+		}
+		memcpy(len, p, sizeof(len));
+		p += sizeof(len);
+		if (len[0])
+			out_pad(t->w[COL_PPORT] - n);
+		out_put(tail, len[0]);
+		out_put("\n", 1);
+		out_put(tail + len[0], len[1]);
+		tail += len[0] + len[1];
+	}
+	out_flush();
+}
+
+static void table_free(struct table *t)
+{
+	fclose(t->tail);
+	free(t->tail_buf);
+	free(t->rows);
+}
+
+/* The columns under -j: numbers, never names (-n and -r are for reading). */
+static void print_columns(const struct conn *c)
 {
 	char a[ADDR_STRLEN];
 	struct ip_addr sa;
 
-	if (!opts.json) {
-		printf("%-*s %-*s %-*s %*s:%-*s %*s:%s",
-		       w->state, state_name(c->v[CLASP_A_STATE]), w->recvq,
-		       k->recvq, w->sendq, k->sendq, w->la, k->la, w->lp,
-		       k->lp, w->pa, k->pa, k->pp);
-		return;
-	}
 	jw_kv_string("state", state_name(c->v[CLASP_A_STATE]));
 	jw_kv_string("kind", kind_name(val(c, CLASP_A_KIND)));
 	/* The socket's family, which the addresses are in (as ss -f). */
@@ -761,69 +955,38 @@ static void print_columns(const struct conn *c, const struct cols *k,
 	jw_kv_u64("send_q", val(c, CLASP_A_SEND_Q));
 }
 
-/* One row, text (@k and @w given) or a JSON object: one path for both. */
-static void print_conn(const struct conn *c, const struct cols *k,
-		       const struct widths *w)
+/*
+ * One row, a JSON object or into the text table @t: one path for both.
+ * In text, what follows the columns goes to @t's tail (pr_text).
+ */
+static void print_conn(const struct conn *c, struct table *t)
 {
 	const struct user *u = NULL;
-	int pad = 0;
 
 	if (opts.processes && c->have[CLASP_A_INODE])
 		u = user_of(c->v[CLASP_A_INODE]);
-	if (opts.json)
+	if (opts.json) {
 		jw_begin_object();
-	else	/* what follows the peer's port lines up after the widest */
-		pad = w->pp - (int)strlen(k->pp);
-	print_columns(c, k, w);
+		print_columns(c);
+	} else {
+		table_add_cols(t, c);
+	}
 	if (opts.processes && opts.json) {
 		jw_key("users");
 		json_users(u ? u->users : NULL);
 	} else if (opts.processes && u) {
-		printf("%*s users:(%s)", pad, "", u->users);
-		pad = 0;
+		fprintf(pr_text, " users:(%s)", u->users);
 	}
 	if (opts.timers)
-		print_timer(c, pad);
+		print_timer(c);
 	if (!opts.json)
-		putchar('\n');
+		table_mid(t);	/* the newline, which the table writes */
 	if (opts.info)
 		print_info(c);
 	if (opts.json)
 		jw_end_object();
-}
-
-/*
- * The text table: widths first, as ss does, so that the columns line up;
- * each row is formatted again as it is printed, rather than kept: kept,
- * 100,000 rows of host-name buffers took 200 MB.
- */
-static void print_table(const struct conn_list *l)
-{
-	struct widths w = { 5, 6, 6, 13, 4, 12, 4 };
-	struct cols k;
-	size_t i;
-
-	for (i = 0; i < l->n; i++) {
-		const struct conn *c = &l->rows[i];
-
-		row_cols(c, &k);
-		w.state = width(state_name(c->v[CLASP_A_STATE]), w.state);
-		w.recvq = width(k.recvq, w.recvq);
-		w.sendq = width(k.sendq, w.sendq);
-		w.la = width(k.la, w.la);
-		w.pa = width(k.pa, w.pa);
-		w.lp = width(k.lp, w.lp);
-		w.pp = width(k.pp, w.pp);
-	}
-	if (!opts.no_header)
-		printf("%-*s %-*s %-*s %*s:%-*s %*s:%s\n", w.state, "State",
-		       w.recvq, "Recv-Q", w.sendq, "Send-Q", w.la,
-		       "Local Address", w.lp, "Port", w.pa, "Peer Address",
-		       "Port");
-	for (i = 0; i < l->n; i++) {
-		row_cols(&l->rows[i], &k);
-		print_conn(&l->rows[i], &k, &w);
-	}
+	else
+		table_end_row(t);
 }
 
 /* Abort one row's connection; false when it is gone (or cannot be). */
@@ -920,11 +1083,18 @@ int do_conns(int argc, char **argv)
 	struct conn_list l = { };
 	struct clasp_nl nl;
 	struct nlmsghdr *nlh;
+	struct table t;
 	struct filter f;
 	int n, err;
 
 	if (!pos)
 		die("out of memory");
+	/*
+	 * Nothing written yet: a larger buffer for a file or a pipe, where
+	 * stdio's 4 KiB made a write() for every 60 rows.
+	 */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	n = parse_flags(argc, argv, "jPnroiHpK46", conns_usage, pos);
 	parse_filter(pos, n, &f);
 	/*
@@ -940,8 +1110,13 @@ int do_conns(int argc, char **argv)
 	}
 	if (opts.processes)
 		find_users();
-	l.stream = opts.json && !opts.kill;
-	if (l.stream)
+	l.keep = opts.kill;
+	if (!opts.json) {
+		table_init(&t);
+		l.table = &t;
+		pr_text = t.tail;
+	}
+	if (opts.json && !l.keep)
 		jw_begin_array();
 	nl_open(&nl);
 	/* An empty state set ("state listen exclude listen") matches nothing. */
@@ -960,16 +1135,17 @@ int do_conns(int argc, char **argv)
 	}
 	if (opts.kill)
 		kill_rows(&nl, &l);
-	if (opts.json && !l.stream) {
+	if (opts.json && l.keep)
 		jw_begin_array();
-		for (size_t i = 0; i < l.n; i++)
-			print_conn(&l.rows[i], NULL, NULL);
-	}
+	for (size_t i = 0; i < l.n; i++)
+		print_conn(&l.rows[i], l.table);
 	if (opts.json) {
 		jw_end_array();
 		jw_finish();
 	} else {
-		print_table(&l);
+		pr_text = NULL;
+		table_print(&t);
+		table_free(&t);
 	}
 	nl_close(&nl);
 	free_users();

@@ -14,6 +14,13 @@
 
 #define JW_MAX_DEPTH	16
 
+FILE *pr_text;
+
+static FILE *text_out(void)
+{
+	return pr_text ? pr_text : stdout;
+}
+
 static struct {
 	int depth;
 	bool has_items[JW_MAX_DEPTH];	/* at each depth: a value written */
@@ -90,7 +97,12 @@ static void jw_quoted(const char *s)
 	const unsigned char *p;
 
 	putchar('"');
-	for (p = (const unsigned char *)s; *p; p++) {
+	/* Most strings need no escape: those in one write. */
+	for (p = (const unsigned char *)s; *p >= 0x20 && *p != '"' &&
+					   *p != '\\'; p++)
+		;
+	fwrite(s, 1, (const char *)p - s, stdout);
+	for (; *p; p++) {
 		switch (*p) {
 		case '"':  fputs("\\\"", stdout); break;
 		case '\\': fputs("\\\\", stdout); break;
@@ -122,8 +134,10 @@ void jw_string(const char *s)
 
 void jw_u64(uint64_t v)
 {
+	char buf[20];
+
 	jw_prefix();
-	printf("%" PRIu64, v);
+	fwrite(buf, 1, fmt_u64(buf, v), stdout);
 }
 
 void jw_bool(bool v)
@@ -172,7 +186,7 @@ void pr_u64(const char *key, const char *fmt, bool have, uint64_t v)
 		else
 			jw_null();
 	} else if (have) {
-		printf(fmt, (unsigned long long)v);
+		fprintf(text_out(), fmt, (unsigned long long)v);
 	}
 }
 
@@ -195,8 +209,8 @@ void pr_float(const char *key, const char *label, const char *numfmt,
 		snprintf(num, sizeof(num), "%.3f", v);
 		jw_raw(num);
 	} else if (have) {
-		fputs(label, stdout);
-		printf(numfmt, v);
+		fputs(label, text_out());
+		fprintf(text_out(), numfmt, v);
 	}
 }
 
@@ -210,7 +224,7 @@ void pr_str(const char *key, const char *label, const char *s)
 		else
 			jw_null();
 	} else if (s) {
-		printf("%s%s", label, s);
+		fprintf(text_out(), "%s%s", label, s);
 	}
 }
 
@@ -224,6 +238,6 @@ void pr_flag(const char *key, const char *label, bool have, bool v)
 		else
 			jw_null();
 	} else if (have && v) {
-		fputs(label, stdout);
+		fputs(label, text_out());
 	}
 }

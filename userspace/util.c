@@ -139,10 +139,40 @@ const char *ca_state_name(unsigned int state)
 	return buf;
 }
 
-/* The address as a number, no brackets; @buf holds ADDR_STRLEN bytes. */
+/* @v in decimal at @buf, no terminator; returns the digits written (<= 20). */
+size_t fmt_u64(char *buf, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/*
+ * The address as a number, no brackets; @buf holds ADDR_STRLEN bytes.
+ * IPv4 by hand, as inet_ntop() writes it: its sprintf() was a tenth of
+ * a 100,000-row listing's time.
+ */
 const char *addr_str(const struct ip_addr *a, char *buf)
 {
-	return inet_ntop(a->family, a->a, buf, ADDR_STRLEN);
+	size_t n = 0;
+	int i;
+
+	if (a->family != AF_INET)
+		return inet_ntop(a->family, a->a, buf, ADDR_STRLEN);
+	for (i = 0; i < 4; i++) {
+		if (i)
+			buf[n++] = '.';
+		n += fmt_u64(buf + n, a->a[i]);
+	}
+	buf[n] = '\0';
+	return buf;
 }
 
 /* An IPv4 address as an IPv6 one, ::ffff:A.B.C.D; IPv6 as it is. */
