@@ -1140,4 +1140,4 @@ TEST(pacing_rate_is_twice_cwnd_per_srtt_in_slow_start)
 	EXPECT_EQ(~0ULL, ti.max_pacing_rate);
 }
 
-TEST_HARNESS_MAIN
+CLASP_HARNESS_MAIN
