@@ -513,13 +513,20 @@ def case_ip_csum_only():
     return ok, 'driver %s, ethtool -k eth0:\n%s' % (drv, r.stdout)
 
 
-def main_short():
-    print('1..%d' % PLAN_SHORT, flush=True)
+def begin(plan):
+    """The plan, then the peer; False (every case failed) if it is mute."""
+    print('1..%d' % plan, flush=True)
     ok, why = wait_peer()
     result(ok, 'the peer %s answers' % PEER, why)
     if not ok:
-        for _ in range(PLAN_SHORT - 1):
+        # Nothing else can pass: fail every case, keeping the plan.
+        for _ in range(plan - 1):
             result(False, 'no peer')
+    return ok
+
+
+def main_short():
+    if not begin(PLAN_SHORT):
         return 1
     run('the link\'s device sums TCP and UDP alone (8139cp)',
         case_ip_csum_only)
@@ -534,13 +541,7 @@ def main_short():
 def main():
     if LINK == 'rtl8139':
         return main_short()
-    print('1..%d' % PLAN, flush=True)
-    ok, why = wait_peer()
-    result(ok, 'the peer %s answers' % PEER, why)
-    if not ok:
-        # Nothing else can pass: fail every case, keeping the plan.
-        for _ in range(PLAN - 1):
-            result(False, 'no peer')
+    if not begin(PLAN):
         return 1
     for proto in (TCP, CLASP):
         p = pname(proto)
