@@ -1081,6 +1081,7 @@ TEST(a_cookie_connection_keeps_ecn)
  */
 TEST(max_pacing_rate_spaces_segments_after_the_first_ten)
 {
+	const struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	const unsigned int rate = 2400, more = 2;
 	long long tenth, next;
 	struct ktcp_info kti;
@@ -1108,6 +1109,12 @@ TEST(max_pacing_rate_spaces_segments_after_the_first_ten)
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d",
 				      1 + 1200 * (FLIGHT + more)));
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	/*
+	 * Abort: a FIN, paced too, would leave a second after the fake peer
+	 * is gone and keep an orphan retransmitting it for minutes.
+	 */
+	EXPECT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	close(fd);
 }
 
 /*
