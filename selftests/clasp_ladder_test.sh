@@ -319,7 +319,13 @@ unload_with_listener() {
 	pid=$!
 	clasp_poll_until 20 eval '[ "$(clasp_counter "$NSC" LadderListeners)" = 1 ]' ||
 		{ kill "$pid"; log "ladder never started: $(cat "$TMP/un.out")"; return 1; }
-	rmmod clasp || { kill "$pid"; log "rmmod failed"; return 1; }
+	# The earlier cases' connections may still be ending: retry a while.
+	clasp_poll_until 10 rmmod clasp 2>/dev/null
+	if clasp_loaded; then
+		kill "$pid"
+		log "rmmod failed: $(rmmod clasp 2>&1), refcnt $(cat /sys/module/clasp/refcnt)"
+		return 1
+	fi
 	kill -TERM "$pid"
 	wait "$pid"
 	# The namespaces take the parameters of the load.
