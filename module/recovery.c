@@ -572,6 +572,8 @@ void clasp_rack_delivered(struct sock *sk, const struct sk_buff *skb,
 	csk->delivered++;
 	if (!clasp_rack_on(sk) || !cb->xmit)
 		return;
+	clasp_rack_ack_delivered(&csk->rack, ktime_to_us(cb->xmit),
+				 cb->end_seq, cb->tx_delivered);
 	if (cumulative && cb->retransmitted &&
 	    clasp_echo_before(sk, (u32)div_u64(ktime_to_ns(cb->xmit),
 					       NSEC_PER_MSEC) +
@@ -582,17 +584,41 @@ void clasp_rack_delivered(struct sock *sk, const struct sk_buff *skb,
 }
 
 /**
- * clasp_rack_dsack_seen() - an ACK carried a D-SACK: RACK widens its
- * reordering window, once per round trip (RFC 8985 6.2 step 4)
+ * clasp_rack_dsack_seen() - an ACK carried a D-SACK: is it ours?
  * @sk: the socket, locked
- * @ack: the ACK's cumulative acknowledgment
+ * @start: the block's first sequence number
+ * @end: the sequence number after it
+ *
+ * Linux's tcp_dsack_seen() (clasp_rack_dsack()): a block wider than the
+ * largest window the peer offered, or one that brings the segments
+ * D-SACKed above the retransmissions ever sent, reports duplicates the
+ * network made; it is ignored, by the undo too.  Another may widen
+ * RACK's reordering window at the next ACK that delivers something
+ * (clasp_rack_ack_done()).
+ *
+ * Return: true if the D-SACK counts.
  */
-void clasp_rack_dsack_seen(struct sock *sk, u32 ack)
+bool clasp_rack_dsack_seen(struct sock *sk, u32 start, u32 end)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	return clasp_rack_dsack(&csk->rack, start, end, csk->mss,
+				csk->max_snd_wnd, csk->total_retrans,
+				csk->tlp_high_seq) != 0;
+}
+
+/**
+ * clasp_rack_ack_done() - an ACK's deliveries are counted, before loss
+ * detection runs: RACK adapts its reordering window, as Linux's
+ * tcp_rack_update_reo_wnd() (clasp_rack_update_reo_wnd())
+ * @sk: the socket, locked
+ */
+void clasp_rack_ack_done(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	if (clasp_rack_on(sk))
-		clasp_rack_dsack(&csk->rack, true, ack, csk->snd_max, false);
+		clasp_rack_update_reo_wnd(&csk->rack, csk->delivered);
 }
 
 /*
@@ -779,9 +805,7 @@ void clasp_recovery_ack(struct sock *sk, u32 prior_una)
 			undone = true;
 		}
 		clasp_recovery_open(sk);
-		if (clasp_rack_on(sk))
-			clasp_rack_dsack(&csk->rack, false, csk->snd_una,
-					 csk->snd_max, !undone);
+		clasp_rack_recovery_end(&csk->rack, undone);
 		return;
 	}
 	switch (csk->frto) {
