@@ -247,6 +247,10 @@ void clasp_rack_undo(struct clasp_rack *r)
  * @sacked_segs: segments SACKed
  * @srtt_us: the smoothed round trip, the ceiling
  *
+ * As Linux's tcp_rack_reo_wnd(): the quarter of min_RTT is rounded down
+ * before the multiplier applies, and only a fast or RTO recovery counts
+ * as one (a window cut by an ECN echo, CWR, does not).
+ *
  * Return: the window in microseconds.
  */
 u32 clasp_rack_reo_wnd(const struct clasp_rack *r, bool recovering,
@@ -257,7 +261,7 @@ u32 clasp_rack_reo_wnd(const struct clasp_rack *r, bool recovering,
 	if (!r->reordering_seen &&
 	    (recovering || sacked_segs >= CLASP_DUPTHRESH))
 		return 0;
-	w = (u64)r->reo_wnd_mult * r->min_rtt_us / 4;
+	w = (u64)(r->min_rtt_us / 4) * r->reo_wnd_mult;
 	return w < srtt_us ? w : srtt_us;
 }
 

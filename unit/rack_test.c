@@ -16,7 +16,7 @@ int main(void)
 	struct clasp_rack r;
 	int i;
 
-	tap_plan(56);
+	tap_plan(57);
 
 	/* RACK_sent_after(): time first, sequence number on a tie. */
 	expect(clasp_rack_sent_after(200, 1000, 100, 5000), 1, "later send time");
@@ -129,6 +129,10 @@ int main(void)
 	clasp_rack_ack_delivered(&r, 900, 7000, 41);
 	clasp_rack_update_reo_wnd(&r, 47);
 	expect(r.reo_wnd_mult, 3, "again for a segment sent after it grew");
+	r.min_rtt_us = 8003;
+	expect(clasp_rack_reo_wnd(&r, false, 1, 20000), 6000,
+	       "a quarter of min_RTT, rounded down, times the multiplier");
+	r.min_rtt_us = 8000;
 	for (i = 0; i < CLASP_RACK_PERSIST - 1; i++) {
 		clasp_rack_recovery_end(&r, false);
 		clasp_rack_update_reo_wnd(&r, 48 + i);
