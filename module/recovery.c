@@ -52,9 +52,14 @@
  * delivery's round trip plus a reordering window has passed since it
  * went (rack.c does the arithmetic).  The window is a quarter of the
  * least round trip (0 in a recovery, or with three segments SACKed, until
- * the path is seen to reorder), and grows with every round trip that
- * brings D-SACKs, up to SRTT, so that a path that reorders draws fewer
- * needless retransmissions.  What has not
+ * the path is seen to reorder), and grows by a quarter with every round
+ * trip that brings D-SACKs, up to SRTT, so that a path that reorders
+ * draws fewer needless retransmissions.  As Linux's, only a D-SACK that
+ * may be ours counts (clasp_rack_dsack_seen()): reordering seen, not the
+ * loss probe's, and no more segments D-SACKed over the connection than
+ * were sent again; a network that duplicates packets draws D-SACKs of
+ * segments sent once, which neither widen the window nor undo.  What has
+ * not
  * reached its window yet waits for the reordering timer, the
  * retransmission timer armed in place of the RTO (timer.c).  A segment
  * RACK finds lost starts a recovery, and goes again even if it went
