@@ -485,48 +485,31 @@ out:
 }
 
 /*
- * Tests 6 to 8 start alike: test 3's fast retransmit of the first
- * segment, the recovery ended by an ACK of the whole flight.  Returns
- * the socket; *@undo is DSACKUndo before.
+ * 6: the fast retransmit of test 3 was needless, the first copy arrived
+ * after all: a D-SACK of the retransmission, after the recovery ended,
+ * undoes the reduction (RFC 3708 3.2, Linux's tcp_try_undo_dsack()):
+ * cwnd and ssthresh as before the loss, counted in DSACKUndo.
  */
-static int recovered_once(struct __test_metadata *_metadata, struct env *e,
-			  long long *undo)
-{
-	int fd;
-
-	fd = cc_open(_metadata, e, sack_dupthresh, true);
-	if (fd < 0)
-		return fd;
-	*undo = clasp_counter("DSACKUndo");
-	fast_retransmit_of_the_first(_metadata, &e->p, fd);
-	EXPECT_EQ(0, clasp_pkt_expect_none(&e->p, CALM_RTO_MS / 10));
-	EXPECT_EQ(0, clasp_pkt_inject(&e->p, ". 1:1(0) ack %d",
-				      1 + 1200 * FLIGHT));
-	return fd;
-}
-
-/* The reduction of the recovery stands: nothing undid it. */
-static void expect_reduced(struct __test_metadata *_metadata, int fd,
-			   long long undo)
+TEST(dsack_of_the_retransmission_undoes_the_reduction)
 {
 	struct tcp_info ti;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	long long undo;
+	int fd;
 
+	fd = cc_open(_metadata, &e, sack_dupthresh, true);
+	ASSERT_LE(0, fd);
+	undo = clasp_counter("DSACKUndo");
+	fast_retransmit_of_the_first(_metadata, p, fd);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 10));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d", 1 + 1200 * FLIGHT));
 	get_tcp_info(_metadata, fd, &ti);
 	EXPECT_EQ(FLIGHT / 2, ti.tcpi_snd_ssthresh);
 	EXPECT_GE(FLIGHT / 2 + 1, ti.tcpi_snd_cwnd);
 	EXPECT_EQ(undo, clasp_counter("DSACKUndo"));
-}
-
-/*
- * The retransmission arrives too, a D-SACK below the ACK: the reduction
- * is undone, cwnd and ssthresh as before the loss, counted in DSACKUndo.
- */
-static void expect_dsack_undoes(struct __test_metadata *_metadata,
-				struct env *e, int fd, long long undo)
-{
-	struct tcp_info ti;
-
-	ASSERT_EQ(0, clasp_pkt_inject(&e->p, ". 1:1(0) ack %d <nop,nop,sack 1:1201>",
+	/* Then the retransmission arrives too: a D-SACK below the ACK. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d <nop,nop,sack 1:1201>",
 				      1 + 1200 * FLIGHT));
 	get_tcp_info(_metadata, fd, &ti);
 	EXPECT_EQ(TCP_CA_Open, ti.tcpi_ca_state);
@@ -535,25 +518,7 @@ static void expect_dsack_undoes(struct __test_metadata *_metadata,
 	EXPECT_EQ(undo + 1, clasp_counter("DSACKUndo"));
 	TH_LOG("after the D-SACK: cwnd %u ssthresh %u", ti.tcpi_snd_cwnd,
 	       ti.tcpi_snd_ssthresh);
-	EXPECT_EQ(0, clasp_pkt_expect_none(&e->p, -1));
-}
-
-/*
- * 6: the fast retransmit of test 3 was needless, the first copy arrived
- * after all: a D-SACK of the retransmission, after the recovery ended,
- * undoes the reduction (RFC 3708 3.2, Linux's tcp_try_undo_dsack()):
- * cwnd and ssthresh as before the loss, counted in DSACKUndo.
- */
-TEST(dsack_of_the_retransmission_undoes_the_reduction)
-{
-	struct env e;
-	long long undo;
-	int fd;
-
-	fd = recovered_once(_metadata, &e, &undo);
-	ASSERT_LE(0, fd);
-	expect_reduced(_metadata, fd, undo);
-	expect_dsack_undoes(_metadata, &e, fd, undo);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
 /*
@@ -565,18 +530,26 @@ TEST(dsack_of_the_retransmission_undoes_the_reduction)
  */
 TEST(dsack_of_a_network_duplicate_undoes_nothing)
 {
+	struct tcp_info ti;
 	struct env e;
 	struct clasp_pkt *p = &e.p;
 	long long undo;
 	int fd;
 
 	CLASP_ONLY("TCP counts every D-SACK below the ACK as a retransmission's");
-	fd = recovered_once(_metadata, &e, &undo);
+	fd = cc_open(_metadata, &e, sack_dupthresh, true);
 	ASSERT_LE(0, fd);
+	undo = clasp_counter("DSACKUndo");
+	fast_retransmit_of_the_first(_metadata, p, fd);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 10));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d", 1 + 1200 * FLIGHT));
 	/* The third segment, sent once, reported twice. */
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d <nop,nop,sack 2401:3601>",
 				      1 + 1200 * FLIGHT));
-	expect_reduced(_metadata, fd, undo);
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(FLIGHT / 2, ti.tcpi_snd_ssthresh);
+	EXPECT_GE(FLIGHT / 2 + 1, ti.tcpi_snd_cwnd);
+	EXPECT_EQ(undo, clasp_counter("DSACKUndo"));
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
@@ -589,18 +562,31 @@ TEST(dsack_of_a_network_duplicate_undoes_nothing)
  */
 TEST(dsack_wider_than_the_window_undoes_nothing)
 {
+	struct tcp_info ti;
 	struct env e;
 	struct clasp_pkt *p = &e.p;
 	long long undo;
 	int fd;
 
-	fd = recovered_once(_metadata, &e, &undo);
+	fd = cc_open(_metadata, &e, sack_dupthresh, true);
 	ASSERT_LE(0, fd);
+	undo = clasp_counter("DSACKUndo");
+	fast_retransmit_of_the_first(_metadata, p, fd);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 10));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d", 1 + 1200 * FLIGHT));
 	/* 70000 bytes before the first segment up to its end: 71200. */
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d <nop,nop,sack %u:1201>",
 				      1 + 1200 * FLIGHT, 1u - 70000u));
-	expect_reduced(_metadata, fd, undo);
-	expect_dsack_undoes(_metadata, &e, fd, undo);
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(FLIGHT / 2, ti.tcpi_snd_ssthresh);
+	EXPECT_GE(FLIGHT / 2 + 1, ti.tcpi_snd_cwnd);
+	EXPECT_EQ(undo, clasp_counter("DSACKUndo"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d <nop,nop,sack 1:1201>",
+				      1 + 1200 * FLIGHT));
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(FLIGHT, ti.tcpi_snd_cwnd);
+	EXPECT_EQ(undo + 1, clasp_counter("DSACKUndo"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
 /*
