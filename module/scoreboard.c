@@ -122,17 +122,13 @@ bool clasp_sack_tag(struct sock *sk, const struct clasp_seg *seg)
 	switch (clasp_sackin_dsack(seg->sack, seg->nr_sack, seg->ack)) {
 	case CLASP_DSACK_OLD:
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_DSACKRECV);
-		if (clasp_rack_dsack_seen(sk, seg->sack[0].start,
-					  seg->sack[0].end))
-			clasp_recovery_dsack(sk, seg->sack[0].start,
-					     seg->sack[0].end);
+		clasp_rack_dsack_seen(sk, seg->ack);
+		clasp_recovery_dsack(sk, seg->sack[0].start, seg->sack[0].end);
 		break;
 	case CLASP_DSACK_OFO:
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_DSACKOFORECV);
-		if (clasp_rack_dsack_seen(sk, seg->sack[0].start,
-					  seg->sack[0].end))
-			clasp_recovery_dsack(sk, seg->sack[0].start,
-					     seg->sack[0].end);
+		clasp_rack_dsack_seen(sk, seg->ack);
+		clasp_recovery_dsack(sk, seg->sack[0].start, seg->sack[0].end);
 		break;
 	case CLASP_DSACK_NONE:
 		break;

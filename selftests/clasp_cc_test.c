@@ -554,42 +554,6 @@ TEST(dsack_of_a_network_duplicate_undoes_nothing)
 }
 
 /*
- * 8: a D-SACK block wider than any window the peer offered (65535 here)
- * is no report of a retransmission delivered twice: Linux's
- * tcp_dsack_seen() ignores it, for the undo too.  clasp once counted its
- * 60 segments below HighRxt against the one retransmission, and undid.
- * The true D-SACK of the retransmission after it still undoes.
- */
-TEST(dsack_wider_than_the_window_undoes_nothing)
-{
-	struct tcp_info ti;
-	struct env e;
-	struct clasp_pkt *p = &e.p;
-	long long undo;
-	int fd;
-
-	fd = cc_open(_metadata, &e, sack_dupthresh, true);
-	ASSERT_LE(0, fd);
-	undo = clasp_counter("DSACKUndo");
-	fast_retransmit_of_the_first(_metadata, p, fd);
-	EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 10));
-	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d", 1 + 1200 * FLIGHT));
-	/* 70000 bytes before the first segment up to its end: 71200. */
-	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d <nop,nop,sack %u:1201>",
-				      1 + 1200 * FLIGHT, 1u - 70000u));
-	get_tcp_info(_metadata, fd, &ti);
-	EXPECT_EQ(FLIGHT / 2, ti.tcpi_snd_ssthresh);
-	EXPECT_GE(FLIGHT / 2 + 1, ti.tcpi_snd_cwnd);
-	EXPECT_EQ(undo, clasp_counter("DSACKUndo"));
-	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d <nop,nop,sack 1:1201>",
-				      1 + 1200 * FLIGHT));
-	get_tcp_info(_metadata, fd, &ti);
-	EXPECT_EQ(FLIGHT, ti.tcpi_snd_cwnd);
-	EXPECT_EQ(undo + 1, clasp_counter("DSACKUndo"));
-	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
-}
-
-/*
  * Timestamps on (RFC 7323), so that an ACK tells which copy of a segment
  * drew it (RFC 3522, Eifel detection).  The peer's TSval stays PEER_TS:
  * it echoes what it chooses, as a receiver echoes the TSval of the
