@@ -431,6 +431,7 @@ struct clasp_skb_cb {
 	ktime_t sent;
 	ktime_t xmit;
 	u32 offset;
+	u32 tx_delivered;
 };
 
 /* It lives in skb->cb, which the segment no longer needs for IP's. */
@@ -1274,7 +1275,8 @@ void clasp_recovery_probe_acked(struct sock *sk, u32 ack, bool dupack);
 bool clasp_rack_decides(const struct sock *sk);
 void clasp_rack_delivered(struct sock *sk, const struct sk_buff *skb,
 			  bool cumulative);
-void clasp_rack_dsack_seen(struct sock *sk, u32 ack);
+bool clasp_rack_dsack_seen(struct sock *sk, u32 start, u32 end);
+void clasp_rack_ack_done(struct sock *sk);
 void clasp_rack_reo_timeout(struct sock *sk);
 
 /* cong.c */

@@ -404,6 +404,7 @@ static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 	csk->probes = 0;
 	/* What this ACK delivers, for Proportional Rate Reduction. */
 	csk->prr_last = csk->delivered;
+	clasp_rack_ack_begin(&csk->rack);
 	/* The scoreboard first, as TCP's tcp_sacktag_write_queue(). */
 	sacked = csk->sack_ok && clasp_sack_tag(sk, seg);
 	clasp_recovery_probe_acked(sk, seg->ack,
@@ -417,16 +418,19 @@ static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 		u32 acked;
 
 		acked = clasp_clean_acked(sk, seg->ack, &rtt_us);
+		clasp_rack_ack_done(sk);
 		clasp_recovery_ack(sk, prior_una);
 		clasp_cong_ack(sk, acked, rtt_us, prior);
-	} else if (seg->ack == csk->snd_una && !seg->len &&
-		   !(seg->flags & CLASP_FIN) &&
-		   clasp_seg_wnd(csk, seg) == csk->snd_wnd &&
-		   csk->snd_una != csk->snd_max) {
-		/* A duplicate ACK: RFC 5681 section 2. */
-		clasp_recovery_dupack(sk);
-	} else if (sacked) {
-		clasp_recovery_sacked(sk);
+	} else {
+		clasp_rack_ack_done(sk);
+		if (seg->ack == csk->snd_una && !seg->len &&
+		    !(seg->flags & CLASP_FIN) &&
+		    clasp_seg_wnd(csk, seg) == csk->snd_wnd &&
+		    csk->snd_una != csk->snd_max)
+			/* A duplicate ACK: RFC 5681 section 2. */
+			clasp_recovery_dupack(sk);
+		else if (sacked)
+			clasp_recovery_sacked(sk);
 	}
 	if (ece)
 		clasp_stats_add(sock_net(sk), CLASP_MIB_DELIVEREDCE,

@@ -626,6 +626,7 @@ static int clasp_send_queued(struct sock *sk, struct sk_buff *qskb)
 		clasp_ack_data_sent(sk);
 	/* RACK orders segments by their latest transmission. */
 	cb->xmit = ktime_get();
+	cb->tx_delivered = csk->delivered;
 	cb->lost = false;
 	cb->rack_lost = false;
 	if (csk->ca_state == TCP_CA_Recovery)
@@ -792,6 +793,7 @@ static u32 clasp_send_burst(struct sock *sk, u32 max)
 		struct sk_buff *head = csk->send_head;
 
 		CLASP_SKB_CB(head)->xmit = now;
+		CLASP_SKB_CB(head)->tx_delivered = csk->delivered;
 		CLASP_SKB_CB(head)->lost = false;
 		if (csk->ca_state == TCP_CA_Recovery)
 			csk->prr_out++;

@@ -9,8 +9,13 @@
  * quarter of the least round trip, times a multiplier that grows by one
  * for every round trip in which a D-SACK showed a retransmission was
  * needless, and falls back to 1 after 16 recoveries without one (a
- * recovery D-SACKs undo counts one more, as Linux's); never
- * above SRTT.  Until reordering is seen, a sender in recovery, or with
+ * recovery D-SACKs undo counts one more); never above SRTT.  The growth
+ * follows Linux's tcp_dsack_seen() and tcp_rack_update_reo_wnd() rather
+ * than RFC 8985's dsack_round: a D-SACK counts only once reordering was
+ * seen, not for the loss probe's segment, and not while the segments
+ * D-SACKed outnumber the retransmissions sent (the network duplicated
+ * them); the round trip is over once an ACK delivers a segment sent after
+ * the window last grew.  Until reordering is seen, a sender in recovery, or with
  * DupThresh segments SACKed, waits no window at all (RFC 8985 6.2 step 4).
  * scoreboard.c and recovery.c use this on the write queue; this file
  * touches no socket, so unit/ tests it.
@@ -95,31 +100,132 @@ bool clasp_rack_advance(struct clasp_rack *r, u64 xmit_us, u32 end_seq,
 }
 
 /**
- * clasp_rack_dsack() - adapt the reordering window to D-SACKs (RFC 8985
- * 6.2 step 4, first part)
+ * clasp_rack_dsack() - take note of a D-SACK (Linux's tcp_dsack_seen())
  * @r: the state
- * @dsack: the ACK carried a D-SACK
- * @snd_una: the cumulative ACK after it
- * @snd_nxt: the next sequence number to send
- * @recovery_ended: the ACK ended a fast or RTO recovery
+ * @start: the block's first sequence number
+ * @end: the sequence number after it
+ * @mss: the sender's MSS
+ * @max_window: the largest window the peer offered
+ * @total_retrans: retransmissions sent over the connection's life
+ * @tlp_high_seq: snd_max when the outstanding loss probe went, 0 if none
+ *
+ * A block wider than any window the peer offered is dubious, and so is
+ * one that brings the segments D-SACKed so far (@dsack_dups) above the
+ * retransmissions ever sent: the network duplicated what it reports, no
+ * retransmission of ours (a duplicate counts in @dsack_dups all the same,
+ * so that a later D-SACK of a retransmission may also be taken for the
+ * network's).  A D-SACK that is not dubious may grow the reordering
+ * window (clasp_rack_update_reo_wnd()), if reordering has been seen, and
+ * if it does not answer the loss probe: one segment ending where the
+ * probe did was a duplicate the timer made, not the reordering window.
+ *
+ * Return: the segments the block reports, 0 if it is dubious (then it
+ * counts for no undo either).
  */
-void clasp_rack_dsack(struct clasp_rack *r, bool dsack, u32 snd_una,
-		      u32 snd_nxt, bool recovery_ended)
+u32 clasp_rack_dsack(struct clasp_rack *r, u32 start, u32 end, u32 mss,
+		     u32 max_window, u32 total_retrans, u32 tlp_high_seq)
 {
-	if (r->dsack_round_on && !clasp_seq_before(snd_una, r->dsack_round))
-		r->dsack_round_on = false;
-	if (!r->dsack_round_on && dsack) {
-		r->dsack_round_on = true;
-		r->dsack_round = snd_nxt;
+	bool probe = false;
+	u32 len, segs = 1;
+
+	if (!clasp_seq_before(start, end))
+		return 0;
+	len = end - start;
+	if (len > max_window)
+		return 0;
+	if (!mss)
+		mss = 1;
+	if (len > mss)
+		segs = len / mss + (len % mss ? 1 : 0);
+	else
+		probe = tlp_high_seq && tlp_high_seq == end;
+	r->dsack_dups = r->dsack_dups > U32_MAX - segs ? U32_MAX :
+			r->dsack_dups + segs;
+	if (r->dsack_dups > total_retrans)
+		return 0;
+	if (r->reordering_seen && !probe)
+		r->dsack_seen = true;
+	return segs;
+}
+
+/**
+ * clasp_rack_ack_begin() - an ACK is about to be processed: nothing it
+ * delivered yet
+ * @r: the state
+ */
+void clasp_rack_ack_begin(struct clasp_rack *r)
+{
+	r->ack_delivered = 0;
+	r->ack_xmit_us = 0;
+	r->ack_end_seq = 0;
+}
+
+/**
+ * clasp_rack_ack_delivered() - the ACK being processed delivered a
+ * segment (SACKed or cumulatively acknowledged for the first time)
+ * @r: the state
+ * @xmit_us: when it was last sent
+ * @end_seq: its end
+ * @tx_delivered: the connection's delivered count when it was last sent
+ *
+ * The segment sent last among them gives the ACK's delivered count at
+ * send time, as Linux's rate sample keeps its prior_delivered.
+ */
+void clasp_rack_ack_delivered(struct clasp_rack *r, u64 xmit_us,
+			      u32 end_seq, u32 tx_delivered)
+{
+	if (!r->ack_delivered ||
+	    clasp_rack_sent_after(xmit_us, end_seq, r->ack_xmit_us,
+				  r->ack_end_seq)) {
+		r->ack_delivered = tx_delivered;
+		r->ack_xmit_us = xmit_us;
+		r->ack_end_seq = end_seq;
+	}
+}
+
+/**
+ * clasp_rack_update_reo_wnd() - adapt the reordering window once the ACK's
+ * deliveries are counted (Linux's tcp_rack_update_reo_wnd())
+ * @r: the state
+ * @delivered: the connection's delivered count now
+ *
+ * Only an ACK that delivered something counts (ack_delivered not 0).  A
+ * D-SACK waiting in @dsack_seen is dropped when what the ACK delivered was
+ * sent before the window last grew: it may answer a retransmission the
+ * old window caused, so the window grows at most once a round trip.
+ * Otherwise it grows the multiplier by one (at most 255) and lets the
+ * grown window last CLASP_RACK_PERSIST recoveries; once they are over
+ * (clasp_rack_recovery_end()), the multiplier is 1 again.
+ */
+void clasp_rack_update_reo_wnd(struct clasp_rack *r, u32 delivered)
+{
+	if (!r->ack_delivered)
+		return;
+	if (clasp_seq_before(r->ack_delivered, r->last_delivered))
+		r->dsack_seen = false;
+	if (r->dsack_seen) {
 		if (r->reo_wnd_mult < U8_MAX)
 			r->reo_wnd_mult++;
+		r->dsack_seen = false;
+		r->last_delivered = delivered;
 		r->reo_wnd_persist = CLASP_RACK_PERSIST;
-	} else if (recovery_ended) {
-		if (r->reo_wnd_persist)
-			r->reo_wnd_persist--;
-		if (!r->reo_wnd_persist)
-			r->reo_wnd_mult = 1;
+	} else if (!r->reo_wnd_persist) {
+		r->reo_wnd_mult = 1;
 	}
+}
+
+/**
+ * clasp_rack_recovery_end() - a fast or RTO recovery ended
+ * @r: the state
+ * @undone: its reduction was undone as it ended
+ *
+ * A recovery that was needed uses up one of those a grown window lasts
+ * (Linux's tcp_try_undo_recovery()).
+ */
+void clasp_rack_recovery_end(struct clasp_rack *r, bool undone)
+{
+	if (!undone && r->reo_wnd_persist)
+		r->reo_wnd_persist--;
 }
 
 /**
@@ -141,6 +247,10 @@ void clasp_rack_undo(struct clasp_rack *r)
  * @sacked_segs: segments SACKed
  * @srtt_us: the smoothed round trip, the ceiling
  *
+ * As Linux's tcp_rack_reo_wnd(): the quarter of min_RTT is rounded down
+ * before the multiplier applies, and only a fast or RTO recovery counts
+ * as one (a window cut by an ECN echo, CWR, does not).
+ *
  * Return: the window in microseconds.
  */
 u32 clasp_rack_reo_wnd(const struct clasp_rack *r, bool recovering,
@@ -151,7 +261,7 @@ u32 clasp_rack_reo_wnd(const struct clasp_rack *r, bool recovering,
 	if (!r->reordering_seen &&
 	    (recovering || sacked_segs >= CLASP_DUPTHRESH))
 		return 0;
-	w = (u64)r->reo_wnd_mult * r->min_rtt_us / 4;
+	w = (u64)(r->min_rtt_us / 4) * r->reo_wnd_mult;
 	return w < srtt_us ? w : srtt_us;
 }
 

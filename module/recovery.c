@@ -52,9 +52,14 @@
  * delivery's round trip plus a reordering window has passed since it
  * went (rack.c does the arithmetic).  The window is a quarter of the
  * least round trip (0 in a recovery, or with three segments SACKed, until
- * the path is seen to reorder), and grows with every round trip that
- * brings D-SACKs, up to SRTT, so that a path that reorders draws fewer
- * needless retransmissions.  What has not
+ * the path is seen to reorder), and grows by a quarter with every round
+ * trip that brings D-SACKs, up to SRTT, so that a path that reorders
+ * draws fewer needless retransmissions.  As Linux's, only a D-SACK that
+ * may be ours counts (clasp_rack_dsack_seen()): reordering seen, not the
+ * loss probe's, and no more segments D-SACKed over the connection than
+ * were sent again; a network that duplicates packets draws D-SACKs of
+ * segments sent once, which neither widen the window nor undo.  What has
+ * not
  * reached its window yet waits for the reordering timer, the
  * retransmission timer armed in place of the RTO (timer.c).  A segment
  * RACK finds lost starts a recovery, and goes again even if it went
@@ -572,6 +577,8 @@ void clasp_rack_delivered(struct sock *sk, const struct sk_buff *skb,
 	csk->delivered++;
 	if (!clasp_rack_on(sk) || !cb->xmit)
 		return;
+	clasp_rack_ack_delivered(&csk->rack, ktime_to_us(cb->xmit),
+				 cb->end_seq, cb->tx_delivered);
 	if (cumulative && cb->retransmitted &&
 	    clasp_echo_before(sk, (u32)div_u64(ktime_to_ns(cb->xmit),
 					       NSEC_PER_MSEC) +
@@ -582,17 +589,41 @@ void clasp_rack_delivered(struct sock *sk, const struct sk_buff *skb,
 }
 
 /**
- * clasp_rack_dsack_seen() - an ACK carried a D-SACK: RACK widens its
- * reordering window, once per round trip (RFC 8985 6.2 step 4)
+ * clasp_rack_dsack_seen() - an ACK carried a D-SACK: is it ours?
  * @sk: the socket, locked
- * @ack: the ACK's cumulative acknowledgment
+ * @start: the block's first sequence number
+ * @end: the sequence number after it
+ *
+ * Linux's tcp_dsack_seen() (clasp_rack_dsack()): a block wider than the
+ * largest window the peer offered, or one that brings the segments
+ * D-SACKed above the retransmissions ever sent, reports duplicates the
+ * network made; it is ignored, by the undo too.  Another may widen
+ * RACK's reordering window at the next ACK that delivers something
+ * (clasp_rack_ack_done()).
+ *
+ * Return: true if the D-SACK counts.
  */
-void clasp_rack_dsack_seen(struct sock *sk, u32 ack)
+bool clasp_rack_dsack_seen(struct sock *sk, u32 start, u32 end)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	return clasp_rack_dsack(&csk->rack, start, end, csk->mss,
+				csk->max_snd_wnd, csk->total_retrans,
+				csk->tlp_high_seq) != 0;
+}
+
+/**
+ * clasp_rack_ack_done() - an ACK's deliveries are counted, before loss
+ * detection runs: RACK adapts its reordering window, as Linux's
+ * tcp_rack_update_reo_wnd() (clasp_rack_update_reo_wnd())
+ * @sk: the socket, locked
+ */
+void clasp_rack_ack_done(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	if (clasp_rack_on(sk))
-		clasp_rack_dsack(&csk->rack, true, ack, csk->snd_max, false);
+		clasp_rack_update_reo_wnd(&csk->rack, csk->delivered);
 }
 
 /*
@@ -779,9 +810,7 @@ void clasp_recovery_ack(struct sock *sk, u32 prior_una)
 			undone = true;
 		}
 		clasp_recovery_open(sk);
-		if (clasp_rack_on(sk))
-			clasp_rack_dsack(&csk->rack, false, csk->snd_una,
-					 csk->snd_max, !undone);
+		clasp_rack_recovery_end(&csk->rack, undone);
 		return;
 	}
 	switch (csk->frto) {

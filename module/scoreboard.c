@@ -122,13 +122,17 @@ bool clasp_sack_tag(struct sock *sk, const struct clasp_seg *seg)
 	switch (clasp_sackin_dsack(seg->sack, seg->nr_sack, seg->ack)) {
 	case CLASP_DSACK_OLD:
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_DSACKRECV);
-		clasp_rack_dsack_seen(sk, seg->ack);
-		clasp_recovery_dsack(sk, seg->sack[0].start, seg->sack[0].end);
+		if (clasp_rack_dsack_seen(sk, seg->sack[0].start,
+					  seg->sack[0].end))
+			clasp_recovery_dsack(sk, seg->sack[0].start,
+					     seg->sack[0].end);
 		break;
 	case CLASP_DSACK_OFO:
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_DSACKOFORECV);
-		clasp_rack_dsack_seen(sk, seg->ack);
-		clasp_recovery_dsack(sk, seg->sack[0].start, seg->sack[0].end);
+		if (clasp_rack_dsack_seen(sk, seg->sack[0].start,
+					  seg->sack[0].end))
+			clasp_recovery_dsack(sk, seg->sack[0].start,
+					     seg->sack[0].end);
 		break;
 	case CLASP_DSACK_NONE:
 		break;

@@ -485,31 +485,48 @@ out:
 }
 
 /*
- * 6: the fast retransmit of test 3 was needless, the first copy arrived
- * after all: a D-SACK of the retransmission, after the recovery ended,
- * undoes the reduction (RFC 3708 3.2, Linux's tcp_try_undo_dsack()):
- * cwnd and ssthresh as before the loss, counted in DSACKUndo.
+ * Tests 6 to 8 start alike: test 3's fast retransmit of the first
+ * segment, the recovery ended by an ACK of the whole flight.  Returns
+ * the socket; *@undo is DSACKUndo before.
  */
-TEST(dsack_of_the_retransmission_undoes_the_reduction)
+static int recovered_once(struct __test_metadata *_metadata, struct env *e,
+			  long long *undo)
 {
-	struct tcp_info ti;
-	struct env e;
-	struct clasp_pkt *p = &e.p;
-	long long undo;
 	int fd;
 
-	fd = cc_open(_metadata, &e, sack_dupthresh, true);
-	ASSERT_LE(0, fd);
-	undo = clasp_counter("DSACKUndo");
-	fast_retransmit_of_the_first(_metadata, p, fd);
-	EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 10));
-	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d", 1 + 1200 * FLIGHT));
+	fd = cc_open(_metadata, e, sack_dupthresh, true);
+	if (fd < 0)
+		return fd;
+	*undo = clasp_counter("DSACKUndo");
+	fast_retransmit_of_the_first(_metadata, &e->p, fd);
+	EXPECT_EQ(0, clasp_pkt_expect_none(&e->p, CALM_RTO_MS / 10));
+	EXPECT_EQ(0, clasp_pkt_inject(&e->p, ". 1:1(0) ack %d",
+				      1 + 1200 * FLIGHT));
+	return fd;
+}
+
+/* The reduction of the recovery stands: nothing undid it. */
+static void expect_reduced(struct __test_metadata *_metadata, int fd,
+			   long long undo)
+{
+	struct tcp_info ti;
+
 	get_tcp_info(_metadata, fd, &ti);
 	EXPECT_EQ(FLIGHT / 2, ti.tcpi_snd_ssthresh);
 	EXPECT_GE(FLIGHT / 2 + 1, ti.tcpi_snd_cwnd);
 	EXPECT_EQ(undo, clasp_counter("DSACKUndo"));
-	/* Then the retransmission arrives too: a D-SACK below the ACK. */
-	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d <nop,nop,sack 1:1201>",
+}
+
+/*
+ * The retransmission arrives too, a D-SACK below the ACK: the reduction
+ * is undone, cwnd and ssthresh as before the loss, counted in DSACKUndo.
+ */
+static void expect_dsack_undoes(struct __test_metadata *_metadata,
+				struct env *e, int fd, long long undo)
+{
+	struct tcp_info ti;
+
+	ASSERT_EQ(0, clasp_pkt_inject(&e->p, ". 1:1(0) ack %d <nop,nop,sack 1:1201>",
 				      1 + 1200 * FLIGHT));
 	get_tcp_info(_metadata, fd, &ti);
 	EXPECT_EQ(TCP_CA_Open, ti.tcpi_ca_state);
@@ -518,7 +535,25 @@ TEST(dsack_of_the_retransmission_undoes_the_reduction)
 	EXPECT_EQ(undo + 1, clasp_counter("DSACKUndo"));
 	TH_LOG("after the D-SACK: cwnd %u ssthresh %u", ti.tcpi_snd_cwnd,
 	       ti.tcpi_snd_ssthresh);
-	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	EXPECT_EQ(0, clasp_pkt_expect_none(&e->p, -1));
+}
+
+/*
+ * 6: the fast retransmit of test 3 was needless, the first copy arrived
+ * after all: a D-SACK of the retransmission, after the recovery ended,
+ * undoes the reduction (RFC 3708 3.2, Linux's tcp_try_undo_dsack()):
+ * cwnd and ssthresh as before the loss, counted in DSACKUndo.
+ */
+TEST(dsack_of_the_retransmission_undoes_the_reduction)
+{
+	struct env e;
+	long long undo;
+	int fd;
+
+	fd = recovered_once(_metadata, &e, &undo);
+	ASSERT_LE(0, fd);
+	expect_reduced(_metadata, fd, undo);
+	expect_dsack_undoes(_metadata, &e, fd, undo);
 }
 
 /*
@@ -530,27 +565,42 @@ TEST(dsack_of_the_retransmission_undoes_the_reduction)
  */
 TEST(dsack_of_a_network_duplicate_undoes_nothing)
 {
-	struct tcp_info ti;
 	struct env e;
 	struct clasp_pkt *p = &e.p;
 	long long undo;
 	int fd;
 
 	CLASP_ONLY("TCP counts every D-SACK below the ACK as a retransmission's");
-	fd = cc_open(_metadata, &e, sack_dupthresh, true);
+	fd = recovered_once(_metadata, &e, &undo);
 	ASSERT_LE(0, fd);
-	undo = clasp_counter("DSACKUndo");
-	fast_retransmit_of_the_first(_metadata, p, fd);
-	EXPECT_EQ(0, clasp_pkt_expect_none(p, CALM_RTO_MS / 10));
-	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d", 1 + 1200 * FLIGHT));
 	/* The third segment, sent once, reported twice. */
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d <nop,nop,sack 2401:3601>",
 				      1 + 1200 * FLIGHT));
-	get_tcp_info(_metadata, fd, &ti);
-	EXPECT_EQ(FLIGHT / 2, ti.tcpi_snd_ssthresh);
-	EXPECT_GE(FLIGHT / 2 + 1, ti.tcpi_snd_cwnd);
-	EXPECT_EQ(undo, clasp_counter("DSACKUndo"));
+	expect_reduced(_metadata, fd, undo);
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/*
+ * 8: a D-SACK block wider than any window the peer offered (65535 here)
+ * is no report of a retransmission delivered twice: Linux's
+ * tcp_dsack_seen() ignores it, for the undo too.  clasp once counted its
+ * 60 segments below HighRxt against the one retransmission, and undid.
+ * The true D-SACK of the retransmission after it still undoes.
+ */
+TEST(dsack_wider_than_the_window_undoes_nothing)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	long long undo;
+	int fd;
+
+	fd = recovered_once(_metadata, &e, &undo);
+	ASSERT_LE(0, fd);
+	/* 70000 bytes before the first segment up to its end: 71200. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %d <nop,nop,sack %u:1201>",
+				      1 + 1200 * FLIGHT, 1u - 70000u));
+	expect_reduced(_metadata, fd, undo);
+	expect_dsack_undoes(_metadata, &e, fd, undo);
 }
 
 /*

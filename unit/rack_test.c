@@ -2,7 +2,8 @@
 /*
  * Unit tests of RACK's arithmetic (module/rack.c, RFC 8985 section 6):
  * the send-order test, what a delivery updates, the reordering window
- * and its D-SACK adaptation, and when a segment sent earlier is lost.
+ * and its D-SACK adaptation (which D-SACKs count, once a round trip, as
+ * Linux), and when a segment sent earlier is lost.
  * Prints TAP; exits 1 if any case fails.
  */
 #include <stdio.h>
@@ -15,7 +16,7 @@ int main(void)
 	struct clasp_rack r;
 	int i;
 
-	tap_plan(33);
+	tap_plan(57);
 
 	/* RACK_sent_after(): time first, sequence number on a tie. */
 	expect(clasp_rack_sent_after(200, 1000, 100, 5000), 1, "later send time");
@@ -56,24 +57,101 @@ int main(void)
 	expect(clasp_rack_reo_wnd(&r, true, 3, 20000), 2000,
 	       "once reordering is seen, the window stays");
 
-	/* D-SACK adaptation: once per round trip, back after 16 recoveries. */
-	clasp_rack_dsack(&r, true, 1000, 9000, false);
-	expect(r.reo_wnd_mult, 2, "a D-SACK grows the multiplier");
-	clasp_rack_dsack(&r, true, 5000, 9000, false);
-	expect(r.reo_wnd_mult, 2, "not twice in one round trip");
+	/*
+	 * Which D-SACKs count (Linux's tcp_dsack_seen()): the segments they
+	 * report, 0 for a dubious one.  MSS 1000, peer's window 64000.
+	 */
+	clasp_rack_init(&r);
+	clasp_rack_rtt_sample(&r, 8000);
+	r.reordering_seen = true;
+	expect(clasp_rack_dsack(&r, 1000, 2000, 1000, 64000, 0, 0), 0,
+	       "a D-SACK of a segment never sent again is the network's");
+	expect(r.dsack_seen, 0, "and does not widen the window");
+	expect(r.dsack_dups, 1, "yet it is counted");
+	expect(clasp_rack_dsack(&r, 2000, 3000, 1000, 64000, 1, 0), 0,
+	       "one retransmission, two segments D-SACKed: the second is dubious");
+	expect(clasp_rack_dsack(&r, 3000, 5500, 1000, 64000, 100, 0), 3,
+	       "2500 bytes are 3 segments");
+	expect(r.dsack_dups, 5, "counted as 3");
+	expect(r.dsack_seen, 1, "a D-SACK of ours waits to widen the window");
+	clasp_rack_init(&r);
+	r.reordering_seen = true;
+	expect(clasp_rack_dsack(&r, 1000, 70000, 1000, 64000, 100, 0), 0,
+	       "a block wider than the peer's window is dubious");
+	expect(r.dsack_dups, 0, "and not counted");
+	expect(clasp_rack_dsack(&r, 2000, 2000, 1000, 64000, 100, 0), 0,
+	       "an empty block is dubious");
+	expect(clasp_rack_dsack(&r, 9000, 10000, 1000, 64000, 100, 10000), 1,
+	       "the loss probe's D-SACK counts for the undo");
+	expect(r.dsack_seen, 0, "but does not widen the window");
+	expect(clasp_rack_dsack(&r, 8000, 10000, 1000, 64000, 100, 10000), 2,
+	       "two segments ending at the probe's end");
+	expect(r.dsack_seen, 1, "are no probe's alone: they widen it");
+	clasp_rack_init(&r);
+	expect(clasp_rack_dsack(&r, 1000, 2000, 1000, 64000, 100, 0), 1,
+	       "with no reordering seen, a D-SACK counts for the undo");
+	expect(r.dsack_seen, 0, "but does not widen the window");
+
+	/*
+	 * Growth (Linux's tcp_rack_update_reo_wnd()): at the next ACK that
+	 * delivers something, once a round trip; back after 16 recoveries.
+	 */
+	clasp_rack_init(&r);
+	clasp_rack_rtt_sample(&r, 8000);
+	r.reordering_seen = true;
+	clasp_rack_ack_begin(&r);
+	clasp_rack_ack_delivered(&r, 500, 3000, 30);
+	clasp_rack_ack_delivered(&r, 400, 2000, 10);
+	expect(r.ack_delivered, 30, "an ACK's sample is its segment sent last");
+	clasp_rack_dsack(&r, 1000, 2000, 1000, 64000, 100, 0);
+	expect(r.reo_wnd_mult, 1, "a D-SACK alone grows nothing yet");
+	clasp_rack_ack_begin(&r);
+	clasp_rack_update_reo_wnd(&r, 40);
+	expect(r.reo_wnd_mult, 1, "nor an ACK that delivers nothing");
+	expect(r.dsack_seen, 1, "which leaves the D-SACK waiting");
+	clasp_rack_ack_delivered(&r, 600, 4000, 35);
+	clasp_rack_update_reo_wnd(&r, 41);
+	expect(r.reo_wnd_mult, 2, "an ACK that delivers grows the multiplier");
 	expect(clasp_rack_reo_wnd(&r, false, 1, 20000), 4000, "window doubled");
-	clasp_rack_dsack(&r, true, 9000, 12000, false);
-	expect(r.reo_wnd_mult, 3, "again in the next round trip");
-	for (i = 0; i < CLASP_RACK_PERSIST - 1; i++)
-		clasp_rack_dsack(&r, false, 12000 + i, 13000, true);
-	expect(r.reo_wnd_mult, 3, "kept for 15 recoveries");
-	clasp_rack_dsack(&r, false, 13000, 13000, true);
-	expect(r.reo_wnd_mult, 1, "back to 1 after the 16th");
+	clasp_rack_dsack(&r, 2000, 3000, 1000, 64000, 100, 0);
+	clasp_rack_ack_begin(&r);
+	clasp_rack_ack_delivered(&r, 700, 5000, 40);
+	clasp_rack_update_reo_wnd(&r, 45);
+	expect(r.reo_wnd_mult, 2,
+	       "not again for a segment sent before it grew (one round trip)");
+	expect(r.dsack_seen, 0, "that D-SACK is dropped");
+	clasp_rack_ack_begin(&r);
+	clasp_rack_ack_delivered(&r, 800, 6000, 41);
+	clasp_rack_update_reo_wnd(&r, 46);
+	expect(r.reo_wnd_mult, 2, "and not taken up by a later ACK");
+	clasp_rack_dsack(&r, 3000, 4000, 1000, 64000, 100, 0);
+	clasp_rack_ack_begin(&r);
+	clasp_rack_ack_delivered(&r, 900, 7000, 41);
+	clasp_rack_update_reo_wnd(&r, 47);
+	expect(r.reo_wnd_mult, 3, "again for a segment sent after it grew");
+	r.min_rtt_us = 8003;
+	expect(clasp_rack_reo_wnd(&r, false, 1, 20000), 6000,
+	       "a quarter of min_RTT, rounded down, times the multiplier");
+	r.min_rtt_us = 8000;
+	for (i = 0; i < CLASP_RACK_PERSIST - 1; i++) {
+		clasp_rack_recovery_end(&r, false);
+		clasp_rack_update_reo_wnd(&r, 48 + i);
+	}
+	clasp_rack_recovery_end(&r, true);
+	clasp_rack_update_reo_wnd(&r, 70);
+	expect(r.reo_wnd_mult, 3, "kept for 15 recoveries, an undone one aside");
+	clasp_rack_recovery_end(&r, false);
+	expect(r.reo_wnd_mult, 3, "the 16th ends");
+	clasp_rack_update_reo_wnd(&r, 71);
+	expect(r.reo_wnd_mult, 1, "back to 1 at the next ACK that delivers");
 
 	/* A D-SACK undo keeps a grown window one recovery longer. */
-	clasp_rack_dsack(&r, true, 14000, 15000, false);
+	clasp_rack_dsack(&r, 4000, 5000, 1000, 64000, 100, 0);
+	clasp_rack_ack_begin(&r);
+	clasp_rack_ack_delivered(&r, 1000, 8000, 71);
+	clasp_rack_update_reo_wnd(&r, 72);
 	for (i = 0; i < 2; i++)
-		clasp_rack_dsack(&r, false, 15000 + i, 16000, true);
+		clasp_rack_recovery_end(&r, false);
 	clasp_rack_undo(&r);
 	expect(r.reo_wnd_persist, CLASP_RACK_PERSIST - 1,
 	       "an undo gives back one recovery");
@@ -81,7 +159,8 @@ int main(void)
 		clasp_rack_undo(&r);
 	expect(r.reo_wnd_persist, CLASP_RACK_PERSIST, "never above 16");
 	for (i = 0; i < CLASP_RACK_PERSIST; i++)
-		clasp_rack_dsack(&r, false, 16000 + i, 17000, true);
+		clasp_rack_recovery_end(&r, false);
+	clasp_rack_update_reo_wnd(&r, 73);
 	expect(r.reo_wnd_mult, 1, "and still back to 1 after 16");
 
 	/* Loss (step 5): xmit_ts + RACK.rtt + reo_wnd. */
