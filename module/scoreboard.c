@@ -98,6 +98,13 @@ static bool clasp_sack_tag_block(struct sock *sk,
 	return marked;
 }
 
+/* A D-SACK that is not dubious widens RACK's window and may undo. */
+static void clasp_sack_dsack(struct sock *sk, const struct clasp_sack_block *b)
+{
+	if (clasp_rack_dsack_seen(sk, b->start, b->end))
+		clasp_recovery_dsack(sk, b->start, b->end);
+}
+
 /**
  * clasp_sack_tag() - mark the segments an ACK's SACK blocks cover
  * @sk: the socket, locked, with SACK negotiated
@@ -122,17 +129,11 @@ bool clasp_sack_tag(struct sock *sk, const struct clasp_seg *seg)
 	switch (clasp_sackin_dsack(seg->sack, seg->nr_sack, seg->ack)) {
 	case CLASP_DSACK_OLD:
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_DSACKRECV);
-		if (clasp_rack_dsack_seen(sk, seg->sack[0].start,
-					  seg->sack[0].end))
-			clasp_recovery_dsack(sk, seg->sack[0].start,
-					     seg->sack[0].end);
+		clasp_sack_dsack(sk, &seg->sack[0]);
 		break;
 	case CLASP_DSACK_OFO:
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_DSACKOFORECV);
-		if (clasp_rack_dsack_seen(sk, seg->sack[0].start,
-					  seg->sack[0].end))
-			clasp_recovery_dsack(sk, seg->sack[0].start,
-					     seg->sack[0].end);
+		clasp_sack_dsack(sk, &seg->sack[0]);
 		break;
 	case CLASP_DSACK_NONE:
 		break;
