@@ -540,8 +540,10 @@ struct clasp_sockopt {
  * @rcv_wnd: window last advertised
  * @rcv_wup: rcv_nxt when @rcv_wnd was advertised
  * @copied_seq: first sequence number the reader has not consumed
- * @mss: effective maximum segment size
+ * @mss: effective maximum segment size (clasp_sync_mss())
  * @peer_mss: MSS the peer announced
+ * @pmtu_cookie: the route's MTU @mss was computed for, so that a path MTU
+ *	another socket's ICMP error changed is noticed (clasp_current_mss())
  * @dupacks: duplicate ACKs in a row (fast retransmit at three)
  * @ca_state: loss recovery state, TCP's enum tcp_ca_state (recovery.c)
  * @recover: highest sequence sent when recovery began (RFC 6582)
@@ -698,6 +700,7 @@ struct clasp_sock {
 	u32 peer_mss;
 	u8 dupacks;
 	u8 ca_state;
+	u32 pmtu_cookie;
 	u8 frto;
 	u32 recover;
 	u32 high_rxt;
@@ -1382,6 +1385,9 @@ u32 clasp_rcv_space(const struct sock *sk);
 u32 clasp_rcv_window(struct sock *sk);
 u8 clasp_choose_wscale(const struct sock *sk);
 u32 clasp_route_mss(const struct dst_entry *dst);
+struct dst_entry *clasp_sk_route(struct sock *sk);
+void clasp_sync_mss(struct sock *sk, const struct dst_entry *dst);
+void clasp_current_mss(struct sock *sk);
 
 /* wqueue.c */
 int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len);

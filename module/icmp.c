@@ -87,24 +87,6 @@ static void clasp_icmp_classify(int type, int code, u32 info,
 			 (code == ICMP_NET_UNREACH || code == ICMP_HOST_UNREACH));
 }
 
-/* The route to the peer, rebuilt if it went stale.  Socket locked. */
-static struct dst_entry *clasp_sk_route(struct sock *sk)
-{
-	struct dst_entry *dst = __sk_dst_check(sk, clasp_sk_v6(sk) ?
-					       inet6_sk(sk)->dst_cookie : 0);
-	int err;
-
-	if (dst)
-		return dst;
-#if IS_ENABLED(CONFIG_IPV6)
-	if (clasp_sk_v6(sk))
-		err = inet6_sk_rebuild_header(sk);
-	else
-#endif
-		err = inet_sk_rebuild_header(sk);
-	return err ? NULL : __sk_dst_get(sk);
-}
-
 /* May the path MTU of @sk's route lower its MSS?  IPv6 never fragments. */
 static bool clasp_pmtu_applies(struct sock *sk, struct dst_entry *dst, u32 mtu)
 {
@@ -176,10 +158,10 @@ void clasp_mtu_reduced(struct sock *sk)
 	dst = clasp_sk_route(sk);
 	if (!dst || !clasp_pmtu_applies(sk, dst, mtu))
 		return;
-	mss = clasp_route_mss(dst) - clasp_opt_room(csk);
-	if (mss >= csk->mss)
+	mss = csk->mss;
+	clasp_sync_mss(sk, dst);
+	if (csk->mss >= mss)
 		return;
-	csk->mss = mss;
 	clasp_stats_inc(sock_net(sk), CLASP_MIB_PMTUUPDATES);
 	if (sk->sk_state != TCP_SYN_SENT)
 		clasp_resend_smaller(sk);

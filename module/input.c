@@ -131,8 +131,7 @@ static void clasp_update_mss(struct sock *sk, u16 peer_mss)
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	csk->peer_mss = peer_mss ? peer_mss : CLASP_DEFAULT_MSS;
-	csk->mss = clamp(csk->peer_mss, CLASP_MIN_MSS, csk->mss) -
-		   clasp_opt_room(csk);
+	clasp_sync_mss(sk, __sk_dst_get(sk));
 }
 
 /*

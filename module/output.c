@@ -40,6 +40,86 @@ u32 clasp_route_mss(const struct dst_entry *dst)
 	return clamp_t(u32, mss, CLASP_MIN_MSS, CLASP_MAX_MSS);
 }
 
+/**
+ * clasp_sk_route() - the socket's route, rebuilt if it went stale
+ * @sk: the socket, locked
+ *
+ * A route whose path MTU changed is stale (an IPv6 route exception, an
+ * IPv4 next-hop exception): the one that replaces it carries the MTU.
+ *
+ * Return: the route, or NULL if none can be found.
+ */
+struct dst_entry *clasp_sk_route(struct sock *sk)
+{
+	struct dst_entry *dst = __sk_dst_check(sk, clasp_sk_v6(sk) ?
+					       inet6_sk(sk)->dst_cookie : 0);
+	int err;
+
+	if (dst)
+		return dst;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (clasp_sk_v6(sk))
+		err = inet6_sk_rebuild_header(sk);
+	else
+#endif
+		err = inet_sk_rebuild_header(sk);
+	return err ? NULL : __sk_dst_get(sk);
+}
+
+/**
+ * clasp_sync_mss() - size a connection's segments for a route
+ * @sk: the socket, locked, with the peer's MSS known
+ * @dst: its route, or NULL for none
+ *
+ * The route's MSS, lowered by TCP_MAXSEG and by the MSS the peer
+ * announced, less the room of the options every segment carries, as
+ * tcp_sync_mss(); the route's MTU is remembered in csk->pmtu_cookie.
+ */
+void clasp_sync_mss(struct sock *sk, const struct dst_entry *dst)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u32 user = READ_ONCE(csk->opt.user_mss);
+	u32 mss = clasp_route_mss(dst);
+
+	if (user)
+		mss = min(mss, user);
+	csk->pmtu_cookie = dst ? dst_mtu(dst) : 0;
+	csk->mss = clamp(csk->peer_mss, CLASP_MIN_MSS, mss) -
+		   clasp_opt_room(csk);
+}
+
+/**
+ * clasp_current_mss() - follow the path MTU of the socket's route
+ * @sk: the socket, locked
+ *
+ * Any socket's ICMP error lowers the path MTU of a route every
+ * connection to that destination shares, and an expired one raises it
+ * again; a connection that sized its segments for the old MTU notices
+ * here, before it sends, as TCP's tcp_current_mss().  Segments already
+ * queued are cut to the new size as they go (clasp_push_nonagle(),
+ * clasp_retransmit_skb()): IPv6 never fragments a segment too big for
+ * its route, it refuses it.
+ */
+void clasp_current_mss(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct dst_entry *dst;
+
+	if (!csk->peer_mss)
+		return;		/* before the peer's SYN: clasp_adv_mss() */
+	dst = clasp_sk_route(sk);
+	if (dst && dst_mtu(dst) != csk->pmtu_cookie)
+		clasp_sync_mss(sk, dst);
+}
+
+/* Cut a queued segment longer than the MSS: false if it cannot be. */
+static bool clasp_fit_mss(struct sock *sk, struct sk_buff *skb)
+{
+	u32 mss = clasp_sk(sk)->mss;
+
+	return skb->len <= mss || !clasp_split(sk, skb, mss);
+}
+
 /* The largest window the window field can carry for @sk. */
 static u32 clasp_max_window(const struct clasp_sock *csk)
 {
@@ -416,6 +496,8 @@ static int clasp_transmit(struct sock *sk, struct sk_buff *skb, bool rtx)
 	else
 #endif
 		err = ip_queue_xmit(sk, skb, &inet->cork.fl);
+	/* A qdisc's congestion notice: the segment went all the same (TCP). */
+	err = net_xmit_eval(err);
 	if (!err && payload)
 		clasp_pacing_sent(sk, payload);
 	if (!err && !rtx)
@@ -870,6 +952,7 @@ void clasp_push_nonagle(struct sock *sk, int nonagle)
 
 	if (!csk->send_head)
 		goto arm;
+	clasp_current_mss(sk);
 	if (csk->snd_una == csk->snd_max)
 		clasp_cong_tx_start(sk);
 	cwnd = csk->cong.cwnd;
@@ -879,6 +962,8 @@ void clasp_push_nonagle(struct sock *sk, int nonagle)
 			blocked = true;
 			break;
 		}
+		if (!clasp_fit_mss(sk, skb))
+			break;
 		if (!clasp_fits_window(csk, skb) &&
 		    !clasp_split_to_window(sk, skb))
 			break;
@@ -928,6 +1013,9 @@ bool clasp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	bool out;
 
 	if (!skb || skb == csk->send_head)
+		return false;
+	clasp_current_mss(sk);
+	if (!clasp_fit_mss(sk, skb))
 		return false;
 	out = clasp_rtxq_begin(sk, skb);
 	if (clasp_send_queued(sk, skb)) {

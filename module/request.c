@@ -417,10 +417,8 @@ static struct sock *clasp_create_child(struct sock *lsk,
 	csk->ts_recent = req->ts_recent;
 	csk->ts_recent_stamp = req->ts_recent_stamp;
 	csk->ts_offset = clasp_req_ts_offset(req);
-	csk->mss = clasp_adv_mss(child);
 	csk->peer_mss = req->peer_mss;
-	csk->mss = clamp_t(u32, req->peer_mss, CLASP_MIN_MSS, csk->mss) -
-		   clasp_opt_room(csk);
+	clasp_sync_mss(child, __sk_dst_get(child));
 	csk->rcv_tstamp = ktime_get();
 	csk->data_sent_tstamp = csk->rcv_tstamp;
 	csk->data_rcvd_tstamp = csk->rcv_tstamp;

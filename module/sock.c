@@ -643,6 +643,7 @@ static int clasp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		if (err)
 			goto error;
 	}
+	clasp_current_mss(sk);	/* new data sized for the route as it is */
 	goal = clasp_tso_segs(sk);
 	while (copied < size) {
 		err = -EPIPE;

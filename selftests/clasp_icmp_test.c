@@ -12,6 +12,8 @@
  *   the connection fails with it when its retries run out.
  * - Fragmentation needed (packet too big) lowers the path MTU and the
  *   MSS, and the flight goes out again at once in segments that fit.
+ *   Another connection to the same peer sizes its next segments for the
+ *   route's new MTU.
  *   Over IPv6 a packet too big below 1280 changes nothing; over IPv4 one
  *   below the route's minimum sets the minimum, as TCP.
  * - A half-open request dies of the errors TCP's does about its SYN-ACK
@@ -211,6 +213,40 @@ static void expect_data(struct __test_metadata *_metadata,
 	}
 }
 
+/*
+ * The module's data from @from (relative) up to @to, in segments of at
+ * most @mss bytes, in any order, within @ms; the peer acknowledges each
+ * segment that extends what it holds in order.
+ */
+static void expect_covered(struct __test_metadata *_metadata,
+			   struct clasp_pkt *p, uint32_t from, uint32_t to,
+			   uint32_t mss, int ms)
+{
+	long long end = clasp_now_ms() + ms;
+	uint32_t left = to - from, acked = 0, i, off;
+	bool have[4096] = { false };
+	struct clasp_seg got;
+
+	ASSERT_GE(sizeof(have), left);
+	while (left) {
+		ASSERT_EQ(1, clasp_pkt_recv(p, &got, end - clasp_now_ms())) {
+			TH_LOG("%u bytes of %u to %u missing", left, from, to);
+		}
+		ASSERT_GE(mss, got.len) TH_LOG("a segment of %zu bytes", got.len);
+		off = got.seq - p->local_isn - from;
+		for (i = 0; i < got.len; i++) {
+			ASSERT_GT(to - from, off + i) TH_LOG("data past %u", to);
+			left -= !have[off + i];
+			have[off + i] = true;
+		}
+		if (!have[acked])
+			continue;
+		while (acked < to - from && have[acked])
+			acked++;
+		ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u", from + acked));
+	}
+}
+
 /* The path MTU the socket knows (IP_MTU, IPV6_MTU), -1 on error. */
 static int path_mtu(int fd)
 {
@@ -223,15 +259,17 @@ static int path_mtu(int fd)
 	return mtu;
 }
 
-/* A connection the peer opened announcing the route's MSS: full segments. */
-static int env_full_size(struct __test_metadata *_metadata, struct env *e)
+/*
+ * A connection the peer opens from @peer_port to the listener, announcing
+ * the route's MSS: full segments.
+ */
+static int accept_full_size(struct __test_metadata *_metadata, struct env *e,
+			    uint16_t peer_port)
 {
 	struct clasp_pkt *p = &e->p;
 	struct clasp_call acc;
 
-	env_setup(_metadata, e, NULL);
-	listen_on(_metadata, e, LISTEN_PORT);
-	clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT);
+	clasp_pkt_conn(p, LISTEN_PORT, peer_port);
 	ASSERT_EQ(0, clasp_call_accept(&acc, e->lfd));
 	ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", ROUTE_MSS));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
@@ -239,6 +277,14 @@ static int env_full_size(struct __test_metadata *_metadata, struct env *e)
 	ASSERT_EQ(0, clasp_call_wait(&acc, GUARD_MS)) TH_LOG("accept hangs");
 	ASSERT_LE(0, acc.ret) TH_LOG("accept: %s", strerror(acc.err));
 	return acc.ret;
+}
+
+/* A fresh namespace, a listener, and one such connection. */
+static int env_full_size(struct __test_metadata *_metadata, struct env *e)
+{
+	env_setup(_metadata, e, NULL);
+	listen_on(_metadata, e, LISTEN_PORT);
+	return accept_full_size(_metadata, e, PEER_PORT);
 }
 
 /* The MSS of a path MTU, with no options: the family's headers less. */
@@ -273,6 +319,52 @@ TEST(too_big_shrinks_segments_and_resends)
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %zu", 1 + full + sizeof(data)));
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 	close(fd);
+}
+
+/*
+ * The path MTU is the route's: one connection's error lowers it for every
+ * connection to that peer, and another one, told nothing, sizes its
+ * segments for it (tcp_current_mss()) rather than sending, for ever,
+ * segments the route refuses (IPv6 never fragments them) or that DF
+ * stops.  clasp looks at the route before it sends: its data goes at
+ * once, in order.  TCP looks at the route it last used: segments it
+ * writes at the old size are refused once, which renews its route, and
+ * go again at their retransmission timeout, cut to the new size.
+ */
+TEST(too_big_for_one_connection_resizes_another)
+{
+	static const char data[3000];
+	int mtu = clasp_v6() ? 1280 : 1000, mss = MTU_MSS(mtu), fa, fb;
+	uint32_t full = ROUTE_MSS;
+	struct clasp_pkt_id a, b;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+
+	fa = env_full_size(_metadata, &e);
+	clasp_pkt_save(p, &a);
+	fb = accept_full_size(_metadata, &e, PEER_PORT + 1);
+	clasp_pkt_save(p, &b);
+
+	clasp_pkt_play(p, &a);
+	ASSERT_EQ(full, send(fa, data, full, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 1:%u(%u) ack 1", 1 + full, full));
+	ASSERT_EQ(0, clasp_pkt_icmp_err(p, CLASP_ICMP_TOO_BIG, mtu, 1));
+	expect_data(_metadata, p, 1, 1 + full, mss);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u", 1 + full));
+
+	clasp_pkt_play(p, &b);
+	clasp_pkt_note(p, "the other connection sends");
+	ASSERT_EQ(sizeof(data), send(fb, data, sizeof(data), 0));
+	if (clasp_is_tcp())
+		expect_covered(_metadata, p, 1, 1 + sizeof(data), mss,
+			       3 * CALM_RTO_MS);
+	else
+		expect_data(_metadata, p, 1, 1 + sizeof(data), mss);
+	EXPECT_EQ(mtu, path_mtu(fb));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %zu", 1 + sizeof(data)));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	close(fa);
+	close(fb);
 }
 
 /*
@@ -331,9 +423,9 @@ TEST(too_big_below_the_minimum)
  * the interface's MTU and takes no path MTU from ICMP
  * (ip_sk_accept_pmtu(), ip6_sk_accept_pmtu()): a segment too big is
  * neither cut nor sent again at once, as with TCP, and over IPv6 later
- * segments keep the interface's MSS.  Over IPv4 TCP's route learns the
- * MTU all the same, and its later segments follow it
- * (tcp_current_mss()), clasp's do not: not compared (CONFORMANCE.md).
+ * segments keep the interface's MSS.  Over IPv4 the route learns the MTU
+ * all the same (tcp_v4_mtu_reduced()), and later segments follow it
+ * (tcp_current_mss()).
  */
 TEST(pmtudisc_interface_ignores_too_big)
 {
@@ -353,12 +445,9 @@ TEST(pmtudisc_interface_ignores_too_big)
 	ASSERT_EQ(0, clasp_pkt_icmp_err(p, CLASP_ICMP_TOO_BIG, mtu, 1));
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u", 1 + full));
-	if (!clasp_v6()) {
-		close(fd);
-		return;
-	}
 	ASSERT_EQ(sizeof(data), send(fd, data, sizeof(data), 0));
-	expect_data(_metadata, p, 1 + full, 1 + full + sizeof(data), full);
+	expect_data(_metadata, p, 1 + full, 1 + full + sizeof(data),
+		    clasp_v6() ? full : MTU_MSS(mtu));
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %zu", 1 + full + sizeof(data)));
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 	close(fd);

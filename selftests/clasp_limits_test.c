@@ -16,21 +16,11 @@
 #define MAX_ORPHANS	2
 #define CONNS		4
 
-/* What the fake peer must know to play one of several connections. */
+/* A connection: its socket, and what the fake peer needs to play it. */
 struct conn {
 	int fd;
-	uint16_t peer_port;
-	uint32_t peer_isn, local_isn;
+	struct clasp_pkt_id id;
 };
-
-static void play(struct clasp_pkt *p, const struct conn *c)
-{
-	p->local_port = LISTEN_PORT;
-	p->peer_port = c->peer_port;
-	p->peer_isn = c->peer_isn;
-	p->local_isn = c->local_isn;
-	p->local_isn_known = true;
-}
 
 TEST(orphans_past_the_limit_are_reset_and_room_returns)
 {
@@ -53,14 +43,12 @@ TEST(orphans_past_the_limit_are_reset_and_room_returns)
 	listen_on(_metadata, &e, LISTEN_PORT);
 	for (i = 0; i <= CONNS; i++) {
 		conns[i].fd = passive_open(_metadata, &e, PEER_PORT + i);
-		conns[i].peer_port = PEER_PORT + i;
-		conns[i].peer_isn = p->peer_isn;
-		conns[i].local_isn = p->local_isn;
+		clasp_pkt_save(p, &conns[i].id);
 	}
 
 	/* The first MAX_ORPHANS send their FIN and stay, orphaned. */
 	for (i = 0; i < CONNS; i++) {
-		play(p, &conns[i]);
+		clasp_pkt_play(p, &conns[i].id);
 		clasp_pkt_note(p, "close() connection %d", i);
 		ASSERT_EQ(0, close(conns[i].fd));
 		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "F. 1:1(0) ack 1"));
@@ -75,13 +63,13 @@ TEST(orphans_past_the_limit_are_reset_and_room_returns)
 	EXPECT_EQ(aborts + CONNS - MAX_ORPHANS, clasp_counter("AbortOnMemory"));
 
 	/* The first orphan ends: its FIN acknowledged, the peer's FIN in. */
-	play(p, &conns[0]);
+	clasp_pkt_play(p, &conns[0].id);
 	ASSERT_EQ(0, clasp_pkt_inject(p, "F. 1:1(0) ack 2"));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 2:2(0) ack 2"));
 	expect_state(_metadata, &e, TCP_TIME_WAIT);
 
 	/* Room again: the next close() orphans its socket. */
-	play(p, &conns[CONNS]);
+	clasp_pkt_play(p, &conns[CONNS].id);
 	ASSERT_EQ(0, close(conns[CONNS].fd));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "F. 1:1(0) ack 1"));
 	expect_state(_metadata, &e, TCP_FIN_WAIT1);
@@ -93,7 +81,7 @@ TEST(orphans_past_the_limit_are_reset_and_room_returns)
 	 * module (rmmod in later tests): the peer resets them.
 	 */
 	for (i = 1; i <= CONNS; i += CONNS - 1) {
-		play(p, &conns[i]);
+		clasp_pkt_play(p, &conns[i].id);
 		ASSERT_EQ(0, clasp_pkt_inject(p, "R 1:1(0)"));
 		expect_state(_metadata, &e, 0);
 	}

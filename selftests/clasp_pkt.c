@@ -350,6 +350,23 @@ void clasp_pkt_forget_isn(struct clasp_pkt *p)
 	p->local_isn_known = false;
 }
 
+void clasp_pkt_save(const struct clasp_pkt *p, struct clasp_pkt_id *id)
+{
+	id->local_port = p->local_port;
+	id->peer_port = p->peer_port;
+	id->peer_isn = p->peer_isn;
+	id->local_isn = p->local_isn;
+}
+
+void clasp_pkt_play(struct clasp_pkt *p, const struct clasp_pkt_id *id)
+{
+	p->local_port = id->local_port;
+	p->peer_port = id->peer_port;
+	p->peer_isn = id->peer_isn;
+	p->local_isn = id->local_isn;
+	p->local_isn_known = true;
+}
+
 void clasp_pkt_fill(uint32_t seq, void *buf, size_t len)
 {
 	uint8_t *b = buf;

@@ -174,6 +174,21 @@ void clasp_pkt_conn(struct clasp_pkt *p, uint16_t local_port,
 /* Forget the module's ISN: its next SYN or SYN-ACK teaches it again. */
 void clasp_pkt_forget_isn(struct clasp_pkt *p);
 
+/*
+ * What the fake peer must know to play one of several connections: kept
+ * by clasp_pkt_save() once the module's ISN is known, taken up again by
+ * clasp_pkt_play().
+ */
+struct clasp_pkt_id {
+	uint16_t local_port;
+	uint16_t peer_port;
+	uint32_t peer_isn;
+	uint32_t local_isn;
+};
+
+void clasp_pkt_save(const struct clasp_pkt *p, struct clasp_pkt_id *id);
+void clasp_pkt_play(struct clasp_pkt *p, const struct clasp_pkt_id *id);
+
 /* Text to segment; -1 (with a message) if the text is not understood. */
 int clasp_pkt_parse(const char *text, struct clasp_pkt_spec *spec);
 /*
