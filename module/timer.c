@@ -424,13 +424,14 @@ static void clasp_timeout_abort(struct sock *sk)
 }
 
 /*
- * The window is closed and nothing is in flight: probe it.  A peer that
- * answers keeps the connection alive (its ACK clears csk->probes), as with
- * TCP; an orphan gives up once the backoff reaches @limit, answered or
- * not, so a peer that never reads cannot hold it forever, and so does a
- * socket with TCP_USER_TIMEOUT once the window stayed closed that long
- * since the first probe (tcp_probe_timer()).  Sending into an open window
- * ends the run (clasp_push()).
+ * The window is closed, or what fits it cannot leave, and nothing is in
+ * flight: probe it.  A peer that answers keeps the connection alive (its
+ * ACK clears csk->probes), as with TCP; an orphan gives up once the
+ * backoff reaches @limit, answered or not, so a peer that never reads
+ * cannot hold it forever, and so does a socket with TCP_USER_TIMEOUT once
+ * the window stayed closed that long since the first probe
+ * (tcp_probe_timer()).  Sending into an open window ends the run
+ * (clasp_push()).
  */
 static void clasp_window_probe(struct sock *sk, u32 limit)
 {
@@ -473,7 +474,16 @@ static void clasp_data_timeout(struct sock *sk)
 		 */
 		if (head && csk->snd_wnd >= head->len) {
 			clasp_push_nonagle(sk, CLASP_NAGLE_PUSH);
-			return;
+			if (csk->snd_max != csk->snd_una ||
+			    clasp_pacing_holds(sk))
+				return;
+			/*
+			 * It could not leave (its route went with its
+			 * device, say): a failed probe, counted and backed
+			 * off as TCP's probe timer counts one, so that such
+			 * a socket, an orphan above all, ends rather than
+			 * trying every RTO for ever.
+			 */
 		}
 		if (head)
 			clasp_window_probe(sk, limit);

@@ -33,7 +33,9 @@ port that any TIME_WAIT or FIN_WAIT_2 entry holds, whatever its address
 and family: clasp_port_conflict() in module/table.c.)  The kinds:
 
   stall  ESTABLISHED, both ends send and never read: unread data both ways
-  flow   ESTABLISHED, both ends send and read all the time
+  flow   ESTABLISHED, both ends send and read all the time; the client
+         end is paced by SO_MAX_PACING_RATE (FLOW_PACE), well below what
+         it is given to send, so its pace timer is armed when it goes
   fw2    the client sends 100 bytes and close()s; the server keeps its end
          open without reading: orphaned FIN_WAIT_2 entry on the client
   tw1    the client close()s first, then the server: TIME_WAIT on the client
@@ -63,6 +65,10 @@ CLONE_NEWNET = 0x40000000
 # A flowing connection sends 16 KiB per 20 ms each way: traffic that never
 # stops, without starving an emulated guest.
 FLOW_PAUSE = 0.02
+# The client end of a flowing connection may send 64 KB/s, a tenth of
+# that: past the first ten segments each waits for its pace timer.
+FLOW_PACE = 65536
+SO_MAX_PACING_RATE = 47
 # CLASP_SLOW=N: the kernel runs about N times slower (the debug kernel's
 # lane), and so do the waits here, as lib.sh's clasp_slow_time.
 SLOW = max(1, int(os.environ.get("CLASP_SLOW") or 1))
@@ -103,6 +109,18 @@ INFO_FMT = "<4B18I"
 I_STATE, I_RETRANSMITS, I_BACKOFF, I_TIMER = 0, 1, 2, 3
 I_RTO_US, I_SRTT_US = 5, 6
 I_SND_WND, I_UNACKED, I_RECV_QUEUE = 15, 18, 21
+
+
+TCP_INFO = 11
+# struct tcp_info's tcpi_max_pacing_rate (u64) and tcpi_notsent_bytes
+TI_MAX_PACING_RATE, TI_NOTSENT = 112, 144
+
+
+def paced(s):
+    """SO_MAX_PACING_RATE as TCP_INFO reports it, and bytes not yet sent."""
+    b = s.getsockopt(socket.IPPROTO_TCP, TCP_INFO, TI_NOTSENT + 4)
+    return (struct.unpack_from("<Q", b, TI_MAX_PACING_RATE)[0],
+            struct.unpack_from("<I", b, TI_NOTSENT)[0])
 
 
 def info(s):
@@ -246,6 +264,9 @@ class Fill:
                 s.settimeout(DEADLINE)
                 s.bind((src, 40000 + 1000 * kind + 500 * (":" in src) + i))
                 s.connect((dst, int(port)))
+                if kind == 1:
+                    s.setsockopt(socket.SOL_SOCKET, SO_MAX_PACING_RATE,
+                                 FLOW_PACE)
                 if kind in (0, 1):
                     self.hold("client " + ns, s, kind)
                 elif kind == 2:
@@ -319,6 +340,15 @@ class Fill:
                 (who.replace(" ", "_"), v[I_STATE], v[I_BACKOFF],
                  v[I_RETRANSMITS], v[I_RTO_US], v[I_SRTT_US], v[I_SND_WND],
                  v[I_UNACKED], v[I_RECV_QUEUE]))
+        # The paced ends hold data back, their pace timer armed.
+        pace = [paced(s) for who, s in self.flow if who.startswith("client")]
+        if pace:
+            say("paced %d max_pacing_rate %s notsent %s" %
+                (len(pace), sorted({r for r, _ in pace}),
+                 [n for _, n in pace]))
+            if any(r != FLOW_PACE for r, _ in pace) or \
+                    not any(n for _, n in pace):
+                bad.append("flows not paced at %d B/s" % FLOW_PACE)
         for (ns, want), (_, st) in zip(self.expect, got):
             keys = list(want) + [k for k in DIAG if k not in want]
             say("stats %s %s" % (ns, " ".join("%s %s" % (k, st.get(k))

@@ -227,10 +227,10 @@ fill() {
 	python3 "$HELPER" fill "$@" >>"$out" 2>&1 &
 	pids+=("$!")
 	wait_line "$out" '^(ready|fail)' 120 || return 1
-	grep '^stats\|^unread\|^keepalive' "$out" | sed 's/^/# /'
+	grep '^stats\|^unread\|^keepalive\|^paced' "$out" | sed 's/^/# /'
 	grep -q '^ready' "$out" || {
 		grep '^conn' "$out" | sed 's/^/# /'
-		log "$(grep -v '^stats\|^unread\|^keepalive\|^conn' "$out" | tr '\n' '|')"
+		log "$(grep -v '^stats\|^unread\|^keepalive\|^paced\|^conn' "$out" | tr '\n' '|')"
 		return 1
 	}
 }
