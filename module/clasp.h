@@ -61,8 +61,10 @@
  *   pacing.c    the pacing rate from cwnd and SRTT, for fq and GSO sizing,
  *               and pacing of clasp's own where SO_MAX_PACING_RATE asks
  *   tso.c       software GSO on any route, as TCP's; how many segments
- *               a GSO buffer should carry (TCP's autosizing), and when a
- *               write sends what it queued
+ *               a GSO buffer should carry (TCP's autosizing), when a
+ *               write sends what it queued, and when new data waits for
+ *               the next ACK to leave in a larger buffer
+ *   defer.c     that wait's arithmetic (tcp_tso_should_defer()), pure
  *   icmp.c      ICMP and ICMPv6 errors: soft and hard errors, path MTU,
  *               redirects
  *   ipv6.c      IPv6: AF_INET6 sockets, their connect(), the IPv6 handler,
@@ -1404,6 +1406,8 @@ void clasp_pacing_sent(struct sock *sk, u32 len);
 bool clasp_route_caps(struct sock *sk);
 u32 clasp_tso_segs(const struct sock *sk);
 bool clasp_tso_write_full(const struct sock *sk, u32 goal);
+bool clasp_tso_should_defer(struct sock *sk, struct sk_buff *skb, u32 room,
+			    bool *cwnd_limited);
 
 /* offload.c */
 int clasp_offload_init(void);

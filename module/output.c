@@ -816,6 +816,20 @@ static bool clasp_nagle_holds(struct sock *sk, struct sk_buff *skb,
 	       !clasp_seq_after(csk->snd_sml, csk->snd_max);
 }
 
+/*
+ * Could the send head wait for the next ACK (tso.c)?  Only a full segment
+ * never sent with more behind it: what TCP would hold as one buffer of
+ * several segments.
+ */
+static bool clasp_may_defer(struct sock *sk, struct sk_buff *skb)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u32 seq = CLASP_SKB_CB(skb)->seq;
+
+	return skb->len == csk->mss && seq == csk->snd_max &&
+	       csk->write_seq - seq > csk->mss;
+}
+
 /* The socket's own setting: TCP_NODELAY, TCP_CORK, a push owed. */
 static int clasp_nonagle(const struct clasp_sock *csk)
 {
@@ -970,6 +984,9 @@ void clasp_push_nonagle(struct sock *sk, int nonagle)
 		if (clasp_nagle_holds(sk, skb, nonagle))
 			break;
 		if (clasp_tsq_full(sk) || clasp_pacing_holds(sk))
+			break;
+		if (!(nonagle & CLASP_NAGLE_PROBE) && clasp_may_defer(sk, skb) &&
+		    clasp_tso_should_defer(sk, skb, cwnd - pipe, &blocked))
 			break;
 		n = clasp_send_next(sk, skb, pipe < cwnd ? cwnd - pipe : 1);
 		if (!n)

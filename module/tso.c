@@ -16,10 +16,12 @@
 #include <net/xfrm.h>
 
 #include "clasp.h"
+#include "defer.h"
 #include "compat.h"
 
 #define CLASP_TSO_MIN_SEGS	2U	/* tcp_min_tso_segs */
 #define CLASP_TSO_RTT_LOG	9	/* tcp_tso_rtt_log: halve per 512 us */
+#define CLASP_TSO_DEFER_US	USEC_PER_MSEC	/* the longest wait for an ACK */
 
 /**
  * clasp_route_caps() - software GSO on the socket's route, as TCP has it
@@ -127,4 +129,63 @@ bool clasp_tso_write_full(const struct sock *sk, u32 goal)
 	return csk->send_head &&
 	       csk->write_seq - CLASP_SKB_CB(csk->send_head)->seq >=
 	       goal * csk->mss;
+}
+
+/* Is the ACK of the oldest segment in flight due within the defer bound? */
+static bool clasp_tso_ack_due(struct sock *sk, ktime_t now)
+{
+	const struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+	s64 in_us;
+
+	if (!head || !csk->srtt_us)
+		return false;
+	in_us = ktime_us_delta(ktime_add_us(CLASP_SKB_CB(head)->xmit,
+					    csk->srtt_us), now);
+	return in_us <= min_t(s64, csk->srtt_us / 2, CLASP_TSO_DEFER_US);
+}
+
+/**
+ * clasp_tso_should_defer() - hold new data back for the next ACK, so that
+ * it leaves in a larger GSO buffer, as tcp_tso_should_defer()
+ * @sk: the socket, locked
+ * @skb: the send head, a full segment never sent, with more queued
+ * @room: segments the congestion window leaves, at least one
+ * @cwnd_limited: set when the congestion window is what holds it back
+ *
+ * Never in recovery, with nothing in flight (no ACK would come), or when
+ * nothing went in the last millisecond (a burst after a pause); the rest
+ * is clasp_defer()'s (defer.c).
+ *
+ * Return: true to send nothing now.
+ */
+bool clasp_tso_should_defer(struct sock *sk, struct sk_buff *skb, u32 room,
+			    bool *cwnd_limited)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	u32 seq = CLASP_SKB_CB(skb)->seq;
+	ktime_t now = ktime_get();
+	struct clasp_defer d;
+
+	if (csk->ca_state >= TCP_CA_Recovery || csk->snd_una == csk->snd_max ||
+	    ktime_us_delta(now, csk->data_sent_tstamp) > CLASP_TSO_DEFER_US)
+		return false;
+	d = (struct clasp_defer){
+		.send_win = csk->snd_una + csk->snd_wnd - seq,
+		.cong_win = room * csk->mss,
+		.goal = clasp_tso_segs(sk) * csk->mss,
+		.wnd = min(csk->snd_wnd, csk->cong.cwnd * csk->mss),
+		.queued = csk->write_seq - seq,
+		.ack_due = clasp_tso_ack_due(sk, now),
+		.fin = csk->fin_queued,
+	};
+	switch (clasp_defer(&d)) {
+	case CLASP_DEFER_CWND:
+		*cwnd_limited = true;
+		return true;
+	case CLASP_DEFER_WAIT:
+		return true;
+	default:
+		return false;
+	}
 }
