@@ -78,7 +78,10 @@
  *   request.c   listeners: half-open requests and the accept queue
  *   timewait.c  compact TIME_WAIT and orphaned FIN_WAIT_2 entries
  *   syncookies.c  stateless SYN-ACKs under SYN floods
- *   netlink.c   the generic netlink family "clasp" and its events
+ *   netlink.c   the generic netlink family "clasp": its commands, the
+ *               counter and tunable tables, and its events
+ *   nlconn.c    connections' messages: conn-get, the batched conn dump,
+ *               the filters of dumps and segment events
  *   ladder.c    per-segment events for ladder diagrams: the filters set,
  *               the static key that keeps them free when nobody listens,
  *               the reports of the hooks in output.c and input.c
@@ -1023,7 +1026,7 @@ static inline u64 clasp_backoff(u32 base, u32 shift, u64 max)
 
 /**
  * struct clasp_filter - which connections a dump or a segment-event
- *	listener wants, from the local side (netlink.c)
+ *	listener wants, from the local side (nlconn.c)
  * @states: bit (1 << state) per state, 0 for all
  * @laddr: local address, under @lmask; an IPv4 one v4-mapped
  * @lmask: its prefix as a mask (96 bits more for IPv4)
@@ -1081,16 +1084,28 @@ struct clasp_ladder_seg {
 
 struct netlink_ext_ack;
 struct nlattr;
+struct netlink_callback;
+struct genl_info;
 
 /* netlink.c */
+extern struct genl_family clasp_genl_family;
 int clasp_netlink_register(void);
 void clasp_netlink_unregister(void);
+int clasp_notify_segment(struct net *net, const struct clasp_entry *k,
+			 const struct clasp_ladder_seg *ls);
+
+/* nlconn.c */
 int clasp_parse_filter(struct nlattr **attrs, struct clasp_filter *f,
 		       struct netlink_ext_ack *extack);
 bool clasp_filter_match(const struct clasp_filter *f,
 			const struct clasp_entry *k, u8 state);
-int clasp_notify_segment(struct net *net, const struct clasp_entry *k,
-			 const struct clasp_ladder_seg *ls);
+int clasp_put_local(struct sk_buff *skb, const struct clasp_entry *k);
+int clasp_put_tuple(struct sk_buff *skb, const struct clasp_entry *k);
+int clasp_get_tuple(struct genl_info *info, struct clasp_entry *k);
+int clasp_conn_dump_start(struct netlink_callback *cb);
+int clasp_conn_dump_done(struct netlink_callback *cb);
+int clasp_conn_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int clasp_conn_get_doit(struct sk_buff *skb, struct genl_info *info);
 
 /* ladder.c: each hook costs one static branch while nobody listens */
 DECLARE_STATIC_KEY_FALSE(clasp_ladder_key);
