@@ -103,10 +103,10 @@ static bool clasp_pmtu_applies(struct sock *sk, struct dst_entry *dst, u32 mtu)
 }
 
 /*
- * Cut every queued segment longer than the new MSS, then send the flight
- * again from its start (RFC 1191: the lost segment was too big).  The
- * SACK marks go: the pieces of a cut segment would share one, and all of
- * it goes again anyway.
+ * Send the flight again from its start (RFC 1191: the lost segment was
+ * too big).  The push loop cuts each queued segment to the new MSS as it
+ * leaves (clasp_fit_mss() in output.c).  The SACK marks go: the pieces of
+ * a cut segment would share one, and all of it goes again anyway.
  */
 static void clasp_resend_smaller(struct sock *sk)
 {
@@ -114,10 +114,6 @@ static void clasp_resend_smaller(struct sock *sk)
 	struct sk_buff *skb;
 
 	clasp_sack_clear(sk);
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		if (skb->len > csk->mss && clasp_split(sk, skb, csk->mss))
-			return;
-	}
 	skb = skb_peek(&sk->sk_write_queue);
 	if (!skb || csk->snd_una == csk->snd_max)
 		return;
