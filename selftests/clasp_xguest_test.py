@@ -320,7 +320,23 @@ def case_back(proto):
     return True, ''
 
 
+def netem_stats():
+    """What netem on eth0 passed and lost: "segments N dropped D", where
+    a GSO skb counts its segments and a drop counts one skb (netem loses
+    skbs), so D is about the loss rate times the skbs sent."""
+    out = subprocess.run(['tc', '-s', 'qdisc', 'show', 'dev', 'eth0'],
+                         stdout=subprocess.PIPE, text=True).stdout.split()
+    try:
+        i = out.index('Sent')
+        return 'segments %s dropped %s' % (out[i + 3],
+                                           out[i + 6].rstrip(','))
+    except (ValueError, IndexError):
+        return '?'
+
+
 def netem(spec):
+    if not spec:
+        log('netem %s' % netem_stats())
     cmd = ['tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'netem'] + \
         spec.split() if spec else ['tc', 'qdisc', 'del', 'dev', 'eth0', 'root']
     subprocess.run(cmd, check=bool(spec))
