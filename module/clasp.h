@@ -537,6 +537,7 @@ struct clasp_sockopt {
  * @snd_nxt: next sequence number to send
  * @snd_max: highest sequence number sent (snd_nxt rewinds on timeout)
  * @write_seq: sequence number after the last byte queued
+ * @pushed_seq: @write_seq when a queued segment was last marked PSH
  * @snd_wnd: window the peer offers
  * @max_snd_wnd: largest window the peer offered (RFC 5961 5.2)
  * @snd_wl1: segment sequence number of the last window update
@@ -693,6 +694,7 @@ struct clasp_sock {
 	u32 snd_nxt;
 	u32 snd_max;
 	u32 write_seq;
+	u32 pushed_seq;
 	u32 snd_wnd;
 	u32 max_snd_wnd;
 	u32 snd_wl1;
@@ -1409,6 +1411,8 @@ void clasp_current_mss(struct sock *sk);
 /* wqueue.c */
 int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len);
 int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len);
+void clasp_mark_push(struct sock *sk);
+bool clasp_push_forced(const struct sock *sk);
 struct sk_buff *clasp_burst(struct sock *sk, struct sk_buff *first, u32 max,
 			    u32 *segs);
 

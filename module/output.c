@@ -699,9 +699,7 @@ static int clasp_send_queued(struct sock *sk, struct sk_buff *qskb)
 	skb = clasp_xmit_skb(qskb);
 	if (!skb)
 		return -ENOBUFS;
-	if (qskb->len)
-		flags |= CLASP_PSH;
-	flags |= cb->flags & CLASP_FIN;
+	flags |= cb->flags & (CLASP_FIN | CLASP_PSH);
 	clasp_sock_header(sk, skb, cb->seq, flags, 0);
 	clasp_ack_sent(sk);
 	if (!rtx && qskb->len)
@@ -868,6 +866,25 @@ static u32 clasp_burst_room(struct sock *sk, u32 room)
 	return n;
 }
 
+/*
+ * PSH for a GSO buffer of @n segments from @first when one of them ends a
+ * push: the last segment cut from the buffer carries it, as from TCP's
+ * skb of several segments.
+ */
+static u8 clasp_burst_psh(struct sock *sk, struct sk_buff *first, u32 n)
+{
+	struct sk_buff *skb = first;
+	u8 psh = 0;
+
+	while (n--) {
+		psh |= CLASP_SKB_CB(skb)->flags & CLASP_PSH;
+		if (!n || skb_queue_is_last(&sk->sk_write_queue, skb))
+			break;
+		skb = skb_queue_next(&sk->sk_write_queue, skb);
+	}
+	return psh;
+}
+
 /* Send @max segments from the send head as one GSO buffer: how many went. */
 static u32 clasp_send_burst(struct sock *sk, u32 max)
 {
@@ -880,7 +897,7 @@ static u32 clasp_send_burst(struct sock *sk, u32 max)
 	if (!skb)
 		return 0;
 	clasp_sock_header(sk, skb, CLASP_SKB_CB(first)->seq,
-			  CLASP_ACK | CLASP_PSH, 0);
+			  CLASP_ACK | clasp_burst_psh(sk, first, n), 0);
 	clasp_ack_sent(sk);
 	clasp_ack_data_sent(sk);
 	if (clasp_transmit(sk, skb, false))

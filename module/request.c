@@ -398,6 +398,7 @@ static struct sock *clasp_create_child(struct sock *lsk,
 	csk->snd_nxt = csk->snd_una;
 	csk->snd_max = csk->snd_una;
 	csk->write_seq = csk->snd_una;
+	csk->pushed_seq = csk->write_seq;
 	clasp_recovery_init(child);
 	clasp_cong_start(child);
 	clasp_autotune_init(child);

@@ -355,6 +355,7 @@ static int clasp_disconnect(struct sock *sk, int flags)
 	csk->snd_nxt = 0;
 	csk->snd_max = 0;
 	csk->write_seq = 0;
+	csk->pushed_seq = 0;
 	csk->max_snd_wnd = 0;
 	csk->rcv_nxt = 0;
 	csk->rcv_wnd = 0;
@@ -413,6 +414,7 @@ void clasp_connect_start(struct sock *sk)
 	csk->snd_nxt = csk->iss + 1;
 	csk->snd_max = csk->snd_nxt;
 	csk->write_seq = csk->snd_nxt;
+	csk->pushed_seq = csk->write_seq;
 	clasp_recovery_init(sk);
 	clasp_cong_start(sk);
 	clasp_autotune_init(sk);
@@ -606,9 +608,15 @@ static void clasp_write_space(struct sock *sk)
 	rcu_read_unlock();
 }
 
-/* The push at the end of a write: MSG_MORE corks it, as TCP's tcp_push(). */
+/*
+ * The push at the end of a write: MSG_MORE corks it, as TCP's tcp_push().
+ * Its last segment carries PSH unless the write was corked and less than
+ * half the peer's largest window went unmarked (clasp_push_forced()).
+ */
 static void clasp_push_msg(struct sock *sk, int flags)
 {
+	if (!(flags & MSG_MORE) || clasp_push_forced(sk))
+		clasp_mark_push(sk);
 	if (flags & MSG_MORE)
 		clasp_push_nonagle(sk, CLASP_NAGLE_CORK);
 	else
@@ -663,6 +671,8 @@ static int clasp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		if (err < 0)
 			goto error;
 		copied += err;
+		if (clasp_push_forced(sk))
+			clasp_mark_push(sk);
 		/* Send what is queued, then take in what arrived meanwhile. */
 		if (copied < size && clasp_tso_write_full(sk, goal)) {
 			clasp_push_pending(sk);

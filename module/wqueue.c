@@ -154,6 +154,42 @@ int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len)
 }
 
 /**
+ * clasp_mark_push() - the last queued segment ends a push: it goes with
+ * PSH, as TCP's tcp_mark_push()
+ * @sk: the socket, locked
+ *
+ * Only a segment not sent yet is marked.  A receiver's stack passes data
+ * up as it comes, whatever the flag; what PSH changes is GRO, which ends
+ * a buffer at it, so that marking every segment would leave the peer
+ * none to build.
+ */
+void clasp_mark_push(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+
+	if (!csk->send_head || !tail)
+		return;
+	CLASP_SKB_CB(tail)->flags |= CLASP_PSH;
+	csk->pushed_seq = csk->write_seq;
+}
+
+/**
+ * clasp_push_forced() - has half the largest window the peer offered been
+ * queued since the last PSH (TCP's forced_push())?
+ * @sk: the socket, locked
+ *
+ * Return: true if the last queued segment should be marked now.
+ */
+bool clasp_push_forced(const struct sock *sk)
+{
+	const struct clasp_sock *csk = clasp_sk(sk);
+
+	return clasp_seq_after(csk->write_seq,
+			       csk->pushed_seq + csk->max_snd_wnd / 2);
+}
+
+/**
  * clasp_split() - cut a queued segment after its first @len bytes
  * @sk: the socket, locked
  * @skb: the segment, in the write queue, longer than @len
