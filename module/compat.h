@@ -14,6 +14,19 @@
 #include <linux/tcp.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
+/*
+ * 6.10 left a held buffer's IP header checks to the transport's GRO
+ * callback (gro_receive_network_flush()); 6.1's IP layer ORs them into
+ * the held buffer's flush itself.
+ */
+#ifdef CLASP_HAVE_GRO_NETWORK_FLUSH
+#define clasp_gro_network_flush(th, th2, p)	\
+	gro_receive_network_flush(th, th2, p)
+#else
+#define clasp_gro_network_flush(th, th2, p)	\
+	((void)(th), (void)(th2), NAPI_GRO_CB(p)->flush)
+#endif
+
 /* 6.5 moved the GSO helpers (gso_make_checksum() and others) to gso.h. */
 #ifdef CLASP_HAVE_NET_GSO_H
 #include <net/gso.h>
