@@ -57,7 +57,8 @@
  *   wqueue.c    the write queue's segments: user data in page fragments,
  *               splitting, several segments as one GSO buffer
  *   offload.c   GSO: a GSO buffer cut into segments for a device that
- *               cannot carry it whole
+ *               cannot carry it whole; GRO: a batch of one connection's
+ *               segments chained into one buffer on the way in
  *   pacing.c    the pacing rate from cwnd and SRTT, for fq and GSO sizing,
  *               and pacing of clasp's own where SO_MAX_PACING_RATE asks
  *   tso.c       software GSO on any route, as TCP's; how many segments

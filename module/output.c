@@ -866,25 +866,6 @@ static u32 clasp_burst_room(struct sock *sk, u32 room)
 	return n;
 }
 
-/*
- * PSH for a GSO buffer of @n segments from @first when one of them ends a
- * push: the last segment cut from the buffer carries it, as from TCP's
- * skb of several segments.
- */
-static u8 clasp_burst_psh(struct sock *sk, struct sk_buff *first, u32 n)
-{
-	struct sk_buff *skb = first;
-	u8 psh = 0;
-
-	while (n--) {
-		psh |= CLASP_SKB_CB(skb)->flags & CLASP_PSH;
-		if (!n || skb_queue_is_last(&sk->sk_write_queue, skb))
-			break;
-		skb = skb_queue_next(&sk->sk_write_queue, skb);
-	}
-	return psh;
-}
-
 /* Send @max segments from the send head as one GSO buffer: how many went. */
 static u32 clasp_send_burst(struct sock *sk, u32 max)
 {
@@ -896,8 +877,12 @@ static u32 clasp_send_burst(struct sock *sk, u32 max)
 	skb = clasp_burst(sk, first, max, &n);
 	if (!skb)
 		return 0;
+	/*
+	 * PSH on every GSO buffer, as tcp_transmit_skb() forces it: the last
+	 * segment cut from it ends the batch the receiver's GRO builds.
+	 */
 	clasp_sock_header(sk, skb, CLASP_SKB_CB(first)->seq,
-			  CLASP_ACK | clasp_burst_psh(sk, first, n), 0);
+			  CLASP_ACK | CLASP_PSH, 0);
 	clasp_ack_sent(sk);
 	clasp_ack_data_sent(sk);
 	if (clasp_transmit(sk, skb, false))

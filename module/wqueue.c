@@ -161,7 +161,8 @@ int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len)
  * Only a segment not sent yet is marked.  A receiver's stack passes data
  * up as it comes, whatever the flag; what PSH changes is GRO, which ends
  * a buffer at it, so that marking every segment would leave the peer
- * none to build.
+ * none to build.  A GSO buffer carries PSH whatever its segments say
+ * (clasp_send_burst()), as TCP's.
  */
 void clasp_mark_push(struct sock *sk)
 {

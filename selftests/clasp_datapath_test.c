@@ -553,6 +553,56 @@ TEST(cork_holds_until_full_or_uncorked)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
+/* 62 */
+TEST(psh_ends_a_write_not_each_segment)
+{
+	/*
+	 * As Linux's tcp_push(): the last segment of a write has PSH, the
+	 * others have not, and a write with MSG_MORE leaves its segments
+	 * unmarked until a later write ends.  The receiver's GRO ends a
+	 * batch at PSH (module/offload.c), so PSH on every segment would
+	 * leave it none to build.  Both also set PSH on the last segment of
+	 * every GSO buffer (tcp_transmit_skb()); the device takes one
+	 * segment per buffer here, so each leaves alone.
+	 */
+	static const char buf[3 * PEER_MSS + 100];
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	env_setup(_metadata, &e, NULL);
+	ASSERT_EQ(0, clasp_sh("ip link set claspt0 gso_max_segs 1"));
+	listen_on(_metadata, &e, LISTEN_PORT);
+	fd = passive_open(_metadata, &e, PEER_PORT);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(sizeof(buf), send(fd, buf, sizeof(buf), 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:%u(%u) ack 1",
+				      1 + PEER_MSS, PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". %u:%u(%u) ack 1",
+				      1 + PEER_MSS, 1 + 2 * PEER_MSS, PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". %u:%u(%u) ack 1",
+				      1 + 2 * PEER_MSS, 1 + 3 * PEER_MSS,
+				      PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. %u:%u(100) ack 1",
+				      1 + 3 * PEER_MSS, 101 + 3 * PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u",
+				      101 + 3 * PEER_MSS));
+	/* Full segments of a write with MSG_MORE go, unmarked. */
+	ASSERT_EQ(2 * PEER_MSS, send(fd, buf, 2 * PEER_MSS, MSG_MORE));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". %u:%u(%u) ack 1",
+				      101 + 3 * PEER_MSS, 101 + 4 * PEER_MSS,
+				      PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". %u:%u(%u) ack 1",
+				      101 + 4 * PEER_MSS, 101 + 5 * PEER_MSS,
+				      PEER_MSS));
+	ASSERT_EQ(10, send(fd, buf, 10, 0));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. %u:%u(10) ack 1",
+				      101 + 5 * PEER_MSS, 111 + 5 * PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u",
+				      111 + 5 * PEER_MSS));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
 /*
  * RFC 7323 and RFC 2018's SACK-permitted.  base_params turns window
  * scaling, timestamps and SACK off (every scenario above is written for

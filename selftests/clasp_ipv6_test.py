@@ -17,6 +17,11 @@ must see the same:
   packet too big     namespaces a - r - b, r's link to b of MTU 1280: a
                      1 MiB transfer from a to b arrives intact, and for
                      clasp the path MTU lowered the MSS (PmtuUpdates)
+  GRO                r's link from a batches segments (GRO on ra, no TSO
+                     on va, netem's 2 ms delay releasing them in batches):
+                     r forwards each batch as one buffer, 1 MiB arrives
+                     intact at b, and b acknowledges fewer than one
+                     segment in three
   unreachable        r rejects a prefix: connect() fails at once with
                      TCP's errno (an ICMPv6 destination unreachable)
   link-local         a connects to r's fe80:: address on their link (r
@@ -267,6 +272,41 @@ def send_to_b(proto, port, data):
     return stat('PmtuUpdates') if proto == CLASP else 0
 
 
+def out_segs(proto):
+    """Segments this namespace sent, by @proto's own counter."""
+    if proto == CLASP:
+        return stat('OutSegs')
+    with open('/proc/net/snmp') as f:
+        rows = [r.split() for r in f if r.startswith('Tcp:')]
+    return int(dict(zip(rows[0][1:], rows[1][1:]))['OutSegs'])
+
+
+def gro_forwarded(proto, port):
+    """1 MiB from a to b with GRO on r's link from a: (intact, segments a
+    sent, segments b sent)."""
+    sh('ethtool -K va tso off', 'v6a')
+    sh('ip link set va gso_max_segs 1', 'v6a')
+    sh('tc qdisc add dev va root netem delay 2ms', 'v6a')
+    sh('ethtool -K ra gro on', 'v6r')
+    try:
+        data = os.urandom(1 << 20)
+        out = []
+        a0 = in_ns('v6a', out_segs, proto)
+        b0 = in_ns('v6b', out_segs, proto)
+        t = threading.Thread(target=sink, args=(proto, port, out))
+        t.start()
+        in_ns('v6a', send_to_b, proto, port, data)
+        t.join()
+        a = in_ns('v6a', out_segs, proto) - a0
+        b = in_ns('v6b', out_segs, proto) - b0
+    finally:
+        sh('tc qdisc del dev va root', 'v6a')
+        sh('ip link set va gso_max_segs 65535', 'v6a')
+        sh('ethtool -K va tso on', 'v6a')
+    want = (hashlib.sha256(data).hexdigest(), len(data))
+    return bool(out) and out[0] == want, a, b
+
+
 def topology():
     """a - r - b over veth, IPv6 only, r's link to b of MTU 1280."""
     for ns in ('v6a', 'v6r', 'v6b'):
@@ -419,7 +459,7 @@ def time_wait_and_netns_exit():
 
 
 PLAN = 2 * len(PROTOS) + 2 + len(PROTOS) + len(BINDS) + 2 * len(PROTOS) + \
-    2 * len(PROTOS) + len(PROTOS) + len(PROTOS) + 1
+    len(PROTOS) + 2 * len(PROTOS) + len(PROTOS) + len(PROTOS) + 1
 
 
 def main():
@@ -476,6 +516,11 @@ def main():
                        'PmtuUpdates %s -> %s' % (before, after))
             else:
                 result(True, 'tcp: (PmtuUpdates is clasp\'s)')
+        for i, p in enumerate(PROTOS):
+            ok, a, b = gro_forwarded(p, 5400 + i)
+            result(ok and 3 * b < a, '%s: 1 MiB intact through GRO on '
+                   'the router, batches acknowledged once' % pname(p),
+                   'intact %s, a sent %d segments, b %d' % (ok, a, b))
         for i, p in enumerate(PROTOS):
             ok, peer, want = scoped_echo('v6r', p, 5300 + i, 'fe80::a2', 'va')
             result(ok is True and peer[0].startswith('fe80:') and

@@ -4,8 +4,8 @@
 # clasp between two network namespaces joined by a veth pair (MTU 1500):
 # MSS, a 64 MiB transfer checked end to end, GSO buffers carried whole and
 # cut in software, 1 MiB under 5% loss both ways, 1 MiB with ECN through
-# a link that marks CE instead of dropping, 4 MiB through
-# reordering, 16 MiB through loss and reordering with the sender's
+# a link that marks CE instead of dropping, segments batched by GRO at
+# the receiver, 4 MiB through reordering, 16 MiB through loss and reordering with the sender's
 # counters checked on every ACK, connect timing out against a peer that drops clasp, the SYN
 # retransmit schedule read from a capture, and a simultaneous open.  Also 64 MiB over loopback, and, over a second veth
 # pair, listeners bound to a device.  clasp_xfer does the socket work;
@@ -510,6 +510,55 @@ veth_4mib_over_100ms_rtt() {
 	return $ret
 }
 
+# gro_state NS DEV FEATURE: "on" or "off", as ethtool -k shows it.
+gro_state() {
+	ip netns exec "$1" ethtool -k "$2" |
+		awk -v f="$3:" '$1 == f { print $2 }'
+}
+
+# GRO (module/offload.c): a receiving device that polls (a veth with GRO
+# on whose peer has no TSO, as a virtio-net device between two guests)
+# hands the receiver each batch of one connection's segments as one
+# buffer, acknowledged once, as TCP's tcp_gro_receive() does.  netem's
+# 2 ms delay releases the segments in batches, one segment per packet.
+# The receiver must send fewer than one segment (ACKs) for three data
+# segments it took (without GRO about one for two; 1 for 7 is typical),
+# and the stream must also arrive whole through loss, duplication and
+# reordering, which put chained buffers in the out-of-order queue.
+veth_gro_batches_segments_at_the_receiver() {
+	local gro tso segs d0 a0 d a ret=0
+	gro=$(gro_state "$NSB" "$VB" generic-receive-offload)
+	tso=$(gro_state "$NSA" "$VA" tcp-segmentation-offload)
+	segs=$(ip -n "$NSA" -d link show "$VA" | grep -o 'gso_max_segs [0-9]*')
+	if ! set_gso_max_segs 1 ||
+		! ip netns exec "$NSA" ethtool -K "$VA" tso off ||
+		! ip netns exec "$NSB" ethtool -K "$VB" gro on ||
+		! tc -n "$NSA" qdisc add dev "$VA" root netem delay 2ms; then
+		log "cannot set the veth up for GRO"
+		ret=1
+	fi
+	d0=$(clasp_counter "$NSA" OutSegs)
+	a0=$(clasp_counter "$NSB" OutSegs)
+	[ "$ret" = 0 ] && { transfer "$NSB" "$NSA" "$IPB" $((4 << 20)) 120 || ret=1; }
+	d=$(($(clasp_counter "$NSA" OutSegs) - d0))
+	a=$(($(clasp_counter "$NSB" OutSegs) - a0))
+	log "GRO: the receiver sent $a segments for $d"
+	if [ "$ret" = 0 ] && [ $((a * 3)) -ge "$d" ]; then
+		log "one or more ACKs for three segments: no batches"
+		ret=1
+	fi
+	if [ "$ret" = 0 ]; then
+		tc -n "$NSA" qdisc change dev "$VA" root netem delay 2ms \
+			loss 1% duplicate 1% reorder 10% &&
+			transfer "$NSB" "$NSA" "$IPB" $((4 << 20)) 120 || ret=1
+	fi
+	tc -n "$NSA" qdisc del dev "$VA" root 2>/dev/null
+	ip netns exec "$NSB" ethtool -K "$VB" gro "${gro:-off}"
+	ip netns exec "$NSA" ethtool -K "$VA" tso "${tso:-on}"
+	set_gso_max_segs "${segs#gso_max_segs }"
+	return $ret
+}
+
 # One connect against a peer that drops clasp, captured: the next two tests
 # judge the result and the SYN timing.
 SYN_OUT=
@@ -770,6 +819,7 @@ TESTS=(veth_64mib_transfer_mss_1460 loopback_64mib_transfer
 	veth_16mib_counters_under_loss_and_reordering
 	veth_2mib_under_1pct_loss_and_duplication veth_4mib_over_100ms_rtt
 	veth_1mib_ecn_marks_instead_of_drops
+	veth_gro_batches_segments_at_the_receiver
 	veth_connect_etimedout_when_peer_drops
 	veth_syn_retransmit_schedule_doubles veth_simultaneous_open
 	veth_listener_bound_to_device veth_nothing_left_behind)
