@@ -122,6 +122,8 @@ int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len)
 		n = clasp_append(sk, skb, &msg->msg_iter,
 				 min_t(size_t, len, csk->mss - skb->len));
 		if (n > 0) {
+			/* No longer the end of a write, as in tcp_sendmsg(). */
+			CLASP_SKB_CB(skb)->flags &= ~CLASP_PSH;
 			CLASP_SKB_CB(skb)->end_seq += n;
 			csk->write_seq += n;
 		}
