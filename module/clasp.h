@@ -1410,7 +1410,8 @@ void clasp_sync_mss(struct sock *sk, const struct dst_entry *dst);
 void clasp_current_mss(struct sock *sk);
 
 /* wqueue.c */
-int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len);
+int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len,
+		     u32 goal);
 int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len);
 void clasp_mark_push(struct sock *sk);
 bool clasp_push_forced(const struct sock *sk);

@@ -112,7 +112,10 @@ void clasp_current_mss(struct sock *sk)
 		clasp_sync_mss(sk, dst);
 }
 
-/* Cut a queued segment longer than the MSS: false if it cannot be. */
+/*
+ * Cut a queued buffer longer than the MSS (an unsent one holds several
+ * segments; a sent one, after the MSS shrank): false if it cannot be.
+ */
 static bool clasp_fit_mss(struct sock *sk, struct sk_buff *skb)
 {
 	u32 mss = clasp_sk(sk)->mss;
@@ -855,7 +858,9 @@ static u32 clasp_burst_room(struct sock *sk, u32 room)
 		return 0;
 	limit = min(room, clasp_tso_segs(sk));
 	limit = min(limit, max(csk->max_snd_wnd / 2 / csk->mss, 1U));
-	while (n < limit && skb->len == csk->mss && !skb_headlen(skb) &&
+	/* Each segment of the buffer is cut off the queued one as it comes. */
+	while (n < limit && clasp_fit_mss(sk, skb) && skb->len == csk->mss &&
+	       !skb_headlen(skb) &&
 	       !(CLASP_SKB_CB(skb)->flags & CLASP_FIN) &&
 	       clasp_fits_window(csk, skb)) {
 		n++;

@@ -659,7 +659,8 @@ static int clasp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			goto error;
 		/* No room in the send buffer, or in the memory pool: wait. */
 		err = sk_stream_memory_free(sk) ?
-		      clasp_queue_data(sk, msg, size - copied) : -ENOMEM;
+		      clasp_queue_data(sk, msg, size - copied,
+				       goal * clasp_sk(sk)->mss) : -ENOMEM;
 		if (err == -ENOMEM) {
 			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 			clasp_push(sk);

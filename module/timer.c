@@ -472,7 +472,7 @@ static void clasp_data_timeout(struct sock *sk)
 		 * nothing in flight: it goes now, as TCP's probe timer sends
 		 * it (tcp_write_wakeup()), the "200 ms ceiling" of tcp(7).
 		 */
-		if (head && csk->snd_wnd >= head->len) {
+		if (head && csk->snd_wnd >= min(head->len, csk->mss)) {
 			clasp_push_nonagle(sk, CLASP_NAGLE_PUSH);
 			if (csk->snd_max != csk->snd_una ||
 			    clasp_pacing_holds(sk))

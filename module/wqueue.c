@@ -2,13 +2,17 @@
 /*
  * clasp: the write queue's segments.
  *
- * Each buffer of the write queue is one segment: a header-only sk_buff
- * whose payload lies in page fragments, filled from the socket's page
- * fragment as TCP's tcp_sendmsg_locked() fills its own.  A transmission
- * clones the buffer or copies its (empty) head; the payload is written
- * once, by sendmsg, and never copied again.  Fragments are what lets
- * several consecutive segments leave as one GSO buffer (clasp_burst())
- * that only takes references on their pages.
+ * Each buffer of the write queue is a header-only sk_buff whose payload
+ * lies in page fragments, filled from the socket's page fragment as TCP's
+ * tcp_sendmsg_locked() fills its own.  Until it is sent a buffer holds up
+ * to a GSO buffer's worth (the size goal sendmsg passes), so that a write
+ * is copied in a few long copies rather than one per segment; the push
+ * path cuts one segment at a time off the send head as it goes
+ * (clasp_fit_mss() in output.c), and every buffer sent is one segment.
+ * A transmission clones the buffer or copies its (empty) head; the
+ * payload is written once, by sendmsg, and never copied again.
+ * Fragments are what lets several consecutive segments leave as one GSO
+ * buffer (clasp_burst()) that only takes references on their pages.
  *
  * Every byte of payload is charged to the socket (sk_wmem_queued, the
  * memory pool) and counted in its buffer's truesize, so a buffer's
@@ -84,17 +88,18 @@ static int clasp_append(struct sock *sk, struct sk_buff *skb,
 }
 
 /*
- * The last segment of the write queue, if it is still unsent, shorter
- * than the MSS and has a fragment slot left: what Nagle or a cork held
- * back, which more data joins (as TCP fills its tail skb).
+ * The last buffer of the write queue, if it is still unsent, shorter
+ * than @goal bytes and has a fragment slot left: what the write before
+ * queued, or what Nagle or a cork held back, which more data joins (as
+ * TCP fills its tail skb up to its size goal).
  */
-static struct sk_buff *clasp_unsent_tail(struct sock *sk)
+static struct sk_buff *clasp_unsent_tail(struct sock *sk, u32 goal)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
 
 	/* After a timeout send_head rewinds: a tail sent once stays as sent. */
-	if (!csk->send_head || !tail || tail->len >= csk->mss ||
+	if (!csk->send_head || !tail || tail->len >= goal ||
 	    CLASP_SKB_CB(tail)->flags & CLASP_FIN ||
 	    clasp_seq_before(CLASP_SKB_CB(tail)->seq, csk->snd_max) ||
 	    skb_shinfo(tail)->nr_frags >= MAX_SKB_FRAGS)
@@ -103,24 +108,27 @@ static struct sk_buff *clasp_unsent_tail(struct sock *sk)
 }
 
 /**
- * clasp_queue_data() - queue up to one MSS of user data: into the unsent
- * tail while it is short, else as a new segment
+ * clasp_queue_data() - queue up to @goal bytes of user data: into the
+ * unsent tail while it is shorter, else as a new buffer
  * @sk: the socket, locked
  * @msg: the user's data, consumed as far as it is queued
  * @len: bytes the write still has
+ * @goal: the most one unsent buffer holds, at least the MSS: what one
+ *	GSO buffer carries (TCP's size_goal)
  *
  * Return: bytes queued; -ENOMEM when memory is refused (the caller waits
  * for memory), -ENOBUFS, or -EFAULT.
  */
-int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len)
+int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len,
+		     u32 goal)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
-	struct sk_buff *skb = clasp_unsent_tail(sk);
+	struct sk_buff *skb = clasp_unsent_tail(sk, goal);
 	int n;
 
 	if (skb) {
 		n = clasp_append(sk, skb, &msg->msg_iter,
-				 min_t(size_t, len, csk->mss - skb->len));
+				 min_t(size_t, len, goal - skb->len));
 		if (n > 0) {
 			/* No longer the end of a write, as in tcp_sendmsg(). */
 			CLASP_SKB_CB(skb)->flags &= ~CLASP_PSH;
@@ -139,8 +147,7 @@ int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len)
 	}
 	/* Charged before the payload, which clasp_append() charges itself. */
 	clasp_wmem_queue(sk, skb);
-	n = clasp_append(sk, skb, &msg->msg_iter,
-			 min_t(size_t, len, csk->mss));
+	n = clasp_append(sk, skb, &msg->msg_iter, min_t(size_t, len, goal));
 	if (n < 0) {
 		clasp_wmem_free(sk, skb);
 		return n;
@@ -198,7 +205,8 @@ bool clasp_push_forced(const struct sock *sk)
  * @skb: the segment, in the write queue, longer than @len
  * @len: what stays in @skb; the rest becomes the next queued segment
  *
- * For a window smaller than the segment, or an MSS that shrank.  The
+ * For an unsent buffer of several segments as each leaves, a window
+ * smaller than the segment, or an MSS that shrank.  The
  * pages are shared, not copied (skb_split()), and the bytes that move
  * take their charge with them.  A segment sent before may be split
  * too (a timeout rewound the send head, or the path MTU fell).

@@ -155,10 +155,13 @@ TEST(spurious_timeout_found_by_frto_sends_nothing_twice)
 					      1 + 1200 * i, 1201 + 1200 * i));
 	/* The ACKs are late, not lost: the timeout resends the oldest. */
 	ASSERT_EQ(0, clasp_pkt_expect(p, RTO_MS, "P. 1:1201(1200) ack 1"));
-	/* RFC 5682 2b: the first ACK of the first flight; new data, not the next. */
+	/*
+	 * RFC 5682 2b: the first ACK of the first flight; new data, not the
+	 * next.  The last two writes waited for the window in one buffer, so
+	 * PSH is on the second only, as TCP's (tcp_sendmsg() fills its tail).
+	 */
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1201 win 6000"));
-	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "%s 6001:7201(1200) ack 1",
-				      clasp_is_tcp() ? "." : "P."));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 6001:7201(1200) ack 1"));
 	/* 3b: a second one: the timeout was spurious. */
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 2401 win 6000"));
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P. 7201:8401(1200) ack 1"));
