@@ -54,8 +54,9 @@
  *   ctl.c       segments on behalf of no socket (resets, a listener's
  *               SYN-ACKs, compact entries' ACKs) through the namespace's
  *               control sockets
- *   wqueue.c    the write queue's segments: user data in page fragments,
- *               splitting, several segments as one GSO buffer
+ *   wqueue.c    the write queue's buffers: user data in page fragments,
+ *               a GSO buffer's worth each; cut and trimmed by segment,
+ *               sent as one GSO buffer
  *   offload.c   GSO: a GSO buffer cut into segments for a device that
  *               cannot carry it whole; GRO: a batch of one connection's
  *               segments chained into one buffer on the way in
@@ -423,6 +424,8 @@ enum clasp_deferred {
  *	(the final ACK a request hands to its new socket is reported once)
  * @rack_lost: RACK marked it lost since it last went: it stays off RACK's
  *	list until it goes again, even if an undo clears @lost (rtxq.c)
+ * @segs: segments it carries, set when it is sent (Linux's pcount): what
+ *	it counts for in the counters of the segments out (rtxq.c)
  * @offset: bytes already read (receive queue)
  */
 struct clasp_skb_cb {
@@ -434,6 +437,7 @@ struct clasp_skb_cb {
 	bool lost;
 	bool ladder;
 	bool rack_lost;
+	u16 segs;
 	ktime_t sent;
 	ktime_t xmit;
 	u32 offset;
@@ -445,10 +449,23 @@ static_assert(sizeof(struct clasp_skb_cb) <= sizeof_field(struct sk_buff, cb));
 
 #define CLASP_SKB_CB(skb) ((struct clasp_skb_cb *)&((skb)->cb[0]))
 
+/* The segments a queued buffer counts for: at least one (a FIN alone). */
+static inline u32 clasp_skb_segs(const struct sk_buff *skb)
+{
+	return CLASP_SKB_CB(skb)->segs ?: 1;
+}
+
+/* Set the segments @skb carries when cut at @mss (a FIN alone: one). */
+static inline void clasp_skb_set_segs(struct sk_buff *skb, u32 mss)
+{
+	CLASP_SKB_CB(skb)->segs = max_t(u32, DIV_ROUND_UP(skb->len, mss), 1);
+}
+
 /**
  * struct clasp_rtxq - the segments out, those of the write queue before
  * send_head (rtxq.c)
- * @out: how many (Linux's packets_out)
+ * @out: how many segments (Linux's packets_out)
+ * @bufs: in how many buffers
  * @sacked: of them, SACKed
  * @lost: not SACKed and marked lost (lost_out)
  * @retrans: not SACKed and sent more than once
@@ -457,7 +474,7 @@ static_assert(sizeof(struct clasp_skb_cb) <= sizeof_field(struct sk_buff, cb));
  * @lost_seq: no segment counted in @lost starts below it (while @lost)
  * @tsorted: those neither SACKed nor lost, in the order they were last
  *	sent, through skb->tcp_tsorted_anchor (Linux's tsorted_sent_queue)
- * @idx: a ring of @cap pointers to them, in sequence order: @len from
+ * @idx: a ring of @cap pointers to the buffers, in sequence order: @len from
  *	@first
  * @cap: its size, a power of two, 0 before it is allocated
  * @first: where the oldest is
@@ -469,6 +486,7 @@ static_assert(sizeof(struct clasp_skb_cb) <= sizeof_field(struct sk_buff, cb));
  */
 struct clasp_rtxq {
 	u32 out;
+	u32 bufs;
 	u32 sacked;
 	u32 lost;
 	u32 retrans;
@@ -1257,8 +1275,8 @@ void clasp_dsack(struct sock *sk, u32 start, u32 end);
 /* scoreboard.c */
 bool clasp_sack_tag(struct sock *sk, const struct clasp_seg *seg);
 u32 clasp_sack_fack(const struct clasp_sock *csk);
-void clasp_sack_acked(struct sock *sk, const struct sk_buff *skb, u32 fack,
-		      u32 *reord);
+void clasp_sack_acked(struct sock *sk, const struct sk_buff *skb, u32 segs,
+		      u32 bytes, u32 fack, u32 *reord);
 void clasp_sack_reordering(struct sock *sk, u32 low_seq, u32 fack);
 void clasp_sack_check_reneging(struct sock *sk);
 void clasp_sack_clear(struct sock *sk);
@@ -1275,7 +1293,9 @@ void clasp_rtxq_acked(struct sock *sk, struct sk_buff *skb, bool out);
 bool clasp_rtxq_begin(struct sock *sk, const struct sk_buff *skb);
 void clasp_rtxq_end(struct sock *sk, struct sk_buff *skb, bool out, bool sent);
 void clasp_rtxq_split(struct sock *sk, struct sk_buff *skb,
-		      struct sk_buff *tail);
+		      struct sk_buff *tail, bool out, u32 segs);
+void clasp_rtxq_resize(struct sock *sk, struct sk_buff *skb, bool out,
+		       u32 segs);
 void clasp_rtxq_high_rxt(struct sock *sk, struct sk_buff *skb, u32 prior);
 void clasp_rtxq_high_rxt_reset(struct sock *sk);
 bool clasp_rtxq_pipe(struct sock *sk, u32 *pipe);
@@ -1297,7 +1317,7 @@ void clasp_recovery_probe(struct sock *sk);
 void clasp_recovery_probe_acked(struct sock *sk, u32 ack, bool dupack);
 bool clasp_rack_decides(const struct sock *sk);
 void clasp_rack_delivered(struct sock *sk, const struct sk_buff *skb,
-			  bool cumulative);
+			  u32 segs, bool cumulative);
 bool clasp_rack_dsack_seen(struct sock *sk, u32 start, u32 end);
 void clasp_rack_ack_done(struct sock *sk);
 void clasp_rack_reo_timeout(struct sock *sk);
@@ -1413,6 +1433,7 @@ void clasp_current_mss(struct sock *sk);
 int clasp_queue_data(struct sock *sk, struct msghdr *msg, size_t len,
 		     u32 goal);
 int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len);
+bool clasp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len);
 void clasp_mark_push(struct sock *sk);
 bool clasp_push_forced(const struct sock *sk);
 struct sk_buff *clasp_burst(struct sock *sk, struct sk_buff *first, u32 max,

@@ -295,13 +295,13 @@ static u32 clasp_cong_pipe_walk(struct sock *sk, u32 limit)
 			continue;
 		if (recovering && cb->retransmitted &&
 		    clasp_seq_before(cb->seq, csk->high_rxt)) {
-			pipe++;
+			pipe += clasp_skb_segs(skb);
 			continue;
 		}
 		if (cb->lost || clasp_seq_before(cb->seq, lost_end) ||
 		    (loss && clasp_seq_before(cb->seq, csk->recover)))
 			continue;
-		pipe++;
+		pipe += clasp_skb_segs(skb);
 	}
 	return pipe;
 }

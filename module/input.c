@@ -308,6 +308,33 @@ static void clasp_rcv_rst(struct sock *sk)
 }
 
 /*
+ * The ACK covers the first segments of @skb, a buffer of several sent at
+ * once: they leave it, as Linux's tcp_tso_acked() trims them.  A single
+ * segment acknowledged in part stays whole, as Linux's.  Returns the
+ * segments acknowledged, 0 if none could leave.
+ */
+static u32 clasp_acked_in_part(struct sock *sk, struct sk_buff *skb, u32 ack,
+			       u32 fack, u32 *reord)
+{
+	struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+	u32 segs = clasp_skb_segs(skb), len = ack - cb->seq, left;
+	bool out;
+
+	/* What clasp_trim_head() needs, so that it cannot fail below. */
+	if (segs < 2 || len >= skb->len || skb_cloned(skb) || skb_headlen(skb))
+		return 0;
+	left = DIV_ROUND_UP(skb->len - len, clasp_sk(sk)->mss);
+	if (left >= segs)
+		return 0;
+	clasp_sack_acked(sk, skb, segs - left, len, fack, reord);
+	out = clasp_rtxq_begin(sk, skb);
+	clasp_trim_head(sk, skb, len);
+	cb->segs = left;
+	clasp_rtxq_resize(sk, skb, out, segs);
+	return segs - left;
+}
+
+/*
  * Free what the peer acknowledged; RTT from segments sent once (Karn).
  * After a timeout the next segment to send may be one the peer has now
  * acknowledged (its first transmission arrived): sending resumes at the
@@ -330,14 +357,22 @@ static u32 clasp_clean_acked(struct sock *sk, u32 ack, s32 *rtt_us)
 
 		if (clasp_seq_after(cb->end_seq, ack))
 			break;
-		acked++;
+		acked += clasp_skb_segs(skb);
 		head_acked |= skb == csk->send_head;
 		if (!cb->retransmitted)
 			sample = cb->sent;
-		clasp_sack_acked(sk, skb, fack, &reord);
+		clasp_sack_acked(sk, skb, clasp_skb_segs(skb),
+				 cb->end_seq - cb->seq, fack, &reord);
 		clasp_rtxq_acked(sk, skb, !head_acked);
 		__skb_unlink(skb, &sk->sk_write_queue);
 		clasp_wmem_free(sk, skb);
+	}
+	if (skb && clasp_seq_before(CLASP_SKB_CB(skb)->seq, ack)) {
+		u32 n = clasp_acked_in_part(sk, skb, ack, fack, &reord);
+
+		if (n && !CLASP_SKB_CB(skb)->retransmitted)
+			sample = CLASP_SKB_CB(skb)->sent;
+		acked += n;
 	}
 	if (head_acked)
 		csk->send_head = skb;

@@ -732,12 +732,16 @@ void clasp_trace_retransmit(struct sock *sk, u32 seq)
 	trace_clasp_retransmit(&k, seq, clasp_sk(sk)->retransmits);
 }
 
+/*
+ * Does the first segment of @skb fit the peer's window?  What follows it
+ * goes as far as the window allows (clasp_burst_room()).
+ */
 static bool clasp_fits_window(struct clasp_sock *csk, struct sk_buff *skb)
 {
 	struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 
 	/* FIN takes a sequence number but no window space. */
-	return !clasp_seq_after(cb->seq + skb->len,
+	return !clasp_seq_after(cb->seq + min(skb->len, csk->mss),
 				csk->snd_una + csk->snd_wnd);
 }
 
@@ -771,10 +775,11 @@ static void clasp_advance_head(struct sock *sk, struct sk_buff *skb)
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 
+	clasp_skb_set_segs(skb, csk->mss);
 	if (clasp_seq_before(cb->seq, csk->snd_max)) {
 		cb->retransmitted = true;
-		csk->total_retrans++;
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_RETRANSSEGS);
+		csk->total_retrans += cb->segs;
+		clasp_stats_add(sock_net(sk), CLASP_MIB_RETRANSSEGS, cb->segs);
 		clasp_trace_retransmit(sk, cb->seq);
 	} else {
 		cb->sent = ktime_get();
@@ -818,16 +823,16 @@ static bool clasp_nagle_holds(struct sock *sk, struct sk_buff *skb,
 }
 
 /*
- * Could the send head wait for the next ACK (tso.c)?  Only a full segment
- * never sent with more behind it: what TCP would hold as one buffer of
- * several segments.
+ * Could the send head wait for the next ACK (tso.c)?  Only full segments
+ * never sent with more behind the first: what TCP would hold as one
+ * buffer of several segments.
  */
 static bool clasp_may_defer(struct sock *sk, struct sk_buff *skb)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	u32 seq = CLASP_SKB_CB(skb)->seq;
 
-	return skb->len == csk->mss && seq == csk->snd_max &&
+	return skb->len >= csk->mss && seq == csk->snd_max &&
 	       csk->write_seq - seq > csk->mss;
 }
 
@@ -841,30 +846,35 @@ static int clasp_nonagle(const struct clasp_sock *csk)
 
 /*
  * How many segments from the send head may leave as one GSO buffer: new
- * data, each a full MSS held in page fragments, inside the peer's window,
- * at most @room (what the congestion window leaves), the size
- * clasp_tso_segs() asks for (within the route device's GSO limits), and
- * half the largest window the peer offered, so that one lost buffer is
- * never the whole flight (TCP's tcp_bound_to_half_wnd()).
+ * data held in page fragments, inside the peer's window, at most @room
+ * (what the congestion window leaves), the size clasp_tso_segs() asks for
+ * (within the route device's GSO limits), and half the largest window the
+ * peer offered, so that one lost buffer is never the whole flight (TCP's
+ * tcp_bound_to_half_wnd()).  The queued buffers it takes are cut where
+ * the GSO buffer will end, each holding whole segments, as TCP's
+ * tcp_mss_split_point() cuts its skb: a short segment after them stays
+ * for Nagle to decide.
  */
 static u32 clasp_burst_room(struct sock *sk, u32 room)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct sk_buff *skb = csk->send_head;
-	u32 limit, n = 0;
+	u32 mss = csk->mss, limit, n = 0;
 
 	if (!clasp_route_caps(sk) ||
 	    clasp_seq_before(CLASP_SKB_CB(skb)->seq, csk->snd_max))
 		return 0;
 	limit = min(room, clasp_tso_segs(sk));
-	limit = min(limit, max(csk->max_snd_wnd / 2 / csk->mss, 1U));
-	/* Each segment of the buffer is cut off the queued one as it comes. */
-	while (n < limit && clasp_fit_mss(sk, skb) && skb->len == csk->mss &&
-	       !skb_headlen(skb) &&
-	       !(CLASP_SKB_CB(skb)->flags & CLASP_FIN) &&
-	       clasp_fits_window(csk, skb)) {
-		n++;
-		if (skb_queue_is_last(&sk->sk_write_queue, skb))
+	limit = min(limit, max(csk->max_snd_wnd / 2 / mss, 1U));
+	limit = min(limit, clasp_usable_window(csk, skb) / mss);
+	while (n < limit && skb->len >= mss && !skb_headlen(skb) &&
+	       !(CLASP_SKB_CB(skb)->flags & CLASP_FIN)) {
+		u32 segs = min(skb->len / mss, limit - n);
+
+		if (skb->len != segs * mss && clasp_split(sk, skb, segs * mss))
+			break;
+		n += segs;
+		if (n == limit || skb_queue_is_last(&sk->sk_write_queue, skb))
 			break;
 		skb = skb_queue_next(&sk->sk_write_queue, skb);
 	}
@@ -892,22 +902,22 @@ static u32 clasp_send_burst(struct sock *sk, u32 max)
 	clasp_ack_data_sent(sk);
 	if (clasp_transmit(sk, skb, false))
 		return 0;
-	for (i = 0; i < n; i++) {
-		struct sk_buff *head = csk->send_head;
-
-		CLASP_SKB_CB(head)->xmit = now;
-		CLASP_SKB_CB(head)->tx_delivered = csk->delivered;
-		CLASP_SKB_CB(head)->lost = false;
+	/* Each queued buffer it took goes out of the queue's unsent part. */
+	for (i = 0; i < n; i += CLASP_SKB_CB(first)->segs) {
+		first = csk->send_head;
+		CLASP_SKB_CB(first)->xmit = now;
+		CLASP_SKB_CB(first)->tx_delivered = csk->delivered;
+		CLASP_SKB_CB(first)->lost = false;
+		clasp_advance_head(sk, first);
 		if (csk->ca_state == TCP_CA_Recovery)
-			csk->prr_out++;
-		clasp_advance_head(sk, head);
+			csk->prr_out += CLASP_SKB_CB(first)->segs;
 	}
 	return n;
 }
 
 /*
- * Send the segment at the send head, with the ones after it that may go
- * in the same GSO buffer: how many went, 0 if none could.
+ * Send the segments at the send head that may go in one GSO buffer, or
+ * else its first segment alone: how many went, 0 if none could.
  */
 static u32 clasp_send_next(struct sock *sk, struct sk_buff *skb, u32 room)
 {
@@ -918,7 +928,7 @@ static u32 clasp_send_next(struct sock *sk, struct sk_buff *skb, u32 room)
 		if (n)
 			return n;
 	}
-	if (clasp_send_queued(sk, skb))
+	if (!clasp_fit_mss(sk, skb) || clasp_send_queued(sk, skb))
 		return 0;
 	clasp_advance_head(sk, skb);
 	return 1;
@@ -983,8 +993,6 @@ void clasp_push_nonagle(struct sock *sk, int nonagle)
 			blocked = true;
 			break;
 		}
-		if (!clasp_fit_mss(sk, skb))
-			break;
 		if (!clasp_fits_window(csk, skb) &&
 		    !clasp_split_to_window(sk, skb))
 			break;
@@ -1048,8 +1056,9 @@ bool clasp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	}
 	CLASP_SKB_CB(skb)->retransmitted = true;
 	clasp_rtxq_end(sk, skb, out, true);
-	csk->total_retrans++;
-	clasp_stats_inc(sock_net(sk), CLASP_MIB_RETRANSSEGS);
+	csk->total_retrans += clasp_skb_segs(skb);
+	clasp_stats_add(sock_net(sk), CLASP_MIB_RETRANSSEGS,
+			clasp_skb_segs(skb));
 	clasp_trace_retransmit(sk, CLASP_SKB_CB(skb)->seq);
 	return true;
 }

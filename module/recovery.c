@@ -321,7 +321,7 @@ static u32 clasp_dsack_retransmitted(struct sock *sk, u32 start, u32 end)
 		if (skb == csk->send_head || !clasp_seq_before(cb->seq, end))
 			break;
 		if (cb->retransmitted && !clasp_seq_before(cb->seq, start))
-			n++;
+			n += clasp_skb_segs(skb);
 	}
 	return n;
 }
@@ -444,6 +444,7 @@ static void clasp_recovery_resend_lost(struct sock *sk, bool head)
 		end = CLASP_SKB_CB(skb)->end_seq;
 	for (; skb && skb != csk->send_head; skb = next) {
 		struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+		u32 cut = cb->end_seq;
 
 		next = clasp_rtxq_next(sk, skb);
 		/*
@@ -471,7 +472,10 @@ static void clasp_recovery_resend_lost(struct sock *sk, bool head)
 				csk->rtxq.lost_seq = cb->seq;
 			break;
 		}
-		pipe++;
+		pipe += clasp_skb_segs(skb);
+		/* Cut to a segment as it went: the rest of it is next. */
+		if (cb->end_seq != cut)
+			next = clasp_rtxq_next(sk, skb);
 		if (rack && !csk->rtxq.lost)
 			break;
 	}
@@ -555,10 +559,11 @@ static bool clasp_recovery_early(struct sock *sk)
 }
 
 /**
- * clasp_rack_delivered() - a segment was SACKed or cumulatively
- * acknowledged for the first time (RFC 8985 6.2 step 2)
+ * clasp_rack_delivered() - segments of a buffer were SACKed or
+ * cumulatively acknowledged for the first time (RFC 8985 6.2 step 2)
  * @sk: the socket, locked
- * @skb: the segment, still in the write queue
+ * @skb: the buffer, still in the write queue
+ * @segs: how many of its segments
  * @cumulative: by the ACK's cumulative acknowledgment
  *
  * A segment sent again that a cumulative ACK covers, when the ACK echoes
@@ -569,12 +574,12 @@ static bool clasp_recovery_early(struct sock *sk)
  * only an echo older than that millisecond counts.
  */
 void clasp_rack_delivered(struct sock *sk, const struct sk_buff *skb,
-			  bool cumulative)
+			  u32 segs, bool cumulative)
 {
 	const struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 	struct clasp_sock *csk = clasp_sk(sk);
 
-	csk->delivered++;
+	csk->delivered += segs;
 	if (!clasp_rack_on(sk) || !cb->xmit)
 		return;
 	clasp_rack_ack_delivered(&csk->rack, ktime_to_us(cb->xmit),
@@ -894,13 +899,18 @@ bool clasp_recovery_probe_due(struct sock *sk)
 /* The last segment sent: the one before send_head, or the queue's tail. */
 static struct sk_buff *clasp_last_sent(struct sock *sk)
 {
-	struct sk_buff *head = clasp_sk(sk)->send_head;
+	struct sk_buff *head = clasp_sk(sk)->send_head, *skb;
+	u32 segs;
 
-	if (!head)
-		return skb_peek_tail(&sk->sk_write_queue);
-	if (skb_queue_is_first(&sk->sk_write_queue, head))
+	if (head && skb_queue_is_first(&sk->sk_write_queue, head))
 		return NULL;
-	return skb_queue_prev(&sk->sk_write_queue, head);
+	skb = head ? skb_queue_prev(&sk->sk_write_queue, head) :
+		     skb_peek_tail(&sk->sk_write_queue);
+	/* Of a buffer of several segments, its last one, cut off. */
+	segs = skb ? clasp_skb_segs(skb) : 0;
+	if (segs > 1 && !clasp_split(sk, skb, (segs - 1) * clasp_sk(sk)->mss))
+		skb = skb_queue_next(&sk->sk_write_queue, skb);
+	return skb;
 }
 
 static void clasp_recovery_probe_sent(struct sock *sk)

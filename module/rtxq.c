@@ -6,7 +6,8 @@
  * 18).  Three structures follow the segments as their marks change:
  *
  * - Counters, as Linux's packets_out, sacked_out, lost_out and
- *   retrans_out: the segments out, SACKed, lost and not SACKed, sent
+ *   retrans_out, in segments (a buffer counts cb->segs, Linux's pcount):
+ *   the segments out, SACKed, lost and not SACKed, sent
  *   again and not SACKed, and those lost, sent again, not SACKed and below
  *   HighRxt, which a fast recovery counts in pipe (cong.c).  Pipe is then
  *   arithmetic outside a recovery after a timeout.
@@ -28,17 +29,19 @@
  *   segment is not on the list, so a buffer freed off the list holds
  *   neither.
  *
- * - An index by sequence number: a ring of pointers to the segments, in
- *   order.  The segments out only grow at their end (a transmission) and
- *   shrink at their start (a cumulative ACK), so the ring follows them in
- *   O(1), amortised over its doubling, and a binary search finds the
- *   segment holding a sequence number in O(log n): where a SACK block
- *   starts.  TCP's rtx rbtree needs a node in each buffer; clasp's write
- *   queue is a list, whose linkage skb->rbnode overlays, and the control
- *   block is full.  A segment out is split only when the path MTU falls,
- *   after which none is out any more (icmp.c); the ring is then, and when
- *   it cannot grow, given up until no segment is out, and a lookup walks
- *   the queue meanwhile.
+ * - An index by sequence number: a ring of pointers to the buffers out,
+ *   in order.  They only grow at their end (a transmission) and shrink at
+ *   their start (a cumulative ACK), so the ring follows them in O(1),
+ *   amortised over its doubling, and a binary search finds the buffer
+ *   holding a sequence number in O(log n): where a SACK block starts.
+ *   TCP's rtx rbtree needs a node in each buffer; clasp's write queue is
+ *   a list, whose linkage skb->rbnode overlays, and the control block is
+ *   full.  A buffer out of several segments is cut where a SACK block
+ *   begins or ends inside it, where a retransmission or a tail loss
+ *   probe takes one segment off it, and when the path MTU falls; the ring
+ *   is then, and when it cannot grow, given up until nothing is out, and
+ *   a lookup walks the queue meanwhile: a walk of buffers, most of them
+ *   of many segments.
  *
  * With debug_rtxq set, every pipe computed is checked against the walk it
  * replaced and every counter against a recount, RACK's look against a
@@ -89,28 +92,32 @@ static bool clasp_rtxq_lost_retrans(const struct clasp_sock *csk,
 	       clasp_seq_before(cb->seq, csk->high_rxt);
 }
 
-/* Add (@dir 1) or take away (-1) what the marks of @skb, out, count. */
+/*
+ * Add (@dir 1) or take away (-1) what the marks of @skb, out, count: each
+ * of its segments, as Linux counts a buffer's pcount.
+ */
 static void clasp_rtxq_count(struct clasp_sock *csk, const struct sk_buff *skb,
 			     int dir)
 {
 	const struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 	struct clasp_rtxq *q = &csk->rtxq;
+	int n = dir * (int)clasp_skb_segs(skb);
 
 	if (cb->sacked) {
-		q->sacked += dir;
+		q->sacked += n;
 		return;
 	}
 	if (cb->lost) {
-		q->lost += dir;
+		q->lost += n;
 		/* The first one, or one below those: the walks start there. */
 		if (dir > 0 &&
-		    (q->lost == 1 || clasp_seq_before(cb->seq, q->lost_seq)))
+		    (q->lost == n || clasp_seq_before(cb->seq, q->lost_seq)))
 			q->lost_seq = cb->seq;
 	}
 	if (cb->retransmitted)
-		q->retrans += dir;
+		q->retrans += n;
 	if (clasp_rtxq_lost_retrans(csk, cb))
-		q->lost_retrans += dir;
+		q->lost_retrans += n;
 }
 
 static bool clasp_ts_on(const struct sk_buff *skb)
@@ -203,6 +210,7 @@ static void clasp_rtxq_forget(struct clasp_rtxq *q)
 		clasp_ts_del(skb);
 	clasp_idx_clear(q);
 	q->out = 0;
+	q->bufs = 0;
 	q->sacked = 0;
 	q->lost = 0;
 	q->retrans = 0;
@@ -263,7 +271,8 @@ void clasp_rtxq_rebuild(struct sock *sk)
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		if (skb == csk->send_head)
 			break;
-		q->out++;
+		q->out += clasp_skb_segs(skb);
+		q->bufs++;
 		clasp_rtxq_count(csk, skb, 1);
 		clasp_idx_push(q, skb);
 		clasp_ts_tail(csk, skb);
@@ -281,9 +290,10 @@ void clasp_rtxq_sent(struct sock *sk, struct sk_buff *skb)
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct clasp_rtxq *q = &csk->rtxq;
 
-	if (!q->out)
+	if (!q->bufs)
 		clasp_idx_clear(q);
-	q->out++;
+	q->out += clasp_skb_segs(skb);
+	q->bufs++;
 	clasp_rtxq_count(csk, skb, 1);
 	clasp_idx_push(q, skb);
 	clasp_ts_tail(csk, skb);
@@ -303,13 +313,14 @@ void clasp_rtxq_acked(struct sock *sk, struct sk_buff *skb, bool out)
 	clasp_ts_del(skb);
 	if (!out)
 		return;
-	q->out--;
+	q->out -= clasp_skb_segs(skb);
+	q->bufs--;
 	clasp_rtxq_count(csk, skb, -1);
 	if (!q->idx_bad && q->len) {
 		q->first = (q->first + 1) & (q->cap - 1);
 		q->len--;
 	}
-	if (!q->out)
+	if (!q->bufs)
 		clasp_idx_clear(q);
 }
 
@@ -358,22 +369,45 @@ void clasp_rtxq_end(struct sock *sk, struct sk_buff *skb, bool out, bool sent)
  * @sk: the socket, locked
  * @skb: the first part
  * @tail: the second, queued after it, with the same marks
+ * @out: what clasp_rtxq_begin() said of @skb before the split
+ * @segs: the segments @skb counted for then
  */
 void clasp_rtxq_split(struct sock *sk, struct sk_buff *skb,
-		      struct sk_buff *tail)
+		      struct sk_buff *tail, bool out, u32 segs)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	/* Copied with the control block?  No: the anchor is not in it. */
 	tail->tcp_tsorted_anchor.next = NULL;
 	tail->tcp_tsorted_anchor.prev = NULL;
-	if (!clasp_rtxq_in(csk, skb))
+	if (!out)
 		return;
-	csk->rtxq.out++;
+	csk->rtxq.out += clasp_skb_segs(skb) + clasp_skb_segs(tail) - segs;
+	csk->rtxq.bufs++;
+	clasp_rtxq_count(csk, skb, 1);
 	clasp_rtxq_count(csk, tail, 1);
 	csk->rtxq.idx_bad = true;
 	if (clasp_ts_on(skb))
 		list_add(&tail->tcp_tsorted_anchor, &skb->tcp_tsorted_anchor);
+}
+
+/**
+ * clasp_rtxq_resize() - @skb now carries fewer segments: its first ones
+ * were acknowledged and trimmed off
+ * @sk: the socket, locked
+ * @skb: the buffer
+ * @out: what clasp_rtxq_begin() said of it before
+ * @segs: the segments it counted for then
+ */
+void clasp_rtxq_resize(struct sock *sk, struct sk_buff *skb, bool out,
+		       u32 segs)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (!out)
+		return;
+	csk->rtxq.out -= segs - clasp_skb_segs(skb);
+	clasp_rtxq_count(csk, skb, 1);
 }
 
 /**
@@ -397,7 +431,7 @@ void clasp_rtxq_high_rxt(struct sock *sk, struct sk_buff *skb, u32 prior)
 			break;
 		if (!cb->sacked && cb->lost && cb->retransmitted &&
 		    clasp_seq_before(cb->seq, csk->high_rxt))
-			csk->rtxq.lost_retrans++;
+			csk->rtxq.lost_retrans += clasp_skb_segs(skb);
 		if (skb_queue_is_first(&sk->sk_write_queue, skb))
 			break;
 		skb = skb_queue_prev(&sk->sk_write_queue, skb);
@@ -417,7 +451,7 @@ void clasp_rtxq_high_rxt_reset(struct sock *sk)
 	csk->rtxq.lost_retrans = 0;
 	if (head && clasp_rtxq_in(csk, head) &&
 	    clasp_rtxq_lost_retrans(csk, CLASP_SKB_CB(head)))
-		csk->rtxq.lost_retrans = 1;
+		csk->rtxq.lost_retrans = clasp_skb_segs(head);
 }
 
 /**
@@ -458,7 +492,7 @@ bool clasp_rtxq_pipe(struct sock *sk, u32 *pipe)
 	if (clasp_seq_before(cb->seq, csk->snd_una) && !cb->sacked &&
 	    !cb->lost && !(recovering && cb->retransmitted &&
 			   clasp_seq_before(cb->seq, csk->high_rxt)))
-		(*pipe)--;
+		*pipe -= clasp_skb_segs(head);
 	return true;
 }
 
@@ -477,7 +511,7 @@ struct sk_buff *clasp_rtxq_find(struct sock *sk, u32 seq)
 	struct sk_buff *skb;
 	u32 lo = 0, hi;
 
-	if (q->idx_bad || q->len != q->out) {
+	if (q->idx_bad || q->len != q->bufs) {
 		skb_queue_walk(&sk->sk_write_queue, skb) {
 			if (clasp_seq_after(CLASP_SKB_CB(skb)->end_seq, seq))
 				return skb;
@@ -556,7 +590,7 @@ static void clasp_rtxq_rack_walk(struct sock *sk, u32 reo, u64 now, u32 *n,
 		if (left > 0)
 			*wait = max(*wait, left);
 		else
-			(*n)++;
+			*n += clasp_skb_segs(skb);
 	}
 }
 
@@ -612,7 +646,7 @@ u32 clasp_rtxq_rack_detect(struct sock *sk, bool *marked)
 		cb->rack_lost = true;
 		clasp_rtxq_end(sk, skb, out, false);
 		*marked = true;
-		n++;
+		n += clasp_skb_segs(skb);
 		if (cb->retransmitted)
 			clasp_stats_inc(sock_net(sk), CLASP_MIB_LOSTRETRANSMIT);
 	}
@@ -663,7 +697,8 @@ void clasp_rtxq_check(struct sock *sk, u32 pipe, u32 walked)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	const struct clasp_rtxq *q = &csk->rtxq;
-	u32 out = 0, sacked = 0, lost = 0, retrans = 0, lr = 0, ts = 0, off = 0;
+	u32 out = 0, sacked = 0, lost = 0, retrans = 0, lr = 0, ts = 0;
+	u32 bufs = 0, tsegs = 0, offsegs = 0;
 	struct sk_buff *skb;
 	ktime_t prev = 0;
 
@@ -672,26 +707,31 @@ void clasp_rtxq_check(struct sock *sk, u32 pipe, u32 walked)
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		const struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 
+		u32 segs = clasp_skb_segs(skb);
+
 		if (skb == csk->send_head)
 			break;
-		if (!q->idx_bad && q->len == q->out && out < q->len &&
-		    clasp_idx_at(q, out) != skb)
-			clasp_rtxq_differs(sk, "index entry", out, out);
-		out++;
+		if (!q->idx_bad && q->len == q->bufs && bufs < q->len &&
+		    clasp_idx_at(q, bufs) != skb)
+			clasp_rtxq_differs(sk, "index entry", bufs, bufs);
+		bufs++;
+		out += segs;
 		if (cb->sacked) {
-			sacked++;
+			sacked += segs;
 			continue;
 		}
 		if (cb->lost) {
-			lost++;
+			lost += segs;
 			if (clasp_seq_before(cb->seq, q->lost_seq))
 				clasp_rtxq_differs(sk, "lost_seq", q->lost_seq,
 						   cb->seq);
 		}
-		retrans += cb->retransmitted;
-		lr += clasp_rtxq_lost_retrans(csk, cb);
+		if (cb->retransmitted)
+			retrans += segs;
+		if (clasp_rtxq_lost_retrans(csk, cb))
+			lr += segs;
 		if (!cb->lost && cb->rack_lost)
-			off++;
+			offsegs += segs;
 		else if (!cb->lost && !clasp_ts_on(skb))
 			clasp_rtxq_differs(sk, "off the list", cb->seq, 0);
 	}
@@ -700,9 +740,12 @@ void clasp_rtxq_check(struct sock *sk, u32 pipe, u32 walked)
 			clasp_rtxq_differs(sk, "list order", ts, ts);
 		prev = CLASP_SKB_CB(skb)->xmit;
 		ts++;
+		tsegs += clasp_skb_segs(skb);
 	}
 	if (q->out != out)
 		clasp_rtxq_differs(sk, "out", q->out, out);
+	if (q->bufs != bufs)
+		clasp_rtxq_differs(sk, "bufs", q->bufs, bufs);
 	if (q->sacked != sacked)
 		clasp_rtxq_differs(sk, "sacked", q->sacked, sacked);
 	if (q->lost != lost)
@@ -711,9 +754,9 @@ void clasp_rtxq_check(struct sock *sk, u32 pipe, u32 walked)
 		clasp_rtxq_differs(sk, "retrans", q->retrans, retrans);
 	if (q->lost_retrans != lr)
 		clasp_rtxq_differs(sk, "lost_retrans", q->lost_retrans, lr);
-	if (ts != out - sacked - lost - off)
-		clasp_rtxq_differs(sk, "list length", ts,
-				   out - sacked - lost - off);
-	if (!q->idx_bad && q->len != q->out)
-		clasp_rtxq_differs(sk, "index length", q->len, q->out);
+	if (tsegs != out - sacked - lost - offsegs)
+		clasp_rtxq_differs(sk, "list length", tsegs,
+				   out - sacked - lost - offsegs);
+	if (!q->idx_bad && q->len != q->bufs)
+		clasp_rtxq_differs(sk, "index length", q->len, q->bufs);
 }

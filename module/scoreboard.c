@@ -4,9 +4,11 @@
  * the peer reported holding in SACK blocks (RFC 2018).
  *
  * Each ACK of a connection that negotiated SACK marks the segments its
- * valid blocks cover wholly (sackin.c decides which blocks are valid); a
- * segment a block covers in part stays unmarked, where Linux would split
- * it (tcp_match_skb_to_sack()): at worst it goes again needlessly.
+ * valid blocks cover wholly (sackin.c decides which blocks are valid).  A
+ * buffer of several segments that a block covers in part is cut at the
+ * segment boundary inside the block first, as Linux's
+ * tcp_match_skb_to_sack(); a single segment covered in part stays
+ * unmarked: at worst it goes again needlessly.
  * Cumulative ACKs free segments as before, marked or not.  A block is
  * looked at only where it says something the last ACK's blocks did not
  * (clasp_sackin_fresh()), and the first segment of each such range is
@@ -54,14 +56,39 @@ static void clasp_sack_mark(struct sock *sk, struct sk_buff *skb, u32 fack,
 
 	cb->sacked = true;
 	clasp_rtxq_end(sk, skb, out, false);
-	clasp_rack_delivered(sk, skb, false);
+	clasp_rack_delivered(sk, skb, clasp_skb_segs(skb), false);
 	if (!cb->retransmitted && clasp_seq_before(cb->seq, fack) &&
 	    clasp_seq_before(cb->seq, *reord))
 		*reord = cb->seq;
 	if (!csk->sacked_out || clasp_seq_after(cb->end_seq, csk->highest_sack))
 		csk->highest_sack = cb->end_seq;
-	csk->sacked_out++;
+	csk->sacked_out += clasp_skb_segs(skb);
 	csk->sacked_bytes += cb->end_seq - cb->seq;
+}
+
+/*
+ * Cut @skb, of several segments, where @b begins or ends inside it, at a
+ * segment boundary inside the block, so that the block marks the whole
+ * segments it covers and nothing else (Linux's tcp_match_skb_to_sack()).
+ * If the cut fails (no memory), the segments stay unmarked, as a segment
+ * a block covers in part does.
+ */
+static void clasp_sack_cut(struct sock *sk, struct sk_buff *skb,
+			   const struct clasp_sack_block *b)
+{
+	const struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
+	u32 mss = clasp_sk(sk)->mss, len;
+
+	if (clasp_skb_segs(skb) < 2)
+		return;
+	if (clasp_seq_after(b->start, cb->seq))
+		len = roundup(b->start - cb->seq, mss);
+	else if (clasp_seq_before(b->end, cb->end_seq))
+		len = rounddown(b->end - cb->seq, mss);
+	else
+		return;
+	if (len && len < skb->len)
+		clasp_split(sk, skb, len);
 }
 
 /*
@@ -88,6 +115,8 @@ static bool clasp_sack_tag_block(struct sock *sk,
 			if (!clasp_sack_sent(csk, skb) ||
 			    !clasp_seq_before(cb->seq, r[i].end))
 				break;
+			if (!cb->sacked)
+				clasp_sack_cut(sk, skb, b);
 			if (cb->sacked || clasp_seq_before(cb->seq, b->start) ||
 			    clasp_seq_after(cb->end_seq, b->end))
 				continue;
@@ -156,25 +185,28 @@ bool clasp_sack_tag(struct sock *sk, const struct clasp_seg *seg)
 }
 
 /**
- * clasp_sack_acked() - a segment leaves the write queue, acknowledged
+ * clasp_sack_acked() - segments of a buffer are acknowledged: all, as it
+ * leaves the write queue, or its first ones (a buffer of several)
  * @sk: the socket, locked
- * @skb: the segment
+ * @skb: the buffer, before it is freed or trimmed
+ * @segs: the segments acknowledged
+ * @bytes: their sequence space
  * @fack: clasp_sack_fack() before the ACK
  * @reord: lowest sequence number found out of order so far; lowered if
  *	@skb, sent once and never SACKed, arrived below @fack
  */
-void clasp_sack_acked(struct sock *sk, const struct sk_buff *skb, u32 fack,
-		      u32 *reord)
+void clasp_sack_acked(struct sock *sk, const struct sk_buff *skb, u32 segs,
+		      u32 bytes, u32 fack, u32 *reord)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	const struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 
 	if (cb->sacked) {
-		csk->sacked_out--;
-		csk->sacked_bytes -= cb->end_seq - cb->seq;
+		csk->sacked_out -= segs;
+		csk->sacked_bytes -= bytes;
 		return;
 	}
-	clasp_rack_delivered(sk, skb, true);
+	clasp_rack_delivered(sk, skb, segs, true);
 	if (!cb->retransmitted && clasp_seq_before(cb->seq, fack) &&
 	    clasp_seq_before(cb->seq, *reord))
 		*reord = cb->seq;
@@ -281,15 +313,15 @@ u32 clasp_sack_lost_end(struct sock *sk, u32 *lost)
 					  cb->retransmitted &&
 					  clasp_seq_before(cb->seq,
 							   csk->high_rxt))))
-				(*lost)++;
+				*lost += clasp_skb_segs(skb);
 		} else if (cb->sacked) {
-			segs++;
+			segs += clasp_skb_segs(skb);
 			bytes += cb->end_seq - cb->seq;
 		} else if (clasp_sackin_is_lost(segs, bytes, csk->mss,
 						 csk->reordering)) {
 			if (end == csk->snd_una)
 				end = cb->end_seq;
-			(*lost)++;
+			*lost += clasp_skb_segs(skb);
 		}
 	}
 	return end;

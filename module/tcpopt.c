@@ -152,7 +152,7 @@ static u32 clasp_segs_in_flight(struct sock *sk)
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		if (skb == csk->send_head)
 			break;
-		n++;
+		n += clasp_skb_segs(skb);
 	}
 	return n;
 }

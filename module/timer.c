@@ -194,9 +194,9 @@ static u32 clasp_flight_segs(struct sock *sk, u32 max)
 	u32 n = 0;
 
 	skb_queue_walk(&sk->sk_write_queue, skb) {
-		if (skb == csk->send_head || n == max)
+		if (skb == csk->send_head || n >= max)
 			break;
-		n++;
+		n += clasp_skb_segs(skb);
 	}
 	return n;
 }

@@ -4,15 +4,16 @@
  *
  * Each buffer of the write queue is a header-only sk_buff whose payload
  * lies in page fragments, filled from the socket's page fragment as TCP's
- * tcp_sendmsg_locked() fills its own.  Until it is sent a buffer holds up
- * to a GSO buffer's worth (the size goal sendmsg passes), so that a write
- * is copied in a few long copies rather than one per segment; the push
- * path cuts one segment at a time off the send head as it goes
- * (clasp_fit_mss() in output.c), and every buffer sent is one segment.
- * A transmission clones the buffer or copies its (empty) head; the
- * payload is written once, by sendmsg, and never copied again.
- * Fragments are what lets several consecutive segments leave as one GSO
- * buffer (clasp_burst()) that only takes references on their pages.
+ * tcp_sendmsg_locked() fills its own, up to a GSO buffer's worth (the
+ * size goal sendmsg passes): a write is copied in a few long copies, and
+ * a buffer leaves whole as one GSO buffer (clasp_burst()) that only takes
+ * references on its pages, or is cut (clasp_split()) to what the windows
+ * allow.  Sent, it stays one buffer counted as the segments it carries
+ * (cb->segs, Linux's pcount): an ACK of its first segments trims them
+ * (clasp_trim_head()), a SACK block cuts it at a segment boundary, a
+ * retransmission cuts off the segment that goes.  A single segment goes
+ * as a clone of its buffer, or a copy of the (empty) head; the payload
+ * is written once, by sendmsg, and never copied again.
  *
  * Every byte of payload is charged to the socket (sk_wmem_queued, the
  * memory pool) and counted in its buffer's truesize, so a buffer's
@@ -216,8 +217,9 @@ bool clasp_push_forced(const struct sock *sk)
 int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
-	u32 rest = skb->len - len;
+	u32 rest = skb->len - len, segs = clasp_skb_segs(skb);
 	struct sk_buff *tail;
+	bool out;
 
 	/*
 	 * A clone still in flight (in a qdisc, or on loopback in the
@@ -236,6 +238,7 @@ int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	if (!tail)
 		return -ENOBUFS;
 	clasp_wmem_queue(sk, tail);
+	out = clasp_rtxq_begin(sk, skb);
 	skb_split(skb, tail, len);
 	skb->truesize -= rest;
 	tail->truesize += rest;
@@ -244,8 +247,58 @@ int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	cb->end_seq = cb->seq + len;
 	cb->flags = 0;
 	__skb_queue_after(&sk->sk_write_queue, skb, tail);
-	clasp_rtxq_split(sk, skb, tail);
+	clasp_skb_set_segs(skb, clasp_sk(sk)->mss);
+	clasp_skb_set_segs(tail, clasp_sk(sk)->mss);
+	clasp_rtxq_split(sk, skb, tail, out, segs);
 	return 0;
+}
+
+/**
+ * clasp_trim_head() - drop the first @len bytes of a queued buffer, which
+ * the peer acknowledged, as TCP's tcp_trim_head()
+ * @sk: the socket, locked
+ * @skb: the buffer, in the write queue, longer than @len
+ * @len: the bytes to drop
+ *
+ * Only a buffer whose payload is all in fragments and that no clone
+ * shares (a GSO buffer references the pages, not the buffer): the
+ * fragment array is rewritten in place.  Their charge goes with the bytes.
+ *
+ * Return: false, and @skb unchanged, if it cannot be trimmed.
+ */
+bool clasp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct skb_shared_info *sh = skb_shinfo(skb);
+	u32 eat = len;
+	int i, k = 0;
+
+	if (skb_cloned(skb) || skb_headlen(skb) || len >= skb->len)
+		return false;
+	for (i = 0; i < sh->nr_frags; i++) {
+		skb_frag_t *f = &sh->frags[i];
+		u32 size = skb_frag_size(f);
+
+		if (size <= eat) {
+			put_page(skb_frag_page(f));	/* the socket's page_frag: no page pool */
+			eat -= size;
+			continue;
+		}
+		sh->frags[k] = *f;
+		if (eat) {
+			skb_frag_off_add(&sh->frags[k], eat);
+			skb_frag_size_sub(&sh->frags[k], eat);
+			eat = 0;
+		}
+		k++;
+	}
+	sh->nr_frags = k;
+	skb->len -= len;
+	skb->data_len -= len;
+	skb->truesize -= len;
+	sk_wmem_queued_add(sk, -(int)len);
+	sk_mem_uncharge(sk, len);
+	CLASP_SKB_CB(skb)->seq += len;
+	return true;
 }
 
 /*
@@ -286,15 +339,18 @@ static bool clasp_burst_add(struct sk_buff *gso, const struct sk_buff *skb)
 }
 
 /**
- * clasp_burst() - one GSO buffer for consecutive queued segments
+ * clasp_burst() - one GSO buffer for the first segments of the queue's
+ * unsent part
  * @sk: the socket, locked
- * @first: the first segment, in the write queue
- * @max: how many segments from @first may go: each a full MSS of data
- *	held in fragments alone (the caller checked)
+ * @first: the first queued buffer
+ * @max: how many segments from @first may go: the queued buffers that
+ *	hold them each hold whole segments of data in fragments alone, and
+ *	end where the @max-th does (the caller cut them so)
  * @segs: how many the buffer carries
  *
- * The buffer references the segments' pages, so the write queue keeps
- * its segments whatever becomes of the buffer; clasp_gso_segment() (or
+ * The buffer references the queued buffers' pages, so the write queue
+ * keeps them whatever becomes of it, and no clone of a queued buffer is
+ * in flight when an ACK trims it (clasp_trim_head()); clasp_gso_segment() (or
  * the receiver, over loopback and veth) cuts it into segments of
  * gso_size.
  *
@@ -311,7 +367,7 @@ struct sk_buff *clasp_burst(struct sock *sk, struct sk_buff *first, u32 max,
 	if (!gso)
 		return NULL;
 	while (n < max && clasp_burst_add(gso, skb)) {
-		n++;
+		n += skb->len / clasp_sk(sk)->mss;
 		if (skb_queue_is_last(&sk->sk_write_queue, skb))
 			break;
 		skb = skb_queue_next(&sk->sk_write_queue, skb);
