@@ -31,6 +31,28 @@ static inline void write_segs(struct __test_metadata *_metadata,
 }
 
 /*
+ * @n full segments written to @fd in one send(), then seen on the wire
+ * from relative sequence number 1 on: they leave as one GSO buffer, cut
+ * into segments before the tun device, PSH on the last alone or on none
+ * (TCP marks the last of each buffer, clasp the end of the write).
+ */
+static inline void send_burst(struct __test_metadata *_metadata,
+			      struct clasp_pkt *p, int fd, int n)
+{
+	static const char buf[16 * PEER_MSS];
+	int i;
+
+	ASSERT_GE(16, n);
+	clasp_pkt_note(p, "send() %d bytes", n * PEER_MSS);
+	ASSERT_EQ(n * PEER_MSS, send(fd, buf, n * PEER_MSS, 0));
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "P?. %d:%d(%u) ack 1",
+					      1 + PEER_MSS * i,
+					      1 + PEER_MSS * (i + 1),
+					      PEER_MSS));
+}
+
+/*
  * @n full segments written to @fd (write_segs()), then seen on the wire
  * from relative sequence number @seq on.
  */

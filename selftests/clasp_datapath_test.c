@@ -171,6 +171,25 @@ TEST(spurious_timeout_found_by_frto_sends_nothing_twice)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
+/*
+ * 66: a timeout after a write of several segments, sent as one buffer and
+ * kept whole, sends its first segment alone, as after single segments
+ * (RFC 6298 5.4).
+ */
+TEST(timeout_after_a_burst_resends_only_its_first_segment)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = env_established(_metadata, &e, data_timers);
+	send_burst(_metadata, p, fd, 4);
+	ASSERT_EQ(0, clasp_pkt_expect(p, RTO_MS, ". 1:1201(1200) ack 1"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, RTO_MS / 4));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 4801"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
 /* Segments the module holds beyond a hole (netlink), -1 if unknown. */
 static long long ooo_segs(const struct clasp_pkt *p)
 {

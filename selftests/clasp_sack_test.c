@@ -654,4 +654,99 @@ TEST(rack_reordering_timer_fires_two_ms_after_the_window)
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
 }
 
+/*
+ * 63: a write of several segments leaves as one buffer, which clasp keeps
+ * whole in its write queue as TCP does; an ACK of its first segments
+ * leaves the rest out, counted as segments (Linux's tcp_tso_acked()).
+ */
+TEST(ack_of_part_of_a_burst_leaves_the_rest_out)
+{
+	struct tcp_info ti;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_established(_metadata, &e);
+	ASSERT_LE(0, fd);
+	send_burst(_metadata, p, fd, 8);
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(8, (int)ti.tcpi_unacked);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 3601"));
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(5, (int)ti.tcpi_unacked);
+	/* Half a segment: it stays out until all of it is. */
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 4201"));
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(5, (int)ti.tcpi_unacked);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 6001"));
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(3, (int)ti.tcpi_unacked);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 9601"));
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(0, (int)ti.tcpi_unacked);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/*
+ * 64: a SACK block that begins and ends inside such a buffer marks the
+ * segments it covers, no more (the buffer is cut at the block's edges,
+ * Linux's tcp_match_skb_to_sack()): the first segment is lost, the last
+ * four, sent with the SACKed ones, are not.
+ */
+TEST(sack_inside_a_burst_marks_the_segments_it_covers)
+{
+	struct tcp_info ti;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = sack_established(_metadata, &e);
+	ASSERT_LE(0, fd);
+	send_burst(_metadata, p, fd, 9);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1 <nop,nop,sack 1201:6001>"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1201(1200) ack 1"));
+	expect_ca_state(_metadata, p, TCP_CA_Recovery);
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(4, (int)ti.tcpi_sacked);
+	EXPECT_EQ(1, (int)ti.tcpi_lost);
+	EXPECT_EQ(9, (int)ti.tcpi_unacked);
+	/* Nothing more: the four after the block are not lost. */
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, RTO_MS / 4));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 10801"));
+	expect_ca_state(_metadata, p, TCP_CA_Open);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/*
+ * 65: a tail loss probe after such a buffer sends its last segment again,
+ * cut off the rest (RFC 8985 7.3), not its first.
+ */
+TEST(tail_loss_probe_after_a_burst_resends_its_last_segment)
+{
+	static const struct clasp_param tlp_on[] = {
+		{ "rto_initial_ms", RTO_STOCK },
+		{ "rto_min_ms", RTO_STOCK },
+		{ "orphan_retries", RETRIES + 2 },
+		{ "sack", 1 },
+		{ "early_retrans", 3 },
+		{ NULL, 0 }
+	};
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	env_setup(_metadata, &e, tlp_on);
+	listen_on(_metadata, &e, LISTEN_PORT);
+	fd = passive_open_opts(_metadata, &e, PEER_PORT,
+			       "<mss 1200,nop,nop,sackOK>",
+			       "<mss 1460,nop,nop,sackOK>", "");
+	ASSERT_LE(0, fd);
+	send_burst(_metadata, p, fd, 5);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 2401"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 10, "P?. 4801:6001(1200) ack 1"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 6001"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+
 CLASP_HARNESS_MAIN
