@@ -308,25 +308,31 @@ static void clasp_rcv_rst(struct sock *sk)
 }
 
 /*
- * The ACK covers the first segments of @skb, a buffer of several sent at
- * once: they leave it, as Linux's tcp_tso_acked() trims them.  A single
+ * The ACK covers the first bytes of @skb, a buffer of several segments
+ * sent at once: they leave it, as Linux's tcp_tso_acked() trims them,
+ * whether or not they make a whole segment (the MSS may have changed
+ * since it was sent), so that what stays starts at snd_una.  A single
  * segment acknowledged in part stays whole, as Linux's.  Returns the
- * segments acknowledged, 0 if none could leave.
+ * segments acknowledged.
  */
 static u32 clasp_acked_in_part(struct sock *sk, struct sk_buff *skb, u32 ack,
 			       u32 fack, u32 *reord)
 {
 	struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 	u32 segs = clasp_skb_segs(skb), len = ack - cb->seq, left;
+	struct clasp_sock *csk = clasp_sk(sk);
 	bool out;
 
 	/* What clasp_trim_head() needs, so that it cannot fail below. */
 	if (segs < 2 || len >= skb->len || skb_cloned(skb) || skb_headlen(skb))
 		return 0;
-	left = DIV_ROUND_UP(skb->len - len, clasp_sk(sk)->mss);
-	if (left >= segs)
-		return 0;
-	clasp_sack_acked(sk, skb, segs - left, len, fack, reord);
+	left = min(DIV_ROUND_UP(skb->len - len, csk->mss), segs);
+	if (left < segs) {
+		clasp_sack_acked(sk, skb, segs - left, len, fack, reord);
+	} else if (cb->sacked) {
+		/* No whole segment, but its bytes leave all the same. */
+		csk->sacked_bytes -= len;
+	}
 	out = clasp_rtxq_begin(sk, skb);
 	clasp_trim_head(sk, skb, len);
 	cb->segs = left;
@@ -367,6 +373,9 @@ static u32 clasp_clean_acked(struct sock *sk, u32 ack, s32 *rtt_us)
 		__skb_unlink(skb, &sk->sk_write_queue);
 		clasp_wmem_free(sk, skb);
 	}
+	/* Before anything reads it again: it may have been freed. */
+	if (head_acked)
+		csk->send_head = skb;
 	if (skb && clasp_seq_before(CLASP_SKB_CB(skb)->seq, ack)) {
 		u32 n = clasp_acked_in_part(sk, skb, ack, fack, &reord);
 
@@ -374,8 +383,6 @@ static u32 clasp_clean_acked(struct sock *sk, u32 ack, s32 *rtt_us)
 			sample = CLASP_SKB_CB(skb)->sent;
 		acked += n;
 	}
-	if (head_acked)
-		csk->send_head = skb;
 	clasp_sack_reordering(sk, reord, fack);
 	clasp_sack_check_reneging(sk);
 	*rtt_us = sample ? (s32)min_t(s64, ktime_us_delta(ktime_get(), sample),

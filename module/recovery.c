@@ -552,7 +552,8 @@ static bool clasp_recovery_early(struct sock *sk)
 	if (!clasp_early_retrans_on(sk) || csk->send_head || !csk->sacked_out)
 		return false;
 	skb_queue_walk(&sk->sk_write_queue, skb) {
-		if (++oseg > CLASP_DUPTHRESH)
+		oseg += clasp_skb_segs(skb);
+		if (oseg > CLASP_DUPTHRESH)
 			return false;
 	}
 	return csk->sacked_out >= oseg - 1;
@@ -900,15 +901,16 @@ bool clasp_recovery_probe_due(struct sock *sk)
 static struct sk_buff *clasp_last_sent(struct sock *sk)
 {
 	struct sk_buff *head = clasp_sk(sk)->send_head, *skb;
-	u32 segs;
+	u32 len;
 
 	if (head && skb_queue_is_first(&sk->sk_write_queue, head))
 		return NULL;
 	skb = head ? skb_queue_prev(&sk->sk_write_queue, head) :
 		     skb_peek_tail(&sk->sk_write_queue);
 	/* Of a buffer of several segments, its last one, cut off. */
-	segs = skb ? clasp_skb_segs(skb) : 0;
-	if (segs > 1 && !clasp_split(sk, skb, (segs - 1) * clasp_sk(sk)->mss))
+	len = skb && skb->len > clasp_sk(sk)->mss ?
+	      rounddown(skb->len - 1, clasp_sk(sk)->mss) : 0;
+	if (len && !clasp_split(sk, skb, len))
 		skb = skb_queue_next(&sk->sk_write_queue, skb);
 	return skb;
 }

@@ -81,12 +81,17 @@ static void clasp_sack_cut(struct sock *sk, struct sk_buff *skb,
 
 	if (clasp_skb_segs(skb) < 2)
 		return;
-	if (clasp_seq_after(b->start, cb->seq))
+	if (clasp_seq_after(b->start, cb->seq)) {
 		len = roundup(b->start - cb->seq, mss);
-	else if (clasp_seq_before(b->end, cb->end_seq))
+		/* Not for a block that covers no whole segment after the cut. */
+		if (len >= skb->len ||
+		    clasp_seq_after(cb->seq + min(len + mss, skb->len), b->end))
+			return;
+	} else if (clasp_seq_before(b->end, cb->end_seq)) {
 		len = rounddown(b->end - cb->seq, mss);
-	else
+	} else {
 		return;
+	}
 	if (len && len < skb->len)
 		clasp_split(sk, skb, len);
 }

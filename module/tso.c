@@ -115,10 +115,10 @@ u32 clasp_tso_segs(const struct sock *sk)
  * @goal: clasp_tso_segs()
  *
  * TCP's tcp_sendmsg_locked() sends its write queue's head as soon as it
- * holds size_goal bytes; clasp queues a buffer per segment, and sends
- * once @goal of them wait.  Fewer looks at the queue mean larger
- * buffers: sent every 16 segments, a 64 KiB write left in three buffers
- * of 16, 16 and 13, and TCP's in one.
+ * holds size_goal bytes; clasp fills its buffers up to the same goal
+ * (clasp_queue_data()) and sends once @goal segments wait unsent.  Fewer
+ * looks at the queue mean larger GSO buffers: sent every 16 segments, a
+ * 64 KiB write left in three buffers of 16, 16 and 13, and TCP's in one.
  *
  * Return: true when the unsent part of the queue holds @goal segments.
  */

@@ -212,14 +212,18 @@ bool clasp_push_forced(const struct sock *sk)
  * take their charge with them.  A segment sent before may be split
  * too (a timeout rewound the send head, or the path MTU fell).
  *
- * Return: 0 or -ENOBUFS.
+ * Return: 0, -ENOBUFS, or -EINVAL when @len leaves nothing to cut.
  */
 int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 	u32 rest = skb->len - len, segs = clasp_skb_segs(skb);
+	struct clasp_sock *csk = clasp_sk(sk);
 	struct sk_buff *tail;
 	bool out;
+
+	if (!len || len >= skb->len)
+		return -EINVAL;
 
 	/*
 	 * A clone still in flight (in a qdisc, or on loopback in the
@@ -247,8 +251,12 @@ int clasp_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	cb->end_seq = cb->seq + len;
 	cb->flags = 0;
 	__skb_queue_after(&sk->sk_write_queue, skb, tail);
-	clasp_skb_set_segs(skb, clasp_sk(sk)->mss);
-	clasp_skb_set_segs(tail, clasp_sk(sk)->mss);
+	clasp_skb_set_segs(skb, csk->mss);
+	clasp_skb_set_segs(tail, csk->mss);
+	/* Counted again at today's MSS, as Linux's tcp_adjust_pcount(). */
+	if (cb->sacked)
+		csk->sacked_out += clasp_skb_segs(skb) + clasp_skb_segs(tail) -
+				   segs;
 	clasp_rtxq_split(sk, skb, tail, out, segs);
 	return 0;
 }

@@ -23,7 +23,7 @@
  *
  * CLASP_PROTO=6 plays the same against kernel TCP.
  */
-#include "clasp_pkt_env.h"
+#include "clasp_datapath.h"
 
 /*
  * One kind of ICMP error, and the errno connect() fails with: IPv4's
@@ -318,6 +318,46 @@ TEST(too_big_shrinks_segments_and_resends)
 	expect_data(_metadata, p, 1 + full, 1 + full + sizeof(data), mss);
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %zu", 1 + full + sizeof(data)));
 	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	close(fd);
+}
+
+/*
+ * 67: writes of several segments leave as one buffer each and stay whole
+ * in flight.  After a timeout (cwnd 1), a too-big error rewinds the
+ * flight and the first piece at the new MSS goes; an ACK then covers
+ * what is left of the first buffers, the next one to send among them,
+ * and ends inside the second buffer, whose acknowledged part is trimmed
+ * off before the rest goes again at the new MSS (a freed send head read
+ * there shows under KASAN, make check-debug).
+ */
+TEST(too_big_then_an_ack_inside_a_rewound_buffer)
+{
+	static const char data[6 * 1460];
+	int mtu = clasp_v6() ? 1280 : 1000, mss = MTU_MSS(mtu), fd;
+	uint32_t full = ROUTE_MSS;
+	struct tcp_info ti;
+	struct clasp_seg got;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+
+	fd = env_full_size(_metadata, &e);
+	ASSERT_EQ(2 * full, send(fd, data, 2 * full, 0));
+	expect_data(_metadata, p, 1, 1 + 2 * full, full);
+	ASSERT_EQ(4 * full, send(fd, data, 4 * full, 0));
+	expect_data(_metadata, p, 1 + 2 * full, 1 + 6 * full, full);
+	/* The timeout sends the first segment again. */
+	ASSERT_EQ(1, clasp_pkt_recv(p, &got, 4 * CALM_RTO_MS));
+	ASSERT_EQ(1, got.seq - p->local_isn);
+	ASSERT_EQ(full, got.len);
+	ASSERT_EQ(0, clasp_pkt_icmp_err(p, CLASP_ICMP_TOO_BIG, mtu, 1));
+	ASSERT_EQ(1, clasp_pkt_recv(p, &got, GUARD_MS));
+	ASSERT_EQ(1, got.seq - p->local_isn);
+	ASSERT_EQ(mss, got.len);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack %u", 1 + 5 * full));
+	expect_covered(_metadata, p, 1 + 5 * full, 1 + 6 * full, mss, GUARD_MS);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+	get_tcp_info(_metadata, fd, &ti);
+	EXPECT_EQ(0, (int)ti.tcpi_unacked);
 	close(fd);
 }
 
