@@ -321,6 +321,25 @@ static int sack_established(struct __test_metadata *_metadata, struct env *e)
 				 "<mss 1460,nop,nop,sackOK>", "");
 }
 
+/* As sack_established(), with tail loss probes (early_retrans 3). */
+static int tlp_established(struct __test_metadata *_metadata, struct env *e)
+{
+	static const struct clasp_param tlp_on[] = {
+		{ "rto_initial_ms", RTO_STOCK },
+		{ "rto_min_ms", RTO_STOCK },
+		{ "orphan_retries", RETRIES + 2 },
+		{ "sack", 1 },
+		{ "early_retrans", 3 },
+		{ NULL, 0 }
+	};
+
+	env_setup(_metadata, e, tlp_on);
+	listen_on(_metadata, e, LISTEN_PORT);
+	return passive_open_opts(_metadata, e, PEER_PORT,
+				 "<mss 1200,nop,nop,sackOK>",
+				 "<mss 1460,nop,nop,sackOK>", "");
+}
+
 /* 55 */
 TEST(sack_of_the_rest_resends_exactly_the_first_at_once)
 {
@@ -421,24 +440,12 @@ TEST(dsack_received_is_counted)
 /* 58 */
 TEST(tail_loss_probe_resends_the_last_segment_before_the_rto)
 {
-	static const struct clasp_param tlp_on[] = {
-		{ "rto_initial_ms", RTO_STOCK },
-		{ "rto_min_ms", RTO_STOCK },
-		{ "orphan_retries", RETRIES + 2 },
-		{ "sack", 1 },
-		{ "early_retrans", 3 },
-		{ NULL, 0 }
-	};
 	long long probes;
 	struct env e;
 	struct clasp_pkt *p = &e.p;
 	int fd;
 
-	env_setup(_metadata, &e, tlp_on);
-	listen_on(_metadata, &e, LISTEN_PORT);
-	fd = passive_open_opts(_metadata, &e, PEER_PORT,
-			       "<mss 1200,nop,nop,sackOK>",
-			       "<mss 1460,nop,nop,sackOK>", "");
+	fd = tlp_established(_metadata, &e);
 	ASSERT_LE(0, fd);
 	probes = clasp_counter("LossProbes");
 	send_segs(_metadata, p, fd, 1, 5);
@@ -723,23 +730,11 @@ TEST(sack_inside_a_burst_marks_the_segments_it_covers)
  */
 TEST(tail_loss_probe_after_a_burst_resends_its_last_segment)
 {
-	static const struct clasp_param tlp_on[] = {
-		{ "rto_initial_ms", RTO_STOCK },
-		{ "rto_min_ms", RTO_STOCK },
-		{ "orphan_retries", RETRIES + 2 },
-		{ "sack", 1 },
-		{ "early_retrans", 3 },
-		{ NULL, 0 }
-	};
 	struct env e;
 	struct clasp_pkt *p = &e.p;
 	int fd;
 
-	env_setup(_metadata, &e, tlp_on);
-	listen_on(_metadata, &e, LISTEN_PORT);
-	fd = passive_open_opts(_metadata, &e, PEER_PORT,
-			       "<mss 1200,nop,nop,sackOK>",
-			       "<mss 1460,nop,nop,sackOK>", "");
+	fd = tlp_established(_metadata, &e);
 	ASSERT_LE(0, fd);
 	send_burst(_metadata, p, fd, 5);
 	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 2401"));
