@@ -399,20 +399,18 @@ static u32 clasp_clean_acked(struct sock *sk, u32 ack, s32 *rtt_us)
 	clasp_rtx_stop(sk);
 	if (csk->snd_una != csk->snd_max)
 		clasp_rtx_schedule(sk);
-	if (!sock_flag(sk, SOCK_DEAD))
-		sk->sk_write_space(sk);
 	return acked;
 }
 
 /*
  * After an ACK and what it let us send: a writer that waits for room
- * (SOCK_NOSPACE) may have it now, as tcp_check_space() finds.  Sending
- * is what lowers the unsent bytes TCP_NOTSENT_LOWAT counts, and the
- * wakeup sock_wfree() gives as a segment leaves comes before snd_max
- * moves past it: a poller on another CPU could look too early, find the
- * socket still full, and sleep until some later segment.  A window update
- * that acknowledges nothing new frees no memory either, so
- * clasp_clean_acked() has nothing to say.
+ * (SOCK_NOSPACE) may have it now, as tcp_check_space() finds.  The ACK
+ * freed what it acknowledged (clasp_clean_acked()) and the push lowered
+ * the unsent bytes TCP_NOTSENT_LOWAT counts; both are done by now, so a
+ * poller on another CPU that looks again after the wakeup finds them.
+ * Besides a send buffer grown (clasp_sndbuf_expand()), this is the only
+ * wakeup writers get from the data path: sock_wfree() gives none
+ * (SOCK_USE_WRITE_QUEUE, see clasp_init_sock()).
  */
 static void clasp_check_space(struct sock *sk)
 {

@@ -46,6 +46,10 @@ static int clasp_init_sock(struct sock *sk)
 	clasp_mem_sock_init(sk);
 	sk->sk_state = TCP_CLOSE;
 	sk->sk_write_space = clasp_write_space;
+	/* Room is made by ACKs (clasp_check_space()), not by segments
+	 * leaving: sock_wfree() must not wake the socket for each one.
+	 */
+	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
 	sock_set_flag(sk, SOCK_RCU_FREE);
 	return 0;
 }
@@ -586,9 +590,10 @@ out:
  * Wake writers once there is room, as sk_stream_write_space(): buffer
  * space, and with TCP_NOTSENT_LOWAT unsent bytes under half the mark
  * (clasp_stream_memory_free() with wake set), so that a writer woken can
- * write a good amount.  sock_wfree() calls it for every segment sent
- * (clasp does not set SOCK_USE_WRITE_QUEUE), and clasp_check_space()
- * after an ACK and what it let us send.
+ * write a good amount.  clasp_check_space() calls it after an ACK and
+ * what it let us send, when a writer or poller set SOCK_NOSPACE; never
+ * sock_wfree(), as SOCK_USE_WRITE_QUEUE is set (as TCP's): a wakeup per
+ * segment sent woke a reader asleep on the same queue for nothing.
  */
 static void clasp_write_space(struct sock *sk)
 {
