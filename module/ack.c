@@ -11,7 +11,9 @@
  * the ACK waits for the reply it can ride on.  Any segment sent carries
  * the ACK and cancels the pending one.  What cannot wait goes at once:
  * out-of-order or duplicate data, data that fills a hole (@ack_now), a
- * FIN, and a window that opened.
+ * FIN in FIN_WAIT_1 or FIN_WAIT_2, and a window that opened.  A FIN in
+ * ESTABLISHED waits, in interactive mode, for the FIN the application's
+ * close() sends (tcp_fin()).
  */
 #include <net/sock.h>
 
@@ -149,25 +151,47 @@ static void clasp_dack_schedule(struct sock *sk)
 }
 
 /**
+ * clasp_ack_fin_rcvd() - the peer's FIN moved the socket to CLOSE_WAIT:
+ * its ACK waits for the FIN or reply the application sends next
+ * @sk: the socket, locked
+ *
+ * Interactive mode, as tcp_fin() enters it: a request-response peer
+ * closes at once, and its FIN carries the ACK (one segment fewer per
+ * connection).  The delayed-ACK timer sends it if the application does
+ * not, and ends the mode.
+ */
+void clasp_ack_fin_rcvd(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	csk->ack_sched = true;
+	WRITE_ONCE(csk->opt.pingpong, true);
+}
+
+/**
  * clasp_ack_rcv() - acknowledge a segment's text and FIN: now or later
  * @sk: the socket, locked, synchronized
  * @seg: the segment, acceptable
  * @arrived: it brought new data in order (queued for the reader)
  *
  * At once: data that did not arrive in order (out of order, old, or
- * dropped), a FIN, a socket in quick-ACK mode, more than one full
- * segment unacknowledged, or @ack_now set (a hole filled).  Otherwise the
- * delayed-ACK timer.  A segment with neither data nor FIN needs no ACK.
+ * dropped), a FIN other than the one that brought the socket to
+ * CLOSE_WAIT (clasp_ack_fin_rcvd()), a socket in quick-ACK mode, more
+ * than one full segment unacknowledged, or @ack_now set (a hole filled).
+ * Otherwise the delayed-ACK timer.  A segment with neither data nor FIN
+ * needs no ACK.
  */
 void clasp_ack_rcv(struct sock *sk, const struct clasp_seg *seg, bool arrived)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
+	bool fin;
 
 	if (!seg->len && !(seg->flags & CLASP_FIN))
 		return;
 	if (arrived)
 		clasp_ack_data_rcvd(sk, seg->gso_size ?: seg->len);
-	if (!arrived || seg->flags & CLASP_FIN || csk->ack_now ||
+	fin = seg->flags & CLASP_FIN && sk->sk_state != TCP_CLOSE_WAIT;
+	if ((seg->len && !arrived) || fin || csk->ack_now ||
 	    clasp_in_quickack(csk) || clasp_ack_two_segments(sk)) {
 		clasp_send_ack(sk);
 		return;

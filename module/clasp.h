@@ -1486,6 +1486,7 @@ bool clasp_ecn_req(const struct sock *lsk, const struct sk_buff *skb,
 
 /* ack.c */
 void clasp_ack_quick_enter(struct sock *sk, u32 max);
+void clasp_ack_fin_rcvd(struct sock *sk);
 void clasp_ack_rcv(struct sock *sk, const struct clasp_seg *seg, bool arrived);
 void clasp_ack_sent(struct sock *sk);
 void clasp_ack_data_sent(struct sock *sk);

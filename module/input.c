@@ -681,6 +681,7 @@ static void clasp_rcv_fin(struct sock *sk)
 	switch (sk->sk_state) {
 	case TCP_ESTABLISHED:
 		clasp_set_state(sk, TCP_CLOSE_WAIT);
+		clasp_ack_fin_rcvd(sk);
 		break;
 	case TCP_FIN_WAIT1:
 		clasp_set_state(sk, TCP_CLOSING);

@@ -382,7 +382,11 @@ static int clasp_disconnect(struct sock *sk, int flags)
 	csk->bytes_retrans = 0;
 	csk->rcv_ooopack = 0;
 	csk->probe_tstamp = 0;
-	/* A new connection starts in quick-ACK mode again (ack.c). */
+	/*
+	 * A new connection starts in quick-ACK mode again (ack.c), out of
+	 * interactive mode, as inet_csk_delack_init() leaves TCP's.
+	 */
+	WRITE_ONCE(csk->opt.pingpong, false);
 	csk->ack_sched = false;
 	csk->ack_now = false;
 	csk->ack_pushed = false;

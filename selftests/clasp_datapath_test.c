@@ -378,6 +378,74 @@ TEST(quickack_option_delays_then_timer_ends_pingpong)
 }
 
 /*
+ * A connection that has exchanged data, its data read and acknowledged,
+ * then the peer's FIN: CLOSE_WAIT, in interactive mode (TCP_QUICKACK
+ * reads 0), as tcp_fin() leaves it.
+ */
+static int fin_after_data(struct __test_metadata *_metadata, struct env *e)
+{
+	struct clasp_pkt *p = &e->p;
+	char buf[16];
+	int fd;
+
+	fd = env_established(_metadata, e, NULL);
+	if (fd < 0)
+		return fd;
+	if (clasp_pkt_inject(p, "P. 1:11(10) ack 1") ||
+	    clasp_pkt_expect(p, 0, ". 1:1(0) ack 11") ||
+	    recv(fd, buf, sizeof(buf), 0) != 10 ||
+	    clasp_pkt_inject(p, "F. 11:11(0) ack 1"))
+		return -1;
+	EXPECT_EQ(0, recv(fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(TCP_CLOSE_WAIT, clasp_state(fd));
+	EXPECT_EQ(0, get_quickack(fd));
+	return fd;
+}
+
+/*
+ * The FIN's ACK waits for the FIN the application's close() sends, as
+ * TCP's does: a request-response peer answers a FIN with one segment,
+ * not two.
+ */
+TEST(fin_ack_rides_on_the_fin_of_close)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = fin_after_data(_metadata, &e);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, DELACK_LOW_US / 1000 / 2));
+	clasp_pkt_note(p, "close()");
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "F. 1:1(0) ack 12"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 12:12(0) ack 2"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/*
+ * No close(): the delayed-ACK timer acknowledges the FIN and ends
+ * interactive mode (tcp_delack_timer_handler()).
+ */
+TEST(fin_ack_without_close_comes_at_the_delack_timer)
+{
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int fd;
+
+	fd = fin_after_data(_metadata, &e);
+	ASSERT_LE(0, fd);
+	expect_delayed_ack(_metadata, p, 12);
+	EXPECT_EQ(1, get_quickack(fd));
+	EXPECT_EQ(TCP_CLOSE_WAIT, clasp_state(fd));
+	clasp_pkt_note(p, "close()");
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "F. 1:1(0) ack 12"));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 12:12(0) ack 2"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+}
+
+/*
  * Full segments, one at a time, each acknowledged and read, until one
  * waits for the timer: past the quick ACKs (and for TCP, past the growth
  * of its window: tcp_grow_window() asks for a quick ACK each time).
