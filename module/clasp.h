@@ -915,8 +915,9 @@ static_assert(IS_ENABLED(CONFIG_LOCKDEP) || CLASP_REQ_SIZE(false) <= 128);
  * @ts_recent_stamp: low 16 bits of the second it was recorded
  * @oow_ack_stamp: low 16 bits of the jiffies of the last answer to an
  *	invalid segment, 0 for none
- * @rcv_wnd: the window last offered, in units of our window shift
- *	(FIN_WAIT_2; TIME_WAIT's is closed)
+ * @rcv_wnd: the window last offered, in units of our window shift,
+ *	rounded up: what the entry's ACKs advertise, and in FIN_WAIT_2
+ *	the window segments are judged by (TIME_WAIT's is closed)
  * @max_snd_wnd: the largest window the peer offered (RFC 5961 5.2), in
  *	units of its window shift, rounded up
  * @entry: its place in the connection table (kind CLASP_ENTRY_TW); its

@@ -278,7 +278,10 @@ void clasp_time_wait(struct sock *sk, int state)
 	clasp_done(sk);
 }
 
-/* An ACK, with timestamps if the connection used them (as TCP's). */
+/*
+ * An ACK, with timestamps if the connection used them, and the window the
+ * socket had left, as tcp_v4_timewait_ack().
+ */
 static void clasp_tw_ack(struct clasp_net *cn, struct clasp_tw *tw)
 {
 	bool ts_ok = tw->entry.flags & CLASP_EF_TS_OK;
@@ -290,7 +293,7 @@ static void clasp_tw_ack(struct clasp_net *cn, struct clasp_tw *tw)
 	};
 
 	clasp_send_ctl_opts(cn->net, &tw->entry, tw->snd_nxt,
-			    tw->rcv_nxt, CLASP_ACK, 0, &o, false);
+			    tw->rcv_nxt, CLASP_ACK, tw->rcv_wnd, &o, false);
 }
 
 /*
@@ -374,8 +377,9 @@ static bool clasp_tw_common(struct clasp_net *cn, struct clasp_tw *tw,
 }
 
 /*
- * TIME_WAIT, as TCP's tcp_timewait_state_process(): the window is
- * closed, so only a bare ACK or a RST exactly at rcv_nxt is acceptable.
+ * TIME_WAIT, as TCP's tcp_timewait_state_process(): segments are judged
+ * by a closed window (the entry's ACKs still advertise the socket's), so
+ * only a bare ACK or a RST exactly at rcv_nxt is acceptable.
  * The RST ends the entry (unless rfc1337), the ACK and any other segment
  * with ACK restart its lifetime; what is not acceptable gets an ACK
  * (rate-limited), except a SYN above rcv_nxt, which may open a new

@@ -617,6 +617,7 @@ TEST(orphaned_fin_wait_2_expires_then_data_reset)
 TEST(time_wait_refin_and_syn_reuse)
 {
 	uint32_t old_snd_nxt;
+	int win;
 	long long gone, killed, fin_us;
 	struct clasp_call acc;
 	struct env e;
@@ -626,13 +627,18 @@ TEST(time_wait_refin_and_syn_reuse)
 	env_setup(_metadata, &e, NULL);
 	listen_on(_metadata, &e, LISTEN_PORT);
 
-	/* A retransmitted FIN is acknowledged again and restarts 2*MSL. */
+	/*
+	 * A retransmitted FIN is acknowledged again, with the window the
+	 * socket's last ACK gave (tcp_v4_timewait_ack()), and restarts 2*MSL.
+	 */
 	fd = passive_open(_metadata, &e, PEER_PORT);
 	close_to_time_wait(_metadata, &e, fd);
+	win = clasp_pkt_last_win(p);
+	ASSERT_LT(0, win);
 	clasp_sleep_ms(MSL_MS + MSL_MS / 5);
 	ASSERT_EQ(0, clasp_pkt_inject(p, "F. 1:1(0) ack 2"));
 	fin_us = p->sent_us;
-	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 2:2(0) ack 2"));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 2:2(0) ack 2 win %d", win));
 	expect_timer(_metadata, &e, TCP_TIME_WAIT, CLASP_TIMER_TIMEWAIT, -1,
 		     TW_MS, fin_us);
 	if (clasp_only_check("TIME_WAIT lasts 2 * msl_ms; TCP's a fixed 60 s (checked: restarted at 60 s by the FIN)")) {

@@ -790,6 +790,15 @@ int clasp_pkt_expect(struct clasp_pkt *p, int delta_ms, const char *fmt, ...)
 	return 0;
 }
 
+int clasp_pkt_last_win(const struct clasp_pkt *p)
+{
+	struct clasp_seg got;
+
+	if (!p->rx_len || clasp_seg_parse(p->rx, p->rx_len, &got))
+		return -1;
+	return got.win;
+}
+
 int clasp_pkt_expect_none(struct clasp_pkt *p, int ms)
 {
 	long long start = clasp_pkt_now_us();

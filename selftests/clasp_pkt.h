@@ -262,6 +262,8 @@ int clasp_pkt_expect(struct clasp_pkt *p, int delta_ms, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The module must send nothing for @ms (-1: the quiet time). */
 int clasp_pkt_expect_none(struct clasp_pkt *p, int ms);
+/* The window field of the module's last segment, -1 if there is none. */
+int clasp_pkt_last_win(const struct clasp_pkt *p);
 
 /* Delays count from now, or from @at_us (an earlier event's time). */
 void clasp_pkt_mark(struct clasp_pkt *p);
