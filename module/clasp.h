@@ -1481,6 +1481,7 @@ void clasp_ecn_rcv_synsent(struct sock *sk, const struct clasp_seg *seg);
 u8 clasp_ecn_xmit(struct sock *sk, u32 seq, u32 len);
 void clasp_ecn_rcv_data(struct sock *sk, const struct sk_buff *skb);
 bool clasp_ecn_rcv_ack(struct sock *sk, const struct clasp_seg *seg);
+void clasp_cwr_local(struct sock *sk);
 void clasp_ecn_queue_cwr(struct sock *sk);
 bool clasp_ecn_req(const struct sock *lsk, const struct sk_buff *skb,
 		   const struct clasp_seg *seg);

@@ -123,6 +123,8 @@ bool clasp_ecn_in(u8 *ecn, u8 tos)
  *
  * A CWR ends the echo.  The cut's window ends once the ACK goes beyond
  * @cwr_high, as Linux leaves its CWR state: then an ECE may cut again.
+ * A cut for a segment a qdisc below us dropped (CLASP_ECN_IN_CWR on any
+ * connection, clasp_cwr_local()) ends the same way, ECN or not.
  *
  * Return: CLASP_ECN_ACK_* bits.
  */
@@ -130,16 +132,16 @@ u32 clasp_ecn_ack(u8 *ecn, u8 th_flags, u32 ack, u32 cwr_high, bool open)
 {
 	u32 what = 0;
 
-	if (!(*ecn & CLASP_ECN_OK))
-		return 0;
-	if (th_flags & CLASP_CWR)
-		*ecn &= ~CLASP_ECN_DEMAND_CWR;
 	if (*ecn & CLASP_ECN_IN_CWR &&
 	    (!open || clasp_seq_after(ack, cwr_high))) {
 		*ecn &= ~CLASP_ECN_IN_CWR;
 		if (open)
 			what |= CLASP_ECN_ACK_END;
 	}
+	if (!(*ecn & CLASP_ECN_OK))
+		return what;
+	if (th_flags & CLASP_CWR)
+		*ecn &= ~CLASP_ECN_DEMAND_CWR;
 	if (!(th_flags & CLASP_ECE) || th_flags & CLASP_SYN)
 		return what;
 	what |= CLASP_ECN_ACK_ECE;

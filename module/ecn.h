@@ -30,7 +30,9 @@
 #define CLASP_ECN_QUEUE_CWR	BIT(1)	/* CWR on the next new data */
 #define CLASP_ECN_DEMAND_CWR	BIT(2)	/* CE came: ECE until a CWR comes */
 #define CLASP_ECN_SEEN		BIT(3)	/* an ECT or CE segment came */
-#define CLASP_ECN_IN_CWR	BIT(4)	/* cwnd cut for an ECE: TCP's CWR state */
+#define CLASP_ECN_IN_CWR	BIT(4)	/* cwnd cut for an ECE or a local drop:
+					 * TCP's CWR state (also without ECN)
+					 */
 
 /* What an ACK means to the sender, clasp_ecn_ack()'s answer. */
 #define CLASP_ECN_ACK_ECE	BIT(0)	/* it echoes a CE mark */

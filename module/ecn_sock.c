@@ -127,10 +127,8 @@ bool clasp_ecn_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 	struct clasp_sock *csk = clasp_sk(sk);
 	u32 what;
 
-	if (!(csk->ecn & CLASP_ECN_OK))
-		return false;
 	/* The sender may have a tiny window now: answer its data at once. */
-	if (seg->flags & CLASP_CWR && seg->len)
+	if (csk->ecn & CLASP_ECN_OK && seg->flags & CLASP_CWR && seg->len)
 		csk->ack_now = true;
 	what = clasp_ecn_ack(&csk->ecn, seg->flags, seg->ack, csk->cwr_high,
 			     csk->ca_state == TCP_CA_Open);
@@ -144,6 +142,30 @@ bool clasp_ecn_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_ECNREDUCTIONS);
 	}
 	return what & CLASP_ECN_ACK_ECE;
+}
+
+/**
+ * clasp_cwr_local() - a qdisc below the socket dropped or marked a segment
+ * it sent (NET_XMIT_DROP, NET_XMIT_CN): cut cwnd as for an ECE, once per
+ * window, as __tcp_transmit_skb() calls tcp_enter_cwr()
+ * @sk: the socket, locked
+ *
+ * The segment dropped stays unsent and goes again later; the cut is what
+ * tells the sender that its own qdisc is full.  Without it a clasp flow
+ * took three quarters of a shaped link from a TCP flow beside it
+ * (clasp_fair_test.sh).  Not during a loss recovery, which cuts cwnd
+ * itself.
+ */
+void clasp_cwr_local(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (csk->ca_state != TCP_CA_Open || csk->ecn & CLASP_ECN_IN_CWR)
+		return;
+	csk->ecn |= CLASP_ECN_IN_CWR;
+	csk->cwr_high = csk->snd_max;
+	clasp_cong_cwr(sk);
+	clasp_ecn_queue_cwr(sk);
 }
 
 /**

@@ -499,7 +499,12 @@ static int clasp_transmit(struct sock *sk, struct sk_buff *skb, bool rtx)
 	else
 #endif
 		err = ip_queue_xmit(sk, skb, &inet->cork.fl);
-	/* A qdisc's congestion notice: the segment went all the same (TCP). */
+	/*
+	 * A qdisc below dropped it or gave a congestion notice: cwnd is cut
+	 * (TCP's CWR).  After a notice the segment went all the same.
+	 */
+	if (unlikely(err > 0))
+		clasp_cwr_local(sk);
 	err = net_xmit_eval(err);
 	if (!err && payload)
 		clasp_pacing_sent(sk, payload);

@@ -117,11 +117,18 @@ static void reacting(void)
 	       "a SYN-ACK's ECE echoes nothing");
 	ecn = 0;
 	expect(clasp_ecn_ack(&ecn, ACK | ECE, 100, 0, true), 0, "ECE without ECN: nothing");
+	/* A cut for a local drop (clasp_cwr_local()), ECN or not. */
+	ecn = CLASP_ECN_IN_CWR;
+	expect(clasp_ecn_ack(&ecn, ACK | ECE, 1000, 1000, true), 0,
+	       "a local cut without ECN: no ECE, holds to its snd_max");
+	expect(clasp_ecn_ack(&ecn, ACK, 1001, 1000, true), CLASP_ECN_ACK_END,
+	       "a local cut without ECN ends beyond it");
+	expect(ecn, 0, "out of the CWR state");
 }
 
 int main(void)
 {
-	tap_plan(50);
+	tap_plan(53);
 	setup();
 	sending();
 	receiving();
