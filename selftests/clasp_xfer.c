@@ -4,6 +4,9 @@
  *
  *   clasp_xfer server PORT            accept one connection, read it to EOF
  *   clasp_xfer client ADDR PORT BYTES send BYTES of test data, then EOF
+ *   clasp_xfer sink PORT MS           accept one connection, count what
+ *                                     arrives in the MS milliseconds after
+ *                                     its first byte, then close
  *   clasp_xfer connect ADDR PORT      connect only, report how it went
  *   clasp_xfer simopen LPORT ADDR RPORT GOFILE
  *                                     bind LPORT, say "bound", wait for
@@ -13,7 +16,7 @@
  *                                     succeeds)
  *
  * server prints "ready" once listening, then "mss N" and
- * "bytes N fnv HASH"; client prints "mss N" and "bytes N fnv HASH ms T",
+ * "bytes N fnv HASH"; sink "ready", then "bytes N ms T"; client prints "mss N" and "bytes N fnv HASH ms T",
  * HASH being the 64-bit FNV-1a of the whole stream.  connect prints
  * "connected ms T" or "error ERRNO_NAME ms T".  Errors go to stdout as
  * "error ..." and make the exit status nonzero.
@@ -79,6 +82,60 @@ static int do_server(const char *port)
 		return fail("recv");
 	printf("bytes %llu fnv %016llx\n", (unsigned long long)total,
 	       (unsigned long long)h);
+	close(fd);
+	close(lis);
+	return 0;
+}
+
+/* Read @fd until @end_ms (clasp_now_ms()): the bytes read, or -1. */
+static long long read_until(int fd, long long end_ms)
+{
+	long long total = 0, left;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	while ((left = end_ms - clasp_now_ms()) > 0) {
+		if (poll(&p, 1, (int)left) < 0)
+			return -1;
+		if (!p.revents)
+			continue;
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && errno == EAGAIN)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -1 : total;
+		total += n;
+	}
+	return total;
+}
+
+static int do_sink(const char *port, const char *ms)
+{
+	struct sockaddr_in a = clasp_addr("0.0.0.0", atoi(port));
+	int lis = clasp_socket(), fd, one = 1;
+	long long t0, total;
+	ssize_t n;
+
+	if (lis < 0)
+		return fail("socket");
+	setsockopt(lis, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lis, (struct sockaddr *)&a, sizeof(a)))
+		return fail("bind");
+	if (listen(lis, 4))
+		return fail("listen");
+	printf("ready\n");
+	fflush(stdout);
+	fd = accept(lis, NULL, NULL);
+	if (fd < 0)
+		return fail("accept");
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n <= 0)
+		return fail("recv");
+	t0 = clasp_now_ms();
+	total = read_until(fd, t0 + atoll(ms));
+	if (total < 0)
+		return fail("recv");
+	printf("bytes %lld ms %lld\n", n + total, clasp_now_ms() - t0);
 	close(fd);
 	close(lis);
 	return 0;
@@ -224,11 +281,14 @@ int main(int argc, char **argv)
 		return do_server(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "client"))
 		return do_client(argv[2], argv[3], argv[4]);
+	if (argc == 4 && !strcmp(argv[1], "sink"))
+		return do_sink(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "connect"))
 		return do_connect(argv[2], argv[3]);
 	if (argc == 6 && !strcmp(argv[1], "simopen"))
 		return do_simopen(argv[2], argv[3], argv[4], argv[5]);
 	fprintf(stderr, "usage: clasp_xfer server PORT | client ADDR PORT BYTES |\n"
-		"       connect ADDR PORT | simopen LPORT ADDR RPORT GOFILE\n");
+		"       sink PORT MS | connect ADDR PORT |\n"
+		"       simopen LPORT ADDR RPORT GOFILE\n");
 	return 2;
 }
