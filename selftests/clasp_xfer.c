@@ -54,25 +54,45 @@ static int parse_addr(const char *ip, const char *port, struct sockaddr_in *a)
 	return inet_pton(AF_INET, ip, &a->sin_addr) == 1 ? 0 : -1;
 }
 
-static int do_server(const char *port)
+/*
+ * Listen on @port, say "ready", accept one connection: its descriptor,
+ * the listener's in *@lis; -1 after printing the error.
+ */
+static int accept_one(const char *port, int *lis)
 {
 	struct sockaddr_in a = clasp_addr("0.0.0.0", atoi(port));
-	int lis = clasp_socket(), fd, one = 1;
-	uint64_t h = CLASP_FNV_INIT, total = 0;
-	ssize_t n;
+	const char *what = "socket";
+	int fd, one = 1;
 
-	if (lis < 0)
-		return fail("socket");
-	setsockopt(lis, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(lis, (struct sockaddr *)&a, sizeof(a)))
-		return fail("bind");
-	if (listen(lis, 4))
-		return fail("listen");
+	*lis = clasp_socket();
+	if (*lis < 0)
+		goto err;
+	setsockopt(*lis, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	what = "bind";
+	if (bind(*lis, (struct sockaddr *)&a, sizeof(a)))
+		goto err;
+	what = "listen";
+	if (listen(*lis, 4))
+		goto err;
 	printf("ready\n");
 	fflush(stdout);
-	fd = accept(lis, NULL, NULL);
+	what = "accept";
+	fd = accept(*lis, NULL, NULL);
+	if (fd >= 0)
+		return fd;
+err:
+	fail(what);
+	return -1;
+}
+
+static int do_server(const char *port)
+{
+	uint64_t h = CLASP_FNV_INIT, total = 0;
+	int lis, fd = accept_one(port, &lis);
+	ssize_t n;
+
 	if (fd < 0)
-		return fail("accept");
+		return 1;
 	printf("mss %d\n", clasp_maxseg(fd));
 	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
 		h = clasp_fnv(h, buf, n);
@@ -111,23 +131,12 @@ static long long read_until(int fd, long long end_ms)
 
 static int do_sink(const char *port, const char *ms)
 {
-	struct sockaddr_in a = clasp_addr("0.0.0.0", atoi(port));
-	int lis = clasp_socket(), fd, one = 1;
+	int lis, fd = accept_one(port, &lis);
 	long long t0, total;
 	ssize_t n;
 
-	if (lis < 0)
-		return fail("socket");
-	setsockopt(lis, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(lis, (struct sockaddr *)&a, sizeof(a)))
-		return fail("bind");
-	if (listen(lis, 4))
-		return fail("listen");
-	printf("ready\n");
-	fflush(stdout);
-	fd = accept(lis, NULL, NULL);
 	if (fd < 0)
-		return fail("accept");
+		return 1;
 	n = recv(fd, buf, sizeof(buf), 0);
 	if (n <= 0)
 		return fail("recv");
