@@ -299,8 +299,19 @@ veth_1mib_under_5pct_loss() {
 # the stream is whole, the receiver counted CE marks, the sender ACKs that
 # echoed them (DeliveredCE, TCP's TCPDeliveredCE), and almost nothing went
 # again (only what is not ECT may still be lost: a SYN, a FIN, an ACK).
+# A lost SYN is sent again without asking for ECN (tcp_ecn_fallback), so
+# with 5% loss one connection in twenty has none: when nothing came back
+# marked the case runs once more (ECN that does not work fails both).
 veth_1mib_ecn_marks_instead_of_drops() {
+	ecn_marks_once && return 0
+	[ "${ECN_UNMARKED:-0}" = 1 ] || return 1
+	log "the connection did not use ECN, as after a lost SYN: once more"
+	ecn_marks_once
+}
+
+ecn_marks_once() {
 	local segs ret=0 r0 r1 d0 d1 c0=0 c1=0 ns key=net.clasp.ecn
+	ECN_UNMARKED=0
 	[ "$PROTO" = 6 ] && key=net.ipv4.tcp_ecn
 	segs=$(ip -n "$NSA" -d link show "$VA" | grep -o 'gso_max_segs [0-9]*')
 	for ns in "$NSA" "$NSB"; do
@@ -334,6 +345,7 @@ veth_1mib_ecn_marks_instead_of_drops() {
 	[ "$ret" = 0 ] || return 1
 	if [ $((d1 - d0)) -lt 1 ] || { [ "$PROTO" != 6 ] && [ $((c1 - c0)) -lt 1 ]; }; then
 		log "no CE marks came back: the data was not ECN-capable"
+		ECN_UNMARKED=1
 		return 1
 	fi
 	if [ $((r1 - r0)) -gt 5 ]; then
