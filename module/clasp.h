@@ -605,8 +605,9 @@ struct clasp_sockopt {
  * @sack_ok: both ends permit SACK (before the peer's SYN: offered)
  * @ecn: ECN state, CLASP_ECN_* bits (ecn.h): in use (before the peer's
  *	SYN-ACK: asked), CE seen, the echo, a CWR owed, the cut under way
- * @cwr_high: snd_max when cwnd was last cut for an ECE: the cut's window
- *	ends once an ACK goes beyond it (TCP's high_seq in its CWR state)
+ * @cwr_high: snd_max when cwnd was last cut for an ECE or a local drop:
+ *	the cut's window ends once an ACK goes beyond it (TCP's high_seq in
+ *	its CWR state)
  * @ts_recent: TS.Recent, the TSval to echo (RFC 7323 4.3)
  * @ts_recent_stamp: seconds (ktime_get_seconds()) when it was recorded
  * @ts_offset: added to the millisecond clock for our TSval

@@ -555,18 +555,22 @@ void clasp_cong_ack(struct sock *sk, u32 acked, s32 rtt_us, u8 prior)
 }
 
 /**
- * clasp_cong_cwr() - an ECE came: cut the window, as for a loss but
- * without one (RFC 3168 6.1.2, Linux's tcp_enter_cwr())
+ * clasp_cong_cwr() - an ECE came, or the socket's own qdisc dropped:
+ * cut the window, as for a loss but without one (RFC 3168 6.1.2, Linux's
+ * tcp_enter_cwr())
  * @sk: the socket, locked, no recovery under way
  *
  * ssthresh from the algorithm, cwnd no more than it at once; nothing to
- * undo later, as TCP keeps nothing to undo a cut for ECN.  The algorithm
- * hears of TCP's CWR state.
+ * undo later, as TCP keeps nothing to undo a cut for ECN.  The cut lasts
+ * until what is in flight now (snd_max, kept in cwr_high) is acked.  The
+ * algorithm hears of TCP's CWR state.
  */
 void clasp_cong_cwr(struct sock *sk)
 {
-	struct clasp_cong *c = &clasp_sk(sk)->cong;
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct clasp_cong *c = &csk->cong;
 
+	csk->cwr_high = csk->snd_max;
 	c->ssthresh = max(c->ops->ssthresh(sk), 2U);
 	c->cwnd = min(c->cwnd, c->ssthresh);
 	c->cwnd_cnt = 0;

@@ -117,7 +117,7 @@ bool clasp_ecn_in(u8 *ecn, u8 tos)
  * @ecn: the connection's state
  * @th_flags: the ACK's flags
  * @ack: its acknowledgment number
- * @cwr_high: snd_max when cwnd was last cut for an ECE
+ * @cwr_high: snd_max when cwnd was last cut (clasp_cong_cwr())
  * @open: no loss recovery runs (TCP_CA_Open): a recovery cuts cwnd itself
  *	and ends a cut for an ECE
  *

@@ -137,7 +137,6 @@ bool clasp_ecn_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 	if (what & CLASP_ECN_ACK_ECE)
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_ECERECV);
 	if (what & CLASP_ECN_ACK_REDUCE) {
-		csk->cwr_high = csk->snd_max;
 		clasp_cong_cwr(sk);
 		clasp_stats_inc(sock_net(sk), CLASP_MIB_ECNREDUCTIONS);
 	}
@@ -163,7 +162,6 @@ void clasp_cwr_local(struct sock *sk)
 	if (csk->ca_state != TCP_CA_Open || csk->ecn & CLASP_ECN_IN_CWR)
 		return;
 	csk->ecn |= CLASP_ECN_IN_CWR;
-	csk->cwr_high = csk->snd_max;
 	clasp_cong_cwr(sk);
 	clasp_ecn_queue_cwr(sk);
 }
