@@ -175,23 +175,21 @@ void clasp_ack_fin_rcvd(struct sock *sk)
  * @arrived: it brought new data in order (queued for the reader)
  *
  * At once: data that did not arrive in order (out of order, old, or
- * dropped), a FIN other than the one that brought the socket to
- * CLOSE_WAIT (clasp_ack_fin_rcvd()), a socket in quick-ACK mode, more
- * than one full segment unacknowledged, or @ack_now set (a hole filled).
- * Otherwise the delayed-ACK timer.  A segment with neither data nor FIN
- * needs no ACK.
+ * dropped), a socket in quick-ACK mode, more than one full segment
+ * unacknowledged, or @ack_now set (a hole filled, a FIN out of order or
+ * in FIN_WAIT_1).  Otherwise the delayed-ACK timer: so for the FIN that
+ * brought the socket to CLOSE_WAIT (clasp_ack_fin_rcvd()).  A segment
+ * with neither data nor FIN needs no ACK.
  */
 void clasp_ack_rcv(struct sock *sk, const struct clasp_seg *seg, bool arrived)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
-	bool fin;
 
 	if (!seg->len && !(seg->flags & CLASP_FIN))
 		return;
 	if (arrived)
 		clasp_ack_data_rcvd(sk, seg->gso_size ?: seg->len);
-	fin = seg->flags & CLASP_FIN && sk->sk_state != TCP_CLOSE_WAIT;
-	if ((seg->len && !arrived) || fin || csk->ack_now ||
+	if ((seg->len && !arrived) || csk->ack_now ||
 	    clasp_in_quickack(csk) || clasp_ack_two_segments(sk)) {
 		clasp_send_ack(sk);
 		return;

@@ -684,7 +684,9 @@ static void clasp_rcv_fin(struct sock *sk)
 		clasp_ack_fin_rcvd(sk);
 		break;
 	case TCP_FIN_WAIT1:
+		/* Both FINs crossed: ours waits for this ACK (tcp_fin()). */
 		clasp_set_state(sk, TCP_CLOSING);
+		csk->ack_now = true;
 		break;
 	case TCP_FIN_WAIT2:
 		clasp_send_ack(sk);
@@ -759,6 +761,9 @@ static bool clasp_rcv_text(struct sock *sk, struct sk_buff *skb,
 	if (sk->sk_state == TCP_CLOSE)
 		return kept;
 	fin = seg->flags & CLASP_FIN && seg->end_seq - 1 == csk->rcv_nxt;
+	/* A FIN out of order is answered at once, as data out of order. */
+	if (seg->flags & CLASP_FIN && !fin)
+		csk->ack_now = true;
 	if (fin)
 		clasp_ooo_purge(sk);
 	else if (arrived)
