@@ -40,17 +40,9 @@ VB=clpb$$
 NET=10.252.$(($$ % 250))
 IPA=$NET.1
 IPB=$NET.2
-TMP=$(mktemp -d)
 TMO=$(clasp_slow_time 60)	# s, for each program run
-pids=()
 
-cleanup() {
-	clasp_stop_all "$NSA" "$NSB"
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-clasp_start_clock
+clasp_test_begin "$NSA" "$NSB"
 
 # via MODE: the command prefix of a run: clasp-run for "clasp" (with -p 6
 # in the TCP lane), nothing for "tcp".
@@ -449,8 +441,7 @@ if [ -n "${CLASP_APPS_CASES:-}" ]; then
 	CASES=("${sel[@]}")
 fi
 
-echo "TAP version 13"
-echo "1..${#CASES[@]}"
+clasp_tap_plan "${#CASES[@]}"
 ok=1
 if [ ! -x "$RUN" ] || [ ! -f "$(dirname "$RUN")/libclasp-run.so" ]; then
 	log "$RUN or its library missing: build userspace/ (make)"

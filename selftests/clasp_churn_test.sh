@@ -46,7 +46,6 @@ IPB=$NET.2
 PORT=7000
 MSL_MS=250
 FIN_TIMEOUT_MS=2000
-TMP=$(mktemp -d)
 PARAMS=/sys/module/clasp/parameters
 NETEM="delay 10ms 5ms loss 10% duplicate 5% reorder 25% 50%"
 
@@ -67,15 +66,8 @@ TURNS=(rto_min_ms=20 keepalive_time_ms=500 max_syn_backlog=512
 	rto_min_ms=50 keepalive_time_ms=2000 max_syn_backlog=256
 	keepalive_intvl_ms=300 keepalive_time_ms=1000)
 
-pids=()
 
-cleanup() {
-	clasp_stop_all "$NSA" "$NSB"
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-clasp_start_clock
+clasp_test_begin "$NSA" "$NSB"
 
 ctl() {
 	ip netns exec "$1" "$CTL" "${@:2}"

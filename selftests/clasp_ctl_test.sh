@@ -54,8 +54,6 @@ INIT_NS=(nsenter --net=/proc/1/ns/net --)
 NTESTS=28
 INNER_TIMEOUT=$(clasp_slow_time 240)	# s, for checks 1 to NTESTS - 1 (settings: 300)
 
-fails=0
-ntest=0
 nskip=0
 pids=()
 
@@ -1317,8 +1315,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "TAP version 13"
-echo "1..$NTESTS"
+clasp_tap_plan "$NTESTS"
 if [ ! -x "$CTL" ]; then
 	echo "Bail out! $CTL missing: make -C userspace"
 	exit "$KSFT_FAIL"

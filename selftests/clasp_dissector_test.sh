@@ -41,14 +41,8 @@ IPB=10.77.0.2
 PORT=5001
 CPORT=40000
 NTESTS=9
-pids=()
 
-TMP=$(mktemp -d) || exit "$KSFT_FAIL"
-cleanup() {
-	clasp_stop_all "$NSA" "$NSB"
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+clasp_test_begin "$NSA" "$NSB"
 
 # Server in B: accept one connection, read "hello", answer "world", read
 # until the client's FIN, then close.

@@ -326,8 +326,7 @@ print(sum((src, 41000 + i, 5000) in have and (dst, 5000, 41000 + i) in have
 	fi
 }
 
-echo "TAP version 13"
-echo "1..2"
+clasp_tap_plan 2
 if ! clasp_load || ! setup; then
 	echo "Bail out! setup failed"
 	exit "$KSFT_FAIL"

@@ -18,8 +18,6 @@
 # case is two TCP flows as well.
 
 source "$(dirname "$0")/lib.sh"
-fails=0
-ntest=0
 
 XFER=$(cd "$(dirname "$0")" && pwd)/clasp_xfer
 NSA=clasp_fa_$$
@@ -30,18 +28,9 @@ NET=10.249.$(($$ % 250))
 IPA=$NET.1
 IPB=$NET.2
 FAIR_MS=${CLASP_FAIR_MS:-10000}
-TMP=$(mktemp -d)
-pids=()
 
-cleanup() {
-	clasp_stop_all "$NSA" "$NSB"
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-clasp_start_clock
-echo "TAP version 13"
-echo "1..2"
+clasp_test_begin "$NSA" "$NSB"
+clasp_tap_plan 2
 
 shaped_path() {
 	clasp_veth_pair "$NSA" "$VA" "$IPA" "$NSB" "$VB" "$IPB" &&

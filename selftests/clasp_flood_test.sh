@@ -89,8 +89,6 @@ TOUCHED=(syncookies syncookie_period_ms max_syn_backlog rto_initial_ms
 	synack_retries syn_retries msl_ms fin_timeout_ms abort_on_overflow)
 declare -A SAVED
 
-fails=0
-ntest=0
 pids=()
 START_S=$SECONDS
 
@@ -587,8 +585,7 @@ setup_ok() {
 	[ "$R_SETUP" = 1 ]
 }
 
-echo "TAP version 13"
-echo "1..24"
+clasp_tap_plan 24
 if ! save_params; then
 	log "cannot read clasp's module parameters"
 fi

@@ -343,8 +343,7 @@ unload_with_listener() {
 }
 
 clasp_start_clock
-echo "TAP version 13"
-echo "1..15"
+clasp_tap_plan 15
 if ! clasp_load || ! clasp_set_timers msl_ms=$MSL ||
    ! clasp_veth_pair "$NSS" "$VS" "$IPS" "$NSC" "$VC" "$IPC" ||
    ! clasp_veth_pair6 "$NSS" "$VS" "$IPS6" "$NSC" "$VC" "$IPC6"; then

@@ -11,8 +11,6 @@
 source "$(dirname "$0")/lib.sh"
 clasp_only_program clasp_module_test "loading and unloading the clasp module and its protocol number"
 
-fails=0
-ntest=0
 
 registered() {
 	clasp_loaded && dmesg | grep -q "clasp: registered IP protocol 253"
@@ -141,8 +139,7 @@ rmmod_with_timewait_entries_reports_them() {
 	return $ret
 }
 
-echo "TAP version 13"
-echo "1..7"
+clasp_tap_plan 7
 check module_registered registered
 check proto_tcp_refused taken_proto_refused 6
 check proto_udp_refused taken_proto_refused 17

@@ -377,8 +377,7 @@ not_owner_is_refused() {
 	[ "$bad" = 0 ]
 }
 
-echo "TAP version 13"
-echo "1..7"
+clasp_tap_plan 7
 if ! clasp_load || ! ip netns add "$NS" || ! ip netns add "$NS2"; then
 	echo "Bail out! setup failed"
 	exit "$KSFT_FAIL"

@@ -67,8 +67,6 @@ for kv in "${SHORT[@]}"; do
 	SAVED+=("${kv%%=*}=$(<"$PARAMS/${kv%%=*}")")
 done
 
-fails=0
-ntest=0
 pids=()
 
 # A pipe nobody writes to: "read -t" on it sleeps without starting sleep(1).
@@ -697,8 +695,7 @@ reuseport_group_netns_delete_and_rmmod() {
 	done
 }
 
-echo "TAP version 13"
-echo "1..6"
+clasp_tap_plan 6
 # Let what earlier tests left behind (orphans finishing in namespaces
 # being deleted) settle, so that counts are this script's own.
 wait_other 0 15 || log "starting anyway"

@@ -17,8 +17,6 @@
 # window keep the backlog far below that.
 
 source "$(dirname "$0")/lib.sh"
-fails=0
-ntest=0
 
 XFER=$(cd "$(dirname "$0")" && pwd)/clasp_xfer
 NSA=clasp_qa_$$
@@ -31,18 +29,9 @@ IPB=$NET.2
 PORT=5000
 BYTES=$((4 << 20))
 BOUND=$((512 << 10))
-TMP=$(mktemp -d)
-pids=()
 
-cleanup() {
-	clasp_stop_all "$NSA" "$NSB"
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-clasp_start_clock
-echo "TAP version 13"
-echo "1..2"
+clasp_test_begin "$NSA" "$NSB"
+clasp_tap_plan 2
 
 # backlog_bytes: the bytes A's qdisc holds now.
 backlog_bytes() {

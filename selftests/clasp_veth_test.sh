@@ -39,8 +39,6 @@ TMP=$(mktemp -d)
 SYN_RTO_MS=200			# the first SYN's RTO: rto_initial_ms
 [ "$PROTO" = 6 ] && SYN_RTO_MS=1000	# TCP_TIMEOUT_INIT
 
-fails=0
-ntest=0
 pids=()
 
 DEFAULTS=(msl_ms=30000 rto_initial_ms=1000 rto_min_ms=200 rto_max_ms=120000
@@ -844,8 +842,7 @@ TESTS=(veth_64mib_transfer_mss_1460 loopback_64mib_transfer
 # CLASP_VETH_TESTS="a b": those cases alone, by hand (make check runs all).
 # shellcheck disable=SC2206
 [ -n "${CLASP_VETH_TESTS:-}" ] && TESTS=($CLASP_VETH_TESTS)
-echo "TAP version 13"
-echo "1..${#TESTS[@]}"
+clasp_tap_plan "${#TESTS[@]}"
 if [ ! -x "$XFER" ]; then
 	log "$XFER missing: build it with make selftests"
 	ok=0

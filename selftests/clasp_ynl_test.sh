@@ -14,8 +14,6 @@ ns=clasp-ynl-$$
 ynl_dir="$CLASP_REPO/build/ksrc/tools/net/ynl"
 spec="$CLASP_REPO/module/uapi/clasp.yaml"
 schema="$CLASP_REPO/build/ksrc/Documentation/netlink/genetlink-legacy.yaml"
-fails=0
-ntest=0
 out=$(mktemp)
 holder=
 
@@ -113,8 +111,7 @@ segment_events() {
 	grep -q '^LadderListeners 0$' <(ip netns exec "$ns" cat /proc/net/clasp_stats)
 }
 
-echo "TAP version 13"
-echo "1..7"
+clasp_tap_plan 7
 ip netns add "$ns"
 ip -n "$ns" link set lo up
 ip netns exec "$ns" python3 -c '

@@ -90,6 +90,12 @@ clasp_set_timers() {
 fails=0
 ntest=0
 
+# clasp_tap_plan N: the TAP header and the plan of N cases check() runs.
+clasp_tap_plan() {
+	echo "TAP version 13"
+	echo "1..$1"
+}
+
 check() {
 	local name=$1
 	shift
@@ -116,6 +122,23 @@ log() {
 # clasp_start_clock: log() times its lines from now on.
 clasp_start_clock() {
 	CLASP_T0=${EPOCHREALTIME/./}
+}
+
+# clasp_test_begin NS...: what a test between namespaces NS starts with:
+# a scratch directory $TMP, an empty array pids for its background
+# processes, log() timing from now, and an EXIT trap (clasp_test_end) that
+# stops the processes, deletes NS and removes $TMP.
+clasp_test_begin() {
+	CLASP_TEST_NS=("$@")
+	TMP=$(mktemp -d) || exit "$KSFT_FAIL"
+	pids=()
+	trap clasp_test_end EXIT
+	clasp_start_clock
+}
+
+clasp_test_end() {
+	clasp_stop_all "${CLASP_TEST_NS[@]}"
+	rm -rf "$TMP"
 }
 
 # clasp_stop_all NS...: kill the test's background processes (the array
