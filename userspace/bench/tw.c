@@ -16,6 +16,12 @@
  *   create_us_per_tw
  *		  creation time per entry: connect, accept, close both ends
  *   create_s     how long creation took
+ *   create_us_first10, create_us_last10
+ *		  creation time per entry over the first and the last tenth
+ *		  of the entries: with the table nearly empty, and nearly
+ *		  full.  Each connection's segments are looked up in the
+ *		  table that holds the entries, and its entry inserted, so
+ *		  the two compare lookup and insertion at either size
  *   expire_cpu_ns_per_tw
  *		  kernel CPU time (system + irq + softirq of all CPUs) from
  *		  the end of creation until the last entry went, less the
@@ -247,6 +253,21 @@ static size_t lateness(const struct tw_run *r, long total, int64_t *late)
 	return n;
 }
 
+/*
+ * Creation time per entry (us) from the first sample that counts @from
+ * entries created to the first that counts @to.
+ */
+static double create_us_between(const struct tw_run *r, long from, long to)
+{
+	size_t a = from ? first_reaching(r, 0, from, 0) : 0;
+	size_t b = first_reaching(r, a, to, 0);
+
+	if (a == r->ns || b == r->ns || r->s[b].created <= r->s[a].created)
+		return 0;
+	return (r->s[b].t - r->s[a].t) / 1e3 /
+	       (r->s[b].created - r->s[a].created);
+}
+
 static void report(const struct tw_run *r, long entries, long long slab_delta,
 		   long long mem_delta, double create_s, double cpu_ns,
 		   long total)
@@ -263,13 +284,16 @@ static void report(const struct tw_run *r, long entries, long long slab_delta,
 		size = -1;
 	}
 	printf("entries %ld slab_per_tw %.0f mem_per_tw %.0f create_s %.1f"
-	       " create_us_per_tw %.1f expire_cpu_ns_per_tw %.0f"
+	       " create_us_per_tw %.1f create_us_first10 %.1f"
+	       " create_us_last10 %.1f expire_cpu_ns_per_tw %.0f"
 	       " late_p50_ms %.1f late_p99_ms %.1f late_max_ms %.1f gone %ld"
 	       " created %ld failed %ld entry_cache %s entry_objs %lld"
 	       " entry_size %lld\n",
 	       entries, entries ? (double)slab_delta / entries : 0.0,
 	       entries ? (double)mem_delta / entries : 0.0, create_s,
 	       total ? create_s * 1e6 / total : 0.0,
+	       create_us_between(r, 0, total / 10),
+	       create_us_between(r, total - total / 10, total),
 	       entries ? cpu_ns / entries : 0.0,
 	       n ? late[n / 2] / 1e6 : 0.0, n ? late[(n * 99) / 100] / 1e6 : 0.0,
 	       n ? late[n - 1] / 1e6 : 0.0, gone, total, (long)r->failed,
