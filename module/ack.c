@@ -11,7 +11,8 @@
  * the ACK waits for the reply it can ride on.  Any segment sent carries
  * the ACK and cancels the pending one.  What cannot wait goes at once:
  * out-of-order or duplicate data, data that fills a hole (@ack_now), a
- * FIN in FIN_WAIT_1 or FIN_WAIT_2, and a window that opened.  A FIN in
+ * FIN out of order, in FIN_WAIT_1 or in FIN_WAIT_2, and a window that
+ * opened.  A FIN in
  * ESTABLISHED waits, in interactive mode, for the FIN the application's
  * close() sends (tcp_fin()).
  */

@@ -605,7 +605,7 @@ struct clasp_sockopt {
  * @sack_ok: both ends permit SACK (before the peer's SYN: offered)
  * @ecn: ECN state, CLASP_ECN_* bits (ecn.h): in use (before the peer's
  *	SYN-ACK: asked), CE seen, the echo, a CWR owed, the cut under way
- * @cwr_high: snd_max when cwnd was last cut for an ECE or a local drop:
+ * @cwr_high: snd_max when cwnd was last cut, for an ECE or a local drop:
  *	the cut's window ends once an ACK goes beyond it (TCP's high_seq in
  *	its CWR state)
  * @ts_recent: TS.Recent, the TSval to echo (RFC 7323 4.3)
@@ -653,7 +653,8 @@ struct clasp_sockopt {
  * @dack_timer: delayed-ACK timer (ack.c)
  * @dack_pending: @dack_timer is meant to be armed
  * @ack_sched: data or a FIN arrived that no ACK has covered yet
- * @ack_now: the next ACK decision must send at once (a hole filled, ...)
+ * @ack_now: the next ACK decision must send at once: a hole filled, a FIN
+ *	out of order or in FIN_WAIT_1, a CWR on data
  * @ack_pushed: a segment shorter than @rcv_mss arrived since the last ACK
  * @quick: quick ACKs left (quick-ACK mode, TCP's icsk_ack.quick)
  * @ato_us: delayed-ACK timeout in force, 0 before the first data

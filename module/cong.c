@@ -555,14 +555,15 @@ void clasp_cong_ack(struct sock *sk, u32 acked, s32 rtt_us, u8 prior)
 }
 
 /**
- * clasp_cong_cwr() - an ECE came, or the socket's own qdisc dropped:
- * cut the window, as for a loss but without one (RFC 3168 6.1.2, Linux's
- * tcp_enter_cwr())
+ * clasp_cong_cwr() - an ECE came, or the socket's own qdisc dropped or
+ * marked a segment: cut the window, as for a loss but without one
+ * (RFC 3168 6.1.2, Linux's tcp_enter_cwr())
  * @sk: the socket, locked, no recovery under way
  *
  * ssthresh from the algorithm, cwnd no more than it at once; nothing to
  * undo later, as TCP keeps nothing to undo a cut for ECN.  The cut lasts
- * until what is in flight now (snd_max, kept in cwr_high) is acked.  The
+ * until an ACK goes beyond what is in flight now (snd_max, kept in
+ * cwr_high).  The
  * algorithm hears of TCP's CWR state.
  */
 void clasp_cong_cwr(struct sock *sk)
