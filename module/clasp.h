@@ -95,7 +95,8 @@
  * work is deferred to release_cb.  The connection table is an rhashtable
  * read under RCU; sockets are freed after a grace period (SOCK_RCU_FREE),
  * requests and entries by call_rcu.  A listener's requests and accept
- * queue are guarded by its acc_lock; entries by their namespace's tw_lock.
+ * queue are guarded by its acc_lock, held to decide and link, not to send
+ * or to build a child (request.c); entries by their namespace's tw_lock.
  */
 #ifndef _CLASP_H
 #define _CLASP_H

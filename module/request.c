@@ -100,17 +100,28 @@ static void clasp_req_synack_opts(const struct clasp_request *req,
 	};
 }
 
-/* @rtx: the timer resends it (RetransSegs, not OutSegs). */
-static void clasp_req_send_synack(struct clasp_request *req, bool rtx)
+/*
+ * Send @req's SYN-ACK with options @o.  @rtx: the timer resends it
+ * (RetransSegs, not OutSegs).  Reads only what never changes once the
+ * request exists, so it may run after acc_lock is released.
+ */
+static void clasp_req_xmit_synack(const struct clasp_request *req,
+				  const struct clasp_opts *o, bool rtx)
 {
 	struct sock *lsk = req->listener;
-	struct clasp_opts o;
 
-	clasp_req_synack_opts(req, &o);
 	clasp_send_ctl_opts(sock_net(lsk), &req->entry, req->iss,
 			    req->irs + 1,
 			    CLASP_SYN | CLASP_ACK | (req->ecn_ok ? CLASP_ECE : 0),
-			    clasp_listen_window(lsk), &o, rtx);
+			    clasp_listen_window(lsk), o, rtx);
+}
+
+static void clasp_req_send_synack(struct clasp_request *req, bool rtx)
+{
+	struct clasp_opts o;
+
+	clasp_req_synack_opts(req, &o);
+	clasp_req_xmit_synack(req, &o, rtx);
 }
 
 /*
@@ -257,6 +268,9 @@ static void clasp_synflood_warn(struct sock *lsk, bool cookies)
 /*
  * A SYN for a listener: make a request and answer with a SYN-ACK, or with
  * a cookie when the SYN queue is full (syncookies=1) or always (=2).
+ * acc_lock covers the decision and the request's linking; the answer is
+ * built and sent after it, as TCP sends its SYN-ACK holding no lock of
+ * the listener's.
  */
 static void clasp_listen_syn(struct sock *lsk, struct sk_buff *skb,
 			     const struct clasp_seg *seg)
@@ -265,6 +279,7 @@ static void clasp_listen_syn(struct sock *lsk, struct sk_buff *skb,
 	struct clasp_sock *lcsk = clasp_sk(lsk);
 	u32 mode = READ_ONCE(cn->tun.syncookies);
 	struct clasp_request *req;
+	struct clasp_opts o;
 	bool full;
 
 	spin_lock_bh(&lcsk->acc_lock);
@@ -283,8 +298,9 @@ static void clasp_listen_syn(struct sock *lsk, struct sk_buff *skb,
 				      &lcsk->synflood_stamp);
 	}
 	if (mode == 2 || (full && mode == 1)) {
+		spin_unlock_bh(&lcsk->acc_lock);
 		clasp_listen_cookie(lsk, skb, seg);
-		goto unlock;
+		return;
 	}
 	if (full) {
 		clasp_stats_inc(cn->net, CLASP_MIB_REQQFULLDROP);
@@ -318,8 +334,13 @@ static void clasp_listen_syn(struct sock *lsk, struct sk_buff *skb,
 	clasp_notify_state(cn->net, &req->entry, TCP_LISTEN, TCP_SYN_RECV,
 			   CLASP_CAUSE_SEGMENT);
 	clasp_req_arm(req);
-	clasp_req_send_synack(req, false);
-	goto unlock;
+	clasp_req_synack_opts(req, &o);
+	/* Ours until the SYN-ACK is out: the request may complete meanwhile. */
+	refcount_inc(&req->refcnt);
+	spin_unlock_bh(&lcsk->acc_lock);
+	clasp_req_xmit_synack(req, &o, false);
+	clasp_req_put(req);
+	return;
 drop:
 	clasp_stats_inc(cn->net, CLASP_MIB_LISTENDROPS);
 unlock:
@@ -357,7 +378,7 @@ static void clasp_child_discard(struct sock *child)
  * segment that completed it.
  */
 static struct sock *clasp_create_child(struct sock *lsk,
-				       struct clasp_request *req,
+				       const struct clasp_request *req,
 				       const struct sk_buff *skb)
 {
 	const struct clasp_entry *k = &req->entry;
@@ -470,35 +491,84 @@ static void clasp_accept_overflow(struct sock *lsk, struct sk_buff *skb)
 		clasp_send_reset(sock_net(lsk), skb);
 }
 
-/* The final ACK arrived: request to socket.  Holds acc_lock. */
+/*
+ * What a child is made from, copied under acc_lock: TS.Recent may change
+ * under it while the child is built without it.
+ */
+static void clasp_req_snapshot(const struct clasp_request *req,
+			       struct clasp_request *snap)
+{
+	*snap = (struct clasp_request){
+		.listener = req->listener,
+		.iss = req->iss,
+		.irs = req->irs,
+		.ts_recent = req->ts_recent,
+		.ts_recent_stamp = req->ts_recent_stamp,
+		.peer_mss = req->peer_mss,
+		.snd_wnd = req->snd_wnd,
+		.snd_wscale = req->snd_wscale,
+		.rcv_wscale = req->rcv_wscale,
+		.wscale_ok = req->wscale_ok,
+		.ts_ok = req->ts_ok,
+		.sack_ok = req->sack_ok,
+		.ecn_ok = req->ecn_ok,
+	};
+	clasp_key_copy(&snap->entry, &req->entry);
+}
+
+/*
+ * The final ACK arrived: request to socket.  The child is built from
+ * @snap without acc_lock (a clone, a route, its state), as TCP builds its
+ * child holding no lock of the listener's; then, under the lock, it takes
+ * the request's slot if the request is still there.  Another CPU may have
+ * completed the request meanwhile with the next segment, or it may have
+ * been dropped: then this child goes, and @skb is looked up again, for
+ * whoever holds the 4-tuple now.  Returns the child, locked, or NULL with
+ * @skb consumed.
+ */
 static struct sock *clasp_req_complete(struct clasp_request *req,
+				       const struct clasp_request *snap,
 				       struct sk_buff *skb)
 {
 	struct sock *lsk = req->listener;
+	struct clasp_sock *lcsk = clasp_sk(lsk);
 	struct sock *child;
 
+	child = clasp_create_child(lsk, snap, skb);
+	if (!child) {
+		kfree_skb(skb);
+		return NULL;
+	}
+	spin_lock_bh(&lcsk->acc_lock);
+	if (!req->linked) {
+		spin_unlock_bh(&lcsk->acc_lock);
+		clasp_child_discard(child);
+		clasp_rcv_lookup(sock_net(lsk), skb);
+		return NULL;
+	}
 	if (sk_acceptq_is_full(lsk)) {
 		clasp_accept_overflow(lsk, skb);
 		if (clasp_tun(lsk)->abort_on_overflow)
 			clasp_req_unlink(req, CLASP_CAUSE_USER);
-		return NULL;
+		goto discard;
 	}
-	child = clasp_create_child(lsk, req, skb);
-	if (!child)
-		return NULL;
-	if (!clasp_child_publish(lsk, child, req, true)) {
-		clasp_child_discard(child);
-		return NULL;
-	}
+	if (!clasp_child_publish(lsk, child, req, true))
+		goto discard;
 	/* The socket has the request's slot: retire the request. */
 	req->linked = false;
 	list_del(&req->list);
-	clasp_sk(lsk)->nr_requests--;
+	lcsk->nr_requests--;
 	if (del_timer(&req->timer))
 		clasp_req_put(req);
 	clasp_stats_dec(sock_net(lsk), CLASP_MIB_OBJECTS);
 	clasp_req_put(req);
+	spin_unlock_bh(&lcsk->acc_lock);
 	return child;
+discard:
+	spin_unlock_bh(&lcsk->acc_lock);
+	clasp_child_discard(child);
+	kfree_skb(skb);
+	return NULL;
 }
 
 /* Hand the segment that completed a handshake to the new socket. */
@@ -532,7 +602,8 @@ static int clasp_cookie_ack(struct sock *lsk, struct sk_buff *skb,
 	struct clasp_net *cn = clasp_pernet(sock_net(lsk));
 	struct clasp_sock *lcsk = clasp_sk(lsk);
 	struct clasp_request tmp = { .listener = lsk };
-	struct sock *child = NULL;
+	bool published = false;
+	struct sock *child;
 	u16 mss;
 
 	clasp_key_of(skb, &tmp.entry);
@@ -561,28 +632,30 @@ static int clasp_cookie_ack(struct sock *lsk, struct sk_buff *skb,
 			tmp.rcv_wscale = clasp_choose_wscale(lsk);
 	}
 
-	spin_lock_bh(&lcsk->acc_lock);
-	if (!lcsk->listening) {
-		spin_unlock_bh(&lcsk->acc_lock);
-		kfree_skb(skb);
-		return 0;
-	}
 	/*
 	 * Not held for TCP_DEFER_ACCEPT even when bare: as with TCP's
 	 * cookie_v4_check(), there is no request to hold it in, and a client
 	 * that thinks itself connected may never send the data it waits for.
+	 * Built before acc_lock, which covers only the publishing.
 	 */
 	if (sk_acceptq_is_full(lsk)) {
 		clasp_accept_overflow(lsk, skb);
-	} else {
-		child = clasp_create_child(lsk, &tmp, skb);
-		if (child && !clasp_child_publish(lsk, child, &tmp, false)) {
-			clasp_child_discard(child);
-			child = NULL;
-		}
+		kfree_skb(skb);
+		return 0;
 	}
-	spin_unlock_bh(&lcsk->acc_lock);
+	child = clasp_create_child(lsk, &tmp, skb);
 	if (!child) {
+		kfree_skb(skb);
+		return 0;
+	}
+	spin_lock_bh(&lcsk->acc_lock);
+	if (lcsk->listening && sk_acceptq_is_full(lsk))
+		clasp_accept_overflow(lsk, skb);
+	else if (lcsk->listening)
+		published = clasp_child_publish(lsk, child, &tmp, false);
+	spin_unlock_bh(&lcsk->acc_lock);
+	if (!published) {
+		clasp_child_discard(child);
 		kfree_skb(skb);
 		return 0;
 	}
@@ -666,7 +739,8 @@ int clasp_req_rcv(struct clasp_request *req, struct sk_buff *skb)
 	struct sock *lsk = req->listener;
 	struct clasp_sock *lcsk = clasp_sk(lsk);
 	struct net *net = sock_net(lsk);
-	struct sock *child = NULL;
+	struct clasp_request snap;
+	bool complete = false;
 	struct clasp_seg seg;
 	u32 rcv_nxt = req->irs + 1;
 
@@ -691,7 +765,15 @@ int clasp_req_rcv(struct clasp_request *req, struct sk_buff *skb)
 		}
 		if (clasp_defer_ack(req, &seg))
 			break;
-		child = clasp_req_complete(req, skb);
+		/* A full queue is seen again once the child is built. */
+		if (sk_acceptq_is_full(lsk)) {
+			clasp_accept_overflow(lsk, skb);
+			if (clasp_tun(lsk)->abort_on_overflow)
+				clasp_req_unlink(req, CLASP_CAUSE_USER);
+			break;
+		}
+		clasp_req_snapshot(req, &snap);
+		complete = true;
 		break;
 	case CLASP_SEG_OOW_ACK:
 		clasp_stats_inc(net, CLASP_MIB_OUTOFWINDOWDROPS);
@@ -726,8 +808,11 @@ int clasp_req_rcv(struct clasp_request *req, struct sk_buff *skb)
 	}
 	spin_unlock_bh(&lcsk->acc_lock);
 
-	if (child) {
-		clasp_child_rcv(lsk, child, skb);
+	if (complete) {
+		struct sock *child = clasp_req_complete(req, &snap, skb);
+
+		if (child)
+			clasp_child_rcv(lsk, child, skb);
 		return 0;
 	}
 	kfree_skb(skb);
