@@ -957,4 +957,91 @@ TEST(malformed_segments_dropped_and_counted)
 	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>", ROUTE_MSS));
 }
 
+/*
+ * An accept queue that is full when a handshake completes: the listener
+ * has backlog 2, so it queues three connections (full when longer than
+ * the backlog, sk_acceptq_is_full()); a fourth request was made while
+ * there was room.  Its final ACK is dropped and counted (ListenOverflows,
+ * ListenDrops) and the request stays, so the ACK sent again once the
+ * application accepted completes it; with abort_on_overflow it is reset
+ * and the request goes (tcp_check_req()'s listen_overflow).
+ */
+static void accept_queue_full(struct __test_metadata *_metadata, bool abort)
+{
+	static const struct clasp_param params[] = {
+		{ "abort_on_overflow", 1 },
+		{ NULL, 0 }
+	};
+	struct clasp_pkt_id third, last;
+	long long overflows, drops;
+	struct clasp_call acc;
+	struct env e;
+	struct clasp_pkt *p = &e.p;
+	int i;
+
+	env_setup(_metadata, &e, abort ? params : NULL);
+	e.lfd = bound_socket(_metadata, CLASP_PKT_LOCAL, LISTEN_PORT);
+	ASSERT_LE(0, e.lfd);
+	ASSERT_EQ(0, listen(e.lfd, 2));
+	/*
+	 * Two handshakes complete and wait; two more begin while the queue
+	 * has room (a SYN is dropped once it is full), and the third ends.
+	 */
+	for (i = 0; i < 4; i++) {
+		clasp_pkt_conn(p, LISTEN_PORT, PEER_PORT + i);
+		ASSERT_EQ(0, clasp_pkt_inject(p, "S 0:0(0) <mss %u>", PEER_MSS));
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S. 0:0(0) ack 1 <mss %u>",
+					      ROUTE_MSS));
+		if (i < 2)
+			ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+		if (i == 2)
+			clasp_pkt_save(p, &third);
+	}
+	clasp_pkt_save(p, &last);
+	clasp_pkt_play(p, &third);
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+	expect_state(_metadata, &e, TCP_ESTABLISHED);
+	clasp_pkt_play(p, &last);
+
+	overflows = clasp_counter("ListenOverflows");
+	drops = clasp_counter("ListenDrops");
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+	if (abort) {
+		/* Nothing here to acknowledge: <SEQ=SEG.ACK><CTL=RST>. */
+		ASSERT_EQ(0, clasp_pkt_expect(p, 0, "R 1:1(0)"));
+		expect_state(_metadata, &e, 0);
+	} else {
+		EXPECT_EQ(0, clasp_pkt_expect_none(p, -1));
+		expect_state(_metadata, &e, TCP_SYN_RECV);
+	}
+	EXPECT_EQ(overflows + 1, clasp_counter("ListenOverflows"));
+	EXPECT_EQ(drops + 1, clasp_counter("ListenDrops"));
+	if (abort)
+		return;
+
+	/* Room again: the peer's ACK, sent again, completes the request. */
+	ASSERT_LE(0, accept(e.lfd, NULL, NULL)) TH_LOG("accept: %s", strerror(errno));
+	ASSERT_EQ(0, clasp_pkt_inject(p, ". 1:1(0) ack 1"));
+	expect_state(_metadata, &e, TCP_ESTABLISHED);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, clasp_call_accept(&acc, e.lfd));
+		ASSERT_EQ(0, clasp_call_wait(&acc, GUARD_MS)) TH_LOG("accept hangs");
+		ASSERT_LE(0, acc.ret) TH_LOG("accept: %s", strerror(acc.err));
+		EXPECT_EQ(TCP_ESTABLISHED, clasp_state(acc.ret));
+	}
+	expect_no_child(_metadata, e.lfd);
+}
+
+/* 34 */
+TEST(accept_queue_full_drops_the_final_ack)
+{
+	accept_queue_full(_metadata, false);
+}
+
+/* 35 */
+TEST(accept_queue_full_with_abort_on_overflow_resets)
+{
+	accept_queue_full(_metadata, true);
+}
+
 CLASP_HARNESS_MAIN
