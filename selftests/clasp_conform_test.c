@@ -1032,13 +1032,13 @@ static void accept_queue_full(struct __test_metadata *_metadata, bool abort)
 	expect_no_child(_metadata, e.lfd);
 }
 
-/* 34 */
+/* 64 */
 TEST(accept_queue_full_drops_the_final_ack)
 {
 	accept_queue_full(_metadata, false);
 }
 
-/* 35 */
+/* 65 */
 TEST(accept_queue_full_with_abort_on_overflow_resets)
 {
 	accept_queue_full(_metadata, true);

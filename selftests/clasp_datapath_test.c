@@ -1066,7 +1066,7 @@ static const struct clasp_param wscale_on[] = {
  * tcp_cleanup_rbuf()).  A window update for each segment's worth read
  * cost a fast reader as many ACKs again as its data asked for.
  */
-/* 61 */
+/* 63 */
 TEST(read_leaving_half_the_window_sends_no_update)
 {
 	struct env e;
