@@ -338,6 +338,9 @@ int cmd_tw(const struct bench_opts *o)
 			return 1;
 		sleep_ms(SAMPLE_MS);
 	}
+	/* The moment creation ended, for create_us_between(). */
+	if (record(&r, r.nthreads))
+		return 1;
 	for (i = 0; i < r.nthreads; i++) {
 		pthread_join(th[i], NULL);
 		close(t[i].lfd);
