@@ -1075,7 +1075,8 @@ bool clasp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 void clasp_queue_fin(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
-	struct sk_buff *skb = alloc_skb(0, GFP_KERNEL | __GFP_NOFAIL);
+	/* With headroom: it leaves as a clone, not a copy (clasp_xmit_skb()). */
+	struct sk_buff *skb = clasp_alloc_seg(0, GFP_KERNEL | __GFP_NOFAIL);
 	struct clasp_skb_cb *cb = CLASP_SKB_CB(skb);
 
 	memset(cb, 0, sizeof(*cb));
