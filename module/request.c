@@ -480,14 +480,19 @@ static bool clasp_child_publish(struct sock *lsk, struct sock *child,
 	return true;
 }
 
-/* The accept queue is full: drop the ACK, or reset if so configured. */
-static void clasp_accept_overflow(struct sock *lsk, struct sk_buff *skb)
+/*
+ * The accept queue is full: the ACK is dropped and counted.  A request's
+ * is reset if so configured (tcp_check_req()); a cookie's never, as in
+ * TCP, whose cookie_v4_check() drops it when no socket could be made.
+ */
+static void clasp_accept_overflow(struct sock *lsk, struct sk_buff *skb,
+				  bool request)
 {
 	clasp_notify_listener(sock_net(lsk), CLASP_CMD_EVENT_OVERFLOW, lsk,
 			      &clasp_sk(lsk)->overflow_stamp);
 	clasp_stats_inc(sock_net(lsk), CLASP_MIB_LISTENOVERFLOWS);
 	clasp_stats_inc(sock_net(lsk), CLASP_MIB_LISTENDROPS);
-	if (clasp_tun(lsk)->abort_on_overflow)
+	if (request && clasp_tun(lsk)->abort_on_overflow)
 		clasp_send_reset(sock_net(lsk), skb);
 }
 
@@ -547,7 +552,7 @@ static struct sock *clasp_req_complete(struct clasp_request *req,
 		return NULL;
 	}
 	if (sk_acceptq_is_full(lsk)) {
-		clasp_accept_overflow(lsk, skb);
+		clasp_accept_overflow(lsk, skb, true);
 		if (clasp_tun(lsk)->abort_on_overflow)
 			clasp_req_unlink(req, CLASP_CAUSE_USER);
 		goto discard;
@@ -617,6 +622,8 @@ static int clasp_cookie_ack(struct sock *lsk, struct sk_buff *skb,
 		return 0;
 	}
 	trace_clasp_cookie_validated(&tmp.entry, seg->ack - 1, mss);
+	/* A valid cookie, whether or not a socket can be made of it. */
+	clasp_stats_inc(cn->net, CLASP_MIB_SYNCOOKIESRECV);
 	tmp.iss = seg->ack - 1;
 	tmp.irs = seg->seq - 1;
 	tmp.peer_mss = mss;
@@ -639,7 +646,7 @@ static int clasp_cookie_ack(struct sock *lsk, struct sk_buff *skb,
 	 * Built before acc_lock, which covers only the publishing.
 	 */
 	if (sk_acceptq_is_full(lsk)) {
-		clasp_accept_overflow(lsk, skb);
+		clasp_accept_overflow(lsk, skb, false);
 		kfree_skb(skb);
 		return 0;
 	}
@@ -650,7 +657,7 @@ static int clasp_cookie_ack(struct sock *lsk, struct sk_buff *skb,
 	}
 	spin_lock_bh(&lcsk->acc_lock);
 	if (lcsk->listening && sk_acceptq_is_full(lsk))
-		clasp_accept_overflow(lsk, skb);
+		clasp_accept_overflow(lsk, skb, false);
 	else if (lcsk->listening)
 		published = clasp_child_publish(lsk, child, &tmp, false);
 	spin_unlock_bh(&lcsk->acc_lock);
@@ -659,7 +666,6 @@ static int clasp_cookie_ack(struct sock *lsk, struct sk_buff *skb,
 		kfree_skb(skb);
 		return 0;
 	}
-	clasp_stats_inc(cn->net, CLASP_MIB_SYNCOOKIESRECV);
 	clasp_stats_inc(cn->net, CLASP_MIB_PASSIVEOPENS);
 	clasp_child_rcv(lsk, child, skb);
 	return 0;
@@ -767,7 +773,7 @@ int clasp_req_rcv(struct clasp_request *req, struct sk_buff *skb)
 			break;
 		/* A full queue is seen again once the child is built. */
 		if (sk_acceptq_is_full(lsk)) {
-			clasp_accept_overflow(lsk, skb);
+			clasp_accept_overflow(lsk, skb, true);
 			if (clasp_tun(lsk)->abort_on_overflow)
 				clasp_req_unlink(req, CLASP_CAUSE_USER);
 			break;

@@ -134,6 +134,7 @@ static void tcp_sysctls(struct __test_metadata *_metadata,
 		{ "fin_timeout_ms", "net/ipv4/tcp_fin_timeout", 1000 },
 		{ "syncookies", "net/ipv4/tcp_syncookies", 1 },
 		{ "max_syn_backlog", "net/ipv4/tcp_max_syn_backlog", 1 },
+		{ "abort_on_overflow", "net/ipv4/tcp_abort_on_overflow", 1 },
 	};
 	size_t i;
 
@@ -977,6 +978,55 @@ TEST(no_cookies_when_disabled)
 	EXPECT_EQ(2 + more, objects());
 	if (clasp_only_check("PassiveOpens at SYN-RECEIVED (RFC 1213): Linux counts it when the ACK makes the socket"))
 		EXPECT_EQ(1, clasp_counter("PassiveOpens"));
+}
+
+/*
+ * A cookie's ACK that finds the accept queue full is dropped and counted,
+ * and never reset, even with abort_on_overflow: as in TCP, where
+ * cookie_v4_check() drops it when no socket could be made, and
+ * tcp_abort_on_overflow belongs to tcp_check_req(), which a cookie never
+ * reaches.  Sent again once there is room, it connects.
+ */
+TEST(cookie_ack_into_a_full_accept_queue_is_dropped_not_reset)
+{
+	static const struct clasp_param p[] = {
+		{ "syncookies", 2 }, { "abort_on_overflow", 1 },
+		{ NULL, 0 }
+	};
+	long long overflows, drops, recvd;
+	struct pollfd pfd;
+	uint32_t ca, cb;
+	struct clasp_seg r;
+	struct env e;
+	uint16_t a, b;
+	int fd;
+
+	/* Backlog 0: the queue holds one connection (full when longer). */
+	env_setup(_metadata, &e, p, 0);
+	a = peer_port(&e);
+	b = peer_port(&e);
+	ca = get_cookie(_metadata, &e, a, 100, 1460);
+	cb = get_cookie(_metadata, &e, b, 200, 1460);
+	send_cookie_ack(_metadata, &e, a, 100, ca, NULL);
+	pfd = (struct pollfd){ .fd = e.lis, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, WAIT_MS)) TH_LOG("the first one never queued");
+	overflows = clasp_counter("ListenOverflows");
+	drops = clasp_counter("ListenDrops");
+	recvd = clasp_counter("SyncookiesRecv");
+
+	send_cookie_ack(_metadata, &e, b, 200, cb, NULL);
+	EXPECT_EQ(0, peer_recv(&e, b, &r, QUIET_MS)) TH_LOG("flags %#x", r.flags);
+	EXPECT_EQ(overflows + 1, clasp_counter("ListenOverflows"));
+	EXPECT_EQ(drops + 1, clasp_counter("ListenDrops"));
+	/* A valid cookie all the same, as TCP counts it. */
+	EXPECT_EQ(recvd + 1, clasp_counter("SyncookiesRecv"));
+	EXPECT_EQ(2, objects());	/* the listener, the first connection */
+
+	fd = accept_wait(_metadata, &e);
+	close_abort(fd);
+	send_cookie_ack(_metadata, &e, b, 200, cb, NULL);
+	fd = accept_wait(_metadata, &e);
+	close_abort(fd);
 }
 
 CLASP_HARNESS_MAIN
