@@ -78,7 +78,8 @@
  *               estimation
  *   ack.c       when to acknowledge: delayed ACKs, quick-ACK mode
  *   request.c   listeners: half-open requests and the accept queue
- *   timewait.c  compact TIME_WAIT and orphaned FIN_WAIT_2 entries
+ *   timewait.c  compact TIME_WAIT and orphaned FIN_WAIT_2 entries, and
+ *               their reuse by connect() (tw_reuse)
  *   syncookies.c  stateless SYN-ACKs under SYN floods
  *   netlink.c   the generic netlink family "clasp": its commands, the
  *               counter and tunable tables, and its events
@@ -209,6 +210,7 @@ struct clasp_tunables {
 	u32 early_retrans;
 	u32 recovery;
 	u32 ecn;
+	u32 tw_reuse_mode;	/* tunable tw_reuse: a macro of the kernel's */
 };
 
 /**
@@ -1205,7 +1207,7 @@ int clasp_table_init(struct clasp_net *cn);
 void clasp_table_exit(struct clasp_net *cn);
 int clasp_get_port(struct sock *sk, unsigned short snum);
 void clasp_put_port(struct sock *sk);
-int clasp_connect_bind(struct sock *sk);
+int clasp_connect_bind(struct sock *sk, u32 *iss);
 int clasp_hash_conn(struct sock *sk);
 void clasp_unhash_conn(struct sock *sk);
 struct clasp_entry *clasp_lookup(struct clasp_net *cn,
@@ -1236,7 +1238,7 @@ void clasp_reset(struct sock *sk, int err);
 void clasp_init_child(struct sock *child);
 void clasp_destroy_sock(struct sock *sk);
 void clasp_sock_tuple(const struct sock *sk, struct clasp_entry *k);
-void clasp_connect_start(struct sock *sk);
+void clasp_connect_start(struct sock *sk, u32 iss);
 int clasp_listen(struct socket *sock, int backlog);
 __poll_t clasp_poll(struct file *file, struct socket *sock, poll_table *wait);
 int clasp_connect4(struct sock *sk, const struct sockaddr_in *usin);
@@ -1546,10 +1548,15 @@ u16 clasp_cookie_check(struct clasp_net *cn, const struct clasp_entry *k,
 u32 clasp_cookie_counter(struct clasp_net *cn);
 
 /* timewait.c */
+#define CLASP_TW_TO_LISTENER	1	/* clasp_tw_rcv(): a SYN for the listener */
+#define CLASP_TW_GONE		2	/* ... the entry ended: look again */
 void clasp_time_wait(struct sock *sk, int state);
 int clasp_tw_rcv(struct clasp_net *cn, struct clasp_tw *tw,
 		 struct sk_buff *skb);
 void clasp_tw_abort(struct clasp_net *cn, struct clasp_tw *tw);
+bool clasp_tw_reusable(struct clasp_net *cn, const struct clasp_tw *tw,
+		       bool bound);
+void clasp_tw_recycle(struct clasp_net *cn, struct clasp_tw *tw);
 void clasp_tw_init_net(struct clasp_net *cn);
 void clasp_tw_exit_net(struct clasp_net *cn);
 int clasp_tw_cache_init(void);

@@ -979,6 +979,7 @@ static bool clasp_deliver_entry(struct clasp_net *cn, struct sk_buff *skb,
 {
 	struct clasp_entry *e;
 
+again:
 	rcu_read_lock();
 	e = clasp_lookup_live(cn, k);
 	if (!e) {
@@ -1044,6 +1045,9 @@ static bool clasp_deliver_entry(struct clasp_net *cn, struct sk_buff *skb,
 			ret = clasp_tw_rcv(cn, tw, skb);
 		}
 		rcu_read_unlock();
+		/* Ended before the segment got to it: whose is it now? */
+		if (ret == CLASP_TW_GONE)
+			goto again;
 		/* A SYN that ended TIME_WAIT goes on to the listener. */
 		return !ret;
 	}

@@ -109,6 +109,7 @@ static int clasp_v6_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 	struct dst_entry *dst;
 	struct flowi6 fl6;
 	int type, err;
+	u32 iss;
 
 	if (len < SIN6_LEN_RFC2133)
 		return -EINVAL;
@@ -154,14 +155,14 @@ static int clasp_v6_connect(struct sock *sk, struct sockaddr *uaddr, int len)
 	inet->inet_rcv_saddr = LOOPBACK4_IPV6;
 	inet->inet_daddr = LOOPBACK4_IPV6;
 	inet->inet_dport = usin->sin6_port;
-	err = clasp_connect_bind(sk);
+	err = clasp_connect_bind(sk, &iss);
 	if (err) {
 		dst_release(dst);
 		goto failure;
 	}
 	sk->sk_gso_type = CLASP_GSO_TYPE;
 	ip6_dst_store(sk, dst, NULL, 0);
-	clasp_connect_start(sk);
+	clasp_connect_start(sk, iss);
 	return 0;
 
 failure:

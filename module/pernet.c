@@ -11,6 +11,12 @@
 
 #include "clasp.h"
 
+/*
+ * <net/inet_timewait_sock.h> names a field tw_reuse, by a macro; here it
+ * is the name of a module parameter (struct clasp_tunables: tw_reuse_mode).
+ */
+#undef tw_reuse
+
 unsigned int clasp_net_id __read_mostly;
 
 static struct clasp_tunables clasp_defaults = {
@@ -41,6 +47,7 @@ static struct clasp_tunables clasp_defaults = {
 	.early_retrans		= 3,
 	.recovery		= 1,
 	.ecn			= 2,
+	.tw_reuse_mode		= 2,
 };
 
 /* Each parameter is the default for namespaces created after it is set. */
@@ -100,6 +107,8 @@ module_param_named(recovery, clasp_defaults.recovery, uint, 0644);
 MODULE_PARM_DESC(recovery, "RACK loss detection (RFC 8985 section 6) when 1, as tcp_recovery's bit 0x1");
 module_param_named(ecn, clasp_defaults.ecn, uint, 0644);
 MODULE_PARM_DESC(ecn, "ECN (RFC 3168), as tcp_ecn: 0 off, 1 ask and accept, 2 accept when asked");
+module_param_named(tw_reuse, clasp_defaults.tw_reuse_mode, uint, 0644);
+MODULE_PARM_DESC(tw_reuse, "connect() takes a TIME_WAIT 4-tuple whose timestamps are a second old, as tcp_tw_reuse: 0 never, 1 always, 2 on loopback");
 
 /*
  * The congestion control new connections use: a name, not a number, so
@@ -144,6 +153,8 @@ static void clasp_ca_default_init(struct clasp_net *cn)
 
 #define CLASP_DESC(field, lo, hi) \
 	{ #field, offsetof(struct clasp_tunables, field), lo, hi, NULL }
+#define CLASP_DESC_AS(name, field, lo, hi) \
+	{ #name, offsetof(struct clasp_tunables, field), lo, hi, NULL }
 #define CLASP_GLOBAL(name, var) \
 	{ #name, 0, 1, CLASP_MEM_PAGES_MAX, &(var) }
 
@@ -176,6 +187,7 @@ const struct clasp_tunable_desc clasp_tunable_descs[] = {
 	CLASP_DESC(early_retrans, 0, 4),
 	CLASP_DESC(recovery, 0, 1),
 	CLASP_DESC(ecn, 0, 2),
+	CLASP_DESC_AS(tw_reuse, tw_reuse_mode, 0, 2),
 	CLASP_GLOBAL(mem_min_pages, clasp_sysctl_mem[0]),
 	CLASP_GLOBAL(mem_pressure_pages, clasp_sysctl_mem[1]),
 	CLASP_GLOBAL(mem_max_pages, clasp_sysctl_mem[2]),

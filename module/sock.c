@@ -401,14 +401,16 @@ static int clasp_disconnect(struct sock *sk, int flags)
 /**
  * clasp_connect_start() - send the SYN of a socket routed and hashed
  * @sk: the socket, locked, its addresses, port and route set
+ * @iss: the initial sequence number clasp_connect_bind() set, 0 for a
+ *	fresh one
  */
-void clasp_connect_start(struct sock *sk)
+void clasp_connect_start(struct sock *sk, u32 iss)
 {
 	struct clasp_net *cn = clasp_pernet(sock_net(sk));
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	csk->mss = clasp_adv_mss(sk);
-	csk->iss = clasp_isn(cn, &csk->entry);
+	csk->iss = iss ?: clasp_isn(cn, &csk->entry);
 	/* What our SYN offers; the peer's SYN-ACK settles it. */
 	csk->wscale_ok = READ_ONCE(cn->tun.window_scaling);
 	csk->rcv_wscale = csk->wscale_ok ? clasp_choose_wscale(sk) : 0;
@@ -449,6 +451,7 @@ int clasp_connect4(struct sock *sk, const struct sockaddr_in *usin)
 	__be16 orig_sport, orig_dport;
 	struct flowi4 *fl4;
 	struct rtable *rt;
+	u32 iss;
 	int err;
 
 	orig_sport = inet->inet_sport;
@@ -469,7 +472,7 @@ int clasp_connect4(struct sock *sk, const struct sockaddr_in *usin)
 	inet->inet_dport = usin->sin_port;
 	inet->inet_daddr = fl4->daddr;
 
-	err = clasp_connect_bind(sk);
+	err = clasp_connect_bind(sk, &iss);
 	if (err)
 		goto failure;
 	rt = ip_route_newports(fl4, rt, orig_sport, orig_dport,
@@ -481,7 +484,7 @@ int clasp_connect4(struct sock *sk, const struct sockaddr_in *usin)
 	}
 	sk->sk_gso_type = CLASP_GSO_TYPE;
 	sk_setup_caps(sk, &rt->dst);
-	clasp_connect_start(sk);
+	clasp_connect_start(sk, iss);
 	return 0;
 
 unhash:

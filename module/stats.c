@@ -87,6 +87,7 @@ static const char * const clasp_mib_names[__CLASP_MIB_MAX] = {
 	[CLASP_MIB_ECERECV]		= "ECERecv",
 	[CLASP_MIB_ECNREDUCTIONS]	= "ECNReductions",
 	[CLASP_MIB_DELIVEREDCE]		= "DeliveredCE",
+	[CLASP_MIB_TWRECYCLED]		= "TWRecycled",
 };
 
 /*

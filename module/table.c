@@ -47,6 +47,10 @@ static const struct rhashtable_params clasp_conn6_params = {
  * inet_bind_bucket
  * @node: linkage in the namespace's bind table
  * @port: the port, host order (the key)
+ * @bound: a socket took the port with bind() (or an autobind), which
+ *	connect()'s search of ephemeral ports then passes by for as long
+ *	as the bucket lives, as TCP's __inet_hash_connect() passes by a
+ *	bucket whose fastreuse is set
  * @tw_addrs: the local addresses of the compact entries (TIME_WAIT,
  *	FIN_WAIT_2) on the port, struct clasp_tw_addr
  * @owners: sockets holding the port: bound, listening, connected, and a
@@ -60,6 +64,7 @@ static const struct rhashtable_params clasp_conn6_params = {
 struct clasp_bind_bucket {
 	struct rhash_head node;
 	u16 port;
+	bool bound;
 	struct hlist_head tw_addrs;
 	struct hlist_head owners;
 	struct rcu_head rcu;
@@ -159,6 +164,7 @@ clasp_bind_create(struct clasp_net *cn, u16 port, struct clasp_bind_bucket **spa
 	if (!b)
 		return NULL;
 	b->port = port;
+	b->bound = false;
 	INIT_HLIST_HEAD(&b->tw_addrs);
 	INIT_HLIST_HEAD(&b->owners);
 	if (rhashtable_insert_fast(&cn->bind_table, &b->node, clasp_bind_params)) {
@@ -418,6 +424,9 @@ int clasp_get_port(struct sock *sk, unsigned short snum)
 			b = clasp_bind_create(cn, snum, &spare);
 		if (!b)
 			goto out;
+		/* As inet_csk_update_fastreuse() sets fastreuse. */
+		if (hlist_empty(&b->owners) || !sk->sk_reuse)
+			b->bound = true;
 		clasp_bind_add(b, sk);
 	}
 	ret = 0;
@@ -468,6 +477,48 @@ static int clasp_insert(struct clasp_net *cn, struct sock *sk)
 }
 
 /*
+ * connect() met an entry on @sk's 4-tuple: if it is a compact entry that
+ * may be reused (clasp_tw_reusable()), @sk takes its place in the table,
+ * and *@tw tells the caller to end it.  Under rcu_read_lock() and
+ * bind_lock, @sk's key set by a clasp_insert() that failed.
+ */
+static bool clasp_insert_over_tw(struct clasp_net *cn, struct sock *sk,
+				 bool bound, struct clasp_tw **tw)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+	struct clasp_entry *e = clasp_lookup(cn, &csk->entry);
+	struct clasp_tw *old;
+
+	if (!e || e->kind != CLASP_ENTRY_TW)
+		return false;
+	old = container_of(e, struct clasp_tw, entry);
+	if (!clasp_tw_reusable(cn, old, bound))
+		return false;
+	sock_hold(sk);
+	if (clasp_table_replace(cn, e, &csk->entry)) {
+		/* Reaped meanwhile: the 4-tuple may be free now. */
+		__sock_put(sk);
+		return !clasp_insert(cn, sk);
+	}
+	csk->hashed = true;
+	sock_prot_inuse_add(cn->net, sk->sk_prot, 1);
+	*tw = old;
+	return true;
+}
+
+/*
+ * Put @sk in the table with the port it has, over a reusable compact
+ * entry if one holds its 4-tuple; @bound: the port was the socket's
+ * before connect().
+ */
+static bool clasp_insert_connecting(struct clasp_net *cn, struct sock *sk,
+				    bool bound, struct clasp_tw **tw)
+{
+	return !clasp_insert(cn, sk) ||
+	       clasp_insert_over_tw(cn, sk, bound, tw);
+}
+
+/*
  * May connect() share @b's port?  Only with connected sockets that did
  * not bind it: the first owner that bound it (or listens, or is a child
  * of a listener that bound it) answers no.
@@ -483,9 +534,49 @@ static bool clasp_port_shareable(const struct clasp_bind_bucket *b)
 	return true;
 }
 
+/*
+ * The port search of clasp_connect_bind(), under bind_lock: 0 with
+ * @sk's port set and @sk in the table, or -EADDRNOTAVAIL.
+ */
+static int clasp_connect_port(struct clasp_net *cn, struct sock *sk,
+			      struct clasp_bind_bucket **spare,
+			      struct clasp_tw **tw)
+{
+	struct clasp_bind_bucket *b;
+	int low, high, range, offset, i;
+
+	inet_sk_get_local_port_range(sk, &low, &high);
+	range = high - low + 1;
+	offset = get_random_u32_below(range);
+	for (i = 0; i < range; i++) {
+		int port = low + (offset + i) % range;
+
+		if (inet_is_local_reserved_port(cn->net, port))
+			continue;
+		b = clasp_bind_find(cn, port);
+		if (b && (b->bound || !clasp_port_shareable(b)))
+			continue;
+		if (!b)
+			b = clasp_bind_create(cn, port, spare);
+		if (!b)
+			break;
+		sk->sk_num = port;
+		if (!clasp_insert_connecting(cn, sk, false, tw)) {
+			clasp_bind_maybe_free(cn, b);
+			continue;
+		}
+		clasp_bind_add(b, sk);
+		return 0;
+	}
+	sk->sk_num = 0;
+	return -EADDRNOTAVAIL;
+}
+
 /**
  * clasp_connect_bind() - give a connecting socket a port and a table slot
  * @sk: the socket, locked, with both addresses and the remote port set
+ * @iss: set to the initial sequence number the connection must use, or 0
+ *	for one of its own (clasp_isn())
  *
  * An unbound socket gets the first ephemeral port from a random start
  * that no bound socket holds and whose 4-tuple is free, sharing the port
@@ -494,54 +585,41 @@ static bool clasp_port_shareable(const struct clasp_bind_bucket *b)
  * insertion that fails if the 4-tuple is taken: O(1) on average while
  * free 4-tuples are common.  A bound socket keeps its port.
  *
+ * A 4-tuple held by a compact entry that clasp_tw_reusable() allows is
+ * free too: the socket takes the entry's place and, as TCP's
+ * tcp_twsk_unique(), starts its sequence space 65537 past the old
+ * connection's snd_nxt, beyond any window of it.  TSvals need nothing:
+ * their offset comes from the 4-tuple, so they go on from the old ones.
+ *
  * Context: process context (connect()).
  * Return: 0, or -EADDRNOTAVAIL when no 4-tuple is free.
  */
-int clasp_connect_bind(struct sock *sk)
+int clasp_connect_bind(struct sock *sk, u32 *iss)
 {
 	struct clasp_net *cn = clasp_pernet(sock_net(sk));
-	struct clasp_bind_bucket *spare, *b;
-	int low, high, range, offset, i;
+	struct clasp_bind_bucket *spare = NULL;
+	struct clasp_tw *tw = NULL;
+	int err = 0;
 
-	if (sk->sk_num) {
-		if (clasp_insert(cn, sk))
-			return -EADDRNOTAVAIL;
-		inet_sk(sk)->inet_sport = htons(sk->sk_num);
-		return 0;
-	}
-
-	spare = kmalloc(sizeof(*spare), GFP_KERNEL);
-	inet_sk_get_local_port_range(sk, &low, &high);
-	range = high - low + 1;
-	offset = get_random_u32_below(range);
+	if (!sk->sk_num)
+		spare = kmalloc(sizeof(*spare), GFP_KERNEL);
+	rcu_read_lock();
 	spin_lock_bh(&cn->bind_lock);
-	for (i = 0; i < range; i++) {
-		int port = low + (offset + i) % range;
-
-		if (inet_is_local_reserved_port(cn->net, port))
-			continue;
-		b = clasp_bind_find(cn, port);
-		if (b && !clasp_port_shareable(b))
-			continue;
-		if (!b)
-			b = clasp_bind_create(cn, port, &spare);
-		if (!b)
-			break;
-		sk->sk_num = port;
-		if (clasp_insert(cn, sk)) {
-			clasp_bind_maybe_free(cn, b);
-			continue;
-		}
-		clasp_bind_add(b, sk);
-		spin_unlock_bh(&cn->bind_lock);
-		kfree(spare);
-		inet_sk(sk)->inet_sport = htons(port);
-		return 0;
-	}
-	sk->sk_num = 0;
+	if (!sk->sk_num)
+		err = clasp_connect_port(cn, sk, &spare, &tw);
+	else if (!clasp_insert_connecting(cn, sk, true, &tw))
+		err = -EADDRNOTAVAIL;
 	spin_unlock_bh(&cn->bind_lock);
+	*iss = 0;
+	if (tw) {
+		*iss = (READ_ONCE(tw->snd_nxt) + CLASP_MAX_WINDOW + 2) ?: 1;
+		clasp_tw_recycle(cn, tw);
+	}
+	rcu_read_unlock();
 	kfree(spare);
-	return -EADDRNOTAVAIL;
+	if (!err)
+		inet_sk(sk)->inet_sport = htons(sk->sk_num);
+	return err;
 }
 
 /**

@@ -67,14 +67,16 @@ static bool clasp_tw_oow_ok(struct clasp_net *cn, struct clasp_tw *tw,
 	return ok;
 }
 
-/* Seconds since TS.Recent was recorded (U32_MAX: 24 days or more). */
+/*
+ * Seconds since TS.Recent was recorded (U32_MAX: 24 days or more).  Its
+ * stamp is the second's low 16 bits, 0 included (no "never": the flags
+ * say whether there is one), exact up to 65535 s.
+ */
 static u32 clasp_tw_ts_age(const struct clasp_tw *tw)
 {
-	u32 now = (u32)ktime_get_seconds();
-
-	if (tw->entry.flags & CLASP_EF_PAWS_IDLE)
+	if (READ_ONCE(tw->entry.flags) & CLASP_EF_PAWS_IDLE)
 		return U32_MAX;
-	return now - clasp_tw_stamp_get(tw->ts_recent_stamp, now);
+	return (u16)((u16)ktime_get_seconds() - READ_ONCE(tw->ts_recent_stamp));
 }
 
 /* A window in units of 1 << @shift, rounded up, as 16 bits. */
@@ -138,6 +140,7 @@ static void clasp_tw_kill(struct clasp_net *cn, struct clasp_tw *tw, u8 cause)
 			   TCP_CLOSE, cause);
 	list_del(&tw->expiry);
 	WRITE_ONCE(tw->entry.state, TCP_CLOSE);
+	/* Not found if a connect() took its place (clasp_tw_recycle()). */
 	clasp_table_remove(cn, &tw->entry);
 	if (tw->entry.flags & CLASP_EF_PORT)
 		clasp_tw_port_del(cn, &tw->entry);
@@ -251,8 +254,8 @@ void clasp_time_wait(struct sock *sk, int state)
 	age = (u32)ktime_get_seconds() - csk->ts_recent_stamp;
 	if (age >= CLASP_PAWS_IDLE_S)
 		tw->entry.flags |= CLASP_EF_PAWS_IDLE;
-	tw->ts_recent_stamp = clasp_tw_stamp_put((u32)ktime_get_seconds() -
-						 min_t(u32, age, U16_MAX));
+	tw->ts_recent_stamp = (u16)((u32)ktime_get_seconds() -
+				    min_t(u32, age, U16_MAX));
 	tw->oow_ack_stamp = 0;
 
 	spin_lock_bh(&cn->tw_lock);
@@ -305,8 +308,10 @@ static void clasp_tw_ts_update(struct clasp_tw *tw, const struct clasp_seg *seg)
 	if (tw->entry.flags & CLASP_EF_TS_OK && seg->ts_ok &&
 	    ((s32)(tw->ts_recent - seg->tsval) <= 0 || !tw->ts_recent)) {
 		tw->ts_recent = seg->tsval;
-		tw->ts_recent_stamp = clasp_tw_stamp_put((u32)ktime_get_seconds());
-		tw->entry.flags &= ~CLASP_EF_PAWS_IDLE;
+		/* clasp_tw_reusable() reads these two without tw_lock. */
+		WRITE_ONCE(tw->ts_recent_stamp, (u16)ktime_get_seconds());
+		WRITE_ONCE(tw->entry.flags,
+			   tw->entry.flags & ~CLASP_EF_PAWS_IDLE);
 	}
 }
 
@@ -414,7 +419,7 @@ static int clasp_tw_rcv_timewait(struct clasp_net *cn, struct clasp_tw *tw,
 		CLASP_SKB_CB(skb)->seq = (tw->snd_nxt + CLASP_MAX_WINDOW + 2) ?: 1;
 		clasp_stats_inc(cn->net, CLASP_MIB_TIMEWAITKILLED);
 		clasp_tw_kill(cn, tw, CLASP_CAUSE_SEGMENT);
-		return 1;
+		return CLASP_TW_TO_LISTENER;
 	default:
 		/*
 		 * A bare ACK where we stand: nothing to answer (RFC 9293), and
@@ -472,8 +477,10 @@ static int clasp_tw_rcv_finwait2(struct clasp_net *cn, struct clasp_tw *tw,
  * @skb: the segment
  *
  * Context: in the RCU read-side section of the lookup that found @tw.
- * Return: 1 when a SYN ended TIME_WAIT and should go on to a listener
- * (@skb not consumed), 0 when @skb was consumed.
+ * Return: 0 when @skb was consumed; CLASP_TW_TO_LISTENER when a SYN
+ * ended TIME_WAIT and should go on to a listener, CLASP_TW_GONE when the
+ * entry had ended before the segment got to it (a connect() may have
+ * taken its 4-tuple: look it up again), @skb not consumed in either.
  */
 int clasp_tw_rcv(struct clasp_net *cn, struct clasp_tw *tw,
 		 struct sk_buff *skb)
@@ -485,7 +492,7 @@ int clasp_tw_rcv(struct clasp_net *cn, struct clasp_tw *tw,
 	spin_lock_bh(&cn->tw_lock);
 	if (tw->entry.state == TCP_CLOSE) {
 		spin_unlock_bh(&cn->tw_lock);
-		return 1;	/* gone meanwhile: look again */
+		return CLASP_TW_GONE;
 	}
 	if (tw->entry.state == TCP_TIME_WAIT)
 		ret = clasp_tw_rcv_timewait(cn, tw, skb, &seg);
@@ -509,6 +516,69 @@ void clasp_tw_abort(struct clasp_net *cn, struct clasp_tw *tw)
 	spin_lock_bh(&cn->tw_lock);
 	clasp_tw_kill(cn, tw, CLASP_CAUSE_KILLED);
 	spin_unlock_bh(&cn->tw_lock);
+}
+
+/* Does the entry's connection run over loopback, by either address? */
+static bool clasp_tw_loopback(const struct clasp_tw *tw)
+{
+	const struct clasp_tuple *t = &tw->entry.tuple;
+
+	if (!clasp_key_v6(&tw->entry))
+		return ipv4_is_loopback(t->laddr) || ipv4_is_loopback(t->raddr);
+	return ipv6_addr_loopback(&t->laddr6) ||
+	       ipv6_addr_loopback(&t->raddr6) ||
+	       ipv6_addr_v4mapped_loopback(&t->laddr6) ||
+	       ipv6_addr_v4mapped_loopback(&t->raddr6);
+}
+
+/**
+ * clasp_tw_reusable() - may connect() take an entry's 4-tuple?
+ * @cn: the namespace's clasp state
+ * @tw: the entry, as the table gave it
+ * @bound: the connecting socket bound its port itself
+ *
+ * As TCP's tcp_twsk_unique(): only an entry whose connection used
+ * timestamps, so that the peer's PAWS tells the new connection's segments
+ * from the old one's.  A port bound with bind() takes any such entry; an
+ * ephemeral one only a TIME_WAIT entry whose TS.Recent is a second old or
+ * more, and only with tw_reuse 1, or 2 when either address is a loopback
+ * one (TCP's tw_reuse 2 also counts a socket bound to lo, which an entry
+ * does not record).
+ *
+ * Context: in the RCU read-side section of the lookup that found @tw.
+ * Return: true if the socket may take the entry's place.
+ */
+bool clasp_tw_reusable(struct clasp_net *cn, const struct clasp_tw *tw,
+		       bool bound)
+{
+	u32 reuse = READ_ONCE(cn->tun.tw_reuse_mode);
+	u8 state = READ_ONCE(tw->entry.state);
+
+	if (!(READ_ONCE(tw->entry.flags) & CLASP_EF_TS_OK) ||
+	    state == TCP_CLOSE)
+		return false;
+	if (bound)
+		return true;
+	if (state != TCP_TIME_WAIT || !reuse)
+		return false;
+	if (reuse == 2 && !clasp_tw_loopback(tw))
+		return false;
+	return clasp_tw_ts_age(tw) >= 1;
+}
+
+/**
+ * clasp_tw_recycle() - end an entry whose 4-tuple a connect() took
+ * @cn: the namespace's clasp state
+ * @tw: the entry, its place in the table already the socket's
+ *
+ * Context: in the RCU read-side section of the lookup that found @tw.
+ */
+void clasp_tw_recycle(struct clasp_net *cn, struct clasp_tw *tw)
+{
+	spin_lock_bh(&cn->tw_lock);
+	clasp_tw_kill(cn, tw, CLASP_CAUSE_USER);
+	spin_unlock_bh(&cn->tw_lock);
+	clasp_stats_inc(cn->net, CLASP_MIB_TWRECYCLED);
 }
 
 /**

@@ -1044,4 +1044,257 @@ TEST(accept_queue_full_with_abort_on_overflow_resets)
 	accept_queue_full(_metadata, true);
 }
 
+/*
+ * connect() and TIME_WAIT (TCP's tcp_tw_reuse, tcp_twsk_unique()): a
+ * 4-tuple a TIME_WAIT entry holds is taken over when the old connection
+ * used timestamps, so that the peer's PAWS tells its segments from the new
+ * one's: an ephemeral port with tw_reuse 1 (2: loopback only) once
+ * TS.Recent is a second old, a port the socket bound at once.  The new
+ * connection starts 65537 past the old snd_nxt.
+ */
+/* TIME_WAIT lasts a minute here, as TCP's: the tests wait a second in it. */
+static const struct clasp_param ts_reuse1[] = {
+	{ "timestamps", 1 },
+	{ "tw_reuse", 1 },
+	{ "msl_ms", 30000 },
+	{ NULL, 0 }
+};
+
+static const struct clasp_param ts_only[] = {
+	{ "timestamps", 1 },
+	{ "msl_ms", 30000 },
+	{ NULL, 0 }
+};
+
+static const struct clasp_param ts_reuse0[] = {
+	{ "timestamps", 1 },
+	{ "tw_reuse", 0 },
+	{ "msl_ms", 30000 },
+	{ NULL, 0 }
+};
+
+/* The namespace's ephemeral ports: @port alone. */
+static void one_ephemeral_port(struct __test_metadata *_metadata,
+			       uint16_t port)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "w");
+
+	ASSERT_NE(NULL, f) TH_LOG("ip_local_port_range: %s", strerror(errno));
+	fprintf(f, "%u %u\n", port, port);
+	ASSERT_EQ(0, fclose(f)) TH_LOG("ip_local_port_range: %s", strerror(errno));
+}
+
+/* The second of CLOCK_MONOTONIC, which TS.Recent's age counts in. */
+static long long mono_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec;
+}
+
+/* Sleep until just after CLOCK_MONOTONIC's next second begins. */
+static void next_second(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	clasp_sleep_ms((1000000000L - t.tv_nsec) / 1000000 + 5);
+}
+
+/*
+ * A non-blocking socket for the peer, SO_REUSEADDR set (so that its
+ * TIME_WAIT entry lets a later bind() have the port), bound to @port, or
+ * to an ephemeral port at connect() when @port is 0.
+ */
+static int reuse_socket(struct __test_metadata *_metadata, uint16_t port)
+{
+	int one = 1, fd;
+
+	fd = port ? bound_socket(_metadata, CLASP_PKT_LOCAL, port) :
+		    clasp_socket();
+	EXPECT_LE(0, fd) TH_LOG("socket: %s", strerror(errno));
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	return fd;
+}
+
+/* connect() @fd to the peer's @port without waiting: 0 once a SYN is due. */
+static int connect_peer(int fd, uint16_t port)
+{
+	struct clasp_sockaddr to = clasp_sockaddr(CLASP_PKT_PEER, port);
+
+	if (!connect(fd, &to.sa, to.len))
+		return 0;
+	return errno == EINPROGRESS ? 0 : -errno;
+}
+
+/*
+ * Connect @fd from ACTIVE_PORT to the peer's @port, the peer answering
+ * with timestamps from @tsval on, or without when @tsval is 0, and close
+ * it first: TIME_WAIT.  Returns the old connection's SND.NXT.
+ */
+static uint32_t active_to_time_wait(struct __test_metadata *_metadata,
+				    struct env *e, int fd, uint16_t port,
+				    uint32_t tsval)
+{
+	struct clasp_pkt *p = &e->p;
+	char win[32], ts[48] = "", ecr[48] = "";
+
+	clasp_pkt_conn(p, ACTIVE_PORT, port);
+	clasp_pkt_mark(p);
+	EXPECT_EQ(0, connect_peer(fd, port));
+	EXPECT_EQ(0, clasp_pkt_expect(p, 0, "S 0:0(0) %s<mss %u,nop,nop,TS val 0 ecr 0>",
+				      syn_win(fd, win, sizeof(win)), ROUTE_MSS));
+	if (tsval)
+		snprintf(ts, sizeof(ts), ",nop,nop,TS val %u ecr ours", tsval);
+	EXPECT_EQ(0, clasp_pkt_inject(p, "S. 0:0(0) ack 1 <mss %u%s>",
+				      PEER_MSS, ts));
+	if (tsval)
+		snprintf(ecr, sizeof(ecr), " <nop,nop,TS val 0 ecr %u>", tsval);
+	EXPECT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1%s", ecr));
+	EXPECT_EQ(0, clasp_wait_state(fd, TCP_ESTABLISHED, GUARD_MS));
+	clasp_pkt_note(p, "close()");
+	EXPECT_EQ(0, close(fd));
+	EXPECT_EQ(0, clasp_pkt_expect(p, 0, "F. 1:1(0) ack 1%s", ecr));
+	if (tsval) {
+		snprintf(ts, sizeof(ts), " <nop,nop,TS val %u ecr ours>", tsval + 1);
+		snprintf(ecr, sizeof(ecr), " <nop,nop,TS val 0 ecr %u>", tsval + 1);
+	}
+	EXPECT_EQ(0, clasp_pkt_inject(p, "F. 1:1(0) ack 2%s", ts));
+	EXPECT_EQ(0, clasp_pkt_expect(p, 0, ". 2:2(0) ack 2%s", ecr));
+	expect_state(_metadata, e, TCP_TIME_WAIT);
+	return p->local_isn + 2;
+}
+
+/*
+ * The SYN of a connection that took over a TIME_WAIT entry whose SND.NXT
+ * was @old_nxt and whose last TSval sent was @old_tsval.  Its TSecr: clasp
+ * 0, as RFC 7323 3.2 asks of a segment without ACK; TCP's carries the
+ * TS.Recent it inherits, @ts_recent.
+ */
+static void expect_reuse_syn(struct __test_metadata *_metadata, struct env *e,
+			     int fd, uint32_t old_nxt, uint32_t old_tsval,
+			     uint32_t ts_recent)
+{
+	struct clasp_pkt *p = &e->p;
+	char win[32];
+
+	clasp_pkt_conn(p, ACTIVE_PORT, REMOTE_PORT);
+	clasp_pkt_mark(p);
+	ASSERT_EQ(0, connect_peer(fd, REMOTE_PORT));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, "S 0:0(0) %s<mss %u,nop,nop,TS val 0 ecr %u>",
+				      syn_win(fd, win, sizeof(win)), ROUTE_MSS,
+				      clasp_is_tcp() ? ts_recent : 0));
+	EXPECT_EQ(old_nxt + 65537, p->local_isn) {
+		TH_LOG("ISN %#x, the old SND.NXT %#x", p->local_isn, old_nxt);
+	}
+	EXPECT_LT(0, (int32_t)(p->local_tsval - old_tsval)) {
+		TH_LOG("TSval %u after the old connection's %u", p->local_tsval,
+		       old_tsval);
+	}
+	ASSERT_EQ(0, clasp_pkt_inject(p, "S. 0:0(0) ack 1 <mss %u,nop,nop,TS val 5000 ecr ours>",
+				      PEER_MSS));
+	ASSERT_EQ(0, clasp_pkt_expect(p, 0, ". 1:1(0) ack 1 <nop,nop,TS val 0 ecr 5000>"));
+	EXPECT_EQ(0, clasp_wait_state(fd, TCP_ESTABLISHED, GUARD_MS));
+}
+
+/* 66 */
+TEST(connect_takes_time_wait_once_its_timestamp_is_a_second_old)
+{
+	long long recycled, t0;
+	uint32_t old_nxt, old_tsval;
+	struct env e;
+	int fd, ret;
+
+	env_setup(_metadata, &e, ts_reuse1);
+	one_ephemeral_port(_metadata, ACTIVE_PORT);
+	recycled = clasp_counter("TWRecycled");
+	next_second();
+	t0 = mono_s();
+	fd = reuse_socket(_metadata, 0);
+	old_nxt = active_to_time_wait(_metadata, &e, fd, REMOTE_PORT, 1000);
+	old_tsval = e.p.local_tsval;
+
+	/* TS.Recent not a second old: the one port is not free yet. */
+	fd = reuse_socket(_metadata, 0);
+	ret = connect_peer(fd, REMOTE_PORT);
+	if (mono_s() == t0) {
+		EXPECT_EQ(-EADDRNOTAVAIL, ret);
+	} else {
+		TH_LOG("a second went by: the young entry's refusal not checked");
+	}
+	EXPECT_EQ(0, clasp_pkt_expect_none(&e.p, 0));
+	close(fd);
+
+	/* A second later it is, with a new sequence space. */
+	clasp_sleep_ms(1100);
+	fd = reuse_socket(_metadata, 0);
+	expect_reuse_syn(_metadata, &e, fd, old_nxt, old_tsval, 1001);
+	EXPECT_EQ(recycled + 1, clasp_counter("TWRecycled"));
+	close(fd);
+}
+
+/* 67 */
+TEST(connect_takes_time_wait_on_a_bound_port_only_with_timestamps)
+{
+	uint32_t old_nxt, old_tsval;
+	long long recycled;
+	struct env e;
+	int fd;
+
+	env_setup(_metadata, &e, ts_reuse0);
+	one_ephemeral_port(_metadata, ACTIVE_PORT);
+	recycled = clasp_counter("TWRecycled");
+
+	/* tw_reuse 0: an ephemeral port is never taken, however old. */
+	fd = reuse_socket(_metadata, 0);
+	old_nxt = active_to_time_wait(_metadata, &e, fd, REMOTE_PORT, 1000);
+	old_tsval = e.p.local_tsval;
+	clasp_sleep_ms(1100);
+	fd = reuse_socket(_metadata, 0);
+	EXPECT_EQ(-EADDRNOTAVAIL, connect_peer(fd, REMOTE_PORT));
+	close(fd);
+
+	/* A port bound with bind() is, at once, whatever tw_reuse says. */
+	fd = reuse_socket(_metadata, ACTIVE_PORT);
+	expect_reuse_syn(_metadata, &e, fd, old_nxt, old_tsval, 1001);
+	EXPECT_EQ(recycled + 1, clasp_counter("TWRecycled"));
+	/* Closed both ways: TIME_WAIT again, quiet. */
+	close(fd);
+	ASSERT_EQ(0, clasp_pkt_expect(&e.p, 0, "F. 1:1(0) ack 1 <nop,nop,TS val 0 ecr 5000>"));
+	ASSERT_EQ(0, clasp_pkt_inject(&e.p, "F. 1:1(0) ack 2 <nop,nop,TS val 5001 ecr ours>"));
+	ASSERT_EQ(0, clasp_pkt_expect(&e.p, 0, ". 2:2(0) ack 2 <nop,nop,TS val 0 ecr 5001>"));
+
+	/* Without timestamps, not even that: nothing tells the two apart. */
+	fd = reuse_socket(_metadata, ACTIVE_PORT);
+	ASSERT_LE(0, fd);
+	active_to_time_wait(_metadata, &e, fd, REMOTE_PORT + 1, 0);
+	fd = reuse_socket(_metadata, ACTIVE_PORT);
+	EXPECT_EQ(-EADDRNOTAVAIL, connect_peer(fd, REMOTE_PORT + 1));
+	EXPECT_EQ(recycled + 1, clasp_counter("TWRecycled"));
+	EXPECT_EQ(0, clasp_pkt_expect_none(&e.p, 0));
+	close(fd);
+}
+
+/* 68 */
+TEST(connect_leaves_time_wait_off_loopback_by_default)
+{
+	struct env e;
+	int fd;
+
+	/* tw_reuse 2, the default: the tun's addresses are not loopback. */
+	env_setup(_metadata, &e, ts_only);
+	one_ephemeral_port(_metadata, ACTIVE_PORT);
+	fd = reuse_socket(_metadata, 0);
+	active_to_time_wait(_metadata, &e, fd, REMOTE_PORT, 1000);
+	clasp_sleep_ms(1100);
+	fd = reuse_socket(_metadata, 0);
+	EXPECT_EQ(-EADDRNOTAVAIL, connect_peer(fd, REMOTE_PORT));
+	EXPECT_EQ(0, clasp_pkt_expect_none(&e.p, 0));
+	close(fd);
+}
+
 CLASP_HARNESS_MAIN

@@ -136,6 +136,51 @@ TEST_F(ns, counters_on_open_and_orderly_close)
 	close(lis);
 }
 
+/*
+ * tw_reuse 2, the default, as TCP's tcp_tw_reuse: over loopback, connect()
+ * takes the 4-tuple of a TIME_WAIT entry whose timestamps are a second
+ * old.  The namespace's ephemeral range is cut to the one port the first
+ * connection had, so only that 4-tuple is left.
+ */
+TEST_F(ns, connect_takes_a_loopback_time_wait_tuple_a_second_later)
+{
+	/* TIME_WAIT lasts a minute, as TCP's: the test waits a second in it. */
+	static const struct param long_tw[] = {
+		{ "msl_ms", 30000 }, { NULL, 0 }
+	};
+	long long recycled;
+	int lis, cli, srv;
+	uint16_t port, eph;
+	FILE *f;
+	char c;
+
+	fresh_netns(_metadata, long_tw);
+	lis = listener(_metadata, &port);
+	make_pair(_metadata, lis, port, &cli, &srv);
+	eph = local_port(cli);
+	f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "w");
+	ASSERT_NE(NULL, f) TH_LOG("ip_local_port_range: %s", strerror(errno));
+	fprintf(f, "%u %u\n", eph, eph);
+	ASSERT_EQ(0, fclose(f)) TH_LOG("ip_local_port_range: %s", strerror(errno));
+	ASSERT_EQ(0, close(cli));
+	ASSERT_EQ(0, recv(srv, &c, 1, 0));
+	ASSERT_EQ(0, close(srv));
+	recycled = clasp_counter("TWRecycled");
+	clasp_sleep_ms(1100);
+
+	cli = sock_new();
+	ASSERT_LE(0, cli);
+	ASSERT_EQ(0, connect_lo(cli, port)) TH_LOG("connect: %s", strerror(errno));
+	EXPECT_EQ(eph, local_port(cli));
+	EXPECT_EQ(recycled + 1, clasp_counter("TWRecycled"));
+	srv = accept_wait(_metadata, lis);
+	ASSERT_EQ(1, send(cli, "x", 1, 0));
+	ASSERT_EQ(1, recv(srv, &c, 1, 0));
+	close(cli);
+	close(srv);
+	close(lis);
+}
+
 TEST_F(ns, connect_refused_without_listener)
 {
 	int fd = sock_new(), fd2 = sock_new(), ret;

@@ -712,7 +712,7 @@ static const char *const tunable_names[] = {
 	"invalid_ratelimit_ms",
 	"syncookies", "syncookie_period_ms", "abort_on_overflow", "max_orphans",
 	"window_scaling", "timestamps", "sack", "early_retrans", "recovery",
-	"ecn",
+	"ecn", "tw_reuse",
 };
 
 /* An attribute that fits the policy of some operation. */

@@ -163,6 +163,7 @@ static inline void tcp_params(struct __test_metadata *_metadata, struct env *e,
 		{ "recovery", "tcp_recovery", 1 },
 		{ "ecn", "tcp_ecn", 1 },
 		{ "abort_on_overflow", "tcp_abort_on_overflow", 1 },
+		{ "tw_reuse", "tcp_tw_reuse", 1 },
 	};
 	char name[80];
 	size_t i;

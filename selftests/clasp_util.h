@@ -954,6 +954,7 @@ static inline long long clasp_counter(const char *name)
 		{ "PartialUndo", "TCPPartialUndo" },
 		{ "LossUndo", "TCPLossUndo" },
 		{ "DeliveredCE", "TCPDeliveredCE" },
+		{ "TWRecycled", "TWRecycled" },
 	};
 	size_t i;
 

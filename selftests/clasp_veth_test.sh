@@ -47,7 +47,7 @@ DEFAULTS=(msl_ms=30000 rto_initial_ms=1000 rto_min_ms=200 rto_max_ms=120000
 	keepalive_probes=9 max_syn_backlog=1024 max_tw_buckets=262144 rfc1337=0
 	challenge_ack_limit=1000 invalid_ratelimit_ms=500 syncookies=1
 	abort_on_overflow=0 max_orphans=65536 window_scaling=1 timestamps=1
-	sack=1 early_retrans=3 recovery=1 ecn=2)
+	sack=1 early_retrans=3 recovery=1 ecn=2 tw_reuse=2)
 
 cleanup() {
 	clasp_stop_all "$NSA" "$NSB"

@@ -230,7 +230,7 @@ clasp_tcp_stats() {
 		for (i in c)
 			name[t[i]] = c[i]
 		split("ListenOverflows ListenDrops SyncookiesSent " \
-		      "SyncookiesRecv SyncookiesFailed", same)
+		      "SyncookiesRecv SyncookiesFailed TWRecycled", same)
 		for (i in same)
 			name[same[i]] = same[i]
 	}

@@ -246,7 +246,7 @@ enum clasp_mib {
 	CLASP_MIB_RSTSRECEIVED,		/* acceptable resets received */
 	CLASP_MIB_OBJECTS,		/* gauge: sockets, requests, entries alive */
 	CLASP_MIB_SYNCOOKIESSENT,	/* SYN-ACKs that carried a cookie */
-	CLASP_MIB_SYNCOOKIESRECV,	/* valid cookies: connections made */
+	CLASP_MIB_SYNCOOKIESRECV,	/* ACKs whose cookie validated */
 	CLASP_MIB_SYNCOOKIESFAILED,	/* ACKs whose cookie did not validate */
 	CLASP_MIB_REQQFULLDOCOOKIES,	/* SYN queue full: answered by cookie */
 	CLASP_MIB_REQQFULLDROP,		/* SYN queue full: SYN dropped */
@@ -295,6 +295,7 @@ enum clasp_mib {
 	CLASP_MIB_ECERECV,		/* ACKs that echoed CE (ECE) */
 	CLASP_MIB_ECNREDUCTIONS,	/* ... that cut cwnd, once per window */
 	CLASP_MIB_DELIVEREDCE,		/* segments ACKs with ECE acknowledged */
+	CLASP_MIB_TWRECYCLED,		/* TIME_WAIT entries connect() took over */
 	__CLASP_MIB_MAX
 };
 
