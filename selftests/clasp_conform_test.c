@@ -1077,11 +1077,9 @@ static const struct clasp_param ts_reuse0[] = {
 static void one_ephemeral_port(struct __test_metadata *_metadata,
 			       uint16_t port)
 {
-	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "w");
-
-	ASSERT_NE(NULL, f) TH_LOG("ip_local_port_range: %s", strerror(errno));
-	fprintf(f, "%u %u\n", port, port);
-	ASSERT_EQ(0, fclose(f)) TH_LOG("ip_local_port_range: %s", strerror(errno));
+	ASSERT_EQ(0, clasp_port_range(port, port)) {
+		TH_LOG("ip_local_port_range: %s", strerror(errno));
+	}
 }
 
 /* The second of CLOCK_MONOTONIC, which TS.Recent's age counts in. */

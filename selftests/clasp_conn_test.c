@@ -151,17 +151,15 @@ TEST_F(ns, connect_takes_a_loopback_time_wait_tuple_a_second_later)
 	long long recycled;
 	int lis, cli, srv;
 	uint16_t port, eph;
-	FILE *f;
 	char c;
 
 	fresh_netns(_metadata, long_tw);
 	lis = listener(_metadata, &port);
 	make_pair(_metadata, lis, port, &cli, &srv);
 	eph = local_port(cli);
-	f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "w");
-	ASSERT_NE(NULL, f) TH_LOG("ip_local_port_range: %s", strerror(errno));
-	fprintf(f, "%u %u\n", eph, eph);
-	ASSERT_EQ(0, fclose(f)) TH_LOG("ip_local_port_range: %s", strerror(errno));
+	ASSERT_EQ(0, clasp_port_range(eph, eph)) {
+		TH_LOG("ip_local_port_range: %s", strerror(errno));
+	}
 	ASSERT_EQ(0, close(cli));
 	ASSERT_EQ(0, recv(srv, &c, 1, 0));
 	ASSERT_EQ(0, close(srv));

@@ -996,6 +996,20 @@ static inline int clasp_only_check(const char *reason)
 	return 0;
 }
 
+/*
+ * The current namespace's ephemeral ports, from @lo to @hi
+ * (net.ipv4.ip_local_port_range, which clasp's connect() uses too).
+ */
+static inline int clasp_port_range(unsigned int lo, unsigned int hi)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "%u %u\n", lo, hi);
+	return fclose(f);
+}
+
 /* Write sysctl @name (as under /proc/sys/, dots or slashes): 0 or -1. */
 static inline int clasp_sysctl(const char *name, long long val)
 {
