@@ -274,8 +274,9 @@ def send_to_b(proto, port, data):
 
 
 def out_segs(proto):
-    """Segments this namespace sent, by @proto's own counter."""
-    if proto == CLASP:
+    """Segments this namespace sent, by @proto's own counter (in the TCP
+    lane CLASP is TCP, whose counter is /proc/net/snmp's)."""
+    if proto != TCP:
         return stat('OutSegs')
     with open('/proc/net/snmp') as f:
         rows = [r.split() for r in f if r.startswith('Tcp:')]
