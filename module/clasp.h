@@ -1556,7 +1556,7 @@ int clasp_tw_rcv(struct clasp_net *cn, struct clasp_tw *tw,
 void clasp_tw_abort(struct clasp_net *cn, struct clasp_tw *tw);
 bool clasp_tw_reusable(struct clasp_net *cn, const struct clasp_tw *tw,
 		       bool bound);
-void clasp_tw_recycle(struct clasp_net *cn, struct clasp_tw *tw);
+u32 clasp_tw_recycle(struct clasp_net *cn, struct clasp_tw *tw);
 void clasp_tw_init_net(struct clasp_net *cn);
 void clasp_tw_exit_net(struct clasp_net *cn);
 int clasp_tw_cache_init(void);

@@ -610,11 +610,7 @@ int clasp_connect_bind(struct sock *sk, u32 *iss)
 	else if (!clasp_insert_connecting(cn, sk, true, &tw))
 		err = -EADDRNOTAVAIL;
 	spin_unlock_bh(&cn->bind_lock);
-	*iss = 0;
-	if (tw) {
-		*iss = (READ_ONCE(tw->snd_nxt) + CLASP_MAX_WINDOW + 2) ?: 1;
-		clasp_tw_recycle(cn, tw);
-	}
+	*iss = tw ? clasp_tw_recycle(cn, tw) : 0;
 	rcu_read_unlock();
 	kfree(spare);
 	if (!err)

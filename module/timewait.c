@@ -131,6 +131,16 @@ static void clasp_tw_queue(struct clasp_net *cn, struct clasp_tw *tw, u64 ms)
 	clasp_tw_schedule(cn);
 }
 
+/*
+ * The ISN of a new incarnation of @tw's connection: above anything the
+ * old one sent and any window it had (RFC 9293 3.4.1; TCP's
+ * tcp_twsk_unique() and tcp_timewait_state_process() alike), never 0.
+ */
+static u32 clasp_tw_next_isn(const struct clasp_tw *tw)
+{
+	return (READ_ONCE(tw->snd_nxt) + CLASP_MAX_WINDOW + 2) ?: 1;
+}
+
 /* Unlink an entry for good, @cause telling why.  Caller holds tw_lock. */
 static void clasp_tw_kill(struct clasp_net *cn, struct clasp_tw *tw, u8 cause)
 {
@@ -416,7 +426,7 @@ static int clasp_tw_rcv_timewait(struct clasp_net *cn, struct clasp_tw *tw,
 		 * old one sent, whatever the clock says (RFC 9293 3.4.1).
 		 */
 		memset(CLASP_SKB_CB(skb), 0, sizeof(struct clasp_skb_cb));
-		CLASP_SKB_CB(skb)->seq = (tw->snd_nxt + CLASP_MAX_WINDOW + 2) ?: 1;
+		CLASP_SKB_CB(skb)->seq = clasp_tw_next_isn(tw);
 		clasp_stats_inc(cn->net, CLASP_MIB_TIMEWAITKILLED);
 		clasp_tw_kill(cn, tw, CLASP_CAUSE_SEGMENT);
 		return CLASP_TW_TO_LISTENER;
@@ -572,13 +582,17 @@ bool clasp_tw_reusable(struct clasp_net *cn, const struct clasp_tw *tw,
  * @tw: the entry, its place in the table already the socket's
  *
  * Context: in the RCU read-side section of the lookup that found @tw.
+ * Return: the ISN the new connection must use (clasp_tw_next_isn()).
  */
-void clasp_tw_recycle(struct clasp_net *cn, struct clasp_tw *tw)
+u32 clasp_tw_recycle(struct clasp_net *cn, struct clasp_tw *tw)
 {
+	u32 isn = clasp_tw_next_isn(tw);
+
 	spin_lock_bh(&cn->tw_lock);
 	clasp_tw_kill(cn, tw, CLASP_CAUSE_USER);
 	spin_unlock_bh(&cn->tw_lock);
 	clasp_stats_inc(cn->net, CLASP_MIB_TWRECYCLED);
+	return isn;
 }
 
 /**

@@ -1295,4 +1295,26 @@ TEST(connect_leaves_time_wait_off_loopback_by_default)
 	close(fd);
 }
 
+/* 69 */
+TEST(connect_passes_by_a_port_a_closed_bound_socket_left_in_time_wait)
+{
+	struct env e;
+	int fd;
+
+	/*
+	 * The one ephemeral port was bound with bind(): its TIME_WAIT entry
+	 * keeps it out of connect()'s search for another peer's port too,
+	 * as TCP's bucket with fastreuse set does.
+	 */
+	env_setup(_metadata, &e, ts_reuse1);
+	one_ephemeral_port(_metadata, ACTIVE_PORT);
+	fd = reuse_socket(_metadata, ACTIVE_PORT);
+	ASSERT_LE(0, fd);
+	active_to_time_wait(_metadata, &e, fd, REMOTE_PORT, 1000);
+	fd = reuse_socket(_metadata, 0);
+	EXPECT_EQ(-EADDRNOTAVAIL, connect_peer(fd, REMOTE_PORT + 1));
+	EXPECT_EQ(0, clasp_pkt_expect_none(&e.p, 0));
+	close(fd);
+}
+
 CLASP_HARNESS_MAIN
