@@ -98,6 +98,23 @@ static int seed_rng(void)
 	return 0;
 }
 
+/*
+ * A flooder's send buffer: larger than the input backlog it feeds can
+ * hold (net.core.netdev_max_backlog), so that the SYNs still queued there
+ * do not hold the flooder back (they are charged to it until the listener
+ * has taken them): a listener slower than the flood loses SYNs instead.
+ * Best effort; SO_SNDBUFFORCE needs CAP_NET_ADMIN.
+ */
+#define FLOOD_SNDBUF	(32 << 20)
+
+static void flood_sndbuf(int fd)
+{
+	int v = FLOOD_SNDBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+}
+
 /* A raw socket that sends whole IP packets. */
 static int raw_sender(void)
 {
@@ -193,6 +210,7 @@ static void *flood_thread(void *arg)
 		atomic_store(&r->failed, 1);
 		goto out;
 	}
+	flood_sndbuf(fd);
 	batch_init(b, r->o);
 	while (now_ns() < r->end && !stop_requested()) {
 		batch_fill_random(b, r->o, SYN_BATCH);
