@@ -97,6 +97,7 @@ WORKLOADS = [
     ("tw1m_create_us_per_tw", 14, "1M TIME_WAIT: creation time per entry", "us", "lower"),
     ("tw1m_create_us_first10", 14, "1M TIME_WAIT: the same, first tenth (table near empty)", "us", "lower"),
     ("tw1m_create_us_last10", 14, "1M TIME_WAIT: the same, last tenth (table near full)", "us", "lower"),
+    ("tw1m_expire_cpu_ns_per_tw", 14, "1M TIME_WAIT: kernel CPU to expire one", "ns", "lower"),
     ("tw1m_late_p50_ms", 14, "1M TIME_WAIT: expiry lateness p50", "ms", "lower"),
     ("tw1m_late_p99_ms", 14, "1M TIME_WAIT: expiry lateness p99", "ms", "lower"),
     ("tw1m_late_max_ms", 14, "1M TIME_WAIT: expiry lateness max", "ms", "lower"),
