@@ -34,7 +34,7 @@
 #include <fcntl.h>
 #include <sys/random.h>
 
-#include "clasp_util.h"
+#include "clasp_seg.h"
 
 #define LO		clasp_loopback()	/* 127.0.0.1 or ::1 (CLASP_FAMILY) */
 #define SRV_PORT	7000

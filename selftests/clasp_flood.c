@@ -52,7 +52,7 @@
 #include <stdatomic.h>
 #include <sys/random.h>
 
-#include "clasp_util.h"
+#include "clasp_seg.h"
 
 #define BATCH	32
 

@@ -19,7 +19,7 @@
 #include <net/if.h>
 #include <sys/uio.h>
 
-#include "clasp_util.h"
+#include "clasp_seg.h"
 
 #define LOCAL_IP	"10.99.1.1"
 #define PEER_IP		"10.99.1.2"

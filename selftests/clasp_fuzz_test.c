@@ -53,7 +53,7 @@
 #include <stdatomic.h>
 
 #include "kselftest_harness.h"
-#include "clasp_util.h"
+#include "clasp_seg.h"
 
 #define LPORT		7000
 #define N_VICTIMS	8

@@ -14,7 +14,7 @@
  * CLASP_SLOW=N scales the waits by N.
  */
 #include "kselftest_harness.h"
-#include "clasp_util.h"
+#include "clasp_seg.h"
 
 #define PEER_PORT	40000
 #define CLOSED_PORT	9	/* nothing listens here */

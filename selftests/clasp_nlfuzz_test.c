@@ -23,6 +23,7 @@
 #include <pthread.h>
 
 #include "clasp_nl.h"
+#include "clasp_seg.h"
 
 /* ---- targeted malformed requests ---- */
 

@@ -57,7 +57,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "clasp_util.h"
+#include "clasp_seg.h"
 
 /*
  * The addresses, of the family in use (clasp_family(), CLASP_FAMILY=6 for

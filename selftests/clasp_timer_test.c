@@ -5,6 +5,7 @@
  * of lost data.  Shared helpers and fixtures: clasp_conn.h.
  */
 #include "clasp_conn.h"
+#include "clasp_seg.h"
 
 /*
  * Keepalive times, in units of KA_UNIT_MS: clasp's are milliseconds, 100
