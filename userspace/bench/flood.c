@@ -100,19 +100,26 @@ static int seed_rng(void)
 
 /*
  * A flooder's send buffer: larger than the input backlog it feeds can
- * hold (net.core.netdev_max_backlog), so that the SYNs still queued there
- * do not hold the flooder back (they are charged to it until the listener
- * has taken them): a listener slower than the flood loses SYNs instead.
- * Best effort; SO_SNDBUFFORCE needs CAP_NET_ADMIN.
+ * hold (net.core.netdev_max_backlog).  A SYN stays charged to its sender
+ * until IP on the listener's CPU takes it from that backlog, or the
+ * backlog drops it: with the default buffer (about 200 SYNs) the flooder
+ * waited for the listener and never outran it.  32 MiB asked (the kernel
+ * doubles it); SO_SNDBUFFORCE needs CAP_NET_ADMIN, and without it
+ * SO_SNDBUF stops at net.core.wmem_max, which is said.
  */
 #define FLOOD_SNDBUF	(32 << 20)
 
 static void flood_sndbuf(int fd)
 {
 	int v = FLOOD_SNDBUF;
+	socklen_t len = sizeof(v);
 
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)))
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	if (!setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)))
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	if (!getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &len))
+		fprintf(stderr, "synflood: send buffer %d bytes only: the listener may"
+			" hold the flooder back\n", v);
 }
 
 /* A raw socket that sends whole IP packets. */

@@ -24,11 +24,14 @@
  *		  the two compare lookup and insertion at either size
  *   expire_cpu_ns_per_tw
  *		  kernel CPU time (system + irq + softirq of all CPUs) while
- *		  the entries went: from the last sample before the first
- *		  went to the first after the last had, less the idle rate
- *		  measured the same way before creation, per entry.  Only
- *		  the expiry's own seconds: over the whole lifetime, the idle
- *		  rate's error outweighed what expiry costs
+ *		  the entries went: from the last sample before they started
+ *		  to go to the first after the last had, less the idle rate
+ *		  measured the same way for 5 s before creation, per entry
+ *		  that went meanwhile ("-" if none did).  Only the expiry's
+ *		  own seconds: over the whole lifetime, the idle rate's error
+ *		  outweighed what expiry costs.  The ticks are 10 ms, and the
+ *		  window lasts about as long as creation did, so the error
+ *		  stays a few microseconds per entry at any size
  *   late_p50_ms, late_p99_ms, late_max_ms
  *		  how long after (creation + LIFETIME_MS) the entries went,
  *		  over 1000 quantiles of creation order (one sample of
@@ -57,7 +60,7 @@
 #include "bench.h"
 
 #define SAMPLE_MS	20
-#define IDLE_MS		2000
+#define IDLE_MS		5000
 #define TW_THREADS_MAX	8
 #define QUANTILES	1000
 #define GRACE_MS	30000
@@ -276,25 +279,35 @@ static double create_us_between(const struct tw_run *r, long from, long to)
 }
 
 /*
- * Kernel CPU (ns) of the expiry itself: from the last sample before the
- * first entry alive at sample @from went to the first that found none
- * (or the last one), less @idle ticks a second.
+ * Kernel CPU (ns) per entry of the expiry itself: from the last sample
+ * before the entries alive at sample @from started to go to the first
+ * that found none (or the last one), less @idle ticks a second, divided
+ * by the entries that went in between, into @buf; "-" if none went.
+ * "Started": fewer by more than a thousandth, so that one object freed
+ * late does not open the window at @from.
  */
-static double expire_cpu_ns(const struct tw_run *r, size_t from, double idle)
+static void expire_cpu_ns_per_tw(const struct tw_run *r, size_t from,
+				 double idle, char *buf, size_t size)
 {
+	long start = r->s[from].alive, slack = start / 1000 > 1 ? start / 1000 : 1;
 	size_t a = from, b;
 	double ticks;
 
-	while (a + 1 < r->ns && r->s[a + 1].alive >= r->s[from].alive)
+	while (a + 1 < r->ns && r->s[a + 1].alive >= start - slack)
 		a++;
 	for (b = a; b + 1 < r->ns && r->s[b].alive > 0; b++)
 		;
+	if (r->s[b].alive >= r->s[a].alive) {
+		snprintf(buf, size, "-");
+		return;
+	}
 	ticks = (r->s[b].cpu - r->s[a].cpu) - idle * (r->s[b].t - r->s[a].t) / 1e9;
-	return ticks * 1e9 / sysconf(_SC_CLK_TCK);
+	snprintf(buf, size, "%.0f", ticks * 1e9 / sysconf(_SC_CLK_TCK) /
+		 (r->s[a].alive - r->s[b].alive));
 }
 
 static void report(const struct tw_run *r, long entries, long long slab_delta,
-		   long long mem_delta, double create_s, double cpu_ns,
+		   long long mem_delta, double create_s, const char *expire,
 		   long total)
 {
 	static int64_t late[QUANTILES];
@@ -310,7 +323,7 @@ static void report(const struct tw_run *r, long entries, long long slab_delta,
 	}
 	printf("entries %ld slab_per_tw %.0f mem_per_tw %.0f create_s %.1f"
 	       " create_us_per_tw %.1f create_us_first10 %.1f"
-	       " create_us_last10 %.1f expire_cpu_ns_per_tw %.0f"
+	       " create_us_last10 %.1f expire_cpu_ns_per_tw %s"
 	       " late_p50_ms %.1f late_p99_ms %.1f late_max_ms %.1f gone %ld"
 	       " created %ld failed %ld entry_cache %s entry_objs %lld"
 	       " entry_size %lld\n",
@@ -319,7 +332,7 @@ static void report(const struct tw_run *r, long entries, long long slab_delta,
 	       total ? create_s * 1e6 / total : 0.0,
 	       create_us_between(r, 0, total / 10),
 	       create_us_between(r, total - total / 10, total),
-	       entries ? cpu_ns / entries : 0.0,
+	       expire,
 	       n ? late[n / 2] / 1e6 : 0.0, n ? late[(n * 99) / 100] / 1e6 : 0.0,
 	       n ? late[n - 1] / 1e6 : 0.0, gone, total, (long)r->failed,
 	       r->cache, r->cache_objs, size);
@@ -343,6 +356,7 @@ int cmd_tw(const struct bench_opts *o)
 	pthread_t th[TW_THREADS_MAX];
 	long long slab0, slab1, mem0, mem1, objs0 = 0, objs1 = 0;
 	uint64_t t_start, t_end;
+	char expire[32];
 	size_t watch_from;
 	double idle;
 	long entries, total;
@@ -385,7 +399,8 @@ int cmd_tw(const struct bench_opts *o)
 	entries = r.s[r.ns - 1].alive;
 	if (watch_expiry(&r, t_end + (o->expect_ms + GRACE_MS) * 1000000ULL))
 		return 1;
+	expire_cpu_ns_per_tw(&r, watch_from, idle, expire, sizeof(expire));
 	report(&r, entries, slab1 - slab0, mem1 - mem0, (t_end - t_start) / 1e9,
-	       expire_cpu_ns(&r, watch_from, idle), total);
+	       expire, total);
 	return 0;
 }
