@@ -303,5 +303,5 @@ void clasp_dack_work(struct sock *sk)
 		csk->ato_us = CLASP_ATO_MIN_US;
 	}
 	clasp_send_ack(sk);
-	clasp_stats_inc(sock_net(sk), CLASP_MIB_DELAYEDACKS);
+	clasp_sk_stats_inc(sk, CLASP_MIB_DELAYEDACKS);
 }

@@ -551,6 +551,9 @@ struct clasp_sockopt {
  * @inet: the inet socket it extends; must stay first
  * @entry: its place in the connection table
  * @hashed: @entry is in the table
+ * @cn: its namespace's clasp_net, as net_generic() gives it: cached, since
+ *	net_generic() takes the RCU read lock at each call and the counters
+ *	and tunables are read several times per segment
  * @listen_node: listener hash linkage
  * @accept_node: linkage in the listener's accept queue
  * @iss: initial send sequence number
@@ -709,6 +712,7 @@ struct clasp_sock {
 	struct inet_sock inet;
 	struct clasp_entry entry;
 	bool hashed;
+	struct clasp_net *cn;
 	struct hlist_node listen_node;
 	struct list_head accept_node;
 
@@ -1032,9 +1036,27 @@ static inline struct clasp_net *clasp_pernet(const struct net *net)
 	return net_generic(net, clasp_net_id);
 }
 
+/* A socket's namespace's: a clasp socket's, not a request's or entry's. */
 static inline struct clasp_tunables *clasp_tun(const struct sock *sk)
 {
-	return &clasp_pernet(sock_net(sk))->tun;
+	return &clasp_sk(sk)->cn->tun;
+}
+
+/*
+ * Count @n events in a clasp socket's namespace, as clasp_stats_add()
+ * does, without looking the namespace's clasp_net up (not for gauges).
+ */
+static inline void clasp_sk_stats_add(const struct sock *sk,
+				      enum clasp_mib field, u32 n)
+{
+	this_cpu_add(clasp_sk(sk)->cn->stats.mib[field], n);
+}
+
+/* One event, as clasp_stats_inc(); not for CLASP_MIB_OBJECTS. */
+static inline void clasp_sk_stats_inc(const struct sock *sk,
+				      enum clasp_mib field)
+{
+	this_cpu_inc(clasp_sk(sk)->cn->stats.mib[field]);
 }
 
 /*

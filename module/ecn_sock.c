@@ -108,7 +108,7 @@ void clasp_ecn_rcv_data(struct sock *sk, const struct sk_buff *skb)
 	if (!(csk->ecn & CLASP_ECN_OK))
 		return;
 	if (INET_ECN_is_ce(tos))
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_CERECV);
+		clasp_sk_stats_inc(sk, CLASP_MIB_CERECV);
 	if (clasp_ecn_in(&csk->ecn, tos))
 		clasp_ack_quick_enter(sk, 2);
 }
@@ -135,10 +135,10 @@ bool clasp_ecn_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 	if (what & CLASP_ECN_ACK_END)
 		clasp_cong_state(sk, TCP_CA_Open);
 	if (what & CLASP_ECN_ACK_ECE)
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_ECERECV);
+		clasp_sk_stats_inc(sk, CLASP_MIB_ECERECV);
 	if (what & CLASP_ECN_ACK_REDUCE) {
 		clasp_cong_cwr(sk);
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_ECNREDUCTIONS);
+		clasp_sk_stats_inc(sk, CLASP_MIB_ECNREDUCTIONS);
 	}
 	return what & CLASP_ECN_ACK_ECE;
 }

@@ -158,7 +158,7 @@ void clasp_mtu_reduced(struct sock *sk)
 	clasp_sync_mss(sk, dst);
 	if (csk->mss >= mss)
 		return;
-	clasp_stats_inc(sock_net(sk), CLASP_MIB_PMTUUPDATES);
+	clasp_sk_stats_inc(sk, CLASP_MIB_PMTUUPDATES);
 	if (sk->sk_state != TCP_SYN_SENT)
 		clasp_resend_smaller(sk);
 }
@@ -213,7 +213,7 @@ static void clasp_icmp_sock_rcv(struct sock *sk, struct sk_buff *skb,
 	if ((1 << sk->sk_state) & (TCPF_LISTEN | TCPF_CLOSE))
 		goto out;
 	if (seq - csk->snd_una > csk->snd_max - csk->snd_una)
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTOFWINDOWICMPS);
+		clasp_sk_stats_inc(sk, CLASP_MIB_OUTOFWINDOWICMPS);
 	else
 		clasp_icmp_sock(sk, skb, ev);
 out:

@@ -239,7 +239,7 @@ static bool clasp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 	}
 	if (seg->flags & CLASP_RST) {
 		if (ack) {
-			clasp_stats_inc(sock_net(sk), CLASP_MIB_RSTSRECEIVED);
+			clasp_sk_stats_inc(sk, CLASP_MIB_RSTSRECEIVED);
 			csk->cause = CLASP_CAUSE_RST;
 			clasp_reset(sk, ECONNREFUSED);
 		}
@@ -289,7 +289,7 @@ static bool clasp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 /* Second, an exact RST (RFC 5961 section 3): the connection ends. */
 static void clasp_rcv_rst(struct sock *sk)
 {
-	clasp_stats_inc(sock_net(sk), CLASP_MIB_RSTSRECEIVED);
+	clasp_sk_stats_inc(sk, CLASP_MIB_RSTSRECEIVED);
 	clasp_sk(sk)->cause = CLASP_CAUSE_RST;
 	switch (sk->sk_state) {
 	case TCP_SYN_RECV:
@@ -472,8 +472,8 @@ static bool clasp_rcv_ack(struct sock *sk, const struct clasp_seg *seg)
 			clasp_recovery_sacked(sk);
 	}
 	if (ece)
-		clasp_stats_add(sock_net(sk), CLASP_MIB_DELIVEREDCE,
-				csk->delivered - csk->prr_last);
+		clasp_sk_stats_add(sk, CLASP_MIB_DELIVEREDCE,
+				   csk->delivered - csk->prr_last);
 	clasp_pacing_update(sk);
 	clasp_update_window(sk, seg);
 
@@ -636,7 +636,7 @@ static bool clasp_rcv_data(struct sock *sk, struct sk_buff *skb,
 	}
 	if (sock_flag(sk, SOCK_DEAD)) {
 		/* Nobody will ever read it (RFC 9293 3.10.7.4). */
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONDATA);
+		clasp_sk_stats_inc(sk, CLASP_MIB_ABORTONDATA);
 		clasp_send_active_reset(sk, GFP_ATOMIC);
 		clasp_reset(sk, ECONNRESET);
 		return false;
@@ -666,7 +666,7 @@ static bool clasp_rcv_data(struct sock *sk, struct sk_buff *skb,
 	*kept = queued;
 	return true;
 drop:
-	clasp_stats_inc(sock_net(sk), CLASP_MIB_RCVQDROPS);
+	clasp_sk_stats_inc(sk, CLASP_MIB_RCVQDROPS);
 	return false;
 }
 
@@ -731,7 +731,7 @@ static void clasp_sock_view(const struct sock *sk, struct clasp_view *v)
 /* PAWS rejected a segment: count it, and a duplicate ACK unless a RST. */
 static void clasp_paws_reject(struct sock *sk, const struct clasp_seg *seg)
 {
-	clasp_stats_inc(sock_net(sk), CLASP_MIB_PAWSESTAB);
+	clasp_sk_stats_inc(sk, CLASP_MIB_PAWSESTAB);
 	if (!(seg->flags & CLASP_RST))
 		clasp_dup_ack(sk, seg);
 }
@@ -804,16 +804,16 @@ static bool clasp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
 		clasp_paws_reject(sk, seg);
 		return false;
 	case CLASP_SEG_ACK_ONLY:
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTOFWINDOWDROPS);
+		clasp_sk_stats_inc(sk, CLASP_MIB_OUTOFWINDOWDROPS);
 		if (clasp_rcv_ack(sk, seg))
 			clasp_oow_ack(sk, seg);
 		return false;
 	case CLASP_SEG_OOW_ACK:
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTOFWINDOWDROPS);
+		clasp_sk_stats_inc(sk, CLASP_MIB_OUTOFWINDOWDROPS);
 		clasp_dup_ack(sk, seg);
 		return false;
 	case CLASP_SEG_OOW_DROP:
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTOFWINDOWDROPS);
+		clasp_sk_stats_inc(sk, CLASP_MIB_OUTOFWINDOWDROPS);
 		return false;
 	case CLASP_SEG_CHALLENGE:
 		clasp_challenge_ack(sk);
@@ -933,7 +933,7 @@ static void clasp_sock_rcv(struct sock *sk, struct sk_buff *skb)
 	if (!sock_owned_by_user(sk)) {
 		done = clasp_sock_process(sk, skb);
 	} else if (sk_add_backlog(sk, skb, clasp_backlog_limit(sk))) {
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_BACKLOGDROPS);
+		clasp_sk_stats_inc(sk, CLASP_MIB_BACKLOGDROPS);
 		kfree_skb(skb);
 	}
 	bh_unlock_sock(sk);

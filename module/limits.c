@@ -105,7 +105,7 @@ static void clasp_enter_memory_pressure(struct sock *sk)
 	if (READ_ONCE(clasp_memory_pressure))
 		return;
 	if (!cmpxchg(&clasp_memory_pressure, 0, 1))
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_MEMORYPRESSURES);
+		clasp_sk_stats_inc(sk, CLASP_MIB_MEMORYPRESSURES);
 }
 
 static void clasp_leave_memory_pressure(struct sock *sk)

@@ -30,9 +30,9 @@ static u32 clasp_ooo_end(const struct sk_buff *skb)
 
 static void clasp_dsack_count(struct sock *sk, u32 start)
 {
-	clasp_stats_inc(sock_net(sk),
-			clasp_seq_before(start, clasp_sk(sk)->rcv_nxt) ?
-			CLASP_MIB_DSACKOLDSENT : CLASP_MIB_DSACKOFOSENT);
+	clasp_sk_stats_inc(sk,
+			   clasp_seq_before(start, clasp_sk(sk)->rcv_nxt) ?
+			   CLASP_MIB_DSACKOLDSENT : CLASP_MIB_DSACKOFOSENT);
 }
 
 /**
@@ -105,7 +105,7 @@ static bool clasp_ooo_drop_last(struct sock *sk)
 	skb = rb_to_skb(last);
 	clasp_ooo_unlink(sk, skb);
 	clasp_sack_forget_above(&clasp_sk(sk)->sack_rcv, clasp_ooo_seq(skb));
-	clasp_stats_inc(sock_net(sk), CLASP_MIB_OFOPRUNED);
+	clasp_sk_stats_inc(sk, CLASP_MIB_OFOPRUNED);
 	kfree_skb(skb);
 	return true;
 }
@@ -153,7 +153,7 @@ static void clasp_ooo_drop_covered(struct sock *sk, struct sk_buff *skb)
 		}
 		clasp_dsack_more(sk, clasp_ooo_seq(next), clasp_ooo_end(next));
 		clasp_ooo_unlink(sk, next);
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_OFOMERGE);
+		clasp_sk_stats_inc(sk, CLASP_MIB_OFOMERGE);
 		kfree_skb(next);
 	}
 }
@@ -182,11 +182,11 @@ bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
 	    (!(seg->flags & CLASP_FIN) || CLASP_SKB_CB(prev)->flags)) {
 		/* Every byte of it is here already (its FIN too). */
 		clasp_dsack(sk, seg->seq, seg->end_seq);
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_OFOMERGE);
+		clasp_sk_stats_inc(sk, CLASP_MIB_OFOMERGE);
 		return false;
 	}
 	if (!clasp_ooo_charge(sk, skb, seg->seq)) {
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_OFODROP);
+		clasp_sk_stats_inc(sk, CLASP_MIB_OFODROP);
 		return false;
 	}
 	if (prev && clasp_seq_before(clasp_ooo_seq(prev), seg->seq) &&
@@ -212,7 +212,7 @@ bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
 		/* The same start, and more: it replaces the shorter one. */
 		clasp_dsack_more(sk, clasp_ooo_seq(prev), clasp_ooo_end(prev));
 		clasp_ooo_unlink(sk, prev);
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_OFOMERGE);
+		clasp_sk_stats_inc(sk, CLASP_MIB_OFOMERGE);
 		kfree_skb(prev);
 	}
 	clasp_ooo_drop_covered(sk, skb);
@@ -220,7 +220,7 @@ bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
 	if (clasp_sk(sk)->sack_ok)
 		clasp_sack_add(&clasp_sk(sk)->sack_rcv, seg->seq, seg->end_seq);
 	clasp_sk(sk)->rcv_ooopack++;
-	clasp_stats_inc(sock_net(sk), CLASP_MIB_OFOQUEUE);
+	clasp_sk_stats_inc(sk, CLASP_MIB_OFOQUEUE);
 	return true;
 }
 

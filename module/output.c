@@ -509,7 +509,7 @@ static int clasp_transmit(struct sock *sk, struct sk_buff *skb, bool rtx)
 	if (!err && payload)
 		clasp_pacing_sent(sk, payload);
 	if (!err && !rtx)
-		clasp_stats_add(sock_net(sk), CLASP_MIB_OUTSEGS, segs);
+		clasp_sk_stats_add(sk, CLASP_MIB_OUTSEGS, segs);
 	return err;
 }
 
@@ -594,7 +594,7 @@ static void clasp_send_seg(struct sock *sk, u32 seq, u8 flags, u16 mss,
 	if (!clasp_transmit(sk, skb, rtx) && flags & CLASP_RST) {
 		struct clasp_entry k = {};
 
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_OUTRSTS);
+		clasp_sk_stats_inc(sk, CLASP_MIB_OUTRSTS);
 		clasp_sock_tuple(sk, &k);
 		trace_clasp_rst_send(&k, seq, ack);
 	}
@@ -784,7 +784,7 @@ static void clasp_advance_head(struct sock *sk, struct sk_buff *skb)
 	if (clasp_seq_before(cb->seq, csk->snd_max)) {
 		cb->retransmitted = true;
 		csk->total_retrans += cb->segs;
-		clasp_stats_add(sock_net(sk), CLASP_MIB_RETRANSSEGS, cb->segs);
+		clasp_sk_stats_add(sk, CLASP_MIB_RETRANSSEGS, cb->segs);
 		clasp_trace_retransmit(sk, cb->seq);
 	} else {
 		cb->sent = ktime_get();
@@ -1062,8 +1062,8 @@ bool clasp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	CLASP_SKB_CB(skb)->retransmitted = true;
 	clasp_rtxq_end(sk, skb, out, true);
 	csk->total_retrans += clasp_skb_segs(skb);
-	clasp_stats_add(sock_net(sk), CLASP_MIB_RETRANSSEGS,
-			clasp_skb_segs(skb));
+	clasp_sk_stats_add(sk, CLASP_MIB_RETRANSSEGS,
+			   clasp_skb_segs(skb));
 	clasp_trace_retransmit(sk, CLASP_SKB_CB(skb)->seq);
 	return true;
 }

@@ -249,7 +249,7 @@ static void clasp_undo(struct sock *sk, bool unmark, enum clasp_mib mib)
 	if (!csk->cong.prior_ssthresh)
 		return;
 	clasp_cong_undo(sk);
-	clasp_stats_inc(sock_net(sk), mib);
+	clasp_sk_stats_inc(sk, mib);
 }
 
 /*
@@ -409,7 +409,7 @@ static bool clasp_recovery_resend(struct sock *sk, struct sk_buff *skb)
 		clasp_rtxq_high_rxt(sk, skb, prior);
 	}
 	if (csk->ca_state == TCP_CA_Recovery)
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_FASTRETRANS);
+		clasp_sk_stats_inc(sk, CLASP_MIB_FASTRETRANS);
 	return true;
 }
 
@@ -708,8 +708,8 @@ static void clasp_recovery_fast_retransmit(struct sock *sk)
 	csk->prr_base = csk->prr_last;
 	csk->prr_out = 0;
 	clasp_recovery_prr(sk, false);
-	clasp_stats_inc(sock_net(sk), csk->sack_ok ? CLASP_MIB_SACKRECOVERY :
-						     CLASP_MIB_RENORECOVERY);
+	clasp_sk_stats_inc(sk, csk->sack_ok ? CLASP_MIB_SACKRECOVERY :
+					      CLASP_MIB_RENORECOVERY);
 	if (csk->sack_ok)
 		clasp_recovery_resend_lost(sk, true);
 	else
@@ -831,7 +831,7 @@ void clasp_recovery_ack(struct sock *sk, u32 prior_una)
 	case CLASP_FRTO_NEW_DATA:
 		/* Step 3b: more of the first flight arrived: it was late. */
 		clasp_undo(sk, true, CLASP_MIB_LOSSUNDO);
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_SPURIOUSRTOS);
+		clasp_sk_stats_inc(sk, CLASP_MIB_SPURIOUSRTOS);
 		clasp_recovery_open(sk);
 		return;
 	}
@@ -920,7 +920,7 @@ static void clasp_recovery_probe_sent(struct sock *sk)
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	csk->tlp_high_seq = csk->snd_max;
-	clasp_stats_inc(sock_net(sk), CLASP_MIB_LOSSPROBES);
+	clasp_sk_stats_inc(sk, CLASP_MIB_LOSSPROBES);
 }
 
 /**
@@ -967,7 +967,7 @@ void clasp_recovery_probe_acked(struct sock *sk, u32 ack, bool dup)
 	if (!csk->tlp_high_seq || clasp_seq_before(ack, csk->tlp_high_seq))
 		return;
 	if (csk->tlp_retrans && clasp_seq_after(ack, csk->tlp_high_seq))
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_LOSSPROBERECOVERY);
+		clasp_sk_stats_inc(sk, CLASP_MIB_LOSSPROBERECOVERY);
 	else if (csk->tlp_retrans && !dup)
 		return;
 	csk->tlp_high_seq = 0;

@@ -648,7 +648,7 @@ u32 clasp_rtxq_rack_detect(struct sock *sk, bool *marked)
 		*marked = true;
 		n += clasp_skb_segs(skb);
 		if (cb->retransmitted)
-			clasp_stats_inc(sock_net(sk), CLASP_MIB_LOSTRETRANSMIT);
+			clasp_sk_stats_inc(sk, CLASP_MIB_LOSTRETRANSMIT);
 	}
 	if (unlikely(debug)) {
 		if (n != want_n)

@@ -162,11 +162,11 @@ bool clasp_sack_tag(struct sock *sk, const struct clasp_seg *seg)
 		return false;
 	switch (clasp_sackin_dsack(seg->sack, seg->nr_sack, seg->ack)) {
 	case CLASP_DSACK_OLD:
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_DSACKRECV);
+		clasp_sk_stats_inc(sk, CLASP_MIB_DSACKRECV);
 		clasp_sack_dsack(sk, &seg->sack[0]);
 		break;
 	case CLASP_DSACK_OFO:
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_DSACKOFORECV);
+		clasp_sk_stats_inc(sk, CLASP_MIB_DSACKOFORECV);
 		clasp_sack_dsack(sk, &seg->sack[0]);
 		break;
 	case CLASP_DSACK_NONE:
@@ -237,7 +237,7 @@ void clasp_sack_reordering(struct sock *sk, u32 low_seq, u32 fack)
 	if (metric > csk->reordering * mss)
 		csk->reordering = min_t(u32, DIV_ROUND_UP(metric, mss),
 					CLASP_MAX_REORDERING);
-	clasp_stats_inc(sock_net(sk), CLASP_MIB_SACKREORDER);
+	clasp_sk_stats_inc(sk, CLASP_MIB_SACKREORDER);
 }
 
 /**
@@ -270,7 +270,7 @@ void clasp_sack_check_reneging(struct sock *sk)
 
 	if (!skb || !CLASP_SKB_CB(skb)->sacked)
 		return;
-	clasp_stats_inc(sock_net(sk), CLASP_MIB_SACKRENEGING);
+	clasp_sk_stats_inc(sk, CLASP_MIB_SACKRENEGING);
 	clasp_sack_clear(sk);
 }
 

@@ -27,6 +27,7 @@ static void clasp_init_private(struct sock *sk)
 
 	memset((u8 *)csk + offsetof(struct clasp_sock, entry), 0,
 	       sizeof(*csk) - offsetof(struct clasp_sock, entry));
+	csk->cn = clasp_pernet(sock_net(sk));
 	INIT_LIST_HEAD(&csk->accept_node);
 	INIT_LIST_HEAD(&csk->requests);
 	INIT_LIST_HEAD(&csk->accept_queue);
@@ -432,7 +433,7 @@ void clasp_connect_start(struct sock *sk, u32 iss)
 	csk->backoff = 0;
 	csk->cause = CLASP_CAUSE_USER;
 	clasp_set_state(sk, TCP_SYN_SENT);
-	clasp_stats_inc(sock_net(sk), CLASP_MIB_ACTIVEOPENS);
+	clasp_sk_stats_inc(sk, CLASP_MIB_ACTIVEOPENS);
 	clasp_send_syn(sk);
 	clasp_rtx_arm(sk);
 }

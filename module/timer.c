@@ -402,7 +402,7 @@ static void clasp_syn_timeout(struct sock *sk)
 	if (sk->sk_state == TCP_SYN_SENT && csk->opt.syn_retries)
 		limit = csk->opt.syn_retries;
 	if (csk->retransmits >= limit || clasp_user_timed_out(sk)) {
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONTIMEOUT);
+		clasp_sk_stats_inc(sk, CLASP_MIB_ABORTONTIMEOUT);
 		csk->cause = CLASP_CAUSE_TIMEOUT;
 		clasp_reset(sk, clasp_timeout_errno(sk));
 		return;
@@ -410,7 +410,7 @@ static void clasp_syn_timeout(struct sock *sk)
 	csk->retransmits++;
 	csk->backoff++;
 	csk->total_retrans++;
-	clasp_stats_inc(sock_net(sk), CLASP_MIB_RETRANSSEGS);
+	clasp_sk_stats_inc(sk, CLASP_MIB_RETRANSSEGS);
 	clasp_trace_retransmit(sk, csk->iss);
 	clasp_send_syn(sk);
 	clasp_rtx_arm(sk);
@@ -418,7 +418,7 @@ static void clasp_syn_timeout(struct sock *sk)
 
 static void clasp_timeout_abort(struct sock *sk)
 {
-	clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONTIMEOUT);
+	clasp_sk_stats_inc(sk, CLASP_MIB_ABORTONTIMEOUT);
 	clasp_sk(sk)->cause = CLASP_CAUSE_TIMEOUT;
 	clasp_reset(sk, clasp_timeout_errno(sk));
 }
@@ -558,7 +558,7 @@ static void clasp_ka_work(struct sock *sk)
 	if (csk->opt.user_timeout_ms ?
 	    csk->probes && !clasp_user_timeout_left_us(sk, csk->rcv_tstamp) :
 	    csk->probes >= clasp_ka_cnt(sk)) {
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_KEEPALIVEABORTS);
+		clasp_sk_stats_inc(sk, CLASP_MIB_KEEPALIVEABORTS);
 		clasp_send_active_reset(sk, GFP_ATOMIC);
 		csk->cause = CLASP_CAUSE_KEEPALIVE;
 		clasp_reset(sk, clasp_timeout_errno(sk));

@@ -225,22 +225,22 @@ void clasp_time_wait(struct sock *sk, int state)
 		 * in FIN_WAIT_2, reset; reaching it after close(), just gone.
 		 */
 		if (csk->cause == CLASP_CAUSE_USER) {
-			clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONLINGER);
+			clasp_sk_stats_inc(sk, CLASP_MIB_ABORTONLINGER);
 			clasp_send_active_reset(sk, GFP_ATOMIC);
 		} else {
-			clasp_stats_inc(sock_net(sk), CLASP_MIB_ABORTONDATA);
+			clasp_sk_stats_inc(sk, CLASP_MIB_ABORTONDATA);
 		}
 		csk->cause = CLASP_CAUSE_USER;
 		clasp_done(sk);
 		return;
 	}
 	if (state == TCP_TIME_WAIT)
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_TIMEWAITENTERED);
+		clasp_sk_stats_inc(sk, CLASP_MIB_TIMEWAITENTERED);
 	if (READ_ONCE(cn->tw_count) < cn->tun.max_tw_buckets)
 		tw = kmem_cache_alloc(clasp_tw_cache[clasp_key_v6(&csk->entry)],
 				      GFP_ATOMIC);
 	if (!tw) {
-		clasp_stats_inc(sock_net(sk), CLASP_MIB_TIMEWAITOVERFLOW);
+		clasp_sk_stats_inc(sk, CLASP_MIB_TIMEWAITOVERFLOW);
 		clasp_done(sk);
 		return;
 	}
