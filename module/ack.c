@@ -70,7 +70,7 @@ static bool clasp_in_quickack(const struct clasp_sock *csk)
 static void clasp_ack_data_rcvd(struct sock *sk, u32 len)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
-	ktime_t now = ktime_get();
+	ktime_t now = clasp_now(sk);
 	u32 adv = clasp_adv_mss(sk);
 
 	if (!csk->rcv_mss)
@@ -230,7 +230,7 @@ void clasp_ack_data_sent(struct sock *sk)
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	if (csk->ato_us &&
-	    ktime_us_delta(ktime_get(), csk->lrcvtime) < csk->ato_us)
+	    ktime_us_delta(clasp_now(sk), csk->lrcvtime) < csk->ato_us)
 		WRITE_ONCE(csk->opt.pingpong, true);
 }
 

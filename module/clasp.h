@@ -669,6 +669,9 @@ struct clasp_sockopt {
  * @snd_sml: end of the last segment sent shorter than the MSS (Nagle)
  * @nagle_push: send what is queued whatever Nagle or cork say, until more
  *	is written (TCP's TCP_NAGLE_PUSH: TCP_NODELAY set, or uncorked)
+ * @clock: while a segment is processed (clasp_sock_process()), the time
+ *	it came, which clasp_now() gives every stamp and RTT sample taken
+ *	meanwhile, as TCP's tcp_mstamp; 0 otherwise
  * @rcv_tstamp: time an acceptable segment last arrived (keepalive idle
  *	time; TCP_INFO's last_ack_recv)
  * @data_sent_tstamp: time data was last sent, or the connection was
@@ -812,6 +815,7 @@ struct clasp_sock {
 	u32 snd_sml;
 	bool nagle_push;
 
+	ktime_t clock;
 	ktime_t rcv_tstamp;
 	ktime_t data_sent_tstamp;
 	ktime_t data_rcvd_tstamp;
@@ -964,6 +968,17 @@ static inline struct clasp_sock *clasp_sk(const struct sock *sk)
 	return (struct clasp_sock *)sk;
 }
 
+/*
+ * The time for a clasp socket's stamps: the arrival of the segment being
+ * processed, else the clock's (one read per segment, not one per stamp).
+ */
+static inline ktime_t clasp_now(const struct sock *sk)
+{
+	ktime_t clock = clasp_sk(sk)->clock;
+
+	return clock ? clock : ktime_get();
+}
+
 /* Did @skb come over IPv6? */
 static inline bool clasp_skb_v6(const struct sk_buff *skb)
 {
@@ -996,10 +1011,16 @@ static inline bool clasp_sk_v6(const struct sock *sk)
 #endif
 }
 
-/* Our timestamp clock: milliseconds, plus the connection's offset. */
+/* Our timestamp clock at @t: milliseconds, plus the connection's offset. */
+static inline u32 clasp_ts_at(ktime_t t, u32 offset)
+{
+	return (u32)div_u64(ktime_to_ns(t), NSEC_PER_MSEC) + offset;
+}
+
+/* Our timestamp clock now. */
 static inline u32 clasp_ts_now(u32 offset)
 {
-	return (u32)div_u64(ktime_get_ns(), NSEC_PER_MSEC) + offset;
+	return clasp_ts_at(ktime_get(), offset);
 }
 
 /* The window a segment offers, in bytes: a SYN's is never scaled. */

@@ -591,7 +591,7 @@ void clasp_cong_tx_start(struct sock *sk)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct clasp_cong *c = &csk->cong;
-	s64 idle_us = ktime_us_delta(ktime_get(), csk->data_sent_tstamp);
+	s64 idle_us = ktime_us_delta(clasp_now(sk), csk->data_sent_tstamp);
 
 	clasp_cong_event(sk, CLASP_CA_EVENT_TX_START);
 	if (idle_us <= csk->rto_us || c->cwnd <= CLASP_INIT_CWND)

@@ -136,7 +136,7 @@ static void clasp_cong_cubic_cwnd_event(struct sock *sk,
 		if (!p->cubic.epoch_us)
 			break;
 		now = clasp_cubic_now_us();
-		idle = max_t(s64, ktime_us_delta(ktime_get(),
+		idle = max_t(s64, ktime_us_delta(clasp_now(sk),
 						 csk->data_sent_tstamp), 0);
 		p->cubic.epoch_us = min(p->cubic.epoch_us + idle, now);
 		break;

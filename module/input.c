@@ -205,7 +205,7 @@ static void clasp_established(struct sock *sk, const struct clasp_seg *seg)
 	csk->retransmits = 0;
 	csk->backoff = 0;
 	/* TCP_INFO's last_data_sent and last_data_recv count from here. */
-	csk->data_sent_tstamp = ktime_get();
+	csk->data_sent_tstamp = clasp_now(sk);
 	csk->data_rcvd_tstamp = csk->data_sent_tstamp;
 	clasp_rtx_stop(sk);
 	clasp_set_state(sk, TCP_ESTABLISHED);
@@ -268,7 +268,7 @@ static bool clasp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb,
 		clasp_rtt_sample(sk, csk->syn_tstamp);
 	else if (csk->ts_ok)
 		clasp_rtt_sample_ts(sk, seg->tsecr);
-	csk->rcv_tstamp = ktime_get();
+	csk->rcv_tstamp = clasp_now(sk);
 	clasp_established(sk, seg);
 	if (seg->len || seg->flags & CLASP_FIN) {
 		/* Data or FIN on the SYN-ACK: handle it as in ESTABLISHED. */
@@ -385,7 +385,7 @@ static u32 clasp_clean_acked(struct sock *sk, u32 ack, s32 *rtt_us)
 	}
 	clasp_sack_reordering(sk, reord, fack);
 	clasp_sack_check_reneging(sk);
-	*rtt_us = sample ? (s32)min_t(s64, ktime_us_delta(ktime_get(), sample),
+	*rtt_us = sample ? (s32)min_t(s64, ktime_us_delta(clasp_now(sk), sample),
 				     S32_MAX) : -1;
 	if (sample)
 		clasp_rtt_sample(sk, sample);
@@ -661,7 +661,7 @@ static bool clasp_rcv_data(struct sock *sk, struct sk_buff *skb,
 	queued = clasp_rcv_queue(sk, skb, off + skip, len, false);
 	if (queued < 0)
 		goto drop;
-	csk->data_rcvd_tstamp = ktime_get();
+	csk->data_rcvd_tstamp = clasp_now(sk);
 	clasp_rcv_rtt_measure(sk);
 	*kept = queued;
 	return true;
@@ -830,7 +830,7 @@ static bool clasp_rcv_synchronized(struct sock *sk, struct sk_buff *skb,
 	default:
 		return false;
 	}
-	clasp_sk(sk)->rcv_tstamp = ktime_get();
+	clasp_sk(sk)->rcv_tstamp = clasp_now(sk);
 	clasp_ts_update(sk, seg);
 	if (!clasp_rcv_ack(sk, seg))
 		return false;
@@ -870,6 +870,8 @@ static bool clasp_sock_process(struct sock *sk, struct sk_buff *skb)
 	}
 	if (ladder)
 		clasp_ladder_begin(&ls, skb, false, sk->sk_state);
+	/* One clock read for every stamp this segment leads to. */
+	csk->clock = ktime_get();
 	/* TCP_INFO: every segment the socket gets, as tcp_segs_in(). */
 	segs = max_t(u16, 1, skb_shinfo(skb)->gso_segs);
 	WRITE_ONCE(csk->segs_in, csk->segs_in + segs);
@@ -882,6 +884,7 @@ static bool clasp_sock_process(struct sock *sk, struct sk_buff *skb)
 	default:
 		queued = clasp_rcv_synchronized(sk, skb, &seg);
 	}
+	csk->clock = 0;
 	if (!queued)
 		kfree_skb(skb);
 	if (ladder)

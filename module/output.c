@@ -339,7 +339,7 @@ static void clasp_count_out(struct sock *sk, struct sk_buff *skb, bool rtx)
 	WRITE_ONCE(csk->segs_out, csk->segs_out + segs);
 	if (!payload)
 		return;
-	csk->data_sent_tstamp = ktime_get();
+	csk->data_sent_tstamp = clasp_now(sk);
 	WRITE_ONCE(csk->data_segs_out, csk->data_segs_out + segs);
 	WRITE_ONCE(csk->bytes_sent, csk->bytes_sent + payload);
 	if (rtx)
@@ -557,7 +557,7 @@ static void clasp_sock_header(struct sock *sk, struct sk_buff *skb, u32 seq,
 	struct clasp_opts o = {
 		.mss = mss,
 		.ts_ok = csk->ts_ok,
-		.tsval = clasp_ts_now(csk->ts_offset),
+		.tsval = clasp_ts_at(clasp_now(sk), csk->ts_offset),
 		.tsecr = csk->ts_recent,
 	};
 	u8 opts[CLASP_MAX_OPT_LEN];
@@ -635,7 +635,7 @@ void clasp_send_syn(struct sock *sk)
 						   CLASP_SYN;
 
 	if (!csk->retransmits)
-		csk->syn_tstamp = ktime_get();
+		csk->syn_tstamp = clasp_now(sk);
 	flags |= clasp_ecn_syn_flags(sk, flags);
 	/*
 	 * Announce what we can receive, from the route (and TCP_MAXSEG):
@@ -713,7 +713,7 @@ static int clasp_send_queued(struct sock *sk, struct sk_buff *qskb)
 	if (!rtx && qskb->len)
 		clasp_ack_data_sent(sk);
 	/* RACK orders segments by their latest transmission. */
-	cb->xmit = ktime_get();
+	cb->xmit = clasp_now(sk);
 	cb->tx_delivered = csk->delivered;
 	cb->lost = false;
 	cb->rack_lost = false;
@@ -787,7 +787,7 @@ static void clasp_advance_head(struct sock *sk, struct sk_buff *skb)
 		clasp_sk_stats_add(sk, CLASP_MIB_RETRANSSEGS, cb->segs);
 		clasp_trace_retransmit(sk, cb->seq);
 	} else {
-		cb->sent = ktime_get();
+		cb->sent = clasp_now(sk);
 		/* Minshall: the last short segment sent (tcp_minshall_update()). */
 		if (skb->len < csk->mss)
 			csk->snd_sml = cb->end_seq;
@@ -891,7 +891,7 @@ static u32 clasp_send_burst(struct sock *sk, u32 max)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct sk_buff *first = csk->send_head, *skb;
-	ktime_t now = ktime_get();
+	ktime_t now = clasp_now(sk);
 	u32 n, i;
 
 	skb = clasp_burst(sk, first, max, &n);

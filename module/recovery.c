@@ -396,7 +396,7 @@ static bool clasp_recovery_resend(struct sock *sk, struct sk_buff *skb)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	/* Before it goes: its TSval can be no older (clasp_packet_delayed()). */
-	u32 stamp = clasp_ts_now(csk->ts_offset);
+	u32 stamp = clasp_ts_at(clasp_now(sk), csk->ts_offset);
 	u32 prior = csk->high_rxt;
 
 	if (!clasp_retransmit_skb(sk, skb))
@@ -591,7 +591,7 @@ void clasp_rack_delivered(struct sock *sk, const struct sk_buff *skb,
 			      csk->ts_offset - 1))
 		return;
 	clasp_rack_advance(&csk->rack, ktime_to_us(cb->xmit), cb->end_seq,
-			   cb->retransmitted, ktime_to_us(ktime_get()));
+			   cb->retransmitted, ktime_to_us(clasp_now(sk)));
 }
 
 /**

@@ -613,7 +613,7 @@ u32 clasp_rtxq_rack_detect(struct sock *sk, bool *marked)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct clasp_rack *r = &csk->rack;
-	u64 now = ktime_to_us(ktime_get());
+	u64 now = ktime_to_us(clasp_now(sk));
 	u32 reo = clasp_rack_reo_wnd(r, csk->ca_state >= TCP_CA_Recovery,
 				     csk->sacked_out, csk->srtt_us);
 	bool debug = clasp_rtxq_debugging();

@@ -353,7 +353,7 @@ void clasp_rtt_sample(struct sock *sk, ktime_t sent)
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	struct clasp_tunables *tun = clasp_tun(sk);
-	s64 r = ktime_us_delta(ktime_get(), sent);
+	s64 r = ktime_us_delta(clasp_now(sk), sent);
 
 	if (!sent || r < 0)
 		return;
@@ -378,10 +378,10 @@ void clasp_rtt_sample_ts(struct sock *sk, u32 tsecr)
 
 	if (!csk->ts_ok || !tsecr)
 		return;
-	ms = clasp_ts_now(csk->ts_offset) - tsecr;
+	ms = clasp_ts_at(clasp_now(sk), csk->ts_offset) - tsecr;
 	if (ms < 0)
 		return;
-	clasp_rtt_sample(sk, ktime_sub_us(ktime_get(), clasp_rtt_echo_us(ms)));
+	clasp_rtt_sample(sk, ktime_sub_us(clasp_now(sk), clasp_rtt_echo_us(ms)));
 }
 
 /*
@@ -438,7 +438,7 @@ static void clasp_window_probe(struct sock *sk, u32 limit)
 	struct clasp_sock *csk = clasp_sk(sk);
 
 	if (!csk->probe_tstamp)
-		csk->probe_tstamp = ktime_get();
+		csk->probe_tstamp = clasp_now(sk);
 	else if (csk->opt.user_timeout_ms && clasp_user_timed_out(sk))
 		goto abort;
 	if (csk->probes >= limit ||
@@ -543,7 +543,7 @@ static void clasp_ka_work(struct sock *sk)
 	    !((1 << sk->sk_state) & CLASP_KA_STATES))
 		return;
 
-	idle_ns = ktime_to_ns(ktime_sub(ktime_get(), csk->rcv_tstamp));
+	idle_ns = ktime_to_ns(ktime_sub(clasp_now(sk), csk->rcv_tstamp));
 	want_ns = clasp_ms_to_ns(clasp_ka_idle_ms(sk));
 	if (csk->probes)
 		want_ns = 0;	/* probing already: the interval decides */

@@ -164,7 +164,7 @@ bool clasp_tso_should_defer(struct sock *sk, struct sk_buff *skb, u32 room,
 {
 	struct clasp_sock *csk = clasp_sk(sk);
 	u32 seq = CLASP_SKB_CB(skb)->seq;
-	ktime_t now = ktime_get();
+	ktime_t now = clasp_now(sk);
 	struct clasp_defer d;
 
 	if (csk->ca_state >= TCP_CA_Recovery || csk->snd_una == csk->snd_max ||
