@@ -518,8 +518,12 @@ static bool clasp_can_append(const struct sk_buff *tail, u32 len)
 }
 
 /*
- * A compact buffer for a small segment whose own buffer is mostly waste:
- * NULL when it would not be, ERR_PTR(-ENOMEM) when memory is refused.
+ * A compact buffer for a small segment whose own buffer is mostly waste,
+ * once that waste would matter: NULL while the queue holds less than a
+ * quarter of the receive buffer (the segment's own buffer is queued, as
+ * TCP queues it until it must collapse its queue: request/response
+ * traffic never pays for a copy) or when the buffer is not wasteful,
+ * ERR_PTR(-ENOMEM) when memory is refused.
  */
 static struct sk_buff *clasp_rcv_buffer(struct sock *sk, struct sk_buff *skb,
 					u32 len)
@@ -527,6 +531,9 @@ static struct sk_buff *clasp_rcv_buffer(struct sock *sk, struct sk_buff *skb,
 	struct sk_buff *buf;
 
 	if (skb->truesize <= 2 * len + SKB_TRUESIZE(0))
+		return NULL;
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize <=
+	    READ_ONCE(sk->sk_rcvbuf) / 4)
 		return NULL;
 	buf = alloc_skb(max_t(u32, len, CLASP_RCV_COPY_SIZE), GFP_ATOMIC);
 	if (!buf)
