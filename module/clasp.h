@@ -13,7 +13,8 @@
  *               handler, a child's IPv6 state, the control socket
  *   sockopt.c   socket options, ioctls and CLASP_INFO
  *   tcpopt.c    SOL_TCP options with TCP's semantics, TCP_INFO
- *   input.c     segment reception: validation and the state machine
+ *   demux.c     segment reception: checksum, header, the owner's lookup
+ *   input.c     a socket's segments: the state machine (RFC 9293 3.10.7)
  *   ooo.c       the out-of-order queue: data beyond a hole, held; the
  *               duplicates a receiver reports (D-SACK)
  *   sack.c      the SACK blocks a receiver reports (sack.h), which
@@ -87,7 +88,7 @@
  *               the filters of dumps and segment events
  *   ladder.c    per-segment events for ladder diagrams: the filters set,
  *               the static key that keeps them free when nobody listens,
- *               the reports of the hooks in output.c and input.c
+ *               the reports of the hooks in output.c, demux.c and input.c
  *   trace.c     tracepoints (trace.h), system "clasp"
  *
  * Concurrency follows TCP.  A socket's state is changed under its lock:
@@ -1309,9 +1310,11 @@ bool clasp_stream_memory_free(const struct sock *sk, int wake);
 bool clasp_defer_ack(struct clasp_request *req, const struct clasp_seg *seg);
 u32 clasp_user_timeout_left_us(const struct sock *sk, ktime_t since);
 
-/* input.c */
+/* demux.c */
 int clasp_rcv(struct sk_buff *skb);
 void clasp_key_of(const struct sk_buff *skb, struct clasp_entry *k);
+void clasp_rcv_lookup(struct net *net, struct sk_buff *skb);
+void clasp_parse_seg(const struct sk_buff *skb, struct clasp_seg *seg);
 
 /* ooo.c */
 bool clasp_ooo_queue(struct sock *sk, struct sk_buff *skb,
@@ -1424,9 +1427,10 @@ struct inet6_skb_parm;
 int clasp_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
 		 u8 code, int offset, __be32 info);
 void clasp_mtu_reduced(struct sock *sk);
+
+/* input.c */
 int clasp_do_rcv(struct sock *sk, struct sk_buff *skb);
-void clasp_rcv_lookup(struct net *net, struct sk_buff *skb);
-void clasp_parse_seg(const struct sk_buff *skb, struct clasp_seg *seg);
+void clasp_sock_rcv(struct sock *sk, struct sk_buff *skb);
 
 /* challenge.c */
 bool clasp_challenge_ack_allowed(struct net *net, u32 *stamp);

@@ -10,10 +10,10 @@
  * the local side's state before and after.  The filter goes when that
  * socket closes (NETLINK_URELEASE), whichever way it ends.
  *
- * The hooks in output.c and input.c test a static key, enabled while any
- * namespace has a filter: one patched jump when nobody listens.  Past it,
- * a segment of a connection no filter selects costs a walk of the
- * namespace's few filters.  Events are built with GFP_ATOMIC in whatever
+ * The hooks in output.c, demux.c and input.c test a static key, enabled
+ * while any namespace has a filter: one patched jump when nobody listens.
+ * Past it, a segment of a connection no filter selects costs a walk of
+ * the namespace's few filters.  Events are built with GFP_ATOMIC in whatever
  * context the segment is (softirq, a timer, a socket call), never block,
  * are about 150 bytes each, and a namespace sends at most
  * CLASP_LADDER_RATE a second: the excess is counted in LadderDrops, as is
