@@ -670,9 +670,10 @@ struct clasp_sockopt {
  * @snd_sml: end of the last segment sent shorter than the MSS (Nagle)
  * @nagle_push: send what is queued whatever Nagle or cork say, until more
  *	is written (TCP's TCP_NAGLE_PUSH: TCP_NODELAY set, or uncorked)
- * @clock: while a segment is processed (clasp_sock_process()), the time
- *	it came, which clasp_now() gives every stamp and RTT sample taken
- *	meanwhile, as TCP's tcp_mstamp; 0 otherwise
+ * @clock: while a segment is processed in the softirq (clasp_sock_rcv()),
+ *	the time its processing began, taken again when it sends data:
+ *	clasp_now() gives it to every stamp and RTT sample taken meanwhile,
+ *	as TCP's tcp_mstamp; 0 otherwise
  * @rcv_tstamp: time an acceptable segment last arrived (keepalive idle
  *	time; TCP_INFO's last_ack_recv)
  * @data_sent_tstamp: time data was last sent, or the connection was
@@ -978,6 +979,15 @@ static inline ktime_t clasp_now(const struct sock *sk)
 	ktime_t clock = clasp_sk(sk)->clock;
 
 	return clock ? clock : ktime_get();
+}
+
+/* Data is about to go: its send times are now, as tcp_write_xmit() says. */
+static inline void clasp_clock_refresh(struct sock *sk)
+{
+	struct clasp_sock *csk = clasp_sk(sk);
+
+	if (csk->clock)
+		csk->clock = ktime_get();
 }
 
 /* Did @skb come over IPv6? */

@@ -443,10 +443,11 @@ static bool clasp_can_append(const struct sk_buff *tail, u32 len)
 /*
  * A compact buffer for a small segment whose own buffer is mostly waste,
  * once that waste would matter: NULL while the queue holds less than a
- * quarter of the receive buffer (the segment's own buffer is queued, as
- * TCP queues it until it must collapse its queue: request/response
- * traffic never pays for a copy) or when the buffer is not wasteful,
- * ERR_PTR(-ENOMEM) when memory is refused.
+ * quarter of the receive buffer and the protocol's memory is not under
+ * pressure (the segment's own buffer is queued, as TCP queues it until
+ * it must collapse its queue: request/response traffic never pays for a
+ * copy) or when the buffer is not wasteful, ERR_PTR(-ENOMEM) when memory
+ * is refused.
  */
 static struct sk_buff *clasp_rcv_buffer(struct sock *sk, struct sk_buff *skb,
 					u32 len)
@@ -456,7 +457,7 @@ static struct sk_buff *clasp_rcv_buffer(struct sock *sk, struct sk_buff *skb,
 	if (skb->truesize <= 2 * len + SKB_TRUESIZE(0))
 		return NULL;
 	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize <=
-	    READ_ONCE(sk->sk_rcvbuf) / 4)
+	    READ_ONCE(sk->sk_rcvbuf) / 4 && !clasp_under_memory_pressure())
 		return NULL;
 	buf = alloc_skb(max_t(u32, len, CLASP_RCV_COPY_SIZE), GFP_ATOMIC);
 	if (!buf)
@@ -800,8 +801,6 @@ static bool clasp_sock_process(struct sock *sk, struct sk_buff *skb)
 	}
 	if (ladder)
 		clasp_ladder_begin(&ls, skb, false, sk->sk_state);
-	/* One clock read for every stamp this segment leads to. */
-	csk->clock = ktime_get();
 	/* TCP_INFO: every segment the socket gets, as tcp_segs_in(). */
 	segs = max_t(u16, 1, skb_shinfo(skb)->gso_segs);
 	WRITE_ONCE(csk->segs_in, csk->segs_in + segs);
@@ -814,7 +813,6 @@ static bool clasp_sock_process(struct sock *sk, struct sk_buff *skb)
 	default:
 		queued = clasp_rcv_synchronized(sk, skb, &seg);
 	}
-	csk->clock = 0;
 	if (!queued)
 		kfree_skb(skb);
 	if (ladder)
@@ -874,7 +872,13 @@ void clasp_sock_rcv(struct sock *sk, struct sk_buff *skb)
 	nf_reset_ct(skb);
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
+		/*
+		 * One clock read for the stamps this segment leads to; not
+		 * from the backlog, which process context may preempt.
+		 */
+		clasp_sk(sk)->clock = ktime_get();
 		done = clasp_sock_process(sk, skb);
+		clasp_sk(sk)->clock = 0;
 	} else if (sk_add_backlog(sk, skb, clasp_backlog_limit(sk))) {
 		clasp_sk_stats_inc(sk, CLASP_MIB_BACKLOGDROPS);
 		kfree_skb(skb);

@@ -988,6 +988,7 @@ void clasp_push_nonagle(struct sock *sk, int nonagle)
 
 	if (!csk->send_head)
 		goto arm;
+	clasp_clock_refresh(sk);
 	clasp_current_mss(sk);
 	if (csk->snd_una == csk->snd_max)
 		clasp_cong_tx_start(sk);

@@ -33,6 +33,7 @@
  * @ifname: interface to capture on (-i)
  * @wait: after measuring, wait for SIGTERM or SIGINT (-w)
  * @listeners: serve: listeners sharing the port with SO_REUSEPORT (-L)
+ * @mark: crr, rr: bracket the measured loop with bench_mark() (-M)
  */
 struct bench_opts {
 	int proto;
@@ -50,10 +51,12 @@ struct bench_opts {
 	const char *ifname;
 	int wait;
 	int listeners;
+	int mark;
 };
 
 /* util.c */
 uint64_t now_ns(void);
+void bench_mark(const struct bench_opts *o);
 void sleep_ms(long ms);
 int stream_socket(const struct bench_opts *o);
 const struct sockaddr *dst_addr(const struct bench_opts *o, socklen_t *len);

@@ -154,6 +154,7 @@ int cmd_crr(const struct bench_opts *o)
 	uint64_t t0, ns;
 
 	r.o = o;
+	bench_mark(o);
 	cpu0 = kernel_cpu_ns();
 	t0 = now_ns();
 	r.deadline = t0 + o->duration_ms * 1000000ULL;
@@ -164,6 +165,7 @@ int cmd_crr(const struct bench_opts *o)
 		pthread_join(th[i], NULL);
 	ns = now_ns() - t0;
 	cpu1 = kernel_cpu_ns();
+	bench_mark(o);
 	if (r.errors)
 		fprintf(stderr, "crr: %ld errors, the first: %s\n", (long)r.errors,
 			strerror(r.first_errno));
@@ -203,6 +205,7 @@ int cmd_rr(const struct bench_opts *o)
 		perror("rr: first exchange");
 		return 1;
 	}
+	bench_mark(o);
 	cpu0 = kernel_cpu_ns();
 	t0 = now_ns();
 	deadline = t0 + o->duration_ms * 1000000ULL;
@@ -226,6 +229,7 @@ int cmd_rr(const struct bench_opts *o)
 	}
 	ns = now_ns() - t0;
 	cpu1 = kernel_cpu_ns();
+	bench_mark(o);
 	close(fd);
 	qsort(lat, n, sizeof(*lat), cmp_u64);
 	printf("tps %.1f p50_us %.1f p99_us %.1f n %zu kcpu_us_per_tr %.2f\n",

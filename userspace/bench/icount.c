@@ -8,10 +8,10 @@
  * to each time the block runs (an inline op: no call per execution).  A
  * block ends at the first branch or call, so its start address places it
  * in one function.  When the guest runs the block at marker=ADDR (the
- * entry of a syscall nobody else makes, sync(2)), every counter is
- * written to out=FILE.N, N counting from 0: the guest brackets its
- * workload with two markers, and the difference of the two dumps is the
- * workload's alone.  Lines read "start-address instructions executions"
+ * entry of a system call nothing else makes: personality(2), which
+ * clasp_bench -M calls around its loop), every counter is written to
+ * out=FILE.N, N counting from 0; the difference of the two dumps is the
+ * loop's alone.  Lines read "start-address instructions executions"
  * in hex and decimal.
  *
  * The counters are not atomic: two vCPUs running one block at once may

@@ -9,7 +9,10 @@
  * (raw IPv4 packets, or IPv4 address arithmetic).
  *
  * Every command prints one line of "key value" pairs that scripts/bench
- * reads; progress and errors go to stderr.  The commands:
+ * reads; progress and errors go to stderr.  -M makes crr and rr call
+ * personality(0xffffffff), which changes nothing, just before their
+ * measured loop and just after it: the marker at which scripts/icount's
+ * emulator plugin dumps its counters.  The commands:
  *
  *   serve    -a ADDR -p PORT [-c THREADS]
  *	accept loop: per connection, answer the first read with one byte,
@@ -94,7 +97,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: clasp_bench serve|crr|rr|latency|bulk|hold|synflood|synmem|legit|tw|synrtx|connscale"
 		" -P clasp|tcp|NUM [-6] [-a ADDR] [-p PORT] [-n N] [-c N] [-d MS] [-T MS]"
-		" [-r PPS] [-e MS] [-s NET] [-i IFNAME] [-w] [-L N]\n");
+		" [-r PPS] [-e MS] [-s NET] [-i IFNAME] [-w] [-L N] [-M]\n");
 	exit(2);
 }
 
@@ -123,7 +126,7 @@ static void parse_opts(int argc, char **argv, struct bench_opts *o)
 	const char *a = NULL, *src = NULL;
 	int c;
 
-	while ((c = getopt(argc, argv, "P:6a:p:n:c:d:T:r:e:s:i:wL:")) != -1) {
+	while ((c = getopt(argc, argv, "P:6a:p:n:c:d:T:r:e:s:i:wL:M")) != -1) {
 		switch (c) {
 		case 'P': o->proto = parse_proto(optarg); break;
 		case '6': o->family = AF_INET6; break;
@@ -139,6 +142,7 @@ static void parse_opts(int argc, char **argv, struct bench_opts *o)
 		case 'i': o->ifname = optarg; break;
 		case 'w': o->wait = 1; break;
 		case 'L': o->listeners = positive(optarg); break;
+		case 'M': o->mark = 1; break;
 		default: usage();
 		}
 	}
