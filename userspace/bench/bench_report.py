@@ -19,7 +19,7 @@ import random
 import statistics
 import sys
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BOOT = 4000
 MIN_CI_RUNS = 3
 SCHEMA_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -303,6 +303,7 @@ def main():
         "schema": SCHEMA_VERSION,
         "kernel": info.get("kernel"),
         "date": info.get("date"),
+        "resumed": info.get("resumed"),
         "commit": info.get("commit"),
         "qemu": info.get("qemu"),
         "accelerator": info.get("accelerator"),
