@@ -971,8 +971,9 @@ static inline struct clasp_sock *clasp_sk(const struct sock *sk)
 }
 
 /*
- * The time for a clasp socket's stamps: the arrival of the segment being
- * processed, else the clock's (one read per segment, not one per stamp).
+ * The time for a clasp socket's stamps: while the softirq processes a
+ * segment for it, the time kept in csk->clock (one read per segment, not
+ * one per stamp); else the clock's.
  */
 static inline ktime_t clasp_now(const struct sock *sk)
 {
